@@ -1,0 +1,331 @@
+"""The registry core: commands return data; renderers turn data into text or JSON.
+
+One click tree serves three callers: the shell (`gt ...`, `bd ...`), headless strings
+(`gt --cmd "..."`), and in-process calls (`run(root, "convoy list")`) for the app's command bar
+and palette. Command callbacks never print: they return a value (a dataclass, a list of them, a
+string or None) and raise `CommandError` for failures a user can cause. Exit codes: 0 ok,
+1 failed, 2 bad usage. Tracebacks only with `--debug`.
+
+Commands read the working directory and environment from `Env` (`get_env()`), never from
+`os.getcwd()`/`os.environ` directly, so an in-process call can run "as if" from another place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as _dt
+import enum
+import io
+import json
+import os
+import shlex
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import click
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class CommandError(Exception):
+    """A failure the user can understand and act on: one line, exit 1 unless told otherwise."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_FAILED, data: Any = None):
+        super().__init__(message)
+        self.message = message
+        self.exit_code = exit_code
+        self.data = data
+
+
+class UsageError(CommandError):
+    """The command's words are wrong (exit 2)."""
+
+    def __init__(self, message: str, data: Any = None):
+        super().__init__(message, EXIT_USAGE, data)
+
+
+@dataclasses.dataclass
+class Env:
+    """What a command may know about its caller."""
+
+    cwd: Path = dataclasses.field(default_factory=Path.cwd)
+    environ: dict[str, str] = dataclasses.field(default_factory=lambda: dict(os.environ))
+    json: bool = False
+    debug: bool = False
+    actor: str | None = None
+    # Progress lines for long work (clones, slings). The shell prints them to stderr; the app
+    # shows them in its status area. Never part of the result.
+    progress: Callable[[str], None] = lambda line: None
+    # Set by callers that have a live host in-process (the app), so commands can use it directly.
+    host: Any = None
+
+    @classmethod
+    def from_process(cls) -> "Env":
+        def _progress(line: str) -> None:
+            sys.stderr.write(line if line.endswith("\n") else line + "\n")
+            sys.stderr.flush()
+
+        return cls(progress=_progress)
+
+
+def get_env() -> Env:
+    ctx = click.get_current_context()
+    env = ctx.find_object(Env)
+    if env is None:  # called outside `invoke`, e.g. click's test runner
+        env = Env()
+        ctx.obj = env
+    return env
+
+
+def _set_json(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        env = ctx.find_object(Env)
+        if env is not None:
+            env.json = True
+
+
+def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        env = ctx.find_object(Env)
+        if env is not None:
+            env.debug = True
+
+
+def json_option() -> click.Option:
+    return click.Option(
+        ["--json"], is_flag=True, expose_value=False, is_eager=True,
+        callback=_set_json, help="Print the result as JSON.",
+    )
+
+
+class Command(click.Command):
+    """A click command that accepts `--json` wherever it appears."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params.append(json_option())
+
+
+class Group(click.Group):
+    """A click group whose subcommands and subgroups get `--json` too."""
+
+    command_class = Command
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params.append(json_option())
+
+
+Group.group_class = Group
+
+
+# ---------------------------------------------------------------------------------------------
+# Results and rendering
+
+
+@dataclasses.dataclass
+class Result:
+    """What one command gave: data on success, a one-line error otherwise."""
+
+    exit_code: int = EXIT_OK
+    data: Any = None
+    error: str | None = None
+    output: str = ""  # text click printed itself (help, version)
+    as_json: bool = False
+    argv: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == EXIT_OK
+
+    def render(self) -> str:
+        """The text the shell prints on stdout (errors are separate, see `error_line`)."""
+        if self.output:
+            return self.output.rstrip("\n")
+        if self.as_json:
+            if self.error is not None:
+                return json.dumps({"error": self.error, "exit_code": self.exit_code})
+            return json.dumps(to_jsonable(self.data), indent=2, ensure_ascii=False)
+        if self.error is not None:
+            return ""
+        return render_text(self.data)
+
+    def error_line(self, prog: str) -> str:
+        return f"{prog}: error: {self.error}" if self.error else ""
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Plain JSON types from dataclasses, paths, dates, enums, lists and dicts."""
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    to_json = getattr(obj, "to_json", None)
+    if callable(to_json):
+        return to_json()
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)
+                if f.metadata.get("json", True)}
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, (_dt.datetime, _dt.date)):
+        return obj.isoformat()
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    return str(obj)
+
+
+def render_text(obj: Any) -> str:
+    """Human text: an object's own `render_text()`, else a table or `key: value` lines."""
+    if obj is None:
+        return ""
+    own = getattr(obj, "render_text", None)
+    if callable(own):
+        return own()
+    if isinstance(obj, str):
+        return obj
+    if isinstance(obj, (list, tuple)):
+        if not obj:
+            return "(none)"
+        if all(dataclasses.is_dataclass(o) for o in obj):
+            if all(callable(getattr(o, "render_text", None)) for o in obj):
+                return "\n".join(o.render_text() for o in obj)
+            names = [f.name for f in dataclasses.fields(obj[0]) if f.metadata.get("text", True)]
+            rows = [[_cell(getattr(o, n)) for n in names] for o in obj]
+            return table(rows, [n.upper() for n in names])
+        return "\n".join(render_text(o) for o in obj)
+    if dataclasses.is_dataclass(obj):
+        pairs = [(f.name, getattr(obj, f.name)) for f in dataclasses.fields(obj)
+                 if f.metadata.get("text", True)]
+        return _key_values(pairs)
+    if isinstance(obj, dict):
+        return _key_values(list(obj.items()))
+    return str(obj)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, (list, tuple, set)):
+        return ",".join(str(v) for v in value) or "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _key_values(pairs: list[tuple[str, Any]]) -> str:
+    width = max((len(k) for k, _ in pairs), default=0)
+    return "\n".join(f"{k + ':':<{width + 1}} {_cell(v)}" for k, v in pairs)
+
+
+def table(rows: Sequence[Sequence[str]], headers: Sequence[str] | None = None) -> str:
+    """A plain aligned table; the last column is not padded."""
+    all_rows = [list(headers)] if headers else []
+    all_rows += [list(r) for r in rows]
+    if not all_rows:
+        return ""
+    from wcwidth import wcswidth
+
+    def w(s: str) -> int:
+        n = wcswidth(s)
+        return n if n >= 0 else len(s)
+
+    ncols = max(len(r) for r in all_rows)
+    widths = [max((w(r[i]) for r in all_rows if i < len(r)), default=0) for i in range(ncols)]
+    lines = []
+    for r in all_rows:
+        cells = [c + " " * (widths[i] - w(c)) if i < len(r) - 1 else c for i, c in enumerate(r)]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# Invocation
+
+
+def invoke(root: click.Command, args: Iterable[str], env: Env, prog: str) -> Result:
+    """Run one command line against `root` and return its Result. Prints nothing itself,
+    except what click prints for `--help` (callers that must not print capture it, see `run`)."""
+    args = list(args)
+    if "--json" in args:
+        env.json = True
+    if "--debug" in args:
+        env.debug = True
+    try:
+        with root.make_context(prog, list(args), obj=env) as ctx:
+            data = root.invoke(ctx)
+        return Result(EXIT_OK, data, as_json=env.json, argv=args)
+    except click.exceptions.Exit as e:
+        return Result(e.exit_code, as_json=env.json, argv=args)
+    except click.exceptions.NoArgsIsHelpError as e:
+        return Result(EXIT_USAGE, error=None, output=e.ctx.get_help() if e.ctx else "", argv=args)
+    except click.UsageError as e:
+        msg = e.format_message()
+        if e.ctx is not None:
+            msg = f"{msg} (see '{e.ctx.command_path} --help')"
+        return Result(EXIT_USAGE, error=msg, as_json=env.json, argv=args)
+    except click.Abort:
+        return Result(EXIT_FAILED, error="aborted", as_json=env.json, argv=args)
+    except CommandError as e:
+        return Result(e.exit_code, data=e.data, error=e.message, as_json=env.json, argv=args)
+    except click.ClickException as e:
+        return Result(e.exit_code or EXIT_FAILED, error=e.format_message(), as_json=env.json,
+                      argv=args)
+    except KeyboardInterrupt:
+        return Result(130, error="interrupted", as_json=env.json, argv=args)
+    except Exception as e:  # noqa: BLE001 - the last line of defence against tracebacks
+        if env.debug:
+            traceback.print_exc()
+        return Result(EXIT_FAILED, error=f"internal error: {type(e).__name__}: {e} "
+                      "(run again with --debug for the traceback)", as_json=env.json, argv=args)
+
+
+def run(root: click.Command, line: str | Sequence[str], env: Env | None = None,
+        prog: str = "gt") -> Result:
+    """In-process call for the app: never prints; help and usage text land in `Result.output`."""
+    if isinstance(line, str):
+        try:
+            args = shlex.split(line)
+        except ValueError as e:
+            return Result(EXIT_USAGE, error=f"cannot parse command: {e}")
+    else:
+        args = list(line)
+    env = env or Env()
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        result = invoke(root, args, env, prog)
+    captured = out.getvalue()
+    if captured and not result.output:
+        result.output = captured
+    return result
+
+
+def emit(result: Result, prog: str) -> int:
+    """Print a Result the way the shell shows it; return its exit code."""
+    text = result.render()
+    if text:
+        sys.stdout.write(text + "\n")
+    if result.error:
+        # With --json the error object is on stdout too; people watching read stderr.
+        sys.stderr.write(result.error_line(prog) + "\n")
+    sys.stdout.flush()
+    return result.exit_code
+
+
+def shell_main(root: click.Command, prog: str, argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    env = Env.from_process()
+    try:
+        return emit(invoke(root, args, env, prog), prog)
+    except BrokenPipeError:
+        # `gt ... | head`: the reader went away; that is not our failure.
+        with contextlib.suppress(Exception):
+            sys.stdout = open(os.devnull, "w")
+        return EXIT_OK

@@ -1,0 +1,77 @@
+"""The `gt` root: the shell entry, `gt --cmd "..."` headless strings, and the in-process `run`.
+
+Subcommand modules are listed in `_COMMAND_MODULES`; each exposes `register(root)`. They import
+only click and the core at module level (domain packages load inside callbacks), so `gt` starts
+fast and never imports Textual unless the app opens.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Sequence
+
+import click
+
+from .core import EXIT_OK, Env, Group, Result, emit, invoke, run as _run, shell_main
+
+# Each module here has `register(root: click.Group) -> None`.
+_COMMAND_MODULES: tuple[str, ...] = ()
+
+
+@click.group(cls=Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--cmd", "cmd_strings", multiple=True, metavar="STRING",
+              help="Run a command string headless; repeat to run several in order.")
+@click.option("--keep-going", is_flag=True, help="With --cmd: go on after a failing command.")
+@click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
+@click.version_option(package_name="gastown_tui", prog_name="gt")
+@click.pass_context
+def gt(ctx: click.Context, cmd_strings: tuple[str, ...], keep_going: bool, debug: bool) -> object:
+    """Gas Town: coordinate many AI coding agents working on your projects."""
+    if ctx.invoked_subcommand is not None:
+        return None
+    if cmd_strings:
+        return run_cmd_strings(ctx, cmd_strings, keep_going)
+    # The full-screen app arrives with the app issue; until then, show what there is.
+    click.echo(ctx.get_help())
+    return None
+
+
+def run_cmd_strings(ctx: click.Context, strings: Sequence[str], keep_going: bool) -> object:
+    """`gt --cmd A --cmd B`: print each result as it comes; stop at the first failure."""
+    env: Env = ctx.find_object(Env) or Env()
+    worst = EXIT_OK
+    for line in strings:
+        sub_env = Env(cwd=env.cwd, environ=env.environ, json=env.json, debug=env.debug,
+                      progress=env.progress, host=env.host)
+        result = _run(root(), line, sub_env)
+        code = emit(result, "gt")
+        if code != EXIT_OK:
+            worst = worst or code
+            if not keep_going:
+                break
+    if worst:
+        ctx.exit(worst)
+    return None
+
+
+_loaded = False
+
+
+def root() -> click.Group:
+    """The full command tree, with every subcommand module registered."""
+    global _loaded
+    if not _loaded:
+        for name in _COMMAND_MODULES:
+            importlib.import_module(f"{__package__}.{name}").register(gt)
+        _loaded = True
+    return gt
+
+
+def run(line: str | Sequence[str], env: Env | None = None) -> Result:
+    """In-process call for the app's command bar and palette: returns data, never prints."""
+    return _run(root(), line, env, prog="gt")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    sys.exit(shell_main(root(), "gt", argv))
