@@ -1,16 +1,13 @@
-"""The `bd` root: the beads ledger CLI. Subcommand modules register themselves like gt's."""
+"""The `bd` root: the beads ledger CLI. Subcommands live in `bd_*.py` modules beside this one."""
 
 from __future__ import annotations
 
-import importlib
 import sys
 from typing import Sequence
 
 import click
 
-from .core import Env, Group, Result, run as _run, shell_main
-
-_COMMAND_MODULES: tuple[str, ...] = ()
+from .core import Env, Group, Result, load_modules, run as _run, shell_main
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,16 +17,9 @@ def bd(debug: bool) -> None:
     """Beads: a git-backed ledger of issues for people and agents."""
 
 
-_loaded = False
-
-
 def root() -> click.Group:
-    global _loaded
-    if not _loaded:
-        for name in _COMMAND_MODULES:
-            importlib.import_module(f"{__package__}.{name}").register(bd)
-        _loaded = True
-    return bd
+    """The full command tree, with every `bd_*.py` module registered."""
+    return load_modules(bd, __package__, "bd_")
 
 
 def run(line: str | Sequence[str], env: Env | None = None) -> Result:

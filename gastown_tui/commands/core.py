@@ -329,3 +329,23 @@ def shell_main(root: click.Command, prog: str, argv: Sequence[str] | None = None
         with contextlib.suppress(Exception):
             sys.stdout = open(os.devnull, "w")
         return EXIT_OK
+
+
+_loaded_roots: set[int] = set()
+
+
+def load_modules(root: click.Group, package: str, prefix: str) -> click.Group:
+    """Register every `<prefix>*.py` module of `package` on `root` (once), in name order.
+
+    Discovery by file name lets each area of the product add its commands without editing a
+    shared list; modules keep heavy imports inside their callbacks so start-up stays fast.
+    """
+    if id(root) in _loaded_roots:
+        return root
+    import importlib
+
+    folder = Path(importlib.import_module(package).__file__).resolve().parent
+    for path in sorted(folder.glob(f"{prefix}*.py")):
+        importlib.import_module(f"{package}.{path.stem}").register(root)
+    _loaded_roots.add(id(root))
+    return root

@@ -1,22 +1,19 @@
 """The `gt` root: the shell entry, `gt --cmd "..."` headless strings, and the in-process `run`.
 
-Subcommand modules are listed in `_COMMAND_MODULES`; each exposes `register(root)`. They import
+Subcommands live in `gt_*.py` modules beside this one; each exposes `register(root)`. They import
 only click and the core at module level (domain packages load inside callbacks), so `gt` starts
 fast and never imports Textual unless the app opens.
 """
 
 from __future__ import annotations
 
-import importlib
 import sys
 from typing import Sequence
 
 import click
 
-from .core import EXIT_OK, Env, Group, Result, emit, invoke, run as _run, shell_main
+from .core import EXIT_OK, Env, Group, Result, emit, load_modules, run as _run, shell_main
 
-# Each module here has `register(root: click.Group) -> None`.
-_COMMAND_MODULES: tuple[str, ...] = ()
 
 
 @click.group(cls=Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -55,17 +52,9 @@ def run_cmd_strings(ctx: click.Context, strings: Sequence[str], keep_going: bool
     return None
 
 
-_loaded = False
-
-
 def root() -> click.Group:
-    """The full command tree, with every subcommand module registered."""
-    global _loaded
-    if not _loaded:
-        for name in _COMMAND_MODULES:
-            importlib.import_module(f"{__package__}.{name}").register(gt)
-        _loaded = True
-    return gt
+    """The full command tree, with every `gt_*.py` module registered."""
+    return load_modules(gt, __package__, "gt_")
 
 
 def run(line: str | Sequence[str], env: Env | None = None) -> Result:
