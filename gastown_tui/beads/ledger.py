@@ -1,0 +1,594 @@
+"""The Ledger: every read and write of beads goes through here.
+
+Each mutating call is one transaction (nesting joins the outer one) that ends by exporting
+`issues.jsonl`; opening a ledger first imports the JSONL if something outside changed it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from . import ids, query, store, sync
+from .locate import default_actor
+from .model import (BLOCKING_DEP_TYPES, BOOL_FIELDS, DEP_TYPES, DONE_STATUSES, INT_FIELDS,
+                    ISSUE_TYPES, SCALAR_FIELDS, STATUSES, WRITABLE_FIELDS, ClaimError, Comment,
+                    Dependency, Event, Issue, LedgerError, now)
+
+GITIGNORE = "beads.db\nbeads.db-wal\nbeads.db-shm\n.*.tmp\n"
+
+
+class Ledger(sync.SyncMixin):
+    def __init__(self, beads_dir: Path, conn: sqlite3.Connection, prefix: str, actor: str):
+        self.beads_dir = beads_dir
+        self.conn = conn
+        self.prefix = prefix
+        self.actor = actor
+        self.warnings: list[str] = []   # problems found while importing, for the caller to show
+        self._depth = 0
+        self._dirty: set[str] = set()
+        self._force_export = False
+
+    # ------------------------------------------------------------------ opening
+
+    @classmethod
+    def init(cls, beads_dir: Path, prefix: str, actor: str | None = None) -> "Ledger":
+        """Create (or adopt) the ledger in `beads_dir`: db, config, JSONL, .gitignore."""
+        ids.check_prefix(prefix)
+        beads_dir = Path(beads_dir)
+        beads_dir.mkdir(parents=True, exist_ok=True)
+        db = beads_dir / store.DB_NAME
+        if db.exists():
+            conn = store.connect(db)
+            with contextlib.suppress(sqlite3.OperationalError):
+                old = store.get_meta(conn, "prefix")
+                if old and old != prefix:
+                    conn.close()
+                    raise LedgerError(f"{beads_dir} already holds ledger '{old}'; "
+                                      f"use --prefix {old} or another directory")
+            conn.close()
+        config = beads_dir / store.CONFIG_NAME
+        if not config.exists():
+            config.write_text(f'# beads ledger settings\nprefix = "{prefix}"\n')
+        gitignore = beads_dir / ".gitignore"
+        if not gitignore.exists():
+            gitignore.write_text(GITIGNORE)
+        led = cls.open(beads_dir, actor)
+        if not (beads_dir / store.JSONL_NAME).exists():
+            with led.transaction():
+                led._force_export = True
+        return led
+
+    @classmethod
+    def open(cls, beads_dir: Path, actor: str | None = None) -> "Ledger":
+        beads_dir = Path(beads_dir)
+        if not beads_dir.is_dir():
+            raise LedgerError(f"no beads ledger at {beads_dir}: run 'bd init' first")
+        db = beads_dir / store.DB_NAME
+        fresh = not db.exists()
+        if fresh and not ((beads_dir / store.CONFIG_NAME).exists()
+                          or (beads_dir / store.JSONL_NAME).exists()):
+            raise LedgerError(f"no beads ledger in {beads_dir}: run 'bd init' first")
+        conn = store.connect(db)
+        try:
+            prefix = store.get_meta(conn, "prefix")
+        except sqlite3.OperationalError:
+            prefix = None
+        if prefix is None:
+            prefix = sync.configured_prefix(beads_dir)
+            store.create_schema(conn, prefix)
+            prefix = store.get_meta(conn, "prefix") or prefix
+        led = cls(beads_dir, conn, prefix, actor or default_actor(os.environ))
+        if fresh:
+            sync.register_merge_driver(beads_dir)
+        led.sync_in()
+        return led
+
+    def close_db(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Ledger":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close_db()
+
+    @property
+    def jsonl_path(self) -> Path:
+        return self.beads_dir / store.JSONL_NAME
+
+    # ------------------------------------------------------------------ transactions
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator["Ledger"]:
+        """Several changes as one atomic unit; the JSONL is exported once at the end."""
+        if self._depth:
+            name = f"sp{self._depth}"
+            self.conn.execute(f"SAVEPOINT {name}")
+            self._depth += 1
+            try:
+                yield self
+            except BaseException:
+                self.conn.execute(f"ROLLBACK TO {name}")
+                self.conn.execute(f"RELEASE {name}")
+                raise
+            finally:
+                self._depth -= 1
+            self.conn.execute(f"RELEASE {name}")
+            return
+        with store.write_lock(self.conn):
+            self._depth, self._dirty, self._force_export = 1, set(), False
+            try:
+                yield self
+                self._finish()
+            finally:
+                self._depth = 0
+
+    def _finish(self) -> None:
+        if not self._dirty and not self._force_export:
+            return
+        store.refresh_lines(self.conn, self._dirty)
+        self.conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
+                          "WHERE key = 'changes'")
+        data = store.export_jsonl(self.conn, self.jsonl_path)
+        store.record_sync(self.conn, self.jsonl_path, data)
+        self._dirty = set()
+
+    def change_token(self) -> int:
+        """Changes whenever any process commits a change to this ledger."""
+        return int(store.get_meta(self.conn, "changes", "0") or 0)
+
+    def _actor(self, actor: str | None) -> str:
+        return actor or self.actor
+
+    def _event(self, issue_id: str, kind: str, actor: str | None, old: Any = None,
+               new: Any = None, stamp: str | None = None) -> None:
+        self.conn.execute(
+            "INSERT INTO events(issue_id, event_type, actor, old_value, new_value, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (issue_id, kind, self._actor(actor), None if old is None else str(old),
+             None if new is None else str(new), stamp or now()))
+
+    def _touch(self, issue_id: str, stamp: str) -> None:
+        self.conn.execute("UPDATE issues SET updated_at=? WHERE id=?", (stamp, issue_id))
+        self._dirty.add(issue_id)
+
+    # ------------------------------------------------------------------ ids
+
+    def resolve(self, id_or_prefix: str) -> str:
+        """The full id for an id or an unambiguous prefix of one (with or without `<prefix>-`)."""
+        q = (id_or_prefix or "").strip()
+        if not q:
+            raise LedgerError("no bead id given")
+        if self.conn.execute("SELECT 1 FROM issues WHERE id=?", (q,)).fetchone():
+            return q
+        tries = [q] if q.startswith(self.prefix + "-") else [q, f"{self.prefix}-{q}"]
+        for t in tries:
+            if t != q and self.conn.execute("SELECT 1 FROM issues WHERE id=?", (t,)).fetchone():
+                return t
+            found = [r[0] for r in self.conn.execute(
+                "SELECT id FROM issues WHERE id >= ? AND id < ? ORDER BY id LIMIT 11",
+                (t, t + "\U0010ffff"))]
+            # A prefix of a parent also matches its children; the parent is the one meant.
+            roots = [f for f in found if not any(f.startswith(o + ".") for o in found)]
+            if len(roots) == 1 and len(found) <= 10:
+                return roots[0]
+            if found:
+                shown = ", ".join(found[:10]) + (", ..." if len(found) > 10 else "")
+                raise LedgerError(f"'{q}' is ambiguous: it matches {shown}; give more of the id")
+        raise LedgerError(f"no bead '{q}' in ledger '{self.prefix}' ({self.beads_dir})")
+
+    def _new_id(self, prefix: str, title: str, description: str, actor: str,
+                stamp: str) -> str:
+        count = self.conn.execute("SELECT COUNT(*) FROM issues").fetchone()[0]
+        length = ids.hash_length(count)
+        for nonce in range(100):
+            cand = ids.candidate(prefix, title, description, actor, stamp, nonce,
+                                 min(ids.MAX_LEN, length + nonce // 10))
+            if not self.conn.execute("SELECT 1 FROM issues WHERE id=?", (cand,)).fetchone():
+                return cand
+        raise LedgerError("could not find a free id; try again")
+
+    def _child_id(self, parent: str) -> str:
+        while True:
+            n = self.conn.execute(
+                "INSERT INTO child_counters(parent_id, last) VALUES (?, 1) ON CONFLICT(parent_id)"
+                " DO UPDATE SET last = last + 1 RETURNING last", (parent,)).fetchone()[0]
+            cand = f"{parent}.{n}"
+            if not self.conn.execute("SELECT 1 FROM issues WHERE id=?", (cand,)).fetchone():
+                return cand
+
+    # ------------------------------------------------------------------ reading
+
+    def get(self, id_or_prefix: str) -> Issue:
+        issue_id = self.resolve(id_or_prefix)
+        if issue_id in self._dirty:   # changed in this transaction; its line is built at commit
+            return Issue.from_json(store.render_record(self.conn, issue_id))
+        row = self.conn.execute("SELECT line FROM issues WHERE id=?", (issue_id,)).fetchone()
+        return Issue.from_json(json.loads(row[0]))
+
+    def exists(self, issue_id: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM issues WHERE id=?", (issue_id,)).fetchone() \
+            is not None
+
+    def list(self, status=None, issue_type=None, assignee=None, label=None, priority=None,
+             include_closed=False, limit=None, *, unassigned=False, parent=None,
+             order="priority") -> list[Issue]:
+        self._flush_lines()
+        return query.list_issues(
+            self.conn, status=status, issue_type=issue_type, assignee=assignee, label=label,
+            priority=priority, include_closed=include_closed, unassigned=unassigned,
+            parent=None if parent is None else self.resolve(parent), limit=limit, order=order)
+
+    def ready(self, *, assignee=None, unassigned=False, label=None, issue_type=None,
+              priority=None, limit=None) -> list[Issue]:
+        self._flush_lines()
+        return query.ready(self.conn, assignee=assignee, unassigned=unassigned, label=label,
+                           issue_type=issue_type, priority=priority, limit=limit)
+
+    def blocked(self) -> list[query.BlockedIssue]:
+        self._flush_lines()
+        return query.blocked(self.conn)
+
+    def search(self, text: str, *, include_closed=True, limit=None) -> list[Issue]:
+        self._flush_lines()
+        return query.search(self.conn, text, include_closed=include_closed, limit=limit)
+
+    def stats(self) -> query.Stats:
+        self._flush_lines()
+        return query.stats(self.conn)
+
+    def _flush_lines(self) -> None:
+        """Inside a transaction, make reads see the lines of beads changed so far."""
+        if self._dirty:
+            store.refresh_lines(self.conn, self._dirty)
+
+    def dependencies(self, issue_id: str) -> list[Dependency]:
+        return self._deps("issue_id", self.resolve(issue_id))
+
+    def dependents(self, issue_id: str) -> list[Dependency]:
+        try:
+            target = self.resolve(issue_id)
+        except LedgerError:
+            target = issue_id   # ids of other ledgers can be tracked from here
+        return self._deps("depends_on_id", target)
+
+    def _deps(self, column: str, value: str) -> list[Dependency]:
+        return [Dependency(*r) for r in self.conn.execute(
+            "SELECT issue_id, depends_on_id, type, COALESCE(created_at, ''), "
+            f"COALESCE(created_by, '') FROM dependencies WHERE {column}=? "
+            "ORDER BY issue_id, depends_on_id", (value,))]
+
+    def labels(self, issue_id: str) -> list[str]:
+        return [r[0] for r in self.conn.execute(
+            "SELECT label FROM labels WHERE issue_id=? ORDER BY label", (self.resolve(issue_id),))]
+
+    def all_labels(self) -> dict[str, int]:
+        return dict(self.conn.execute(
+            "SELECT label, COUNT(*) FROM labels GROUP BY label ORDER BY label"))
+
+    def comments(self, issue_id: str) -> list[Comment]:
+        return [Comment(*r) for r in self.conn.execute(
+            "SELECT id, issue_id, author, text, created_at FROM comments WHERE issue_id=? "
+            "ORDER BY created_at, id", (self.resolve(issue_id),))]
+
+    def events(self, issue_id: str | None = None, since: int | str | None = None,
+               limit: int | None = None) -> list[Event]:
+        """The audit log, oldest first; `since` is an event id (int) or a timestamp (str)."""
+        where, args = [], []
+        if issue_id is not None:
+            where.append("issue_id = ?")
+            args.append(self.resolve(issue_id))
+        if isinstance(since, int):
+            where.append("id > ?")
+            args.append(since)
+        elif since:
+            where.append("created_at > ?")
+            args.append(since)
+        sql = "SELECT id, issue_id, event_type, actor, old_value, new_value, created_at " \
+              "FROM events" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(int(limit))
+        return [Event(*r) for r in self.conn.execute(sql, args)]
+
+    # ------------------------------------------------------------------ validation
+
+    @staticmethod
+    def _check_fields(fields: dict[str, Any]) -> dict[str, Any]:
+        out = {}
+        for key, value in fields.items():
+            if key not in WRITABLE_FIELDS:
+                raise LedgerError(f"unknown or read-only field '{key}'")
+            if key == "title":
+                value = (value or "").strip()
+                if not value:
+                    raise LedgerError("a bead needs a non-empty title")
+            elif key == "status" and value not in STATUSES:
+                raise LedgerError(f"unknown status '{value}': use one of {', '.join(STATUSES)}")
+            elif key == "issue_type" and value not in ISSUE_TYPES:
+                raise LedgerError(f"unknown type '{value}': use one of {', '.join(ISSUE_TYPES)}")
+            elif key == "priority":
+                value = parse_priority(value)
+            elif key in INT_FIELDS and value is not None:
+                try:
+                    value = int(value)
+                except (TypeError, ValueError):
+                    raise LedgerError(f"'{key}' must be a whole number, not {value!r}") from None
+            elif key in BOOL_FIELDS:
+                value = 1 if value else 0
+            elif value is not None and not isinstance(value, str):
+                raise LedgerError(f"'{key}' must be text, not {type(value).__name__}")
+            out[key] = value
+        return out
+
+    # ------------------------------------------------------------------ writing
+
+    def create(self, title: str, *, description: str = "", priority: int | str = 2,
+               issue_type: str = "task", assignee: str | None = None,
+               labels: Iterable[str] = (), parent: str | None = None,
+               deps: Iterable[str | tuple[str, str]] = (), id_prefix: str | None = None,
+               status: str = "open", actor: str | None = None, **extra: Any) -> Issue:
+        fields = self._check_fields({"title": title, "description": description or "",
+                                     "priority": priority, "issue_type": issue_type,
+                                     "assignee": assignee or None, "status": status, **extra})
+        labels = [check_label(x) for x in labels]
+        dep_specs = [parse_dep_spec(d) for d in deps]
+        if id_prefix is not None:
+            ids.check_prefix(id_prefix)
+        who = self._actor(actor)
+        with self.transaction():
+            stamp = now()
+            if parent:
+                parent_id = self.resolve(parent)
+                new_id = self._child_id(parent_id)
+            else:
+                new_id = self._new_id(id_prefix or self.prefix, fields["title"],
+                                      fields["description"], who, stamp)
+            row = {**fields, "id": new_id, "created_at": stamp, "created_by": who,
+                   "updated_at": stamp}
+            if fields["status"] in DONE_STATUSES:
+                row["closed_at"] = stamp
+            cols = ", ".join(row)
+            self.conn.execute(f"INSERT INTO issues({cols}) VALUES ({', '.join('?' * len(row))})",
+                              list(row.values()))
+            self.conn.executemany("INSERT OR IGNORE INTO labels(issue_id, label) VALUES (?, ?)",
+                                  [(new_id, x) for x in labels])
+            self._dirty.add(new_id)
+            self._event(new_id, "created", who, new=fields["title"], stamp=stamp)
+            if parent:
+                self.add_dependency(new_id, parent_id, "parent-child", actor=who)
+            for dep_type, target in dep_specs:
+                self.add_dependency(new_id, target, dep_type, actor=who)
+            return self.get(new_id)
+
+    def update(self, issue_id: str, *, actor: str | None = None, **fields: Any) -> Issue:
+        changes = self._check_fields(fields)
+        with self.transaction():
+            rid = self.resolve(issue_id)
+            cur = dict(zip(SCALAR_FIELDS, self.conn.execute(
+                f"SELECT {store.ROW_COLUMNS} FROM issues WHERE id=?", (rid,)).fetchone()))
+            changes = {k: v for k, v in changes.items() if cur.get(k) != v}
+            if not changes:
+                return self.get(rid)
+            stamp = now()
+            if "status" in changes:
+                was_done = cur["status"] in DONE_STATUSES
+                is_done = changes["status"] in DONE_STATUSES
+                if is_done and not was_done:
+                    changes["closed_at"] = stamp
+                elif was_done and not is_done:
+                    changes["closed_at"] = None
+                    changes.setdefault("close_reason", None)
+            changes["updated_at"] = stamp
+            sets = ", ".join(f"{k}=?" for k in changes)
+            self.conn.execute(f"UPDATE issues SET {sets} WHERE id=?", [*changes.values(), rid])
+            self._dirty.add(rid)
+            for key, value in changes.items():
+                if key in ("updated_at", "closed_at"):
+                    continue
+                if key == "status":
+                    kind = ("closed" if value in DONE_STATUSES and cur["status"] not in
+                            DONE_STATUSES else "reopened" if cur["status"] in DONE_STATUSES
+                            else "status_changed")
+                    self._event(rid, kind, actor, cur["status"], value, stamp)
+                else:
+                    self._event(rid, "updated", actor, json.dumps({key: cur.get(key)}),
+                                json.dumps({key: value}), stamp)
+            return self.get(rid)
+
+    def claim(self, issue_id: str, actor: str | None = None) -> Issue:
+        """Atomically take an open, unassigned bead: assignee = actor, status in_progress.
+        Claiming a bead you already hold is a no-op; any other state raises ClaimError."""
+        who = self._actor(actor)
+        with self.transaction():
+            rid = self.resolve(issue_id)
+            stamp = now()
+            won = self.conn.execute(
+                "UPDATE issues SET assignee=?, status='in_progress', updated_at=? "
+                "WHERE id=? AND status='open' AND (assignee IS NULL OR assignee='')",
+                (who, stamp, rid)).rowcount
+            if won:
+                self._dirty.add(rid)
+                self._event(rid, "claimed", who, None, who, stamp)
+                self._event(rid, "status_changed", who, "open", "in_progress", stamp)
+                return self.get(rid)
+            status, holder = self.conn.execute(
+                "SELECT status, assignee FROM issues WHERE id=?", (rid,)).fetchone()
+            if holder == who and status == "in_progress":
+                return self.get(rid)
+            if holder:
+                raise ClaimError(f"{rid} is already claimed by {holder} ({status}); "
+                                 "pick another with 'bd ready --unassigned'")
+            raise ClaimError(f"{rid} is {status}, not open; only open beads can be claimed")
+
+    def close(self, issue_id: str, reason: str | None = None, *,
+              actor: str | None = None) -> Issue:
+        with self.transaction():
+            issue = self.get(issue_id)
+            if issue.is_closed:
+                raise LedgerError(f"{issue.id} is already closed")
+            return self.update(issue.id, actor=actor, status="closed", close_reason=reason)
+
+    def reopen(self, issue_id: str, *, actor: str | None = None) -> Issue:
+        with self.transaction():
+            issue = self.get(issue_id)
+            if not issue.is_closed:
+                raise LedgerError(f"{issue.id} is not closed (it is {issue.status})")
+            return self.update(issue.id, actor=actor, status="open")
+
+    def add_dependency(self, issue_id: str, depends_on_id: str, type: str = "blocks", *,
+                       actor: str | None = None) -> Dependency:
+        """`issue_id` depends on `depends_on_id`. Blocking types need both beads here and must
+        not close a cycle; other types may point at beads of other ledgers."""
+        if type not in DEP_TYPES:
+            raise LedgerError(f"unknown dependency type '{type}': use one of "
+                              f"{', '.join(DEP_TYPES)}")
+        with self.transaction():
+            src = self.resolve(issue_id)
+            try:
+                dst = self.resolve(depends_on_id)
+            except LedgerError:
+                if type in BLOCKING_DEP_TYPES:
+                    raise LedgerError(f"cannot add '{type}' dependency: no bead "
+                                      f"'{depends_on_id}' in ledger '{self.prefix}' (only "
+                                      "non-blocking types may point outside it)") from None
+                dst = depends_on_id.strip()
+            if src == dst:
+                raise LedgerError(f"{src} cannot depend on itself")
+            old = self.conn.execute("SELECT type FROM dependencies WHERE issue_id=? AND "
+                                    "depends_on_id=?", (src, dst)).fetchone()
+            if old:
+                if old[0] == type:
+                    return next(d for d in self._deps("issue_id", src) if d.depends_on_id == dst)
+                raise LedgerError(f"{src} already depends on {dst} as '{old[0]}'; "
+                                  f"remove that first with 'bd dep remove {src} {dst}'")
+            if type in BLOCKING_DEP_TYPES:
+                cycle = self._path(dst, src)
+                if cycle:
+                    raise LedgerError("that would make a cycle: " + " -> ".join([src, *cycle]))
+            who = self._actor(actor)
+            stamp = now()
+            self.conn.execute(
+                "INSERT INTO dependencies(issue_id, depends_on_id, type, created_at, created_by)"
+                " VALUES (?, ?, ?, ?, ?)", (src, dst, type, stamp, who))
+            self._touch(src, stamp)
+            self._event(src, "dependency_added", who, None, f"{type}:{dst}", stamp)
+            return Dependency(src, dst, type, stamp, who)
+
+    def _path(self, start: str, goal: str) -> list[str] | None:
+        """A chain of blocking dependencies from `start` to `goal`, if there is one."""
+        blocking = tuple(BLOCKING_DEP_TYPES)
+        marks = ",".join("?" * len(blocking))
+        came_from: dict[str, str | None] = {start: None}
+        frontier = [start]
+        while frontier:
+            nxt = []
+            for node in frontier:
+                for (target,) in self.conn.execute(
+                        f"SELECT depends_on_id FROM dependencies WHERE issue_id=? AND type IN "
+                        f"({marks})", (node, *blocking)):
+                    if target in came_from:
+                        continue
+                    came_from[target] = node
+                    if target == goal:
+                        path, at = [], target
+                        while at is not None:
+                            path.append(at)
+                            at = came_from[at]
+                        return path[::-1]
+                    nxt.append(target)
+            frontier = nxt
+        return None
+
+    def remove_dependency(self, issue_id: str, depends_on_id: str, *,
+                          actor: str | None = None) -> None:
+        with self.transaction():
+            src = self.resolve(issue_id)
+            try:
+                dst = self.resolve(depends_on_id)
+            except LedgerError:
+                dst = depends_on_id.strip()
+            row = self.conn.execute("SELECT type FROM dependencies WHERE issue_id=? AND "
+                                    "depends_on_id=?", (src, dst)).fetchone()
+            if row is None:
+                raise LedgerError(f"{src} does not depend on {dst}")
+            self.conn.execute("DELETE FROM dependencies WHERE issue_id=? AND depends_on_id=?",
+                              (src, dst))
+            stamp = now()
+            self._touch(src, stamp)
+            self._event(src, "dependency_removed", actor, f"{row[0]}:{dst}", None, stamp)
+
+    def add_label(self, issue_id: str, label: str, *, actor: str | None = None) -> Issue:
+        label = check_label(label)
+        with self.transaction():
+            rid = self.resolve(issue_id)
+            if self.conn.execute("INSERT OR IGNORE INTO labels(issue_id, label) VALUES (?, ?)",
+                                 (rid, label)).rowcount:
+                stamp = now()
+                self._touch(rid, stamp)
+                self._event(rid, "label_added", actor, None, label, stamp)
+            return self.get(rid)
+
+    def remove_label(self, issue_id: str, label: str, *, actor: str | None = None) -> Issue:
+        with self.transaction():
+            rid = self.resolve(issue_id)
+            if not self.conn.execute("DELETE FROM labels WHERE issue_id=? AND label=?",
+                                     (rid, label)).rowcount:
+                raise LedgerError(f"{rid} has no label '{label}'")
+            stamp = now()
+            self._touch(rid, stamp)
+            self._event(rid, "label_removed", actor, label, None, stamp)
+            return self.get(rid)
+
+    def add_comment(self, issue_id: str, text: str, *, author: str | None = None) -> Comment:
+        if not (text or "").strip():
+            raise LedgerError("a comment needs some text")
+        who = self._actor(author)
+        with self.transaction():
+            rid = self.resolve(issue_id)
+            stamp = now()
+            cid = self.conn.execute(
+                "INSERT INTO comments(issue_id, author, text, created_at) VALUES (?, ?, ?, ?)",
+                (rid, who, text, stamp)).lastrowid
+            self._touch(rid, stamp)
+            self._event(rid, "commented", who, None, text, stamp)
+            return Comment(cid, rid, who, text, stamp)
+
+
+def parse_priority(value: int | str) -> int:
+    """0-4, also written P0-P4."""
+    text = str(value).strip().upper()
+    if text.startswith("P"):
+        text = text[1:]
+    if text.isdigit() and 0 <= int(text) <= 4:
+        return int(text)
+    raise LedgerError(f"bad priority {value!r}: use 0-4 or P0-P4 (0 is highest)")
+
+
+def check_label(label: str) -> str:
+    label = (label or "").strip()
+    if not label or "," in label or any(c.isspace() for c in label):
+        raise LedgerError(f"bad label {label!r}: labels are non-empty, without spaces or commas")
+    return label
+
+
+def parse_dep_spec(spec: str | tuple[str, str]) -> tuple[str, str]:
+    """`type:id`, a bare `id` (blocks), or a (type, id) pair."""
+    if isinstance(spec, tuple):
+        dep_type, target = spec
+    else:
+        spec = spec.strip()
+        dep_type, sep, target = spec.partition(":")
+        if not sep:
+            dep_type, target = "blocks", spec
+    if dep_type not in DEP_TYPES:
+        raise LedgerError(f"unknown dependency type '{dep_type}' in '{spec}': use one of "
+                          f"{', '.join(DEP_TYPES)}")
+    if not target.strip():
+        raise LedgerError(f"dependency '{spec}' names no bead")
+    return dep_type, target.strip()

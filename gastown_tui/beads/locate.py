@@ -1,0 +1,62 @@
+"""Finding the ledger for a directory, and the default actor."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Mapping
+
+BEADS_DIRNAME = ".beads"
+REDIRECT_NAME = "redirect"
+
+
+def _follow(beads_dir: Path) -> Path:
+    """A `.beads/redirect` file names the real ledger (relative to that .beads dir or absolute);
+    crew clones use it so `bd` there works on the rig's ledger."""
+    seen = set()
+    while (beads_dir / REDIRECT_NAME).is_file() and beads_dir not in seen:
+        seen.add(beads_dir)
+        target = (beads_dir / REDIRECT_NAME).read_text().strip()
+        if not target:
+            break
+        beads_dir = (beads_dir / target).resolve()
+    return beads_dir
+
+
+def find_beads_dir(cwd: Path, environ: Mapping[str, str]) -> Path | None:
+    """`BEADS_DIR` if set, else the nearest `.beads/` walking up from `cwd`."""
+    explicit = environ.get("BEADS_DIR")
+    if explicit:
+        path = Path(explicit)
+        if not path.is_absolute():
+            path = cwd / path
+        return _follow(path.resolve())
+    here = Path(cwd).resolve()
+    for d in (here, *here.parents):
+        candidate = d / BEADS_DIRNAME
+        if candidate.is_dir():
+            return _follow(candidate)
+    return None
+
+
+def default_actor(environ: Mapping[str, str]) -> str:
+    """`BD_ACTOR`, else the user's name."""
+    actor = environ.get("BD_ACTOR")
+    if actor:
+        return actor
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def find_town_root(cwd: Path, environ: Mapping[str, str]) -> Path | None:
+    """`GT_TOWN_ROOT`, else the nearest directory holding `mayor/town.toml`."""
+    explicit = environ.get("GT_TOWN_ROOT")
+    if explicit:
+        return Path(explicit)
+    here = Path(cwd).resolve()
+    for d in (here, *here.parents):
+        if (d / "mayor" / "town.toml").is_file():
+            return d
+    return None

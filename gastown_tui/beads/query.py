@@ -1,0 +1,196 @@
+"""Read-side queries: list, ready, blocked, search, stats. Each is a few indexed SQL statements;
+rows come back as their cached JSONL lines, so building an Issue never needs another query."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import json
+import sqlite3
+from typing import Iterable, Sequence
+
+from .model import (BLOCKING_DEP_TYPES, DONE_STATUSES, NOT_WORK_TYPES, Issue, LedgerError,
+                    now)
+
+_DONE = "('" + "','".join(DONE_STATUSES) + "')"
+_BLOCKS = "('" + "','".join(t for t in BLOCKING_DEP_TYPES if t != "parent-child") + "')"
+
+# Beads blocked directly by an unfinished blocker, or through a blocked parent.
+BLOCKED_CTE = f"""
+WITH RECURSIVE blocked(id) AS (
+    SELECT d.issue_id FROM dependencies d JOIN issues b ON b.id = d.depends_on_id
+     WHERE d.type IN {_BLOCKS} AND b.status NOT IN {_DONE}
+    UNION
+    SELECT d.issue_id FROM dependencies d JOIN blocked p ON d.depends_on_id = p.id
+     WHERE d.type = 'parent-child'
+)
+"""
+
+ORDERS = {
+    "priority": "i.priority, i.created_at, i.id",
+    "created": "i.created_at, i.id",
+    "-created": "i.created_at DESC, i.id DESC",
+    "updated": "i.updated_at, i.id",
+    "-updated": "i.updated_at DESC, i.id DESC",
+    "id": "i.id",
+}
+
+
+def issues_from(rows: Iterable[Sequence]) -> list[Issue]:
+    return [Issue.from_json(json.loads(r[0])) for r in rows]
+
+
+def _as_list(value: str | Iterable[str] | None) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return list(value)
+
+
+def _filters(where: list[str], args: list, *, status=None, issue_type=None, assignee=None,
+             label=None, priority=None, include_closed=False, unassigned=False,
+             exclude_types: Sequence[str] = ()) -> None:
+    statuses = _as_list(status)
+    if statuses:
+        where.append(f"i.status IN ({','.join('?' * len(statuses))})")
+        args += statuses
+    elif not include_closed:
+        where.append(f"i.status NOT IN {_DONE}")
+    types = _as_list(issue_type)
+    if types:
+        where.append(f"i.issue_type IN ({','.join('?' * len(types))})")
+        args += types
+    if exclude_types:
+        where.append(f"i.issue_type NOT IN ({','.join('?' * len(exclude_types))})")
+        args += list(exclude_types)
+    if assignee is not None:
+        where.append("i.assignee = ?")
+        args.append(assignee)
+    if unassigned:
+        where.append("(i.assignee IS NULL OR i.assignee = '')")
+    for lab in _as_list(label):
+        where.append("EXISTS (SELECT 1 FROM labels l WHERE l.issue_id = i.id AND l.label = ?)")
+        args.append(lab)
+    if priority is not None:
+        where.append("i.priority = ?")
+        args.append(int(priority))
+
+
+def list_issues(conn: sqlite3.Connection, *, status=None, issue_type=None, assignee=None,
+                label=None, priority=None, include_closed=False, unassigned=False,
+                parent: str | None = None, limit: int | None = None,
+                order: str = "priority") -> list[Issue]:
+    if order not in ORDERS:
+        raise LedgerError(f"unknown order {order!r}: use one of {', '.join(ORDERS)}")
+    where: list[str] = []
+    args: list = []
+    _filters(where, args, status=status, issue_type=issue_type, assignee=assignee, label=label,
+             priority=priority, include_closed=include_closed, unassigned=unassigned)
+    if parent is not None:
+        where.append("EXISTS (SELECT 1 FROM dependencies d WHERE d.issue_id = i.id "
+                     "AND d.depends_on_id = ? AND d.type = 'parent-child')")
+        args.append(parent)
+    sql = "SELECT i.line FROM issues i"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += f" ORDER BY {ORDERS[order]}"
+    if limit is not None:
+        sql += " LIMIT ?"
+        args.append(int(limit))
+    return issues_from(conn.execute(sql, args))
+
+
+def ready(conn: sqlite3.Connection, *, assignee=None, unassigned=False, label=None,
+          issue_type=None, priority=None, limit: int | None = None) -> list[Issue]:
+    """Open or in-progress work that nothing unfinished blocks, ordered: beads from the last
+    48 hours by priority, then older ones by age."""
+    stamp = now()
+    cutoff = (_dt.datetime.fromisoformat(stamp) - _dt.timedelta(hours=48)).isoformat()
+    where = ["i.status IN ('open', 'in_progress')", "COALESCE(i.ephemeral, 0) = 0",
+             "(i.defer_until IS NULL OR i.defer_until = '' OR i.defer_until <= ?)",
+             "i.id NOT IN (SELECT id FROM blocked)"]
+    args: list = [stamp]
+    _filters(where, args, issue_type=issue_type, assignee=assignee, label=label,
+             priority=priority, unassigned=unassigned, include_closed=True,
+             exclude_types=() if issue_type else NOT_WORK_TYPES)
+    sql = (BLOCKED_CTE + "SELECT i.line FROM issues i WHERE " + " AND ".join(where) +
+           " ORDER BY CASE WHEN i.created_at >= ? THEN 0 ELSE 1 END,"
+           " CASE WHEN i.created_at >= ? THEN i.priority ELSE 0 END, i.created_at, i.id")
+    args += [cutoff, cutoff]
+    if limit is not None:
+        sql += " LIMIT ?"
+        args.append(int(limit))
+    return issues_from(conn.execute(sql, args))
+
+
+@dataclasses.dataclass
+class BlockedIssue:
+    issue: Issue
+    blocked_by: list[str]
+
+    def to_json(self) -> dict:
+        return {**self.issue.to_json(), "blocked_by": self.blocked_by}
+
+
+def blocked(conn: sqlite3.Connection) -> list[BlockedIssue]:
+    """Unfinished beads that wait on something: an unfinished blocker, a blocked parent, or an
+    explicit `blocked` status."""
+    rows = conn.execute(
+        BLOCKED_CTE + f"SELECT i.id, i.line FROM issues i WHERE i.status NOT IN {_DONE} AND "
+        "(i.id IN (SELECT id FROM blocked) OR i.status = 'blocked') "
+        "ORDER BY i.priority, i.created_at, i.id").fetchall()
+    out = []
+    for issue_id, line in rows:
+        by = [r[0] for r in conn.execute(
+            f"SELECT d.depends_on_id FROM dependencies d JOIN issues b ON b.id = d.depends_on_id"
+            f" WHERE d.issue_id = ? AND b.status NOT IN {_DONE} AND"
+            f" (d.type IN {_BLOCKS} OR (d.type = 'parent-child' AND b.id IN"
+            f" ({BLOCKED_CTE} SELECT id FROM blocked))) ORDER BY d.depends_on_id",
+            (issue_id,))]
+        out.append(BlockedIssue(Issue.from_json(json.loads(line)), by))
+    return out
+
+
+def search(conn: sqlite3.Connection, text: str, *, include_closed=True,
+           limit: int | None = None) -> list[Issue]:
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    where = ["(i.id LIKE ? ESCAPE '\\' OR i.title LIKE ? ESCAPE '\\' OR "
+             "i.description LIKE ? ESCAPE '\\' OR i.notes LIKE ? ESCAPE '\\')"]
+    args: list = [pattern] * 4
+    if not include_closed:
+        where.append(f"i.status NOT IN {_DONE}")
+    sql = ("SELECT i.line FROM issues i WHERE " + " AND ".join(where) +
+           " ORDER BY i.priority, i.created_at, i.id")
+    if limit is not None:
+        sql += " LIMIT ?"
+        args.append(int(limit))
+    return issues_from(conn.execute(sql, args))
+
+
+@dataclasses.dataclass
+class Stats:
+    total: int
+    by_status: dict[str, int]
+    by_type: dict[str, int]
+    ready: int
+    blocked: int
+
+    def render_text(self) -> str:
+        lines = [f"total:   {self.total}", f"ready:   {self.ready}",
+                 f"blocked: {self.blocked}", "by status:"]
+        lines += [f"  {k}: {v}" for k, v in self.by_status.items()]
+        lines.append("by type:")
+        lines += [f"  {k}: {v}" for k, v in self.by_type.items()]
+        return "\n".join(lines)
+
+
+def stats(conn: sqlite3.Connection) -> Stats:
+    by_status = dict(conn.execute(
+        "SELECT status, COUNT(*) FROM issues GROUP BY status ORDER BY status"))
+    by_type = dict(conn.execute(
+        "SELECT issue_type, COUNT(*) FROM issues GROUP BY issue_type ORDER BY issue_type"))
+    n_blocked = conn.execute(
+        BLOCKED_CTE + f"SELECT COUNT(*) FROM issues i WHERE i.status NOT IN {_DONE} AND "
+        "(i.id IN (SELECT id FROM blocked) OR i.status = 'blocked')").fetchone()[0]
+    return Stats(sum(by_status.values()), by_status, by_type, len(ready(conn)), n_blocked)

@@ -1,0 +1,207 @@
+"""The SQLite store under `.beads/`: schema, connection, transactions, and the JSONL mirror.
+
+SQLite in WAL mode is the working store; `issues.jsonl` is its git-tracked export. Every
+transaction takes the write lock up front (`BEGIN IMMEDIATE`), so concurrent processes queue on
+the busy timeout instead of failing to upgrade a read lock, and the export runs while the lock
+is still held: two processes can never write the JSONL out of order.
+
+Each issue row caches its own JSONL line (`line`), rebuilt only for issues a transaction
+touched, so an export of 10,000 beads is one ordered SELECT and one write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any, Iterator
+
+from .model import SCALAR_FIELDS, LedgerError, dumps, record_from_row
+
+DB_NAME = "beads.db"
+JSONL_NAME = "issues.jsonl"
+CONFIG_NAME = "config.toml"
+REJECTED_NAME = "issues.jsonl.rejected"
+SCHEMA_VERSION = "1"
+BUSY_TIMEOUT_S = 60.0
+
+_COLUMNS = ",\n    ".join(
+    f"{f} INTEGER" if f in ("priority", "estimated_minutes", "ephemeral", "pinned", "is_template")
+    else f"{f} TEXT" for f in SCALAR_FIELDS if f != "id")
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS issues (
+    id TEXT PRIMARY KEY,
+    {_COLUMNS},
+    extra TEXT,
+    line TEXT
+);
+CREATE INDEX IF NOT EXISTS issues_status ON issues(status, priority);
+CREATE INDEX IF NOT EXISTS issues_assignee ON issues(assignee, issue_type, status);
+CREATE INDEX IF NOT EXISTS issues_type ON issues(issue_type, status);
+CREATE TABLE IF NOT EXISTS dependencies (
+    issue_id TEXT NOT NULL,
+    depends_on_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    created_at TEXT,
+    created_by TEXT,
+    PRIMARY KEY (issue_id, depends_on_id)
+);
+CREATE INDEX IF NOT EXISTS deps_target ON dependencies(depends_on_id, type);
+CREATE TABLE IF NOT EXISTS labels (
+    issue_id TEXT NOT NULL,
+    label TEXT NOT NULL,
+    PRIMARY KEY (issue_id, label)
+);
+CREATE INDEX IF NOT EXISTS labels_label ON labels(label, issue_id);
+CREATE TABLE IF NOT EXISTS comments (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    issue_id TEXT NOT NULL,
+    author TEXT,
+    text TEXT,
+    created_at TEXT
+);
+CREATE INDEX IF NOT EXISTS comments_issue ON comments(issue_id, created_at);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    issue_id TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    actor TEXT,
+    old_value TEXT,
+    new_value TEXT,
+    created_at TEXT
+);
+CREATE INDEX IF NOT EXISTS events_issue ON events(issue_id, id);
+CREATE TABLE IF NOT EXISTS child_counters (
+    parent_id TEXT PRIMARY KEY,
+    last INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT
+);
+"""
+
+ROW_COLUMNS = ", ".join(SCALAR_FIELDS)
+
+
+def connect(db_path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(db_path), timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                           check_same_thread=False)
+    # WAL + NORMAL survives a killed process; only a power cut can lose the newest commit,
+    # and the JSONL in git is the second copy.
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=OFF")
+    return conn
+
+
+def create_schema(conn: sqlite3.Connection, prefix: str) -> None:
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in SCHEMA.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('prefix', ?)", (prefix,))
+        conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)",
+                     (SCHEMA_VERSION,))
+        conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('changes', '0')")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def get_meta(conn: sqlite3.Connection, key: str, default: str | None = None) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+    return row[0] if row else default
+
+
+def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
+                 "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, value))
+
+
+def render_record(conn: sqlite3.Connection, issue_id: str) -> dict[str, Any] | None:
+    """The bd record of one issue, built from its row and its collections."""
+    row = conn.execute(f"SELECT {ROW_COLUMNS}, extra FROM issues WHERE id=?",
+                       (issue_id,)).fetchone()
+    if row is None:
+        return None
+    fields = dict(zip(SCALAR_FIELDS, row))
+    extra = json.loads(row[-1]) if row[-1] else None
+    labels = [r[0] for r in conn.execute("SELECT label FROM labels WHERE issue_id=?",
+                                         (issue_id,))]
+    deps = [{"issue_id": a, "depends_on_id": b, "type": t,
+             **({"created_at": c} if c else {}), **({"created_by": by} if by else {})}
+            for a, b, t, c, by in conn.execute(
+                "SELECT issue_id, depends_on_id, type, created_at, created_by "
+                "FROM dependencies WHERE issue_id=?", (issue_id,))]
+    comments = [{"id": i, "issue_id": iid, "author": a or "", "text": t or "",
+                 "created_at": c or ""}
+                for i, iid, a, t, c in conn.execute(
+                    "SELECT id, issue_id, author, text, created_at FROM comments "
+                    "WHERE issue_id=? ORDER BY created_at, id", (issue_id,))]
+    return record_from_row(fields, labels, deps, comments, extra)
+
+
+def refresh_lines(conn: sqlite3.Connection, ids: set[str]) -> None:
+    for issue_id in sorted(ids):
+        record = render_record(conn, issue_id)
+        if record is not None:
+            conn.execute("UPDATE issues SET line=? WHERE id=?", (dumps(record), issue_id))
+
+
+def file_stamp(path: Path) -> str:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return "missing"
+    return f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}"
+
+
+def export_jsonl(conn: sqlite3.Connection, path: Path) -> bytes:
+    """Write every line, sorted by id, to `path` atomically; returns the bytes written."""
+    data = "".join(r[0] + "\n" for r in conn.execute("SELECT line FROM issues ORDER BY id")
+                   ).encode()
+    write_atomic(path, data)
+    return data
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
+
+
+def record_sync(conn: sqlite3.Connection, path: Path, data: bytes) -> None:
+    """Remember what the JSONL looked like after we wrote or read it."""
+    set_meta(conn, "jsonl_stamp", file_stamp(path))
+    set_meta(conn, "jsonl_digest", digest(data))
+
+
+@contextlib.contextmanager
+def write_lock(conn: sqlite3.Connection) -> Iterator[None]:
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as e:
+        raise LedgerError(f"the ledger is busy or unwritable ({e}); try again") from e
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

@@ -1,0 +1,206 @@
+"""Keeping the SQLite store and `issues.jsonl` in step, and the git side of that.
+
+At open, a cheap stat of the JSONL is compared with what the ledger last wrote or read; only
+when it differs is the file hashed, and only when the content differs is it imported with the
+field-level merge of `jsonl.merge_two`. Lines that are not bead records are reported with their
+line numbers and appended to `issues.jsonl.rejected`, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from . import jsonl, store
+from .model import LedgerError, SCALAR_FIELDS, dumps, now
+
+MERGE_DRIVER_NAME = "beads"
+
+
+class SyncMixin:
+    """JSONL import/export for `Ledger` (which provides conn, transaction and _dirty)."""
+
+    def sync_in(self) -> None:
+        """Import the JSONL if something other than this ledger changed it since."""
+        path = self.jsonl_path
+        if store.file_stamp(path) == store.get_meta(self.conn, "jsonl_stamp"):
+            return
+        with self.transaction():
+            stamp = store.file_stamp(path)
+            if stamp == store.get_meta(self.conn, "jsonl_stamp"):
+                return   # another process brought it in while we waited for the lock
+            if stamp == "missing":
+                self._force_export = True
+                return
+            data = path.read_bytes()
+            if store.digest(data) == store.get_meta(self.conn, "jsonl_digest"):
+                store.set_meta(self.conn, "jsonl_stamp", stamp)
+                return
+            self._import_bytes(data, str(path))
+            self._force_export = True
+
+    def import_file(self, source: Path) -> "ImportReport":
+        """`bd import -i FILE`: merge a JSONL file into the ledger."""
+        try:
+            data = Path(source).read_bytes()
+        except OSError as e:
+            raise LedgerError(f"cannot read {source}: {e.strerror}") from None
+        with self.transaction():
+            report = self._import_bytes(data, str(source))
+            self._force_export = True
+        return report
+
+    def export_file(self, target: Path) -> int:
+        """`bd export -o FILE`: the same deterministic JSONL, written atomically elsewhere."""
+        self._flush_lines()
+        rows = self.conn.execute("SELECT line FROM issues ORDER BY id").fetchall()
+        try:
+            store.write_atomic(Path(target), "".join(r[0] + "\n" for r in rows).encode())
+        except OSError as e:
+            raise LedgerError(f"cannot write {target}: {e.strerror}") from None
+        return len(rows)
+
+    def _import_bytes(self, data: bytes, source: str) -> "ImportReport":
+        records, bad = jsonl.parse(data)
+        report = ImportReport(source=source, rejected=len(bad))
+        if bad:
+            keep_rejected(self.beads_dir, source, bad)
+            for b in bad:
+                self.warnings.append(f"{source}:{b.lineno}: {b.error}; line kept in "
+                                     f"{self.beads_dir / store.REJECTED_NAME}")
+        current = dict(self.conn.execute("SELECT id, line FROM issues"))
+        for rid, rec in records.items():
+            line = current.get(rid)
+            if line is None:
+                self._write_record(rec, new=True)
+                report.created += 1
+                continue
+            if line == dumps(rec):
+                continue
+            mine = jsonl.normalise(json.loads(line))
+            merged = jsonl.merge_two(mine, rec)
+            if merged != mine:
+                self._write_record(merged, new=False)
+                report.updated += 1
+        return report
+
+    def _write_record(self, rec: dict[str, Any], new: bool) -> None:
+        rid = rec["id"]
+        row = {f: rec.get(f) for f in SCALAR_FIELDS}
+        for f in ("ephemeral", "pinned", "is_template"):
+            row[f] = 1 if row[f] else 0
+        for f in ("title", "description", "design", "acceptance_criteria", "notes",
+                  "created_at", "created_by", "updated_at"):
+            row[f] = row[f] or ""
+        row["status"] = row["status"] or "open"
+        row["issue_type"] = row["issue_type"] or "task"
+        extra = {k: v for k, v in rec.items() if k not in SCALAR_FIELDS
+                 and k not in ("labels", "dependencies", "comments")}
+        row["extra"] = json.dumps(extra, sort_keys=True) if extra else None
+        cols = ", ".join(row)
+        self.conn.execute(f"INSERT OR REPLACE INTO issues({cols}) VALUES "
+                          f"({', '.join('?' * len(row))})", list(row.values()))
+        self.conn.execute("DELETE FROM labels WHERE issue_id=?", (rid,))
+        self.conn.executemany("INSERT OR IGNORE INTO labels(issue_id, label) VALUES (?, ?)",
+                              [(rid, x) for x in rec.get("labels", [])])
+        self.conn.execute("DELETE FROM dependencies WHERE issue_id=?", (rid,))
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO dependencies(issue_id, depends_on_id, type, created_at, "
+            "created_by) VALUES (?, ?, ?, ?, ?)",
+            [(rid, d["depends_on_id"], d["type"], d.get("created_at"), d.get("created_by"))
+             for d in rec.get("dependencies", [])])
+        have = {(a or "", c or "", t or "") for a, c, t in self.conn.execute(
+            "SELECT author, created_at, text FROM comments WHERE issue_id=?", (rid,))}
+        self.conn.executemany(
+            "INSERT INTO comments(issue_id, author, text, created_at) VALUES (?, ?, ?, ?)",
+            [(rid, c["author"], c["text"], c["created_at"]) for c in rec.get("comments", [])
+             if (c["author"], c["created_at"], c["text"]) not in have])
+        self._event(rid, "created" if new else "updated", "import", None, "from JSONL")
+        self._dirty.add(rid)
+
+
+class ImportReport:
+    def __init__(self, source: str, created: int = 0, updated: int = 0, rejected: int = 0):
+        self.source, self.created, self.updated, self.rejected = source, created, updated, \
+            rejected
+
+    def to_json(self) -> dict[str, Any]:
+        return {"source": self.source, "created": self.created, "updated": self.updated,
+                "rejected": self.rejected}
+
+    def render_text(self) -> str:
+        text = f"Imported {self.source}: {self.created} new, {self.updated} updated"
+        if self.rejected:
+            text += f", {self.rejected} unreadable line(s) kept aside"
+        return text
+
+
+def keep_rejected(beads_dir: Path, source: str, bad: list[jsonl.BadLine]) -> None:
+    with open(beads_dir / store.REJECTED_NAME, "a", encoding="utf-8") as f:
+        for b in bad:
+            f.write(f"# {now()} {source}:{b.lineno}: {b.error}\n{b.text}\n")
+
+
+def configured_prefix(beads_dir: Path) -> str:
+    """The prefix of a ledger that has no db yet (a fresh clone): config.toml, else the most
+    common prefix among the JSONL ids."""
+    config = beads_dir / store.CONFIG_NAME
+    if config.exists():
+        import tomllib
+
+        try:
+            prefix = tomllib.loads(config.read_text()).get("prefix")
+        except tomllib.TOMLDecodeError as e:
+            raise LedgerError(f"{config}: {e}") from None
+        if isinstance(prefix, str) and prefix:
+            return prefix
+    records, _ = jsonl.parse((beads_dir / store.JSONL_NAME).read_bytes()
+                             if (beads_dir / store.JSONL_NAME).exists() else b"")
+    counts: dict[str, int] = {}
+    for rid in records:
+        head = rid.rsplit("-", 1)[0] if "-" in rid else rid
+        counts[head] = counts.get(head, 0) + 1
+    if not counts:
+        raise LedgerError(f"{beads_dir} has no config.toml with a prefix: run 'bd init --prefix "
+                          "NAME'")
+    return max(counts, key=lambda k: (counts[k], k))
+
+
+def driver_command() -> str:
+    """How git should call the merge driver: `bd` by absolute path when installed, else this
+    interpreter running the module, so the driver works even when git's PATH differs."""
+    bd = shutil.which("bd")
+    head = shlex.quote(bd) + " merge-driver" if bd else \
+        f"{shlex.quote(sys.executable)} -m gastown_tui.beads.merge"
+    return head + " %O %A %B %P"
+
+
+def register_merge_driver(beads_dir: Path) -> Path | None:
+    """Route the ledger file through our merge driver in the git repo holding `beads_dir`:
+    a `.gitattributes` line and the driver in the repo config. Returns the repo's workdir."""
+    import pygit2
+
+    found = pygit2.discover_repository(str(beads_dir))
+    if not found:
+        return None
+    repo = pygit2.Repository(found)
+    if repo.workdir is None:
+        return None
+    workdir = Path(repo.workdir).resolve()
+    try:
+        rel = (beads_dir.resolve() / store.JSONL_NAME).relative_to(workdir).as_posix()
+    except ValueError:
+        return None
+    attrs = workdir / ".gitattributes"
+    line = f"{rel} merge={MERGE_DRIVER_NAME}"
+    existing = attrs.read_text().splitlines() if attrs.exists() else []
+    if line not in existing:
+        text = "\n".join(existing + [line]) + "\n"
+        attrs.write_text(text)
+    repo.config[f"merge.{MERGE_DRIVER_NAME}.name"] = "beads JSONL field-level merge"
+    repo.config[f"merge.{MERGE_DRIVER_NAME}.driver"] = driver_command()
+    return workdir
