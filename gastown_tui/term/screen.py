@@ -1,0 +1,716 @@
+"""The VT screen of the terminal engine: a pyte 0.8.2 `Screen` subclass that real programs trust.
+
+Contract (other layers code against this; extend, never break)::
+
+    s = Screen(columns, lines, *, history=10_000, on_reply=None, allow_clipboard=False)
+    s.feed(data: bytes)            # fast tokenizer; never raises; partial sequences carried over
+    s.resize(columns, lines)       # NOTE: columns first (pyte's own resize is lines, columns)
+    s.columns, s.lines, s.cursor_x, s.cursor_y, s.cursor_hidden
+    s.title, s.icon_name, s.bell_count, s.clipboard (OSC 52 text, only if allow_clipboard)
+    s.dirty: set[int]; s.clear_dirty()          # every row is dirty after resize
+    s.modes: ScreenModes                        # application_cursor, application_keypad,
+        # bracketed_paste, mouse (None|1000|1002|1003), mouse_sgr, focus_events,
+        # synchronized (2026 held now), alternate, cursor_visible, autowrap, insert
+    s.text_lines() / s.ansi_lines()             # like `tmux capture-pane -p` / `-e -p`
+    s.history_size; s.history_text(n); s.history_ansi(n); s.history_runs(i)
+    s.row_runs(y) -> [(text, CellStyle)]        # full width; a wide char appears once
+    s.cells(y) -> (chars, styles)               # one entry per column; "" = right half of wide
+
+Replies to device queries (DA1, DA2, DSR 5/6, CSI ? 6 n, DECRQM, XTVERSION, OSC 10/11) go to
+`on_reply(bytes)`; they are what tmux 3.3 answers, so programs behave as they do under tmux.
+
+Rows are compact (text + style runs) until a program needs their cells (see rows.py), and
+scrollback keeps only text + runs (scrollback.py), so output that scrolls straight through
+costs no per-cell work.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import pyte
+
+from .charsets import charset_table
+from .rows import Row, row_from_entry
+from .scrollback import Scrollback
+from .stream import StreamParser
+from .style import DEFAULT, CellStyle, ansi_of_runs, blank_of
+from .width import char_width, is_narrow
+
+__all__ = ["Screen", "ScreenModes", "CellStyle"]
+
+
+class ScreenModes:
+    """Terminal modes the input side and the renderer need."""
+
+    __slots__ = ("application_cursor", "application_keypad", "bracketed_paste", "mouse",
+                 "mouse_sgr", "focus_events", "synchronized", "alternate", "cursor_visible",
+                 "autowrap", "insert", "origin", "newline")
+
+    def __init__(self) -> None:
+        self.application_cursor = False
+        self.application_keypad = False
+        self.bracketed_paste = False
+        self.mouse: int | None = None
+        self.mouse_sgr = False
+        self.focus_events = False
+        self.synchronized = False
+        self.alternate = False
+        self.cursor_visible = True
+        self.autowrap = True
+        self.insert = False
+        self.origin = False
+        self.newline = False
+
+    def __repr__(self) -> str:
+        return "ScreenModes(%s)" % ", ".join("%s=%r" % (k, getattr(self, k)) for k in self.__slots__)
+
+
+class _Saved:
+    __slots__ = ("x", "y", "pen", "g0", "g1", "shift", "origin", "autowrap")
+
+
+class Screen(StreamParser, pyte.Screen):
+    """A faithful, fast VT screen. Feed it bytes from a pty with `feed()`."""
+
+    def __init__(self, columns: int, lines: int, *, history: int = 10_000,
+                 on_reply: Callable[[bytes], None] | None = None,
+                 allow_clipboard: bool = False, fast_path: bool = True) -> None:
+        self.columns = max(1, int(columns))
+        self.lines = max(1, int(lines))
+        self.on_reply = on_reply
+        self.allow_clipboard = allow_clipboard
+        self.history = Scrollback(history)
+        self.fast_path = fast_path
+        self.title = ""
+        self.icon_name = ""
+        self.clipboard: str | None = None
+        self.bell_count = 0
+        self._init_stream()
+        self.reset()
+
+    # ---- state -------------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """RIS: everything back to power-on state, scrollback kept (as tmux does)."""
+        self._rows = [Row() for _ in range(self.lines)]
+        self._main_rows: list[Row] | None = None
+        self._x = 0
+        self._y = 0
+        self.pen = DEFAULT
+        self._top = 0
+        self._bot = self.lines - 1
+        self.modes = ScreenModes()
+        self._g = [None, None]
+        self._shift = 0
+        self._table = None
+        self._saved: _Saved | None = None
+        self._alt_saved: _Saved | None = None
+        self.tabstops = set(range(8, self.columns, 8))
+        self._dirty: set[int] = set()
+        self._all_dirty = True
+
+    @property
+    def cursor_x(self) -> int:
+        return min(self._x, self.columns - 1)
+
+    @property
+    def cursor_y(self) -> int:
+        return self._y
+
+    @property
+    def cursor_hidden(self) -> bool:
+        return not self.modes.cursor_visible
+
+    @property
+    def dirty(self) -> set[int]:
+        if self._all_dirty:
+            self._dirty = set(range(self.lines))
+            self._all_dirty = False
+        return self._dirty
+
+    def clear_dirty(self) -> None:
+        self._dirty = set()
+        self._all_dirty = False
+
+    @property
+    def history_size(self) -> int:
+        return len(self.history)
+
+    # ---- readers -----------------------------------------------------------------------------
+
+    def text_lines(self) -> list[str]:
+        return [row.plain() for row in self._rows]
+
+    @property
+    def display(self) -> list[str]:
+        """pyte's API: every row padded to the full width (a wide char counts two columns)."""
+        out = []
+        for row in self._rows:
+            chars, _ = row.cells(self.columns)
+            out.append("".join(chars) + " " * chars.count(""))
+        return out
+
+    def row_runs(self, y: int) -> list[tuple[str, CellStyle]]:
+        return self._rows[y].runs_full(self.columns)
+
+    def cells(self, y: int) -> tuple[list[str], list[CellStyle]]:
+        chars, attrs = self._rows[y].cells(self.columns)
+        return list(chars), list(attrs)
+
+    def ansi_lines(self) -> list[str]:
+        return [ansi_of_runs(_trim_runs(row.runs_full(self.columns))) for row in self._rows]
+
+    def history_text(self, n: int) -> list[str]:
+        return self.history.text(n)
+
+    def history_ansi(self, n: int) -> list[str]:
+        return self.history.ansi(n)
+
+    def history_runs(self, i: int) -> list[tuple[str, CellStyle]]:
+        return self.history.runs(i)
+
+    # ---- drawing -----------------------------------------------------------------------------
+
+    def draw(self, data: str) -> None:
+        """Print text at the cursor (charset translation, wrapping, wide and zero-width chars)."""
+        if self._table is not None:
+            data = data.translate(self._table)
+        if self.fast_path and is_narrow(data):
+            self._draw_narrow(data)
+        else:
+            for ch in data:
+                self._draw_char(ch)
+        if self._x < self.columns:
+            self._dirty.add(self._y)
+
+    def _draw_narrow(self, text: str) -> None:
+        cols = self.columns
+        modes = self.modes
+        while text:
+            x = self._x
+            if x >= cols:
+                if modes.autowrap:
+                    self._x = 0
+                    self.index()
+                    x = 0
+                else:
+                    x = cols - 1
+            room = cols - x
+            if len(text) <= room:
+                chunk, text = text, ""
+            elif modes.autowrap:
+                chunk, text = text[:room], text[room:]
+            else:
+                chunk, text = text[:room - 1] + text[-1], ""
+            y = self._y
+            row = self._rows[y]
+            n = len(chunk)
+            if row.chars is None and not modes.insert:
+                cur = len(row.text)
+                if x >= cur:
+                    row.append(x, chunk, self.pen)
+                    self._x = x + n
+                    self._dirty.add(y)
+                    continue
+                if x == 0 and n >= cur:
+                    row.text = ""
+                    row.runs = []
+                    row.append(0, chunk, self.pen)
+                    self._x = n
+                    self._dirty.add(y)
+                    continue
+            chars, attrs = row.cells(cols)
+            if modes.insert:
+                self._insert_cells(chars, attrs, x, n)
+            end = x + n
+            if chars[x] == "" and x:
+                chars[x - 1] = " "
+            if end < cols and chars[end] == "":
+                chars[end] = " "
+            chars[x:end] = chunk
+            attrs[x:end] = [self.pen] * n
+            self._x = end
+            self._dirty.add(y)
+
+    def _draw_char(self, ch: str) -> None:
+        w = char_width(ch)
+        cols = self.columns
+        if w < 0:
+            return
+        x = self._x
+        if w == 0:
+            self._combine(ch)
+            return
+        if w > cols:
+            return
+        if x >= cols or x + w > cols:
+            if self.modes.autowrap:
+                self._x = 0
+                self.index()
+                x = 0
+            else:
+                x = cols - w
+        y = self._y
+        chars, attrs = self._rows[y].cells(cols)
+        if self.modes.insert:
+            self._insert_cells(chars, attrs, x, w)
+        end = x + w
+        if chars[x] == "" and x:
+            chars[x - 1] = " "
+        if end < cols and chars[end] == "":
+            chars[end] = " "
+        chars[x] = ch
+        attrs[x] = self.pen
+        if w == 2:
+            chars[x + 1] = ""
+            attrs[x + 1] = self.pen
+        self._x = end
+        self._dirty.add(y)
+
+    def _combine(self, ch: str) -> None:
+        """Attach a zero-width character (combining mark, VS16, ZWJ) to the previous cell."""
+        x = min(self._x, self.columns)
+        if x == 0:
+            return
+        chars, _ = self._rows[self._y].cells(self.columns)
+        t = x - 1
+        if chars[t] == "" and t:
+            t -= 1
+        if len(chars[t]) < 32:
+            chars[t] += ch
+        self._dirty.add(self._y)
+
+    def _insert_cells(self, chars: list[str], attrs: list[CellStyle], x: int, n: int) -> None:
+        cols = self.columns
+        n = min(n, cols - x)
+        fill = blank_of(self.pen)
+        chars[x:x] = [" "] * n
+        attrs[x:x] = [fill] * n
+        del chars[cols:], attrs[cols:]
+        if chars[-1] and char_width(chars[-1][:1]) == 2:
+            chars[-1] = " "
+
+    # ---- vertical movement and scrolling -----------------------------------------------------
+
+    def _scroll_up(self, n: int, top: int | None = None, bot: int | None = None) -> None:
+        top = self._top if top is None else top
+        bot = self._bot if bot is None else bot
+        n = min(n, bot - top + 1)
+        rows = self._rows
+        fill = blank_of(self.pen)
+        keep = top == 0 and self._main_rows is None and self.history.limit
+        push = self.history.lines.append
+        for _ in range(n):
+            old = rows.pop(top)
+            if keep:
+                push(old.entry())
+            rows.insert(bot, Row(fill))
+        if n:
+            if top == 0 and bot == self.lines - 1:
+                self._all_dirty = True
+            else:
+                self._dirty.update(range(top, bot + 1))
+
+    def _scroll_down(self, n: int, top: int | None = None, bot: int | None = None) -> None:
+        top = self._top if top is None else top
+        bot = self._bot if bot is None else bot
+        n = min(n, bot - top + 1)
+        rows = self._rows
+        fill = blank_of(self.pen)
+        for _ in range(n):
+            del rows[bot]
+            rows.insert(top, Row(fill))
+        if n:
+            self._dirty.update(range(top, bot + 1))
+
+    def index(self) -> None:
+        y = self._y
+        if y == self._bot:
+            self._scroll_up(1)
+        elif y < self.lines - 1:
+            self._y = y + 1
+
+    def reverse_index(self) -> None:
+        y = self._y
+        if y == self._top:
+            self._scroll_down(1)
+        elif y > 0:
+            self._y = y - 1
+
+    def linefeed(self) -> None:
+        self.index()
+        if self.modes.newline:
+            self._x = 0
+
+    def next_line(self) -> None:
+        self._x = 0
+        self.index()
+
+    def scroll_up(self, count: int | None = None) -> None:
+        self._scroll_up(max(1, count or 1))
+
+    def scroll_down(self, count: int | None = None) -> None:
+        self._scroll_down(max(1, count or 1))
+
+    def carriage_return(self) -> None:
+        self._x = 0
+
+    def backspace(self) -> None:
+        if self._x >= self.columns:
+            self._x = self.columns - 1
+        if self._x > 0:
+            self._x -= 1
+
+    def tab(self, count: int | None = None) -> None:
+        for _ in range(max(1, count or 1)):
+            x = min(self._x, self.columns - 1)
+            nxt = [t for t in self.tabstops if t > x]
+            self._x = min(nxt) if nxt else self.columns - 1
+
+    def back_tab(self, count: int | None = None) -> None:
+        for _ in range(max(1, count or 1)):
+            x = min(self._x, self.columns - 1)
+            prev = [t for t in self.tabstops if t < x]
+            self._x = max(prev) if prev else 0
+
+    def set_tab_stop(self) -> None:
+        self.tabstops.add(min(self._x, self.columns - 1))
+
+    def clear_tab_stop(self, how: int = 0) -> None:
+        if how == 0:
+            self.tabstops.discard(min(self._x, self.columns - 1))
+        elif how == 3:
+            self.tabstops.clear()
+
+    def bell(self, *args) -> None:
+        self.bell_count += 1
+
+    # ---- cursor ------------------------------------------------------------------------------
+
+    def _clamp_y(self, y: int) -> int:
+        if self.modes.origin:
+            return max(self._top, min(y, self._bot))
+        return max(0, min(y, self.lines - 1))
+
+    def cursor_up(self, count: int | None = None) -> None:
+        top = self._top if self._y >= self._top else 0
+        self._y = max(top, self._y - max(1, count or 1))
+        self._x = min(self._x, self.columns - 1)
+
+    def cursor_down(self, count: int | None = None) -> None:
+        bot = self._bot if self._y <= self._bot else self.lines - 1
+        self._y = min(bot, self._y + max(1, count or 1))
+        self._x = min(self._x, self.columns - 1)
+
+    def cursor_up1(self, count: int | None = None) -> None:
+        self.cursor_up(count)
+        self._x = 0
+
+    def cursor_down1(self, count: int | None = None) -> None:
+        self.cursor_down(count)
+        self._x = 0
+
+    def cursor_back(self, count: int | None = None) -> None:
+        self._x = max(0, min(self._x, self.columns - 1) - max(1, count or 1))
+
+    def cursor_forward(self, count: int | None = None) -> None:
+        self._x = min(self.columns - 1, self._x + max(1, count or 1))
+
+    def cursor_position(self, line: int | None = None, column: int | None = None) -> None:
+        y = max(1, line or 1) - 1
+        if self.modes.origin:
+            y += self._top
+        self._y = self._clamp_y(y)
+        self._x = min(max(1, column or 1) - 1, self.columns - 1)
+
+    def cursor_to_column(self, column: int | None = None) -> None:
+        self._x = min(max(1, column or 1) - 1, self.columns - 1)
+
+    def cursor_to_line(self, line: int | None = None) -> None:
+        y = max(1, line or 1) - 1
+        if self.modes.origin:
+            y += self._top
+        self._y = self._clamp_y(y)
+        self._x = min(self._x, self.columns - 1)
+
+    def save_cursor(self) -> None:
+        s = _Saved()
+        s.x, s.y, s.pen = self._x, self._y, self.pen
+        s.g0, s.g1, s.shift = self._g[0], self._g[1], self._shift
+        s.origin, s.autowrap = self.modes.origin, self.modes.autowrap
+        if self._main_rows is None:
+            self._saved = s
+        else:
+            self._alt_saved = s
+
+    def restore_cursor(self) -> None:
+        s = self._saved if self._main_rows is None else self._alt_saved
+        if s is None:
+            self.modes.origin = False
+            self.cursor_position()
+            return
+        self._x = min(s.x, self.columns - 1) if s.x < self.columns else self.columns - 1
+        self._y = min(s.y, self.lines - 1)
+        self.pen = s.pen
+        self._g = [s.g0, s.g1]
+        self._shift = s.shift
+        self._table = charset_table(self._g[self._shift])
+        self.modes.origin, self.modes.autowrap = s.origin, s.autowrap
+
+    # ---- editing -----------------------------------------------------------------------------
+
+    def insert_lines(self, count: int | None = None) -> None:
+        if self._top <= self._y <= self._bot:
+            self._scroll_down(max(1, count or 1), self._y, self._bot)
+            self._x = 0
+
+    def delete_lines(self, count: int | None = None) -> None:
+        if self._top <= self._y <= self._bot:
+            n = min(max(1, count or 1), self._bot - self._y + 1)
+            rows = self._rows
+            fill = blank_of(self.pen)
+            for _ in range(n):
+                del rows[self._y]
+                rows.insert(self._bot, Row(fill))
+            self._dirty.update(range(self._y, self._bot + 1))
+            self._x = 0
+
+    def insert_characters(self, count: int | None = None) -> None:
+        x = min(self._x, self.columns - 1)
+        chars, attrs = self._rows[self._y].cells(self.columns)
+        if chars[x] == "" and x:
+            chars[x - 1] = " "
+        self._insert_cells(chars, attrs, x, max(1, count or 1))
+        self._dirty.add(self._y)
+
+    def delete_characters(self, count: int | None = None) -> None:
+        cols = self.columns
+        x = min(self._x, cols - 1)
+        n = min(max(1, count or 1), cols - x)
+        chars, attrs = self._rows[self._y].cells(cols)
+        if chars[x] == "" and x:
+            chars[x - 1] = " "
+        if x + n < cols and chars[x + n] == "":
+            chars[x + n] = " "
+        del chars[x:x + n], attrs[x:x + n]
+        fill = blank_of(self.pen)
+        chars += [" "] * n
+        attrs += [fill] * n
+        self._dirty.add(self._y)
+
+    def erase_characters(self, count: int | None = None) -> None:
+        x = min(self._x, self.columns - 1)
+        self._erase_cells(self._y, x, min(self.columns, x + max(1, count or 1)))
+
+    def _erase_cells(self, y: int, start: int, end: int) -> None:
+        """Blank columns [start, end) of row y with the current background."""
+        cols = self.columns
+        row = self._rows[y]
+        fill = blank_of(self.pen)
+        self._dirty.add(y)
+        if row.chars is None:
+            if start == 0 and end >= cols:
+                row.text, row.runs, row.fill = "", [], fill
+                return
+            if start <= len(row.text) and end >= cols:
+                row.text = row.text[:start]
+                runs = []
+                for e, st in row.runs:
+                    if e >= start:
+                        if start > (runs[-1][0] if runs else 0):
+                            runs.append((start, st))
+                        break
+                    runs.append((e, st))
+                row.runs, row.fill = runs, fill
+                return
+        chars, attrs = row.cells(cols)
+        if start and chars[start] == "":
+            start -= 1
+        if end < cols and chars[end] == "":
+            end += 1
+        chars[start:end] = [" "] * (end - start)
+        attrs[start:end] = [fill] * (end - start)
+
+    def erase_in_line(self, how: int = 0, private: bool = False) -> None:
+        x = min(self._x, self.columns - 1)
+        if how == 0:
+            self._erase_cells(self._y, x, self.columns)
+        elif how == 1:
+            self._erase_cells(self._y, 0, x + 1)
+        elif how == 2:
+            self._erase_cells(self._y, 0, self.columns)
+
+    def erase_in_display(self, how: int = 0, *args, **kwargs) -> None:
+        if how == 0:
+            self.erase_in_line(0)
+            ys = range(self._y + 1, self.lines)
+        elif how == 1:
+            self.erase_in_line(1)
+            ys = range(0, self._y)
+        elif how == 2:
+            ys = range(self.lines)
+        elif how == 3:
+            self.history.clear()
+            return
+        else:
+            return
+        fill = blank_of(self.pen)
+        rows = self._rows
+        for y in ys:
+            rows[y] = Row(fill)
+        self._dirty.update(ys)
+
+    def alignment_display(self) -> None:
+        """DECALN: fill the screen with E (used by vttest and some test suites)."""
+        for y in range(self.lines):
+            row = Row()
+            row.append(0, "E" * self.columns, DEFAULT)
+            self._rows[y] = row
+        self._all_dirty = True
+
+    def set_margins(self, top: int | None = None, bottom: int | None = None) -> None:
+        if not top and not bottom:
+            self._top, self._bot = 0, self.lines - 1
+        else:
+            t = max(0, (top or 1) - 1)
+            b = min(self.lines - 1, (bottom or self.lines) - 1)
+            if b - t < 1:
+                return
+            self._top, self._bot = t, b
+        self.cursor_position()
+
+    # ---- charsets ----------------------------------------------------------------------------
+
+    def define_charset(self, code: str, mode: str) -> None:
+        slot = {"(": 0, ")": 1}.get(mode)
+        if slot is None:
+            return
+        self._g[slot] = code if code == "0" else None
+        self._table = charset_table(self._g[self._shift])
+
+    def shift_in(self) -> None:
+        self._shift = 0
+        self._table = charset_table(self._g[0])
+
+    def shift_out(self) -> None:
+        self._shift = 1
+        self._table = charset_table(self._g[1])
+
+    # ---- alternate screen and resize ---------------------------------------------------------
+
+    def enter_alternate(self, save_cursor: bool) -> None:
+        if save_cursor:
+            self.save_cursor()
+        if self._main_rows is None:
+            self._main_rows = self._rows
+            self._rows = [Row(blank_of(self.pen)) for _ in range(self.lines)]
+            self.modes.alternate = True
+            self._all_dirty = True
+        else:
+            fill = blank_of(self.pen)
+            self._rows = [Row(fill) for _ in range(self.lines)]
+            self._all_dirty = True
+
+    def leave_alternate(self, restore_cursor: bool) -> None:
+        if self._main_rows is not None:
+            self._rows = self._main_rows
+            self._main_rows = None
+            self.modes.alternate = False
+            self._all_dirty = True
+        if restore_cursor:
+            self.restore_cursor()
+
+    def resize(self, columns: int | None = None, lines: int | None = None) -> None:
+        """Change the size: the cursor is clamped, rows cut off at the top go to scrollback and
+        rows come back from scrollback when the screen grows (as tmux does). No reflow."""
+        columns = max(1, int(columns or self.columns))
+        lines = max(1, int(lines or self.lines))
+        if columns != self.columns:
+            for rows in (self._rows, self._main_rows):
+                for row in rows or ():
+                    row.resized(columns)
+            self.columns = columns
+            self.tabstops = {t for t in self.tabstops if t < columns} | set(range(
+                (max(self.tabstops | {0}) // 8 + 1) * 8, columns, 8))
+        if lines != self.lines:
+            self._resize_lines(lines)
+        self._top, self._bot = 0, self.lines - 1
+        self._x = min(self._x, self.columns - 1)
+        self._y = min(self._y, self.lines - 1)
+        self._all_dirty = True
+
+    def _resize_lines(self, lines: int) -> None:
+        if self._main_rows is None:
+            self._rows, self._y = self._fit(self._rows, lines, self._y, True)
+        else:
+            saved = self._saved
+            self._main_rows, main_y = self._fit(self._main_rows, lines,
+                                                saved.y if saved else lines - 1, True)
+            if saved:
+                saved.y = main_y
+            self._rows, self._y = self._fit(self._rows, lines, self._y, False)
+        self.lines = lines
+
+    def _fit(self, rows: list[Row], lines: int, cy: int, main: bool) -> tuple[list[Row], int]:
+        """Rows cut to / grown to `lines`; returns them with the cursor row moved along."""
+        rows = list(rows)
+        if len(rows) > lines:
+            drop = len(rows) - lines
+            # Blank rows under the cursor go first, then rows off the top into scrollback.
+            while drop and len(rows) - 1 > cy and rows[-1].plain() == "" and rows[-1].fill.shows_blank:
+                rows.pop()
+                drop -= 1
+            for _ in range(drop):
+                gone = rows.pop(0)
+                if main and self.history.limit:
+                    self.history.push(gone.entry())
+                cy = max(0, cy - 1)
+        else:
+            add = lines - len(rows)
+            pulled = 0
+            while main and pulled < add and len(self.history):
+                rows.insert(0, row_from_entry(self.history.pop_newest(), self.columns))
+                pulled += 1
+            cy += pulled
+            rows.extend(Row() for _ in range(add - pulled))
+        return rows, cy
+
+    # ---- pyte compatibility ------------------------------------------------------------------
+
+    def ensure_hbounds(self) -> None:
+        self._x = min(max(0, self._x), self.columns - 1)
+
+    def ensure_vbounds(self, use_margins: bool | None = None) -> None:
+        self._y = self._clamp_y(self._y)
+
+    def set_title(self, param: str) -> None:
+        self.title = param
+
+    def set_icon_name(self, param: str) -> None:
+        self.icon_name = param
+
+    def write_process_input(self, data: str) -> None:
+        if self.on_reply is not None:
+            self.on_reply(data.encode())
+
+    def debug(self, *args, **kwargs) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return "Screen(%d, %d)" % (self.columns, self.lines)
+
+
+def _trim_runs(runs: list[tuple[str, CellStyle]]) -> list[tuple[str, CellStyle]]:
+    """Drop trailing blanks that look untouched, like capture-pane does."""
+    runs = list(runs)
+    while runs:
+        text, style = runs[-1]
+        if not style.shows_blank:
+            break
+        stripped = text.rstrip(" ")
+        if stripped:
+            runs[-1] = (stripped, style)
+            break
+        runs.pop()
+    return runs
