@@ -506,7 +506,7 @@ class Ledger(sync.SyncMixin):
         return None
 
     def remove_dependency(self, issue_id: str, depends_on_id: str, *,
-                          actor: str | None = None) -> None:
+                          actor: str | None = None) -> Dependency:
         with self.transaction():
             src = self.resolve(issue_id)
             try:
@@ -522,6 +522,7 @@ class Ledger(sync.SyncMixin):
             stamp = now()
             self._touch(src, stamp)
             self._event(src, "dependency_removed", actor, f"{row[0]}:{dst}", None, stamp)
+            return Dependency(src, dst, row[0])
 
     def add_label(self, issue_id: str, label: str, *, actor: str | None = None) -> Issue:
         label = check_label(label)

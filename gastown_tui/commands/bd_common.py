@@ -1,0 +1,225 @@
+"""What every `bd` command shares: `--actor`, opening the ledger, and how beads are shown.
+
+The beads package is imported inside functions only, so `bd --help` stays cheap.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from typing import TYPE_CHECKING, Any, Callable
+
+import click
+
+from .core import Command, CommandError, Group, UsageError, get_env, table
+
+if TYPE_CHECKING:
+    from ..beads import Issue, Ledger
+
+
+def _set_actor(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        env = get_env()
+        env.actor = value
+
+
+def actor_option() -> click.Option:
+    return click.Option(["--actor"], metavar="NAME", expose_value=False, callback=_set_actor,
+                        is_eager=True,
+                        help="Who is acting (default: $BD_ACTOR, then your user name).")
+
+
+def _ledger_errors(call: Callable[[], Any]) -> Any:
+    try:
+        return call()
+    except CommandError:
+        raise
+    except Exception as e:
+        model = sys.modules.get("gastown_tui.beads.model")
+        if model is not None and isinstance(e, model.LedgerError):
+            raise CommandError(str(e)) from None
+        raise
+
+
+class BdCommand(Command):
+    """A bd command: `--json`, `--actor`, and ledger errors shown as one-line failures."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params.append(actor_option())
+
+    def invoke(self, ctx: click.Context) -> Any:
+        return _ledger_errors(lambda: super(BdCommand, self).invoke(ctx))
+
+
+class BdGroup(Group):
+    command_class = BdCommand
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params.append(actor_option())
+
+
+BdGroup.group_class = BdGroup
+
+
+def actor() -> str:
+    from ..beads import default_actor
+
+    env = get_env()
+    return env.actor or default_actor(env.environ)
+
+
+def open_ledger() -> "Ledger":
+    """The ledger for the caller's directory (BEADS_DIR, else the nearest .beads/ above)."""
+    from ..beads import Ledger, find_beads_dir
+
+    env = get_env()
+    beads_dir = find_beads_dir(env.cwd, env.environ)
+    if beads_dir is None:
+        raise CommandError(f"no beads ledger in {env.cwd} or above: run 'bd init' "
+                           "(or set BEADS_DIR)")
+    led = _ledger_errors(lambda: Ledger.open(beads_dir, actor()))
+    for warning in led.warnings:
+        env.progress(f"bd: warning: {warning}")
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(led.close_db)
+    return led
+
+
+class PriorityType(click.ParamType):
+    """0-4 or P0-P4; a bad value is a usage error (exit 2) before the ledger opens."""
+    name = "0-4|P0-P4"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        text = str(value).strip().upper().removeprefix("P")
+        if text.isdigit() and 0 <= int(text) <= 4:
+            return int(text)
+        self.fail(f"bad priority {value!r}: use 0-4 or P0-P4 (0 is highest)", param, ctx)
+
+
+PRIORITY = PriorityType()
+
+
+def split_csv(values: tuple[str, ...] | str | None) -> list[str]:
+    if not values:
+        return []
+    if isinstance(values, str):
+        values = (values,)
+    return [v.strip() for chunk in values for v in chunk.split(",") if v.strip()]
+
+
+def parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"bad --var {pair!r}: write it as name=value")
+        out[key.strip()] = value
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Views: data for JSON, text for people
+
+
+def _p(issue: "Issue") -> str:
+    return f"P{issue.priority}"
+
+
+def issue_rows(issues: list["Issue"]) -> str:
+    if not issues:
+        return "(no beads)"
+    return table([[i.id, _p(i), i.status, i.issue_type, i.assignee or "-", i.title]
+                  for i in issues], ["ID", "PRI", "STATUS", "TYPE", "ASSIGNEE", "TITLE"])
+
+
+@dataclasses.dataclass
+class IssueList:
+    issues: list[Any]
+
+    def to_json(self) -> list[dict]:
+        return [i.to_json() for i in self.issues]
+
+    def render_text(self) -> str:
+        return issue_rows(self.issues)
+
+
+@dataclasses.dataclass
+class Changed:
+    """Beads a command created or changed: the bead (or a list) as JSON, one line each as text."""
+    verb: str
+    issues: list[Any]
+    single: bool = True
+
+    def to_json(self) -> Any:
+        data = [i.to_json() for i in self.issues]
+        return data[0] if self.single and len(data) == 1 else data
+
+    def render_text(self) -> str:
+        return "\n".join(f"{self.verb} {i.id}: {i.title}" + (
+            f" [{i.status}{', ' + i.assignee if i.assignee else ''}]"
+            if self.verb != "Created" else "") for i in self.issues)
+
+
+@dataclasses.dataclass
+class IssueDetail:
+    issue: Any
+    dependents: list[Any]
+    titles: dict[str, tuple[str, str]]   # id -> (status, title) of linked beads
+
+    def to_json(self) -> dict:
+        return {**self.issue.to_json(),
+                "dependents": [d.to_json() for d in self.dependents]}
+
+    def _link(self, other: str, kind: str) -> str:
+        status, title = self.titles.get(other, ("?", "(not in this ledger)"))
+        return f"  {kind:<16} {other}  [{status}] {title}"
+
+    def render_text(self) -> str:
+        i = self.issue
+        lines = [f"{i.id}: {i.title}",
+                 f"Status: {i.status}   Priority: {_p(i)}   Type: {i.issue_type}"
+                 + (f"   Assignee: {i.assignee}" if i.assignee else ""),
+                 f"Created: {i.created_at} by {i.created_by or '-'}   Updated: {i.updated_at}"]
+        if i.closed_at:
+            lines.append(f"Closed: {i.closed_at}" + (f" ({i.close_reason})"
+                                                     if i.close_reason else ""))
+        if i.labels:
+            lines.append("Labels: " + ", ".join(i.labels))
+        for name in ("description", "design", "acceptance_criteria", "notes"):
+            text = getattr(i, name)
+            if text:
+                lines.append(name.replace("_", " ").capitalize() + ":")
+                lines += ["  " + ln for ln in text.splitlines()]
+        for name in ("sender", "hook_bead", "agent_state", "role_type", "rig", "due_at",
+                     "defer_until", "external_ref"):
+            if getattr(i, name):
+                lines.append(f"{name}: {getattr(i, name)}")
+        if i.dependencies:
+            lines.append("Depends on:")
+            lines += [self._link(d.depends_on_id, d.type) for d in i.dependencies]
+        if self.dependents:
+            lines.append("Dependents:")
+            lines += [self._link(d.issue_id, d.type) for d in self.dependents]
+        if i.comments:
+            lines.append("Comments:")
+            lines += [f"  [{c.created_at}] {c.author}: {c.text}" for c in i.comments]
+        return "\n".join(lines)
+
+
+def detail(led: "Ledger", issue_id: str) -> IssueDetail:
+    issue = led.get(issue_id)
+    dependents = led.dependents(issue.id)
+    titles = {}
+    for other in [d.depends_on_id for d in issue.dependencies] + \
+                 [d.issue_id for d in dependents]:
+        if led.exists(other):
+            o = led.get(other)
+            titles[other] = (o.status, o.title)
+    return IssueDetail(issue, dependents, titles)
+
+
+def register(root: click.Group) -> None:
+    root.params.append(actor_option())

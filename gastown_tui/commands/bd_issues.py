@@ -1,0 +1,147 @@
+"""`bd create / list / show / update / close / reopen / search`."""
+
+from __future__ import annotations
+
+import click
+
+from .bd_common import (PRIORITY, BdCommand, Changed, IssueList, detail, open_ledger,
+                        split_csv)
+from .core import CommandError, UsageError
+
+
+@click.command("create", cls=BdCommand)
+@click.argument("title")
+@click.option("-d", "--description", default="", help="Longer text.")
+@click.option("-p", "--priority", type=PRIORITY, default="2", help="0 is highest.")
+@click.option("-t", "--type", "issue_type", default="task", metavar="TYPE",
+              help="bug, feature, task, epic, chore, ...")
+@click.option("-a", "--assignee", default=None)
+@click.option("-l", "--labels", multiple=True, metavar="A,B", help="Labels, comma-separated.")
+@click.option("--parent", default=None, metavar="ID", help="Make it a child: <parent>.<n>.")
+@click.option("--deps", multiple=True, metavar="TYPE:ID,...",
+              help="Dependencies, e.g. blocks:bd-a1,related:bd-b2 (a bare id means blocks).")
+@click.option("--notes", default=None)
+def create(title, description, priority, issue_type, assignee, labels, parent, deps, notes):
+    """Create a bead."""
+    led = open_ledger()
+    extra = {"notes": notes} if notes else {}
+    issue = led.create(title, description=description, priority=priority,
+                       issue_type=issue_type, assignee=assignee, labels=split_csv(labels),
+                       parent=parent, deps=split_csv(deps), **extra)
+    return Changed("Created", [issue])
+
+
+@click.command("list", cls=BdCommand)
+@click.option("-s", "--status", multiple=True, help="Only these statuses (repeat or a,b).")
+@click.option("-t", "--type", "issue_type", multiple=True, help="Only these types.")
+@click.option("-a", "--assignee", default=None)
+@click.option("-l", "--label", multiple=True, help="Must carry every label given.")
+@click.option("-p", "--priority", type=PRIORITY, default=None)
+@click.option("--all", "include_closed", is_flag=True, help="Include closed beads.")
+@click.option("-n", "--limit", type=click.IntRange(min=0), default=None, help="At most N.")
+def list_(status, issue_type, assignee, label, priority, include_closed, limit):
+    """List beads (closed ones only with --all or --status closed)."""
+    led = open_ledger()
+    return IssueList(led.list(status=split_csv(status) or None,
+                              issue_type=split_csv(issue_type) or None, assignee=assignee,
+                              label=split_csv(label) or None, priority=priority,
+                              include_closed=include_closed, limit=limit))
+
+
+@click.command("show", cls=BdCommand)
+@click.argument("ids", nargs=-1, required=True)
+def show(ids):
+    """Show beads with their dependencies, dependents and comments."""
+    led = open_ledger()
+    details = [detail(led, i) for i in ids]
+    return details[0] if len(details) == 1 else ShowMany(details)
+
+
+class ShowMany:
+    def __init__(self, details):
+        self.details = details
+
+    def to_json(self):
+        return [d.to_json() for d in self.details]
+
+    def render_text(self):
+        return "\n\n".join(d.render_text() for d in self.details)
+
+
+@click.command("update", cls=BdCommand)
+@click.argument("ids", nargs=-1, required=True)
+@click.option("-s", "--status", default=None)
+@click.option("--title", default=None)
+@click.option("-d", "--description", default=None)
+@click.option("--notes", default=None)
+@click.option("-p", "--priority", type=PRIORITY, default=None)
+@click.option("-t", "--type", "issue_type", default=None)
+@click.option("-a", "--assignee", default=None, help="Set the assignee ('' to clear).")
+@click.option("--add-label", multiple=True, metavar="A,B")
+@click.option("--remove-label", multiple=True, metavar="A,B")
+@click.option("--claim", is_flag=True,
+              help="Atomically take an open, unassigned bead (assignee = you, in_progress).")
+def update(ids, status, title, description, notes, priority, issue_type, assignee, add_label,
+           remove_label, claim):
+    """Change beads; --claim is an atomic compare-and-swap (exit 1 if someone else won)."""
+    fields = {k: v for k, v in (("status", status), ("title", title),
+                                ("description", description), ("notes", notes),
+                                ("priority", priority), ("issue_type", issue_type))
+              if v is not None}
+    if assignee is not None:
+        fields["assignee"] = assignee or None
+    adds, removes = split_csv(add_label), split_csv(remove_label)
+    if not (fields or adds or removes or claim):
+        raise UsageError("nothing to change: give --status, --title, --priority, --assignee, "
+                         "--add-label, --remove-label or --claim")
+    if claim and ("assignee" in fields or "status" in fields):
+        raise UsageError("--claim sets the assignee and status itself; drop --assignee/--status")
+    led = open_ledger()
+    done = []
+    for issue_id in ids:
+        with led.transaction():
+            if claim:
+                led.claim(issue_id)
+            if fields:
+                led.update(issue_id, **fields)
+            for lab in adds:
+                led.add_label(issue_id, lab)
+            for lab in removes:
+                led.remove_label(issue_id, lab)
+            done.append(led.get(issue_id))
+    return Changed("Claimed" if claim else "Updated", done, single=len(ids) == 1)
+
+
+@click.command("close", cls=BdCommand)
+@click.argument("ids", nargs=-1, required=True)
+@click.option("-r", "--reason", default=None, help="Why it is closed.")
+def close(ids, reason):
+    """Close beads."""
+    led = open_ledger()
+    closed = [led.close(i, reason) for i in ids]
+    return Changed("Closed", closed, single=len(ids) == 1)
+
+
+@click.command("reopen", cls=BdCommand)
+@click.argument("ids", nargs=-1, required=True)
+def reopen(ids):
+    """Reopen closed beads."""
+    led = open_ledger()
+    return Changed("Reopened", [led.reopen(i) for i in ids], single=len(ids) == 1)
+
+
+@click.command("search", cls=BdCommand)
+@click.argument("text")
+@click.option("--open", "only_open", is_flag=True, help="Skip closed beads.")
+@click.option("-n", "--limit", type=click.IntRange(min=0), default=None)
+def search(text, only_open, limit):
+    """Find beads whose id, title, description or notes contain TEXT."""
+    if not text.strip():
+        raise CommandError("give some text to search for")
+    led = open_ledger()
+    return IssueList(led.search(text, include_closed=not only_open, limit=limit))
+
+
+def register(root: click.Group) -> None:
+    for cmd in (create, list_, show, update, close, reopen, search):
+        root.add_command(cmd)
