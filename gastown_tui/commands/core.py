@@ -250,10 +250,7 @@ def table(rows: Sequence[Sequence[str]], headers: Sequence[str] | None = None) -
 # Invocation
 
 
-def invoke(root: click.Command, args: Iterable[str], env: Env, prog: str) -> Result:
-    """Run one command line against `root` and return its Result. Prints nothing itself,
-    except what click prints for `--help` (callers that must not print capture it, see `run`)."""
-    args = list(args)
+def _invoke(root: click.Command, args: list[str], env: Env, prog: str) -> Result:
     if "--json" in args:
         env.json = True
     if "--debug" in args:
@@ -280,6 +277,31 @@ def invoke(root: click.Command, args: Iterable[str], env: Env, prog: str) -> Res
                       argv=args)
     except KeyboardInterrupt:
         return Result(130, error="interrupted", as_json=env.json, argv=args)
+    except Exception as e:
+        if not _is_user_error(e):
+            raise
+        # Domain layers cannot import this module; their errors opt in with `user_error = True`
+        # (and an optional `exit_code`) to be shown as a one-line message.
+        return Result(getattr(e, "exit_code", EXIT_FAILED), error=str(e), as_json=env.json,
+                      argv=args)
+
+
+def _is_user_error(e: Exception) -> bool:
+    if getattr(e, "user_error", False):
+        return True
+    # The ledger's errors are one-line, actionable messages too; checked without importing the
+    # ledger, which only commands that use it load.
+    beads = sys.modules.get("gastown_tui.beads")
+    ledger_error = getattr(beads, "LedgerError", None)
+    return ledger_error is not None and isinstance(e, ledger_error)
+
+
+def invoke(root: click.Command, args: Iterable[str], env: Env, prog: str) -> Result:
+    """Run one command line against `root` and return its Result. Prints nothing itself,
+    except what click prints for `--help` (callers that must not print capture it, see `run`)."""
+    args = list(args)
+    try:
+        return _invoke(root, args, env, prog)
     except Exception as e:  # noqa: BLE001 - the last line of defence against tracebacks
         if env.debug:
             traceback.print_exc()
@@ -320,6 +342,12 @@ def emit(result: Result, prog: str) -> int:
 
 
 def shell_main(root: click.Command, prog: str, argv: Sequence[str] | None = None) -> int:
+    instruction = os.environ.get(completion_var(prog))
+    if instruction:
+        # The shell's completion script calls back here (see `shell_completion_script`).
+        from click.shell_completion import shell_complete
+
+        return shell_complete(root, {"obj": Env()}, prog, completion_var(prog), instruction)
     args = list(sys.argv[1:] if argv is None else argv)
     env = Env.from_process()
     try:
@@ -349,3 +377,76 @@ def load_modules(root: click.Group, package: str, prefix: str) -> click.Group:
         importlib.import_module(f"{package}.{path.stem}").register(root)
     _loaded_roots.add(id(root))
     return root
+
+
+# ---------------------------------------------------------------------------------------------
+# Completion
+
+
+@dataclasses.dataclass
+class Completion:
+    """One way to finish the word being typed: replace `line[start:]` with `value`."""
+
+    value: str
+    help: str | None
+    start: int
+    kind: str = "plain"
+
+
+def complete(root: click.Command, line: str, env: Env | None = None,
+             prog: str = "gt") -> list[Completion]:
+    """Completions for a partial command string (the app's command bar), through the same click
+    shell-completion machinery the shells use, so dynamic values (bead ids, rigs, agents) match."""
+    from click.shell_completion import _resolve_context, _resolve_incomplete
+
+    words, start = _split_partial(line)
+    if words is None:
+        return []
+    args, incomplete = words[:-1], words[-1]
+    env = env or Env()
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            ctx = _resolve_context(root, {"obj": env}, prog, list(args))
+            obj, incomplete = _resolve_incomplete(ctx, list(args), incomplete)
+            items = obj.shell_complete(ctx, incomplete)
+    except Exception:  # noqa: BLE001 - a half-typed line must never break the command bar
+        return []
+    return [Completion(str(i.value), i.help, start, i.type) for i in items]
+
+
+def _split_partial(line: str) -> tuple[list[str] | None, int]:
+    """The complete words of `line` plus the word being typed (possibly empty), and where that
+    last word starts. An unclosed quote belongs to the last word."""
+    lexer = shlex.shlex(line, posix=True, punctuation_chars=False)
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    words: list[str] = []
+    try:
+        words = list(lexer)
+    except ValueError:
+        # An open quote: complete what follows it as the last word.
+        quote_at = max(line.rfind('"'), line.rfind("'"))
+        try:
+            head = shlex.split(line[:quote_at])
+        except ValueError:
+            return None, 0
+        return head + [line[quote_at + 1:]], quote_at
+    if not line or line[-1].isspace():
+        return words + [""], len(line)
+    last = words[-1] if words else ""
+    start = line.rfind(last) if last and line.endswith(last) else len(line) - len(last)
+    return words, max(start, 0)
+
+
+def shell_completion_script(root: click.Command, prog: str, shell: str) -> str:
+    """The script `gt completion SHELL` prints; it calls back into `prog` with `_PROG_COMPLETE`."""
+    from click.shell_completion import get_completion_class
+
+    cls = get_completion_class(shell)
+    if cls is None:
+        raise UsageError(f"no completion for shell {shell!r}: use bash, zsh or fish")
+    return cls(root, {}, prog, completion_var(prog)).source()
+
+
+def completion_var(prog: str) -> str:
+    return f"_{prog.replace('-', '_').upper()}_COMPLETE"

@@ -12,8 +12,8 @@ from typing import Sequence
 
 import click
 
-from .core import EXIT_OK, Env, Group, Result, emit, load_modules, run as _run, shell_main
-
+from .core import (EXIT_OK, Completion, Env, Group, Result, complete as _complete, emit,
+                   load_modules, run as _run, shell_main)
 
 
 @click.group(cls=Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -40,7 +40,7 @@ def run_cmd_strings(ctx: click.Context, strings: Sequence[str], keep_going: bool
     worst = EXIT_OK
     for line in strings:
         sub_env = Env(cwd=env.cwd, environ=env.environ, json=env.json, debug=env.debug,
-                      progress=env.progress, host=env.host)
+                      actor=env.actor, progress=env.progress, host=env.host)
         result = _run(root(), line, sub_env)
         code = emit(result, "gt")
         if code != EXIT_OK:
@@ -60,6 +60,11 @@ def root() -> click.Group:
 def run(line: str | Sequence[str], env: Env | None = None) -> Result:
     """In-process call for the app's command bar and palette: returns data, never prints."""
     return _run(root(), line, env, prog="gt")
+
+
+def complete(line: str, env: Env | None = None) -> list[Completion]:
+    """Completions for a partial command string typed in the app's command bar."""
+    return _complete(root(), line, env, prog="gt")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -1,0 +1,49 @@
+"""The town model: a workspace of rigs (projects), crews, convoys, mail and agent settings.
+
+The public API other layers use (everything takes explicit `cwd`/`environ`, never the
+process's own, so the app can act "as if" from anywhere)::
+
+    find_town(cwd, environ) -> Town           # GT_TOWN_ROOT, else walk up to mayor/town.toml;
+                                              # raises NotInTown (a TownError) with what to do
+    Town.root, Town.name, Town.config() -> dict, Town.runtime_dir
+    Town.rigs() -> list[Rig]; Town.rig(name) -> Rig (TownError naming the known rigs)
+    Town.ledger(actor=None) -> beads.Ledger   # the town ledger, prefix hq (convoys, mail)
+    Town.ledger_for(bead_id, actor=None) -> beads.Ledger   # routed by prefix (routes.jsonl)
+    Town.rig_for_prefix(bead_id) -> Rig | None
+
+    Rig.name, .url, .branch (= .default_branch), .prefix, .path, .repo_path (bare .repo.git),
+    .clone_path (mayor/rig), .beads_dir, .crew_dir, .polecats_dir, .settings() -> dict,
+    .ledger(actor=None), .crew_names(), .polecat_names()
+
+    resolve_agent(town, rig=None, override=None, environ=None) -> AgentPreset
+        # --agent > rig `agent` > town default_agent > claude; TownError when the executable
+        # is not on PATH, suggesting `gt config default-agent demo`
+    AgentPreset(name, argv: tuple[str, ...], source, ready_prompt, description); .command
+
+    current_identity(town, cwd, environ) -> str
+        # BD_ACTOR, else GT_ROLE (+ GT_RIG/GT_POLECAT/GT_CREW), else <rig>/crew/<name> inside a
+        # crew clone, else "overseer" (a person's own shell)
+
+    create_convoy(town, name, issue_ids=(), notify=(), human=False, actor=None) -> Convoy
+    check_landing(town, closed_issue_id) -> list[Convoy]
+        # call after closing any issue: lands (closes) every convoy whose tracked issues are
+        # now all closed and mails its notify addresses; returns the convoys that landed
+    send_mail(town, sender, to, subject, body, urgent=False, reply_to=None) -> list[Message]
+    inbox(town, address, unread=False) -> list[Message]
+
+Errors a person can fix are `TownError` (one line, `exit_code` 1 or 2); the command registry
+shows them without a traceback. Layout on disk: see `paths.py`.
+"""
+
+from .addresses import current_identity
+from .convoys import Convoy, check_landing, create_convoy
+from .errors import NotInTown, TownError
+from .mail import Message, inbox, send_mail
+from .model import Rig, Town, find_town
+from .presets import AgentPreset, resolve_agent
+
+__all__ = [
+    "AgentPreset", "Convoy", "Message", "NotInTown", "Rig", "Town", "TownError",
+    "check_landing", "create_convoy", "current_identity", "find_town", "inbox",
+    "resolve_agent", "send_mail",
+]

@@ -1,0 +1,127 @@
+"""`gt config`: town settings and agent presets."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+
+import click
+
+from .core import get_env
+from .towncli import complete_agent, complete_rig, current_town
+
+
+@dataclasses.dataclass
+class AgentRow:
+    name: str
+    command: str
+    source: str
+    on_path: bool
+    default: bool
+    description: str = dataclasses.field(default="", metadata={"text": False})
+
+
+def _rows(town) -> list[AgentRow]:
+    from ..town.presets import chosen_agent_name, list_presets
+
+    env = get_env()
+    default = chosen_agent_name(town, None, None)
+    return [AgentRow(p.name, p.command, p.source,
+                     shutil.which(p.executable, path=env.environ.get("PATH")) is not None,
+                     p.name == default, p.description)
+            for p in list_presets(town, env.environ)]
+
+
+def _complete_key(ctx: click.Context, _param, incomplete: str):
+    from ..town.config import RIG_SETTINGS, TOWN_SETTINGS
+
+    table = RIG_SETTINGS if ctx.params.get("rig") else TOWN_SETTINGS
+    return [click.shell_completion.CompletionItem(k, help=s.help)
+            for k, s in table.items() if k.startswith(incomplete)]
+
+
+def register(root: click.Group) -> None:
+    @root.group("config")
+    def config():
+        """Town settings and agent presets."""
+
+    @config.command("show")
+    def show():
+        """Every town setting and the agents this town knows."""
+        from ..town.config import TOWN_SETTINGS, get_setting
+
+        town = current_town()
+        settings = {k: get_setting(town, k) for k in TOWN_SETTINGS}
+        return {"town": town.name, "root": town.root, **settings,
+                "agents": {r.name: r.command for r in _rows(town)}}
+
+    @config.command("get")
+    @click.argument("key", shell_complete=_complete_key)
+    @click.option("--rig", shell_complete=complete_rig, help="Read the rig's setting.")
+    def get(key: str, rig: str | None):
+        """Print one setting (theme, prefix_key, default_agent, ...)."""
+        from ..town.config import get_setting
+
+        return get_setting(current_town(), key, rig)
+
+    @config.command("set")
+    @click.argument("key", shell_complete=_complete_key)
+    @click.argument("value")
+    @click.option("--rig", shell_complete=complete_rig, help="Change the rig's setting.")
+    def set_(key: str, value: str, rig: str | None):
+        """Change one setting; comments and layout of the file are kept."""
+        from ..town.config import set_setting
+
+        parsed = set_setting(current_town(), key, value, rig, get_env().environ)
+        return {"key": key, "value": parsed, "rig": rig}
+
+    @config.command("default-agent")
+    @click.argument("name", required=False, shell_complete=complete_agent)
+    def default_agent(name: str | None):
+        """Show or set the town's default agent."""
+        from ..town.config import get_setting, set_setting
+
+        town = current_town()
+        if name is None:
+            return get_setting(town, "default_agent")
+        set_setting(town, "default_agent", name, environ=get_env().environ)
+        return f"default_agent = {name}"
+
+    @config.group("agent")
+    def agent():
+        """Agent presets: built-ins and your own."""
+
+    @agent.command("list")
+    def agent_list():
+        """Every agent preset, whether its program is on PATH, and the default."""
+        return _rows(current_town())
+
+    @agent.command("get")
+    @click.argument("name", shell_complete=complete_agent)
+    def agent_get(name: str):
+        """One agent's command line."""
+        from ..town.presets import get_preset
+
+        town = current_town()
+        get_preset(town, name, get_env().environ)
+        return next(r for r in _rows(town) if r.name == name)
+
+    @agent.command("set")
+    @click.argument("name", shell_complete=complete_agent)
+    @click.argument("command", metavar='"COMMAND ARGS"')
+    def agent_set(name: str, command: str):
+        """Define or retune an agent: gt config agent set codex-low "codex --thinking low"."""
+        from ..town.config import set_agent
+
+        town = current_town()
+        set_agent(town, name, command)
+        return next(r for r in _rows(town) if r.name == name)
+
+    @agent.command("remove")
+    @click.argument("name", shell_complete=complete_agent)
+    def agent_remove(name: str):
+        """Remove an agent you defined (built-ins return to their defaults)."""
+        from ..town.config import remove_agent
+
+        remove_agent(current_town(), name)
+        return f"Removed agent {name!r}."

@@ -1,0 +1,73 @@
+"""`gt convoy`: track bundles of issues across rigs until they land."""
+
+from __future__ import annotations
+
+import click
+
+from .towncli import complete_address, complete_bead, complete_convoy, current_town, identity
+
+
+def register(root: click.Group) -> None:
+    @root.group("convoy")
+    def convoy():
+        """Bundles of issues, tracked until every one is closed (the convoy lands)."""
+
+    @convoy.command("create")
+    @click.argument("name")
+    @click.argument("issues", nargs=-1, shell_complete=complete_bead)
+    @click.option("--notify", "notify", multiple=True, is_flag=False, flag_value="mayor/",
+                  metavar="[ADDR]", shell_complete=complete_address,
+                  help="Mail ADDR (default mayor/) when the convoy lands; repeatable.")
+    @click.option("--human", is_flag=True, help="Also mail the overseer (you) when it lands.")
+    def create(name: str, issues: tuple[str, ...], notify: tuple[str, ...], human: bool):
+        """Create convoy NAME tracking ISSUES (ids from any rig)."""
+        from ..town.convoys import create_convoy
+
+        town = current_town()
+        return create_convoy(town, name, issues, notify, human, actor=identity(town))
+
+    @convoy.command("list")
+    @click.option("--all", "all_", is_flag=True, help="Include landed and closed convoys.")
+    def list_(all_: bool):
+        """Convoys with their progress (closed/tracked), newest first."""
+        from ..town.convoys import list_convoys
+
+        return list_convoys(current_town(), include_closed=all_)
+
+    @convoy.command("show")
+    @click.argument("convoy_id", metavar="[ID]", required=False, shell_complete=complete_convoy)
+    def show(convoy_id: str | None):
+        """A convoy's tracked issues with status and assignee (default: the newest open)."""
+        from ..town.convoys import get_convoy
+
+        return get_convoy(current_town(), convoy_id)
+
+    @convoy.command("add-issue")
+    @click.argument("issues", nargs=-1, required=True, shell_complete=complete_bead)
+    @click.option("--convoy", "convoy_id", shell_complete=complete_convoy,
+                  help="Convoy to add to (default: the newest open).")
+    def add_issue(issues: tuple[str, ...], convoy_id: str | None):
+        """Track more issues; re-opens a landed convoy."""
+        from ..town.convoys import add_issues
+
+        town = current_town()
+        return add_issues(town, issues, convoy_id, actor=identity(town))
+
+    @convoy.command("refresh")
+    @click.argument("convoy_id", metavar="[ID]", required=False, shell_complete=complete_convoy)
+    def refresh_(convoy_id: str | None):
+        """Re-check landing (one convoy, or every open one)."""
+        from ..town.convoys import refresh
+
+        town = current_town()
+        landed = refresh(town, convoy_id, actor=identity(town))
+        return landed if landed else "No convoy landed."
+
+    @convoy.command("close")
+    @click.argument("convoy_id", metavar="ID", shell_complete=complete_convoy)
+    def close(convoy_id: str):
+        """Close a convoy by hand (its notify addresses get no landing mail)."""
+        from ..town.convoys import close_convoy
+
+        town = current_town()
+        return close_convoy(town, convoy_id, actor=identity(town))

@@ -1,0 +1,88 @@
+"""`gt mail`: persistent messages between the town's addresses."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .core import UsageError
+from .towncli import complete_address, complete_mail, current_town, identity
+
+
+def register(root: click.Group) -> None:
+    @root.group("mail")
+    def mail():
+        """Mail between the Mayor, crew, polecats and you (overseer)."""
+
+    @mail.command("send")
+    @click.argument("address", shell_complete=complete_address)
+    @click.option("-s", "--subject", required=True, help="One-line subject.")
+    @click.option("-m", "--message", "body", help="The message text.")
+    @click.option("--stdin", "from_stdin", is_flag=True, help="Read the message text from stdin.")
+    @click.option("--urgent", is_flag=True, help="Mark as urgent (priority 0).")
+    def send(address: str, subject: str, body: str | None, from_stdin: bool, urgent: bool):
+        """Send mail to ADDRESS (or a group: @town, @rig/<rig>)."""
+        from ..town.mail import send_mail
+
+        if (body is None) == (not from_stdin):
+            raise UsageError("give the text with -m TEXT or --stdin (one of them)")
+        if from_stdin:
+            body = sys.stdin.read()
+        town = current_town()
+        return send_mail(town, identity(town), address, subject, body or "", urgent=urgent)
+
+    @mail.command("inbox")
+    @click.argument("address", required=False, shell_complete=complete_address)
+    @click.option("--unread", is_flag=True, help="Only unread messages.")
+    def inbox_(address: str | None, unread: bool):
+        """Messages to ADDRESS (default: you), newest first; * marks unread."""
+        from ..town.mail import inbox
+
+        town = current_town()
+        return inbox(town, address or identity(town), unread=unread)
+
+    @mail.command("read")
+    @click.argument("message_id", metavar="ID", shell_complete=complete_mail)
+    def read(message_id: str):
+        """Show a message (and mark it read when it is yours)."""
+        from ..town.mail import read_message
+
+        town = current_town()
+        return read_message(town, message_id, identity(town))
+
+    @mail.command("reply")
+    @click.argument("message_id", metavar="ID", shell_complete=complete_mail)
+    @click.option("-m", "--message", "body", required=True, help="The reply text.")
+    def reply_(message_id: str, body: str):
+        """Reply to a message's sender, in the same thread."""
+        from ..town.mail import reply
+
+        town = current_town()
+        return reply(town, message_id, identity(town), body)
+
+    @mail.command("mark-read")
+    @click.argument("message_id", metavar="ID", shell_complete=complete_mail)
+    def mark_read(message_id: str):
+        """Mark a message read."""
+        from ..town.mail import mark
+
+        town = current_town()
+        return mark(town, message_id, True, identity(town))
+
+    @mail.command("mark-unread")
+    @click.argument("message_id", metavar="ID", shell_complete=complete_mail)
+    def mark_unread(message_id: str):
+        """Mark a message unread."""
+        from ..town.mail import mark
+
+        town = current_town()
+        return mark(town, message_id, False, identity(town))
+
+    @mail.command("thread")
+    @click.argument("message_id", metavar="ID", shell_complete=complete_mail)
+    def thread_(message_id: str):
+        """Every message of the thread ID belongs to, oldest first."""
+        from ..town.mail import thread
+
+        return thread(current_town(), message_id)

@@ -1,0 +1,129 @@
+"""What `gt` commands share about the town: finding it, the caller's identity, and completers
+for dynamic values (rig, crew, agent and address names, bead and convoy ids).
+
+Completers serve both the shells (`gt completion bash`) and the app's command bar
+(`core.complete`); they never raise, because a half-typed line must not break either.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, Iterable
+
+import click
+from click.shell_completion import CompletionItem
+
+from .core import get_env
+
+if TYPE_CHECKING:
+    from ..town import Town
+
+
+def current_town() -> "Town":
+    from ..town import find_town
+
+    env = get_env()
+    return find_town(env.cwd, env.environ)
+
+
+def identity(town: "Town") -> str:
+    from ..town import current_identity
+
+    env = get_env()
+    return current_identity(town, env.cwd, env.environ)
+
+
+def _completer(values: Callable[["Town", click.Context], Iterable[str | tuple[str, str]]]):
+    def complete(ctx: click.Context, _param: click.Parameter, incomplete: str):
+        try:
+            town = current_town()
+            items = []
+            for v in values(town, ctx):
+                value, help_ = v if isinstance(v, tuple) else (v, None)
+                if value.startswith(incomplete):
+                    items.append(CompletionItem(value, help=help_))
+            return items
+        except Exception:  # noqa: BLE001 - completion is best effort by design
+            return []
+
+    return complete
+
+
+complete_rig = _completer(lambda town, ctx: ((r.name, r.url) for r in town.rigs()))
+
+
+def _crew_values(town: "Town", ctx: click.Context):
+    rig = ctx.params.get("rig")
+    rigs = [town.rig(rig)] if rig else town.rigs()
+    return (n for r in rigs for n in r.crew_names())
+
+
+complete_crew = _completer(_crew_values)
+
+
+def _agent_values(town: "Town", ctx: click.Context):
+    from ..town.presets import list_presets
+
+    return ((p.name, p.command) for p in list_presets(town, get_env().environ))
+
+
+complete_agent = _completer(_agent_values)
+
+
+def _address_values(town: "Town", ctx: click.Context):
+    from ..town.addresses import all_addresses
+
+    return all_addresses(town)
+
+
+complete_address = _completer(_address_values)
+
+
+def _bead_values(town: "Town", ctx: click.Context):
+    """Open beads of the ledger around the caller, then of the town's other ledgers."""
+    from ..beads import find_beads_dir
+
+    env = get_env()
+    ledgers = []
+    here = find_beads_dir(env.cwd, env.environ)
+    if here is not None:
+        from ..beads import Ledger
+
+        ledgers.append(Ledger.open(here))
+    ledgers.append(town.ledger())
+    ledgers.extend(r.ledger() for r in town.rigs())
+    seen = set()
+    for led in ledgers:
+        for issue in led.list(limit=500):
+            if issue.id not in seen and issue.issue_type not in ("message", "convoy"):
+                seen.add(issue.id)
+                yield issue.id, issue.title
+
+
+complete_bead = _completer(_bead_values)
+
+
+def _convoy_values(town: "Town", ctx: click.Context):
+    return ((c.id, c.title) for c in town.ledger().list(issue_type="convoy"))
+
+
+complete_convoy = _completer(_convoy_values)
+
+
+def _mail_values(town: "Town", ctx: click.Context):
+    from ..town.mail import inbox
+
+    return ((m.id, m.subject) for m in inbox(town, identity(town)))
+
+
+complete_mail = _completer(_mail_values)
+
+
+def land_convoys(closed_ids: Iterable[str]) -> None:
+    """Call from any command that closes issues: lands the convoys now complete and says so on
+    the progress channel (stderr in the shell), so the command's own result stays unchanged."""
+    from ..town.convoys import after_close
+
+    env = get_env()
+    for convoy in after_close(env.cwd, env.environ, list(closed_ids)):
+        env.progress(f"convoy {convoy.id} landed: {convoy.title} "
+                     f"({convoy.total} issues closed; notified {', '.join(convoy.notify) or 'mayor/'})")

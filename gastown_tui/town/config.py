@@ -1,0 +1,132 @@
+"""Town and rig settings: typed keys read with tomllib, written with tomlkit (comments kept)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+from .errors import usage
+from .paths import CONFIG_FILE, update_toml
+from .presets import AGENT_NAME, BUILTIN, SPECIAL, get_preset, parse_command, town_agents
+
+if TYPE_CHECKING:
+    from .model import Town
+
+
+@dataclasses.dataclass(frozen=True)
+class Setting:
+    key: str
+    default: Any
+    help: str
+    parse: Callable[[str], Any] = str
+    choices: tuple[str, ...] = ()
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError("a whole number") from None
+    if value <= 0:
+        raise ValueError("a number above 0")
+    return value
+
+
+TOWN_SETTINGS = {s.key: s for s in (
+    Setting("default_agent", "claude",
+            "Agent started when neither --agent nor the rig's `agent` setting chooses one."),
+    Setting("theme", "textual-dark", "Theme of the app (a Textual theme name or one in themes/)."),
+    Setting("prefix_key", "ctrl+b", "Key that precedes app commands while a pane has focus."),
+    Setting("nudge_mode", "wait-idle", "How nudges are delivered by default.",
+            choices=("immediate", "wait-idle", "queue")),
+    Setting("stall_minutes", 15, "Minutes without progress before hooked work counts as stalled.",
+            _positive_int),
+    Setting("max_polecats", 30, "Most polecats running at once in this town.", _positive_int),
+)}
+RIG_SETTINGS = {s.key: s for s in (
+    Setting("agent", "", "Agent for this rig's polecats (overrides the town default_agent)."),
+)}
+
+CONFIG_TEMPLATE = "# Gas Town settings. Edit by hand or with `gt config set KEY VALUE`;\n" \
+    "# comments and layout are kept either way.\n\n" + "".join(
+        f"# {s.help}" + (f" One of: {', '.join(s.choices)}." if s.choices else "") +
+        f"\n{s.key} = {s.default!r}\n".replace("'", '"') for s in TOWN_SETTINGS.values()
+    ) + "\n# Your own agents or retuned built-ins: `gt config agent set NAME \"COMMAND ARGS\"`.\n" \
+    "[agents]\n"
+RIG_TEMPLATE = "# Settings of this rig. `gt config set agent NAME --rig RIG` or edit by hand.\n"
+
+
+def _lookup(key: str, table: Mapping[str, Setting], where: str) -> Setting:
+    setting = table.get(key)
+    if setting is None:
+        raise usage(f"unknown {where} setting {key!r} (known: {', '.join(table)})")
+    return setting
+
+
+def get_setting(town: "Town", key: str, rig: str | None = None) -> Any:
+    if rig is not None:
+        setting = _lookup(key, RIG_SETTINGS, "rig")
+        return town.rig(rig).settings().get(key, setting.default)
+    setting = _lookup(key, TOWN_SETTINGS, "town")
+    return town.config().get(key, setting.default)
+
+
+def set_setting(town: "Town", key: str, value: str, rig: str | None = None,
+                environ: Mapping[str, str] | None = None) -> Any:
+    table, where = (RIG_SETTINGS, "rig") if rig is not None else (TOWN_SETTINGS, "town")
+    setting = _lookup(key, table, where)
+    try:
+        parsed = setting.parse(value)
+    except ValueError as e:
+        raise usage(f"{key} must be {e}, not {value!r}") from None
+    if setting.choices and parsed not in setting.choices:
+        raise usage(f"{key} must be one of {', '.join(setting.choices)}, not {value!r}")
+    if key in ("default_agent", "agent"):
+        get_preset(town, parsed, environ or {})  # refuses unknown agents with the known list
+    if rig is not None:
+        path, header = town.rig(rig).config_path, RIG_TEMPLATE
+    else:
+        path, header = town.root / CONFIG_FILE, CONFIG_TEMPLATE
+
+    def change(doc: Any) -> None:
+        doc[key] = parsed
+
+    update_toml(path, change, header)
+    return parsed
+
+
+def set_agent(town: "Town", name: str, command: str) -> tuple[str, ...]:
+    if not AGENT_NAME.match(name):
+        raise usage(f"bad agent name {name!r}: use letters, digits, '-', '_' or '.'")
+    if name in SPECIAL:
+        raise usage(f"{name!r} is a built-in that cannot be redefined; pick another name")
+    argv = parse_command(name, command)
+
+    def change(doc: Any) -> None:
+        import tomlkit
+
+        agents = doc.get("agents")
+        if agents is None:
+            agents = doc["agents"] = tomlkit.table()
+        entry = agents.get(name)
+        if entry is None:
+            entry = agents[name] = tomlkit.table()
+        entry["command"] = command
+
+    update_toml(town.root / CONFIG_FILE, change, CONFIG_TEMPLATE)
+    return argv
+
+
+def remove_agent(town: "Town", name: str) -> None:
+    if name not in town_agents(town):
+        what = "a built-in and cannot be removed" if name in BUILTIN or name in SPECIAL \
+            else "not defined in this town"
+        raise usage(f"agent {name!r} is {what} (see `gt config agent list`)")
+    if town.config().get("default_agent") == name and name not in BUILTIN:
+        raise usage(f"agent {name!r} is the default_agent: choose another with "
+                    "`gt config default-agent NAME` first")
+
+    def change(doc: Any) -> None:
+        del doc["agents"][name]
+
+    update_toml(town.root / CONFIG_FILE, change, CONFIG_TEMPLATE)

@@ -1,0 +1,268 @@
+"""Convoys: town-ledger beads (`issue_type=convoy`, ids `hq-cv-*`) that track issues of any
+rig through `tracks` dependencies, and land (close, then mail their notify addresses) when every
+tracked issue is closed. `check_landing` runs after each close, so no daemon is needed."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from typing import TYPE_CHECKING, Iterable
+
+from .addresses import MAYOR, OVERSEER, expand
+from .errors import TownError, usage
+from .model import Town
+from .routes import read_routes, route_for
+
+if TYPE_CHECKING:
+    from ..beads import Issue, Ledger
+
+CONVOY_PREFIX = "hq-cv"
+NOTIFY = "notify:"
+LANDED = "landed"
+DONE = ("closed", "tombstone")
+
+
+@dataclasses.dataclass
+class Tracked:
+    id: str
+    title: str
+    status: str
+    assignee: str | None
+    rig: str
+
+
+@dataclasses.dataclass
+class Convoy:
+    id: str
+    title: str
+    status: str  # open | landed | closed
+    done: int
+    total: int
+    notify: list[str]
+    created_at: str
+    created_by: str
+    closed_at: str | None = None
+    tracked: list[Tracked] = dataclasses.field(default_factory=list, metadata={"text": False})
+
+    @property
+    def progress(self) -> str:
+        return f"{self.done}/{self.total}"
+
+    def to_json(self) -> dict:
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        d["tracked"] = [dataclasses.asdict(t) for t in self.tracked]
+        d["progress"] = self.progress
+        return d
+
+    def render_text(self) -> str:
+        line = f"{self.id}  {self.progress:>7}  {self.status:<6}  {self.title}"
+        if not self.tracked:
+            return line
+        width = max(len(t.id) for t in self.tracked)
+        rows = [f"  {t.id:<{width}}  {t.status:<11}  {t.assignee or '-':<24}  {t.title}"
+                for t in self.tracked]
+        notify = f"\n  notify: {', '.join(self.notify)}" if self.notify else ""
+        return line + notify + "\n" + "\n".join(rows)
+
+
+def _status_of(issue: "Issue") -> str:
+    if not issue.is_closed:
+        return "open"
+    return LANDED if issue.close_reason == LANDED else "closed"
+
+
+def _tracked_ids(issue: "Issue") -> list[str]:
+    return [d.depends_on_id for d in issue.dependencies if d.type == "tracks"]
+
+
+def _lookup(town: Town, ids: Iterable[str]) -> dict[str, Tracked]:
+    """Title, status and assignee of many beads, one query per ledger they live in."""
+    routes = read_routes(town.root)
+    by_path: dict[str, list[str]] = defaultdict(list)
+    for bead_id in ids:
+        path = route_for(routes, bead_id)
+        if path is not None:
+            by_path[path].append(bead_id)
+    found: dict[str, Tracked] = {}
+    for path, wanted in by_path.items():
+        rig = "" if path == "." else path.split("/")[0]
+        try:
+            led = town.ledger() if path == "." else town.ledger_for(wanted[0])
+        except Exception:  # noqa: BLE001 - a missing rig must not hide the other rigs' issues
+            continue
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            rows = led.conn.execute(
+                "SELECT id, title, status, assignee FROM issues WHERE id IN "
+                f"({','.join('?' * len(chunk))})", chunk)
+            for bead_id, title, status, assignee in rows:
+                found[bead_id] = Tracked(bead_id, title, status, assignee, rig)
+    return found
+
+
+def _convoys(town: Town, issues: list["Issue"], detail: bool) -> list[Convoy]:
+    wanted = {i for issue in issues for i in _tracked_ids(issue)}
+    known = _lookup(town, wanted)
+    out = []
+    for issue in issues:
+        ids = _tracked_ids(issue)
+        tracked = [known.get(i) or Tracked(i, "(missing)", "missing", None, "") for i in ids]
+        out.append(Convoy(
+            issue.id, issue.title, _status_of(issue),
+            sum(1 for t in tracked if t.status in DONE), len(tracked),
+            [lab[len(NOTIFY):] for lab in issue.labels if lab.startswith(NOTIFY)],
+            issue.created_at, issue.created_by, issue.closed_at,
+            tracked if detail else []))
+    return out
+
+
+def _resolve_issue(town: Town, bead_id: str) -> "Issue":
+    from ..beads import LedgerError
+
+    try:
+        issue = town.ledger_for(bead_id).get(bead_id)
+    except LedgerError as e:
+        raise TownError(str(e)) from None
+    if issue.issue_type in ("convoy", "message"):
+        raise usage(f"{issue.id} is a {issue.issue_type}, not an issue a convoy can track")
+    return issue
+
+
+def create_convoy(town: Town, name: str, issue_ids: Iterable[str] = (),
+                  notify: Iterable[str] = (), human: bool = False,
+                  actor: str | None = None) -> Convoy:
+    name = name.strip()
+    if not name or "\n" in name:
+        raise usage("a convoy needs a one-line name, e.g. gt convoy create \"Feature X\" ID...")
+    issues = [_resolve_issue(town, i) for i in issue_ids]
+    addresses = list(dict.fromkeys(a for n in notify for a in expand(town, n)))
+    if human and OVERSEER not in addresses:
+        addresses.append(OVERSEER)
+    led = town.ledger(actor)
+    with led.transaction():
+        convoy = led.create(name, issue_type="convoy", id_prefix=CONVOY_PREFIX,
+                            labels=[NOTIFY + a for a in addresses])
+        for issue in dict.fromkeys(i.id for i in issues):
+            led.add_dependency(convoy.id, issue, type="tracks")
+    return get_convoy(town, convoy.id)
+
+
+def list_convoys(town: Town, include_closed: bool = False) -> list[Convoy]:
+    issues = town.ledger().list(issue_type="convoy", include_closed=include_closed,
+                                order="-created")
+    return _convoys(town, issues, detail=False)
+
+
+def _convoy_issue(town: Town, convoy_id: str | None) -> "Issue":
+    from ..beads import LedgerError
+
+    led = town.ledger()
+    if convoy_id is None:
+        newest = led.list(issue_type="convoy", order="-created", limit=1)
+        if not newest:
+            raise TownError("no open convoy: create one with `gt convoy create NAME ID...`")
+        return newest[0]
+    try:
+        issue = led.get(convoy_id)
+    except LedgerError as e:
+        raise TownError(str(e)) from None
+    if issue.issue_type != "convoy":
+        raise usage(f"{issue.id} is a {issue.issue_type}, not a convoy (see `gt convoy list`)")
+    return issue
+
+
+def get_convoy(town: Town, convoy_id: str | None = None) -> Convoy:
+    """One convoy with its tracked issues; the newest open one when no id is given."""
+    return _convoys(town, [_convoy_issue(town, convoy_id)], detail=True)[0]
+
+
+def add_issues(town: Town, issue_ids: Iterable[str], convoy_id: str | None = None,
+               actor: str | None = None) -> Convoy:
+    """Track more issues; a landed convoy with new open work is open again."""
+    issues = [_resolve_issue(town, i) for i in issue_ids]
+    if not issues:
+        raise usage("give at least one issue id to add")
+    convoy = _convoy_issue(town, convoy_id)
+    led = town.ledger(actor)
+    already = set(_tracked_ids(convoy))
+    with led.transaction():
+        for issue in issues:
+            if issue.id not in already:
+                led.add_dependency(convoy.id, issue.id, type="tracks")
+                already.add(issue.id)
+        if convoy.is_closed and any(not i.is_closed for i in issues):
+            led.reopen(convoy.id)
+    return get_convoy(town, convoy.id)
+
+
+def close_convoy(town: Town, convoy_id: str, actor: str | None = None) -> Convoy:
+    convoy = _convoy_issue(town, convoy_id)
+    if convoy.is_closed:
+        raise TownError(f"convoy {convoy.id} is already {_status_of(convoy)}")
+    town.ledger(actor).close(convoy.id, reason="closed by hand")
+    return get_convoy(town, convoy.id)
+
+
+def refresh(town: Town, convoy_id: str | None = None, actor: str | None = None) -> list[Convoy]:
+    """Re-check landing for one convoy, or every open one; returns those that landed."""
+    if convoy_id is not None:
+        issues = [_convoy_issue(town, convoy_id)]
+    else:
+        issues = town.ledger().list(issue_type="convoy")
+    return [c for c in (_land_if_done(town, i.id, actor) for i in issues) if c is not None]
+
+
+def check_landing(town: Town, closed_issue_id: str, actor: str | None = None) -> list[Convoy]:
+    """Call after closing any issue: lands every open convoy that tracks it and is now done."""
+    led = town.ledger()
+    convoy_ids = [d.issue_id for d in led.dependents(closed_issue_id) if d.type == "tracks"]
+    return [c for c in (_land_if_done(town, cid, actor) for cid in convoy_ids) if c is not None]
+
+
+def _land_if_done(town: Town, convoy_id: str, actor: str | None) -> Convoy | None:
+    from .mail import deliver
+
+    led = town.ledger(actor)
+    # Under the town ledger's write lock, so two closers cannot both land (and mail) it.
+    with led.transaction():
+        issue = led.get(convoy_id)
+        if issue.issue_type != "convoy" or issue.is_closed:
+            return None
+        convoy = _convoys(town, [issue], detail=True)[0]
+        if convoy.total == 0 or convoy.done < convoy.total:
+            return None
+        led.close(convoy.id, reason=LANDED)
+        recipients = [a for a in convoy.notify if _still_there(town, a)] or [MAYOR]
+        lines = "\n".join(f"  {t.id}  {t.title}" for t in convoy.tracked)
+        deliver(led, MAYOR, recipients, f"Convoy landed: {convoy.title}",
+                f"Convoy {convoy.id} landed: all {convoy.total} tracked issues are closed.\n"
+                f"{lines}\n")
+    return get_convoy(town, convoy_id)
+
+
+def _still_there(town: Town, address: str) -> bool:
+    try:
+        expand(town, address)
+    except TownError:
+        return False
+    return True
+
+
+def after_close(cwd, environ, closed_ids: Iterable[str], actor: str | None = None) -> list[Convoy]:
+    """For any command that closes issues (`bd close`, `gt done`): land the convoys that were
+    waiting on them. Outside a town there are no convoys, so nothing happens."""
+    from .errors import NotInTown
+    from .model import find_town
+
+    try:
+        town = find_town(cwd, environ)
+    except NotInTown:
+        return []
+    if actor is None:
+        from .addresses import current_identity
+
+        actor = current_identity(town, cwd, environ)
+    landed: list[Convoy] = []
+    for bead_id in closed_ids:
+        landed.extend(check_landing(town, bead_id, actor))
+    return landed

@@ -1,0 +1,95 @@
+"""Crew: a person's long-lived full clone inside a rig, using the rig ledger."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import shutil
+from pathlib import Path
+
+from .errors import TownError, usage
+from .model import Rig, Town
+from .paths import BEADS_DIR
+
+CREW_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+
+
+@dataclasses.dataclass
+class CrewMember:
+    rig: str
+    name: str
+    path: Path
+    branch: str
+    identity: str
+
+
+def validate_crew_name(name: str) -> None:
+    if not CREW_NAME.match(name) or len(name) > 64:
+        raise usage(f"bad crew name {name!r}: use letters, digits, '-' or '_' "
+                    "(start with a letter)")
+
+
+def add_crew(town: Town, name: str, rig_name: str) -> CrewMember:
+    from .gitops import clone_from_shared
+
+    validate_crew_name(name)
+    rig = town.rig(rig_name)
+    dest = rig.crew_dir / name
+    if dest.exists():
+        raise TownError(f"crew {name!r} already exists in rig {rig.name!r} at {dest}")
+    rig.crew_dir.mkdir(exist_ok=True)
+    try:
+        repo = clone_from_shared(rig.repo_path, dest, rig.url, rig.branch)
+        _redirect_ledger(dest, rig)
+        exclude = Path(repo.path) / "info" / "exclude"
+        exclude.parent.mkdir(parents=True, exist_ok=True)
+        with open(exclude, "a", encoding="utf-8") as f:
+            f.write("\n# Gas Town: this clone uses the rig ledger\n/.beads/redirect\n")
+    except BaseException:
+        shutil.rmtree(dest, ignore_errors=True)
+        raise
+    return _member(rig, name)
+
+
+def _redirect_ledger(dest: Path, rig: Rig) -> None:
+    """`bd` run anywhere in the clone finds `.beads/redirect` and uses the rig ledger."""
+    beads = dest / BEADS_DIR
+    beads.mkdir(exist_ok=True)
+    rel = os.path.relpath(rig.beads_dir, beads)
+    (beads / "redirect").write_text(rel + "\n", encoding="utf-8")
+
+
+def _member(rig: Rig, name: str) -> CrewMember:
+    path = rig.crew_dir / name
+    branch = rig.branch
+    head = path / ".git" / "HEAD"
+    try:
+        ref = head.read_text(encoding="utf-8").strip()
+        if ref.startswith("ref: refs/heads/"):
+            branch = ref[len("ref: refs/heads/"):]
+    except OSError:
+        pass
+    return CrewMember(rig.name, name, path, branch, f"{rig.name}/crew/{name}")
+
+
+def list_crew(town: Town, rig_name: str | None = None) -> list[CrewMember]:
+    rigs = [town.rig(rig_name)] if rig_name else town.rigs()
+    return [_member(rig, n) for rig in rigs for n in rig.crew_names()]
+
+
+def remove_crew(town: Town, name: str, rig_name: str, force: bool = False) -> CrewMember:
+    from .gitops import unsaved_work
+
+    rig = town.rig(rig_name)
+    if name not in rig.crew_names():
+        known = ", ".join(rig.crew_names()) or "none"
+        raise usage(f"no crew {name!r} in rig {rig.name!r} (crew: {known})")
+    member = _member(rig, name)
+    if not force:
+        reason = unsaved_work(member.path)
+        if reason:
+            raise TownError(f"crew {name!r} has {reason.split(' in ')[0]}: push or commit it, "
+                            "or pass --force to delete it anyway")
+    shutil.rmtree(member.path)
+    return member

@@ -1,0 +1,124 @@
+"""`gt install`: lay out a new town, all or nothing."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import shutil
+import uuid
+from pathlib import Path
+
+from .config import CONFIG_TEMPLATE
+from .errors import TownError
+from .paths import (BEADS_DIR, CONFIG_FILE, RIGS_FILE, RUNTIME_DIR, TOWN_FILE, TOWN_PREFIX,
+                    read_toml, write_atomic)
+from .routes import write_routes
+
+GITIGNORE = """\
+# Runtime state: sockets, locks, transcripts and polecat worktrees.
+.runtime/
+# Each rig's clones are git repositories of their own.
+*/.repo.git/
+*/mayor/rig/
+*/crew/
+*/polecats/
+"""
+
+RIGS_TEMPLATE = """\
+# Rigs of this town, kept by `gt rig add` / `gt rig remove`.
+[rigs]
+"""
+
+CLAUDE_MD = """\
+# Gas Town: {name}
+
+This directory is a Gas Town workspace. Run `gt prime` for your role and the work on your hook,
+`gt mail inbox` for messages, `gt convoy list` for tracked work and `bd ready` for open issues.
+"""
+
+
+@dataclasses.dataclass
+class Installed:
+    path: Path
+    name: str
+    git: bool
+    prefix: str = TOWN_PREFIX
+
+    def render_text(self) -> str:
+        git = " with a git repository" if self.git else ""
+        return (f"Created town {self.name!r} at {self.path}{git}.\n"
+                f"Next: cd {self.path} && gt rig add NAME URL")
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+def install(path: Path, name: str | None = None, git: bool = False,
+            force: bool = False) -> Installed:
+    path = Path(path).expanduser().absolute()
+    if (path / TOWN_FILE).is_file():
+        existing = read_toml(path / TOWN_FILE).get("name", path.name)
+        raise TownError(f"{path} is already a town ({existing!r}); nothing changed")
+    if path.exists() and not path.is_dir():
+        raise TownError(f"{path} exists and is not a directory: pick another path")
+    if path.is_dir() and any(path.iterdir()) and not force:
+        raise TownError(f"{path} is not empty and not a town: pick an empty directory "
+                        "or pass --force to install into it")
+    name = name or path.name
+    if not name.strip() or "\n" in name:
+        raise TownError(f"bad town name {name!r}: give a one-line name", exit_code=2)
+
+    made_root = not path.exists()
+    existed = set() if made_root else {p.name for p in path.iterdir()}
+    try:
+        _lay_out(path, name)
+        if git:
+            _git_init(path, name)
+    except BaseException:
+        # Leave the directory as it was: remove only what this call made.
+        if made_root:
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            for p in path.iterdir():
+                if p.name not in existed:
+                    shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink()
+        raise
+    return Installed(path, name, git)
+
+
+def _lay_out(path: Path, name: str) -> None:
+    import tomlkit
+
+    from ..beads import Ledger
+
+    (path / "mayor").mkdir(parents=True, exist_ok=True)
+    (path / RUNTIME_DIR / "polecats").mkdir(parents=True, exist_ok=True)
+    ident = tomlkit.document()
+    ident.add(tomlkit.comment("This file makes the directory a Gas Town; do not delete it."))
+    ident["name"] = name
+    ident["id"] = uuid.uuid4().hex
+    ident["created"] = _now()
+    ident["version"] = 1
+    write_atomic(path / TOWN_FILE, tomlkit.dumps(ident))
+    write_atomic(path / RIGS_FILE, RIGS_TEMPLATE)
+    if not (path / CONFIG_FILE).exists():
+        write_atomic(path / CONFIG_FILE, CONFIG_TEMPLATE)
+    Ledger.init(path / BEADS_DIR, TOWN_PREFIX)
+    write_routes(path, {f"{TOWN_PREFIX}-": "."})
+    gitignore = path / ".gitignore"
+    if gitignore.exists():
+        current = gitignore.read_text(encoding="utf-8")
+        if ".runtime/" not in current.split():
+            write_atomic(gitignore, current.rstrip("\n") + "\n\n" + GITIGNORE)
+    else:
+        write_atomic(gitignore, GITIGNORE)
+    if not (path / "CLAUDE.md").exists():
+        write_atomic(path / "CLAUDE.md", CLAUDE_MD.format(name=name))
+
+
+def _git_init(path: Path, name: str) -> None:
+    from .gitops import commit_all, init_repo
+
+    repo = init_repo(path)
+    commit_all(repo, f"Create Gas Town {name!r}")

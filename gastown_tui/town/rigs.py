@@ -1,0 +1,182 @@
+"""Rigs: add (clone, ledger, route), list, remove."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import re
+import shutil
+from pathlib import Path
+from typing import Callable
+
+from .errors import TownError, usage
+from .model import Rig, Town
+from .paths import (BEADS_DIR, RIG_CLONE, RIG_CONFIG, RIG_REPO, RIGS_FILE, TOWN_PREFIX,
+                    update_toml, write_atomic)
+from .routes import add_route, read_routes, remove_route
+
+RIG_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+PREFIX = re.compile(r"^[a-z][a-z0-9]{0,7}$")
+# Top-level names a town already uses for itself.
+RESERVED = {"mayor", "settings", "crew", "polecats", "hq", "town"}
+
+
+def validate_rig_name(name: str) -> None:
+    if not RIG_NAME.match(name):
+        raise usage(f"bad rig name {name!r}: use letters, digits and '_' (start with a letter; "
+                    "no '-', '.', '/', '\\' or spaces)")
+    if name.lower() in RESERVED:
+        raise usage(f"{name!r} is a name the town uses itself: pick another rig name")
+
+
+def derive_prefix(name: str, taken: set[str]) -> str:
+    """"my_project"/"myProject" -> "mp"; one word -> its first two letters; longer or numbered
+    when that is taken."""
+    words = [w for w in re.split(r"_|(?<=[a-z0-9])(?=[A-Z])", name) if w]
+    if len(words) > 1:
+        base = "".join(w[0] for w in words).lower()
+    else:
+        base = name[:2].lower()
+    candidates = [base] + [name.lower()[:n] for n in range(3, min(len(name), 8) + 1)]
+    for c in candidates:
+        if PREFIX.match(c) and c not in taken:
+            return c
+    n = 2
+    while f"{base}{n}" in taken:
+        n += 1
+    return f"{base}{n}"
+
+
+def taken_prefixes(town: Town) -> set[str]:
+    return {p.rstrip("-") for p in read_routes(town.root)} | {TOWN_PREFIX} | {
+        r.prefix for r in town.rigs()}
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+def add_rig(town: Town, name: str, source: str, *, prefix: str | None = None,
+            branch: str | None = None, cwd: Path | None = None,
+            progress: Callable[[str], None] | None = None) -> Rig:
+    """Clone `source` into a new rig; on any failure nothing of the rig is left behind."""
+    from ..beads import Ledger
+    from . import gitops
+
+    validate_rig_name(name)
+    if name in {r.name for r in town.rigs()}:
+        raise TownError(f"rig {name!r} already exists: pick another name or "
+                        f"`gt rig remove {name}` first")
+    target = town.root / name
+    if target.exists():
+        raise TownError(f"{target} already exists: pick another rig name")
+    taken = taken_prefixes(town)
+    if prefix is not None:
+        prefix = prefix.rstrip("-")
+        if not PREFIX.match(prefix):
+            raise usage(f"bad prefix {prefix!r}: 1-8 lowercase letters or digits, "
+                        "starting with a letter")
+        if prefix in taken:
+            raise TownError(f"prefix {prefix!r} is already used in this town: pick another")
+    else:
+        prefix = derive_prefix(name, taken)
+    url = gitops.normalize_source(source, cwd or town.root)
+
+    target.mkdir()
+    try:
+        if progress:
+            progress(f"cloning {url} into {name}/{RIG_REPO}")
+        default_branch = gitops.clone_bare(url, target / RIG_REPO, branch, progress)
+        gitops.clone_from_shared(target / RIG_REPO, target / RIG_CLONE, url, default_branch)
+        (target / "crew").mkdir()
+        (target / "polecats").mkdir()
+        write_atomic(target / RIG_CONFIG, "# Settings of this rig. `gt config set agent NAME "
+                     f"--rig {name}` or edit by hand.\n")
+        Ledger.init(target / RIG_CLONE / BEADS_DIR, prefix)
+        added = _now()
+
+        def register(doc):
+            import tomlkit
+
+            rigs = doc.get("rigs")
+            if rigs is None:
+                rigs = doc["rigs"] = tomlkit.table()
+            entry = tomlkit.table()
+            entry.update({"url": url, "branch": default_branch, "prefix": prefix,
+                          "added": added})
+            rigs[name] = entry
+
+        update_toml(town.root / RIGS_FILE, register)
+        add_route(town.root, prefix, f"{name}/{RIG_CLONE.as_posix()}")
+    except BaseException:
+        _forget(town, name, prefix)
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    return town.rig(name)
+
+
+def _forget(town: Town, name: str, prefix: str) -> None:
+    def unregister(doc):
+        rigs = doc.get("rigs")
+        if rigs is not None and name in rigs:
+            del rigs[name]
+
+    update_toml(town.root / RIGS_FILE, unregister)
+    remove_route(town.root, prefix)
+
+
+@dataclasses.dataclass
+class RigSummary:
+    name: str
+    url: str
+    branch: str
+    prefix: str
+    crew: int
+    polecats: int
+    open_beads: int
+
+
+def rig_summaries(town: Town) -> list[RigSummary]:
+    out = []
+    for rig in town.rigs():
+        try:
+            open_beads = count_open(rig.ledger())
+        except TownError:
+            open_beads = -1
+        out.append(RigSummary(rig.name, rig.url, rig.branch, rig.prefix, len(rig.crew_names()),
+                              len(rig.polecat_names()), open_beads))
+    return out
+
+
+def count_open(led) -> int:
+    counter = getattr(led, "count", None)
+    if callable(counter):
+        return counter()
+    return len(led.list())
+
+
+def repos_under(folder: Path) -> list[Path]:
+    """Git working trees one or two levels below `folder` (crew clones, polecat worktrees)."""
+    found = []
+    for child in sorted(folder.glob("*")) if folder.is_dir() else []:
+        if (child / ".git").exists():
+            found.append(child)
+        elif child.is_dir():
+            found.extend(g for g in sorted(child.glob("*")) if (g / ".git").exists())
+    return found
+
+
+def remove_rig(town: Town, name: str, force: bool = False) -> Rig:
+    from .gitops import unsaved_work
+
+    rig = town.rig(name)
+    if not force:
+        reasons = [r for p in repos_under(rig.polecats_dir) + repos_under(rig.crew_dir)
+                   if (r := unsaved_work(p))]
+        if reasons:
+            raise TownError(f"rig {name!r} holds work that is not pushed ({reasons[0]}"
+                            f"{f' and {len(reasons) - 1} more' if len(reasons) > 1 else ''}): "
+                            "push it, or pass --force to delete it anyway")
+    _forget(town, name, rig.prefix)
+    shutil.rmtree(rig.path, ignore_errors=True)
+    return rig
