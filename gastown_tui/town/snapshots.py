@@ -94,8 +94,8 @@ def take_snapshot(worktree: Path, polecat: str, reason: str) -> Snapshot | None:
     ref = wip_ref(polecat)
     prev = repo.references[ref].peel(pygit2.Commit) if ref in repo.references else None
     if prev is not None and prev.tree_id == tree:
-        prev_head = prev.parent_ids[1] if len(prev.parent_ids) > 1 else None
-        if prev_head == head:
+        prev_heads = [p.id for p in prev.parents if not _is_snapshot(p)]
+        if (prev_heads[0] if prev_heads else None) == head:
             return None
     parents = [p for p in (prev.id if prev else None, head) if p is not None]
     stamp = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")

@@ -1,0 +1,57 @@
+"""Fixtures for the host tests: real towns with real git rigs in temp dirs, and process reaping."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pygit2
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from helpers import make_sample_repo  # noqa: E402
+
+
+@pytest.fixture
+def sample_repo(tmp_path: Path) -> Path:
+    return make_sample_repo(tmp_path / "sample")
+
+
+@pytest.fixture
+def town(tmp_path: Path, sample_repo: Path):
+    from gastown_tui.town import find_town
+    from gastown_tui.town.install import install
+    from gastown_tui.town.rigs import add_rig
+
+    root = tmp_path / "t"
+    install(root)
+    t = find_town(root, {})
+    add_rig(t, "demo", str(sample_repo))
+    return find_town(root, {})
+
+
+@pytest.fixture
+def reap():
+    """Pids to end when the test ends, whatever happened."""
+    pids: list[int] = []
+    yield pids
+    for pid in pids:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(pid, sig) if sig == signal.SIGKILL else os.kill(pid, sig)
+            except (ProcessLookupError, PermissionError):
+                break
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+
+
+@pytest.fixture
+def repo_of(town):
+    def get(rig: str = "demo") -> pygit2.Repository:
+        return pygit2.Repository(str(town.rig(rig).repo_path))
+    return get
