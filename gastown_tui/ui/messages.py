@@ -1,0 +1,50 @@
+"""Messages widgets send upward; the app and screens act on them (widgets never reach into
+siblings). High-rate ones can replace a pending copy of themselves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+
+@dataclass
+class PaneFocused(Message):
+    """A terminal pane took focus."""
+
+    name: str
+
+
+@dataclass
+class PaneResized(Message):
+    """A pane's size changed; the session was told to resize to cols x rows."""
+
+    name: str
+    cols: int
+    rows: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, PaneResized) and message.name == self.name
+
+
+@dataclass
+class AgentChosen(Message):
+    """An agent row was activated in a panel (Enter or click): show and focus its pane."""
+
+    name: str
+
+
+@dataclass
+class BeadChosen(Message):
+    """A ready bead was activated in the Work panel."""
+
+    bead_id: str
+    rig: str
+
+
+@dataclass
+class RunCommand(Message):
+    """Run a registry command line (from the command bar, the palette or a binding)."""
+
+    line: str
+    quiet: bool = False

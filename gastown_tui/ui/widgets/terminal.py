@@ -1,0 +1,345 @@
+"""TerminalPane: one live terminal screen drawn with the Line API.
+
+Rows are cached as `Strip`s and only rows the engine marks dirty are rebuilt and refreshed, so a
+pane streaming output costs what changed, not its size. A focused pane takes every key (ctrl+c,
+tab, escape, ctrl+p ...) except the app's prefix key; keys become bytes through `term.keys` and go
+to the pane's sink (the host's `type_keys` path, so a nudge never interleaves with typing).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.geometry import Region, Size
+from textual.strip import Strip
+from textual.widget import Widget
+
+from ...term.style import DEFAULT
+from ..messages import PaneFocused, PaneResized
+from ..theme import default_ansi
+from .colors import StyleMap
+from .copymode import CopyMode
+
+
+class PaneSink(Protocol):
+    """Where a pane's input goes: one live session."""
+
+    def type_keys(self, data: bytes) -> None: ...
+
+    def paste(self, text: str) -> None: ...
+
+    def mouse(self, kind: str, button: str, x: int, y: int, *, shift: bool = False,
+              alt: bool = False, ctrl: bool = False) -> None: ...
+
+    def resize(self, cols: int, rows: int) -> None: ...
+
+
+WHEEL_LINES = 3
+BUTTON_NAMES = {1: "left", 2: "middle", 3: "right"}
+
+
+class TerminalPane(Widget, can_focus=True):
+    """A terminal screen (`term.screen.Screen`) with input going to `sink`."""
+
+    DEFAULT_CSS = """
+    TerminalPane {
+        background: $background;
+        color: $foreground;
+        border: round $panel-lighten-2;
+        border-title-color: $text-muted;
+        height: 1fr;
+        width: 1fr;
+    }
+    TerminalPane:focus {
+        border: round $primary;
+        border-title-color: $text;
+        border-title-style: bold;
+    }
+    TerminalPane.-copy-mode {
+        border: round $warning;
+    }
+    """
+
+    def __init__(self, name: str, screen: Any, sink: PaneSink | None = None, *,
+                 prefix_key: str = "ctrl+b", label: str | None = None,
+                 id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.session_name = name
+        self.screen_model = screen
+        self.sink = sink
+        self.prefix_key = prefix_key
+        self.label = label or name
+        self.copy: CopyMode | None = None
+        self._strips: dict[int, Strip] = {}
+        self._styles: StyleMap | None = None
+        self._cursor_row = -1
+        self.border_title = self.label
+
+    # ---- updates from the engine ---------------------------------------------------------
+
+    def set_screen(self, screen: Any, sink: PaneSink | None) -> None:
+        self.screen_model = screen
+        self.sink = sink
+        self._strips.clear()
+        self._send_size()
+        self.refresh()
+
+    def lines_changed(self, rows: set[int] | frozenset[int] | None = None) -> None:
+        """Rebuild the rows the engine changed (None: all) and the cursor's old and new rows."""
+        screen = self.screen_model
+        if rows is None:
+            self._strips.clear()
+            self.refresh()
+            return
+        if self.copy is not None:
+            # The view is anchored in history; new output only matters if it is visible.
+            self._strips.clear()
+            self.refresh()
+            return
+        width = self.size.width
+        regions = []
+        for y in rows:
+            self._strips.pop(y, None)
+            regions.append(Region(0, y, width, 1))
+        cy = screen.cursor_y
+        if cy != self._cursor_row:
+            if self._cursor_row >= 0:
+                regions.append(Region(0, self._cursor_row, width, 1))
+            regions.append(Region(0, cy, width, 1))
+        elif cy not in rows:
+            regions.append(Region(0, cy, width, 1))
+        if regions:
+            self.refresh(*regions)
+
+    def set_label(self, label: str) -> None:
+        self.label = label
+        self.border_title = label
+
+    # ---- rendering -----------------------------------------------------------------------
+
+    def _style_map(self) -> StyleMap:
+        if self._styles is None:
+            variables = getattr(self.app, "theme_variables", {}) or {}
+            fallback = default_ansi(self.app.current_theme.dark)
+            palette = [variables.get(f"ansi-{i}", fallback[f"ansi-{i}"]) for i in range(16)]
+            base = self.rich_style
+            self._styles = StyleMap(palette, base.color, base.bgcolor)
+        return self._styles
+
+    def notify_style(self) -> None:
+        self._styles = None
+        self._strips.clear()
+        super().notify_style()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        smap = self._style_map()
+        screen = self.screen_model
+        if self.copy is not None:
+            return self._copy_line(y, width, smap)
+        if y >= screen.lines:
+            return Strip.blank(width, smap.style(DEFAULT))
+        strip = self._strips.get(y)
+        if strip is None:
+            strip = self._row_strip(screen.row_runs(y), width, smap)
+            self._strips[y] = strip
+        if y == screen.cursor_y and self.has_focus and not screen.cursor_hidden:
+            self._cursor_row = y
+            strip = self._with_cursor(strip, screen, y, width, smap)
+        elif y == screen.cursor_y:
+            self._cursor_row = y
+        return strip
+
+    @staticmethod
+    def _row_strip(runs: list, width: int, smap: StyleMap) -> Strip:
+        segments = [Segment(text, smap.style(cs)) for text, cs in runs]
+        return Strip(segments).adjust_cell_length(width, smap.style(DEFAULT))
+
+    def _with_cursor(self, strip: Strip, screen: Any, y: int, width: int,
+                     smap: StyleMap) -> Strip:
+        x = screen.cursor_x
+        if x >= width:
+            return strip
+        before, at, after = strip.divide([x, x + 1, width])
+        text = "".join(s.text for s in at._segments) or " "
+        cell = screen.cells(y)[1][x] if hasattr(screen, "cells") else DEFAULT
+        return Strip.join([before, Strip([Segment(text, smap.cursor(cell))], 1), after])
+
+    def _copy_line(self, y: int, width: int, smap: StyleMap) -> Strip:
+        copy = self.copy
+        screen = self.screen_model
+        base = smap.style(DEFAULT)
+        if y == self.size.height - 1 and (copy.typing is not None or copy.message):
+            text = f"/{copy.typing}" if copy.typing is not None else copy.message
+            return Strip([Segment(text, base + Style(reverse=True))]).adjust_cell_length(width,
+                                                                                      base)
+        line = copy.top + y
+        hist = screen.history_size
+        if line >= hist + screen.lines:
+            return Strip.blank(width, base)
+        runs = screen.history_runs(line) if line < hist else screen.row_runs(line - hist)
+        strip = self._row_strip(runs, width, smap)
+        lo, hi = copy.selection()
+        if copy.anchor is not None and lo <= line <= hi or line == copy.cursor:
+            strip = strip.apply_style(Style(reverse=True))
+        return strip
+
+    # ---- sizing and focus ----------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._strips.clear()
+        self._send_size()
+        if self.copy is not None:
+            self.copy.height = self.size.height
+
+    def _send_size(self) -> None:
+        cols, rows = self.size.width, self.size.height
+        if cols < 1 or rows < 1:
+            return
+        if self.sink is not None and (cols, rows) != (self.screen_model.columns,
+                                                      self.screen_model.lines):
+            self.sink.resize(cols, rows)
+            self.post_message(PaneResized(self.session_name, cols, rows))
+
+    def on_focus(self, event: events.Focus) -> None:
+        self.post_message(PaneFocused(self.session_name))
+        self._focus_report(b"\x1b[I")
+        self.lines_changed({self.screen_model.cursor_y})
+
+    def on_blur(self, event: events.Blur) -> None:
+        self._focus_report(b"\x1b[O")
+        self.lines_changed({self.screen_model.cursor_y})
+
+    def _focus_report(self, data: bytes) -> None:
+        if self.sink is not None and self.screen_model.modes.focus_events:
+            self.sink.type_keys(data)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return container.height
+
+    # ---- keyboard ------------------------------------------------------------------------
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return key != self.prefix_key
+
+    async def on_key(self, event: events.Key) -> None:
+        if event.key == self.prefix_key:
+            return
+        event.stop()
+        event.prevent_default()
+        if self.copy is not None:
+            self._copy_key(event)
+            return
+        if self.sink is None:
+            return
+        from .keyinput import key_bytes
+
+        data = key_bytes(event.key, event.character, self.screen_model.modes)
+        if data:
+            self.sink.type_keys(data)
+
+    def on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        if self.sink is not None and self.copy is None:
+            self.sink.paste(event.text)
+
+    # ---- mouse ---------------------------------------------------------------------------
+
+    def _wants_mouse(self) -> bool:
+        return self.sink is not None and bool(self.screen_model.modes.mouse) and self.copy is None
+
+    def _mouse(self, kind: str, event: events.MouseEvent) -> None:
+        button = BUTTON_NAMES.get(event.button)
+        if button is not None and self._wants_mouse():
+            self.sink.mouse(kind, button, event.x, event.y, shift=event.shift,
+                            alt=event.meta, ctrl=event.ctrl)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        self._mouse("press", event)
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        self._mouse("release", event)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        event.stop()
+        if self._wants_mouse():
+            self.sink.mouse("scroll", "wheel_up", event.x, event.y)
+            return
+        if self.copy is None:
+            self.enter_copy_mode()
+        self.copy.scroll(self.screen_model, -WHEEL_LINES)
+        self.refresh()
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        event.stop()
+        if self._wants_mouse():
+            self.sink.mouse("scroll", "wheel_down", event.x, event.y)
+            return
+        if self.copy is None:
+            return
+        self.copy.scroll(self.screen_model, WHEEL_LINES)
+        if self.copy.at_bottom(self.screen_model) and self.copy.anchor is None:
+            self.exit_copy_mode()
+        self.refresh()
+
+    # ---- copy mode -----------------------------------------------------------------------
+
+    def enter_copy_mode(self) -> None:
+        if self.copy is None:
+            self.copy = CopyMode.enter(self.screen_model, max(1, self.size.height))
+            self.add_class("-copy-mode")
+            self.border_title = f"{self.label} [scrollback]"
+            self.refresh()
+
+    def exit_copy_mode(self) -> None:
+        self.copy = None
+        self.remove_class("-copy-mode")
+        self.border_title = self.label
+        self._strips.clear()
+        self.refresh()
+
+    def _copy_key(self, event: events.Key) -> None:
+        copy, screen, key = self.copy, self.screen_model, event.key
+        if copy.typing is not None:
+            if key == "enter":
+                query, copy.typing = copy.typing, None
+                copy.search(screen, query, upward=True)
+            elif key == "escape":
+                copy.typing = None
+            elif key == "backspace":
+                copy.typing = copy.typing[:-1]
+            elif event.character and event.is_printable:
+                copy.typing += event.character
+            self.refresh()
+            return
+        page = max(1, copy.height - 1)
+        moves = {"up": -1, "k": -1, "down": 1, "j": 1, "pageup": -page,
+                 "pagedown": page, "ctrl+f": page, "ctrl+u": -page // 2, "ctrl+d": page // 2}
+        if key in moves:
+            copy.move(screen, moves[key])
+        elif key in ("g", "home"):
+            copy.goto(screen, 0)
+        elif key in ("G", "end"):
+            copy.goto(screen, copy.total(screen) - 1)
+        elif key in ("slash", "question_mark"):
+            copy.typing = ""
+        elif key == "n":
+            copy.next_match(screen, upward=True)
+        elif key == "N":
+            copy.next_match(screen, upward=False)
+        elif key in ("space", "v"):
+            copy.anchor = None if copy.anchor is not None else copy.cursor
+        elif key in ("enter", "y"):
+            text = copy.selected_text(screen)
+            self.app.copy_to_clipboard(text)
+            lines = text.count("\n") + 1
+            self.notify(f"copied {lines} line{'s' if lines != 1 else ''}", timeout=2)
+            self.exit_copy_mode()
+            return
+        elif key in ("q", "escape"):
+            self.exit_copy_mode()
+            return
+        self.refresh()
