@@ -1,0 +1,129 @@
+"""Shared fixtures for the town and command tests: real git repositories and real towns in
+temp dirs, commands run in-process (`gt.run`) or as real `gt`/`bd` processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pygit2
+import pytest
+
+from gastown_tui.commands import bd as bd_cli
+from gastown_tui.commands import gt as gt_cli
+from gastown_tui.commands.core import Env, to_jsonable
+
+SIG = pygit2.Signature("Test Person", "test@example.com")
+# Variables that would make a command act as an agent or elsewhere; tests start without them.
+AGENT_VARS = ("GT_TOWN_ROOT", "GT_ROLE", "GT_RIG", "GT_POLECAT", "GT_CREW", "BD_ACTOR",
+              "BEADS_DIR")
+
+
+def clean_environ(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in AGENT_VARS}
+    env.update(extra)
+    return env
+
+
+def make_repo(path: Path, branches: tuple[str, ...] = ("dev",)) -> pygit2.Repository:
+    """A repository on `main` with two commits and extra branches."""
+    repo = pygit2.init_repository(str(path), initial_head="main")
+    commits = []
+    for n in (1, 2):
+        (path / "README.md").write_text(f"project, version {n}\n")
+        repo.index.add_all()
+        repo.index.write()
+        tree = repo.index.write_tree()
+        commits.append(repo.create_commit("HEAD", SIG, SIG, f"commit {n}", tree, commits[-1:]))
+    for b in branches:
+        repo.branches.local.create(b, repo[commits[0]])
+    return repo
+
+
+class Runner:
+    """Runs `gt`/`bd` command lines in one place, in-process or as processes."""
+
+    def __init__(self, cwd: Path, environ: dict[str, str]):
+        self.cwd = Path(cwd)
+        self.environ = environ
+
+    def at(self, cwd: Path, **extra: str) -> "Runner":
+        return Runner(cwd, {**self.environ, **extra})
+
+    def env(self) -> Env:
+        return Env(cwd=self.cwd, environ=dict(self.environ))
+
+    def gt(self, line: str | list[str]):
+        return gt_cli.run(line, self.env())
+
+    def bd(self, line: str | list[str]):
+        return bd_cli.run(line, self.env())
+
+    def ok(self, line: str | list[str], prog: str = "gt"):
+        result = (self.gt if prog == "gt" else self.bd)(line)
+        assert result.exit_code == 0, f"{prog} {line}: {result.error or result.output}"
+        return result.data
+
+    def new_bead(self, title: str, *args: str) -> str:
+        """Create a bead with `bd create` here; return its id."""
+        return to_jsonable(self.ok(["create", title, *args], prog="bd"))["id"]
+
+    def shell(self, prog: str, *args: str, input: str | None = None,
+              check: bool = False) -> subprocess.CompletedProcess:
+        exe = Path(sys.executable).with_name(prog)
+        cmd = [str(exe) if exe.exists() else prog, *args]
+        proc = subprocess.run(cmd, cwd=self.cwd, env=self.environ, input=input,
+                              capture_output=True, text=True, timeout=60)
+        if check:
+            assert proc.returncode == 0, f"{cmd}: {proc.stderr}"
+        return proc
+
+    def shell_json(self, prog: str, *args: str):
+        proc = self.shell(prog, *args, "--json", check=True)
+        return json.loads(proc.stdout)
+
+
+def tree_snapshot(root: Path) -> dict[str, bytes | None]:
+    """Every path under `root` (files with contents), to prove a failed command changed
+    nothing. SQLite side files change on open and are left out."""
+    snap: dict[str, bytes | None] = {}
+    for p in sorted(root.rglob("*")):
+        rel = str(p.relative_to(root))
+        if p.name.startswith("beads.db") or "/.git/" in f"/{rel}/" and p.name in ("index",):
+            continue
+        snap[rel] = p.read_bytes() if p.is_file() and p.suffix != ".db" else None
+    return snap
+
+
+@pytest.fixture
+def src_repo(tmp_path: Path) -> Path:
+    path = tmp_path / "src"
+    make_repo(path)
+    return path
+
+
+@pytest.fixture
+def runner(tmp_path: Path) -> Runner:
+    return Runner(tmp_path, clean_environ())
+
+
+@pytest.fixture
+def town(tmp_path: Path, runner: Runner) -> Path:
+    runner.ok(f"install {tmp_path / 'town'}")
+    return tmp_path / "town"
+
+
+@pytest.fixture
+def at_town(town: Path, runner: Runner) -> Runner:
+    return runner.at(town)
+
+
+@pytest.fixture
+def rig_town(town: Path, at_town: Runner, src_repo: Path) -> Runner:
+    """A town with rig `my_proj` (prefix mp) and crew `alice`."""
+    at_town.ok(f"rig add my_proj {src_repo}")
+    at_town.ok("crew add alice --rig my_proj")
+    return at_town

@@ -1,0 +1,89 @@
+"""`gt install` and finding the town."""
+
+import tomllib
+from pathlib import Path
+
+import pygit2
+import pytest
+
+from gastown_town_test_fixtures import tree_snapshot
+from gastown_tui.beads import Ledger
+from gastown_tui.town import NotInTown, find_town
+from gastown_tui.town.routes import read_routes
+
+
+def test_install_lays_out_a_town(tmp_path, runner):
+    target = tmp_path / "gt"
+    result = runner.gt(f"install {target} --git --name hq-town")
+    assert result.ok, result.error
+    assert "Created town 'hq-town'" in result.render()
+    ident = tomllib.loads((target / "mayor/town.toml").read_text())
+    assert ident["name"] == "hq-town" and ident["version"] == 1 and ident["created"]
+    assert tomllib.loads((target / "mayor/rigs.toml").read_text()) == {"rigs": {}}
+    config = tomllib.loads((target / "settings/config.toml").read_text())
+    assert config["default_agent"] == "claude" and config["agents"] == {}
+    assert Ledger.open(target / ".beads").prefix == "hq"
+    assert read_routes(target) == {"hq-": "."}
+    assert ".runtime/" in (target / ".gitignore").read_text().split()
+    assert (target / ".runtime/polecats").is_dir()
+    repo = pygit2.Repository(str(target))
+    head = repo[repo.head.target]
+    assert "hq-town" in head.message
+    committed = {e.name for e in head.tree}
+    assert {"mayor", "settings", ".beads", ".gitignore"} <= committed
+    assert ".runtime" not in committed
+    assert (target / "mayor/town.toml").stat().st_mode & 0o777 == 0o644
+
+
+def test_install_without_git_makes_no_repository(tmp_path, runner):
+    runner.ok(f"install {tmp_path / 'plain'}")
+    assert not (tmp_path / "plain/.git").exists()
+    assert find_town(tmp_path / "plain", {}).name == "plain"
+
+
+def test_install_on_existing_town_changes_nothing(town, runner):
+    before = tree_snapshot(town)
+    result = runner.gt(f"install {town} --force")
+    assert result.exit_code == 1 and "already a town" in result.error
+    assert tree_snapshot(town) == before
+
+
+def test_install_refuses_non_empty_directory_without_force(tmp_path, runner):
+    target = tmp_path / "busy"
+    target.mkdir()
+    (target / "notes.txt").write_text("mine\n")
+    result = runner.gt(f"install {target}")
+    assert result.exit_code == 1 and "--force" in result.error
+    assert sorted(p.name for p in target.iterdir()) == ["notes.txt"]
+    runner.ok(f"install {target} --force")
+    assert (target / "mayor/town.toml").is_file()
+    assert (target / "notes.txt").read_text() == "mine\n"
+
+
+def test_install_refuses_a_file(tmp_path, runner):
+    (tmp_path / "f").write_text("x")
+    result = runner.gt(f"install {tmp_path / 'f'}")
+    assert result.exit_code in (1, 2) and result.error
+
+
+def test_install_relative_path_uses_the_callers_directory(tmp_path, runner):
+    runner.ok("install rel_town")
+    assert (tmp_path / "rel_town/mayor/town.toml").is_file()
+
+
+def test_find_town_walks_up_and_honours_gt_town_root(town, tmp_path):
+    deep = town / "settings"
+    assert find_town(deep, {}).root == town.resolve()
+    assert find_town(tmp_path, {"GT_TOWN_ROOT": str(town)}).root == town.resolve()
+    with pytest.raises(NotInTown, match="gt install"):
+        find_town(tmp_path, {})
+    with pytest.raises(NotInTown, match="GT_TOWN_ROOT"):
+        find_town(town, {"GT_TOWN_ROOT": str(tmp_path)})
+
+
+def test_commands_outside_a_town_say_so(runner, tmp_path):
+    for line in ("rig list", "crew list", "convoy list", "mail inbox", "config show"):
+        result = runner.gt(line)
+        assert result.exit_code == 1, line
+        assert result.error.startswith("not inside a town"), result.error
+        assert "gt install" in result.error

@@ -1,0 +1,193 @@
+"""`gt rig add/list/remove`: real clones with pygit2, routes, and nothing left on failure."""
+
+import socket
+import subprocess
+import time
+import tomllib
+
+import pygit2
+import pytest
+
+from gastown_town_test_fixtures import SIG, make_repo, tree_snapshot
+from gastown_tui.town import find_town
+from gastown_tui.town.routes import read_routes
+from gastown_tui.town.rigs import derive_prefix
+
+
+def test_rig_add_from_a_local_path(at_town, town, src_repo):
+    data = at_town.ok(f"rig add my_proj {src_repo}")
+    assert data["prefix"] == "mp" and data["branch"] == "main"
+    rig = find_town(town, {}).rig("my_proj")
+    bare = pygit2.Repository(str(rig.repo_path))
+    assert bare.is_bare and "refs/remotes/origin/dev" in list(bare.references)
+    clone = pygit2.Repository(str(rig.clone_path))
+    assert not clone.is_bare and clone.head.shorthand == "main"
+    assert clone.remotes["origin"].url == str(src_repo)
+    assert (rig.clone_path / "README.md").read_text() == "project, version 2\n"
+    assert rig.ledger().prefix == "mp"
+    assert rig.crew_dir.is_dir() and rig.polecats_dir.is_dir() and rig.config_path.is_file()
+    assert read_routes(town)["mp-"] == "my_proj/mayor/rig"
+    entry = tomllib.loads((town / "mayor/rigs.toml").read_text())["rigs"]["my_proj"]
+    assert entry["url"] == str(src_repo) and entry["prefix"] == "mp"
+
+
+def test_rig_add_file_url_branch_and_prefix(at_town, town, src_repo):
+    at_town.ok(f"rig add other file://{src_repo} --branch dev --prefix ot")
+    rig = find_town(town, {}).rig("other")
+    assert rig.branch == "dev" and rig.prefix == "ot"
+    clone = pygit2.Repository(str(rig.clone_path))
+    assert clone.head.shorthand == "dev"
+    assert (rig.clone_path / "README.md").read_text() == "project, version 1\n"
+
+
+def test_bead_ids_route_to_their_rig_ledger(rig_town, town):
+    crew = town / "my_proj/crew/alice"
+    bead = rig_town.at(crew).new_bead("Routed bug", "-t", "bug")
+    t = find_town(town, {})
+    assert t.ledger_for(bead).get(bead).title == "Routed bug"
+    assert t.ledger_for("hq-abc").prefix == "hq"
+    assert t.rig_for_prefix(bead).name == "my_proj"
+
+
+def test_rig_list_counts(rig_town, town):
+    crew = town / "my_proj/crew/alice"
+    for title in ("a", "b", "c"):
+        rig_town.at(crew).new_bead(title)
+    (town / "my_proj/polecats/toast").mkdir()
+    rows = rig_town.ok("rig list")
+    assert [(r.name, r.crew, r.polecats, r.open_beads) for r in rows] == [("my_proj", 1, 1, 3)]
+    text = rig_town.gt("rig list").render()
+    assert text.splitlines()[0].split() == ["NAME", "URL", "BRANCH", "PREFIX", "CREW",
+                                            "POLECATS", "OPEN_BEADS"]
+
+
+@pytest.mark.parametrize("name", ["my-proj", "my.proj", "a/b", "a\\b", "has space", "1st",
+                                  "mayor", ""])
+def test_rig_add_refuses_bad_names(at_town, town, src_repo, name):
+    before = tree_snapshot(town)
+    result = at_town.gt(["rig", "add", name, str(src_repo)])
+    assert result.exit_code == 2 and "rig name" in result.error or "name" in result.error
+    assert tree_snapshot(town) == before
+
+
+@pytest.mark.parametrize("source", ["/no/such/repo", "not-a-url-or-path",
+                                    "https://127.0.0.1:9/x.git", "ssh://git@127.0.0.1:9/x.git"])
+def test_rig_add_bad_source_leaves_nothing(at_town, town, source):
+    before = tree_snapshot(town)
+    result = at_town.gt(["rig", "add", "proj", source])
+    assert result.exit_code == 1, result.error
+    assert "\n" not in result.error and "Traceback" not in result.error
+    assert tree_snapshot(town) == before and not (town / "proj").exists()
+
+
+def test_rig_add_refuses_a_directory_that_is_not_a_repository(at_town, town, tmp_path):
+    plain = tmp_path / "plain"
+    (plain / "sub").mkdir(parents=True)
+    before = tree_snapshot(town)
+    result = at_town.gt(f"rig add proj {plain}")
+    assert result.exit_code == 1 and "not a git repository" in result.error
+    make_repo(tmp_path / "outer")
+    (tmp_path / "outer/inner").mkdir()
+    result = at_town.gt(f"rig add proj {tmp_path / 'outer/inner'}")
+    assert result.exit_code == 1 and "top directory" in result.error
+    assert tree_snapshot(town) == before
+
+
+def test_rig_add_missing_branch_leaves_nothing(at_town, town, src_repo):
+    before = tree_snapshot(town)
+    result = at_town.gt(f"rig add proj {src_repo} --branch nope")
+    assert result.exit_code == 1 and "nope" in result.error
+    assert tree_snapshot(town) == before
+
+
+def test_rig_add_refuses_duplicates_and_taken_prefixes(rig_town, town, src_repo):
+    assert rig_town.gt(f"rig add my_proj {src_repo}").exit_code == 1
+    assert "already used" in rig_town.gt(f"rig add other {src_repo} --prefix mp").error
+    assert rig_town.gt(f"rig add other {src_repo} --prefix Bad-").exit_code == 2
+    assert rig_town.gt(f"rig add other {src_repo} --prefix hq").exit_code == 1
+
+
+def test_derive_prefix():
+    assert derive_prefix("my_project", set()) == "mp"
+    assert derive_prefix("myProject", set()) == "mp"
+    assert derive_prefix("gastown", set()) == "ga"
+    assert derive_prefix("gastown", {"ga"}) == "gas"
+    assert derive_prefix("ab", {"ab"}) == "ab2"
+
+
+def _serve(base):
+    """A real `git daemon` on a free port, so the clone goes over the network."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(["git", "daemon", "--export-all", "--reuseaddr", f"--port={port}",
+                             "--listen=127.0.0.1", f"--base-path={base}", str(base)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc, port
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("git daemon did not start")
+
+
+def test_rig_add_over_the_network_reports_progress(at_town, town, src_repo):
+    proc, port = _serve(src_repo.parent)
+    try:
+        lines = []
+        env = at_town.env()
+        env.progress = lines.append
+        from gastown_tui.commands import gt as gt_cli
+
+        result = gt_cli.run(f"rig add net git://127.0.0.1:{port}/src", env)
+        assert result.ok, result.error
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert any("receiving objects: 100%" in line for line in lines), lines
+    assert find_town(town, {}).rig("net").url == f"git://127.0.0.1:{port}/src"
+
+
+def test_rig_remove(rig_town, town):
+    result = rig_town.gt("rig remove my_proj")
+    assert result.ok, result.error
+    assert not (town / "my_proj").exists()
+    assert "mp-" not in read_routes(town)
+    assert rig_town.ok("rig list") == []
+    assert rig_town.gt("rig remove my_proj").exit_code == 2
+
+
+def test_rig_remove_refuses_unpushed_work(rig_town, town):
+    crew = town / "my_proj/crew/alice"
+    repo = pygit2.Repository(str(crew))
+    (crew / "work.txt").write_text("unsaved\n")
+    before = tree_snapshot(town / "my_proj")
+    result = rig_town.gt("rig remove my_proj")
+    assert result.exit_code == 1 and "uncommitted" in result.error and "--force" in result.error
+    repo.index.add_all()
+    repo.index.write()
+    repo.create_commit("HEAD", SIG, SIG, "local work", repo.index.write_tree(), [repo.head.target])
+    result = rig_town.gt("rig remove my_proj")
+    assert result.exit_code == 1 and "unpushed" in result.error
+    assert (town / "my_proj/crew/alice/work.txt").exists()
+    assert set(tree_snapshot(town / "my_proj")) >= set(before) - {"crew/alice/.git/index"}
+    assert rig_town.gt("rig remove my_proj --force").ok
+    assert not (town / "my_proj").exists()
+
+
+def test_rig_remove_refuses_unpushed_polecat_worktree(rig_town, town):
+    bare = pygit2.Repository(str(town / "my_proj/.repo.git"))
+    branch = bare.branches.local.create("polecat/toast/x", bare[bare.head.target])
+    (town / "my_proj/polecats/toast").mkdir()
+    wt_path = town / "my_proj/polecats/toast/my_proj"
+    bare.add_worktree("toast", str(wt_path), branch)
+    wt = pygit2.Repository(str(wt_path))
+    (wt_path / "hook.txt").write_text("work\n")
+    wt.index.add_all()
+    wt.index.write()
+    wt.create_commit("HEAD", SIG, SIG, "hooked work", wt.index.write_tree(), [wt.head.target])
+    result = rig_town.gt("rig remove my_proj")
+    assert result.exit_code == 1 and "unpushed" in result.error and "polecats/toast" in result.error
