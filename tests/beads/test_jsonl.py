@@ -1,0 +1,179 @@
+"""The JSONL mirror: deterministic export, import of outside changes with field-level merge,
+malformed lines kept aside, fresh clones, and the three-way merge used by the git driver."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gastown_tui.beads import Ledger
+from gastown_tui.beads.jsonl import merge_files, merge_three, merge_two, normalise
+from gastown_tui.beads.model import HEAD_FIELDS, TAIL_FIELDS
+
+FIELD_ORDER = [*HEAD_FIELDS[:19], "labels", "dependencies", "comments", *TAIL_FIELDS]
+
+
+def lines(led) -> list[dict]:
+    return [json.loads(x) for x in led.jsonl_path.read_text().splitlines()]
+
+
+def test_export_is_deterministic_bd_format(led):
+    a = led.create("A", description="d", labels=["z", "a"], sender="mayor/", ephemeral=False)
+    b = led.create("B", deps=[a.id], priority=0)
+    led.add_comment(a.id, "hi")
+    text = led.jsonl_path.read_text()
+    assert text.endswith("\n") and text.count("\n") == 2
+    recs = lines(led)
+    assert [r["id"] for r in recs] == sorted([a.id, b.id])
+    for rec in recs:
+        keys = list(rec)
+        assert keys == sorted(keys, key=FIELD_ORDER.index)
+        assert "priority" in rec and "assignee" not in rec and "ephemeral" not in rec
+        assert rec["created_at"].endswith("+00:00")
+    ra = next(r for r in recs if r["id"] == a.id)
+    assert ra["labels"] == ["a", "z"] and ra["sender"] == "mayor/"
+    assert ra["comments"][0]["text"] == "hi"
+    rb = next(r for r in recs if r["id"] == b.id)
+    assert rb["dependencies"] == [{**rb["dependencies"][0], "issue_id": b.id,
+                                   "depends_on_id": a.id, "type": "blocks"}]
+    assert '": ' not in text and ', "' not in text       # compact separators
+    before = led.jsonl_path.read_bytes()
+    led.export_file(led.beads_dir / "copy.jsonl")
+    assert (led.beads_dir / "copy.jsonl").read_bytes() == before
+    led.list()
+    assert led.jsonl_path.read_bytes() == before        # reads do not rewrite
+
+
+def _edit(path: Path, issue_id: str, **changes) -> None:
+    recs = [json.loads(x) for x in path.read_text().splitlines()]
+    for r in recs:
+        if r["id"] == issue_id:
+            r.update(changes)
+    path.write_text("".join(json.dumps(r) + "\n" for r in recs))
+
+
+def test_outside_edit_is_imported_on_open(led, workdir):
+    a = led.create("A", labels=["mine"])
+    led.add_comment(a.id, "local comment")
+    path = led.jsonl_path
+    rec = next(r for r in lines(led) if r["id"] == a.id)
+    _edit(path, a.id, title="A from git", labels=["theirs"], updated_at="2999-01-01T00:00:00+00:00",
+          comments=rec["comments"] + [{"id": 99, "issue_id": a.id, "author": "amy",
+                                       "text": "remote", "created_at": "2999-01-01T00:00:00Z"}])
+    with path.open("a") as f:
+        f.write(json.dumps({"id": "tt-new1", "title": "pulled", "status": "open",
+                            "priority": 1, "issue_type": "bug", "mystery_field": {"x": 1}}) + "\n")
+    led2 = Ledger.open(workdir / ".beads")
+    got = led2.get(a.id)
+    assert got.title == "A from git"
+    assert got.labels == ["mine", "theirs"]
+    assert [c.text for c in got.comments] == ["local comment", "remote"]
+    new = led2.get("tt-new1")
+    assert (new.title, new.priority, new.issue_type) == ("pulled", 1, "bug")
+    assert new.extra == {"mystery_field": {"x": 1}}
+    assert json.loads([x for x in path.read_text().splitlines() if "tt-new1" in x][0])[
+        "mystery_field"] == {"x": 1}
+    led2.close_db()
+
+
+def test_closed_beats_open_and_newer_wins(led, workdir):
+    a = led.create("A")
+    b = led.create("B")
+    led.update(b.id, title="B newer locally")
+    _edit(led.jsonl_path, a.id, status="closed", closed_at="2000-01-01T00:00:00+00:00",
+          updated_at="2000-01-01T00:00:00+00:00", title="old title")
+    _edit(led.jsonl_path, b.id, title="B old", updated_at="2000-01-01T00:00:00+00:00")
+    led2 = Ledger.open(workdir / ".beads")
+    got = led2.get(a.id)
+    assert got.status == "closed" and got.title == "A"       # older record: only the close wins
+    assert led2.get(b.id).title == "B newer locally"
+    led2.close_db()
+
+
+def test_malformed_lines_reported_and_kept(led, workdir):
+    led.create("A")
+    with led.jsonl_path.open("a") as f:
+        f.write("{not json\n")
+        f.write(json.dumps({"title": "no id"}) + "\n")
+        f.write(json.dumps({"id": "tt-ok9", "title": "fine"}) + "\n")
+    led2 = Ledger.open(workdir / ".beads")
+    assert len(led2.warnings) == 2
+    assert "issues.jsonl:2: not JSON" in led2.warnings[0]
+    assert "issues.jsonl:3: no string 'id'" in led2.warnings[1]
+    assert led2.get("tt-ok9").title == "fine"
+    rejected = (workdir / ".beads" / "issues.jsonl.rejected").read_text()
+    assert "{not json" in rejected and '"no id"' in rejected
+    assert "{not json" not in led2.jsonl_path.read_text()
+    led2.close_db()
+    led3 = Ledger.open(workdir / ".beads")
+    assert led3.warnings == []
+    led3.close_db()
+
+
+def test_fresh_clone_builds_db_from_jsonl(led, workdir, tmp_path):
+    a = led.create("A", labels=["l"])
+    led.create("B", deps=[a.id])
+    clone = tmp_path / "clone" / ".beads"
+    clone.mkdir(parents=True)
+    for name in ("issues.jsonl", "config.toml"):
+        (clone / name).write_bytes((workdir / ".beads" / name).read_bytes())
+    fresh = Ledger.open(clone)
+    assert fresh.prefix == "tt"
+    assert {i.title for i in fresh.list()} == {"A", "B"}
+    assert [i.title for i in fresh.ready()] == ["A"]
+    assert (clone / "issues.jsonl").read_bytes() == led.jsonl_path.read_bytes()
+    fresh.close_db()
+    (clone / "config.toml").unlink()
+    (clone / "beads.db").unlink()
+    assert Ledger.open(clone).prefix == "tt"     # prefix inferred from the ids
+
+
+def test_deleted_jsonl_is_rewritten(led, workdir):
+    led.create("A")
+    led.jsonl_path.unlink()
+    led2 = Ledger.open(workdir / ".beads")
+    assert "A" in led2.jsonl_path.read_text()
+    led2.close_db()
+
+
+def rec(**kw) -> dict:
+    base = {"id": "x-1", "title": "t", "status": "open", "priority": 2, "issue_type": "task",
+            "created_at": "2025-01-01T00:00:00+00:00", "updated_at": "2025-01-01T00:00:00+00:00"}
+    return normalise({**base, **kw})
+
+
+def test_merge_two_is_symmetric():
+    a = rec(title="a", labels=["1"], updated_at="2025-02-01T00:00:00+00:00")
+    b = rec(title="b", labels=["2"], status="closed", closed_at="2025-01-15T00:00:00+00:00")
+    assert merge_two(a, b) == merge_two(b, a)
+    m = merge_two(a, b)
+    assert (m["title"], m["status"], m["labels"]) == ("a", "closed", ["1", "2"])
+    assert m["updated_at"] == "2025-02-01T00:00:00+00:00"
+
+
+def test_merge_three_field_level():
+    base = rec(labels=["keep", "drop"], description="d",
+               dependencies=[{"issue_id": "x-1", "depends_on_id": "x-0", "type": "blocks"}])
+    ours = rec(title="ours title", labels=["keep", "drop", "o"], description="d",
+               updated_at="2025-03-01T00:00:00+00:00",
+               dependencies=base["dependencies"])
+    theirs = rec(priority=0, labels=["keep", "t"], description="d", notes="their notes",
+                 updated_at="2025-02-01T00:00:00+00:00",
+                 comments=[{"id": 1, "author": "a", "text": "c", "created_at": "x"}])
+    m = merge_three(base, ours, theirs)
+    assert m["title"] == "ours title" and m["priority"] == 0 and m["notes"] == "their notes"
+    assert m["labels"] == ["keep", "o", "t"]          # "drop" removed by theirs only
+    assert "dependencies" not in m                    # removed by theirs, unchanged by ours
+    assert m["comments"][0]["text"] == "c"
+    assert m["updated_at"] == "2025-03-01T00:00:00+00:00"
+
+
+def test_merge_files_keeps_bad_lines_and_all_beads():
+    base = (json.dumps(rec()) + "\n").encode()
+    ours = base + (json.dumps(rec(id="x-2", title="o")) + "\nGARBAGE\n").encode()
+    theirs = base + (json.dumps(rec(id="x-3", title="t")) + "\n").encode()
+    text, bad = merge_files(base, ours, theirs)
+    assert [json.loads(x)["id"] for x in text.splitlines()] == ["x-1", "x-2", "x-3"]
+    assert [b.text for b in bad] == ["GARBAGE"]

@@ -1,0 +1,251 @@
+"""The Ledger's Python API on a real SQLite ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+from gastown_tui.beads import (ClaimError, Ledger, LedgerError, derive_prefix, find_beads_dir)
+from gastown_tui.beads.ids import hash_length
+
+
+def test_create_get_and_ids(led):
+    a = led.create("First", description="desc", priority="P1", labels=["x", "y"])
+    assert re.fullmatch(r"tt-[0-9a-z]{3}", a.id)
+    assert (a.title, a.priority, a.status, a.labels, a.created_by) == \
+        ("First", 1, "open", ["x", "y"], "tester")
+    child = led.create("Child", parent=a.id)
+    assert child.id == f"{a.id}.1"
+    assert led.create("Child 2", parent=a.id).id == f"{a.id}.2"
+    assert [d.type for d in child.dependencies] == ["parent-child"]
+    convoy = led.create("Convoy", id_prefix="tt-cv", issue_type="convoy")
+    assert convoy.id.startswith("tt-cv-")
+    assert led.get(a.id[3:]).id == a.id            # unambiguous prefix without "tt-"
+    assert led.get(a.id).id == a.id
+
+
+def test_ambiguous_prefix_lists_candidates(led):
+    made = {led.create(f"bead {n}").id for n in range(60)}
+    first_chars = {}
+    for rid in made:
+        first_chars.setdefault(rid[3], []).append(rid)
+    shared = next(v for v in first_chars.values() if len(v) > 1)
+    with pytest.raises(LedgerError, match="ambiguous") as e:
+        led.get(shared[0][:4])
+    assert all(c in str(e.value) for c in sorted(shared)[:10])
+    with pytest.raises(LedgerError, match="no bead"):
+        led.get("tt-nothere")
+
+
+def test_hash_length_grows_with_count():
+    assert hash_length(0) == 3
+    assert hash_length(1000) > 3
+    assert hash_length(100_000) > hash_length(1000)
+    assert hash_length(10**9) == 8
+
+
+def test_derive_prefix():
+    assert derive_prefix("my-project") == "mp"
+    assert derive_prefix("gastown") == "ga"
+    assert derive_prefix("api") == "api"
+
+
+def test_create_rejects_bad_input(led):
+    for kwargs, msg in [({"title": "  "}, "title"), ({"title": "x", "priority": 7}, "priority"),
+                        ({"title": "x", "issue_type": "nope"}, "type"),
+                        ({"title": "x", "status": "weird"}, "status"),
+                        ({"title": "x", "bogus": 1}, "bogus"),
+                        ({"title": "x", "labels": ["a b"]}, "label"),
+                        ({"title": "x", "deps": ["blocks:tt-missing"]}, "no bead")]:
+        with pytest.raises(LedgerError, match=msg):
+            led.create(**kwargs)
+    assert led.list(include_closed=True) == []       # nothing half-made
+
+
+def test_update_close_reopen_and_events(led):
+    a = led.create("A")
+    b = led.update(a.id, title="A2", priority=0, notes="n", assignee="bob")
+    assert (b.title, b.priority, b.notes, b.assignee) == ("A2", 0, "n", "bob")
+    c = led.close(a.id, "done")
+    assert c.status == "closed" and c.closed_at and c.close_reason == "done"
+    with pytest.raises(LedgerError, match="already closed"):
+        led.close(a.id)
+    r = led.reopen(a.id)
+    assert r.status == "open" and r.closed_at is None and r.close_reason is None
+    kinds = [e.event_type for e in led.events(a.id)]
+    assert kinds[0] == "created" and "closed" in kinds and kinds[-1] == "reopened"
+    assert kinds.count("updated") == 5      # title, priority, notes, assignee, close reason
+    last = led.events()[-1].id
+    led.add_label(a.id, "z")
+    assert [e.event_type for e in led.events(since=last)] == ["label_added"]
+
+
+def test_claim_is_compare_and_swap(led):
+    a = led.create("A")
+    won = led.claim(a.id, "agent1")
+    assert (won.assignee, won.status) == ("agent1", "in_progress")
+    assert led.claim(a.id, "agent1").assignee == "agent1"     # idempotent for the holder
+    with pytest.raises(ClaimError, match="already claimed by agent1"):
+        led.claim(a.id, "agent2")
+    b = led.create("B", assignee="carol")
+    with pytest.raises(ClaimError, match="carol"):
+        led.claim(b.id, "agent2")
+    c = led.create("C")
+    led.close(c.id)
+    with pytest.raises(ClaimError, match="closed"):
+        led.claim(c.id, "agent2")
+
+
+def test_dependencies_cycles_and_foreign_ids(led):
+    a, b, c = (led.create(t) for t in "ABC")
+    led.add_dependency(b.id, a.id)
+    led.add_dependency(c.id, b.id)
+    with pytest.raises(LedgerError, match=f"cycle: {a.id} -> {c.id} -> {b.id} -> {a.id}"):
+        led.add_dependency(a.id, c.id)
+    with pytest.raises(LedgerError, match="itself"):
+        led.add_dependency(a.id, a.id)
+    with pytest.raises(LedgerError, match="only non-blocking"):
+        led.add_dependency(a.id, "gt-elsewhere", "blocks")
+    tracked = led.add_dependency(a.id, "gt-elsewhere", "tracks")
+    assert tracked.depends_on_id == "gt-elsewhere"
+    assert [d.issue_id for d in led.dependents("gt-elsewhere")] == [a.id]
+    assert [d.issue_id for d in led.dependents(a.id)] == [b.id]
+    with pytest.raises(LedgerError, match="unknown dependency type"):
+        led.add_dependency(a.id, b.id, "likes")
+    removed = led.remove_dependency(c.id, b.id)
+    assert removed.type == "blocks"
+    with pytest.raises(LedgerError, match="does not depend"):
+        led.remove_dependency(c.id, b.id)
+
+
+def test_ready_and_blocked_rules(led):
+    blocker = led.create("blocker")
+    blocked = led.create("blocked", deps=[f"blocks:{blocker.id}"])
+    parent = led.create("epic", issue_type="epic")
+    kid = led.create("kid of open parent", parent=parent.id)
+    gated_parent = led.create("gated epic", issue_type="epic", deps=[blocker.id])
+    gated_kid = led.create("kid of blocked parent", parent=gated_parent.id)
+    grandkid = led.create("grandkid", parent=gated_kid.id)
+    led.create("mail", issue_type="message")
+    led.create("later", defer_until=(dt.datetime.now(dt.timezone.utc)
+                                     + dt.timedelta(days=1)).isoformat())
+    led.create("wisp", ephemeral=True)
+    led.create("related only", deps=[f"related:{blocker.id}"])
+    ready = {i.title for i in led.ready()}
+    assert ready == {"blocker", "epic", "kid of open parent", "related only"}
+    assert {b.issue.title: b.blocked_by for b in led.blocked()} == {
+        "blocked": [blocker.id], "gated epic": [blocker.id],
+        "kid of blocked parent": [gated_parent.id], "grandkid": [gated_kid.id]}
+    led.close(blocker.id)
+    ready = {i.title for i in led.ready()}
+    assert {"blocked", "gated epic", "kid of blocked parent", "grandkid"} <= ready
+    assert kid.id and grandkid.id
+
+
+def test_ready_order_and_filters(led):
+    low = led.create("low", priority=3)
+    high = led.create("high", priority=0, labels=["ui"])
+    led.create("mine", assignee="me")
+    assert [i.title for i in led.ready()] == ["high", "mine", "low"]
+    assert [i.title for i in led.ready(unassigned=True)] == ["high", "low"]
+    assert [i.title for i in led.ready(assignee="me")] == ["mine"]
+    assert [i.title for i in led.ready(label="ui")] == ["high"]
+    assert len(led.ready(limit=1)) == 1
+    assert low.id != high.id
+
+
+def test_list_filters(led):
+    led.create("m1", issue_type="message", assignee="mayor/", labels=["from:bob", "thread:t1"])
+    led.create("m2", issue_type="message", assignee="mayor/", labels=["from:amy"])
+    done = led.create("m3", issue_type="message", assignee="mayor/", labels=["from:bob"])
+    led.close(done.id)
+    led.create("task", priority=1)
+    mail = led.list(issue_type="message", assignee="mayor/", label="from:bob")
+    assert [i.title for i in mail] == ["m1"]
+    assert len(led.list(issue_type="message", include_closed=True, label="from:bob")) == 2
+    assert [i.title for i in led.list(priority=1)] == ["task"]
+    assert [i.title for i in led.list(status="closed")] == ["m3"]
+    assert len(led.list(label=["from:bob", "thread:t1"])) == 1
+    assert len(led.list(limit=2)) == 2
+    assert [i.title for i in led.search("m2")] == ["m2"]
+
+
+def test_transaction_is_atomic_and_nests(led):
+    with pytest.raises(RuntimeError):
+        with led.transaction():
+            led.create("one")
+            led.create("two")
+            raise RuntimeError("boom")
+    assert led.list() == []
+    with led.transaction():
+        led.create("kept")
+        try:
+            with led.transaction():
+                led.create("inner, rolled back")
+                raise ValueError
+        except ValueError:
+            pass
+    assert [i.title for i in led.list()] == ["kept"]
+
+
+def test_change_token_moves_across_processes(led, workdir):
+    before = led.change_token()
+    other = Ledger.open(workdir / ".beads", actor="other")
+    other.create("from another connection")
+    other.close_db()
+    assert led.change_token() > before
+    still = led.change_token()
+    led.list()
+    assert led.change_token() == still
+
+
+def test_labels_and_comments(led):
+    a = led.create("A")
+    led.add_label(a.id, "b")
+    led.add_label(a.id, "a")
+    assert led.labels(a.id) == ["a", "b"]
+    led.remove_label(a.id, "a")
+    with pytest.raises(LedgerError, match="no label"):
+        led.remove_label(a.id, "a")
+    c = led.add_comment(a.id, "hello", author="amy")
+    assert [(x.author, x.text) for x in led.comments(a.id)] == [("amy", "hello")]
+    assert led.get(a.id).comments[0].id == c.id
+    with pytest.raises(LedgerError, match="text"):
+        led.add_comment(a.id, "  ")
+    assert led.all_labels() == {"b": 1}
+
+
+def test_find_beads_dir(tmp_path):
+    rig = tmp_path / "rig"
+    (rig / ".beads").mkdir(parents=True)
+    deep = rig / "src" / "pkg"
+    deep.mkdir(parents=True)
+    assert find_beads_dir(deep, {}) == (rig / ".beads").resolve()
+    assert find_beads_dir(tmp_path, {}) is None or find_beads_dir(tmp_path, {}) != rig
+    crew = tmp_path / "crew" / "me"
+    (crew / ".beads").mkdir(parents=True)
+    (crew / ".beads" / "redirect").write_text("../../../rig/.beads\n")
+    assert find_beads_dir(crew, {}) == (rig / ".beads").resolve()
+    assert find_beads_dir(deep, {"BEADS_DIR": str(crew / ".beads")}) == \
+        (rig / ".beads").resolve()
+
+
+def test_open_without_ledger_says_init(tmp_path):
+    with pytest.raises(LedgerError, match="bd init"):
+        Ledger.open(tmp_path / ".beads")
+    (tmp_path / ".beads").mkdir()
+    with pytest.raises(LedgerError, match="bd init"):
+        Ledger.open(tmp_path / ".beads")
+
+
+def test_init_refuses_other_prefix(led, workdir):
+    with pytest.raises(LedgerError, match="already holds ledger 'tt'"):
+        Ledger.init(workdir / ".beads", "zz")
+    with pytest.raises(LedgerError, match="bad prefix"):
+        Ledger.init(workdir / "x" / ".beads", "Bad Prefix")
+    again = Ledger.init(workdir / ".beads", "tt")
+    assert again.prefix == "tt"
+    again.close_db()
