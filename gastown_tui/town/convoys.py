@@ -165,6 +165,10 @@ def _convoy_issue(town: Town, convoy_id: str | None) -> "Issue":
     try:
         issue = led.get(convoy_id)
     except LedgerError as e:
+        rig = town.rig_for_prefix(convoy_id)
+        if rig is not None:
+            raise usage(f"{convoy_id} is an id of rig {rig.name!r}, not a convoy "
+                        "(see `gt convoy list`)") from None
         raise TownError(str(e)) from None
     if issue.issue_type != "convoy":
         raise usage(f"{issue.id} is a {issue.issue_type}, not a convoy (see `gt convoy list`)")

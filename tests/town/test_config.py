@@ -1,0 +1,117 @@
+"""`gt config`: settings kept with their comments, agent presets and their resolution."""
+
+import os
+import stat
+import tomllib
+
+import pytest
+
+from gastown_town_test_fixtures import tree_snapshot
+from gastown_tui.town import TownError, find_town, resolve_agent
+
+
+def test_config_set_keeps_comments_and_layout(at_town, town):
+    path = town / "settings/config.toml"
+    path.write_text(path.read_text().replace('theme = "textual-dark"',
+                                             'theme = "textual-dark"  # my favourite'))
+    before = path.read_text()
+    at_town.ok("config set theme nord")
+    after = path.read_text()
+    assert 'theme = "nord"  # my favourite' in after
+    assert after.replace('"nord"', '"textual-dark"') == before
+    assert at_town.ok("config get theme") == "nord"
+    at_town.ok("config set stall_minutes 30")
+    assert tomllib.loads(path.read_text())["stall_minutes"] == 30
+
+
+def test_config_show_lists_settings_and_agents(at_town):
+    data = at_town.ok("config show")
+    assert data["default_agent"] == "claude" and data["prefix_key"] == "ctrl+b"
+    assert data["agents"]["codex"] == "codex --dangerously-bypass-approvals-and-sandbox"
+    assert set(data["agents"]) >= {"claude", "gemini", "codex", "cursor", "auggie", "amp",
+                                   "shell", "demo"}
+
+
+def test_agent_set_get_list_remove(at_town, town):
+    at_town.ok(["config", "agent", "set", "claude-glm", "claude-glm --model glm-4"])
+    row = at_town.ok("config agent get claude-glm")
+    assert row.command == "claude-glm --model glm-4" and row.source == "town"
+    assert "claude-glm" in [r.name for r in at_town.ok("config agent list")]
+    at_town.ok("config default-agent claude-glm")
+    assert at_town.ok("config default-agent") == "claude-glm"
+    assert at_town.gt("config agent remove claude-glm").exit_code == 2  # still the default
+    at_town.ok("config default-agent demo")
+    at_town.ok("config agent remove claude-glm")
+    assert "claude-glm" not in [r.name for r in at_town.ok("config agent list")]
+    # A built-in can be retuned, and removing the override restores it.
+    at_town.ok(["config", "agent", "set", "codex", "codex --thinking low"])
+    assert at_town.ok("config agent get codex").command == "codex --thinking low"
+    at_town.ok("config agent remove codex")
+    assert at_town.ok("config agent get codex").source == "builtin"
+
+
+def _fake_agent(folder, name):
+    folder.mkdir(exist_ok=True)
+    exe = folder / name
+    exe.write_text("#!/bin/sh\nexit 0\n")
+    exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
+    return str(folder)
+
+
+def test_resolve_agent_order_and_path_check(rig_town, town, tmp_path):
+    t = find_town(town, {})
+    bin_dir = _fake_agent(tmp_path / "bin", "claude")
+    for name in ("codex", "gemini"):
+        _fake_agent(tmp_path / "bin", name)
+    environ = {"PATH": bin_dir, "SHELL": "/bin/bash"}
+    assert resolve_agent(t, None, None, environ).name == "claude"
+    rig_town.ok("config default-agent gemini")
+    assert resolve_agent(t, "my_proj", None, environ).name == "gemini"
+    rig_town.ok("config set agent codex --rig my_proj")
+    assert rig_town.ok("config get agent --rig my_proj") == "codex"
+    preset = resolve_agent(t, "my_proj", None, environ)
+    assert preset.name == "codex" and preset.argv[0] == "codex"
+    assert resolve_agent(t, "my_proj", "shell", environ).argv == ("/bin/bash",)
+    demo = resolve_agent(t, None, "demo", environ)
+    assert demo.argv[1:] == ("-m", "gastown_tui.host.demo_agent")
+    with pytest.raises(TownError) as err:
+        resolve_agent(t, None, "amp", environ)
+    assert "'amp'" in str(err.value) and "gt config default-agent demo" in str(err.value)
+    with pytest.raises(TownError, match="unknown agent"):
+        resolve_agent(t, None, "nosuch", environ)
+
+
+@pytest.mark.parametrize("line,code,words", [
+    ("config get nosuch", 2, "unknown town setting"),
+    ("config set nosuch 1", 2, "unknown town setting"),
+    ("config set stall_minutes soon", 2, "whole number"),
+    ("config set stall_minutes 0", 2, "above 0"),
+    ("config set nudge_mode later", 2, "one of immediate"),
+    ("config set default_agent nosuch", 2, "unknown agent"),
+    ("config default-agent nosuch", 2, "unknown agent"),
+    ("config set theme", 2, "Missing argument"),
+    ("config get agent --rig nope", 2, "no rig named"),
+    ("config set theme x --rig nope", 2, "unknown rig setting"),
+    ("config agent get nosuch", 2, "unknown agent"),
+    ("config agent set 'bad name' x", 2, "bad agent name"),
+    ("config agent set demo 'python x'", 2, "cannot be redefined"),
+    ("config agent set mine ''", 2, "empty"),
+    ("config agent set mine 'unclosed \"quote'", 2, "cannot parse"),
+    ("config agent remove claude", 2, "built-in"),
+    ("config agent remove nosuch", 2, "not defined"),
+    ("config bogus", 2, "No such command"),
+])
+def test_config_bad_input(at_town, town, line, code, words):
+    before = tree_snapshot(town)
+    result = at_town.gt(line)
+    assert result.exit_code == code and words in result.error, result.error
+    assert tree_snapshot(town) == before
+
+
+def test_broken_settings_file_is_a_clear_error(at_town, town):
+    (town / "settings/config.toml").write_text("theme = [unclosed\n")
+    result = at_town.gt("config get theme")
+    assert result.exit_code == 1 and "not valid TOML" in result.error
+    result = at_town.gt("config set theme x")
+    assert result.exit_code == 1 and "not valid TOML" in result.error
+    assert (town / "settings/config.toml").read_text() == "theme = [unclosed\n"

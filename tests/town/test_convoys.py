@@ -1,0 +1,120 @@
+"""Convoys: cross-rig tracking in the town ledger, landing on the last close, mail on landing."""
+
+import pytest
+
+from gastown_town_test_fixtures import make_repo, tree_snapshot
+from gastown_tui.town import check_landing, create_convoy, find_town, inbox
+
+
+@pytest.fixture
+def two_rigs(rig_town, town, tmp_path):
+    make_repo(tmp_path / "src2")
+    rig_town.ok(f"rig add other {tmp_path / 'src2'}")
+    rig_town.ok("crew add bob --rig other")
+    a = rig_town.at(town / "my_proj/crew/alice")
+    b = rig_town.at(town / "other/crew/bob")
+    return a, b
+
+
+def test_convoy_tracks_issues_of_several_rigs(two_rigs, rig_town, town):
+    a, b = two_rigs
+    x, y = a.new_bead("Fix login"), b.new_bead("Add API")
+    c = rig_town.ok(f"convoy create 'Feature X' {x} {y} --notify --human")
+    assert c.id.startswith("hq-cv-") and c.total == 2 and c.done == 0 and c.status == "open"
+    assert c.notify == ["mayor/", "overseer"]
+    assert {(t.id, t.rig) for t in c.tracked} == {(x, "my_proj"), (y, "other")}
+    listed = rig_town.ok("convoy list")
+    assert [(v.id, v.progress) for v in listed] == [(c.id, "0/2")]
+    a.ok(f"update {x} --claim", prog="bd")
+    shown = rig_town.ok("convoy show")
+    assert shown.id == c.id
+    assert {t.id: t.status for t in shown.tracked}[x] == "in_progress"
+    assert {t.id: t.assignee for t in shown.tracked}[x]
+    a.ok(f"close {x}", prog="bd")
+    assert rig_town.ok(f"convoy show {c.id}").progress == "1/2"
+    assert rig_town.ok("mail inbox overseer") == []
+    b.ok(f"close {y}", prog="bd")
+    landed = rig_town.ok(f"convoy show {c.id}")
+    assert landed.status == "landed" and landed.progress == "2/2"
+    assert rig_town.ok("convoy list") == []
+    assert [v.id for v in rig_town.ok("convoy list --all")] == [c.id]
+    for who in ("overseer", "mayor/"):
+        mail = rig_town.ok(f"mail inbox {who}")
+        assert [m.subject for m in mail] == ["Convoy landed: Feature X"]
+        assert x in rig_town.ok(f"mail read {mail[0].id}").message.body
+
+
+def test_add_issue_reopens_a_landed_convoy(two_rigs, rig_town):
+    a, _ = two_rigs
+    x = a.new_bead("One")
+    c = rig_town.ok(f"convoy create Small {x}")
+    a.ok(f"close {x}", prog="bd")
+    assert rig_town.ok(f"convoy show {c.id}").status == "landed"
+    # Without --notify the Mayor hears about it.
+    assert [m.subject for m in rig_town.ok("mail inbox mayor/")] == ["Convoy landed: Small"]
+    y = a.new_bead("Two")
+    again = rig_town.ok(f"convoy add-issue {y} --convoy {c.id}")
+    assert again.status == "open" and again.progress == "1/2"
+    z = a.new_bead("Three")
+    assert rig_town.ok(f"convoy add-issue {z}").progress == "1/3"  # newest open convoy
+    a.ok(["update", y, z, "--status", "closed"], prog="bd")
+    assert rig_town.ok(f"convoy show {c.id}").status == "landed"
+    assert len(rig_town.ok("mail inbox mayor/")) == 2
+
+
+def test_refresh_and_close(two_rigs, rig_town, town):
+    a, _ = two_rigs
+    x = a.new_bead("Closed elsewhere")
+    c = rig_town.ok(f"convoy create Later {x}")
+    # Closing through the ledger API directly skips the CLI hook; refresh catches up.
+    find_town(town, {}).rig("my_proj").ledger().close(x)
+    assert rig_town.ok(f"convoy show {c.id}").status == "open"
+    assert [v.id for v in rig_town.ok("convoy refresh")] == [c.id]
+    assert rig_town.ok("convoy refresh") == "No convoy landed."
+    y = a.new_bead("Manual")
+    d = rig_town.ok(f"convoy create Manual {y}")
+    closed = rig_town.ok(f"convoy close {d.id}")
+    assert closed.status == "closed"
+    assert rig_town.gt(f"convoy close {d.id}").exit_code == 1
+
+
+def test_api_check_landing_is_idempotent(two_rigs, rig_town, town):
+    a, _ = two_rigs
+    t = find_town(town, {})
+    x = a.new_bead("Only")
+    c = create_convoy(t, "Api", [x], notify=["my_proj/crew/alice"])
+    t.rig("my_proj").ledger().close(x)
+    assert [v.id for v in check_landing(t, x)] == [c.id]
+    assert check_landing(t, x) == []
+    assert [m.subject for m in inbox(t, "my_proj/crew/alice")] == ["Convoy landed: Api"]
+
+
+@pytest.mark.parametrize("line,code,words", [
+    ("convoy create ''", 2, "one-line name"),
+    ("convoy create X mp-nosuch", 1, "no bead"),
+    ("convoy create X zz-abc", 1, "no ledger in this town holds ids like"),
+    ("convoy create X {x} --notify nobody", 1, "unknown address"),
+    ("convoy create X {x} --notify my_proj/crew/ghost", 1, "no crew member 'ghost'"),
+    ("convoy create X {x} --notify @rig/nope", 1, "no rig named 'nope'"),
+    ("convoy show hq-nosuch", 1, "no bead"),
+    ("convoy show {x}", 2, "not a convoy"),
+    ("convoy add-issue", 2, "Missing argument"),
+    ("convoy add-issue {x} --convoy hq-nosuch", 1, "no bead"),
+    ("convoy add-issue mp-nosuch", 1, "no bead"),
+    ("convoy close", 2, "Missing argument"),
+    ("convoy close hq-nosuch", 1, "no bead"),
+    ("convoy refresh hq-nosuch", 1, "no bead"),
+    ("convoy list --bogus", 2, "No such option"),
+])
+def test_convoy_bad_input(rig_town, town, line, code, words):
+    x = rig_town.at(town / "my_proj/crew/alice").new_bead("Real")
+    before = tree_snapshot(town)
+    result = rig_town.gt(line.format(x=x))
+    assert result.exit_code == code and words in result.error, result.error
+    assert tree_snapshot(town) == before
+
+
+def test_convoy_show_without_any_convoy(rig_town):
+    result = rig_town.gt("convoy show")
+    assert result.exit_code == 1 and "gt convoy create" in result.error
+    assert rig_town.gt("convoy add-issue mp-x").exit_code == 1
