@@ -1,0 +1,74 @@
+"""kill -9 in the middle of a burst of creates: afterwards every command works, and every bead
+whose create reported success is in the ledger and in the JSONL."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+
+WRITER = r"""
+import json, os, sys
+from pathlib import Path
+from gastown_tui.commands.bd import run
+from gastown_tui.commands.core import Env
+
+n = 0
+while True:
+    args = ["create", f"burst {sys.argv[1]} {n}", "-d", "x" * (n % 200), "--json"]
+    if n % 3 == 0:
+        args += ["-l", f"batch{n % 5},crash"]
+    res = run(args, Env(cwd=Path.cwd(), environ=dict(os.environ)))
+    if res.exit_code:
+        print(json.dumps({"error": res.error}), flush=True)
+        sys.exit(1)
+    print(json.loads(res.render())["id"], flush=True)
+    n += 1
+"""
+
+
+def test_kill_9_during_creates_loses_nothing_reported(bd, workdir):
+    reported: list[str] = []
+    for round_no, kill_after in enumerate((7, 31, 64)):
+        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(round_no)], cwd=workdir,
+                                env=bd.environ, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            seen = 0
+            while seen < kill_after:
+                line = proc.stdout.readline()
+                assert line and not line.startswith("{"), line + proc.stderr.read()
+                reported.append(line.strip())
+                seen += 1
+            os.kill(proc.pid, signal.SIGKILL)
+            rest, _ = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        # Anything printed before the kill landed was reported as a success too.
+        reported += [x.strip() for x in rest.splitlines() if x.strip()]
+        assert proc.returncode == -signal.SIGKILL
+
+        res = bd.proc("list", "--all", "--json")
+        assert res.returncode == 0, res.stderr
+        listed = {i["id"] for i in json.loads(res.stdout)}
+        missing = set(reported) - listed
+        assert not missing, f"round {round_no}: lost {sorted(missing)}"
+
+        # Every command keeps working, and the next write brings the JSONL up to date.
+        after = bd.proc("create", "after the crash", "--json")
+        assert after.returncode == 0, after.stderr
+        for args in (["ready", "-n", "5"], ["stats"], ["show", reported[-1]],
+                     ["update", reported[-1], "--claim"], ["blocked"]):
+            r = bd.proc(*args)
+            assert r.returncode == 0, (args, r.stderr)
+        exported = {json.loads(x)["id"] for x in
+                    (workdir / ".beads" / "issues.jsonl").read_text().splitlines()}
+        assert set(reported) <= exported
+    conn = sqlite3.connect(workdir / ".beads" / "beads.db")
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
