@@ -83,6 +83,13 @@ class Row:
             chars += [" "] * (cols - n)
             attrs += [DEFAULT] * (cols - n)
 
+    def blank(self) -> bool:
+        """True when the row looks untouched: no text and no visible background."""
+        if self.chars is None:
+            return not self.text.strip(" ") and self.fill.shows_blank and all(
+                st.shows_blank for _, st in self.runs)
+        return not "".join(self.chars).strip(" ") and all(st.shows_blank for st in self.attrs)
+
     def plain(self) -> str:
         """The row's text, trailing spaces trimmed (what `capture-pane -p` shows)."""
         if self.chars is None:
@@ -181,7 +188,7 @@ def _trim(text: str, flat: tuple) -> Entry:
 
 
 def entry_text(entry: Entry) -> str:
-    return entry if entry.__class__ is str else entry[0]
+    return entry if entry.__class__ is str else entry[0].rstrip(" ")
 
 
 def entry_runs(entry: Entry) -> list[tuple[str, CellStyle]]:

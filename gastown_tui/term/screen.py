@@ -185,6 +185,14 @@ class Screen(StreamParser, pyte.Screen):
             self._dirty.add(self._y)
 
     def _draw_narrow(self, text: str) -> None:
+        x = self._x
+        end = x + len(text)
+        row = self._rows[self._y]
+        if row.chars is None and end <= self.columns and x >= len(row.text) and not self.modes.insert:
+            row.append(x, text, self.pen)
+            self._x = end
+            self._dirty.add(self._y)
+            return
         cols = self.columns
         modes = self.modes
         while text:
@@ -220,6 +228,10 @@ class Screen(StreamParser, pyte.Screen):
                     self._x = n
                     self._dirty.add(y)
                     continue
+            if x and self._after_zwj():
+                self._combine(chunk[0])
+                text = chunk[1:] + text
+                continue
             chars, attrs = row.cells(cols)
             if modes.insert:
                 self._insert_cells(chars, attrs, x, n)
@@ -244,6 +256,8 @@ class Screen(StreamParser, pyte.Screen):
             return
         if w > cols:
             return
+        if x and self._after_zwj():
+            return self._combine(ch)
         if x >= cols or x + w > cols:
             if self.modes.autowrap:
                 self._x = 0
@@ -267,6 +281,17 @@ class Screen(StreamParser, pyte.Screen):
             attrs[x + 1] = self.pen
         self._x = end
         self._dirty.add(y)
+
+    def _after_zwj(self) -> bool:
+        """True when the previous cell ends in a zero-width joiner: the next character joins it
+        (an emoji family takes one cell pair, as in tmux)."""
+        chars = self._rows[self._y].chars
+        if chars is None:
+            return False
+        t = min(self._x, self.columns) - 1
+        if chars[t] == "" and t:
+            t -= 1
+        return chars[t][-1:] == "\u200d"
 
     def _combine(self, ch: str) -> None:
         """Attach a zero-width character (combining mark, VS16, ZWJ) to the previous cell."""
@@ -294,10 +319,18 @@ class Screen(StreamParser, pyte.Screen):
     # ---- vertical movement and scrolling -----------------------------------------------------
 
     def _scroll_up(self, n: int, top: int | None = None, bot: int | None = None) -> None:
+        rows = self._rows
+        if n == 1 and top is None and self._top == 0 and self._bot == self.lines - 1:
+            # The hot case: a line feed at the bottom of the whole screen.
+            old = rows.pop(0)
+            if self._main_rows is None and self.history.limit:
+                self.history.lines.append(old.entry())
+            rows.append(Row(blank_of(self.pen)) if self.pen.bg is not None else Row())
+            self._all_dirty = True
+            return
         top = self._top if top is None else top
         bot = self._bot if bot is None else bot
         n = min(n, bot - top + 1)
-        rows = self._rows
         fill = blank_of(self.pen)
         keep = top == 0 and self._main_rows is None and self.history.limit
         push = self.history.lines.append
@@ -550,6 +583,11 @@ class Screen(StreamParser, pyte.Screen):
             ys = range(0, self._y)
         elif how == 2:
             ys = range(self.lines)
+            if self._main_rows is None and self.history.limit:
+                # tmux keeps what a clear wipes: rows up to the last used one go to scrollback.
+                used = [y for y, row in enumerate(self._rows) if not row.blank()]
+                for y in range(used[-1] + 1 if used else 0):
+                    self.history.push(self._rows[y].entry())
         elif how == 3:
             self.history.clear()
             return
@@ -658,7 +696,7 @@ class Screen(StreamParser, pyte.Screen):
         if len(rows) > lines:
             drop = len(rows) - lines
             # Blank rows under the cursor go first, then rows off the top into scrollback.
-            while drop and len(rows) - 1 > cy and rows[-1].plain() == "" and rows[-1].fill.shows_blank:
+            while drop and len(rows) - 1 > cy and rows[-1].blank():
                 rows.pop()
                 drop -= 1
             for _ in range(drop):
@@ -702,12 +740,10 @@ class Screen(StreamParser, pyte.Screen):
 
 
 def _trim_runs(runs: list[tuple[str, CellStyle]]) -> list[tuple[str, CellStyle]]:
-    """Drop trailing blanks that look untouched, like capture-pane does."""
+    """Drop trailing spaces whatever their style, like capture-pane does."""
     runs = list(runs)
     while runs:
         text, style = runs[-1]
-        if not style.shows_blank:
-            break
         stripped = text.rstrip(" ")
         if stripped:
             runs[-1] = (stripped, style)

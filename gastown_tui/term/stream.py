@@ -18,12 +18,13 @@ import re
 from .style import DEFAULT, apply_sgr, with_link
 
 _TOKEN = re.compile(
-    r"([^\x00-\x1f\x7f-\x9f]+)"             # 1 printable text
-    r"|(\r\n)"                               # 2 the commonest pair of controls
-    r"|\x1b\[([0-?]*)([ -/]*)([@-~])"        # 3 params, 4 intermediates, 5 final: CSI
-    r"|([\x00-\x1a\x1c-\x1f\x7f-\x9f])"      # 6 a control other than ESC
-    r"|\x1b([\]P_^X])"                       # 7 OSC, DCS, APC, PM, SOS: a string follows
-    r"|\x1b([ -/]*)([0-~])"                  # 8 intermediates, 9 final: ESC sequence
+    r"([^\x00-\x1f\x7f-\x9f]+)(\r\n)?"              # 1 printable text, 2 a CR LF after it
+    r"|\x1b\[([0-9;:]*)m([^\x00-\x1f\x7f-\x9f]*)"    # 3 SGR parameters, 4 text after them
+    r"|(\r\n)"                                       # 5 the commonest pair of controls
+    r"|\x1b\[([0-?]*)([ -/]*)([@-~])"                # 6 params, 7 intermediates, 8 final: CSI
+    r"|([\x00-\x1a\x1c-\x1f\x7f-\x9f])"              # 9 a control other than ESC
+    r"|\x1b([\]P_^X])"                               # 10 OSC, DCS, APC, PM, SOS: a string
+    r"|\x1b([ -/]*)([0-~])"                          # 11 intermediates, 12 final: ESC sequence
 )
 _CSI_PREFIX = re.compile(r"\x1b(?:\[[0-?]*[ -/]*|[ -/]*)")
 _OSC_END = re.compile(r"[\x07\x18\x1a\x1b]")
@@ -97,6 +98,7 @@ class StreamParser:
     def _parse(self, text: str, pos: int) -> None:
         n = len(text)
         match = _TOKEN.match
+        cache = self._sgr_cache
         while pos < n:
             if self._skind is not None:
                 pos = self._resume = self._string(text, pos)
@@ -107,31 +109,46 @@ class StreamParser:
                 continue
             pos = self._resume = m.end()
             k = m.lastindex
-            if k == 1:
-                s = m.group(1)
+            if k <= 4:
+                if k == 4:
+                    params = m.group(3)
+                    pen = self.pen
+                    hit = cache.get((id(pen), params))
+                    if hit is not None and hit[0] is pen:
+                        self.pen = hit[1]
+                    else:
+                        self._sgr(params)
+                    s = m.group(4)
+                    if not s:
+                        continue
+                else:
+                    s = m.group(1)
                 if self._table is None and self.fast_path and s.isascii():
                     self._draw_narrow(s)
                 else:
                     self.draw(s)
                 self._last = s[-1]
-            elif k == 2:
-                self._x = 0
-                y = self._y
-                if y == self._bot:
-                    self._scroll_up(1)
-                elif y < self.lines - 1:
-                    self._y = y + 1
-                self._last = ""
-            elif k == 5:
-                self._csi(m.group(3), m.group(4), m.group(5))
-            elif k == 6:
-                self._control(m.group(6))
-            elif k == 7:
-                self._skind = "osc" if m.group(7) == "]" else "dcs"
-                self._sbuf = []
-                self._slen = 0
-            else:
-                self._esc(m.group(8), m.group(9))
+                if k != 2:
+                    continue
+            elif k != 5:
+                if k == 8:
+                    self._csi(m.group(6), m.group(7), m.group(8))
+                elif k == 9:
+                    self._control(m.group(9))
+                elif k == 10:
+                    self._skind = "osc" if m.group(10) == "]" else "dcs"
+                    self._sbuf = []
+                    self._slen = 0
+                else:
+                    self._esc(m.group(11), m.group(12))
+                continue
+            self._x = 0
+            self._last = ""
+            y = self._y
+            if y == self._bot:
+                self._scroll_up(1)
+            elif y < self.lines - 1:
+                self._y = y + 1
 
     def _malformed(self, text: str, pos: int) -> int:
         """At an ESC the pattern rejected: keep it if unfinished, else drop the bad prefix."""
@@ -224,19 +241,8 @@ class StreamParser:
 
     def _csi(self, params: str, inter: str, final: str) -> None:
         if final == "m" and not inter:
-            if params[:1] in ("<", "=", ">", "?"):
-                return
-            pen = self.pen
-            key = (id(pen), params)
-            hit = self._sgr_cache.get(key)
-            if hit is not None and hit[0] is pen:
-                self.pen = hit[1]
-                return
-            new = apply_sgr(pen, params) if params not in ("", "0") else with_link(DEFAULT, pen.link)
-            if len(self._sgr_cache) > 4096:
-                self._sgr_cache.clear()
-            self._sgr_cache[key] = (pen, new)
-            self.pen = new
+            if params[:1] not in ("<", "=", ">", "?"):
+                self._sgr(params)
             return
         prefix = params[:1]
         if prefix in ("<", "=", ">", "?"):
@@ -257,9 +263,9 @@ class StreamParser:
             self.erase_in_display(a)
         elif final == "A":
             self.cursor_up(a)
-        elif final == "B" or final == "e":
+        elif final == "B":
             self.cursor_down(a)
-        elif final == "C" or final == "a":
+        elif final == "C":
             self.cursor_forward(a)
         elif final == "D":
             self.cursor_back(a)
@@ -399,6 +405,14 @@ class StreamParser:
         self._shift = 0
         self._table = None
         self._saved = None
+
+    def _sgr(self, params: str) -> None:
+        pen = self.pen
+        new = apply_sgr(pen, params) if params not in ("", "0") else with_link(DEFAULT, pen.link)
+        if len(self._sgr_cache) > 4096:
+            self._sgr_cache.clear()
+        self._sgr_cache[(id(pen), params)] = (pen, new)
+        self.pen = new
 
     # ---- OSC and replies ---------------------------------------------------------------------
 

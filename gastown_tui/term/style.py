@@ -6,10 +6,10 @@ identity and SGR results are cached per (style, parameter string).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, eq=False)
 class CellStyle:
     """How one cell looks. Colours: None (default), "ansi0".."ansi15", "#rrggbb" or 0-255."""
 
@@ -25,28 +25,51 @@ class CellStyle:
     link: str | None = None
     hidden: bool = False
 
+    def __post_init__(self) -> None:
+        # The field tuple and its hash are kept: styles are compared and hashed per cell.
+        key = (self.fg, self.bg, self.bold, self.dim, self.italic, self.underline, self.reverse,
+               self.strike, self.blink, self.link, self.hidden)
+        object.__setattr__(self, "_key", key)
+        object.__setattr__(self, "_hash", hash(key))
+
+    def __eq__(self, other: object) -> bool:
+        return self is other or (other.__class__ is CellStyle and self._key == other._key)
+
+    def __hash__(self) -> int:
+        return self._hash
+
     @property
     def shows_blank(self) -> bool:
         """True when a space in this style looks like an untouched cell."""
         return self.bg is None and not self.reverse and not self.underline and not self.strike
 
 
-_interned: dict[CellStyle, CellStyle] = {}
+_by_key: dict[tuple, CellStyle] = {}
+_LINK = 9
+
+
+def _from_key(key: tuple) -> CellStyle:
+    got = _by_key.get(key)
+    if got is None:
+        if len(_by_key) > 65536:
+            # Hostile input can mint endless truecolor styles; the table only saves memory.
+            _by_key.clear()
+            _by_key[DEFAULT._key] = DEFAULT
+        got = _by_key[key] = CellStyle(*key)
+    return got
 
 
 def intern(style: CellStyle) -> CellStyle:
-    got = _interned.get(style)
+    """The shared instance equal to `style`."""
+    got = _by_key.get(style._key)
     if got is None:
-        if len(_interned) > 65536:
-            # Hostile input can mint endless truecolor styles; the table only saves memory.
-            _interned.clear()
-            _interned[DEFAULT] = DEFAULT
-        got = _interned[style] = style
+        got = _from_key(style._key)
     return got
 
 
 DEFAULT = CellStyle()
-_interned[DEFAULT] = DEFAULT
+_by_key[DEFAULT._key] = DEFAULT
+
 
 def _color_from(params: list[list[int]], i: int) -> tuple[str | int | None, int]:
     """Read an extended colour (38/48/58) starting at params[i]; return (colour, next index).
@@ -90,85 +113,80 @@ def parse_params(text: str) -> list[list[int]]:
     return out
 
 
-def apply_sgr(style: CellStyle, text: str) -> CellStyle:
-    """Return the style after `CSI text m`. Unknown attributes are ignored, never printed."""
+_SIMPLE = {1: ((2, True),), 2: ((3, True),), 3: ((4, True),), 4: ((5, True),), 5: ((8, True),),
+           6: ((8, True),), 7: ((6, True),), 8: ((10, True),), 9: ((7, True),), 21: ((5, True),),
+           22: ((2, False), (3, False)), 23: ((4, False),), 24: ((5, False),), 25: ((8, False),),
+           27: ((6, False),), 28: ((10, False),), 29: ((7, False),), 39: ((0, None),),
+           49: ((1, None),)}
+_deltas: dict[str, tuple[bool, tuple]] = {}
+
+
+def _compile(text: str) -> tuple[bool, tuple]:
+    """SGR parameters -> (resets first?, ((field index, value), ...)) applied in order."""
     params = parse_params(text)
-    changes: dict = {}
-    cur = style
+    reset = False
+    changes: list[tuple[int, object]] = []
     i = 0
     n = len(params)
     while i < n:
         p = params[i]
         code = p[0]
         if code == 0:
-            cur = CellStyle(link=cur.link)
-            changes = {}
-        elif code == 1:
-            changes["bold"] = True
-        elif code == 2:
-            changes["dim"] = True
-        elif code == 3:
-            changes["italic"] = True
-        elif code == 4:
-            changes["underline"] = not (len(p) > 1 and p[1] == 0)
-        elif code in (5, 6):
-            changes["blink"] = True
-        elif code == 7:
-            changes["reverse"] = True
-        elif code == 8:
-            changes["hidden"] = True
-        elif code == 9:
-            changes["strike"] = True
-        elif code == 21:
-            changes["underline"] = True
-        elif code == 22:
-            changes["bold"] = changes["dim"] = False
-        elif code == 23:
-            changes["italic"] = False
-        elif code == 24:
-            changes["underline"] = False
-        elif code == 25:
-            changes["blink"] = False
-        elif code == 27:
-            changes["reverse"] = False
-        elif code == 28:
-            changes["hidden"] = False
-        elif code == 29:
-            changes["strike"] = False
+            reset = True
+            changes = []
+        elif code == 4 and len(p) > 1:
+            changes.append((5, p[1] != 0))
+        elif code in _SIMPLE:
+            changes.extend(_SIMPLE[code])
         elif 30 <= code <= 37:
-            changes["fg"] = "ansi%d" % (code - 30)
-        elif code == 39:
-            changes["fg"] = None
+            changes.append((0, "ansi%d" % (code - 30)))
         elif 40 <= code <= 47:
-            changes["bg"] = "ansi%d" % (code - 40)
-        elif code == 49:
-            changes["bg"] = None
+            changes.append((1, "ansi%d" % (code - 40)))
         elif 90 <= code <= 97:
-            changes["fg"] = "ansi%d" % (code - 82)
+            changes.append((0, "ansi%d" % (code - 82)))
         elif 100 <= code <= 107:
-            changes["bg"] = "ansi%d" % (code - 92)
+            changes.append((1, "ansi%d" % (code - 92)))
         elif code in (38, 48, 58):
-            color, nxt = _color_from(params, i)
+            color, i = _color_from(params, i)
             # 58 (underline colour) is parsed only so its arguments are not misread.
             if code != 58 and color is not None:
-                changes["fg" if code == 38 else "bg"] = color
-            i = nxt
+                changes.append((0 if code == 38 else 1, color))
             continue
         i += 1
-    if changes:
-        cur = replace(cur, **changes)
-    return intern(cur)
+    return reset, tuple(changes)
+
+
+def apply_sgr(style: CellStyle, text: str) -> CellStyle:
+    """Return the style after `CSI text m`. Unknown attributes are ignored, never printed."""
+    delta = _deltas.get(text)
+    if delta is None:
+        if len(_deltas) > 8192:
+            _deltas.clear()
+        delta = _deltas[text] = _compile(text)
+    reset, changes = delta
+    if reset:
+        key = list(DEFAULT._key)
+        key[_LINK] = style.link
+    else:
+        key = list(style._key)
+    for i, v in changes:
+        key[i] = v
+    return _from_key(tuple(key))
 
 
 def with_link(style: CellStyle, link: str | None) -> CellStyle:
-    return intern(replace(style, link=link)) if style.link != link else style
+    if style.link == link:
+        return style
+    key = list(style._key)
+    key[_LINK] = link
+    return _from_key(tuple(key))
 
 
 def blank_of(style: CellStyle) -> CellStyle:
     """The style erased cells get: the current background only (what xterm and tmux do)."""
     if style.bg is None:
         return DEFAULT
-    return intern(CellStyle(bg=style.bg))
+    return _from_key((None, style.bg) + DEFAULT._key[2:])
 
 
 def _color_sgr(color: str | int, base: int) -> str:
@@ -204,6 +222,11 @@ def sgr_of(style: CellStyle) -> str:
     return got
 
 
+def _looks(style: CellStyle) -> tuple:
+    k = style._key
+    return k[:_LINK] + k[_LINK + 1:]
+
+
 def ansi_of_runs(runs: list[tuple[str, CellStyle]]) -> str:
     """Runs as one string with SGR (and OSC 8 for links) inline, ending in the default style."""
     out = []
@@ -212,13 +235,13 @@ def ansi_of_runs(runs: list[tuple[str, CellStyle]]) -> str:
         if style is not cur:
             if style.link != cur.link:
                 out.append("\x1b]8;;%s\x1b\\" % (style.link or ""))
-            if replace(style, link=None) != replace(cur, link=None):
+            if _looks(style) != _looks(cur):
                 out.append(sgr_of(style))
             cur = style
         out.append(text)
     if cur.link:
         out.append("\x1b]8;;\x1b\\")
-    if replace(cur, link=None) != DEFAULT:
+    if _looks(cur) != _looks(DEFAULT):
         out.append("\x1b[0m")
     return "".join(out)
 
