@@ -389,7 +389,8 @@ class Ledger(sync.SyncMixin):
             self.conn.execute(f"UPDATE issues SET {sets} WHERE id=?", [*changes.values(), rid])
             self._dirty.add(rid)
             for key, value in changes.items():
-                if key in ("updated_at", "closed_at"):
+                if key in ("updated_at", "closed_at") or (key == "close_reason" and value is None
+                                                          and "status" in changes):
                     continue
                 if key == "status":
                     kind = ("closed" if value in DONE_STATUSES and cur["status"] not in

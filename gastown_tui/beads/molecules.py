@@ -11,7 +11,7 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from .formulas import Cooked
-from .model import Issue
+from .model import Issue, LedgerError
 
 if TYPE_CHECKING:
     from .ledger import Ledger
@@ -61,6 +61,9 @@ def pour(led: "Ledger", cooked: Cooked, *, actor: str | None = None) -> Molecule
 
 def load(led: "Ledger", root_id: str) -> Molecule:
     root = led.get(root_id)
+    if root.issue_type != "molecule":
+        raise LedgerError(f"{root.id} is a {root.issue_type}, not a molecule; "
+                          "see 'bd mol list'")
     steps = led.list(parent=root.id, include_closed=True, order="id")
     steps.sort(key=lambda s: _child_number(s.id))
     return Molecule(root, steps)

@@ -1,0 +1,273 @@
+"""Every `bd` command, in-process through the same click tree as the shell, plus real processes
+for exit codes and output streams. Bad input: one line, exit 1 (failed) or 2 (usage)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .conftest import BD, clean_environ
+
+
+def test_init_creates_ledger_files(workdir, home):
+    bd = BD(workdir, clean_environ(home))
+    res = bd("init")
+    assert res.ok, res.error
+    assert res.data.prefix == "pr"                      # from the directory name "proj"
+    for name in ("beads.db", "config.toml", "issues.jsonl", ".gitignore"):
+        assert (workdir / ".beads" / name).exists()
+    assert "beads.db" in (workdir / ".beads" / ".gitignore").read_text()
+    assert 'prefix = "pr"' in (workdir / ".beads" / "config.toml").read_text()
+    bad = bd("init", "--prefix", "Nope!")
+    assert bad.exit_code == 1 and "bad prefix" in bad.error
+
+
+def test_no_ledger_says_what_to_do(workdir, home):
+    bd = BD(workdir, clean_environ(home))
+    res = bd("list")
+    assert res.exit_code == 1 and "bd init" in res.error
+    proc = bd.proc("ready", "--json")
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("bd: error: no beads ledger") and "Traceback" not in proc.stderr
+    assert json.loads(proc.stdout)["exit_code"] == 1
+
+
+def test_create_options(bd):
+    parent = bd.json("create", "Parent", "-t", "epic")
+    made = bd.json("create", "Child", "-d", "details", "-p", "P0", "-t", "bug", "-a", "amy",
+                   "-l", "a,b", "-l", "c", "--parent", parent["id"])
+    assert made["id"] == parent["id"] + ".1"
+    assert (made["description"], made["priority"], made["issue_type"], made["assignee"]) == \
+        ("details", 0, "bug", "amy")
+    assert made["labels"] == ["a", "b", "c"]
+    dep = bd.json("create", "Dep", "--deps", f"blocks:{made['id']},related:gt-other")
+    assert {(d["type"], d["depends_on_id"]) for d in dep["dependencies"]} == \
+        {("blocks", made["id"]), ("related", "gt-other")}
+    text = bd("create", "Plain")
+    assert text.ok and text.render().startswith("Created tt-")
+
+
+@pytest.mark.parametrize("args, code, words", [
+    (["create"], 2, "Missing argument"),
+    (["create", "x", "-p", "5"], 2, "bad priority"),
+    (["create", "x", "-t", "saga"], 1, "unknown type"),
+    (["create", "x", "--deps", "blocks:tt-zzzz"], 1, "no bead 'tt-zzzz'"),
+    (["create", "x", "--deps", "loves:tt-zzzz"], 1, "unknown dependency type"),
+    (["create", "x", "--parent", "tt-nope"], 1, "no bead"),
+    (["create", " "], 1, "non-empty title"),
+    (["show", "tt-nope"], 1, "no bead"),
+    (["show"], 2, "Missing argument"),
+    (["update", "tt-nope", "--title", "x"], 1, "no bead"),
+    (["list", "--limit", "-1"], 2, "Invalid value"),
+    (["list", "--bogus"], 2, "No such option"),
+    (["frobnicate"], 2, "No such command"),
+    (["dep", "add", "tt-a"], 2, "Missing argument"),
+    (["comments", "add", "tt-nope", "hi"], 1, "no bead"),
+    (["search", " "], 1, "text to search"),
+    (["import", "-i", "nowhere.jsonl"], 1, "no such file"),
+])
+def test_bad_input(bd, args, code, words):
+    res = bd(*args)
+    assert res.exit_code == code, (res.exit_code, res.error)
+    assert words in res.error and "\n" not in res.error
+    assert bd.json("list", "--all") == []                     # nothing half-made
+
+
+def test_bad_input_as_process(bd):
+    proc = bd.proc("update", "tt-nope", "--status", "open")
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr == "bd: error: no bead 'tt-nope' in ledger 'tt' (" + \
+        str(bd.cwd / ".beads") + ")\n"
+    usage = bd.proc("create", "x", "-p", "high")
+    assert usage.returncode == 2 and "Traceback" not in usage.stderr
+
+
+def test_list_filters_and_limit(bd):
+    a = bd.json("create", "A", "-p", "1", "-t", "bug", "-l", "ui")
+    bd.json("create", "B", "-a", "bob")
+    c = bd.json("create", "C")
+    bd.json("close", c["id"])
+    assert [i["title"] for i in bd.json("list")] == ["A", "B"]
+    assert [i["title"] for i in bd.json("list", "--all")] == ["A", "B", "C"]
+    assert [i["title"] for i in bd.json("list", "-s", "closed")] == ["C"]
+    assert [i["title"] for i in bd.json("list", "-t", "bug")] == ["A"]
+    assert [i["title"] for i in bd.json("list", "-a", "bob")] == ["B"]
+    assert [i["title"] for i in bd.json("list", "-l", "ui")] == ["A"]
+    assert [i["title"] for i in bd.json("list", "-p", "P1")] == ["A"]
+    assert len(bd.json("list", "--all", "-n", "2")) == 2
+    table = bd("list").render()
+    assert table.splitlines()[0].split() == ["ID", "PRI", "STATUS", "TYPE", "ASSIGNEE", "TITLE"]
+    assert a["id"] in table
+
+
+def test_show_update_close_reopen(bd):
+    a = bd.json("create", "A")
+    b = bd.json("create", "B", "--deps", a["id"])
+    bd.json("comments", "add", a["id"], "first!")
+    shown = bd.json("show", a["id"])
+    assert shown["dependents"][0]["issue_id"] == b["id"]
+    assert shown["comments"][0]["text"] == "first!"
+    text = bd("show", b["id"]).render()
+    assert "Depends on:" in text and a["id"] in text
+    both = bd.json("show", a["id"], b["id"])
+    assert [x["id"] for x in both] == [a["id"], b["id"]]
+    up = bd.json("update", a["id"], "--title", "A2", "-p", "0", "-s", "in_progress",
+                 "--add-label", "x,y", "--notes", "n", "-d", "desc", "-t", "bug")
+    assert (up["title"], up["priority"], up["status"], up["labels"], up["notes"],
+            up["description"], up["issue_type"]) == \
+        ("A2", 0, "in_progress", ["x", "y"], "n", "desc", "bug")
+    up = bd.json("update", a["id"], "--remove-label", "x", "-a", "zed")
+    assert up["labels"] == ["y"] and up["assignee"] == "zed"
+    assert "assignee" not in bd.json("update", a["id"], "-a", "")
+    nothing = bd("update", a["id"])
+    assert nothing.exit_code == 2 and "nothing to change" in nothing.error
+    bad = bd("update", a["id"], "-s", "finished")
+    assert bad.exit_code == 1 and "unknown status" in bad.error
+    closed = bd.json("close", a["id"], b["id"], "-r", "done")
+    assert [c["status"] for c in closed] == ["closed", "closed"]
+    assert bd("close", a["id"]).error.endswith("is already closed")
+    assert bd.json("reopen", a["id"])["status"] == "open"
+    assert "is not closed" in bd("reopen", a["id"]).error
+
+
+def test_claim(bd):
+    a = bd.json("create", "A")
+    got = bd.json("update", a["id"], "--claim", "--actor", "agent1")
+    assert (got["assignee"], got["status"]) == ("agent1", "in_progress")
+    lost = bd.proc("update", a["id"], "--claim", "--actor", "agent2")
+    assert lost.returncode == 1
+    assert "already claimed by agent1" in lost.stderr
+    env_actor = bd.json("create", "B")
+    mine = bd.json("update", env_actor["id"], "--claim", BD_ACTOR="from-env")
+    assert mine["assignee"] == "from-env"
+    both = bd("update", a["id"], "--claim", "-a", "x")
+    assert both.exit_code == 2
+
+
+def test_actor_everywhere(bd):
+    made = bd.json("create", "A", "--actor", "amy")
+    assert made["created_by"] == "amy"
+    assert bd.json("--actor", "root-level", "create", "B")["created_by"] == "root-level"
+    c = bd.json("comments", "add", made["id"], "hi", "--actor", "cy")
+    assert c["author"] == "cy"
+    d = bd.json("dep", "add", made["id"], "gt-x", "-t", "tracks", "--actor", "dee")
+    assert d["type"] == "tracks"
+    assert bd.json("show", made["id"])["dependencies"][0]["created_by"] == "dee"
+
+
+def test_ready_blocked_stats(bd):
+    a = bd.json("create", "A", "-l", "ui")
+    b = bd.json("create", "B", "--deps", a["id"])
+    bd.json("create", "C", "-a", "amy")
+    assert [i["title"] for i in bd.json("ready")] == ["A", "C"]
+    assert [i["title"] for i in bd.json("ready", "--unassigned")] == ["A"]
+    assert [i["title"] for i in bd.json("ready", "--assignee", "amy")] == ["C"]
+    assert [i["title"] for i in bd.json("ready", "-l", "ui")] == ["A"]
+    assert len(bd.json("ready", "-n", "1")) == 1
+    blocked = bd.json("blocked")
+    assert [(x["id"], x["blocked_by"]) for x in blocked] == [(b["id"], [a["id"]])]
+    assert a["id"] in bd("blocked").render()
+    st = bd.json("stats")
+    assert (st["total"], st["ready"], st["blocked"], st["by_status"]) == (3, 2, 1, {"open": 3})
+    bd.json("close", a["id"])
+    assert "B" in [i["title"] for i in bd.json("ready")]
+    assert bd("blocked").render() == "(nothing is blocked)"
+
+
+def test_dep_commands(bd):
+    a, b, c = (bd.json("create", t)["id"] for t in "ABC")
+    assert bd.json("dep", "add", b, a)["status"] == "added"
+    bd.json("dep", "add", c, b)
+    cyc = bd("dep", "add", a, c)
+    assert cyc.exit_code == 1 and f"cycle: {a} -> {c} -> {b} -> {a}" in cyc.error
+    tree = bd.json("dep", "tree", c)
+    assert tree["id"] == c and tree["children"][0]["id"] == b
+    assert tree["children"][0]["children"][0]["id"] == a
+    text = bd("dep", "tree", c).render().splitlines()
+    assert text[0].startswith(c) and text[2].strip().startswith(f"blocks: {a}")
+    assert bd.json("dep", "remove", c, b)["type"] == "blocks"
+    again = bd("dep", "remove", c, b)
+    assert again.exit_code == 1 and "does not depend" in again.error
+    bad = bd("dep", "add", a, b, "-t", "fancies")
+    assert bad.exit_code == 1 and "unknown dependency type" in bad.error
+
+
+def test_label_commands(bd):
+    a, b = (bd.json("create", t)["id"] for t in "AB")
+    done = bd.json("label", "add", a, b, "urgent")
+    assert [x["labels"] for x in done] == [["urgent"], ["urgent"]]
+    assert bd.json("label", "list", a) == ["urgent"]
+    assert bd.json("label", "list") == [{"label": "urgent", "count": 2}]
+    bd.json("label", "remove", a, "urgent")
+    assert bd.json("label", "list", a) == []
+    missing = bd("label", "remove", a, "urgent")
+    assert missing.exit_code == 1 and "no label" in missing.error
+    bad = bd("label", "add", a, "two words")
+    assert bad.exit_code == 1 and "bad label" in bad.error
+
+
+def test_comments_commands(bd):
+    a = bd.json("create", "A")["id"]
+    assert bd("comments", a).render() == f"(no comments on {a})"
+    bd.json("comments", "add", a, "one")
+    bd.json("comments", "add", a, "two", "--actor", "amy")
+    got = bd.json("comments", a)
+    assert [(c["author"], c["text"]) for c in got] == [("tester", "one"), ("amy", "two")]
+    assert "amy: two" in bd("comments", a).render()
+
+
+def test_search(bd):
+    bd.json("create", "Fix the login page", "-d", "oauth is broken")
+    c = bd.json("create", "Unrelated")
+    bd.json("close", c["id"])
+    assert [i["title"] for i in bd.json("search", "oauth")] == ["Fix the login page"]
+    assert [i["title"] for i in bd.json("search", "LOGIN")] == ["Fix the login page"]
+    assert [i["title"] for i in bd.json("search", "unrel")] == ["Unrelated"]
+    assert bd.json("search", "unrel", "--open") == []
+    assert bd.json("search", "100%") == []
+
+
+def test_export_import(bd, workdir, tmp_path, home):
+    a = bd.json("create", "A", "-l", "x")["id"]
+    out = bd.json("export", "-o", "snapshot.jsonl")
+    assert out["count"] == 1
+    assert (workdir / "snapshot.jsonl").read_bytes() == \
+        (workdir / ".beads" / "issues.jsonl").read_bytes()
+    other = tmp_path / "other"
+    other.mkdir()
+    bd2 = BD(other, clean_environ(home))
+    bd2("init", "--prefix", "tt")
+    bd2.json("create", "Other")
+    (workdir / "snapshot.jsonl").write_text((workdir / "snapshot.jsonl").read_text()
+                                            + "oops, not json\n")
+    rep = bd2("import", "-i", str(workdir / "snapshot.jsonl"))
+    assert rep.ok and rep.data.created == 1 and rep.data.rejected == 1
+    assert {i["title"] for i in bd2.json("list")} == {"A", "Other"}
+    assert bd2.json("show", a)["labels"] == ["x"]
+    assert "oops" in (other / ".beads" / "issues.jsonl.rejected").read_text()
+    proc = bd2.proc("import", "-i", str(workdir / "snapshot.jsonl"))
+    assert proc.returncode == 0 and "issues.jsonl:2: not JSON" not in proc.stderr
+    assert "snapshot.jsonl:2: not JSON" in proc.stderr
+
+
+def test_beads_dir_and_walk_up(bd, workdir, home, tmp_path):
+    sub = workdir / "src" / "deep"
+    sub.mkdir(parents=True)
+    a = bd.json("create", "A")["id"]
+    assert bd.json("show", a, cwd=sub)["id"] == a
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert bd.json("show", a, cwd=elsewhere, BEADS_DIR=str(workdir / ".beads"))["id"] == a
+
+
+def test_help_is_fast_to_import():
+    import subprocess
+    import sys
+
+    code = ("import sys; from gastown_tui.commands.bd import root; root(); "
+            "print(sorted(m for m in sys.modules if m.startswith(('gastown_tui.beads', "
+            "'sqlite3', 'pygit2', 'tomllib', 'textual'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
