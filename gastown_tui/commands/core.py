@@ -260,7 +260,8 @@ def _invoke(root: click.Command, args: list[str], env: Env, prog: str) -> Result
             data = root.invoke(ctx)
         return Result(EXIT_OK, data, as_json=env.json, argv=args)
     except click.exceptions.Exit as e:
-        return Result(e.exit_code, as_json=env.json, argv=args)
+        # The command printed what it had to say itself (`--version`, `gt --cmd ...`).
+        return Result(e.exit_code, argv=args)
     except click.exceptions.NoArgsIsHelpError as e:
         return Result(EXIT_USAGE, error=None, output=e.ctx.get_help() if e.ctx else "", argv=args)
     except click.UsageError as e:

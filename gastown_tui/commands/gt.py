@@ -47,9 +47,7 @@ def run_cmd_strings(ctx: click.Context, strings: Sequence[str], keep_going: bool
             worst = worst or code
             if not keep_going:
                 break
-    if worst:
-        ctx.exit(worst)
-    return None
+    ctx.exit(worst)
 
 
 def root() -> click.Group:

@@ -12,30 +12,38 @@ from typing import TYPE_CHECKING, Callable, Iterable
 import click
 from click.shell_completion import CompletionItem
 
-from .core import get_env
+from .core import Env, get_env
 
 if TYPE_CHECKING:
     from ..town import Town
 
 
-def current_town() -> "Town":
+def _env(ctx: click.Context | None) -> Env:
+    # Shell completion resolves contexts without making them current, so completers pass
+    # theirs; command callbacks run inside a current context.
+    if ctx is None:
+        return get_env()
+    return ctx.find_object(Env) or Env()
+
+
+def current_town(ctx: click.Context | None = None) -> "Town":
     from ..town import find_town
 
-    env = get_env()
+    env = _env(ctx)
     return find_town(env.cwd, env.environ)
 
 
-def identity(town: "Town") -> str:
+def identity(town: "Town", ctx: click.Context | None = None) -> str:
     from ..town import current_identity
 
-    env = get_env()
+    env = _env(ctx)
     return current_identity(town, env.cwd, env.environ)
 
 
 def _completer(values: Callable[["Town", click.Context], Iterable[str | tuple[str, str]]]):
     def complete(ctx: click.Context, _param: click.Parameter, incomplete: str):
         try:
-            town = current_town()
+            town = current_town(ctx)
             items = []
             for v in values(town, ctx):
                 value, help_ = v if isinstance(v, tuple) else (v, None)
@@ -63,7 +71,7 @@ complete_crew = _completer(_crew_values)
 def _agent_values(town: "Town", ctx: click.Context):
     from ..town.presets import list_presets
 
-    return ((p.name, p.command) for p in list_presets(town, get_env().environ))
+    return ((p.name, p.command) for p in list_presets(town, _env(ctx).environ))
 
 
 complete_agent = _completer(_agent_values)
@@ -82,7 +90,7 @@ def _bead_values(town: "Town", ctx: click.Context):
     """Open beads of the ledger around the caller, then of the town's other ledgers."""
     from ..beads import find_beads_dir
 
-    env = get_env()
+    env = _env(ctx)
     ledgers = []
     here = find_beads_dir(env.cwd, env.environ)
     if here is not None:
@@ -103,7 +111,8 @@ complete_bead = _completer(_bead_values)
 
 
 def _convoy_values(town: "Town", ctx: click.Context):
-    return ((c.id, c.title) for c in town.ledger().list(issue_type="convoy"))
+    return ((c.id, c.title) for c in town.ledger().list(issue_type="convoy", include_closed=True,
+                                                         order="-created", limit=200))
 
 
 complete_convoy = _completer(_convoy_values)
@@ -112,7 +121,7 @@ complete_convoy = _completer(_convoy_values)
 def _mail_values(town: "Town", ctx: click.Context):
     from ..town.mail import inbox
 
-    return ((m.id, m.subject) for m in inbox(town, identity(town)))
+    return ((m.id, m.subject) for m in inbox(town, identity(town, ctx)))
 
 
 complete_mail = _completer(_mail_values)

@@ -118,13 +118,19 @@ class Town:
     def config(self) -> dict[str, Any]:
         return read_toml(self.root / CONFIG_FILE)
 
-    def rigs(self) -> list[Rig]:
+    def _rig_table(self) -> dict[str, Any]:
         table = read_toml(self.root / RIGS_FILE).get("rigs", {})
-        return [self._rig(name, entry) for name, entry in sorted(table.items())
+        if not isinstance(table, dict):
+            raise TownError(f"{self.root / RIGS_FILE}: 'rigs' must be a table ([rigs.NAME] "
+                            "entries); fix that file")
+        return table
+
+    def rigs(self) -> list[Rig]:
+        return [self._rig(name, entry) for name, entry in sorted(self._rig_table().items())
                 if isinstance(entry, dict)]
 
     def rig(self, name: str) -> Rig:
-        entry = read_toml(self.root / RIGS_FILE).get("rigs", {}).get(name)
+        entry = self._rig_table().get(name)
         if not isinstance(entry, dict):
             known = ", ".join(r.name for r in self.rigs()) or "none yet"
             raise usage(f"no rig named {name!r} in this town (rigs: {known}); "
