@@ -109,6 +109,9 @@ def update(ids, status, title, description, notes, priority, issue_type, assigne
             for lab in removes:
                 led.remove_label(issue_id, lab)
             done.append(led.get(issue_id))
+    if status == "closed":
+        from .towncli import land_convoys  # convoys tracking these may land now (no daemon)
+        land_convoys(i.id for i in done)
     return Changed("Claimed" if claim else "Updated", done, single=len(ids) == 1)
 
 
@@ -119,6 +122,8 @@ def close(ids, reason):
     """Close beads."""
     led = open_ledger()
     closed = [led.close(i, reason) for i in ids]
+    from .towncli import land_convoys  # convoys tracking these may land now (no daemon)
+    land_convoys(i.id for i in closed)
     return Changed("Closed", closed, single=len(ids) == 1)
 
 
