@@ -149,10 +149,10 @@ def rig_summaries(town: Town) -> list[RigSummary]:
 
 
 def count_open(led) -> int:
-    counter = getattr(led, "count", None)
-    if callable(counter):
-        return counter()
-    return len(led.list())
+    """Beads not closed, counted in SQL: building 1,000 Issue objects per rig to count them
+    was most of `gt rig list`'s time."""
+    return led.conn.execute("SELECT COUNT(*) FROM issues WHERE status NOT IN "
+                            "('closed', 'tombstone')").fetchone()[0]
 
 
 def repos_under(folder: Path) -> list[Path]:

@@ -1,0 +1,127 @@
+"""Town benchmark: whole `gt` processes on a town with 10 rigs, 200 convoys and 10,000 beads.
+
+Times `gt convoy list --json`, `gt mail inbox --json` and `gt rig list --json` (goal: each under
+150 ms here), next to two references measured in the same run: a bare interpreter start
+(`python -c pass`, the floor no CLI can beat) and `gt --version` (the registry's own start).
+
+    python benchmarks/town.py [--runs N] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pygit2
+
+RIGS = 10
+BEADS = 10_000
+CONVOYS = 200
+MAIL = 300
+GOAL_MS = 150
+
+
+def build(root: Path) -> Path:
+    from gastown_tui.town import find_town
+    from gastown_tui.town.install import install
+    from gastown_tui.town.mail import deliver
+    from gastown_tui.town.rigs import add_rig
+
+    src = root / "src"
+    repo = pygit2.init_repository(str(src), initial_head="main")
+    (src / "README.md").write_text("bench\n")
+    repo.index.add_all()
+    repo.index.write()
+    sig = pygit2.Signature("Bench", "bench@example.com")
+    repo.create_commit("HEAD", sig, sig, "first", repo.index.write_tree(), [])
+
+    home = root / "town"
+    install(home)
+    town = find_town(home, {})
+    rng = random.Random(7)
+    ids: list[str] = []
+    for r in range(RIGS):
+        rig = add_rig(town, f"rig{r}", str(src), prefix=f"r{r}")
+        (rig.crew_dir / "dev").mkdir()
+        led = rig.ledger("bench")
+        per_rig = (BEADS - CONVOYS - MAIL) // RIGS
+        with led.transaction():
+            for n in range(per_rig):
+                issue = led.create(f"Issue {n} of rig {r}", priority=rng.randint(0, 4),
+                                   issue_type=rng.choice(["task", "bug", "feature"]))
+                ids.append(issue.id)
+        closing = rng.sample(ids[-per_rig:], per_rig // 2)
+        with led.transaction():
+            for i in closing:
+                led.close(i)
+    hq = town.ledger("mayor/")
+    with hq.transaction():
+        for c in range(CONVOYS):
+            convoy = hq.create(f"Convoy {c}", issue_type="convoy", id_prefix="hq-cv",
+                               labels=["notify:overseer"], status="open" if c % 4 else "closed")
+            for target in rng.sample(ids, 8):
+                hq.add_dependency(convoy.id, target, type="tracks")
+        for m in range(MAIL):
+            deliver(hq, f"rig{m % RIGS}/crew/dev", ["overseer" if m % 3 else "mayor/"],
+                    f"Message {m}", "body\n" * 5, urgent=m % 10 == 0)
+    count = sum(len(rig.ledger().list(include_closed=True)) for rig in town.rigs()) + \
+        len(hq.list(include_closed=True))
+    print(f"town: {RIGS} rigs, {CONVOYS} convoys, {count} beads in all ledgers, "
+          f"{MAIL} messages ({home})")
+    return home
+
+
+def time_cmd(argv: list[str], cwd: Path, runs: int) -> list[float]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GT_", "BD_"))}
+    subprocess.run(argv, cwd=cwd, env=env, capture_output=True, check=True)  # warm the caches
+    out = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(argv, cwd=cwd, env=env, capture_output=True, check=True)
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--keep", type=Path, help="Build the town here and keep it.")
+    args = ap.parse_args()
+    root = args.keep or Path(tempfile.mkdtemp(prefix="gt-bench-"))
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        t = time.perf_counter()
+        home = build(root)
+        print(f"built in {time.perf_counter() - t:.1f} s; {args.runs} runs each, "
+              f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores\n")
+        gt = str(Path(sys.executable).with_name("gt"))
+        cases = [
+            ("reference: python -c pass", [sys.executable, "-c", "pass"]),
+            ("reference: gt --version", [gt, "--version"]),
+            ("gt convoy list --json", [gt, "convoy", "list", "--json"]),
+            ("gt mail inbox --json", [gt, "mail", "inbox", "--json"]),
+            ("gt rig list --json", [gt, "rig", "list", "--json"]),
+        ]
+        print(f"{'command':<28} {'median':>8} {'min':>8} {'p90':>8}  goal")
+        for name, argv in cases:
+            ms = sorted(time_cmd(argv, home, args.runs))
+            p90 = ms[min(len(ms) - 1, int(len(ms) * 0.9))]
+            goal = "" if name.startswith("reference") else (
+                "ok" if statistics.median(ms) < GOAL_MS else f"over {GOAL_MS} ms")
+            print(f"{name:<28} {statistics.median(ms):>6.1f}ms {ms[0]:>6.1f}ms {p90:>6.1f}ms  "
+                  f"{goal}")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
