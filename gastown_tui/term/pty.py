@@ -39,6 +39,9 @@ class SpawnError(OSError):
     user_error = True
     exit_code = 1
 
+    def __str__(self) -> str:
+        return self.strerror or super().__str__()
+
 
 def _resolve(argv0: str, path: str | None, cwd: str | None) -> str:
     if "/" in argv0:

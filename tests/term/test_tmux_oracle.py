@@ -1,0 +1,125 @@
+"""Faithfulness: the same program, size, TERM and keystrokes under tmux and `gt term capture`
+must leave the same screen. tmux 3.3 is the oracle (issue 4, point 8)."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+
+import pytest
+
+BASH = ["bash", "--norc", "--noprofile"]
+
+COLOURS = (r"printf '\e[31mred\e[0m \e[1;32mbold green\e[0m \e[4;38;5;208morange\e[0m "
+           r"\e[38;2;10;200;30;48;5;17mtrue\e[0m \e[7minverse\e[27m plain\n'\r")
+UNICODE = r"echo 'emoji 😀 🎉 ok | CJK 漢字テスト 한국어 | é ß ∑'\r"
+
+
+def _same(screens) -> None:
+    assert screens.ours == screens.tmux, "screens differ:\n" + screens.diff()
+
+
+def test_shell_colours_emoji_cjk(oracle):
+    _same(oracle(BASH, [COLOURS, UNICODE]))
+
+
+def test_shell_colours_with_styles(oracle):
+    _same(oracle(BASH, [COLOURS], ansi=True))
+
+
+NOTES = {"notes.txt": "first line\nsecond line\n"}
+
+
+def test_vim_open_and_edit(oracle):
+    _same(oracle(BASH, [r"vim -u NONE -i NONE -N -n notes.txt\r",
+                        r"Go<- added by the test\e", r"gg0ifront \e"], files=NOTES))
+
+
+def test_vim_quit_returns_to_the_shell(oracle):
+    _same(oracle(BASH, [r"echo before vim\r", r"vim -u NONE -i NONE -N -n notes.txt\r",
+                        r"ddihello\e", r":w\r", r":q\r", r"cat notes.txt\r"], files=NOTES))
+
+
+def test_less_with_a_search(oracle):
+    numbers = "".join(f"line {i} of the file\n" for i in range(400))
+    _same(oracle(BASH, [r"less numbers.txt\r", r"/line 150\r", r"n"],
+                 files={"numbers.txt": numbers}))
+
+
+def test_python_repl(oracle):
+    _same(oracle([sys.executable, "-q"], [r"1 + 1\r", r"print('héllo 世界')\r",
+                                          r"for i in range(3):\r", r"  print(i * 'ab')\r",
+                                          r"\r"]))
+
+
+CURSES_PROGRAM = textwrap.dedent("""\
+    import curses
+
+    def main(scr):
+        curses.start_color()
+        curses.use_default_colors()
+        curses.init_pair(1, curses.COLOR_RED, -1)
+        curses.init_pair(2, curses.COLOR_WHITE, curses.COLOR_BLUE)
+        curses.init_pair(3, 208, 236)
+        curses.curs_set(0)
+        scr.border()
+        scr.addstr(1, 2, "curses boxes", curses.A_BOLD)
+        win = curses.newwin(6, 30, 3, 4)
+        win.bkgd(" ", curses.color_pair(2))
+        win.box()
+        win.addstr(2, 2, "inside a blue box", curses.color_pair(2) | curses.A_UNDERLINE)
+        scr.addstr(10, 4, "red text", curses.color_pair(1))
+        scr.addstr(11, 4, "256 colours", curses.color_pair(3) | curses.A_REVERSE)
+        scr.refresh()
+        win.refresh()
+        scr.getch()
+        scr.addstr(13, 4, "got a key")
+        scr.refresh()
+        scr.getch()
+
+    curses.wrapper(main)
+    """)
+
+
+@pytest.mark.parametrize("ansi", [False, True], ids=["text", "styles"])
+def test_curses_boxes_and_colours(oracle, ansi):
+    _same(oracle([sys.executable, "boxes.py"], ["x"], ansi=ansi,
+                 files={"boxes.py": CURSES_PROGRAM}))
+
+
+def test_long_scrolling_output_and_history(oracle):
+    _same(oracle(BASH, [r"seq 1 3000\r", r"for i in $(seq 1 40); do echo row $i; done\r"],
+                 history=60))
+
+
+QUERY_PROGRAM = textwrap.dedent("""\
+    import os, select, sys, termios, tty
+
+    def ask(query):
+        os.write(1, query)
+        ready, _, _ = select.select([0], [], [], 1.0)
+        return os.read(0, 1000) if ready else b"(no answer)"
+
+    fd = sys.stdin.fileno()
+    old = termios.tcgetattr(fd)
+    tty.setraw(fd)
+    try:
+        os.write(1, b"\\x1b[5;10H")
+        answers = [ask(q) for q in sys.argv[1:]]
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, old)
+    for a in answers:
+        print(repr(a))
+    input("done> ")
+    """)
+
+
+def test_program_querying_the_terminal(oracle):
+    # The queries a detached tmux 3.3 answers: cursor position, DA1, DA2, status.
+    queries = [r"\x1b[6n", r"\x1b[c", r"\x1b[>c", r"\x1b[5n"]
+    argv = [sys.executable, "-c", f"import sys; sys.argv[1:] = [eval('b\"%s\"' % q) for q in "
+            f"{queries!r}]; exec(open('query.py').read())"]
+    screens = oracle(argv, delay=0.6, files={"query.py": QUERY_PROGRAM})
+    _same(screens)
+    assert "(no answer)" not in "\n".join(screens.ours)
+    assert any("\\x1b[5;10R" in line for line in screens.ours), screens.ours
