@@ -205,17 +205,12 @@ class TerminalPane(Widget, can_focus=True):
             self.post_message(PaneResized(self.session_name, cols, rows))
 
     def on_focus(self, event: events.Focus) -> None:
+        # The owner of the session sends the focus report (mode 1004) when it hears of this.
         self.post_message(PaneFocused(self.session_name))
-        self._focus_report(b"\x1b[I")
         self.lines_changed({self.screen_model.cursor_y})
 
     def on_blur(self, event: events.Blur) -> None:
-        self._focus_report(b"\x1b[O")
         self.lines_changed({self.screen_model.cursor_y})
-
-    def _focus_report(self, data: bytes) -> None:
-        if self.sink is not None and self.screen_model.modes.focus_events:
-            self.sink.type_keys(data)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return container.height

@@ -1,0 +1,93 @@
+"""Gathering the sidebar's rows from the town's ledgers and the live sessions.
+
+`TownReader` runs in one worker thread of its own (SQLite connections stay in the thread that
+opened them), so ledger reads never stall key echo in the panes.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from .model import ConvoyRow, HookRow, MailRow, TownView, WorkRow
+
+LANDED_SHOWN = 3
+OVERSEER = "overseer"
+SHOWN_HOOK_STATES = ("created", "active", "suspended", "hooked")
+# Worktree status costs a git status per hook: reuse it for a while.
+STATUS_TTL_S = 10.0
+
+
+class TownReader:
+    """Reads convoys, the overseer's mail and ready work; one thread, one Town object."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gastown-reader")
+        self._town: Any = None
+        self._status: dict[str, tuple[float, Any]] = {}
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    async def read(self, loop: Any) -> TownView:
+        return await loop.run_in_executor(self._pool, self._read)
+
+    def _read(self) -> TownView:
+        from ..town import Town
+        from ..town.convoys import list_convoys
+        from ..town.mail import inbox
+
+        if self._town is None:
+            self._town = Town(self.root)
+        town = self._town
+        view = TownView(town=town.name)
+        convoys = list_convoys(town, include_closed=True)
+        open_ = [c for c in convoys if c.status == "open"]
+        landed = [c for c in convoys if c.status != "open"][:LANDED_SHOWN]
+        view.convoys = [ConvoyRow(c.id, c.title, c.done, c.total, c.status != "open")
+                        for c in open_ + landed]
+        view.mail = [MailRow(m.id, m.sender, m.subject, not m.read, m.urgent)
+                     for m in inbox(town, OVERSEER)[:50]]
+        for message in town.ledger().list(issue_type="message"):
+            if message.assignee:
+                view.unread_by[message.assignee] = view.unread_by.get(message.assignee, 0) + 1
+        for rig in town.rigs():
+            for issue in rig.ledger().ready(unassigned=True, limit=50):
+                if issue.status == "open":
+                    view.work.append(WorkRow(issue.id, issue.title, rig.name, issue.priority,
+                                             issue.issue_type))
+        view.hooks = self._hooks(town)
+        return view
+
+    def _hooks(self, town: Any) -> list[HookRow]:
+        from ..town.hooks import all_hooks
+
+        rows = []
+        for hook in all_hooks(town):
+            if hook.state not in SHOWN_HOOK_STATES:
+                continue
+            ahead, dirty = self._worktree_status(hook)
+            rows.append(HookRow(hook.session, hook.rig, hook.state, hook.issue or "",
+                                hook.branch or "", ahead, dirty))
+        return rows
+
+    def _worktree_status(self, hook: Any) -> tuple[int, bool]:
+        from ..town.worktrees import status
+
+        path = hook.worktree
+        if not path or not hook.base:
+            return 0, False
+        now = time.monotonic()
+        cached = self._status.get(path)
+        if cached is None or now - cached[0] > STATUS_TTL_S:
+            try:
+                got = status(Path(path), hook.base)
+            except Exception:  # noqa: BLE001 - a worktree mid-removal has no status; skip it
+                return 0, False
+            cached = self._status[path] = (now, got)
+        return cached[1].ahead, cached[1].dirty > 0
+
+

@@ -1,0 +1,136 @@
+"""Key bindings that carry ids, the prefix-key table, and keymap overrides from the config.
+
+Overrides live in a `[keymap]` table, `binding-id = "key[,key...]"`, in the town's
+`settings/config.toml` and in `<config dir>/gastown/config.toml` (the user's wins). They apply to
+the app's bindings (`App.set_keymap`) and to the prefix table alike. Unknown ids and malformed
+values are reported, one line each, and ignored.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from textual.keys import _character_to_key
+
+
+@dataclass(frozen=True)
+class PrefixBinding:
+    """One key after the prefix: `action` runs on the app (see GastownApp.action_*)."""
+
+    id: str
+    keys: str
+    action: str
+    description: str
+
+
+PREFIX_BINDINGS = (
+    PrefixBinding("prefix.focus_left", "left,h", "focus_dir('left')", "focus the pane to the left"),
+    PrefixBinding("prefix.focus_right", "right,l", "focus_dir('right')",
+                  "focus the pane to the right"),
+    PrefixBinding("prefix.focus_up", "up,k", "focus_dir('up')", "focus the pane above"),
+    PrefixBinding("prefix.focus_down", "down,j", "focus_dir('down')", "focus the pane below"),
+    PrefixBinding("prefix.zoom", "z", "zoom", "zoom the focused pane (again: back to the grid)"),
+    PrefixBinding("prefix.next", "n", "cycle(1)", "next agent (turns the page)"),
+    PrefixBinding("prefix.previous", "p", "cycle(-1)", "previous agent"),
+    PrefixBinding("prefix.command", "colon", "command_bar", "command bar"),
+    PrefixBinding("prefix.palette", "space", "command_palette", "command palette"),
+    PrefixBinding("prefix.help", "question_mark", "help", "this help"),
+    PrefixBinding("prefix.scrollback", "left_square_bracket", "scrollback",
+                  "scrollback: / search, n N next, space select, enter copy, q leaves"),
+    PrefixBinding("prefix.sidebar", "d", "sidebar", "back to the sidebar"),
+    PrefixBinding("prefix.needs_me", "w", "needs_me", "what needs you"),
+    PrefixBinding("prefix.jump", "exclamation_mark", "jump_needs_me",
+                  "jump to the first agent waiting for you"),
+    PrefixBinding("prefix.theme", "t", "pick_theme", "pick a theme"),
+    PrefixBinding("prefix.quit", "q", "quit_app", "quit (hooks are suspended, work is kept)"),
+)
+
+
+def normalize_key(key: str) -> str:
+    """Textual's key name for a config spelling: ":" -> "colon", "C-b"/"^b" -> "ctrl+b"."""
+    key = key.strip()
+    if len(key) == 1:
+        return _character_to_key(key)
+    if key.startswith("^") and len(key) == 2:
+        return "ctrl+" + key[1].lower()
+    if key.lower().startswith("c-") and len(key) == 3:
+        return "ctrl+" + key[2].lower()
+    parts = key.split("+")
+    base = parts[-1]
+    base = _character_to_key(base) if len(base) == 1 else base.lower()
+    return "+".join([p.lower() for p in parts[:-1]] + [base])
+
+
+def key_label(key: str) -> str:
+    """A short human label: "ctrl+b" -> "C-b", "colon" -> ":"."""
+    from textual.keys import key_to_character
+
+    mods, plus, base = key.rpartition("+")
+    char = key_to_character(base) if len(base) > 1 else base
+    shown = char if char and char.isprintable() and char != " " else base
+    if mods == "ctrl":
+        return f"C-{shown}"
+    return f"{mods}+{shown}" if plus else shown
+
+
+class PrefixTable:
+    """key -> PrefixBinding, after overrides."""
+
+    def __init__(self, overrides: Mapping[str, str] | None = None) -> None:
+        self.by_key: dict[str, PrefixBinding] = {}
+        self.keys_of: dict[str, list[str]] = {}
+        overrides = overrides or {}
+        for b in PREFIX_BINDINGS:
+            keys = [normalize_key(k) for k in overrides.get(b.id, b.keys).split(",") if k.strip()]
+            self.keys_of[b.id] = keys
+            for k in keys:
+                self.by_key[k] = b
+
+    def get(self, key: str) -> PrefixBinding | None:
+        return self.by_key.get(key)
+
+
+def user_config_path(environ: Mapping[str, str]) -> Path:
+    base = environ.get("XDG_CONFIG_HOME") or os.path.join(environ.get("HOME", "~"), ".config")
+    return Path(base).expanduser() / "gastown" / "config.toml"
+
+
+def read_keymap_tables(town_config: Mapping, environ: Mapping[str, str]) -> tuple[dict, list[str]]:
+    """The merged `[keymap]` tables (town, then user); problems as one-line notices."""
+    problems: list[str] = []
+    merged: dict = {}
+    table = town_config.get("keymap", {})
+    sources: list[tuple[str, object]] = [("town config", table)]
+    path = user_config_path(environ)
+    if path.is_file():
+        try:
+            sources.append((str(path), tomllib.loads(path.read_text(encoding="utf-8"))
+                            .get("keymap", {})))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+            problems.append(f"{path}: not read ({e}); default keys kept")
+    for where, table in sources:
+        if not isinstance(table, dict):
+            problems.append(f"[keymap] in {where} must be a table of id = \"keys\"")
+            continue
+        merged.update(table)
+    return merged, problems
+
+
+def validate_keymap(table: Mapping, known_ids: Iterable[str]) -> tuple[dict[str, str], list[str]]:
+    """Keep entries with a known id and a non-empty key string."""
+    known = set(known_ids)
+    good: dict[str, str] = {}
+    problems: list[str] = []
+    for binding_id, keys in table.items():
+        if binding_id not in known:
+            problems.append(f"keymap: unknown binding id {binding_id!r} ignored "
+                            "(see ? for the ids)")
+        elif not isinstance(keys, str) or not keys.strip():
+            problems.append(f"keymap: {binding_id} needs a key string like \"ctrl+g\"")
+        else:
+            good[binding_id] = ",".join(normalize_key(k) for k in keys.split(",") if k.strip())
+    return good, problems

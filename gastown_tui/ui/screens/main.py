@@ -1,0 +1,180 @@
+"""The main screen: sidebar panels beside the grid of live panes, the command bar, the result
+panel and the status line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Static
+
+from ..messages import AgentChosen, PaneFocused
+from ..model import TownView
+from ..widgets.commandbar import CommandBar
+from ..widgets.grid import PaneGrid
+from ..widgets.panels import AgentsPanel, ConvoysPanel, HooksPanel, MailPanel, WorkPanel
+from ..widgets.result import ResultView
+from ..widgets.status import StatusLine
+from ..widgets.terminal import PaneSink, TerminalPane
+
+EMPTY_GRID = ("No agents are running.\n\n"
+              "Pick a bead in Work and press s to sling it to an agent,\n"
+              "or press : and type a command (tab completes).")
+
+
+class MainScreen(Screen):
+    CSS_PATH = "main.tcss"
+    ESCAPE_TO_MINIMIZE = False
+
+    BINDINGS = [
+        Binding("colon", "app.command_bar", "Command", id="main.command"),
+        Binding("question_mark", "app.help", "Help", id="main.help"),
+        Binding("w", "app.needs_me", "Needs me", id="main.needs_me"),
+        Binding("exclamation_mark", "app.jump_needs_me", "Jump to what needs me",
+                id="main.jump"),
+        Binding("t", "app.pick_theme", "Theme", id="main.theme"),
+        Binding("z", "app.zoom", "Zoom", id="main.zoom", show=False),
+        Binding("ctrl+q", "app.quit_app", "Quit", id="main.quit"),
+    ]
+
+    def __init__(self, prefix_key: str, prefix_label: str, completer: Any) -> None:
+        super().__init__()
+        self.prefix_key = prefix_key
+        self.prefix_label = prefix_label
+        self.completer = completer
+        self.last_pane: str | None = None
+        self.view = TownView()
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            with VerticalScroll(id="sidebar"):
+                yield AgentsPanel(id="agents")
+                yield ConvoysPanel(id="convoys")
+                yield HooksPanel(id="hooks")
+                yield MailPanel(id="mail")
+                yield WorkPanel(id="work")
+            with Vertical(id="main"):
+                yield Static(EMPTY_GRID, id="empty")
+                yield PaneGrid(id="grid")
+                yield ResultView(id="result")
+        yield CommandBar(self.completer, id="commandbar")
+        yield StatusLine(self.prefix_label, id="status")
+
+    @property
+    def grid(self) -> PaneGrid:
+        return self.query_one(PaneGrid)
+
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one(StatusLine)
+
+    # ---- content -------------------------------------------------------------------------
+
+    def show_view(self, view: TownView) -> None:
+        self.view = view
+        self.query_one(AgentsPanel).update_rows(view.agents)
+        self.query_one(ConvoysPanel).update_rows(view.convoys)
+        self.query_one(HooksPanel).update_rows(view.hooks)
+        self.query_one(MailPanel).update_rows(view.mail)
+        self.query_one(WorkPanel).update_rows(view.work)
+        for row in view.agents:
+            pane = self.grid.pane(row.name)
+            if pane is not None:
+                pane.set_label(_pane_label(row))
+        self._refresh_status()
+
+    def _refresh_status(self) -> None:
+        grid = self.grid
+        page = ""
+        if grid.zoomed:
+            page = f"zoomed {grid.zoomed}"
+        elif grid.pages() > 1:
+            page = f"page {grid.page + 1}/{grid.pages()}"
+        self.status.show(self.view, page)
+
+    async def add_pane(self, name: str, screen_model: Any, sink: PaneSink | None,
+                       focus: bool = False) -> TerminalPane:
+        pane = self.grid.pane(name)
+        if pane is None:
+            row = self.view.agent(name)
+            pane = TerminalPane(name, screen_model, sink, prefix_key=self.prefix_key,
+                                label=_pane_label(row) if row else name)
+            await self.grid.mount(pane)
+            self.query_one("#empty").display = False
+        else:
+            pane.set_screen(screen_model, sink)
+        self.grid.arrange_panes()
+        if focus:
+            self.focus_pane(name)
+        self._refresh_status()
+        return pane
+
+    async def remove_pane(self, name: str) -> None:
+        pane = self.grid.pane(name)
+        if pane is not None:
+            await pane.remove()
+            self.grid.arrange_panes()
+        self.query_one("#empty").display = not self.grid.panes
+        self._refresh_status()
+
+    def pane_changed(self, name: str, rows: set[int] | None) -> None:
+        pane = self.grid.pane(name)
+        if pane is not None and pane.display:
+            pane.lines_changed(rows)
+
+    # ---- focus ---------------------------------------------------------------------------
+
+    def focused_pane(self) -> TerminalPane | None:
+        focused = self.focused
+        return focused if isinstance(focused, TerminalPane) else None
+
+    def focus_pane(self, name: str) -> bool:
+        pane = self.grid.pane(name)
+        if pane is None:
+            return False
+        self.grid.show(name)
+        pane.focus()
+        self._refresh_status()
+        return True
+
+    def focus_previous_pane(self) -> None:
+        if self.last_pane and self.focus_pane(self.last_pane):
+            return
+        panes = self.grid.panes
+        if panes:
+            self.focus_pane(panes[0].session_name)
+        else:
+            self.query_one(AgentsPanel).focus()
+
+    def focus_sidebar(self) -> None:
+        self.query_one(AgentsPanel).focus()
+
+    def on_pane_focused(self, message: PaneFocused) -> None:
+        self.last_pane = message.name
+
+    def on_agent_chosen(self, message: AgentChosen) -> None:
+        if not self.focus_pane(message.name):
+            self.notify(f"{message.name} has no live terminal (suspended or not started)",
+                        severity="warning")
+
+    def on_result_view_closed(self, message: ResultView.Closed) -> None:
+        self.focus_previous_pane()
+
+    def on_command_bar_closed(self, message: CommandBar.Closed) -> None:
+        self.focus_previous_pane()
+
+    def show_result(self, command: str, text: str, error: str | None) -> None:
+        view = self.query_one(ResultView)
+        view.show_result(command, text, error)
+        view.focus()
+
+
+def _pane_label(row: Any) -> str:
+    from ..model import STATE_ICONS
+
+    icon, _ = STATE_ICONS.get(row.state, STATE_ICONS["unknown"])
+    bead = f" · {row.bead}" if row.bead else ""
+    return f"{icon} {row.name}{bead}"

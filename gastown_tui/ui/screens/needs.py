@@ -1,0 +1,48 @@
+"""The needs-me view: agents waiting for input or stuck, and unread mail to the overseer.
+Enter (or the item's number) jumps to it."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from ..model import NeedsMeItem
+
+
+class NeedsMeScreen(ModalScreen[NeedsMeItem | None]):
+    CSS_PATH = "needs.tcss"
+    BINDINGS = [Binding("escape,q", "cancel", "Close", id="needs.close")]
+
+    def __init__(self, items: list[NeedsMeItem]) -> None:
+        super().__init__()
+        self.items = items
+
+    def compose(self) -> ComposeResult:
+        if self.items:
+            options = [Option(_prompt(i, item), id=str(i)) for i, item in enumerate(self.items)]
+        else:
+            options = [Option(Content.styled("Nothing needs you. Agents are working.",
+                                             "$text-muted"), disabled=True)]
+        view = OptionList(*options, id="needs-list")
+        view.border_title = f"Needs you ({len(self.items)})"
+        view.border_subtitle = "enter jumps · esc closes"
+        yield view
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.items[int(event.option.id)])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def _prompt(index: int, item: NeedsMeItem) -> Content:
+    icon = "◆" if item.kind == "agent" else "✉"
+    style = "$warning" if item.kind == "agent" else "$accent"
+    return Content.assemble((f"{icon} ", style), item.text)

@@ -1,0 +1,232 @@
+"""The sidebar panels: Agents, Convoys, Hooks, Mail and Work, each a keyboard list of model rows.
+
+Panels render `model.py` rows and talk upward with messages (`messages.py`); actions on the
+highlighted row are bindings with ids, so the keymap can move them and `?` can list them.
+"""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+from textual.binding import Binding
+from textual.content import Content
+from textual.widgets import OptionList, SelectionList
+from textual.widgets.option_list import Option
+from textual.widgets.selection_list import Selection
+
+from ..messages import AgentChosen, BeadChosen, RunCommand
+from ..model import STATE_ICONS, AgentRow, ConvoyRow, HookRow, MailRow, WorkRow
+
+Row = TypeVar("Row")
+
+BAR_WIDTH = 8
+
+
+def _escape(text: str) -> str:
+    return text.replace("[", "\\[")
+
+
+def progress_bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
+    filled = round(width * done / total) if total else 0
+    return f"[$success]{'━' * filled}[/][$panel-lighten-2]{'━' * (width - filled)}[/]"
+
+
+class RowPanel(OptionList, Generic[Row]):
+    """An OptionList of rows that keeps the highlighted row (by key) across updates."""
+
+    TITLE = ""
+    EMPTY = "(none)"
+
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.rows: list[Row] = []
+        self.border_title = self.TITLE
+
+    def row_key(self, row: Row) -> str:
+        raise NotImplementedError
+
+    def row_prompt(self, row: Row) -> Content:
+        raise NotImplementedError
+
+    def title_for(self, rows: list[Row]) -> str:
+        return f"{self.TITLE} {len(rows)}" if rows else self.TITLE
+
+    def update_rows(self, rows: list[Row]) -> None:
+        if rows == self.rows and self.option_count:
+            return
+        keep = self.highlighted_row
+        keep_key = self.row_key(keep) if keep is not None else None
+        self.rows = list(rows)
+        self.clear_options()
+        if rows:
+            self.add_options([Option(self.row_prompt(r), id=self.row_key(r)) for r in rows])
+        else:
+            self.add_option(Option(Content.from_markup(f"[dim]{self.EMPTY}[/]"), disabled=True))
+        keys = [self.row_key(r) for r in rows]
+        if keep_key in keys:
+            self.highlighted = keys.index(keep_key)
+        elif rows:
+            self.highlighted = 0
+        self.border_title = self.title_for(rows)
+
+    @property
+    def highlighted_row(self) -> Row | None:
+        index = self.highlighted
+        if index is None or not self.rows or index >= len(self.rows):
+            return None
+        return self.rows[index]
+
+
+class AgentsPanel(RowPanel[AgentRow]):
+    TITLE = "Agents"
+    EMPTY = "no agents: sling work with s in Work"
+    BINDINGS = [
+        Binding("u", "agent('nudge')", "Nudge", id="agent.nudge"),
+        Binding("v", "agent('peek')", "Peek", id="agent.peek"),
+        Binding("H", "agent('handoff')", "Handoff", id="agent.handoff"),
+        Binding("R", "agent('restart')", "Restart", id="agent.restart"),
+        Binding("x", "agent('suspend')", "Suspend/resume", id="agent.suspend"),
+        Binding("K", "agent('stop')", "Stop", id="agent.stop"),
+    ]
+
+    def row_key(self, row: AgentRow) -> str:
+        return row.name
+
+    def row_prompt(self, row: AgentRow) -> Content:
+        icon, color = STATE_ICONS.get(row.state, STATE_ICONS["unknown"])
+        badge = f" [$accent]✉{row.unread}[/]" if row.unread else ""
+        bead = f" [$text-muted]{_escape(row.bead)}[/]" if row.bead else ""
+        return Content.from_markup(f"[{color}]{icon}[/] {_escape(row.name)}{badge}{bead}")
+
+    def title_for(self, rows: list[AgentRow]) -> str:
+        busy = sum(1 for r in rows if r.state == "busy")
+        return f"Agents {busy}/{len(rows)} busy" if rows else "Agents"
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            self.post_message(AgentChosen(event.option.id))
+
+    def action_agent(self, what: str) -> None:
+        row = self.highlighted_row
+        if row is None:
+            self.notify("no agent selected", severity="warning")
+            return
+        self.app.run_action(f"agent_action({what!r}, {row.name!r})")
+
+
+class ConvoysPanel(RowPanel[ConvoyRow]):
+    TITLE = "Convoys"
+
+    def row_key(self, row: ConvoyRow) -> str:
+        return row.id
+
+    def row_prompt(self, row: ConvoyRow) -> Content:
+        text = (f"{progress_bar(row.done, row.total)} {row.done}/{row.total} "
+                f"{_escape(row.title)}")
+        if row.landed:
+            return Content.from_markup(f"[dim]✓ {row.done}/{row.total} {_escape(row.title)}[/]")
+        return Content.from_markup(text)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.post_message(RunCommand(f"convoy show {event.option.id}"))
+
+
+class HooksPanel(RowPanel[HookRow]):
+    TITLE = "Hooks"
+
+    def row_key(self, row: HookRow) -> str:
+        return row.agent
+
+    def row_prompt(self, row: HookRow) -> Content:
+        color = {"active": "$success", "suspended": "$warning",
+                 "completed": "$text-muted"}.get(row.state, "$text")
+        ahead = f" ↑{row.ahead}" if row.ahead else ""
+        dirty = " [$warning]*[/]" if row.dirty else ""
+        return Content.from_markup(
+            f"[{color}]{row.state[:4]}[/] {_escape(row.agent)} {_escape(row.bead)}"
+            f"[$text-muted]{ahead}[/]{dirty}")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            self.post_message(AgentChosen(event.option.id))
+
+
+class MailPanel(RowPanel[MailRow]):
+    TITLE = "Mail"
+    EMPTY = "inbox empty"
+
+    def row_key(self, row: MailRow) -> str:
+        return row.id
+
+    def row_prompt(self, row: MailRow) -> Content:
+        mark = "[$accent]●[/]" if row.unread else " "
+        urgent = "[$error]![/]" if row.urgent else ""
+        style = "bold" if row.unread else "dim"
+        return Content.from_markup(
+            f"{mark}{urgent} [{style}]{_escape(row.subject)}[/] [$text-muted]{_escape(row.sender)}[/]")
+
+    def title_for(self, rows: list[MailRow]) -> str:
+        unread = sum(1 for r in rows if r.unread)
+        return f"Mail {unread} unread" if unread else "Mail"
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.post_message(RunCommand(f"mail read {event.option.id}"))
+
+
+class WorkPanel(SelectionList[str]):
+    """Ready beads per rig; space selects, `s` slings the highlighted one, `S` the selection."""
+
+    BINDINGS = [
+        Binding("s", "sling", "Sling", id="work.sling"),
+        Binding("S", "sling_selected", "Sling selected", id="work.sling_selected"),
+    ]
+
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.rows: list[WorkRow] = []
+        self.border_title = "Work"
+
+    def update_rows(self, rows: list[WorkRow]) -> None:
+        if rows == self.rows and self.option_count:
+            return
+        selected = set(self.selected)
+        index = self.highlighted
+        keep = self.rows[index].id if index is not None and index < len(self.rows) else None
+        self.rows = list(rows)
+        self.clear_options()
+        last_rig = None
+        for r in rows:
+            rig = f"[$text-muted]{_escape(r.rig)}[/] " if r.rig != last_rig else " " * (len(r.rig) + 1)
+            last_rig = r.rig
+            prompt = Content.from_markup(
+                f"{rig}[$secondary]P{r.priority}[/] {_escape(r.id)} {_escape(r.title)}")
+            self.add_option(Selection(prompt, r.id, r.id in selected, id=r.id))
+        ids = [r.id for r in rows]
+        if keep in ids:
+            self.highlighted = ids.index(keep)
+        elif rows:
+            self.highlighted = 0
+        self.border_title = f"Work {len(rows)} ready" if rows else "Work (nothing ready)"
+
+    def _row(self) -> WorkRow | None:
+        index = self.highlighted
+        return self.rows[index] if index is not None and index < len(self.rows) else None
+
+    def action_sling(self) -> None:
+        row = self._row()
+        if row is None:
+            self.notify("no ready bead here: create one with `bd create`", severity="warning")
+            return
+        self.post_message(BeadChosen(row.id, row.rig))
+
+    def action_sling_selected(self) -> None:
+        chosen = [r for r in self.rows if r.id in set(self.selected)]
+        if not chosen:
+            self.notify("select beads with space first, then S", severity="warning")
+            return
+        ids = " ".join(r.id for r in chosen)
+        self.app.run_action(f"sling_many({ids!r})")

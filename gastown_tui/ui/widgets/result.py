@@ -1,0 +1,51 @@
+"""Where a command's result shows in the app: its rendered text (tables stay aligned) or a
+one-line error, in a panel under the panes that Escape closes."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Static
+
+
+class ResultView(VerticalScroll, can_focus=True):
+    DEFAULT_CSS = """
+    ResultView {
+        height: auto;
+        max-height: 50%;
+        border: round $secondary;
+        border-title-color: $text;
+        background: $surface;
+        padding: 0 1;
+        display: none;
+    }
+    ResultView.-shown { display: block; }
+    ResultView.-error { border: round $error; }
+    ResultView > Static { width: auto; }
+    """
+
+    BINDINGS = [Binding("escape,q", "close", "Close", id="result.close")]
+
+    class Closed(Message):
+        """The result was dismissed; focus goes back where it was."""
+
+    def compose(self):
+        yield Static(id="result-text", markup=False)
+
+    def show_result(self, command: str, text: str, error: str | None) -> None:
+        body = self.query_one("#result-text", Static)
+        self.set_class(error is not None, "-error")
+        self.border_title = f"gt {command}"
+        self.border_subtitle = "esc closes"
+        if error is not None:
+            body.update(Content.styled(f"error: {error}", "$error"))
+        else:
+            body.update(Content(text or "(done)"))
+        self.add_class("-shown")
+        self.scroll_home(animate=False)
+
+    def action_close(self) -> None:
+        self.remove_class("-shown")
+        self.post_message(self.Closed())

@@ -1,0 +1,69 @@
+"""The status line: town, agent and convoy counts, unread mail, the needs-me badge, the prefix
+hint (and whether the prefix is armed), and the last command's one-line outcome."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from ..model import TownView
+
+
+class StatusLine(Static):
+    DEFAULT_CSS = """
+    StatusLine {
+        dock: bottom;
+        height: 1;
+        background: $panel;
+        color: $text;
+        padding: 0 1;
+    }
+    """
+
+    armed: reactive[bool] = reactive(False)
+    note: reactive[str] = reactive("")
+
+    def __init__(self, prefix_label: str, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.prefix_label = prefix_label
+        self.view = TownView()
+        self.page = ""
+
+    def show(self, view: TownView, page: str = "") -> None:
+        self.view = view
+        self.page = page
+        self.refresh_line()
+
+    def watch_armed(self) -> None:
+        self.refresh_line()
+
+    def watch_note(self) -> None:
+        self.refresh_line()
+
+    def refresh_line(self) -> None:
+        v = self.view
+        busy = sum(1 for a in v.agents if a.state == "busy")
+        waiting = sum(1 for a in v.agents if a.state == "waiting")
+        open_convoys = [c for c in v.convoys if not c.landed]
+        parts: list[Content | str] = [Content.from_markup("[b]$town[/b]", town=v.town or "gt")]
+        agents = f"{len(v.agents)} agents"
+        if v.agents:
+            agents += f" ({busy} busy" + (f", {waiting} waiting" if waiting else "") + ")"
+        parts.append(agents)
+        parts.append(f"{len(open_convoys)} convoys")
+        if v.unread:
+            parts.append(Content.from_markup("[$accent]✉ $n[/]", n=str(v.unread)))
+        needs = len(v.needs_me())
+        if needs:
+            parts.append(Content.from_markup("[reverse $warning] ! $n needs you [/]", n=str(needs)))
+        if self.page:
+            parts.append(self.page)
+        if self.note:
+            parts.append(Content.from_markup("[$text-muted]$note[/]", note=self.note))
+        if self.armed:
+            hint = Content.from_markup("[reverse $accent] $key … [/]", key=self.prefix_label)
+        else:
+            hint = Content.from_markup("[$text-muted]$key ? help[/]", key=self.prefix_label)
+        line = Content(" · ").join(parts)
+        self.update(Content.assemble(line, "  ", hint))
