@@ -14,9 +14,9 @@ from itertools import groupby
 from .style import DEFAULT, CellStyle
 from .width import char_width, is_narrow
 
-# A history entry: a plain string (all default style, trailing blanks dropped) or
-# (text, (end1, style1, end2, style2, ...)) with ends counted in characters of text.
-Entry = "str | tuple[str, tuple]"
+# A row as scrollback takes it: a plain string (all default style, trailing blanks dropped) or
+# (text, [(length in characters, style), ...]).
+Entry = "str | tuple[str, list[tuple[int, CellStyle]]]"
 
 
 class Row:
@@ -121,20 +121,24 @@ class Row:
         return out
 
     def entry(self) -> Entry:
-        """This row as a compact history entry."""
+        """This row for scrollback: its text and run lengths, trailing blanks dropped."""
         if self.chars is None:
-            text, runs, fill = self.text, self.runs, self.fill
-            if fill is not DEFAULT and not fill.shows_blank:
-                return _entry_from_runs(self.runs_full(len(text) + 1)[:-1] + [(" ", fill)])
-            if len(runs) == 1 and runs[0][1] is DEFAULT:
-                return text.rstrip(" ")
+            runs = self.runs
             if not runs:
                 return ""
-            flat = []
+            if len(runs) == 1 and runs[0][1] is DEFAULT:
+                return self.text.rstrip(" ")
+            out = []
+            start = 0
             for end, style in runs:
-                flat += (end, style)
-            return _trim(text, tuple(flat))
-        return _entry_from_runs(self.runs_full(len(self.chars)))
+                if end > start:
+                    out.append((end - start, style))
+                    start = end
+            return _trimmed(self.text, out)
+        pieces = self.runs_full(len(self.chars))
+        if len(pieces) == 1 and pieces[0][1] is DEFAULT:
+            return pieces[0][0].rstrip(" ")
+        return _trimmed("".join(t for t, _ in pieces), [(len(t), st) for t, st in pieces])
 
 
 def _merge(runs: list[tuple[str, CellStyle]]) -> list[tuple[str, CellStyle]]:
@@ -147,69 +151,31 @@ def _merge(runs: list[tuple[str, CellStyle]]) -> list[tuple[str, CellStyle]]:
     return out
 
 
-def _entry_from_runs(runs: list[tuple[str, CellStyle]]) -> Entry:
-    if len(runs) == 1 and runs[0][1] is DEFAULT:
-        return runs[0][0].rstrip(" ")
-    flat = []
-    end = 0
-    for text, style in runs:
-        end += len(text)
-        flat += (end, style)
-    return _trim("".join(t for t, _ in runs), tuple(flat))
-
-
-def _trim(text: str, flat: tuple) -> Entry:
-    """Drop trailing spaces that look blank, and runs that become empty."""
-    cut = len(text)
-    ends = list(flat)
-    while cut and text[cut - 1] == " ":
-        # find the style of character cut-1
-        k = 0
-        while ends[k] < cut:
-            k += 2
-        if not ends[k + 1].shows_blank:
+def _trimmed(text: str, runs: list[tuple[int, CellStyle]]) -> Entry:
+    """Drop trailing spaces whose style looks blank, then the runs left empty."""
+    while runs:
+        n, style = runs[-1]
+        if not style.shows_blank:
             break
-        cut -= 1
-    if cut < len(text):
-        text = text[:cut]
-        kept = []
-        for k in range(0, len(ends), 2):
-            if kept and kept[-2] >= cut:
-                break
-            kept += (min(ends[k], cut), ends[k + 1])
-        ends = [v for v in kept]
-        while len(ends) >= 4 and ends[-2] == ends[-4]:
-            del ends[-2:]
-        if cut == 0:
-            return ""
-    if len(ends) == 2 and ends[1] is DEFAULT:
+        kept = len(text[len(text) - n:].rstrip(" "))
+        if kept == n:
+            break
+        text = text[:len(text) - n + kept]
+        if kept:
+            runs[-1] = (kept, style)
+            break
+        runs.pop()
+    if not runs:
+        return ""
+    if len(runs) == 1 and runs[0][1] is DEFAULT:
         return text
-    return (text, tuple(ends))
+    return (text, runs)
 
 
-def entry_text(entry: Entry) -> str:
-    return entry if entry.__class__ is str else entry[0].rstrip(" ")
-
-
-def entry_runs(entry: Entry) -> list[tuple[str, CellStyle]]:
-    if entry.__class__ is str:
-        return [(entry, DEFAULT)] if entry else []
-    text, flat = entry
-    out = []
-    start = 0
-    for k in range(0, len(flat), 2):
-        end = flat[k]
-        if end > start:
-            out.append((text[start:end], flat[k + 1]))
-        start = end
-    return out
-
-
-def row_from_entry(entry: Entry, cols: int) -> Row:
-    """A history line pulled back onto the screen (when the screen grows taller)."""
+def row_from_runs(runs: list[tuple[str, CellStyle]], cols: int) -> Row:
+    """A scrollback line pulled back onto the screen (when the screen grows taller)."""
     row = Row()
-    runs = entry_runs(entry)
-    if is_narrow(entry_text(entry)):
+    if is_narrow("".join(t for t, _ in runs)):
         for text, style in runs:
             row.append(len(row.text), text, style)
         row.resized(cols)
@@ -222,7 +188,8 @@ def row_from_entry(entry: Entry, cols: int) -> Row:
             w = char_width(ch)
             if w <= 0:
                 if x:
-                    chars[x - 1] += ch
+                    t = x - 2 if chars[x - 1] == "" and x > 1 else x - 1
+                    chars[t] += ch
                 continue
             if x + w > cols:
                 break

@@ -31,7 +31,7 @@ from typing import Callable
 import pyte
 
 from .charsets import charset_table
-from .rows import Row, row_from_entry
+from .rows import Row, row_from_runs
 from .scrollback import Scrollback
 from .stream import StreamParser
 from .style import DEFAULT, CellStyle, ansi_of_runs, blank_of
@@ -144,12 +144,8 @@ class Screen(StreamParser, pyte.Screen):
 
     @property
     def display(self) -> list[str]:
-        """pyte's API: every row padded to the full width (a wide char counts two columns)."""
-        out = []
-        for row in self._rows:
-            chars, _ = row.cells(self.columns)
-            out.append("".join(chars) + " " * chars.count(""))
-        return out
+        """pyte's API: every row padded to the full width, a wide char once."""
+        return ["".join(row.cells(self.columns)[0]) for row in self._rows]
 
     def row_runs(self, y: int) -> list[tuple[str, CellStyle]]:
         return self._rows[y].runs_full(self.columns)
@@ -324,7 +320,7 @@ class Screen(StreamParser, pyte.Screen):
             # The hot case: a line feed at the bottom of the whole screen.
             old = rows.pop(0)
             if self._main_rows is None and self.history.limit:
-                self.history.lines.append(old.entry())
+                self.history.push(old.entry())
             rows.append(Row(blank_of(self.pen)) if self.pen.bg is not None else Row())
             self._all_dirty = True
             return
@@ -333,7 +329,7 @@ class Screen(StreamParser, pyte.Screen):
         n = min(n, bot - top + 1)
         fill = blank_of(self.pen)
         keep = top == 0 and self._main_rows is None and self.history.limit
-        push = self.history.lines.append
+        push = self.history.push
         for _ in range(n):
             old = rows.pop(top)
             if keep:
@@ -708,7 +704,7 @@ class Screen(StreamParser, pyte.Screen):
             add = lines - len(rows)
             pulled = 0
             while main and pulled < add and len(self.history):
-                rows.insert(0, row_from_entry(self.history.pop_newest(), self.columns))
+                rows.insert(0, row_from_runs(self.history.pop_newest(), self.columns))
                 pulled += 1
             cy += pulled
             rows.extend(Row() for _ in range(add - pulled))

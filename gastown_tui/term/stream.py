@@ -24,9 +24,10 @@ _TOKEN = re.compile(
     r"|\x1b\[([0-?]*)([ -/]*)([@-~])"                # 6 params, 7 intermediates, 8 final: CSI
     r"|([\x00-\x1a\x1c-\x1f\x7f-\x9f])"              # 9 a control other than ESC
     r"|\x1b([\]P_^X])"                               # 10 OSC, DCS, APC, PM, SOS: a string
-    r"|\x1b([ -/]*)([0-~])"                          # 11 intermediates, 12 final: ESC sequence
+    r"|\x1b([ -/]*)([0-OQ-WYZ\\`-~])"              # 11 intermediates, 12 final: ESC sequence
 )
 _CSI_PREFIX = re.compile(r"\x1b(?:\[[0-?]*[ -/]*|[ -/]*)")
+_CSI_REST = re.compile(r"[^0-?\x20-/]")
 _OSC_END = re.compile(r"[\x07\x18\x1a\x1b]")
 _ST_END = re.compile(r"[\x18\x1a\x1b]")
 
@@ -158,11 +159,20 @@ class StreamParser:
             tail = text[pos:]
             if len(tail) <= MAX_PENDING:
                 self._pending = tail
+            elif tail[1:2] == "[":
+                # Too long to keep: skip the rest of its parameters up to its final byte.
+                self._skind = "csi"
             return len(text)
         return max(end, pos + 1)
 
     def _string(self, text: str, pos: int) -> int:
         """Inside an OSC/DCS/APC/PM/SOS string: collect up to its terminator."""
+        if self._skind == "csi":
+            m = _CSI_REST.search(text, pos)
+            if m is None:
+                return len(text)
+            self._skind = None
+            return m.end() if "@" <= m.group() <= "~" else m.start()
         m = (_OSC_END if self._skind == "osc" else _ST_END).search(text, pos)
         end = m.start() if m else len(text)
         if self._slen < MAX_STRING and end > pos:

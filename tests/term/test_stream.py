@@ -1,0 +1,120 @@
+"""The fast stream: split reads, the ASCII fast path against the slow path, carried-over tails."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gastown_tui.term.screen import Screen
+
+# Pieces real programs send, mixed at random by the property tests below.
+PIECES = [
+    b"hello", b"world ", b"x" * 30, b"\r\n", b"\n", b"\r", b"\t", b"\x08", b"\x07",
+    "中文".encode(), "😀".encode(), "e\u0301".encode(), "\u2764\ufe0f".encode(),
+    "\U0001F468\u200d\U0001F469".encode(), "─│┌".encode(), "é".encode(),
+    b"\x1b[31m", b"\x1b[0m", b"\x1b[1;38;5;200m", b"\x1b[48;2;1;2;3m", b"\x1b[m",
+    b"\x1b[H", b"\x1b[3;7H", b"\x1b[5G", b"\x1b[K", b"\x1b[1K", b"\x1b[2K", b"\x1b[J",
+    b"\x1b[2A", b"\x1b[3C", b"\x1b[2@", b"\x1b[P", b"\x1b[2X", b"\x1b[L", b"\x1b[M",
+    b"\x1b[2;5r", b"\x1b[r", b"\x1b[S", b"\x1b[T", b"\x1b[3b", b"\x1b[Z", b"\x1b7", b"\x1b8",
+    b"\x1bM", b"\x1bD", b"\x1b[4h", b"\x1b[4l", b"\x1b[?7l", b"\x1b[?7h", b"\x1b(0", b"\x1b(B",
+    b"\x1b[?1049h", b"\x1b[?1049l", b"\x1b]0;title\x07", b"\x1b]8;;http://a\x1b\\",
+    b"\x1b]8;;\x1b\\", b"\x1bPdcs\x1b\\", b"\x1b[?2026h", b"\x1b[?2026l", b"\x1b[6n",
+]
+
+
+def snapshot(s: Screen) -> tuple:
+    rows = tuple(tuple(map(tuple, s.cells(y))) for y in range(s.lines))
+    hist = tuple(tuple(s.history_runs(i)) for i in range(s.history_size))
+    m = s.modes
+    return (rows, hist, s.cursor_x, s.cursor_y, s.title, m.alternate, m.synchronized,
+            m.autowrap, m.insert, s.text_lines())
+
+
+def run(data: bytes, *, fast: bool = True, chunks: list[int] | None = None,
+        cols: int = 23, rows: int = 6) -> Screen:
+    s = Screen(cols, rows, history=50, fast_path=fast, on_reply=lambda b: None)
+    if chunks is None:
+        s.feed(data)
+    else:
+        pos = 0
+        for n in chunks:
+            s.feed(data[pos:pos + n])
+            pos += n
+        s.feed(data[pos:])
+    assert s.parse_errors == 0
+    return s
+
+
+mixed = st.lists(st.sampled_from(PIECES), min_size=1, max_size=60).map(b"".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mixed)
+def test_fast_path_gives_the_same_cells_as_the_slow_path(data):
+    assert snapshot(run(data, fast=True)) == snapshot(run(data, fast=False))
+
+
+@settings(max_examples=200, deadline=None)
+@given(mixed, st.lists(st.integers(1, 7), max_size=40))
+def test_any_split_into_reads_gives_the_same_screen(data, chunks):
+    assert snapshot(run(data, chunks=chunks)) == snapshot(run(data))
+
+
+def test_byte_by_byte_equals_one_read():
+    data = b"".join(PIECES) * 3
+    assert snapshot(run(data, chunks=[1] * len(data))) == snapshot(run(data))
+
+
+def test_utf8_split_inside_a_character():
+    s = Screen(10, 2)
+    raw = "中😀é".encode()
+    for i in range(len(raw)):
+        s.feed(raw[i:i + 1])
+    assert s.text_lines()[0] == "中😀é"
+
+
+def test_escape_split_at_every_point_is_carried_over():
+    seq = b"\x1b[1;31mR\x1b]0;t\x1b\\\x1b[?1049h"
+    for cut in range(1, len(seq)):
+        s = Screen(10, 2)
+        s.feed(seq[:cut])
+        s.feed(seq[cut:])
+        assert s.modes.alternate and s.title == "t"
+        assert s.text_lines()[0] == ""
+
+
+def test_osc_terminated_by_esc_at_the_end_of_a_read():
+    s = Screen(10, 2)
+    s.feed(b"\x1b]2;name\x1b")
+    s.feed(b"\\after")
+    assert s.title == "name" and s.text_lines()[0] == "after"
+
+
+def test_invalid_utf8_becomes_replacement_characters():
+    s = Screen(10, 2)
+    s.feed(b"a\xff\xfeb")
+    assert s.text_lines()[0] == "a\ufffd\ufffdb"
+
+
+def test_malformed_csi_is_dropped_and_text_after_it_kept():
+    s = Screen(20, 2)
+    s.feed(b"a\x1b[12\x1b[31mb")
+    assert s.text_lines()[0] == "ab"
+
+
+def test_c1_and_stray_controls_print_nothing():
+    s = Screen(20, 2)
+    s.feed("a\x85\x9bb\x00\x01\x7fc".encode())
+    assert s.text_lines()[0] == "abc"
+
+
+def test_can_aborts_a_string():
+    s = Screen(20, 2)
+    s.feed(b"\x1b]0;never\x18shown")
+    assert s.title == "" and s.text_lines()[0] == "shown"
+
+
+def test_str_input_is_accepted_too():
+    s = Screen(20, 2)
+    s.feed("\x1b[1mbold")
+    assert s.text_lines()[0] == "bold" and s.cells(0)[1][0].bold
