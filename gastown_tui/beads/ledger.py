@@ -82,6 +82,12 @@ class Ledger(sync.SyncMixin):
             prefix = sync.configured_prefix(beads_dir)
             store.create_schema(conn, prefix)
             prefix = store.get_meta(conn, "prefix") or prefix
+        schema = store.get_meta(conn, "schema")
+        if schema != store.SCHEMA_VERSION:
+            conn.close()
+            raise LedgerError(f"{db} is from another version of the ledger (schema {schema}, "
+                              f"this one uses {store.SCHEMA_VERSION}): remove {db.name}* and run "
+                              "bd again; it is rebuilt from issues.jsonl")
         led = cls(beads_dir, conn, prefix, actor or default_actor(os.environ))
         if fresh:
             sync.register_merge_driver(beads_dir)
@@ -131,6 +137,7 @@ class Ledger(sync.SyncMixin):
     def _finish(self) -> None:
         if not self._dirty and not self._force_export:
             return
+        self._absorb_outside_edits()
         store.refresh_lines(self.conn, self._dirty)
         self.conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
                           "WHERE key = 'changes'")
@@ -208,7 +215,7 @@ class Ledger(sync.SyncMixin):
         issue_id = self.resolve(id_or_prefix)
         if issue_id in self._dirty:   # changed in this transaction; its line is built at commit
             return Issue.from_json(store.render_record(self.conn, issue_id))
-        row = self.conn.execute("SELECT line FROM issues WHERE id=?", (issue_id,)).fetchone()
+        row = self.conn.execute("SELECT line FROM lines WHERE id=?", (issue_id,)).fetchone()
         return Issue.from_json(json.loads(row[0]))
 
     def exists(self, issue_id: str) -> bool:
@@ -217,26 +224,30 @@ class Ledger(sync.SyncMixin):
 
     def list(self, status=None, issue_type=None, assignee=None, label=None, priority=None,
              include_closed=False, limit=None, *, unassigned=False, parent=None,
-             order="priority") -> list[Issue]:
+             order="priority", raw=False) -> list[Issue]:
+        """Beads matching every filter given. `raw=True` returns their JSONL lines instead
+        (for callers that only pass JSON on)."""
         self._flush_lines()
         return query.list_issues(
             self.conn, status=status, issue_type=issue_type, assignee=assignee, label=label,
             priority=priority, include_closed=include_closed, unassigned=unassigned,
-            parent=None if parent is None else self.resolve(parent), limit=limit, order=order)
+            parent=None if parent is None else self.resolve(parent), limit=limit, order=order,
+            raw=raw)
 
     def ready(self, *, assignee=None, unassigned=False, label=None, issue_type=None,
-              priority=None, limit=None) -> list[Issue]:
+              priority=None, limit=None, raw=False) -> list[Issue]:
         self._flush_lines()
         return query.ready(self.conn, assignee=assignee, unassigned=unassigned, label=label,
-                           issue_type=issue_type, priority=priority, limit=limit)
+                           issue_type=issue_type, priority=priority, limit=limit, raw=raw)
 
     def blocked(self) -> list[query.BlockedIssue]:
         self._flush_lines()
         return query.blocked(self.conn)
 
-    def search(self, text: str, *, include_closed=True, limit=None) -> list[Issue]:
+    def search(self, text: str, *, include_closed=True, limit=None, raw=False) -> list[Issue]:
         self._flush_lines()
-        return query.search(self.conn, text, include_closed=include_closed, limit=limit)
+        return query.search(self.conn, text, include_closed=include_closed, limit=limit,
+                            raw=raw)
 
     def stats(self) -> query.Stats:
         self._flush_lines()

@@ -1,5 +1,6 @@
 """Read-side queries: list, ready, blocked, search, stats. Each is a few indexed SQL statements;
-rows come back as their cached JSONL lines, so building an Issue never needs another query."""
+rows come back as their cached JSONL lines, so building an Issue never needs another query, and
+callers that only pass JSON on (`raw=True`) never parse at all."""
 
 from __future__ import annotations
 
@@ -36,8 +37,13 @@ ORDERS = {
 }
 
 
-def issues_from(rows: Iterable[Sequence]) -> list[Issue]:
+def issues_from(rows: Iterable[Sequence], raw: bool = False) -> list:
+    if raw:
+        return [r[0] for r in rows]
     return [Issue.from_json(json.loads(r[0])) for r in rows]
+
+
+_FROM = "FROM issues i JOIN lines l ON l.id = i.id"
 
 
 def _as_list(value: str | Iterable[str] | None) -> list[str]:
@@ -80,7 +86,7 @@ def _filters(where: list[str], args: list, *, status=None, issue_type=None, assi
 def list_issues(conn: sqlite3.Connection, *, status=None, issue_type=None, assignee=None,
                 label=None, priority=None, include_closed=False, unassigned=False,
                 parent: str | None = None, limit: int | None = None,
-                order: str = "priority") -> list[Issue]:
+                order: str = "priority", raw: bool = False) -> list:
     if order not in ORDERS:
         raise LedgerError(f"unknown order {order!r}: use one of {', '.join(ORDERS)}")
     where: list[str] = []
@@ -91,18 +97,19 @@ def list_issues(conn: sqlite3.Connection, *, status=None, issue_type=None, assig
         where.append("EXISTS (SELECT 1 FROM dependencies d WHERE d.issue_id = i.id "
                      "AND d.depends_on_id = ? AND d.type = 'parent-child')")
         args.append(parent)
-    sql = "SELECT i.line FROM issues i"
+    sql = "SELECT l.line " + _FROM
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += f" ORDER BY {ORDERS[order]}"
     if limit is not None:
         sql += " LIMIT ?"
         args.append(int(limit))
-    return issues_from(conn.execute(sql, args))
+    return issues_from(conn.execute(sql, args), raw)
 
 
 def ready(conn: sqlite3.Connection, *, assignee=None, unassigned=False, label=None,
-          issue_type=None, priority=None, limit: int | None = None) -> list[Issue]:
+          issue_type=None, priority=None, limit: int | None = None,
+          raw: bool = False) -> list:
     """Open or in-progress work that nothing unfinished blocks, ordered: beads from the last
     48 hours by priority, then older ones by age."""
     stamp = now()
@@ -114,14 +121,14 @@ def ready(conn: sqlite3.Connection, *, assignee=None, unassigned=False, label=No
     _filters(where, args, issue_type=issue_type, assignee=assignee, label=label,
              priority=priority, unassigned=unassigned, include_closed=True,
              exclude_types=() if issue_type else NOT_WORK_TYPES)
-    sql = (BLOCKED_CTE + "SELECT i.line FROM issues i WHERE " + " AND ".join(where) +
+    sql = (BLOCKED_CTE + f"SELECT l.line {_FROM} WHERE " + " AND ".join(where) +
            " ORDER BY CASE WHEN i.created_at >= ? THEN 0 ELSE 1 END,"
            " CASE WHEN i.created_at >= ? THEN i.priority ELSE 0 END, i.created_at, i.id")
     args += [cutoff, cutoff]
     if limit is not None:
         sql += " LIMIT ?"
         args.append(int(limit))
-    return issues_from(conn.execute(sql, args))
+    return issues_from(conn.execute(sql, args), raw)
 
 
 @dataclasses.dataclass
@@ -137,7 +144,7 @@ def blocked(conn: sqlite3.Connection) -> list[BlockedIssue]:
     """Unfinished beads that wait on something: an unfinished blocker, a blocked parent, or an
     explicit `blocked` status."""
     rows = conn.execute(
-        BLOCKED_CTE + f"SELECT i.id, i.line FROM issues i WHERE i.status NOT IN {_DONE} AND "
+        BLOCKED_CTE + f"SELECT i.id, l.line {_FROM} WHERE i.status NOT IN {_DONE} AND "
         "(i.id IN (SELECT id FROM blocked) OR i.status = 'blocked') "
         "ORDER BY i.priority, i.created_at, i.id").fetchall()
     out = []
@@ -153,19 +160,19 @@ def blocked(conn: sqlite3.Connection) -> list[BlockedIssue]:
 
 
 def search(conn: sqlite3.Connection, text: str, *, include_closed=True,
-           limit: int | None = None) -> list[Issue]:
+           limit: int | None = None, raw: bool = False) -> list:
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     where = ["(i.id LIKE ? ESCAPE '\\' OR i.title LIKE ? ESCAPE '\\' OR "
              "i.description LIKE ? ESCAPE '\\' OR i.notes LIKE ? ESCAPE '\\')"]
     args: list = [pattern] * 4
     if not include_closed:
         where.append(f"i.status NOT IN {_DONE}")
-    sql = ("SELECT i.line FROM issues i WHERE " + " AND ".join(where) +
+    sql = (f"SELECT l.line {_FROM} WHERE " + " AND ".join(where) +
            " ORDER BY i.priority, i.created_at, i.id")
     if limit is not None:
         sql += " LIMIT ?"
         args.append(int(limit))
-    return issues_from(conn.execute(sql, args))
+    return issues_from(conn.execute(sql, args), raw)
 
 
 @dataclasses.dataclass

@@ -5,8 +5,9 @@ transaction takes the write lock up front (`BEGIN IMMEDIATE`), so concurrent pro
 the busy timeout instead of failing to upgrade a read lock, and the export runs while the lock
 is still held: two processes can never write the JSONL out of order.
 
-Each issue row caches its own JSONL line (`line`), rebuilt only for issues a transaction
-touched, so an export of 10,000 beads is one ordered SELECT and one write.
+Each issue's JSONL line is cached in `lines` (a narrow table clustered by id), rebuilt only
+for issues a transaction touched, so an export of 10,000 beads is one sequential scan and one
+write.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ DB_NAME = "beads.db"
 JSONL_NAME = "issues.jsonl"
 CONFIG_NAME = "config.toml"
 REJECTED_NAME = "issues.jsonl.rejected"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 BUSY_TIMEOUT_S = 60.0
 
 _COLUMNS = ",\n    ".join(
@@ -36,9 +37,12 @@ SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS issues (
     id TEXT PRIMARY KEY,
     {_COLUMNS},
-    extra TEXT,
-    line TEXT
+    extra TEXT
 );
+CREATE TABLE IF NOT EXISTS lines (
+    id TEXT PRIMARY KEY,
+    line TEXT NOT NULL
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS issues_status ON issues(status, priority);
 CREATE INDEX IF NOT EXISTS issues_assignee ON issues(assignee, issue_type, status);
 CREATE INDEX IF NOT EXISTS issues_type ON issues(issue_type, status);
@@ -152,7 +156,8 @@ def refresh_lines(conn: sqlite3.Connection, ids: set[str]) -> None:
     for issue_id in sorted(ids):
         record = render_record(conn, issue_id)
         if record is not None:
-            conn.execute("UPDATE issues SET line=? WHERE id=?", (dumps(record), issue_id))
+            conn.execute("INSERT OR REPLACE INTO lines(id, line) VALUES (?, ?)",
+                         (issue_id, dumps(record)))
 
 
 def file_stamp(path: Path) -> str:
@@ -165,10 +170,14 @@ def file_stamp(path: Path) -> str:
 
 def export_jsonl(conn: sqlite3.Connection, path: Path) -> bytes:
     """Write every line, sorted by id, to `path` atomically; returns the bytes written."""
-    data = "".join(r[0] + "\n" for r in conn.execute("SELECT line FROM issues ORDER BY id")
-                   ).encode()
+    data = all_lines(conn)
     write_atomic(path, data)
     return data
+
+
+def all_lines(conn: sqlite3.Connection) -> bytes:
+    rows = conn.execute("SELECT line FROM lines ORDER BY id").fetchall()
+    return "".join([r[0] + "\n" for r in rows]).encode()
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -26,22 +26,28 @@ class SyncMixin:
 
     def sync_in(self) -> None:
         """Import the JSONL if something other than this ledger changed it since."""
-        path = self.jsonl_path
-        if store.file_stamp(path) == store.get_meta(self.conn, "jsonl_stamp"):
+        if store.file_stamp(self.jsonl_path) == store.get_meta(self.conn, "jsonl_stamp"):
             return
         with self.transaction():
-            stamp = store.file_stamp(path)
-            if stamp == store.get_meta(self.conn, "jsonl_stamp"):
-                return   # another process brought it in while we waited for the lock
-            if stamp == "missing":
-                self._force_export = True
-                return
-            data = path.read_bytes()
-            if store.digest(data) == store.get_meta(self.conn, "jsonl_digest"):
-                store.set_meta(self.conn, "jsonl_stamp", stamp)
-                return
-            self._import_bytes(data, str(path))
+            self._absorb_outside_edits()
+
+    def _absorb_outside_edits(self) -> None:
+        """Under the write lock: merge in the JSONL if it changed behind our back (a git pull
+        while this command ran), so the export that follows cannot overwrite that change."""
+        path = self.jsonl_path
+        stamp = store.file_stamp(path)
+        if stamp == store.get_meta(self.conn, "jsonl_stamp"):
+            return
+        if stamp == "missing":
             self._force_export = True
+            return
+        data = path.read_bytes()
+        if store.digest(data) == store.get_meta(self.conn, "jsonl_digest"):
+            store.set_meta(self.conn, "jsonl_stamp", stamp)
+            return
+        self._import_bytes(data, str(path))
+        store.record_sync(self.conn, path, data)
+        self._force_export = True
 
     def import_file(self, source: Path) -> "ImportReport":
         """`bd import -i FILE`: merge a JSONL file into the ledger."""
@@ -57,12 +63,12 @@ class SyncMixin:
     def export_file(self, target: Path) -> int:
         """`bd export -o FILE`: the same deterministic JSONL, written atomically elsewhere."""
         self._flush_lines()
-        rows = self.conn.execute("SELECT line FROM issues ORDER BY id").fetchall()
+        data = store.all_lines(self.conn)
         try:
-            store.write_atomic(Path(target), "".join(r[0] + "\n" for r in rows).encode())
+            store.write_atomic(Path(target), data)
         except OSError as e:
             raise LedgerError(f"cannot write {target}: {e.strerror}") from None
-        return len(rows)
+        return data.count(b"\n")
 
     def _import_bytes(self, data: bytes, source: str) -> "ImportReport":
         records, bad = jsonl.parse(data)
@@ -72,7 +78,7 @@ class SyncMixin:
             for b in bad:
                 self.warnings.append(f"{source}:{b.lineno}: {b.error}; line kept in "
                                      f"{self.beads_dir / store.REJECTED_NAME}")
-        current = dict(self.conn.execute("SELECT id, line FROM issues"))
+        current = dict(self.conn.execute("SELECT id, line FROM lines"))
         for rid, rec in records.items():
             line = current.get(rid)
             if line is None:

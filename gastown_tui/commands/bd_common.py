@@ -6,6 +6,7 @@ The beads package is imported inside functions only, so `bd --help` stays cheap.
 from __future__ import annotations
 
 import dataclasses
+import json
 import sys
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -135,15 +136,23 @@ def issue_rows(issues: list["Issue"]) -> str:
                   for i in issues], ["ID", "PRI", "STATUS", "TYPE", "ASSIGNEE", "TITLE"])
 
 
-@dataclasses.dataclass
 class IssueList:
-    issues: list[Any]
+    """Beads as the ledger's JSONL lines: `--json` prints the lines as they are (no parse, no
+    re-encode, which matters for thousands of beads); text parses them for the table."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+
+    def json_text(self) -> str:
+        return "[\n" + ",\n".join(self.lines) + "\n]" if self.lines else "[]"
 
     def to_json(self) -> list[dict]:
-        return [i.to_json() for i in self.issues]
+        return [json.loads(line) for line in self.lines]
 
     def render_text(self) -> str:
-        return issue_rows(self.issues)
+        from ..beads import Issue
+
+        return issue_rows([Issue.from_json(d) for d in self.to_json()])
 
 
 @dataclasses.dataclass

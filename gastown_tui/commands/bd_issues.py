@@ -45,7 +45,7 @@ def list_(status, issue_type, assignee, label, priority, include_closed, limit):
     return IssueList(led.list(status=split_csv(status) or None,
                               issue_type=split_csv(issue_type) or None, assignee=assignee,
                               label=split_csv(label) or None, priority=priority,
-                              include_closed=include_closed, limit=limit))
+                              include_closed=include_closed, limit=limit, raw=True))
 
 
 @click.command("show", cls=BdCommand)
@@ -144,7 +144,7 @@ def search(text, only_open, limit):
     if not text.strip():
         raise CommandError("give some text to search for")
     led = open_ledger()
-    return IssueList(led.search(text, include_closed=not only_open, limit=limit))
+    return IssueList(led.search(text, include_closed=not only_open, limit=limit, raw=True))
 
 
 def register(root: click.Group) -> None:

@@ -20,7 +20,7 @@ def ready(limit, assignee, unassigned, label):
     """Work that can start now: open, and nothing unfinished blocks it."""
     led = open_ledger()
     return IssueList(led.ready(limit=limit, assignee=assignee, unassigned=unassigned,
-                               label=list(label) or None))
+                               label=list(label) or None, raw=True))
 
 
 @dataclasses.dataclass

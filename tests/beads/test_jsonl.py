@@ -177,3 +177,15 @@ def test_merge_files_keeps_bad_lines_and_all_beads():
     text, bad = merge_files(base, ours, theirs)
     assert [json.loads(x)["id"] for x in text.splitlines()] == ["x-1", "x-2", "x-3"]
     assert [b.text for b in bad] == ["GARBAGE"]
+
+
+def test_pull_during_a_command_is_merged_not_overwritten(led):
+    led.create("mine")
+    pulled = {"id": "tt-pull1", "title": "arrived with git pull", "status": "open",
+              "priority": 2, "issue_type": "task"}
+    with led.jsonl_path.open("a") as f:      # the ledger is already open: no re-check at open
+        f.write(json.dumps(pulled) + "\n")
+    led.create("after the pull")
+    titles = {r["title"] for r in lines(led)}
+    assert titles == {"mine", "arrived with git pull", "after the pull"}
+    assert led.get("tt-pull1").title == "arrived with git pull"

@@ -1,0 +1,110 @@
+"""Ledger speed: whole `bd` processes on a ledger of 10,000 beads.
+
+The ledger: 10,000 beads, a third closed, 2,000 with dependencies. Each command runs as a
+fresh process (what an agent pays), median of 5 runs. Reference rows in the same run:
+the bare interpreter start (`python -c pass`) and `bd --help` (the CLI without the ledger),
+so what the ledger itself costs is visible. Goal: every command under 150 ms on 2 cores.
+
+    python3 benchmarks/ledger.py [--beads 10000] [--runs 5] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from gastown_tui.beads import Ledger
+
+GOAL_MS = 150.0
+
+
+def build(beads_dir: Path, total: int) -> list[str]:
+    rnd = random.Random(7)
+    led = Ledger.init(beads_dir, "bn", actor="bench")
+    ids: list[str] = []
+    t0 = time.perf_counter()
+    with led.transaction():
+        for n in range(total):
+            issue = led.create(
+                f"Bead number {n}: {rnd.choice(['fix', 'add', 'refactor', 'test'])} "
+                f"{rnd.choice(['parser', 'ui', 'ledger', 'hooks', 'mail'])}",
+                description="Some words about the work. " * rnd.randint(1, 8),
+                priority=rnd.randint(0, 4),
+                issue_type=rnd.choice(["task", "bug", "feature", "chore"]),
+                labels=rnd.sample(["ui", "core", "docs", "perf", "infra"], rnd.randint(0, 2)))
+            ids.append(issue.id)
+        with_deps = rnd.sample(range(1, total), 2000)
+        for n in with_deps:
+            led.add_dependency(ids[n], ids[rnd.randrange(0, n)], "blocks")
+        for n in rnd.sample(range(total), total // 3):
+            led.close(ids[n], "done")
+    led.close_db()
+    print(f"built {total} beads ({total // 3} closed, 2000 with dependencies) in "
+          f"{time.perf_counter() - t0:.1f} s; JSONL "
+          f"{(beads_dir / 'issues.jsonl').stat().st_size / 1e6:.1f} MB")
+    return ids
+
+
+def time_command(argv: list[str], cwd: Path, env: dict[str, str], runs: int) -> tuple[float, str]:
+    samples = []
+    out = ""
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
+        samples.append((time.perf_counter() - t0) * 1000)
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(argv)} failed: {proc.stderr}")
+        out = proc.stdout
+    return statistics.median(samples), out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--beads", type=int, default=10_000)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--keep", type=Path, help="build the ledger here and keep it")
+    args = ap.parse_args()
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="bd-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        ids = build(work / ".beads", args.beads)
+        bd = shutil.which("bd", path=str(Path(sys.executable).parent)) or shutil.which("bd")
+        env = {**os.environ, "BD_ACTOR": "bench"}
+        env.pop("BEADS_DIR", None)
+        show_id = ids[len(ids) // 2]
+        rows = [
+            ("python -c pass (reference)", [sys.executable, "-c", "pass"]),
+            ("bd --help (reference)", [bd, "--help"]),
+            ("bd ready --json", [bd, "ready", "--json"]),
+            ("bd list --json -n 50", [bd, "list", "--json", "-n", "50"]),
+            (f"bd show {show_id}", [bd, "show", show_id]),
+            ("bd create", [bd, "create", "benchmark bead", "-p", "1"]),
+        ]
+        print(f"{'command':<34} {'median ms':>10}  goal")
+        results = {}
+        for name, argv in rows:
+            ms, out = time_command(argv, work, env, args.runs)
+            results[name] = ms
+            goal = "" if "reference" in name else ("ok" if ms < GOAL_MS else "OVER")
+            print(f"{name:<34} {ms:>10.1f}  {goal}")
+            if name == "bd ready --json":
+                print(f"{'':<34} ({len(json.loads(out))} ready beads)")
+        print(f"bd: {bd}; python {sys.version.split()[0]}; {os.cpu_count()} cores; "
+              f"median of {args.runs} runs each")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
