@@ -1,0 +1,266 @@
+"""`gt up/down`, `gt agents`, `gt nudge`, `gt peek`, `gt events`, `gt mayor`: the live town.
+
+These talk to the town's host over its control socket; without a host they say how to start one
+(except `gt up`, and `gt mayor start/attach`, which start one).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+import click
+
+from .core import UsageError, get_env, table
+from .towncli import current_town
+
+APP_COMING = "the full-screen app is coming in a later release; running the host headless"
+
+
+def _client(town, timeout: float = 10.0):
+    from ..host.client import HostClient
+
+    return HostClient(town.root, timeout=timeout)
+
+
+@dataclasses.dataclass
+class HostStatus:
+    pid: int | None
+    socket: str | None = None
+    log: str | None = None
+    message: str = ""
+
+    def render_text(self) -> str:
+        return self.message
+
+
+@dataclasses.dataclass
+class AgentRow:
+    name: str
+    role: str
+    rig: str | None
+    agent: str | None
+    pid: int | None
+    state: str
+    hook: str | None
+    hook_state: str | None
+    uptime: float | None
+    last_activity: float | None
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+@dataclasses.dataclass
+class Agents:
+    rows: list[AgentRow]
+
+    def to_json(self) -> list[dict]:
+        return [dataclasses.asdict(r) for r in self.rows]
+
+    def render_text(self) -> str:
+        if not self.rows:
+            return "no agents running (sling work with `gt sling ISSUE RIG`)"
+        return table([[r.name, r.role, r.agent or "-", str(r.pid or "-"), r.state,
+                       r.hook or "-", r.hook_state or "-", _age(r.uptime),
+                       _age(r.last_activity)] for r in self.rows],
+                     ["NAME", "ROLE", "AGENT", "PID", "STATE", "HOOK", "HOOK STATE", "UPTIME",
+                      "LAST ACTIVE"])
+
+
+@dataclasses.dataclass
+class Peek:
+    agent: str
+    state: str
+    lines: list[str]
+
+    def render_text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@dataclasses.dataclass
+class NudgeResult:
+    agent: str
+    mode: str
+    delivered: bool
+    queued: bool
+    attempts: int | None = None
+
+    def render_text(self) -> str:
+        if self.delivered:
+            return f"nudged {self.agent}: typed, submitted and seen on its screen"
+        return f"queued for {self.agent}: delivered when it is next idle"
+
+
+@dataclasses.dataclass
+class MayorStatus:
+    running: bool
+    pid: int | None = None
+    state: str | None = None
+    agent: str | None = None
+    uptime: float | None = None
+    note: str = ""
+
+    def render_text(self) -> str:
+        line = (f"the Mayor is running ({self.agent}, pid {self.pid}, {self.state}, "
+                f"up {_age(self.uptime)})" if self.running else "the Mayor is not running")
+        return line + (f"\n{self.note}" if self.note else "")
+
+
+def _ensure_host(town) -> bool:
+    """Start a detached host if none runs; True when one was started."""
+    from ..host.headless import start_detached
+    from ..host.runtime import host_running
+
+    if host_running(town.root) is not None:
+        return False
+    get_env().progress("starting a host in the background")
+    start_detached(town.root)
+    return True
+
+
+def register(root: click.Group) -> None:
+    @root.command("up")
+    @click.option("--headless", is_flag=True, help="Run the host without the app.")
+    @click.option("--detach", is_flag=True, help="Run the host in the background (pid file, log).")
+    def up(headless: bool, detach: bool):
+        """Start the town's host: it runs the agents' terminals and supervises them."""
+        from ..host.headless import run_foreground, start_detached
+
+        town = current_town()
+        env = get_env()
+        if detach:
+            info = start_detached(town.root)
+            return HostStatus(info["pid"], info["socket"], info["log"],
+                              f"host started in the background (pid {info['pid']}); "
+                              f"log: {info['log']}; stop it with `gt down`")
+        if not headless:
+            env.progress(APP_COMING)
+        run_foreground(town.root, env.progress)
+        return HostStatus(None, message="host stopped")
+
+    @root.command("down")
+    @click.option("--timeout", type=float, default=20.0, show_default=True,
+                  help="Seconds to wait for the host to stop.")
+    def down(timeout: float):
+        """Stop the town's host gracefully: active hooks are snapshotted and suspended."""
+        from ..host.headless import stop
+
+        if timeout <= 0:
+            raise UsageError("--timeout must be above 0")
+        info = stop(current_town().root, timeout)
+        return HostStatus(info["pid"], message=f"host stopped (pid {info['pid']}); "
+                          "its hooks are suspended and resume with the next host")
+
+    @root.command("agents")
+    @click.option("--all", "all_", is_flag=True, help="Include polecats without a live terminal.")
+    def agents(all_: bool):
+        """Running agents: role, pid, state (busy/waiting/idle/stuck/exited), hook, uptime."""
+        rows = _client(current_town()).call("agents", all=all_)
+        return Agents([AgentRow(**r) for r in rows])
+
+    @root.command("nudge")
+    @click.argument("target")
+    @click.argument("message")
+    @click.option("--mode", type=click.Choice(["immediate", "wait-idle", "queue"]),
+                  help="immediate, wait-idle (default: wait until idle, else queue), or queue.")
+    def nudge(target: str, message: str, mode: str | None):
+        """Type MESSAGE into TARGET's terminal and verify that it was submitted."""
+        if not message.strip():
+            raise UsageError("the message is empty")
+        reply = _client(current_town(), timeout=60).call("nudge", target=target,
+                                                         message=message, mode=mode)
+        return NudgeResult(reply["agent"], reply["mode"], reply["delivered"], reply["queued"],
+                           reply.get("attempts"))
+
+    @root.command("peek")
+    @click.argument("target")
+    @click.argument("lines", type=click.IntRange(min=1), default=20, required=False)
+    def peek(target: str, lines: int):
+        """The last LINES lines of TARGET's screen (default 20)."""
+        reply = _client(current_town()).call("peek", target=target, lines=lines)
+        return Peek(reply["agent"], reply["state"], reply["lines"])
+
+    @root.command("events")
+    @click.option("--follow", "-f", is_flag=True, help="Keep printing events as they happen.")
+    @click.option("-n", "count", type=click.IntRange(min=0), default=30, show_default=True,
+                  help="How many past events to show.")
+    def events(follow: bool, count: int):
+        """Agent states, hook transitions, slings, landings and mail, as a stream."""
+        from ..host.events import describe, read_events
+
+        town = current_town()
+        env = get_env()
+        past = read_events(town.root, count) if count else []
+        if not follow:
+            if env.json:
+                return past
+            return "\n".join(describe(e) for e in past) or "(no events yet)"
+        stream = _client(town).events()
+        out = click.get_text_stream("stdout")
+        for event in past:
+            out.write((json.dumps(event) if env.json else describe(event)) + "\n")
+        out.flush()
+        try:
+            for event in stream:
+                out.write((json.dumps(event) if env.json else describe(event)) + "\n")
+                out.flush()
+        except KeyboardInterrupt:
+            pass
+        env.json = False
+        return None
+
+    @root.group("mayor")
+    def mayor():
+        """The Mayor: the coordinator agent that runs in <town>/mayor."""
+
+    def _status(town, note: str = "") -> MayorStatus:
+        data = _client(town).call("mayor", action="status")
+        return MayorStatus(**data, note=note)
+
+    @mayor.command("start")
+    @click.option("--agent", help="Agent preset for the Mayor (default: the town's).")
+    def mayor_start(agent: str | None):
+        """Start the Mayor (and a background host if none runs)."""
+        town = current_town()
+        _ensure_host(town)
+        _client(town, timeout=30).call("mayor", action="start", agent=agent)
+        return _status(town)
+
+    @mayor.command("attach")
+    @click.option("--agent", help="Agent preset if the Mayor has to be started.")
+    def mayor_attach(agent: str | None):
+        """Open the Mayor's pane (starting the host and the Mayor if needed)."""
+        town = current_town()
+        _ensure_host(town)
+        status = _client(town).call("mayor", action="status")
+        if not status["running"]:
+            _client(town, timeout=30).call("mayor", action="start", agent=agent)
+        return _status(town, f"{APP_COMING.split(';')[0]}; meanwhile use `gt peek mayor` and "
+                              "`gt nudge mayor \"...\"`")
+
+    @mayor.command("detach")
+    def mayor_detach():
+        """Leave the Mayor running in the background."""
+        return _status(current_town(), "the Mayor keeps running in the host")
+
+    @mayor.command("stop")
+    def mayor_stop():
+        """Stop the Mayor's session."""
+        town = current_town()
+        _client(town).call("mayor", action="stop")
+        return _status(town)
+
+    @mayor.command("status")
+    def mayor_status():
+        """Whether the Mayor runs, its agent, pid, state and uptime."""
+        return _status(current_town())

@@ -1,0 +1,262 @@
+"""`gt sling`, `gt hooks`, and the agent-side commands `gt prime`, `gt hook`, `gt done`,
+`gt handoff` (these run inside agent panes constantly, so they load only what they use)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import click
+
+from .core import UsageError, get_env, table
+from .towncli import complete_agent, complete_rig, current_town, identity
+
+
+def _notify_host(town) -> None:
+    from ..host.client import HostClient
+    from ..host.runtime import HostError
+
+    try:
+        HostClient(town.root, timeout=2).try_call("notify")
+    except HostError:
+        pass  # a busy host still sees the change on its next ledger check
+
+
+@dataclasses.dataclass
+class SlingResult:
+    slung: list
+
+    def to_json(self) -> list:
+        return [dataclasses.asdict(s) for s in self.slung]
+
+    def render_text(self) -> str:
+        return "\n".join(s.render_text() for s in self.slung)
+
+
+@dataclasses.dataclass
+class HookRow:
+    polecat: str
+    rig: str
+    issue: str | None
+    state: str
+    branch: str | None
+    ahead: int | None
+    dirty: int | None
+    last_activity: str | None
+    agent: str | None
+    stuck: bool
+    worktree: str | None
+
+
+@dataclasses.dataclass
+class HookList:
+    rows: list[HookRow]
+
+    def to_json(self) -> list[dict]:
+        return [dataclasses.asdict(r) for r in self.rows]
+
+    def render_text(self) -> str:
+        if not self.rows:
+            return "no hooks yet (sling work with `gt sling ISSUE RIG`)"
+        return table([[f"{r.rig}/{r.polecat}", r.issue or "-",
+                       r.state + (" (stuck)" if r.stuck else ""), r.branch or "-",
+                       "-" if r.ahead is None else str(r.ahead),
+                       "-" if r.dirty is None else str(r.dirty),
+                       (r.last_activity or "-")[:19]] for r in self.rows],
+                     ["POLECAT", "ISSUE", "STATE", "BRANCH", "AHEAD", "DIRTY",
+                      "LAST ACTIVITY"])
+
+
+@dataclasses.dataclass
+class HookView:
+    """What is on the caller's hook (`gt hook`)."""
+
+    address: str | None
+    issue: str | None
+    title: str | None = None
+    description: str | None = None
+    state: str | None = None
+    branch: str | None = None
+    worktree: str | None = None
+
+    def render_text(self) -> str:
+        if not self.issue:
+            return f"nothing is on the hook of {self.address or 'this shell'}"
+        return (f"{self.address}: {self.issue} {self.title}\nstate: {self.state}   "
+                f"branch: {self.branch}\n{self.description or ''}").rstrip()
+
+
+@dataclasses.dataclass
+class Handoff:
+    address: str
+    mailed: str
+    pid: int | None
+
+    def render_text(self) -> str:
+        return (f"handoff mail sent to {self.mailed}; {self.address} restarts fresh "
+                f"(pid {self.pid})")
+
+
+def register(root: click.Group) -> None:
+    @root.command("sling")
+    @click.argument("args", nargs=-1, required=True, metavar="ISSUE... [RIG[/NAME]]")
+    @click.option("--agent", shell_complete=complete_agent,
+                  help="Agent preset for this sling (default: rig, then town setting).")
+    @click.option("--no-convoy", is_flag=True, help="Do not create a \"Work: <title>\" convoy.")
+    @click.option("--base", help="Branch to start from (default: the rig's default branch).")
+    @click.option("--crew", help="Hook the issue to this crew member's clone instead.")
+    @click.option("--rig", "rig_opt", shell_complete=complete_rig, help="The rig, with --crew.")
+    def sling(args: tuple[str, ...], agent, no_convoy, base, crew, rig_opt):
+        """Put ISSUEs on polecats' hooks in RIG and start their agents (one polecat each)."""
+        from ..host.client import HostClient
+        from ..host.events import append_event, make_event
+        from ..host.runtime import HostNotRunning, host_running
+        from ..town.sling import Slung, sling as town_sling
+
+        if crew:
+            if not rig_opt:
+                raise UsageError("--crew needs --rig RIG")
+            issues, target = list(args), rig_opt
+        else:
+            if rig_opt:
+                issues, target = list(args), rig_opt
+            elif len(args) < 2:
+                raise UsageError("give ISSUE... and the RIG (or RIG/NAME) to sling to")
+            else:
+                issues, target = list(args[:-1]), args[-1]
+        town = current_town()
+        env = get_env()
+        actor = identity(town)
+        if host_running(town.root) is not None:
+            try:
+                rows = HostClient(town.root, timeout=120).call(
+                    "sling", issues=issues, target=target, agent=agent, no_convoy=no_convoy,
+                    base=base, crew=crew, actor=actor)
+                return SlingResult([Slung(**r) for r in rows])
+            except HostNotRunning:
+                pass  # it stopped between the check and the call: record the hook ourselves
+        done = town_sling(town, issues, target, agent=agent, convoy=not no_convoy, base=base,
+                          crew=crew, actor=actor, environ=env.environ, progress=env.progress)
+        for slung, _hook in done:
+            append_event(town.root, make_event("sling", issue=slung.issue,
+                                               agent=f"{slung.rig}/{slung.polecat}",
+                                               convoy=slung.convoy, by=actor, started=False))
+        return SlingResult([s for s, _h in done])
+
+    @root.group("hooks")
+    def hooks():
+        """Polecat hooks: worktree, bead and state, with snapshots and repair."""
+
+    @hooks.command("list")
+    @click.option("--rig", shell_complete=complete_rig, help="Only this rig.")
+    @click.option("--all", "all_", is_flag=True, help="Include archived hooks.")
+    def hooks_list(rig: str | None, all_: bool):
+        """Each hook: polecat, issue, state, branch, commits ahead, dirty files, last activity."""
+        from ..town import hooks as hooks_mod
+        from ..town.worktrees import status
+
+        town = current_town()
+        if rig:
+            town.rig(rig)
+        rows = []
+        for h in hooks_mod.all_hooks(town, [rig] if rig else None):
+            if h.state == "archived" and not all_:
+                continue
+            ahead = dirty = None
+            if h.path is not None and h.path.exists():
+                st = status(h.path, h.base or town.rig(h.rig).branch)
+                ahead, dirty = st.ahead, st.dirty
+            rows.append(HookRow(h.polecat, h.rig, h.issue, h.state, h.branch, ahead, dirty,
+                                h.last_activity, h.agent, h.stuck, h.worktree))
+        return HookList(rows)
+
+    @hooks.command("repair")
+    def hooks_repair():
+        """Reconcile worktrees, ledger and live sessions; report each fix."""
+        from ..host.repair import repair
+
+        return repair(current_town())
+
+    @hooks.command("snapshots")
+    @click.argument("name")
+    def hooks_snapshots(name: str):
+        """Work-in-progress snapshots of polecat NAME, newest first."""
+        from ..town import hooks as hooks_mod
+        from ..town.snapshots import list_snapshots
+
+        town = current_town()
+        hook = hooks_mod.find(town, name)
+        snaps = list_snapshots(town.rig(hook.rig).repo_path, hook.polecat)
+        return snaps or f"{hook.polecat} has no snapshots yet"
+
+    @hooks.command("rollback")
+    @click.argument("name")
+    @click.argument("snapshot", required=False)
+    def hooks_rollback(name: str, snapshot: str | None):
+        """Put NAME's worktree files back as in SNAPSHOT (default: the newest); the current
+        state is snapshotted first, so this can be undone."""
+        from ..town import TownError
+        from ..town import hooks as hooks_mod
+        from ..town.snapshots import find_snapshot, restore
+
+        town = current_town()
+        hook = hooks_mod.find(town, name)
+        if hook.path is None or not hook.path.exists():
+            raise TownError(f"{hook.polecat} has no worktree to roll back (state {hook.state})")
+        snap = find_snapshot(town.rig(hook.rig).repo_path, hook.polecat, snapshot)
+        before = restore(hook.path, hook.polecat, snap.id)
+        saved = f"; the state before is snapshot {before.short}" if before else ""
+        return f"restored {hook.polecat}'s files from snapshot {snap.short} ({snap.time}){saved}"
+
+    @root.command("prime")
+    def prime():
+        """Your role, town and rig, and the work on your hook (agents run this at start)."""
+        from ..town.prime import prime as make_prime
+
+        env = get_env()
+        return make_prime(current_town(), env.cwd, env.environ)
+
+    @root.command("hook")
+    def hook():
+        """What is on my hook."""
+        from ..town import hooks as hooks_mod
+
+        town = current_town()
+        env = get_env()
+        h = hooks_mod.my_hook(town, env.environ, env.cwd)
+        if h is None or not h.issue or not h.live:
+            return HookView(h.address if h else identity(town), None,
+                            state=h.state if h else None)
+        issue = town.rig(h.rig).ledger().get(h.issue)
+        return HookView(h.address, issue.id, issue.title, issue.description, h.state,
+                        h.branch, h.worktree)
+
+    @root.command("done")
+    @click.option("-m", "--message", help="What was done (commit message and close reason).")
+    def done(message: str | None):
+        """Finish the work on your hook: commit, close the bead, mail, land convoys, go idle."""
+        from ..town.done import finish
+
+        town = current_town()
+        env = get_env()
+        result = finish(town, env.cwd, env.environ, message)
+        _notify_host(town)
+        return result
+
+    @root.command("handoff")
+    @click.option("-m", "--message", default="", help="Notes for the fresh session.")
+    def handoff(message: str):
+        """Mail yourself a handoff note, then restart your session fresh in place."""
+        from ..host.client import HostClient
+        from ..host.runtime import HostNotRunning, host_running
+        from ..town.done import require_hook
+        from ..town.mail import send_mail
+
+        town = current_town()
+        env = get_env()
+        h = require_hook(town, env.cwd, env.environ)
+        if host_running(town.root) is None:
+            raise HostNotRunning()
+        send_mail(town, h.address, h.address, f"Handoff: {h.issue}",
+                  message or f"Continue {h.issue} on {h.branch}; run `gt prime` first.")
+        reply = HostClient(town.root, timeout=30).call("restart", target=h.session)
+        return Handoff(h.address, h.address, reply.get("pid"))

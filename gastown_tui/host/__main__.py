@@ -1,0 +1,26 @@
+"""`python -m gastown_tui.host TOWN`: the detached host process `gt up --detach` starts."""
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from .headless import serve
+from .runtime import HostError
+
+
+def main() -> int:
+    if len(sys.argv) != 2:
+        sys.stderr.write("usage: python -m gastown_tui.host TOWN_ROOT\n")
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        asyncio.run(serve(Path(sys.argv[1]), "detached"))
+    except HostError as e:
+        sys.stderr.write(f"gt host: error: {e}\n")
+        return e.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

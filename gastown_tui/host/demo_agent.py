@@ -1,0 +1,251 @@
+"""The demo agent (`python -m gastown_tui.host.demo_agent`): behaves like a coding agent in its pane.
+
+It draws a small full-screen status UI with plain ANSI (a spinner and "esc to interrupt" while
+busy, a `> ` prompt line at the bottom), runs `gt prime`, reads its hooked bead (`gt hook
+--json`), makes a real change in its worktree (edits the file the bead names, else adds a line
+to NOTES.md), commits it, and runs `gt done`. Typed prompts are echoed into its log, so nudges
+can be verified on its screen. Each step takes `GT_DEMO_STEP_SECONDS` (default 1.5) so people
+can watch; after its work it stays at the prompt for `GT_DEMO_LINGER_SECONDS` (default: stay),
+then exits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import termios
+import time
+import tty
+from pathlib import Path
+
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+FILE_IN_TEXT = re.compile(r"(?<![\w/.-])((?:[\w-]+/)*[\w-]+\.(?:py|md|txt|toml|rst|json|cfg|ini|"
+                          r"yaml|yml|js|ts|go|rs|c|h|sh))(?![\w.])")
+
+
+def gt_argv() -> list[str]:
+    exe = shutil.which("gt")
+    if exe:
+        return [exe]
+    return [sys.executable, "-c", "from gastown_tui.commands.gt import main; main()"]
+
+
+class Agent:
+    def __init__(self) -> None:
+        self.name = os.environ.get("BD_ACTOR") or os.environ.get("GT_POLECAT") or "demo"
+        self.step_s = float(os.environ.get("GT_DEMO_STEP_SECONDS", "1.5"))
+        linger = os.environ.get("GT_DEMO_LINGER_SECONDS")
+        self.linger = float(linger) if linger else None
+        self.log: list[str] = []
+        self.input = ""
+        self.status = "starting"
+        self.busy = False
+        self.frame = 0
+        self.cols, self.rows = shutil.get_terminal_size((80, 24))
+        self.issue: dict | None = None
+        self.prompts = 0
+        self.dirty = True
+
+    # -------------------------------------------------------------- drawing
+
+    def say(self, line: str) -> None:
+        for part in line.splitlines() or [""]:
+            self.log.append(part)
+        del self.log[:-200]
+        self.dirty = True
+
+    def draw(self) -> None:
+        w, h = self.cols, self.rows
+        out = ["\x1b[H"]
+        head = f" Gas Town demo agent · {self.name} "
+        out.append("\x1b[7m" + head[:w].ljust(w) + "\x1b[0m\r\n")
+        issue = (f" Hook: {self.issue['id']}  {self.issue['title']}" if self.issue
+                 else " Hook: (empty)")
+        out.append(issue[:w] + "\x1b[K\r\n")
+        out.append("─" * w + "\r\n")
+        room = max(0, h - 6)
+        shown = self.log[-room:] if room else []
+        for text in shown:
+            out.append(" " + text[: w - 1] + "\x1b[K\r\n")
+        for _ in range(room - len(shown)):
+            out.append("\x1b[K\r\n")
+        # The status sits just above the prompt, where agent UIs show theirs and where state
+        # detection looks.
+        if self.busy:
+            spin = SPINNER[self.frame % len(SPINNER)]
+            line = f" {spin} {self.status}… (esc to interrupt)"
+        else:
+            line = f" ✓ {self.status}"
+        out.append(line[:w] + "\x1b[K\r\n")
+        out.append("─" * w + "\r\n")
+        prompt = "> " + self.input
+        out.append(prompt[-(w - 1):] + "\x1b[K")
+        title = (SPINNER[self.frame % len(SPINNER)] if self.busy else "✳") + f" demo: {self.name}"
+        out.append(f"\x1b]0;{title}\x07")
+        sys.stdout.write("".join(out))
+        sys.stdout.flush()
+        self.dirty = False
+
+    # -------------------------------------------------------------- input
+
+    def on_input(self, data: str) -> None:
+        for ch in data:
+            if ch in "\r\n":
+                text = self.input
+                self.input = ""
+                if text.strip():
+                    self.prompts += 1
+                    self.say(f"you: {text}")
+                    self.say(f"agent: received prompt #{self.prompts} ({len(text)} chars)")
+            elif ch in "\x7f\b":
+                self.input = self.input[:-1]
+            elif ch == "\x15":
+                self.input = ""
+            elif ch >= " ":
+                self.input += ch
+        self.dirty = True
+
+    def pump(self, seconds: float) -> None:
+        """Keep the UI alive (spinner, typed input, resizes) for `seconds`."""
+        end = time.monotonic() + seconds
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                break
+            ready, _, _ = select.select([sys.stdin], [], [], min(0.1, left))
+            if ready:
+                data = os.read(sys.stdin.fileno(), 4096)
+                if not data:
+                    raise SystemExit(0)
+                self.on_input(data.decode(errors="replace"))
+            if self.busy:
+                self.frame += 1
+                self.dirty = True
+            if self.dirty:
+                self.draw()
+
+    def run_step(self, status: str, argv: list[str] | None = None, fn=None,
+                 shown: str = ""):
+        self.busy, self.status = True, status
+        self.say(f"$ {shown}" if shown else f"· {status}")
+        started = time.monotonic()
+        result = None
+        if argv:
+            proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL)
+            while proc.poll() is None:
+                self.pump(0.05)
+            out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+            result = (proc.returncode, out)
+        elif fn is not None:
+            result = fn()
+        self.pump(max(0.0, self.step_s - (time.monotonic() - started)))
+        return result
+
+    # -------------------------------------------------------------- the work
+
+    def work(self) -> None:
+        gt = gt_argv()
+        code, out = self.run_step("priming", gt + ["prime"], shown="gt prime")
+        for line in out.splitlines()[:12]:
+            self.say("  " + line)
+        code, out = self.run_step("reading my hook", gt + ["hook", "--json"],
+                                  shown="gt hook --json")
+        try:
+            data = json.loads(out) if code == 0 else None
+        except ValueError:
+            data = None
+        if not data or not data.get("issue"):
+            self.say("  nothing on my hook; waiting for prompts")
+            self.busy, self.status = False, "idle: nothing on my hook"
+            return
+        self.issue = {"id": data["issue"], "title": data.get("title") or "",
+                      "description": data.get("description") or ""}
+        self.say(f"  {self.issue['id']}: {self.issue['title']}")
+        changed = self.run_step("editing", fn=self.edit)
+        self.say(f"  changed {changed}")
+        self.run_step("committing", fn=lambda: self.commit(changed))
+        message = f"demo agent: {self.issue['title']}"
+        code, out = self.run_step("finishing", gt + ["done", "-m", message],
+                                  shown=f"gt done -m {message!r}")
+        for line in out.splitlines()[:6]:
+            self.say("  " + line)
+        if code != 0:
+            self.busy, self.status = False, f"gt done failed (exit {code})"
+            return
+        self.busy, self.status = False, "done: waiting for prompts"
+
+    def edit(self) -> str:
+        root = Path.cwd()
+        text = f"{self.issue['title']}\n{self.issue['description']}"
+        target = None
+        for match in FILE_IN_TEXT.finditer(text):
+            candidate = (root / match.group(1)).resolve()
+            if root.resolve() in candidate.parents:
+                target = candidate
+                break
+        if target is None:
+            target = root / "NOTES.md"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        line = f"{self.issue['id']}: {self.issue['title']} (by {self.name})"
+        if target.suffix == ".py":
+            line = "# " + line
+        with open(target, "a", encoding="utf-8") as f:
+            f.write(line + "\n")
+        return str(target.relative_to(root.resolve()) if target.is_absolute() else target)
+
+    def commit(self, path: str) -> str | None:
+        import pygit2
+
+        repo = pygit2.Repository(str(Path.cwd()))
+        repo.index.add(path)
+        repo.index.write()
+        tree = repo.index.write_tree()
+        sig = pygit2.Signature(self.name, f"{self.name.replace('/', '.')}@gastown.local")
+        parents = [] if repo.head_is_unborn else [repo.head.target]
+        oid = repo.create_commit("HEAD", sig, sig, f"{self.issue['id']}: {self.issue['title']}",
+                                 tree, parents)
+        self.say(f"  committed {str(oid)[:10]}")
+        return str(oid)
+
+
+def main() -> int:
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd) if os.isatty(fd) else None
+    if saved is not None:
+        tty.setcbreak(fd)
+    agent = Agent()
+
+    def on_winch(*_):
+        agent.cols, agent.rows = shutil.get_terminal_size((80, 24))
+        sys.stdout.write("\x1b[2J")
+        agent.dirty = True
+
+    signal.signal(signal.SIGWINCH, on_winch)
+    sys.stdout.write("\x1b[2J\x1b[H")
+    try:
+        agent.draw()
+        agent.work()
+        agent.draw()
+        if agent.linger is None:
+            while True:
+                agent.pump(3600)
+        agent.pump(agent.linger)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        if saved is not None:
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        sys.stdout.write("\r\n")
+        sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,270 @@
+"""The live town: the one process per town that owns the terminals, supervises agents and serves
+the control socket.
+
+    host = Host(town, loop=None, mode="app")   # the app creates it inside Textual's loop
+    await host.start()                         # lock, socket, resume suspended hooks
+    host.mux                                   # the Multiplexer with every agent's terminal
+    host.subscribe(callback)                   # town events (dicts), see events.py
+    host.type_keys(name, data)                 # a person's keys: held while a nudge is typed
+    await host.nudge(name, text, mode)         # verified nudge
+    await host.sling(issue_ids, target, ...)   # hook + start agents at once
+    await host.stop()                          # snapshot + suspend active hooks, end terminals
+
+Ledger and git work runs on one worker thread with its own `Town` (and so its own SQLite
+connections), never on the loop: an agent's `gt done` holding the ledger's write lock must not
+freeze every pane. Ledger changes from other processes arrive through the ledgers'
+`change_token()`, checked on a timer, or at once through a `notify` request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import dataclasses
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from ..town import Town
+from ..town import hooks as hooks_mod
+from .events import EventBus
+from .nudge import Nudger
+from .runtime import HostError, HostLock, socket_path
+from .server import ControlServer
+
+log = logging.getLogger("gastown_tui.host")
+
+MAYOR = "mayor"
+# Flags that make an agent pick up its previous conversation when a hook resumes.
+RESUME_FLAGS = {"claude": ("--continue",)}
+COLS, ROWS = 120, 36
+
+
+@dataclasses.dataclass
+class Settings:
+    """Supervision timings; defaults for people, environment overrides for tests and benches."""
+
+    respawn_limit: int = hooks_mod.MAX_RESPAWNS
+    respawn_backoff: float = 2.0
+    stall_seconds: float = 15 * 60
+    snapshot_seconds: float = 300.0
+    watch_seconds: float = 0.5
+    done_grace: float = 3.0
+
+    @classmethod
+    def from_env(cls, town: Town, environ: Mapping[str, str]) -> "Settings":
+        s = cls()
+        try:
+            s.stall_seconds = float(town.config().get("stall_minutes", 15)) * 60
+        except (TypeError, ValueError):
+            pass
+        for field, var in (("respawn_backoff", "GT_RESPAWN_BACKOFF"),
+                           ("stall_seconds", "GT_STALL_SECONDS"),
+                           ("snapshot_seconds", "GT_SNAPSHOT_SECONDS"),
+                           ("watch_seconds", "GT_WATCH_SECONDS"),
+                           ("done_grace", "GT_DONE_GRACE")):
+            if environ.get(var):
+                try:
+                    setattr(s, field, float(environ[var]))
+                except ValueError:
+                    raise HostError(f"{var}={environ[var]!r} is not a number") from None
+        return s
+
+
+@dataclasses.dataclass
+class Agent:
+    """One agent terminal the host runs."""
+
+    name: str            # session name: "mayor" or "<rig>/<polecat>"
+    role: str            # mayor | polecat | crew
+    rig: str | None
+    polecat: str | None
+    kind: str            # polecats | crew | mayor
+    agent: str           # preset name
+    started: float
+    issue: str | None = None
+    hook_state: str | None = None
+    stalled: bool = False
+    stuck: bool = False
+    expected_exit: bool = False   # stop, handoff restart, finished work: not a crash
+    finished_at: float | None = None
+    last_snapshot: float = 0.0
+    pid: int = 0
+    restarting: bool = False
+    dialogs: set[str] = dataclasses.field(default_factory=set)
+
+
+class Host:
+    def __init__(self, town: Town, loop: asyncio.AbstractEventLoop | None = None, *,
+                 mode: str = "app", environ: Mapping[str, str] | None = None):
+        self.town = town
+        self.root = Path(town.root)
+        self.mode = mode
+        self.environ = dict(os.environ if environ is None else environ)
+        self._loop = loop
+        self.mux = None
+        self.bus = EventBus(self.root)
+        self.agents: dict[str, Agent] = {}
+        self.settings = Settings.from_env(town, self.environ)
+        self.socket = socket_path(self.root)
+        self.lock = HostLock(self.root)
+        self.server = ControlServer(self.socket, self.bus)
+        self.nudger = Nudger(self)
+        self._domain = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="gt-domain")
+        self._dtown = Town(self.root)
+        self._tasks: set[asyncio.Task] = set()
+        self._tokens: dict[str, int] = {}
+        self._stopping = False
+        self._started = False
+        self.stopped = asyncio.Event() if loop is None else None
+        self.started_at = 0.0
+
+    # ------------------------------------------------------------------ plumbing
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        return self._loop or asyncio.get_running_loop()
+
+    async def domain(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run ledger/git work on the domain thread with the host's own Town."""
+        return await self.loop.run_in_executor(self._domain, lambda: fn(self._dtown, *args,
+                                                                        **kwargs))
+
+    def spawn_task(self, coro) -> asyncio.Task:
+        task = self.loop.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("host task failed", exc_info=task.exception())
+
+    def subscribe(self, callback: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
+        return self.bus.subscribe(callback)
+
+    def publish(self, kind: str, **fields: Any) -> None:
+        self.bus.publish(kind, **fields)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        from ..term.mux import Multiplexer
+        from . import handlers, supervisor
+
+        if self._started:
+            return
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+        if self.stopped is None:
+            self.stopped = asyncio.Event()
+        self.lock.acquire(self.mode, self.socket)
+        try:
+            self.mux = Multiplexer(loop=self._loop)
+            self.mux.subscribe(lambda ev: supervisor.on_term_event(self, ev))
+            handlers.register(self)
+            await self.server.start()
+        except BaseException:
+            self.lock.release()
+            raise
+        self._started = True
+        self.started_at = time.time()
+        self.publish("host_started", pid=os.getpid(), mode=self.mode)
+        await supervisor.resume_all(self)
+        self.spawn_task(supervisor.watch_loop(self))
+
+    async def stop(self) -> None:
+        from . import supervisor
+
+        if not self._started or self._stopping:
+            return
+        self._stopping = True
+        for task in list(self._tasks):
+            task.cancel()
+        try:
+            await supervisor.suspend_all(self)
+        finally:
+            for agent in self.agents.values():
+                agent.expected_exit = True
+            if self.mux is not None:
+                await self.mux.shutdown(grace=2.0)
+            self.publish("host_stopped", pid=os.getpid())
+            await self.server.stop()
+            self.bus.close()
+            self.lock.release()
+            self._domain.shutdown(wait=True)
+            self._started = False
+            if self.stopped is not None:
+                self.stopped.set()
+
+    def request_stop(self) -> None:
+        self.spawn_task(self.stop()) if not self._stopping else None
+
+    @property
+    def running(self) -> bool:
+        return self._started and not self._stopping
+
+    # ------------------------------------------------------------------ terminals
+
+    def agent_env(self, extra: Mapping[str, str]) -> dict[str, str]:
+        env = dict(self.environ)
+        for var in ("GT_ROLE", "GT_RIG", "GT_POLECAT", "GT_CREW", "BD_ACTOR", "BEADS_DIR"):
+            env.pop(var, None)
+        env.update(extra)
+        env["GT_TOWN_ROOT"] = str(self.root)
+        return env
+
+    def start_terminal(self, agent: Agent, argv: list[str], cwd: Path, env: dict[str, str]):
+        from .presets import term_preset
+
+        transcript = None
+        session = self.mux.spawn(agent.name, argv, cwd=str(cwd), env=env, cols=COLS, rows=ROWS,
+                                 preset=term_preset(agent.agent, argv), transcript=transcript)
+        agent.pid = session.pid
+        self.agents[agent.name] = agent
+        self.publish("agent_started", agent=agent.name, role=agent.role, pid=session.pid,
+                     issue=agent.issue, preset=agent.agent)
+        return session
+
+    def session(self, name: str):
+        try:
+            return self.mux.get(name)
+        except LookupError:
+            return None
+
+    def resolve_target(self, target: str) -> str:
+        """A session name from `mayor`, `RIG/NAME`, `RIG/polecats/NAME` or a unique `NAME`."""
+        target = target.strip().strip("/")
+        if target in ("mayor", "mayor/"):
+            target = MAYOR
+        parts = target.split("/")
+        if len(parts) == 3 and parts[1] in ("polecats", "crew"):
+            target = f"{parts[0]}/{parts[2]}"
+        if target in self.agents:
+            return target
+        hits = [n for n in self.agents if n.split("/")[-1] == target]
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            raise HostError(f"{target!r} names several agents ({', '.join(hits)}): say which",
+                            exit_code=2)
+        known = ", ".join(sorted(self.agents)) or "none running"
+        raise HostError(f"no running agent {target!r} (running: {known}); see `gt agents`",
+                        exit_code=2)
+
+    # ------------------------------------------------------------------ operations
+
+    def type_keys(self, name: str, data: bytes | str) -> None:
+        """The path for a person's keystrokes: held while a nudge is being typed, then replayed."""
+        self.nudger.type_keys(name, data)
+
+    async def nudge(self, target: str, text: str, mode: str | None = None) -> dict[str, Any]:
+        return await self.nudger.nudge(self.resolve_target(target), text, mode)
+
+    async def sling(self, issue_ids: list[str], target: str, **kwargs: Any) -> list[dict]:
+        from . import supervisor
+
+        return await supervisor.sling(self, issue_ids, target, **kwargs)

@@ -1,0 +1,102 @@
+"""`gt hooks repair`: reconcile worktrees, the ledger and live sessions, reporting each fix."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from ..town import hooks as hooks_mod
+from .runtime import (INFO_NAME, HostError, host_running, read_info, runtime_dir,
+                      socket_path)
+
+
+@dataclasses.dataclass
+class Fix:
+    what: str
+    detail: str
+
+    def render_text(self) -> str:
+        return f"{self.what}: {self.detail}"
+
+
+@dataclasses.dataclass
+class RepairReport:
+    fixes: list[Fix]
+    problems: list[Fix]
+
+    def render_text(self) -> str:
+        if not self.fixes and not self.problems:
+            return "hooks are consistent: nothing to repair"
+        lines = [f"fixed   {f.render_text()}" for f in self.fixes]
+        lines += [f"left    {p.render_text()}" for p in self.problems]
+        return "\n".join(lines)
+
+
+def repair(town) -> RepairReport:
+    from ..town import snapshots, worktrees
+
+    fixes: list[Fix] = []
+    problems: list[Fix] = []
+    host = host_running(town.root)
+    runtime_dir(town.root)
+    if host is None:
+        sock = socket_path(town.root)
+        if sock.exists():
+            sock.unlink()
+            fixes.append(Fix("stale socket", f"removed {sock} (no host holds the lock)"))
+        if read_info(town.root) is not None:
+            (Path(town.root) / ".runtime" / INFO_NAME).unlink(missing_ok=True)
+            fixes.append(Fix("stale host record", "removed .runtime/host.json"))
+
+    for rig in town.rigs():
+        try:
+            hooks = hooks_mod.rig_hooks(rig)
+        except Exception as e:  # noqa: BLE001 - report a broken rig, repair the others
+            problems.append(Fix(f"rig {rig.name}", f"cannot read its ledger: {e}"))
+            continue
+        by_name = {h.polecat: h for h in hooks if h.kind == "polecats"}
+        registered = worktrees.registered_worktrees(rig)
+        for name, path in registered.items():
+            if not path.exists():
+                worktrees.prune_worktree(rig, name)
+                fixes.append(Fix("stale worktree registration",
+                                 f"{rig.name}/{name} pointed at missing {path}; pruned"))
+        for child in sorted(rig.polecats_dir.glob("*")) if rig.polecats_dir.is_dir() else []:
+            hook = by_name.get(child.name)
+            if hook is None or not hook.live and hook.worktree != str(child):
+                snap = snapshots.take_snapshot(child, child.name, "orphan found by repair") \
+                    if (child / ".git").exists() else None
+                problems.append(Fix("orphan worktree", f"{child} has no live hook"
+                                    + (f"; snapshot {snap.short} taken" if snap else "")
+                                    + "; remove it by hand once you have checked it"))
+        for hook in hooks:
+            if not hook.live:
+                continue
+            if hook.kind == "polecats" and (hook.path is None or not hook.path.exists()):
+                try:
+                    path, _branch = worktrees.create_worktree(rig, hook.polecat, hook.issue)
+                    hooks_mod.save(town, hook, worktree=str(path))
+                    fixes.append(Fix("missing worktree", f"recreated {path} on {hook.branch}"))
+                except Exception as e:  # noqa: BLE001 - reported, the rest still repaired
+                    problems.append(Fix("missing worktree", f"{hook.address}: {e}"))
+            if hook.stuck:
+                hooks_mod.save(town, hook, stuck=False, respawns=0)
+                fixes.append(Fix("stuck agent", f"{hook.address} may be restarted again"))
+            if hook.state == "active" and host is None:
+                snap = None
+                if hook.path is not None and hook.path.exists():
+                    snap = snapshots.take_snapshot(hook.path, hook.polecat, "repair: no host")
+                hooks_mod.transition(town, hook, "suspended", pid=None)
+                fixes.append(Fix("dead session", f"{hook.address} was active with no host; "
+                                 "suspended" + (f" (snapshot {snap.short})" if snap else "")
+                                 + "; it resumes when a host starts"))
+    if host is not None:
+        from .client import HostClient
+
+        try:
+            ended = HostClient(town.root, timeout=30).call("reap").get("ended", [])
+        except HostError as e:
+            problems.append(Fix("live sessions", f"the host did not answer: {e}"))
+        else:
+            fixes += [Fix("dead session", f"{name} had no live hook; ended") for name in ended]
+    return RepairReport(fixes, problems)

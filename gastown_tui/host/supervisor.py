@@ -1,0 +1,460 @@
+"""Supervision: start agents on hooks, watch them exit, respawn with back-off, mark stuck and
+stalled work, snapshot while active, suspend on host stop and resume on host start.
+
+Everything here runs on the host's loop; ledger and git work goes through `host.domain`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from ..term.events import Exited, StateChanged
+from ..town import hooks as hooks_mod
+from .host import MAYOR, RESUME_FLAGS, Agent, Host
+from .presets import dialog_for
+from .runtime import HostError, pid_alive
+
+DIALOG_WINDOW_S = 90.0
+
+
+# ---------------------------------------------------------------------- domain helpers
+# These run on the domain thread with the host's own Town.
+
+def _snapshot(town, hook: hooks_mod.Hook, reason: str) -> str | None:
+    from ..town.snapshots import take_snapshot
+
+    if hook.path is None or not hook.path.exists():
+        return None
+    snap = take_snapshot(hook.path, hook.polecat, reason)
+    return snap.short if snap else None
+
+
+def _suspend(town, rig: str, polecat: str, kind: str, reason: str, count_respawn: bool):
+    hook = hooks_mod.load(town, rig, polecat, kind)
+    if hook is None or hook.state not in ("active", "created"):
+        return hook, None
+    snap = _snapshot(town, hook, reason)
+    changes: dict[str, Any] = {"pid": None}
+    if count_respawn:
+        changes["respawns"] = hook.respawns + 1
+    return hooks_mod.transition(town, hook, "suspended", **changes), snap
+
+
+def _prepare_start(town, hook: hooks_mod.Hook, environ) -> tuple[list[str], dict, str]:
+    from ..town.presets import get_preset
+    from ..town.sling import agent_env
+
+    rig = town.rig(hook.rig)
+    preset = get_preset(town, hook.agent or "claude", environ)
+    return list(preset.argv), agent_env(town, rig, hook), preset.name
+
+
+def _mark_active(town, hook: hooks_mod.Hook, pid: int) -> hooks_mod.Hook:
+    fresh = hooks_mod.load(town, hook.rig, hook.polecat, hook.kind) or hook
+    return hooks_mod.transition(town, fresh, "active", pid=pid, last_activity=hooks_mod.now())
+
+
+def _mark_stuck(town, hook: hooks_mod.Hook, why: str) -> None:
+    from ..town.mail import send_mail
+
+    fresh = hooks_mod.load(town, hook.rig, hook.polecat, hook.kind) or hook
+    hooks_mod.save(town, fresh, stuck=True)
+    send_mail(town, "mayor/", "overseer", f"Stuck: {fresh.address} on {fresh.issue}",
+              f"{fresh.address} exited {fresh.respawns} times while working on {fresh.issue}; "
+              f"it is not restarted again.\nLast exit: {why}\n"
+              f"Worktree: {fresh.worktree}\nSnapshots: gt hooks snapshots {fresh.polecat}\n"
+              f"Restart it by hand with `gt hooks repair` after fixing the cause.")
+
+
+def _tokens(town) -> dict[str, int]:
+    out = {}
+    for key, get in [("hq", town.ledger)] + [(r.name, r.ledger) for r in town.rigs()]:
+        try:
+            out[key] = get().change_token()
+        except Exception:  # noqa: BLE001 - a broken rig is repair's business, not the watch's
+            continue
+    return out
+
+
+def _town_news(town, since: int | None) -> tuple[int, list[dict]]:
+    """Mail and landings since event `since` of the town ledger (first call: just the mark)."""
+    led = town.ledger()
+    events = led.events(since=since) if since is not None else led.events(limit=1)
+    last = since or 0
+    news = []
+    for ev in events:
+        last = max(last, ev.id)
+        if since is None:
+            continue
+        if ev.event_type not in ("created", "closed"):
+            continue
+        try:
+            issue = led.get(ev.issue_id)
+        except Exception:  # noqa: BLE001 - deleted meanwhile
+            continue
+        if ev.event_type == "created" and issue.issue_type == "message":
+            news.append({"kind": "mail", "id": issue.id, "to": issue.assignee,
+                         "sender": issue.sender, "subject": issue.title})
+        elif ev.event_type == "closed" and issue.issue_type == "convoy":
+            kind = "convoy_landed" if issue.close_reason == "landed" else "convoy_closed"
+            news.append({"kind": kind, "id": issue.id, "title": issue.title})
+    return last, news
+
+
+# ---------------------------------------------------------------------- starting
+
+
+def _holds_agent_env(pid: int, address: str) -> bool:
+    try:
+        data = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return False
+    return f"BD_ACTOR={address}".encode() in data.split(b"\0")
+
+
+async def start_hook(host: Host, hook: hooks_mod.Hook, resume: bool = False):
+    """Start the agent for `hook` in its worktree; the hook becomes active."""
+    name = hook.session
+    old = host.session(name)
+    if old is not None:
+        if old.alive:
+            raise HostError(f"{name} is already running (pid {old.pid})")
+        host.mux.close(name)
+    if hook.path is None or not hook.path.is_dir():
+        raise HostError(f"the worktree of {hook.address} is missing ({hook.worktree}): run "
+                        "`gt hooks repair`")
+    argv, env, preset = await host.domain(_prepare_start, hook, host.environ)
+    if resume:
+        argv += list(RESUME_FLAGS.get(preset, ()))
+    agent = Agent(name, "polecat" if hook.kind == "polecats" else "crew", hook.rig,
+                  hook.polecat, hook.kind, preset, time.time(), issue=hook.issue,
+                  hook_state="active")
+    session = host.start_terminal(agent, argv, hook.path, host.agent_env(env))
+    try:
+        await host.domain(_mark_active, hook, session.pid)
+    except BaseException:
+        agent.expected_exit = True
+        host.mux.terminate(name)
+        raise
+    host.publish("hook_active", agent=name, issue=hook.issue, resumed=resume)
+    if preset != "demo":
+        from ..town.sling import FIRST_PROMPT
+
+        host.nudger.enqueue(name, FIRST_PROMPT)
+    return session
+
+
+async def sling(host: Host, issue_ids: list[str], target: str, *, agent: str | None = None,
+                convoy: bool = True, base: str | None = None, crew: str | None = None,
+                actor: str = "overseer") -> list[dict]:
+    from ..town.sling import sling as town_sling
+
+    undo: list = []
+    done = await host.domain(town_sling, list(issue_ids), target, undo=undo, agent=agent,
+                             convoy=convoy, base=base, crew=crew, actor=actor,
+                             environ=host.environ)
+    started = []
+    try:
+        for slung, hook in done:
+            session = await start_hook(host, hook)
+            started.append(hook.session)
+            slung.started, slung.pid = True, session.pid
+    except BaseException:
+        for name in started:
+            host.agents[name].expected_exit = True
+            host.mux.terminate(name)
+
+        def rollback(_town):
+            for step in reversed(undo):
+                try:
+                    step()
+                except Exception:  # noqa: BLE001 - undo as much as can be undone
+                    pass
+
+        await host.domain(rollback)
+        raise
+    for slung, _hook in done:
+        host.publish("sling", issue=slung.issue, agent=f"{slung.rig}/{slung.polecat}",
+                     convoy=slung.convoy, by=actor)
+    return [s for s, _h in done]
+
+
+async def resume_all(host: Host) -> None:
+    """At host start: every created, active (the last host died) or suspended hook runs again."""
+    hooks = await host.domain(hooks_mod.all_hooks)
+    for hook in hooks:
+        if not hook.live or hook.stuck:
+            continue
+        resume = hook.state != "created"
+        if hook.state == "active":
+            if hook.pid and pid_alive(hook.pid) and _holds_agent_env(hook.pid, hook.address):
+                # An orphan of the dead host still writing in the worktree: stop it before a
+                # second agent starts there.
+                try:
+                    os.kill(hook.pid, 15)
+                except ProcessLookupError:
+                    pass
+            hook, snap = await host.domain(_suspend, hook.rig, hook.polecat, hook.kind,
+                                           "the previous host stopped without suspending",
+                                           False)
+            host.publish("hook_suspended", agent=hook.session, issue=hook.issue,
+                         reason="host died", snapshot=snap)
+        try:
+            await start_hook(host, hook, resume=resume)
+        except Exception as e:  # noqa: BLE001 - one broken hook must not keep the others down
+            host.publish("agent_start_failed", agent=hook.session, issue=hook.issue,
+                         error=str(e))
+
+
+async def suspend_all(host: Host) -> None:
+    """At host stop: snapshot and suspend every active hook."""
+    names = [(a.rig, a.polecat, a.kind) for a in host.agents.values()
+             if a.role in ("polecat", "crew") and not a.expected_exit]
+    for a in host.agents.values():
+        a.expected_exit = True
+    if not names:
+        return
+
+    def suspend_many(town):
+        out = []
+        for rig, polecat, kind in names:
+            try:
+                hook, snap = _suspend(town, rig, polecat, kind, "host stopping", False)
+                if hook is not None and snap is not None or hook and hook.state == "suspended":
+                    out.append((hook.session, hook.issue, snap))
+            except Exception as e:  # noqa: BLE001 - suspend the rest even if one fails
+                out.append((f"{rig}/{polecat}", None, f"failed: {e}"))
+        return out
+
+    for name, issue, snap in await host.domain(suspend_many):
+        host.publish("hook_suspended", agent=name, issue=issue, reason="host stopping",
+                     snapshot=snap)
+
+
+# ---------------------------------------------------------------------- terminal events
+
+
+def on_term_event(host: Host, ev) -> None:
+    if isinstance(ev, Exited):
+        session = host.session(ev.session)
+        pid = session.pid if session is not None else None
+        host.spawn_task(on_exit(host, ev.session, pid, ev.exit_code, ev.exit_signal))
+    elif isinstance(ev, StateChanged):
+        agent = host.agents.get(ev.session)
+        if agent is None:
+            return
+        host.publish("agent_state", agent=ev.session, old=ev.old, new=ev.new)
+        if time.time() - agent.started < DIALOG_WINDOW_S and ev.new in ("waiting", "unknown"):
+            _answer_dialog(host, agent)
+        host.nudger.on_state(ev.session, ev.new)
+
+
+def _answer_dialog(host: Host, agent: Agent) -> None:
+    session = host.session(agent.name)
+    if session is None or not session.alive:
+        return
+    dialog = dialog_for(agent.agent, "\n".join(session.screen.text_lines()), agent.dialogs)
+    if dialog is None:
+        return
+    agent.dialogs.add(dialog.name)
+    host.mux.send_keys(agent.name, dialog.keys)
+    host.publish("dialog_answered", agent=agent.name, dialog=dialog.name)
+
+
+async def on_exit(host: Host, name: str, pid: int | None, code: int | None,
+                  sig: int | None) -> None:
+    agent = host.agents.get(name)
+    if agent is None or (pid is not None and agent.pid != pid):
+        return  # an earlier session of that name (a restart already replaced it)
+    host.publish("agent_exited", agent=name, exit_code=code, signal=sig,
+                 expected=agent.expected_exit or None)
+    if host._stopping:
+        return
+    if agent.role == "mayor" or agent.expected_exit:
+        if host.agents.get(name) is agent:
+            host.agents.pop(name, None)
+            if host.session(name) is not None and not agent.restarting:
+                host.mux.close(name)
+        return
+    why = f"signal {sig}" if sig else f"exit code {code}"
+    hook, snap = await host.domain(_suspend, agent.rig, agent.polecat, agent.kind,
+                                   f"agent exited ({why})", True)
+    if hook is None or hook.state != "suspended":
+        # The work was finished (gt done) or taken away: a normal end.
+        host.agents.pop(name, None)
+        if host.session(name) is not None:
+            host.mux.close(name)
+        return
+    agent.hook_state = "suspended"
+    host.publish("hook_suspended", agent=name, issue=hook.issue, reason=why, snapshot=snap,
+                 respawns=hook.respawns)
+    if hook.respawns > host.settings.respawn_limit:
+        agent.stuck = True
+        await host.domain(_mark_stuck, hook, why)
+        host.publish("agent_stuck", agent=name, issue=hook.issue, respawns=hook.respawns - 1)
+        return
+    delay = host.settings.respawn_backoff * (2 ** (hook.respawns - 1))
+    host.spawn_task(_respawn_later(host, hook, delay))
+
+
+async def _respawn_later(host: Host, hook: hooks_mod.Hook, delay: float) -> None:
+    await asyncio.sleep(delay)
+    if host._stopping:
+        return
+    fresh = await host.domain(hooks_mod.load, hook.rig, hook.polecat, hook.kind)
+    if fresh is None or fresh.state != "suspended" or fresh.stuck:
+        return
+    try:
+        await start_hook(host, fresh, resume=True)
+        host.publish("agent_respawned", agent=fresh.session, issue=fresh.issue,
+                     attempt=fresh.respawns)
+    except Exception as e:  # noqa: BLE001 - reported, and the next reconcile can retry
+        host.publish("agent_start_failed", agent=fresh.session, issue=fresh.issue, error=str(e))
+
+
+async def restart(host: Host, name: str) -> dict:
+    """`gt handoff`: end the session and start it fresh in the same worktree."""
+    agent = host.agents.get(name)
+    if agent is None or agent.role == "mayor":
+        raise HostError(f"{name} is not a running polecat or crew agent")
+    agent.expected_exit = True
+    agent.restarting = True
+    session = host.session(name)
+    if session is not None and session.alive:
+        host.mux.terminate(name)
+        try:
+            await host.mux.wait(name, timeout=5)
+        except asyncio.TimeoutError:
+            host.mux.kill(name)
+            await host.mux.wait(name, timeout=5)
+    host.agents.pop(name, None)
+    hook = await host.domain(hooks_mod.load, agent.rig, agent.polecat, agent.kind)
+    if hook is None or not hook.live:
+        raise HostError(f"{name} has no live hook to restart on")
+    session = await start_hook(host, hook, resume=False)
+    host.publish("handoff", agent=name, issue=hook.issue, pid=session.pid)
+    return {"agent": name, "pid": session.pid}
+
+
+# ---------------------------------------------------------------------- the watch
+
+
+async def watch_loop(host: Host) -> None:
+    tokens: dict[str, int] = {}
+    mark: int | None = None
+    last_slow = 0.0
+    while True:
+        try:
+            new = await host.domain(_tokens)
+            if new != tokens:
+                first = not tokens
+                tokens = new
+                if not first:
+                    await reconcile(host)
+                mark, news = await host.domain(_town_news, mark)
+                for item in news:
+                    kind = item.pop("kind")
+                    host.publish(kind, **item)
+            now = time.monotonic()
+            if now - last_slow >= min(5.0, host.settings.stall_seconds / 2):
+                last_slow = now
+                await _slow_checks(host)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # noqa: BLE001 - the watch must outlive one bad pass
+            host.publish("host_error", error=f"{type(e).__name__}: {e}")
+        await asyncio.sleep(host.settings.watch_seconds)
+
+
+async def reconcile(host: Host) -> None:
+    """Bring sessions in line with the ledger: start created hooks, end finished ones."""
+    hooks = await host.domain(hooks_mod.all_hooks)
+    for hook in hooks:
+        agent = host.agents.get(hook.session)
+        if agent is not None:
+            if agent.hook_state != hook.state:
+                host.publish("hook_" + hook.state, agent=hook.session, issue=hook.issue)
+            agent.hook_state, agent.issue = hook.state, hook.issue
+            if hook.state in ("completed", "archived") and agent.finished_at is None:
+                agent.expected_exit = True
+                agent.finished_at = time.monotonic()
+        elif hook.state in ("created", "suspended") and not hook.stuck:
+            try:
+                await start_hook(host, hook, resume=hook.state == "suspended")
+            except Exception as e:  # noqa: BLE001 - reported; the others still start
+                host.publish("agent_start_failed", agent=hook.session, issue=hook.issue,
+                             error=str(e))
+
+
+async def _slow_checks(host: Host) -> None:
+    now_wall, now = time.time(), time.monotonic()
+    snap_due = []
+    for agent in list(host.agents.values()):
+        session = host.session(agent.name)
+        if session is None or not session.alive:
+            continue
+        if agent.finished_at is not None and now - agent.finished_at >= host.settings.done_grace:
+            host.mux.terminate(agent.name)
+            continue
+        if agent.role == "mayor" or agent.hook_state != "active":
+            continue
+        idle_for = now_wall - session.last_activity
+        if idle_for >= host.settings.stall_seconds and not agent.stalled:
+            agent.stalled = True
+            host.publish("agent_stalled", agent=agent.name, issue=agent.issue,
+                         quiet_seconds=int(idle_for))
+        elif idle_for < host.settings.stall_seconds and agent.stalled:
+            agent.stalled = False
+        if now - (agent.last_snapshot or 0) >= host.settings.snapshot_seconds:
+            if agent.last_snapshot:
+                snap_due.append(agent)
+            agent.last_snapshot = now
+    for agent in snap_due:
+        hook = await host.domain(hooks_mod.load, agent.rig, agent.polecat, agent.kind)
+        if hook is not None and hook.state == "active":
+            snap = await host.domain(_snapshot, hook, "periodic")
+            if snap:
+                host.publish("snapshot", agent=agent.name, snapshot=snap, reason="periodic")
+
+
+# ---------------------------------------------------------------------- the Mayor
+
+
+async def mayor_start(host: Host, agent: str | None = None) -> dict:
+    from ..town.presets import resolve_agent
+
+    current = host.session(MAYOR)
+    if current is not None and current.alive:
+        raise HostError(f"the Mayor is already running (pid {current.pid}): "
+                        "`gt mayor attach` or `gt mayor stop`")
+    if current is not None:
+        host.mux.close(MAYOR)
+    preset = await host.domain(lambda t: resolve_agent(t, None, agent, host.environ))
+    env = host.agent_env({"GT_ROLE": "mayor", "BD_ACTOR": "mayor/",
+                          "BEADS_DIR": str(host.root / ".beads")})
+    record = Agent(MAYOR, "mayor", None, None, "mayor", preset.name, time.time())
+    cwd = host.root / "mayor"
+    cwd.mkdir(exist_ok=True)
+    session = host.start_terminal(record, list(preset.argv), cwd, env)
+    if preset.name != "demo":
+        from ..town.sling import FIRST_PROMPT
+
+        host.nudger.enqueue(MAYOR, FIRST_PROMPT)
+    return {"agent": MAYOR, "pid": session.pid, "preset": preset.name}
+
+
+async def mayor_stop(host: Host) -> dict:
+    session = host.session(MAYOR)
+    if session is None or not session.alive:
+        raise HostError("the Mayor is not running: start it with `gt mayor start`")
+    host.agents[MAYOR].expected_exit = True
+    host.mux.terminate(MAYOR)
+    try:
+        await host.mux.wait(MAYOR, timeout=5)
+    except asyncio.TimeoutError:
+        host.mux.kill(MAYOR)
+    return {"agent": MAYOR, "stopped": True}

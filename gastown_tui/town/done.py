@@ -1,0 +1,104 @@
+"""`gt done` and `gt handoff`'s ledger half: finish the work on the caller's hook."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import TYPE_CHECKING, Mapping
+
+from . import hooks as hooks_mod
+from .errors import TownError
+
+if TYPE_CHECKING:
+    from .model import Town
+
+
+@dataclasses.dataclass
+class Done:
+    issue: str
+    title: str
+    polecat: str
+    commit: str | None
+    branch: str | None
+    hook_state: str
+    archived: bool
+    mailed: list[str]
+    landed: list[str]
+
+    def render_text(self) -> str:
+        lines = [f"Closed {self.issue}: {self.title}"]
+        lines.append(f"Committed {self.commit[:10]} on {self.branch}" if self.commit
+                     else f"Nothing left to commit on {self.branch}")
+        lines.append("Worktree archived (branch merged)" if self.archived
+                     else "Worktree kept with a snapshot until its branch is merged")
+        if self.mailed:
+            lines.append("Mailed " + ", ".join(self.mailed))
+        for convoy in self.landed:
+            lines.append(f"Convoy landed: {convoy}")
+        lines.append(f"{self.polecat} is idle now.")
+        return "\n".join(lines)
+
+
+def require_hook(town: "Town", cwd: Path, environ: Mapping[str, str]) -> hooks_mod.Hook:
+    hook = hooks_mod.my_hook(town, environ, cwd)
+    if hook is None:
+        raise TownError("you are not a polecat or crew member with a hook here: run this inside "
+                        "an agent's worktree (GT_RIG and GT_POLECAT set)")
+    if not hook.issue or not hook.live:
+        raise TownError(f"nothing is on the hook of {hook.address} ({hook.state}): "
+                        "there is no work to finish")
+    return hook
+
+
+def finish(town: "Town", cwd: Path, environ: Mapping[str, str],
+           message: str | None = None) -> Done:
+    from . import snapshots, worktrees
+    from .convoys import check_landing
+    from .mail import send_mail
+    from .sling import archive
+
+    hook = require_hook(town, cwd, environ)
+    me = hook.address
+    rig = town.rig(hook.rig)
+    led = rig.ledger(me)
+    issue = led.get(hook.issue)
+    commit = None
+    if hook.path is not None and hook.path.exists():
+        commit = worktrees.commit_all(hook.path, message or f"{issue.id}: {issue.title}", me)
+    if not issue.is_closed:
+        led.close(issue.id, reason=message or "done", actor=me)
+    if hook.state != "active":
+        hook = hooks_mod.transition(town, hook, "active", me)
+    hook = hooks_mod.transition(town, hook, "completed", me, pid=None,
+                                last_activity=hooks_mod.now())
+    mailed = []
+    owner = _convoy_owner(town, hook.convoy)
+    body = (f"{me} finished {issue.id}: {issue.title}\n"
+            f"Branch: {hook.branch}\n" + (f"Commit: {commit}\n" if commit else "")
+            + (f"\n{message}\n" if message else ""))
+    try:
+        send_mail(town, me, owner, f"Done: {issue.id} {issue.title}", body)
+        mailed.append(owner)
+    except TownError:
+        send_mail(town, me, "mayor/", f"Done: {issue.id} {issue.title}", body)
+        mailed.append("mayor/")
+    landed = [f"{c.id} {c.title}" for c in check_landing(town, issue.id, me)]
+    archived = False
+    if hook.kind == "polecats" and hook.branch and worktrees.is_merged(rig, hook.branch):
+        archive(town, hook, "done and merged")
+        archived = True
+    elif hook.path is not None and hook.path.exists():
+        snapshots.take_snapshot(hook.path, hook.polecat, "done")
+    return Done(issue.id, issue.title, hook.polecat, commit, hook.branch,
+                "archived" if archived else "completed", archived, mailed, landed)
+
+
+def _convoy_owner(town: "Town", convoy_id: str | None) -> str:
+    if not convoy_id:
+        return "mayor/"
+    try:
+        convoy = town.ledger().get(convoy_id)
+    except Exception:  # noqa: BLE001 - a deleted convoy just means "tell the Mayor"
+        return "mayor/"
+    owner = convoy.created_by or "mayor/"
+    return "mayor/" if owner in ("mayor", "") else owner

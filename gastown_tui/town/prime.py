@@ -1,0 +1,102 @@
+"""`gt prime`: the context an agent reads at start — role, town, rig, and the work on its hook.
+
+Runs inside agent panes at every start, so it reads only what it prints: the caller's hook,
+its bead and, for a molecule, the step children.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import TYPE_CHECKING, Mapping
+
+from . import hooks as hooks_mod
+
+if TYPE_CHECKING:
+    from .model import Town
+
+
+@dataclasses.dataclass
+class Step:
+    id: str
+    title: str
+    status: str
+
+
+@dataclasses.dataclass
+class Prime:
+    role: str
+    identity: str
+    town: str
+    town_root: str
+    rig: str | None
+    workdir: str
+    hook_state: str | None = None
+    issue: str | None = None
+    title: str | None = None
+    description: str | None = None
+    acceptance: str | None = None
+    priority: int | None = None
+    branch: str | None = None
+    steps: list[Step] = dataclasses.field(default_factory=list)
+    rigs: list[str] = dataclasses.field(default_factory=list)
+    convoys: list[str] = dataclasses.field(default_factory=list)
+
+    def render_text(self) -> str:
+        lines = [f"# Gas Town {self.town!r} ({self.town_root})",
+                 f"Role: {self.role}   Identity: {self.identity}"]
+        if self.rig:
+            lines.append(f"Rig: {self.rig}   Workdir: {self.workdir}")
+        if self.role == "mayor":
+            lines += ["", "You are the Mayor: you coordinate the town's agents.",
+                      "Rigs: " + (", ".join(self.rigs) or "none yet (`gt rig add NAME URL`)"),
+                      "Open convoys: " + (", ".join(self.convoys) or "none"), "",
+                      "Break requests into issues (`bd create`), bundle them (`gt convoy create`),",
+                      "hand them out (`gt sling ISSUE RIG`), watch (`gt agents`, `gt convoy list`).",
+                      "Read your mail with `gt mail inbox`."]
+        if self.issue:
+            lines += ["", "## AUTONOMOUS WORK: there is work on your hook, so you run it now.",
+                      f"Issue: {self.issue} (P{self.priority}) {self.title}",
+                      f"Branch: {self.branch}   Hook: {self.hook_state}"]
+            if self.description:
+                lines += ["", self.description.rstrip()]
+            if self.acceptance:
+                lines += ["", "Acceptance: " + self.acceptance.rstrip()]
+            if self.steps:
+                lines += ["", "Steps:"]
+                lines += [f"  [{'x' if s.status == 'closed' else ' '}] {s.id} {s.title}"
+                          for s in self.steps]
+            lines += ["", "Commit on your branch as you go; run `gt done -m \"summary\"` when "
+                      "the work is finished."]
+        elif self.role in ("polecat", "crew"):
+            lines += ["", "Your hook is empty: check `gt mail inbox`, or wait for work."]
+        return "\n".join(lines)
+
+
+def prime(town: "Town", cwd: Path, environ: Mapping[str, str]) -> Prime:
+    from .addresses import current_identity
+
+    identity = current_identity(town, cwd, environ)
+    role = environ.get("GT_ROLE") or ("crew" if "/crew/" in identity else
+                                      "mayor" if identity == "mayor/" else "overseer")
+    out = Prime(role, identity, town.name, str(town.root), environ.get("GT_RIG") or None,
+                str(cwd))
+    if role == "mayor":
+        from .convoys import list_convoys
+
+        out.rigs = [r.name for r in town.rigs()]
+        out.convoys = [f"{c.id} {c.title} ({c.progress})" for c in list_convoys(town)]
+        return out
+    hook = hooks_mod.my_hook(town, environ, cwd)
+    if hook is None or not hook.issue or not hook.live:
+        return out
+    out.rig = hook.rig
+    led = town.rig(hook.rig).ledger()
+    issue = led.get(hook.issue)
+    out.hook_state, out.issue, out.title = hook.state, issue.id, issue.title
+    out.description, out.acceptance = issue.description, issue.acceptance_criteria
+    out.priority, out.branch = issue.priority, hook.branch
+    if issue.issue_type in ("molecule", "epic"):
+        out.steps = [Step(c.id, c.title, c.status)
+                     for c in led.list(parent=issue.id, include_closed=True, order="id")]
+    return out

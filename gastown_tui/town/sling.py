@@ -1,0 +1,269 @@
+"""Sling: put an issue on a polecat's hook (worktree, context file, ledger, convoy), all or nothing.
+
+This is the ledger-and-git half of `gt sling`; starting the agent is the host's half. Each step
+registers its undo, and any failure runs the undos in reverse, so a failed sling leaves no
+branch, worktree, hook or convoy behind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Mapping
+
+from . import hooks as hooks_mod
+from .errors import TownError, usage
+from .names import pick_name
+
+if TYPE_CHECKING:
+    from .model import Rig, Town
+
+CONTEXT_FILE = "CLAUDE.local.md"
+FIRST_PROMPT = "Run `gt prime` and start on the work on your hook."
+
+
+@dataclasses.dataclass
+class Slung:
+    issue: str
+    title: str
+    rig: str
+    polecat: str
+    address: str
+    branch: str | None
+    worktree: str | None
+    agent: str
+    convoy: str | None
+    started: bool = False
+    pid: int | None = None
+
+    def render_text(self) -> str:
+        where = f" on {self.branch}" if self.branch else ""
+        line = f"Slung {self.issue} to {self.address}{where} ({self.agent})"
+        if self.convoy:
+            line += f", convoy {self.convoy}"
+        if self.started:
+            line += f"; agent started (pid {self.pid})" if self.pid else "; agent started"
+        else:
+            line += ("; the agent starts when a host runs (`gt up --headless` or `gt`)")
+        return line
+
+
+def parse_target(target: str) -> tuple[str, str | None]:
+    parts = target.strip().strip("/").split("/")
+    if len(parts) == 1 and parts[0]:
+        return parts[0], None
+    if len(parts) == 2 and all(parts):
+        return parts[0], parts[1]
+    if len(parts) == 3 and parts[1] == "polecats" and parts[0] and parts[2]:
+        return parts[0], parts[2]
+    raise usage(f"bad target {target!r}: give RIG or RIG/NAME")
+
+
+def agent_env(town: "Town", rig: "Rig", hook: hooks_mod.Hook) -> dict[str, str]:
+    """The environment REFERENCE.md gives agents, so `gt`/`bd` inside the pane know who they are."""
+    env = {"GT_ROLE": "polecat" if hook.kind == "polecats" else "crew", "GT_RIG": rig.name,
+           "BD_ACTOR": hook.address, "GT_TOWN_ROOT": str(town.root),
+           "BEADS_DIR": str(rig.beads_dir)}
+    env["GT_POLECAT" if hook.kind == "polecats" else "GT_CREW"] = hook.polecat
+    return env
+
+
+def context_text(town: "Town", rig: "Rig", hook: hooks_mod.Hook, title: str) -> str:
+    return (f"# You are {hook.address} in Gas Town {town.name!r}\n\n"
+            f"Your hook holds {hook.issue}: {title}\n"
+            f"You work in this directory on branch `{hook.branch}`.\n\n"
+            "1. Run `gt prime` for your full context and the work on your hook.\n"
+            "2. Do the work; commit on your branch.\n"
+            "3. Run `gt done -m \"what you did\"` when it is finished.\n"
+            "If there is work on your hook, you run it.\n")
+
+
+def _exclude(worktree: Path, pattern: str) -> None:
+    """Keep the context file out of the agent's commits (info/exclude is shared by worktrees)."""
+    import pygit2
+
+    repo = pygit2.Repository(str(worktree))
+    info = Path(repo.path) / "info"
+    common = Path(repo.path)
+    commondir = common / "commondir"
+    if commondir.exists():
+        info = (common / commondir.read_text().strip()).resolve() / "info"
+    info.mkdir(parents=True, exist_ok=True)
+    exclude = info / "exclude"
+    current = exclude.read_text() if exclude.exists() else ""
+    if pattern not in current.split("\n"):
+        exclude.write_text(current + ("" if current.endswith("\n") or not current else "\n")
+                           + pattern + "\n")
+
+
+def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = None,
+              convoy: bool = True, base: str | None = None, crew: str | None = None,
+              actor: str = "overseer", environ: Mapping[str, str] | None = None,
+              progress: Callable[[str], None] | None = None,
+              undo: list[Callable[[], None]] | None = None) -> tuple[Slung, hooks_mod.Hook]:
+    """Hook `issue_id` for `target` (RIG or RIG/NAME, or crew NAME in rig `target`). Undo
+    actions are appended to `undo` (run them in reverse to roll back); on failure inside this
+    call they are run here."""
+    from ..beads import LedgerError
+    from . import worktrees
+    from .convoys import create_convoy
+    from .presets import resolve_agent
+
+    own_undo: list[Callable[[], None]] = []
+    say = progress or (lambda _line: None)
+    try:
+        rig_name, wanted = parse_target(target)
+        rig = town.rig(rig_name)
+        owner = town.rig_for_prefix(issue_id)
+        if owner is None or owner.name != rig.name:
+            where = f"rig {owner.name!r}" if owner else "no rig of this town"
+            raise TownError(f"{issue_id} belongs to {where}, not rig {rig.name!r}: sling it "
+                            f"to {owner.name if owner else 'the rig whose prefix it has'}",
+                            exit_code=2)
+        led = rig.ledger(actor)
+        try:
+            issue = led.get(issue_id)
+        except LedgerError as e:
+            raise TownError(f"{issue_id}: {e}") from None
+        if issue.is_closed:
+            raise TownError(f"{issue.id} is {issue.status}: reopen it (`bd reopen {issue.id}`) "
+                            "before slinging it")
+        if issue.issue_type in ("message", "agent", "convoy"):
+            raise usage(f"{issue.id} is a {issue.issue_type}, not work to sling")
+        holder = hooks_mod.hooked_elsewhere(town, issue.id)
+        if holder is not None:
+            raise TownError(f"{issue.id} is already on the hook of {holder.address} "
+                            f"({holder.state}): see `gt hooks list`")
+        if issue.status == "hooked" or (issue.assignee and issue.status == "in_progress"):
+            raise TownError(f"{issue.id} is {issue.status} by {issue.assignee or 'someone'}: "
+                            "unassign it first (`bd update ID --assignee ''`)")
+        preset = resolve_agent(town, rig, agent, environ)
+        kind = "crew" if crew else "polecats"
+        if crew:
+            if crew not in rig.crew_names():
+                raise TownError(f"rig {rig.name!r} has no crew member {crew!r}: add one with "
+                                f"`gt crew add {crew} --rig {rig.name}`", exit_code=2)
+            name = crew
+            old = hooks_mod.load(town, rig.name, name, "crew")
+            if old is not None and old.live:
+                raise TownError(f"{old.address} already has {old.issue} on its hook ({old.state})")
+        else:
+            existing = hooks_mod.rig_hooks(rig)
+            busy = {h.polecat: h.issue or "?" for h in existing if h.live and h.kind == kind}
+            idle = [h.polecat for h in existing if not h.live and h.kind == kind]
+            taken = {h.polecat for h in existing} | set(rig.polecat_names())
+            name = pick_name(taken, idle, wanted, busy)
+            old = hooks_mod.load(town, rig.name, name)
+        address = hooks_mod.address_of(rig.name, name, kind)
+
+        if old is not None and old.state == "completed" and old.worktree:
+            archive(town, old, "reused for new work")
+            old = hooks_mod.load(town, rig.name, name, kind)
+
+        if crew:
+            path = rig.crew_dir / crew
+            import pygit2
+
+            branch = pygit2.Repository(str(path)).head.shorthand
+        else:
+            say(f"creating worktree for {name} on polecat/{name}/{issue.id}")
+            repo_refs = _branch_exists(rig, worktrees.branch_name(name, issue.id))
+            path, branch = worktrees.create_worktree(rig, name, issue.id, base)
+            own_undo.append(lambda: worktrees.remove_worktree(
+                rig, name, None if repo_refs else branch))
+        hook = old or hooks_mod.Hook(polecat=name, rig=rig.name, kind=kind, issue=None,
+                                     state="created")
+        (path / CONTEXT_FILE).write_text(context_text(town, rig, hook_for_text(
+            hook, issue.id, branch), issue.title))
+        _exclude(path, "/" + CONTEXT_FILE)
+
+        convoy_id = None
+        if convoy:
+            made = create_convoy(town, f"Work: {issue.title}", [issue.id], actor=actor)
+            convoy_id = made.id
+            own_undo.append(lambda: _delete_convoy(town, convoy_id))
+
+        prev = (issue.status, issue.assignee)
+        with led.transaction():
+            led.update(issue.id, status="hooked", assignee=address, actor=actor)
+            times = {"created": hooks_mod.now()}
+            hook = hooks_mod.save(town, hook, actor, issue=issue.id, state="created",
+                                  branch=branch, worktree=str(path), agent=preset.name,
+                                  base=base or rig.branch, convoy=convoy_id, times=times,
+                                  respawns=0, stuck=False, pid=None)
+        own_undo.append(lambda: _unhook(town, led, issue.id, prev, hook))
+    except BaseException:
+        for step in reversed(own_undo):
+            try:
+                step()
+            except Exception:  # noqa: BLE001 - undo as much as can be undone
+                pass
+        raise
+    if undo is not None:
+        undo.extend(own_undo)
+    slung = Slung(issue.id, issue.title, rig.name, name, address, branch, str(path),
+                  preset.name, convoy_id)
+    return slung, hook
+
+
+def hook_for_text(hook: hooks_mod.Hook, issue: str, branch: str) -> hooks_mod.Hook:
+    return dataclasses.replace(hook, issue=issue, branch=branch)
+
+
+def _branch_exists(rig: "Rig", branch: str) -> bool:
+    import pygit2
+
+    return f"refs/heads/{branch}" in pygit2.Repository(str(rig.repo_path)).references
+
+
+def _delete_convoy(town: "Town", convoy_id: str) -> None:
+    led = town.ledger()
+    with led.transaction():
+        for dep in led.dependencies(convoy_id):
+            led.remove_dependency(convoy_id, dep.depends_on_id)
+        led.update(convoy_id, status="tombstone", close_reason="sling rolled back")
+
+
+def _unhook(town: "Town", led, issue_id: str, prev: tuple[str, str | None],
+            hook: hooks_mod.Hook) -> None:
+    with led.transaction():
+        led.update(issue_id, status=prev[0], assignee=prev[1])
+        hooks_mod.save(town, hook, issue=None, state="archived")
+
+
+def archive(town: "Town", hook: hooks_mod.Hook, reason: str) -> hooks_mod.Hook:
+    """Snapshot the hook's worktree, then remove it (the branch stays); hook → archived."""
+    from . import snapshots, worktrees
+
+    if hook.kind == "polecats" and hook.path is not None and hook.path.exists():
+        snapshots.take_snapshot(hook.path, hook.polecat, f"before archive: {reason}")
+        worktrees.remove_worktree(town.rig(hook.rig), hook.polecat)
+    if hook.state == "archived":
+        return hook
+    return hooks_mod.transition(town, hook, "archived")
+
+
+def sling(town: "Town", issue_ids: list[str], target: str,
+          undo: list[Callable[[], None]] | None = None,
+          **kwargs) -> list[tuple[Slung, hooks_mod.Hook]]:
+    """Several issues slung at once each get their own polecat; all or nothing. With `undo`,
+    the caller receives the undo steps (to roll back if starting the agents fails)."""
+    if not issue_ids:
+        raise usage("give at least one issue id to sling")
+    if len(issue_ids) > 1 and parse_target(target)[1] and not kwargs.get("crew"):
+        raise usage("several issues need several polecats: give the rig only (not RIG/NAME)")
+    if len(set(issue_ids)) != len(issue_ids):
+        raise usage("an issue id is given twice")
+    undo = [] if undo is None else undo
+    done = []
+    try:
+        for issue_id in issue_ids:
+            done.append(sling_one(town, issue_id, target, undo=undo, **kwargs))
+    except BaseException:
+        for step in reversed(undo):
+            try:
+                step()
+            except Exception:  # noqa: BLE001 - undo as much as can be undone
+                pass
+        raise
+    return done
