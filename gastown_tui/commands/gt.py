@@ -29,9 +29,9 @@ def gt(ctx: click.Context, cmd_strings: tuple[str, ...], keep_going: bool, debug
         return None
     if cmd_strings:
         return run_cmd_strings(ctx, cmd_strings, keep_going)
-    # The full-screen app arrives with the app issue; until then, show what there is.
-    click.echo(ctx.get_help())
-    return None
+    from .gt_app import open_app  # imports Textual only when the app opens
+
+    return open_app(ctx.find_object(Env) or Env())
 
 
 def run_cmd_strings(ctx: click.Context, strings: Sequence[str], keep_going: bool) -> object:

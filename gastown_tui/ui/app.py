@@ -8,7 +8,9 @@ program. The prefix is caught here, before focus, so it works from any widget on
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +70,7 @@ class GastownApp(App):
         self.problems += problems
         self.prefix_table = PrefixTable(self.keymap_overrides)
         self.prefix_armed = False
+        self.failure: str | None = None  # why the app could not start, for the shell
         self.host: Any = None
         self.mux: Any = None
         self.live: Any = None
@@ -98,14 +101,33 @@ class GastownApp(App):
             self.theme = DEFAULT_THEME
         self.set_keymap({k: v for k, v in self.keymap_overrides.items()
                          if not k.startswith("prefix.")})
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            # The terminal went away: suspend the hooks cleanly, as `gt down` would.
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hangup)
         await self.push_screen(self.main)
         for problem in self.problems:
             self.notify(problem, severity="warning", timeout=8)
-        await self._start_sessions()
         self.main.show_view(self.view)
+        self.boot()
+
+    def _hangup(self) -> None:
+        self.run_worker(self.action_quit_app(), group="quit", exclusive=True)
+
+    @work(exclusive=True, group="boot")
+    async def boot(self) -> None:
+        try:
+            await self._start_sessions()
+        except Exception as e:  # noqa: BLE001 - e.g. the host lock: say it in one line
+            self.failure = str(e) or type(e).__name__
+            self.exit(return_code=1)
+            return
+        if self.mux is None:
+            return
         if self.options.town_root is not None:
             self.request_refresh(0)
             self.set_interval(self.options.poll_seconds, self.request_refresh)
+        else:
+            self.request_refresh(0)
         self.main.focus_previous_pane()
 
     async def _start_sessions(self) -> None:
@@ -372,20 +394,24 @@ class GastownApp(App):
     def on_bead_chosen(self, message: BeadChosen) -> None:
         from .screens.sling import SlingScreen
 
-        self.push_screen(SlingScreen(message.bead_id, message.rig, self.agent_names()),
+        names, chosen = self.agent_choices(message.rig)
+        self.push_screen(SlingScreen(message.bead_id, message.rig, names, agent=chosen),
                          self._sling_chosen)
 
-    def agent_names(self) -> list[str]:
-        names = ["claude", "codex", "gemini", "demo"]
-        if self.options.town_root is not None:
-            try:
-                from ..town import Town
-                from ..town.presets import all_agent_names
+    def agent_choices(self, rig: str) -> tuple[list[str], str]:
+        """The agent presets to offer and the one this rig would use (rig > town > claude)."""
+        if self.options.town_root is None:
+            return ["claude", "codex", "gemini", "demo"], "claude"
+        from ..town import Town
+        from ..town.presets import all_agent_names, chosen_agent_name
 
-                names = all_agent_names(Town(self.options.town_root))
-            except Exception:  # noqa: BLE001 - the list is a convenience; typing still works
-                pass
-        return names
+        town = Town(self.options.town_root)
+        names = all_agent_names(town)
+        try:
+            chosen = chosen_agent_name(town, rig or None, None)
+        except Exception:  # noqa: BLE001 - an unknown rig is reported when slinging
+            chosen = chosen_agent_name(town, None, None)
+        return names, chosen
 
     def _sling_chosen(self, request: Any) -> None:
         if request is not None:
@@ -419,7 +445,8 @@ class GastownApp(App):
 
         bead_ids = ids.split()
         rig = next((w.rig for w in self.view.work if w.id == bead_ids[0]), "")
-        self.push_screen(SlingScreen(" ".join(bead_ids), rig, self.agent_names(), convoy=True),
+        names, chosen = self.agent_choices(rig)
+        self.push_screen(SlingScreen(" ".join(bead_ids), rig, names, agent=chosen, convoy=True),
                          self._sling_chosen)
 
     def action_agent_action(self, what: str, name: str) -> None:

@@ -24,6 +24,7 @@ class ResultView(VerticalScroll, can_focus=True):
     ResultView.-shown { display: block; }
     ResultView.-error { border: round $error; }
     ResultView > Static { width: auto; }
+    ResultView.-error > Static { width: 1fr; }
     """
 
     BINDINGS = [Binding("escape,q", "close", "Close", id="result.close")]

@@ -1,0 +1,83 @@
+"""`gt` with no arguments (and `gt app`): open the full-screen app in the current town.
+
+Outside a town it offers to create one or to run the demo. Textual is imported only here, inside
+the callbacks, so every other `gt` command starts without it.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+import click
+
+from .core import CommandError, Env, UsageError, get_env
+
+NOT_A_TERMINAL = ("the app needs a terminal; in scripts use `gt --cmd \"...\"` or a subcommand "
+                  "(see `gt --help`)")
+
+
+def open_app(env: Env, town_root: Path | None = None) -> str | None:
+    """Run the app on `town_root` (default: the town around `env.cwd`) until it quits."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise CommandError(NOT_A_TERMINAL)
+    if town_root is None:
+        town_root = _town_or_offer(env)
+        if town_root is None:
+            return None
+    from ..ui.app import AppOptions, GastownApp
+
+    app = GastownApp(AppOptions(town_root=Path(town_root), environ=dict(env.environ)))
+    app.run()
+    if app.failure:
+        raise CommandError(app.failure)
+    return None
+
+
+def _town_or_offer(env: Env) -> Path | None:
+    from ..town import NotInTown, find_town
+
+    try:
+        return find_town(env.cwd, env.environ).root
+    except NotInTown as e:
+        hint = str(e)
+    click.echo(f"Not inside a Gas Town town ({hint}).", err=True)
+    choice = click.prompt("Create a town [c], open the demo [d] or quit [q]?",
+                          type=click.Choice(["c", "d", "q"]), default="d", err=True)
+    if choice == "q":
+        return None
+    if choice == "d":
+        return _demo_town(env)
+    default = Path(env.environ.get("HOME", str(env.cwd))) / "gt"
+    path = Path(click.prompt("Where?", default=str(default), err=True)).expanduser()
+    from ..town.install import install
+
+    install(path)
+    return path
+
+
+def _demo_town(env: Env) -> Path:
+    from .gt import run
+
+    result = run(["demo", "--headless", "--no-wait"], env)
+    if not result.ok:
+        raise CommandError(result.error or "could not set up the demo town")
+    root = getattr(result.data, "town", None) or (result.data or {}).get("town")
+    if not root:
+        raise CommandError("the demo did not say where its town is; run `gt demo` instead")
+    return Path(root)
+
+
+def register(root: click.Group) -> None:
+    @root.command("app")
+    @click.argument("town", required=False, type=click.Path(file_okay=False, path_type=Path))
+    def app(town: Path | None):
+        """Open the full-screen app (what `gt` alone does) in TOWN or the current town."""
+        env = get_env()
+        if town is not None:
+            from ..town import find_town
+
+            if not town.is_dir():
+                raise UsageError(f"{town} is not a directory; give a town's folder")
+            town = find_town(town, {k: v for k, v in env.environ.items()
+                                    if k != "GT_TOWN_ROOT"}).root
+        return open_app(env, town)
