@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
+from typing import Any
 
 import click
 
 from .core import UsageError
 from .towncli import complete_address, complete_mail, current_town, identity
+
+
+@dataclasses.dataclass
+class Sent:
+    """What `gt mail send` delivered: one message per recipient."""
+
+    messages: list[Any]
+
+    def to_json(self) -> list[dict]:
+        return [dataclasses.asdict(m) for m in self.messages]
+
+    def render_text(self) -> str:
+        return "\n".join(f"Sent {m.id} to {m.to}: {m.subject}" for m in self.messages)
 
 
 def register(root: click.Group) -> None:
@@ -30,7 +45,8 @@ def register(root: click.Group) -> None:
         if from_stdin:
             body = sys.stdin.read()
         town = current_town()
-        return send_mail(town, identity(town), address, subject, body or "", urgent=urgent)
+        return Sent(send_mail(town, identity(town), address, subject, body or "",
+                              urgent=urgent))
 
     @mail.command("inbox")
     @click.argument("address", required=False, shell_complete=complete_address)

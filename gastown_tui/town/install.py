@@ -60,6 +60,10 @@ def install(path: Path, name: str | None = None, git: bool = False,
     if (path / TOWN_FILE).is_file():
         existing = read_toml(path / TOWN_FILE).get("name", path.name)
         raise TownError(f"{path} is already a town ({existing!r}); nothing changed")
+    outer = next((d for d in path.parents if (d / TOWN_FILE).is_file()), None)
+    if outer is not None and not force:
+        raise TownError(f"{path} is inside the town at {outer}: a town within a town confuses "
+                        "every command; pick a path outside it (or pass --force)")
     if path.exists() and not path.is_dir():
         raise TownError(f"{path} exists and is not a directory: pick another path")
     if path.is_dir() and any(path.iterdir()) and not force:

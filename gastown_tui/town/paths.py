@@ -16,11 +16,12 @@ Layout (REFERENCE.md's Gas Town layout with TOML settings)::
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import tomllib
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from .errors import NotInTown, TownError
 
@@ -72,16 +73,34 @@ def update_toml(path: Path, change: Callable[[Any], None], header: str = "") -> 
     the user's comments and layout."""
     import tomlkit
 
+    with locked(path.parent):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            text = header
+        try:
+            doc = tomlkit.parse(text)
+        except Exception as e:  # noqa: BLE001 - tomlkit raises several types for bad input
+            raise TownError(f"{path} is not valid TOML ({e}): fix or restore that file") \
+                from None
+        change(doc)
+        write_atomic(path, tomlkit.dumps(doc))
+
+
+@contextlib.contextmanager
+def locked(folder: Path) -> Iterator[None]:
+    """An exclusive lock on a directory, so two `gt` processes changing the same settings file
+    cannot lose each other's change. The directory, not the file, because files are replaced by
+    rename and a lock on the old inode would protect nothing."""
+    import fcntl
+
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        text = header
-    try:
-        doc = tomlkit.parse(text)
-    except Exception as e:  # noqa: BLE001 - tomlkit raises several types for bad input
-        raise TownError(f"{path} is not valid TOML ({e}): fix or restore that file") from None
-    change(doc)
-    write_atomic(path, tomlkit.dumps(doc))
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -11,7 +11,7 @@ from typing import Callable
 
 from .errors import TownError, usage
 from .model import Rig, Town
-from .paths import (BEADS_DIR, RIG_CLONE, RIG_CONFIG, RIG_REPO, RIGS_FILE, TOWN_PREFIX,
+from .paths import (BEADS_DIR, RIG_CLONE, RIG_CONFIG, RIG_REPO, RIGS_FILE, TOWN_PREFIX, locked,
                     update_toml, write_atomic)
 from .routes import add_route, read_routes, remove_route
 
@@ -60,10 +60,18 @@ def add_rig(town: Town, name: str, source: str, *, prefix: str | None = None,
             branch: str | None = None, cwd: Path | None = None,
             progress: Callable[[str], None] | None = None) -> Rig:
     """Clone `source` into a new rig; on any failure nothing of the rig is left behind."""
+    validate_rig_name(name)
+    # One rig add at a time per town: names and derived prefixes are checked and registered
+    # under the same lock, so two adds cannot claim the same ones.
+    with locked(town.runtime_dir):
+        return _add_rig(town, name, source, prefix, branch, cwd, progress)
+
+
+def _add_rig(town: Town, name: str, source: str, prefix: str | None, branch: str | None,
+             cwd: Path | None, progress: Callable[[str], None] | None) -> Rig:
     from ..beads import Ledger
     from . import gitops
 
-    validate_rig_name(name)
     if name in {r.name for r in town.rigs()}:
         raise TownError(f"rig {name!r} already exists: pick another name or "
                         f"`gt rig remove {name}` first")
@@ -177,6 +185,7 @@ def remove_rig(town: Town, name: str, force: bool = False) -> Rig:
             raise TownError(f"rig {name!r} holds work that is not pushed ({reasons[0]}"
                             f"{f' and {len(reasons) - 1} more' if len(reasons) > 1 else ''}): "
                             "push it, or pass --force to delete it anyway")
-    _forget(town, name, rig.prefix)
-    shutil.rmtree(rig.path, ignore_errors=True)
+    with locked(town.runtime_dir):
+        _forget(town, name, rig.prefix)
+        shutil.rmtree(rig.path, ignore_errors=True)
     return rig

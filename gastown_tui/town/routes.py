@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .paths import ROUTES_FILE, write_atomic
+from .paths import ROUTES_FILE, locked, write_atomic
 
 
 def read_routes(root: Path) -> dict[str, str]:
@@ -38,15 +38,17 @@ def write_routes(root: Path, routes: dict[str, str]) -> None:
 
 
 def add_route(root: Path, prefix: str, path: str) -> None:
-    routes = read_routes(root)
-    routes[prefix.rstrip("-") + "-"] = path
-    write_routes(root, routes)
+    with locked((root / ROUTES_FILE).parent):
+        routes = read_routes(root)
+        routes[prefix.rstrip("-") + "-"] = path
+        write_routes(root, routes)
 
 
 def remove_route(root: Path, prefix: str) -> None:
-    routes = read_routes(root)
-    if routes.pop(prefix.rstrip("-") + "-", None) is not None:
-        write_routes(root, routes)
+    with locked((root / ROUTES_FILE).parent):
+        routes = read_routes(root)
+        if routes.pop(prefix.rstrip("-") + "-", None) is not None:
+            write_routes(root, routes)
 
 
 def route_for(routes: dict[str, str], bead_id: str) -> str | None:

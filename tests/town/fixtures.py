@@ -81,6 +81,13 @@ class Runner:
             assert proc.returncode == 0, f"{cmd}: {proc.stderr}"
         return proc
 
+    def shell_async(self, prog: str, *args: str) -> subprocess.Popen:
+        """Start a command without waiting (the caller waits on it)."""
+        exe = Path(sys.executable).with_name(prog)
+        return subprocess.Popen([str(exe) if exe.exists() else prog, *args], cwd=self.cwd,
+                                env=self.environ, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+
     def shell_json(self, prog: str, *args: str):
         proc = self.shell(prog, *args, "--json", check=True)
         return json.loads(proc.stdout)

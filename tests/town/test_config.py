@@ -115,3 +115,11 @@ def test_broken_settings_file_is_a_clear_error(at_town, town):
     result = at_town.gt("config set theme x")
     assert result.exit_code == 1 and "not valid TOML" in result.error
     assert (town / "settings/config.toml").read_text() == "theme = [unclosed\n"
+
+
+def test_concurrent_config_changes_are_all_kept(at_town, town):
+    procs = [at_town.shell_async("gt", "config", "agent", "set", f"agent{n}", f"tool{n} --x")
+             for n in range(6)]
+    assert [p.wait(timeout=120) for p in procs] == [0] * 6
+    agents = tomllib.loads((town / "settings/config.toml").read_text())["agents"]
+    assert sorted(agents) == [f"agent{n}" for n in range(6)]

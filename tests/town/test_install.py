@@ -87,3 +87,10 @@ def test_commands_outside_a_town_say_so(runner, tmp_path):
         assert result.exit_code == 1, line
         assert result.error.startswith("not inside a town"), result.error
         assert "gt install" in result.error
+
+
+def test_install_inside_a_town_is_refused(town, runner):
+    before = tree_snapshot(town)
+    result = runner.gt(f"install {town / 'inner'}")
+    assert result.exit_code == 1 and "inside the town" in result.error
+    assert tree_snapshot(town) == before

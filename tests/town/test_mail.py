@@ -13,7 +13,8 @@ def mail_town(rig_town, town):
 
 def test_send_read_reply_thread(mail_town, town):
     alice = mail_town.at(town / "my_proj/crew/alice")
-    sent = alice.ok(["mail", "send", "overseer", "-s", "Need a decision", "-m", "A or B?"])
+    sent = alice.ok(["mail", "send", "overseer", "-s", "Need a decision",
+                     "-m", "A or B?"]).messages
     assert [(m.sender, m.to) for m in sent] == [("my_proj/crew/alice", "overseer")]
     first = sent[0].id
     box = mail_town.ok("mail inbox")  # the person's shell in the town: overseer
@@ -36,7 +37,7 @@ def test_send_read_reply_thread(mail_town, town):
 
 
 def test_reading_someone_elses_mail_leaves_it_unread(mail_town):
-    sent = mail_town.ok("mail send mayor/ -s Hi -m hello")
+    sent = mail_town.ok("mail send mayor/ -s Hi -m hello").messages
     mail_town.ok(f"mail read {sent[0].id}")  # read by the overseer
     assert mail_town.ok("mail inbox mayor/ --unread")[0].id == sent[0].id
 
@@ -54,11 +55,11 @@ def test_urgent_stdin_and_agent_identity(mail_town, town):
 
 def test_groups(mail_town):
     mail_town.ok("crew add bob --rig my_proj")
-    sent = mail_town.ok("mail send @rig/my_proj -s 'Standup' -m now")
+    sent = mail_town.ok("mail send @rig/my_proj -s Standup -m now").messages
     assert sorted(m.to for m in sent) == ["my_proj/crew/alice", "my_proj/crew/bob",
                                           "my_proj/polecats/toast"]
     assert len({m.thread for m in sent}) == 1
-    everyone = mail_town.ok("mail send @town -s All -m hi")
+    everyone = mail_town.ok("mail send @town -s All -m hi").messages
     assert sorted(m.to for m in everyone)[0] == "mayor/" and len(everyone) == 4
     assert mail_town.ok("mail inbox my_proj/alice")[0].subject == "All"
 
@@ -89,3 +90,10 @@ def test_mail_bad_input(mail_town, town, line, code, words):
     result = mail_town.gt(line.format(convoy=convoy))
     assert result.exit_code == code and words in result.error, result.error
     assert tree_snapshot(town) == before
+
+
+def test_send_says_what_it_delivered(mail_town):
+    result = mail_town.gt("mail send mayor -s Hello -m there")
+    assert result.render().startswith("Sent hq-") and result.render().endswith(
+        " to mayor/: Hello")
+    assert mail_town.gt("mail send mayor -s Hello -m there --json").render().count('"to"') == 1

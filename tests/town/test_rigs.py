@@ -191,3 +191,13 @@ def test_rig_remove_refuses_unpushed_polecat_worktree(rig_town, town):
     wt.create_commit("HEAD", SIG, SIG, "hooked work", wt.index.write_tree(), [wt.head.target])
     result = rig_town.gt("rig remove my_proj")
     assert result.exit_code == 1 and "unpushed" in result.error and "polecats/toast" in result.error
+
+
+def test_concurrent_rig_adds_all_register(at_town, town, src_repo):
+    procs = [at_town.shell_async("gt", "rig", "add", f"par{n}", str(src_repo)) for n in range(4)]
+    codes = [p.wait(timeout=120) for p in procs]
+    assert codes == [0, 0, 0, 0]
+    rigs = find_town(town, {}).rigs()
+    assert sorted(r.name for r in rigs) == ["par0", "par1", "par2", "par3"]
+    assert len({r.prefix for r in rigs}) == 4
+    assert {p for p in read_routes(town)} == {"hq-"} | {f"{r.prefix}-" for r in rigs}
