@@ -176,8 +176,15 @@ def export_jsonl(conn: sqlite3.Connection, path: Path) -> bytes:
 
 
 def all_lines(conn: sqlite3.Connection) -> bytes:
-    rows = conn.execute("SELECT line FROM lines ORDER BY id").fetchall()
-    return "".join([r[0] + "\n" for r in rows]).encode()
+    # Fetched as the stored UTF-8 bytes: no decode to str and encode back for 4 MB of text.
+    conn.text_factory = bytes
+    try:
+        rows = conn.execute("SELECT line FROM lines ORDER BY id").fetchall()
+    finally:
+        conn.text_factory = str
+    if not rows:
+        return b""
+    return b"\n".join([r[0] for r in rows]) + b"\n"
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -5,7 +5,6 @@ The beads package is imported inside functions only, so `bd --help` stays cheap.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 from typing import TYPE_CHECKING, Any, Callable
@@ -125,6 +124,30 @@ def parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
 # Views: data for JSON, text for people
 
 
+def view(cls: type) -> type:
+    """A light `@dataclass` for result classes: every bd start defines all of them, and
+    dataclass() compiles code for each (~0.4 ms apiece). Fields come from the annotations;
+    each view brings its own to_json()/render_text()."""
+    names = list(cls.__dict__.get("__annotations__", {}))
+    defaults = {n: cls.__dict__[n] for n in names if n in cls.__dict__}
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        if len(args) > len(names):
+            raise TypeError(f"{cls.__name__} takes {len(names)} fields")
+        values = dict(zip(names, args))
+        values.update(kwargs)
+        for name in names:
+            setattr(self, name, values[name] if name in values else defaults[name])
+
+    def __repr__(self: Any) -> str:
+        return f"{cls.__name__}({', '.join(f'{n}={getattr(self, n)!r}' for n in names)})"
+
+    cls.__init__ = __init__
+    cls.__repr__ = __repr__
+    return cls
+
+
+
 def _p(issue: "Issue") -> str:
     return f"P{issue.priority}"
 
@@ -155,7 +178,7 @@ class IssueList:
         return issue_rows([Issue.from_json(d) for d in self.to_json()])
 
 
-@dataclasses.dataclass
+@view
 class Changed:
     """Beads a command created or changed: the bead (or a list) as JSON, one line each as text."""
     verb: str
@@ -172,7 +195,7 @@ class Changed:
             if self.verb != "Created" else "") for i in self.issues)
 
 
-@dataclasses.dataclass
+@view
 class IssueDetail:
     issue: Any
     dependents: list[Any]

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .bd_common import BdCommand, BdGroup, open_ledger, parse_vars
+from .bd_common import BdCommand, BdGroup, open_ledger, parse_vars, view
 from .core import get_env, table
 
 
@@ -29,7 +29,7 @@ def _cook(name: str, var: tuple[str, ...]):
     return formulas.cook(formulas.load(formulas.find(name, _dirs())), values)
 
 
-@dataclasses.dataclass
+@view
 class FormulaList:
     items: list[Any]   # (name, path, Formula | None, error | None)
 
@@ -66,7 +66,7 @@ def formula_list():
     return FormulaList(items)
 
 
-@dataclasses.dataclass
+@view
 class FormulaView:
     formula: Any
 
@@ -108,7 +108,7 @@ def formula_show(name):
     return FormulaView(formulas.load(formulas.find(name, _dirs())))
 
 
-@dataclasses.dataclass
+@view
 class CookedView:
     cooked: Any
 
@@ -140,7 +140,7 @@ def cook(name, var, dry_run):
     return CookedView(_cook(name, var))
 
 
-@dataclasses.dataclass
+@view
 class MoleculeView:
     molecule: Any
     ready_ids: set[str]
@@ -160,7 +160,7 @@ class MoleculeView:
                 + table(rows, ["ID", "STEP", "STATUS", "TITLE"]))
 
 
-@dataclasses.dataclass
+@view
 class MoleculeList:
     items: list[Any]
 

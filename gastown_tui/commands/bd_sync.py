@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import click
 
-from .bd_common import BdCommand, actor, open_ledger
+from .bd_common import BdCommand, actor, open_ledger, view
 from .core import CommandError, get_env
 
 
-@dataclasses.dataclass
+@view
 class Initialised:
     beads_dir: Path
     prefix: str
     git_repo: Path | None
+
+    def to_json(self) -> dict:
+        return {"beads_dir": str(self.beads_dir), "prefix": self.prefix,
+                "git_repo": str(self.git_repo) if self.git_repo else None}
 
     def render_text(self) -> str:
         text = f"Initialised beads ledger '{self.prefix}' in {self.beads_dir}"
@@ -42,10 +45,13 @@ def init(prefix):
     return Initialised(beads_dir, led.prefix, register_merge_driver(beads_dir))
 
 
-@dataclasses.dataclass
+@view
 class Exported:
     path: Path
     count: int
+
+    def to_json(self) -> dict:
+        return {"path": str(self.path), "count": self.count}
 
     def render_text(self) -> str:
         return f"Exported {self.count} beads to {self.path}"

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import click
 
-from .bd_common import BdCommand, BdGroup, Changed, IssueList, open_ledger
+from .bd_common import BdCommand, BdGroup, Changed, IssueList, open_ledger, view
 from .core import table
 
 
@@ -23,7 +22,7 @@ def ready(limit, assignee, unassigned, label):
                                label=list(label) or None, raw=True))
 
 
-@dataclasses.dataclass
+@view
 class BlockedList:
     items: list[Any]
 
@@ -58,7 +57,7 @@ def dep():
     """Dependencies between beads (A depends on B)."""
 
 
-@dataclasses.dataclass
+@view
 class DepChange:
     verb: str
     issue_id: str
@@ -92,7 +91,7 @@ def dep_remove(issue, depends_on):
     return DepChange("removed", d.issue_id, d.depends_on_id, d.type)
 
 
-@dataclasses.dataclass
+@view
 class TreeNode:
     id: str
     title: str
@@ -168,7 +167,7 @@ def label_remove(ids, name):
     return Changed("Unlabelled", done, single=len(ids) == 1)
 
 
-@dataclasses.dataclass
+@view
 class Labels:
     counts: dict[str, int]
 
@@ -203,7 +202,7 @@ class CommentsGroup(BdGroup):
         return super().parse_args(ctx, args)
 
 
-@dataclasses.dataclass
+@view
 class CommentList:
     issue_id: str
     comments: list[Any]
@@ -217,7 +216,7 @@ class CommentList:
         return "\n".join(f"[{c.created_at}] {c.author}: {c.text}" for c in self.comments)
 
 
-@dataclasses.dataclass
+@view
 class CommentAdded:
     comment: Any
 
