@@ -120,9 +120,9 @@ class Row:
             i += n
         return out
 
-    def entry(self) -> Entry:
+    def entry(self, cols: int) -> Entry:
         """This row for scrollback: its text and run lengths, trailing blanks dropped."""
-        if self.chars is None:
+        if self.chars is None and self.fill.shows_blank:
             runs = self.runs
             if not runs:
                 return ""
@@ -135,7 +135,7 @@ class Row:
                     out.append((end - start, style))
                     start = end
             return _trimmed(self.text, out)
-        pieces = self.runs_full(len(self.chars))
+        pieces = self.runs_full(cols)
         if len(pieces) == 1 and pieces[0][1] is DEFAULT:
             return pieces[0][0].rstrip(" ")
         return _trimmed("".join(t for t, _ in pieces), [(len(t), st) for t, st in pieces])

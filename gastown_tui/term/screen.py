@@ -320,7 +320,7 @@ class Screen(StreamParser, pyte.Screen):
             # The hot case: a line feed at the bottom of the whole screen.
             old = rows.pop(0)
             if self._main_rows is None and self.history.limit:
-                self.history.push(old.entry())
+                self.history.push(old.entry(self.columns))
             rows.append(Row(blank_of(self.pen)) if self.pen.bg is not None else Row())
             self._all_dirty = True
             return
@@ -333,7 +333,7 @@ class Screen(StreamParser, pyte.Screen):
         for _ in range(n):
             old = rows.pop(top)
             if keep:
-                push(old.entry())
+                push(old.entry(self.columns))
             rows.insert(bot, Row(fill))
         if n:
             if top == 0 and bot == self.lines - 1:
@@ -583,7 +583,7 @@ class Screen(StreamParser, pyte.Screen):
                 # tmux keeps what a clear wipes: rows up to the last used one go to scrollback.
                 used = [y for y, row in enumerate(self._rows) if not row.blank()]
                 for y in range(used[-1] + 1 if used else 0):
-                    self.history.push(self._rows[y].entry())
+                    self.history.push(self._rows[y].entry(self.columns))
         elif how == 3:
             self.history.clear()
             return
@@ -698,7 +698,7 @@ class Screen(StreamParser, pyte.Screen):
             for _ in range(drop):
                 gone = rows.pop(0)
                 if main and self.history.limit:
-                    self.history.push(gone.entry())
+                    self.history.push(gone.entry(self.columns))
                 cy = max(0, cy - 1)
         else:
             add = lines - len(rows)

@@ -64,7 +64,8 @@ class StreamParser:
     background_rgb = "rgb:0000/0000/0000"
 
     def _init_stream(self) -> None:
-        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        # Invalid UTF-8 is dropped, as tmux does (xterm would show U+FFFD).
+        self._decoder = codecs.getincrementaldecoder("utf-8")("ignore")
         self._pending = ""
         self._skind: str | None = None
         self._sbuf: list[str] = []

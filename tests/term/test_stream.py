@@ -90,10 +90,10 @@ def test_osc_terminated_by_esc_at_the_end_of_a_read():
     assert s.title == "name" and s.text_lines()[0] == "after"
 
 
-def test_invalid_utf8_becomes_replacement_characters():
+def test_invalid_utf8_is_dropped_like_tmux_does():
     s = Screen(10, 2)
-    s.feed(b"a\xff\xfeb")
-    assert s.text_lines()[0] == "a\ufffd\ufffdb"
+    s.feed(b"a\xff\xfeb\xe4\xb8 c")
+    assert s.text_lines()[0] == "ab c"
 
 
 def test_malformed_csi_is_dropped_and_text_after_it_kept():
