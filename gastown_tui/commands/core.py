@@ -103,12 +103,22 @@ def json_option() -> click.Option:
     )
 
 
+def debug_option() -> click.Option:
+    return click.Option(
+        ["--debug"], is_flag=True, expose_value=False, is_eager=True,
+        callback=_set_debug, help="Show tracebacks for internal errors.",
+    )
+
+
 class Command(click.Command):
-    """A click command that accepts `--json` wherever it appears."""
+    """A click command that accepts `--json` (and `--debug`, also taken by the roots) wherever
+    it appears."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.params.append(json_option())
+        if not any("--debug" in p.opts for p in self.params if isinstance(p, click.Option)):
+            self.params.append(debug_option())
 
 
 class Group(click.Group):

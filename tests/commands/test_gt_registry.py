@@ -110,6 +110,9 @@ def test_internal_errors_hide_the_traceback_unless_debug(at_town):
     debug = subprocess.run([sys.executable, "-c", CRASH, "--debug", "crash"],
                            capture_output=True, text=True)
     assert debug.returncode == 1 and "Traceback (most recent call last)" in debug.stderr
+    after = subprocess.run([sys.executable, "-c", CRASH, "crash", "--debug"],
+                           capture_output=True, text=True)
+    assert after.returncode == 1 and "Traceback (most recent call last)" in after.stderr
 
 
 def test_broken_town_files_are_clear_errors(at_town, town):
