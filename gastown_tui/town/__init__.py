@@ -25,25 +25,31 @@ process's own, so the app can act "as if" from anywhere)::
         # crew clone, else "overseer" (a person's own shell)
 
     create_convoy(town, name, issue_ids=(), notify=(), human=False, actor=None) -> Convoy
-    check_landing(town, closed_issue_id) -> list[Convoy]
+        # a town-ledger bead hq-cv-*, `tracks` links to issues of any rig; notify addresses
+        # are validated (groups expanded); human=True adds "overseer"
+    check_landing(town, closed_issue_id, actor=None) -> list[Convoy]
         # call after closing any issue: lands (closes) every convoy whose tracked issues are
-        # now all closed and mails its notify addresses; returns the convoys that landed
+        # now all closed and mails its notify addresses (mayor/ when none); returns those
+    after_close(cwd, environ, closed_ids, actor=None) -> list[Convoy]
+        # the same from a command's point of view (finds the town; nothing outside one);
+        # `bd close` and `bd update --status closed` call it, `gt done` should too
     send_mail(town, sender, to, subject, body, urgent=False, reply_to=None) -> list[Message]
-    inbox(town, address, unread=False) -> list[Message]
+        # `to` is an address or group (see addresses.py); one message bead per recipient
+    inbox(town, address, unread=False) -> list[Message]          # newest first
 
 Errors a person can fix are `TownError` (one line, `exit_code` 1 or 2); the command registry
 shows them without a traceback. Layout on disk: see `paths.py`.
 """
 
 from .addresses import current_identity
-from .convoys import Convoy, check_landing, create_convoy
+from .convoys import Convoy, after_close, check_landing, create_convoy
 from .errors import NotInTown, TownError
 from .mail import Message, inbox, send_mail
 from .model import Rig, Town, find_town
 from .presets import AgentPreset, resolve_agent
 
 __all__ = [
-    "AgentPreset", "Convoy", "Message", "NotInTown", "Rig", "Town", "TownError",
+    "AgentPreset", "Convoy", "Message", "NotInTown", "Rig", "Town", "TownError", "after_close",
     "check_landing", "create_convoy", "current_identity", "find_town", "inbox",
     "resolve_agent", "send_mail",
 ]
