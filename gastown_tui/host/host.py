@@ -182,8 +182,10 @@ class Host:
         if not self._started or self._stopping:
             return
         self._stopping = True
+        me = asyncio.current_task()
         for task in list(self._tasks):
-            task.cancel()
+            if task is not me:
+                task.cancel()
         try:
             await supervisor.suspend_all(self)
         finally:
@@ -201,7 +203,8 @@ class Host:
                 self.stopped.set()
 
     def request_stop(self) -> None:
-        self.spawn_task(self.stop()) if not self._stopping else None
+        if not self._stopping and self._started:
+            self.loop.create_task(self.stop())
 
     @property
     def running(self) -> bool:

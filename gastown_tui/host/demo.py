@@ -1,0 +1,166 @@
+"""`gt demo`: a demo town made from nothing (offline), worked by demo agents until its convoy lands.
+
+The town gets a small local sample project (a git repository made with pygit2), a rig for it,
+a few issues that each name a file to change, and one convoy tracking them all. A host then
+slings every issue to its own demo polecat and reports progress until the convoy lands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from pathlib import Path
+from typing import Callable
+
+import pygit2
+
+TASKS = (
+    ("Add a friendly greeting to hello.py", "Edit hello.py so it greets the person by name."),
+    ("Document how to run the project in README.md", "Add a usage line to README.md."),
+    ("Start a changelog in CHANGELOG.md", "Create CHANGELOG.md with a first entry."),
+    ("Write contributor notes in docs/CONTRIBUTING.md", "Explain how to send changes."),
+    ("Add a configuration example to config/example.toml", "Show the available settings."),
+)
+SAMPLE_FILES = {
+    "README.md": "# Sample project\n\nA tiny project for the Gas Town demo.\n",
+    "hello.py": "def main():\n    print('hello')\n\n\nif __name__ == '__main__':\n    main()\n",
+}
+MAX_AGENTS = 30
+
+
+@dataclasses.dataclass
+class DemoWork:
+    polecat: str
+    issue: str
+    title: str
+    branch: str
+    commit: str | None
+    files: list[str]
+
+
+@dataclasses.dataclass
+class DemoResult:
+    town: str
+    convoy: str
+    landed: bool
+    seconds: float
+    work: list[DemoWork]
+
+    def render_text(self) -> str:
+        head = (f"Convoy {self.convoy} landed in {self.seconds:.1f} s." if self.landed
+                else f"Convoy {self.convoy} did not land within the time limit.")
+        lines = [head, f"Demo town: {self.town}"]
+        for w in self.work:
+            lines.append(f"  {w.polecat:<10} {w.issue}  {w.branch}  "
+                         f"{(w.commit or '-')[:10]}  {', '.join(w.files) or '-'}")
+        lines.append(f"Look around: cd {self.town} && gt hooks list && gt convoy list --all "
+                     "&& gt mail inbox")
+        return "\n".join(lines)
+
+
+def task_for(i: int) -> tuple[str, str]:
+    if i < len(TASKS):
+        return TASKS[i]
+    return (f"Add note {i + 1} to NOTES.md", "Record what the demo agent did.")
+
+
+def make_sample_repo(path: Path) -> Path:
+    repo = pygit2.init_repository(str(path), initial_head="main")
+    for name, text in SAMPLE_FILES.items():
+        (path / name).write_text(text)
+    repo.index.add_all()
+    repo.index.write()
+    sig = pygit2.Signature("Gas Town demo", "demo@gastown.local")
+    repo.create_commit("HEAD", sig, sig, "Sample project", repo.index.write_tree(), [])
+    return path
+
+
+def build_town(root: Path, agents: int, say: Callable[[str], None]):
+    """A fresh demo town at `root`: sample rig, issues, a convoy and `demo` as default agent."""
+    from ..town import create_convoy, find_town
+    from ..town.config import set_setting
+    from ..town.install import install
+    from ..town.rigs import add_rig
+
+    say(f"creating demo town at {root}")
+    install(root, name="demo")
+    town = find_town(root, {})
+    source = make_sample_repo(root / ".demo" / "sample-project")
+    say("adding rig 'sample' (a local sample project)")
+    add_rig(town, "sample", str(source))
+    set_setting(town, "default_agent", "demo")
+    led = town.rig("sample").ledger("overseer")
+    ids = []
+    for i in range(agents):
+        title, desc = task_for(i)
+        ids.append(led.create(title, description=desc, issue_type="task", priority=2).id)
+    convoy = create_convoy(town, "Demo: improve the sample project", ids, notify=["mayor/"],
+                           human=True, actor="overseer")
+    say(f"created {len(ids)} issues and convoy {convoy.id}")
+    return town, ids, convoy.id
+
+
+async def run(town, ids: list[str], convoy: str, say: Callable[[str], None],
+              timeout: float) -> tuple[bool, float]:
+    from .host import Host
+
+    host = Host(town, mode="demo")
+    landed = asyncio.Event()
+    shown = {"sling", "hook_active", "hook_completed", "agent_exited", "convoy_landed",
+             "agent_stuck", "agent_respawned", "hook_suspended"}
+
+    def on_event(ev: dict) -> None:
+        kind = ev.get("kind")
+        if kind == "convoy_landed" and ev.get("id") == convoy:
+            landed.set()
+        if kind in shown:
+            who = ev.get("agent") or ev.get("id") or ""
+            extra = ev.get("issue") or ev.get("title") or ""
+            say(f"{kind:<15} {who} {extra}".rstrip())
+
+    host.subscribe(on_event)
+    await host.start()
+    started = time.monotonic()
+    try:
+        await host.sling(ids, "sample", agent="demo", convoy=False, actor="overseer")
+        try:
+            await asyncio.wait_for(_landed(host, convoy, landed), timeout)
+        except asyncio.TimeoutError:
+            return False, time.monotonic() - started
+        return True, time.monotonic() - started
+    finally:
+        await host.stop()
+
+
+async def _landed(host, convoy: str, landed: asyncio.Event) -> None:
+    # The event is the fast path; the ledger check covers a landing the watch saw first.
+    while not landed.is_set():
+        closed = await host.domain(lambda t: t.ledger().get(convoy).is_closed)
+        if closed:
+            return
+        try:
+            await asyncio.wait_for(landed.wait(), 1.0)
+        except asyncio.TimeoutError:
+            pass
+
+
+def summary(town, ids: list[str], convoy: str, landed: bool, seconds: float) -> DemoResult:
+    from ..town import hooks as hooks_mod
+
+    repo = pygit2.Repository(str(town.rig("sample").repo_path))
+    base = repo.references["refs/heads/main"].peel(pygit2.Commit)
+    work = []
+    for hook in hooks_mod.all_hooks(town):
+        if hook.issue not in ids or not hook.branch:
+            continue
+        ref = f"refs/heads/{hook.branch}"
+        commit, files = None, []
+        if ref in repo.references:
+            tip = repo.references[ref].peel(pygit2.Commit)
+            if tip.id != base.id:
+                commit = str(tip.id)
+                files = sorted(p.delta.new_file.path for p in repo.diff(base, tip))
+        title = town.rig("sample").ledger().get(hook.issue).title
+        work.append(DemoWork(hook.polecat, hook.issue, title, hook.branch, commit, files))
+    return DemoResult(str(town.root), convoy, landed, seconds, work)
