@@ -90,7 +90,13 @@ class Ledger(sync.SyncMixin):
                               "bd again; it is rebuilt from issues.jsonl")
         led = cls(beads_dir, conn, prefix, actor or default_actor(os.environ))
         if fresh:
-            sync.register_merge_driver(beads_dir)
+            # A fresh clone: route its ledger file through our merge driver. Another bd
+            # starting at the same moment may hold git's config lock; one of them succeeds.
+            try:
+                sync.register_merge_driver(beads_dir)
+            except Exception as e:  # noqa: BLE001 - pygit2 raises several types here
+                led.warnings.append(f"could not register the git merge driver ({e}); "
+                                    "run 'bd init' in this clone")
         led.sync_in()
         return led
 

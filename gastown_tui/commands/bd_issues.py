@@ -98,8 +98,8 @@ def update(ids, status, title, description, notes, priority, issue_type, assigne
         raise UsageError("--claim sets the assignee and status itself; drop --assignee/--status")
     led = open_ledger()
     done = []
-    for issue_id in ids:
-        with led.transaction():
+    with led.transaction():      # all of the command, or none of it
+        for issue_id in ids:
             if claim:
                 led.claim(issue_id)
             if fields:
@@ -121,7 +121,8 @@ def update(ids, status, title, description, notes, priority, issue_type, assigne
 def close(ids, reason):
     """Close beads."""
     led = open_ledger()
-    closed = [led.close(i, reason) for i in ids]
+    with led.transaction():
+        closed = [led.close(i, reason) for i in ids]
     from .towncli import land_convoys  # convoys tracking these may land now (no daemon)
     land_convoys(i.id for i in closed)
     return Changed("Closed", closed, single=len(ids) == 1)
@@ -132,7 +133,9 @@ def close(ids, reason):
 def reopen(ids):
     """Reopen closed beads."""
     led = open_ledger()
-    return Changed("Reopened", [led.reopen(i) for i in ids], single=len(ids) == 1)
+    with led.transaction():
+        reopened = [led.reopen(i) for i in ids]
+    return Changed("Reopened", reopened, single=len(ids) == 1)
 
 
 @click.command("search", cls=BdCommand)

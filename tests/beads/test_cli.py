@@ -271,3 +271,41 @@ def test_help_is_fast_to_import():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_multi_id_commands_are_all_or_nothing(bd):
+    a = bd.json("create", "A")["id"]
+    res = bd("close", a, "tt-missing")
+    assert res.exit_code == 1 and "tt-missing" in res.error
+    assert bd.json("show", a)["status"] == "open"
+    b = bd.json("create", "B")["id"]
+    bd.json("update", b, "--claim", "--actor", "amy")
+    res = bd("update", a, b, "--claim", "--actor", "bob")
+    assert res.exit_code == 1 and "already claimed by amy" in res.error
+    assert "assignee" not in bd.json("show", a)
+
+
+def test_fresh_clone_opened_by_many_processes_at_once(bd, workdir, tmp_path):
+    import subprocess
+    import sys
+
+    for n in range(20):
+        bd.json("create", f"bead {n}")
+    clone = tmp_path / "clone" / ".beads"
+    clone.mkdir(parents=True)
+    for name in ("issues.jsonl", "config.toml"):
+        (clone / name).write_bytes((workdir / ".beads" / name).read_bytes())
+    code = "from gastown_tui.commands.bd import main; main()"
+    procs = [subprocess.Popen([sys.executable, "-c", code, "list", "--json"],
+                              cwd=clone.parent, env=bd.environ, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(12)]
+    try:
+        results = [p.communicate(timeout=60) for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    for p, (out, err) in zip(procs, results):
+        assert p.returncode == 0, err
+        assert len(json.loads(out)) == 20
