@@ -21,6 +21,24 @@ class AgentRow:
     description: str = dataclasses.field(default="", metadata={"text": False})
 
 
+@dataclasses.dataclass
+class TownConfig:
+    town: str
+    root: str
+    settings: dict[str, object]
+    agents: dict[str, str]
+
+    def to_json(self) -> dict:
+        return {"town": self.town, "root": self.root, **self.settings, "agents": self.agents}
+
+    def render_text(self) -> str:
+        width = max(len(k) for k in [*self.settings, *self.agents, "root"]) + 1
+        lines = [f"{'town:':<{width}} {self.town}", f"{'root:':<{width}} {self.root}"]
+        lines += [f"{k + ':':<{width}} {v}" for k, v in self.settings.items()]
+        lines += ["", "agents:"] + [f"  {k + ':':<{width}} {v}" for k, v in self.agents.items()]
+        return "\n".join(lines)
+
+
 def _rows(town) -> list[AgentRow]:
     from ..town.presets import chosen_agent_name, list_presets
 
@@ -51,9 +69,9 @@ def register(root: click.Group) -> None:
         from ..town.config import TOWN_SETTINGS, get_setting
 
         town = current_town()
-        settings = {k: get_setting(town, k) for k in TOWN_SETTINGS}
-        return {"town": town.name, "root": town.root, **settings,
-                "agents": {r.name: r.command for r in _rows(town)}}
+        return TownConfig(town.name, str(town.root),
+                          {k: get_setting(town, k) for k in TOWN_SETTINGS},
+                          {r.name: r.command for r in _rows(town)})
 
     @config.command("get")
     @click.argument("key", shell_complete=_complete_key)

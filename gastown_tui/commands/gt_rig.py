@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import click
 
 from .core import get_env
 from .towncli import complete_rig, current_town
+
+
+@dataclasses.dataclass
+class AddedRig:
+    name: str
+    path: str
+    url: str
+    branch: str
+    prefix: str
+
+    def render_text(self) -> str:
+        return (f"Added rig {self.name!r} from {self.url} (branch {self.branch}, bead prefix "
+                f"{self.prefix}-) at {self.path}.\nNext: gt crew add NAME --rig {self.name}")
 
 
 def register(root: click.Group) -> None:
@@ -25,8 +40,7 @@ def register(root: click.Group) -> None:
         env = get_env()
         r = add_rig(current_town(), name, source, prefix=prefix, branch=branch, cwd=env.cwd,
                     progress=env.progress)
-        return {"name": r.name, "path": r.path, "url": r.url, "branch": r.branch,
-                "prefix": r.prefix}
+        return AddedRig(r.name, str(r.path), r.url, r.branch, r.prefix)
 
     @rig.command("list")
     def list_():

@@ -85,8 +85,12 @@ def install(path: Path, name: str | None = None, git: bool = False,
             shutil.rmtree(path, ignore_errors=True)
         else:
             for p in path.iterdir():
-                if p.name not in existed:
-                    shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink()
+                if p.name in existed:
+                    continue
+                if p.is_dir():
+                    shutil.rmtree(p, ignore_errors=True)
+                else:
+                    p.unlink()
         raise
     return Installed(path, name, git)
 

@@ -7,6 +7,7 @@ import tomllib
 import pytest
 
 from gastown_town_test_fixtures import tree_snapshot
+from gastown_tui.commands.core import to_jsonable
 from gastown_tui.town import TownError, find_town, resolve_agent
 
 
@@ -25,7 +26,8 @@ def test_config_set_keeps_comments_and_layout(at_town, town):
 
 
 def test_config_show_lists_settings_and_agents(at_town):
-    data = at_town.ok("config show")
+    data = to_jsonable(at_town.ok("config show"))
+    assert "\nagents:\n  claude:" in at_town.gt("config show").render()
     assert data["default_agent"] == "claude" and data["prefix_key"] == "ctrl+b"
     assert data["agents"]["codex"] == "codex --dangerously-bypass-approvals-and-sandbox"
     assert set(data["agents"]) >= {"claude", "gemini", "codex", "cursor", "auggie", "amp",

@@ -16,7 +16,7 @@ from gastown_tui.town.rigs import derive_prefix
 
 def test_rig_add_from_a_local_path(at_town, town, src_repo):
     data = at_town.ok(f"rig add my_proj {src_repo}")
-    assert data["prefix"] == "mp" and data["branch"] == "main"
+    assert (data.prefix, data.branch, data.url) == ("mp", "main", str(src_repo))
     rig = find_town(town, {}).rig("my_proj")
     bare = pygit2.Repository(str(rig.repo_path))
     assert bare.is_bare and "refs/remotes/origin/dev" in list(bare.references)
@@ -32,7 +32,9 @@ def test_rig_add_from_a_local_path(at_town, town, src_repo):
 
 
 def test_rig_add_file_url_branch_and_prefix(at_town, town, src_repo):
-    at_town.ok(f"rig add other file://{src_repo} --branch dev --prefix ot")
+    result = at_town.gt(f"rig add other file://{src_repo} --branch dev --prefix ot")
+    assert result.ok and "bead prefix ot-" in result.render()
+    assert result.render().endswith("Next: gt crew add NAME --rig other")
     rig = find_town(town, {}).rig("other")
     assert rig.branch == "dev" and rig.prefix == "ot"
     clone = pygit2.Repository(str(rig.clone_path))
