@@ -141,16 +141,19 @@ class RigSummary:
     prefix: str
     crew: int
     polecats: int
-    open_beads: int
+    open_beads: int | None
 
 
 def rig_summaries(town: Town) -> list[RigSummary]:
+    from ..beads import LedgerError
+
     out = []
     for rig in town.rigs():
+        # One broken rig ledger must not hide the other rigs; its count shows as unknown.
         try:
             open_beads = count_open(rig.ledger())
-        except TownError:
-            open_beads = -1
+        except (TownError, LedgerError):
+            open_beads = None
         out.append(RigSummary(rig.name, rig.url, rig.branch, rig.prefix, len(rig.crew_names()),
                               len(rig.polecat_names()), open_beads))
     return out

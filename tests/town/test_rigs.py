@@ -203,3 +203,12 @@ def test_concurrent_rig_adds_all_register(at_town, town, src_repo):
     assert sorted(r.name for r in rigs) == ["par0", "par1", "par2", "par3"]
     assert len({r.prefix for r in rigs}) == 4
     assert {p for p in read_routes(town)} == {"hq-"} | {f"{r.prefix}-" for r in rigs}
+
+
+def test_rig_list_survives_a_missing_rig_ledger(rig_town, town, src_repo):
+    import shutil
+
+    rig_town.ok(f"rig add other {src_repo}")
+    shutil.rmtree(town / "other/mayor/rig/.beads")
+    rows = {r.name: r.open_beads for r in rig_town.ok("rig list")}
+    assert rows == {"my_proj": 0, "other": None}
