@@ -184,11 +184,22 @@ class Screen(StreamParser, pyte.Screen):
         x = self._x
         end = x + len(text)
         row = self._rows[self._y]
-        if row.chars is None and end <= self.columns and x >= len(row.text) and not self.modes.insert:
-            row.append(x, text, self.pen)
-            self._x = end
-            self._dirty.add(self._y)
-            return
+        if end <= self.columns and not self.modes.insert:
+            chars = row.chars
+            if chars is None:
+                if x >= len(row.text):
+                    row.append(x, text, self.pen)
+                    self._x = end
+                    self._dirty.add(self._y)
+                    return
+            elif (end == self.columns or chars[end] != "") and (not x or (
+                    chars[x] != "" and (chars[x - 1] or chars[x - 2])[-1:] != "\u200d")):
+                # Overwriting whole cells, not half a wide char nor just after a joiner.
+                chars[x:end] = text
+                row.attrs[x:end] = [self.pen] * len(text)
+                self._x = end
+                self._dirty.add(self._y)
+                return
         cols = self.columns
         modes = self.modes
         while text:

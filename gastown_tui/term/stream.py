@@ -16,6 +16,7 @@ import codecs
 import re
 
 from .style import DEFAULT, apply_sgr, with_link
+from .width import is_narrow
 
 _TOKEN = re.compile(
     r"([^\x00-\x1f\x7f-\x9f]+)(\r\n)?"              # 1 printable text, 2 a CR LF after it
@@ -125,8 +126,23 @@ class StreamParser:
                         continue
                 else:
                     s = m.group(1)
-                if self._table is None and self.fast_path and s.isascii():
-                    self._draw_narrow(s)
+                if self._table is None and self.fast_path and (s.isascii() or is_narrow(s)):
+                    # Inlined Row.append for the commonest case: text at the end of a compact row.
+                    x = self._x
+                    row = self._rows[self._y]
+                    if (row.chars is None and x == len(row.text) and x + len(s) <= self.columns
+                            and not self.modes.insert):
+                        t = row.text = row.text + s
+                        pen = self.pen
+                        runs = row.runs
+                        if runs and runs[-1][1] is pen:
+                            runs[-1] = (len(t), pen)
+                        else:
+                            runs.append((len(t), pen))
+                        self._x = len(t)
+                        self._dirty.add(self._y)
+                    else:
+                        self._draw_narrow(s)
                 else:
                     self.draw(s)
                 self._last = s[-1]

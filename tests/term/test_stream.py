@@ -11,7 +11,7 @@ from gastown_tui.term.screen import Screen
 PIECES = [
     b"hello", b"world ", b"x" * 30, b"\r\n", b"\n", b"\r", b"\t", b"\x08", b"\x07",
     "中文".encode(), "😀".encode(), "e\u0301".encode(), "\u2764\ufe0f".encode(),
-    "\U0001F468\u200d\U0001F469".encode(), "─│┌".encode(), "é".encode(),
+    "\U0001F468\u200d\U0001F469".encode(), "\U0001F468\u200d".encode(), "─│┌".encode(), "é".encode(),
     b"\x1b[31m", b"\x1b[0m", b"\x1b[1;38;5;200m", b"\x1b[48;2;1;2;3m", b"\x1b[m",
     b"\x1b[H", b"\x1b[3;7H", b"\x1b[5G", b"\x1b[K", b"\x1b[1K", b"\x1b[2K", b"\x1b[J",
     b"\x1b[2A", b"\x1b[3C", b"\x1b[2@", b"\x1b[P", b"\x1b[2X", b"\x1b[L", b"\x1b[M",
