@@ -1,5 +1,6 @@
 """`gt rig add/list/remove`: real clones with pygit2, routes, and nothing left on failure."""
 
+import shutil
 import socket
 import subprocess
 import time
@@ -206,8 +207,6 @@ def test_concurrent_rig_adds_all_register(at_town, town, src_repo):
 
 
 def test_rig_list_survives_a_missing_rig_ledger(rig_town, town, src_repo):
-    import shutil
-
     rig_town.ok(f"rig add other {src_repo}")
     shutil.rmtree(town / "other/mayor/rig/.beads")
     rows = {r.name: r.open_beads for r in rig_town.ok("rig list")}
