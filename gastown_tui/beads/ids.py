@@ -6,6 +6,8 @@ import hashlib
 import math
 import re
 
+from .model import LedgerError
+
 ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 MIN_LEN, MAX_LEN = 3, 8
 # Accept a length only while the birthday chance of any collision stays below this.
@@ -58,8 +60,6 @@ def derive_prefix(name: str) -> str:
 
 def check_prefix(prefix: str) -> str:
     if not PREFIX_RE.match(prefix or ""):
-        from .model import LedgerError
-
         raise LedgerError(f"bad prefix {prefix!r}: use lowercase letters and digits, starting "
                           "with a letter (e.g. 'bd', 'hq', 'hq-cv')")
     return prefix

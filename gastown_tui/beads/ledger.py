@@ -14,15 +14,17 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from . import ids, query, store, sync
+from .fields import check_fields, check_label, parse_dep_spec, parse_priority
+from .links import LinksMixin
 from .locate import default_actor
-from .model import (BLOCKING_DEP_TYPES, BOOL_FIELDS, DEP_TYPES, DONE_STATUSES, INT_FIELDS,
-                    ISSUE_TYPES, SCALAR_FIELDS, STATUSES, WRITABLE_FIELDS, ClaimError, Comment,
-                    Dependency, Event, Issue, LedgerError, now)
+from .model import DONE_STATUSES, SCALAR_FIELDS, ClaimError, Issue, LedgerError, now
+
+__all__ = ["Ledger", "parse_priority"]
 
 GITIGNORE = "beads.db\nbeads.db-wal\nbeads.db-shm\n.*.tmp\n"
 
 
-class Ledger(sync.SyncMixin):
+class Ledger(LinksMixin, sync.SyncMixin):
     def __init__(self, beads_dir: Path, conn: sqlite3.Connection, prefix: str, actor: str):
         self.beads_dir = beads_dir
         self.conn = conn
@@ -264,85 +266,6 @@ class Ledger(sync.SyncMixin):
         if self._dirty:
             store.refresh_lines(self.conn, self._dirty)
 
-    def dependencies(self, issue_id: str) -> list[Dependency]:
-        return self._deps("issue_id", self.resolve(issue_id))
-
-    def dependents(self, issue_id: str) -> list[Dependency]:
-        try:
-            target = self.resolve(issue_id)
-        except LedgerError:
-            target = issue_id   # ids of other ledgers can be tracked from here
-        return self._deps("depends_on_id", target)
-
-    def _deps(self, column: str, value: str) -> list[Dependency]:
-        return [Dependency(*r) for r in self.conn.execute(
-            "SELECT issue_id, depends_on_id, type, COALESCE(created_at, ''), "
-            f"COALESCE(created_by, '') FROM dependencies WHERE {column}=? "
-            "ORDER BY issue_id, depends_on_id", (value,))]
-
-    def labels(self, issue_id: str) -> list[str]:
-        return [r[0] for r in self.conn.execute(
-            "SELECT label FROM labels WHERE issue_id=? ORDER BY label", (self.resolve(issue_id),))]
-
-    def all_labels(self) -> dict[str, int]:
-        return dict(self.conn.execute(
-            "SELECT label, COUNT(*) FROM labels GROUP BY label ORDER BY label"))
-
-    def comments(self, issue_id: str) -> list[Comment]:
-        return [Comment(*r) for r in self.conn.execute(
-            "SELECT id, issue_id, author, text, created_at FROM comments WHERE issue_id=? "
-            "ORDER BY created_at, id", (self.resolve(issue_id),))]
-
-    def events(self, issue_id: str | None = None, since: int | str | None = None,
-               limit: int | None = None) -> list[Event]:
-        """The audit log, oldest first; `since` is an event id (int) or a timestamp (str)."""
-        where, args = [], []
-        if issue_id is not None:
-            where.append("issue_id = ?")
-            args.append(self.resolve(issue_id))
-        if isinstance(since, int):
-            where.append("id > ?")
-            args.append(since)
-        elif since:
-            where.append("created_at > ?")
-            args.append(since)
-        sql = "SELECT id, issue_id, event_type, actor, old_value, new_value, created_at " \
-              "FROM events" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
-        if limit is not None:
-            sql += " LIMIT ?"
-            args.append(int(limit))
-        return [Event(*r) for r in self.conn.execute(sql, args)]
-
-    # ------------------------------------------------------------------ validation
-
-    @staticmethod
-    def _check_fields(fields: dict[str, Any]) -> dict[str, Any]:
-        out = {}
-        for key, value in fields.items():
-            if key not in WRITABLE_FIELDS:
-                raise LedgerError(f"unknown or read-only field '{key}'")
-            if key == "title":
-                value = (value or "").strip()
-                if not value:
-                    raise LedgerError("a bead needs a non-empty title")
-            elif key == "status" and value not in STATUSES:
-                raise LedgerError(f"unknown status '{value}': use one of {', '.join(STATUSES)}")
-            elif key == "issue_type" and value not in ISSUE_TYPES:
-                raise LedgerError(f"unknown type '{value}': use one of {', '.join(ISSUE_TYPES)}")
-            elif key == "priority":
-                value = parse_priority(value)
-            elif key in INT_FIELDS and value is not None:
-                try:
-                    value = int(value)
-                except (TypeError, ValueError):
-                    raise LedgerError(f"'{key}' must be a whole number, not {value!r}") from None
-            elif key in BOOL_FIELDS:
-                value = 1 if value else 0
-            elif value is not None and not isinstance(value, str):
-                raise LedgerError(f"'{key}' must be text, not {type(value).__name__}")
-            out[key] = value
-        return out
-
     # ------------------------------------------------------------------ writing
 
     def create(self, title: str, *, description: str = "", priority: int | str = 2,
@@ -350,7 +273,7 @@ class Ledger(sync.SyncMixin):
                labels: Iterable[str] = (), parent: str | None = None,
                deps: Iterable[str | tuple[str, str]] = (), id_prefix: str | None = None,
                status: str = "open", actor: str | None = None, **extra: Any) -> Issue:
-        fields = self._check_fields({"title": title, "description": description or "",
+        fields = check_fields({"title": title, "description": description or "",
                                      "priority": priority, "issue_type": issue_type,
                                      "assignee": assignee or None, "status": status, **extra})
         labels = [check_label(x) for x in labels]
@@ -384,7 +307,7 @@ class Ledger(sync.SyncMixin):
             return self.get(new_id)
 
     def update(self, issue_id: str, *, actor: str | None = None, **fields: Any) -> Issue:
-        changes = self._check_fields(fields)
+        changes = check_fields(fields)
         with self.transaction():
             rid = self.resolve(issue_id)
             cur = dict(zip(SCALAR_FIELDS, self.conn.execute(
@@ -458,156 +381,3 @@ class Ledger(sync.SyncMixin):
             if not issue.is_closed:
                 raise LedgerError(f"{issue.id} is not closed (it is {issue.status})")
             return self.update(issue.id, actor=actor, status="open")
-
-    def add_dependency(self, issue_id: str, depends_on_id: str, type: str = "blocks", *,
-                       actor: str | None = None) -> Dependency:
-        """`issue_id` depends on `depends_on_id`. Blocking types need both beads here and must
-        not close a cycle; other types may point at beads of other ledgers."""
-        if type not in DEP_TYPES:
-            raise LedgerError(f"unknown dependency type '{type}': use one of "
-                              f"{', '.join(DEP_TYPES)}")
-        with self.transaction():
-            src = self.resolve(issue_id)
-            try:
-                dst = self.resolve(depends_on_id)
-            except LedgerError:
-                if type in BLOCKING_DEP_TYPES:
-                    raise LedgerError(f"cannot add '{type}' dependency: no bead "
-                                      f"'{depends_on_id}' in ledger '{self.prefix}' (only "
-                                      "non-blocking types may point outside it)") from None
-                dst = depends_on_id.strip()
-            if src == dst:
-                raise LedgerError(f"{src} cannot depend on itself")
-            old = self.conn.execute("SELECT type FROM dependencies WHERE issue_id=? AND "
-                                    "depends_on_id=?", (src, dst)).fetchone()
-            if old:
-                if old[0] == type:
-                    return next(d for d in self._deps("issue_id", src) if d.depends_on_id == dst)
-                raise LedgerError(f"{src} already depends on {dst} as '{old[0]}'; "
-                                  f"remove that first with 'bd dep remove {src} {dst}'")
-            if type in BLOCKING_DEP_TYPES:
-                cycle = self._path(dst, src)
-                if cycle:
-                    raise LedgerError("that would make a cycle: " + " -> ".join([src, *cycle]))
-            who = self._actor(actor)
-            stamp = now()
-            self.conn.execute(
-                "INSERT INTO dependencies(issue_id, depends_on_id, type, created_at, created_by)"
-                " VALUES (?, ?, ?, ?, ?)", (src, dst, type, stamp, who))
-            self._touch(src, stamp)
-            self._event(src, "dependency_added", who, None, f"{type}:{dst}", stamp)
-            return Dependency(src, dst, type, stamp, who)
-
-    def _path(self, start: str, goal: str) -> list[str] | None:
-        """A chain of blocking dependencies from `start` to `goal`, if there is one."""
-        blocking = tuple(BLOCKING_DEP_TYPES)
-        marks = ",".join("?" * len(blocking))
-        came_from: dict[str, str | None] = {start: None}
-        frontier = [start]
-        while frontier:
-            nxt = []
-            for node in frontier:
-                for (target,) in self.conn.execute(
-                        f"SELECT depends_on_id FROM dependencies WHERE issue_id=? AND type IN "
-                        f"({marks})", (node, *blocking)):
-                    if target in came_from:
-                        continue
-                    came_from[target] = node
-                    if target == goal:
-                        path, at = [], target
-                        while at is not None:
-                            path.append(at)
-                            at = came_from[at]
-                        return path[::-1]
-                    nxt.append(target)
-            frontier = nxt
-        return None
-
-    def remove_dependency(self, issue_id: str, depends_on_id: str, *,
-                          actor: str | None = None) -> Dependency:
-        with self.transaction():
-            src = self.resolve(issue_id)
-            try:
-                dst = self.resolve(depends_on_id)
-            except LedgerError:
-                dst = depends_on_id.strip()
-            row = self.conn.execute("SELECT type FROM dependencies WHERE issue_id=? AND "
-                                    "depends_on_id=?", (src, dst)).fetchone()
-            if row is None:
-                raise LedgerError(f"{src} does not depend on {dst}")
-            self.conn.execute("DELETE FROM dependencies WHERE issue_id=? AND depends_on_id=?",
-                              (src, dst))
-            stamp = now()
-            self._touch(src, stamp)
-            self._event(src, "dependency_removed", actor, f"{row[0]}:{dst}", None, stamp)
-            return Dependency(src, dst, row[0])
-
-    def add_label(self, issue_id: str, label: str, *, actor: str | None = None) -> Issue:
-        label = check_label(label)
-        with self.transaction():
-            rid = self.resolve(issue_id)
-            if self.conn.execute("INSERT OR IGNORE INTO labels(issue_id, label) VALUES (?, ?)",
-                                 (rid, label)).rowcount:
-                stamp = now()
-                self._touch(rid, stamp)
-                self._event(rid, "label_added", actor, None, label, stamp)
-            return self.get(rid)
-
-    def remove_label(self, issue_id: str, label: str, *, actor: str | None = None) -> Issue:
-        with self.transaction():
-            rid = self.resolve(issue_id)
-            if not self.conn.execute("DELETE FROM labels WHERE issue_id=? AND label=?",
-                                     (rid, label)).rowcount:
-                raise LedgerError(f"{rid} has no label '{label}'")
-            stamp = now()
-            self._touch(rid, stamp)
-            self._event(rid, "label_removed", actor, label, None, stamp)
-            return self.get(rid)
-
-    def add_comment(self, issue_id: str, text: str, *, author: str | None = None) -> Comment:
-        if not (text or "").strip():
-            raise LedgerError("a comment needs some text")
-        who = self._actor(author)
-        with self.transaction():
-            rid = self.resolve(issue_id)
-            stamp = now()
-            cid = self.conn.execute(
-                "INSERT INTO comments(issue_id, author, text, created_at) VALUES (?, ?, ?, ?)",
-                (rid, who, text, stamp)).lastrowid
-            self._touch(rid, stamp)
-            self._event(rid, "commented", who, None, text, stamp)
-            return Comment(cid, rid, who, text, stamp)
-
-
-def parse_priority(value: int | str) -> int:
-    """0-4, also written P0-P4."""
-    text = str(value).strip().upper()
-    if text.startswith("P"):
-        text = text[1:]
-    if text.isdigit() and 0 <= int(text) <= 4:
-        return int(text)
-    raise LedgerError(f"bad priority {value!r}: use 0-4 or P0-P4 (0 is highest)")
-
-
-def check_label(label: str) -> str:
-    label = (label or "").strip()
-    if not label or "," in label or any(c.isspace() for c in label):
-        raise LedgerError(f"bad label {label!r}: labels are non-empty, without spaces or commas")
-    return label
-
-
-def parse_dep_spec(spec: str | tuple[str, str]) -> tuple[str, str]:
-    """`type:id`, a bare `id` (blocks), or a (type, id) pair."""
-    if isinstance(spec, tuple):
-        dep_type, target = spec
-    else:
-        spec = spec.strip()
-        dep_type, sep, target = spec.partition(":")
-        if not sep:
-            dep_type, target = "blocks", spec
-    if dep_type not in DEP_TYPES:
-        raise LedgerError(f"unknown dependency type '{dep_type}' in '{spec}': use one of "
-                          f"{', '.join(DEP_TYPES)}")
-    if not target.strip():
-        raise LedgerError(f"dependency '{spec}' names no bead")
-    return dep_type, target.strip()

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from gastown_tui.beads import Ledger
 from gastown_tui.beads.jsonl import merge_files, merge_three, merge_two, normalise
 from gastown_tui.beads.model import HEAD_FIELDS, TAIL_FIELDS

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
 
@@ -123,7 +122,7 @@ def test_dependencies_cycles_and_foreign_ids(led):
 
 def test_ready_and_blocked_rules(led):
     blocker = led.create("blocker")
-    blocked = led.create("blocked", deps=[f"blocks:{blocker.id}"])
+    led.create("blocked", deps=[f"blocks:{blocker.id}"])
     parent = led.create("epic", issue_type="epic")
     kid = led.create("kid of open parent", parent=parent.id)
     gated_parent = led.create("gated epic", issue_type="epic", deps=[blocker.id])

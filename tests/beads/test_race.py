@@ -57,5 +57,6 @@ def test_twenty_processes_claim_fifty_beads(bd, workdir, tmp_path):
     final = {i["id"]: i for i in bd.json("list", "--all")}
     for bead, (winner,) in winners.items():
         assert final[bead]["assignee"] == winner and final[bead]["status"] == "in_progress"
-    exported = [json.loads(x) for x in (workdir / ".beads" / "issues.jsonl").read_text().splitlines()]
+    jsonl = (workdir / ".beads" / "issues.jsonl").read_text()
+    exported = [json.loads(x) for x in jsonl.splitlines()]
     assert {r["id"]: r["assignee"] for r in exported} == {b: w[0] for b, w in winners.items()}
