@@ -38,6 +38,9 @@ class AppOptions:
     environ: dict[str, str] = field(default_factory=dict)
     view: TownView | None = None
     start_host: bool = True      # False: the app makes a bare Multiplexer (tests, no town)
+    live: bool = True            # False: no sessions at all, only `panes` (snapshot apps)
+    panes: dict[str, bytes] = field(default_factory=dict)  # fixed screens: name -> output
+    pane_size: tuple[int, int] = (100, 30)
     theme: str | None = None     # overrides the town's `theme` setting
     prefix_key: str | None = None
     poll_seconds: float = POLL_S
@@ -115,6 +118,9 @@ class GastownApp(App):
 
     @work(exclusive=True, group="boot")
     async def boot(self) -> None:
+        if not self.options.live:
+            await self._fixed_panes()
+            return
         try:
             await self._start_sessions()
         except Exception as e:  # noqa: BLE001 - e.g. the host lock: say it in one line
@@ -129,6 +135,16 @@ class GastownApp(App):
         else:
             self.request_refresh(0)
         self.main.focus_previous_pane()
+
+    async def _fixed_panes(self) -> None:
+        from ..term.screen import Screen
+
+        cols, rows = self.options.pane_size
+        for name, output in self.options.panes.items():
+            screen = Screen(cols, rows)
+            screen.feed(output)
+            await self.main.add_pane(name, screen, None)
+        self.main.show_view(self.view)
 
     async def _start_sessions(self) -> None:
         from .live import LiveSessions

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.keys import key_to_character
+from textual.keys import REPLACED_KEYS, key_to_character
 
 from ...term.keys import UnknownKey, encode_key
 
@@ -24,7 +24,7 @@ def key_bytes(key: str, character: str | None, modes: Any) -> bytes:
     except UnknownKey:
         pass
     if len(base) > 1:
-        char = key_to_character(base)
+        char = key_to_character(REPLACED_KEYS.get(base, base))
         if char is not None:
             try:
                 return encode_key(f"{mods}+{char}" if plus else char,

@@ -14,6 +14,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.geometry import Region, Size
+from textual.markup import escape
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -71,7 +72,7 @@ class TerminalPane(Widget, can_focus=True):
         self.screen_model = screen
         self.sink = sink
         self.prefix_key = prefix_key
-        self.label = label or name
+        self.label = escape(label or name)
         self.copy: CopyMode | None = None
         self._strips: dict[int, Strip] = {}
         self._styles: StyleMap | None = None
@@ -115,8 +116,8 @@ class TerminalPane(Widget, can_focus=True):
             self.refresh(*regions)
 
     def set_label(self, label: str) -> None:
-        self.label = label
-        self.border_title = label
+        self.label = escape(label)
+        self.border_title = f"{label} · scrollback" if self.copy is not None else label
 
     # ---- rendering -----------------------------------------------------------------------
 
@@ -163,8 +164,8 @@ class TerminalPane(Widget, can_focus=True):
         x = screen.cursor_x
         if x >= width:
             return strip
-        before, at, after = strip.divide([x, x + 1, width])
-        text = "".join(s.text for s in at._segments) or " "
+        before, at, after = strip.crop(0, x), strip.crop(x, x + 1), strip.crop(x + 1, width)
+        text = at.text or " "
         cell = screen.cells(y)[1][x] if hasattr(screen, "cells") else DEFAULT
         return Strip.join([before, Strip([Segment(text, smap.cursor(cell))], 1), after])
 
@@ -286,7 +287,7 @@ class TerminalPane(Widget, can_focus=True):
         if self.copy is None:
             self.copy = CopyMode.enter(self.screen_model, max(1, self.size.height))
             self.add_class("-copy-mode")
-            self.border_title = f"{self.label} [scrollback]"
+            self.border_title = f"{self.label} · scrollback"
             self.refresh()
 
     def exit_copy_mode(self) -> None:

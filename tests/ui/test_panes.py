@@ -1,0 +1,176 @@
+"""Terminal panes with a real bash: every key reaches the program except the prefix, focus and
+zoom with the prefix, cycling, resize, paste, and scrollback search and copy."""
+
+from __future__ import annotations
+
+from conftest import BASH, BASH_ENV
+from textual import events
+from helpers import rendered, screen_text, until
+
+from gastown_tui.ui.app import AppOptions, GastownApp
+from gastown_tui.ui.widgets.terminal import TerminalPane
+
+
+def make_app(environ) -> GastownApp:
+    return GastownApp(AppOptions(environ=environ, start_host=False))
+
+
+async def start_bash(app, pilot, name: str) -> TerminalPane:
+    app.mux.spawn(name, BASH, env=BASH_ENV, cols=80, rows=24)
+    pane = await until(pilot, lambda: app.main.grid.pane(name), what=f"pane {name}")
+    await until(pilot, lambda: "$" in screen_text(app, name), what="a prompt")
+    return pane
+
+
+async def type_line(pilot, text: str) -> None:
+    await pilot.press(*[c if c != " " else "space" for c in text], "enter")
+
+
+async def test_keys_reach_the_program_but_not_the_prefix(environ):
+    app = make_app(environ)
+    async with app.run_test(size=(140, 40)) as pilot:
+        pane = await start_bash(app, pilot, "sh")
+        assert app.focused is pane
+        await type_line(pilot, "cat -v")
+        await pilot.pause(0.2)
+        # ctrl+p, escape and tab are the app's keys elsewhere; in a pane they are the program's.
+        await pilot.press("ctrl+p", "escape", "tab", "x", "ctrl+b", "z")
+        await pilot.press("ctrl+b", "ctrl+b", "enter")
+        # cat -v shows ctrl+p as ^P, escape as ^[, the tab as spaces, and the doubled prefix ^B.
+        await until(pilot, lambda: "^P^[" in screen_text(app, "sh")
+                    and "x^B" in screen_text(app, "sh"), what="keys echoed")
+        assert "z" not in screen_text(app, "sh").split("cat -v")[1]
+        assert app.main.grid.zoomed == "sh"  # ctrl+b z zoomed instead of typing
+        await pilot.press("ctrl+c")
+        await until(pilot, lambda: screen_text(app, "sh").rstrip().endswith("$"),
+                    what="cat interrupted by ctrl+c")
+        await app.action_quit_app()
+
+
+async def test_focus_moves_between_panes_and_the_sidebar(environ):
+    app = make_app(environ)
+    async with app.run_test(size=(200, 50)) as pilot:
+        left = await start_bash(app, pilot, "left")
+        right = await start_bash(app, pilot, "right")
+        left.focus()
+        await pilot.pause()
+        await pilot.press("ctrl+b", "right")
+        assert app.focused is right
+        await pilot.press("ctrl+b", "h")
+        assert app.focused is left
+        await pilot.press("ctrl+b", "n")
+        assert app.focused is right
+        await pilot.press("ctrl+b", "n")
+        assert app.focused is left
+        await pilot.press("ctrl+b", "p")
+        assert app.focused is right
+        await pilot.press("ctrl+b", "d")
+        assert app.focused.id == "agents"
+        await pilot.press("ctrl+b", "l")
+        assert app.focused is left
+        await pilot.press("ctrl+b", "left")
+        assert app.focused.id == "agents"
+        await pilot.click(TerminalPane, offset=(10, 5))
+        assert isinstance(app.focused, TerminalPane)
+        await app.action_quit_app()
+
+
+async def test_zoom_fills_the_area_and_the_program_sees_the_new_size(environ):
+    app = make_app(environ)
+    async with app.run_test(size=(200, 50)) as pilot:
+        first = await start_bash(app, pilot, "one")
+        second = await start_bash(app, pilot, "two")
+        second.focus()
+        await pilot.pause(0.2)
+        half = second.size.width
+        await pilot.press("ctrl+b", "z")
+        await pilot.pause(0.2)
+        assert first.has_class("-hidden") and not second.has_class("-hidden")
+        assert second.size.width > half + 40
+        await type_line(pilot, "stty size")
+        size = f"{second.size.height} {second.size.width}"
+        await until(pilot, lambda: size in screen_text(app, "two"), what="stty size " + size)
+        assert "zoomed two" in rendered(app)
+        await pilot.press("ctrl+b", "z")
+        await pilot.pause(0.2)
+        assert not first.has_class("-hidden") and second.size.width == half
+        await app.action_quit_app()
+
+
+async def test_more_agents_than_fit_are_paged(environ):
+    app = make_app(environ)
+    async with app.run_test(size=(130, 30)) as pilot:
+        names = [f"a{i}" for i in range(5)]
+        for name in names:
+            await start_bash(app, pilot, name)
+        grid = app.main.grid
+        assert grid.pages() > 1
+        visible = grid.visible_names()
+        hidden = [n for n in names if n not in visible]
+        app.main.focus_pane(hidden[0])
+        await pilot.pause()
+        assert hidden[0] in grid.visible_names()
+        assert "page 2/" in rendered(app)
+        await app.action_quit_app()
+
+
+async def test_paste_is_bracketed_when_the_program_asks(environ):
+    app = make_app(environ)
+    async with app.run_test(size=(140, 40)) as pilot:
+        pane = await start_bash(app, pilot, "sh")
+        await type_line(pilot, "printf '\\033[?2004h'; cat -v")
+        await until(pilot, lambda: app.mux.get("sh").screen.modes.bracketed_paste,
+                    what="bracketed paste on")
+        pane.post_message(events.Paste("hello\nworld"))
+        await pilot.press("enter")
+        await until(pilot, lambda: "^[[200~hello" in screen_text(app, "sh"), what="paste markers")
+        await pilot.press("ctrl+c")
+        await app.action_quit_app()
+
+
+async def test_scrollback_search_and_copy(environ):
+    app = make_app(environ)
+    async with app.run_test(size=(140, 40)) as pilot:
+        pane = await start_bash(app, pilot, "sh")
+        await type_line(pilot, "seq 1 300")
+        await until(pilot, lambda: "300" in screen_text(app, "sh"), what="seq output")
+        await pilot.press("ctrl+b", "left_square_bracket")
+        assert pane.copy is not None and "scrollback" in str(pane.border_title)
+        await pilot.press("slash", "1", "5", "7", "enter")
+        text = app.mux.get("sh").screen
+        lines = text.history_text(text.history_size) + text.text_lines()
+        assert lines[pane.copy.cursor] == "157"
+        await pilot.press("slash", "2", "5", "enter")
+        first = lines[pane.copy.cursor]
+        await pilot.press("n")
+        second = lines[pane.copy.cursor]
+        assert "25" in first and "25" in second and first != second
+        await pilot.press("N")
+        assert lines[pane.copy.cursor] == first
+        await pilot.press("space", "j", "j", "enter")
+        assert pane.copy is None
+        assert app.clipboard.splitlines()[0] == first and len(app.clipboard.splitlines()) == 3
+        # Keys go to the program again once scrollback mode is left.
+        await type_line(pilot, "echo back")
+        await until(pilot, lambda: "back" in screen_text(app, "sh").split("echo back")[-1],
+                    what="echo after scrollback")
+        await app.action_quit_app()
+
+
+async def test_the_wheel_scrolls_back_unless_the_program_wants_the_mouse(environ):
+    app = make_app(environ)
+    async with app.run_test(size=(140, 40)) as pilot:
+        pane = await start_bash(app, pilot, "sh")
+        await type_line(pilot, "seq 1 100")
+        await until(pilot, lambda: "100" in screen_text(app, "sh"), what="seq output")
+        pane.post_message(events.MouseScrollUp(pane, 5, 5, 0, -1, 0, False, False, False))
+        await pilot.pause(0.1)
+        assert pane.copy is not None
+        await pilot.press("q")
+        await type_line(pilot, "printf '\\033[?1000h\\033[?1006h'; cat -v")
+        await until(pilot, lambda: app.mux.get("sh").screen.modes.mouse == 1000,
+                    what="mouse mode on")
+        await pilot.click(TerminalPane, offset=(3, 2))
+        await until(pilot, lambda: "^[[<0;" in screen_text(app, "sh"), what="mouse report")
+        await pilot.press("ctrl+c")
+        await app.action_quit_app()

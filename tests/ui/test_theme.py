@@ -1,0 +1,91 @@
+"""Themes: shipped files load, user files override, broken files are reported, never fatal."""
+
+from __future__ import annotations
+
+import pytest
+
+from gastown_tui.ui.theme import SHIPPED_DIR, load_themes, theme_from_toml, user_theme_dir
+
+GOOD = """
+name = "mine"
+primary = "#ff0000"
+background = "#000000"
+[ansi]
+colors = ["#000000", "#111111", "#222222", "#333333", "#444444", "#555555", "#666666",
+          "#777777", "#888888", "#999999", "#aaaaaa", "#bbbbbb", "#cccccc", "#dddddd",
+          "#eeeeee", "#ffffff"]
+"""
+
+
+def test_shipped_themes_load_with_palettes():
+    loaded = load_themes([SHIPPED_DIR])
+    names = {t.name: t for t in loaded.themes}
+    assert loaded.problems == []
+    assert {"gastown-dark", "gastown-light", "gastown-high-contrast"} <= set(names)
+    assert names["gastown-light"].dark is False
+    for theme in names.values():
+        assert all(f"ansi-{i}" in theme.variables for i in range(16))
+
+
+def test_a_theme_file_becomes_a_textual_theme():
+    theme = theme_from_toml(GOOD, "mine.toml")
+    assert theme.name == "mine" and theme.primary == "#ff0000"
+    assert theme.variables["ansi-15"] == "#ffffff"
+
+
+@pytest.mark.parametrize("text, says", [
+    ("name = 'x'\nprimary = ", "not valid TOML"),
+    ("primary = '#ff0000'", "needs `name"),
+    ("name = 'Bad Name'\nprimary = '#ff0000'", "needs `name"),
+    ("name = 'x'", "needs a `primary`"),
+    ("name = 'x'\nprimary = 'not-a-colour'", "is not a colour"),
+    ("name = 'x'\nprimary = '#ff0000'\nsparkle = true", "unknown keys: sparkle"),
+    ("name = 'x'\nprimary = '#ff0000'\n[ansi]\ncolors = ['#000000']", "exactly 16"),
+    ("name = 'x'\nprimary = '#ff0000'\ndark = 'yes'", "`dark` must be"),
+])
+def test_broken_theme_files_say_why(text, says):
+    with pytest.raises(ValueError, match=None) as err:
+        theme_from_toml(text, "x.toml")
+    assert says in str(err.value)
+
+
+def test_user_themes_override_and_broken_ones_are_skipped(tmp_path):
+    user = tmp_path / "themes"
+    user.mkdir()
+    (user / "mine.toml").write_text(GOOD)
+    (user / "gastown-dark.toml").write_text(GOOD.replace('"mine"', '"gastown-dark"'))
+    (user / "broken.toml").write_text("name = [")
+    loaded = load_themes([SHIPPED_DIR, user])
+    names = {t.name: t for t in loaded.themes}
+    assert "mine" in names
+    assert names["gastown-dark"].primary == "#ff0000"
+    assert len(loaded.problems) == 1 and "broken.toml" in loaded.problems[0]
+
+
+def test_user_theme_dir_follows_xdg(tmp_path):
+    assert user_theme_dir({"XDG_CONFIG_HOME": str(tmp_path)}) == tmp_path / "gastown" / "themes"
+    assert user_theme_dir({"HOME": str(tmp_path)}) == tmp_path / ".config" / "gastown" / "themes"
+
+
+async def test_the_app_starts_with_a_broken_user_theme_and_says_so(environ, tmp_path):
+    from gastown_tui.ui.app import AppOptions, GastownApp
+
+    folder = user_theme_dir(environ)
+    folder.mkdir(parents=True)
+    (folder / "oops.toml").write_text("name = 'oops'\nprimary = 'purple-ish'")
+    app = GastownApp(AppOptions(environ=environ, live=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any("oops.toml" in m and "is not a colour" in m for m in messages)
+        assert app.theme == "gastown-dark"
+
+
+async def test_an_unknown_theme_setting_falls_back_with_a_notice(environ):
+    from gastown_tui.ui.app import AppOptions, GastownApp
+
+    app = GastownApp(AppOptions(environ=environ, live=False, theme="no-such-theme"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.theme == "gastown-dark"
+        assert any("no-such-theme" in n.message for n in app._notifications)
