@@ -12,8 +12,8 @@ from typing import Sequence
 
 import click
 
-from .core import (EXIT_OK, Completion, Env, Group, Result, complete as _complete, emit,
-                   load_modules, run as _run, shell_main)
+from .completion import Completion, complete as _complete
+from .core import EXIT_OK, Env, Group, Result, emit, load_modules, run as _run, shell_main
 
 
 @click.group(cls=Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})

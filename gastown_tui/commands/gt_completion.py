@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .core import shell_completion_script
+from .completion import shell_completion_script
 
 
 def register(root: click.Group) -> None:

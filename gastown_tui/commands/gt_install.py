@@ -12,7 +12,8 @@ from .core import get_env
 def register(root: click.Group) -> None:
     @root.command("install")
     @click.argument("path", type=click.Path(file_okay=False))
-    @click.option("--git", is_flag=True, help="Also make the town a git repository with a first commit.")
+    @click.option("--git", is_flag=True,
+                  help="Also make the town a git repository with a first commit.")
     @click.option("--name", help="Town name (default: the directory name).")
     @click.option("--force", is_flag=True, help="Install into a non-empty directory.")
     def install_cmd(path: str, git: bool, name: str | None, force: bool):

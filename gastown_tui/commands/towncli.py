@@ -2,7 +2,7 @@
 for dynamic values (rig, crew, agent and address names, bead and convoy ids).
 
 Completers serve both the shells (`gt completion bash`) and the app's command bar
-(`core.complete`); they never raise, because a half-typed line must not break either.
+(`completion.complete`); they never raise, because a half-typed line must not break either.
 """
 
 from __future__ import annotations
@@ -134,5 +134,6 @@ def land_convoys(closed_ids: Iterable[str]) -> None:
 
     env = get_env()
     for convoy in after_close(env.cwd, env.environ, list(closed_ids)):
+        notified = ", ".join(convoy.notify) or "mayor/"
         env.progress(f"convoy {convoy.id} landed: {convoy.title} "
-                     f"({convoy.total} issues closed; notified {', '.join(convoy.notify) or 'mayor/'})")
+                     f"({convoy.total} issues closed; notified {notified})")

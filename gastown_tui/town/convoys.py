@@ -14,7 +14,7 @@ from .model import Town
 from .routes import read_routes, route_for
 
 if TYPE_CHECKING:
-    from ..beads import Issue, Ledger
+    from ..beads import Issue
 
 CONVOY_PREFIX = "hq-cv"
 NOTIFY = "notify:"

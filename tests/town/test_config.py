@@ -1,6 +1,5 @@
 """`gt config`: settings kept with their comments, agent presets and their resolution."""
 
-import os
 import stat
 import tomllib
 

@@ -1,7 +1,6 @@
 """`gt install` and finding the town."""
 
 import tomllib
-from pathlib import Path
 
 import pygit2
 import pytest
