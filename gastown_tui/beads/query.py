@@ -120,26 +120,36 @@ def list_issues(conn: sqlite3.Connection, *, status=None, issue_type=None, assig
     return _sorted_lines(conn, where, args, ORDERS[order], limit, raw)
 
 
-def ready(conn: sqlite3.Connection, *, assignee=None, unassigned=False, label=None,
-          issue_type=None, priority=None, limit: int | None = None,
-          raw: bool = False) -> list:
-    """Open or in-progress work that nothing unfinished blocks, ordered: beads from the last
-    48 hours by priority, then older ones by age."""
-    stamp = now()
-    cutoff = (_dt.datetime.fromisoformat(stamp) - _dt.timedelta(hours=48)).isoformat()
+def _ready_where(*, assignee=None, unassigned=False, label=None, issue_type=None,
+                 priority=None) -> tuple[list[str], list]:
     where = ["i.status IN ('open', 'in_progress')", "COALESCE(i.ephemeral, 0) = 0",
              "(i.defer_until IS NULL OR i.defer_until = '' OR i.defer_until <= ?)",
              "i.id NOT IN (SELECT id FROM blocked)"]
-    args: list = [stamp]
+    args: list = [now()]
     _filters(where, args, issue_type=issue_type, assignee=assignee, label=label,
              priority=priority, unassigned=unassigned, include_closed=True,
              exclude_types=() if issue_type else NOT_WORK_TYPES)
+    return where, args
+
+
+def ready(conn: sqlite3.Connection, *, limit: int | None = None, raw: bool = False,
+          **filters) -> list:
+    """Open or in-progress work that nothing unfinished blocks, ordered: beads from the last
+    48 hours by priority, then older ones by age."""
+    where, args = _ready_where(**filters)
+    cutoff = (_dt.datetime.fromisoformat(args[0]) - _dt.timedelta(hours=48)).isoformat()
     # The cutoff is our own timestamp, so it can sit in the SQL text; that keeps the sort keys
     # free of parameters, whose positions would otherwise interleave with the filters'.
     recent = f"i.created_at >= '{cutoff}'"
     keys = [f"(CASE WHEN {recent} THEN 0 ELSE 1 END)",
             f"(CASE WHEN {recent} THEN i.priority ELSE 0 END)", "i.created_at", "i.id"]
     return _sorted_lines(conn, where, args, keys, limit, raw, head=BLOCKED_CTE)
+
+
+def ready_count(conn: sqlite3.Connection, **filters) -> int:
+    where, args = _ready_where(**filters)
+    return conn.execute(BLOCKED_CTE + "SELECT COUNT(*) FROM issues i WHERE "
+                        + " AND ".join(where), args).fetchone()[0]
 
 
 @dataclasses.dataclass
@@ -158,16 +168,15 @@ def blocked(conn: sqlite3.Connection) -> list[BlockedIssue]:
         BLOCKED_CTE + f"SELECT i.id, l.line {_FROM} WHERE i.status NOT IN {_DONE} AND "
         "(i.id IN (SELECT id FROM blocked) OR i.status = 'blocked') "
         "ORDER BY i.priority, i.created_at, i.id").fetchall()
-    out = []
-    for issue_id, line in rows:
-        by = [r[0] for r in conn.execute(
-            f"SELECT d.depends_on_id FROM dependencies d JOIN issues b ON b.id = d.depends_on_id"
-            f" WHERE d.issue_id = ? AND b.status NOT IN {_DONE} AND"
-            f" (d.type IN {_BLOCKS} OR (d.type = 'parent-child' AND b.id IN"
-            f" ({BLOCKED_CTE} SELECT id FROM blocked))) ORDER BY d.depends_on_id",
-            (issue_id,))]
-        out.append(BlockedIssue(Issue.from_json(json.loads(line)), by))
-    return out
+    blockers: dict[str, list[str]] = {}
+    for issue_id, blocker in conn.execute(
+            BLOCKED_CTE + "SELECT d.issue_id, d.depends_on_id FROM dependencies d "
+            f"JOIN issues b ON b.id = d.depends_on_id WHERE b.status NOT IN {_DONE} AND "
+            f"(d.type IN {_BLOCKS} OR (d.type = 'parent-child' AND "
+            "b.id IN (SELECT id FROM blocked))) ORDER BY d.issue_id, d.depends_on_id"):
+        blockers.setdefault(issue_id, []).append(blocker)
+    return [BlockedIssue(Issue.from_json(json.loads(line)), blockers.get(issue_id, []))
+            for issue_id, line in rows]
 
 
 def search(conn: sqlite3.Connection, text: str, *, include_closed=True,
@@ -206,4 +215,4 @@ def stats(conn: sqlite3.Connection) -> Stats:
     n_blocked = conn.execute(
         BLOCKED_CTE + f"SELECT COUNT(*) FROM issues i WHERE i.status NOT IN {_DONE} AND "
         "(i.id IN (SELECT id FROM blocked) OR i.status = 'blocked')").fetchone()[0]
-    return Stats(sum(by_status.values()), by_status, by_type, len(ready(conn)), n_blocked)
+    return Stats(sum(by_status.values()), by_status, by_type, ready_count(conn), n_blocked)

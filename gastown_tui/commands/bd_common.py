@@ -152,11 +152,28 @@ def _p(issue: "Issue") -> str:
     return f"P{issue.priority}"
 
 
-def issue_rows(issues: list["Issue"]) -> str:
-    if not issues:
+def issue_rows(records: list[dict]) -> str:
+    """The bead table, from bd records. Lists run to thousands of rows, so ASCII cells are
+    measured with len() and only the others with wcwidth (core.table measures every cell)."""
+    if not records:
         return "(no beads)"
-    return table([[i.id, _p(i), i.status, i.issue_type, i.assignee or "-", i.title]
-                  for i in issues], ["ID", "PRI", "STATUS", "TYPE", "ASSIGNEE", "TITLE"])
+    rows = [["ID", "PRI", "STATUS", "TYPE", "ASSIGNEE", "TITLE"]]
+    rows += [[r["id"], f"P{r.get('priority', 2)}", r.get("status") or "open",
+              r.get("issue_type") or "task", r.get("assignee") or "-", r.get("title") or ""]
+             for r in records]
+    widths = [max(_width(row[c]) for row in rows) for c in range(5)]
+    return "\n".join("  ".join([*(cell + " " * (widths[c] - _width(cell))
+                                   for c, cell in enumerate(row[:5])), row[5]]).rstrip()
+                     for row in rows)
+
+
+def _width(text: str) -> int:
+    if text.isascii():
+        return len(text)
+    from wcwidth import wcswidth
+
+    n = wcswidth(text)
+    return n if n >= 0 else len(text)
 
 
 class IssueList:
@@ -173,9 +190,7 @@ class IssueList:
         return [json.loads(line) for line in self.lines]
 
     def render_text(self) -> str:
-        from ..beads import Issue
-
-        return issue_rows([Issue.from_json(d) for d in self.to_json()])
+        return issue_rows(self.to_json())
 
 
 @view
