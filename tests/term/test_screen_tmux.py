@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 import uuid
 
@@ -107,7 +108,44 @@ def recorded(tmp_path_factory) -> dict[str, bytes]:
             [b"jjjdd", b"Ohello \xe4\xb8\xad\x1b", b"/fox\r", b":q!\r"])
     if shutil.which("less"):
         cases["less search"] = _record(["less", str(text)], [b"/jumps\r", b" ", b"G", b"q"])
+    cases["python repl"] = _record(
+        [sys.executable, "-q", "-i"],
+        [b"print('\\x1b[1;31mred\\x1b[0m \u4e2d\u6587 \\U0001F600')\r", b"for i in range(30): print(i)\r\r",
+         b"exit()\r"])
+    curses_app = d / "boxes.py"
+    curses_app.write_text(CURSES_APP)
+    # Recorded while it shows its boxes (killed after), so the screen under test is not blank.
+    cases["curses boxes and colours"] = _record([sys.executable, str(curses_app)], [b"x"])
+    cases["bash colours"] = _record(
+        ["bash", "--norc", "--noprofile", "-i"],
+        [b"ls --color=always -la /usr | head -20\r", b"printf '\\e[44m%s\\e[0m \\u2764\\ufe0f\\n' blue\r",
+         b"exit\r"])
     return cases
+
+
+CURSES_APP = """
+import curses
+
+def main(w):
+    curses.start_color()
+    curses.init_pair(1, curses.COLOR_WHITE, curses.COLOR_BLUE)
+    curses.init_pair(2, curses.COLOR_YELLOW, curses.COLOR_BLACK)
+    w.border()
+    w.addstr(1, 2, "curses boxes", curses.A_BOLD)
+    box = curses.newwin(5, 24, 2, 3)
+    box.bkgd(" ", curses.color_pair(1))
+    box.box()
+    box.addstr(2, 2, "inside a blue box")
+    w.addstr(8, 2, "press q", curses.color_pair(2) | curses.A_REVERSE)
+    w.refresh()
+    box.refresh()
+    while w.getch() != ord("q"):
+        pass
+    w.addstr(8, 2, "done   ")
+    w.refresh()
+
+curses.wrapper(main)
+"""
 
 
 def _tmux_run(cases: dict[str, bytes], tmp) -> dict[str, tuple[list[str], tuple[int, int]]]:
@@ -158,7 +196,11 @@ def test_bytes_render_like_tmux(oracle, name):
     assert _ours(cases[name]) == tmux[name]
 
 
-@pytest.mark.parametrize("name", ["vim edit and quit", "less search"])
+RECORDED = ["vim edit and quit", "less search", "python repl", "curses boxes and colours",
+            "bash colours"]
+
+
+@pytest.mark.parametrize("name", RECORDED)
 def test_recorded_programs_render_like_tmux(oracle, name):
     cases, tmux = oracle
     if name not in cases:
@@ -169,7 +211,7 @@ def test_recorded_programs_render_like_tmux(oracle, name):
 
 def test_recorded_programs_split_into_small_reads(oracle):
     cases, tmux = oracle
-    for name in ("vim edit and quit", "less search"):
+    for name in RECORDED:
         if name in cases:
             s = Screen(COLS, ROWS)
             data = cases[name]
