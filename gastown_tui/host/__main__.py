@@ -1,7 +1,9 @@
 """`python -m gastown_tui.host TOWN`: the detached host process `gt up --detach` starts."""
 
 import asyncio
+import faulthandler
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -13,6 +15,8 @@ def main() -> int:
     if len(sys.argv) != 2:
         sys.stderr.write("usage: python -m gastown_tui.host TOWN_ROOT\n")
         return 2
+    # `kill -USR1 PID` writes every thread's stack to the log: how a hung host is diagnosed.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
         asyncio.run(serve(Path(sys.argv[1]), "detached"))

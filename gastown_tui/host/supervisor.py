@@ -359,6 +359,7 @@ async def watch_loop(host: Host) -> None:
                 for item in news:
                     kind = item.pop("kind")
                     host.publish(kind, **item)
+            _end_finished(host)
             now = time.monotonic()
             if now - last_slow >= min(5.0, host.settings.stall_seconds / 2):
                 last_slow = now
@@ -390,15 +391,24 @@ async def reconcile(host: Host) -> None:
                              error=str(e))
 
 
+def _end_finished(host: Host) -> None:
+    """An agent whose work is done gets a short grace to finish writing, then its terminal ends
+    and the polecat is idle."""
+    now = time.monotonic()
+    for agent in list(host.agents.values()):
+        if agent.finished_at is None or now - agent.finished_at < host.settings.done_grace:
+            continue
+        session = host.session(agent.name)
+        if session is not None and session.alive:
+            host.mux.terminate(agent.name)
+
+
 async def _slow_checks(host: Host) -> None:
     now_wall, now = time.time(), time.monotonic()
     snap_due = []
     for agent in list(host.agents.values()):
         session = host.session(agent.name)
-        if session is None or not session.alive:
-            continue
-        if agent.finished_at is not None and now - agent.finished_at >= host.settings.done_grace:
-            host.mux.terminate(agent.name)
+        if session is None or not session.alive or agent.finished_at is not None:
             continue
         if agent.role == "mayor" or agent.hook_state != "active":
             continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 
 import pygit2
@@ -35,19 +36,28 @@ def town(tmp_path: Path, sample_repo: Path):
 
 @pytest.fixture
 def reap():
-    """Pids to end when the test ends, whatever happened."""
+    """Pids to end when the test ends, whatever happened: SIGTERM, then SIGKILL after 3 s."""
     pids: list[int] = []
     yield pids
     for pid in pids:
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                os.killpg(pid, sig) if sig == signal.SIGKILL else os.kill(pid, sig)
-            except (ProcessLookupError, PermissionError):
-                break
         try:
-            os.waitpid(pid, 0)
-        except ChildProcessError:
-            pass
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            continue
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            try:
+                if os.waitpid(pid, os.WNOHANG)[0]:
+                    break
+            except ChildProcessError:
+                if not os.path.exists(f"/proc/{pid}"):
+                    break
+            time.sleep(0.05)
+        else:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 @pytest.fixture

@@ -16,3 +16,63 @@ def make_sample_repo(path: Path) -> Path:
     sig = pygit2.Signature("Test", "test@example.com")
     repo.create_commit("HEAD", sig, sig, "first", repo.index.write_tree(), [])
     return path
+
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+GT = shutil.which("gt")
+
+
+def gt_argv(*args: str) -> list[str]:
+    if GT:
+        return [GT, *args]
+    return [sys.executable, "-c", "from gastown_tui.commands.gt import main; main()", *args]
+
+
+def run_gt(cwd: Path, *args: str, env: dict | None = None, timeout: float = 60,
+           check: bool = False) -> subprocess.CompletedProcess:
+    full_env = dict(os.environ)
+    for var in ("GT_TOWN_ROOT", "GT_ROLE", "GT_RIG", "GT_POLECAT", "BD_ACTOR", "BEADS_DIR"):
+        full_env.pop(var, None)
+    full_env.update(env or {})
+    proc = subprocess.run(gt_argv(*args), cwd=str(cwd), env=full_env, capture_output=True,
+                          text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"gt {' '.join(args)} failed ({proc.returncode}): {proc.stderr}")
+    return proc
+
+
+def gt_json(cwd: Path, *args: str, env: dict | None = None):
+    proc = run_gt(cwd, *args, "--json", env=env, check=True)
+    return json.loads(proc.stdout)
+
+
+def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+async def async_wait_for(predicate, timeout: float = 20.0, interval: float = 0.05,
+                         what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        await asyncio.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def new_issue(town, title: str = "Add a line to hello.py", rig: str = "demo", **kw) -> str:
+    return town.rig(rig).ledger("overseer").create(title, **kw).id

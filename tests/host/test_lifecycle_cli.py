@@ -1,0 +1,51 @@
+"""`gt up --detach`, `gt down` and the one-host rule, with real host processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+
+from helpers import run_gt, wait_for
+
+from gastown_tui.host.runtime import host_running, read_info
+
+
+def test_detach_refuse_down(town, reap):
+    up = run_gt(town.root, "up", "--detach")
+    assert up.returncode == 0, up.stderr
+    info = read_info(town.root)
+    reap.append(info.pid)
+    assert f"pid {info.pid}" in up.stdout
+
+    again = run_gt(town.root, "up", "--detach")
+    assert again.returncode == 1
+    assert f"already running for this town (pid {info.pid}" in again.stderr
+    headless = run_gt(town.root, "up", "--headless", timeout=20)
+    assert headless.returncode == 1 and f"pid {info.pid}" in headless.stderr
+    assert "Traceback" not in headless.stderr
+
+    agents = run_gt(town.root, "agents", "--json")
+    assert agents.returncode == 0 and json.loads(agents.stdout) == []
+
+    down = run_gt(town.root, "down")
+    assert down.returncode == 0, down.stderr
+    assert host_running(town.root) is None
+    after = run_gt(town.root, "agents")
+    assert after.returncode == 1
+    assert after.stderr.strip() == ("gt: error: no host is running for this town: start one "
+                                    "with `gt up --headless` or `gt`")
+    assert run_gt(town.root, "down").returncode == 1
+
+
+def test_killed_host_leaves_nothing_stale(town, reap):
+    assert run_gt(town.root, "up", "--detach").returncode == 0
+    pid = read_info(town.root).pid
+    reap.append(pid)
+    os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: host_running(town.root) is None, what="the lock to be released")
+    assert run_gt(town.root, "agents").returncode == 1
+    up = run_gt(town.root, "up", "--detach")
+    assert up.returncode == 0, up.stderr
+    reap.append(read_info(town.root).pid)
+    assert run_gt(town.root, "down").returncode == 0
