@@ -187,3 +187,41 @@ def test_pull_during_a_command_is_merged_not_overwritten(led):
     titles = {r["title"] for r in lines(led)}
     assert titles == {"mine", "arrived with git pull", "after the pull"}
     assert led.get("tt-pull1").title == "arrived with git pull"
+
+
+GO_BD_LINE = ('{"id":"bd-z830","title":"Test child task","status":"closed","priority":2,'
+              '"issue_type":"task","created_at":"2025-12-27T23:26:58.246573-08:00",'
+              '"created_by":"beads/crew/emma","updated_at":"2025-12-27T23:27:40.451603-08:00",'
+              '"closed_at":"2025-12-27T23:27:40.451603-08:00","dependencies":[{"issue_id":'
+              '"bd-z830","depends_on_id":"bd-fbl9","type":"parent-child","created_at":'
+              '"2025-12-27T23:27:02.984294-08:00","created_by":"daemon"}]}')
+
+
+def test_go_bd_ledger_is_adopted_unchanged(tmp_path):
+    beads = tmp_path / ".beads"
+    beads.mkdir()
+    parent = ('{"id":"bd-fbl9","title":"Parent","status":"open","priority":1,"issue_type":'
+              '"epic","created_at":"2025-12-27T23:26:00.000000-08:00","updated_at":'
+              '"2025-12-27T23:26:00.000000-08:00","content_hash":"abc"}')
+    (beads / "issues.jsonl").write_text(GO_BD_LINE + "\n" + parent + "\n")
+    led = Ledger.open(beads)
+    assert led.prefix == "bd"
+    child = led.get("bd-z830")
+    assert child.status == "closed" and child.dependencies[0].created_by == "daemon"
+    assert (beads / "issues.jsonl").read_text().splitlines() == [parent, GO_BD_LINE]
+    led.close_db()
+
+
+def test_conflict_markers_import_both_sides(led, workdir):
+    a = led.create("A")
+    ours = next(r for r in lines(led) if r["id"] == a.id)
+    theirs = {**ours, "title": "A from them", "labels": ["t"],
+              "updated_at": "2999-01-01T00:00:00+00:00"}
+    led.jsonl_path.write_text("<<<<<<< HEAD\n" + json.dumps(ours) + "\n=======\n"
+                              + json.dumps(theirs) + "\n>>>>>>> branch\n")
+    led2 = Ledger.open(workdir / ".beads")
+    assert [w.split(": ", 1)[0].rsplit(":", 1)[1] for w in led2.warnings] == ["1", "3", "5"]
+    got = led2.get(a.id)
+    assert got.title == "A from them" and got.labels == ["t"]
+    assert "<<<<<<<" not in led2.jsonl_path.read_text()
+    led2.close_db()
