@@ -8,7 +8,7 @@ import shutil
 import click
 
 from .core import get_env
-from .towncli import complete_agent, complete_rig, current_town
+from .towncli import Done, complete_agent, complete_rig, current_town
 
 
 @dataclasses.dataclass
@@ -103,7 +103,7 @@ def register(root: click.Group) -> None:
         if name is None:
             return get_setting(town, "default_agent")
         set_setting(town, "default_agent", name, environ=get_env().environ)
-        return f"default_agent = {name}"
+        return {"default_agent": name}
 
     @config.group("agent")
     def agent():
@@ -142,4 +142,4 @@ def register(root: click.Group) -> None:
         from ..town.config import remove_agent
 
         remove_agent(current_town(), name)
-        return f"Removed agent {name!r}."
+        return Done("Removed", "agent", name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .towncli import complete_crew, complete_rig, current_town
+from .towncli import Done, complete_crew, complete_rig, current_town
 
 
 def register(root: click.Group) -> None:
@@ -38,4 +38,4 @@ def register(root: click.Group) -> None:
         from ..town.crew import remove_crew
 
         m = remove_crew(current_town(), name, rig, force=force)
-        return f"Removed crew {m.identity} ({m.path})."
+        return Done("Removed", "crew", m.identity, str(m.path))

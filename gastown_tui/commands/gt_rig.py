@@ -7,7 +7,7 @@ import dataclasses
 import click
 
 from .core import get_env
-from .towncli import complete_rig, current_town
+from .towncli import Done, complete_rig, current_town
 
 
 @dataclasses.dataclass
@@ -57,4 +57,4 @@ def register(root: click.Group) -> None:
         from ..town.rigs import remove_rig
 
         r = remove_rig(current_town(), name, force=force)
-        return f"Removed rig {r.name!r} ({r.path})."
+        return Done("Removed", "rig", r.name, str(r.path))

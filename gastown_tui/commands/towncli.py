@@ -7,6 +7,7 @@ Completers serve both the shells (`gt completion bash`) and the app's command ba
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Callable, Iterable
 
 import click
@@ -137,3 +138,18 @@ def land_convoys(closed_ids: Iterable[str]) -> None:
         notified = ", ".join(convoy.notify) or "mayor/"
         env.progress(f"convoy {convoy.id} landed: {convoy.title} "
                      f"({convoy.total} issues closed; notified {notified})")
+
+
+@dataclasses.dataclass
+class Done:
+    """A change with nothing more to show than what changed: JSON for scripts, one line for
+    people."""
+
+    action: str
+    kind: str
+    name: str
+    path: str | None = None
+
+    def render_text(self) -> str:
+        where = f" ({self.path})" if self.path else ""
+        return f"{self.action} {self.kind} {self.name}{where}."
