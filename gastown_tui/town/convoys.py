@@ -72,7 +72,9 @@ def _status_of(issue: "Issue") -> str:
 
 
 def _tracked_ids(issue: "Issue") -> list[str]:
-    return [d.depends_on_id for d in issue.dependencies if d.type == "tracks"]
+    """In the order they were added, which is how people think of a convoy's list."""
+    tracks = [d for d in issue.dependencies if d.type == "tracks"]
+    return [d.depends_on_id for d in sorted(tracks, key=lambda d: d.created_at or "")]
 
 
 def _lookup(town: Town, ids: Iterable[str]) -> dict[str, Tracked]:

@@ -19,10 +19,11 @@ def two_rigs(rig_town, town, tmp_path):
 def test_convoy_tracks_issues_of_several_rigs(two_rigs, rig_town, town):
     a, b = two_rigs
     x, y = a.new_bead("Fix login"), b.new_bead("Add API")
-    c = rig_town.ok(f"convoy create 'Feature X' {x} {y} --notify --human")
+    c = rig_town.ok(f"convoy create 'Feature X' {y} {x} --notify --human")
     assert c.id.startswith("hq-cv-") and c.total == 2 and c.done == 0 and c.status == "open"
     assert c.notify == ["mayor/", "overseer"]
-    assert {(t.id, t.rig) for t in c.tracked} == {(x, "my_proj"), (y, "other")}
+    # In the order given, not by id (other's prefix sorts after my_proj's).
+    assert [(t.id, t.rig) for t in c.tracked] == [(y, "other"), (x, "my_proj")]
     listed = rig_town.ok("convoy list")
     assert [(v.id, v.progress) for v in listed] == [(c.id, "0/2")]
     a.ok(f"update {x} --claim", prog="bd")
@@ -55,6 +56,7 @@ def test_add_issue_reopens_a_landed_convoy(two_rigs, rig_town):
     y = a.new_bead("Two")
     again = rig_town.ok(f"convoy add-issue {y} --convoy {c.id}")
     assert again.status == "open" and again.progress == "1/2"
+    assert [t.id for t in again.tracked] == [x, y]
     z = a.new_bead("Three")
     assert rig_town.ok(f"convoy add-issue {z}").progress == "1/3"  # newest open convoy
     a.ok(["update", y, z, "--status", "closed"], prog="bd")
