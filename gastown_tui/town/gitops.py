@@ -52,8 +52,11 @@ def init_repo(path: Path) -> pygit2.Repository:
     return pygit2.init_repository(str(path), initial_head="main")
 
 
-def commit_all(repo: pygit2.Repository, message: str) -> pygit2.Oid:
-    repo.index.add_all()
+def commit_all(repo: pygit2.Repository, message: str,
+               paths: list[str] | None = None) -> pygit2.Oid:
+    """Commit everything not ignored, or only `paths` (so files of the person's that were
+    already there stay theirs to commit)."""
+    repo.index.add_all(paths or [])
     repo.index.write()
     tree = repo.index.write_tree()
     parents = [] if repo.head_is_unborn else [repo.head.target]

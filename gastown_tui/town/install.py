@@ -78,7 +78,7 @@ def install(path: Path, name: str | None = None, git: bool = False,
     try:
         _lay_out(path, name)
         if git:
-            _git_init(path, name)
+            _git_init(path, name, sorted({p.name for p in path.iterdir()} - existed - {".git"}))
     except BaseException:
         # Leave the directory as it was: remove only what this call made.
         if made_root:
@@ -125,8 +125,8 @@ def _lay_out(path: Path, name: str) -> None:
         write_atomic(path / "CLAUDE.md", CLAUDE_MD.format(name=name))
 
 
-def _git_init(path: Path, name: str) -> None:
+def _git_init(path: Path, name: str, made: list[str]) -> None:
     from .gitops import commit_all, init_repo
 
     repo = init_repo(path)
-    commit_all(repo, f"Create Gas Town {name!r}")
+    commit_all(repo, f"Create Gas Town {name!r}", made)

@@ -54,9 +54,13 @@ def test_install_refuses_non_empty_directory_without_force(tmp_path, runner):
     result = runner.gt(f"install {target}")
     assert result.exit_code == 1 and "--force" in result.error
     assert sorted(p.name for p in target.iterdir()) == ["notes.txt"]
-    runner.ok(f"install {target} --force")
+    runner.ok(f"install {target} --force --git")
     assert (target / "mayor/town.toml").is_file()
     assert (target / "notes.txt").read_text() == "mine\n"
+    # The first commit holds the town, not the files that were there before.
+    repo = pygit2.Repository(str(target))
+    committed = {e.name for e in repo[repo.head.target].tree}
+    assert "mayor" in committed and "notes.txt" not in committed
 
 
 def test_install_refuses_a_file(tmp_path, runner):
