@@ -21,7 +21,7 @@ from textual.binding import Binding
 
 from .keymap import PREFIX_BINDINGS, PrefixTable, key_label, normalize_key, read_keymap_tables, \
     validate_keymap
-from .messages import BeadChosen, PaneFocused, RunCommand
+from .messages import AgentAction, BeadChosen, PaneFocused, RunCommand, SlingMany
 from .model import TownView
 from .screens.main import MainScreen
 from .theme import DEFAULT_THEME, SHIPPED_DIR, load_themes, user_theme_dir
@@ -87,11 +87,12 @@ class GastownApp(App):
 
     def binding_ids(self) -> list[str]:
         from .widgets.commandbar import CommandBar
-        from .widgets.panels import AgentsPanel, WorkPanel
+        from .widgets.panels import AgentsPanel, HooksPanel, WorkPanel
         from .widgets.result import ResultView
 
         ids = [b.id for b in PREFIX_BINDINGS]
-        for cls in (GastownApp, MainScreen, AgentsPanel, WorkPanel, CommandBar, ResultView):
+        for cls in (GastownApp, MainScreen, AgentsPanel, HooksPanel, WorkPanel, CommandBar,
+                    ResultView):
             ids += [b.id for b in cls.BINDINGS if isinstance(b, Binding) and b.id]
         return ids
 
@@ -456,26 +457,46 @@ class GastownApp(App):
         else:
             self.focus_when_started(first)
 
-    def action_sling_many(self, ids: str) -> None:
+    def on_sling_many(self, message: SlingMany) -> None:
         from .screens.sling import SlingScreen
 
-        bead_ids = ids.split()
+        bead_ids = message.bead_ids
         rig = next((w.rig for w in self.view.work if w.id == bead_ids[0]), "")
         names, chosen = self.agent_choices(rig)
         self.push_screen(SlingScreen(" ".join(bead_ids), rig, names, agent=chosen, convoy=True),
                          self._sling_chosen)
 
-    def action_agent_action(self, what: str, name: str) -> None:
+    def on_agent_action(self, message: AgentAction) -> None:
         from .hosting import agent_command
 
+        what, name = message.what, message.name
         if what == "nudge":
             from .screens.prompt import PromptScreen
 
-            self.push_screen(PromptScreen(f"Nudge {name}", "message to type into the agent"),
-                             lambda text: text and self.post_message(
-                                 RunCommand(agent_command("nudge", name, text), quiet=True)))
+            def send(text: str | None) -> None:
+                if text:
+                    self.post_message(RunCommand(agent_command("nudge", name, text), quiet=True))
+
+            self.push_screen(PromptScreen(f"Nudge {name}", "text to type into the agent"), send)
+        elif what == "peek":
+            self.post_message(RunCommand(agent_command("peek", name)))
+        else:
+            if what == "suspend" and self.view.agent(name) is not None \
+                    and self.view.agent(name).state == "suspended":
+                what = "resume"
+            self.host_action(what, name)
+
+    @work(group="agent-actions")
+    async def host_action(self, what: str, name: str) -> None:
+        from .hosting import agent_action
+
+        try:
+            said = await agent_action(self.host, what, name)
+        except Exception as e:  # noqa: BLE001 - HostError and friends: one line, no traceback
+            self.notify(f"{what} {name}: {e}", severity="error")
             return
-        self.post_message(RunCommand(agent_command(what, name), quiet=what != "peek"))
+        self.notify(said, timeout=3)
+        self.request_refresh(0)
 
 
 def _read_town_config(root: Path, problems: list[str]) -> dict:

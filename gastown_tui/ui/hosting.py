@@ -99,16 +99,65 @@ def session_of_result(result: Any) -> str | None:
     return None
 
 
-AGENT_COMMANDS = {
-    "nudge": "nudge {name} {text}",
-    "peek": "peek {name}",
-    "handoff": "handoff {name}",
-    "restart": "agents restart {name}",
-    "suspend": "agents suspend {name}",
-    "resume": "agents resume {name}",
-    "stop": "agents stop {name}",
-}
+AGENT_COMMANDS = {"nudge": "nudge {name} {text}", "peek": "peek {name} 40"}
 
 
 def agent_command(what: str, name: str, text: str = "") -> str:
+    """The registry command for actions any `gt` can do (through the host's socket)."""
     return AGENT_COMMANDS[what].format(name=shlex.quote(name), text=shlex.quote(text))
+
+
+async def agent_action(host: Any, what: str, name: str) -> str:
+    """Actions only the host itself can take; returns what happened, in one line.
+
+    suspend: snapshot the worktree, park the hook (suspended) and end the terminal; the work
+    resumes with `resume` or the next host. stop: the same for a polecat (work is never thrown
+    away), `mayor stop` for the Mayor. restart: a fresh session on the same hook. handoff: a
+    handoff note in the agent's mail, then a restart.
+    """
+    from ..host import supervisor
+    from ..host.runtime import HostError
+    from ..town import hooks as hooks_mod
+
+    if host is None:
+        raise HostError("no host runs in this app; restart it inside a town")
+    if name == "mayor" and what in ("stop", "suspend"):
+        await supervisor.mayor_stop(host)
+        return "the Mayor stopped"
+    agent = host.agents.get(name)
+    if what == "resume":
+        rig, _, polecat = name.partition("/")
+        hook = await host.domain(hooks_mod.load, rig, polecat)
+        if hook is None or hook.state != "suspended":
+            raise HostError(f"{name} has no suspended hook to resume")
+        await supervisor.start_hook(host, hook, resume=True)
+        return f"{name} resumed on {hook.issue}"
+    if agent is None:
+        raise HostError(f"{name} is not running")
+    if what == "handoff":
+        from ..town.mail import send_mail
+
+        address = f"{agent.rig}/{agent.kind}/{agent.polecat}"
+        await host.domain(send_mail, "overseer", address, f"Handoff: {agent.issue}",
+                          f"Continue {agent.issue} where the last session stopped; "
+                          "run `gt prime` first.")
+        what = "restart"
+    if what == "restart":
+        await supervisor.restart(host, name)
+        return f"{name} restarted on its hook"
+    if what in ("suspend", "stop"):
+        agent.expected_exit = True
+        if host.mux.get(name).alive:
+            host.mux.terminate(name)
+            try:
+                await host.mux.wait(name, timeout=5)
+            except asyncio.TimeoutError:
+                host.mux.kill(name)
+        hook, snapshot = await host.domain(supervisor._suspend, agent.rig, agent.polecat,
+                                           agent.kind, f"{what} from the app", False)
+        host.agents.pop(name, None)
+        host.mux.close(name)
+        host.publish("hook_suspended", agent=name, issue=agent.issue, reason=what,
+                     snapshot=snapshot)
+        return f"{name} suspended; its work is kept" + (f" ({snapshot})" if snapshot else "")
+    raise HostError(f"unknown agent action {what!r}")

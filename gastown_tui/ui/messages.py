@@ -48,3 +48,18 @@ class RunCommand(Message):
 
     line: str
     quiet: bool = False
+
+
+@dataclass
+class SlingMany(Message):
+    """Sling these ready beads together under a new convoy."""
+
+    bead_ids: list[str]
+
+
+@dataclass
+class AgentAction(Message):
+    """Act on an agent: nudge, peek, handoff, restart, suspend, stop."""
+
+    what: str
+    name: str

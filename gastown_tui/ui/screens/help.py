@@ -24,7 +24,7 @@ def binding_rows(app: Any) -> list[tuple[str, str, str, str]]:
     """(section, keys, description, id) for the prefix table and the widgets' bindings."""
     from ..app import GastownApp
     from ..widgets.commandbar import CommandBar
-    from ..widgets.panels import AgentsPanel, WorkPanel
+    from ..widgets.panels import AgentsPanel, HooksPanel, WorkPanel
     from ..widgets.result import ResultView
     from .main import MainScreen
 
@@ -34,7 +34,7 @@ def binding_rows(app: Any) -> list[tuple[str, str, str, str]]:
     rows.append(("after " + prefix, prefix, "send the prefix key itself to the pane", ""))
     keymap = app._keymap
     for section, cls in (("anywhere", GastownApp), ("sidebar", MainScreen),
-                         ("Agents", AgentsPanel), ("Work", WorkPanel),
+                         ("Agents", AgentsPanel), ("Hooks", HooksPanel), ("Work", WorkPanel),
                          ("command bar", CommandBar), ("results", ResultView)):
         for b in cls.BINDINGS:
             if not isinstance(b, Binding):

@@ -14,7 +14,7 @@ from textual.widgets import OptionList, SelectionList
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
-from ..messages import AgentChosen, BeadChosen, RunCommand
+from ..messages import AgentAction, AgentChosen, BeadChosen, RunCommand, SlingMany
 from ..model import STATE_ICONS, AgentRow, ConvoyRow, HookRow, MailRow, WorkRow
 
 Row = TypeVar("Row")
@@ -112,7 +112,7 @@ class AgentsPanel(RowPanel[AgentRow]):
         if row is None:
             self.notify("no agent selected", severity="warning")
             return
-        self.app.run_action(f"agent_action({what!r}, {row.name!r})")
+        self.post_message(AgentAction(what, row.name))
 
 
 class ConvoysPanel(RowPanel[ConvoyRow]):
@@ -135,6 +135,7 @@ class ConvoysPanel(RowPanel[ConvoyRow]):
 
 class HooksPanel(RowPanel[HookRow]):
     TITLE = "Hooks"
+    BINDINGS = [Binding("x", "toggle", "Suspend/resume", id="hook.suspend")]
 
     def row_key(self, row: HookRow) -> str:
         return row.agent
@@ -147,6 +148,12 @@ class HooksPanel(RowPanel[HookRow]):
         return Content.from_markup(
             f"[{color}]{row.state[:4]}[/] {_escape(row.agent)} {_escape(row.bead)}"
             f"[$text-muted]{ahead}[/]{dirty}")
+
+    def action_toggle(self) -> None:
+        row = self.highlighted_row
+        if row is not None:
+            what = "resume" if row.state == "suspended" else "suspend"
+            self.post_message(AgentAction(what, row.agent))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -228,5 +235,4 @@ class WorkPanel(SelectionList[str]):
         if not chosen:
             self.notify("select beads with space first, then S", severity="warning")
             return
-        ids = " ".join(r.id for r in chosen)
-        self.app.run_action(f"sling_many({ids!r})")
+        self.post_message(SlingMany([r.id for r in chosen]))

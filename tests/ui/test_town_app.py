@@ -1,0 +1,208 @@
+"""The app as the town's host, on a real town (git rig, SQLite ledgers, the demo agent): slinging
+from the keyboard into a live pane, the command bar, the needs-me jump, taking over a headless
+host."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from helpers import rendered, until
+
+from gastown_tui.ui.app import AppOptions, GastownApp
+from gastown_tui.ui.screens.sling import SlingScreen
+from gastown_tui.ui.widgets.result import ResultView
+from gastown_tui.ui.widgets.terminal import TerminalPane
+
+
+def town_app(town_root, environ) -> GastownApp:
+    return GastownApp(AppOptions(town_root=town_root, environ=environ, poll_seconds=0.5))
+
+
+async def test_sling_from_the_keyboard_ends_in_a_live_focused_pane(town_root, environ):
+    from gastown_tui.town import find_town
+    from gastown_tui.town.hooks import all_hooks
+
+    app = town_app(town_root, environ)
+    async with app.run_test(size=(180, 50)) as pilot:
+        work = app.main.query_one("#work")
+        await until(pilot, lambda: work.rows, what="ready work")
+        work.focus()
+        await pilot.pause()
+        bead = work.rows[0]
+        await pilot.press("s")
+        await until(pilot, lambda: isinstance(app.screen, SlingScreen), what="sling modal")
+        assert app.screen.query_one("#sling-rig").value == "demo"
+        assert app.screen.query_one("#sling-agent").value == "demo"
+        await pilot.press("enter")
+        pane = await until(pilot, lambda: isinstance(app.focused, TerminalPane) and app.focused,
+                           timeout=20, what="the new agent's pane to take focus")
+        assert pane.session_name.startswith("demo/")
+        await until(pilot, lambda: bead.id in "\n".join(pane.screen_model.text_lines()),
+                    timeout=20, what="the agent to show its hook")
+        town = find_town(town_root, {})
+        hooked = [h for h in all_hooks(town) if h.issue == bead.id]
+        assert hooked and hooked[0].session == pane.session_name
+        # The agent finishes: the convoy lands and its mail shows up with a toast.
+        await until(pilot, lambda: any(c.landed for c in app.view.convoys), timeout=30,
+                    what="the convoy to land")
+        await until(pilot, lambda: app.view.unread, timeout=10, what="mail to the overseer")
+        assert any(n.title in ("landed", "mail") for n in app._notifications) or \
+            "✉" in rendered(app)
+        await app.action_quit_app()
+
+
+async def test_sling_selected_beads_under_a_new_convoy(town_root, environ):
+    from gastown_tui.town import find_town
+    from gastown_tui.town.convoys import list_convoys
+
+    app = town_app(town_root, environ)
+    async with app.run_test(size=(180, 50)) as pilot:
+        work = app.main.query_one("#work")
+        await until(pilot, lambda: len(work.rows) == 2, what="two ready beads")
+        work.focus()
+        await pilot.press("space", "down", "space", "S")
+        await until(pilot, lambda: isinstance(app.screen, SlingScreen), what="sling modal")
+        convoy = app.screen.query_one("#sling-convoy")
+        convoy.value = "Login and docs"
+        await pilot.press("enter")
+        await until(pilot, lambda: len(app.main.grid.panes) == 2, timeout=30,
+                    what="two agent panes")
+        convoys = list_convoys(find_town(town_root, {}), include_closed=True)
+        ours = [c for c in convoys if c.title == "Login and docs"]
+        assert ours and ours[0].total == 2
+        assert not any(c.title.startswith("Work: ") for c in convoys)
+        await app.action_quit_app()
+
+
+async def test_command_bar_runs_the_registry_with_completion(town_root, environ):
+    app = town_app(town_root, environ)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await until(pilot, lambda: app.mux is not None, what="the host")
+        await pilot.press("colon")
+        bar_input = app.main.query_one("#command-input")
+        assert app.focused is bar_input
+        await pilot.press("c", "o", "n", "v", "tab")
+        assert bar_input.value == "convoy "
+        await pilot.press("l", "tab")
+        assert bar_input.value == "convoy list "
+        await pilot.press("enter")
+        result = app.main.query_one(ResultView)
+        await until(pilot, lambda: result.has_class("-shown"), what="the result")
+        assert "gt convoy list" in str(result.border_title)
+        await pilot.press("escape")
+        assert not result.has_class("-shown")
+        await pilot.press("colon", *"convoy frobnicate", "enter")
+        await until(pilot, lambda: result.has_class("-error"), what="an error")
+        text = rendered(app)
+        assert "error:" in text and "Traceback" not in text
+        await pilot.press("escape", "colon", "up")
+        assert bar_input.value == "convoy frobnicate"
+        await pilot.press("escape")
+        await app.action_quit_app()
+
+
+async def test_needs_me_badge_and_jump_to_the_mail(town_root, environ):
+    from gastown_tui.town import find_town
+    from gastown_tui.town.mail import send_mail
+
+    send_mail(find_town(town_root, {}), "demo/polecats/nux", "overseer", "Which database?",
+              "Postgres or SQLite?")
+    app = town_app(town_root, environ)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await until(pilot, lambda: app.view.unread == 1, what="the unread mail")
+        assert "1 needs you" in rendered(app)
+        await pilot.press("w")
+        await until(pilot, lambda: type(app.screen).__name__ == "NeedsMeScreen", what="view")
+        assert "Which database?" in rendered(app)
+        await pilot.press("enter")
+        result = app.main.query_one(ResultView)
+        await until(pilot, lambda: result.has_class("-shown"), what="the mail")
+        assert "Postgres or SQLite?" in rendered(app)
+        await until(pilot, lambda: app.view.unread == 0, what="the mail to be read")
+        await app.action_quit_app()
+
+
+async def test_taking_over_a_headless_host_keeps_its_hooks(town_root, environ):
+    from gastown_tui.host.headless import start_detached
+    from gastown_tui.host.runtime import host_running
+    from gastown_tui.town import find_town
+    from gastown_tui.town.hooks import all_hooks
+    from gastown_tui.town.sling import sling
+
+    os.environ["GT_DEMO_STEP_SECONDS"] = "30"  # keep the headless agent busy on its hook
+    try:
+        info = start_detached(town_root)
+    finally:
+        del os.environ["GT_DEMO_STEP_SECONDS"]
+    try:
+        town = find_town(town_root, {})
+        bead = town.rig("demo").ledger().ready()[0]
+        from gastown_tui.host.client import HostClient
+
+        HostClient(town_root, timeout=60).call("sling", issues=[bead.id], target="demo",
+                                               agent="demo", no_convoy=True, actor="overseer")
+        app = town_app(town_root, environ)
+        async with app.run_test(size=(160, 45)) as pilot:
+            await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen",
+                        what="the takeover question")
+            await pilot.press("y")
+            await until(pilot, lambda: app.host is not None, timeout=30, what="the app's host")
+            assert host_running(town_root).mode == "app"
+            pane = await until(pilot, lambda: app.main.grid.panes, timeout=20,
+                               what="the resumed agent's pane")
+            assert pane[0].session_name.startswith("demo/")
+            hooks = [h for h in all_hooks(find_town(town_root, {})) if h.issue == bead.id]
+            assert hooks and hooks[0].state == "active"
+            await app.action_quit_app()
+        hooks = [h for h in all_hooks(find_town(town_root, {})) if h.issue == bead.id]
+        assert hooks[0].state == "suspended"
+    finally:
+        try:
+            os.kill(info["pid"], signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+async def test_agent_actions_from_the_keyboard_suspend_resume_and_peek(town_root, environ):
+    from gastown_tui.town import find_town
+    from gastown_tui.town.hooks import all_hooks
+
+    environ = dict(environ, GT_DEMO_STEP_SECONDS="30")  # the agent stays on its hook
+    app = town_app(town_root, environ)
+    async with app.run_test(size=(180, 50)) as pilot:
+        work = app.main.query_one("#work")
+        await until(pilot, lambda: work.rows, what="ready work")
+        work.focus()
+        await pilot.press("s")
+        await until(pilot, lambda: isinstance(app.screen, SlingScreen), what="sling modal")
+        await pilot.press("enter")
+        pane = await until(pilot, lambda: isinstance(app.focused, TerminalPane) and app.focused,
+                           timeout=20, what="the agent's pane")
+        name = pane.session_name
+        agents = app.main.query_one("#agents")
+        await until(pilot, lambda: agents.rows, what="the agent row")
+        agents.focus()
+        await pilot.press("v")
+        result = app.main.query_one(ResultView)
+        await until(pilot, lambda: result.has_class("-shown"), timeout=10, what="peek")
+        assert "gt peek" in str(result.border_title) and not result.has_class("-error")
+        await pilot.press("escape")
+        agents.focus()
+        await pilot.press("x")
+
+        def hook_state():
+            hooks = [h for h in all_hooks(find_town(town_root, {})) if h.session == name]
+            return hooks[0].state if hooks else None
+
+        await until(pilot, lambda: hook_state() == "suspended", timeout=15, what="suspended")
+        await until(pilot, lambda: app.main.grid.pane(name) is None, what="the pane to go")
+        hooks = app.main.query_one("#hooks")
+        await until(pilot, lambda: any(r.state == "suspended" for r in hooks.rows),
+                    what="the suspended hook row")
+        hooks.focus()
+        await pilot.press("x")
+        await until(pilot, lambda: hook_state() == "active", timeout=15, what="resumed")
+        await until(pilot, lambda: app.main.grid.pane(name) is not None, what="pane again")
+        await app.action_quit_app()
+    assert hook_state() == "suspended"
