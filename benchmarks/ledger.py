@@ -5,12 +5,16 @@ fresh process (what an agent pays), median of 5 runs. Reference rows in the same
 the bare interpreter start (`python -c pass`) and `bd --help` (the CLI without the ledger),
 so what the ledger itself costs is visible. Goal: every command under 150 ms on 2 cores.
 
+Then the in-process API the town and host use, on the same ledger plus 1,000 mail messages:
+open, a mailbox listing (assignee + type + label), ready -n 10, a claim, a create.
+
     python3 benchmarks/ledger.py [--beads 10000] [--runs 5] [--keep DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import random
@@ -22,6 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import gastown_tui
 from gastown_tui.beads import Ledger
 
 GOAL_MS = 150.0
@@ -55,6 +60,7 @@ def build(beads_dir: Path, total: int) -> list[str]:
 
 
 def time_command(argv: list[str], cwd: Path, env: dict[str, str], runs: int) -> tuple[float, str]:
+    subprocess.run(argv, cwd=cwd, env=env, capture_output=True)   # warm the OS caches
     samples = []
     out = ""
     for _ in range(runs):
@@ -65,6 +71,42 @@ def time_command(argv: list[str], cwd: Path, env: dict[str, str], runs: int) -> 
             raise SystemExit(f"{' '.join(argv)} failed: {proc.stderr}")
         out = proc.stdout
     return statistics.median(samples), out
+
+
+def api(beads_dir: Path, ids: list[str], runs: int) -> None:
+    led = Ledger.open(beads_dir, actor="bench")
+    with led.transaction():
+        for n in range(1000):
+            led.create(f"message {n}", issue_type="message", assignee=f"rig/polecats/p{n % 20}",
+                       labels=[f"from:p{n % 7}", f"thread:t{n % 50}"])
+    led.close_db()
+    unclaimed = iter(ids)
+
+    def claim(led: Ledger) -> None:
+        for bead in unclaimed:
+            issue = led.get(bead)
+            if issue.status == "open" and not issue.assignee:
+                led.claim(bead, "bench-agent")
+                return
+
+    calls = [
+        ("Ledger.open", lambda led: Ledger.open(beads_dir).close_db()),
+        ("list(assignee, type, label)",
+         lambda led: led.list(assignee="rig/polecats/p3", issue_type="message", label="from:p3")),
+        ("ready(limit=10)", lambda led: led.ready(limit=10)),
+        ("claim (with JSONL export)", claim),
+        ("create (with JSONL export)", lambda led: led.create("api bead")),
+    ]
+    print(f"\n{'in-process API, 11,000 beads':<34} {'median ms':>10}")
+    led = Ledger.open(beads_dir, actor="bench")
+    for name, call in calls:
+        samples = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            call(led)
+            samples.append((time.perf_counter() - t0) * 1000)
+        print(f"{name:<34} {statistics.median(samples):>10.2f}")
+    led.close_db()
 
 
 def main() -> None:
@@ -81,6 +123,10 @@ def main() -> None:
         bd = shutil.which("bd", path=str(Path(sys.executable).parent)) or shutil.which("bd")
         env = {**os.environ, "BD_ACTOR": "bench"}
         env.pop("BEADS_DIR", None)
+        # Users run with cached bytecode; a shell with PYTHONDONTWRITEBYTECODE would make every
+        # run recompile whatever changed since the caches were last written.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        compileall.compile_dir(str(Path(gastown_tui.__file__).parent), quiet=1)
         show_id = ids[len(ids) // 2]
         rows = [
             ("python -c pass (reference)", [sys.executable, "-c", "pass"]),
@@ -101,6 +147,7 @@ def main() -> None:
                 print(f"{'':<34} ({len(json.loads(out))} ready beads)")
         print(f"bd: {bd}; python {sys.version.split()[0]}; {os.cpu_count()} cores; "
               f"median of {args.runs} runs each")
+        api(work / ".beads", ids, args.runs)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

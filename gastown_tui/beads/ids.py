@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 
@@ -38,6 +37,8 @@ def hash_length(issue_count: int) -> int:
 
 def candidate(prefix: str, title: str, description: str, creator: str, stamp: str, nonce: int,
               length: int) -> str:
+    import hashlib   # here, not at the top: read-only commands never need it (~3 ms)
+
     digest = hashlib.sha256(
         "\x1f".join((title, description, creator, stamp, str(nonce))).encode()).digest()
     return f"{prefix}-{base36(digest, length)}"

@@ -93,8 +93,7 @@ def normalise(rec: Record) -> Record:
 
 
 def _stamp(rec: Record) -> tuple:
-    t = parse_time(rec.get("updated_at"))
-    return (t.timestamp() if t else 0.0, dumps(rec))
+    return (_seconds(rec.get("updated_at")), dumps(rec))
 
 
 def _newer(a: Record, b: Record) -> Record:
@@ -140,9 +139,13 @@ def _build(scalars: dict[str, Any], rid: str, labels: Iterable[str], deps: Itera
 
 
 def _latest(a: Record, b: Record) -> str | None:
-    stamps = [r.get("updated_at") for r in (a, b) if r.get("updated_at")]
-    return max(stamps, key=lambda s: parse_time(s) or parse_time("1970-01-01T00:00:00+00:00"),
-               default=None)
+    stamps = [r["updated_at"] for r in (a, b) if r.get("updated_at")]
+    return max(stamps, key=lambda s: (_seconds(s), s), default=None)
+
+
+def _seconds(stamp: str | None) -> float:
+    t = parse_time(stamp)
+    return t.timestamp() if t else 0.0
 
 
 def merge_two(a: Record, b: Record) -> Record:

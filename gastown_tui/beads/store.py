@@ -13,7 +13,6 @@ write.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import sqlite3
@@ -200,6 +199,8 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def digest(data: bytes) -> str:
+    import hashlib   # only writers and imports hash; read-only commands skip loading OpenSSL
+
     return hashlib.sha1(data, usedforsecurity=False).hexdigest()
 
 
