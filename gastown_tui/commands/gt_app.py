@@ -16,7 +16,8 @@ NOT_A_TERMINAL = ("the app needs a terminal; in scripts use `gt --cmd \"...\"` o
                   "(see `gt --help`)")
 
 
-def open_app(env: Env, town_root: Path | None = None) -> str | None:
+def open_app(env: Env, town_root: Path | None = None,
+             first_commands: list[str] | None = None) -> str | None:
     """Run the app on `town_root` (default: the town around `env.cwd`) until it quits."""
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise CommandError(NOT_A_TERMINAL)
@@ -26,7 +27,8 @@ def open_app(env: Env, town_root: Path | None = None) -> str | None:
             return None
     from ..ui.app import AppOptions, GastownApp
 
-    app = GastownApp(AppOptions(town_root=Path(town_root), environ=dict(env.environ)))
+    app = GastownApp(AppOptions(town_root=Path(town_root), environ=dict(env.environ),
+                                first_commands=list(first_commands or [])))
     app.run()
     if app.failure:
         raise CommandError(app.failure)
@@ -46,7 +48,10 @@ def _town_or_offer(env: Env) -> Path | None:
     if choice == "q":
         return None
     if choice == "d":
-        return _demo_town(env)
+        import tempfile
+
+        open_demo(env, Path(tempfile.mkdtemp(prefix="gastown-demo-")) / "town", 3)
+        return None
     default = Path(env.environ.get("HOME", str(env.cwd))) / "gt"
     path = Path(click.prompt("Where?", default=str(default), err=True)).expanduser()
     from ..town.install import install
@@ -55,16 +60,16 @@ def _town_or_offer(env: Env) -> Path | None:
     return path
 
 
-def _demo_town(env: Env) -> Path:
-    from .gt import run
+def open_demo(env: Env, target: Path, agents: int) -> str | None:
+    """`gt demo` without --headless: build the demo town, open the app on it, sling the work."""
+    from ..host import demo as demo_mod
 
-    result = run(["demo", "--headless", "--no-wait"], env)
-    if not result.ok:
-        raise CommandError(result.error or "could not set up the demo town")
-    root = getattr(result.data, "town", None) or (result.data or {}).get("town")
-    if not root:
-        raise CommandError("the demo did not say where its town is; run `gt demo` instead")
-    return Path(root)
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise CommandError(NOT_A_TERMINAL.replace("in scripts use", "in scripts use "
+                                                  "`gt demo --headless`,"))
+    town, ids, _convoy = demo_mod.build_town(target, agents, env.progress)
+    return open_app(env, Path(town.root), [f"sling {' '.join(ids)} sample --agent demo "
+                                           "--no-convoy"])
 
 
 def register(root: click.Group) -> None:

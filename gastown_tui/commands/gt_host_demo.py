@@ -39,8 +39,9 @@ def register(root: click.Group) -> None:
         else:
             target = Path(tempfile.mkdtemp(prefix="gastown-demo-")) / "town"
         if not headless:
-            env.progress("the full-screen app is coming in a later release; running the demo "
-                         "headless")
+            from .gt_app import open_demo  # the app; Textual loads only here
+
+            return open_demo(env, target, agents)
         town, ids, convoy = demo_mod.build_town(target, agents, env.progress)
         landed, seconds = asyncio.run(demo_mod.run(town, ids, convoy, env.progress, timeout))
         result = demo_mod.summary(town, ids, convoy, landed, seconds)

@@ -44,6 +44,7 @@ class AppOptions:
     theme: str | None = None     # overrides the town's `theme` setting
     prefix_key: str | None = None
     poll_seconds: float = POLL_S
+    first_commands: list[str] = field(default_factory=list)  # run once the host is up (demo)
 
 
 class GastownApp(App):
@@ -130,12 +131,14 @@ class GastownApp(App):
             return
         if self.mux is None:
             return
+        self.request_refresh(0)
         if self.options.town_root is not None:
-            self.request_refresh(0)
             self.set_interval(self.options.poll_seconds, self.request_refresh)
-        else:
-            self.request_refresh(0)
         self.main.focus_previous_pane()
+        for line in self.options.first_commands:
+            result = await self.run_command(line, quiet=True).wait()
+            if result is None or not result.ok:
+                break
 
     async def _fixed_panes(self) -> None:
         from ..term.screen import Screen
@@ -146,6 +149,7 @@ class GastownApp(App):
             screen.feed(output)
             await self.main.add_pane(name, screen, None)
         self.main.show_view(self.view)
+        self.main.focus_previous_pane()
 
     async def _start_sessions(self) -> None:
         from .live import LiveSessions

@@ -20,6 +20,9 @@ from ..model import STATE_ICONS, AgentRow, ConvoyRow, HookRow, MailRow, WorkRow
 Row = TypeVar("Row")
 
 BAR_WIDTH = 8
+# Hook states: running work, parked work (resumes with the next host), just made.
+HOOK_ICONS = {"active": ("▶", "$success"), "hooked": ("▶", "$success"),
+              "suspended": ("‖", "$warning"), "created": ("+", "$text-muted")}
 
 
 def _escape(text: str) -> str:
@@ -141,13 +144,12 @@ class HooksPanel(RowPanel[HookRow]):
         return row.agent
 
     def row_prompt(self, row: HookRow) -> Content:
-        color = {"active": "$success", "suspended": "$warning",
-                 "completed": "$text-muted"}.get(row.state, "$text")
+        icon, color = HOOK_ICONS.get(row.state, ("·", "$text-muted"))
         ahead = f" ↑{row.ahead}" if row.ahead else ""
-        dirty = " [$warning]*[/]" if row.dirty else ""
+        dirty = " [$warning]±[/]" if row.dirty else ""
         return Content.from_markup(
-            f"[{color}]{row.state[:4]}[/] {_escape(row.agent)} {_escape(row.bead)}"
-            f"[$text-muted]{ahead}[/]{dirty}")
+            f"[{color}]{icon}[/] {_escape(row.agent)} [$text-muted]{_escape(row.bead)}[/]"
+            f"[$secondary]{ahead}[/]{dirty}")
 
     def action_toggle(self) -> None:
         row = self.highlighted_row
@@ -170,10 +172,11 @@ class MailPanel(RowPanel[MailRow]):
 
     def row_prompt(self, row: MailRow) -> Content:
         mark = "[$accent]●[/]" if row.unread else " "
-        urgent = "[$error]![/]" if row.urgent else ""
+        urgent = "[$error]![/]" if row.urgent else " "
         style = "bold" if row.unread else "dim"
+        sender = row.sender.rstrip("/").split("/")[-1] or row.sender
         return Content.from_markup(
-            f"{mark}{urgent} [{style}]{_escape(row.subject)}[/] [$text-muted]{_escape(row.sender)}[/]")
+            f"{mark}{urgent} [$text-muted]{_escape(sender)}:[/] [{style}]{_escape(row.subject)}[/]")
 
     def title_for(self, rows: list[MailRow]) -> str:
         unread = sum(1 for r in rows if r.unread)
@@ -206,8 +209,10 @@ class WorkPanel(SelectionList[str]):
         self.rows = list(rows)
         self.clear_options()
         last_rig = None
+        width = max((len(r.rig) for r in rows), default=0)
         for r in rows:
-            rig = f"[$text-muted]{_escape(r.rig)}[/] " if r.rig != last_rig else " " * (len(r.rig) + 1)
+            shown = r.rig if r.rig != last_rig else ""
+            rig = f"[$text-muted]{_escape(shown.ljust(width))}[/] "
             last_rig = r.rig
             prompt = Content.from_markup(
                 f"{rig}[$secondary]P{r.priority}[/] {_escape(r.id)} {_escape(r.title)}")

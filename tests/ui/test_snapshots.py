@@ -1,0 +1,63 @@
+"""Snapshots of each main view with fixed content (snapshot_apps/demo_town.py)."""
+
+from __future__ import annotations
+
+import pytest
+from snapshot_apps.demo_town import make_app
+
+SIZE = (160, 44)
+
+
+async def focus(pilot, name: str) -> None:
+    pilot.app.main.focus_pane(name)
+    await pilot.pause()
+
+
+def test_main_view(snap_compare):
+    assert snap_compare(make_app(), terminal_size=SIZE,
+                        run_before=lambda pilot: focus(pilot, "demo/nux"))
+
+
+def test_zoomed_pane(snap_compare):
+    assert snap_compare(make_app(), terminal_size=SIZE, press=["ctrl+b", "z"],
+                        run_before=lambda pilot: focus(pilot, "demo/furiosa"))
+
+
+def test_sling_modal(snap_compare):
+    async def open_sling(pilot):
+        work = pilot.app.main.query_one("#work")
+        work.focus()
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=SIZE, press=["s"], run_before=open_sling)
+
+
+def test_needs_me_view(snap_compare):
+    assert snap_compare(make_app(), terminal_size=SIZE, press=["ctrl+b", "w"])
+
+
+def test_help_screen(snap_compare):
+    assert snap_compare(make_app(), terminal_size=SIZE, press=["ctrl+b", "question_mark"])
+
+
+def test_command_result(snap_compare):
+    async def show(pilot):
+        pilot.app.main.show_result("convoy list", "ID        TITLE        DONE\n"
+                                   "hq-cv-a1  Auth system  2/5", None)
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=show)
+
+
+def test_scrollback_search(snap_compare):
+    async def search(pilot):
+        await focus(pilot, "demo/slit")
+        await pilot.press("ctrl+b", "left_square_bracket", "slash", "R", "e", "a", "d", "enter")
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=search)
+
+
+@pytest.mark.parametrize("theme", ["gastown-light", "gastown-high-contrast"])
+def test_themes(snap_compare, theme):
+    assert snap_compare(make_app(theme=theme), terminal_size=SIZE,
+                        run_before=lambda pilot: focus(pilot, "demo/nux"))
