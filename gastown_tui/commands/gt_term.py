@@ -1,4 +1,5 @@
-"""`gt term capture`: a headless screenshot of any program, through this project's terminal engine."""
+"""`gt term capture`: a headless screenshot of any program, through this project's terminal
+engine."""
 
 from __future__ import annotations
 

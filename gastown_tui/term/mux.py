@@ -13,10 +13,10 @@ Reads happen in the loop's reader callbacks and only queue bytes; parsing happen
 A tick parses pending output for at most `budget_ms`, the focused session first (so the person's
 keystrokes echo at once) and then the others round-robin, at most 8 KiB per `feed()` call so no
 session waits behind another's flood. While backlog remains, catch-up ticks follow 2 ms apart,
-leaving the loop free for input and drawing in between. Changes are published at most `fps`
-times a second as events (`events.py`): changed rows, title, bell, state, exit. A screen held
-with synchronized output (mode 2026) is not published until the program releases it or 1 s
-passes, so a half-drawn frame never shows. Idle sessions cost nothing: no timers run unless
+leaving the loop free for input and drawing in between. Each session's changes are published
+at most `fps` times a second as events (`events.py`): changed rows, title, bell, state, exit.
+A screen held with synchronized output (mode 2026) is not published until the program releases
+it or 1 s passes, so a half-drawn frame never shows. Idle sessions cost nothing: no timers run unless
 output arrived or a state debounce is pending.
 """
 
@@ -81,7 +81,6 @@ class Multiplexer:
         self._tick_handle: asyncio.TimerHandle | None = None
         self._tick_at = 0.0
         self._last_tick = -1.0
-        self._last_publish = -1.0
         self._unpublished: set[str] = set()
         self._state_timers: dict[str, asyncio.TimerHandle] = {}
         self._exited: dict[str, asyncio.Event] = {}
@@ -227,8 +226,16 @@ class Multiplexer:
         deadline = self.loop.time() + grace
         while any(s.alive for s in live) and self.loop.time() < deadline:
             await asyncio.sleep(0.02)
+        ptys = [s.pty for s in self._sessions.values()]
         for name in list(self._sessions):
             self.close(name)
+        # Killed programs are reaped by their exit watchers, which need the loop a moment more;
+        # leaving before that would leave zombies behind.
+        waits = [asyncio.ensure_future(p.wait()) for p in ptys if not p.reaped]
+        if waits:
+            _, stuck = await asyncio.wait(waits, timeout=grace + 1)
+            for w in stuck:
+                w.cancel()
         if self._tick_handle is not None:
             self._tick_handle.cancel()
             self._tick_handle = None
@@ -267,7 +274,7 @@ class Multiplexer:
     def _mark(self, session: Session) -> None:
         if not session.closed:
             self._unpublished.add(session.name)
-            self._schedule(self._last_publish + self.interval)
+            self._schedule(session.last_publish + self.interval)
 
     def _schedule(self, at: float) -> None:
         at = max(at, self.loop.time())
@@ -286,15 +293,12 @@ class Multiplexer:
         parsed = self._parse(started + self.budget)
         self.stats.ticks += 1
         self.stats.bytes_parsed += parsed
-
-        if now >= self._last_publish + self.interval and self._unpublished:
-            self._publish(now)
-        backlog = any(s.pty.pending for s in self._sessions.values())
+        next_frame = self._publish(now)
         self.stats.durations.append(time.perf_counter() - started)
-        if backlog:
+        if any(s.pty.pending for s in self._sessions.values()):
             self._schedule(self.loop.time() + _CATCH_UP_S)
-        elif self._unpublished:
-            self._schedule(self._last_publish + self.interval)
+        elif next_frame is not None:
+            self._schedule(next_frame)
 
     def _parse(self, deadline: float) -> int:
         parsed = 0
@@ -318,21 +322,32 @@ class Multiplexer:
             others = [s for s in others if s.pty.pending]
         return parsed
 
-    def _publish(self, now: float) -> None:
-        self._last_publish = now
-        names, self._unpublished = self._unpublished, set()
+    def _publish(self, now: float) -> float | None:
+        """Publish sessions whose frame is due (each at most `fps` times a second, so a key's
+        echo shows at once while a flood is still paced); returns when the next one is due."""
         events: list[Event] = []
-        for name in names:
+        next_frame = None
+        for name in list(self._unpublished):
             s = self._sessions.get(name)
             if s is None:
+                self._unpublished.discard(name)
                 continue
+            due = s.last_publish + self.interval
+            if now < due:
+                next_frame = due if next_frame is None else min(next_frame, due)
+                continue
+            self._unpublished.discard(name)
+            s.last_publish = now
             s.publish(now, events)
             if s.held(now):
                 self._unpublished.add(name)
+                due = now + self.interval
+                next_frame = due if next_frame is None else min(next_frame, due)
             self._arm_state(s, s.update_state(now, events))
             if s.finished and not self._exited[name].is_set():
                 self._exited[name].set()
         self._dispatch(events)
+        return next_frame
 
     def _arm_state(self, s: Session, delay: float | None) -> None:
         old = self._state_timers.pop(s.name, None)

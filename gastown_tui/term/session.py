@@ -50,6 +50,7 @@ class Session:
         self._sync_since: float | None = None
         self._exit_sent = False
         self._state_due = 0.0
+        self.last_publish = -1.0
 
     def attach(self, pty: PtySession, screen_factory: Callable[..., object]) -> None:
         self.pty = pty
