@@ -10,6 +10,7 @@ import io
 import shlex
 
 import click
+import click.shell_completion
 
 from .core import Env, UsageError, completion_var
 
@@ -71,9 +72,61 @@ def _split_partial(line: str) -> tuple[list[str] | None, int]:
 
 def shell_completion_script(root: click.Command, prog: str, shell: str) -> str:
     """The script `gt completion SHELL` prints; it calls back into `prog` with `_PROG_COMPLETE`."""
-    from click.shell_completion import get_completion_class
-
-    cls = get_completion_class(shell)
+    cls = completion_class(shell)
     if cls is None:
         raise UsageError(f"no completion for shell {shell!r}: use bash, zsh or fish")
     return cls(root, {}, prog, completion_var(prog)).source()
+
+
+class _FishComplete(click.shell_completion.FishComplete):
+    """click 8.4.0's fish script is broken (pallets/click#3502: an unquoted `\\n` splits its
+    `string split` line, and each item spans three lines that fish reads as three items).
+    This is the one-line-per-item protocol fish documents: `type,value<TAB>help`."""
+
+    source_template = """\
+function %(complete_func)s;
+    set -l response (env %(complete_var)s=fish_complete COMP_WORDS=(commandline -cp) \
+COMP_CWORD=(commandline -t) %(prog_name)s);
+
+    for completion in $response;
+        set -l metadata (string split -m1 "," -- $completion);
+
+        if test $metadata[1] = "dir";
+            __fish_complete_directories $metadata[2];
+        else if test $metadata[1] = "file";
+            __fish_complete_path $metadata[2];
+        else if test $metadata[1] = "plain";
+            echo $metadata[2];
+        end;
+    end;
+end;
+
+complete --no-files --command %(prog_name)s --arguments "(%(complete_func)s)";
+"""
+
+    def format_completion(self, item: click.shell_completion.CompletionItem) -> str:
+        value = " ".join(str(item.value).split())
+        help_ = " ".join((item.help or "").split())
+        return f"{item.type},{value}\t{help_}" if help_ else f"{item.type},{value}"
+
+
+def completion_class(shell: str) -> type[click.shell_completion.ShellComplete] | None:
+    if shell == "fish":
+        return _FishComplete
+    return click.shell_completion.get_completion_class(shell)
+
+
+def shell_complete(root: click.Command, prog: str, instruction: str) -> int:
+    """Answer a shell completion script calling back (`_GT_COMPLETE=bash_complete gt`)."""
+    shell, _, action = instruction.partition("_")
+    cls = completion_class(shell)
+    if cls is None:
+        return 1
+    comp = cls(root, {"obj": Env()}, prog, completion_var(prog))
+    if action == "source":
+        click.echo(comp.source())
+        return 0
+    if action == "complete":
+        click.echo(comp.complete())
+        return 0
+    return 1

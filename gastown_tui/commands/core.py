@@ -360,10 +360,10 @@ def emit(result: Result, prog: str) -> int:
 def shell_main(root: click.Command, prog: str, argv: Sequence[str] | None = None) -> int:
     instruction = os.environ.get(completion_var(prog))
     if instruction:
-        # The shell's completion script calls back here (see `shell_completion_script`).
-        from click.shell_completion import shell_complete
+        # The shell's completion script calls back here (see `completion.py`).
+        from .completion import shell_complete
 
-        return shell_complete(root, {"obj": Env()}, prog, completion_var(prog), instruction)
+        return shell_complete(root, prog, instruction)
     args = list(sys.argv[1:] if argv is None else argv)
     env = Env.from_process()
     try:

@@ -3,6 +3,7 @@ exit codes, `--debug`, and completion (shell scripts through real bash, and the 
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 
@@ -155,7 +156,45 @@ def test_zsh_and_fish_scripts_call_back_into_gt(at_town, shell, marker):
            "COMP_WORDS": "gt config agent get co", "COMP_CWORD": "co" if shell == "fish" else "4"}
     proc = subprocess.run(["gt"], cwd=at_town.cwd, env=env, capture_output=True, text=True,
                           timeout=60)
-    assert "codex" in proc.stdout and "claude" not in proc.stdout.split()
+    if shell == "fish":  # one line per item: type,value<TAB>help
+        assert proc.stdout.splitlines() == [
+            "plain,codex\tcodex --dangerously-bypass-approvals-and-sandbox"]
+    else:  # zsh: type, value, help on three lines
+        assert proc.stdout.splitlines()[:2] == ["plain", "codex"]
+
+
+def _real_shell(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} is not installed here; the callback protocol is tested above")
+    return path
+
+
+def test_zsh_completion_really_works(rig_town):
+    zsh = _real_shell("zsh")
+    # compadd/_describe are zsh's completion builtins; stand-ins print what they are given.
+    script = ("compdef() { :; }; source <(gt completion zsh)\n"
+              '_describe() { print -l "${(@P)3}"; }\n'
+              'compadd() { print -l "${(@P)${@[-1]}}"; }\n'
+              "words=(gt rig remove ''); CURRENT=4; _gt_completion\n"
+              "words=(gt con); CURRENT=2; _gt_completion\n")
+    proc = subprocess.run([zsh, "-f", "-c", script], cwd=rig_town.cwd, env=rig_town.environ,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [
+        f"my_proj:{rig_town.cwd.parent / 'src'}", "config:Town settings and agent presets.",
+        "convoy:Bundles of issues, tracked until every one..."]
+
+
+def test_fish_completion_really_works(rig_town):
+    fish = _real_shell("fish")
+    script = ("gt completion fish | source\n"
+              "complete -C 'gt rig remove '\ncomplete -C 'gt mail send my'\n")
+    proc = subprocess.run([fish, "--no-config", "-c", script], cwd=rig_town.cwd,
+                          env=rig_town.environ, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert proc.stdout.splitlines() == [f"my_proj\t{rig_town.cwd.parent / 'src'}",
+                                        "my_proj/crew/alice"]
 
 
 def test_completion_bad_input(at_town):
