@@ -161,19 +161,26 @@ class Host:
             self._loop = asyncio.get_running_loop()
         if self.stopped is None:
             self.stopped = asyncio.Event()
+        # Held while hooks are being created or started, so the ledger watch never starts a
+        # hook that a sling in progress is about to start itself.
+        self.hooks_lock = asyncio.Lock()
         self.lock.acquire(self.mode, self.socket)
         try:
             self.mux = Multiplexer(loop=self._loop)
             self.mux.subscribe(lambda ev: supervisor.on_term_event(self, ev))
             handlers.register(self)
+            self._started = True
+            self.started_at = time.time()
+            self.publish("host_started", pid=os.getpid(), mode=self.mode)
+            # Resume before serving: once the socket answers, every hook is running again.
+            await supervisor.resume_all(self)
             await self.server.start()
         except BaseException:
+            self._started = False
+            if self.mux is not None:
+                await self.mux.shutdown(grace=1.0)
             self.lock.release()
             raise
-        self._started = True
-        self.started_at = time.time()
-        self.publish("host_started", pid=os.getpid(), mode=self.mode)
-        await supervisor.resume_all(self)
         self.spawn_task(supervisor.watch_loop(self))
 
     async def stop(self) -> None:

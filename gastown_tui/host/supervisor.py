@@ -151,6 +151,13 @@ async def start_hook(host: Host, hook: hooks_mod.Hook, resume: bool = False):
 async def sling(host: Host, issue_ids: list[str], target: str, *, agent: str | None = None,
                 convoy: bool = True, base: str | None = None, crew: str | None = None,
                 actor: str = "overseer") -> list[dict]:
+    async with host.hooks_lock:
+        return await _sling(host, issue_ids, target, agent=agent, convoy=convoy, base=base,
+                            crew=crew, actor=actor)
+
+
+async def _sling(host: Host, issue_ids: list[str], target: str, *, agent, convoy, base, crew,
+                 actor) -> list[dict]:
     from ..town.sling import sling as town_sling
 
     undo: list = []
@@ -185,6 +192,11 @@ async def sling(host: Host, issue_ids: list[str], target: str, *, agent: str | N
 
 async def resume_all(host: Host) -> None:
     """At host start: every created, active (the last host died) or suspended hook runs again."""
+    async with host.hooks_lock:
+        await _resume_all(host)
+
+
+async def _resume_all(host: Host) -> None:
     hooks = await host.domain(hooks_mod.all_hooks)
     for hook in hooks:
         if not hook.live or hook.stuck:
@@ -373,6 +385,11 @@ async def watch_loop(host: Host) -> None:
 
 async def reconcile(host: Host) -> None:
     """Bring sessions in line with the ledger: start created hooks, end finished ones."""
+    async with host.hooks_lock:
+        await _reconcile(host)
+
+
+async def _reconcile(host: Host) -> None:
     hooks = await host.domain(hooks_mod.all_hooks)
     for hook in hooks:
         agent = host.agents.get(hook.session)

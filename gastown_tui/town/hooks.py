@@ -153,11 +153,13 @@ def find(town: "Town", target: str) -> Hook:
                     exit_code=2)
 
 
-def save(town: "Town", hook: Hook, actor: str | None = None, **changes: Any) -> Hook:
-    """Write `changes` (Hook attributes) to the hook's agent bead; returns the new hook."""
+def save(town: "Town", hook: Hook, actor: str | None = None, led: "Ledger | None" = None,
+         **changes: Any) -> Hook:
+    """Write `changes` (Hook attributes) to the hook's agent bead; returns the new hook.
+    Inside a transaction pass its `led`: another connection would wait on that one's lock."""
     for key, value in changes.items():
         setattr(hook, key, value)
-    led = town.rig(hook.rig).ledger(actor)
+    led = led or town.rig(hook.rig).ledger(actor)
     fields: dict[str, Any] = {"notes": json.dumps(hook.details(), sort_keys=True),
                               "hook_bead": hook.issue, "agent_state": hook.state}
     if "last_activity" in changes:
@@ -174,14 +176,14 @@ def save(town: "Town", hook: Hook, actor: str | None = None, **changes: Any) -> 
 
 
 def transition(town: "Town", hook: Hook, state: str, actor: str | None = None,
-               **changes: Any) -> Hook:
+               led: "Ledger | None" = None, **changes: Any) -> Hook:
     if state not in STATES:
         raise ValueError(state)
     if state != hook.state and state not in ALLOWED.get(hook.state, ()):
         raise TownError(f"hook of {hook.polecat} is {hook.state}; it cannot become {state}")
     times = dict(hook.times)
     times[state] = now()
-    return save(town, hook, actor, state=state, times=times, **changes)
+    return save(town, hook, actor, led, state=state, times=times, **changes)
 
 
 def hooked_elsewhere(town: "Town", issue_id: str) -> Hook | None:

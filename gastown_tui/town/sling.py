@@ -187,7 +187,7 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
         with led.transaction():
             led.update(issue.id, status="hooked", assignee=address, actor=actor)
             times = {"created": hooks_mod.now()}
-            hook = hooks_mod.save(town, hook, actor, issue=issue.id, state="created",
+            hook = hooks_mod.save(town, hook, actor, led, issue=issue.id, state="created",
                                   branch=branch, worktree=str(path), agent=preset.name,
                                   base=base or rig.branch, convoy=convoy_id, times=times,
                                   respawns=0, stuck=False, pid=None)
@@ -228,7 +228,7 @@ def _unhook(town: "Town", led, issue_id: str, prev: tuple[str, str | None],
             hook: hooks_mod.Hook) -> None:
     with led.transaction():
         led.update(issue_id, status=prev[0], assignee=prev[1])
-        hooks_mod.save(town, hook, issue=None, state="archived")
+        hooks_mod.save(town, hook, led=led, issue=None, state="archived")
 
 
 def archive(town: "Town", hook: hooks_mod.Hook, reason: str) -> hooks_mod.Hook:

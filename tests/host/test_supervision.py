@@ -1,0 +1,129 @@
+"""Supervision with real agent processes: crashes, respawns, stuck agents, suspend and resume."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+import pygit2
+
+from helpers import async_wait_for, new_issue
+
+from gastown_tui.host.client import HostClient
+from gastown_tui.host.host import Host
+from gastown_tui.town import find_town, hooks, inbox
+from gastown_tui.town.config import set_agent
+
+ENV = {**os.environ, "GT_DEMO_STEP_SECONDS": "0.4", "GT_RESPAWN_BACKOFF": "0.1",
+       "GT_DONE_GRACE": "0.2", "GT_WATCH_SECONDS": "0.1"}
+
+
+def _collect(host: Host) -> list[dict]:
+    seen: list[dict] = []
+    host.subscribe(seen.append)
+    return seen
+
+
+def test_killed_agent_is_respawned_and_completes(town):
+    issue = new_issue(town, "Add a line to hello.py")
+
+    async def main():
+        host = Host(town, mode="test", environ=ENV)
+        seen = _collect(host)
+        await host.start()
+        try:
+            [slung] = await host.sling([issue], "demo", agent="demo")
+            name = f"demo/{slung.polecat}"
+            first_pid = slung.pid
+            await async_wait_for(lambda: str(host.session(name).state) == "busy", 10,
+                                 what="the agent to be busy")
+            os.kill(first_pid, signal.SIGKILL)
+            await async_wait_for(lambda: any(e["kind"] == "agent_respawned" for e in seen), 10,
+                                 what="a respawn")
+            suspended = [e for e in seen if e["kind"] == "hook_suspended"]
+            assert suspended and suspended[0]["reason"] == f"signal {signal.SIGKILL}"
+            assert host.session(name).pid != first_pid
+            led = find_town(town.root, {}).rig("demo").ledger()
+            await async_wait_for(lambda: led.get(issue).is_closed, 20, 0.1,
+                                 what="the respawned agent to finish")
+            h = hooks.load(find_town(town.root, {}), "demo", slung.polecat)
+            assert h.state == "completed" and h.respawns == 1
+            assert {"active", "suspended", "completed"} <= set(h.times)
+            repo = pygit2.Repository(str(town.rig("demo").repo_path))
+            tip = repo.references[f"refs/heads/{slung.branch}"].peel(pygit2.Commit)
+            assert issue in tip.message
+        finally:
+            await host.stop()
+
+    asyncio.run(main())
+
+
+def test_agent_that_keeps_dying_is_marked_stuck(town):
+    set_agent(town, "crasher", "sh -c 'exit 3'")
+    issue = new_issue(town, "Never finishes")
+
+    async def main():
+        host = Host(find_town(town.root, {}), mode="test", environ=ENV)
+        seen = _collect(host)
+        await host.start()
+        try:
+            [slung] = await host.sling([issue], "demo", agent="crasher")
+            await async_wait_for(lambda: any(e["kind"] == "agent_stuck" for e in seen), 15,
+                                 what="the agent to be marked stuck")
+            respawns = [e for e in seen if e["kind"] == "agent_respawned"]
+            assert len(respawns) == 3
+            rows = await asyncio.to_thread(HostClient(town.root).call, "agents")
+            assert [r["state"] for r in rows] == ["stuck"]
+        finally:
+            await host.stop()
+        t = find_town(town.root, {})
+        h = hooks.load(t, "demo", slung.polecat)
+        assert h.stuck and h.state == "suspended"
+        assert any(m.subject.startswith("Stuck: demo/polecats/") for m in inbox(t, "overseer"))
+
+    asyncio.run(main())
+
+
+def test_stop_suspends_and_start_resumes(town):
+    issue = new_issue(town, "Slow work")
+    env = {**ENV, "GT_DEMO_STEP_SECONDS": "5"}
+
+    async def first():
+        host = Host(town, mode="test", environ=env)
+        await host.start()
+        try:
+            [slung] = await host.sling([issue], "demo", agent="demo")
+            await async_wait_for(lambda: str(host.session(f"demo/{slung.polecat}").state)
+                                 == "busy", 10, what="busy")
+            (town.rig("demo").polecats_dir / slung.polecat / "scratch.txt").write_text("mine\n")
+        finally:
+            await host.stop()
+        return slung
+
+    slung = asyncio.run(first())
+    t = find_town(town.root, {})
+    h = hooks.load(t, "demo", slung.polecat)
+    assert h.state == "suspended" and h.pid is None
+    repo = pygit2.Repository(str(town.rig("demo").repo_path))
+    snap = repo.references[f"refs/gastown/wip/{slung.polecat}"].peel(pygit2.Commit)
+    assert repo[snap.tree["scratch.txt"].id].data == b"mine\n"
+    assert "host stopping" in snap.message
+
+    async def second():
+        host = Host(find_town(town.root, {}), mode="test", environ={**ENV})
+        seen = _collect(host)
+        await host.start()
+        try:
+            assert any(e["kind"] == "hook_active" and e.get("resumed") for e in seen)
+            led = find_town(town.root, {}).rig("demo").ledger()
+            await async_wait_for(lambda: led.get(issue).is_closed, 20, 0.1, what="resumed work")
+        finally:
+            await host.stop()
+
+    asyncio.run(second())
+    h = hooks.load(find_town(town.root, {}), "demo", slung.polecat)
+    assert h.state == "completed"
+    # the file written before the stop was committed with the work, not lost
+    tip = repo.references[f"refs/heads/{slung.branch}"].peel(pygit2.Commit)
+    assert "scratch.txt" in tip.tree
