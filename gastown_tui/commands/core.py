@@ -335,6 +335,10 @@ def run(root: click.Command, line: str | Sequence[str], env: Env | None = None,
             return Result(EXIT_USAGE, error=f"cannot parse command: {e}")
     else:
         args = list(line)
+    if not args:
+        # The bare root opens the app; a command string never should.
+        return Result(EXIT_USAGE, error="empty command: type one, e.g. 'convoy list' "
+                      "(see '--help')")
     env = env or Env()
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):

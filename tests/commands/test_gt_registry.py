@@ -65,6 +65,9 @@ def test_cmd_strings_run_in_order_and_stop_at_first_failure(at_town, town):
     assert proc.stderr.count("gt: error:") == 2
     proc = at_town.shell("gt", "--cmd", 'config set theme "unclosed')
     assert proc.returncode == 2 and "cannot parse" in proc.stderr
+    proc = at_town.shell("gt", "--cmd", "  ")
+    assert proc.returncode == 2 and "empty command" in proc.stderr
+    assert at_town.gt("").exit_code == 2
 
 
 def test_in_process_run_never_prints(at_town, capsys):
