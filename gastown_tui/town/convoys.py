@@ -79,6 +79,8 @@ def _tracked_ids(issue: "Issue") -> list[str]:
 
 def _lookup(town: Town, ids: Iterable[str]) -> dict[str, Tracked]:
     """Title, status and assignee of many beads, one query per ledger they live in."""
+    from ..beads import LedgerError
+
     routes = read_routes(town.root)
     by_path: dict[str, list[str]] = defaultdict(list)
     for bead_id in ids:
@@ -90,8 +92,8 @@ def _lookup(town: Town, ids: Iterable[str]) -> dict[str, Tracked]:
         rig = "" if path == "." else path.split("/")[0]
         try:
             led = town.ledger() if path == "." else town.ledger_for(wanted[0])
-        except Exception:  # noqa: BLE001 - a missing rig must not hide the other rigs' issues
-            continue
+        except (TownError, LedgerError):
+            continue  # a missing rig ledger must not hide the other rigs' issues
         for start in range(0, len(wanted), 500):
             chunk = wanted[start:start + 500]
             rows = led.conn.execute(

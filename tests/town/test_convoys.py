@@ -120,3 +120,15 @@ def test_convoy_show_without_any_convoy(rig_town):
     result = rig_town.gt("convoy show")
     assert result.exit_code == 1 and "gt convoy create" in result.error
     assert rig_town.gt("convoy add-issue mp-x").exit_code == 1
+
+
+def test_convoy_survives_a_removed_rig(two_rigs, rig_town, town):
+    a, b = two_rigs
+    x, y = a.new_bead("Stays"), b.new_bead("Goes away")
+    c = rig_town.ok(f"convoy create Mixed {x} {y}")
+    rig_town.ok("rig remove other --force")
+    shown = rig_town.ok(f"convoy show {c.id}")
+    assert [(t.id, t.status) for t in shown.tracked] == [(x, "open"), (y, "missing")]
+    a.ok(f"close {x}", prog="bd")
+    assert rig_town.ok(f"convoy show {c.id}").status == "open"  # y's fate is unknown
+    assert rig_town.ok(f"convoy close {c.id}").status == "closed"
