@@ -65,12 +65,14 @@ def finish(town: "Town", cwd: Path, environ: Mapping[str, str],
     commit = None
     if hook.path is not None and hook.path.exists():
         commit = worktrees.commit_all(hook.path, message or f"{issue.id}: {issue.title}", me)
-    if not issue.is_closed:
-        led.close(issue.id, reason=message or "done", actor=me)
-    if hook.state != "active":
-        hook = hooks_mod.transition(town, hook, "active", me)
-    hook = hooks_mod.transition(town, hook, "completed", me, pid=None,
-                                last_activity=hooks_mod.now())
+    # One transaction: no one ever sees the bead closed while the hook still says active.
+    with led.transaction():
+        if not issue.is_closed:
+            led.close(issue.id, reason=message or "done", actor=me)
+        if hook.state != "active":
+            hook = hooks_mod.transition(town, hook, "active", me, led)
+        hook = hooks_mod.transition(town, hook, "completed", me, led, pid=None,
+                                    last_activity=hooks_mod.now())
     mailed = []
     owner = _convoy_owner(town, hook.convoy)
     body = (f"{me} finished {issue.id}: {issue.title}\n"

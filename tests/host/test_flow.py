@@ -64,8 +64,8 @@ def test_sling_through_a_running_host(town, reap):
         events = gt_json(town.root, "events", "-n", "200")
         kinds = [e["kind"] for e in events]
         assert kinds.count("sling") == 3 and kinds.count("convoy_landed") == 3
-        agents = gt_json(town.root, "agents", "--all")
-        assert {a["hook_state"] for a in agents} <= {"completed"}
+        wait_for(lambda: {a["hook_state"] for a in gt_json(town.root, "agents", "--all")}
+                 == {"completed"}, 10, 0.2, "the host to see the hooks completed")
         # the polecats are idle now, so new work reuses them instead of new names
         again = new_issue(town, "Write note 9 in notes/n9.md")
         slung = gt_json(town.root, "sling", again, "demo", "--agent", "demo", env=FAST)

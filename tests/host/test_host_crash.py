@@ -53,9 +53,10 @@ def test_host_killed_mid_work(town, reap):
             assert text in repo[snap.tree["hello.py"].id].data.decode()
         led = t.rig("demo").ledger()
         wait_for(lambda: all(led.get(i).is_closed for i in ids), 30, 0.1, "resumed work")
+        wait_for(lambda: all(h.state == "completed" for h in hooks.all_hooks(t)
+                             if h.issue in ids), 10, 0.1, "the hooks to complete")
         for h in hooks.all_hooks(t):
             if h.issue in ids:
-                assert h.state == "completed"
                 tip = repo.references[f"refs/heads/{h.branch}"].peel(pygit2.Commit)
                 assert written[h.polecat] in repo[tip.tree["hello.py"].id].data.decode()
     finally:
