@@ -96,12 +96,14 @@ def _check_subject(subject: str) -> str:
 
 def send_mail(town: Town, sender: str, to: str, subject: str, body: str,
               urgent: bool = False, reply_to: str | None = None) -> list[Message]:
-    """Mail `to` (an address or a group); returns one Message per recipient."""
+    """Mail `to` (an address or a group); returns one Message per recipient. With `reply_to`
+    the mail joins that message's thread."""
     recipients = expand(town, to)
     if not recipients:
         raise TownError(f"{to} has no members to mail yet")
+    thread_id = to_message(_message(town, reply_to)).thread if reply_to else None
     return deliver(town.ledger(sender), sender, recipients, _check_subject(subject), body,
-                   urgent)
+                   urgent, reply_to=reply_to, thread=thread_id)
 
 
 def inbox(town: Town, address: str, unread: bool = False) -> list[Message]:

@@ -97,3 +97,14 @@ def test_send_says_what_it_delivered(mail_town):
     assert result.render().startswith("Sent hq-") and result.render().endswith(
         " to mayor/: Hello")
     assert mail_town.gt("mail send mayor -s Hello -m there --json").render().count('"to"') == 1
+
+
+def test_send_mail_api_can_join_a_thread(mail_town, town):
+    from gastown_tui.town import find_town, send_mail
+
+    t = find_town(town, {})
+    first = send_mail(t, "mayor/", "my_proj/crew/alice", "Plan", "step 1")[0]
+    follow = send_mail(t, "mayor/", "my_proj/crew/alice", "Plan, more", "step 2",
+                       reply_to=first.id)[0]
+    assert (follow.thread, follow.reply_to) == (first.id, first.id)
+    assert [m.id for m in mail_town.ok(f"mail thread {first.id}")] == [first.id, follow.id]
