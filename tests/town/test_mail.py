@@ -3,6 +3,7 @@
 import pytest
 
 from gastown_town_test_fixtures import tree_snapshot
+from gastown_tui.town import find_town, send_mail
 
 
 @pytest.fixture
@@ -100,8 +101,6 @@ def test_send_says_what_it_delivered(mail_town):
 
 
 def test_send_mail_api_can_join_a_thread(mail_town, town):
-    from gastown_tui.town import find_town, send_mail
-
     t = find_town(town, {})
     first = send_mail(t, "mayor/", "my_proj/crew/alice", "Plan", "step 1")[0]
     follow = send_mail(t, "mayor/", "my_proj/crew/alice", "Plan, more", "step 2",
