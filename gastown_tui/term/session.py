@@ -125,8 +125,9 @@ class Session:
         return len(data)
 
     def held(self, now: float) -> bool:
-        """True while the program holds synchronized output (2026) and the hold is < 1 s old."""
-        if not self.screen.modes.synchronized:
+        """True while the program holds synchronized output (2026) and the hold is < 1 s old.
+        A program that died holding it has nothing more to draw: its last frame is shown."""
+        if not self.screen.modes.synchronized or self.finished:
             self._sync_since = None
             return False
         if self._sync_since is None:

@@ -149,7 +149,7 @@ class TmuxOracle:
         self.socket = f"gt-oracle-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.started = False
 
-    def _tmux(self, *args: str, check: bool = True) -> str:
+    def run(self, *args: str, check: bool = True) -> str:
         client_env = {"PATH": self.env["PATH"], "HOME": self.env["HOME"], "LANG": "C.UTF-8",
                       "TERM": "xterm-256color", "TMUX_TMPDIR": str(self.workdir)}
         done = subprocess.run(["tmux", "-f", "/dev/null", "-L", self.socket, *args],
@@ -159,13 +159,13 @@ class TmuxOracle:
         return done.stdout
 
     def _state(self) -> str:
-        return self._tmux("capture-pane", "-p", "-e", "-t", "oracle") + self._tmux(
+        return self.run("capture-pane", "-p", "-e", "-t", "oracle") + self.run(
             "display-message", "-p", "-t", "oracle", "#{cursor_x},#{cursor_y}")
 
     def capture(self, argv: list[str], inputs: list[str], cols: int, rows: int, delay: float,
                 timeout: float, ansi: bool, history: int) -> list[str]:
         command = shlex.join(["env", "-i", *[f"{k}={v}" for k, v in self.env.items()], *argv])
-        self._tmux("start-server", ";", "set", "-g", "status", "off", ";",
+        self.run("start-server", ";", "set", "-g", "status", "off", ";",
                    "set", "-g", "history-limit", "10000", ";",
                    "new-session", "-d", "-s", "oracle", "-x", str(cols), "-y", str(rows),
                    "-c", str(self.workdir), command)
@@ -174,12 +174,12 @@ class TmuxOracle:
         for text in [*inputs, None]:
             self._settle(delay, deadline)
             if text is not None:
-                self._tmux("send-keys", "-t", "oracle", "-H",
+                self.run("send-keys", "-t", "oracle", "-H",
                            *[f"{b:02x}" for b in parse_escapes(text)])
         args = ["capture-pane", "-p", "-e", "-t", "oracle"]
         if history:
             args += ["-S", str(-history)]
-        lines = self._tmux(*args).split("\n")[:-1]
+        lines = self.run(*args).split("\n")[:-1]
         return lines if ansi else plain_lines(lines)
 
     def _settle(self, delay: float, deadline: float) -> None:
@@ -196,7 +196,7 @@ class TmuxOracle:
 
     def close(self) -> None:
         if self.started:
-            self._tmux("kill-server", check=False)
+            self.run("kill-server", check=False)
 
 
 def _workdir(path: Path, files: dict[str, str]) -> tuple[Path, dict[str, str]]:

@@ -305,3 +305,37 @@ def test_unsubscribe_stops_delivery(term_env):
         return mine
 
     assert with_mux(body) == []
+
+
+def test_a_program_that_dies_holding_synchronized_output_still_shows_its_last_frame(term_env):
+    async def body(mux, seen):
+        s = mux.spawn("x", ["sh", "-c", r"printf '\033[?2026hlast words'"], env=term_env)
+        await mux.wait("x", 5)
+        return s, [e for e in seen if isinstance(e, ev.LinesChanged)], s.screen.dirty
+
+    s, changed, dirty = with_mux(body)
+    assert s.screen.text_lines()[0] == "last words"
+    assert changed and not dirty
+
+
+def test_transcript_replays_to_the_same_screen(tmp_path, term_env):
+    from gastown_tui.term.screen import Screen
+
+    path = tmp_path / "rt" / "vim.raw"
+    (tmp_path / "notes.txt").write_text("alpha\nbeta\n")
+
+    async def body(mux, seen):
+        s = mux.spawn("v", ["vim", "-u", "NONE", "-i", "NONE", "-N", "-n", "notes.txt"],
+                      cwd=tmp_path, env=term_env, cols=60, rows=12, transcript=path)
+        await until(screen_has(s, "notes.txt"))
+        mux.write("v", "ggOnew first line\x1b")
+        await until(screen_has(s, "new first line"))
+        await asyncio.sleep(0.3)
+        mux.kill("v")  # SIGKILL: vim writes nothing more, so the transcript ends here
+        await mux.wait("v", 5)
+        return s.screen.text_lines()
+
+    live = with_mux(body)
+    replay = Screen(60, 12)
+    replay.feed(path.read_bytes())
+    assert replay.text_lines() == live
