@@ -54,7 +54,10 @@ class Row:
         runs = self.runs
         if x > len(cur):
             cur += " " * (x - len(cur))
-            runs.append((x, self.fill))
+            if runs and runs[-1][1] is self.fill:
+                runs[-1] = (x, self.fill)
+            else:
+                runs.append((x, self.fill))
         cur += text
         self.text = cur
         if runs and runs[-1][1] is style:

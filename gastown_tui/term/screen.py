@@ -45,7 +45,7 @@ class ScreenModes:
 
     __slots__ = ("application_cursor", "application_keypad", "bracketed_paste", "mouse",
                  "mouse_sgr", "focus_events", "synchronized", "alternate", "cursor_visible",
-                 "autowrap", "insert", "origin", "newline")
+                 "autowrap", "insert", "origin")
 
     def __init__(self) -> None:
         self.application_cursor = False
@@ -60,7 +60,6 @@ class ScreenModes:
         self.autowrap = True
         self.insert = False
         self.origin = False
-        self.newline = False
 
     def __repr__(self) -> str:
         return "ScreenModes(%s)" % ", ".join("%s=%r" % (k, getattr(self, k)) for k in self.__slots__)
@@ -112,7 +111,9 @@ class Screen(StreamParser, pyte.Screen):
 
     @property
     def cursor_x(self) -> int:
-        return min(self._x, self.columns - 1)
+        """0..columns; `columns` means just past the last column (a wrap is pending), which is
+        where tmux puts the cursor too: relative moves count from there."""
+        return self._x
 
     @property
     def cursor_y(self) -> int:
@@ -177,14 +178,12 @@ class Screen(StreamParser, pyte.Screen):
         else:
             for ch in data:
                 self._draw_char(ch)
-        if self._x < self.columns:
-            self._dirty.add(self._y)
 
     def _draw_narrow(self, text: str) -> None:
         x = self._x
         end = x + len(text)
         row = self._rows[self._y]
-        if end <= self.columns and not self.modes.insert:
+        if (end < self.columns or end == self.columns and self.modes.autowrap) and not self.modes.insert:
             chars = row.chars
             if chars is None:
                 if x >= len(row.text):
@@ -210,7 +209,7 @@ class Screen(StreamParser, pyte.Screen):
                     self.index()
                     x = 0
                 else:
-                    x = cols - 1
+                    x = self._x = cols - 1
             room = cols - x
             if len(text) <= room:
                 chunk, text = text, ""
@@ -251,6 +250,9 @@ class Screen(StreamParser, pyte.Screen):
             attrs[x:end] = [self.pen] * n
             self._x = end
             self._dirty.add(y)
+        if self._x >= cols and not modes.autowrap:
+            # Without autowrap the cursor stays on the last column (tmux and xterm agree).
+            self._x = cols - 1
 
     def _draw_char(self, ch: str) -> None:
         w = char_width(ch)
@@ -265,13 +267,15 @@ class Screen(StreamParser, pyte.Screen):
             return
         if x and self._after_zwj():
             return self._combine(ch)
+        if x and "\U0001F1E6" <= ch <= "\U0001F1FF" and self._lone_flag_half():
+            return self._make_flag(ch)
         if x >= cols or x + w > cols:
             if self.modes.autowrap:
                 self._x = 0
                 self.index()
                 x = 0
             else:
-                x = cols - w
+                x = self._x = cols - w
         y = self._y
         chars, attrs = self._rows[y].cells(cols)
         if self.modes.insert:
@@ -286,7 +290,7 @@ class Screen(StreamParser, pyte.Screen):
         if w == 2:
             chars[x + 1] = ""
             attrs[x + 1] = self.pen
-        self._x = end
+        self._x = end if end < cols or self.modes.autowrap else cols - 1
         self._dirty.add(y)
 
     def _after_zwj(self) -> bool:
@@ -299,6 +303,30 @@ class Screen(StreamParser, pyte.Screen):
         if chars[t] == "" and t:
             t -= 1
         return chars[t][-1:] == "\u200d"
+
+    def _lone_flag_half(self) -> bool:
+        """True when the previous cell holds one regional indicator: a second one makes a flag."""
+        chars = self._rows[self._y].chars
+        if chars is None:
+            return False
+        t = min(self._x, self.columns) - 1
+        if chars[t] == "" and t:
+            t -= 1
+        return len(chars[t]) == 1 and "\U0001F1E6" <= chars[t] <= "\U0001F1FF"
+
+    def _make_flag(self, ch: str) -> None:
+        """A second regional indicator joins the first into a flag two cells wide (tmux)."""
+        cols = self.columns
+        t = min(self._x, cols) - 1
+        chars, attrs = self._rows[self._y].cells(cols)
+        chars[t] += ch
+        if t + 1 < cols:
+            if t + 2 < cols and chars[t + 2] == "":
+                chars[t + 2] = " "
+            chars[t + 1] = ""
+            attrs[t + 1] = attrs[t]
+            self._x = t + 2
+        self._dirty.add(self._y)
 
     def _combine(self, ch: str) -> None:
         """Attach a zero-width character (combining mark, VS16, ZWJ) to the previous cell."""
@@ -380,8 +408,6 @@ class Screen(StreamParser, pyte.Screen):
 
     def linefeed(self) -> None:
         self.index()
-        if self.modes.newline:
-            self._x = 0
 
     def next_line(self) -> None:
         self._x = 0
@@ -397,25 +423,26 @@ class Screen(StreamParser, pyte.Screen):
         self._x = 0
 
     def backspace(self) -> None:
-        if self._x >= self.columns:
-            self._x = self.columns - 1
         if self._x > 0:
-            self._x -= 1
+            self._x = min(self._x, self.columns) - 1
 
     def tab(self, count: int | None = None) -> None:
+        if self._x >= self.columns:
+            return
         for _ in range(max(1, count or 1)):
-            x = min(self._x, self.columns - 1)
+            x = self._x
             nxt = [t for t in self.tabstops if t > x]
             self._x = min(nxt) if nxt else self.columns - 1
 
     def back_tab(self, count: int | None = None) -> None:
         for _ in range(max(1, count or 1)):
-            x = min(self._x, self.columns - 1)
+            x = self._x
             prev = [t for t in self.tabstops if t < x]
             self._x = max(prev) if prev else 0
 
     def set_tab_stop(self) -> None:
-        self.tabstops.add(min(self._x, self.columns - 1))
+        if self._x < self.columns:
+            self.tabstops.add(self._x)
 
     def clear_tab_stop(self, how: int = 0) -> None:
         if how == 0:
@@ -452,7 +479,7 @@ class Screen(StreamParser, pyte.Screen):
         self._x = 0
 
     def cursor_back(self, count: int | None = None) -> None:
-        self._x = max(0, min(self._x, self.columns - 1) - max(1, count or 1))
+        self._x = max(0, self._x - max(1, count or 1))
 
     def cursor_forward(self, count: int | None = None) -> None:
         self._x = min(self.columns - 1, self._x + max(1, count or 1))
@@ -472,7 +499,6 @@ class Screen(StreamParser, pyte.Screen):
         if self.modes.origin:
             y += self._top
         self._y = self._clamp_y(y)
-        self._x = min(self._x, self.columns - 1)
 
     def save_cursor(self) -> None:
         s = _Saved()
@@ -490,7 +516,7 @@ class Screen(StreamParser, pyte.Screen):
             self.modes.origin = False
             self.cursor_position()
             return
-        self._x = min(s.x, self.columns - 1) if s.x < self.columns else self.columns - 1
+        self._x = min(s.x, self.columns - 1)
         self._y = min(s.y, self.lines - 1)
         self.pen = s.pen
         self._g = [s.g0, s.g1]
@@ -500,24 +526,29 @@ class Screen(StreamParser, pyte.Screen):
 
     # ---- editing -----------------------------------------------------------------------------
 
+    def _line_region_bottom(self) -> int:
+        # Outside the scroll region tmux inserts and deletes down to the bottom of the screen.
+        return self._bot if self._top <= self._y <= self._bot else self.lines - 1
+
     def insert_lines(self, count: int | None = None) -> None:
-        if self._top <= self._y <= self._bot:
-            self._scroll_down(max(1, count or 1), self._y, self._bot)
-            self._x = 0
+        self._scroll_down(max(1, count or 1), self._y, self._line_region_bottom())
+        self._x = 0
 
     def delete_lines(self, count: int | None = None) -> None:
-        if self._top <= self._y <= self._bot:
-            n = min(max(1, count or 1), self._bot - self._y + 1)
-            rows = self._rows
-            fill = blank_of(self.pen)
-            for _ in range(n):
-                del rows[self._y]
-                rows.insert(self._bot, Row(fill))
-            self._dirty.update(range(self._y, self._bot + 1))
-            self._x = 0
+        bot = self._line_region_bottom()
+        n = min(max(1, count or 1), bot - self._y + 1)
+        rows = self._rows
+        fill = blank_of(self.pen)
+        for _ in range(n):
+            del rows[self._y]
+            rows.insert(bot, Row(fill))
+        self._dirty.update(range(self._y, bot + 1))
+        self._x = 0
 
     def insert_characters(self, count: int | None = None) -> None:
-        x = min(self._x, self.columns - 1)
+        x = self._x
+        if x >= self.columns:
+            return
         chars, attrs = self._rows[self._y].cells(self.columns)
         if chars[x] == "" and x:
             chars[x - 1] = " "
@@ -526,7 +557,9 @@ class Screen(StreamParser, pyte.Screen):
 
     def delete_characters(self, count: int | None = None) -> None:
         cols = self.columns
-        x = min(self._x, cols - 1)
+        x = self._x
+        if x >= cols:
+            return
         n = min(max(1, count or 1), cols - x)
         chars, attrs = self._rows[self._y].cells(cols)
         if chars[x] == "" and x:
@@ -540,12 +573,14 @@ class Screen(StreamParser, pyte.Screen):
         self._dirty.add(self._y)
 
     def erase_characters(self, count: int | None = None) -> None:
-        x = min(self._x, self.columns - 1)
+        x = self._x
         self._erase_cells(self._y, x, min(self.columns, x + max(1, count or 1)))
 
     def _erase_cells(self, y: int, start: int, end: int) -> None:
         """Blank columns [start, end) of row y with the current background."""
         cols = self.columns
+        if start >= end:
+            return
         row = self._rows[y]
         fill = blank_of(self.pen)
         self._dirty.add(y)
@@ -573,11 +608,11 @@ class Screen(StreamParser, pyte.Screen):
         attrs[start:end] = [fill] * (end - start)
 
     def erase_in_line(self, how: int = 0, private: bool = False) -> None:
-        x = min(self._x, self.columns - 1)
+        x = self._x
         if how == 0:
             self._erase_cells(self._y, x, self.columns)
         elif how == 1:
-            self._erase_cells(self._y, 0, x + 1)
+            self._erase_cells(self._y, 0, min(x + 1, self.columns))
         elif how == 2:
             self._erase_cells(self._y, 0, self.columns)
 
@@ -676,12 +711,11 @@ class Screen(StreamParser, pyte.Screen):
                 for row in rows or ():
                     row.resized(columns)
             self.columns = columns
-            self.tabstops = {t for t in self.tabstops if t < columns} | set(range(
-                (max(self.tabstops | {0}) // 8 + 1) * 8, columns, 8))
+            self.tabstops = set(range(8, columns, 8))
         if lines != self.lines:
             self._resize_lines(lines)
         self._top, self._bot = 0, self.lines - 1
-        self._x = min(self._x, self.columns - 1)
+        self._x = min(self._x, self.columns)
         self._y = min(self._y, self.lines - 1)
         self._all_dirty = True
 

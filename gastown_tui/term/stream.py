@@ -123,6 +123,7 @@ class StreamParser:
                         self._sgr(params)
                     s = m.group(4)
                     if not s:
+                        self._last = ""
                         continue
                 else:
                     s = m.group(1)
@@ -130,7 +131,7 @@ class StreamParser:
                     # Inlined Row.append for the commonest case: text at the end of a compact row.
                     x = self._x
                     row = self._rows[self._y]
-                    if (row.chars is None and x == len(row.text) and x + len(s) <= self.columns
+                    if (row.chars is None and x == len(row.text) and x + len(s) < self.columns
                             and not self.modes.insert):
                         t = row.text = row.text + s
                         pen = self.pen
@@ -145,7 +146,8 @@ class StreamParser:
                         self._draw_narrow(s)
                 else:
                     self.draw(s)
-                self._last = s[-1]
+                # REP repeats only a plain ASCII character, as in tmux.
+                self._last = s[-1] if s[-1] < "\x7f" else ""
                 if k != 2:
                     continue
             elif k != 5:
@@ -319,8 +321,6 @@ class StreamParser:
         elif final == "T":
             if len(args) == 1:
                 self.scroll_down(a)
-        elif final == "I":
-            self.tab(a)
         elif final == "Z":
             self.back_tab(a)
         elif final == "b":
@@ -336,11 +336,8 @@ class StreamParser:
             self.clear_tab_stop(a)
         elif final == "h" or final == "l":
             on = final == "h"
-            for mode in args:
-                if mode == 4:
-                    self.modes.insert = on
-                elif mode == 20:
-                    self.modes.newline = on
+            if 4 in args:
+                self.modes.insert = on
         elif final == "c":
             if a == 0:
                 self._reply("\x1b[?1;2c")
@@ -376,12 +373,10 @@ class StreamParser:
                 self._reply("\x1bP>|%s\x1b\\" % self.terminal_name)
 
     def _csi_inter(self, params: str, inter: str, final: str) -> None:
-        if inter == "!" and final == "p":
-            self.soft_reset()
-        elif inter == "$" and final == "p":
+        if inter == "$" and final == "p":
             mode = _ints(params)[0]
-            value = {4: self.modes.insert, 20: self.modes.newline}.get(mode)
-            self._reply("\x1b[%d;%d$y" % (mode, 0 if value is None else 1 if value else 2))
+            value = 0 if mode != 4 else 1 if self.modes.insert else 2
+            self._reply("\x1b[%d;%d$y" % (mode, value))
         elif inter == " " and final == "q":
             self.cursor_shape = _ints(params)[0]
 
@@ -420,18 +415,6 @@ class StreamParser:
                 self.save_cursor()
             else:
                 self.restore_cursor()
-
-    def soft_reset(self) -> None:
-        """DECSTR: modes and pen back to defaults, screen contents kept."""
-        m = self.modes
-        m.cursor_visible, m.autowrap, m.insert, m.origin = True, True, False, False
-        m.application_cursor = m.application_keypad = False
-        self.pen = DEFAULT
-        self._top, self._bot = 0, self.lines - 1
-        self._g = [None, None]
-        self._shift = 0
-        self._table = None
-        self._saved = None
 
     def _sgr(self, params: str) -> None:
         pen = self.pen

@@ -14,6 +14,9 @@ def char_width(ch: str) -> int:
     w = _width.get(ch)
     if w is None:
         w = wcwidth(ch) if ch else 0
+        if "\U0001F1E6" <= ch <= "\U0001F1FF":
+            # A lone regional indicator takes one cell; a pair makes a two-cell flag (tmux).
+            w = 1
         if w < 0 and ch >= "\xa0":
             # Unassigned or private-use code points: terminals give them one cell.
             w = 1
@@ -52,6 +55,6 @@ def is_narrow(text: str) -> bool:
         w = get(ch)
         if w is None:
             w = char_width(ch)
-        if w != 1:
+        if w != 1 or "\U0001F1E6" <= ch <= "\U0001F1FF":
             return False
     return True

@@ -59,6 +59,44 @@ CASES: dict[str, bytes] = {
     "sgr heavy": b"".join(b"\x1b[38;5;%dm%d\x1b[1m#\x1b[0m " % (i, i) for i in range(120)),
     "split utf8 and invalid": b"ok \xe4\xb8 \xff\xfe end",
     "huge params": b"\x1b[99999;99999Hx\x1b[99999Dy\x1b[0;0Hz",
+    # The cursor just past the last column (a wrap pending): tmux's model, followed exactly.
+    "pending wrap CUB": b"x" * 40 + b"\x1b[DZ",
+    "pending wrap BS": b"x" * 40 + b"\x08Z",
+    "pending wrap CR": b"x" * 40 + b"\rZ",
+    "pending wrap LF": b"x" * 40 + b"\nZ",
+    "pending wrap save restore": b"x" * 40 + b"\x1b7\x1b[5;5H\x1b8Z",
+    "pending wrap ICH": b"x" * 40 + b"\x1b[2@Z",
+    "pending wrap EL": b"x" * 40 + b"\x1b[KZ",
+    "pending wrap tab": b"x" * 40 + b"\tZ",
+    "pending wrap wide": b"x" * 40 + "中".encode(),
+    "pending wrap ECH DCH": b"x" * 40 + b"\x1b[3X\x1b[PZ",
+    "pending wrap CUU": b"\r\n" + b"x" * 40 + b"\x1b[AZ",
+    "region at bottom keeps no history": b"".join(b"l%d\r\n" % i for i in range(12))
+    + b"\x1b[1;5r\x1b[5;1H" + b"".join(b"\nr%d" % i for i in range(6)),
+    "region in the middle": b"".join(b"l%d\r\n" % i for i in range(12)) + b"\x1b[3;10r\x1b[10;1H"
+    + b"".join(b"\nr%d" % i for i in range(6)),
+    "IL outside margins": b"1\r\n2\r\n3\r\n4\r\n5\x1b[2;3r\x1b[5;1H\x1b[L",
+    "DL outside margins": b"1\r\n2\r\n3\r\n4\r\n5\x1b[2;3r\x1b[4;1H\x1b[M",
+    "RI in margins": b"1\r\n2\r\n3\r\n4\r\n5\x1b[2;4r\x1b[2;1H\x1bMX",
+    "SU in region": b"1\r\n2\r\n3\r\n4\r\n5\x1b[2;4r\x1b[2S",
+    "CUU CUD stop at margins": b"1\r\n2\r\n3\r\n4\r\n5\x1b[3;4r\x1b[2;1H\x1b[5AX\x1b[9;1H\x1b[9BY",
+    "tab at the end": b"\x1b[1;38H\t\tZ",
+    "REP after wide, SGR, CUP": "中".encode() + b"\x1b[3ba\x1b[31m\x1b[3bb\x1b[2;1H\x1b[3b",
+    "ED1 on a wide char": "中文字".encode() + b"\x1b[1;4H\x1b[1K",
+    "combining after wide": "中\u0301x".encode(),
+    "VS16": "\u2764\ufe0fx\u263a\ufe0fy".encode(),
+    "skin tone": "👍🏽x".encode(),
+    "flag": "🇺🇸x🇫".encode(),
+    "LNM is ignored": b"\x1b[20ha\nb\x1b[20l\nc",
+    "insert mode wide": b"abc\x1b[1;1H\x1b[4h" + "中".encode() + b"\x1b[4l",
+    "insert mode overflow": b"x" * 39 + b"\x1b[1;1H\x1b[4hAB\x1b[4l",
+    "VPA CHA bounds": b"\x1b[0dA\x1b[999dB\x1b[0GC",
+    "CNL CPL": b"abc\x1b[2Ed\x1b[1Fe",
+    "CUF past the end then back": b"\x1b[999Cx\x1b[3Dy",
+    "no tab stops": b"\x1b[3g\ta",
+    "DECSC keeps the charset": b"\x1b(0\x1b7\x1b(Bq\x1b8q",
+    "SO SI": b"\x1b)0a\x0eq\x0fq",
+    "DECSTR is ignored": b"\x1b[?7l\x1b[31m" + b"x" * 45 + b"\x1b[!p" + b"y" * 45,
 }
 
 
@@ -101,6 +139,8 @@ def recorded(tmp_path_factory) -> dict[str, bytes]:
     d = tmp_path_factory.mktemp("recorded")
     text = d / "notes.txt"
     text.write_text("".join("%03d the quick brown fox 中文 jumps\n" % i for i in range(60)))
+    curses_app = d / "boxes.py"
+    curses_app.write_text(CURSES_APP)
     cases = {}
     if shutil.which("vim"):
         cases["vim edit and quit"] = _record(
@@ -112,8 +152,6 @@ def recorded(tmp_path_factory) -> dict[str, bytes]:
         [sys.executable, "-q", "-i"],
         [b"print('\\x1b[1;31mred\\x1b[0m \u4e2d\u6587 \\U0001F600')\r", b"for i in range(30): print(i)\r\r",
          b"exit()\r"])
-    curses_app = d / "boxes.py"
-    curses_app.write_text(CURSES_APP)
     # Recorded while it shows its boxes (killed after), so the screen under test is not blank.
     cases["curses boxes and colours"] = _record([sys.executable, str(curses_app)], [b"x"])
     cases["bash colours"] = _record(
