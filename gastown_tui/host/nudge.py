@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from .host import Host
 
 MODES = ("immediate", "wait-idle", "queue")
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
+CONTROL = re.compile(r"[\x00-\x1f\x7f\x80-\x9f]")
+# Whole escape sequences (CSI, OSC, two-byte ESC forms), so no stray "[31m" is typed.
+ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]")
 CHUNK = 48
 TYPE_GAP_S = 0.005
 SHOW_TIMEOUT_S = 3.0
@@ -36,7 +38,8 @@ PERSON_MAX_WAIT_S = 10.0
 
 def clean(text: str) -> str:
     """One line of printable text: newlines become spaces, control characters go."""
-    text = text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace("\t", " ")
+    text = ESCAPES.sub("", text)
+    text = re.sub(r"[ \t]*[\r\n\t]+[ \t]*", " ", text)
     return CONTROL.sub("", text).strip()
 
 

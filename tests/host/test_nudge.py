@@ -1,0 +1,94 @@
+"""Verified nudges into a real agent terminal, racing a person's typing in the same pane."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+
+from helpers import async_wait_for
+
+from gastown_tui.host.host import MAYOR, Host
+from gastown_tui.host.nudge import clean
+from gastown_tui.host.runtime import HostError
+from gastown_tui.host.supervisor import mayor_start
+
+ENV = {**os.environ, "GT_DEMO_STEP_SECONDS": "0.05"}
+
+
+def _said(host: Host) -> list[str]:
+    lines = host.session(MAYOR).screen.text_lines()
+    return [ln.strip()[len("you: "):] for ln in lines if ln.strip().startswith("you: ")]
+
+
+async def _idle_mayor(host: Host) -> None:
+    await mayor_start(host, "demo")
+    await async_wait_for(lambda: str(host.session(MAYOR).state) == "idle", 15,
+                         what="the demo Mayor to be idle")
+
+
+def test_nudge_and_typing_both_arrive_intact(town):
+    person = [f"typed by a person, line {i}: the quick brown fox" for i in range(3)]
+    nudges = [f"nudge {i}: please run gt prime and check your hook" for i in range(2)]
+
+    async def main():
+        host = Host(town, mode="test", environ=ENV)
+        await host.start()
+        try:
+            await _idle_mayor(host)
+
+            async def typist():
+                for line in person:
+                    for ch in line + "\r":
+                        host.type_keys(MAYOR, ch)
+                        await asyncio.sleep(0.004)
+                    await asyncio.sleep(0.05)
+
+            async def nudger():
+                results = []
+                for text in nudges:
+                    await asyncio.sleep(0.08)
+                    results.append(await host.nudge(MAYOR, text, "immediate"))
+                return results
+
+            _, results = await asyncio.gather(typist(), nudger())
+            assert all(r["delivered"] and r["verified"] for r in results)
+            await async_wait_for(lambda: len(_said(host)) == 5, 10, what="all five prompts")
+            said = _said(host)
+            assert sorted(said) == sorted(person + nudges)
+        finally:
+            await host.stop()
+
+    asyncio.run(main())
+
+
+def test_modes_and_refusals(town):
+    async def main():
+        host = Host(town, mode="test", environ=ENV)
+        await host.start()
+        try:
+            await _idle_mayor(host)
+            r = await host.nudge("mayor", "hello\x1b[31m red\x07 \n world", "wait-idle")
+            assert r["delivered"] and r["mode"] == "wait-idle"
+            q = await host.nudge("mayor/", "later please", "queue")
+            assert q["queued"] and not q["delivered"]
+            await async_wait_for(lambda: "later please" in _said(host), 10,
+                                 what="the queued nudge")
+            assert "hello red world" in _said(host)
+            with pytest.raises(HostError, match="empty"):
+                await host.nudge("mayor", "\x1b\x07\n", "immediate")
+            with pytest.raises(HostError, match="unknown nudge mode"):
+                await host.nudge("mayor", "x", "shout")
+            with pytest.raises(HostError, match="no running agent 'ghost'"):
+                await host.nudge("ghost", "x")
+        finally:
+            await host.stop()
+
+    asyncio.run(main())
+
+
+def test_clean():
+    assert clean("a\r\nb\tc\x00d\x9b") == "a b cd"
+    assert clean("x\x1b[1;31mred\x1b[0m \x1b]0;title\x07y \n\n z") == "xred y z"
+    assert clean("  \n ") == ""
