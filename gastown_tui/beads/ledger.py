@@ -80,6 +80,11 @@ class Ledger(LinksMixin, sync.SyncMixin):
             prefix = store.get_meta(conn, "prefix")
         except sqlite3.OperationalError:
             prefix = None
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE name='issues'").fetchone():
+                conn.close()
+                raise LedgerError(f"{db} belongs to another beads tool (the Go bd?): move it "
+                                  "aside and run bd again; the ledger is rebuilt from "
+                                  "issues.jsonl") from None
         if prefix is None:
             prefix = sync.configured_prefix(beads_dir)
             store.create_schema(conn, prefix)

@@ -5,13 +5,9 @@ A mixin of `Ledger` (which provides conn, transaction, resolve, get and the even
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from .fields import check_label
-from .model import BLOCKING_DEP_TYPES, DEP_TYPES, Comment, Dependency, Event, LedgerError, now
-
-if TYPE_CHECKING:
-    from .model import Issue
+from .model import (BLOCKING_DEP_TYPES, DEP_TYPES, Comment, Dependency, Event, Issue,
+                    LedgerError, now)
 
 
 class LinksMixin:

@@ -16,6 +16,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -101,8 +102,25 @@ def connect(db_path: Path) -> sqlite3.Connection:
     return conn
 
 
+def enable_wal(conn: sqlite3.Connection) -> None:
+    """Switch a new database to WAL. The switch needs the database to itself and does not wait
+    on the busy timeout, so when many processes open a fresh clone at once, retry."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() == "wal":
+                return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) and "busy" not in str(e):
+                raise
+        if time.monotonic() > deadline:
+            raise LedgerError("could not switch the new ledger database to WAL mode: another "
+                              "process keeps it busy; try again")
+        time.sleep(0.005)
+
+
 def create_schema(conn: sqlite3.Connection, prefix: str) -> None:
-    conn.execute("PRAGMA journal_mode=WAL")
+    enable_wal(conn)
     conn.execute("BEGIN IMMEDIATE")
     try:
         for statement in SCHEMA.split(";"):

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gastown_tui.beads import Ledger
+import pytest
+
+from gastown_tui.beads import Ledger, LedgerError
 from gastown_tui.beads.jsonl import merge_files, merge_three, merge_two, normalise
 from gastown_tui.beads.model import HEAD_FIELDS, TAIL_FIELDS
 
@@ -225,3 +227,19 @@ def test_conflict_markers_import_both_sides(led, workdir):
     assert got.title == "A from them" and got.labels == ["t"]
     assert "<<<<<<<" not in led2.jsonl_path.read_text()
     led2.close_db()
+
+
+def test_foreign_database_is_refused_not_mixed(tmp_path):
+    import sqlite3
+
+    beads = tmp_path / ".beads"
+    beads.mkdir()
+    (beads / "issues.jsonl").write_text(GO_BD_LINE + "\n")
+    conn = sqlite3.connect(beads / "beads.db")
+    conn.execute("CREATE TABLE issues (id TEXT PRIMARY KEY, content_hash TEXT)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(LedgerError, match="another beads tool"):
+        Ledger.open(beads)
+    (beads / "beads.db").rename(beads / "beads.db.go")
+    assert Ledger.open(beads).get("bd-z830").title == "Test child task"
