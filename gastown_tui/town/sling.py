@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Callable, Mapping
 
 from . import hooks as hooks_mod
 from .errors import TownError, usage
-from .names import pick_name
+from .names import check_name, pick_name
 
 if TYPE_CHECKING:
     from .model import Rig, Town
@@ -113,6 +113,8 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
     say = progress or (lambda _line: None)
     try:
         rig_name, wanted = parse_target(target)
+        if wanted:
+            check_name(wanted)
         rig = town.rig(rig_name)
         owner = town.rig_for_prefix(issue_id)
         if owner is None or owner.name != rig.name:

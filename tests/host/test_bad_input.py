@@ -1,0 +1,111 @@
+"""Bad input for every host command: one clear line, the right exit code, nothing half-made."""
+
+from __future__ import annotations
+
+import pygit2
+import pytest
+
+from helpers import new_issue, run_gt
+
+from gastown_tui.town import find_town, hooks
+
+NO_HOST = ("gt: error: no host is running for this town: start one with `gt up --headless` "
+           "or `gt`")
+
+
+def _fails(proc, code: int, *words: str) -> None:
+    assert proc.returncode == code, (proc.returncode, proc.stdout, proc.stderr)
+    # progress lines may come first; the error is one line, last
+    err = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else ""
+    assert "Traceback" not in proc.stderr and proc.stderr.count("error:") == 1, proc.stderr
+    for w in words:
+        assert w in err, err
+
+
+@pytest.mark.parametrize("args", [
+    ("agents",), ("agents", "--all"), ("peek", "mayor"), ("nudge", "mayor", "hi"),
+    ("down",), ("mayor", "status"), ("mayor", "stop"), ("mayor", "detach"),
+])
+def test_live_commands_without_a_host(town, args):
+    proc = run_gt(town.root, *args)
+    _fails(proc, 1)
+    assert proc.stderr.strip() == NO_HOST
+
+
+@pytest.mark.parametrize("args,code,words", [
+    (("sling",), 2, ["Missing argument"]),
+    (("sling", "de-zzz"), 2, ["RIG"]),
+    (("sling", "de-zzz", "demo"), 1, ["de-zzz"]),
+    (("sling", "hq-abc", "demo"), 2, ["not rig 'demo'"]),
+    (("sling", "de-zzz", "nowhere"), 2, ["no rig named 'nowhere'"]),
+    (("sling", "de-zzz", "demo/Bad Name"), 2, []),
+    (("sling", "de-zzz", "a/b/c/d"), 2, ["bad target"]),
+    (("sling", "de-zzz", "--crew", "joe"), 2, ["--crew needs --rig"]),
+    (("hooks", "snapshots", "ghost"), 2, ["no polecat 'ghost'"]),
+    (("hooks", "rollback", "ghost"), 2, ["no polecat 'ghost'"]),
+    (("hooks", "list", "--rig", "nowhere"), 2, ["no rig named"]),
+    (("done",), 1, ["not a polecat"]),
+    (("handoff",), 1, ["not a polecat"]),
+    (("peek", "mayor", "0"), 2, []),
+    (("nudge", "mayor", ""), 2, ["empty"]),
+    (("nudge", "mayor", "hi", "--mode", "shout"), 2, []),
+    (("demo", "--agents", "0"), 2, ["--agents"]),
+    (("demo", "--agents", "31"), 2, ["--agents"]),
+    (("up", "--detach", "--bogus"), 2, []),
+    (("down", "--timeout", "0"), 2, ["--timeout"]),
+])
+def test_bad_usage(town, args, code, words):
+    _fails(run_gt(town.root, *args), code, *words)
+
+
+def test_outside_a_town(tmp_path):
+    for args in (("prime",), ("agents",), ("sling", "x-1", "r"), ("hooks", "list"),
+                 ("events",), ("up", "--detach")):
+        _fails(run_gt(tmp_path, *args), 1, "not inside a town")
+
+
+def test_demo_refuses_a_non_empty_dir(tmp_path):
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "keep.txt").write_text("mine")
+    _fails(run_gt(tmp_path, "demo", "busy", "--headless"), 1, "not empty")
+    assert (tmp_path / "busy" / "keep.txt").read_text() == "mine"
+
+
+def test_failed_sling_leaves_nothing_behind(town):
+    good = new_issue(town, "Good one")
+    closed = new_issue(town, "Closed one")
+    town.rig("demo").ledger().close(closed)
+    before_convoys = len(town.ledger().list(issue_type="convoy", include_closed=True))
+    proc = run_gt(town.root, "sling", good, closed, "demo", "--agent", "demo")
+    _fails(proc, 1, f"{closed} is closed")
+    t = find_town(town.root, {})
+    led = t.rig("demo").ledger()
+    assert led.get(good).status == "open" and not led.get(good).assignee
+    assert not [h for h in hooks.all_hooks(t) if h.live]
+    repo = pygit2.Repository(str(t.rig("demo").repo_path))
+    assert not [r for r in repo.references if r.startswith("refs/heads/polecat/")]
+    assert repo.list_worktrees() == []
+    assert not any(p.is_dir() for p in t.rig("demo").polecats_dir.iterdir())
+    live = [c for c in t.ledger().list(issue_type="convoy") if c.status == "open"]
+    assert len(live) == 0
+    assert len(t.ledger().list(issue_type="convoy", include_closed=True)) >= before_convoys
+
+
+def test_sling_refusals_keep_state(town):
+    issue = new_issue(town, "Only once")
+    ok = run_gt(town.root, "sling", issue, "demo/nux", "--agent", "demo")
+    assert ok.returncode == 0, ok.stderr
+    _fails(run_gt(town.root, "sling", issue, "demo", "--agent", "demo"), 1,
+           "already on the hook of demo/polecats/nux")
+    other = new_issue(town, "Another")
+    _fails(run_gt(town.root, "sling", other, "demo/nux", "--agent", "demo"), 1,
+           "polecat 'nux' is busy")
+    _fails(run_gt(town.root, "sling", other, "demo", "--agent", "nonesuch"), 2,
+           "unknown agent 'nonesuch'")
+    _fails(run_gt(town.root, "sling", other, "demo", "--agent", "demo", "--base", "nope"), 2,
+           "branch 'nope' does not exist")
+    _fails(run_gt(town.root, "sling", other, issue, "demo/x", "--agent", "demo"), 2,
+           "several issues")
+    t = find_town(town.root, {})
+    assert [h.polecat for h in hooks.all_hooks(t) if h.live] == ["nux"]
+    assert t.rig("demo").ledger().get(other).status == "open"
