@@ -76,9 +76,19 @@ def install(path: Path, name: str | None = None, git: bool = False,
     made_root = not path.exists()
     existed = set() if made_root else {p.name for p in path.iterdir()}
     try:
-        _lay_out(path, name)
+        repo = None
         if git:
-            _git_init(path, name, sorted({p.name for p in path.iterdir()} - existed - {".git"}))
+            from .gitops import init_repo
+
+            # Before the ledger, so the ledger registers its merge driver in this repository.
+            path.mkdir(parents=True, exist_ok=True)
+            repo = init_repo(path)
+        _lay_out(path, name)
+        if repo is not None:
+            from .gitops import commit_all
+
+            made = sorted({p.name for p in path.iterdir()} - existed - {".git"})
+            commit_all(repo, f"Create Gas Town {name!r}", made)
     except BaseException:
         # Leave the directory as it was: remove only what this call made.
         if made_root:
@@ -123,10 +133,3 @@ def _lay_out(path: Path, name: str) -> None:
         write_atomic(gitignore, GITIGNORE)
     if not (path / "CLAUDE.md").exists():
         write_atomic(path / "CLAUDE.md", CLAUDE_MD.format(name=name))
-
-
-def _git_init(path: Path, name: str, made: list[str]) -> None:
-    from .gitops import commit_all, init_repo
-
-    repo = init_repo(path)
-    commit_all(repo, f"Create Gas Town {name!r}", made)

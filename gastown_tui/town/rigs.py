@@ -90,17 +90,25 @@ def _add_rig(town: Town, name: str, source: str, prefix: str | None, branch: str
         prefix = derive_prefix(name, taken)
     url = gitops.normalize_source(source, cwd or town.root)
 
-    target.mkdir()
+    # Built under .runtime/ and moved into place whole, so a killed `gt rig add` leaves no
+    # half-made rig in the town (only junk in .runtime/, cleared by the next add).
+    staging = town.runtime_dir / "rig-staging"
+    shutil.rmtree(staging, ignore_errors=True)
+    work = staging / name
+    work.mkdir(parents=True)
+    moved = False
     try:
         if progress:
             progress(f"cloning {url} into {name}/{RIG_REPO}")
-        default_branch = gitops.clone_bare(url, target / RIG_REPO, branch, progress)
-        gitops.clone_from_shared(target / RIG_REPO, target / RIG_CLONE, url, default_branch)
-        (target / "crew").mkdir()
-        (target / "polecats").mkdir()
-        write_atomic(target / RIG_CONFIG, "# Settings of this rig. `gt config set agent NAME "
+        default_branch = gitops.clone_bare(url, work / RIG_REPO, branch, progress)
+        gitops.clone_from_shared(work / RIG_REPO, work / RIG_CLONE, url, default_branch)
+        (work / "crew").mkdir()
+        (work / "polecats").mkdir()
+        write_atomic(work / RIG_CONFIG, "# Settings of this rig. `gt config set agent NAME "
                      f"--rig {name}` or edit by hand.\n")
-        Ledger.init(target / RIG_CLONE / BEADS_DIR, prefix)
+        Ledger.init(work / RIG_CLONE / BEADS_DIR, prefix).close_db()
+        work.rename(target)
+        moved = True
         added = _now()
 
         def register(doc):
@@ -118,8 +126,11 @@ def _add_rig(town: Town, name: str, source: str, prefix: str | None, branch: str
         add_route(town.root, prefix, f"{name}/{RIG_CLONE.as_posix()}")
     except BaseException:
         _forget(town, name, prefix)
-        shutil.rmtree(target, ignore_errors=True)
+        if moved:
+            shutil.rmtree(target, ignore_errors=True)
         raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return town.rig(name)
 
 

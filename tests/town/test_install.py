@@ -31,6 +31,8 @@ def test_install_lays_out_a_town(tmp_path, runner):
     committed = {e.name for e in head.tree}
     assert {"mayor", "settings", ".beads", ".gitignore"} <= committed
     assert ".runtime" not in committed
+    # The town ledger's JSONL goes through the beads merge driver in this repository.
+    assert ".beads/issues.jsonl merge=" in (target / ".gitattributes").read_text()
     assert (target / "mayor/town.toml").stat().st_mode & 0o777 == 0o644
 
 

@@ -211,3 +211,31 @@ def test_rig_list_survives_a_missing_rig_ledger(rig_town, town, src_repo):
     shutil.rmtree(town / "other/mayor/rig/.beads")
     rows = {r.name: r.open_beads for r in rig_town.ok("rig list")}
     assert rows == {"my_proj": 0, "other": None}
+
+
+def test_killed_rig_add_leaves_no_half_rig(at_town, town, src_repo):
+    """kill -9 in the middle of a clone (a server that accepts and then never answers)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    before = tree_snapshot(town)
+    proc = at_town.shell_async("gt", "rig", "add", "stuck", f"git://127.0.0.1:{port}/repo")
+    try:
+        conn, _ = server.accept()  # the clone is under way: its staging dir exists
+        deadline = time.monotonic() + 10
+        while not (town / ".runtime/rig-staging/stuck").exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        proc.kill()
+        proc.wait(timeout=10)
+        conn.close()
+    finally:
+        server.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    after = {k: v for k, v in tree_snapshot(town).items() if not k.startswith(".runtime/")}
+    assert after == {k: v for k, v in before.items() if not k.startswith(".runtime/")}
+    assert not (town / "stuck").exists()
+    at_town.ok(f"rig add stuck {src_repo}")  # the leftover does not get in the way
+    assert not (town / ".runtime/rig-staging").exists()
