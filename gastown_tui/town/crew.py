@@ -6,6 +6,7 @@ import dataclasses
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 from .errors import TownError, usage
@@ -39,17 +40,35 @@ def add_crew(town: Town, name: str, rig_name: str) -> CrewMember:
     if dest.exists():
         raise TownError(f"crew {name!r} already exists in rig {rig.name!r} at {dest}")
     rig.crew_dir.mkdir(exist_ok=True)
+    # Cloned under .runtime/ and moved into place whole: a killed add leaves no half clone
+    # that would then count as a crew member.
+    work = Path(tempfile.mkdtemp(prefix=f"crew-{rig.name}-{name}-",
+                                 dir=_staging(town)))
     try:
-        repo = clone_from_shared(rig.repo_path, dest, rig.url, rig.branch)
-        _redirect_ledger(dest, rig)
+        repo = clone_from_shared(rig.repo_path, work / name, rig.url, rig.branch)
         exclude = Path(repo.path) / "info" / "exclude"
         exclude.parent.mkdir(parents=True, exist_ok=True)
         with open(exclude, "a", encoding="utf-8") as f:
             f.write("\n# Gas Town: this clone uses the rig ledger\n/.beads/redirect\n")
-    except BaseException:
-        shutil.rmtree(dest, ignore_errors=True)
-        raise
+        try:
+            (work / name).rename(dest)
+        except OSError:
+            raise TownError(f"crew {name!r} already exists in rig {rig.name!r} at {dest}") \
+                from None
+        try:
+            _redirect_ledger(dest, rig)
+        except BaseException:
+            shutil.rmtree(dest, ignore_errors=True)
+            raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return _member(rig, name)
+
+
+def _staging(town: Town) -> Path:
+    folder = town.runtime_dir / "crew-staging"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def _redirect_ledger(dest: Path, rig: Rig) -> None:
