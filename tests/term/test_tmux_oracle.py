@@ -10,8 +10,9 @@ import pytest
 
 BASH = ["bash", "--norc", "--noprofile"]
 
-COLOURS = (r"printf '\e[31mred\e[0m \e[1;32mbold green\e[0m \e[4;38;5;208morange\e[0m "
-           r"\e[38;2;10;200;30;48;5;17mtrue\e[0m \e[7minverse\e[27m plain\n'\r")
+# Typed into bash, so a backslash for printf is written `\\` in the input escape language.
+COLOURS = (r"printf '\\e[31mred\\e[0m \\e[1;32mbold green\\e[0m \\e[4;38;5;208morange\\e[0m "
+           r"\\e[38;2;10;200;30;48;5;17mtrue\\e[0m \\e[7minverse\\e[27m plain\\n'\r")
 UNICODE = r"echo 'emoji 😀 🎉 ok | CJK 漢字テスト 한국어 | é ß ∑'\r"
 
 
@@ -20,11 +21,17 @@ def _same(screens) -> None:
 
 
 def test_shell_colours_emoji_cjk(oracle):
-    _same(oracle(BASH, [COLOURS, UNICODE]))
+    screens = oracle(BASH, [COLOURS, UNICODE])
+    _same(screens)
+    assert "red bold green orange true inverse plain" in screens.ours
+    assert "emoji 😀 🎉 ok | CJK 漢字テスト 한국어 | é ß ∑" in screens.ours
 
 
 def test_shell_colours_with_styles(oracle):
-    _same(oracle(BASH, [COLOURS], ansi=True))
+    screens = oracle(BASH, [COLOURS], ansi=True)
+    _same(screens)
+    assert any("('orange', (('fg', ('palette', 208)), ('underline', True)))" in row
+               for row in screens.ours)
 
 
 NOTES = {"notes.txt": "first line\nsecond line\n"}
@@ -123,3 +130,47 @@ def test_program_querying_the_terminal(oracle):
     _same(screens)
     assert "(no answer)" not in "\n".join(screens.ours)
     assert any("\\x1b[5;10R" in line for line in screens.ours), screens.ours
+
+
+PYTHON_SOURCE = ("def f(x):\n    # comment\n    return {'a': [1, 2.5, \"s\"]}\n\n"
+                 "class K(object):\n    pass\n")
+
+
+def test_vim_syntax_colours(oracle):
+    # A detached tmux does not answer vim's background-colour query and this engine does, so
+    # the background is fixed for both.
+    _same(oracle(["vim", "-u", "NONE", "-i", "NONE", "-N", "-n", "+set bg=light", "+syntax on",
+                  "+set nu", "f.py"], ansi=True, files={"f.py": PYTHON_SOURCE}))
+
+
+def test_line_editing_across_a_wrapped_line(oracle):
+    _same(oracle(BASH, ["echo " + "abcdefghij" * 9 + r"\x7f\x7f\x7f\x01\x05\r",
+                        r"printf 'a\\tb\\tc\\rX\\n12345\\033[3D\\033[K\\n'\r"], ansi=True))
+
+
+def test_wide_characters_at_the_last_column(oracle):
+    _same(oracle(BASH, [r"printf '%079d世界\\n' 0\r", r"printf '😀%.0s' $(seq 1 45); echo\r"]))
+
+
+def test_joined_emoji_and_combining_marks(oracle):
+    _same(oracle(BASH, [r"printf 'a\\u2764\\ufe0fb \\U0001F468\\u200d\\U0001F469\\u200d\\U0001F467"
+                        r" c \\u00e9e\\u0301 d\\n'\r"]))
+
+
+def test_less_with_colours(oracle):
+    _same(oracle(BASH, [r"for i in $(seq 1 50); do printf '\\033[31mred\\033[0m line %d\\n' $i;"
+                        r" done | less -R\r", " "], ansi=True))
+
+
+def test_alternate_screen_leaves_the_shell_as_it_was(oracle):
+    _same(oracle(BASH, [r"seq 1 5\r",
+                        r"printf '\\033[?1049h\\033[2J\\033[5;5Halt\\033[?1049l'; echo back\r"]))
+
+
+def test_scroll_regions_and_scroll_up_down(oracle):
+    _same(oracle(BASH, [r"clear; seq 1 30; printf '\\033[5;10r\\033[10;1H\\n\\n\\nXX\\033[r"
+                        r"\\033[1S\\033[2T'\r"], ansi=True))
+
+
+def test_less_in_a_small_terminal(oracle):
+    _same(oracle(BASH, [r"seq 1 100 | less\r", r"G", r"g"], size=(50, 10)))
