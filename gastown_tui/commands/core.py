@@ -21,7 +21,6 @@ import json
 import os
 import shlex
 import sys
-import traceback
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -320,6 +319,8 @@ def invoke(root: click.Command, args: Iterable[str], env: Env, prog: str) -> Res
         return _invoke(root, args, env, prog)
     except Exception as e:  # noqa: BLE001 - the last line of defence against tracebacks
         if env.debug:
+            import traceback
+
             traceback.print_exc()
         return Result(EXIT_FAILED, error=f"internal error: {type(e).__name__}: {e} "
                       "(run again with --debug for the traceback)", as_json=env.json, argv=args)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
@@ -105,6 +104,8 @@ def locked(folder: Path) -> Iterator[None]:
 
 def write_atomic(path: Path, text: str) -> None:
     """Readers see the old file or the new one, never half of one."""
+    import tempfile  # only writers pay for it; `gt` reads far more often than it writes
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import re
 import shlex
-import shutil
 import sys
 from typing import TYPE_CHECKING, Mapping
 
@@ -129,6 +128,7 @@ def resolve_agent(town: "Town", rig: "Rig | str | None" = None, override: str | 
                   environ: Mapping[str, str] | None = None) -> AgentPreset:
     """The agent to start, checked to be runnable: its executable must be on `PATH`."""
     import os
+    import shutil
 
     environ = os.environ if environ is None else environ
     preset = get_preset(town, chosen_agent_name(town, rig, override), environ)
