@@ -87,7 +87,7 @@ def normalise(rec: Record) -> Record:
         ({"id": int(c.get("id") or 0), "issue_id": rec["id"], "author": str(c.get("author") or ""),
           "text": str(c.get("text") or ""), "created_at": str(c.get("created_at") or "")}
          for c in rec.get("comments") or ()),
-        key=lambda c: (c["created_at"], c["id"]))
+        key=_comment_order)
     return record_from_row(scalars, sorted(set(map(str, rec.get("labels") or ()))), deps,
                            comments, extra)
 
@@ -104,6 +104,10 @@ def _scalars(rec: Record) -> dict[str, Any]:
     return {k: v for k, v in rec.items() if k not in _COLLECTIONS}
 
 
+def _comment_order(c: Record) -> tuple:
+    return (c["created_at"], c["id"], c["author"], c["text"])
+
+
 def _comment_key(c: Record) -> tuple:
     return (c.get("author", ""), c.get("created_at", ""), c.get("text", ""))
 
@@ -116,7 +120,11 @@ def _union_comments(*sides: Iterable[Record]) -> list[Record]:
     seen: dict[tuple, Record] = {}
     for side in sides:
         for c in side:
-            seen.setdefault(_comment_key(c), c)
+            # The same comment carries a different id in each clone: keep one chosen by value,
+            # so the result does not depend on which side came first.
+            key = _comment_key(c)
+            if key not in seen or _comment_order(c) < _comment_order(seen[key]):
+                seen[key] = c
     return list(seen.values())
 
 
@@ -135,7 +143,7 @@ def _build(scalars: dict[str, Any], rid: str, labels: Iterable[str], deps: Itera
            comments: list[Record]) -> Record:
     extra = {k: v for k, v in scalars.items() if k not in SCALAR_FIELDS}
     return record_from_row({**scalars, "id": rid}, sorted(set(labels)), list(deps),
-                           sorted(comments, key=lambda c: (c["created_at"], c["id"])), extra)
+                           sorted(comments, key=_comment_order), extra)
 
 
 def _latest(a: Record, b: Record) -> str | None:
@@ -181,15 +189,14 @@ def _merge_set(base: dict, ours: dict, theirs: dict) -> list:
 
 
 def merge_three(base: Record | None, ours: Record, theirs: Record) -> Record:
-    """Merge two versions of one bead against their common ancestor (the git merge driver)."""
+    """Merge two versions of one bead against their common ancestor (the git merge driver).
+    A field changed on one side only takes that change; changed on both, the newer side wins,
+    except that a close on one side beats a different status on the other. Comments are never
+    lost (bd only adds them); labels and dependencies honour a removal made on one side."""
     if ours == theirs:
         return ours
     if base is None:
         return merge_two(ours, theirs)
-    if ours == base:
-        return theirs
-    if theirs == base:
-        return ours
     newer = _newer(ours, theirs)
     b, o, t = _scalars(base), _scalars(ours), _scalars(theirs)
     scalars: dict[str, Any] = {}
@@ -203,8 +210,15 @@ def merge_three(base: Record | None, ours: Record, theirs: Record) -> Record:
             v = ov if newer is ours else tv
         if v is not None:
             scalars[key] = v
-    if o.get("status") != t.get("status"):
-        _closed_wins(scalars, ours, theirs)
+    if o.get("status") != b.get("status") and t.get("status") != b.get("status") \
+            and o.get("status") != t.get("status"):
+        done = [r for r in (ours, theirs) if r.get("status") in DONE_STATUSES]
+        src = done[0] if len(done) == 1 else newer
+        for f in _CLOSE_FIELDS:
+            if src.get(f) is None:
+                scalars.pop(f, None)
+            else:
+                scalars[f] = src[f]
     latest = _latest(ours, theirs)
     if latest:
         scalars["updated_at"] = latest
