@@ -67,6 +67,10 @@ def actor() -> str:
     from ..beads import default_actor
 
     env = get_env()
+    if not env.actor and not env.environ.get("BD_ACTOR"):
+        from .towncli import town_actor  # inside a crew clone: <rig>/crew/<name>
+
+        return town_actor(env) or default_actor(env.environ)
     return env.actor or default_actor(env.environ)
 
 

@@ -153,3 +153,17 @@ class Done:
     def render_text(self) -> str:
         where = f" ({self.path})" if self.path else ""
         return f"{self.action} {self.kind} {self.name}{where}."
+
+
+def town_actor(env: Env) -> str | None:
+    """Who a `bd` caller is in town terms when nothing says otherwise (no --actor, no
+    BD_ACTOR): `<rig>/crew/<name>` inside a crew clone, the agent's address under GT_ROLE.
+    None outside a town and for a person's own shell, where the user name serves."""
+    from ..town import NotInTown, current_identity, find_town
+
+    try:
+        town = find_town(env.cwd, env.environ)
+    except NotInTown:
+        return None
+    who = current_identity(town, env.cwd, env.environ)
+    return None if who == "overseer" else who

@@ -75,3 +75,14 @@ def test_crew_bad_input(rig_town, town, line, code, words):
     result = rig_town.gt(line)
     assert result.exit_code == code and words in result.error, result.error
     assert tree_snapshot(town) == before
+
+
+def test_bd_in_a_crew_clone_acts_as_the_crew_member(rig_town, town):
+    crew = rig_town.at(town / "my_proj/crew/alice")
+    bead = crew.new_bead("Mine")
+    rig = find_town(town, {}).rig("my_proj")
+    assert rig.ledger().get(bead).created_by == "my_proj/crew/alice"
+    crew.ok(f"update {bead} --claim", prog="bd")
+    assert rig.ledger().get(bead).assignee == "my_proj/crew/alice"
+    other = rig_town.at(town / "my_proj/crew/alice", BD_ACTOR="someone").new_bead("Theirs")
+    assert rig.ledger().get(other).created_by == "someone"
