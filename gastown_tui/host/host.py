@@ -94,6 +94,7 @@ class Agent:
     pid: int = 0
     restarting: bool = False
     dialogs: set[str] = dataclasses.field(default_factory=set)
+    dialog_check: bool = False
 
 
 class Host:

@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..term.events import Exited, StateChanged
+from ..term.events import Exited, LinesChanged, StateChanged
 from ..town import hooks as hooks_mod
 from .host import MAYOR, RESUME_FLAGS, Agent, Host
-from .presets import dialog_for
+from .presets import DIALOGS, dialog_for
 from .runtime import HostError, pid_alive
 
 DIALOG_WINDOW_S = 90.0
@@ -260,12 +260,19 @@ def on_term_event(host: Host, ev) -> None:
         if agent is None:
             return
         host.publish("agent_state", agent=ev.session, old=ev.old, new=ev.new)
-        if time.time() - agent.started < DIALOG_WINDOW_S and ev.new in ("waiting", "unknown"):
-            _answer_dialog(host, agent)
         host.nudger.on_state(ev.session, ev.new)
+    elif isinstance(ev, LinesChanged):
+        agent = host.agents.get(ev.session)
+        if (agent is not None and not agent.dialog_check and agent.agent in DIALOGS
+                and time.time() - agent.started < DIALOG_WINDOW_S):
+            # Start-up dialogs are read from the screen itself (they may sit anywhere on it),
+            # at most a few times a second while the agent is young.
+            agent.dialog_check = True
+            host.loop.call_later(0.3, _answer_dialog, host, agent)
 
 
 def _answer_dialog(host: Host, agent: Agent) -> None:
+    agent.dialog_check = False
     session = host.session(agent.name)
     if session is None or not session.alive:
         return

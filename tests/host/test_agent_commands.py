@@ -1,0 +1,121 @@
+"""`gt prime`, `gt hook`, `gt done`, `gt hooks ...` as agents and people run them (no host)."""
+
+from __future__ import annotations
+
+import json
+
+import pygit2
+import pytest
+
+from helpers import gt_json, new_issue, run_gt
+
+from gastown_tui.town import TownError, find_town, hooks, inbox
+from gastown_tui.town.names import POOL, pick_name
+
+
+def _agent_env(town, polecat: str) -> dict:
+    rig = town.rig("demo")
+    return {"GT_ROLE": "polecat", "GT_RIG": "demo", "GT_POLECAT": polecat,
+            "BD_ACTOR": f"demo/polecats/{polecat}", "GT_TOWN_ROOT": str(town.root),
+            "BEADS_DIR": str(rig.beads_dir)}
+
+
+def test_prime_hook_done_without_a_host(town):
+    led = town.rig("demo").ledger("overseer")
+    epic = led.create("Ship the greeting", issue_type="molecule",
+                      description="Work through the steps.").id
+    led.create("Write it", parent=epic)
+    led.create("Test it", parent=epic)
+    slung = gt_json(town.root, "sling", epic, "demo", "--agent", "demo")[0]
+    assert not slung["started"]
+    wt = town.rig("demo").polecats_dir / slung["polecat"]
+    env = _agent_env(town, slung["polecat"])
+
+    prime = run_gt(wt, "prime", env=env)
+    assert prime.returncode == 0, prime.stderr
+    assert "AUTONOMOUS WORK" in prime.stdout and epic in prime.stdout
+    assert "[ ] " in prime.stdout and "Write it" in prime.stdout and "Test it" in prime.stdout
+    # an agent found by its working directory alone, without the variables
+    by_cwd = gt_json(wt, "hook")
+    assert by_cwd["issue"] == epic and by_cwd["state"] == "created"
+
+    (wt / "greeting.txt").write_text("hello\n")
+    done = run_gt(wt, "done", "-m", "wrote the greeting", env=env)
+    assert done.returncode == 0, done.stderr
+    assert f"Closed {epic}" in done.stdout and "Convoy landed" in done.stdout
+    t = find_town(town.root, {})
+    h = hooks.load(t, "demo", slung["polecat"])
+    assert h.state == "completed" and set(h.times) == {"created", "active", "completed"}
+    repo = pygit2.Repository(str(t.rig("demo").repo_path))
+    tip = repo.references[f"refs/heads/{slung['branch']}"].peel(pygit2.Commit)
+    assert "greeting.txt" in tip.tree and "CLAUDE.local.md" not in tip.tree
+    assert tip.message.startswith("wrote the greeting")
+    assert any(m.subject.startswith(f"Done: {epic}") for m in inbox(t, "overseer"))
+    # nothing left on the hook
+    empty = gt_json(wt, "hook", env=env)
+    assert empty["issue"] is None
+    again = run_gt(wt, "done", env=env)
+    assert again.returncode == 1 and "nothing is on the hook" in again.stderr
+
+
+
+
+def test_snapshots_rollback_and_repair(town):
+    issue = new_issue(town, "Draft")
+    slung = gt_json(town.root, "sling", issue, "demo", "--agent", "demo", "--no-convoy")[0]
+    assert slung["convoy"] is None
+    name, wt = slung["polecat"], town.rig("demo").polecats_dir / slung["polecat"]
+    (wt / "draft.txt").write_text("first draft\n")
+    from gastown_tui.town.snapshots import take_snapshot
+
+    first = take_snapshot(wt, name, "manual")
+    (wt / "draft.txt").write_text("second draft\n")
+    listed = gt_json(town.root, "hooks", "snapshots", name)
+    assert [s["id"] for s in listed] == [first.id]
+    out = run_gt(town.root, "hooks", "rollback", name, first.short)
+    assert out.returncode == 0, out.stderr
+    assert (wt / "draft.txt").read_text() == "first draft\n"
+    # the rolled-back state was kept
+    assert len(gt_json(town.root, "hooks", "snapshots", name)) == 2
+
+    t = find_town(town.root, {})
+    h = hooks.load(t, "demo", name)
+    hooks.transition(t, h, "active", pid=999999)
+    hooks.save(t, hooks.load(t, "demo", name), stuck=True)
+    (t.rig("demo").polecats_dir / "stray").mkdir()
+    report = gt_json(town.root, "hooks", "repair")
+    fixed = {f["what"] for f in report["fixes"]}
+    assert {"dead session", "stuck agent"} <= fixed
+    assert [p["what"] for p in report["problems"]] == ["orphan worktree"]
+    h = hooks.load(t, "demo", name)
+    assert h.state == "suspended" and not h.stuck
+    clean = gt_json(town.root, "hooks", "repair")
+    assert clean["fixes"] == []
+
+
+def test_hooks_list_json(town):
+    issue = new_issue(town, "Listed")
+    gt_json(town.root, "sling", issue, "demo/ace", "--agent", "demo")
+    (town.rig("demo").polecats_dir / "ace" / "new.txt").write_text("x")
+    rows = gt_json(town.root, "hooks", "list")
+    assert rows == [{**rows[0], "polecat": "ace", "issue": issue, "state": "created",
+                     "branch": f"polecat/ace/{issue}", "ahead": 0, "dirty": 1}]
+    text = run_gt(town.root, "hooks", "list").stdout
+    assert "demo/ace" in text and "created" in text
+
+
+def test_state_machine_and_names(town):
+    t = find_town(town.root, {})
+    h = hooks.save(t, hooks.Hook("toast", "demo", "polecats", "de-1", "created"))
+    with pytest.raises(TownError, match="cannot become completed"):
+        hooks.transition(t, h, "completed")
+    for state in ("active", "suspended", "active", "completed", "archived", "created"):
+        h = hooks.transition(t, h, state)
+    assert hooks.load(t, "demo", "toast").state == "created"
+    assert pick_name(set(), []) == POOL[0]
+    assert pick_name({POOL[0]}, ["zed", "nux"]) == "nux"
+    assert pick_name(set(POOL), []) == POOL[0] + "2"
+    with pytest.raises(TownError, match="busy"):
+        pick_name(set(), [], "nux", {"nux": "de-1"})
+    with pytest.raises(TownError, match="bad polecat name"):
+        pick_name(set(), [], "Nux!")

@@ -1,0 +1,162 @@
+"""Live behaviours with real processes: handoff, stalls, periodic snapshots, start-up dialogs,
+the event stream and `gt mayor attach` starting a host."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import threading
+
+from helpers import async_wait_for, gt_argv, new_issue, run_gt, wait_for
+
+from gastown_tui.host.host import Host
+from gastown_tui.host.runtime import read_info
+from gastown_tui.town import find_town, inbox
+from gastown_tui.town.config import set_agent
+
+ENV = {**os.environ, "GT_DEMO_STEP_SECONDS": "0.05", "GT_RESPAWN_BACKOFF": "0.1",
+       "GT_WATCH_SECONDS": "0.1"}
+
+
+def _collect(host: Host) -> list[dict]:
+    seen: list[dict] = []
+    host.subscribe(seen.append)
+    return seen
+
+
+def test_handoff_restarts_the_agent_fresh(town):
+    issue = new_issue(town, "Long work")
+
+    async def main():
+        host = Host(town, mode="test", environ={**ENV, "SHELL": "/bin/bash"})
+        seen = _collect(host)
+        await host.start()
+        try:
+            [slung] = await host.sling([issue], "demo", agent="shell")
+            name = f"demo/{slung.polecat}"
+            await async_wait_for(lambda: "$" in "".join(host.session(name).screen.text_lines())
+                                 or "#" in "".join(host.session(name).screen.text_lines()), 10,
+                                 what="a shell prompt")
+            await host.nudge(name, "gt handoff -m 'carry on from step 2'", "immediate")
+            await async_wait_for(lambda: any(e["kind"] == "handoff" for e in seen), 15,
+                                 what="the handoff")
+            assert host.session(name).pid != slung.pid and host.session(name).alive
+            mail = inbox(find_town(town.root, {}), f"demo/polecats/{slung.polecat}")
+            assert [m.subject for m in mail] == [f"Handoff: {issue}"]
+        finally:
+            await host.stop()
+
+    asyncio.run(main())
+
+
+def test_stall_and_periodic_snapshot(town):
+    set_agent(town, "sleeper", "sh -c 'sleep 30'")
+    issue = new_issue(town, "Quiet work")
+
+    async def main():
+        host = Host(find_town(town.root, {}), mode="test",
+                    environ={**ENV, "GT_STALL_SECONDS": "0.5", "GT_SNAPSHOT_SECONDS": "0.3"})
+        seen = _collect(host)
+        await host.start()
+        try:
+            [slung] = await host.sling([issue], "demo", agent="sleeper")
+            (town.rig("demo").polecats_dir / slung.polecat / "wip.txt").write_text("draft")
+            await async_wait_for(lambda: any(e["kind"] == "agent_stalled" for e in seen), 10,
+                                 what="a stall")
+            await async_wait_for(lambda: any(e["kind"] == "snapshot" for e in seen), 10,
+                                 what="a periodic snapshot")
+            rows = await asyncio.to_thread(
+                lambda: json.loads(run_gt(town.root, "agents", "--json").stdout))
+            assert rows[0]["state"] == "stalled"
+        finally:
+            await host.stop()
+
+    asyncio.run(main())
+
+
+DIALOG_AGENT = """
+import sys, time
+print("Do you trust the files in this folder?")
+print(" ❯ 1. Yes, proceed")
+print("   2. No, exit")
+sys.stdout.flush()
+line = sys.stdin.readline()
+print("trusted" if line.strip() == "" else "refused")
+sys.stdout.flush()
+time.sleep(30)
+"""
+
+
+def test_startup_dialog_is_answered(town, tmp_path):
+    script = tmp_path / "fake_claude.py"
+    script.write_text(DIALOG_AGENT)
+    set_agent(town, "claude", f"{sys.executable} {script}")
+    issue = new_issue(town, "Needs trust")
+
+    async def main():
+        host = Host(find_town(town.root, {}), mode="test", environ=ENV)
+        seen = _collect(host)
+        await host.start()
+        try:
+            [slung] = await host.sling([issue], "demo", agent="claude")
+            name = f"demo/{slung.polecat}"
+            await async_wait_for(lambda: any(e["kind"] == "dialog_answered" for e in seen), 10,
+                                 what="the trust dialog to be answered")
+            await async_wait_for(lambda: "trusted" in host.session(name).screen.text_lines(),
+                                 5, what="the agent to go on")
+        finally:
+            await host.stop()
+
+    asyncio.run(main())
+
+
+def test_events_follow_stream(town, reap):
+    async def main():
+        host = Host(town, mode="test", environ=ENV)
+        await host.start()
+        proc = subprocess.Popen(gt_argv("events", "--follow", "--json", "-n", "0"),
+                                cwd=str(town.root), stdout=subprocess.PIPE, text=True)
+        reap.append(proc.pid)
+        lines: list[dict] = []
+
+        def read():
+            for line in proc.stdout:
+                lines.append(json.loads(line))
+
+        threading.Thread(target=read, daemon=True).start()
+        try:
+            for i in range(100):
+                host.publish("ping_test", n=i)
+                await asyncio.sleep(0.05)
+                if lines:
+                    break
+            host.publish("last_one")
+            await async_wait_for(lambda: any(e["kind"] == "last_one" for e in lines), 5,
+                                 what="the streamed event")
+        finally:
+            await host.stop()
+        await asyncio.to_thread(proc.wait, 5)
+        assert proc.returncode == 0
+
+    asyncio.run(main())
+
+
+def test_mayor_attach_starts_a_host(town, reap):
+    out = run_gt(town.root, "mayor", "attach", "--agent", "demo", env={"GT_DEMO_STEP_SECONDS": "0.05"})
+    info = read_info(town.root)
+    if info:
+        reap.append(info.pid)
+    assert out.returncode == 0, out.stderr
+    assert "the Mayor is running (demo" in out.stdout and "gt peek mayor" in out.stdout
+    try:
+        wait_for(lambda: "Role: mayor" in run_gt(town.root, "peek", "mayor", "40").stdout, 10,
+                 what="the Mayor to prime")
+        assert run_gt(town.root, "mayor", "start").returncode == 1
+        assert run_gt(town.root, "mayor", "stop").returncode == 0
+        status = json.loads(run_gt(town.root, "mayor", "status", "--json").stdout)
+        assert status["running"] is False
+    finally:
+        assert run_gt(town.root, "down").returncode == 0
