@@ -36,6 +36,7 @@ Public API (everything else in this package is internal)::
     led.add_label(id, label) / led.remove_label(id, label) -> Issue; led.labels(id)
     led.add_comment(id, text, *, author=None) -> Comment; led.comments(id) -> list[Comment]
     led.events(issue_id=None, since=None, limit=None) -> list[Event]  # since: event id or time
+    led.last_event_id() -> int                    # a mark for events(since=...)
     with led.transaction(): ...                   # one atomic unit, one export (nesting-safe)
     led.change_token() -> int                     # changes on every commit by any process
     led.import_file(path) / led.export_file(path)

@@ -40,6 +40,10 @@ class LinksMixin:
             "SELECT id, issue_id, author, text, created_at FROM comments WHERE issue_id=? "
             "ORDER BY created_at, id", (self.resolve(issue_id),))]
 
+    def last_event_id(self) -> int:
+        """The newest event's id (0 for none): a mark to pass as `events(since=...)` later."""
+        return self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
+
     def events(self, issue_id: str | None = None, since: int | str | None = None,
                limit: int | None = None) -> list[Event]:
         """The audit log, oldest first; `since` is an event id (int) or a timestamp (str)."""

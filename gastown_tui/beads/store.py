@@ -186,7 +186,11 @@ def file_stamp(path: Path) -> str:
 
 
 def export_jsonl(conn: sqlite3.Connection, path: Path) -> bytes:
-    """Write every line, sorted by id, to `path` atomically; returns the bytes written."""
+    """Write every line, sorted by id, to `path` atomically; returns the bytes written.
+    Called under the write lock, so any other temp file of ours is left by a killed process."""
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        with contextlib.suppress(FileNotFoundError):
+            stale.unlink()
     data = all_lines(conn)
     write_atomic(path, data)
     return data

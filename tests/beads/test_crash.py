@@ -72,3 +72,10 @@ def test_kill_9_during_creates_loses_nothing_reported(bd, workdir):
     conn = sqlite3.connect(workdir / ".beads" / "beads.db")
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     conn.close()
+
+
+def test_temp_files_of_killed_exports_are_cleaned(bd, workdir):
+    stale = workdir / ".beads" / ".issues.jsonl.99999.tmp"
+    stale.write_text("half an export")
+    bd.json("create", "next write")
+    assert not stale.exists()

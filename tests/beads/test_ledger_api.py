@@ -77,7 +77,8 @@ def test_update_close_reopen_and_events(led):
     kinds = [e.event_type for e in led.events(a.id)]
     assert kinds[0] == "created" and "closed" in kinds and kinds[-1] == "reopened"
     assert kinds.count("updated") == 5      # title, priority, notes, assignee, close reason
-    last = led.events()[-1].id
+    last = led.last_event_id()
+    assert last == led.events()[-1].id
     led.add_label(a.id, "z")
     assert [e.event_type for e in led.events(since=last)] == ["label_added"]
 
