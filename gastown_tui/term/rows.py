@@ -20,7 +20,7 @@ Entry = "str | tuple[str, list[tuple[int, CellStyle]]]"
 
 
 class Row:
-    __slots__ = ("text", "runs", "fill", "chars", "attrs")
+    __slots__ = ("text", "runs", "fill", "chars", "attrs", "wrapped")
 
     def __init__(self, fill: CellStyle = DEFAULT) -> None:
         self.text = ""
@@ -28,6 +28,8 @@ class Row:
         self.fill = fill
         self.chars: list[str] | None = None
         self.attrs: list[CellStyle] | None = None
+        # Set when autowrap carried text on to the next row: resize re-joins such rows.
+        self.wrapped = False
 
     def cells(self, cols: int) -> tuple[list[str], list[CellStyle]]:
         chars = self.chars
@@ -85,6 +87,19 @@ class Row:
         elif cols > n:
             chars += [" "] * (cols - n)
             attrs += [DEFAULT] * (cols - n)
+
+    def used(self, cols: int) -> int:
+        """Cells up to the last one that is not an untouched-looking blank."""
+        if self.chars is None:
+            if self.fill.shows_blank:
+                return len(self.text.rstrip(" ")) if self.runs and all(
+                    st.shows_blank for _, st in self.runs[-1:]) else len(self.text)
+            return cols
+        chars, attrs = self.chars, self.attrs
+        n = len(chars)
+        while n and chars[n - 1] == " " and attrs[n - 1].shows_blank:
+            n -= 1
+        return n
 
     def blank(self) -> bool:
         """True when the row looks untouched: no text and no visible background."""

@@ -31,11 +31,13 @@ from typing import Callable
 import pyte
 
 from .charsets import charset_table
-from .rows import Row, row_from_runs
+from .draw import DrawMixin
+from .edit import EditMixin
+from .resize import ResizeMixin
+from .rows import Row
 from .scrollback import Scrollback
 from .stream import StreamParser
 from .style import DEFAULT, CellStyle, ansi_of_runs, blank_of
-from .width import char_width, is_narrow
 
 __all__ = ["Screen", "ScreenModes", "CellStyle"]
 
@@ -69,7 +71,7 @@ class _Saved:
     __slots__ = ("x", "y", "pen", "g0", "g1", "shift", "origin", "autowrap")
 
 
-class Screen(StreamParser, pyte.Screen):
+class Screen(DrawMixin, EditMixin, ResizeMixin, StreamParser, pyte.Screen):
     """A faithful, fast VT screen. Feed it bytes from a pty with `feed()`."""
 
     def __init__(self, columns: int, lines: int, *, history: int = 10_000,
@@ -94,6 +96,7 @@ class Screen(StreamParser, pyte.Screen):
         """RIS: everything back to power-on state, scrollback kept (as tmux does)."""
         self._rows = [Row() for _ in range(self.lines)]
         self._main_rows: list[Row] | None = None
+        self._main_size = (self.columns, self.lines)
         self._x = 0
         self._y = 0
         self.pen = DEFAULT
@@ -167,190 +170,6 @@ class Screen(StreamParser, pyte.Screen):
     def history_runs(self, i: int) -> list[tuple[str, CellStyle]]:
         return self.history.runs(i)
 
-    # ---- drawing -----------------------------------------------------------------------------
-
-    def draw(self, data: str) -> None:
-        """Print text at the cursor (charset translation, wrapping, wide and zero-width chars)."""
-        if self._table is not None:
-            data = data.translate(self._table)
-        if self.fast_path and is_narrow(data):
-            self._draw_narrow(data)
-        else:
-            for ch in data:
-                self._draw_char(ch)
-
-    def _draw_narrow(self, text: str) -> None:
-        x = self._x
-        end = x + len(text)
-        row = self._rows[self._y]
-        if (end < self.columns or end == self.columns and self.modes.autowrap) and not self.modes.insert:
-            chars = row.chars
-            if chars is None:
-                if x >= len(row.text):
-                    row.append(x, text, self.pen)
-                    self._x = end
-                    self._dirty.add(self._y)
-                    return
-            elif (end == self.columns or chars[end] != "") and (not x or (
-                    chars[x] != "" and (chars[x - 1] or chars[x - 2])[-1:] != "\u200d")):
-                # Overwriting whole cells, not half a wide char nor just after a joiner.
-                chars[x:end] = text
-                row.attrs[x:end] = [self.pen] * len(text)
-                self._x = end
-                self._dirty.add(self._y)
-                return
-        cols = self.columns
-        modes = self.modes
-        while text:
-            x = self._x
-            if x >= cols:
-                if modes.autowrap:
-                    self._x = 0
-                    self.index()
-                    x = 0
-                else:
-                    x = self._x = cols - 1
-            room = cols - x
-            if len(text) <= room:
-                chunk, text = text, ""
-            elif modes.autowrap:
-                chunk, text = text[:room], text[room:]
-            else:
-                chunk, text = text[:room - 1] + text[-1], ""
-            y = self._y
-            row = self._rows[y]
-            n = len(chunk)
-            if row.chars is None and not modes.insert:
-                cur = len(row.text)
-                if x >= cur:
-                    row.append(x, chunk, self.pen)
-                    self._x = x + n
-                    self._dirty.add(y)
-                    continue
-                if x == 0 and n >= cur:
-                    row.text = ""
-                    row.runs = []
-                    row.append(0, chunk, self.pen)
-                    self._x = n
-                    self._dirty.add(y)
-                    continue
-            if x and self._after_zwj():
-                self._combine(chunk[0])
-                text = chunk[1:] + text
-                continue
-            chars, attrs = row.cells(cols)
-            if modes.insert:
-                self._insert_cells(chars, attrs, x, n)
-            end = x + n
-            if chars[x] == "" and x:
-                chars[x - 1] = " "
-            if end < cols and chars[end] == "":
-                chars[end] = " "
-            chars[x:end] = chunk
-            attrs[x:end] = [self.pen] * n
-            self._x = end
-            self._dirty.add(y)
-        if self._x >= cols and not modes.autowrap:
-            # Without autowrap the cursor stays on the last column (tmux and xterm agree).
-            self._x = cols - 1
-
-    def _draw_char(self, ch: str) -> None:
-        w = char_width(ch)
-        cols = self.columns
-        if w < 0:
-            return
-        x = self._x
-        if w == 0:
-            self._combine(ch)
-            return
-        if w > cols:
-            return
-        if x and self._after_zwj():
-            return self._combine(ch)
-        if x and "\U0001F1E6" <= ch <= "\U0001F1FF" and self._lone_flag_half():
-            return self._make_flag(ch)
-        if x >= cols or x + w > cols:
-            if self.modes.autowrap:
-                self._x = 0
-                self.index()
-                x = 0
-            else:
-                x = self._x = cols - w
-        y = self._y
-        chars, attrs = self._rows[y].cells(cols)
-        if self.modes.insert:
-            self._insert_cells(chars, attrs, x, w)
-        end = x + w
-        if chars[x] == "" and x:
-            chars[x - 1] = " "
-        if end < cols and chars[end] == "":
-            chars[end] = " "
-        chars[x] = ch
-        attrs[x] = self.pen
-        if w == 2:
-            chars[x + 1] = ""
-            attrs[x + 1] = self.pen
-        self._x = end if end < cols or self.modes.autowrap else cols - 1
-        self._dirty.add(y)
-
-    def _after_zwj(self) -> bool:
-        """True when the previous cell ends in a zero-width joiner: the next character joins it
-        (an emoji family takes one cell pair, as in tmux)."""
-        chars = self._rows[self._y].chars
-        if chars is None:
-            return False
-        t = min(self._x, self.columns) - 1
-        if chars[t] == "" and t:
-            t -= 1
-        return chars[t][-1:] == "\u200d"
-
-    def _lone_flag_half(self) -> bool:
-        """True when the previous cell holds one regional indicator: a second one makes a flag."""
-        chars = self._rows[self._y].chars
-        if chars is None:
-            return False
-        t = min(self._x, self.columns) - 1
-        if chars[t] == "" and t:
-            t -= 1
-        return len(chars[t]) == 1 and "\U0001F1E6" <= chars[t] <= "\U0001F1FF"
-
-    def _make_flag(self, ch: str) -> None:
-        """A second regional indicator joins the first into a flag two cells wide (tmux)."""
-        cols = self.columns
-        t = min(self._x, cols) - 1
-        chars, attrs = self._rows[self._y].cells(cols)
-        chars[t] += ch
-        if t + 1 < cols:
-            if t + 2 < cols and chars[t + 2] == "":
-                chars[t + 2] = " "
-            chars[t + 1] = ""
-            attrs[t + 1] = attrs[t]
-            self._x = t + 2
-        self._dirty.add(self._y)
-
-    def _combine(self, ch: str) -> None:
-        """Attach a zero-width character (combining mark, VS16, ZWJ) to the previous cell."""
-        x = min(self._x, self.columns)
-        if x == 0:
-            return
-        chars, _ = self._rows[self._y].cells(self.columns)
-        t = x - 1
-        if chars[t] == "" and t:
-            t -= 1
-        if len(chars[t]) < 32:
-            chars[t] += ch
-        self._dirty.add(self._y)
-
-    def _insert_cells(self, chars: list[str], attrs: list[CellStyle], x: int, n: int) -> None:
-        cols = self.columns
-        n = min(n, cols - x)
-        fill = blank_of(self.pen)
-        chars[x:x] = [" "] * n
-        attrs[x:x] = [fill] * n
-        del chars[cols:], attrs[cols:]
-        if chars[-1] and char_width(chars[-1][:1]) == 2:
-            chars[-1] = " "
-
     # ---- vertical movement and scrolling -----------------------------------------------------
 
     def _scroll_up(self, n: int, top: int | None = None, bot: int | None = None) -> None:
@@ -359,7 +178,7 @@ class Screen(StreamParser, pyte.Screen):
             # The hot case: a line feed at the bottom of the whole screen.
             old = rows.pop(0)
             if self._main_rows is None and self.history.limit:
-                self.history.push(old.entry(self.columns))
+                self.history.push(old.entry(self.columns), old.wrapped)
             rows.append(Row(blank_of(self.pen)) if self.pen.bg is not None else Row())
             self._all_dirty = True
             return
@@ -372,7 +191,7 @@ class Screen(StreamParser, pyte.Screen):
         for _ in range(n):
             old = rows.pop(top)
             if keep:
-                push(old.entry(self.columns))
+                push(old.entry(self.columns), old.wrapped)
             rows.insert(bot, Row(fill))
         if n:
             if top == 0 and bot == self.lines - 1:
@@ -524,131 +343,6 @@ class Screen(StreamParser, pyte.Screen):
         self._table = charset_table(self._g[self._shift])
         self.modes.origin, self.modes.autowrap = s.origin, s.autowrap
 
-    # ---- editing -----------------------------------------------------------------------------
-
-    def _line_region_bottom(self) -> int:
-        # Outside the scroll region tmux inserts and deletes down to the bottom of the screen.
-        return self._bot if self._top <= self._y <= self._bot else self.lines - 1
-
-    def insert_lines(self, count: int | None = None) -> None:
-        self._scroll_down(max(1, count or 1), self._y, self._line_region_bottom())
-        self._x = 0
-
-    def delete_lines(self, count: int | None = None) -> None:
-        bot = self._line_region_bottom()
-        n = min(max(1, count or 1), bot - self._y + 1)
-        rows = self._rows
-        fill = blank_of(self.pen)
-        for _ in range(n):
-            del rows[self._y]
-            rows.insert(bot, Row(fill))
-        self._dirty.update(range(self._y, bot + 1))
-        self._x = 0
-
-    def insert_characters(self, count: int | None = None) -> None:
-        x = self._x
-        if x >= self.columns:
-            return
-        chars, attrs = self._rows[self._y].cells(self.columns)
-        if chars[x] == "" and x:
-            chars[x - 1] = " "
-        self._insert_cells(chars, attrs, x, max(1, count or 1))
-        self._dirty.add(self._y)
-
-    def delete_characters(self, count: int | None = None) -> None:
-        cols = self.columns
-        x = self._x
-        if x >= cols:
-            return
-        n = min(max(1, count or 1), cols - x)
-        chars, attrs = self._rows[self._y].cells(cols)
-        if chars[x] == "" and x:
-            chars[x - 1] = " "
-        if x + n < cols and chars[x + n] == "":
-            chars[x + n] = " "
-        del chars[x:x + n], attrs[x:x + n]
-        fill = blank_of(self.pen)
-        chars += [" "] * n
-        attrs += [fill] * n
-        self._dirty.add(self._y)
-
-    def erase_characters(self, count: int | None = None) -> None:
-        x = self._x
-        self._erase_cells(self._y, x, min(self.columns, x + max(1, count or 1)))
-
-    def _erase_cells(self, y: int, start: int, end: int) -> None:
-        """Blank columns [start, end) of row y with the current background."""
-        cols = self.columns
-        if start >= end:
-            return
-        row = self._rows[y]
-        fill = blank_of(self.pen)
-        self._dirty.add(y)
-        if row.chars is None:
-            if start == 0 and end >= cols:
-                row.text, row.runs, row.fill = "", [], fill
-                return
-            if start <= len(row.text) and end >= cols:
-                row.text = row.text[:start]
-                runs = []
-                for e, st in row.runs:
-                    if e >= start:
-                        if start > (runs[-1][0] if runs else 0):
-                            runs.append((start, st))
-                        break
-                    runs.append((e, st))
-                row.runs, row.fill = runs, fill
-                return
-        chars, attrs = row.cells(cols)
-        if start and chars[start] == "":
-            start -= 1
-        if end < cols and chars[end] == "":
-            end += 1
-        chars[start:end] = [" "] * (end - start)
-        attrs[start:end] = [fill] * (end - start)
-
-    def erase_in_line(self, how: int = 0, private: bool = False) -> None:
-        x = self._x
-        if how == 0:
-            self._erase_cells(self._y, x, self.columns)
-        elif how == 1:
-            self._erase_cells(self._y, 0, min(x + 1, self.columns))
-        elif how == 2:
-            self._erase_cells(self._y, 0, self.columns)
-
-    def erase_in_display(self, how: int = 0, *args, **kwargs) -> None:
-        if how == 0:
-            self.erase_in_line(0)
-            ys = range(self._y + 1, self.lines)
-        elif how == 1:
-            self.erase_in_line(1)
-            ys = range(0, self._y)
-        elif how == 2:
-            ys = range(self.lines)
-            if self._main_rows is None and self.history.limit:
-                # tmux keeps what a clear wipes: rows up to the last used one go to scrollback.
-                used = [y for y, row in enumerate(self._rows) if not row.blank()]
-                for y in range(used[-1] + 1 if used else 0):
-                    self.history.push(self._rows[y].entry(self.columns))
-        elif how == 3:
-            self.history.clear()
-            return
-        else:
-            return
-        fill = blank_of(self.pen)
-        rows = self._rows
-        for y in ys:
-            rows[y] = Row(fill)
-        self._dirty.update(ys)
-
-    def alignment_display(self) -> None:
-        """DECALN: fill the screen with E (used by vttest and some test suites)."""
-        for y in range(self.lines):
-            row = Row()
-            row.append(0, "E" * self.columns, DEFAULT)
-            self._rows[y] = row
-        self._all_dirty = True
-
     def set_margins(self, top: int | None = None, bottom: int | None = None) -> None:
         if not top and not bottom:
             self._top, self._bot = 0, self.lines - 1
@@ -676,84 +370,6 @@ class Screen(StreamParser, pyte.Screen):
     def shift_out(self) -> None:
         self._shift = 1
         self._table = charset_table(self._g[1])
-
-    # ---- alternate screen and resize ---------------------------------------------------------
-
-    def enter_alternate(self, save_cursor: bool) -> None:
-        if save_cursor:
-            self.save_cursor()
-        if self._main_rows is None:
-            self._main_rows = self._rows
-            self._rows = [Row(blank_of(self.pen)) for _ in range(self.lines)]
-            self.modes.alternate = True
-            self._all_dirty = True
-        else:
-            fill = blank_of(self.pen)
-            self._rows = [Row(fill) for _ in range(self.lines)]
-            self._all_dirty = True
-
-    def leave_alternate(self, restore_cursor: bool) -> None:
-        if self._main_rows is not None:
-            self._rows = self._main_rows
-            self._main_rows = None
-            self.modes.alternate = False
-            self._all_dirty = True
-        if restore_cursor:
-            self.restore_cursor()
-
-    def resize(self, columns: int | None = None, lines: int | None = None) -> None:
-        """Change the size: the cursor is clamped, rows cut off at the top go to scrollback and
-        rows come back from scrollback when the screen grows (as tmux does). No reflow."""
-        columns = max(1, int(columns or self.columns))
-        lines = max(1, int(lines or self.lines))
-        if columns != self.columns:
-            for rows in (self._rows, self._main_rows):
-                for row in rows or ():
-                    row.resized(columns)
-            self.columns = columns
-            self.tabstops = set(range(8, columns, 8))
-        if lines != self.lines:
-            self._resize_lines(lines)
-        self._top, self._bot = 0, self.lines - 1
-        self._x = min(self._x, self.columns)
-        self._y = min(self._y, self.lines - 1)
-        self._all_dirty = True
-
-    def _resize_lines(self, lines: int) -> None:
-        if self._main_rows is None:
-            self._rows, self._y = self._fit(self._rows, lines, self._y, True)
-        else:
-            saved = self._saved
-            self._main_rows, main_y = self._fit(self._main_rows, lines,
-                                                saved.y if saved else lines - 1, True)
-            if saved:
-                saved.y = main_y
-            self._rows, self._y = self._fit(self._rows, lines, self._y, False)
-        self.lines = lines
-
-    def _fit(self, rows: list[Row], lines: int, cy: int, main: bool) -> tuple[list[Row], int]:
-        """Rows cut to / grown to `lines`; returns them with the cursor row moved along."""
-        rows = list(rows)
-        if len(rows) > lines:
-            drop = len(rows) - lines
-            # Blank rows under the cursor go first, then rows off the top into scrollback.
-            while drop and len(rows) - 1 > cy and rows[-1].blank():
-                rows.pop()
-                drop -= 1
-            for _ in range(drop):
-                gone = rows.pop(0)
-                if main and self.history.limit:
-                    self.history.push(gone.entry(self.columns))
-                cy = max(0, cy - 1)
-        else:
-            add = lines - len(rows)
-            pulled = 0
-            while main and pulled < add and len(self.history):
-                rows.insert(0, row_from_runs(self.history.pop_newest(), self.columns))
-                pulled += 1
-            cy += pulled
-            rows.extend(Row() for _ in range(add - pulled))
-        return rows, cy
 
     # ---- pyte compatibility ------------------------------------------------------------------
 

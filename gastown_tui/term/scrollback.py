@@ -22,18 +22,21 @@ MAX_PALETTE = 8192
 class Scrollback:
     """Lines that scrolled off the top of the main screen, oldest first, at most `limit`."""
 
-    __slots__ = ("lines", "limit", "_palette", "_index")
+    __slots__ = ("lines", "wraps", "limit", "_palette", "_index")
 
     def __init__(self, limit: int = 10_000) -> None:
         self.limit = max(0, int(limit))
         self.lines: deque[str | bytes] = deque(maxlen=self.limit)
+        # Per line: did it wrap on to the next one? (what reflow re-joins)
+        self.wraps: deque[bool] = deque(maxlen=self.limit)
         self._palette: list[CellStyle] = [DEFAULT]
         self._index: dict[CellStyle, int] = {DEFAULT: 0}
 
     def __len__(self) -> int:
         return len(self.lines)
 
-    def push(self, entry: Entry) -> None:
+    def push(self, entry: Entry, wrapped: bool = False) -> None:
+        self.wraps.append(wrapped)
         if entry.__class__ is str:
             self.lines.append(entry)
             return
@@ -51,7 +54,13 @@ class Scrollback:
         self.lines.append(struct.pack("<%dH" % (len(flat) + 1), len(runs), *flat)
                           + text.encode("utf-8", "surrogatepass"))
 
-    def _runs(self, line: str | bytes) -> list[tuple[str, CellStyle]]:
+    def push_raw(self, line: str | bytes, wrapped: bool) -> None:
+        """Put back a line taken from `lines` (same palette), e.g. after a reflow."""
+        self.lines.append(line)
+        self.wraps.append(wrapped)
+
+    def decode(self, line: str | bytes) -> list[tuple[str, CellStyle]]:
+        """A stored line as (text, style) runs."""
         if line.__class__ is str:
             return [(line, DEFAULT)] if line else []
         n = int.from_bytes(line[:2], "little")
@@ -66,17 +75,18 @@ class Scrollback:
             pos += length
         return out
 
-    def _text(self, line: str | bytes) -> str:
+    def text_of(self, line: str | bytes) -> str:
         if line.__class__ is str:
             return line
         n = int.from_bytes(line[:2], "little")
         return line[2 + 4 * n:].decode("utf-8", "surrogatepass").rstrip(" ")
 
-    def pop_newest(self) -> list[tuple[str, CellStyle]]:
-        return self._runs(self.lines.pop())
+    def pop_newest(self) -> tuple[list[tuple[str, CellStyle]], bool]:
+        return self.decode(self.lines.pop()), self.wraps.pop()
 
     def clear(self) -> None:
         self.lines.clear()
+        self.wraps.clear()
 
     def _last(self, n: int) -> list[str | bytes]:
         lines = self.lines
@@ -84,15 +94,15 @@ class Scrollback:
         return [lines[i] for i in range(len(lines) - n, len(lines))]
 
     def text(self, n: int) -> list[str]:
-        return [self._text(e) for e in self._last(n)]
+        return [self.text_of(e) for e in self._last(n)]
 
     def ansi(self, n: int) -> list[str]:
-        return [ansi_of_runs(_rstrip(self._runs(e))) for e in self._last(n)]
+        return [ansi_of_runs(_rstrip(self.decode(e))) for e in self._last(n)]
 
     def runs(self, i: int) -> list[tuple[str, CellStyle]]:
         if not 0 <= i < len(self.lines):
             raise IndexError("scrollback line %d out of range (0..%d)" % (i, len(self.lines) - 1))
-        return self._runs(self.lines[i])
+        return self.decode(self.lines[i])
 
     def nbytes(self) -> int:
         """Bytes held by the stored lines and the palette."""

@@ -315,10 +315,39 @@ def test_resize_taller_pulls_rows_back_from_scrollback():
     assert s.cursor_y == 5
 
 
-def test_resize_cuts_a_wide_char_at_the_new_edge():
+def test_narrowing_moves_a_wide_char_that_no_longer_fits_to_the_next_row():
     s = fed("ab中".encode())
     s.resize(3, 5)
-    assert s.text_lines()[0] == "ab"
+    assert s.history_text(1) == ["ab"] and s.text_lines()[0] == "中"
+
+
+def test_narrowing_then_widening_reflows_without_losing_text():
+    s = fed(b"0123456789" * 5 + b"\r\nshort\r\n$ ", cols=30, rows=6)
+    s.resize(12, 6)
+    assert s.history_text(10) + s.text_lines() == [
+        "012345678901", "234567890123", "456789012345", "678901234567", "89", "short", "$", "", ""]
+    assert (s.cursor_x, s.cursor_y) == (2, 3)
+    s.resize(60, 6)
+    assert s.text_lines()[:3] == ["0123456789" * 5, "short", "$"]
+    assert s.history_size == 0 and (s.cursor_x, s.cursor_y) == (2, 2)
+
+
+def test_reflow_keeps_the_cursor_on_its_character():
+    s = fed(b"abcdefghijklmnopqrstuvwxyz\x1b[2;3H", cols=20, rows=4)
+    assert s.cells(1)[0][2] == "w"
+    s.resize(10, 4)
+    chars, _ = s.cells(s.cursor_y)
+    assert chars[s.cursor_x] == "w"
+
+
+def test_alternate_screen_is_cut_not_reflowed_and_main_is_resized_on_leaving():
+    s = fed(b"$ " + b"x" * 30 + b"\x1b[?1049h\x1b[Hvim " + b"y" * 25, cols=40, rows=4)
+    s.resize(20, 4)
+    assert s.text_lines()[0] == "vim " + "y" * 16
+    s.feed(b"\x1b[?1049l")
+    # Re-wrapped into two rows plus three blank ones: the first goes to scrollback (tmux too).
+    assert s.history_text(1) == ["$ " + "x" * 18]
+    assert s.text_lines() == ["x" * 12, "", "", ""] and (s.cursor_x, s.cursor_y) == (12, 0)
 
 
 # ---- output helpers --------------------------------------------------------------------------

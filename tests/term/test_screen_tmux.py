@@ -256,3 +256,83 @@ def test_recorded_programs_split_into_small_reads(oracle):
             for i in range(0, len(data), 7):
                 s.feed(data[i:i + 7])
             assert (s.text_lines(), (s.cursor_x, s.cursor_y)) == tmux[name]
+
+
+LONG = b"0123456789" * 7
+NUMBERED = b"".join(b"line %02d " % i + b"z" * (i * 2) + b"\r\n" for i in range(20)) + b"$ "
+# name: (bytes, sizes to resize to in turn, bytes after the resizes); all start at 30x8.
+RESIZES: dict[str, tuple[bytes, list[tuple[int, int]], bytes]] = {
+    "narrow wraps": (b"x" * 25 + b"\r\nabc", [(10, 8)], b""),
+    "narrow then widen re-joins": (b"x" * 25 + b"\r\nabc", [(10, 8), (30, 8)], b""),
+    "long line narrower": (LONG + b"\r\nshort\r\n$ ", [(25, 8)], b""),
+    "long line wider": (LONG + b"\r\nshort\r\n$ ", [(50, 8)], b""),
+    "scrollback reflowed": (NUMBERED, [(12, 8)], b""),
+    "scrollback reflowed back": (NUMBERED, [(12, 8), (40, 8)], b""),
+    "blank rows below the cursor": (b"hello world this is long text\r\n$ ", [(10, 8)], b""),
+    "cursor row goes to scrollback": (LONG + b"\x1b[1;5H", [(16, 8)], b""),
+    "wide characters": ("中文字".encode() * 9 + b"\r\n$ ", [(7, 8)], b""),
+    "shorter then taller": (LONG + b"\r\nshort\r\n$ ", [(20, 5), (50, 10)], b""),
+    "shorter keeps the cursor row": (b"a\r\nb\r\nc\x1b[1;1H", [(30, 4)], b""),
+    "taller pulls scrollback back": (b"".join(b"line %d\r\n" % i for i in range(20)) + b"$ ", [(30, 12)], b""),
+    "alternate screen resized": (b"shell$ " + LONG + b"\x1b[?1049h\x1b[Hvim", [(20, 6)], b""),
+    "main screen resized on leaving": (b"shell$ " + LONG + b"\x1b[?1049h\x1b[Hvim", [(20, 6)],
+                                       b"\x1b[?1049lback"),
+    "typing after a reflow": (LONG + b"\r\n$ ", [(16, 8)], b"echo hi"),
+}
+
+
+def _tmux_resized(tmp) -> dict[str, tuple[list[str], list[str], tuple[int, int]]]:
+    sock = "gt-resize-" + uuid.uuid4().hex[:10]
+    tmux = ["tmux", "-f", "/dev/null", "-L", sock]
+
+    def run(*args: str) -> str:
+        return subprocess.run(tmux + list(args), capture_output=True, text=True, check=True,
+                              timeout=30).stdout
+
+    names = {}
+    try:
+        for i, (name, (before, _, after)) in enumerate(RESIZES.items()):
+            s = names[name] = "r%d" % i
+            (tmp / (s + ".1")).write_bytes(before)
+            (tmp / (s + ".2")).write_bytes(after)
+            run("new-session", "-d", "-s", s, "-x", "30", "-y", "8",
+                "stty raw -echo; cat {t}/{s}.1; tmux -L {k} wait-for -S {s}a; tmux -L {k} wait-for "
+                "{s}b; cat {t}/{s}.2; tmux -L {k} wait-for -S {s}c; sleep 60".format(t=tmp, s=s, k=sock))
+        for name, s in names.items():
+            run("wait-for", s + "a")
+        time.sleep(0.3)
+        for name, s in names.items():
+            for cols, rows in RESIZES[name][1]:
+                run("resize-window", "-t", s, "-x", str(cols), "-y", str(rows))
+                time.sleep(0.05)
+        time.sleep(0.3)
+        for name, s in names.items():
+            run("wait-for", "-S", s + "b")
+            run("wait-for", s + "c")
+        time.sleep(0.3)
+        out = {}
+        for name, s in names.items():
+            screen = run("capture-pane", "-p", "-t", s).split("\n")[:-1]
+            size = int(run("display", "-p", "-t", s, "#{history_size}"))
+            history = run("capture-pane", "-p", "-t", s, "-S", "-", "-E", "-1").split("\n")[:-1] if size else []
+            x, y = run("display", "-p", "-t", s, "#{cursor_x} #{cursor_y}").split()
+            out[name] = (screen, history, (int(x), int(y)))
+        return out
+    finally:
+        subprocess.run(tmux + ["kill-server"], capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def resized(tmp_path_factory):
+    return _tmux_resized(tmp_path_factory.mktemp("resize"))
+
+
+@pytest.mark.parametrize("name", list(RESIZES))
+def test_resize_and_reflow_like_tmux(resized, name):
+    before, sizes, after = RESIZES[name]
+    s = Screen(30, 8)
+    s.feed(before)
+    for cols, rows in sizes:
+        s.resize(cols, rows)
+    s.feed(after)
+    assert (s.text_lines(), s.history_text(10_000), (s.cursor_x, s.cursor_y)) == resized[name]

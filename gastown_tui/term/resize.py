@@ -1,0 +1,205 @@
+"""Resizing and the alternate screen, done the way tmux does them.
+
+Height first: shrinking drops blank rows under the cursor, then moves rows off the top into
+scrollback; growing pulls rows back from scrollback. Then width: the main screen and its
+scrollback are reflowed (wrapped lines re-joined and re-wrapped at the new width, the cursor
+kept on its character). The alternate screen is cut or padded, never reflowed, and the main
+screen it hides is resized when the program leaves the alternate screen.
+"""
+
+from __future__ import annotations
+
+from .rows import Row, row_from_runs
+from .style import DEFAULT, blank_of
+from .width import char_width, is_narrow
+
+
+class ResizeMixin:
+    """Mixed into `Screen`: `resize`, `enter_alternate`, `leave_alternate`."""
+
+    def enter_alternate(self, save_cursor: bool) -> None:
+        if save_cursor:
+            self.save_cursor()
+        if self._main_rows is None:
+            self._main_rows = self._rows
+            self._main_size = (self.columns, self.lines)
+            self.modes.alternate = True
+        self._rows = [Row(blank_of(self.pen)) for _ in range(self.lines)]
+        self._all_dirty = True
+
+    def leave_alternate(self, restore_cursor: bool) -> None:
+        if self._main_rows is not None:
+            size = (self.columns, self.lines)
+            self._rows = self._main_rows
+            self._main_rows = None
+            self.modes.alternate = False
+            self.columns, self.lines = self._main_size
+            self._x = min(self._x, self.columns - 1)
+            self._y = min(self._y, self.lines - 1)
+            if restore_cursor:
+                self.restore_cursor()
+            self.resize(*size)
+            self._all_dirty = True
+        elif restore_cursor:
+            self.restore_cursor()
+
+    def resize(self, columns: int | None = None, lines: int | None = None) -> None:
+        """Change the size to `columns` x `lines` (columns first, unlike pyte)."""
+        columns = max(1, int(columns or self.columns))
+        lines = max(1, int(lines or self.lines))
+        alternate = self._main_rows is not None
+        if lines != self.lines:
+            self._rows, self._y = self._fit(self._rows, lines, self._y, not alternate)
+            self.lines = lines
+        if columns != self.columns:
+            if alternate:
+                for row in self._rows:
+                    row.resized(columns)
+                self.columns = columns
+            else:
+                self._reflow(columns)
+            self.tabstops = set(range(8, columns, 8))
+        self._top, self._bot = 0, self.lines - 1
+        self._x = min(self._x, self.columns)
+        self._y = min(self._y, self.lines - 1)
+        self._all_dirty = True
+
+    def _fit(self, rows: list[Row], lines: int, cy: int, main: bool) -> tuple[list[Row], int]:
+        """Rows cut to / grown to `lines`; returns them with the cursor row moved along."""
+        rows = list(rows)
+        history = self.history
+        if len(rows) > lines:
+            drop = len(rows) - lines
+            # Blank rows under the cursor go first, then rows off the top into scrollback.
+            while drop and len(rows) - 1 > cy and rows[-1].blank():
+                rows.pop()
+                drop -= 1
+            for _ in range(drop):
+                gone = rows.pop(0)
+                if main and history.limit:
+                    history.push(gone.entry(self.columns), gone.wrapped)
+                cy = max(0, cy - 1)
+        else:
+            add = lines - len(rows)
+            pulled = 0
+            while main and pulled < add and len(history):
+                runs, wrapped = history.pop_newest()
+                row = row_from_runs(runs, self.columns)
+                row.wrapped = wrapped
+                rows.insert(0, row)
+                pulled += 1
+            cy += pulled
+            rows.extend(Row() for _ in range(add - pulled))
+        return rows, cy
+
+    def _reflow(self, cols: int) -> None:
+        """Re-wrap scrollback and screen at `cols` columns; the cursor stays on its character."""
+        old = self.columns
+        history = self.history
+        entries = list(history.lines)
+        wraps = list(history.wraps)
+        pieces: list = [(e, w) for e, w in zip(entries, wraps)] + self._rows
+        cursor_at = len(entries) + self._y
+        grid: list = []
+        cursor = (len(entries) + self._y, min(self._x, cols))
+        group: list[int] = []
+        for i, piece in enumerate(pieces):
+            group.append(i)
+            wrapped = piece.wrapped if piece.__class__ is Row else piece[1]
+            if wrapped and i < len(pieces) - 1:
+                continue
+            if len(group) == 1 and self._width(piece, old) <= cols:
+                if i == cursor_at:
+                    cursor = (len(grid), min(self._x, cols))
+                if piece.__class__ is Row:
+                    piece.resized(cols)
+                    piece.wrapped = False
+                grid.append(piece)
+            else:
+                offset = None
+                if group[0] <= cursor_at <= group[-1]:
+                    offset = (cursor_at - group[0]) * old + self._x
+                rows, at = self._rewrap([pieces[k] for k in group], old, cols, offset)
+                if at is not None:
+                    cursor = (len(grid) + at[0], at[1])
+                grid.extend(rows)
+            group = []
+        while len(grid) < self.lines:
+            grid.append(Row())
+        split = len(grid) - self.lines
+        history.clear()
+        for item in grid[:split]:
+            if item.__class__ is Row:
+                history.push(item.entry(cols), item.wrapped)
+            else:
+                history.push_raw(*item)
+        screen = []
+        for item in grid[split:]:
+            if item.__class__ is Row:
+                screen.append(item)
+            else:
+                row = row_from_runs(history.decode(item[0]), cols)
+                row.wrapped = item[1]
+                screen.append(row)
+        self._rows = screen
+        self.columns = cols
+        if cursor[0] < split:
+            # The cursor's row went into scrollback: tmux puts it home.
+            self._y, self._x = 0, 0
+        else:
+            self._y, self._x = cursor[0] - split, cursor[1]
+
+    def _width(self, piece, cols: int) -> int:
+        """Cells used by a row or a scrollback line (trailing blanks not counted)."""
+        if piece.__class__ is Row:
+            return piece.used(cols)
+        text = self.history.text_of(piece[0])
+        return len(text) if is_narrow(text) else sum(max(0, char_width(c)) for c in text)
+
+    def _rewrap(self, group: list, old: int, cols: int,
+                offset: int | None) -> tuple[list[Row], tuple[int, int] | None]:
+        """One logical line (rows joined by wraps) cut again at `cols`; with the cursor's place."""
+        chars: list[str] = []
+        attrs: list = []
+        for k, piece in enumerate(group):
+            if piece.__class__ is Row:
+                c, a = piece.cells(old)
+                c, a = list(c), list(a)
+            else:
+                c, a = row_from_runs(self.history.decode(piece[0]), old).cells(old)
+            if k == len(group) - 1:
+                used = len(c)
+                while used and c[used - 1] == " " and a[used - 1].shows_blank:
+                    used -= 1
+                c, a = c[:used], a[:used]
+            chars += c
+            attrs += a
+        n = len(chars)
+        rows: list[Row] = []
+        starts: list[int] = []
+        i = 0
+        while i < n or not rows:
+            j = min(i + cols, n)
+            if j < n and chars[j] == "":
+                j -= 1
+            if j <= i:
+                # A wide character in a one-column screen: it cannot be shown.
+                j = i + (2 if i + 1 < n and chars[i + 1] == "" else 1)
+                chunk_c, chunk_a = [" "], [DEFAULT]
+            else:
+                chunk_c, chunk_a = chars[i:j], attrs[i:j]
+            row = Row()
+            row.chars = chunk_c + [" "] * (cols - len(chunk_c))
+            row.attrs = chunk_a + [DEFAULT] * (cols - len(chunk_a))
+            row.text = row.runs = None
+            row.wrapped = j < n
+            rows.append(row)
+            starts.append(i)
+            i = j
+        at = None
+        if offset is not None:
+            k = len(starts) - 1
+            while k and starts[k] > offset:
+                k -= 1
+            at = (k, min(offset - starts[k], cols))
+        return rows, at
