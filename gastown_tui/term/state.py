@@ -47,6 +47,11 @@ class Preset:
     # A job in the foreground (not the leader) means busy: true for shells, not for agent UIs
     # that run their tools in the background.
     foreground_job_is_busy: bool = False
+    # With no other signal, fresh output means busy (programs this preset knows nothing of).
+    output_means_busy: bool = False
+    # Read only the cursor's line: a shell's prompt and questions are there, and old output
+    # elsewhere on screen may look like either.
+    cursor_line_only: bool = False
     quiet: float = 1.5
     # Only the bottom of the screen is read: questions and spinners live there, while older
     # conversation text higher up may quote the same words.
@@ -86,9 +91,11 @@ PRESETS: dict[str, Preset] = {
                     r"(?i)password[^\n:]*:\s*$"),
         prompt=_rx(r"[$#%>❯]\s*$"),
         foreground_job_is_busy=True,
+        output_means_busy=True,
+        cursor_line_only=True,
         quiet=0.5,
     ),
-    "generic": Preset("generic", quiet=3.0),
+    "generic": Preset("generic", output_means_busy=True, quiet=3.0),
 }
 
 _SHELLS = {"sh", "bash", "zsh", "fish", "dash", "ksh", "tcsh", "csh", "nu", "xonsh"}
@@ -129,8 +136,7 @@ def classify(preset: Preset, obs: Observation) -> AgentState | None:
     lines = list(obs.lines)
     bottom = lines[-preset.scan_rows:] if preset.scan_rows else lines
     text = "\n".join(bottom)
-    if preset.name == "shell":
-        # A shell's prompt and questions are on the cursor's line, not anywhere on screen.
+    if preset.cursor_line_only:
         y = obs.cursor_y if obs.cursor_y is not None else len(lines) - 1
         text = lines[y] if 0 <= y < len(lines) else ""
 
@@ -155,7 +161,7 @@ def classify(preset: Preset, obs: Observation) -> AgentState | None:
         return AgentState.BUSY
     if prompt:
         return AgentState.IDLE if quiet else None
-    if not quiet and preset.name in ("generic", "shell"):
+    if not quiet and preset.output_means_busy:
         return AgentState.BUSY
     if idle_title and quiet:
         return AgentState.IDLE
