@@ -87,28 +87,35 @@ def _address_values(town: "Town", ctx: click.Context):
 complete_address = _completer(_address_values)
 
 
-def _bead_values(town: "Town", ctx: click.Context):
-    """Open beads of the ledger around the caller, then of the town's other ledgers."""
-    from ..beads import find_beads_dir
-
-    env = _env(ctx)
-    ledgers = []
-    here = find_beads_dir(env.cwd, env.environ)
-    if here is not None:
-        from ..beads import Ledger
-
-        ledgers.append(Ledger.open(here))
-    ledgers.append(town.ledger())
-    ledgers.extend(r.ledger() for r in town.rigs())
-    seen = set()
-    for led in ledgers:
-        for issue in led.list(limit=500):
-            if issue.id not in seen and issue.issue_type not in ("message", "convoy"):
-                seen.add(issue.id)
-                yield issue.id, issue.title
+BEAD_MATCHES = 50
 
 
-complete_bead = _completer(_bead_values)
+def complete_bead(ctx: click.Context, _param: click.Parameter, incomplete: str):
+    """Open beads whose id starts with what is typed: the ledger around the caller first, then
+    the town's others. An id-range query per ledger, so a keystroke in the command bar stays
+    cheap on ledgers of thousands of beads."""
+    try:
+        from ..beads import Ledger, find_beads_dir
+
+        town = current_town(ctx)
+        env = _env(ctx)
+        here = find_beads_dir(env.cwd, env.environ)
+        dirs = ([here] if here is not None else []) + [town.beads_dir] + [
+            r.beads_dir for r in town.rigs()]
+        items: list[CompletionItem] = []
+        for beads_dir in dict.fromkeys(d.resolve() for d in dirs):
+            if len(items) >= BEAD_MATCHES or not beads_dir.is_dir():
+                continue
+            with Ledger.open(beads_dir) as led:
+                rows = led.conn.execute(
+                    "SELECT id, title FROM issues WHERE id >= ? AND id < ? "
+                    "AND status NOT IN ('closed', 'tombstone') "
+                    "AND issue_type NOT IN ('message', 'convoy') ORDER BY id LIMIT ?",
+                    (incomplete, incomplete + "\U0010ffff", BEAD_MATCHES - len(items)))
+                items.extend(CompletionItem(i, help=t) for i, t in rows)
+        return items
+    except Exception:  # noqa: BLE001 - completion is best effort by design
+        return []
 
 
 def _convoy_values(town: "Town", ctx: click.Context):

@@ -221,6 +221,13 @@ def test_command_bar_completion(rig_town, town):
     assert [c.value for c in comp] == ["my_proj/crew/alice"] and comp[0].start == 10
     assert gt_cli.complete("rig remove ", env)[0].start == len("rig remove ")
     assert values("nosuch sub") == []
+    alice = rig_town.at(town / "my_proj/crew/alice")
+    open_id, closed_id = alice.new_bead("Open one"), alice.new_bead("Closed one")
+    alice.ok(f"close {closed_id}", prog="bd")
+    offered = values("convoy add-issue mp-")
+    assert open_id in offered and closed_id not in offered
+    assert all(v.startswith("mp-") for v in offered)
+    assert values(f"convoy add-issue {open_id}") == [open_id]
     outside = Env(cwd=town.parent, environ=rig_town.environ)
     assert gt_cli.complete("rig remove ", outside) == []
 
