@@ -1,27 +1,42 @@
-"""The VT screen of the terminal engine: a pyte 0.8.2 `Screen` subclass that real programs trust.
+"""The VT screen of the terminal engine: a pyte 0.8.2 `Screen` subclass that shows real programs
+the way tmux does.
 
 Contract (other layers code against this; extend, never break)::
 
-    s = Screen(columns, lines, *, history=10_000, on_reply=None, allow_clipboard=False)
-    s.feed(data: bytes)            # fast tokenizer; never raises; partial sequences carried over
-    s.resize(columns, lines)       # NOTE: columns first (pyte's own resize is lines, columns)
-    s.columns, s.lines, s.cursor_x, s.cursor_y, s.cursor_hidden
-    s.title, s.icon_name, s.bell_count, s.clipboard (OSC 52 text, only if allow_clipboard)
-    s.dirty: set[int]; s.clear_dirty()          # every row is dirty after resize
-    s.modes: ScreenModes                        # application_cursor, application_keypad,
-        # bracketed_paste, mouse (None|1000|1002|1003), mouse_sgr, focus_events,
-        # synchronized (2026 held now), alternate, cursor_visible, autowrap, insert
-    s.text_lines() / s.ansi_lines()             # like `tmux capture-pane -p` / `-e -p`
-    s.history_size; s.history_text(n); s.history_ansi(n); s.history_runs(i)
-    s.row_runs(y) -> [(text, CellStyle)]        # full width; a wide char appears once
-    s.cells(y) -> (chars, styles)               # one entry per column; "" = right half of wide
+    s = Screen(columns, lines, *, history=10_000, on_reply=None, allow_clipboard=False,
+               fast_path=True)             # fast_path=False: character-by-character, for tests
+    s.feed(data: bytes)                     # also str; never raises (parse_errors counts bugs);
+                                            # unfinished sequences are carried to the next feed
+    s.resize(columns, lines)                # columns first (pyte's own is lines, columns)
+    s.columns, s.lines
+    s.cursor_x, s.cursor_y, s.cursor_hidden # cursor_x == columns: past the last column, a wrap
+                                            # pending (tmux reports it the same way)
+    s.title, s.icon_name                    # OSC 0/1/2
+    s.bell_count                            # BEL count
+    s.clipboard                             # OSC 52 text; only with allow_clipboard=True
+    s.cursor_shape                          # DECSCUSR value (0 default, 1-6)
+    s.dirty: set[int]; s.clear_dirty()      # rows changed; all of them after resize/scroll
+    s.modes: ScreenModes                    # application_cursor (DECCKM), application_keypad,
+        # bracketed_paste (2004), mouse (None|9|1000|1002|1003), mouse_sgr (1006),
+        # focus_events (1004), synchronized (2026 held now), alternate, cursor_visible,
+        # autowrap, insert, origin
+    s.text_lines() -> list[str]             # like `tmux capture-pane -p`
+    s.ansi_lines() -> list[str]             # like `capture-pane -e -p` (SGR and OSC 8 inline)
+    s.row_runs(y) -> [(text, CellStyle)]    # the full width; a wide char appears once
+    s.cells(y) -> (chars, styles)           # per column; "" = right half of a wide char
+    s.history_size; s.history_text(n); s.history_ansi(n)   # last n lines, oldest first
+    s.history_runs(i) -> [(text, CellStyle)]               # i = 0 is the oldest line
+    s.display                               # pyte's padded rows
 
-Replies to device queries (DA1, DA2, DSR 5/6, CSI ? 6 n, DECRQM, XTVERSION, OSC 10/11) go to
-`on_reply(bytes)`; they are what tmux 3.3 answers, so programs behave as they do under tmux.
+Device queries are answered through `on_reply(bytes)` (see sequences.py). Resizing reflows
+the main screen and its scrollback like tmux (resize.py). Rows stay compact (text + style runs)
+until a program needs their cells (rows.py), scrollback keeps packed text + runs
+(scrollback.py), and the tokenizer (stream.py) draws runs of one-cell text in one step, so
+output that scrolls straight through costs no per-cell work.
 
-Rows are compact (text + style runs) until a program needs their cells (see rows.py), and
-scrollback keeps only text + runs (scrollback.py), so output that scrolls straight through
-costs no per-cell work.
+Deliberate differences from `tmux capture-pane`: overwriting half of a wide character blanks
+the other half (tmux keeps a stale half); line-drawing (DEC graphics) cells hold the glyph
+(tmux captures the ASCII letter; `charsets.unshift_acs` decodes its `-e` output).
 """
 
 from __future__ import annotations
