@@ -90,6 +90,9 @@ class Ledger(LinksMixin, sync.SyncMixin):
             store.create_schema(conn, prefix)
             prefix = store.get_meta(conn, "prefix") or prefix
         schema = store.get_meta(conn, "schema")
+        if schema in store.UPGRADABLE:
+            store.upgrade_schema(conn)
+            schema = store.get_meta(conn, "schema")
         if schema != store.SCHEMA_VERSION:
             conn.close()
             raise LedgerError(f"{db} is from another version of the ledger (schema {schema}, "

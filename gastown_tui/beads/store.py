@@ -26,7 +26,9 @@ DB_NAME = "beads.db"
 JSONL_NAME = "issues.jsonl"
 CONFIG_NAME = "config.toml"
 REJECTED_NAME = "issues.jsonl.rejected"
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
+# Versions whose databases become current by running SCHEMA again (it only adds indexes).
+UPGRADABLE = ("2",)
 BUSY_TIMEOUT_S = 60.0
 
 _COLUMNS = ",\n    ".join(
@@ -44,6 +46,8 @@ CREATE TABLE IF NOT EXISTS lines (
     line TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS issues_status ON issues(status, priority);
+CREATE INDEX IF NOT EXISTS issues_ready ON issues(status, issue_type, ephemeral, defer_until,
+                                                 assignee, priority, created_at, id);
 CREATE INDEX IF NOT EXISTS issues_assignee ON issues(assignee, issue_type, status);
 CREATE INDEX IF NOT EXISTS issues_type ON issues(issue_type, status);
 CREATE TABLE IF NOT EXISTS dependencies (
@@ -121,8 +125,7 @@ def enable_wal(conn: sqlite3.Connection) -> None:
 
 def create_schema(conn: sqlite3.Connection, prefix: str) -> None:
     enable_wal(conn)
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with write_lock(conn):
         for statement in SCHEMA.split(";"):
             if statement.strip():
                 conn.execute(statement)
@@ -130,10 +133,15 @@ def create_schema(conn: sqlite3.Connection, prefix: str) -> None:
         conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)",
                      (SCHEMA_VERSION,))
         conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('changes', '0')")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+
+
+def upgrade_schema(conn: sqlite3.Connection) -> None:
+    with write_lock(conn):
+        if get_meta(conn, "schema") in UPGRADABLE:
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            set_meta(conn, "schema", SCHEMA_VERSION)
 
 
 def get_meta(conn: sqlite3.Connection, key: str, default: str | None = None) -> str | None:

@@ -249,3 +249,17 @@ def test_init_refuses_other_prefix(led, workdir):
     again = Ledger.init(workdir / ".beads", "tt")
     assert again.prefix == "tt"
     again.close_db()
+
+
+def test_older_schema_is_upgraded_in_place(led, workdir):
+    a = led.create("kept")
+    led.conn.execute("DROP INDEX issues_ready")
+    led.conn.execute("UPDATE meta SET value='2' WHERE key='schema'")
+    led.close_db()
+    again = Ledger.open(workdir / ".beads")
+    assert again.get(a.id).title == "kept"
+    assert again.conn.execute("SELECT 1 FROM sqlite_master WHERE name='issues_ready'").fetchone()
+    again.conn.execute("UPDATE meta SET value='0' WHERE key='schema'")
+    again.close_db()
+    with pytest.raises(LedgerError, match="another version of the ledger"):
+        Ledger.open(workdir / ".beads")
