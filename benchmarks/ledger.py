@@ -59,7 +59,8 @@ def build(beads_dir: Path, total: int) -> list[str]:
     return ids
 
 
-def time_command(argv: list[str], cwd: Path, env: dict[str, str], runs: int) -> tuple[float, str]:
+def time_command(argv: list[str], cwd: Path, env: dict[str, str],
+                 runs: int) -> tuple[float, float, str]:
     subprocess.run(argv, cwd=cwd, env=env, capture_output=True)   # warm the OS caches
     samples = []
     out = ""
@@ -70,7 +71,7 @@ def time_command(argv: list[str], cwd: Path, env: dict[str, str], runs: int) -> 
         if proc.returncode != 0:
             raise SystemExit(f"{' '.join(argv)} failed: {proc.stderr}")
         out = proc.stdout
-    return statistics.median(samples), out
+    return statistics.median(samples), min(samples), out
 
 
 def api(beads_dir: Path, ids: list[str], runs: int) -> None:
@@ -136,17 +137,18 @@ def main() -> None:
             (f"bd show {show_id}", [bd, "show", show_id]),
             ("bd create", [bd, "create", "benchmark bead", "-p", "1"]),
         ]
-        print(f"{'command':<34} {'median ms':>10}  goal")
-        results = {}
+        print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+              f"(other work on this machine slows every row alike)")
+        print(f"{'command':<34} {'median ms':>10} {'min ms':>8}  goal")
         for name, argv in rows:
-            ms, out = time_command(argv, work, env, args.runs)
-            results[name] = ms
+            ms, fastest, out = time_command(argv, work, env, args.runs)
             goal = "" if "reference" in name else ("ok" if ms < GOAL_MS else "OVER")
-            print(f"{name:<34} {ms:>10.1f}  {goal}")
+            print(f"{name:<34} {ms:>10.1f} {fastest:>8.1f}  {goal}")
             if name == "bd ready --json":
                 print(f"{'':<34} ({len(json.loads(out))} ready beads)")
         print(f"bd: {bd}; python {sys.version.split()[0]}; {os.cpu_count()} cores; "
-              f"median of {args.runs} runs each")
+              f"median of {args.runs} runs each; load average after: "
+              f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         api(work / ".beads", ids, args.runs)
     finally:
         if args.keep is None:
