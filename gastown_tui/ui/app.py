@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import os
 import signal
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,7 +117,22 @@ class GastownApp(App):
         self.boot()
 
     def _hangup(self) -> None:
-        self.run_worker(self.action_quit_app(), group="quit", exclusive=True)
+        """The terminal closed. A write to it now fails, and a failed write stops Textual's
+        writer thread, after which the next frame blocks forever; so output goes to /dev/null
+        at once, the hooks are suspended like `gt down` does, and the process ends: with no
+        terminal there is nothing left to restore."""
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            for fd in (1, 2):
+                os.dup2(devnull, fd)
+            os.close(devnull)
+        self.run_worker(self._end_after_hangup(), group="quit", exclusive=True)
+
+    async def _end_after_hangup(self) -> None:
+        try:
+            await self.shutdown_sessions()
+        finally:
+            os._exit(128 + signal.SIGHUP)
 
     @work(exclusive=True, group="boot")
     async def boot(self) -> None:

@@ -38,6 +38,11 @@ class MainScreen(Screen):
         Binding("t", "app.pick_theme", "Theme", id="main.theme"),
         Binding("z", "app.zoom", "Zoom", id="main.zoom", show=False),
         Binding("ctrl+q", "app.quit_app", "Quit", id="main.quit"),
+        Binding("1", "panel('agents')", "Agents", id="main.agents", show=False),
+        Binding("2", "panel('convoys')", "Convoys", id="main.convoys", show=False),
+        Binding("3", "panel('hooks')", "Hooks", id="main.hooks", show=False),
+        Binding("4", "panel('mail')", "Mail", id="main.mail", show=False),
+        Binding("5", "panel('work')", "Work", id="main.work", show=False),
     ]
 
     def __init__(self, prefix_key: str, prefix_label: str, completer: Any) -> None:
@@ -151,6 +156,9 @@ class MainScreen(Screen):
 
     def focus_sidebar(self) -> None:
         self.query_one(AgentsPanel).focus()
+
+    def action_panel(self, panel_id: str) -> None:
+        self.query_one(f"#{panel_id}").focus()
 
     def on_pane_focused(self, message: PaneFocused) -> None:
         self.last_pane = message.name
