@@ -80,16 +80,14 @@ def _tokens(town) -> dict[str, int]:
     return out
 
 
-def _town_news(town, since: int | None) -> tuple[int, list[dict]]:
-    """Mail and landings since event `since` of the town ledger (first call: just the mark)."""
+def _town_news(town, since: int | str) -> tuple[int | str, list[dict]]:
+    """Mail and landings in the town ledger after `since` (an event id, or at first the host's
+    start time), and the new mark."""
     led = town.ledger()
-    events = led.events(since=since) if since is not None else led.events(limit=1)
-    last = since or 0
     news = []
-    for ev in events:
-        last = max(last, ev.id)
-        if since is None:
-            continue
+    last = since
+    for ev in led.events(since=since):
+        last = ev.id
         if ev.event_type not in ("created", "closed"):
             continue
         try:
@@ -363,8 +361,10 @@ async def restart(host: Host, name: str) -> dict:
 
 
 async def watch_loop(host: Host) -> None:
+    from ..beads.model import now
+
     tokens: dict[str, int] = {}
-    mark: int | None = None
+    mark: int | str = now()
     last_slow = 0.0
     while True:
         try:

@@ -61,9 +61,11 @@ def test_sling_through_a_running_host(town, reap):
         wait_for(lambda: all(c["status"] != "open" for c in
                              gt_json(town.root, "convoy", "list", "--all")
                              if c["title"].startswith("Work: Write note")), 10, 0.2, "landings")
-        events = gt_json(town.root, "events", "-n", "200")
-        kinds = [e["kind"] for e in events]
-        assert kinds.count("sling") == 3 and kinds.count("convoy_landed") == 3
+        def kinds():
+            return [e["kind"] for e in gt_json(town.root, "events", "-n", "200")]
+
+        wait_for(lambda: kinds().count("convoy_landed") == 3, 10, 0.2, "landing events")
+        assert kinds().count("sling") == 3
         wait_for(lambda: {a["hook_state"] for a in gt_json(town.root, "agents", "--all")}
                  == {"completed"}, 10, 0.2, "the host to see the hooks completed")
         # the polecats are idle now, so new work reuses them instead of new names
