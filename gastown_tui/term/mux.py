@@ -303,23 +303,32 @@ class Multiplexer:
     def _parse(self, deadline: float) -> int:
         parsed = 0
         focused = self._sessions.get(self._focused) if self._focused else None
-        if focused is not None:
-            while focused.pty.pending and time.perf_counter() < deadline:
-                parsed += focused.feed(FEED_BYTES)
-                self._unpublished.add(focused.name)
         others = [s for s in self._sessions.values() if s is not focused and s.pty.pending]
-        if not others:
-            return parsed
-        # Start each tick one session further on, so a tight budget still reaches every one.
-        self._rr = (self._rr + 1) % len(others)
-        others = others[self._rr:] + others[:self._rr]
-        while others and time.perf_counter() < deadline:
-            for s in others:
-                parsed += s.feed(FEED_BYTES)
-                self._unpublished.add(s.name)
-                if time.perf_counter() >= deadline:
-                    break
-            others = [s for s in others if s.pty.pending]
+        if focused is not None:
+            # The focused pane goes first, but a flood in it (`yes`, a huge `cat`) must not
+            # stall every other program: it gets two thirds of the budget while others wait.
+            share = deadline - (self.budget / 3 if others else 0.0)
+            parsed += self._feed_until(focused, share)
+        if others:
+            # Start each tick one session further on, so a tight budget still reaches every one.
+            self._rr = (self._rr + 1) % len(others)
+            others = others[self._rr:] + others[:self._rr]
+            while others and time.perf_counter() < deadline:
+                for s in others:
+                    parsed += s.feed(FEED_BYTES)
+                    self._unpublished.add(s.name)
+                    if time.perf_counter() >= deadline:
+                        break
+                others = [s for s in others if s.pty.pending]
+        if focused is not None:
+            parsed += self._feed_until(focused, deadline)
+        return parsed
+
+    def _feed_until(self, s: Session, deadline: float) -> int:
+        parsed = 0
+        while s.pty.pending and time.perf_counter() < deadline:
+            parsed += s.feed(FEED_BYTES)
+            self._unpublished.add(s.name)
         return parsed
 
     def _publish(self, now: float) -> float | None:

@@ -168,7 +168,14 @@ class PtySession:
         return True
 
     def _on_readable(self) -> None:
-        got = self._read_once()
+        # A pty hands out at most ~4 KiB per read; take up to READ_CHUNK now rather than one
+        # loop iteration per 4 KiB.
+        got = False
+        start = len(self.pending)
+        while len(self.pending) - start < READ_CHUNK and len(self.pending) < HIGH_WATER:
+            if not self._read_once():
+                break
+            got = True
         if len(self.pending) >= HIGH_WATER:
             self._stop_reading()
             self.paused_count += 1

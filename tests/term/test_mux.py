@@ -339,3 +339,17 @@ def test_transcript_replays_to_the_same_screen(tmp_path, term_env):
     replay = Screen(60, 12)
     replay.feed(path.read_bytes())
     assert replay.text_lines() == live
+
+
+def test_a_flood_in_the_focused_pane_does_not_stall_the_others(term_env):
+    async def body(mux, seen):
+        flood = "while 1: print(''.join('\\x1b[%dm%d' % (31 + i % 7, i) for i in range(60)))"
+        loud = mux.spawn("loud", [sys.executable, "-c", flood], env=term_env)
+        mux.focus("loud")
+        quiet = mux.spawn("quiet", ["seq", "1", "50000"], env=term_env)
+        await mux.wait("quiet", 15)
+        return quiet, loud.alive
+
+    quiet, loud_alive = with_mux(body)
+    assert loud_alive
+    assert quiet.screen.text_lines()[-2] == "50000"
