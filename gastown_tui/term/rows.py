@@ -10,13 +10,14 @@ cells: `chars` (one string per cell; "" is the right half of a wide character) a
 from __future__ import annotations
 
 from itertools import groupby
+from typing import Union
 
 from .style import DEFAULT, CellStyle
 from .width import char_width, is_narrow
 
 # A row as scrollback takes it: a plain string (all default style, trailing blanks dropped) or
 # (text, [(length in characters, style), ...]).
-Entry = "str | tuple[str, list[tuple[int, CellStyle]]]"
+Entry = Union[str, tuple[str, list[tuple[int, CellStyle]]]]
 
 
 class Row:

@@ -388,6 +388,36 @@ class Screen(DrawMixin, EditMixin, ResizeMixin, StreamParser, pyte.Screen):
 
     # ---- pyte compatibility ------------------------------------------------------------------
 
+    def set_mode(self, *modes: int, private: bool = False) -> None:
+        """pyte's event for `CSI h` (pyte.Stream drives a Screen through these)."""
+        if private:
+            for mode in modes:
+                self.set_private_mode(mode, True)
+        elif 4 in modes:
+            self.modes.insert = True
+
+    def reset_mode(self, *modes: int, private: bool = False) -> None:
+        if private:
+            for mode in modes:
+                self.set_private_mode(mode, False)
+        elif 4 in modes:
+            self.modes.insert = False
+
+    def select_graphic_rendition(self, *attrs: int, private: bool = False) -> None:
+        if not private:
+            self._sgr(";".join(map(str, attrs)))
+
+    def report_device_attributes(self, mode: int = 0, private: bool = False, **kwargs) -> None:
+        if mode == 0 and not private:
+            self._reply("\x1b[?1;2c")
+
+    def report_device_status(self, mode: int, private: bool = False, **kwargs) -> None:
+        self._csi("?%d" % mode if private else str(mode), "", "n")
+
+    @property
+    def default_char(self) -> pyte.screens.Char:
+        return pyte.screens.Char(" ")
+
     def ensure_hbounds(self) -> None:
         self._x = min(max(0, self._x), self.columns - 1)
 

@@ -22,15 +22,25 @@ _DEC_MODES = {
 _MOUSE = (9, 1000, 1002, 1003)
 
 
-def _ints(params: str, default: int = 0) -> list[int]:
-    out = []
-    for p in params.split(";"):
-        p = p.split(":", 1)[0]
-        if p.isdigit():
-            out.append(min(int(p[-9:]), 1 << 30) if len(p) > 9 else int(p))
-        else:
-            out.append(default)
-    return out
+_parsed: dict[str, list[int]] = {}
+
+
+def _ints(params: str) -> list[int]:
+    """`"12;;3"` -> [12, 0, 3]; sub-parameters after ":" are dropped; cached (callers only
+    read the list), since programs repeat the same few parameter strings."""
+    got = _parsed.get(params)
+    if got is None:
+        got = []
+        for p in params.split(";"):
+            p = p.split(":", 1)[0]
+            if p.isdigit():
+                got.append(min(int(p[-9:]), 1 << 30) if len(p) > 9 else int(p))
+            else:
+                got.append(0)
+        if len(_parsed) > 8192:
+            _parsed.clear()
+        _parsed[params] = got
+    return got
 
 
 class SequencesMixin:

@@ -59,14 +59,6 @@ def _from_key(key: tuple) -> CellStyle:
     return got
 
 
-def intern(style: CellStyle) -> CellStyle:
-    """The shared instance equal to `style`."""
-    got = _by_key.get(style._key)
-    if got is None:
-        got = _from_key(style._key)
-    return got
-
-
 DEFAULT = CellStyle()
 _by_key[DEFAULT._key] = DEFAULT
 
@@ -246,5 +238,5 @@ def ansi_of_runs(runs: list[tuple[str, CellStyle]]) -> str:
     return "".join(out)
 
 
-__all__ = ["CellStyle", "DEFAULT", "apply_sgr", "blank_of", "intern", "sgr_of", "ansi_of_runs",
+__all__ = ["CellStyle", "DEFAULT", "apply_sgr", "blank_of", "sgr_of", "ansi_of_runs",
            "with_link"]

@@ -381,3 +381,21 @@ def test_cell_style_is_frozen_and_hashable():
     assert len({a, CellStyle(fg="ansi1", bold=True), CellStyle()}) == 2
     with pytest.raises(AttributeError):
         a.bold = False  # type: ignore[misc]
+
+
+def test_pyte_stream_can_drive_it_too():
+    """It is a real pyte Screen subclass: pyte's own parser reaches the same screen."""
+    import pyte
+
+    data = ("hello \x1b[1;31mred\x1b[0m\r\n中文\x1b[2;8H\x1b[K\x1b[?1049h\x1b[Halt\x1b[?1049l"
+            "\x1b[4hX\x1b[4l\x1b[3;1Hdone")
+    ours, theirs = screen(), screen()
+    ours.feed(data.encode())
+    pyte.Stream(theirs).feed(data)
+    assert isinstance(theirs, pyte.Screen)
+    assert [theirs.cells(y) for y in range(5)] == [ours.cells(y) for y in range(5)]
+    assert (theirs.cursor_x, theirs.cursor_y) == (ours.cursor_x, ours.cursor_y)
+    got: list[bytes] = []
+    theirs.on_reply = got.append
+    pyte.Stream(theirs).feed("\x1b[c\x1b[6n")
+    assert got == [b"\x1b[?1;2c", b"\x1b[3;5R"]
