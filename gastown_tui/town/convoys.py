@@ -105,11 +105,10 @@ def _lookup(town: Town, ids: Iterable[str]) -> dict[str, Tracked]:
 
 
 def _convoys(town: Town, issues: list["Issue"], detail: bool) -> list[Convoy]:
-    wanted = {i for issue in issues for i in _tracked_ids(issue)}
-    known = _lookup(town, wanted)
+    tracked_ids = [_tracked_ids(issue) for issue in issues]
+    known = _lookup(town, {i for ids in tracked_ids for i in ids})
     out = []
-    for issue in issues:
-        ids = _tracked_ids(issue)
+    for issue, ids in zip(issues, tracked_ids):
         tracked = [known.get(i) or Tracked(i, "(missing)", "missing", None, "") for i in ids]
         out.append(Convoy(
             issue.id, issue.title, _status_of(issue),

@@ -52,9 +52,12 @@ def remove_route(root: Path, prefix: str) -> None:
 
 
 def route_for(routes: dict[str, str], bead_id: str) -> str | None:
-    """The path of the longest prefix that `bead_id` starts with (so `hq-cv-` beats `hq-`)."""
-    best = None
-    for prefix, path in routes.items():
-        if bead_id.startswith(prefix) and (best is None or len(prefix) > len(best[0])):
-            best = (prefix, path)
-    return best[1] if best else None
+    """The path of the longest route prefix `bead_id` starts with (`hq-cv-` beats `hq-`).
+    Prefixes end at a dash, so only the id's own dash positions need a look: a convoy list
+    routes thousands of ids."""
+    end = len(bead_id)
+    while (end := bead_id.rfind("-", 0, end)) > 0:
+        path = routes.get(bead_id[:end + 1])
+        if path is not None:
+            return path
+    return None

@@ -11,7 +11,7 @@ import pytest
 
 from gastown_town_test_fixtures import SIG, make_repo, tree_snapshot
 from gastown_tui.town import find_town
-from gastown_tui.town.routes import read_routes
+from gastown_tui.town.routes import read_routes, route_for
 from gastown_tui.town.rigs import derive_prefix
 
 
@@ -239,3 +239,11 @@ def test_killed_rig_add_leaves_no_half_rig(at_town, town, src_repo):
     assert not (town / "stuck").exists()
     at_town.ok(f"rig add stuck {src_repo}")  # the leftover does not get in the way
     assert not (town / ".runtime/rig-staging").exists()
+
+
+def test_route_for_takes_the_longest_prefix():
+    routes = {"hq-": ".", "hq-cv-": "convoys", "mp-": "my_proj/mayor/rig"}
+    assert route_for(routes, "hq-cv-abc") == "convoys"
+    assert route_for(routes, "hq-abc") == "."
+    assert route_for(routes, "mp-abc.1") == "my_proj/mayor/rig"
+    assert route_for(routes, "zz-abc") is None and route_for(routes, "nodash") is None
