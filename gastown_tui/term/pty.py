@@ -16,7 +16,9 @@ from __future__ import annotations
 import asyncio
 import errno
 import fcntl
+import functools
 import os
+import re
 import shutil
 import signal
 import struct
@@ -118,15 +120,22 @@ class PtySession:
         cwd_s = None if cwd is None else os.fspath(cwd)
         if cwd_s is not None and not os.path.isdir(cwd_s):
             raise SpawnError(errno.ENOENT, f"cannot run in {cwd_s!r}: no such directory")
-        argv = [_resolve(argv[0], child_env.get("PATH", os.defpath), cwd_s), *argv[1:]]
+        path = _resolve(argv[0], child_env.get("PATH", os.defpath), cwd_s)
         if transcript is not None and not isinstance(transcript, Transcript):
             transcript = Transcript(transcript)
+        # ptyprocess would exec with argv[0] replaced by the full path; programs print their
+        # argv[0] (shells in errors and $0), so exec from its pre-exec hook with argv as given.
+        # A failed exec raises there and ptyprocess reports it back as an error.
+        exec_as_given = functools.partial(os.execve, path, list(argv), child_env)
         try:
-            proc = PtyProcess.spawn(argv, cwd=cwd_s, env=child_env, dimensions=(rows, cols))
-        except OSError as e:
+            proc = PtyProcess.spawn([path, *argv[1:]], cwd=cwd_s, env=child_env,
+                                    dimensions=(rows, cols), preexec_fn=exec_as_given)
+        except Exception as e:  # ptyprocess re-raises the child's exec error by its type name
             if transcript is not None:
                 transcript.close()
-            raise SpawnError(e.errno or errno.EIO, f"cannot run {argv[0]!r}: {e.strerror or e}")
+            reason = getattr(e, "strerror", None) or re.sub(r"^\[Errno \d+\] |: '.*'$", "", str(e))
+            raise SpawnError(getattr(e, "errno", None) or errno.EIO,
+                             f"cannot run {argv[0]!r}: {reason}") from None
         return cls(proc, loop, cols, rows, transcript, on_output, on_exit)
 
     # -- reading ---------------------------------------------------------------------------

@@ -75,6 +75,28 @@ def test_the_environment_path_finds_the_program(tmp_path, term_env):
     assert run(main()) == b"from the tool\r\n"
 
 
+def test_the_program_sees_its_argv_as_given(term_env):
+    async def main():
+        s = PtySession.spawn(["sh", "-c", r"tr '\0' ' ' < /proc/$$/cmdline", "-x"], env=term_env)
+        out = await drain(s)
+        s.close()
+        return out
+
+    assert run(main()).decode() == r"sh -c tr '\0' ' ' < /proc/$$/cmdline -x "
+
+
+def test_a_program_that_cannot_be_executed_is_a_spawn_error(tmp_path):
+    script = tmp_path / "bad-interpreter.sh"
+    script.write_text("#!/no/such/interpreter\n")
+    script.chmod(0o755)
+
+    async def main():
+        PtySession.spawn([str(script)])
+
+    with pytest.raises(SpawnError, match="cannot run .*bad-interpreter.sh.: No such file"):
+        run(main())
+
+
 def test_exit_by_signal():
     async def main():
         s = PtySession.spawn(["sh", "-c", "kill -TERM $$"])
