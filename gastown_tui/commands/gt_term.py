@@ -13,7 +13,8 @@ def register(root: click.Group) -> None:
     def term():
         """The terminal engine, headless."""
 
-    @term.command("capture", context_settings={"allow_interspersed_args": False})
+    @term.command("capture", context_settings={"allow_interspersed_args": False},
+                  short_help="Headless screenshot: run a command in a terminal, print its screen.")
     @click.option("--size", default="80x24", show_default=True, metavar="COLSxROWS",
                   help="Terminal size.")
     @click.option("--input", "inputs", multiple=True, metavar="TEXT",
