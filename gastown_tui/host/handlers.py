@@ -153,7 +153,7 @@ def register(host: Host) -> None:
                     host.mux.terminate(name)
                 ended.append(name)
         await supervisor.reconcile(host)
-        return {"ended": ended}
+        return {"ended": ended, "resumed": await supervisor.resume_suspended(host)}
 
     for op, fn in {"ping": ping, "shutdown": shutdown, "notify": notify, "agents": agents,
                    "peek": peek, "nudge": nudge, "sling": sling, "restart": restart,

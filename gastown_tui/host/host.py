@@ -4,10 +4,14 @@ the control socket.
     host = Host(town, loop=None, mode="app")   # the app creates it inside Textual's loop
     await host.start()                         # lock, socket, resume suspended hooks
     host.mux                                   # the Multiplexer with every agent's terminal
+    host.agents                                # name -> Agent (role, rig, hook, preset, pid)
     host.subscribe(callback)                   # town events (dicts), see events.py
     host.type_keys(name, data)                 # a person's keys: held while a nudge is typed
     await host.nudge(name, text, mode)         # verified nudge
     await host.sling(issue_ids, target, ...)   # hook + start agents at once
+    await host.suspend_agent(name) / resume_agent(name) / restart_agent(name)
+    await host.mayor_start(agent=None) / mayor_stop()
+    await host.domain(fn, *args)               # fn(town, *args) on the ledger/git thread
     await host.stop()                          # snapshot + suspend active hooks, end terminals
 
 Ledger and git work runs on one worker thread with its own `Town` (and so its own SQLite
@@ -275,7 +279,37 @@ class Host:
     async def nudge(self, target: str, text: str, mode: str | None = None) -> dict[str, Any]:
         return await self.nudger.nudge(self.resolve_target(target), text, mode)
 
-    async def sling(self, issue_ids: list[str], target: str, **kwargs: Any) -> list[dict]:
+    async def sling(self, issue_ids: list[str], target: str, **kwargs: Any) -> list:
+        """`gt sling` in-process: hook each issue and start its agent at once; returns the
+        `town.sling.Slung` records. All or nothing."""
         from . import supervisor
 
         return await supervisor.sling(self, issue_ids, target, **kwargs)
+
+    async def suspend_agent(self, name: str, reason: str = "suspended by a person") -> str | None:
+        """Snapshot, suspend and end a polecat's terminal; it stays parked until
+        `resume_agent`. Returns the snapshot's short id, if one was taken."""
+        from . import supervisor
+
+        return await supervisor.suspend_agent(self, self.resolve_target(name), reason)
+
+    async def resume_agent(self, name: str):
+        from . import supervisor
+
+        return await supervisor.resume_agent(self, name)
+
+    async def restart_agent(self, name: str) -> dict:
+        """A fresh session on the same hook (what `gt handoff` does after its mail)."""
+        from . import supervisor
+
+        return await supervisor.restart(self, self.resolve_target(name))
+
+    async def mayor_start(self, agent: str | None = None) -> dict:
+        from . import supervisor
+
+        return await supervisor.mayor_start(self, agent)
+
+    async def mayor_stop(self) -> dict:
+        from . import supervisor
+
+        return await supervisor.mayor_stop(self)

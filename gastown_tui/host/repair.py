@@ -94,9 +94,12 @@ def repair(town) -> RepairReport:
         from .client import HostClient
 
         try:
-            ended = HostClient(town.root, timeout=30).call("reap").get("ended", [])
+            reply = HostClient(town.root, timeout=60).call("reap")
         except HostError as e:
             problems.append(Fix("live sessions", f"the host did not answer: {e}"))
         else:
-            fixes += [Fix("dead session", f"{name} had no live hook; ended") for name in ended]
+            fixes += [Fix("dead session", f"{name} had no live hook; ended")
+                      for name in reply.get("ended", [])]
+            fixes += [Fix("suspended hook", f"{name} resumed")
+                      for name in reply.get("resumed", [])]
     return RepairReport(fixes, problems)

@@ -407,9 +407,11 @@ async def _reconcile(host: Host) -> None:
             if hook.state in ("completed", "archived") and agent.finished_at is None:
                 agent.expected_exit = True
                 agent.finished_at = time.monotonic()
-        elif hook.state in ("created", "suspended") and not hook.stuck:
+        elif hook.state == "created" and not hook.stuck:
+            # Suspended hooks stay parked until a person, `gt hooks repair` or the next host
+            # resumes them: the app suspends work on purpose.
             try:
-                await start_hook(host, hook, resume=hook.state == "suspended")
+                await start_hook(host, hook)
             except Exception as e:  # noqa: BLE001 - reported; the others still start
                 host.publish("agent_start_failed", agent=hook.session, issue=hook.issue,
                              error=str(e))
@@ -492,3 +494,56 @@ async def mayor_stop(host: Host) -> dict:
     except asyncio.TimeoutError:
         host.mux.kill(MAYOR)
     return {"agent": MAYOR, "stopped": True}
+
+
+async def resume_suspended(host: Host) -> list[str]:
+    """Start every suspended, not-stuck hook that has no terminal (after `gt hooks repair`)."""
+    started = []
+    async with host.hooks_lock:
+        for hook in await host.domain(hooks_mod.all_hooks):
+            if hook.state != "suspended" or hook.stuck or hook.session in host.agents:
+                continue
+            try:
+                await start_hook(host, hook, resume=True)
+                started.append(hook.session)
+            except Exception as e:  # noqa: BLE001 - reported; the others still start
+                host.publish("agent_start_failed", agent=hook.session, issue=hook.issue,
+                             error=str(e))
+    return started
+
+
+async def suspend_agent(host: Host, name: str, reason: str) -> str | None:
+    """Park a running polecat on purpose: snapshot, hook suspended, terminal ended. It stays
+    suspended until `resume_agent`, `gt hooks repair` or the next host."""
+    agent = host.agents.get(name)
+    if agent is None or agent.role == "mayor":
+        raise HostError(f"{name} is not a running polecat or crew agent")
+    agent.expected_exit = True
+    session = host.session(name)
+    if session is not None and session.alive:
+        host.mux.terminate(name)
+        try:
+            await host.mux.wait(name, timeout=5)
+        except asyncio.TimeoutError:
+            host.mux.kill(name)
+    hook, snap = await host.domain(_suspend, agent.rig, agent.polecat, agent.kind, reason, False)
+    host.agents.pop(name, None)
+    if host.session(name) is not None:
+        host.mux.close(name)
+    host.publish("hook_suspended", agent=name, issue=agent.issue, reason=reason, snapshot=snap)
+    return snap
+
+
+async def resume_agent(host: Host, name: str):
+    rig, _, polecat = name.partition("/")
+    async with host.hooks_lock:
+        hook = None
+        for kind in ("polecats", "crew"):
+            hook = await host.domain(hooks_mod.load, rig, polecat, kind)
+            if hook is not None:
+                break
+        if hook is None or hook.state != "suspended":
+            raise HostError(f"{name} has no suspended hook to resume")
+        if hook.stuck:
+            await host.domain(lambda t: hooks_mod.save(t, hook, stuck=False, respawns=0))
+        return await start_hook(host, hook, resume=True)
