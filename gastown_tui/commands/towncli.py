@@ -35,10 +35,12 @@ def current_town(ctx: click.Context | None = None) -> "Town":
 
 
 def identity(town: "Town", ctx: click.Context | None = None) -> str:
+    """The caller's address: an in-process caller's `Env.actor` when it sets one (the app acts
+    for whoever is at the keyboard), else `current_identity` of its directory and variables."""
     from ..town import current_identity
 
     env = _env(ctx)
-    return current_identity(town, env.cwd, env.environ)
+    return env.actor or current_identity(town, env.cwd, env.environ)
 
 
 def _completer(values: Callable[["Town", click.Context], Iterable[str | tuple[str, str]]]):

@@ -3,6 +3,7 @@
 import pytest
 
 from gastown_town_test_fixtures import tree_snapshot
+from gastown_tui.commands import gt as gt_cli
 from gastown_tui.town import find_town, send_mail
 
 
@@ -107,3 +108,10 @@ def test_send_mail_api_can_join_a_thread(mail_town, town):
                        reply_to=first.id)[0]
     assert (follow.thread, follow.reply_to) == (first.id, first.id)
     assert [m.id for m in mail_town.ok(f"mail thread {first.id}")] == [first.id, follow.id]
+
+
+def test_in_process_callers_can_say_who_they_are(mail_town):
+    env = mail_town.env()
+    env.actor = "my_proj/polecats/toast"
+    sent = gt_cli.run("mail send mayor/ -s 'From the app' -m x", env)
+    assert sent.ok and sent.data.messages[0].sender == "my_proj/polecats/toast"
