@@ -55,6 +55,8 @@ def _check(rec: Any) -> str | None:
         return "not a JSON object"
     if not isinstance(rec.get("id"), str) or not rec["id"]:
         return "no string 'id'"
+    if any(c in '"\\' or c.isspace() or not c.isprintable() for c in rec["id"]):
+        return "the 'id' holds quotes, backslashes, spaces or control characters"
     if not isinstance(rec.get("title", ""), str):
         return "'title' is not a string"
     if "priority" in rec and not isinstance(rec["priority"], int):

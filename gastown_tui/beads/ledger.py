@@ -157,7 +157,8 @@ class Ledger(LinksMixin, sync.SyncMixin):
         store.refresh_lines(self.conn, self._dirty)
         self.conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
                           "WHERE key = 'changes'")
-        data = store.export_jsonl(self.conn, self.jsonl_path)
+        data = store.export_jsonl(self.conn, self.jsonl_path,
+                                  None if self._force_export else self._dirty)
         store.record_sync(self.conn, self.jsonl_path, data)
         self._dirty = set()
 

@@ -17,6 +17,7 @@ import json
 import os
 import sqlite3
 import time
+import zlib
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -193,15 +194,81 @@ def file_stamp(path: Path) -> str:
     return f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}"
 
 
-def export_jsonl(conn: sqlite3.Connection, path: Path) -> bytes:
+def export_jsonl(conn: sqlite3.Connection, path: Path, changed: set[str] | None) -> bytes:
     """Write every line, sorted by id, to `path` atomically; returns the bytes written.
-    Called under the write lock, so any other temp file of ours is left by a killed process."""
+
+    With `changed` (the caller has checked that the file is still exactly our last export),
+    the previous file is patched with the lines of those beads instead of reading all 10,000
+    lines back out of SQLite. Called under the write lock, so any other temp file of ours was
+    left by a killed process."""
     for stale in path.parent.glob(f".{path.name}.*.tmp"):
         with contextlib.suppress(FileNotFoundError):
             stale.unlink()
-    data = all_lines(conn)
+    data = _patched(conn, path, changed) if changed is not None else None
+    if data is None:
+        data = all_lines(conn)
     write_atomic(path, data)
     return data
+
+
+_ID_HEAD = b'{"id":"'
+
+
+def _line_id(buf: bytes, start: int) -> bytes:
+    # Ids never hold quotes or backslashes (imports refuse them), so the id is the raw bytes
+    # up to the next quote, and bytes order is SQLite's BINARY order of the same UTF-8 text.
+    head = start + len(_ID_HEAD)
+    return buf[head:buf.index(b'"', head)]
+
+
+def _locate(buf: bytes, key: bytes) -> tuple[int, int, bool]:
+    """Where the line of bead `key` is, or would go, in a sorted export: (start, end, present)
+    with `end` the offset just past its newline. A binary search over byte offsets: about
+    22 probes for 4 MB, and no splitting of the file into 10,000 lines."""
+    lo, hi = 0, len(buf)            # lo is always the start of a line
+    while lo < hi:
+        mid = (lo + hi) // 2
+        start = buf.rfind(b"\n", lo, mid) + 1 or lo
+        end = buf.index(b"\n", start) + 1
+        if _line_id(buf, start) < key:
+            lo = end
+        else:
+            hi = start
+    if lo < len(buf) and _line_id(buf, lo) == key:
+        return lo, buf.index(b"\n", lo) + 1, True
+    return lo, lo, False
+
+
+def _patched(conn: sqlite3.Connection, path: Path, changed: set[str]) -> bytes | None:
+    try:
+        old = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    if old and (not old.endswith(b"\n") or not old.startswith(_ID_HEAD)):
+        return None
+    ordered = sorted(changed)
+    fresh: dict[bytes, bytes] = {}
+    conn.text_factory = bytes
+    try:
+        for at in range(0, len(ordered), 500):
+            chunk = ordered[at:at + 500]
+            fresh.update(conn.execute(
+                f"SELECT id, line FROM lines WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk))
+    finally:
+        conn.text_factory = str
+    view = memoryview(old)
+    pieces: list = []
+    cursor = 0
+    for issue_id in ordered:        # ascending, so each place is at or after the cursor
+        key = issue_id.encode()
+        start, end, _present = _locate(old, key)
+        pieces.append(view[cursor:start])
+        if key in fresh:
+            pieces += [fresh[key], b"\n"]
+        cursor = end
+    pieces.append(view[cursor:])
+    return b"".join(pieces)
 
 
 def all_lines(conn: sqlite3.Connection) -> bytes:
@@ -229,9 +296,9 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def digest(data: bytes) -> str:
-    import hashlib   # only writers and imports hash; read-only commands skip loading OpenSSL
-
-    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
+    """Tells a rewrite with the same content (git checkout) from a real change; not security,
+    so CRC-32, which costs a third of SHA-1 on 4 MB."""
+    return f"{zlib.crc32(data):08x}:{len(data)}"
 
 
 def record_sync(conn: sqlite3.Connection, path: Path, data: bytes) -> None:

@@ -243,3 +243,59 @@ def test_foreign_database_is_refused_not_mixed(tmp_path):
         Ledger.open(beads)
     (beads / "beads.db").rename(beads / "beads.db.go")
     assert Ledger.open(beads).get("bd-z830").title == "Test child task"
+
+
+def test_patched_exports_equal_full_exports(led):
+    """Each write patches the previous JSONL with the beads it touched; after every kind of
+    change (and rolled-back ones) the file must equal a full export of the database."""
+    import random
+
+    from gastown_tui.beads import store
+
+    rnd = random.Random(5)
+    made: list[str] = []
+    for step in range(250):
+        op = rnd.choice(["create", "create", "child", "update", "dep", "label", "comment",
+                         "close", "rollback", "batch"])
+        try:
+            if op == "create" or not made:
+                made.append(led.create(f"bead {step}", priority=rnd.randint(0, 4)).id)
+            elif op == "child":
+                made.append(led.create(f"child {step}", parent=rnd.choice(made)).id)
+            elif op == "update":
+                led.update(rnd.choice(made), title=f"renamed {step}", notes="ü" * (step % 5))
+            elif op == "dep":
+                led.add_dependency(rnd.choice(made), rnd.choice(made), "related")
+            elif op == "label":
+                led.add_label(rnd.choice(made), f"l{step % 7}")
+            elif op == "comment":
+                led.add_comment(rnd.choice(made), f"comment {step}")
+            elif op == "close":
+                led.close(rnd.choice(made))
+            elif op == "rollback":
+                with led.transaction():
+                    led.create("kept in batch")
+                    try:
+                        with led.transaction():
+                            led.update(rnd.choice(made), title="never")
+                            led.create("never either")
+                            raise ValueError
+                    except ValueError:
+                        pass
+            else:
+                with led.transaction():
+                    for _ in range(rnd.randint(2, 5)):
+                        made.append(led.create(f"batch {step}", parent=rnd.choice(made)).id)
+        except LedgerError:
+            pass        # self-dependency, already closed, ...: refused, nothing written
+        assert led.jsonl_path.read_bytes() == store.all_lines(led.conn), f"after {op} #{step}"
+    assert "never" not in led.jsonl_path.read_text()
+
+
+def test_ids_with_quotes_or_spaces_are_refused(led, workdir):
+    with led.jsonl_path.open("a") as f:
+        f.write(json.dumps({"id": 'tt-"x', "title": "q"}) + "\n")
+        f.write(json.dumps({"id": "tt x", "title": "s"}) + "\n")
+    led2 = Ledger.open(workdir / ".beads")
+    assert len(led2.warnings) == 2 and all("holds quotes" in w for w in led2.warnings)
+    led2.close_db()
