@@ -353,3 +353,36 @@ def test_a_flood_in_the_focused_pane_does_not_stall_the_others(term_env):
     quiet, loud_alive = with_mux(body)
     assert loud_alive
     assert quiet.screen.text_lines()[-2] == "50000"
+
+
+AGENT_LIKE = textwrap.dedent("""\
+    import sys, time
+    w = sys.stdout.write
+    for i in range(6):
+        w("\\x1b]0;%s Working\\x07\\x1b[H\\x1b[2K%s Thinking… (%ds · esc to interrupt)\\r\\n"
+          % ("⠋⠙⠹⠸⠼⠴"[i], "✻✢✳✶✻✽"[i], i))
+        w("\\x1b[2K╭────────╮\\r\\n\\x1b[2K│ >      │\\r\\n\\x1b[2K╰────────╯")
+        sys.stdout.flush()
+        time.sleep(0.1)
+    w("\\x1b]0;✳ Done\\x07\\x1b[H\\x1b[2K● All done.\\r\\n")
+    sys.stdout.flush()
+    time.sleep(30)
+    """)
+
+
+def test_agent_state_goes_busy_then_idle_after_the_quiet_time(tmp_path, term_env):
+    (tmp_path / "agent.py").write_text(AGENT_LIKE)
+
+    async def body(mux, seen):
+        s = mux.spawn("agent", [sys.executable, str(tmp_path / "agent.py")], env=term_env,
+                      preset="claude", cols=40, rows=6)
+        await until(lambda: s.state.value == "busy", 5)
+        await until(screen_has(s, "All done"), 5)
+        done_at = time.monotonic()
+        await until(lambda: s.state.value == "idle", 5)
+        return time.monotonic() - done_at, [(e.old, e.new) for e in seen
+                                            if isinstance(e, ev.StateChanged)]
+
+    waited, changes = with_mux(body)
+    assert changes == [("unknown", "busy"), ("busy", "idle")]
+    assert 1.2 <= waited < 3.0, waited
