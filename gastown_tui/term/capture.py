@@ -106,7 +106,7 @@ async def capture_async(argv: Sequence[str], *, cols: int = 80, rows: int = 24,
         in_time = True
         for data in inputs:
             in_time = await settle()
-            if not in_time or s.finished:
+            if not in_time or not s.alive:
                 break
             mux.write("capture", data)
             step_at = loop.time()
