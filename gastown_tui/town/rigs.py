@@ -34,7 +34,7 @@ def derive_prefix(name: str, taken: set[str]) -> str:
     when that is taken."""
     words = [w for w in re.split(r"_|(?<=[a-z0-9])(?=[A-Z])", name) if w]
     if len(words) > 1:
-        base = "".join(w[0] for w in words).lower()
+        base = "".join(w[0] for w in words)[:4].lower()
     else:
         base = name[:2].lower()
     candidates = [base] + [name.lower()[:n] for n in range(3, min(len(name), 8) + 1)]
