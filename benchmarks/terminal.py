@@ -5,9 +5,11 @@ redraw, Ink-style erase-and-rewrite) are written to files and `cat` through a re
 200x50: once into `gastown_tui.term.screen.Screen` (read by this process, fed in <= 8 KiB
 slices like the multiplexer does) and once into a detached tmux pane (timed until `cat` exits,
 via `tmux wait-for`). Stock pyte 0.8.2 gets a 1 MB slice of each as a baseline, and a raw pty
-read (no parsing) shows the ceiling. Prints MB/s and the ratio to tmux.
+read (no parsing) shows the ceiling. Each engine runs --repeat times, interleaved, and keeps its
+best (other work on a shared machine only ever slows a run down). Prints MB/s and the ratio to
+tmux; exits 1 if a goal (1/3 of tmux, 1/8 on SGR-heavy) is missed.
 
-    python3 benchmarks/terminal.py [--mb 20] [--only a]
+    python3 benchmarks/terminal.py [--mb 20] [--repeat 2] [--only a]
 
 Then, if benchmarks/terminal_mux.py exists with a main(), it runs too (points 9b-d) unless
 `--only a` is given.
@@ -205,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pyte-mb", type=float, default=1.0, help="slice for stock pyte (default 1)")
     ap.add_argument("--only", choices=["a"], help="a: only this throughput table (skip 9b-d)")
     ap.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated subset")
+    ap.add_argument("--repeat", type=int, default=2,
+                    help="runs per engine, best kept (the machine is shared; default 2)")
     args = ap.parse_args(argv)
     if shutil.which("tmux") is None:
         print("tmux is not installed: install it (apt-get install tmux) to compare", file=sys.stderr)
@@ -230,10 +234,13 @@ def main(argv: list[str] | None = None) -> int:
             small = Path(tmp) / (name + ".small.bin")
             small.write_bytes(data[:int(args.pyte_mb * 1e6)])
             mb = len(data) / 1e6
-            raw = mb / run_raw(path)
-            tmux = mb / run_tmux(path)
-            seconds, screen = run_ours(path)
-            ours = mb / seconds
+            best = {"raw": 1e9, "tmux": 1e9, "ours": 1e9}
+            for _ in range(max(1, args.repeat)):
+                best["raw"] = min(best["raw"], run_raw(path))
+                best["tmux"] = min(best["tmux"], run_tmux(path))
+                seconds, screen = run_ours(path)
+                best["ours"] = min(best["ours"], seconds)
+            raw, tmux, ours = (mb / best[k] for k in ("raw", "tmux", "ours"))
             pyte_rate = (small.stat().st_size / 1e6) / run_pyte(small)
             goal = 1 / 8 if name == "sgr" else 1 / 3
             met = ours / tmux >= goal

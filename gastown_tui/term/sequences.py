@@ -69,7 +69,13 @@ class SequencesMixin:
         args = _ints(params)
         a = args[0]
         if final == "H" or final == "f":
-            self.cursor_position(a, args[1] if len(args) > 1 else 0)
+            if self.modes.origin:
+                self.cursor_position(a, args[1] if len(args) > 1 else 0)
+            else:
+                # The commonest sequence of full-screen programs, without the method calls.
+                self._y = min(a - 1, self.lines - 1) if a > 1 else 0
+                b = args[1] if len(args) > 1 else 0
+                self._x = min(b - 1, self.columns - 1) if b > 1 else 0
         elif final == "K":
             self.erase_in_line(a)
         elif final == "J":

@@ -104,18 +104,32 @@ class StreamParser(SequencesMixin):
                     s = m.group(1)
                 if self._table is None and self.fast_path and (s.isascii() or is_narrow(s)):
                     # Inlined Row.append for the commonest case: text at the end of a compact row.
+                    # Inlined: text that fits before the last column, not in insert mode, written
+                    # at the end of a compact row (Row.append) or over whole cells.
                     x = self._x
+                    end = x + len(s)
                     row = self._rows[self._y]
-                    if (row.chars is None and x == len(row.text) and x + len(s) < self.columns
-                            and not self.modes.insert):
-                        t = row.text = row.text + s
-                        pen = self.pen
-                        runs = row.runs
-                        if runs and runs[-1][1] is pen:
-                            runs[-1] = (len(t), pen)
+                    chars = row.chars
+                    if end >= self.columns or self.modes.insert:
+                        self._draw_narrow(s)
+                    elif chars is None:
+                        if x == len(row.text):
+                            t = row.text = row.text + s
+                            pen = self.pen
+                            runs = row.runs
+                            if runs and runs[-1][1] is pen:
+                                runs[-1] = (end, pen)
+                            else:
+                                runs.append((end, pen))
+                            self._x = end
+                            self._dirty.add(self._y)
                         else:
-                            runs.append((len(t), pen))
-                        self._x = len(t)
+                            self._draw_narrow(s)
+                    elif chars[end] != "" and (not x or (
+                            chars[x] != "" and (chars[x - 1] or chars[x - 2])[-1:] != "\u200d")):
+                        chars[x:end] = s
+                        row.attrs[x:end] = [self.pen] * len(s)
+                        self._x = end
                         self._dirty.add(self._y)
                     else:
                         self._draw_narrow(s)

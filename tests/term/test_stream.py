@@ -118,3 +118,14 @@ def test_str_input_is_accepted_too():
     s = Screen(20, 2)
     s.feed("\x1b[1mbold")
     assert s.text_lines()[0] == "bold" and s.cells(0)[1][0].bold
+
+
+unicode_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(unicode_text.map(str.encode), st.sampled_from(PIECES)), max_size=20)
+       .map(b"".join))
+def test_fast_path_agrees_with_the_slow_path_on_any_unicode(data):
+    """The one-cell run regex (built from wcwidth) never disagrees with per-character widths."""
+    assert snapshot(run(data, fast=True)) == snapshot(run(data, fast=False))
