@@ -3,6 +3,7 @@ must leave the same screen. tmux 3.3 is the oracle (issue 4, point 8)."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 import textwrap
 
@@ -174,3 +175,21 @@ def test_scroll_regions_and_scroll_up_down(oracle):
 
 def test_less_in_a_small_terminal(oracle):
     _same(oracle(BASH, [r"seq 1 100 | less\r", r"G", r"g"], size=(50, 10)))
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed here")
+def test_node_repl_with_completion_and_colours(oracle):
+    _same(oracle(["node"], [r"1 + 1\r", r"[1, 2, 3].map(x => x * 2)\r", r"'abc'.toUpp", r"\t",
+                            r"\r", r"const o = {a: 1, b: 'two', c: [null, undefined, true]}\r",
+                            r"o\r"], ansi=True))
+
+
+GIT_REPO = (r"git init -q r && cd r && git config user.email a@b && git config user.name A && "
+            r"for i in 1 2 3 4 5; do echo $i > f$i; git add f$i; "
+            r"GIT_AUTHOR_DATE=2020-01-0${i}T00:00:00 GIT_COMMITTER_DATE=2020-01-0${i}T00:00:00 "
+            r"git commit -qm 'commit '$i; done; clear\r")
+
+
+def test_git_log_graph_in_the_pager(oracle):
+    _same(oracle(BASH, [GIT_REPO, r"git log --graph --stat --color=always | less -R\r", "j",
+                        r"/commit 3\r"], ansi=True))
