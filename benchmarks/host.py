@@ -1,0 +1,161 @@
+"""Host benchmark: 30 demo agents slung at once through a real detached host.
+
+Prints:
+  - time from `gt sling` (30 issues) until every hook is active, and until every agent's own UI
+    shows it working (busy), against a reference: the same 30 agent programs spawned on bare
+    ptys (ptyprocess) with no host, no ledger and no git;
+  - the host process's CPU and memory while the 30 agents run;
+  - `gt agents --json` latency with 30 live agents (the goal is < 100 ms), against the CLI's own
+    floor in the same run (`gt --version`, `python -c pass`), and the bare socket round trip.
+
+Run: python3 benchmarks/host.py [--agents 30] [--step 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+GT = shutil.which("gt") or "gt"
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def gt(cwd: Path, *args: str, env: dict | None = None, check: bool = True):
+    proc = subprocess.run([GT, *args], cwd=str(cwd), env=env, capture_output=True, text=True,
+                          timeout=300)
+    if check and proc.returncode != 0:
+        raise SystemExit(f"gt {' '.join(args)} failed: {proc.stderr.strip()}")
+    return proc
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def timed(argv: list[str], cwd: Path, env: dict, runs: int) -> list[float]:
+    out = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(argv, cwd=str(cwd), env=env, capture_output=True, check=True)
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def fmt(ms: list[float]) -> str:
+    ordered = sorted(ms)
+    p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+    return f"median {statistics.median(ms):7.1f} ms   p95 {p95:7.1f} ms   (n={len(ms)})"
+
+
+def reference_bare_ptys(n: int, env: dict, cwd: Path) -> tuple[float, float]:
+    """Spawn n demo agents on bare ptys; seconds until spawned, and until each drew its UI."""
+    from ptyprocess import PtyProcess
+
+    t0 = time.perf_counter()
+    procs = [PtyProcess.spawn([sys.executable, "-m", "gastown_tui.host.demo_agent"],
+                              cwd=str(cwd), env=env, dimensions=(36, 120)) for _ in range(n)]
+    spawned = time.perf_counter() - t0
+    for p in procs:
+        p.read(64)  # the first bytes of its screen
+    drawn = time.perf_counter() - t0
+    for p in procs:
+        p.terminate(force=True)
+    return spawned, drawn
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--agents", type=int, default=30)
+    ap.add_argument("--step", type=float, default=3.0, help="demo agent seconds per step")
+    args = ap.parse_args()
+    from gastown_tui.host import demo as demo_mod
+    from gastown_tui.host.client import HostClient
+    from gastown_tui.host.runtime import read_info
+
+    tmp = Path(tempfile.mkdtemp(prefix="gt-bench-host-"))
+    root = tmp / "town"
+    env = {**os.environ, "GT_DEMO_STEP_SECONDS": str(args.step), "GT_DONE_GRACE": "1"}
+    for var in ("GT_TOWN_ROOT", "GT_ROLE", "GT_RIG", "GT_POLECAT", "BD_ACTOR", "BEADS_DIR"):
+        env.pop(var, None)
+    host_pid = None
+    try:
+        town, ids, _convoy = demo_mod.build_town(root, args.agents, lambda _l: None)
+        print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
+        gt(root, "up", "--detach", env=env)
+        host_pid = read_info(root).pid
+        rss_idle = rss_mib(host_pid)
+
+        t0 = time.perf_counter()
+        out = gt(root, "sling", *ids, "sample", "--agent", "demo", "--no-convoy", "--json",
+                 env=env)
+        active_s = time.perf_counter() - t0
+        slung = json.loads(out.stdout)
+        assert len(slung) == args.agents and all(s["started"] for s in slung)
+        client = HostClient(root)
+        while True:
+            rows = client.call("agents")
+            if sum(r["state"] == "busy" for r in rows) == args.agents:
+                break
+            if time.perf_counter() - t0 > 120:
+                raise SystemExit("agents did not all become busy within 120 s")
+            time.sleep(0.05)
+        busy_s = time.perf_counter() - t0
+
+        window = 8.0
+        c0, w0 = cpu_seconds(host_pid), time.perf_counter()
+        peak = rss_mib(host_pid)
+        while time.perf_counter() - w0 < window:
+            time.sleep(0.5)
+            peak = max(peak, rss_mib(host_pid))
+        cpu = (cpu_seconds(host_pid) - c0) / (time.perf_counter() - w0) * 100
+        live = sum(1 for r in client.call("agents") if r["pid"])
+
+        agents_cli = timed([GT, "agents", "--json"], root, env, 20)
+        version_cli = timed([GT, "--version"], root, env, 20)
+        python_floor = timed([sys.executable, "-c", "pass"], root, env, 20)
+        sock = []
+        for _ in range(200):
+            t = time.perf_counter()
+            client.call("agents")
+            sock.append((time.perf_counter() - t) * 1000)
+
+        ref_spawn, ref_drawn = reference_bare_ptys(args.agents, env, root)
+
+        print(f"\n{args.agents} demo agents slung at once (demo step {args.step:g} s)")
+        print(f"  all hooks active (gt sling returned): {active_s:6.2f} s")
+        print(f"  all agents busy (their UI working):   {busy_s:6.2f} s")
+        print(f"  reference, bare ptys, no host:        {ref_spawn:6.2f} s spawned, "
+              f"{ref_drawn:6.2f} s first output")
+        print(f"\nhost process while {live} agents run ({window:g} s window)")
+        print(f"  CPU {cpu:5.1f} % of one core;  RSS {peak:6.1f} MiB (idle host {rss_idle:.1f} MiB)")
+        print(f"\n`gt agents --json` with {live} live agents")
+        print(f"  gt agents --json   {fmt(agents_cli)}")
+        print(f"  gt --version       {fmt(version_cli)}   (CLI start-up floor)")
+        print(f"  python -c pass     {fmt(python_floor)}   (interpreter floor)")
+        print(f"  socket round trip  {fmt(sock)}   (HostClient.call('agents'))")
+        print(f"\nload average at end {os.getloadavg()[0]:.2f}")
+    finally:
+        if host_pid:
+            gt(root, "down", env=env, check=False)
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
