@@ -80,7 +80,10 @@ class Ledger(LinksMixin, sync.SyncMixin):
             prefix = store.get_meta(conn, "prefix")
         except sqlite3.OperationalError:
             prefix = None
-            if conn.execute("SELECT 1 FROM sqlite_master WHERE name='issues'").fetchone():
+            names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            if "meta" in names:     # another bd just created the schema: ours after all
+                prefix = store.get_meta(conn, "prefix")
+            elif "issues" in names:
                 conn.close()
                 raise LedgerError(f"{db} belongs to another beads tool (the Go bd?): move it "
                                   "aside and run bd again; the ledger is rebuilt from "
