@@ -117,7 +117,10 @@ class Screen(DrawMixin, EditMixin, ResizeMixin, StreamParser, pyte.Screen):
         self.pen = DEFAULT
         self._top = 0
         self._bot = self.lines - 1
-        self.modes = ScreenModes()
+        if hasattr(self, "modes"):
+            self.modes.__init__()  # in place: the input side may hold this object
+        else:
+            self.modes = ScreenModes()
         self._g = [None, None]
         self._shift = 0
         self._table = None
