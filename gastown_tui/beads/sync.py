@@ -182,7 +182,8 @@ def driver_command() -> str:
     bd = shutil.which("bd")
     head = shlex.quote(bd) + " merge-driver" if bd else \
         f"{shlex.quote(sys.executable)} -m gastown_tui.beads.merge"
-    return head + " %O %A %B %P"
+    # Not %P: git pastes it into a shell line unquoted, and a path with a space would split.
+    return head + " %O %A %B"
 
 
 def register_merge_driver(beads_dir: Path) -> Path | None:
