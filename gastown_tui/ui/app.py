@@ -76,6 +76,7 @@ class GastownApp(App):
         self.prefix_table = PrefixTable(self.keymap_overrides)
         self.prefix_armed = False
         self.failure: str | None = None  # why the app could not start, for the shell
+        self.closing = False  # set once shutting down: late workers must not touch widgets
         self.host: Any = None
         self.mux: Any = None
         self.live: Any = None
@@ -191,6 +192,7 @@ class GastownApp(App):
 
     async def shutdown_sessions(self) -> None:
         """Stop the host (hooks are snapshotted and suspended) or end the bare sessions."""
+        self.closing = True
         if self.live is not None:
             self.live.close()
             self.live = None
@@ -337,14 +339,15 @@ class GastownApp(App):
     # ---- refreshing the sidebar ----------------------------------------------------------
 
     def request_refresh(self, delay: float = REFRESH_DEBOUNCE_S) -> None:
-        if self._refresh_handle is not None:
+        if self._refresh_handle is not None or self.closing:
             return
         loop = asyncio.get_running_loop()
         self._refresh_handle = loop.call_later(delay, self._refresh_now)
 
     def _refresh_now(self) -> None:
         self._refresh_handle = None
-        self.refresh_view()
+        if not self.closing:
+            self.refresh_view()
 
     @work(exclusive=True, group="refresh")
     async def refresh_view(self) -> None:
@@ -358,6 +361,8 @@ class GastownApp(App):
 
         fixed = self.options.view.agents if self.options.view is not None else []
         view.agents, view.hooks = host_rows(self.host, self.mux, view, fixed)
+        if self.closing:
+            return
         self._announce(self.view, view)
         self.view = view
         self.main.show_view(view)
@@ -417,6 +422,8 @@ class GastownApp(App):
         env = self.command_env()
         # Commands may talk to this very host over its socket, so they run off the loop.
         result = await asyncio.get_running_loop().run_in_executor(None, run, line, env)
+        if self.closing:
+            return result
         if result.error is not None:
             self.main.show_result(line, "", result.error)
         elif not quiet:
