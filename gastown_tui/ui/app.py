@@ -54,6 +54,8 @@ class GastownApp(App):
     COMMAND_PALETTE_BINDING = "ctrl+p"
     BINDINGS = [Binding("ctrl+q", "quit_app", "Quit", id="app.quit", priority=True)]
 
+    COMMANDS = App.COMMANDS | {lambda: _palette()}
+
     def __init__(self, options: AppOptions | None = None) -> None:
         self.options = options or AppOptions()
         super().__init__()
@@ -288,7 +290,10 @@ class GastownApp(App):
         self.main.focus_sidebar()
 
     def action_command_bar(self) -> None:
-        self.main.query_one("#commandbar").open()
+        self.open_command_bar()
+
+    def open_command_bar(self, text: str = "") -> None:
+        self.main.query_one("#commandbar").open(text)
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen
@@ -524,6 +529,12 @@ class GastownApp(App):
             return
         self.notify(said, timeout=3)
         self.request_refresh(0)
+
+
+def _palette() -> type:
+    from .palette import GastownCommands
+
+    return GastownCommands
 
 
 def _read_town_config(root: Path, problems: list[str]) -> dict:

@@ -206,3 +206,23 @@ async def test_agent_actions_from_the_keyboard_suspend_resume_and_peek(town_root
         await until(pilot, lambda: app.main.grid.pane(name) is not None, what="pane again")
         await app.action_quit_app()
     assert hook_state() == "suspended"
+
+
+async def test_the_palette_offers_registry_commands_and_fills_the_bar(town_root, environ):
+    from textual.command import CommandPalette
+
+    app = town_app(town_root, environ)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await until(pilot, lambda: app.mux is not None, what="the host")
+        app.main.focus_sidebar()
+        await pilot.press("ctrl+b", "space")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
+        await pilot.press(*"convoy list")
+        await until(pilot, lambda: "gt convoy list" in rendered(app), what="the command")
+        await pilot.press("enter")
+        bar_input = app.main.query_one("#command-input")
+        await until(pilot, lambda: bar_input.value == "convoy list ", what="the bar filled")
+        await pilot.press("enter")
+        result = app.main.query_one(ResultView)
+        await until(pilot, lambda: result.has_class("-shown"), what="the result")
+        await app.action_quit_app()
