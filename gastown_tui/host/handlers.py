@@ -6,10 +6,9 @@ import asyncio
 import dataclasses
 import os
 import time
-from typing import Any
 
 from ..town import hooks as hooks_mod
-from . import supervisor
+from . import supervisor, watch
 from .host import MAYOR, Host
 from .runtime import HostError
 
@@ -69,7 +68,7 @@ def register(host: Host) -> None:
 
     async def notify(args: dict) -> dict:
         # A command changed the ledger: look now instead of at the next watch tick.
-        host.spawn_task(supervisor.reconcile(host))
+        host.spawn_task(watch.reconcile(host))
         return {"ok": True}
 
     async def agents(args: dict) -> list[dict]:
@@ -152,7 +151,7 @@ def register(host: Host) -> None:
                 if session.alive:
                     host.mux.terminate(name)
                 ended.append(name)
-        await supervisor.reconcile(host)
+        await watch.reconcile(host)
         return {"ended": ended, "resumed": await supervisor.resume_suspended(host)}
 
     for op, fn in {"ping": ping, "shutdown": shutdown, "notify": notify, "agents": agents,

@@ -158,7 +158,7 @@ class Host:
 
     async def start(self) -> None:
         from ..term.mux import Multiplexer
-        from . import handlers, supervisor
+        from . import handlers, supervisor, watch
 
         if self._started:
             return
@@ -186,7 +186,7 @@ class Host:
                 await self.mux.shutdown(grace=1.0)
             self.lock.release()
             raise
-        self.spawn_task(supervisor.watch_loop(self))
+        self.spawn_task(watch.watch_loop(self))
 
     async def stop(self) -> None:
         from . import supervisor

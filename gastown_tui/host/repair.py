@@ -70,6 +70,14 @@ def repair(town) -> RepairReport:
                                     + (f"; snapshot {snap.short} taken" if snap else "")
                                     + "; remove it by hand once you have checked it"))
         for hook in hooks:
+            if (hook.state == "completed" and hook.kind == "polecats" and hook.branch
+                    and hook.path is not None and hook.path.exists()
+                    and worktrees.is_merged(rig, hook.branch)):
+                from ..town.sling import archive
+
+                archive(town, hook, "branch merged")
+                fixes.append(Fix("merged work", f"{hook.address}: {hook.branch} is merged; "
+                                 "worktree archived (snapshot kept)"))
             if not hook.live:
                 continue
             if hook.kind == "polecats" and (hook.path is None or not hook.path.exists()):

@@ -138,10 +138,6 @@ class HostLock:
         os.close(self._fd)
         self._fd = None
 
-    @property
-    def held(self) -> bool:
-        return self._fd is not None
-
 
 def _try_lock(fd: int) -> bool:
     # `host_running` probes with a shared lock for an instant; a few retries keep such a probe

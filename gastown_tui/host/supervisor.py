@@ -1,5 +1,6 @@
-"""Supervision: start agents on hooks, watch them exit, respawn with back-off, mark stuck and
-stalled work, snapshot while active, suspend on host stop and resume on host start.
+"""Supervision: start agents on hooks, watch them exit, respawn with back-off, mark stuck work,
+answer start-up dialogs, suspend on host stop and resume on host start; the agent actions a
+person takes (suspend, resume, restart, the Mayor). The ledger watch is in `watch.py`.
 
 Everything here runs on the host's loop; ledger and git work goes through `host.domain`.
 """
@@ -68,39 +69,6 @@ def _mark_stuck(town, hook: hooks_mod.Hook, why: str) -> None:
               f"it is not restarted again.\nLast exit: {why}\n"
               f"Worktree: {fresh.worktree}\nSnapshots: gt hooks snapshots {fresh.polecat}\n"
               f"Restart it by hand with `gt hooks repair` after fixing the cause.")
-
-
-def _tokens(town) -> dict[str, int]:
-    out = {}
-    for key, get in [("hq", town.ledger)] + [(r.name, r.ledger) for r in town.rigs()]:
-        try:
-            out[key] = get().change_token()
-        except Exception:  # noqa: BLE001 - a broken rig is repair's business, not the watch's
-            continue
-    return out
-
-
-def _town_news(town, since: int | str) -> tuple[int | str, list[dict]]:
-    """Mail and landings in the town ledger after `since` (an event id, or at first the host's
-    start time), and the new mark."""
-    led = town.ledger()
-    news = []
-    last = since
-    for ev in led.events(since=since):
-        last = ev.id
-        if ev.event_type not in ("created", "closed"):
-            continue
-        try:
-            issue = led.get(ev.issue_id)
-        except Exception:  # noqa: BLE001 - deleted meanwhile
-            continue
-        if ev.event_type == "created" and issue.issue_type == "message":
-            news.append({"kind": "mail", "id": issue.id, "to": issue.assignee,
-                         "sender": issue.sender, "subject": issue.title})
-        elif ev.event_type == "closed" and issue.issue_type == "convoy":
-            kind = "convoy_landed" if issue.close_reason == "landed" else "convoy_closed"
-            news.append({"kind": kind, "id": issue.id, "title": issue.title})
-    return last, news
 
 
 # ---------------------------------------------------------------------- starting
@@ -355,106 +323,6 @@ async def restart(host: Host, name: str) -> dict:
     session = await start_hook(host, hook, resume=False)
     host.publish("handoff", agent=name, issue=hook.issue, pid=session.pid)
     return {"agent": name, "pid": session.pid}
-
-
-# ---------------------------------------------------------------------- the watch
-
-
-async def watch_loop(host: Host) -> None:
-    from ..beads.model import now
-
-    tokens: dict[str, int] = {}
-    mark: int | str = now()
-    last_slow = 0.0
-    while True:
-        try:
-            new = await host.domain(_tokens)
-            if new != tokens:
-                first = not tokens
-                tokens = new
-                if not first:
-                    await reconcile(host)
-                mark, news = await host.domain(_town_news, mark)
-                for item in news:
-                    kind = item.pop("kind")
-                    host.publish(kind, **item)
-            _end_finished(host)
-            now = time.monotonic()
-            if now - last_slow >= min(5.0, host.settings.stall_seconds / 2):
-                last_slow = now
-                await _slow_checks(host)
-        except asyncio.CancelledError:
-            raise
-        except Exception as e:  # noqa: BLE001 - the watch must outlive one bad pass
-            host.publish("host_error", error=f"{type(e).__name__}: {e}")
-        await asyncio.sleep(host.settings.watch_seconds)
-
-
-async def reconcile(host: Host) -> None:
-    """Bring sessions in line with the ledger: start created hooks, end finished ones."""
-    async with host.hooks_lock:
-        await _reconcile(host)
-
-
-async def _reconcile(host: Host) -> None:
-    hooks = await host.domain(hooks_mod.all_hooks)
-    for hook in hooks:
-        agent = host.agents.get(hook.session)
-        if agent is not None:
-            if agent.hook_state != hook.state:
-                host.publish("hook_" + hook.state, agent=hook.session, issue=hook.issue)
-            agent.hook_state, agent.issue = hook.state, hook.issue
-            if hook.state in ("completed", "archived") and agent.finished_at is None:
-                agent.expected_exit = True
-                agent.finished_at = time.monotonic()
-        elif hook.state == "created" and not hook.stuck:
-            # Suspended hooks stay parked until a person, `gt hooks repair` or the next host
-            # resumes them: the app suspends work on purpose.
-            try:
-                await start_hook(host, hook)
-            except Exception as e:  # noqa: BLE001 - reported; the others still start
-                host.publish("agent_start_failed", agent=hook.session, issue=hook.issue,
-                             error=str(e))
-
-
-def _end_finished(host: Host) -> None:
-    """An agent whose work is done gets a short grace to finish writing, then its terminal ends
-    and the polecat is idle."""
-    now = time.monotonic()
-    for agent in list(host.agents.values()):
-        if agent.finished_at is None or now - agent.finished_at < host.settings.done_grace:
-            continue
-        session = host.session(agent.name)
-        if session is not None and session.alive:
-            host.mux.terminate(agent.name)
-
-
-async def _slow_checks(host: Host) -> None:
-    now_wall, now = time.time(), time.monotonic()
-    snap_due = []
-    for agent in list(host.agents.values()):
-        session = host.session(agent.name)
-        if session is None or not session.alive or agent.finished_at is not None:
-            continue
-        if agent.role == "mayor" or agent.hook_state != "active":
-            continue
-        idle_for = now_wall - session.last_activity
-        if idle_for >= host.settings.stall_seconds and not agent.stalled:
-            agent.stalled = True
-            host.publish("agent_stalled", agent=agent.name, issue=agent.issue,
-                         quiet_seconds=int(idle_for))
-        elif idle_for < host.settings.stall_seconds and agent.stalled:
-            agent.stalled = False
-        if now - (agent.last_snapshot or 0) >= host.settings.snapshot_seconds:
-            if agent.last_snapshot:
-                snap_due.append(agent)
-            agent.last_snapshot = now
-    for agent in snap_due:
-        hook = await host.domain(hooks_mod.load, agent.rig, agent.polecat, agent.kind)
-        if hook is not None and hook.state == "active":
-            snap = await host.domain(_snapshot, hook, "periodic")
-            if snap:
-                host.publish("snapshot", agent=agent.name, snapshot=snap, reason="periodic")
 
 
 # ---------------------------------------------------------------------- the Mayor

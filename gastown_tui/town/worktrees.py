@@ -25,7 +25,9 @@ def worktree_path(rig, polecat: str) -> Path:
 
 
 def _base_commit(repo: pygit2.Repository, base: str) -> pygit2.Commit:
-    for ref in (f"refs/heads/{base}", f"refs/remotes/origin/{base}"):
+    refs = ([f"refs/remotes/{base}"] if base.startswith("origin/")
+            else [f"refs/heads/{base}", f"refs/remotes/origin/{base}"])
+    for ref in refs:
         if ref in repo.references:
             return repo.references[ref].peel(pygit2.Commit)
     raise TownError(f"branch {base!r} does not exist in the rig's repository: "
@@ -123,7 +125,9 @@ def status(path: Path, base: str) -> WorktreeStatus:
     branch = repo.head.shorthand if not repo.head_is_detached else None
     ahead = 0
     try:
-        base_commit = _base_commit(repo, base)
+        # A crew clone works on the base branch itself: compare with what origin has.
+        base_commit = (_base_commit(repo, f"origin/{base}") if branch == base
+                       else _base_commit(repo, base))
         ahead, _behind = repo.ahead_behind(repo.head.target, base_commit.id)
     except TownError:
         pass
