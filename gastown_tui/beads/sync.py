@@ -179,7 +179,9 @@ def configured_prefix(beads_dir: Path) -> str:
 def driver_command() -> str:
     """How git should call the merge driver: `bd` by absolute path when installed, else this
     interpreter running the module, so the driver works even when git's PATH differs."""
-    bd = shutil.which("bd")
+    beside = Path(sys.executable).parent / "bd"
+    # The script beside this interpreter, not a version manager's shim (pyenv's costs ~80 ms).
+    bd = str(beside) if beside.is_file() else shutil.which("bd")
     head = shlex.quote(bd) + " merge-driver" if bd else \
         f"{shlex.quote(sys.executable)} -m gastown_tui.beads.merge"
     # Not %P: git pastes it into a shell line unquoted, and a path with a space would split.
