@@ -14,7 +14,12 @@ import click
 from .core import UsageError, get_env, table
 from .towncli import current_town
 
-APP_COMING = "the full-screen app is coming in a later release; running the host headless"
+
+
+def _tty() -> bool:
+    import sys
+
+    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def _client(town, timeout: float = 10.0):
@@ -142,8 +147,10 @@ def register(root: click.Group) -> None:
             return HostStatus(info["pid"], info["socket"], info["log"],
                               f"host started in the background (pid {info['pid']}); "
                               f"log: {info['log']}; stop it with `gt down`")
-        if not headless:
-            env.progress(APP_COMING)
+        if not headless and _tty():
+            from .gt_app import open_app
+
+            return open_app(env, town.root)
         run_foreground(town.root, env.progress)
         return HostStatus(None, message="host stopped")
 
@@ -238,14 +245,31 @@ def register(root: click.Group) -> None:
     @mayor.command("attach")
     @click.option("--agent", help="Agent preset if the Mayor has to be started.")
     def mayor_attach(agent: str | None):
-        """Open the Mayor's pane (starting the host and the Mayor if needed)."""
+        """Open the app on the Mayor's pane (starting the Mayor, and a host, if needed)."""
+        from ..host.runtime import host_running, want_mayor, wanted_mayor
+
         town = current_town()
+        running = host_running(town.root) is not None
+        if _tty():
+            from .gt_app import open_app
+
+            if running:
+                status = _client(town).call("mayor", action="status")
+                if not status["running"]:
+                    _client(town, timeout=30).call("mayor", action="start", agent=agent)
+            elif agent or not wanted_mayor(town.root):
+                # The app's host starts the Mayor as it starts (and asks to take over from a
+                # headless host if one runs).
+                from ..town import resolve_agent
+
+                want_mayor(town.root, resolve_agent(town, None, agent, get_env().environ).name)
+            return open_app(get_env(), town.root)
         _ensure_host(town)
         status = _client(town).call("mayor", action="status")
         if not status["running"]:
             _client(town, timeout=30).call("mayor", action="start", agent=agent)
-        return _status(town, f"{APP_COMING.split(';')[0]}; meanwhile use `gt peek mayor` and "
-                              "`gt nudge mayor \"...\"`")
+        return _status(town, "no terminal to open the app in; the Mayor runs in the host: "
+                       "use `gt peek mayor` and `gt nudge mayor \"...\"`")
 
     @mayor.command("detach")
     def mayor_detach():

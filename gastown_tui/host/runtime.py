@@ -25,6 +25,7 @@ LOCK_NAME = "host.lock"
 INFO_NAME = "host.json"
 LOG_NAME = "host.log"
 EVENTS_NAME = "events.jsonl"
+MAYOR_NAME = "mayor.json"
 MAX_SOCKET_PATH = 100
 
 
@@ -167,3 +168,23 @@ def host_running(town_root: Path) -> HostInfo | None:
     finally:
         os.close(fd)
     return None
+
+
+def wanted_mayor(town_root: Path) -> str | None:
+    """The agent preset of a Mayor that should be running (started and not stopped), so every
+    host (a restarted one, or the app taking over) brings it back."""
+    try:
+        data = json.loads((Path(town_root) / ".runtime" / MAYOR_NAME).read_text())
+        return str(data.get("agent") or "") or None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def want_mayor(town_root: Path, agent: str | None) -> None:
+    path = runtime_dir(town_root) / MAYOR_NAME
+    if agent is None:
+        path.unlink(missing_ok=True)
+        return
+    tmp = path.with_name(f".{MAYOR_NAME}.{os.getpid()}")
+    tmp.write_text(json.dumps({"agent": agent}))
+    os.replace(tmp, path)

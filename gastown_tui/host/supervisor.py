@@ -17,7 +17,7 @@ from ..term.events import Exited, LinesChanged, StateChanged
 from ..town import hooks as hooks_mod
 from .host import MAYOR, RESUME_FLAGS, Agent, Host
 from .presets import DIALOGS, dialog_for
-from .runtime import HostError, pid_alive
+from .runtime import HostError, pid_alive, want_mayor, wanted_mayor
 
 DIALOG_WINDOW_S = 90.0
 
@@ -186,6 +186,12 @@ async def _resume_all(host: Host) -> None:
         except Exception as e:  # noqa: BLE001 - one broken hook must not keep the others down
             host.publish("agent_start_failed", agent=hook.session, issue=hook.issue,
                          error=str(e))
+    mayor = wanted_mayor(host.root)
+    if mayor and host.session(MAYOR) is None:
+        try:
+            await mayor_start(host, mayor)
+        except Exception as e:  # noqa: BLE001 - the town works without its Mayor
+            host.publish("agent_start_failed", agent=MAYOR, error=str(e))
 
 
 async def suspend_all(host: Host) -> None:
@@ -344,6 +350,7 @@ async def mayor_start(host: Host, agent: str | None = None) -> dict:
     cwd = host.root / "mayor"
     cwd.mkdir(exist_ok=True)
     session = host.start_terminal(record, list(preset.argv), cwd, env)
+    want_mayor(host.root, preset.name)
     if preset.name != "demo":
         from ..town.sling import FIRST_PROMPT
 
@@ -355,6 +362,7 @@ async def mayor_stop(host: Host) -> dict:
     session = host.session(MAYOR)
     if session is None or not session.alive:
         raise HostError("the Mayor is not running: start it with `gt mayor start`")
+    want_mayor(host.root, None)
     host.agents[MAYOR].expected_exit = True
     host.mux.terminate(MAYOR)
     try:

@@ -155,7 +155,19 @@ def test_mayor_attach_starts_a_host(town, reap):
         wait_for(lambda: "Role: mayor" in run_gt(town.root, "peek", "mayor", "40").stdout, 10,
                  what="the Mayor to prime")
         assert run_gt(town.root, "mayor", "start").returncode == 1
+        # a running Mayor comes back with the next host
+        assert run_gt(town.root, "down").returncode == 0
+        assert run_gt(town.root, "up", "--detach").returncode == 0
+        reap.append(read_info(town.root).pid)
+        status = json.loads(run_gt(town.root, "mayor", "status", "--json").stdout)
+        assert status["running"] is True and status["agent"] == "demo"
         assert run_gt(town.root, "mayor", "stop").returncode == 0
+        status = json.loads(run_gt(town.root, "mayor", "status", "--json").stdout)
+        assert status["running"] is False
+        # a stopped Mayor stays stopped
+        assert run_gt(town.root, "down").returncode == 0
+        assert run_gt(town.root, "up", "--detach").returncode == 0
+        reap.append(read_info(town.root).pid)
         status = json.loads(run_gt(town.root, "mayor", "status", "--json").stdout)
         assert status["running"] is False
     finally:
