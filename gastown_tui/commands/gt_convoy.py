@@ -2,9 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import click
 
 from .towncli import complete_address, complete_bead, complete_convoy, current_town, identity
+
+
+@dataclasses.dataclass
+class Landed:
+    """The convoys a refresh landed (JSON: the list, possibly empty)."""
+
+    convoys: list[Any]
+
+    def to_json(self) -> list:
+        return [c.to_json() for c in self.convoys]
+
+    def render_text(self) -> str:
+        if not self.convoys:
+            return "No convoy landed."
+        return "\n".join(f"Landed {c.id}: {c.title} ({c.progress})" for c in self.convoys)
 
 
 def register(root: click.Group) -> None:
@@ -60,8 +78,7 @@ def register(root: click.Group) -> None:
         from ..town.convoys import refresh
 
         town = current_town()
-        landed = refresh(town, convoy_id, actor=identity(town))
-        return landed if landed else "No convoy landed."
+        return Landed(refresh(town, convoy_id, actor=identity(town)))
 
     @convoy.command("close")
     @click.argument("convoy_id", metavar="ID", shell_complete=complete_convoy)

@@ -71,8 +71,11 @@ def test_refresh_and_close(two_rigs, rig_town, town):
     # Closing through the ledger API directly skips the CLI hook; refresh catches up.
     find_town(town, {}).rig("my_proj").ledger().close(x)
     assert rig_town.ok(f"convoy show {c.id}").status == "open"
-    assert [v.id for v in rig_town.ok("convoy refresh")] == [c.id]
-    assert rig_town.ok("convoy refresh") == "No convoy landed."
+    refreshed = rig_town.gt("convoy refresh")
+    assert [v.id for v in refreshed.data.convoys] == [c.id]
+    assert refreshed.render() == f"Landed {c.id}: Later (1/1)"
+    assert rig_town.gt("convoy refresh").render() == "No convoy landed."
+    assert rig_town.gt("convoy refresh --json").render() == "[]"
     y = a.new_bead("Manual")
     d = rig_town.ok(f"convoy create Manual {y}")
     closed = rig_town.ok(f"convoy close {d.id}")
