@@ -386,3 +386,25 @@ def test_agent_state_goes_busy_then_idle_after_the_quiet_time(tmp_path, term_env
     waited, changes = with_mux(body)
     assert changes == [("unknown", "busy"), ("busy", "idle")]
     assert 1.2 <= waited < 3.0, waited
+
+
+def test_focus_reports_go_to_programs_that_asked(tmp_path, term_env):
+    (tmp_path / "echo.py").write_text(ECHO_BYTES)
+
+    async def body(mux, seen):
+        a = mux.spawn("a", [sys.executable, str(tmp_path / "echo.py"), "\x1b[?1004h"],
+                      env=term_env)
+        b = mux.spawn("b", [sys.executable, str(tmp_path / "echo.py")], env=term_env)
+        await until(screen_has(a, "ready"))
+        await until(screen_has(b, "ready"))
+        assert mux.focused == "a"
+        mux.focus("b")
+        await until(screen_has(a, repr(b"\x1b[O")))
+        mux.focus("a")
+        await until(screen_has(a, repr(b"\x1b[I")))
+        mux.write("b", "q")
+        await mux.wait("b", 5)
+        return b.screen.text_lines()
+
+    b_lines = with_mux(body)
+    assert b_lines[:2] == ["ready", "b'q'"]  # b never asked, so it got no focus reports
