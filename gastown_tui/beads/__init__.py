@@ -21,25 +21,35 @@ Public API (everything else in this package is internal)::
     led.resolve(id_or_prefix) -> str; led.exists(id) -> bool
     led.list(status=None, issue_type=None, assignee=None, label=None, priority=None,
              include_closed=False, limit=None, *, unassigned=False, parent=None,
-             order="priority"|"created"|"-created"|"updated"|"-updated"|"id") -> list[Issue]
-        status/issue_type/label also take lists (label: all must match)
+             order="priority"|"created"|"-created"|"updated"|"-updated"|"id",
+             raw=False) -> list[Issue]
+        status/issue_type/label also take lists (label: all must match); raw=True gives the
+        beads' JSONL lines (str) instead of Issues, for callers that only pass JSON on
     led.update(id, *, actor=None, **fields) -> Issue
     led.claim(id, actor=None) -> Issue            # atomic; raises ClaimError when lost
     led.close(id, reason=None, *, actor=None) / led.reopen(id, *, actor=None) -> Issue
     led.add_dependency(issue_id, depends_on_id, type="blocks") -> Dependency
-    led.remove_dependency(issue_id, depends_on_id)
+    led.remove_dependency(issue_id, depends_on_id) -> Dependency (the one removed)
     led.dependencies(id) / led.dependents(id) -> list[Dependency]
     led.ready(*, assignee=None, unassigned=False, label=None, issue_type=None, priority=None,
-              limit=None) -> list[Issue]
+              limit=None, raw=False) -> list[Issue]
+        open/in_progress, not ephemeral, not message/agent/gate/molecule/merge-request, not
+        deferred, nothing unfinished blocking it (through parents too); newest 48 h first by
+        priority, then oldest first
     led.blocked() -> list[BlockedIssue(issue, blocked_by)]
-    led.search(text, *, include_closed=True, limit=None); led.stats() -> Stats
+    led.search(text, *, include_closed=True, limit=None, raw=False); led.stats() -> Stats
     led.add_label(id, label) / led.remove_label(id, label) -> Issue; led.labels(id)
     led.add_comment(id, text, *, author=None) -> Comment; led.comments(id) -> list[Comment]
     led.events(issue_id=None, since=None, limit=None) -> list[Event]  # since: event id or time
     led.last_event_id() -> int                    # a mark for events(since=...)
     with led.transaction(): ...                   # one atomic unit, one export (nesting-safe)
     led.change_token() -> int                     # changes on every commit by any process
-    led.import_file(path) / led.export_file(path)
+    led.import_file(path) -> ImportReport / led.export_file(path) -> int
+    led.close_db()                                # or use the ledger as a context manager
+
+Errors are LedgerError (ClaimError for a lost claim): one line that says what to do.
+Formulas and molecules: `gastown_tui.beads.formulas` (search_path, available, find, load,
+cook) and `gastown_tui.beads.molecules` (pour, load, molecules).
 
 Dependencies: `issue_id` depends on `depends_on_id` (for `tracks`, issue_id is the convoy).
 Blocking types must point at beads in this ledger; non-blocking ones may point anywhere.
