@@ -9,6 +9,8 @@ import sys
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gastown_tui.term.capture import parse_escapes, parse_size
 
@@ -133,3 +135,14 @@ def test_bad_input_is_a_one_line_error(cli_env, tmp_path, args, code, message):
     assert message in done.stderr
     assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
     assert done.stdout == ""
+
+
+@given(st.text(max_size=40))
+def test_escape_parsing_never_fails_unexpectedly(text):
+    try:
+        data = parse_escapes(text)
+    except ValueError as e:
+        assert "\\" in text and str(e).startswith(("unknown escape", "input '"))
+    else:
+        if "\\" not in text:
+            assert data == text.encode()

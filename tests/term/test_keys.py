@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gastown_tui.term.keys import UnknownKey, encode_focus, encode_key, encode_paste
 
@@ -85,3 +87,22 @@ def test_focus_reports_only_when_the_program_asked():
     assert encode_focus(True, focus_events=False) == b""
     assert encode_focus(True, focus_events=True) == b"\x1b[I"
     assert encode_focus(False, focus_events=True) == b"\x1b[O"
+
+
+@given(st.text(max_size=30))
+def test_any_key_name_encodes_or_is_refused_cleanly(name):
+    try:
+        data = encode_key(name)
+    except UnknownKey as e:
+        assert str(e) and "\n" not in str(e)
+    else:
+        assert isinstance(data, bytes) and data
+
+
+@given(st.text(alphabet=st.sampled_from(["a", "\n", "\r", "\x1b", "[", "2", "0", "1", "~", "é"]),
+               max_size=60))
+def test_no_paste_can_close_its_bracket_early(text):
+    data = encode_paste(text, bracketed=True)
+    inner = data[len(b"\x1b[200~"):-len(b"\x1b[201~")]
+    assert b"\x1b[201~" not in inner and b"\x1b[200~" not in inner
+    assert b"\n" not in inner
