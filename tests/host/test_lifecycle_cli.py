@@ -49,3 +49,21 @@ def test_killed_host_leaves_nothing_stale(town, reap):
     assert up.returncode == 0, up.stderr
     reap.append(read_info(town.root).pid)
     assert run_gt(town.root, "down").returncode == 0
+
+
+def test_host_side_refusals_keep_their_codes(town, reap):
+    from helpers import new_issue
+
+    assert run_gt(town.root, "up", "--detach").returncode == 0
+    reap.append(read_info(town.root).pid)
+    try:
+        bad = run_gt(town.root, "sling", "de-zzz", "demo", "--agent", "demo")
+        assert bad.returncode == 1 and "de-zzz" in bad.stderr and "Traceback" not in bad.stderr
+        wrong = run_gt(town.root, "sling", new_issue(town), "demo/Bad!", "--agent", "demo")
+        assert wrong.returncode == 2 and "bad polecat name" in wrong.stderr
+        peek = run_gt(town.root, "peek", "nobody")
+        assert peek.returncode == 2 and "no running agent 'nobody'" in peek.stderr
+        assert run_gt(town.root, "mayor", "stop").returncode == 1
+        assert json.loads(run_gt(town.root, "hooks", "list", "--json").stdout) == []
+    finally:
+        assert run_gt(town.root, "down").returncode == 0

@@ -127,3 +127,36 @@ def test_stop_suspends_and_start_resumes(town):
     # the file written before the stop was committed with the work, not lost
     tip = repo.references[f"refs/heads/{slung.branch}"].peel(pygit2.Commit)
     assert "scratch.txt" in tip.tree
+
+
+def test_parked_work_stays_parked_until_resumed_or_repaired(town):
+    from gastown_tui.host.repair import repair
+
+    issue = new_issue(town, "Parked work")
+    env = {**ENV, "GT_DEMO_STEP_SECONDS": "5"}
+
+    async def main():
+        host = Host(town, mode="test", environ=env)
+        seen = _collect(host)
+        await host.start()
+        try:
+            [slung] = await host.sling([issue], "demo", agent="demo")
+            name = f"demo/{slung.polecat}"
+            await host.suspend_agent(slung.polecat, "parked by a test")
+            assert name not in host.agents and host.session(name) is None
+            # a ledger change (the watch reconciles) must not restart parked work
+            town.rig("demo").ledger().create("unrelated")
+            await asyncio.sleep(0.6)
+            assert name not in host.agents
+            session = await host.resume_agent(name)
+            assert session.alive and host.agents[name].hook_state == "active"
+            await host.suspend_agent(name)
+            report = await asyncio.to_thread(repair, find_town(town.root, {}))
+            assert [f.what for f in report.fixes] == ["suspended hook"]
+            assert host.session(name).alive
+            kinds = [e["kind"] for e in seen]
+            assert kinds.count("hook_suspended") == 2
+        finally:
+            await host.stop()
+
+    asyncio.run(main())
