@@ -33,7 +33,7 @@ def parse_escapes(text: str) -> bytes:
     out = bytearray()
     pos = 0
     for m in _ESCAPE.finditer(text):
-        out += text[pos:m.start()].encode()
+        out += text[pos:m.start()].encode("utf-8", "surrogateescape")
         code = m.group(1)
         if code in _SIMPLE:
             out += _SIMPLE[code]
@@ -46,7 +46,7 @@ def parse_escapes(text: str) -> bytes:
             raise ValueError(f"unknown escape '\\{code}' in input '{text}': use \\r \\n \\t "
                              "\\e \\xNN or \\\\")
         pos = m.end()
-    out += text[pos:].encode()
+    out += text[pos:].encode("utf-8", "surrogateescape")
     return bytes(out)
 
 
