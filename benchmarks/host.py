@@ -143,7 +143,8 @@ def main() -> int:
         print(f"  reference, bare ptys, no host:        {ref_spawn:6.2f} s spawned, "
               f"{ref_drawn:6.2f} s first output")
         print(f"\nhost process while {live} agents run ({window:g} s window)")
-        print(f"  CPU {cpu:5.1f} % of one core;  RSS {peak:6.1f} MiB (idle host {rss_idle:.1f} MiB)")
+        print(f"  CPU {cpu:5.1f} % of one core;  RSS {peak:6.1f} MiB "
+              f"(idle host {rss_idle:.1f} MiB)")
         print(f"\n`gt agents --json` with {live} live agents")
         print(f"  gt agents --json   {fmt(agents_cli)}")
         print(f"  gt --version       {fmt(version_cli)}   (CLI start-up floor)")

@@ -222,7 +222,7 @@ def register(root: click.Group) -> None:
                 out.flush()
         except KeyboardInterrupt:
             pass
-        env.json = False
+        env.json = False  # the stream was the output; no trailing JSON "null"
         return None
 
     @root.group("mayor")

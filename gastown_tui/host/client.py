@@ -48,6 +48,9 @@ class HostClient:
         try:
             sock.sendall(encode(request(op, args)))
             reply = decode(_read_line(sock, self.path, timeout or self.timeout))
+        except ProtocolError as e:
+            raise HostError(f"the host's reply is not readable ({e}): is the host the same "
+                            "version as this gt?") from None
         finally:
             sock.close()
         if reply.get("ok"):
@@ -86,23 +89,24 @@ class HostClient:
 
 
 def _read_line(sock: socket.socket, path: Path, timeout: float) -> bytes:
-    chunks = []
+    """One reply line, within `timeout` seconds in all (not per recv)."""
+    chunks: list[bytes] = []
     size = 0
     deadline = time.monotonic() + timeout
     while True:
+        sock.settimeout(max(0.01, deadline - time.monotonic()))
         try:
             data = sock.recv(65536)
         except socket.timeout:
             raise HostError(f"the host did not answer within {timeout:g} s ({path}): it may be "
-                            "busy or hung; check `gt up` logs in .runtime/host.log") from None
+                            "busy or hung; see .runtime/host.log") from None
         if not data:
             raise HostError("the host closed the connection without answering "
                             "(it may be stopping)")
         chunks.append(data)
         size += len(data)
-        if data.endswith(b"\n") or b"\n" in data:
+        if b"\n" in data:
             return b"".join(chunks).split(b"\n", 1)[0]
         if size > MAX_LINE:
-            raise ProtocolError("the host's reply is too long")
-        if time.monotonic() > deadline:
-            raise HostError(f"the host did not answer within {timeout:g} s")
+            raise HostError("the host's reply is too long: is something else listening on "
+                            f"{path}?")

@@ -1,4 +1,4 @@
-"""The demo agent (`python -m gastown_tui.host.demo_agent`): behaves like a coding agent in its pane.
+"""The demo agent (`python -m gastown_tui.host.demo_agent`): acts like a coding agent in a pane.
 
 It draws a small full-screen status UI with plain ANSI (a spinner and "esc to interrupt" while
 busy, a `> ` prompt line at the bottom), runs `gt prime`, reads its hooked bead (`gt hook

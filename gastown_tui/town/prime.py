@@ -52,7 +52,8 @@ class Prime:
                       "Rigs: " + (", ".join(self.rigs) or "none yet (`gt rig add NAME URL`)"),
                       "Open convoys: " + (", ".join(self.convoys) or "none"), "",
                       "Break requests into issues (`bd create`), bundle them (`gt convoy create`),",
-                      "hand them out (`gt sling ISSUE RIG`), watch (`gt agents`, `gt convoy list`).",
+                      "hand them out (`gt sling ISSUE RIG`), watch (`gt agents`, "
+                      "`gt convoy list`).",
                       "Read your mail with `gt mail inbox`."]
         if self.issue:
             lines += ["", "## AUTONOMOUS WORK: there is work on your hook, so you run it now.",

@@ -1,4 +1,4 @@
-"""The whole flow with real processes: demo agents in real ptys do real commits until convoys land."""
+"""The whole flow with real processes: demo agents in real ptys commit until convoys land."""
 
 from __future__ import annotations
 

@@ -145,7 +145,8 @@ def test_events_follow_stream(town, reap):
 
 
 def test_mayor_attach_starts_a_host(town, reap):
-    out = run_gt(town.root, "mayor", "attach", "--agent", "demo", env={"GT_DEMO_STEP_SECONDS": "0.05"})
+    out = run_gt(town.root, "mayor", "attach", "--agent", "demo",
+                 env={"GT_DEMO_STEP_SECONDS": "0.05"})
     info = read_info(town.root)
     if info:
         reap.append(info.pid)
