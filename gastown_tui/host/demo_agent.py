@@ -25,6 +25,7 @@ import tty
 from pathlib import Path
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+KEY_SEQUENCE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|O.|.)?")
 FILE_IN_TEXT = re.compile(r"(?<![\w/.-])((?:[\w-]+/)*[\w-]+\.(?:py|md|txt|toml|rst|json|cfg|ini|"
                           r"yaml|yml|js|ts|go|rs|c|h|sh))(?![\w.])")
 
@@ -95,6 +96,8 @@ class Agent:
     # -------------------------------------------------------------- input
 
     def on_input(self, data: str) -> None:
+        # Keys such as arrows and paste brackets arrive as escape sequences: not prompt text.
+        data = KEY_SEQUENCE.sub("", data)
         for ch in data:
             if ch in "\r\n":
                 text = self.input

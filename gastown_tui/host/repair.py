@@ -32,6 +32,32 @@ class RepairReport:
         return "\n".join(lines)
 
 
+STALE_LOCK_S = 600.0
+
+
+def _stale_git_lock(hook, host_running: bool) -> Path | None:
+    """The worktree's `index.lock` when no git command can still be holding it: its agent is
+    not running, or the lock is older than any commit takes."""
+    import time
+
+    if hook.path is None or not (hook.path / ".git").exists():
+        return None
+    dot_git = hook.path / ".git"
+    gitdir = dot_git
+    if dot_git.is_file():
+        text = dot_git.read_text().strip()
+        if not text.startswith("gitdir:"):
+            return None
+        gitdir = (hook.path / text.split(":", 1)[1].strip()).resolve()
+    lock = gitdir / "index.lock"
+    try:
+        age = time.time() - lock.stat().st_mtime
+    except FileNotFoundError:
+        return None
+    agent_may_run = host_running and hook.state == "active"
+    return lock if not agent_may_run or age > STALE_LOCK_S else None
+
+
 def repair(town) -> RepairReport:
     from ..town import snapshots, worktrees
 
@@ -70,6 +96,11 @@ def repair(town) -> RepairReport:
                                     + (f"; snapshot {snap.short} taken" if snap else "")
                                     + "; remove it by hand once you have checked it"))
         for hook in hooks:
+            lock = _stale_git_lock(hook, host is not None)
+            if lock is not None:
+                lock.unlink(missing_ok=True)
+                fixes.append(Fix("stale git lock", f"removed {lock} (left by an agent that "
+                                 "died mid-commit)"))
             if (hook.state == "completed" and hook.kind == "polecats" and hook.branch
                     and hook.path is not None and hook.path.exists()
                     and worktrees.is_merged(rig, hook.branch)):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 
+from pathlib import Path
+
 import pygit2
 import pytest
 
@@ -82,9 +84,12 @@ def test_snapshots_rollback_and_repair(town):
     hooks.transition(t, h, "active", pid=999999)
     hooks.save(t, hooks.load(t, "demo", name), stuck=True)
     (t.rig("demo").polecats_dir / "stray").mkdir()
+    gitdir = pygit2.Repository(str(wt)).path
+    (Path(gitdir) / "index.lock").write_text("")
     report = gt_json(town.root, "hooks", "repair")
     fixed = {f["what"] for f in report["fixes"]}
-    assert {"dead session", "stuck agent"} <= fixed
+    assert {"dead session", "stuck agent", "stale git lock"} <= fixed
+    assert not (Path(gitdir) / "index.lock").exists()
     assert [p["what"] for p in report["problems"]] == ["orphan worktree"]
     h = hooks.load(t, "demo", name)
     assert h.state == "suspended" and not h.stuck
