@@ -77,8 +77,9 @@ def _tracked_ids(issue: "Issue") -> list[str]:
     return [d.depends_on_id for d in sorted(tracks, key=lambda d: d.created_at or "")]
 
 
-def _lookup(town: Town, ids: Iterable[str]) -> dict[str, Tracked]:
-    """Title, status and assignee of many beads, one query per ledger they live in."""
+def _lookup(town: Town, ids: Iterable[str]) -> dict[str, tuple]:
+    """(title, status, assignee, rig) of many beads: one query per ledger they live in, plain
+    tuples because a convoy list looks up thousands."""
     from ..beads import LedgerError
 
     routes = read_routes(town.root)
@@ -87,35 +88,35 @@ def _lookup(town: Town, ids: Iterable[str]) -> dict[str, Tracked]:
         path = route_for(routes, bead_id)
         if path is not None:
             by_path[path].append(bead_id)
-    found: dict[str, Tracked] = {}
+    found: dict[str, tuple] = {}
     for path, wanted in by_path.items():
         rig = "" if path == "." else path.split("/")[0]
         try:
-            led = town.ledger() if path == "." else town.ledger_for(wanted[0])
+            led = town.ledger_at_route(path)
         except (TownError, LedgerError):
             continue  # a missing rig ledger must not hide the other rigs' issues
         for start in range(0, len(wanted), 500):
             chunk = wanted[start:start + 500]
-            rows = led.conn.execute(
-                "SELECT id, title, status, assignee FROM issues WHERE id IN "
-                f"({','.join('?' * len(chunk))})", chunk)
-            for bead_id, title, status, assignee in rows:
-                found[bead_id] = Tracked(bead_id, title, status, assignee, rig)
+            for bead_id, title, status, assignee in led.conn.execute(
+                    "SELECT id, title, status, assignee FROM issues WHERE id IN "
+                    f"({','.join('?' * len(chunk))})", chunk):
+                found[bead_id] = (title, status, assignee, rig)
     return found
 
 
 def _convoys(town: Town, issues: list["Issue"], detail: bool) -> list[Convoy]:
     tracked_ids = [_tracked_ids(issue) for issue in issues]
     known = _lookup(town, {i for ids in tracked_ids for i in ids})
+    missing = ("(missing)", "missing", None, "")
     out = []
     for issue, ids in zip(issues, tracked_ids):
-        tracked = [known.get(i) or Tracked(i, "(missing)", "missing", None, "") for i in ids]
+        rows = [known.get(i, missing) for i in ids]
         out.append(Convoy(
             issue.id, issue.title, _status_of(issue),
-            sum(1 for t in tracked if t.status in DONE), len(tracked),
+            sum(1 for r in rows if r[1] in DONE), len(rows),
             [lab[len(NOTIFY):] for lab in issue.labels if lab.startswith(NOTIFY)],
             issue.created_at, issue.created_by, issue.closed_at,
-            tracked if detail else []))
+            [Tracked(i, *r) for i, r in zip(ids, rows)] if detail else []))
     return out
 
 

@@ -152,6 +152,10 @@ class Town:
             prefixes = ", ".join(sorted(read_routes(self.root))) or "none"
             raise TownError(f"no ledger in this town holds ids like {bead_id!r} "
                             f"(known prefixes: {prefixes})")
+        return self.ledger_at_route(path, actor)
+
+    def ledger_at_route(self, path: str, actor: str | None = None) -> "Ledger":
+        """The ledger of a routes.jsonl path (relative to the town root, `.` for the town)."""
         return self._ledger_at((self.root / path / BEADS_DIR).resolve(), actor)
 
     def rig_for_prefix(self, bead_id: str) -> Rig | None:
