@@ -9,6 +9,7 @@ process's own, so the app can act "as if" from anywhere)::
     Town.rigs() -> list[Rig]; Town.rig(name) -> Rig (TownError naming the known rigs)
     Town.ledger(actor=None) -> beads.Ledger   # the town ledger, prefix hq (convoys, mail)
     Town.ledger_for(bead_id, actor=None) -> beads.Ledger   # routed by prefix (routes.jsonl)
+    Town.ledger_at_route(path, actor=None) -> beads.Ledger   # by routes.jsonl path ("." = town)
     Town.rig_for_prefix(bead_id) -> Rig | None
 
     Rig.name, .url, .branch (= .default_branch), .prefix, .path, .repo_path (bare .repo.git),
