@@ -207,9 +207,11 @@ async def suspend_all(host: Host) -> None:
         out = []
         for rig, polecat, kind in names:
             try:
+                current = hooks_mod.load(town, rig, polecat, kind)
+                if current is None or current.state not in ("active", "created"):
+                    continue  # finished, or already suspended after a crash
                 hook, snap = _suspend(town, rig, polecat, kind, "host stopping", False)
-                if hook is not None and snap is not None or hook and hook.state == "suspended":
-                    out.append((hook.session, hook.issue, snap))
+                out.append((hook.session, hook.issue, snap))
             except Exception as e:  # noqa: BLE001 - suspend the rest even if one fails
                 out.append((f"{rig}/{polecat}", None, f"failed: {e}"))
         return out
