@@ -99,7 +99,7 @@ def tree_snapshot(root: Path) -> dict[str, bytes | None]:
     snap: dict[str, bytes | None] = {}
     for p in sorted(root.rglob("*")):
         rel = str(p.relative_to(root))
-        if p.name.startswith("beads.db") or "/.git/" in f"/{rel}/" and p.name in ("index",):
+        if p.name.startswith("beads.db") or (p.name == "index" and "/.git/" in f"/{rel}/"):
             continue
         snap[rel] = p.read_bytes() if p.is_file() and p.suffix != ".db" else None
     return snap

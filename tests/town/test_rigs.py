@@ -69,7 +69,7 @@ def test_rig_list_counts(rig_town, town):
 def test_rig_add_refuses_bad_names(at_town, town, src_repo, name):
     before = tree_snapshot(town)
     result = at_town.gt(["rig", "add", name, str(src_repo)])
-    assert result.exit_code == 2 and "rig name" in result.error or "name" in result.error
+    assert result.exit_code == 2 and "rig name" in result.error, result.error
     assert tree_snapshot(town) == before
 
 
