@@ -95,7 +95,8 @@ class Runner:
 
 def tree_snapshot(root: Path) -> dict[str, bytes | None]:
     """Every path under `root` (files with contents), to prove a failed command changed
-    nothing. SQLite side files change on open and are left out."""
+    nothing. SQLite side files change on open and git indexes on a status check (stat data);
+    both are left out."""
     snap: dict[str, bytes | None] = {}
     for p in sorted(root.rglob("*")):
         rel = str(p.relative_to(root))
