@@ -75,7 +75,27 @@ class Ledger(LinksMixin, sync.SyncMixin):
         if fresh and not ((beads_dir / store.CONFIG_NAME).exists()
                           or (beads_dir / store.JSONL_NAME).exists()):
             raise LedgerError(f"no beads ledger in {beads_dir}: run 'bd init' first")
-        conn = store.connect(db)
+        try:
+            conn = store.connect(db)
+            prefix = cls._prepare(conn, db, beads_dir)
+        except sqlite3.DatabaseError as e:
+            raise LedgerError(f"cannot use {db} ({e}); if it is damaged, move it aside and run "
+                              "bd again: the ledger is rebuilt from issues.jsonl") from None
+        led = cls(beads_dir, conn, prefix, actor or default_actor(os.environ))
+        if fresh:
+            # A fresh clone: route its ledger file through our merge driver. Another bd
+            # starting at the same moment may hold git's config lock; one of them succeeds.
+            try:
+                sync.register_merge_driver(beads_dir)
+            except Exception as e:  # noqa: BLE001 - pygit2 raises several types here
+                led.warnings.append(f"could not register the git merge driver ({e}); "
+                                    "run 'bd init' in this clone")
+        led.sync_in()
+        return led
+
+    @staticmethod
+    def _prepare(conn: sqlite3.Connection, db: Path, beads_dir: Path) -> str:
+        """The ledger's prefix, after creating or upgrading the schema when needed."""
         try:
             prefix = store.get_meta(conn, "prefix")
         except sqlite3.OperationalError:
@@ -101,17 +121,7 @@ class Ledger(LinksMixin, sync.SyncMixin):
             raise LedgerError(f"{db} is from another version of the ledger (schema {schema}, "
                               f"this one uses {store.SCHEMA_VERSION}): remove {db.name}* and run "
                               "bd again; it is rebuilt from issues.jsonl")
-        led = cls(beads_dir, conn, prefix, actor or default_actor(os.environ))
-        if fresh:
-            # A fresh clone: route its ledger file through our merge driver. Another bd
-            # starting at the same moment may hold git's config lock; one of them succeeds.
-            try:
-                sync.register_merge_driver(beads_dir)
-            except Exception as e:  # noqa: BLE001 - pygit2 raises several types here
-                led.warnings.append(f"could not register the git merge driver ({e}); "
-                                    "run 'bd init' in this clone")
-        led.sync_in()
-        return led
+        return prefix
 
     def close_db(self) -> None:
         self.conn.close()

@@ -103,7 +103,6 @@ def connect(db_path: Path) -> sqlite3.Connection:
     # WAL + NORMAL survives a killed process; only a power cut can lose the newest commit,
     # and the JSONL in git is the second copy.
     conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("PRAGMA foreign_keys=OFF")
     return conn
 
 

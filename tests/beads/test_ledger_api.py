@@ -263,3 +263,17 @@ def test_older_schema_is_upgraded_in_place(led, workdir):
     again.close_db()
     with pytest.raises(LedgerError, match="another version of the ledger"):
         Ledger.open(workdir / ".beads")
+
+
+def test_damaged_database_says_how_to_recover(led, workdir):
+    a = led.create("survives in the JSONL")
+    led.close_db()
+    for name in ("beads.db-wal", "beads.db-shm"):
+        (workdir / ".beads" / name).unlink(missing_ok=True)
+    (workdir / ".beads" / "beads.db").write_bytes(b"this is not a database" * 200)
+    with pytest.raises(LedgerError, match="move it aside and run bd again"):
+        Ledger.open(workdir / ".beads")
+    (workdir / ".beads" / "beads.db").rename(workdir / ".beads" / "beads.db.broken")
+    rebuilt = Ledger.open(workdir / ".beads")
+    assert rebuilt.get(a.id).title == "survives in the JSONL"
+    rebuilt.close_db()
