@@ -42,6 +42,14 @@ class Ledger(LinksMixin, sync.SyncMixin):
         """Create (or adopt) the ledger in `beads_dir`: db, config, JSONL, .gitignore."""
         ids.check_prefix(prefix)
         beads_dir = Path(beads_dir)
+        try:
+            return cls._init(beads_dir, prefix, actor)
+        except OSError as e:
+            raise LedgerError(f"cannot create the ledger in {beads_dir}: "
+                              f"{e.strerror or e}") from None
+
+    @classmethod
+    def _init(cls, beads_dir: Path, prefix: str, actor: str | None) -> "Ledger":
         beads_dir.mkdir(parents=True, exist_ok=True)
         db = beads_dir / store.DB_NAME
         if db.exists():
@@ -166,13 +174,17 @@ class Ledger(LinksMixin, sync.SyncMixin):
     def _finish(self) -> None:
         if not self._dirty and not self._force_export:
             return
-        self._absorb_outside_edits()
-        store.refresh_lines(self.conn, self._dirty)
-        self.conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
-                          "WHERE key = 'changes'")
-        data = store.export_jsonl(self.conn, self.jsonl_path,
-                                  None if self._force_export else self._dirty)
-        store.record_sync(self.conn, self.jsonl_path, data)
+        try:
+            self._absorb_outside_edits()
+            store.refresh_lines(self.conn, self._dirty)
+            self.conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
+                              "WHERE key = 'changes'")
+            data = store.export_jsonl(self.conn, self.jsonl_path,
+                                      None if self._force_export else self._dirty)
+            store.record_sync(self.conn, self.jsonl_path, data)
+        except OSError as e:    # disk full, read-only: the transaction rolls back whole
+            raise LedgerError(f"cannot write {self.jsonl_path}: {e.strerror or e}; "
+                              "nothing was changed") from None
         self._dirty = set()
 
     def change_token(self) -> int:

@@ -28,8 +28,11 @@ class SyncMixin:
         """Import the JSONL if something other than this ledger changed it since."""
         if store.file_stamp(self.jsonl_path) == store.get_meta(self.conn, "jsonl_stamp"):
             return
-        with self.transaction():
-            self._absorb_outside_edits()
+        try:
+            with self.transaction():
+                self._absorb_outside_edits()
+        except OSError as e:
+            raise LedgerError(f"cannot read {self.jsonl_path}: {e.strerror or e}") from None
 
     def _absorb_outside_edits(self) -> None:
         """Under the write lock: merge in the JSONL if it changed behind our back (a git pull

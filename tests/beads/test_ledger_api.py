@@ -277,3 +277,38 @@ def test_damaged_database_says_how_to_recover(led, workdir):
     rebuilt = Ledger.open(workdir / ".beads")
     assert rebuilt.get(a.id).title == "survives in the JSONL"
     rebuilt.close_db()
+
+
+def test_unwritable_jsonl_rolls_the_change_back(led, workdir):
+    import os
+
+    if os.geteuid() == 0:
+        # root ignores directory permissions; a directory in the file's place fails for all.
+        led.jsonl_path.unlink()
+        led.jsonl_path.mkdir()
+    else:
+        (workdir / ".beads").chmod(0o500)
+    try:
+        with pytest.raises(LedgerError, match="nothing was changed"):
+            led.create("lost?")
+    finally:
+        (workdir / ".beads").chmod(0o700)
+        if led.jsonl_path.is_dir():
+            led.jsonl_path.rmdir()
+    assert led.list() == []
+
+
+def test_init_where_it_cannot_write(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(LedgerError, match="cannot create the ledger"):
+        Ledger.init(blocker / ".beads", "tt")
+
+
+def test_unreadable_jsonl_at_open(led, workdir):
+    led.create("A")
+    led.close_db()
+    (workdir / ".beads" / "issues.jsonl").unlink()
+    (workdir / ".beads" / "issues.jsonl").mkdir()
+    with pytest.raises(LedgerError, match="cannot read .*issues.jsonl"):
+        Ledger.open(workdir / ".beads")
