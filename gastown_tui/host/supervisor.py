@@ -54,11 +54,6 @@ def _prepare_start(town, hook: hooks_mod.Hook, environ) -> tuple[list[str], dict
     return list(preset.argv), agent_env(town, rig, hook), preset.name
 
 
-def _mark_active(town, hook: hooks_mod.Hook, pid: int) -> hooks_mod.Hook:
-    fresh = hooks_mod.load(town, hook.rig, hook.polecat, hook.kind) or hook
-    return hooks_mod.transition(town, fresh, "active", pid=pid, last_activity=hooks_mod.now())
-
-
 def _mark_stuck(town, hook: hooks_mod.Hook, why: str) -> None:
     from ..town.mail import send_mail
 
@@ -84,34 +79,95 @@ def _holds_agent_env(pid: int, address: str) -> bool:
 
 async def start_hook(host: Host, hook: hooks_mod.Hook, resume: bool = False):
     """Start the agent for `hook` in its worktree; the hook becomes active."""
-    name = hook.session
-    old = host.session(name)
+    return (await start_hooks(host, [hook], resume, strict=True))[0]
+
+
+async def start_hooks(host: Host, hooks: list[hooks_mod.Hook], resume: bool = False,
+                      strict: bool = False) -> list:
+    """Start many hooks' agents with two domain round trips in all (one to prepare, one ledger
+    transaction per rig to mark them active), not two per agent: slinging 30 at once is then
+    bounded by spawning, not by ledger commits. With `strict`, the first failure raises (and
+    ends what was started); otherwise a hook that cannot start is reported as an event and
+    gets None."""
+    ready = []
+    for hook in hooks:
+        problem = _cannot_start(host, hook)
+        if problem is not None:
+            if strict:
+                raise HostError(problem)
+            host.publish("agent_start_failed", agent=hook.session, issue=hook.issue,
+                         error=problem)
+            continue
+        ready.append(hook)
+    prepared = await host.domain(_prepare_many, ready, host.environ)
+    sessions: dict[str, Any] = {}
+    try:
+        for hook in ready:
+            argv, env, preset = prepared[hook.session]
+            if isinstance(argv, Exception):
+                raise argv
+            if resume:
+                argv = argv + list(RESUME_FLAGS.get(preset, ()))
+            agent = Agent(hook.session, "polecat" if hook.kind == "polecats" else "crew",
+                          hook.rig, hook.polecat, hook.kind, preset, time.time(),
+                          issue=hook.issue, hook_state="active")
+            try:
+                sessions[hook.session] = host.start_terminal(agent, argv, hook.path,
+                                                             host.agent_env(env))
+            except Exception as e:  # noqa: BLE001 - reported below or raised when strict
+                if strict:
+                    raise
+                host.publish("agent_start_failed", agent=hook.session, issue=hook.issue,
+                             error=str(e))
+        started = [(h, sessions[h.session].pid) for h in ready if h.session in sessions]
+        await host.domain(_mark_many_active, started)
+    except BaseException:
+        for name in sessions:
+            host.agents[name].expected_exit = True
+            host.mux.terminate(name)
+        raise
+    from ..town.sling import FIRST_PROMPT
+
+    for hook, _pid in started:
+        host.publish("hook_active", agent=hook.session, issue=hook.issue, resumed=resume)
+        if prepared[hook.session][2] != "demo":
+            host.nudger.enqueue(hook.session, FIRST_PROMPT)
+    return [sessions.get(h.session) for h in hooks]
+
+
+def _cannot_start(host: Host, hook: hooks_mod.Hook) -> str | None:
+    old = host.session(hook.session)
     if old is not None:
         if old.alive:
-            raise HostError(f"{name} is already running (pid {old.pid})")
-        host.mux.close(name)
+            return f"{hook.session} is already running (pid {old.pid})"
+        host.mux.close(hook.session)
     if hook.path is None or not hook.path.is_dir():
-        raise HostError(f"the worktree of {hook.address} is missing ({hook.worktree}): run "
-                        "`gt hooks repair`")
-    argv, env, preset = await host.domain(_prepare_start, hook, host.environ)
-    if resume:
-        argv += list(RESUME_FLAGS.get(preset, ()))
-    agent = Agent(name, "polecat" if hook.kind == "polecats" else "crew", hook.rig,
-                  hook.polecat, hook.kind, preset, time.time(), issue=hook.issue,
-                  hook_state="active")
-    session = host.start_terminal(agent, argv, hook.path, host.agent_env(env))
-    try:
-        await host.domain(_mark_active, hook, session.pid)
-    except BaseException:
-        agent.expected_exit = True
-        host.mux.terminate(name)
-        raise
-    host.publish("hook_active", agent=name, issue=hook.issue, resumed=resume)
-    if preset != "demo":
-        from ..town.sling import FIRST_PROMPT
+        return (f"the worktree of {hook.address} is missing ({hook.worktree}): run "
+                "`gt hooks repair`")
+    return None
 
-        host.nudger.enqueue(name, FIRST_PROMPT)
-    return session
+
+def _prepare_many(town, hooks: list[hooks_mod.Hook], environ) -> dict[str, tuple]:
+    out: dict[str, tuple] = {}
+    for hook in hooks:
+        try:
+            out[hook.session] = _prepare_start(town, hook, environ)
+        except Exception as e:  # noqa: BLE001 - handed back to the loop to raise or report
+            out[hook.session] = (e, None, None)
+    return out
+
+
+def _mark_many_active(town, started: list[tuple[hooks_mod.Hook, int]]) -> None:
+    by_rig: dict[str, list] = {}
+    for hook, pid in started:
+        by_rig.setdefault(hook.rig, []).append((hook, pid))
+    for rig, items in by_rig.items():
+        led = town.rig(rig).ledger()
+        with led.transaction():
+            for hook, pid in items:
+                fresh = hooks_mod.load(town, hook.rig, hook.polecat, hook.kind) or hook
+                hooks_mod.transition(town, fresh, "active", led=led, pid=pid,
+                                     last_activity=hooks_mod.now())
 
 
 async def sling(host: Host, issue_ids: list[str], target: str, *, agent: str | None = None,
@@ -130,17 +186,11 @@ async def _sling(host: Host, issue_ids: list[str], target: str, *, agent, convoy
     done = await host.domain(town_sling, list(issue_ids), target, undo=undo, agent=agent,
                              convoy=convoy, base=base, crew=crew, actor=actor,
                              environ=host.environ)
-    started = []
     try:
-        for slung, hook in done:
-            session = await start_hook(host, hook)
-            started.append(hook.session)
+        sessions = await start_hooks(host, [h for _s, h in done], strict=True)
+        for (slung, _hook), session in zip(done, sessions):
             slung.started, slung.pid = True, session.pid
     except BaseException:
-        for name in started:
-            host.agents[name].expected_exit = True
-            host.mux.terminate(name)
-
         def rollback(_town):
             for step in reversed(undo):
                 try:
@@ -164,6 +214,8 @@ async def resume_all(host: Host) -> None:
 
 async def _resume_all(host: Host) -> None:
     hooks = await host.domain(hooks_mod.all_hooks)
+    fresh: list[hooks_mod.Hook] = []
+    resumed: list[hooks_mod.Hook] = []
     for hook in hooks:
         if not hook.live or hook.stuck:
             continue
@@ -181,11 +233,12 @@ async def _resume_all(host: Host) -> None:
                                            False)
             host.publish("hook_suspended", agent=hook.session, issue=hook.issue,
                          reason="host died", snapshot=snap)
+        (resumed if resume else fresh).append(hook)
+    for group, resume in ((fresh, False), (resumed, True)):
         try:
-            await start_hook(host, hook, resume=resume)
-        except Exception as e:  # noqa: BLE001 - one broken hook must not keep the others down
-            host.publish("agent_start_failed", agent=hook.session, issue=hook.issue,
-                         error=str(e))
+            await start_hooks(host, group, resume=resume)
+        except Exception as e:  # noqa: BLE001 - the town must come up even so
+            host.publish("agent_start_failed", error=str(e))
     mayor = wanted_mayor(host.root)
     if mayor and host.session(MAYOR) is None:
         try:
@@ -376,18 +429,11 @@ async def mayor_stop(host: Host) -> dict:
 
 async def resume_suspended(host: Host) -> list[str]:
     """Start every suspended, not-stuck hook that has no terminal (after `gt hooks repair`)."""
-    started = []
     async with host.hooks_lock:
-        for hook in await host.domain(hooks_mod.all_hooks):
-            if hook.state != "suspended" or hook.stuck or hook.session in host.agents:
-                continue
-            try:
-                await start_hook(host, hook, resume=True)
-                started.append(hook.session)
-            except Exception as e:  # noqa: BLE001 - reported; the others still start
-                host.publish("agent_start_failed", agent=hook.session, issue=hook.issue,
-                             error=str(e))
-    return started
+        hooks = [h for h in await host.domain(hooks_mod.all_hooks)
+                 if h.state == "suspended" and not h.stuck and h.session not in host.agents]
+        sessions = await start_hooks(host, hooks, resume=True)
+    return [h.session for h, s in zip(hooks, sessions) if s is not None]
 
 
 async def suspend_agent(host: Host, name: str, reason: str) -> str | None:
