@@ -49,6 +49,7 @@ class AgentRow:
     state: str
     hook: str | None
     hook_state: str | None
+    stalled: bool
     uptime: float | None
     last_activity: float | None
 

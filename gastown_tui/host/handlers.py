@@ -32,12 +32,12 @@ def agent_rows(host: Host, include_all: bool = False, hooks: list | None = None)
         if agent.stuck:
             state = "stuck"
         elif agent.stalled and state != "exited":
-            state = "stalled"
+            state = "stuck"  # alive but silent past the stall limit: stuck, to a person
         rows.append({
             "name": name, "role": agent.role, "rig": agent.rig, "agent": agent.agent,
             "pid": session.pid if alive else None, "state": state if alive or agent.stuck
             else "exited", "hook": agent.issue, "hook_state": agent.hook_state,
-            "uptime": round(now - agent.started, 1),
+            "stalled": agent.stalled, "uptime": round(now - agent.started, 1),
             "last_activity": round(now - session.last_activity, 1) if session else None,
         })
     if include_all and hooks is not None:
@@ -49,7 +49,7 @@ def agent_rows(host: Host, include_all: bool = False, hooks: list | None = None)
                 "name": hook.session, "role": "polecat" if hook.kind == "polecats" else "crew",
                 "rig": hook.rig, "agent": hook.agent, "pid": None,
                 "state": "stuck" if hook.stuck else ("idle" if not hook.live else "exited"),
-                "hook": hook.issue, "hook_state": hook.state, "uptime": None,
+                "hook": hook.issue, "hook_state": hook.state, "stalled": False, "uptime": None,
                 "last_activity": None,
             })
     return rows

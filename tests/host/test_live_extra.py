@@ -70,7 +70,7 @@ def test_stall_and_periodic_snapshot(town):
                                  what="a periodic snapshot")
             rows = await asyncio.to_thread(
                 lambda: json.loads(run_gt(town.root, "agents", "--json").stdout))
-            assert rows[0]["state"] == "stalled"
+            assert rows[0]["state"] == "stuck" and rows[0]["stalled"] is True
         finally:
             await host.stop()
 
