@@ -163,6 +163,9 @@ class Session:
         seconds after which the quiet-time debounce wants another look, if it does."""
         if not force and now < self._state_due:
             return self._state_due - now
+        if not force and self.held(now):
+            # Half a frame is on the screen: look again once the program has drawn it all.
+            return STATE_INTERVAL_S
         self._state_due = now + STATE_INTERVAL_S
         quiet_for = max(0.0, now - self.last_output)
         fg = self.pty.foreground_pgrp()
