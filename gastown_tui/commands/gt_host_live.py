@@ -1,7 +1,8 @@
 """`gt up/down`, `gt agents`, `gt nudge`, `gt peek`, `gt events`, `gt mayor`: the live town.
 
 These talk to the town's host over its control socket; without a host they say how to start one
-(except `gt up`, and `gt mayor start/attach`, which start one).
+(except `gt up`, and `gt mayor start/attach`, which start one). `gt up` and `gt mayor attach`
+open the app when they run in a terminal.
 """
 
 from __future__ import annotations
@@ -138,7 +139,8 @@ def register(root: click.Group) -> None:
     @click.option("--headless", is_flag=True, help="Run the host without the app.")
     @click.option("--detach", is_flag=True, help="Run the host in the background (pid file, log).")
     def up(headless: bool, detach: bool):
-        """Start the town's host: it runs the agents' terminals and supervises them."""
+        """Start the town's host, which runs and supervises the agents' terminals: the app in a
+        terminal, else (or with --headless) in the foreground; --detach in the background."""
         from ..host.headless import run_foreground, start_detached
 
         town = current_town()
