@@ -39,6 +39,7 @@ class PaneSink(Protocol):
 
 
 WHEEL_LINES = 3
+BACKGROUND_S = 0.1  # how often a pane without focus redraws while its program streams
 BUTTON_NAMES = {1: "left", 2: "middle", 3: "right"}
 
 
@@ -74,7 +75,9 @@ class TerminalPane(Widget, can_focus=True):
         self.prefix_key = prefix_key
         self.label = escape(label or name)
         self.copy: CopyMode | None = None
-        self._strips: dict[int, Strip] = {}
+        self._strips: dict[int, tuple[list, Strip]] = {}
+        self._pending: set[int] = set()
+        self._flush_timer: Any = None
         self._styles: StyleMap | None = None
         self._cursor_row = -1
         self.border_title = self.label
@@ -89,35 +92,43 @@ class TerminalPane(Widget, can_focus=True):
         self.refresh()
 
     def lines_changed(self, rows: set[int] | frozenset[int] | None = None) -> None:
-        """Rebuild the rows the engine changed (None: all) and the cursor's old and new rows."""
+        """Rebuild the rows the engine changed (None: all) and the cursor's old and new rows.
+
+        A focused pane redraws at once (its echo is what the person waits for); the others
+        collect their changes and redraw at most every BACKGROUND_S, which keeps a grid of busy
+        agents from taking the frames the focused pane needs."""
+        if rows is None or self.copy is not None:
+            # A full redraw, or scrollback mode (the view is anchored in history).
+            self._strips.clear()
+            self.refresh()
+            return
+        self._pending.update(rows)
+        if self.has_focus:
+            self._flush()
+        elif self._flush_timer is None:
+            self._flush_timer = self.set_timer(BACKGROUND_S, self._flush)
+
+    def _flush(self) -> None:
+        self._flush_timer = None
+        rows, self._pending = self._pending, set()
         screen = self.screen_model
-        if rows is None:
-            self._strips.clear()
-            self.refresh()
-            return
-        if self.copy is not None:
-            # The view is anchored in history; new output only matters if it is visible.
-            self._strips.clear()
-            self.refresh()
-            return
-        width = self.size.width
-        regions = []
         for y in rows:
             self._strips.pop(y, None)
-            regions.append(Region(0, y, width, 1))
         cy = screen.cursor_y
-        if cy != self._cursor_row:
-            if self._cursor_row >= 0:
-                regions.append(Region(0, self._cursor_row, width, 1))
-            regions.append(Region(0, cy, width, 1))
-        elif cy not in rows:
-            regions.append(Region(0, cy, width, 1))
-        if regions:
-            self.refresh(*regions)
+        rows.add(cy)
+        if self._cursor_row >= 0:
+            rows.add(self._cursor_row)
+        width = self.size.width
+        top, bottom = min(rows), max(rows)
+        if len(rows) == bottom - top + 1:
+            self.refresh(Region(0, top, width, len(rows)))
+        else:
+            self.refresh(*[Region(0, y, width, 1) for y in rows])
 
     def set_label(self, label: str) -> None:
         self.label = escape(label)
-        self.border_title = f"{label} · scrollback" if self.copy is not None else label
+        self.border_title = (f"{self.label} · scrollback" if self.copy is not None
+                             else self.label)
 
     # ---- rendering -----------------------------------------------------------------------
 
@@ -143,31 +154,35 @@ class TerminalPane(Widget, can_focus=True):
             return self._copy_line(y, width, smap)
         if y >= screen.lines:
             return Strip.blank(width, smap.style(DEFAULT))
-        strip = self._strips.get(y)
-        if strip is None:
-            strip = self._row_strip(screen.row_runs(y), width, smap)
-            self._strips[y] = strip
-        if y == screen.cursor_y and self.has_focus and not screen.cursor_hidden:
+        cached = self._strips.get(y)
+        if cached is None or cached[1].cell_length != width:
+            # (A frame can be drawn at a new size before the Resize event clears the cache.)
+            cached = self._strips[y] = self._row(screen.row_runs(y), screen.columns, width, smap)
+        segments, strip = cached
+        if y == screen.cursor_y:
             self._cursor_row = y
-            strip = self._with_cursor(strip, screen, y, width, smap)
-        elif y == screen.cursor_y:
-            self._cursor_row = y
+            if self.has_focus and not screen.cursor_hidden and screen.cursor_x < width:
+                return self._with_cursor(segments, screen, y, width, smap)
         return strip
 
     @staticmethod
-    def _row_strip(runs: list, width: int, smap: StyleMap) -> Strip:
+    def _row(runs: list, columns: int, width: int, smap: StyleMap) -> tuple[list, Strip]:
+        """The row's segments exactly `width` cells wide, and its strip. Rows from the engine
+        are `columns` cells wide, so no cell measuring is needed unless the sizes differ."""
         segments = [Segment(text, smap.style(cs)) for text, cs in runs]
-        return Strip(segments).adjust_cell_length(width, smap.style(DEFAULT))
+        if columns < width:
+            segments.append(Segment(" " * (width - columns), smap.style(DEFAULT)))
+        elif columns > width:
+            segments = list(Segment.divide(segments, [width]))[0]
+        return segments, Strip(segments, width)
 
-    def _with_cursor(self, strip: Strip, screen: Any, y: int, width: int,
-                     smap: StyleMap) -> Strip:
+    @staticmethod
+    def _with_cursor(segments: list, screen: Any, y: int, width: int, smap: StyleMap) -> Strip:
         x = screen.cursor_x
-        if x >= width:
-            return strip
-        before, at, after = strip.crop(0, x), strip.crop(x, x + 1), strip.crop(x + 1, width)
-        text = at.text or " "
-        cell = screen.cells(y)[1][x] if hasattr(screen, "cells") else DEFAULT
-        return Strip.join([before, Strip([Segment(text, smap.cursor(cell))], 1), after])
+        before, at, after = Segment.divide(segments, [x, x + 1, width])
+        cell = screen.cells(y)[1][x]
+        under = "".join(seg.text for seg in at) or " "
+        return Strip(before + [Segment(under, smap.cursor(cell))] + after, width)
 
     def _copy_line(self, y: int, width: int, smap: StyleMap) -> Strip:
         copy = self.copy
@@ -182,7 +197,9 @@ class TerminalPane(Widget, can_focus=True):
         if line >= hist + screen.lines:
             return Strip.blank(width, base)
         runs = screen.history_runs(line) if line < hist else screen.row_runs(line - hist)
-        strip = self._row_strip(runs, width, smap)
+        # History lines are stored trimmed, so their width is measured here.
+        strip = Strip([Segment(text, smap.style(cs)) for text, cs in runs]).adjust_cell_length(
+            width, base)
         lo, hi = copy.selection()
         if copy.anchor is not None and lo <= line <= hi or line == copy.cursor:
             strip = strip.apply_style(Style(reverse=True))

@@ -1,0 +1,303 @@
+"""The app in a real terminal (issue 6, point 10), each figure beside a reference from the same run.
+
+(a) Start to first frame: `gt` in a pty, in a town with N suspended hooks (default 30), until the
+    first full frame (the status line) is on the terminal; then until every hook's agent is
+    running in a pane; then `ctrl+b q` until the process has suspended them all and exited.
+    References: the same in an empty town, and `gt --version` (interpreter + CLI start).
+(b) Key-to-echo under load: the app (its own multiplexer, no town) with N sessions (default 30)
+    each emitting ~24 KB/s of Ink-style redraws (the generator of benchmarks/terminal_mux.py),
+    plus one focused session echoing what it reads, in a terminal big enough for 9 (and then 4)
+    visible panes. A key is written to the app's terminal every 40-120 ms; latency is from that
+    write until the echoed character is on the app's terminal output, end to end (Textual input,
+    pane, pty, program, parser, pane, Textual output). Also the app's CPU use over the run.
+    Reference: the same with the N sessions idle.
+
+    python3 benchmarks/app.py [--hooks 30] [--sessions 30] [--seconds 15] [--skip-start]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from terminal_mux import FPS_GEN, GENERATOR, _cpu_of, _load, _pct  # noqa: E402
+
+FRAME_BYTES = 24_000 // FPS_GEN   # ~24 KB/s per session
+ECHO = r'''
+import os, tty
+tty.setraw(0)
+while True:
+    os.write(1, os.read(0, 256))
+'''
+STATUS_MARK = "? help".encode()
+
+
+class Terminal:
+    """A program in a pty whose output is drained (and timestamped) by a thread."""
+
+    def __init__(self, argv: list[str], cols: int, rows: int, cwd: Path, env: dict[str, str]):
+        from ptyprocess import PtyProcess
+
+        self.proc = PtyProcess.spawn(argv, cwd=str(cwd), env=env, dimensions=(rows, cols))
+        self.started = time.monotonic()
+        self.chunks: list[tuple[float, bytes]] = []
+        self.lock = threading.Lock()
+        self.tail = b""
+        self.reader = threading.Thread(target=self._drain, daemon=True)
+        self.reader.start()
+
+    def _drain(self) -> None:
+        fd = self.proc.fd
+        while True:
+            try:
+                ready, _, _ = select.select([fd], [], [], 0.2)
+                if not ready:
+                    if not self.proc.isalive():
+                        return
+                    continue
+                data = os.read(fd, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            with self.lock:
+                self.chunks.append((time.monotonic(), data))
+                self.tail = (self.tail + data)[-200_000:]
+
+    def wait_for(self, needle: bytes, after: float, timeout: float) -> float | None:
+        """Monotonic time of the first chunk after `after` whose text (with some context before
+        it) contains `needle`."""
+        deadline = time.monotonic() + timeout
+        seen = 0
+        while time.monotonic() < deadline:
+            with self.lock:
+                chunks = self.chunks[seen:]
+                context = b"".join(c for _t, c in self.chunks[max(0, seen - 4):seen])
+            for stamp, data in chunks:
+                context = (context + data)[-(len(needle) + 65536):]
+                if stamp >= after and needle in context:
+                    return stamp
+            seen += len(chunks)
+            time.sleep(0.002)
+        return None
+
+    def screen_has(self, needle: bytes) -> bool:
+        with self.lock:
+            return needle in self.tail
+
+    def write(self, data: bytes) -> float:
+        stamp = time.monotonic()
+        os.write(self.proc.fd, data)
+        return stamp
+
+    def end(self, timeout: float = 20.0) -> float | None:
+        deadline = time.monotonic() + timeout
+        while self.proc.isalive() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        ended = time.monotonic() if not self.proc.isalive() else None
+        if self.proc.isalive():
+            self.proc.kill(9)
+        self.proc.close(force=True)
+        return ended
+
+
+# ------------------------------------------------------------------------------ (a) start
+
+def make_town(root: Path, hooks: int) -> Path:
+    import pygit2
+
+    from gastown_tui.town import find_town
+    from gastown_tui.town import hooks as hooks_mod
+    from gastown_tui.town.config import set_setting
+    from gastown_tui.town.install import install
+    from gastown_tui.town.rigs import add_rig
+    from gastown_tui.town.sling import sling
+
+    src = root.parent / "src"
+    repo = pygit2.init_repository(str(src), initial_head="main")
+    (src / "README.md").write_text("# bench\n")
+    repo.index.add_all()
+    repo.index.write()
+    sig = pygit2.Signature("bench", "bench@example.com")
+    repo.create_commit("HEAD", sig, sig, "init", repo.index.write_tree(), [])
+    install(root)
+    town = find_town(root, {})
+    add_rig(town, "bench", str(src))
+    set_setting(town, "default_agent", "demo", environ=os.environ)
+    set_setting(town, "max_polecats", str(max(30, hooks)), environ=os.environ)
+    if hooks:
+        led = town.rig("bench").ledger("overseer")
+        ids = [led.create(f"Task {i}").id for i in range(hooks)]
+        for _slung, hook in sling(town, ids, "bench", agent="demo", convoy=False):
+            hook = hooks_mod.transition(town, hook, "active")
+            hooks_mod.transition(town, hook, "suspended")
+    return root
+
+
+def start_run(town: Path, hooks: int, env: dict[str, str]) -> dict:
+    term = Terminal([shutil.which("gt") or "gt"], 200, 60, town, env)
+    first = term.wait_for(STATUS_MARK, term.started, 60)
+    want = f"{hooks} agents".encode() if hooks else STATUS_MARK
+    every = term.wait_for(want, term.started, 120) if hooks else first
+    asked = term.write(b"\x02q")
+    ended = term.end(60)
+    out = {"first_frame_s": _sec(first, term.started), "all_running_s": _sec(every, term.started),
+           "quit_s": _sec(ended, asked)}
+    if hooks:
+        from gastown_tui.town import find_town
+        from gastown_tui.town.hooks import all_hooks
+
+        states = [h.state for h in all_hooks(find_town(town, {}))]
+        out["suspended_after_quit"] = f"{states.count('suspended')}/{len(states)}"
+    return out
+
+
+def _sec(stamp: float | None, since: float) -> float | None:
+    return None if stamp is None else round(stamp - since, 3)
+
+
+def bench_start(hooks: int, tmp: Path) -> dict:
+    env = dict(os.environ, TERM="xterm-256color", GT_DEMO_STEP_SECONDS="600",
+               HOME=str(tmp / "home"))
+    Path(env["HOME"]).mkdir()
+    started = time.monotonic()
+    subprocess.run(["gt", "--version"], capture_output=True, env=env, check=True)
+    version = round(time.monotonic() - started, 3)
+    full = start_run(make_town(tmp / "full" / "town", hooks), hooks, env)
+    empty = start_run(make_town(tmp / "empty" / "town", 0), 0, env)
+    return {"hooks": hooks, "with_hooks": full, "empty_town": empty, "gt_version_s": version}
+
+
+# ------------------------------------------------------------------------------ (b) key echo
+
+def child(argv: list[str]) -> int:
+    """Runs inside the pty: the app with its own multiplexer and the benchmark's sessions."""
+    from gastown_tui.ui.app import AppOptions, GastownApp
+
+    sessions, seconds, gen, echo = int(argv[0]), float(argv[1]), argv[2], argv[3]
+    streaming = argv[4] == "1"
+
+    class BenchApp(GastownApp):
+        async def _start_sessions(self) -> None:
+            await super()._start_sessions()
+            env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TERM": "xterm-256color"}
+            self.focus_when_started("echo")
+            self.mux.spawn("echo", [sys.executable, echo], env=env, cols=50, rows=16)
+            for i in range(sessions):
+                argv = ([sys.executable, gen, str(seconds + 30), str(FPS_GEN), str(FRAME_BYTES)]
+                        if streaming else ["sleep", str(seconds + 30)])
+                self.mux.spawn(f"agent{i:02d}", argv, env=env, cols=50, rows=16)
+
+    BenchApp(AppOptions(environ={"HOME": "/nonexistent"}, start_host=False)).run()
+    return 0
+
+
+def echo_run(cols: int, rows: int, sessions: int, seconds: float, streaming: bool,
+             tmp: Path) -> dict:
+    gen, echo = tmp / "ink.py", tmp / "echo.py"
+    gen.write_text(GENERATOR)
+    echo.write_text(ECHO)
+    argv = [sys.executable, str(Path(__file__).resolve()), "--child", str(sessions),
+            str(seconds), str(gen), str(echo), "1" if streaming else "0"]
+    env = dict(os.environ, TERM="xterm-256color")
+    term = Terminal(argv, cols, rows, tmp, env)
+    try:
+        if term.wait_for(STATUS_MARK, term.started, 60) is None:
+            raise SystemExit("benchmark: the app never drew its first frame")
+        time.sleep(3.0)  # every session started and streaming
+        cpu0, wall0 = _cpu_of(term.proc.pid), time.monotonic()
+        latencies: list[float] = []
+        missed = 0
+        i = 0
+        while time.monotonic() - wall0 < seconds:
+            char = chr(0x4E00 + i)  # a CJK character no generator prints: unambiguous
+            i += 1
+            sent = term.write(char.encode())
+            seen = term.wait_for(char.encode(), sent, 2.0)
+            if seen is None:
+                missed += 1
+            else:
+                latencies.append((seen - sent) * 1000)
+            if i % 40 == 0:
+                term.write(b"\r")  # a new line now and then, as people type
+            time.sleep(random.uniform(0.04, 0.12))
+        cpu = (_cpu_of(term.proc.pid) - cpu0) / (time.monotonic() - wall0)
+        term.write(b"\x02q")  # the prefix, then q: the app quits and ends its sessions
+    finally:
+        term.end(20)
+    return {"size": f"{cols}x{rows}", "keys": len(latencies), "missed": missed,
+            "p50_ms": round(_pct(latencies, 50), 1), "p99_ms": round(_pct(latencies, 99), 1),
+            "max_ms": round(max(latencies), 1) if latencies else None,
+            "app_cpu_pct_of_core": round(cpu * 100, 1)}
+
+
+def bench_echo(sessions: int, seconds: float, tmp: Path) -> dict:
+    out = {"sessions": sessions, "kb_per_s_each": FRAME_BYTES * FPS_GEN // 1000, "runs": []}
+    for cols, rows, label in ((200, 60, "9 panes"), (150, 46, "4 panes")):
+        run = echo_run(cols, rows, sessions, seconds, True, tmp)
+        run["visible"] = label
+        out["runs"].append(run)
+    idle = echo_run(200, 60, sessions, seconds, False, tmp)
+    idle["visible"] = "9 panes, sessions idle (reference)"
+    out["runs"].append(idle)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "--child":
+        return child(argv[1:])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hooks", type=int, default=30)
+    parser.add_argument("--sessions", type=int, default=30)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--skip-start", action="store_true", help="only the key-echo part")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    if args.hooks < 0 or args.sessions < 0 or args.seconds <= 0:
+        parser.error("--hooks and --sessions must be >= 0 and --seconds > 0")
+    report: dict = {"load_before": _load(), "cpus": os.cpu_count()}
+    with tempfile.TemporaryDirectory(prefix="gt-app-bench-") as name:
+        tmp = Path(name)
+        if not args.skip_start:
+            report["start"] = bench_start(args.hooks, tmp)
+        report["echo"] = bench_echo(args.sessions, args.seconds, tmp)
+    report["load_after"] = _load()
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    if "start" in report:
+        s = report["start"]
+        print(f"start, {s['hooks']} suspended hooks: first frame {s['with_hooks']['first_frame_s']}"
+              f" s, all {s['hooks']} agents running {s['with_hooks']['all_running_s']} s, quit "
+              f"(suspend all) {s['with_hooks']['quit_s']} s, suspended after quit "
+              f"{s['with_hooks'].get('suspended_after_quit')}")
+        print(f"  reference: empty town first frame {s['empty_town']['first_frame_s']} s, quit "
+              f"{s['empty_town']['quit_s']} s; `gt --version` {s['gt_version_s']} s")
+    e = report["echo"]
+    print(f"key-to-echo, {e['sessions']} sessions at ~{e['kb_per_s_each']} KB/s each:")
+    for run in e["runs"]:
+        print(f"  {run['size']} ({run['visible']}): p50 {run['p50_ms']} ms, p99 {run['p99_ms']} "
+              f"ms, max {run['max_ms']} ms over {run['keys']} keys ({run['missed']} missed); "
+              f"app CPU {run['app_cpu_pct_of_core']}% of a core")
+    print(f"load average before {report['load_before']}, after {report['load_after']} "
+          f"({report['cpus']} CPUs)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
