@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from ..town import hooks as hooks_mod
-from .runtime import (INFO_NAME, HostError, host_running, read_info, runtime_dir,
+from .runtime import (INFO_NAME, PID_NAME, HostError, host_running, read_info, runtime_dir,
                       socket_path)
 
 
@@ -71,8 +71,9 @@ def repair(town) -> RepairReport:
             sock.unlink()
             fixes.append(Fix("stale socket", f"removed {sock} (no host holds the lock)"))
         if read_info(town.root) is not None:
-            (Path(town.root) / ".runtime" / INFO_NAME).unlink(missing_ok=True)
-            fixes.append(Fix("stale host record", "removed .runtime/host.json"))
+            for name in (INFO_NAME, PID_NAME):
+                (Path(town.root) / ".runtime" / name).unlink(missing_ok=True)
+            fixes.append(Fix("stale host record", "removed .runtime/host.json and host.pid"))
 
     for rig in town.rigs():
         try:

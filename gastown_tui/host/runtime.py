@@ -2,8 +2,9 @@
 
 `<town>/.runtime/` (mode 0700) holds `host.lock` (an flock held for the host's whole life, so a
 host killed with -9 leaves no stale lock: the kernel drops it), `host.json` (pid, socket, start
-time, mode: who to name when a second host is refused), `host.log` for detached hosts and
-`events.jsonl`. The socket lives there too unless the path would pass the kernel's ~108-byte
+time, mode: who to name when a second host is refused) and `host.pid` for scripts, `host.log`
+for detached hosts and `events.jsonl`. The pid and json files are only trusted while the lock
+is held. The socket lives there too unless the path would pass the kernel's ~108-byte
 limit for Unix sockets; then it goes to a private per-user directory under the system temp dir,
 named by a hash of the town path so both sides compute the same place.
 """
@@ -23,6 +24,7 @@ from pathlib import Path
 SOCKET_NAME = "host.sock"
 LOCK_NAME = "host.lock"
 INFO_NAME = "host.json"
+PID_NAME = "host.pid"
 LOG_NAME = "host.log"
 EVENTS_NAME = "events.jsonl"
 MAYOR_NAME = "mayor.json"
@@ -125,9 +127,11 @@ class HostLock:
                             "stop it with `gt down`") from None
         self._fd = fd
         info = HostInfo(os.getpid(), str(socket), time.time(), mode)
-        tmp = rt / f".{INFO_NAME}.{os.getpid()}"
-        tmp.write_text(json.dumps(dataclasses.asdict(info)))
-        os.replace(tmp, rt / INFO_NAME)
+        for name, text in ((INFO_NAME, json.dumps(dataclasses.asdict(info))),
+                           (PID_NAME, f"{info.pid}\n")):
+            tmp = rt / f".{name}.{os.getpid()}"
+            tmp.write_text(text)
+            os.replace(tmp, rt / name)
         return info
 
     def release(self) -> None:
@@ -135,7 +139,8 @@ class HostLock:
             return
         info = read_info(self.town_root)
         if info is not None and info.pid == os.getpid():
-            (self.town_root / ".runtime" / INFO_NAME).unlink(missing_ok=True)
+            for name in (INFO_NAME, PID_NAME):
+                (self.town_root / ".runtime" / name).unlink(missing_ok=True)
         os.close(self._fd)
         self._fd = None
 

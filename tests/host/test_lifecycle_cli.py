@@ -17,6 +17,7 @@ def test_detach_refuse_down(town, reap):
     info = read_info(town.root)
     reap.append(info.pid)
     assert f"pid {info.pid}" in up.stdout
+    assert (town.root / ".runtime" / "host.pid").read_text().strip() == str(info.pid)
 
     again = run_gt(town.root, "up", "--detach")
     assert again.returncode == 1
@@ -31,6 +32,7 @@ def test_detach_refuse_down(town, reap):
     down = run_gt(town.root, "down")
     assert down.returncode == 0, down.stderr
     assert host_running(town.root) is None
+    assert not (town.root / ".runtime" / "host.pid").exists()
     after = run_gt(town.root, "agents")
     assert after.returncode == 1
     assert after.stderr.strip() == ("gt: error: no host is running for this town: start one "
