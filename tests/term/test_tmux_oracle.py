@@ -193,3 +193,35 @@ GIT_REPO = (r"git init -q r && cd r && git config user.email a@b && git config u
 def test_git_log_graph_in_the_pager(oracle):
     _same(oracle(BASH, [GIT_REPO, r"git log --graph --stat --color=always | less -R\r", "j",
                         r"/commit 3\r"], ansi=True))
+
+
+# Editing and mode sequences full-screen programs use, each at its own place on the screen.
+SEQUENCES = r"""
+p() { printf "$@"; }
+p '\033[2J\033[H'
+p 'line one\r\nline two\r\nline three\r\n'
+p '\033[1;6H\033[3@XYZ'                   # ICH
+p '\033[2;3H\033[2P'                      # DCH
+p '\033[3;2H\033[3X'                      # ECH
+p '\033[5;1Habc\033[4b'                   # REP
+p '\033[6;20H\033[2Zq'                    # CBT
+p '\0337\033[8;8HSAVED\0338R'             # DECSC / DECRC
+p '\033[9;1H\033[4hINS\033[4l'            # insert mode
+p '\033[10;1H\033)0\016lqqk\017 text'     # G1 = line drawing, SO / SI
+p '\033[11;1H\033[2;3;9mstyled\033[0m \033[91;104mbright\033[0m'
+p '\033[12;75H\033[?7lno wrap at all here\033[?7h'
+p '\033[13;1H\033[3g\033[13;5H\033H\033[13;1H\ta\tb'   # tab stops cleared and set
+p '\033[14;1Hxx\033[1L\033[15;1H\033[1M'  # IL / DL
+p '\033[20;1Hbottom\033[18;22r\033[22;1H\n\n\033[r'    # scrolling inside a region
+p '\033[24;1H\033[?6h\033[2;4r\033[1;1Horigin\033[?6l\033[r'
+sleep 30
+"""
+
+
+def test_editing_and_mode_sequences(oracle):
+    _same(oracle(["bash", "s.sh"], ansi=True, files={"s.sh": SEQUENCES}))
+
+
+def test_reverse_index_at_the_top(oracle):
+    script = r"seq 1 8; printf '\033[H\033M\033MTOP'; sleep 30"
+    _same(oracle(["bash", "s.sh"], ansi=True, files={"s.sh": script}, size=(20, 5), history=5))
