@@ -43,8 +43,13 @@ def clean(text: str) -> str:
     return CONTROL.sub("", text).strip()
 
 
+# Agent UIs draw input boxes: a long entry wraps between border glyphs, so whitespace and box
+# drawing are left out when looking for the typed text on screen.
+NOT_TEXT = re.compile(r"[\s\u2500-\u257f|]+")
+
+
 def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    return NOT_TEXT.sub("", text)
 
 
 class Nudger:
@@ -169,6 +174,10 @@ class Nudger:
             mux.write(name, text[i:i + CHUNK])
             await asyncio.sleep(TYPE_GAP_S)
         tail = _squash(text)[-24:]
+        if not tail:
+            # Nothing on screen could tell this text apart (only bars and spaces).
+            mux.send_key(name, "enter")
+            return {"attempts": 1, "verified": False}
         deadline = time.monotonic() + SHOW_TIMEOUT_S
         while tail not in _squash("".join(self._screen(name))):
             if time.monotonic() > deadline:
