@@ -13,6 +13,7 @@ Public API (import from the modules; this package imports nothing, so `gt` start
         # hook_active/suspended/completed/archived, sling, nudge(_queued/_failed), mail,
         # convoy_landed, snapshot, dialog_answered, handoff, agent_start_failed
     host.type_keys(name, data)                # a person's keys (held while a nudge types)
+    host.paste_text(name, text)               # a person's paste (held the same way)
     await host.nudge(target, text, mode=None) # verified; mode immediate|wait-idle|queue
     await host.sling(issue_ids, target, agent=None, convoy=True, base=None, crew=None,
                      actor="overseer") -> list[town.sling.Slung]

@@ -7,6 +7,7 @@ the control socket.
     host.agents                                # name -> Agent (role, rig, hook, preset, pid)
     host.subscribe(callback)                   # town events (dicts), see events.py
     host.type_keys(name, data)                 # a person's keys: held while a nudge is typed
+    host.paste_text(name, text)                # a person's paste, held the same way
     await host.nudge(name, text, mode)         # verified nudge
     await host.sling(issue_ids, target, ...)   # hook + start agents at once
     await host.suspend_agent(name) / resume_agent(name) / restart_agent(name)
@@ -275,6 +276,10 @@ class Host:
     def type_keys(self, name: str, data: bytes | str) -> None:
         """The path for a person's keystrokes: held while a nudge is being typed, then replayed."""
         self.nudger.type_keys(name, data)
+
+    def paste_text(self, name: str, text: str) -> None:
+        """A person's paste, held like `type_keys` while a nudge is being typed."""
+        self.nudger.paste(name, text)
 
     async def nudge(self, target: str, text: str, mode: str | None = None) -> dict[str, Any]:
         return await self.nudger.nudge(self.resolve_target(target), text, mode)

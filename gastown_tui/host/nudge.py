@@ -72,6 +72,18 @@ class Nudger:
         self.host.mux.write(name, raw)
         self._note_keys(name, raw)
 
+    def paste(self, name: str, text: str) -> None:
+        """A person's paste: bracketed when the program asked for it, held like keys."""
+        if name not in self._held:
+            self.host.mux.paste(name, text)
+            self._note_keys(name, text.encode())
+            return
+        from ..term.keys import encode_paste
+
+        session = self.host.session(name)
+        bracketed = bool(session is not None and session.screen.modes.bracketed_paste)
+        self._held[name] += encode_paste(text, bracketed=bracketed)
+
     def _note_keys(self, name: str, raw: bytes) -> None:
         self._last_key[name] = time.monotonic()
         tail = re.split(rb"[\r\n\x03\x15]", raw)[-1]

@@ -39,10 +39,12 @@ def test_nudge_and_typing_both_arrive_intact(town):
             await _idle_mayor(host)
 
             async def typist():
-                for line in person:
+                for i, line in enumerate(person):
                     for ch in line + "\r":
                         host.type_keys(MAYOR, ch)
                         await asyncio.sleep(0.004)
+                    if i == 0:
+                        host.paste_text(MAYOR, "pasted by a person\r")
                     await asyncio.sleep(0.05)
 
             async def nudger():
@@ -54,9 +56,9 @@ def test_nudge_and_typing_both_arrive_intact(town):
 
             _, results = await asyncio.gather(typist(), nudger())
             assert all(r["delivered"] and r["verified"] for r in results)
-            await async_wait_for(lambda: len(_said(host)) == 5, 10, what="all five prompts")
+            await async_wait_for(lambda: len(_said(host)) == 6, 10, what="all six prompts")
             said = _said(host)
-            assert sorted(said) == sorted(person + nudges)
+            assert sorted(said) == sorted(person + nudges + ["pasted by a person"])
         finally:
             await host.stop()
 
