@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from .core import UsageError, get_env
+from .core import CommandError, UsageError, get_env
 
 
 def register(root: click.Group) -> None:
@@ -44,3 +44,29 @@ def register(root: click.Group) -> None:
         return run_capture(list(command), cols=cols, rows=rows, inputs=data, delay=delay,
                            timeout=timeout, ansi=ansi, history=history, cwd=env.cwd,
                            env=env.environ)
+
+    @term.command("replay", short_help="Print the screen a session transcript draws.")
+    @click.argument("paths", nargs=-1, required=True, metavar="TRANSCRIPT...")
+    @click.option("--size", default="80x24", show_default=True, metavar="COLSxROWS",
+                  help="Terminal size the transcript was recorded at.")
+    @click.option("--ansi", is_flag=True, help="Keep colours and styles as SGR sequences.")
+    @click.option("--history", type=int, default=0, metavar="N",
+                  help="Prepend up to N lines of scrollback.")
+    def replay(paths: tuple[str, ...], size: str, ansi: bool, history: int):
+        """Feed raw session transcripts, in order (a rotated `NAME.1` before `NAME`), to a
+        terminal and print the screen they draw, like `capture`."""
+        from ..term.capture import parse_size, replay as run_replay
+
+        try:
+            cols, rows = parse_size(size)
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+        if history < 0:
+            raise UsageError("--history must be 0 or more")
+        data = bytearray()
+        for path in paths:
+            try:
+                data += (get_env().cwd / path).read_bytes()
+            except OSError as e:
+                raise CommandError(f"cannot read transcript {path}: {e.strerror or e}") from None
+        return run_replay(bytes(data), cols=cols, rows=rows, ansi=ansi, history=history)

@@ -21,7 +21,7 @@ from typing import Mapping, Sequence
 
 from .mux import Multiplexer
 
-__all__ = ["Capture", "capture", "capture_async", "parse_escapes", "parse_size"]
+__all__ = ["Capture", "capture", "capture_async", "parse_escapes", "parse_size", "replay"]
 
 _ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{2}|.|$)", re.DOTALL)
 _SIMPLE = {"r": b"\r", "n": b"\n", "t": b"\t", "e": b"\x1b", "\\": b"\\"}
@@ -116,11 +116,9 @@ async def capture_async(argv: Sequence[str], *, cols: int = 80, rows: int = 24,
         while s.pty.pending:
             s.feed()
         screen = s.screen
-        n = min(history, screen.history_size)
         result = Capture(
             lines=screen.ansi_lines() if ansi else screen.text_lines(),
-            history=(screen.history_ansi(n) if ansi else screen.history_text(n)) if n else [],
-            cols=cols, rows=rows, exited=s.finished, exit_code=s.exit_code,
+            history=_history(screen, history, ansi), cols=cols, rows=rows, exited=s.finished, exit_code=s.exit_code,
             exit_signal=s.exit_signal, timed_out=not in_time, title=screen.title)
     finally:
         await mux.shutdown(grace=0.5)
@@ -130,3 +128,24 @@ async def capture_async(argv: Sequence[str], *, cols: int = 80, rows: int = 24,
 def capture(argv: Sequence[str], **kwargs) -> Capture:
     """`capture_async` in a fresh event loop (for scripts and the CLI)."""
     return asyncio.run(capture_async(argv, **kwargs))
+
+
+def replay(data: bytes, *, cols: int = 80, rows: int = 24, ansi: bool = False,
+           history: int = 0) -> Capture:
+    """The screen a raw transcript (see `Transcript`) draws on a terminal of this size."""
+    from .screen import Screen
+
+    if history < 0:
+        raise ValueError("history must be >= 0")
+    screen = Screen(cols, rows)
+    screen.feed(data)
+    return Capture(lines=screen.ansi_lines() if ansi else screen.text_lines(),
+                   history=_history(screen, history, ansi), cols=cols, rows=rows,
+                   title=screen.title)
+
+
+def _history(screen, n: int, ansi: bool) -> list[str]:
+    n = min(n, screen.history_size)
+    if not n:
+        return []
+    return screen.history_ansi(n) if ansi else screen.history_text(n)

@@ -3,6 +3,7 @@ errors with exit codes — through the real command line."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gastown_tui.term.capture import parse_escapes, parse_size
+from gastown_tui.term.mux import Multiplexer
 
 from .conftest import gt_capture
 
@@ -146,3 +148,25 @@ def test_escape_parsing_never_fails_unexpectedly(text):
     else:
         if "\\" not in text:
             assert data == text.encode()
+
+
+def test_replay_prints_what_a_transcript_draws(cli_env, tmp_path):
+    async def record():
+        mux = Multiplexer()
+        s = mux.spawn("r", ["sh", "-c", r"seq 1 30; printf '\033]0;done\007\033[1;32mgreen'"],
+                      env=cli_env, cols=30, rows=5, transcript=tmp_path / "rt" / "r.raw")
+        await mux.wait("r", 10)
+        lines = s.screen.text_lines()
+        await mux.shutdown()
+        return lines
+
+    live = asyncio.run(record())
+    done = gt(["term", "replay", "--size", "30x5", "--history", "2", "rt/r.raw"], cli_env,
+              tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:-1] == ["25", "26"] + live
+
+    missing = gt(["term", "replay", "rt/nothing.raw"], cli_env, tmp_path)
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == ("gt: error: cannot read transcript rt/nothing.raw: "
+                                      "No such file or directory")
