@@ -23,6 +23,7 @@ Public API (import from here or from the named module):
     AgentState, PRESETS, classify(preset, Observation), StateTracker          state.py
     PtySession.spawn(argv, ...) (one pty without a screen), Transcript    pty.py, transcript.py
     capture.capture(argv, *, cols, rows, inputs, delay, timeout, ansi, history) -> Capture
+    capture.replay(transcript_bytes, *, cols, rows, ansi, history) -> Capture
 
 Everything runs on one asyncio loop; create the multiplexer inside it (or pass `loop`) and
 touch sessions and screens only from that loop's thread. Errors a caller can cause

@@ -7,6 +7,8 @@ the program exits, or the screen has been quiet for `delay`, or `timeout` passes
 then read like `tmux capture-pane -p` (`-e` with `ansi`, `-S -N` with `history`) and the program
 and its process group are ended.
 
+`replay(data, ...)` is `gt term replay`: the screen a session's raw transcript draws.
+
 Inputs use a small escape language, `\\r \\n \\t \\e \\xNN \\\\`, so keys can be written on a
 command line (`--input 'ihello\\e:wq\\r'`).
 """
