@@ -180,9 +180,12 @@ class Multiplexer:
         return bool(data)
 
     def resize(self, name: str, cols: int, rows: int) -> None:
+        """Change the terminal size; a collapsed pane (0 or less) gets 1 row or column, as
+        tmux does, rather than an error in the middle of a layout."""
         s = self.get(name)
-        if cols < 1 or rows < 1:
-            raise ValueError(f"terminal size must be at least 1x1, not {cols}x{rows}")
+        cols, rows = max(1, int(cols)), max(1, int(rows))
+        if (cols, rows) == (s.cols, s.rows):
+            return
         # Screen first: the program redraws for the new size as soon as SIGWINCH arrives.
         s.screen.resize(cols, rows)
         s.pty.resize(cols, rows)
