@@ -109,8 +109,10 @@ def _record(argv: list[str], keys: list[bytes], cols: int = COLS, rows: int = RO
     out = bytearray()
 
     def drain(quiet: float) -> None:
+        """Read until the program is quiet for `quiet` s (at most 3 s: some never stop)."""
         import select
-        while True:
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
             ready, _, _ = select.select([proc.fd], [], [], quiet)
             if not ready:
                 return
@@ -154,12 +156,38 @@ def recorded(tmp_path_factory) -> dict[str, bytes]:
          b"exit()\r"])
     # Recorded while it shows its boxes (killed after), so the screen under test is not blank.
     cases["curses boxes and colours"] = _record([sys.executable, str(curses_app)], [b"x"])
+    if shutil.which("top"):
+        cases["top"] = _record(["top", "-d", "0.3"], [b"", b"q"])
+    if shutil.which("man"):
+        cases["man page in less"] = _record(["man", "ls"], [b" ", b"/sort\r"])
+    rich_app = d / "rich_app.py"
+    rich_app.write_text(RICH_APP)
+    cases["rich table and progress"] = _record([sys.executable, str(rich_app)], [])
     cases["bash colours"] = _record(
         ["bash", "--norc", "--noprofile", "-i"],
         [b"ls --color=always -la /usr | head -20\r", b"printf '\\e[44m%s\\e[0m \\u2764\\ufe0f\\n' blue\r",
          b"exit\r"])
     return cases
 
+
+RICH_APP = """
+import time
+from rich.console import Console
+from rich.progress import track
+from rich.table import Table
+
+console = Console()
+table = Table(title="Agents")
+for column in ("name", "state", "bead"):
+    table.add_column(column)
+for i in range(5):
+    table.add_row(f"polecat-{i}", "[green]busy[/]" if i % 2 else "[yellow]idle[/]", f"gt-{i:03x} 中文 ✓")
+console.print(table)
+console.print("[bold magenta]Done[/] :rocket: [link=https://example.com]link[/link]")
+for _ in track(range(20), description="Working..."):
+    time.sleep(0.01)
+console.rule("end")
+"""
 
 CURSES_APP = """
 import curses
@@ -235,7 +263,7 @@ def test_bytes_render_like_tmux(oracle, name):
 
 
 RECORDED = ["vim edit and quit", "less search", "python repl", "curses boxes and colours",
-            "bash colours"]
+            "bash colours", "top", "man page in less", "rich table and progress"]
 
 
 @pytest.mark.parametrize("name", RECORDED)
