@@ -224,7 +224,7 @@ def test_find_beads_dir(tmp_path):
     deep = rig / "src" / "pkg"
     deep.mkdir(parents=True)
     assert find_beads_dir(deep, {}) == (rig / ".beads").resolve()
-    assert find_beads_dir(tmp_path, {}) is None or find_beads_dir(tmp_path, {}) != rig
+    assert find_beads_dir(tmp_path, {}) != (rig / ".beads").resolve()    # never downwards
     crew = tmp_path / "crew" / "me"
     (crew / ".beads").mkdir(parents=True)
     (crew / ".beads" / "redirect").write_text("../../../rig/.beads\n")
