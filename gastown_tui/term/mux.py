@@ -58,12 +58,6 @@ class TickStats:
         self.bytes_parsed = 0
         self.durations: collections.deque[float] = collections.deque(maxlen=keep)
 
-    def percentile(self, p: float) -> float:
-        if not self.durations:
-            return 0.0
-        ordered = sorted(self.durations)
-        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
-
 
 class Multiplexer:
     def __init__(self, loop: asyncio.AbstractEventLoop | None = None, fps: float = 60,

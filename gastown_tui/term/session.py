@@ -134,9 +134,6 @@ class Session:
             self._sync_since = now
         return now - self._sync_since < SYNC_TIMEOUT_S
 
-    def sync_release_at(self) -> float | None:
-        return None if self._sync_since is None else self._sync_since + SYNC_TIMEOUT_S
-
     def publish(self, now: float, out: list[Event]) -> None:
         """Append the events for what changed since the last publish."""
         screen = self.screen
