@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import os
 import signal
 from dataclasses import dataclass, field
@@ -154,6 +155,9 @@ class GastownApp(App):
         if self.options.town_root is not None:
             self.set_interval(self.options.poll_seconds, self.request_refresh)
         self.main.focus_previous_pane()
+        # Everything made so far lives as long as the app: keep it out of the collector's
+        # full passes, which otherwise stall key echo for tens of milliseconds.
+        gc.freeze()
         for line in self.options.first_commands:
             result = await self.run_command(line, quiet=True).wait()
             if result is None or not result.ok:

@@ -60,8 +60,11 @@ class Tmux:
 
 
 @pytest.fixture
-def tmux(environ):
-    env = dict(environ, TERM="xterm-256color", LANG="C.UTF-8")
+def tmux(environ, tmp_path):
+    # The server's socket lives in the test's own folder, so nothing is left in /tmp.
+    sockets = tmp_path / "tmux"
+    sockets.mkdir()
+    env = dict(environ, TERM="xterm-256color", LANG="C.UTF-8", TMUX_TMPDIR=str(sockets))
     t = Tmux(env)
     yield t
     t.kill()
