@@ -29,18 +29,15 @@ def complete(root: click.Command, line: str, env: Env | None = None,
              prog: str = "gt") -> list[Completion]:
     """Completions for a partial command string (the app's command bar), through the same click
     shell-completion machinery the shells use, so dynamic values (bead ids, rigs, agents) match."""
-    from click.shell_completion import _resolve_context, _resolve_incomplete
-
     words, start = _split_partial(line)
     if words is None:
         return []
     args, incomplete = words[:-1], words[-1]
-    env = env or Env()
+    shell = click.shell_completion.ShellComplete(root, {"obj": env or Env()}, prog,
+                                                 completion_var(prog))
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            ctx = _resolve_context(root, {"obj": env}, prog, list(args))
-            obj, incomplete = _resolve_incomplete(ctx, list(args), incomplete)
-            items = obj.shell_complete(ctx, incomplete)
+            items = shell.get_completions(list(args), incomplete)
     except Exception:  # noqa: BLE001 - a half-typed line must never break the command bar
         return []
     return [Completion(str(i.value), i.help, start, i.type) for i in items]

@@ -31,13 +31,11 @@ def validate_rig_name(name: str) -> None:
 
 def derive_prefix(name: str, taken: set[str]) -> str:
     """"my_project"/"myProject" -> "mp"; one word -> its first two letters; longer or numbered
-    when that is taken."""
-    words = [w for w in re.split(r"_|(?<=[a-z0-9])(?=[A-Z])", name) if w]
-    if len(words) > 1:
-        base = "".join(w[0] for w in words)[:4].lower()
-    else:
-        base = name[:2].lower()
-    candidates = [base] + [name.lower()[:n] for n in range(3, min(len(name), 8) + 1)]
+    when that is taken. Always a valid bead prefix (lowercase letters and digits)."""
+    words = [w for w in re.split(r"_+|(?<=[a-z0-9])(?=[A-Z])", name) if w]
+    clean = re.sub(r"[^a-z0-9]", "", name.lower())  # a rig name starts with a letter
+    base = "".join(w[0] for w in words)[:4].lower() if len(words) > 1 else clean[:2]
+    candidates = [base] + [clean[:n] for n in range(3, min(len(clean), 8) + 1)]
     for c in candidates:
         if PREFIX.match(c) and c not in taken:
             return c
