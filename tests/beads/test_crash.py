@@ -79,3 +79,47 @@ def test_temp_files_of_killed_exports_are_cleaned(bd, workdir):
     stale.write_text("half an export")
     bd.json("create", "next write")
     assert not stale.exists()
+
+
+def test_kill_9_real_bd_processes_mid_flight(bd, workdir):
+    import random
+    import time
+
+    rnd = random.Random(11)
+    code = "from gastown_tui.commands.bd import main; main()"
+    reported: set[str] = set()
+    killed = 0
+    for round_no in range(4):
+        procs = [subprocess.Popen([sys.executable, "-c", code, "create", f"r{round_no} p{n}",
+                                   "--json"], cwd=workdir, env=bd.environ,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for n in range(8)]
+        try:
+            # Kill the rest a moment after the first one finishes, whatever the machine's
+            # speed: some have reported success by then, others are mid-command.
+            deadline = time.monotonic() + 60
+            while all(p.poll() is None for p in procs) and time.monotonic() < deadline:
+                time.sleep(0.005)
+            time.sleep(rnd.uniform(0.0, 0.05))
+            for p in procs:
+                if p.poll() is None:
+                    os.kill(p.pid, signal.SIGKILL)
+                    killed += 1
+            for p in procs:
+                out, _ = p.communicate(timeout=60)
+                if p.returncode == 0:
+                    reported.add(json.loads(out)["id"])
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+        res = bd.proc("list", "--json")
+        assert res.returncode == 0, res.stderr
+        assert reported <= {i["id"] for i in json.loads(res.stdout)}
+    assert killed and reported        # both outcomes happened, or the test proved nothing
+    after = bd.proc("create", "after", "--json")
+    assert after.returncode == 0, after.stderr
+    exported = {json.loads(x)["id"] for x in
+                (workdir / ".beads" / "issues.jsonl").read_text().splitlines()}
+    assert reported <= exported
