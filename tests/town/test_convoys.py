@@ -135,3 +135,19 @@ def test_convoy_survives_a_removed_rig(two_rigs, rig_town, town):
     a.ok(f"close {x}", prog="bd")
     assert rig_town.ok(f"convoy show {c.id}").status == "open"  # y's fate is unknown
     assert rig_town.ok(f"convoy close {c.id}").status == "closed"
+
+
+def test_racing_closers_land_a_convoy_once(two_rigs, rig_town, town):
+    """Two processes close the last two issues at the same moment, three times over: each
+    convoy lands exactly once, with exactly one mail per address."""
+    a, b = two_rigs
+    convoys = []
+    for n in range(3):
+        x, y = a.new_bead(f"Left {n}"), b.new_bead(f"Right {n}")
+        convoys.append(rig_town.ok(f"convoy create 'Race {n}' {x} {y} --human").id)
+        procs = [a.shell_async("bd", "close", x), b.shell_async("bd", "close", y)]
+        assert [p.wait(timeout=60) for p in procs] == [0, 0]
+    for cid in convoys:
+        assert rig_town.ok(f"convoy show {cid}").status == "landed"
+    subjects = sorted(m.subject for m in rig_town.ok("mail inbox overseer"))
+    assert subjects == [f"Convoy landed: Race {n}" for n in range(3)]
