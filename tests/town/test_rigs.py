@@ -3,13 +3,16 @@
 import shutil
 import socket
 import subprocess
+import threading
 import time
 import tomllib
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pygit2
 import pytest
 
 from gastown_town_test_fixtures import SIG, make_repo, tree_snapshot
+from gastown_tui.commands import gt as gt_cli
 from gastown_tui.town import find_town
 from gastown_tui.town.routes import read_routes, route_for
 from gastown_tui.town.rigs import derive_prefix
@@ -143,8 +146,6 @@ def test_rig_add_over_the_network_reports_progress(at_town, town, src_repo):
         lines = []
         env = at_town.env()
         env.progress = lines.append
-        from gastown_tui.commands import gt as gt_cli
-
         result = gt_cli.run(f"rig add net git://127.0.0.1:{port}/src", env)
         assert result.ok, result.error
     finally:
@@ -247,3 +248,50 @@ def test_route_for_takes_the_longest_prefix():
     assert route_for(routes, "hq-abc") == "."
     assert route_for(routes, "mp-abc.1") == "my_proj/mayor/rig"
     assert route_for(routes, "zz-abc") is None and route_for(routes, "nodash") is None
+
+
+def _http_git_server(base):
+    """Real smart-HTTP git: each request goes to `git http-backend` (a CGI program)."""
+    def app(environ, start_response):
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        cgi_env = {"GIT_PROJECT_ROOT": str(base), "GIT_HTTP_EXPORT_ALL": "1",
+                   "PATH": "/usr/bin:/bin", "REQUEST_METHOD": environ["REQUEST_METHOD"],
+                   "PATH_INFO": environ["PATH_INFO"],
+                   "QUERY_STRING": environ.get("QUERY_STRING", ""),
+                   "CONTENT_TYPE": environ.get("CONTENT_TYPE", ""),
+                   "CONTENT_LENGTH": str(len(body)), "REMOTE_ADDR": "127.0.0.1"}
+        out = subprocess.run(["git", "http-backend"], input=body, env=cgi_env,
+                             capture_output=True, timeout=30).stdout
+        head, _, payload = out.partition(b"\r\n\r\n")
+        headers = [tuple(h.split(": ", 1)) for h in head.decode().split("\r\n") if ": " in h]
+        status = next((v for k, v in headers if k.lower() == "status"), "200 OK")
+        start_response(status, [(k, v) for k, v in headers if k.lower() != "status"])
+        return [payload]
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = make_server("127.0.0.1", 0, app, handler_class=Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server, thread
+
+
+def test_rig_add_over_smart_http(at_town, town, src_repo):
+    server, thread = _http_git_server(src_repo.parent)
+    url = f"http://127.0.0.1:{server.server_port}/src"
+    try:
+        lines = []
+        env = at_town.env()
+        env.progress = lines.append
+        result = gt_cli.run(f"rig add web {url}", env)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+    assert result.ok, result.error
+    rig = find_town(town, {}).rig("web")
+    assert rig.url == url and rig.branch == "main"
+    assert (rig.clone_path / "README.md").read_text() == "project, version 2\n"
+    assert any("receiving objects: 100%" in line for line in lines), lines
