@@ -42,7 +42,7 @@ def _town_or_offer(env: Env) -> Path | None:
         return find_town(env.cwd, env.environ).root
     except NotInTown as e:
         hint = str(e)
-    click.echo(f"Not inside a Gas Town town ({hint}).", err=True)
+    click.echo(f"gt: {hint}", err=True)
     choice = click.prompt("Create a town [c], open the demo [d] or quit [q]?",
                           type=click.Choice(["c", "d", "q"]), default="d", err=True)
     if choice == "q":

@@ -141,3 +141,20 @@ def test_closing_the_terminal_suspends_hooks(tmux, tmp_path, town_root, environ)
         raise AssertionError("the app kept running after its terminal closed")
     except ProcessLookupError:
         pass
+
+
+def test_outside_a_town_gt_offers_to_create_one(tmux, tmp_path):
+    from gastown_tui.town import find_town
+
+    where = tmp_path / "elsewhere"
+    where.mkdir()
+    tmux.start("gt", where)
+    tmux.wait_for("Create a town [c], open the demo [d] or quit [q]?", timeout=15)
+    tmux.keys("c", "Enter")
+    tmux.wait_for("Where?", timeout=10)
+    tmux.run("send-keys", "-t", "main", "-l", str(tmp_path / "newtown"))  # pasted, as people do
+    tmux.keys("Enter")
+    tmux.wait_for("newtown · 0 agents", timeout=30)
+    assert find_town(tmp_path / "newtown", {}).name == "newtown"
+    tmux.keys("C-b", "q")
+    _wait_host_gone(tmp_path / "newtown")
