@@ -51,6 +51,14 @@ class Row:
         self.text = self.runs = None
         return chars, attrs
 
+    def cells_copy(self, cols: int) -> tuple[list[str], list[CellStyle]]:
+        """The cells as new lists, leaving a compact row compact (readers must not slow it)."""
+        if self.chars is not None:
+            return list(self.chars), list(self.attrs)
+        row = Row(self.fill)
+        row.text, row.runs = self.text, self.runs
+        return row.cells(cols)
+
     def append(self, x: int, text: str, style: CellStyle) -> None:
         """Write width-1 characters at x >= len(self.text) of a compact row."""
         cur = self.text

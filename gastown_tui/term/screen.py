@@ -167,14 +167,13 @@ class Screen(DrawMixin, EditMixin, ResizeMixin, StreamParser, pyte.Screen):
     @property
     def display(self) -> list[str]:
         """pyte's API: every row padded to the full width, a wide char once."""
-        return ["".join(row.cells(self.columns)[0]) for row in self._rows]
+        return ["".join(row.cells_copy(self.columns)[0]) for row in self._rows]
 
     def row_runs(self, y: int) -> list[tuple[str, CellStyle]]:
         return self._rows[y].runs_full(self.columns)
 
     def cells(self, y: int) -> tuple[list[str], list[CellStyle]]:
-        chars, attrs = self._rows[y].cells(self.columns)
-        return list(chars), list(attrs)
+        return self._rows[y].cells_copy(self.columns)
 
     def ansi_lines(self) -> list[str]:
         return [ansi_of_runs(_trim_runs(row.runs_full(self.columns))) for row in self._rows]
