@@ -378,22 +378,26 @@ class Ledger(LinksMixin, sync.SyncMixin):
 
     def claim(self, issue_id: str, actor: str | None = None) -> Issue:
         """Atomically take an open, unassigned bead: assignee = actor, status in_progress.
-        Claiming a bead you already hold is a no-op; any other state raises ClaimError."""
+        A bead already yours (slung to your hook, or claimed before) just goes in_progress;
+        any other state raises ClaimError."""
         who = self._actor(actor)
         with self.transaction():
             rid = self.resolve(issue_id)
             stamp = now()
-            won = self.conn.execute(
-                "UPDATE issues SET assignee=?, status='in_progress', updated_at=? "
-                "WHERE id=? AND status='open' AND (assignee IS NULL OR assignee='')",
-                (who, stamp, rid)).rowcount
-            if won:
-                self._dirty.add(rid)
-                self._event(rid, "claimed", who, None, who, stamp)
-                self._event(rid, "status_changed", who, "open", "in_progress", stamp)
-                return self.get(rid)
             status, holder = self.conn.execute(
                 "SELECT status, assignee FROM issues WHERE id=?", (rid,)).fetchone()
+            # The write lock is held, so this check and the update below cannot interleave
+            # with another claim; the WHERE clause states the rule once more regardless.
+            won = self.conn.execute(
+                "UPDATE issues SET assignee=?, status='in_progress', updated_at=? "
+                "WHERE id=? AND ((status='open' AND (assignee IS NULL OR assignee='')) "
+                "OR (assignee=? AND status IN ('open', 'hooked')))",
+                (who, stamp, rid, who)).rowcount
+            if won:
+                self._dirty.add(rid)
+                self._event(rid, "claimed", who, holder, who, stamp)
+                self._event(rid, "status_changed", who, status, "in_progress", stamp)
+                return self.get(rid)
             if holder == who and status == "in_progress":
                 return self.get(rid)
             if holder:

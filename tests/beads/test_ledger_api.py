@@ -97,6 +97,11 @@ def test_claim_is_compare_and_swap(led):
     led.close(c.id)
     with pytest.raises(ClaimError, match="closed"):
         led.claim(c.id, "agent2")
+    slung = led.create("D", assignee="rig/polecats/nux", status="hooked")
+    with pytest.raises(ClaimError, match="nux"):
+        led.claim(slung.id, "agent2")
+    mine = led.claim(slung.id, "rig/polecats/nux")
+    assert (mine.assignee, mine.status) == ("rig/polecats/nux", "in_progress")
 
 
 def test_dependencies_cycles_and_foreign_ids(led):
