@@ -106,7 +106,7 @@ class Scrollback:
 
     def nbytes(self) -> int:
         """Bytes held by the stored lines and the palette."""
-        return (sys.getsizeof(self.lines) + sum(map(sys.getsizeof, self.lines))
+        return (sys.getsizeof(self.lines) + sum(map(sys.getsizeof, self.lines)) + sys.getsizeof(self.wraps)
                 + sys.getsizeof(self._palette) + sys.getsizeof(self._index)
                 + sum(sys.getsizeof(s) + sys.getsizeof(s.__dict__) for s in self._palette))
 

@@ -4,8 +4,8 @@ modes, and OSC (title, links, clipboard, colour queries).
 Where tmux 3.3 and xterm differ, this follows tmux (the oracle the tests compare with): CHT,
 HPR, VPR, DECSTR and LNM are ignored, REP repeats only a plain ASCII character. Replies are the
 ones tmux gives (DA1 `?1;2c`, DA2 `>84;0;0c`), plus the answers tmux 3.3 leaves out and agents
-ask for: `CSI ? 6 n`, DECRQM (synchronized output 2026 reported as supported), XTVERSION and
-OSC 10/11.
+ask for: `CSI ? 6 n`, DECRQM (synchronized output 2026 reported as supported), XTVERSION,
+OSC 10/11, and `CSI 18 t` (in xterm's order).
 """
 
 from __future__ import annotations
@@ -137,6 +137,10 @@ class SequencesMixin:
             elif a == 6:
                 y = self._y - (self._top if self.modes.origin else 0)
                 self._reply("\x1b[%d;%dR" % (y + 1, self.cursor_x + 1))
+        elif final == "t":
+            if a == 18:
+                # xterm's order, rows then columns (tmux 3.3 swaps them).
+                self._reply("\x1b[8;%d;%dt" % (self.lines, self.columns))
 
     def _csi_private(self, prefix: str, params: str, inter: str, final: str) -> None:
         if prefix == "?":

@@ -119,6 +119,11 @@ def test_xtversion_and_colour_queries():
     assert replies(b"\x1b]11;?\x1b\\") == [b"\x1b]11;rgb:0000/0000/0000\x1b\\"]
 
 
+def test_window_size_report_in_characters():
+    assert replies(b"\x1b[18t", cols=20, rows=5) == [b"\x1b[8;5;20t"]
+    assert replies(b"\x1b[14t\x1b[22;0t\x1b[23;0t") == []
+
+
 def test_no_reply_callback_means_queries_are_silently_answered_nowhere():
     s = fed(b"\x1b[c\x1b[6n\x1b[?2026$pok")
     assert s.text_lines()[0] == "ok"
