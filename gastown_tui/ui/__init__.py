@@ -1,0 +1,31 @@
+"""The full-screen app: live terminal panes beside the town's panels; the app is the town's host.
+
+Public API (Textual is imported only by these modules, never by other layers)::
+
+    from gastown_tui.ui.app import GastownApp, AppOptions
+    GastownApp(AppOptions(town_root=Path, environ=dict, ...)).run()
+        # town_root: host the town (an embedded host.Host; offers to take over a headless one)
+        # start_host=False: a bare term.Multiplexer instead (tests, benchmarks)
+        # live=False + view=TownView + panes={name: bytes}: fixed content (snapshot apps)
+        # theme=, prefix_key=: override the town's `theme` / `prefix_key` settings
+        # first_commands=[...]: registry command lines run once the host is up (gt demo)
+    app.mux, app.host, app.view (model.TownView), app.main (screens.main.MainScreen)
+
+    from gastown_tui.commands.gt_app import open_app, open_demo
+    open_app(env, town_root=None, first_commands=None)   # what `gt` with no arguments runs
+    open_demo(env, target, agents)                        # what `gt demo` runs without --headless
+
+    from gastown_tui.ui.widgets.terminal import TerminalPane, PaneSink
+    TerminalPane(name, screen, sink, prefix_key="ctrl+b")  # any term.screen.Screen; sink gets
+        # type_keys(bytes), paste(str), mouse(kind, button, x, y, ...), resize(cols, rows)
+    pane.lines_changed(rows)                               # from term.events.LinesChanged
+
+    from gastown_tui.ui.theme import load_themes           # themes/*.toml -> textual Themes
+    from gastown_tui.ui.keymap import PREFIX_BINDINGS      # the keys after the prefix, with ids
+
+Keys: a focused pane gets every key except the prefix (default ctrl+b); after it, one key acts
+as in tmux (arrows/hjkl focus, z zoom, n/p cycle, : command bar, space palette, ? help,
+[ scrollback, d sidebar, w needs-me, ! jump, t theme, q quit); the prefix twice sends it.
+Keymap overrides: `[keymap] binding-id = "keys"` in the town config or
+`~/.config/gastown/config.toml`; user themes in `~/.config/gastown/themes/*.toml`.
+"""

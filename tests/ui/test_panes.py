@@ -174,3 +174,24 @@ async def test_the_wheel_scrolls_back_unless_the_program_wants_the_mouse(environ
         await until(pilot, lambda: "^[[<0;" in screen_text(app, "sh"), what="mouse report")
         await pilot.press("ctrl+c")
         await app.action_quit_app()
+
+
+async def test_needs_me_jump_focuses_the_waiting_agent(environ):
+    from gastown_tui.ui.model import AgentRow, TownView
+
+    view = TownView(town="t", agents=[AgentRow("ask", "polecat", "r", "waiting", "r-1")])
+    app = GastownApp(AppOptions(environ=environ, start_host=False, view=view))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await start_bash(app, pilot, "other")
+        await start_bash(app, pilot, "ask")
+        app.main.focus_pane("other")
+        await pilot.pause()
+        assert "1 needs you" in rendered(app)
+        await pilot.press("ctrl+b", "exclamation_mark")
+        assert app.focused is app.main.grid.pane("ask")
+        app.main.focus_sidebar()
+        await pilot.press("w")
+        await until(pilot, lambda: type(app.screen).__name__ == "NeedsMeScreen", what="view")
+        assert "ask is waiting on r-1" in rendered(app)
+        await pilot.press("escape")
+        await app.action_quit_app()

@@ -226,3 +226,27 @@ async def test_the_palette_offers_registry_commands_and_fills_the_bar(town_root,
         result = app.main.query_one(ResultView)
         await until(pilot, lambda: result.has_class("-shown"), what="the result")
         await app.action_quit_app()
+
+
+async def test_theme_picker_previews_and_saves_the_choice(town_root, environ):
+    from gastown_tui.town import find_town
+
+    app = town_app(town_root, environ)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await until(pilot, lambda: app.mux is not None, what="the host")
+        await pilot.press("ctrl+b", "t")
+        await until(pilot, lambda: type(app.screen).__name__ == "ThemeScreen", what="picker")
+        names = app.screen.names
+        target = names.index("gastown-light")
+        current = names.index(app.theme)
+        await pilot.press(*(["down"] * (target - current) if target > current
+                            else ["up"] * (current - target)))
+        assert app.theme == "gastown-light"  # previewed while moving
+        await pilot.press("enter")
+        await until(pilot, lambda: find_town(town_root, {}).config().get("theme")
+                    == "gastown-light", what="the setting saved")
+        await pilot.press("ctrl+b", "t")
+        await until(pilot, lambda: type(app.screen).__name__ == "ThemeScreen", what="picker")
+        await pilot.press("down", "escape")
+        assert app.theme == "gastown-light"  # escape restores
+        await app.action_quit_app()
