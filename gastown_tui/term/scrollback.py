@@ -15,6 +15,8 @@ from collections import deque
 from .rows import Entry
 from .style import DEFAULT, CellStyle, ansi_of_runs
 
+_packers: dict = {}
+
 #: Distinct styles remembered; beyond this, new styles in scrollback show as the default style.
 MAX_PALETTE = 8192
 
@@ -30,7 +32,7 @@ class Scrollback:
         # Per line: did it wrap on to the next one? (what reflow re-joins)
         self.wraps: deque[bool] = deque(maxlen=self.limit)
         self._palette: list[CellStyle] = [DEFAULT]
-        self._index: dict[CellStyle, int] = {DEFAULT: 0}
+        self._index: dict[int, int] = {id(DEFAULT): 0}
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -41,18 +43,27 @@ class Scrollback:
             self.lines.append(entry)
             return
         text, runs = entry
+        # Keyed by identity (styles are shared objects, and the palette keeps them alive):
+        # an int hash instead of a call to CellStyle.__hash__ per run.
         index = self._index
-        flat = []
+        flat = [len(runs)]
         for n, style in runs:
-            i = index.get(style)
+            i = index.get(id(style))
             if i is None:
-                i = 0
-                if len(self._palette) < MAX_PALETTE:
-                    i = index[style] = len(self._palette)
-                    self._palette.append(style)
-            flat += (min(n, 0xFFFF), i)
-        self.lines.append(struct.pack("<%dH" % (len(flat) + 1), len(runs), *flat)
-                          + text.encode("utf-8", "surrogatepass"))
+                i = self._add(style)
+            flat.append(n if n < 0xFFFF else 0xFFFF)
+            flat.append(i)
+        pack = _packers.get(len(flat))
+        if pack is None:
+            pack = _packers[len(flat)] = struct.Struct("<%dH" % len(flat)).pack
+        self.lines.append(pack(*flat) + text.encode("utf-8", "surrogatepass"))
+
+    def _add(self, style: CellStyle) -> int:
+        if len(self._palette) >= MAX_PALETTE:
+            return 0
+        i = self._index[id(style)] = len(self._palette)
+        self._palette.append(style)
+        return i
 
     def push_raw(self, line: str | bytes, wrapped: bool) -> None:
         """Put back a line taken from `lines` (same palette), e.g. after a reflow."""

@@ -89,14 +89,13 @@ class StreamParser(SequencesMixin):
             k = m.lastindex
             if k <= 4:
                 if k == 4:
-                    params = m.group(3)
+                    params, s = m.group(3, 4)
                     pen = self.pen
                     hit = cache.get((id(pen), params))
                     if hit is not None and hit[0] is pen:
                         self.pen = hit[1]
                     else:
                         self._sgr(params)
-                    s = m.group(4)
                     if not s:
                         self._last = ""
                         continue
@@ -141,7 +140,7 @@ class StreamParser(SequencesMixin):
                     continue
             elif k != 5:
                 if k == 8:
-                    self._csi(m.group(6), m.group(7), m.group(8))
+                    self._csi(*m.group(6, 7, 8))
                 elif k == 9:
                     self._control(m.group(9))
                 elif k == 10:
