@@ -8,7 +8,7 @@ import dataclasses
 import click
 
 from .core import UsageError, get_env, table
-from .towncli import complete_agent, complete_rig, current_town, identity
+from .towncli import complete_agent, complete_bead, complete_rig, current_town, identity
 
 
 def _notify_host(town) -> None:
@@ -96,9 +96,15 @@ class Handoff:
                 f"(pid {self.pid})")
 
 
+def _complete_sling(ctx: click.Context, param: click.Parameter, incomplete: str):
+    """Open bead ids and the rigs: any word of ISSUE... RIG may be the one being typed."""
+    return complete_bead(ctx, param, incomplete) + complete_rig(ctx, param, incomplete)
+
+
 def register(root: click.Group) -> None:
     @root.command("sling")
-    @click.argument("args", nargs=-1, required=True, metavar="ISSUE... [RIG[/NAME]]")
+    @click.argument("args", nargs=-1, required=True, metavar="ISSUE... [RIG[/NAME]]",
+                    shell_complete=_complete_sling)
     @click.option("--agent", shell_complete=complete_agent,
                   help="Agent preset for this sling (default: rig, then town setting).")
     @click.option("--no-convoy", is_flag=True, help="Do not create a \"Work: <title>\" convoy.")
