@@ -16,6 +16,7 @@ command line (`--input 'ihello\\e:wq\\r'`).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import re
 from dataclasses import dataclass, field
@@ -128,8 +129,15 @@ async def capture_async(argv: Sequence[str], *, cols: int = 80, rows: int = 24,
 
 
 def capture(argv: Sequence[str], **kwargs) -> Capture:
-    """`capture_async` in a fresh event loop (for scripts and the CLI)."""
-    return asyncio.run(capture_async(argv, **kwargs))
+    """`capture_async` in a fresh event loop (for scripts and the CLI). Called from inside a
+    running loop (the app's command bar runs commands in-process), it runs on a thread with a
+    loop of its own, since a loop cannot be nested."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(capture_async(argv, **kwargs))
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="gt-capture") as pool:
+        return pool.submit(asyncio.run, capture_async(argv, **kwargs)).result()
 
 
 def replay(data: bytes, *, cols: int = 80, rows: int = 24, ansi: bool = False,

@@ -170,3 +170,14 @@ def test_replay_prints_what_a_transcript_draws(cli_env, tmp_path):
     assert missing.returncode == 1
     assert missing.stderr.strip() == ("gt: error: cannot read transcript rt/nothing.raw: "
                                       "No such file or directory")
+
+
+def test_capture_from_inside_a_running_loop(term_env, tmp_path):
+    # The app's command bar runs `term capture` in-process, on its own event loop.
+    async def from_the_app():
+        return gt_capture(["--size", "20x2", "--delay", "0.2", "--", "echo", "inside"],
+                          term_env, tmp_path)
+
+    result = asyncio.run(from_the_app())
+    assert result.ok, result.error
+    assert result.data.lines == ["inside", ""]
