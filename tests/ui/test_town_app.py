@@ -250,3 +250,20 @@ async def test_theme_picker_previews_and_saves_the_choice(town_root, environ):
         await pilot.press("down", "escape")
         assert app.theme == "gastown-light"  # escape restores
         await app.action_quit_app()
+
+
+async def test_command_bar_completes_bead_ids_and_rigs(town_root, environ):
+    app = town_app(town_root, environ)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await until(pilot, lambda: app.main.query_one("#work").rows, what="ready work")
+        ready = [r.id for r in app.main.query_one("#work").rows]
+        await pilot.press("colon", *"sling ", "tab")
+        options = app.main.query_one("#completions")
+        assert options.has_class("-shown")
+        shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert all(any(s.startswith(bead) for s in shown) for bead in ready)
+        assert any(s.startswith("demo") for s in shown)
+        await pilot.press("tab")  # takes the highlighted one
+        assert app.main.query_one("#command-input").value.split()[1] in ready
+        await pilot.press("escape")
+        await app.action_quit_app()
