@@ -11,12 +11,14 @@
 
 Reads happen in the loop's reader callbacks and only queue bytes; parsing happens here, in ticks.
 A tick parses pending output for at most `budget_ms`, the focused session first (so the person's
-keystrokes echo at once) and then the others round-robin, at most 8 KiB per `feed()` call so no
-session waits behind another's flood. While backlog remains, catch-up ticks follow 2 ms apart,
-leaving the loop free for input and drawing in between. Each session's changes are published
-at most `fps` times a second as events (`events.py`): changed rows, title, bell, state, exit.
-A screen held with synchronized output (mode 2026) is not published until the program releases
-it or 1 s passes, so a half-drawn frame never shows. Idle sessions cost nothing: no timers run unless
+keystrokes echo at once; output in the focused pane is parsed as soon as it arrives, other
+panes' output is batched per frame) and then the others round-robin, at most 8 KiB per `feed()`
+call so no session waits behind another's flood; a flooding focused pane gets two thirds of the
+budget while others wait. While backlog remains, catch-up ticks follow 2 ms apart, leaving the
+loop free for input and drawing in between. Each session's changes are published at most `fps`
+times a second as events (`events.py`): changed rows, title, bell, state, exit. A screen held
+with synchronized output (mode 2026) is not published until the program releases it or 1 s
+passes, so a half-drawn frame never shows. Idle sessions cost nothing: no timer runs unless
 output arrived or a state debounce is pending.
 """
 
