@@ -404,3 +404,17 @@ def test_pyte_stream_can_drive_it_too():
     theirs.on_reply = got.append
     pyte.Stream(theirs).feed("\x1b[c\x1b[6n")
     assert got == [b"\x1b[?1;2c", b"\x1b[3;5R"]
+
+
+def test_degenerate_sizes_are_clamped_not_fatal():
+    s = Screen(0, -3, history=-5)
+    assert (s.columns, s.lines, s.history.limit) == (1, 1, 0)
+    s.feed("ab中\r\nc".encode())
+    assert s.text_lines() == ["c"] and s.history_size == 0
+    s.resize(0, 0)
+    assert (s.columns, s.lines) == (1, 1)
+    s.resize(-4, 2)
+    assert (s.columns, s.lines) == (1, 2)
+    s.resize(5, 3)
+    s.feed(b"xyz")
+    assert s.text_lines()[s.cursor_y].endswith("xyz")
