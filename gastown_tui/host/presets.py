@@ -19,6 +19,12 @@ DEMO = Preset(
 )
 
 
+def wants_first_prompt(agent: str) -> bool:
+    """AI agents are told to run `gt prime` once they are up; the demo agent primes itself and
+    a shell would run the words as a command."""
+    return agent not in ("demo", "shell")
+
+
 def term_preset(agent: str, argv: Sequence[str]) -> Preset:
     if agent == "demo":
         return DEMO

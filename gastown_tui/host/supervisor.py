@@ -16,7 +16,7 @@ from typing import Any
 from ..term.events import Exited, LinesChanged, StateChanged
 from ..town import hooks as hooks_mod
 from .host import MAYOR, RESUME_FLAGS, Agent, Host
-from .presets import DIALOGS, dialog_for
+from .presets import DIALOGS, dialog_for, wants_first_prompt
 from .runtime import HostError, pid_alive, want_mayor, wanted_mayor
 
 DIALOG_WINDOW_S = 90.0
@@ -130,7 +130,7 @@ async def start_hooks(host: Host, hooks: list[hooks_mod.Hook], resume: bool = Fa
 
     for hook, _pid in started:
         host.publish("hook_active", agent=hook.session, issue=hook.issue, resumed=resume)
-        if prepared[hook.session][2] != "demo":
+        if wants_first_prompt(prepared[hook.session][2]):
             host.nudger.enqueue(hook.session, FIRST_PROMPT)
     return [sessions.get(h.session) for h in hooks]
 
@@ -406,7 +406,7 @@ async def mayor_start(host: Host, agent: str | None = None) -> dict:
     cwd.mkdir(exist_ok=True)
     session = host.start_terminal(record, list(preset.argv), cwd, env)
     want_mayor(host.root, preset.name)
-    if preset.name != "demo":
+    if wants_first_prompt(preset.name):
         from ..town.sling import FIRST_PROMPT
 
         host.nudger.enqueue(MAYOR, FIRST_PROMPT)

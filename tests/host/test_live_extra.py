@@ -28,18 +28,19 @@ def _collect(host: Host) -> list[dict]:
 
 
 def test_handoff_restarts_the_agent_fresh(town):
+    # a plain bash (no rc files, a known prompt) stands in for an agent that runs commands
+    set_agent(town, "plainsh", "bash --norc --noprofile")
     issue = new_issue(town, "Long work")
 
     async def main():
-        host = Host(town, mode="test", environ={**ENV, "SHELL": "/bin/bash"})
+        host = Host(find_town(town.root, {}), mode="test", environ={**ENV, "PS1": "$ "})
         seen = _collect(host)
         await host.start()
         try:
-            [slung] = await host.sling([issue], "demo", agent="shell")
+            [slung] = await host.sling([issue], "demo", agent="plainsh")
             name = f"demo/{slung.polecat}"
-            await async_wait_for(lambda: "$" in "".join(host.session(name).screen.text_lines())
-                                 or "#" in "".join(host.session(name).screen.text_lines()), 10,
-                                 what="a shell prompt")
+            await async_wait_for(lambda: "$" in "".join(host.session(name).screen.text_lines()),
+                                 20, what="a shell prompt")
             await host.nudge(name, "gt handoff -m 'carry on from step 2'", "immediate")
             await async_wait_for(lambda: any(e["kind"] == "handoff" for e in seen), 15,
                                  what="the handoff")
