@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from .bd_common import BdCommand, BdGroup, Changed, IssueList, open_ledger, view
-from .core import table
+from .core import UsageError, table
 
 
 @click.command("ready", cls=BdCommand)
@@ -17,6 +17,8 @@ from .core import table
 @click.option("-l", "--label", multiple=True)
 def ready(limit, assignee, unassigned, label):
     """Work that can start now: open, and nothing unfinished blocks it."""
+    if assignee and unassigned:
+        raise UsageError("--assignee and --unassigned exclude each other: give one")
     led = open_ledger()
     return IssueList(led.ready(limit=limit, assignee=assignee, unassigned=unassigned,
                                label=list(label) or None, raw=True))

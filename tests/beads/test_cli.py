@@ -65,6 +65,7 @@ def test_create_options(bd):
     (["dep", "add", "tt-a"], 2, "Missing argument"),
     (["comments", "add", "tt-nope", "hi"], 1, "no bead"),
     (["search", " "], 1, "text to search"),
+    (["ready", "-a", "amy", "--unassigned"], 2, "exclude each other"),
     (["import", "-i", "nowhere.jsonl"], 1, "no such file"),
 ])
 def test_bad_input(bd, args, code, words):
