@@ -195,3 +195,23 @@ async def test_needs_me_jump_focuses_the_waiting_agent(environ):
         assert "ask is waiting on r-1" in rendered(app)
         await pilot.press("escape")
         await app.action_quit_app()
+
+
+async def test_the_grid_follows_the_window_size(environ):
+    app = make_app(environ)
+    async with app.run_test(size=(220, 60)) as pilot:
+        for i in range(4):
+            await start_bash(app, pilot, f"s{i}")
+        grid = app.main.grid
+        assert len(grid.visible_names()) == 4
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause(0.3)
+        assert len(grid.visible_names()) < 4 and grid.pages() > 1
+        await pilot.resize_terminal(220, 60)
+        await pilot.pause(0.3)
+        assert len(grid.visible_names()) == 4
+        sizes = {(p.size.width, p.size.height) for p in grid.panes}
+        assert len(sizes) <= 2 and min(w for w, _ in sizes) >= 40
+        await until(pilot, lambda: all(app.mux.get(p.session_name).screen.columns == p.size.width
+                                       for p in grid.panes), what="sessions resized")
+        await app.action_quit_app()
