@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -14,6 +16,16 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from helpers import make_sample_repo  # noqa: E402
+
+
+@pytest.fixture
+def tmp_path():
+    """A private temp dir per test, removed afterwards. pytest's shared base dir is pruned by
+    other pytest runs on this machine (other engineers' suites), which pulled towns away from
+    under live hosts; a directory of our own cannot be."""
+    path = Path(tempfile.mkdtemp(prefix="gt-host-test-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture
