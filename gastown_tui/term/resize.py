@@ -162,15 +162,12 @@ class ResizeMixin:
         chars: list[str] = []
         attrs: list = []
         for k, piece in enumerate(group):
-            if piece.__class__ is Row:
-                c, a = piece.cells(old)
-                c, a = list(c), list(a)
-            else:
-                c, a = row_from_runs(self.history.decode(piece[0]), old).cells(old)
+            row = piece if piece.__class__ is Row else row_from_runs(
+                self.history.decode(piece[0]), old)
+            c, a = row.cells_copy(old)
             if k == len(group) - 1:
-                used = len(c)
-                while used and c[used - 1] == " " and a[used - 1].shows_blank:
-                    used -= 1
+                # The line's end: its trailing blanks are not text to carry over.
+                used = row.used(old)
                 c, a = c[:used], a[:used]
             chars += c
             attrs += a

@@ -137,12 +137,11 @@ class Row:
                 out.append((" " * (cols - len(text)), self.fill))
             return _merge(out)
         chars, attrs = self.chars, self.attrs
-        if attrs.count(attrs[0]) == len(attrs):
-            return [("".join(chars), attrs[0])]
         out = []
         i = 0
+        # Grouped by identity (styles are shared objects): no CellStyle.__eq__ call per cell.
         for _, group in groupby(map(id, attrs)):
-            n = sum(1 for _ in group)
+            n = len(list(group))
             out.append(("".join(chars[i:i + n]), attrs[i]))
             i += n
         return out
