@@ -257,7 +257,10 @@ def main(argv: list[str] | None = None) -> int:
             spec.loader.exec_module(module)
             if hasattr(module, "main"):
                 print()
-                module.main()
+                # Its own defaults, not this script's arguments.
+                mux_rc = module.main([])
+                if mux_rc:
+                    ok = False
     return 0 if ok else 1
 
 
