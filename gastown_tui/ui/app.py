@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from textual import events, work
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 
 from .keymap import PREFIX_BINDINGS, PrefixTable, key_label, normalize_key, read_keymap_tables, \
     validate_keymap
-from .messages import AgentAction, BeadChosen, PaneFocused, RunCommand, SlingMany
+from .dispatch import Dispatch
+from .navigation import Navigation
 from .model import TownView
 from .screens.main import MainScreen
 from .theme import DEFAULT_THEME, SHIPPED_DIR, load_themes, user_theme_dir
@@ -49,7 +50,7 @@ class AppOptions:
     first_commands: list[str] = field(default_factory=list)  # run once the host is up (demo)
 
 
-class GastownApp(App):
+class GastownApp(Navigation, Dispatch, App):
     TITLE = "Gas Town"
     ENABLE_COMMAND_PALETTE = True
     COMMAND_PALETTE_BINDING = "ctrl+p"
@@ -218,133 +219,6 @@ class GastownApp(App):
     async def on_unmount(self) -> None:
         await self.shutdown_sessions()
 
-    # ---- the prefix key ------------------------------------------------------------------
-
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and self.screen is self.main:
-            if self.prefix_armed:
-                self.prefix_armed = False
-                self.main.status.armed = False
-                await self.run_prefix(event.key)
-                return
-            if event.key == self.prefix_key:
-                self.prefix_armed = True
-                self.main.status.armed = True
-                return
-        await super().on_event(event)
-
-    async def run_prefix(self, key: str) -> None:
-        if key == self.prefix_key:
-            pane = self.main.focused_pane()
-            if pane is not None and pane.sink is not None:
-                from .widgets.keyinput import key_bytes
-
-                pane.sink.type_keys(key_bytes(key, None, pane.screen_model.modes))
-            return
-        if key == "escape":
-            return
-        binding = self.prefix_table.get(key)
-        if binding is None:
-            self.notify(f"{key_label(self.prefix_key)} {key_label(key)} does nothing; "
-                        f"{key_label(self.prefix_key)} ? lists the keys", severity="warning",
-                        timeout=3)
-            return
-        await self.run_action(binding.action)
-
-    # ---- pane actions --------------------------------------------------------------------
-
-    def action_focus_dir(self, direction: str) -> None:
-        pane = self.main.focused_pane()
-        grid = self.main.grid
-        if pane is None:
-            names = grid.visible_names()
-            if names and direction in ("right", "down"):
-                self.main.focus_pane(names[0])
-            return
-        target = grid.neighbour(pane.session_name, direction)
-        if target is None and direction == "left":
-            self.main.focus_sidebar()
-        elif target is not None:
-            self.main.focus_pane(target)
-
-    def action_zoom(self) -> None:
-        pane = self.main.focused_pane()
-        if pane is None:
-            return
-        self.main.grid.toggle_zoom(pane.session_name)
-        pane.focus()
-        self.main._refresh_status()
-
-    def action_cycle(self, step: int) -> None:
-        names = [p.session_name for p in self.main.grid.panes]
-        if not names:
-            return
-        pane = self.main.focused_pane()
-        current = names.index(pane.session_name) if pane is not None else -step
-        self.main.focus_pane(names[(current + step) % len(names)])
-
-    def action_scrollback(self) -> None:
-        pane = self.main.focused_pane()
-        if pane is None:
-            self.notify("focus a pane first", severity="warning", timeout=2)
-            return
-        pane.enter_copy_mode()
-
-    def action_sidebar(self) -> None:
-        self.main.focus_sidebar()
-
-    def action_command_bar(self) -> None:
-        self.open_command_bar()
-
-    def open_command_bar(self, text: str = "") -> None:
-        self.main.query_one("#commandbar").open(text)
-
-    def action_help(self) -> None:
-        from .screens.help import HelpScreen
-
-        self.push_screen(HelpScreen(self))
-
-    def action_needs_me(self) -> None:
-        from .screens.needs import NeedsMeScreen
-
-        self.push_screen(NeedsMeScreen(self.view.needs_me()), self._needs_me_chosen)
-
-    def action_jump_needs_me(self) -> None:
-        items = self.view.needs_me()
-        if not items:
-            self.notify("nothing needs you right now", timeout=2)
-            return
-        self._needs_me_chosen(items[0])
-
-    def _needs_me_chosen(self, item: Any) -> None:
-        if item is None:
-            return
-        if item.kind == "agent":
-            if not self.main.focus_pane(item.key):
-                self.notify(f"{item.key} has no live terminal", severity="warning")
-        else:
-            self.post_message(RunCommand(f"mail read {item.key}"))
-
-    def action_pick_theme(self) -> None:
-        from .screens.themes import ThemeScreen
-
-        self.push_screen(ThemeScreen(sorted(self.available_themes), self.theme),
-                         self._theme_chosen)
-
-    def _theme_chosen(self, name: str | None) -> None:
-        if not name:
-            return
-        self.theme = name
-        if self.options.town_root is not None:
-            self.post_message(RunCommand(f"config set theme {name}", quiet=True))
-
-    def on_pane_focused(self, message: PaneFocused) -> None:
-        if self.mux is not None:
-            try:
-                self.mux.focus(message.name)
-            except LookupError:
-                pass
-
     # ---- refreshing the sidebar ----------------------------------------------------------
 
     def request_refresh(self, delay: float = REFRESH_DEBOUNCE_S) -> None:
@@ -404,136 +278,6 @@ class GastownApp(App):
 
     def focus_when_started(self, name: str) -> None:
         self._focus_next.add(name)
-
-    # ---- commands ------------------------------------------------------------------------
-
-    def complete(self, line: str) -> list:
-        from ..commands.gt import complete
-
-        return complete(line, self.command_env())
-
-    def command_env(self) -> Any:
-        from ..commands.core import Env
-
-        root = self.options.town_root
-        environ = dict(self.options.environ)
-        if root is not None:
-            environ.setdefault("GT_TOWN_ROOT", str(root))
-        return Env(cwd=root or Path.cwd(), environ=environ)
-
-    def on_run_command(self, message: RunCommand) -> None:
-        self.run_command(message.line, message.quiet)
-
-    @work(group="commands")
-    async def run_command(self, line: str, quiet: bool = False) -> Any:
-        from ..commands.gt import run
-
-        env = self.command_env()
-        # Commands may talk to this very host over its socket, so they run off the loop.
-        result = await asyncio.get_running_loop().run_in_executor(None, run, line, env)
-        if self.closing:
-            return result
-        if result.error is not None:
-            self.main.show_result(line, "", result.error)
-        elif not quiet:
-            self.main.show_result(line, result.render(), None)
-        else:
-            self.notify(f"gt {line}: done", timeout=2)
-        self.request_refresh(0)
-        return result
-
-    # ---- slinging and agent actions ------------------------------------------------------
-
-    def on_bead_chosen(self, message: BeadChosen) -> None:
-        from .screens.sling import SlingScreen
-
-        names, chosen = self.agent_choices(message.rig)
-        self.push_screen(SlingScreen(message.bead_id, message.rig, names, agent=chosen),
-                         self._sling_chosen)
-
-    def agent_choices(self, rig: str) -> tuple[list[str], str]:
-        """The agent presets to offer and the one this rig would use (rig > town > claude)."""
-        if self.options.town_root is None:
-            return ["claude", "codex", "gemini", "demo"], "claude"
-        from ..town import Town
-        from ..town.presets import all_agent_names, chosen_agent_name
-
-        town = Town(self.options.town_root)
-        names = all_agent_names(town)
-        try:
-            chosen = chosen_agent_name(town, rig or None, None)
-        except Exception:  # noqa: BLE001 - an unknown rig is reported when slinging
-            chosen = chosen_agent_name(town, None, None)
-        return names, chosen
-
-    def _sling_chosen(self, request: Any) -> None:
-        if request is not None:
-            self.sling(request.lines())
-
-    @work(group="commands")
-    async def sling(self, lines: list[str]) -> None:
-        """Run the sling's commands in order; the first new agent's pane takes focus."""
-        from .hosting import session_of_result
-
-        before = {s.name for s in self.mux.sessions()} if self.mux is not None else set()
-        first: str | None = None
-        for line in lines:
-            result = await self.run_command(line, quiet=True).wait()
-            if result is None or not result.ok:
-                return
-            if line.startswith("sling ") and first is None:
-                first = session_of_result(result)
-        if first is None and self.mux is not None:
-            new = [s.name for s in self.mux.sessions() if s.name not in before]
-            first = new[0] if new else None
-        if first is None:
-            return
-        if self.main.grid.pane(first) is not None:
-            self.main.focus_pane(first)
-        else:
-            self.focus_when_started(first)
-
-    def on_sling_many(self, message: SlingMany) -> None:
-        from .screens.sling import SlingScreen
-
-        bead_ids = message.bead_ids
-        rig = next((w.rig for w in self.view.work if w.id == bead_ids[0]), "")
-        names, chosen = self.agent_choices(rig)
-        self.push_screen(SlingScreen(" ".join(bead_ids), rig, names, agent=chosen, convoy=True),
-                         self._sling_chosen)
-
-    def on_agent_action(self, message: AgentAction) -> None:
-        from .hosting import agent_command
-
-        what, name = message.what, message.name
-        if what == "nudge":
-            from .screens.prompt import PromptScreen
-
-            def send(text: str | None) -> None:
-                if text:
-                    self.post_message(RunCommand(agent_command("nudge", name, text), quiet=True))
-
-            self.push_screen(PromptScreen(f"Nudge {name}", "text to type into the agent"), send)
-        elif what == "peek":
-            self.post_message(RunCommand(agent_command("peek", name)))
-        else:
-            if what == "suspend" and self.view.agent(name) is not None \
-                    and self.view.agent(name).state == "suspended":
-                what = "resume"
-            self.host_action(what, name)
-
-    @work(group="agent-actions")
-    async def host_action(self, what: str, name: str) -> None:
-        from .hosting import agent_action
-
-        try:
-            said = await agent_action(self.host, what, name)
-        except Exception as e:  # noqa: BLE001 - HostError and friends: one line, no traceback
-            self.notify(f"{what} {name}: {e}", severity="error")
-            return
-        self.notify(said, timeout=3)
-        self.request_refresh(0)
-
 
 def _palette() -> type:
     from .palette import GastownCommands

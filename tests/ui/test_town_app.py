@@ -128,7 +128,6 @@ async def test_taking_over_a_headless_host_keeps_its_hooks(town_root, environ):
     from gastown_tui.host.runtime import host_running
     from gastown_tui.town import find_town
     from gastown_tui.town.hooks import all_hooks
-    from gastown_tui.town.sling import sling
 
     os.environ["GT_DEMO_STEP_SECONDS"] = "30"  # keep the headless agent busy on its hook
     try:

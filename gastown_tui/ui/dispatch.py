@@ -1,0 +1,145 @@
+"""Running things from the app: the registry's commands (command bar, palette, sidebar
+actions), slinging from the keyboard, and agent actions only the host can take.
+
+A mixin of GastownApp. Registry commands run on a worker thread: they may talk to this very
+host over its control socket, which answers on the app's loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from textual import work
+
+from .messages import AgentAction, BeadChosen, RunCommand, SlingMany
+
+
+class Dispatch:
+    def complete(self, line: str) -> list:
+        from ..commands.gt import complete
+
+        return complete(line, self.command_env())
+
+    def command_env(self) -> Any:
+        from ..commands.core import Env
+
+        root = self.options.town_root
+        environ = dict(self.options.environ)
+        if root is not None:
+            environ.setdefault("GT_TOWN_ROOT", str(root))
+        return Env(cwd=root or Path.cwd(), environ=environ)
+
+    def on_run_command(self, message: RunCommand) -> None:
+        self.run_command(message.line, message.quiet)
+
+    @work(group="commands")
+    async def run_command(self, line: str, quiet: bool = False) -> Any:
+        from ..commands.gt import run
+
+        env = self.command_env()
+        # Commands may talk to this very host over its socket, so they run off the loop.
+        result = await asyncio.get_running_loop().run_in_executor(None, run, line, env)
+        if self.closing:
+            return result
+        if result.error is not None:
+            self.main.show_result(line, "", result.error)
+        elif not quiet:
+            self.main.show_result(line, result.render(), None)
+        else:
+            self.notify(f"gt {line}: done", timeout=2)
+        self.request_refresh(0)
+        return result
+
+    # ---- slinging and agent actions ------------------------------------------------------
+
+    def on_bead_chosen(self, message: BeadChosen) -> None:
+        from .screens.sling import SlingScreen
+
+        names, chosen = self.agent_choices(message.rig)
+        self.push_screen(SlingScreen(message.bead_id, message.rig, names, agent=chosen),
+                         self._sling_chosen)
+
+    def agent_choices(self, rig: str) -> tuple[list[str], str]:
+        """The agent presets to offer and the one this rig would use (rig > town > claude)."""
+        if self.options.town_root is None:
+            return ["claude", "codex", "gemini", "demo"], "claude"
+        from ..town import Town
+        from ..town.presets import all_agent_names, chosen_agent_name
+
+        town = Town(self.options.town_root)
+        names = all_agent_names(town)
+        try:
+            chosen = chosen_agent_name(town, rig or None, None)
+        except Exception:  # noqa: BLE001 - an unknown rig is reported when slinging
+            chosen = chosen_agent_name(town, None, None)
+        return names, chosen
+
+    def _sling_chosen(self, request: Any) -> None:
+        if request is not None:
+            self.sling(request.lines())
+
+    @work(group="commands")
+    async def sling(self, lines: list[str]) -> None:
+        """Run the sling's commands in order; the first new agent's pane takes focus."""
+        from .hosting import session_of_result
+
+        before = {s.name for s in self.mux.sessions()} if self.mux is not None else set()
+        first: str | None = None
+        for line in lines:
+            result = await self.run_command(line, quiet=True).wait()
+            if result is None or not result.ok:
+                return
+            if line.startswith("sling ") and first is None:
+                first = session_of_result(result)
+        if first is None and self.mux is not None:
+            new = [s.name for s in self.mux.sessions() if s.name not in before]
+            first = new[0] if new else None
+        if first is None:
+            return
+        if self.main.grid.pane(first) is not None:
+            self.main.focus_pane(first)
+        else:
+            self.focus_when_started(first)
+
+    def on_sling_many(self, message: SlingMany) -> None:
+        from .screens.sling import SlingScreen
+
+        bead_ids = message.bead_ids
+        rig = next((w.rig for w in self.view.work if w.id == bead_ids[0]), "")
+        names, chosen = self.agent_choices(rig)
+        self.push_screen(SlingScreen(" ".join(bead_ids), rig, names, agent=chosen, convoy=True),
+                         self._sling_chosen)
+
+    def on_agent_action(self, message: AgentAction) -> None:
+        from .hosting import agent_command
+
+        what, name = message.what, message.name
+        if what == "nudge":
+            from .screens.prompt import PromptScreen
+
+            def send(text: str | None) -> None:
+                if text:
+                    self.post_message(RunCommand(agent_command("nudge", name, text), quiet=True))
+
+            self.push_screen(PromptScreen(f"Nudge {name}", "text to type into the agent"), send)
+        elif what == "peek":
+            self.post_message(RunCommand(agent_command("peek", name)))
+        else:
+            if what == "suspend" and self.view.agent(name) is not None \
+                    and self.view.agent(name).state == "suspended":
+                what = "resume"
+            self.host_action(what, name)
+
+    @work(group="agent-actions")
+    async def host_action(self, what: str, name: str) -> None:
+        from .hosting import agent_action
+
+        try:
+            said = await agent_action(self.host, what, name)
+        except Exception as e:  # noqa: BLE001 - HostError and friends: one line, no traceback
+            self.notify(f"{what} {name}: {e}", severity="error")
+            return
+        self.notify(said, timeout=3)
+        self.request_refresh(0)

@@ -1,0 +1,142 @@
+"""Moving around the app: the prefix key and what follows it, focus between panes and the
+sidebar, zoom, cycling, scrollback, and the help, needs-me and theme views.
+
+A mixin of GastownApp (it uses the app's `main` screen, `mux`, `view` and prefix table); kept
+apart so the app's own module is about starting, hosting and refreshing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import events
+
+from .keymap import key_label
+from .messages import PaneFocused, RunCommand
+
+
+class Navigation:
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and self.screen is self.main:
+            if self.prefix_armed:
+                self.prefix_armed = False
+                self.main.status.armed = False
+                await self.run_prefix(event.key)
+                return
+            if event.key == self.prefix_key:
+                self.prefix_armed = True
+                self.main.status.armed = True
+                return
+        await super().on_event(event)
+
+    async def run_prefix(self, key: str) -> None:
+        if key == self.prefix_key:
+            pane = self.main.focused_pane()
+            if pane is not None and pane.sink is not None:
+                from .widgets.keyinput import key_bytes
+
+                pane.sink.type_keys(key_bytes(key, None, pane.screen_model.modes))
+            return
+        if key == "escape":
+            return
+        binding = self.prefix_table.get(key)
+        if binding is None:
+            self.notify(f"{key_label(self.prefix_key)} {key_label(key)} does nothing; "
+                        f"{key_label(self.prefix_key)} ? lists the keys", severity="warning",
+                        timeout=3)
+            return
+        await self.run_action(binding.action)
+
+    # ---- pane actions --------------------------------------------------------------------
+
+    def action_focus_dir(self, direction: str) -> None:
+        pane = self.main.focused_pane()
+        grid = self.main.grid
+        if pane is None:
+            names = grid.visible_names()
+            if names and direction in ("right", "down"):
+                self.main.focus_pane(names[0])
+            return
+        target = grid.neighbour(pane.session_name, direction)
+        if target is None and direction == "left":
+            self.main.focus_sidebar()
+        elif target is not None:
+            self.main.focus_pane(target)
+
+    def action_zoom(self) -> None:
+        pane = self.main.focused_pane()
+        if pane is None:
+            return
+        self.main.grid.toggle_zoom(pane.session_name)
+        pane.focus()
+        self.main._refresh_status()
+
+    def action_cycle(self, step: int) -> None:
+        names = [p.session_name for p in self.main.grid.panes]
+        if not names:
+            return
+        pane = self.main.focused_pane()
+        current = names.index(pane.session_name) if pane is not None else -step
+        self.main.focus_pane(names[(current + step) % len(names)])
+
+    def action_scrollback(self) -> None:
+        pane = self.main.focused_pane()
+        if pane is None:
+            self.notify("focus a pane first", severity="warning", timeout=2)
+            return
+        pane.enter_copy_mode()
+
+    def action_sidebar(self) -> None:
+        self.main.focus_sidebar()
+
+    def action_command_bar(self) -> None:
+        self.open_command_bar()
+
+    def open_command_bar(self, text: str = "") -> None:
+        self.main.query_one("#commandbar").open(text)
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        self.push_screen(HelpScreen(self))
+
+    def action_needs_me(self) -> None:
+        from .screens.needs import NeedsMeScreen
+
+        self.push_screen(NeedsMeScreen(self.view.needs_me()), self._needs_me_chosen)
+
+    def action_jump_needs_me(self) -> None:
+        items = self.view.needs_me()
+        if not items:
+            self.notify("nothing needs you right now", timeout=2)
+            return
+        self._needs_me_chosen(items[0])
+
+    def _needs_me_chosen(self, item: Any) -> None:
+        if item is None:
+            return
+        if item.kind == "agent":
+            if not self.main.focus_pane(item.key):
+                self.notify(f"{item.key} has no live terminal", severity="warning")
+        else:
+            self.post_message(RunCommand(f"mail read {item.key}"))
+
+    def action_pick_theme(self) -> None:
+        from .screens.themes import ThemeScreen
+
+        self.push_screen(ThemeScreen(sorted(self.available_themes), self.theme),
+                         self._theme_chosen)
+
+    def _theme_chosen(self, name: str | None) -> None:
+        if not name:
+            return
+        self.theme = name
+        if self.options.town_root is not None:
+            self.post_message(RunCommand(f"config set theme {name}", quiet=True))
+
+    def on_pane_focused(self, message: PaneFocused) -> None:
+        if self.mux is not None:
+            try:
+                self.mux.focus(message.name)
+            except LookupError:
+                pass
