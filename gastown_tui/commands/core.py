@@ -62,6 +62,9 @@ class Env:
     progress: Callable[[str], None] = lambda line: None
     # Set by callers that have a live host in-process (the app), so commands can use it directly.
     host: Any = None
+    # The caller's standard input when it has one to give (the shell); in-process callers such
+    # as the app have none, and a command must not read the app's terminal.
+    stdin: Any = None
 
     @classmethod
     def from_process(cls) -> "Env":
@@ -69,7 +72,7 @@ class Env:
             sys.stderr.write(line if line.endswith("\n") else line + "\n")
             sys.stderr.flush()
 
-        return cls(progress=_progress)
+        return cls(progress=_progress, stdin=sys.stdin)
 
 
 def get_env() -> Env:

@@ -40,7 +40,7 @@ def run_cmd_strings(ctx: click.Context, strings: Sequence[str], keep_going: bool
     worst = EXIT_OK
     for line in strings:
         sub_env = Env(cwd=env.cwd, environ=env.environ, json=env.json, debug=env.debug,
-                      actor=env.actor, progress=env.progress, host=env.host)
+                      actor=env.actor, progress=env.progress, host=env.host, stdin=env.stdin)
         result = _run(root(), line, sub_env)
         code = emit(result, "gt")
         if code != EXIT_OK:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import sys
 from typing import Any
 
 import click
 
-from .core import UsageError
+from .core import UsageError, get_env
 from .towncli import complete_address, complete_mail, current_town, identity
 
 
@@ -43,7 +42,10 @@ def register(root: click.Group) -> None:
         if (body is None) == (not from_stdin):
             raise UsageError("give the text with -m TEXT or --stdin (one of them)")
         if from_stdin:
-            body = sys.stdin.read()
+            stdin = get_env().stdin
+            if stdin is None:
+                raise UsageError("--stdin needs a shell's standard input; give the text with -m")
+            body = stdin.read()
         town = current_town()
         return Sent(send_mail(town, identity(town), address, subject, body or "",
                               urgent=urgent))

@@ -75,6 +75,7 @@ def test_groups(mail_town):
     ("mail send mayor/ -m y", 2, "Missing option '-s'"),
     ("mail send mayor/ -s x", 2, "-m TEXT or --stdin"),
     ("mail send mayor/ -s '' -m y", 2, "one-line subject"),
+    ("mail send mayor/ -s x --stdin", 2, "--stdin needs a shell"),  # in-process: no stdin
     ("mail inbox nobody", 1, "unknown address"),
     ("mail inbox @town", 1, "is a group"),
     ("mail read hq-nosuch", 1, "no bead"),
