@@ -89,3 +89,23 @@ async def test_an_unknown_theme_setting_falls_back_with_a_notice(environ):
         await pilot.pause()
         assert app.theme == "gastown-dark"
         assert any("no-such-theme" in n.message for n in app._notifications)
+
+
+async def test_switching_theme_recolours_the_panes():
+    from snapshot_apps.demo_town import make_app
+
+    app = make_app()
+    async with app.run_test(size=(160, 44)) as pilot:
+        await pilot.pause()
+        pane = app.main.grid.panes[0]
+
+        def colours() -> set[str]:
+            strip = pane.render_line(1)
+            return {seg.style.bgcolor.triplet.hex for seg in strip if seg.style and
+                    seg.style.bgcolor}
+
+        assert "#121212" in colours()
+        app.theme = "gastown-light"
+        await pilot.pause()
+        await pilot.pause()
+        assert "#f5f5f5" in colours() and "#121212" not in colours()

@@ -141,6 +141,15 @@ class TerminalPane(Widget, can_focus=True):
             self._styles = StyleMap(palette, base.color, base.bgcolor)
         return self._styles
 
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, _theme: Any) -> None:
+        # The palette and the default colours come from the theme: rebuild every row.
+        self._styles = None
+        self._strips.clear()
+        self.refresh()
+
     def notify_style(self) -> None:
         self._styles = None
         self._strips.clear()
