@@ -6,6 +6,7 @@ import dataclasses
 import shutil
 
 import click
+from click.shell_completion import CompletionItem
 
 from .core import get_env
 from .towncli import Done, complete_agent, complete_rig, current_town
@@ -54,7 +55,7 @@ def _complete_key(ctx: click.Context, _param, incomplete: str):
     from ..town.config import RIG_SETTINGS, TOWN_SETTINGS
 
     table = RIG_SETTINGS if ctx.params.get("rig") else TOWN_SETTINGS
-    return [click.shell_completion.CompletionItem(k, help=s.help)
+    return [CompletionItem(k, help=s.help)
             for k, s in table.items() if k.startswith(incomplete)]
 
 
