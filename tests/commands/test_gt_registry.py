@@ -214,6 +214,8 @@ def test_command_bar_completion(rig_town, town):
     assert values("rig remove m") == ["my_proj"]
     assert values("crew remove --rig my_proj a") == ["alice"]
     assert values("config agent get g") == ["gemini"]
+    assert values("config get st") == ["stall_minutes"]
+    assert values("config set --rig my_proj ") == ["agent"]
     assert "--notify" in values("convoy create X --")
     convoy = rig_town.ok("convoy create 'Bar test'").id
     assert values("convoy show hq-cv") == [convoy]
