@@ -35,7 +35,7 @@ def _positive_int(text: str) -> int:
 TOWN_SETTINGS = {s.key: s for s in (
     Setting("default_agent", "claude",
             "Agent started when neither --agent nor the rig's `agent` setting chooses one."),
-    Setting("theme", "textual-dark", "Theme of the app (a Textual theme name or one in themes/)."),
+    Setting("theme", "gastown-dark", "Theme of the app (a Textual theme name or one in themes/)."),
     Setting("prefix_key", "ctrl+b", "Key that precedes app commands while a pane has focus."),
     Setting("nudge_mode", "wait-idle", "How nudges are delivered by default.",
             choices=("immediate", "wait-idle", "queue")),

@@ -12,13 +12,13 @@ from gastown_tui.town import TownError, find_town, resolve_agent
 
 def test_config_set_keeps_comments_and_layout(at_town, town):
     path = town / "settings/config.toml"
-    path.write_text(path.read_text().replace('theme = "textual-dark"',
-                                             'theme = "textual-dark"  # my favourite'))
+    path.write_text(path.read_text().replace('theme = "gastown-dark"',
+                                             'theme = "gastown-dark"  # my favourite'))
     before = path.read_text()
     at_town.ok("config set theme nord")
     after = path.read_text()
     assert 'theme = "nord"  # my favourite' in after
-    assert after.replace('"nord"', '"textual-dark"') == before
+    assert after.replace('"nord"', '"gastown-dark"') == before
     assert at_town.ok("config get theme") == "nord"
     at_town.ok("config set stall_minutes 30")
     assert tomllib.loads(path.read_text())["stall_minutes"] == 30
