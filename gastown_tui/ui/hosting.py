@@ -16,10 +16,14 @@ TAKEOVER_WAIT_S = 15.0
 async def start_host(app: Any, root: Path, environ: dict[str, str]) -> Any:
     """Start the town's host inside the app's loop; None if the person declined a takeover."""
     from ..host.host import Host
-    from ..host.runtime import host_running
+    from ..host.runtime import HostError, host_running
     from ..town import Town
 
     running = host_running(root)
+    if running is not None and running.mode == "app":
+        # Another app owns the terminals; stopping its host would leave it open but empty.
+        raise HostError(f"the app is already open for this town ({running.describe()}): "
+                        "use that one, or quit it first")
     if running is not None:
         from .screens.prompt import ConfirmScreen
 

@@ -266,3 +266,15 @@ async def test_command_bar_completes_bead_ids_and_rigs(town_root, environ):
         assert app.main.query_one("#command-input").value.split()[1] in ready
         await pilot.press("escape")
         await app.action_quit_app()
+
+
+async def test_a_second_app_on_the_same_town_says_so_and_stops(town_root, environ):
+    first = town_app(town_root, environ)
+    async with first.run_test(size=(160, 45)) as pilot:
+        await until(pilot, lambda: first.host is not None, what="the first app's host")
+        second = town_app(town_root, environ)
+        async with second.run_test(size=(160, 45)) as pilot2:
+            await until(pilot2, lambda: second.failure, what="the second app to give up")
+        assert "already open for this town" in second.failure
+        assert second.host is None and first.host is not None
+        await first.action_quit_app()
