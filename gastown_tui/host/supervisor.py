@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -105,7 +106,11 @@ async def start_hooks(host: Host, hooks: list[hooks_mod.Hook], resume: bool = Fa
         for hook in ready:
             argv, env, preset = prepared[hook.session]
             if isinstance(argv, Exception):
-                raise argv
+                if strict:
+                    raise argv
+                host.publish("agent_start_failed", agent=hook.session, issue=hook.issue,
+                             error=str(argv))
+                continue
             if resume:
                 argv = argv + list(RESUME_FLAGS.get(preset, ()))
             agent = Agent(hook.session, "polecat" if hook.kind == "polecats" else "crew",
@@ -172,14 +177,14 @@ def _mark_many_active(town, started: list[tuple[hooks_mod.Hook, int]]) -> None:
 
 async def sling(host: Host, issue_ids: list[str], target: str, *, agent: str | None = None,
                 convoy: bool = True, base: str | None = None, crew: str | None = None,
-                actor: str = "overseer") -> list[dict]:
+                actor: str = "overseer") -> list:
     async with host.hooks_lock:
         return await _sling(host, issue_ids, target, agent=agent, convoy=convoy, base=base,
                             crew=crew, actor=actor)
 
 
 async def _sling(host: Host, issue_ids: list[str], target: str, *, agent, convoy, base, crew,
-                 actor) -> list[dict]:
+                 actor) -> list:
     from ..town.sling import sling as town_sling
 
     undo: list = []
@@ -206,6 +211,19 @@ async def _sling(host: Host, issue_ids: list[str], target: str, *, agent, convoy
     return [s for s, _h in done]
 
 
+async def _end_orphan(pid: int) -> None:
+    for sig, wait in ((signal.SIGTERM, 2.0), (signal.SIGKILL, 1.0)):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + wait
+        while pid_alive(pid) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        if not pid_alive(pid):
+            return
+
+
 async def resume_all(host: Host) -> None:
     """At host start: every created, active (the last host died) or suspended hook runs again."""
     async with host.hooks_lock:
@@ -224,10 +242,7 @@ async def _resume_all(host: Host) -> None:
             if hook.pid and pid_alive(hook.pid) and _holds_agent_env(hook.pid, hook.address):
                 # An orphan of the dead host still writing in the worktree: stop it before a
                 # second agent starts there.
-                try:
-                    os.kill(hook.pid, 15)
-                except ProcessLookupError:
-                    pass
+                await _end_orphan(hook.pid)
             hook, snap = await host.domain(_suspend, hook.rig, hook.polecat, hook.kind,
                                            "the previous host stopped without suspending",
                                            False)
