@@ -65,6 +65,12 @@ class Scrollback:
         self._palette.append(style)
         return i
 
+    def extend_plain(self, lines) -> None:
+        """Many default-style lines at once (output scrolling straight through)."""
+        lines = list(lines)
+        self.lines.extend(lines)
+        self.wraps.extend([False] * len(lines))
+
     def push_raw(self, line: str | bytes, wrapped: bool) -> None:
         """Put back a line taken from `lines` (same palette), e.g. after a reflow."""
         self.lines.append(line)

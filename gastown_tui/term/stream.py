@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import re
 
+from .rows import Row
 from .sequences import SequencesMixin
 from .style import DEFAULT, apply_sgr, with_link
 from .width import is_narrow
@@ -27,6 +28,7 @@ _TOKEN = re.compile(
     r"|\x1b([ -/]*)([0-OQ-WYZ\\`-~])"              # 11 intermediates, 12 final: ESC sequence
 )
 _CSI_PREFIX = re.compile(r"\x1b(?:\[[0-?]*[ -/]*|[ -/]*)")
+_LINES = re.compile(r"(?:[ -~]*\r\n)+")
 _CSI_REST = re.compile(r"[^0-?\x20-/]")
 _OSC_END = re.compile(r"[\x07\x18\x1a\x1b]")
 _ST_END = re.compile(r"[\x18\x1a\x1b]")
@@ -113,7 +115,7 @@ class StreamParser(SequencesMixin):
                         self._draw_narrow(s)
                     elif chars is None:
                         if x == len(row.text):
-                            t = row.text = row.text + s
+                            row.text += s
                             pen = self.pen
                             runs = row.runs
                             if runs and runs[-1][1] is pen:
@@ -155,8 +157,54 @@ class StreamParser(SequencesMixin):
             y = self._y
             if y == self._bot:
                 self._scroll_up(1)
+                if self.fast_path and pos < n and (" " <= text[pos] <= "~" or text[pos] == "\r"):
+                    block = _LINES.match(text, pos)
+                    if block is not None:
+                        pos = self._resume = self._scroll_lines(text, pos, block.end())
             elif y < self.lines - 1:
                 self._y = y + 1
+
+    def _scroll_lines(self, text: str, pos: int, end: int) -> int:
+        """Plain ASCII lines arriving at the bottom of the screen, each ending in CR LF: the
+        lines that scroll straight off go to scrollback as strings, without ever being rows;
+        the rest become compact rows. Returns where parsing goes on (pos if not applicable)."""
+        rows = self._rows
+        bottom = rows[-1]
+        pen = self.pen
+        if (self._top or self._x or self._table is not None or self.modes.insert
+                or pen.bg is not None or bottom.chars is not None or bottom.text
+                or bottom.fill is not DEFAULT):
+            return pos
+        lines = text[pos:end].split("\r\n")
+        lines.pop()
+        cols = self.columns
+        if max(map(len, lines)) > cols:
+            return pos
+        m = len(lines)
+        height = self.lines
+        on_screen = lines[max(0, m - height + 1):]
+        history = self.history
+        if self._main_rows is None and history.limit:
+            for row in rows[:min(m, height - 1)]:
+                history.push(row.entry(cols), row.wrapped)
+            straight = lines[:m - len(on_screen)]
+            if straight:
+                if pen is DEFAULT:
+                    history.extend_plain(map(str.rstrip, straight))
+                else:
+                    for line in straight:
+                        history.push(_line_entry(line, pen))
+        fresh = []
+        for line in on_screen:
+            row = Row()
+            if line:
+                row.text = line
+                row.runs = [(len(line), pen)]
+            fresh.append(row)
+        kept = rows[m:height - 1] if m < height - 1 else []
+        self._rows = kept + fresh + [Row()]
+        self._all_dirty = True
+        return end
 
     def _malformed(self, text: str, pos: int) -> int:
         """At an ESC the pattern rejected: keep it if unfinished, else drop the bad prefix."""
@@ -263,3 +311,9 @@ class StreamParser(SequencesMixin):
         self.pen = new
 
     # ---- OSC and replies ---------------------------------------------------------------------
+
+
+def _line_entry(line: str, pen) -> object:
+    """What a compact row holding `line` in `pen` gives scrollback (see Row.entry)."""
+    text = line.rstrip(" ") if pen.shows_blank else line
+    return (text, [(len(text), pen)]) if text else ""

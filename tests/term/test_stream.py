@@ -129,3 +129,20 @@ unicode_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)),
 def test_fast_path_agrees_with_the_slow_path_on_any_unicode(data):
     """The one-cell run regex (built from wcwidth) never disagrees with per-character widths."""
     assert snapshot(run(data, fast=True)) == snapshot(run(data, fast=False))
+
+
+line_text = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=30)
+block_prefix = st.sampled_from([b"", b"\x1b[31m", b"\x1b[0m", b"\x1b[44m", b"\x1b[4m", b"\x1b[?1049h",
+                                b"\x1b[?1049l", b"\x1b]8;;http://a\x1b\\", b"\x1b[2;4r", b"\x1b[r",
+                                b"\x1b[4h", b"\x1b[4l", b"\x1b[?7l", b"\x1b[?7h", b"\x1b(0", b"\x1b(B",
+                                b"x" * 23, b"\xe4\xb8\xad"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(block_prefix, st.lists(line_text, max_size=25)), max_size=6),
+       st.lists(st.integers(1, 60), max_size=20))
+def test_lines_scrolling_through_in_bulk_match_the_slow_path(blocks, chunks):
+    """Plain lines at the bottom go to scrollback in bulk; that must change nothing visible."""
+    data = b"".join(prefix + b"".join(line.encode() + b"\r\n" for line in lines)
+                    for prefix, lines in blocks)
+    assert snapshot(run(data, fast=True, chunks=chunks)) == snapshot(run(data, fast=False))
