@@ -66,3 +66,15 @@ def test_render_helpers():
     assert render_text(None) == ""
     assert render_text({"a": 1, "bb": [1, 2]}) == "a:  1\nbb: 1,2"
     assert table([["x", "1"]], ["NAME", "N"]) == "NAME  N\nx     1"
+
+
+@demo_root.command(context_settings={"ignore_unknown_options": True})
+@click.argument("argv", nargs=-1, type=click.UNPROCESSED)
+def passthrough(argv):
+    return list(argv)
+
+
+def test_json_after_double_dash_belongs_to_the_program():
+    r = run(demo_root, "passthrough -- prog --json", Env())
+    assert r.ok and r.data == ["prog", "--json"] and not r.as_json
+    assert run(demo_root, "passthrough --json -- prog", Env()).as_json

@@ -268,9 +268,11 @@ def table(rows: Sequence[Sequence[str]], headers: Sequence[str] | None = None) -
 
 
 def _invoke(root: click.Command, args: list[str], env: Env, prog: str) -> Result:
-    if "--json" in args:
+    # Only options before `--` are ours: `gt term capture -- prog --json` passes it to prog.
+    ours = args[:args.index("--")] if "--" in args else args
+    if "--json" in ours:
         env.json = True
-    if "--debug" in args:
+    if "--debug" in ours:
         env.debug = True
     try:
         with root.make_context(prog, list(args), obj=env) as ctx:

@@ -15,7 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from helpers import make_sample_repo  # noqa: E402
+from host_helpers import make_sample_repo  # noqa: E402
 
 
 @pytest.fixture

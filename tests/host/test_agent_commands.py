@@ -7,7 +7,7 @@ from pathlib import Path
 import pygit2
 import pytest
 
-from helpers import gt_json, new_issue, run_gt
+from host_helpers import gt_json, new_issue, run_gt
 
 from gastown_tui.town import TownError, find_town, hooks, inbox
 from gastown_tui.town.names import POOL, pick_name

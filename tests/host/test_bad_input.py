@@ -5,7 +5,7 @@ from __future__ import annotations
 import pygit2
 import pytest
 
-from helpers import new_issue, run_gt
+from host_helpers import new_issue, run_gt
 
 from gastown_tui.town import find_town, hooks
 

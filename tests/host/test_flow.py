@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pygit2
 
-from helpers import gt_json, new_issue, run_gt, wait_for
+from host_helpers import gt_json, new_issue, run_gt, wait_for
 
 from gastown_tui.host.runtime import read_info
 from gastown_tui.town import find_town, inbox

@@ -7,7 +7,7 @@ import signal
 
 import pygit2
 
-from helpers import new_issue, run_gt, wait_for
+from host_helpers import new_issue, run_gt, wait_for
 
 from gastown_tui.host.runtime import host_running, read_info
 from gastown_tui.town import find_town, hooks

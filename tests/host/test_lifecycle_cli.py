@@ -6,7 +6,7 @@ import json
 import os
 import signal
 
-from helpers import run_gt, wait_for
+from host_helpers import run_gt, wait_for
 
 from gastown_tui.host.runtime import host_running, read_info
 

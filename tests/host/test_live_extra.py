@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 
-from helpers import async_wait_for, gt_argv, new_issue, run_gt, wait_for
+from host_helpers import async_wait_for, gt_argv, new_issue, run_gt, wait_for
 
 from gastown_tui.host.host import Host
 from gastown_tui.host.runtime import read_info

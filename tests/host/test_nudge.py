@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from helpers import async_wait_for
+from host_helpers import async_wait_for
 
 from gastown_tui.host.host import MAYOR, Host
 from gastown_tui.host.nudge import clean

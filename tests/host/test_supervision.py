@@ -8,7 +8,7 @@ import signal
 
 import pygit2
 
-from helpers import async_wait_for, new_issue
+from host_helpers import async_wait_for, new_issue
 
 from gastown_tui.host.client import HostClient
 from gastown_tui.host.host import Host

@@ -152,7 +152,7 @@ def recorded(tmp_path_factory) -> dict[str, bytes]:
         cases["less search"] = _record(["less", str(text)], [b"/jumps\r", b" ", b"G", b"q"])
     cases["python repl"] = _record(
         [sys.executable, "-q", "-i"],
-        [b"print('\\x1b[1;31mred\\x1b[0m \u4e2d\u6587 \\U0001F600')\r", b"for i in range(30): print(i)\r\r",
+        [b"print('\\x1b[1;31mred\\x1b[0m \\u4e2d\\u6587 \\U0001F600')\r", b"for i in range(30): print(i)\r\r",
          b"exit()\r"])
     # Recorded while it shows its boxes (killed after), so the screen under test is not blank.
     cases["curses boxes and colours"] = _record([sys.executable, str(curses_app)], [b"x"])

@@ -34,9 +34,6 @@ def environ(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-BASH_ENV = {"PATH": "/usr/bin:/bin", "TERM": "xterm-256color", "LANG": "C.UTF-8", "PS1": "$ ",
-            "HOME": "/tmp"}
-BASH = ["bash", "--norc", "--noprofile"]
 
 
 def make_repo(path: Path) -> Path:

@@ -3,9 +3,8 @@ zoom with the prefix, cycling, resize, paste, and scrollback search and copy."""
 
 from __future__ import annotations
 
-from conftest import BASH, BASH_ENV
 from textual import events
-from helpers import rendered, screen_text, until
+from ui_helpers import BASH, BASH_ENV, rendered, screen_text, until
 
 from gastown_tui.ui.app import AppOptions, GastownApp
 from gastown_tui.ui.widgets.terminal import TerminalPane

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import signal
 
-from helpers import rendered, until
+from ui_helpers import rendered, until
 
 from gastown_tui.ui.app import AppOptions, GastownApp
 from gastown_tui.ui.screens.sling import SlingScreen

@@ -31,3 +31,9 @@ def rendered(app) -> str:
 async def settle(pilot, seconds: float = 0.1) -> None:
     await pilot.pause(seconds)
     await asyncio.sleep(0)
+
+
+# A bash that prints predictably: no rc files, a fixed prompt.
+BASH_ENV = {"PATH": "/usr/bin:/bin", "TERM": "xterm-256color", "LANG": "C.UTF-8", "PS1": "$ ",
+            "HOME": "/tmp"}
+BASH = ["bash", "--norc", "--noprofile"]
