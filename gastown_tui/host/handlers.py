@@ -154,7 +154,38 @@ def register(host: Host) -> None:
         await watch.reconcile(host)
         return {"ended": ended, "resumed": await supervisor.resume_suspended(host)}
 
-    for op, fn in {"ping": ping, "shutdown": shutdown, "notify": notify, "agents": agents,
+    async def screens(args: dict) -> dict:
+        """Live screens for remote viewers (`gt dashboard`): only those whose version (bytes
+        parsed and size) differs from the caller's `known` map, so an idle town costs nothing."""
+        known = args.get("known") or {}
+        if not isinstance(known, dict):
+            raise HostError("request needs 'known' as an object of name -> version", exit_code=2)
+        out = {}
+        for session in host.mux.sessions():
+            s = session.screen
+            version = f"{session.bytes_parsed}:{s.columns}x{s.lines}"
+            if known.get(session.name) == version:
+                continue
+            out[session.name] = {
+                "version": version, "cols": s.columns, "rows": s.lines, "lines": s.ansi_lines(),
+                "cursor": [s.cursor_x, s.cursor_y, not s.cursor_hidden],
+                "app_cursor": s.modes.application_cursor,
+                "bracketed_paste": s.modes.bracketed_paste, "alive": session.alive}
+        return {"screens": out, "names": [s.name for s in host.mux.sessions()]}
+
+    async def keys(args: dict) -> dict:
+        """A remote person's keystrokes (or paste), on the same held path as the app's."""
+        name = host.resolve_target(_str(args, "target"))
+        session = host.session(name)
+        if session is None or not session.alive:
+            raise HostError(f"{name} has no live terminal to type into")
+        if args.get("paste"):
+            host.paste_text(name, _str(args, "paste"))
+        else:
+            host.type_keys(name, _str(args, "data").encode())
+        return {"agent": name}
+
+    for op, fn in {"screens": screens, "keys": keys, "ping": ping, "shutdown": shutdown, "notify": notify, "agents": agents,
                    "peek": peek, "nudge": nudge, "sling": sling, "restart": restart,
                    "mayor": mayor, "reap": reap}.items():
         server.register(op, fn)
