@@ -67,11 +67,28 @@ def actor() -> str:
     from ..beads import default_actor
 
     env = get_env()
-    if not env.actor and not env.environ.get("BD_ACTOR"):
+    if not env.actor and not env.environ.get("BD_ACTOR") and _maybe_town_member(env):
         from .towncli import town_actor  # inside a crew clone: <rig>/crew/<name>
 
         return town_actor(env) or default_actor(env.environ)
     return env.actor or default_actor(env.environ)
+
+
+def _maybe_town_member(env: Any) -> bool:
+    """Whether the town could name the caller (an agent's GT_ROLE, or a crew clone): only
+    then is the town package loaded, which costs every bd start ~10 ms."""
+    if env.environ.get("GT_ROLE"):
+        return True
+    from ..beads import find_town_root
+
+    root = find_town_root(env.cwd, env.environ)
+    if root is None:
+        return False
+    try:
+        parts = env.cwd.resolve().relative_to(root.resolve()).parts
+    except ValueError:
+        return False
+    return len(parts) >= 3 and parts[1] == "crew"
 
 
 def open_ledger() -> "Ledger":

@@ -41,11 +41,23 @@ def create(title, description, priority, issue_type, assignee, labels, parent, d
 @click.option("-n", "--limit", type=click.IntRange(min=0), default=None, help="At most N.")
 def list_(status, issue_type, assignee, label, priority, include_closed, limit):
     """List beads (closed ones only with --all or --status closed)."""
+    from ..beads import ISSUE_TYPES, STATUSES
+
+    statuses = _known(split_csv(status), STATUSES, "status")
+    types = _known(split_csv(issue_type), ISSUE_TYPES, "type")
     led = open_ledger()
-    return IssueList(led.list(status=split_csv(status) or None,
-                              issue_type=split_csv(issue_type) or None, assignee=assignee,
+    return IssueList(led.list(status=statuses or None,
+                              issue_type=types or None, assignee=assignee,
                               label=split_csv(label) or None, priority=priority,
                               include_closed=include_closed, limit=limit, raw=True))
+
+
+def _known(values: list[str], allowed: tuple[str, ...], what: str) -> list[str]:
+    """A filter value nothing can match is a typo, not an empty result."""
+    for value in values:
+        if value not in allowed:
+            raise UsageError(f"unknown {what} '{value}': use one of {', '.join(allowed)}")
+    return values
 
 
 @click.command("show", cls=BdCommand)

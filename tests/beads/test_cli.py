@@ -61,6 +61,8 @@ def test_create_options(bd):
     (["update", "tt-nope", "--title", "x"], 1, "no bead"),
     (["list", "--limit", "-1"], 2, "Invalid value"),
     (["list", "--bogus"], 2, "No such option"),
+    (["list", "-s", "opne"], 2, "unknown status 'opne'"),
+    (["list", "-t", "bug,sage"], 2, "unknown type 'sage'"),
     (["frobnicate"], 2, "No such command"),
     (["dep", "add", "tt-a"], 2, "Missing argument"),
     (["comments", "add", "tt-nope", "hi"], 1, "no bead"),
