@@ -54,7 +54,7 @@ def test_killed_host_leaves_nothing_stale(town, reap):
 
 
 def test_host_side_refusals_keep_their_codes(town, reap):
-    from helpers import new_issue
+    from host_helpers import new_issue
 
     assert run_gt(town.root, "up", "--detach").returncode == 0
     reap.append(read_info(town.root).pid)
