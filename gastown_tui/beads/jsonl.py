@@ -158,11 +158,16 @@ def _seconds(stamp: str | None) -> float:
     return t.timestamp() if t else 0.0
 
 
-def merge_two(a: Record, b: Record) -> Record:
-    """Merge two versions of one bead with no common base (import, duplicate lines)."""
+def merge_two(a: Record, b: Record, *, b_wins_ties: bool = False) -> Record:
+    """Merge two versions of one bead with no common base (import, duplicate lines).
+    `b_wins_ties`: at equal `updated_at`, b's fields win; an import passes it for the file's
+    version, since a hand edit rarely bumps the stamp and must not lose to the old text."""
     if a == b:
         return a
-    win, lose = (a, b) if _newer(a, b) is a else (b, a)
+    if b_wins_ties and _seconds(a.get("updated_at")) == _seconds(b.get("updated_at")):
+        win, lose = b, a
+    else:
+        win, lose = (a, b) if _newer(a, b) is a else (b, a)
     scalars = _scalars(win)
     _closed_wins(scalars, win, lose)
     latest = _latest(a, b)

@@ -91,7 +91,7 @@ class SyncMixin:
             if line == dumps(rec):
                 continue
             mine = jsonl.normalise(json.loads(line))
-            merged = jsonl.merge_two(mine, rec)
+            merged = jsonl.merge_two(mine, rec, b_wins_ties=True)
             if merged != mine:
                 self._write_record(merged, new=False)
                 report.updated += 1

@@ -92,6 +92,17 @@ def test_closed_beats_open_and_newer_wins(led, workdir):
     led2.close_db()
 
 
+def test_hand_edit_without_new_stamp_wins(led, workdir):
+    # A hand edit keeps updated_at; whichever way its text sorts, it must not be overwritten.
+    bead = led.create("Middle", labels=["keep"])
+    for title in ("Zebra by hand", "Aardvark by hand"):
+        _edit(led.jsonl_path, bead.id, title=title)
+        with Ledger.open(workdir / ".beads") as again:
+            got = again.get(bead.id)
+            assert (got.title, got.labels) == (title, ["keep"])
+        assert f'"title":"{title}"' in led.jsonl_path.read_text()
+
+
 def test_malformed_lines_reported_and_kept(led, workdir):
     led.create("A")
     with led.jsonl_path.open("a") as f:
