@@ -59,7 +59,7 @@ class SyncMixin:
         except OSError as e:
             raise LedgerError(f"cannot read {source}: {e.strerror}") from None
         with self.transaction():
-            report = self._import_bytes(data, str(source))
+            report = self._import_bytes(data, str(source), whole_file_bad_fails=True)
             self._force_export = True
         return report
 
@@ -73,8 +73,12 @@ class SyncMixin:
             raise LedgerError(f"cannot write {target}: {e.strerror}") from None
         return data.count(b"\n")
 
-    def _import_bytes(self, data: bytes, source: str) -> "ImportReport":
+    def _import_bytes(self, data: bytes, source: str,
+                      whole_file_bad_fails: bool = False) -> "ImportReport":
         records, bad = jsonl.parse(data)
+        if bad and not records and whole_file_bad_fails:
+            raise LedgerError(f"{source} holds no bead records ({source}:{bad[0].lineno}: "
+                              f"{bad[0].error}); nothing was imported")
         report = ImportReport(source=source, rejected=len(bad))
         if bad:
             keep_rejected(self.beads_dir, source, bad)
@@ -83,6 +87,10 @@ class SyncMixin:
                                      f"{self.beads_dir / store.REJECTED_NAME}")
         current = dict(self.conn.execute("SELECT id, line FROM lines"))
         for rid, rec in records.items():
+            if not (rec.get("status") and rec.get("issue_type")):
+                # The defaults _write_record stores, so a re-import of the file is no change.
+                rec = jsonl.normalise({**rec, "status": rec.get("status") or "open",
+                                       "issue_type": rec.get("issue_type") or "task"})
             line = current.get(rid)
             if line is None:
                 self._write_record(rec, new=True)

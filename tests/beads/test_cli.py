@@ -252,6 +252,23 @@ def test_export_import(bd, workdir, tmp_path, home):
     proc = bd2.proc("import", "-i", str(workdir / "snapshot.jsonl"))
     assert proc.returncode == 0 and "issues.jsonl:2: not JSON" not in proc.stderr
     assert "snapshot.jsonl:2: not JSON" in proc.stderr
+    again = bd2.json("import", "-i", str(workdir / "snapshot.jsonl"))
+    assert (again["created"], again["updated"]) == (0, 0)
+
+
+def test_import_of_sparse_records_and_of_a_file_without_any(bd, workdir):
+    (workdir / "sparse.jsonl").write_text('{"id":"tt-sp1","title":"only a title"}\n')
+    first = bd.json("import", "-i", "sparse.jsonl")
+    assert (first["created"], first["updated"]) == (1, 0)
+    got = bd.json("show", "tt-sp1")
+    assert (got["status"], got["issue_type"], got["priority"]) == ("open", "task", 2)
+    assert bd.json("import", "-i", "sparse.jsonl")["updated"] == 0   # the same file: no change
+    (workdir / "notes.txt").write_text("shopping list\nmilk\n")
+    before = (workdir / ".beads" / "issues.jsonl").read_bytes()
+    res = bd("import", "-i", "notes.txt")
+    assert res.exit_code == 1 and "holds no bead records" in res.error and ":1: not JSON" in res.error
+    assert (workdir / ".beads" / "issues.jsonl").read_bytes() == before
+    assert not (workdir / ".beads" / "issues.jsonl.rejected").exists()
 
 
 def test_beads_dir_and_walk_up(bd, workdir, home, tmp_path):
