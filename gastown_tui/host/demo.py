@@ -26,6 +26,8 @@ SAMPLE_FILES = {
     "README.md": "# Sample project\n\nA tiny project for the Gas Town demo.\n",
     "hello.py": "def main():\n    print('hello')\n\n\nif __name__ == '__main__':\n    main()\n",
 }
+# Left open and out of the convoy, so a person can try slinging work from the keyboard.
+SPARE_TASK = ("Add a farewell to hello.py", "Edit hello.py so it also says goodbye.")
 MAX_AGENTS = 30
 
 
@@ -46,6 +48,7 @@ class DemoResult:
     landed: bool
     seconds: float
     work: list[DemoWork]
+    spare: str | None = None
 
     def render_text(self) -> str:
         head = (f"Convoy {self.convoy} landed in {self.seconds:.1f} s." if self.landed
@@ -56,6 +59,9 @@ class DemoResult:
                          f"{(w.commit or '-')[:10]}  {', '.join(w.files) or '-'}")
         lines.append(f"Look around: cd {self.town} && gt hooks list && gt convoy list --all "
                      "&& gt mail inbox")
+        if self.spare:
+            lines.append(f"One issue is left for you: gt sling {self.spare} sample "
+                         "(with a host running: gt up)")
         return "\n".join(lines)
 
 
@@ -77,7 +83,9 @@ def make_sample_repo(path: Path) -> Path:
 
 
 def build_town(root: Path, agents: int, say: Callable[[str], None]):
-    """A fresh demo town at `root`: sample rig, issues, a convoy and `demo` as default agent."""
+    """A fresh demo town at `root`: sample rig, issues, a convoy and `demo` as default agent.
+    Returns the town, the ids to sling (all in the convoy) and the convoy's id; one more ready
+    issue stays unslung for the person."""
     from ..town import create_convoy, find_town
     from ..town.config import set_setting
     from ..town.install import install
@@ -95,9 +103,10 @@ def build_town(root: Path, agents: int, say: Callable[[str], None]):
     for i in range(agents):
         title, desc = task_for(i)
         ids.append(led.create(title, description=desc, issue_type="task", priority=2).id)
+    led.create(SPARE_TASK[0], description=SPARE_TASK[1], issue_type="task", priority=3)
     convoy = create_convoy(town, "Demo: improve the sample project", ids, notify=["mayor/"],
                            human=True, actor="overseer")
-    say(f"created {len(ids)} issues and convoy {convoy.id}")
+    say(f"created {len(ids)} issues and convoy {convoy.id}, and one issue left for you to sling")
     return town, ids, convoy.id
 
 
@@ -163,4 +172,5 @@ def summary(town, ids: list[str], convoy: str, landed: bool, seconds: float) -> 
                 files = sorted(p.delta.new_file.path for p in repo.diff(base, tip))
         title = town.rig("sample").ledger().get(hook.issue).title
         work.append(DemoWork(hook.polecat, hook.issue, title, hook.branch, commit, files))
-    return DemoResult(str(town.root), convoy, landed, seconds, work)
+    spare = next((i.id for i in town.rig("sample").ledger().ready() if i.id not in ids), None)
+    return DemoResult(str(town.root), convoy, landed, seconds, work, spare)

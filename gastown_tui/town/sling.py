@@ -159,6 +159,11 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
         address = hooks_mod.address_of(rig.name, name, kind)
 
         if old is not None and old.state == "completed" and old.worktree:
+            if base and not crew:
+                # A bad --base must fail before the idle polecat's finished worktree goes.
+                import pygit2
+
+                worktrees._base_commit(pygit2.Repository(str(rig.repo_path)), base)
             archive(town, old, "reused for new work")
             old = hooks_mod.load(town, rig.name, name, kind)
 

@@ -109,3 +109,20 @@ def test_sling_refusals_keep_state(town):
     t = find_town(town.root, {})
     assert [h.polecat for h in hooks.all_hooks(t) if h.live] == ["nux"]
     assert t.rig("demo").ledger().get(other).status == "open"
+
+
+def test_failed_sling_keeps_an_idle_polecats_finished_work(town):
+    first = new_issue(town, "Finished work")
+    slung = run_gt(town.root, "sling", first, "demo/nux", "--agent", "demo", "--no-convoy")
+    assert slung.returncode == 0, slung.stderr
+    wt = town.rig("demo").polecats_dir / "nux"
+    env = {"GT_ROLE": "polecat", "GT_RIG": "demo", "GT_POLECAT": "nux",
+           "BD_ACTOR": "demo/polecats/nux", "GT_TOWN_ROOT": str(town.root)}
+    (wt / "kept.txt").write_text("mine\n")
+    assert run_gt(wt, "done", "-m", "finished", env=env).returncode == 0
+    second = new_issue(town, "Next work")
+    _fails(run_gt(town.root, "sling", second, "demo/nux", "--agent", "demo", "--base", "nope"),
+           2, "branch 'nope' does not exist")
+    h = hooks.load(find_town(town.root, {}), "demo", "nux")
+    assert h.state == "completed" and h.issue == first
+    assert (h.path / "kept.txt").read_text() == "mine\n"
