@@ -55,13 +55,13 @@ def test_shell_cmd_and_in_process_agree(rig_town, town, line):
 def test_cmd_strings_run_in_order_and_stop_at_first_failure(at_town, town):
     proc = at_town.shell("gt", "--cmd", "config set theme nord", "--cmd", "config get theme")
     assert proc.returncode == 0 and proc.stdout.splitlines()[-1] == "nord"
-    proc = at_town.shell("gt", "--cmd", "rig remove nope", "--cmd", "config set theme x")
+    proc = at_town.shell("gt", "--cmd", "rig remove nope", "--cmd", "config set theme dracula")
     assert proc.returncode == 2 and "no rig named 'nope'" in proc.stderr
     assert at_town.ok("config get theme") == "nord"
     proc = at_town.shell("gt", "--keep-going", "--cmd", "rig remove nope",
-                         "--cmd", "mail inbox nobody", "--cmd", "config set theme x")
+                         "--cmd", "mail inbox nobody", "--cmd", "config set theme dracula")
     assert proc.returncode == 2  # the first failure's code
-    assert at_town.ok("config get theme") == "x"
+    assert at_town.ok("config get theme") == "dracula"
     assert proc.stderr.count("gt: error:") == 2
     proc = at_town.shell("gt", "--cmd", 'config set theme "unclosed')
     assert proc.returncode == 2 and "cannot parse" in proc.stderr
