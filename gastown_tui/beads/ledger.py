@@ -220,14 +220,18 @@ class Ledger(LinksMixin, sync.SyncMixin):
             if t != q and self.conn.execute("SELECT 1 FROM issues WHERE id=?", (t,)).fetchone():
                 return t
             found = [r[0] for r in self.conn.execute(
-                "SELECT id FROM issues WHERE id >= ? AND id < ? ORDER BY id LIMIT 11",
+                "SELECT id FROM issues WHERE id >= ? AND id < ? ORDER BY id LIMIT 201",
                 (t, t + "\U0010ffff"))]
-            # A prefix of a parent also matches its children; the parent is the one meant.
-            roots = [f for f in found if not any(f.startswith(o + ".") for o in found)]
-            if len(roots) == 1 and len(found) <= 10:
+            # A prefix of a parent also matches its children; the parent is the one meant,
+            # and the candidates worth listing are the parents, not every step of a molecule.
+            among = set(found)
+            roots = [f for f in found
+                     if not any(f[:i] in among for i, c in enumerate(f) if c == ".")]
+            if len(roots) == 1 and len(found) <= 200:
                 return roots[0]
             if found:
-                shown = ", ".join(found[:10]) + (", ..." if len(found) > 10 else "")
+                more = len(roots) > 10 or len(found) > 200
+                shown = ", ".join(roots[:10]) + (", ..." if more else "")
                 raise LedgerError(f"'{q}' is ambiguous: it matches {shown}; give more of the id")
         raise LedgerError(f"no bead '{q}' in ledger '{self.prefix}' ({self.beads_dir})")
 

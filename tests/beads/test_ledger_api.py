@@ -39,6 +39,21 @@ def test_ambiguous_prefix_lists_candidates(led):
         led.get("tt-nothere")
 
 
+def test_ambiguity_lists_parents_not_their_children(led):
+    mols = [led.create(f"mol {n}", id_prefix="tt-mol", issue_type="molecule") for n in range(3)]
+    for m in mols:
+        for n in range(6):
+            led.create(f"step {n}", parent=m.id)
+    with pytest.raises(LedgerError, match="ambiguous") as e:
+        led.get("tt-mol")
+    assert str(e.value) == (f"'tt-mol' is ambiguous: it matches "
+                            f"{', '.join(sorted(m.id for m in mols))}; give more of the id")
+    assert led.get(mols[0].id[:-1] if sum(m.id.startswith(mols[0].id[:-1]) for m in mols) == 1
+                   else mols[0].id).id == mols[0].id
+    with pytest.raises(LedgerError, match=r"matches .*\.1, .*\.2"):
+        led.get(mols[0].id + ".")
+
+
 def test_hash_length_grows_with_count():
     assert hash_length(0) == 3
     assert hash_length(1000) > 3
