@@ -293,6 +293,33 @@ def test_help_is_fast_to_import():
     assert out.stdout.strip() == "[]"
 
 
+HEAVY = ("textual", "pygit2", "ptyprocess", "pyte", "tomlkit", "asyncio", "gastown_tui.town",
+         "gastown_tui.host", "gastown_tui.term", "gastown_tui.ui", "gastown_tui.web")
+
+
+@pytest.mark.parametrize("args", [["ready", "--json"], ["list", "--json", "-n", "5"],
+                                  ["create", "x", "-p", "1"], ["update", "{id}", "--claim"],
+                                  ["show", "{id}"], ["stats"]])
+def test_bd_commands_import_nothing_heavy(bd, args):
+    """What a bd process imports, measured with -X importtime on the real entry point."""
+    import subprocess
+    import sys
+
+    bead = bd.json("create", "target")["id"]
+    argv = [a.format(id=bead) for a in args]
+    code = "from gastown_tui.commands.bd import main; main()"
+    # No BD_ACTOR: the default actor is looked up too, as for a person at a shell.
+    environ = {k: v for k, v in bd.environ.items() if k != "BD_ACTOR"}
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", code, *argv],
+                          cwd=bd.cwd, env=environ, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    imported = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines()
+                if line.startswith("import time:") and "|" in line}
+    assert "gastown_tui.beads.ledger" in imported        # the measurement sees our modules
+    heavy = sorted(m for m in imported if m.split(".")[0] in HEAVY or m.startswith(HEAVY))
+    assert heavy == []
+
+
 def test_multi_id_commands_are_all_or_nothing(bd):
     a = bd.json("create", "A")["id"]
     res = bd("close", a, "tt-missing")
