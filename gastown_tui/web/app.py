@@ -1,0 +1,362 @@
+"""DashboardApp: the town for one browser tab (textual-serve runs one per websocket).
+
+Built from the app's widgets: the sidebar panels, the pane grid of `TerminalPane`s (fed by
+mirrored screens, see `remote.py`), the result panel and the theme loader; plus a
+Configuration tab. Live state comes from the host's control socket and the ledger from disk,
+polled on worker threads (`source.py`), so a change shows within `LIVE_S` + one frame.
+`read_only` shows everything and refuses every action: no keys, no sling, no config change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+
+from ..ui.gather import TownReader
+from ..ui.messages import AgentAction, AgentChosen, BeadChosen, RunCommand, SlingMany
+from ..ui.model import TownView
+from ..ui.theme import DEFAULT_THEME, SHIPPED_DIR, load_themes, user_theme_dir
+from ..ui.widgets.grid import PaneGrid
+from ..ui.widgets.panels import AgentsPanel, ConvoysPanel, HooksPanel, MailPanel, WorkPanel
+from ..ui.widgets.result import ResultView
+from ..ui.widgets.terminal import TerminalPane
+from .config import ConfigData, ConfigView
+from .remote import RemoteScreens
+from .source import NOT_LIVE, TownSource, agent_rows, parked_rows
+
+LIVE_S = 0.5      # screens and agents; with a frame to draw, well inside the 2 s promise
+LEDGER_S = 1.0    # a few stats; the ledger itself is read only when it changed
+EMPTY = "No agent terminals are live."
+# Commands that only read: the ones a read-only dashboard still runs for its panels.
+READ_ONLY_COMMANDS = ("convoy show ", "peek ", "mail thread ")
+
+
+class RemoteSink:
+    """A pane's input path to an agent in the host: keys and pastes over the socket. Mouse
+    reports and resizes stay here: the agent's terminal size belongs to the host's own view."""
+
+    def __init__(self, app: "DashboardApp", name: str) -> None:
+        self.app = app
+        self.name = name
+
+    def type_keys(self, data: bytes) -> None:
+        self.app.send_input(self.name, data=data)
+
+    def paste(self, text: str) -> None:
+        self.app.send_input(self.name, text=text)
+
+    def mouse(self, kind: str, button: str, x: int, y: int, *, shift: bool = False,
+              alt: bool = False, ctrl: bool = False) -> None:
+        return None
+
+    def resize(self, cols: int, rows: int) -> None:
+        return None
+
+
+class DashboardApp(App):
+    CSS_PATH = "dashboard.tcss"
+    TITLE = "Gas Town"
+    BINDINGS = [
+        Binding("f1", "tab('terminals')", "Terminals", id="dashboard.terminals"),
+        Binding("f2", "tab('config')", "Configuration", id="dashboard.config"),
+        Binding("f3", "focus_sidebar", "Panels", id="dashboard.panels"),
+    ]
+
+    def __init__(self, town_root: Path, read_only: bool = False,
+                 environ: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.town_root = Path(town_root)
+        self.read_only = read_only
+        self.environ = dict(environ or {})
+        self.source = TownSource(self.town_root)
+        self.reader = TownReader(self.town_root)
+        self.mirrors = RemoteScreens()
+        self.view = TownView()
+        self.host_agents: list[dict] = []
+        self.live = False
+        self._polling = False
+        self._reading = False
+        # One thread for input, so keystrokes reach the host in the order they were typed.
+        self._input = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dashboard-keys")
+        loaded = load_themes([SHIPPED_DIR, user_theme_dir(self.environ)])
+        self.problems = list(loaded.problems)
+        for theme in loaded.themes:
+            self.register_theme(theme)
+        self.sub_title = f"{self.town_root.name} · dashboard" + (" · read-only" if read_only
+                                                                else "")
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._title_text(), id="title")
+        yield Static(NOT_LIVE, id="banner")
+        with Horizontal(id="body"):
+            with VerticalScroll(id="sidebar"):
+                yield AgentsPanel(id="agents")
+                yield ConvoysPanel(id="convoys")
+                yield HooksPanel(id="hooks")
+                yield MailPanel(id="mail")
+                yield WorkPanel(id="work")
+            with Vertical(id="main"):
+                with TabbedContent(id="tabs", initial="terminals"):
+                    with TabPane("Terminals", id="terminals"):
+                        yield Static(EMPTY, id="empty")
+                        yield PaneGrid(id="grid")
+                    with TabPane("Configuration", id="config"):
+                        yield ConfigView(self.read_only, id="configview")
+                yield ResultView(id="result")
+        yield Footer()
+
+    def _title_text(self) -> str:
+        mode = "  [b $warning]read-only[/]" if self.read_only else ""
+        return f"[b]Gas Town[/] · {self.town_root.name}{mode}"
+
+    async def on_mount(self) -> None:
+        self.theme = DEFAULT_THEME
+        for problem in self.problems:
+            self.notify(problem, severity="warning")
+        self.query_one("#banner").display = False
+        self._show_grid()
+        self.set_interval(LIVE_S, self.poll_live)
+        self.set_interval(LEDGER_S, self.poll_ledger)
+        self.poll_ledger()
+        self.poll_live()
+
+    async def on_unmount(self) -> None:
+        self._input.shutdown(wait=False, cancel_futures=True)
+        self.reader.close()
+
+    # ---- polling -------------------------------------------------------------------------
+
+    @work(group="live")
+    async def poll_live(self) -> None:
+        if self._polling:
+            return
+        self._polling = True
+        try:
+            live = await asyncio.to_thread(self.source.live, self.mirrors.known())
+            await self._show_live(live)
+        finally:
+            self._polling = False
+
+    async def _show_live(self, live: Any) -> None:
+        banner = self.query_one("#banner", Static)
+        grid = self.query_one(PaneGrid)
+        if not live.running or live.problem:
+            banner.update(NOT_LIVE if not live.running else
+                          f"The host is not answering: {live.problem}")
+            banner.display = True
+            was_live, self.live = self.live, False
+            for name in self.mirrors.clear():
+                await self._remove_pane(name)
+            self.host_agents = []
+            if was_live:
+                self._show_panels()
+            return
+        banner.display = False
+        self.live = True
+        changed, gone = self.mirrors.apply(live.screens)
+        for name in gone:
+            await self._remove_pane(name)
+        for name, rows in changed.items():
+            mirror = self.mirrors.screens[name]
+            pane = grid.pane(name)
+            if pane is None:
+                sink = None if self.read_only else RemoteSink(self, name)
+                await grid.mount(TerminalPane(name, mirror.screen, sink, label=name))
+                self._arrange()
+            elif rows is None or pane.screen_model is not mirror.screen:
+                pane.set_screen(mirror.screen, pane.sink)
+            else:
+                pane.lines_changed(rows)
+        self._show_grid()
+        if live.agents != self.host_agents:
+            self.host_agents = live.agents
+            self._show_panels()
+
+    async def _remove_pane(self, name: str) -> None:
+        grid = self.query_one(PaneGrid)
+        pane = grid.pane(name)
+        if pane is not None:
+            await pane.remove()
+            self._arrange()
+        self._show_grid()
+
+    def _arrange(self) -> None:
+        grid = self.query_one(PaneGrid)
+        self._show_grid()
+        # A grid that has not been laid out yet has no size to share; its resize arranges it.
+        if grid.size.width and grid.size.height:
+            grid.arrange_panes()
+
+    def _show_grid(self) -> None:
+        grid = self.query_one(PaneGrid)
+        grid.display = bool(grid.panes)
+        self.query_one("#empty").display = not grid.panes
+
+    @work(group="ledger")
+    async def poll_ledger(self) -> None:
+        if self._reading:
+            return
+        self._reading = True
+        try:
+            if not await asyncio.to_thread(self.source.ledger_changed):
+                return
+            view = await self.reader.read(asyncio.get_running_loop())
+            config = await asyncio.to_thread(self._read_config)
+        except Exception as e:  # noqa: BLE001 - a ledger mid-write or a git race: next poll
+            self.source.invalidate()
+            self.notify(f"reading the town failed ({type(e).__name__}: {e}); retrying",
+                        severity="warning", timeout=3)
+            return
+        finally:
+            self._reading = False
+        self.view = view
+        self._show_panels()
+        self.query_one(ConfigView).show(config, sorted(self.available_themes))
+        if config.theme in self.available_themes and config.theme != self.theme:
+            self.theme = config.theme
+
+    def _read_config(self) -> ConfigData:
+        from ..commands.gt import run
+
+        presets = run("config agent list", self.command_env())
+        theme = run("config get theme", self.command_env())
+        rows = list(presets.data or []) if presets.ok else []
+        default = next((p.name for p in rows if p.default), "")
+        return ConfigData(rows, default, str(theme.data or DEFAULT_THEME) if theme.ok
+                          else DEFAULT_THEME)
+
+    def _show_panels(self) -> None:
+        view = self.view
+        agents = agent_rows(self.host_agents, view) if self.live else parked_rows(view)
+        self.query_one(AgentsPanel).update_rows(agents)
+        self.query_one(ConvoysPanel).update_rows(view.convoys)
+        self.query_one(HooksPanel).update_rows(view.hooks)
+        self.query_one(MailPanel).update_rows(view.mail)
+        self.query_one(WorkPanel).update_rows(view.work)
+
+    # ---- input to agents -----------------------------------------------------------------
+
+    def send_input(self, name: str, data: bytes = b"", text: str = "") -> None:
+        if self.read_only:
+            return
+        call = (lambda: self.source.paste(name, text)) if text else \
+            (lambda: self.source.keys(name, data))
+        future = self._input.submit(call)
+        future.add_done_callback(lambda f: self._input_done(name, f))
+
+    def _input_done(self, name: str, future: Any) -> None:
+        error = None if future.cancelled() else future.exception()
+        if error is not None:
+            self.call_from_thread(self.notify, f"{name}: {error}", severity="error")
+
+    # ---- actions from the panels ---------------------------------------------------------
+
+    def command_env(self) -> Any:
+        from ..commands.core import Env
+
+        environ = dict(self.environ)
+        environ["GT_TOWN_ROOT"] = str(self.town_root)
+        return Env(cwd=self.town_root, environ=environ)
+
+    def refuse(self, what: str) -> None:
+        self.notify(f"read-only dashboard: {what} is off (start `gt dashboard` without "
+                    "--read-only)", severity="warning")
+
+    def on_run_command(self, message: RunCommand) -> None:
+        line = message.line
+        if self.read_only:
+            if line.startswith("mail read "):
+                line = "mail thread " + line[len("mail read "):]
+            if not line.startswith(READ_ONLY_COMMANDS):
+                self.refuse(f"gt {line.split(' ', 1)[0]}")
+                return
+        self.run_command(line, message.quiet)
+
+    @work(group="commands")
+    async def run_command(self, line: str, quiet: bool = False) -> Any:
+        from ..commands.gt import run
+
+        result = await asyncio.to_thread(run, line, self.command_env())
+        if result.error is not None:
+            self.query_one(ResultView).show_result(line, "", result.error)
+        elif not quiet:
+            self.query_one(ResultView).show_result(line, result.render(), None)
+        else:
+            self.notify(f"gt {line}: done", timeout=3)
+        self.source.invalidate()
+        self.poll_ledger()
+        return result
+
+    def on_agent_chosen(self, message: AgentChosen) -> None:
+        self.query_one(TabbedContent).active = "terminals"
+        grid = self.query_one(PaneGrid)
+        grid.show(message.name)
+        pane = grid.pane(message.name)
+        if pane is not None:
+            pane.focus()
+
+    def on_agent_action(self, message: AgentAction) -> None:
+        from ..ui.hosting import agent_command
+
+        if message.what == "peek":
+            self.post_message(RunCommand(agent_command("peek", message.name)))
+        elif self.read_only:
+            self.refuse(message.what)
+        elif message.what == "nudge":
+            from ..ui.screens.prompt import PromptScreen
+
+            def send(text: str | None) -> None:
+                if text:
+                    self.post_message(RunCommand(agent_command("nudge", message.name, text),
+                                                 quiet=True))
+
+            self.push_screen(PromptScreen(f"Nudge {message.name}", "text to type into the "
+                                          "agent"), send)
+        else:
+            self.notify(f"{message.what} is done from the app or `gt`; the dashboard types, "
+                        "nudges and slings", severity="warning")
+
+    def on_bead_chosen(self, message: BeadChosen) -> None:
+        self._sling(message.bead_id, message.rig, convoy=False)
+
+    def on_sling_many(self, message: SlingMany) -> None:
+        rig = next((w.rig for w in self.view.work if w.id == message.bead_ids[0]), "")
+        self._sling(" ".join(message.bead_ids), rig, convoy=True)
+
+    def _sling(self, beads: str, rig: str, convoy: bool) -> None:
+        if self.read_only:
+            self.refuse("sling")
+            return
+        from ..ui.screens.sling import SlingScreen
+
+        config = self.query_one(ConfigView).data
+        names = [p.name for p in config.presets] if config else []
+        chosen = config.default_agent if config else ""
+
+        def chosen_request(request: Any) -> None:
+            if request is not None:
+                self.sling(request.lines())
+
+        self.push_screen(SlingScreen(beads, rig, names, agent=chosen, convoy=convoy),
+                         chosen_request)
+
+    @work(group="commands")
+    async def sling(self, lines: list[str]) -> None:
+        for line in lines:
+            result = await self.run_command(line, quiet=True).wait()
+            if result is None or not result.ok:
+                return
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def action_focus_sidebar(self) -> None:
+        self.query_one(AgentsPanel).focus()

@@ -1,0 +1,130 @@
+"""The dashboard's Configuration tab: agent presets, the default agent and the theme.
+
+Every change is a registry command (`config agent set`, `config default-agent`, `config set
+theme`), run by the app like any other, so the dashboard validates and writes exactly as `gt
+config` does. Read-only dashboards show the same tab with every control disabled.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, DataTable, Input, Label, Select
+
+from ..ui.messages import RunCommand
+
+
+@dataclass
+class ConfigData:
+    """What the tab shows: gt config agent list rows, the default agent and the theme."""
+
+    presets: list[Any]
+    default_agent: str
+    theme: str
+
+
+class ConfigView(VerticalScroll):
+    DEFAULT_CSS = """
+    ConfigView { padding: 0 1; }
+    ConfigView > Label.heading { text-style: bold; color: $primary; margin-top: 1; }
+    ConfigView > DataTable { height: auto; max-height: 16; }
+    ConfigView > Horizontal { height: auto; margin-top: 1; }
+    ConfigView Horizontal > Label { width: 16; padding: 1 0; }
+    ConfigView Horizontal > Select { width: 32; }
+    ConfigView #agent-name { width: 20; }
+    ConfigView #agent-command { width: 1fr; }
+    """
+
+    def __init__(self, read_only: bool, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.read_only = read_only
+        self.data: ConfigData | None = None
+        self._quiet = False  # set while filling the selects, so filling them is not a change
+
+    def compose(self) -> ComposeResult:
+        yield Label("Agents", classes="heading")
+        yield DataTable(id="presets", cursor_type="row", zebra_stripes=True)
+        with Horizontal(id="agent-edit"):
+            yield Input(placeholder="name", id="agent-name")
+            yield Input(placeholder='command, e.g. codex --thinking low', id="agent-command")
+            yield Button("Save agent", id="agent-save", variant="primary")
+            yield Button("Remove", id="agent-remove", variant="error")
+        with Horizontal():
+            yield Label("Default agent")
+            yield Select([], id="default-agent", allow_blank=True, prompt="(loading)")
+        with Horizontal():
+            yield Label("Theme")
+            yield Select([], id="theme", allow_blank=True, prompt="(loading)")
+        if self.read_only:
+            yield Label("Read-only dashboard: changes are made with `gt config` or a dashboard "
+                        "started without --read-only.", classes="heading")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("name", "command", "source", "on PATH", "default")
+        for widget in self.query("Input, Button, Select"):
+            widget.disabled = self.read_only
+
+    def show(self, data: ConfigData, themes: list[str]) -> None:
+        if data == self.data:
+            return
+        self.data = data
+        table = self.query_one(DataTable)
+        table.clear()
+        for p in data.presets:
+            table.add_row(p.name, p.command, p.source, "yes" if p.on_path else "no",
+                          "✓" if p.default else "", key=p.name)
+        self._quiet = True
+        try:
+            agents = self.query_one("#default-agent", Select)
+            agents.set_options([(p.name, p.name) for p in data.presets])
+            if any(p.name == data.default_agent for p in data.presets):
+                agents.value = data.default_agent
+            theme = self.query_one("#theme", Select)
+            theme.set_options([(t, t) for t in sorted(set(themes) | {data.theme})])
+            theme.value = data.theme
+        finally:
+            self.call_after_refresh(self._done_filling)
+
+    def _done_filling(self) -> None:
+        self._quiet = False
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        name = event.row_key.value if event.row_key is not None else None
+        preset = next((p for p in (self.data.presets if self.data else []) if p.name == name),
+                      None)
+        if preset is not None and not self.read_only:
+            self.query_one("#agent-name", Input).value = preset.name
+            self.query_one("#agent-command", Input).value = preset.command
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        if self._quiet or self.read_only or self.data is None or event.value is Select.BLANK:
+            return
+        value = str(event.value)
+        if event.select.id == "default-agent" and value != self.data.default_agent:
+            self.post_message(RunCommand(f"config default-agent {shlex.quote(value)}", quiet=True))
+        elif event.select.id == "theme" and value != self.data.theme:
+            self.post_message(RunCommand(f"config set theme {shlex.quote(value)}", quiet=True))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if self.read_only:
+            return
+        name = self.query_one("#agent-name", Input).value.strip()
+        command = self.query_one("#agent-command", Input).value.strip()
+        if not name:
+            self.notify("type the agent's name first", severity="warning")
+            return
+        if event.button.id == "agent-save":
+            if not command:
+                self.notify("type the agent's command line", severity="warning")
+                return
+            self.post_message(RunCommand(f"config agent set {shlex.quote(name)} {shlex.quote(command)}",
+                                         quiet=True))
+        elif event.button.id == "agent-remove":
+            self.post_message(RunCommand(f"config agent remove {shlex.quote(name)}", quiet=True))

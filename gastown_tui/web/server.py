@@ -1,0 +1,126 @@
+"""The web server behind `gt dashboard`: textual-serve, guarded, one dashboard app per browser.
+
+textual-serve runs a shell command per websocket (one browser tab) and pipes the app's output
+to xterm.js; each app is its own process, so it reads the town through the host's control
+socket and the ledger, never through this server. Pages are built from the request's own Host,
+so the websocket URL is right however the dashboard was reached.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+import signal
+import sys
+import webbrowser
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import aiohttp_jinja2
+from aiohttp import web
+from textual_serve.server import Server, to_int
+
+from .guard import is_loopback, make_guard, new_token
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@dataclass
+class DashboardOptions:
+    town_root: Path
+    port: int = 8080
+    bind: str = "127.0.0.1"
+    token: str | None = None
+    read_only: bool = False
+    open_browser: bool = False
+
+    @property
+    def loopback(self) -> bool:
+        return is_loopback(self.bind)
+
+    def url(self, with_token: bool = True) -> str:
+        host = self.bind if ":" not in self.bind else f"[{self.bind.strip('[]')}]"
+        if host in ("0.0.0.0", "[::]"):
+            host = "127.0.0.1"
+        query = f"?token={self.token}" if with_token and self.token else ""
+        return f"http://{host}:{self.port}/{query}"
+
+
+def app_command(options: DashboardOptions) -> str:
+    """The shell command textual-serve runs for each browser tab."""
+    argv = [sys.executable, "-m", "gastown_tui.web", str(options.town_root)]
+    if options.read_only:
+        argv.append("--read-only")
+    return shlex.join(argv)
+
+
+class DashboardServer(Server):
+    def __init__(self, options: DashboardOptions, say: Callable[[str], None]) -> None:
+        import textual_serve
+
+        statics = Path(textual_serve.__file__).resolve().parent / "static"
+        super().__init__(app_command(options), host=options.bind, port=options.port,
+                         title=f"Gas Town · {options.town_root.name}",
+                         statics_path=statics, templates_path=TEMPLATES)
+        self.options = options
+        self.say = say
+
+    def initialize_logging(self) -> None:
+        # textual-serve logs every session at INFO with a rich handler: keep only problems.
+        import logging
+
+        logging.basicConfig(level="WARNING", format="gt dashboard: %(message)s")
+
+    async def _make_app(self) -> web.Application:
+        app = await super()._make_app()
+        app.middlewares.append(make_guard(self.options.token, self.options.loopback))
+        return app
+
+    async def on_startup(self, app: web.Application) -> None:
+        """textual-serve prints its banner here; the dashboard speaks once it listens."""
+
+    def _listening(self, *_args: Any) -> None:
+        options = self.options
+        mode = " (read-only)" if options.read_only else ""
+        self.say(f"dashboard for {options.town_root}{mode} on {options.url()}")
+        self.say("Ctrl-C stops it")
+        if options.open_browser:
+            webbrowser.open(options.url())
+
+    def serve(self, debug: bool = False) -> None:
+        """Serve until SIGINT/SIGTERM. The URL is told only once the port is bound, so a busy
+        port is an error and never a URL that does not answer."""
+        self.initialize_logging()
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.request_exit)
+        try:
+            web.run_app(self._make_app(), host=self.host, port=self.port,
+                        handle_signals=False, loop=loop, print=self._listening)
+        finally:
+            loop.close()
+
+    @aiohttp_jinja2.template("app_index.html")
+    async def handle_index(self, request: web.Request) -> dict[str, Any]:
+        secure = request.scheme == "https"
+        base = f"{request.scheme}://{request.host}"
+        return {
+            "font_size": to_int(request.query.get("fontsize", "16"), 16),
+            "app_websocket_url": f"{'wss' if secure else 'ws'}://{request.host}/ws",
+            "config": {"static": {"url": f"{base}/static/"}},
+            "application": {"name": self.title},
+        }
+
+
+def prepare(options: DashboardOptions) -> DashboardOptions:
+    """A token for any address other than loopback (generated when none was given)."""
+    if options.token is None and not options.loopback:
+        options.token = new_token()
+    return options
+
+
+def serve(options: DashboardOptions, say: Callable[[str], None]) -> None:
+    """Serve until SIGINT/SIGTERM; each browser tab's app ends with its websocket."""
+    DashboardServer(prepare(options), say).serve()
