@@ -185,7 +185,7 @@ def register(host: Host) -> None:
             host.type_keys(name, _str(args, "data").encode())
         return {"agent": name}
 
-    for op, fn in {"screens": screens, "keys": keys, "ping": ping, "shutdown": shutdown, "notify": notify, "agents": agents,
+    for op, fn in {"ping": ping, "shutdown": shutdown, "notify": notify, "agents": agents,
                    "peek": peek, "nudge": nudge, "sling": sling, "restart": restart,
-                   "mayor": mayor, "reap": reap}.items():
+                   "mayor": mayor, "reap": reap, "screens": screens, "keys": keys}.items():
         server.register(op, fn)

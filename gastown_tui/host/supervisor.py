@@ -92,6 +92,7 @@ async def start_hooks(host: Host, hooks: list[hooks_mod.Hook], resume: bool = Fa
     gets None."""
     ready = []
     for hook in hooks:
+        await _end_previous_work(host, hook)
         problem = _cannot_start(host, hook)
         if problem is not None:
             if strict:
@@ -138,6 +139,23 @@ async def start_hooks(host: Host, hooks: list[hooks_mod.Hook], resume: bool = Fa
         if wants_first_prompt(prepared[hook.session][2]):
             host.nudger.enqueue(hook.session, FIRST_PROMPT)
     return [sessions.get(h.session) for h in hooks]
+
+
+async def _end_previous_work(host: Host, hook: hooks_mod.Hook) -> None:
+    """An idle polecat given new work may still show the session of its finished work (in its
+    grace after `gt done`, or before the watch saw the completion): that session ends first.
+    Sling only picks polecats whose hook is not live, so it holds no unfinished work."""
+    agent = host.agents.get(hook.session)
+    session = host.session(hook.session)
+    if agent is None or session is None or not session.alive or agent.issue == hook.issue:
+        return
+    agent.expected_exit = True
+    host.mux.terminate(hook.session)
+    try:
+        await host.mux.wait(hook.session, timeout=5)
+    except asyncio.TimeoutError:
+        host.mux.kill(hook.session)
+        await host.mux.wait(hook.session, timeout=5)
 
 
 def _cannot_start(host: Host, hook: hooks_mod.Hook) -> str | None:

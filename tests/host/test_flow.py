@@ -39,11 +39,17 @@ def test_gt_demo_headless_lands(tmp_path):
     hooks = gt_json(target, "hooks", "list")
     assert {h["state"] for h in hooks} == {"completed"}
     assert all(h["ahead"] == 1 and h["dirty"] == 0 for h in hooks)
+    # one ready issue stays unslung, for a person to try slinging
+    spare = town.rig("sample").ledger().ready()
+    assert len(spare) == 1 and spare[0].id not in {h["issue"] for h in hooks}
+    assert f"gt sling {spare[0].id} sample" in proc.stdout
 
 
 def test_sling_through_a_running_host(town, reap):
     ids = [new_issue(town, f"Write note {i} in notes/n{i}.md") for i in range(3)]
-    assert run_gt(town.root, "up", "--detach", env=FAST).returncode == 0
+    # Finished agents linger a minute: new work for their idle polecats must end them itself.
+    up = run_gt(town.root, "up", "--detach", env={**FAST, "GT_DONE_GRACE": "60"})
+    assert up.returncode == 0, up.stderr
     reap.append(read_info(town.root).pid)
     try:
         out = run_gt(town.root, "sling", *ids, "demo", "--agent", "demo", env=FAST)
