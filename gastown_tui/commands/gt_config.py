@@ -8,7 +8,7 @@ import shutil
 import click
 from click.shell_completion import CompletionItem
 
-from .core import get_env
+from .core import UsageError, get_env
 from .towncli import Done, complete_agent, complete_rig, current_town
 
 
@@ -91,6 +91,12 @@ def register(root: click.Group) -> None:
         """Change one setting; comments and layout of the file are kept."""
         from ..town.config import set_setting
 
+        if rig is None and key in ("theme", "prefix_key"):
+            from ..ui.settings import check_app_setting
+
+            problem = check_app_setting(key, value, get_env().environ)
+            if problem:
+                raise UsageError(problem)
         parsed = set_setting(current_town(), key, value, rig, get_env().environ)
         return {"key": key, "value": parsed, "rig": rig}
 

@@ -21,8 +21,8 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 
-from .keymap import PREFIX_BINDINGS, PrefixTable, key_label, normalize_key, read_keymap_tables, \
-    validate_keymap
+from .keymap import DEFAULT_PREFIX, PREFIX_BINDINGS, PrefixTable, key_label, prefix_from_config, \
+    read_keymap_tables, validate_keymap
 from .dispatch import Dispatch
 from .navigation import Navigation
 from .model import TownView
@@ -71,8 +71,11 @@ class GastownApp(Navigation, Dispatch, App):
             self.register_theme(theme)
         self._wanted_theme = (self.options.theme or self.town_config.get("theme")
                               or DEFAULT_THEME)
-        prefix = self.options.prefix_key or self.town_config.get("prefix_key") or "ctrl+b"
-        self.prefix_key = normalize_key(str(prefix))
+        self.prefix_key, problem = prefix_from_config(self.options.prefix_key
+                                                      or self.town_config.get("prefix_key")
+                                                      or DEFAULT_PREFIX)
+        if problem:
+            self.problems.append(problem)
         overrides, problems = read_keymap_tables(self.town_config, self.options.environ)
         self.problems += problems
         self.keymap_overrides, problems = validate_keymap(overrides, self.binding_ids())

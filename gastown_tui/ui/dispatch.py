@@ -43,6 +43,8 @@ class Dispatch:
         result = await asyncio.get_running_loop().run_in_executor(None, run, line, env)
         if self.closing:
             return result
+        if result.error is None:
+            self._apply_setting(line, result.data)
         if result.error is not None:
             self.main.show_result(line, "", result.error)
         elif not quiet:
@@ -51,6 +53,12 @@ class Dispatch:
             self.notify(f"gt {line}: done", timeout=2)
         self.request_refresh(0)
         return result
+
+    def _apply_setting(self, line: str, data: Any) -> None:
+        """`config set theme NAME` typed in the bar also changes the theme on screen."""
+        if line.split()[:3] == ["config", "set", "theme"] and isinstance(data, dict) \
+                and data.get("rig") is None and data.get("value") in self.available_themes:
+            self.theme = data["value"]
 
     # ---- slinging and agent actions ------------------------------------------------------
 

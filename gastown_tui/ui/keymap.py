@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from textual.keys import _character_to_key
+from textual.keys import Keys, _character_to_key, key_to_character
+
+MODIFIERS = ("ctrl", "alt", "shift", "meta", "super", "hyper")
+_NAMED_KEYS = {k.value.rpartition("+")[2] for k in Keys if not k.value.startswith("<")}
+DEFAULT_PREFIX = "ctrl+b"
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,24 @@ def normalize_key(key: str) -> str:
     base = parts[-1]
     base = _character_to_key(base) if len(base) == 1 else base.lower()
     return "+".join([p.lower() for p in parts[:-1]] + [base])
+
+
+def is_key(key: str) -> bool:
+    """Whether a normalized key name is one a terminal can send ("ctrl+a", "f5", "grave_accent");
+    a misspelt name would otherwise bind nothing and leave the key silently dead."""
+    mods, _, base = key.rpartition("+")
+    if mods and not all(m in MODIFIERS for m in mods.split("+")):
+        return False
+    return base in _NAMED_KEYS or len(base) == 1 or key_to_character(base) is not None
+
+
+def prefix_from_config(value: object) -> tuple[str, str | None]:
+    """The prefix key from a setting, or the default and a one-line notice why not."""
+    key = normalize_key(value) if isinstance(value, str) and value.strip() else ""
+    if key and is_key(key):
+        return key, None
+    return DEFAULT_PREFIX, (f"prefix_key {value!r} is not a key (try ctrl+a or ctrl+space); "
+                            f"{key_label(DEFAULT_PREFIX)} is the prefix for now")
 
 
 def key_label(key: str) -> str:
@@ -132,5 +154,11 @@ def validate_keymap(table: Mapping, known_ids: Iterable[str]) -> tuple[dict[str,
         elif not isinstance(keys, str) or not keys.strip():
             problems.append(f"keymap: {binding_id} needs a key string like \"ctrl+g\"")
         else:
-            good[binding_id] = ",".join(normalize_key(k) for k in keys.split(",") if k.strip())
+            names = [normalize_key(k) for k in keys.split(",") if k.strip()]
+            bad = [k for k in names if not is_key(k)]
+            if bad:
+                problems.append(f"keymap: {binding_id} = {keys!r}: {', '.join(bad)} is not a key "
+                                "name (e.g. ctrl+g, f5, x); default kept")
+            else:
+                good[binding_id] = ",".join(names)
     return good, problems

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from gastown_tui.ui.keymap import (PREFIX_BINDINGS, PrefixTable, key_label, normalize_key,
-                                   read_keymap_tables, user_config_path, validate_keymap)
+from gastown_tui.ui.keymap import (PREFIX_BINDINGS, PrefixTable, is_key, key_label, normalize_key,
+                                   prefix_from_config, read_keymap_tables, user_config_path,
+                                   validate_keymap)
 
 
 def test_config_key_spellings_become_textual_names():
@@ -14,6 +15,21 @@ def test_config_key_spellings_become_textual_names():
     assert normalize_key("F2") == "f2"
     assert key_label("ctrl+b") == "C-b"
     assert key_label("question_mark") == "?"
+
+
+def test_only_real_key_names_count_as_keys():
+    for good in ("ctrl+a", "f5", "grave_accent", "x", "space", "alt+x", "ctrl+shift+left"):
+        assert is_key(normalize_key(good)), good
+    for bad in ("bogus", "ctrl+bogus", "foo+a", "ctrl+"):
+        assert not is_key(normalize_key(bad)), bad
+
+
+def test_a_bad_prefix_setting_falls_back_to_ctrl_b_with_a_reason():
+    assert prefix_from_config("C-a") == ("ctrl+a", None)
+    assert prefix_from_config("`") == ("grave_accent", None)
+    for bad in ("bogus", "", 5, None):
+        key, problem = prefix_from_config(bad)
+        assert key == "ctrl+b" and "not a key" in problem and "C-b" in problem
 
 
 def test_prefix_table_defaults_and_overrides():
@@ -31,6 +47,10 @@ def test_validate_keymap_reports_unknown_ids_and_bad_values():
     assert good == {"prefix.zoom": "m"}
     assert any("nope.nothing" in p for p in problems)
     assert any("main.help" in p for p in problems)
+    good, problems = validate_keymap({"main.help": "f1,bogus", "prefix.zoom": "C-z"},
+                                     ["prefix.zoom", "main.help"])
+    assert good == {"prefix.zoom": "ctrl+z"}
+    assert len(problems) == 1 and "bogus is not a key" in problems[0]
 
 
 def test_user_keymap_wins_over_the_town_and_bad_files_are_reported(tmp_path):

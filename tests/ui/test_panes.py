@@ -46,6 +46,55 @@ async def test_keys_reach_the_program_but_not_the_prefix(environ):
         await app.action_quit_app()
 
 
+async def test_the_prefix_key_is_configurable(environ):
+    app = GastownApp(AppOptions(environ=environ, start_host=False, prefix_key="C-a"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        pane = await start_bash(app, pilot, "sh")
+        assert "C-a ? help" in rendered(app)
+        await type_line(pilot, "cat -v")
+        await pilot.pause(0.2)
+        # ctrl+b is an ordinary key now; ctrl+a z zooms; ctrl+a twice types ctrl+a.
+        await pilot.press("ctrl+b", "ctrl+a", "z", "ctrl+a", "ctrl+a", "enter")
+        await until(pilot, lambda: "^B^A" in screen_text(app, "sh"), what="keys echoed")
+        assert app.main.grid.zoomed == "sh"
+        await pilot.press("ctrl+a", "colon")
+        assert app.focused is app.main.query_one("#command-input")
+        await pilot.press("escape")
+        assert app.focused is pane
+        await pilot.press("ctrl+c")
+        await app.action_quit_app()
+
+
+async def test_a_prefix_that_is_no_key_falls_back_with_a_notice(environ):
+    app = GastownApp(AppOptions(environ=environ, live=False, prefix_key="ctrl-bogus"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.prefix_key == "ctrl+b"
+        assert any("ctrl-bogus" in n.message for n in app._notifications)
+
+
+async def test_only_changed_lines_are_rebuilt(environ):
+    app = make_app(environ)
+    async with app.run_test(size=(140, 40)) as pilot:
+        pane = await start_bash(app, pilot, "sh")
+        await type_line(pilot, "printf 'one\\ntwo\\n'")
+        await until(pilot, lambda: "two" in screen_text(app, "sh"), what="output")
+        await pilot.pause(0.3)
+        screen = app.mux.get("sh").screen
+        prompt_row = screen.cursor_y
+        before = {y: pane._strips[y][1] for y in range(prompt_row + 1) if y in pane._strips}
+        assert len(before) == prompt_row + 1  # every drawn row is cached
+        await pilot.press("x")
+        await until(pilot, lambda: "$ x" in screen_text(app, "sh").splitlines()[prompt_row],
+                    what="the echo")
+        await pilot.pause(0.1)
+        after = {y: pane._strips.get(y, (None, None))[1] for y in before}
+        assert all(after[y] is before[y] for y in range(prompt_row))  # untouched rows kept
+        assert after[prompt_row] is not before[prompt_row]
+        assert "$ x" in after[prompt_row].text
+        await app.action_quit_app()
+
+
 async def test_focus_moves_between_panes_and_the_sidebar(environ):
     app = make_app(environ)
     async with app.run_test(size=(200, 50)) as pilot:

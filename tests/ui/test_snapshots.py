@@ -61,3 +61,12 @@ def test_scrollback_search(snap_compare):
 def test_themes(snap_compare, theme):
     assert snap_compare(make_app(theme=theme), terminal_size=SIZE,
                         run_before=lambda pilot: focus(pilot, "demo/nux"))
+
+
+def test_theme_picker(snap_compare):
+    assert snap_compare(make_app(), terminal_size=SIZE, press=["ctrl+b", "t"])
+
+
+def test_command_bar_completion(snap_compare):
+    assert snap_compare(make_app(), terminal_size=SIZE,
+                        press=["ctrl+b", "colon", "c", "o", "n", "tab"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from gastown_tui.ui.theme import SHIPPED_DIR, load_themes, theme_from_toml, user_theme_dir
@@ -109,3 +111,52 @@ async def test_switching_theme_recolours_the_panes():
         await pilot.pause()
         await pilot.pause()
         assert "#f5f5f5" in colours() and "#121212" not in colours()
+
+
+def test_colours_come_only_from_theme_variables():
+    """No colour literal in the app's styles or markup: only `$variables` (theme.py holds the
+    fallback ANSI palettes; colors.py computes the absolute 256-colour cube)."""
+    import re
+
+    ui = Path(__file__).resolve().parents[2] / "gastown_tui" / "ui"
+    literal = re.compile(r"#[0-9a-fA-F]{3,8}\b|\brgba?\(|\b(red|green|blue|yellow|magenta|cyan|"
+                         r"white|black|gr[ae]y|orange|purple)\b")
+    found = []
+    for path in sorted(ui.rglob("*")):
+        if path.suffix not in (".py", ".tcss") or path.name in ("theme.py", "colors.py"):
+            continue
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            if line.strip().startswith(("#", "/*", "*")):
+                continue  # comments may name colours
+            if literal.search(line):
+                found.append(f"{path.name}:{n}: {line.strip()}")
+    assert found == []
+
+
+def test_gt_config_set_refuses_themes_and_prefix_keys_the_app_cannot_use(town_root, environ):
+    from gastown_tui.commands.core import Env
+    from gastown_tui.commands.gt import run
+
+    env = Env(cwd=town_root, environ=environ)
+    bad = run("config set theme no-such-theme", env)
+    assert bad.exit_code == 2 and "gastown-light" in bad.error and "\n" not in bad.error
+    bad = run("config set prefix_key ctrl-bogus", env)
+    assert bad.exit_code == 2 and "not a key" in bad.error
+    assert run("config get theme", env).data == "gastown-dark"  # nothing stored
+    assert run("config set theme gastown-high-contrast", env).ok
+    assert run("config set prefix_key C-a", env).ok
+    assert run("config get theme", env).data == "gastown-high-contrast"
+
+
+async def test_config_set_theme_in_the_command_bar_changes_the_theme(town_root, environ):
+    from ui_helpers import until
+
+    from gastown_tui.ui.app import AppOptions, GastownApp
+
+    app = GastownApp(AppOptions(town_root=town_root, environ=environ))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await until(pilot, lambda: app.mux is not None, what="the host")
+        await pilot.press("colon", *[c if c != " " else "space"
+                                            for c in "config set theme gastown-light"], "enter")
+        await until(pilot, lambda: app.theme == "gastown-light", what="the theme applied")
+        await app.action_quit_app()

@@ -84,6 +84,8 @@ async def test_command_bar_runs_the_registry_with_completion(town_root, environ)
         assert app.focused is bar_input
         await pilot.press("c", "o", "n", "v", "tab")
         assert bar_input.value == "convoy "
+        # The bar sits just above the status line, and what is typed shows.
+        assert rendered(app).splitlines()[-2].strip() == "convoy"
         await pilot.press("l", "tab")
         assert bar_input.value == "convoy list "
         await pilot.press("enter")

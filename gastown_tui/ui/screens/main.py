@@ -65,8 +65,10 @@ class MainScreen(Screen):
                 yield Static(EMPTY_GRID, id="empty")
                 yield PaneGrid(id="grid")
                 yield ResultView(id="result")
-        yield CommandBar(self.completer, id="commandbar")
-        yield StatusLine(self.prefix_label, id="status")
+        # One footer holds both: widgets docked to the same edge would overlap.
+        with Vertical(id="footer"):
+            yield CommandBar(self.completer, id="commandbar")
+            yield StatusLine(self.prefix_label, id="status")
 
     @property
     def grid(self) -> PaneGrid:

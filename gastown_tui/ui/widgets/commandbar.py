@@ -34,7 +34,6 @@ class CommandInput(Input):
 class CommandBar(Vertical):
     DEFAULT_CSS = """
     CommandBar {
-        dock: bottom;
         height: auto;
         max-height: 12;
         background: $surface;
@@ -49,7 +48,12 @@ class CommandBar(Vertical):
         display: none;
     }
     CommandBar OptionList.-shown { display: block; }
-    CommandBar Input { border: none; height: 1; background: $surface; padding: 0 1; }
+    CommandBar Input, CommandBar Input:focus {
+        border: none;
+        height: 1;
+        background: $surface;
+        padding: 0 1;
+    }
     """
 
     BINDINGS = [Binding("escape", "close", "Close", id="commandbar.close", show=False)]

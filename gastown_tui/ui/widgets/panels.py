@@ -147,9 +147,11 @@ class HooksPanel(RowPanel[HookRow]):
         icon, color = HOOK_ICONS.get(row.state, ("·", "$text-muted"))
         ahead = f" ↑{row.ahead}" if row.ahead else ""
         dirty = " [$warning]±[/]" if row.dirty else ""
+        # The branch gets a line of its own: polecat branches are too long to share one.
+        branch = f"\n  [$text-muted]⎇ {_escape(row.branch)}[/]" if row.branch else ""
         return Content.from_markup(
             f"[{color}]{icon}[/] {_escape(row.agent)} [$text-muted]{_escape(row.bead)}[/]"
-            f"[$secondary]{ahead}[/]{dirty}")
+            f"[$secondary]{ahead}[/]{dirty}{branch}")
 
     def action_toggle(self) -> None:
         row = self.highlighted_row

@@ -13,7 +13,6 @@ from ..model import TownView
 class StatusLine(Static):
     DEFAULT_CSS = """
     StatusLine {
-        dock: bottom;
         height: 1;
         background: $panel;
         color: $text;
