@@ -18,7 +18,8 @@ Public API (everything else in this package is internal)::
         fields: any other bd field (sender, ephemeral, notes, design, hook_bead, agent_state,
         role_type, rig, due_at, defer_until, external_ref, ...)
     led.get(id_or_prefix) -> Issue                # unambiguous prefix accepted
-    led.resolve(id_or_prefix) -> str; led.exists(id) -> bool
+    led.resolve(id_or_prefix) -> str; led.find(id_or_prefix) -> str | None (ambiguity raises)
+    led.exists(id) -> bool
     led.list(status=None, issue_type=None, assignee=None, label=None, priority=None,
              include_closed=False, limit=None, *, unassigned=False, parent=None,
              order="priority"|"created"|"-created"|"updated"|"-updated"|"id",

@@ -210,6 +210,14 @@ class Ledger(LinksMixin, sync.SyncMixin):
 
     def resolve(self, id_or_prefix: str) -> str:
         """The full id for an id or an unambiguous prefix of one (with or without `<prefix>-`)."""
+        found = self.find(id_or_prefix)
+        if found is None:
+            raise LedgerError(f"no bead '{id_or_prefix.strip()}' in ledger '{self.prefix}' "
+                              f"({self.beads_dir})")
+        return found
+
+    def find(self, id_or_prefix: str) -> str | None:
+        """Like resolve, but None when nothing matches (an ambiguous prefix still raises)."""
         q = (id_or_prefix or "").strip()
         if not q:
             raise LedgerError("no bead id given")
@@ -233,7 +241,7 @@ class Ledger(LinksMixin, sync.SyncMixin):
                 more = len(roots) > 10 or len(found) > 200
                 shown = ", ".join(roots[:10]) + (", ..." if more else "")
                 raise LedgerError(f"'{q}' is ambiguous: it matches {shown}; give more of the id")
-        raise LedgerError(f"no bead '{q}' in ledger '{self.prefix}' ({self.beads_dir})")
+        return None
 
     def _new_id(self, prefix: str, title: str, description: str, actor: str,
                 stamp: str) -> str:

@@ -15,11 +15,8 @@ class LinksMixin:
         return self._deps("issue_id", self.resolve(issue_id))
 
     def dependents(self, issue_id: str) -> list[Dependency]:
-        try:
-            target = self.resolve(issue_id)
-        except LedgerError:
-            target = issue_id   # ids of other ledgers can be tracked from here
-        return self._deps("depends_on_id", target)
+        # Ids of other ledgers can be tracked from here.
+        return self._deps("depends_on_id", self.find(issue_id) or issue_id.strip())
 
     def _deps(self, column: str, value: str) -> list[Dependency]:
         return [Dependency(*r) for r in self.conn.execute(
@@ -73,13 +70,12 @@ class LinksMixin:
                               f"{', '.join(DEP_TYPES)}")
         with self.transaction():
             src = self.resolve(issue_id)
-            try:
-                dst = self.resolve(depends_on_id)
-            except LedgerError:
+            dst = self.find(depends_on_id)
+            if dst is None:
                 if type in BLOCKING_DEP_TYPES:
                     raise LedgerError(f"cannot add '{type}' dependency: no bead "
                                       f"'{depends_on_id}' in ledger '{self.prefix}' (only "
-                                      "non-blocking types may point outside it)") from None
+                                      "non-blocking types may point outside it)")
                 dst = depends_on_id.strip()
             if src == dst:
                 raise LedgerError(f"{src} cannot depend on itself")
@@ -132,10 +128,7 @@ class LinksMixin:
                           actor: str | None = None) -> Dependency:
         with self.transaction():
             src = self.resolve(issue_id)
-            try:
-                dst = self.resolve(depends_on_id)
-            except LedgerError:
-                dst = depends_on_id.strip()
+            dst = self.find(depends_on_id) or depends_on_id.strip()
             row = self.conn.execute("SELECT type FROM dependencies WHERE issue_id=? AND "
                                     "depends_on_id=?", (src, dst)).fetchone()
             if row is None:

@@ -139,6 +139,11 @@ def test_dependencies_cycles_and_foreign_ids(led):
     assert removed.type == "blocks"
     with pytest.raises(LedgerError, match="does not depend"):
         led.remove_dependency(c.id, b.id)
+    # An ambiguous prefix is an error even for types that may point outside the ledger;
+    # it must not be stored as if it were another ledger's id.
+    with pytest.raises(LedgerError, match="ambiguous"):
+        led.add_dependency(a.id, "tt-", "related")
+    assert led.find("tt-nothere") is None and led.find(b.id) == b.id
 
 
 def test_ready_and_blocked_rules(led):
