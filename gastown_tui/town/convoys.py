@@ -220,6 +220,15 @@ def refresh(town: Town, convoy_id: str | None = None, actor: str | None = None) 
     return [c for c in (_land_if_done(town, i.id, actor) for i in issues) if c is not None]
 
 
+def tracking_convoys(town: Town, issue_id: str) -> list[str]:
+    """Ids of the open convoys that track `issue_id`, newest first."""
+    led = town.ledger()
+    ids = [d.issue_id for d in led.dependents(issue_id) if d.type == "tracks"]
+    found = [led.get(i) for i in ids]
+    found = [i for i in found if i.issue_type == "convoy" and not i.is_closed]
+    return [i.id for i in sorted(found, key=lambda i: i.created_at, reverse=True)]
+
+
 def check_landing(town: Town, closed_issue_id: str, actor: str | None = None) -> list[Convoy]:
     """Call after closing any issue: lands every open convoy that tracks it and is now done."""
     led = town.ledger()

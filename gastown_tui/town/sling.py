@@ -106,7 +106,7 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
     call they are run here."""
     from ..beads import LedgerError
     from . import worktrees
-    from .convoys import create_convoy
+    from .convoys import create_convoy, tracking_convoys
     from .presets import resolve_agent
 
     own_undo: list[Callable[[], None]] = []
@@ -184,8 +184,10 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
             hook, issue.id, branch), issue.title))
         _exclude(path, "/" + CONTEXT_FILE)
 
-        convoy_id = None
-        if convoy:
+        # Work already in a convoy (`gt convoy create ... ; gt sling`) stays in that one.
+        tracking = tracking_convoys(town, issue.id)
+        convoy_id = tracking[0] if tracking else None
+        if convoy and not tracking:
             made = create_convoy(town, f"Work: {issue.title}", [issue.id], actor=actor)
             convoy_id = made.id
             own_undo.append(lambda: _delete_convoy(town, convoy_id))

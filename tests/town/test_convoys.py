@@ -151,3 +151,19 @@ def test_racing_closers_land_a_convoy_once(two_rigs, rig_town, town):
         assert rig_town.ok(f"convoy show {cid}").status == "landed"
     subjects = sorted(m.subject for m in rig_town.ok("mail inbox overseer"))
     assert subjects == [f"Convoy landed: Race {n}" for n in range(3)]
+
+
+def test_sling_keeps_work_in_the_convoy_that_already_tracks_it(rig_town, town):
+    """The Gas Town README flow: create a convoy, add the bug, sling it; `convoy show` is that convoy."""
+    alice = rig_town.at(town / "my_proj/crew/alice")
+    bug, other = alice.new_bead("bug one"), alice.new_bead("bug two")
+    fixes = rig_town.ok("convoy create 'Bug Fixes' --human")
+    rig_town.ok(f"convoy add-issue {bug}")
+    rig_town.ok("config default-agent demo")
+    slung = rig_town.ok(f"sling {bug} my_proj/my-agent")
+    assert slung.slung[0].convoy == fixes.id
+    assert [c.title for c in rig_town.ok("convoy list")] == ["Bug Fixes"]
+    shown = rig_town.ok("convoy show")
+    assert shown.id == fixes.id and [(t.id, t.status) for t in shown.tracked] == [(bug, "hooked")]
+    # Work in no convoy still gets its own, so it shows up in the convoy panel.
+    assert rig_town.ok(f"sling {other} my_proj").slung[0].convoy not in (None, fixes.id)
