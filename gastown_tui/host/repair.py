@@ -58,6 +58,16 @@ def _stale_git_lock(hook, host_running: bool) -> Path | None:
     return lock if not agent_may_run or age > STALE_LOCK_S else None
 
 
+def _write_context(town, rig, hook, path: Path, branch: str) -> None:
+    """The agent's context file, as sling wrote it, for a recreated worktree."""
+    from ..town import sling
+
+    title = rig.ledger().get(hook.issue).title
+    text = sling.context_text(town, rig, sling.hook_for_text(hook, hook.issue, branch), title)
+    (path / sling.CONTEXT_FILE).write_text(text)
+    sling._exclude(path, "/" + sling.CONTEXT_FILE)
+
+
 def repair(town) -> RepairReport:
     from ..town import snapshots, worktrees
 
@@ -114,9 +124,14 @@ def repair(town) -> RepairReport:
                 continue
             if hook.kind == "polecats" and (hook.path is None or not hook.path.exists()):
                 try:
-                    path, _branch = worktrees.create_worktree(rig, hook.polecat, hook.issue)
+                    path, branch = worktrees.create_worktree(rig, hook.polecat, hook.issue)
+                    _write_context(town, rig, hook, path, branch)
                     hooks_mod.save(town, hook, worktree=str(path))
-                    fixes.append(Fix("missing worktree", f"recreated {path} on {hook.branch}"))
+                    last = snapshots.list_snapshots(rig.repo_path, hook.polecat, limit=1)
+                    fixes.append(Fix("missing worktree", f"recreated {path} on {hook.branch}"
+                                     + (f"; its files as of snapshot {last[0].short} come "
+                                        f"back with `gt hooks rollback {hook.polecat}`"
+                                        if last else "")))
                 except Exception as e:  # noqa: BLE001 - reported, the rest still repaired
                     problems.append(Fix("missing worktree", f"{hook.address}: {e}"))
             if hook.stuck:
