@@ -123,6 +123,7 @@ def _lay_out(path: Path, name: str) -> None:
     if not (path / CONFIG_FILE).exists():
         write_atomic(path / CONFIG_FILE, CONFIG_TEMPLATE)
     Ledger.init(path / BEADS_DIR, TOWN_PREFIX)
+    _seed_formulas(path / BEADS_DIR / "formulas")
     write_routes(path, {f"{TOWN_PREFIX}-": "."})
     gitignore = path / ".gitignore"
     if gitignore.exists():
@@ -133,3 +134,11 @@ def _lay_out(path: Path, name: str) -> None:
         write_atomic(gitignore, GITIGNORE)
     if not (path / "CLAUDE.md").exists():
         write_atomic(path / "CLAUDE.md", CLAUDE_MD.format(name=name))
+
+
+def _seed_formulas(folder: Path) -> None:
+    """Starter formulas (the release workflow of the Gas Town README), never over a user's own."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for src in (Path(__file__).parent / "formulas").glob("*.formula.toml"):
+        if not (folder / src.name).exists():
+            write_atomic(folder / src.name, src.read_text(encoding="utf-8"))

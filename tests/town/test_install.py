@@ -99,3 +99,17 @@ def test_install_inside_a_town_is_refused(town, runner):
     result = runner.gt(f"install {town / 'inner'}")
     assert result.exit_code == 1 and "inside the town" in result.error
     assert tree_snapshot(town) == before
+
+
+def test_new_towns_carry_the_release_formula_of_the_gas_town_readme(tmp_path, runner):
+    target = tmp_path / "gt"
+    runner.ok(f"install {target} --git")
+    at = runner.at(target)
+    assert "release" in at.bd("formula list").render()
+    cooked = at.bd("cook release --var version=1.2.0")
+    assert cooked.ok and "git tag -a v1.2.0" in cooked.render()
+    missing = at.bd("cook release")
+    assert missing.exit_code == 1 and "required variable is missing" in missing.error
+    poured = at.shell_json("bd", "mol", "pour", "release", "--var", "version=1.2.0")
+    assert poured["id"].startswith("hq-mol-")
+    assert [i["title"] for i in at.shell_json("bd", "ready")] == ["Bump version"]
