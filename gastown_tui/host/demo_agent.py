@@ -4,7 +4,7 @@ It draws a small full-screen status UI with plain ANSI (a spinner and "esc to in
 busy, a `> ` prompt line at the bottom), runs `gt prime`, reads its hooked bead (`gt hook
 --json`), makes a real change in its worktree (edits the file the bead names, else adds a line
 to NOTES.md), commits it, and runs `gt done`. Typed prompts are echoed into its log, so nudges
-can be verified on its screen. Each step takes `GT_DEMO_STEP_SECONDS` (default 1.5) so people
+can be verified on its screen. Each step takes `GT_DEMO_STEP_SECONDS` (default 2) so people
 can watch; after its work it stays at the prompt for `GT_DEMO_LINGER_SECONDS` (default: stay),
 then exits.
 """
@@ -40,7 +40,7 @@ def gt_argv() -> list[str]:
 class Agent:
     def __init__(self) -> None:
         self.name = os.environ.get("BD_ACTOR") or os.environ.get("GT_POLECAT") or "demo"
-        self.step_s = float(os.environ.get("GT_DEMO_STEP_SECONDS", "1.5"))
+        self.step_s = float(os.environ.get("GT_DEMO_STEP_SECONDS", "2"))
         linger = os.environ.get("GT_DEMO_LINGER_SECONDS")
         self.linger = float(linger) if linger else None
         self.log: list[str] = []
