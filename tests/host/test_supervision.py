@@ -73,6 +73,10 @@ def test_agent_that_keeps_dying_is_marked_stuck(town):
                                  what="the agent to be marked stuck")
             respawns = [e for e in seen if e["kind"] == "agent_respawned"]
             assert len(respawns) == 3
+            # back-off: each respawn waits twice as long after its crash as the one before
+            crashes = [e for e in seen if e["kind"] == "hook_suspended"]
+            for i, respawn in enumerate(respawns):
+                assert respawn["ts"] - crashes[i]["ts"] >= 0.1 * 2 ** i - 0.01
             rows = await asyncio.to_thread(HostClient(town.root).call, "agents")
             assert [r["state"] for r in rows] == ["stuck"]
         finally:
