@@ -1,4 +1,5 @@
-"""Bead ids: `<prefix>-<hash>` in base36 with adaptive length, `<parent>.<n>` for children."""
+"""Bead ids: `<prefix>-<hash>` in base36 with adaptive length, `<parent>.<n>` for children,
+and finding the bead an unambiguous prefix of an id names."""
 
 from __future__ import annotations
 
@@ -64,3 +65,62 @@ def check_prefix(prefix: str) -> str:
         raise LedgerError(f"bad prefix {prefix!r}: use lowercase letters and digits, starting "
                           "with a letter (e.g. 'bd', 'hq', 'hq-cv')")
     return prefix
+
+
+class IdsMixin:
+    """Id lookup and allocation for `Ledger` (which provides conn, prefix and beads_dir)."""
+
+    def resolve(self, id_or_prefix: str) -> str:
+        """The full id for an id or an unambiguous prefix of one (with or without `<prefix>-`)."""
+        found = self.find(id_or_prefix)
+        if found is None:
+            raise LedgerError(f"no bead '{id_or_prefix.strip()}' in ledger '{self.prefix}' "
+                              f"({self.beads_dir})")
+        return found
+
+    def find(self, id_or_prefix: str) -> str | None:
+        """Like resolve, but None when nothing matches (an ambiguous prefix still raises)."""
+        q = (id_or_prefix or "").strip()
+        if not q:
+            raise LedgerError("no bead id given")
+        if self.conn.execute("SELECT 1 FROM issues WHERE id=?", (q,)).fetchone():
+            return q
+        tries = [q] if q.startswith(self.prefix + "-") else [q, f"{self.prefix}-{q}"]
+        for t in tries:
+            if t != q and self.conn.execute("SELECT 1 FROM issues WHERE id=?", (t,)).fetchone():
+                return t
+            found = [r[0] for r in self.conn.execute(
+                "SELECT id FROM issues WHERE id >= ? AND id < ? ORDER BY id LIMIT 201",
+                (t, t + "\U0010ffff"))]
+            # A prefix of a parent also matches its children; the parent is the one meant,
+            # and the candidates worth listing are the parents, not every step of a molecule.
+            among = set(found)
+            roots = [f for f in found
+                     if not any(f[:i] in among for i, c in enumerate(f) if c == ".")]
+            if len(roots) == 1 and len(found) <= 200:
+                return roots[0]
+            if found:
+                more = len(roots) > 10 or len(found) > 200
+                shown = ", ".join(roots[:10]) + (", ..." if more else "")
+                raise LedgerError(f"'{q}' is ambiguous: it matches {shown}; give more of the id")
+        return None
+
+    def _new_id(self, prefix: str, title: str, description: str, actor: str,
+                stamp: str) -> str:
+        count = self.conn.execute("SELECT COUNT(*) FROM issues").fetchone()[0]
+        length = hash_length(count)
+        for nonce in range(100):
+            cand = candidate(prefix, title, description, actor, stamp, nonce,
+                                 min(MAX_LEN, length + nonce // 10))
+            if not self.conn.execute("SELECT 1 FROM issues WHERE id=?", (cand,)).fetchone():
+                return cand
+        raise LedgerError("could not find a free id; try again")
+
+    def _child_id(self, parent: str) -> str:
+        while True:
+            n = self.conn.execute(
+                "INSERT INTO child_counters(parent_id, last) VALUES (?, 1) ON CONFLICT(parent_id)"
+                " DO UPDATE SET last = last + 1 RETURNING last", (parent,)).fetchone()[0]
+            cand = f"{parent}.{n}"
+            if not self.conn.execute("SELECT 1 FROM issues WHERE id=?", (cand,)).fetchone():
+                return cand

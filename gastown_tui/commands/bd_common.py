@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
-from .core import Command, CommandError, Group, UsageError, get_env, table
+from .core import Command, CommandError, Group, UsageError, get_env
 
 if TYPE_CHECKING:
     from ..beads import Issue, Ledger
