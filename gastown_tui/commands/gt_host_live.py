@@ -236,11 +236,20 @@ def register(root: click.Group) -> None:
         data = _client(town).call("mayor", action="status")
         return MayorStatus(**data, note=note)
 
+    def _check_agent(town, agent: str | None) -> None:
+        """Refuse an agent that cannot start before a background host is started for it."""
+        from ..host.runtime import host_running
+        from ..town import resolve_agent
+
+        if agent or host_running(town.root) is None:
+            resolve_agent(town, None, agent, get_env().environ)
+
     @mayor.command("start")
     @click.option("--agent", help="Agent preset for the Mayor (default: the town's).")
     def mayor_start(agent: str | None):
         """Start the Mayor (and a background host if none runs)."""
         town = current_town()
+        _check_agent(town, agent)
         _ensure_host(town)
         _client(town, timeout=30).call("mayor", action="start", agent=agent)
         return _status(town)
@@ -252,6 +261,7 @@ def register(root: click.Group) -> None:
         from ..host.runtime import host_running, want_mayor, wanted_mayor
 
         town = current_town()
+        _check_agent(town, agent)
         running = host_running(town.root) is not None
         if _tty():
             from .gt_app import open_app

@@ -126,3 +126,11 @@ def test_failed_sling_keeps_an_idle_polecats_finished_work(town):
     h = hooks.load(find_town(town.root, {}), "demo", "nux")
     assert h.state == "completed" and h.issue == first
     assert (h.path / "kept.txt").read_text() == "mine\n"
+
+
+@pytest.mark.parametrize("action", ["start", "attach"])
+def test_mayor_with_an_unknown_agent_starts_no_host(town, action):
+    from gastown_tui.host.runtime import host_running
+
+    _fails(run_gt(town.root, "mayor", action, "--agent", "nope"), 2, "unknown agent 'nope'")
+    assert host_running(town.root) is None
