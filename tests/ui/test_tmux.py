@@ -101,6 +101,8 @@ def test_gt_demo_in_tmux_and_sling_from_the_keyboard(tmux, tmp_path, environ):
     tmux.wait_for(bead, timeout=20)
     tmux.keys("C-b", "d")
     tmux.keys("5")
+    # The new bead is P1, so it heads the list (the demo leaves a P2 one there too).
+    tmux.keys("Home")
     tmux.keys("s")
     tmux.wait_for("enter slings", timeout=10)
     tmux.keys("Enter")
@@ -109,6 +111,12 @@ def test_gt_demo_in_tmux_and_sling_from_the_keyboard(tmux, tmp_path, environ):
     hooks = [h for h in all_hooks(find_town(town, {})) if h.issue == bead]
     assert hooks and hooks[0].state in ("active", "completed")
     tmux.wait_for("Done: " + bead, timeout=60)  # the agent finished and mailed the overseer
+    # The command bar from the sidebar, typed in one burst: nothing typed after `:` is lost.
+    tmux.keys("C-b", "d")
+    tmux.run("send-keys", "-t", "main", "-l", ":convoy list --all")
+    tmux.keys("Enter")
+    shown = tmux.wait_for("gt convoy list --all", timeout=20)
+    assert "Demo: improve the sample project" in shown and "Traceback" not in shown
     tmux.keys("C-b", "q")
     _wait_host_gone(town)
 

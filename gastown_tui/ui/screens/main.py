@@ -30,7 +30,9 @@ class MainScreen(Screen):
     ESCAPE_TO_MINIMIZE = False
 
     BINDINGS = [
-        Binding("colon", "app.command_bar", "Command", id="main.command"),
+        # Priority: the bar opens before keys typed right after `:` are handed to the sidebar.
+        # Text inputs and panes still get `:` (they consume printable keys first).
+        Binding("colon", "app.command_bar", "Command", id="main.command", priority=True),
         Binding("question_mark", "app.help", "Help", id="main.help"),
         Binding("w", "app.needs_me", "Needs me", id="main.needs_me"),
         Binding("exclamation_mark", "app.jump_needs_me", "Jump to what needs me",

@@ -87,7 +87,9 @@ class CommandBar(Vertical):
         self.input.cursor_position = len(text)
         self._history_at = len(self.history)
         self._hide_completions()
-        self.input.focus()
+        # Focus now, not on the next loop turn (`focus()`): keys typed right after `:` may
+        # already be queued, and they belong in the bar, not in whatever had focus before.
+        self.screen.set_focus(self.input)
 
     def action_close(self) -> None:
         self.remove_class("-open")
