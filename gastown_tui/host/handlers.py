@@ -179,10 +179,14 @@ def register(host: Host) -> None:
         session = host.session(name)
         if session is None or not session.alive:
             raise HostError(f"{name} has no live terminal to type into")
-        if args.get("paste"):
-            host.paste_text(name, _str(args, "paste"))
+        # Whitespace is input here (space, Enter, Tab), so _str's "not blank" rule does not fit.
+        paste, data = args.get("paste"), args.get("data")
+        if isinstance(paste, str) and paste:
+            host.paste_text(name, paste)
+        elif isinstance(data, str) and data:
+            host.type_keys(name, data.encode())
         else:
-            host.type_keys(name, _str(args, "data").encode())
+            raise HostError("request needs a non-empty text 'data' or 'paste'", exit_code=2)
         return {"agent": name}
 
     for op, fn in {"ping": ping, "shutdown": shutdown, "notify": notify, "agents": agents,
