@@ -11,7 +11,12 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, eq=False)
 class CellStyle:
-    """How one cell looks. Colours: None (default), "ansi0".."ansi15", "#rrggbb" or 0-255."""
+    """How one cell looks. Colours: None (default), "ansi0".."ansi15", "#rrggbb" or 0-255.
+
+    `underline` is true for every underline style; `underline_style` says which one (SGR 4:n:
+    1 single, 2 double, 3 curly, 4 dotted, 5 dashed; 0 when not underlined) and
+    `underline_color` is SGR 58's colour (None: the text colour).
+    """
 
     fg: str | int | None = None
     bg: str | int | None = None
@@ -24,11 +29,18 @@ class CellStyle:
     blink: bool = False
     link: str | None = None
     hidden: bool = False
+    overline: bool = False
+    underline_style: int = 0
+    underline_color: str | int | None = None
 
     def __post_init__(self) -> None:
+        if self.underline and not self.underline_style:
+            # CellStyle(underline=True) means the plain single underline.
+            object.__setattr__(self, "underline_style", 1)
         # The field tuple and its hash are kept: styles are compared and hashed per cell.
         key = (self.fg, self.bg, self.bold, self.dim, self.italic, self.underline, self.reverse,
-               self.strike, self.blink, self.link, self.hidden)
+               self.strike, self.blink, self.link, self.hidden, self.overline,
+               self.underline_style, self.underline_color)
         object.__setattr__(self, "_key", key)
         object.__setattr__(self, "_hash", hash(key))
 
@@ -41,7 +53,8 @@ class CellStyle:
     @property
     def shows_blank(self) -> bool:
         """True when a space in this style looks like an untouched cell."""
-        return self.bg is None and not self.reverse and not self.underline and not self.strike
+        return (self.bg is None and not self.reverse and not self.underline and not self.strike
+                and not self.overline)
 
 
 _by_key: dict[tuple, CellStyle] = {}
@@ -105,11 +118,14 @@ def parse_params(text: str) -> list[list[int]]:
     return out
 
 
-_SIMPLE = {1: ((2, True),), 2: ((3, True),), 3: ((4, True),), 4: ((5, True),), 5: ((8, True),),
-           6: ((8, True),), 7: ((6, True),), 8: ((10, True),), 9: ((7, True),), 21: ((5, True),),
-           22: ((2, False), (3, False)), 23: ((4, False),), 24: ((5, False),), 25: ((8, False),),
+_UNDERLINE, _UL_STYLE, _UL_COLOR = 5, 12, 13
+# Underline on in style n (SGR 4, 4:n, and 21 which tmux and xterm take as double).
+_UL = {n: ((_UNDERLINE, n > 0), (_UL_STYLE, n)) for n in range(6)}
+_SIMPLE = {1: ((2, True),), 2: ((3, True),), 3: ((4, True),), 4: _UL[1], 5: ((8, True),),
+           6: ((8, True),), 7: ((6, True),), 8: ((10, True),), 9: ((7, True),), 21: _UL[2],
+           22: ((2, False), (3, False)), 23: ((4, False),), 24: _UL[0], 25: ((8, False),),
            27: ((6, False),), 28: ((10, False),), 29: ((7, False),), 39: ((0, None),),
-           49: ((1, None),)}
+           49: ((1, None),), 53: ((11, True),), 55: ((11, False),), 59: ((_UL_COLOR, None),)}
 _deltas: dict[str, tuple[bool, tuple]] = {}
 
 
@@ -127,7 +143,8 @@ def _compile(text: str) -> tuple[bool, tuple]:
             reset = True
             changes = []
         elif code == 4 and len(p) > 1:
-            changes.append((5, p[1] != 0))
+            # 4:n outside 0-5 is ignored, as tmux does.
+            changes.extend(_UL.get(p[1], ()))
         elif code in _SIMPLE:
             changes.extend(_SIMPLE[code])
         elif 30 <= code <= 37:
@@ -140,9 +157,8 @@ def _compile(text: str) -> tuple[bool, tuple]:
             changes.append((1, "ansi%d" % (code - 92)))
         elif code in (38, 48, 58):
             color, i = _color_from(params, i)
-            # 58 (underline colour) is parsed only so its arguments are not misread.
-            if code != 58 and color is not None:
-                changes.append((0 if code == 38 else 1, color))
+            if color is not None:
+                changes.append(({38: 0, 48: 1}.get(code, _UL_COLOR), color))
             continue
         i += 1
     return reset, tuple(changes)
@@ -190,6 +206,16 @@ def _color_sgr(color: str | int, base: int) -> str:
     return str(base + n) if n < 8 else str(base + 60 + n - 8)
 
 
+def _underline_color_sgr(color: str | int) -> str:
+    """SGR 58 in the semicolon form `capture-pane -e` writes (`58;5;n`, `58;2;r;g;b`); the
+    16 named colours have no short code here, so they go as their palette index."""
+    if isinstance(color, int):
+        return "58;5;%d" % color
+    if color.startswith("#"):
+        return "58;2;%d;%d;%d" % (int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16))
+    return "58;5;%d" % int(color[4:])
+
+
 _sgr_cache: dict[CellStyle, str] = {}
 
 
@@ -199,14 +225,18 @@ def sgr_of(style: CellStyle) -> str:
     if got is not None:
         return got
     parts = ["0"]
-    for name, code in (("bold", 1), ("dim", 2), ("italic", 3), ("underline", 4), ("blink", 5),
-                       ("reverse", 7), ("hidden", 8), ("strike", 9)):
+    for name, code in (("bold", "1"), ("dim", "2"), ("italic", "3"), ("underline", "4"),
+                       ("blink", "5"), ("reverse", "7"), ("hidden", "8"), ("strike", "9"),
+                       ("overline", "53")):
         if getattr(style, name):
-            parts.append(str(code))
+            parts.append(code if code != "4" or style.underline_style < 2
+                         else "4:%d" % style.underline_style)
     if style.fg is not None:
         parts.append(_color_sgr(style.fg, 30))
     if style.bg is not None:
         parts.append(_color_sgr(style.bg, 40))
+    if style.underline_color is not None:
+        parts.append(_underline_color_sgr(style.underline_color))
     got = "\x1b[" + ";".join(parts) + "m"
     if len(_sgr_cache) > 4096:
         _sgr_cache.clear()

@@ -154,6 +154,34 @@ def test_colon_sgr_and_underline_colour_print_no_garbage():
     assert style_at(s, 0, 5).fg == 9
 
 
+def test_underline_styles_overline_and_underline_colour_are_kept():
+    s = fed(b"\x1b[4:3mc\x1b[21md\x1b[4:0mn\x1b[4mu\x1b[4:5;53mo\x1b[55;58:2::1:2:3mk"
+            b"\x1b[58;5;9;4:4mp\x1b[59mq\x1b[4:9mr\x1b[24mx\x1b[0;53mz\x1b[0m")
+    assert s.text_lines()[0] == "cdnuokpqrxz"
+    got = [(st.underline, st.underline_style, st.overline, st.underline_color)
+           for st in s.cells(0)[1][:11]]
+    assert got == [(True, 3, False, None), (True, 2, False, None), (False, 0, False, None),
+                   (True, 1, False, None), (True, 5, True, None), (True, 5, False, "#010203"),
+                   (True, 4, False, 9), (True, 4, False, None), (True, 4, False, None),
+                   (False, 0, False, None), (False, 0, True, None)]
+    assert style_at(s, 0, 3) == CellStyle(underline=True)
+    # Spelled the way `tmux capture-pane -e` writes them (4:n, 58;2;r;g;b, 58;5;n), except
+    # overline: 53 here, where tmux 3.3a writes "5:3" (a slip in its sub-parameter output).
+    line = s.ansi_lines()[0]
+    assert line == (
+        "\x1b[0;4:3mc\x1b[0;4:2md\x1b[0mn\x1b[0;4mu\x1b[0;4:5;53mo\x1b[0;4:5;58;2;1;2;3mk"
+        "\x1b[0;4:4;58;5;9mp\x1b[0;4:4mqr\x1b[0mx\x1b[0;53mz\x1b[0m")
+    # Fed back in, the SGR gives the same cells; scrolled off, scrollback keeps them.
+    assert fed(line.encode()).cells(0) == s.cells(0)
+    styles = [st for _, st in s.row_runs(0)][:-1]
+    s.feed(b"\r\n" * 5)
+    assert s.history_ansi(1) == [line]
+    assert [st for _, st in s.history_runs(0)] == styles
+    # An overline shows on a space: scrollback keeps overlined trailing spaces.
+    s = fed(b"a\x1b[53m  \x1b[0m\r\nx", rows=1)
+    assert s.history_runs(0) == [("a", CellStyle()), ("  ", CellStyle(overline=True))]
+
+
 def test_private_prefix_csi_is_ignored_not_misread():
     s = fed(b"\x1b[>4;2m\x1b[?4m\x1b[<1u\x1b[=5cplain")
     assert s.text_lines()[0] == "plain"

@@ -20,6 +20,8 @@ import pytest
 from gastown_tui.term.charsets import unshift_acs
 from gastown_tui.term.screen import Screen
 
+from .conftest import gt_capture
+
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
 COLS, ROWS = 40, 10
@@ -98,6 +100,92 @@ CASES: dict[str, bytes] = {
     "SO SI": b"\x1b)0a\x0eq\x0fq",
     "DECSTR is ignored": b"\x1b[?7l\x1b[31m" + b"x" * 45 + b"\x1b[!p" + b"y" * 45,
 }
+
+
+# Styles compared cell by cell with `capture-pane -e` (whatever SGR spelling each side uses).
+STYLE_CASES: dict[str, bytes] = {
+    "underline styles": b"\x1b[4ms\x1b[4:2md\x1b[4:3mc\x1b[4:4mo\x1b[4:5ma\x1b[4:0mn"
+                        b"\x1b[21mD\x1b[24mx\x1b[4:1mS\x1b[4:7m?\x1b[0m.",
+    "overline": b"\x1b[53mover\x1b[55mnot \x1b[1;53;31mboth\x1b[0m",
+    "underline colour": b"\x1b[4;58;5;196mA\x1b[58:2::1:2:3mB\x1b[58;2;4;5;6mC\x1b[59mD"
+                        b"\x1b[58:5:9mE\x1b[24mF\x1b[0mG",
+    "attributes on and off": b"\x1b[1mb\x1b[2md\x1b[22;3mi\x1b[23;5mk\x1b[25;7mr\x1b[27;8mh"
+                             b"\x1b[28;9ms\x1b[29m.\x1b[1;2mB\x1b[22mn",
+    "colours": b"".join(b"\x1b[%dm%d" % (c, c % 10) for c in list(range(30, 38)) + list(range(90, 98)))
+    + b"\x1b[39m|" + b"".join(b"\x1b[%dm%d" % (c, c % 10) for c in list(range(40, 48)) + list(range(100, 108)))
+    + b"\x1b[49m|\x1b[38;5;17mq\x1b[48;5;231mw\x1b[38;2;1;2;3me\x1b[48:2::9:8:7mr\x1b[38:5:100mt\x1b[0m",
+    "styles across scrolled lines": b"".join(b"\x1b[3%d;4%dmrow %d\x1b[0m\r\n" % (i % 8, (i + 3) % 8, i)
+                                             for i in range(14)) + b"\x1b[4:3;58;5;2mend",
+    "erase with a background": b"text\x1b[44m\x1b[K\r\n\x1b[42mxx\x1b[1K\x1b[0m\r\n\x1b[45m\x1b[2X\x1b[0m",
+}
+
+_SGR_TOKEN = re.compile(r"\x1b\[([0-9;:]*)m|\x1b\]8;[^\x1b\x07]*(?:\x1b\\|\x07)|(.)", re.DOTALL)
+_ON = {1: "bold", 2: "dim", 3: "italic", 5: "blink", 7: "reverse", 8: "hidden", 9: "strike",
+       53: "overline"}
+_OFF = {22: ("bold", "dim"), 23: ("italic",), 25: ("blink",), 27: ("reverse",), 28: ("hidden",),
+        29: ("strike",), 55: ("overline",), 39: ("fg",), 49: ("bg",), 59: ("ul_colour",)}
+
+
+def _sgr_into(params: str, style: dict) -> None:
+    """Apply one SGR to a plain dict of visible attributes. Colours become ("p", index) or
+    ("rgb", r, g, b) so that 31, 38;5;1 and 38:5:1 compare equal."""
+    codes = [[int(x or 0) for x in p.split(":")] for p in (params or "0").split(";")]
+    i = 0
+    while i < len(codes):
+        head, sub = codes[i][0], codes[i][1:]
+        i += 1
+        if head == 0:
+            style.clear()
+        elif head == 4:
+            n = sub[0] if sub else 1
+            if n == 0:
+                style.pop("underline", None)
+            elif n <= 5:
+                style["underline"] = n
+        elif head == 21:
+            style["underline"] = 2
+        elif head == 24:
+            style.pop("underline", None)
+        elif head == 5 and sub == [3]:
+            # tmux 3.3a's capture-pane writes SGR 53 (overline) as "5:3".
+            style["overline"] = True
+        elif head in _ON:
+            style[_ON[head]] = True
+        elif head in _OFF:
+            for name in _OFF[head]:
+                style.pop(name, None)
+        elif 30 <= head <= 37 or 90 <= head <= 97:
+            style["fg"] = ("p", head - 30 if head < 90 else head - 82)
+        elif 40 <= head <= 47 or 100 <= head <= 107:
+            style["bg"] = ("p", head - 40 if head < 100 else head - 92)
+        elif head in (38, 48, 58):
+            args = sub if sub else [c[0] for c in codes[i:i + 4]]
+            if args[:1] == [5]:
+                colour, used = ("p", args[1]), 2
+            else:
+                rgb = args[-3:] if sub and len(args) > 4 else args[1:4]
+                colour, used = ("rgb", *rgb), 4
+            style[{38: "fg", 48: "bg", 58: "ul_colour"}[head]] = colour
+            if not sub:
+                i += used
+
+
+def styled_cells(lines: list[str]) -> list[list[tuple[str, tuple]]]:
+    """Each line as (character, style) pairs, trailing spaces dropped; SGR state carries from
+    line to line as in tmux's output (ours starts every line from the default style)."""
+    style: dict = {}
+    out = []
+    for line in lines:
+        cells = []
+        for m in _SGR_TOKEN.finditer(line):
+            if m.group(1) is not None:
+                _sgr_into(m.group(1), style)
+            elif m.group(2) is not None:
+                cells.append((m.group(2), tuple(sorted(style.items()))))
+        while cells and cells[-1][0] == " ":
+            cells.pop()
+        out.append(cells)
+    return out
 
 
 def _record(argv: list[str], keys: list[bytes], cols: int = COLS, rows: int = ROWS) -> bytes:
@@ -214,10 +302,12 @@ curses.wrapper(main)
 """
 
 
-def _tmux_run(cases: dict[str, bytes], tmp) -> dict[str, tuple[list[str], tuple[int, int]]]:
+def _tmux_run(cases: dict[str, bytes], tmp):
+    """name -> (lines, cursor) and name -> styled cells, from tmux."""
     sock = "gt-screen-" + uuid.uuid4().hex[:10]
     tmux = ["tmux", "-f", "/dev/null", "-L", sock]
     names = {}
+    styled = {}
     try:
         for i, (name, data) in enumerate(cases.items()):
             f = tmp / ("case%d.bin" % i)
@@ -238,15 +328,16 @@ def _tmux_run(cases: dict[str, bytes], tmp) -> dict[str, tuple[list[str], tuple[
             cur = subprocess.run(tmux + ["display", "-p", "-t", session, "#{cursor_x} #{cursor_y}"],
                                  capture_output=True, text=True, check=True).stdout.split()
             out[name] = (lines, (int(cur[0]), int(cur[1])))
-        return out
+            styled[name] = styled_cells(unshift_acs(cap).split("\n")[:-1])
+        return out, styled
     finally:
         subprocess.run(tmux + ["kill-server"], capture_output=True)
 
 
 @pytest.fixture(scope="module")
 def oracle(tmp_path_factory, recorded):
-    cases = dict(CASES, **recorded)
-    return cases, _tmux_run(cases, tmp_path_factory.mktemp("tmux"))
+    cases = dict(CASES, **STYLE_CASES, **recorded)
+    return (cases, *_tmux_run(cases, tmp_path_factory.mktemp("tmux")))
 
 
 def _ours(data: bytes) -> tuple[list[str], tuple[int, int]]:
@@ -258,8 +349,31 @@ def _ours(data: bytes) -> tuple[list[str], tuple[int, int]]:
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_bytes_render_like_tmux(oracle, name):
-    cases, tmux = oracle
+    cases, tmux, _ = oracle
     assert _ours(cases[name]) == tmux[name]
+
+
+@pytest.mark.parametrize("name", list(STYLE_CASES) + ["sgr heavy", "colon sgr", "bash colours",
+                                                     "curses boxes and colours", "vim edit and quit",
+                                                     "rich table and progress", "top"])
+def test_styles_like_tmux_capture_pane_e(oracle, name):
+    cases, _, styled = oracle
+    if name not in cases:
+        pytest.skip("%s is not installed" % name.split()[0])
+    s = Screen(COLS, ROWS, on_reply=lambda b: None)
+    s.feed(cases[name])
+    assert styled_cells(s.ansi_lines()) == styled[name]
+
+
+@pytest.mark.parametrize("name", list(STYLE_CASES))
+def test_gt_term_capture_ansi_keeps_styles_like_tmux(oracle, name, tmp_path, term_env):
+    """The user's path: `gt term capture --ansi -- cat FILE` against the same bytes in tmux."""
+    cases, _, styled = oracle
+    (tmp_path / "case.bin").write_bytes(cases[name])
+    result = gt_capture(["--size", "%dx%d" % (COLS, ROWS), "--delay", "0.2", "--ansi", "--",
+                         "cat", "case.bin"], term_env, tmp_path)
+    assert result.ok, result.error
+    assert styled_cells(result.data.lines) == styled[name]
 
 
 RECORDED = ["vim edit and quit", "less search", "python repl", "curses boxes and colours",
@@ -268,7 +382,7 @@ RECORDED = ["vim edit and quit", "less search", "python repl", "curses boxes and
 
 @pytest.mark.parametrize("name", RECORDED)
 def test_recorded_programs_render_like_tmux(oracle, name):
-    cases, tmux = oracle
+    cases, tmux, _ = oracle
     if name not in cases:
         pytest.skip("%s is not installed" % name.split()[0])
     assert len(cases[name]) > 200, "the program wrote almost nothing: %r" % cases[name][:200]
@@ -276,7 +390,7 @@ def test_recorded_programs_render_like_tmux(oracle, name):
 
 
 def test_recorded_programs_split_into_small_reads(oracle):
-    cases, tmux = oracle
+    cases, tmux, _ = oracle
     for name in RECORDED:
         if name in cases:
             s = Screen(COLS, ROWS)
