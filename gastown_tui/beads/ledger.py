@@ -33,6 +33,9 @@ class Ledger(ids.IdsMixin, LinksMixin, sync.SyncMixin):
         self.warnings: list[str] = []   # problems found while importing, for the caller to show
         self._depth = 0
         self._dirty: set[str] = set()
+        # Lines of dirty beads as last exported, kept when a read inside the transaction
+        # rebuilds them: the common base if a git pull changes the same beads meanwhile.
+        self._bases: dict[str, str | None] = {}
         self._force_export = False
 
     # ------------------------------------------------------------------ opening
@@ -164,7 +167,7 @@ class Ledger(ids.IdsMixin, LinksMixin, sync.SyncMixin):
             self.conn.execute(f"RELEASE {name}")
             return
         with store.write_lock(self.conn):
-            self._depth, self._dirty, self._force_export = 1, set(), False
+            self._depth, self._dirty, self._bases, self._force_export = 1, set(), {}, False
             try:
                 yield self
                 self._finish()
@@ -253,6 +256,10 @@ class Ledger(ids.IdsMixin, LinksMixin, sync.SyncMixin):
     def _flush_lines(self) -> None:
         """Inside a transaction, make reads see the lines of beads changed so far."""
         if self._dirty:
+            for issue_id in self._dirty - self._bases.keys():
+                row = self.conn.execute("SELECT line FROM lines WHERE id=?",
+                                        (issue_id,)).fetchone()
+                self._bases[issue_id] = row and row[0]
             store.refresh_lines(self.conn, self._dirty)
 
     # ------------------------------------------------------------------ writing

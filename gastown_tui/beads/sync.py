@@ -92,6 +92,12 @@ class SyncMixin:
                 rec = jsonl.normalise({**rec, "status": rec.get("status") or "open",
                                        "issue_type": rec.get("issue_type") or "task"})
             line = current.get(rid)
+            if rid in self._dirty:
+                # This transaction changed the bead too: merge three ways against the line
+                # both sides started from, so neither side's change is lost.
+                if self._merge_into_dirty(rid, rec, self._bases.get(rid, line)):
+                    report.updated += 1
+                continue
             if line is None:
                 self._write_record(rec, new=True)
                 report.created += 1
@@ -104,6 +110,15 @@ class SyncMixin:
                 self._write_record(merged, new=False)
                 report.updated += 1
         return report
+
+    def _merge_into_dirty(self, rid: str, theirs: dict[str, Any], base: str | None) -> bool:
+        ours = jsonl.normalise(store.render_record(self.conn, rid))
+        merged = jsonl.merge_three(None if base is None else jsonl.normalise(json.loads(base)),
+                                   ours, theirs)
+        if merged == ours:
+            return False
+        self._write_record(merged, new=False)
+        return True
 
     def _write_record(self, rec: dict[str, Any], new: bool) -> None:
         rid = rec["id"]

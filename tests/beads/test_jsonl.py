@@ -202,6 +202,27 @@ def test_pull_during_a_command_is_merged_not_overwritten(led):
     assert led.get("tt-pull1").title == "arrived with git pull"
 
 
+@pytest.mark.parametrize("read_inside", [False, True])
+@pytest.mark.parametrize("later", ["2999-01-01T00:00:00+00:00", None])
+def test_pull_of_the_bead_a_command_is_changing_keeps_both_changes(led, read_inside, later):
+    bead = led.create("shared", labels=["local"])
+    # None: the pulled change is older than ours (it was made before this command started).
+    later = later or led.get(bead.id).updated_at
+    with led.transaction():
+        led.update(bead.id, status="in_progress", assignee="me")
+        if read_inside:                 # a query inside the command rebuilds the bead's line
+            assert [i.id for i in led.list(assignee="me")] == [bead.id]
+        # git pull lands while this command runs: the same bead, renamed and labelled there.
+        _edit(led.jsonl_path, bead.id, title="renamed upstream", labels=["local", "remote"],
+              updated_at=later)
+    got = led.get(bead.id)
+    assert (got.status, got.assignee) == ("in_progress", "me")     # our change survives
+    assert got.labels == ["local", "remote"]                       # theirs is merged in
+    assert got.title == "renamed upstream"                         # and theirs, whatever the stamps
+    exported = next(r for r in lines(led) if r["id"] == bead.id)
+    assert exported["status"] == "in_progress" and exported["title"] == "renamed upstream"
+
+
 GO_BD_LINE = ('{"id":"bd-z830","title":"Test child task","status":"closed","priority":2,'
               '"issue_type":"task","created_at":"2025-12-27T23:26:58.246573-08:00",'
               '"created_by":"beads/crew/emma","updated_at":"2025-12-27T23:27:40.451603-08:00",'
