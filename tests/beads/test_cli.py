@@ -356,3 +356,38 @@ def test_fresh_clone_opened_by_many_processes_at_once(bd, workdir, tmp_path):
     for p, (out, err) in zip(procs, results):
         assert p.returncode == 0, err
         assert len(json.loads(out)) == 20
+
+
+@pytest.mark.parametrize("args, code, words", [
+    (["close"], 2, "Missing argument"),
+    (["close", "tt-nope", "-r", "x"], 1, "no bead 'tt-nope'"),
+    (["reopen", "tt-nope"], 1, "no bead 'tt-nope'"),
+    (["ready", "-n", "many"], 2, "Invalid value"),
+    (["blocked", "extra"], 2, "unexpected extra argument"),
+    (["stats", "--bogus"], 2, "No such option"),
+    (["dep", "remove", "tt-nope", "tt-other"], 1, "no bead 'tt-nope'"),
+    (["dep", "tree", "tt-nope"], 1, "no bead 'tt-nope'"),
+    (["dep", "tree", "tt-x", "--max-depth", "0"], 2, "Invalid value"),
+    (["label", "add", "tt-nope", "ui"], 1, "no bead 'tt-nope'"),
+    (["label", "remove", "tt-nope", "ui"], 1, "no bead 'tt-nope'"),
+    (["label", "list", "tt-nope"], 1, "no bead 'tt-nope'"),
+    (["comments", "tt-nope"], 1, "no bead 'tt-nope'"),
+    (["export"], 2, "Missing option '-o'"),
+    (["export", "-o", "no/such/dir/out.jsonl"], 1, "cannot write"),
+    (["import"], 2, "Missing option '-i'"),
+    (["init", "--prefix", "9lives"], 1, "bad prefix"),
+    (["formula", "show", "nope"], 1, "no formula 'nope'"),
+    (["cook", "nope"], 1, "no formula 'nope'"),
+    (["cook", "nope", "--var", "novalue"], 2, "write it as name=value"),
+    (["mol", "pour", "nope"], 1, "no formula 'nope'"),
+    (["mol", "show", "tt-nope"], 1, "no bead 'tt-nope'"),
+    (["mol", "list", "extra"], 2, "unexpected extra argument"),
+    (["merge-driver", "a"], 2, "Missing argument"),
+])
+def test_more_bad_input_as_processes(bd, args, code, words):
+    """Real bd processes: one line on stderr, the right exit code, no traceback, nothing made."""
+    proc = bd.proc(*args)
+    assert proc.returncode == code, (proc.returncode, proc.stderr)
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("bd: error: "), proc.stderr
+    assert words in proc.stderr and "Traceback" not in proc.stderr
+    assert bd.json("list", "--all") == []
