@@ -33,7 +33,7 @@ Public API (everything else in this package is internal)::
     led.remove_dependency(issue_id, depends_on_id) -> Dependency (the one removed)
     led.dependencies(id) / led.dependents(id) -> list[Dependency]
     led.ready(*, assignee=None, unassigned=False, label=None, issue_type=None, priority=None,
-              limit=None, raw=False) -> list[Issue]
+              parent=None, limit=None, raw=False) -> list[Issue]
         open/in_progress, not ephemeral, not message/agent/gate/molecule/merge-request, not
         deferred, nothing unfinished blocking it (through parents too); newest 48 h first by
         priority, then oldest first

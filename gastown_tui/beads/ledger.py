@@ -235,10 +235,12 @@ class Ledger(ids.IdsMixin, LinksMixin, sync.SyncMixin):
             raw=raw)
 
     def ready(self, *, assignee=None, unassigned=False, label=None, issue_type=None,
-              priority=None, limit=None, raw=False) -> list[Issue]:
+              priority=None, parent=None, limit=None, raw=False) -> list[Issue]:
         self._flush_lines()
         return query.ready(self.conn, assignee=assignee, unassigned=unassigned, label=label,
-                           issue_type=issue_type, priority=priority, limit=limit, raw=raw)
+                           issue_type=issue_type, priority=priority,
+                           parent=None if parent is None else self.resolve(parent),
+                           limit=limit, raw=raw)
 
     def blocked(self) -> list[query.BlockedIssue]:
         self._flush_lines()

@@ -120,15 +120,19 @@ def list_issues(conn: sqlite3.Connection, *, status=None, issue_type=None, assig
     args: list = []
     _filters(where, args, status=status, issue_type=issue_type, assignee=assignee, label=label,
              priority=priority, include_closed=include_closed, unassigned=unassigned)
+    _parent_filter(where, args, parent)
+    return _sorted_lines(conn, where, args, ORDERS[order], limit, raw)
+
+
+def _parent_filter(where: list[str], args: list, parent: str | None) -> None:
     if parent is not None:
         where.append("EXISTS (SELECT 1 FROM dependencies d WHERE d.issue_id = i.id "
                      "AND d.depends_on_id = ? AND d.type = 'parent-child')")
         args.append(parent)
-    return _sorted_lines(conn, where, args, ORDERS[order], limit, raw)
 
 
 def _ready_where(*, assignee=None, unassigned=False, label=None, issue_type=None,
-                 priority=None) -> tuple[list[str], list]:
+                 priority=None, parent=None) -> tuple[list[str], list]:
     where = ["i.status IN ('open', 'in_progress')", "COALESCE(i.ephemeral, 0) = 0",
              "(i.defer_until IS NULL OR i.defer_until = '' OR i.defer_until <= ?)",
              "i.id NOT IN (SELECT id FROM blocked)"]
@@ -136,6 +140,7 @@ def _ready_where(*, assignee=None, unassigned=False, label=None, issue_type=None
     _filters(where, args, issue_type=issue_type, assignee=assignee, label=label,
              priority=priority, unassigned=unassigned, include_closed=True,
              exclude_types=() if issue_type else NOT_WORK_TYPES)
+    _parent_filter(where, args, parent)
     return where, args
 
 

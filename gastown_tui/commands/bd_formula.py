@@ -184,7 +184,7 @@ def _view(led, root_id: str) -> MoleculeView:
     from ..beads import molecules
 
     m = molecules.load(led, root_id)
-    ready = {i.id for i in led.ready() if i.id.startswith(m.root.id + ".")}
+    ready = {i.id for i in led.ready(parent=m.root.id)}
     return MoleculeView(m, ready)
 
 

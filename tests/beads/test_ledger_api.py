@@ -180,6 +180,12 @@ def test_ready_order_and_filters(led):
     assert [i.title for i in led.ready(label="ui")] == ["high"]
     assert len(led.ready(limit=1)) == 1
     assert low.id != high.id
+    epic = led.create("epic", issue_type="epic")
+    first = led.create("first step", parent=epic.id)
+    second = led.create("second step", parent=epic.id, deps=[first.id])
+    assert [i.id for i in led.ready(parent=epic.id)] == [first.id]
+    led.close(first.id)
+    assert [i.id for i in led.ready(parent=epic.id)] == [second.id]
 
 
 def test_list_filters(led):
