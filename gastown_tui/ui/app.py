@@ -188,7 +188,7 @@ class GastownApp(Navigation, Dispatch, App):
             if self.host is None:
                 return
             self.mux = self.host.mux
-            self.live = LiveSessions(self, self.mux, getattr(self.host, "type_keys", None))
+            self.live = LiveSessions(self, self.mux, self.host)
         else:
             from ..term.mux import Multiplexer
 

@@ -119,23 +119,17 @@ async def agent_action(host: Any, what: str, name: str) -> str:
     away), `mayor stop` for the Mayor. restart: a fresh session on the same hook. handoff: a
     handoff note in the agent's mail, then a restart.
     """
-    from ..host import supervisor
     from ..host.runtime import HostError
-    from ..town import hooks as hooks_mod
 
     if host is None:
         raise HostError("no host runs in this app; restart it inside a town")
     if name == "mayor" and what in ("stop", "suspend"):
-        await supervisor.mayor_stop(host)
+        await host.mayor_stop()
         return "the Mayor stopped"
-    agent = host.agents.get(name)
     if what == "resume":
-        rig, _, polecat = name.partition("/")
-        hook = await host.domain(hooks_mod.load, rig, polecat)
-        if hook is None or hook.state != "suspended":
-            raise HostError(f"{name} has no suspended hook to resume")
-        await supervisor.start_hook(host, hook, resume=True)
-        return f"{name} resumed on {hook.issue}"
+        await host.resume_agent(name)
+        return f"{name} resumed on its hook"
+    agent = host.agents.get(name)
     if agent is None:
         raise HostError(f"{name} is not running")
     if what == "handoff":
@@ -145,23 +139,12 @@ async def agent_action(host: Any, what: str, name: str) -> str:
         await host.domain(send_mail, "overseer", address, f"Handoff: {agent.issue}",
                           f"Continue {agent.issue} where the last session stopped; "
                           "run `gt prime` first.")
-        what = "restart"
+        await host.restart_agent(name)
+        return f"{name} got a handoff note and restarted on its hook"
     if what == "restart":
-        await supervisor.restart(host, name)
+        await host.restart_agent(name)
         return f"{name} restarted on its hook"
     if what in ("suspend", "stop"):
-        agent.expected_exit = True
-        if host.mux.get(name).alive:
-            host.mux.terminate(name)
-            try:
-                await host.mux.wait(name, timeout=5)
-            except asyncio.TimeoutError:
-                host.mux.kill(name)
-        hook, snapshot = await host.domain(supervisor._suspend, agent.rig, agent.polecat,
-                                           agent.kind, f"{what} from the app", False)
-        host.agents.pop(name, None)
-        host.mux.close(name)
-        host.publish("hook_suspended", agent=name, issue=agent.issue, reason=what,
-                     snapshot=snapshot)
+        snapshot = await host.suspend_agent(name, f"{what} from the app")
         return f"{name} suspended; its work is kept" + (f" ({snapshot})" if snapshot else "")
     raise HostError(f"unknown agent action {what!r}")

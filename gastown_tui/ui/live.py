@@ -7,20 +7,20 @@ and state, title and exit changes ask the app for a (debounced) sidebar refresh.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from ..term.events import (Bell, Event, Exited, LinesChanged, SessionAdded, SessionClosed,
                            StateChanged, TitleChanged)
 
 
 class SessionSink:
-    """A pane's input path to one session. Keystrokes go through the host's `type_keys` when a
-    host runs, so they are held while a nudge is being typed and never interleave with it."""
+    """A pane's input path to one session. Keystrokes and pastes go through the host when one
+    runs, so they are held while a nudge is being typed and never interleave with it."""
 
-    def __init__(self, mux: Any, name: str, type_keys: Callable[[str, bytes], None] | None):
+    def __init__(self, mux: Any, name: str, host: Any = None):
         self.mux = mux
         self.name = name
-        self._type = type_keys
+        self.host = host
 
     def _alive(self) -> bool:
         try:
@@ -32,13 +32,17 @@ class SessionSink:
     def type_keys(self, data: bytes) -> None:
         if not self._alive():
             return
-        if self._type is not None:
-            self._type(self.name, data)
+        if self.host is not None:
+            self.host.type_keys(self.name, data)
         else:
             self.mux.write(self.name, data)
 
     def paste(self, text: str) -> None:
-        if self._alive():
+        if not self._alive():
+            return
+        if self.host is not None:
+            self.host.paste_text(self.name, text)
+        else:
             self.mux.paste(self.name, text)
 
     def mouse(self, kind: str, button: str, x: int, y: int, *, shift: bool = False,
@@ -56,17 +60,17 @@ class SessionSink:
 class LiveSessions:
     """Subscribes to a multiplexer and keeps the main screen's panes in step with it."""
 
-    def __init__(self, app: Any, mux: Any, type_keys: Callable[[str, bytes], None] | None = None):
+    def __init__(self, app: Any, mux: Any, host: Any = None):
         self.app = app
         self.mux = mux
-        self.type_keys = type_keys
+        self.host = host
         self._unsubscribe = mux.subscribe(self.on_event)
 
     def close(self) -> None:
         self._unsubscribe()
 
     def sink(self, name: str) -> SessionSink:
-        return SessionSink(self.mux, name, self.type_keys)
+        return SessionSink(self.mux, name, self.host)
 
     def attach_existing(self) -> None:
         for session in self.mux.sessions():
