@@ -35,9 +35,11 @@ class DrawMixin:
             if chars is None:
                 if x >= len(row.text):
                     row.append(x, text, self.pen)
-                    self._x = end
-                    self._dirty.add(self._y)
-                    return
+                else:
+                    row.overwrite(x, text, self.pen)
+                self._x = end
+                self._dirty.add(self._y)
+                return
             elif (end == self.columns or chars[end] != "") and (not x or (
                     chars[x] != "" and (chars[x - 1] or chars[x - 2])[-1:] != "\u200d")):
                 # Overwriting whole cells, not half a wide char nor just after a joiner.

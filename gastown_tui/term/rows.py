@@ -76,6 +76,35 @@ class Row:
         else:
             runs.append((len(cur), style))
 
+    def overwrite(self, x: int, text: str, style: CellStyle) -> None:
+        """Write width-1 characters at x < len(self.text) of a compact row, which stays compact
+        (full-screen programs rewrite their rows in place; cells would cost ten times more).
+        Every character of a compact row takes one cell, so string offsets are columns."""
+        end = x + len(text)
+        cur = self.text
+        self.text = cur[:x] + text + cur[end:]
+        runs = self.runs
+        nr = len(runs)
+        out = []
+        i = 0
+        while i < nr and runs[i][0] <= x:
+            out.append(runs[i])
+            i += 1
+        if i < nr and x > (runs[i - 1][0] if i else 0):
+            out.append((x, runs[i][1]))
+        if out and out[-1][1] is style:
+            out[-1] = (end, style)
+        else:
+            out.append((end, style))
+        while i < nr and runs[i][0] <= end:
+            i += 1
+        if i < nr:
+            if runs[i][1] is style:
+                out[-1] = (runs[i][0], style)
+                i += 1
+            out.extend(runs[i:])
+        self.runs = out
+
     def resized(self, cols: int) -> None:
         if self.chars is None:
             if len(self.text) > cols:

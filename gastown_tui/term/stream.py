@@ -14,7 +14,7 @@ import codecs
 import re
 
 from .rows import Row
-from .sequences import SequencesMixin
+from .sequences import SequencesMixin, _ints, _parsed
 from .style import DEFAULT, apply_sgr, with_link
 from .width import is_narrow
 
@@ -79,6 +79,7 @@ class StreamParser(SequencesMixin):
         n = len(text)
         match = _TOKEN.match
         cache = self._sgr_cache
+        parsed = _parsed
         while pos < n:
             if self._skind is not None:
                 pos = self._resume = self._string(text, pos)
@@ -122,10 +123,12 @@ class StreamParser(SequencesMixin):
                                 runs[-1] = (end, pen)
                             else:
                                 runs.append((end, pen))
-                            self._x = end
-                            self._dirty.add(self._y)
+                        elif x < len(row.text):
+                            row.overwrite(x, s, self.pen)
                         else:
-                            self._draw_narrow(s)
+                            row.append(x, s, self.pen)
+                        self._x = end
+                        self._dirty.add(self._y)
                     elif chars[end] != "" and (not x or (
                             chars[x] != "" and (chars[x - 1] or chars[x - 2])[-1:] != "\u200d")):
                         chars[x:end] = s
@@ -142,7 +145,21 @@ class StreamParser(SequencesMixin):
                     continue
             elif k != 5:
                 if k == 8:
-                    self._csi(*m.group(6, 7, 8))
+                    params, inter, final = m.group(6, 7, 8)
+                    if final == "H" and not inter and (not params or params[0] < "<") \
+                            and not self.modes.origin:
+                        # CUP, the commonest sequence of full-screen programs, inlined.
+                        args = parsed.get(params) or _ints(params)
+                        a = args[0]
+                        self._y = min(a - 1, self.lines - 1) if a > 1 else 0
+                        b = args[1] if len(args) > 1 else 0
+                        self._x = min(b - 1, self.columns - 1) if b > 1 else 0
+                        self._last = ""
+                    elif final == "K" and not params and not inter:
+                        self._erase_cells(self._y, self._x, self.columns)
+                        self._last = ""
+                    else:
+                        self._csi(params, inter, final)
                 elif k == 9:
                     self._control(m.group(9))
                 elif k == 10:

@@ -146,3 +146,20 @@ def test_lines_scrolling_through_in_bulk_match_the_slow_path(blocks, chunks):
     data = b"".join(prefix + b"".join(line.encode() + b"\r\n" for line in lines)
                     for prefix, lines in blocks)
     assert snapshot(run(data, fast=True, chunks=chunks)) == snapshot(run(data, fast=False))
+
+
+redraw_piece = st.one_of(
+    st.builds(lambda y, x: b"\x1b[%d;%dH" % (y, x), st.integers(1, 6), st.integers(1, 25)),
+    st.sampled_from([b"\x1b[31m", b"\x1b[0m", b"\x1b[1;44m", b"\x1b[7m", b"\x1b[K", b"\x1b[1K",
+                     b"\x1b[2X", b"\x1b[4h", b"\x1b[4l", b"\r\n", "中".encode(), "e\u0301".encode()]),
+    line_text.map(str.encode))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(redraw_piece, max_size=50).map(b"".join))
+def test_rows_rewritten_in_place_match_the_slow_path(data):
+    """Full-screen programs overwrite the middle of compact rows (kept compact): same cells,
+    same runs, same scrollback as character-by-character drawing."""
+    fast, slow = run(data, fast=True), run(data, fast=False)
+    assert snapshot(fast) == snapshot(slow)
+    assert [fast.row_runs(y) for y in range(fast.lines)] == [slow.row_runs(y) for y in range(slow.lines)]
