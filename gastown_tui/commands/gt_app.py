@@ -17,8 +17,9 @@ NOT_A_TERMINAL = ("the app needs a terminal; in scripts use `gt --cmd \"...\"` o
 
 
 def open_app(env: Env, town_root: Path | None = None,
-             first_commands: list[str] | None = None) -> str | None:
-    """Run the app on `town_root` (default: the town around `env.cwd`) until it quits."""
+             first_commands: list[str] | None = None, focus: str | None = None) -> str | None:
+    """Run the app on `town_root` (default: the town around `env.cwd`) until it quits; with
+    `focus`, that session's pane takes the focus when it shows (`gt mayor attach`)."""
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise CommandError(NOT_A_TERMINAL)
     if town_root is None:
@@ -29,6 +30,8 @@ def open_app(env: Env, town_root: Path | None = None,
 
     app = GastownApp(AppOptions(town_root=Path(town_root), environ=dict(env.environ),
                                 first_commands=list(first_commands or [])))
+    if focus:
+        app.focus_when_started(focus)
     app.run()
     if app.failure:
         raise CommandError(app.failure)

@@ -276,7 +276,7 @@ def register(root: click.Group) -> None:
                 from ..town import resolve_agent
 
                 want_mayor(town.root, resolve_agent(town, None, agent, get_env().environ).name)
-            return open_app(get_env(), town.root)
+            return open_app(get_env(), town.root, focus="mayor")
         _ensure_host(town)
         status = _client(town).call("mayor", action="status")
         if not status["running"]:

@@ -6,9 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
+import time
+
+import pytest
 
 from host_helpers import async_wait_for, gt_argv, new_issue, run_gt, wait_for
 
@@ -154,7 +158,7 @@ def test_mayor_attach_starts_a_host(town, reap):
     assert out.returncode == 0, out.stderr
     assert "the Mayor is running (demo" in out.stdout and "gt peek mayor" in out.stdout
     try:
-        wait_for(lambda: "Role: mayor" in run_gt(town.root, "peek", "mayor", "40").stdout, 10,
+        wait_for(lambda: "Role: mayor" in run_gt(town.root, "peek", "mayor", "200").stdout, 10,
                  what="the Mayor to prime")
         assert run_gt(town.root, "mayor", "start").returncode == 1
         # a running Mayor comes back with the next host
@@ -174,3 +178,33 @@ def test_mayor_attach_starts_a_host(town, reap):
         assert status["running"] is False
     finally:
         assert run_gt(town.root, "down").returncode == 0
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+def test_mayor_attach_in_a_terminal_focuses_the_mayor(town, tmp_path):
+    """In a terminal, `gt mayor attach` opens the app with the Mayor's pane focused, even with
+    another agent's pane shown first: what a person types goes to the Mayor."""
+    from gastown_tui.host.runtime import host_running
+
+    issue = new_issue(town, "Slow work")
+    assert run_gt(town.root, "sling", issue, "demo/ace", "--agent", "demo").returncode == 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GT_", "BD_", "BEADS_"))}
+    env.update(TERM="xterm-256color", LANG="C.UTF-8", TMUX_TMPDIR=str(tmp_path),
+               GT_DEMO_STEP_SECONDS="30")
+    tmux = ["tmux", "-f", "/dev/null", "-L", "gt-attach"]
+    subprocess.run([*tmux, "new-session", "-d", "-s", "main", "-x", "170", "-y", "48", "-c",
+                    str(town.root), " ".join(gt_argv("mayor", "attach", "--agent", "demo"))],
+                   env=env, check=True, timeout=10)
+    try:
+        wait_for(lambda: "demo agent · mayor/" in run_gt(town.root, "peek", "mayor", "200").stdout,
+                 30, 0.2, "the app's host to run the Mayor")
+        wait_for(lambda: "polecats/ace" in run_gt(town.root, "peek", "ace", "200").stdout,
+                 30, 0.2, "the polecat's pane")
+        time.sleep(1.0)  # the app has laid out both panes
+        subprocess.run([*tmux, "send-keys", "-t", "main", "whoami"], env=env, timeout=10)
+        wait_for(lambda: "> whoami" in run_gt(town.root, "peek", "mayor", "200").stdout,
+                 10, 0.2, "the typed keys on the Mayor's screen")
+        assert "whoami" not in run_gt(town.root, "peek", "ace", "200").stdout
+    finally:
+        subprocess.run([*tmux, "kill-server"], env=env, timeout=10)
+        wait_for(lambda: host_running(town.root) is None, 20, 0.1, "the app's host to stop")
