@@ -44,7 +44,7 @@ PREFIX_BINDINGS = (
     PrefixBinding("prefix.palette", "space", "command_palette", "command palette"),
     PrefixBinding("prefix.help", "question_mark", "help", "this help"),
     PrefixBinding("prefix.scrollback", "left_square_bracket", "scrollback",
-                  "scrollback: / search, n N next, space select, enter copy, q leaves"),
+                  "scrollback: / search, n N next, space select, enter copy"),
     PrefixBinding("prefix.sidebar", "d", "sidebar", "back to the sidebar"),
     PrefixBinding("prefix.needs_me", "w", "needs_me", "what needs you"),
     PrefixBinding("prefix.jump", "exclamation_mark", "jump_needs_me",

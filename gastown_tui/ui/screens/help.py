@@ -88,7 +88,7 @@ class HelpScreen(ModalScreen[None]):
                 section = sec
                 parts.append(Content.styled(f"\n{sec}", "bold $accent"))
             parts.append(Content.assemble(
-                (f"  {keys:<12}", "bold $primary"), f" {desc:<64}  ",
+                (f"  {keys:<12}", "bold $primary"), f" {desc:<60}  ",
                 (binding_id, "$text-muted")))
         return Content("\n").join(parts)
 
