@@ -286,8 +286,21 @@ def register(root: click.Group) -> None:
 
     @mayor.command("detach")
     def mayor_detach():
-        """Leave the Mayor running in the background."""
-        return _status(current_town(), "the Mayor keeps running in the host")
+        """Leave the Mayor running in the background (in a background host when no host runs
+        and the Mayor was started before)."""
+        from ..host.runtime import host_running, wanted_mayor
+
+        town = current_town()
+        running = host_running(town.root)
+        if running is None and wanted_mayor(town.root):
+            _ensure_host(town)  # a new host brings back the Mayor that was running
+            return _status(town, "the Mayor runs in a background host; `gt mayor attach` "
+                           "opens it, `gt down` stops the host")
+        note = "the Mayor keeps running in the host"
+        if running is not None and running.mode == "app":
+            note += (" while the app is open; to keep it running after you quit, quit and run "
+                     "`gt up --detach`")
+        return _status(town, note)
 
     @mayor.command("stop")
     def mayor_stop():

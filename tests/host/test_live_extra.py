@@ -167,6 +167,13 @@ def test_mayor_attach_starts_a_host(town, reap):
         reap.append(read_info(town.root).pid)
         status = json.loads(run_gt(town.root, "mayor", "status", "--json").stdout)
         assert status["running"] is True and status["agent"] == "demo"
+        # detach with no host: the Mayor goes on in a background host
+        assert run_gt(town.root, "down").returncode == 0
+        detach = run_gt(town.root, "mayor", "detach")
+        assert detach.returncode == 0 and "background host" in detach.stdout, detach.stderr
+        reap.append(read_info(town.root).pid)
+        status = json.loads(run_gt(town.root, "mayor", "status", "--json").stdout)
+        assert status["running"] is True
         assert run_gt(town.root, "mayor", "stop").returncode == 0
         status = json.loads(run_gt(town.root, "mayor", "status", "--json").stdout)
         assert status["running"] is False
