@@ -180,12 +180,19 @@ def issue_rows(records: list[dict]) -> str:
         return "(no beads)"
     rows = [["ID", "PRI", "STATUS", "TYPE", "ASSIGNEE", "TITLE"]]
     rows += [[r["id"], f"P{r.get('priority', 2)}", r.get("status") or "open",
-              r.get("issue_type") or "task", r.get("assignee") or "-", r.get("title") or ""]
+              r.get("issue_type") or "task", r.get("assignee") or "-",
+              one_line(r.get("title") or "")]
              for r in records]
     widths = [max(_width(row[c]) for row in rows) for c in range(5)]
     return "\n".join("  ".join([*(cell + " " * (widths[c] - _width(cell))
                                    for c, cell in enumerate(row[:5])), row[5]]).rstrip()
                      for row in rows)
+
+
+def one_line(text: str) -> str:
+    """A title as one line: a newline in one (possible through imports) would break tables and
+    the one-line-per-bead output that scripts read."""
+    return " ".join(text.split()) if "\n" in text or "\r" in text else text
 
 
 def _width(text: str) -> int:
@@ -226,7 +233,7 @@ class Changed:
         return data[0] if self.single and len(data) == 1 else data
 
     def render_text(self) -> str:
-        return "\n".join(f"{self.verb} {i.id}: {i.title}" + (
+        return "\n".join(f"{self.verb} {i.id}: {one_line(i.title)}" + (
             f" [{i.status}{', ' + i.assignee if i.assignee else ''}]"
             if self.verb != "Created" else "") for i in self.issues)
 
@@ -247,7 +254,7 @@ class IssueDetail:
 
     def render_text(self) -> str:
         i = self.issue
-        lines = [f"{i.id}: {i.title}",
+        lines = [f"{i.id}: {one_line(i.title)}",
                  f"Status: {i.status}   Priority: {_p(i)}   Type: {i.issue_type}"
                  + (f"   Assignee: {i.assignee}" if i.assignee else ""),
                  f"Created: {i.created_at} by {i.created_by or '-'}   Updated: {i.updated_at}"]

@@ -104,6 +104,14 @@ def test_list_filters_and_limit(bd):
     assert a["id"] in table
 
 
+def test_titles_with_newlines_show_on_one_line(bd):
+    made = bd.json("create", "first\nsecond")
+    assert made["title"] == "first\nsecond"                 # stored as given
+    rows = bd("list").render().splitlines()
+    assert len(rows) == 2 and rows[1].endswith("first second")
+    assert bd("show", made["id"]).render().splitlines()[0] == f"{made['id']}: first second"
+
+
 def test_show_update_close_reopen(bd):
     a = bd.json("create", "A")
     b = bd.json("create", "B", "--deps", a["id"])
