@@ -1,4 +1,8 @@
-"""Fuzzing: any bytes, truncated or enormous sequences never raise, never stall, never corrupt."""
+"""Fuzzing: any bytes, truncated or enormous sequences never raise, never stall, never corrupt.
+
+Never stalling is bounded: each generated example must finish within hypothesis's deadline
+(2 s for at most a few hundred bytes, where a stall would be unbounded), and the megabyte
+cases within a few seconds."""
 
 from __future__ import annotations
 
@@ -50,19 +54,19 @@ def feed_all(data: bytes, cols: int = 17, rows: int = 5, chunk: int = 0) -> Scre
     return s
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=400))
 def test_random_bytes(data):
     check(feed_all(data))
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(FRAGMENTS), max_size=120).map(b"".join), st.integers(0, 9))
 def test_random_escape_soup(data, chunk):
     check(feed_all(data, chunk=chunk))
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.lists(st.sampled_from(FRAGMENTS), max_size=30).map(b"".join),
                           st.integers(1, 30), st.integers(1, 12)), max_size=8))
 def test_resizes_between_reads(steps):
@@ -127,3 +131,38 @@ def test_truncated_sequences_then_text():
             s = feed_all(seq[:cut] + b"\x1b\\" + b"\r\nok")
             check(s)
             assert "ok" in "".join(s.text_lines())
+
+
+def _snapshot(s: Screen) -> tuple:
+    return (tuple(tuple(map(tuple, s.cells(y))) for y in range(s.lines)),
+            tuple(tuple(s.history_runs(i)) for i in range(s.history_size)),
+            s.cursor_x, s.cursor_y, s.title, s.text_lines())
+
+
+@settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.binary(max_size=40), st.sampled_from(FRAGMENTS)), max_size=60)
+       .map(b"".join), st.integers(0, 13))
+def test_fast_path_equals_slow_path_on_random_bytes(data, chunk):
+    fast = feed_all(data, chunk=chunk)
+    slow = Screen(17, 5, history=30, on_reply=lambda b: None, allow_clipboard=True, fast_path=False)
+    slow.feed(data)
+    check(fast)
+    assert _snapshot(fast) == _snapshot(slow)
+
+
+BIG = [b"\x1b]0;" + b"t" * 300_000, b"\x1bP" + b"q" * 300_000, b"\x1b[" + b"9;" * 50_000,
+       b"\x1b]8;;" + b"u" * 200_000, b"\x1b_" + b"a" * 200_000, b"x" * 200_000,
+       "中".encode() * 50_000, b"\x1b[31m" * 20_000, b"\r\n" * 50_000]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.sampled_from(BIG), st.sampled_from(FRAGMENTS)), min_size=1, max_size=8)
+       .map(b"".join), st.sampled_from([1000, 4096, 8192, 65536]))
+def test_enormous_mixtures_in_any_read_size_stay_linear(data, chunk):
+    s = Screen(40, 8, history=100, on_reply=lambda b: None)
+    elapsed = _timed(s, data, chunk)
+    s.feed(b"\x1b\\\x07\x18\x1b[0m\r\nend")
+    check(s)
+    assert "end" in s.text_lines()[s.cursor_y]
+    # A few MB at most: linear parsing is well under a second; a quadratic one takes minutes.
+    assert elapsed < 10, elapsed

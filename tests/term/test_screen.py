@@ -309,6 +309,18 @@ def test_modes_for_the_input_side():
             m.focus_events, m.synchronized, m.cursor_visible) == (False,) * 3 + (None,) + (False,) * 3 + (True,)
 
 
+@pytest.mark.parametrize("mode", [9, 1000, 1002, 1003])
+def test_mouse_modes_one_at_a_time_and_sgr_encoding_apart(mode):
+    s = fed(b"\x1b[?1000h\x1b[?%dh\x1b[?1006h" % mode)
+    assert (s.modes.mouse, s.modes.mouse_sgr) == (mode, True)
+    s.feed(b"\x1b[?%dl" % mode)
+    assert (s.modes.mouse, s.modes.mouse_sgr) == (None, True)
+    got: list[bytes] = []
+    s.on_reply = got.append
+    s.feed(b"\x1b[?%dh\x1b[?%d$p\x1b[?1006$p\x1b[?1$p\x1b[?1004$p" % (mode, mode))
+    assert got == [b"\x1b[?%d;1$y" % mode, b"\x1b[?1006;1$y", b"\x1b[?1;2$y", b"\x1b[?1004;2$y"]
+
+
 def test_dirty_rows():
     s = screen()
     assert s.dirty == set(range(5))
