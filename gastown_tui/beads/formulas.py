@@ -104,6 +104,23 @@ def _fail(path: Path, key: str, message: str) -> FormulaError:
     return FormulaError(f"{path}: {key}: {message}")
 
 
+TOP_KEYS = ("formula", "description", "version", "type", "vars", "steps")
+VAR_KEYS = ("description", "required", "default", "enum", "pattern")
+STEP_KEYS = ("id", "title", "description", "needs", "type", "priority", "labels", "assignee")
+
+
+def _check_keys(path: Path, where: str, table: dict, known: tuple[str, ...]) -> None:
+    """A misspelt key (`nedds`) would silently drop what it meant to say, so it is an error;
+    keys unlike any of ours are left alone, as other bd versions add their own."""
+    for key in table:
+        if key not in known:
+            import difflib
+
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
+            if close:
+                raise _fail(path, f"{where}{key}", f"unknown key; did you mean '{close[0]}'?")
+
+
 def _str(path: Path, key: str, value: Any, default: str = "") -> str:
     if value is None:
         return default
@@ -129,6 +146,7 @@ def load(path: Path) -> Formula:
         raise FormulaError(f"{path}: TOML syntax error: {e}") from None
     except OSError as e:
         raise FormulaError(f"cannot read {path}: {e.strerror}") from None
+    _check_keys(path, "", data, TOP_KEYS)
     stem = Path(path).name[: -len(SUFFIX)] if Path(path).name.endswith(SUFFIX) else \
         Path(path).stem
     name = _str(path, "formula", data.get("formula"), stem)
@@ -179,6 +197,7 @@ def _load_var(path: Path, name: str, spec: Any) -> Var:
         raise _fail(path, key, "variable names are letters, digits and _ (not first a digit)")
     if not isinstance(spec, dict):
         raise _fail(path, key, "must be a table")
+    _check_keys(path, key + ".", spec, VAR_KEYS)
     required = spec.get("required", False)
     if not isinstance(required, bool):
         raise _fail(path, f"{key}.required", "must be true or false")
@@ -208,6 +227,7 @@ def _load_var(path: Path, name: str, spec: Any) -> Var:
 
 def _load_step(path: Path, n: int, spec: dict) -> Step:
     key = f"steps[{n}]"
+    _check_keys(path, key + ".", spec, STEP_KEYS)
     sid = spec.get("id")
     if not isinstance(sid, str) or not STEP_ID.match(sid):
         raise _fail(path, f"{key}.id", "every step needs an id of letters, digits, _ . -")

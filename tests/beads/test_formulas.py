@@ -125,6 +125,19 @@ BROKEN = [
     ('''
         [[steps]]
         id = "a"
+        [[steps]]
+        id = "b"
+        nedds = ["a"]
+     ''', "steps[1].nedds: unknown key; did you mean 'needs'?"),
+    ('''
+        [vars.v]
+        requried = true
+        [[steps]]
+        id = "a"
+     ''', "vars.v.requried: unknown key; did you mean 'required'?"),
+    ('''
+        [[steps]]
+        id = "a"
         needs = ["ghost"]
      ''', "steps[0].needs: step 'a' needs unknown step 'ghost'"),
     ('''
@@ -192,6 +205,16 @@ def test_formula_errors_name_file_and_key(bd, formulas, text, message):
     assert bd.json("list", "--all") == []
     listed = bd.json("formula", "list")
     assert listed[0]["error"] and message in listed[0]["error"]
+
+
+def test_keys_of_other_bd_versions_are_left_alone(bd, formulas):
+    put(formulas, "extended", '''
+        compose = "other"
+        [[steps]]
+        id = "a"
+        gate = "human"
+     ''')
+    assert [s["id"] for s in bd.json("cook", "extended")["steps"]] == ["a"]
 
 
 def test_toml_error_has_line(bd, formulas):
