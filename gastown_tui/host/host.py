@@ -57,6 +57,7 @@ class Settings:
     snapshot_seconds: float = 300.0
     watch_seconds: float = 0.5
     done_grace: float = 3.0
+    nudge_wait_seconds: float = 15.0   # wait-idle nudges queue after waiting this long
 
     @classmethod
     def from_env(cls, town: Town, environ: Mapping[str, str]) -> "Settings":
@@ -69,7 +70,8 @@ class Settings:
                            ("stall_seconds", "GT_STALL_SECONDS"),
                            ("snapshot_seconds", "GT_SNAPSHOT_SECONDS"),
                            ("watch_seconds", "GT_WATCH_SECONDS"),
-                           ("done_grace", "GT_DONE_GRACE")):
+                           ("done_grace", "GT_DONE_GRACE"),
+                           ("nudge_wait_seconds", "GT_NUDGE_WAIT_SECONDS")):
             if environ.get(var):
                 try:
                     setattr(s, field, float(environ[var]))

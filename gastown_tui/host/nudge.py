@@ -31,7 +31,6 @@ CHUNK = 48
 TYPE_GAP_S = 0.005
 SHOW_TIMEOUT_S = 3.0
 SUBMIT_TRIES = 4
-WAIT_IDLE_S = 15.0
 PERSON_PAUSE_S = 1.5
 PERSON_MAX_WAIT_S = 10.0
 
@@ -112,7 +111,7 @@ class Nudger:
         if mode == "queue":
             return self.enqueue(name, text)
         if mode == "wait-idle":
-            if not await self._wait_idle(name, WAIT_IDLE_S):
+            if not await self._wait_idle(name, self.host.settings.nudge_wait_seconds):
                 return self.enqueue(name, text)
         return await self.deliver(name, text, mode)
 

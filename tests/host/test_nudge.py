@@ -94,3 +94,31 @@ def test_clean():
     assert clean("a\r\nb\tc\x00d\x9b") == "a b cd"
     assert clean("x\x1b[1;31mred\x1b[0m \x1b]0;title\x07y \n\n z") == "xred y z"
     assert clean("  \n ") == ""
+
+
+def test_wait_idle_queues_for_a_busy_agent(town):
+    """wait-idle waits a while for a busy agent, then queues; the queue is typed at its next
+    idle prompt, once."""
+    env = {**ENV, "GT_DEMO_STEP_SECONDS": "1.5", "GT_NUDGE_WAIT_SECONDS": "0.3"}
+
+    async def main():
+        host = Host(town, mode="test", environ=env)
+        seen: list[dict] = []
+        host.subscribe(seen.append)
+        await host.start()
+        try:
+            await mayor_start(host, "demo")
+            await async_wait_for(lambda: str(host.session(MAYOR).state) == "busy", 10,
+                                 what="the demo Mayor to be busy priming")
+            r = await host.nudge("mayor", "when you are free", "wait-idle")
+            assert r["queued"] and not r["delivered"]
+            assert "when you are free" not in _said(host)
+            await async_wait_for(lambda: [e for e in seen if e["kind"] == "nudge"], 15,
+                                 what="the queued nudge at the next idle prompt")
+            assert [(e["kind"], e["mode"]) for e in seen if e["kind"] == "nudge"] == [
+                ("nudge", "queue")]
+            assert _said(host) == ["when you are free"]
+        finally:
+            await host.stop()
+
+    asyncio.run(main())
