@@ -123,6 +123,7 @@ class DashboardApp(App):
             self.notify(problem, severity="warning")
         self.query_one("#banner").display = False
         self._show_grid()
+        self.query_one(AgentsPanel).focus()
         self.set_interval(LIVE_S, self.poll_live)
         self.set_interval(LEDGER_S, self.poll_ledger)
         self.poll_ledger()
@@ -296,12 +297,16 @@ class DashboardApp(App):
         return result
 
     def on_agent_chosen(self, message: AgentChosen) -> None:
+        """Choosing an agent zooms its terminal (a mirror is drawn at the agent's own size,
+        so a small grid cell crops it) and focuses it; choosing it again shows the grid."""
         self.query_one(TabbedContent).active = "terminals"
         grid = self.query_one(PaneGrid)
-        grid.show(message.name)
         pane = grid.pane(message.name)
-        if pane is not None:
-            pane.focus()
+        if pane is None:
+            self.notify(f"{message.name} has no live terminal", severity="warning")
+            return
+        grid.toggle_zoom(message.name)
+        pane.focus()
 
     def on_agent_action(self, message: AgentAction) -> None:
         from ..ui.hosting import agent_command

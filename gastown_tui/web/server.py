@@ -84,6 +84,9 @@ class DashboardServer(Server):
         options = self.options
         mode = " (read-only)" if options.read_only else ""
         self.say(f"dashboard for {options.town_root}{mode} on {options.url()}")
+        if options.bind.strip("[]") in ("0.0.0.0", "::"):
+            self.say(f"listening on every address of this machine (port {options.port}); "
+                     "other machines use its address with the same token")
         self.say("Ctrl-C stops it")
         if options.open_browser:
             webbrowser.open(options.url())
