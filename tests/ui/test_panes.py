@@ -139,9 +139,15 @@ async def test_zoom_fills_the_area_and_the_program_sees_the_new_size(environ):
         size = f"{second.size.height} {second.size.width}"
         await until(pilot, lambda: size in screen_text(app, "two"), what="stty size " + size)
         assert "zoomed two" in rendered(app)
+        assert not app.main.query_one("#sidebar").display  # the whole width, as in tmux
+        assert second.size.width == app.size.width - 2
         await pilot.press("ctrl+b", "z")
         await pilot.pause(0.2)
         assert not first.has_class("-hidden") and second.size.width == half
+        assert app.main.query_one("#sidebar").display
+        await pilot.press("ctrl+b", "z", "ctrl+b", "d")  # the sidebar ends the zoom
+        await pilot.pause(0.2)
+        assert app.main.grid.zoomed is None and app.focused.id == "agents"
         await app.action_quit_app()
 
 

@@ -8,7 +8,14 @@ from snapshot_apps.demo_town import make_app
 SIZE = (160, 44)
 
 
+async def booted(pilot) -> None:
+    """The fixed panes are mounted by a worker that ends by focusing the first pane."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 async def focus(pilot, name: str) -> None:
+    await booted(pilot)
     pilot.app.main.focus_pane(name)
     await pilot.pause()
 
@@ -25,6 +32,7 @@ def test_zoomed_pane(snap_compare):
 
 def test_sling_modal(snap_compare):
     async def open_sling(pilot):
+        await booted(pilot)
         work = pilot.app.main.query_one("#work")
         work.focus()
         await pilot.pause()
@@ -33,15 +41,18 @@ def test_sling_modal(snap_compare):
 
 
 def test_needs_me_view(snap_compare):
-    assert snap_compare(make_app(), terminal_size=SIZE, press=["ctrl+b", "w"])
+    assert snap_compare(make_app(), terminal_size=SIZE, press=["ctrl+b", "w"],
+                        run_before=booted)
 
 
 def test_help_screen(snap_compare):
-    assert snap_compare(make_app(), terminal_size=SIZE, press=["ctrl+b", "question_mark"])
+    assert snap_compare(make_app(), terminal_size=SIZE, press=["ctrl+b", "question_mark"],
+                        run_before=booted)
 
 
 def test_command_result(snap_compare):
     async def show(pilot):
+        await booted(pilot)
         pilot.app.main.show_result("convoy list", "ID        TITLE        DONE\n"
                                    "hq-cv-a1  Auth system  2/5", None)
         await pilot.pause()
@@ -64,9 +75,10 @@ def test_themes(snap_compare, theme):
 
 
 def test_theme_picker(snap_compare):
-    assert snap_compare(make_app(), terminal_size=SIZE, press=["ctrl+b", "t"])
+    assert snap_compare(make_app(), terminal_size=SIZE, press=["ctrl+b", "t"],
+                        run_before=booted)
 
 
 def test_command_bar_completion(snap_compare):
     assert snap_compare(make_app(), terminal_size=SIZE,
-                        press=["ctrl+b", "colon", "c", "o", "n", "tab"])
+                        press=["ctrl+b", "colon", "c", "o", "n", "tab"], run_before=booted)

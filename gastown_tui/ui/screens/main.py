@@ -97,6 +97,8 @@ class MainScreen(Screen):
 
     def _refresh_status(self) -> None:
         grid = self.grid
+        # A zoomed pane gets the whole width, as in tmux: the sidebar steps aside.
+        self.set_class(grid.zoomed is not None, "-zoomed")
         page = ""
         if grid.zoomed:
             page = f"zoomed {grid.zoomed}"
@@ -159,9 +161,12 @@ class MainScreen(Screen):
             self.query_one(AgentsPanel).focus()
 
     def focus_sidebar(self) -> None:
-        self.query_one(AgentsPanel).focus()
+        self.action_panel("agents")
 
     def action_panel(self, panel_id: str) -> None:
+        if self.grid.zoomed is not None:
+            self.grid.toggle_zoom(self.grid.zoomed)
+            self._refresh_status()
         self.query_one(f"#{panel_id}").focus()
 
     def on_pane_focused(self, message: PaneFocused) -> None:
