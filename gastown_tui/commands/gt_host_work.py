@@ -21,6 +21,25 @@ def _notify_host(town) -> None:
         pass  # a busy host still sees the change on its next ledger check
 
 
+def _live_activity(town) -> dict[str, str]:
+    """Session name -> time of its terminal's last output, from the running host if any: the
+    ledger records only transitions, not every keystroke of a working agent."""
+    from datetime import datetime, timedelta, timezone
+
+    from ..host.client import HostClient
+    from ..host.runtime import HostError, host_running
+
+    if host_running(town.root) is None:
+        return {}
+    try:
+        rows = HostClient(town.root, timeout=2).try_call("agents") or []
+    except HostError:
+        return {}
+    at = datetime.now(timezone.utc)
+    return {r["name"]: (at - timedelta(seconds=r["last_activity"])).isoformat()
+            for r in rows if r.get("last_activity") is not None}
+
+
 @dataclasses.dataclass
 class SlingResult:
     slung: list
@@ -163,6 +182,7 @@ def register(root: click.Group) -> None:
         town = current_town()
         if rig:
             town.rig(rig)
+        live = _live_activity(town)
         rows = []
         for h in hooks_mod.all_hooks(town, [rig] if rig else None):
             if h.state == "archived" and not all_:
@@ -171,8 +191,9 @@ def register(root: click.Group) -> None:
             if h.path is not None and h.path.exists():
                 st = status(h.path, h.base or town.rig(h.rig).branch)
                 ahead, dirty = st.ahead, st.dirty
+            last = max(filter(None, (h.last_activity, live.get(h.session))), default=None)
             rows.append(HookRow(h.polecat, h.rig, h.issue, h.state, h.branch, ahead, dirty,
-                                h.last_activity, h.agent, h.stuck, h.worktree))
+                                last, h.agent, h.stuck, h.worktree))
         return HookList(rows)
 
     @hooks.command("repair")

@@ -18,7 +18,7 @@ from host_helpers import async_wait_for, gt_argv, new_issue, run_gt, wait_for
 
 from gastown_tui.host.host import Host
 from gastown_tui.host.runtime import read_info
-from gastown_tui.town import find_town, inbox
+from gastown_tui.town import find_town, hooks, inbox
 from gastown_tui.town.config import set_agent
 
 ENV = {**os.environ, "GT_DEMO_STEP_SECONDS": "0.05", "GT_RESPAWN_BACKOFF": "0.1",
@@ -76,6 +76,29 @@ def test_stall_and_periodic_snapshot(town):
             rows = await asyncio.to_thread(
                 lambda: json.loads(run_gt(town.root, "agents", "--json").stdout))
             assert rows[0]["state"] == "stuck" and rows[0]["stalled"] is True
+        finally:
+            await host.stop()
+
+    asyncio.run(main())
+
+
+def test_hooks_list_shows_live_terminal_activity(town):
+    """The ledger records transitions only; `gt hooks list` takes an agent's last terminal
+    output from the running host."""
+    issue = new_issue(town, "Busy work")
+
+    async def main():
+        host = Host(find_town(town.root, {}), mode="test",
+                    environ={**ENV, "GT_DEMO_STEP_SECONDS": "30"})
+        await host.start()
+        try:
+            [slung] = await host.sling([issue], "demo", agent="demo")
+            await asyncio.sleep(1.5)  # the agent's spinner keeps drawing
+            rows = await asyncio.to_thread(
+                lambda: json.loads(run_gt(town.root, "hooks", "list", "--json").stdout))
+            h = hooks.load(find_town(town.root, {}), "demo", slung.polecat)
+            assert h.last_activity <= h.times["active"]
+            assert rows[0]["last_activity"] > h.times["active"]
         finally:
             await host.stop()
 
