@@ -21,11 +21,14 @@ from .width import is_narrow
 _TOKEN = re.compile(
     r"([^\x00-\x1f\x7f-\x9f]+)(\r\n)?"              # 1 printable text, 2 a CR LF after it
     r"|\x1b\[([0-9;:]*)m([^\x00-\x1f\x7f-\x9f]*)"    # 3 SGR parameters, 4 text after them
-    r"|(\r\n)"                                       # 5 the commonest pair of controls
-    r"|\x1b\[([0-?]*)([ -/]*)([@-~])"                # 6 params, 7 intermediates, 8 final: CSI
-    r"|([\x00-\x1a\x1c-\x1f\x7f-\x9f])"              # 9 a control other than ESC
-    r"|\x1b([\]P_^X])"                               # 10 OSC, DCS, APC, PM, SOS: a string
-    r"|\x1b([ -/]*)([0-OQ-WYZ\\`-~])"              # 11 intermediates, 12 final: ESC sequence
+    # 5 row, 6 column of a CUP, 7 an SGR after it, 8 text after them: how full-screen
+    # programs draw each row, parsed as one token.
+    r"|\x1b\[([0-9]*)(?:;([0-9]*))?H(?:\x1b\[([0-9;:]*)m)?([^\x00-\x1f\x7f-\x9f]*)"
+    r"|(\r\n)"                                       # 9 the commonest pair of controls
+    r"|\x1b\[([0-?]*)([ -/]*)([@-~])"                # 10 params, 11 intermediates, 12 final: CSI
+    r"|([\x00-\x1a\x1c-\x1f\x7f-\x9f])"              # 13 a control other than ESC
+    r"|\x1b([\]P_^X])"                               # 14 OSC, DCS, APC, PM, SOS: a string
+    r"|\x1b([ -/]*)([0-OQ-WYZ\\`-~])"              # 15 intermediates, 16 final: ESC sequence
 )
 _CSI_PREFIX = re.compile(r"\x1b(?:\[[0-?]*[ -/]*|[ -/]*)")
 _LINES = re.compile(r"(?:[ -~]*\r\n)+")
@@ -90,8 +93,27 @@ class StreamParser(SequencesMixin):
                 continue
             pos = self._resume = m.end()
             k = m.lastindex
-            if k <= 4:
-                if k == 4:
+            if k <= 8:
+                if k == 8:
+                    row_p, col_p, params, s = m.group(5, 6, 7, 8)
+                    if self.modes.origin:
+                        self.cursor_position(int(row_p or 0), int(col_p or 0))
+                    else:
+                        a = int(row_p) if row_p else 0
+                        self._y = min(a - 1, self.lines - 1) if a > 1 else 0
+                        b = int(col_p) if col_p else 0
+                        self._x = min(b - 1, self.columns - 1) if b > 1 else 0
+                    if params is not None:
+                        pen = self.pen
+                        hit = cache.get((id(pen), params))
+                        if hit is not None and hit[0] is pen:
+                            self.pen = hit[1]
+                        else:
+                            self._sgr(params)
+                    if not s:
+                        self._last = ""
+                        continue
+                elif k == 4:
                     params, s = m.group(3, 4)
                     pen = self.pen
                     hit = cache.get((id(pen), params))
@@ -105,9 +127,8 @@ class StreamParser(SequencesMixin):
                 else:
                     s = m.group(1)
                 if self._table is None and self.fast_path and (s.isascii() or is_narrow(s)):
-                    # Inlined Row.append for the commonest case: text at the end of a compact row.
                     # Inlined: text that fits before the last column, not in insert mode, written
-                    # at the end of a compact row (Row.append) or over whole cells.
+                    # into a compact row (Row.append, Row.overwrite) or over whole cells.
                     x = self._x
                     end = x + len(s)
                     row = self._rows[self._y]
@@ -143,9 +164,9 @@ class StreamParser(SequencesMixin):
                 self._last = s[-1] if s[-1] < "\x7f" else ""
                 if k != 2:
                     continue
-            elif k != 5:
-                if k == 8:
-                    params, inter, final = m.group(6, 7, 8)
+            elif k != 9:
+                if k == 12:
+                    params, inter, final = m.group(10, 11, 12)
                     if final == "H" and not inter and (not params or params[0] < "<") \
                             and not self.modes.origin:
                         # CUP, the commonest sequence of full-screen programs, inlined.
@@ -160,14 +181,14 @@ class StreamParser(SequencesMixin):
                         self._last = ""
                     else:
                         self._csi(params, inter, final)
-                elif k == 9:
-                    self._control(m.group(9))
-                elif k == 10:
-                    self._skind = "osc" if m.group(10) == "]" else "dcs"
+                elif k == 13:
+                    self._control(m.group(13))
+                elif k == 14:
+                    self._skind = "osc" if m.group(14) == "]" else "dcs"
                     self._sbuf = []
                     self._slen = 0
                 else:
-                    self._esc(m.group(11), m.group(12))
+                    self._esc(m.group(15), m.group(16))
                 continue
             self._x = 0
             self._last = ""
