@@ -93,7 +93,9 @@ class ConfigView(VerticalScroll):
     def _done_filling(self) -> None:
         self._quiet = False
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        # Selected (Enter or click), not highlighted: a refreshed table highlights its first
+        # row by itself and must not overwrite what the person is typing.
         name = event.row_key.value if event.row_key is not None else None
         preset = next((p for p in (self.data.presets if self.data else []) if p.name == name),
                       None)

@@ -64,9 +64,10 @@ def test_keys_typed_in_the_browser_reach_the_agent(live_town, profile):
                 await page.wait_for(name, SHELL_PROMPT, "Agents")
                 await choose_agent(page, live_town, name)
                 await page.type("echo web-$((6*7))")
+                await page.wait_for("echo web-$((6*7))", timeout=15)  # bash echoed it
                 await page.key("Enter", 13, "\r")
                 # The answer is computed by the agent's bash, then mirrored back to the page.
-                await page.wait_for("web-42", timeout=10)
+                await page.wait_for("web-42", timeout=15)
 
     run(scenario())
     assert "web-42" in host_screen(live_town.root, name).split("echo web-$((6*7))", 1)[1]

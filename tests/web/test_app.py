@@ -1,0 +1,114 @@
+"""The dashboard app driven by Textual's Pilot (no browser): configuration changes go through the
+registry, a read-only dashboard changes nothing, and without a host the banner says so."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from gastown_tui.ui.messages import BeadChosen, RunCommand
+from gastown_tui.web.app import DashboardApp
+from gastown_tui.web.config import ConfigView
+from web_helpers import clean_env, make_town
+
+
+@pytest.fixture
+def town_root(tmp_path: Path) -> Path:
+    root = tmp_path / "town"
+    make_town(root, 1)
+    return root
+
+
+def setting(root: Path, key: str):
+    from gastown_tui.town import find_town
+    from gastown_tui.town.config import get_setting
+
+    return get_setting(find_town(root, {}), key)
+
+
+async def until(check, timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not check():
+        assert loop.time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)
+
+
+def make_app(root: Path, tmp_path: Path, read_only: bool = False) -> DashboardApp:
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    return DashboardApp(root, read_only=read_only, environ=clean_env(HOME=str(home)))
+
+
+def test_banner_and_ledger_views_without_a_host(town_root, tmp_path):
+    async def scenario():
+        app = make_app(town_root, tmp_path)
+        async with app.run_test(size=(150, 45)):
+            banner = app.query_one("#banner")
+            await until(lambda: banner.display and app.view.convoys)
+            assert "gt up --headless" in str(banner.render())
+            assert app.view.convoys[0].title.startswith("Demo: improve")
+            assert app.query_one("#empty").display
+
+    asyncio.run(scenario())
+
+
+def test_configuration_changes_go_through_the_registry(town_root, tmp_path):
+    from textual.widgets import Button, Input, Select
+
+    async def scenario():
+        app = make_app(town_root, tmp_path)
+        async with app.run_test(size=(150, 45)) as pilot:
+            view = app.query_one(ConfigView)
+            await until(lambda: view.data is not None and not view._quiet)
+            assert view.data.default_agent == "demo"
+            app.query_one("#default-agent", Select).value = "shell"
+            await until(lambda: setting(town_root, "default_agent") == "shell")
+            app.query_one("#theme", Select).value = "textual-light"
+            await until(lambda: setting(town_root, "theme") == "textual-light")
+            # The dashboard follows the town's theme once it has re-read the config.
+            await until(lambda: app.theme == "textual-light")
+
+            app.query_one("#agent-name", Input).value = "codex-low"
+            app.query_one("#agent-command", Input).value = "codex --thinking low"
+            app.query_one("#agent-save", Button).press()
+            await until(lambda: view.data is not None
+                        and any(p.name == "codex-low" for p in view.data.presets))
+            app.query_one("#agent-remove", Button).press()
+            await until(lambda: all(p.name != "codex-low" for p in view.data.presets))
+            await pilot.pause()
+
+    asyncio.run(scenario())
+
+
+def test_read_only_changes_nothing(town_root, tmp_path):
+    from textual.widgets import Button, Select
+
+    async def scenario():
+        app = make_app(town_root, tmp_path, read_only=True)
+        async with app.run_test(size=(150, 45)) as pilot:
+            view = app.query_one(ConfigView)
+            await until(lambda: view.data is not None and not view._quiet)
+            assert app.query_one("#default-agent", Select).disabled
+            assert app.query_one("#agent-save", Button).disabled
+            app.query_one("#default-agent", Select).value = "shell"
+            app.post_message(RunCommand("config set theme textual-light"))
+            work = app.view.work[0] if app.view.work else None
+            assert work is not None
+            app.post_message(BeadChosen(work.id, work.rig))
+            # A read command still runs (the Convoys panel's Enter).
+            app.post_message(RunCommand(f"convoy show {app.view.convoys[0].id}"))
+            await pilot.pause(1.0)
+            shown = [n.message for n in app._notifications]
+            assert any("read-only dashboard: gt config is off" in m for m in shown)
+            assert any("read-only dashboard: sling is off" in m for m in shown)
+            result = app.query_one("#result")
+            await until(lambda: result.has_class("-shown"))
+            assert "convoy show" in str(result.border_title)
+            assert len(app.screen_stack) == 1  # no sling dialog opened
+
+    asyncio.run(scenario())
+    assert setting(town_root, "default_agent") == "demo"
+    assert setting(town_root, "theme") == "gastown-dark"
