@@ -27,6 +27,7 @@ Contract (other layers code against this; extend, never break)::
     s.history_size; s.history_text(n); s.history_ansi(n)   # last n lines, oldest first
     s.history_runs(i) -> [(text, CellStyle)]               # i = 0 is the oldest line
     s.display                               # pyte's padded rows
+    s.buffer[y][x], s.cursor                # pyte's Char and Cursor, as snapshots
 
 Device queries are answered through `on_reply(bytes)` (see sequences.py). Resizing reflows
 the main screen and its scrollback like tmux (resize.py). Rows stay compact (text + style runs)
@@ -215,6 +216,20 @@ class Screen(MotionMixin, DrawMixin, EditMixin, ResizeMixin, StreamParser, pyte.
     def default_char(self) -> pyte.screens.Char:
         return pyte.screens.Char(" ")
 
+    @property
+    def cursor(self) -> pyte.screens.Cursor:
+        """pyte's cursor, as a snapshot: moving it does not move this screen's cursor."""
+        c = pyte.screens.Cursor(self._x, self._y, _pyte_char(" ", self.pen))
+        c.hidden = not self.modes.cursor_visible
+        return c
+
+    @property
+    def buffer(self) -> dict[int, dict[int, pyte.screens.Char]]:
+        """pyte's buffer, as a snapshot: buffer[y][x] is a pyte `Char` for every cell (the
+        right half of a wide character holds ""). Built on each access: read `cells()` or
+        `row_runs()` where speed matters."""
+        return {y: dict(enumerate(map(_pyte_char, *self.cells(y)))) for y in range(self.lines)}
+
     def ensure_hbounds(self) -> None:
         self._x = min(max(0, self._x), self.columns - 1)
 
@@ -236,6 +251,27 @@ class Screen(MotionMixin, DrawMixin, EditMixin, ResizeMixin, StreamParser, pyte.
 
     def __repr__(self) -> str:
         return "Screen(%d, %d)" % (self.columns, self.lines)
+
+
+_PYTE_NAMES = ("black", "red", "green", "brown", "blue", "magenta", "cyan", "white")
+
+
+def _pyte_color(color: str | int | None) -> str:
+    """A colour as pyte names it: "default", "red", "brightred", or "rrggbb"."""
+    if color is None:
+        return "default"
+    if isinstance(color, int):
+        return pyte.graphics.FG_BG_256[color]
+    if color.startswith("#"):
+        return color[1:]
+    n = int(color[4:])
+    return _PYTE_NAMES[n] if n < 8 else "bright" + _PYTE_NAMES[n - 8]
+
+
+def _pyte_char(ch: str, style: CellStyle) -> pyte.screens.Char:
+    return pyte.screens.Char(ch, _pyte_color(style.fg), _pyte_color(style.bg), style.bold,
+                             style.italic, style.underline, style.strike, style.reverse,
+                             style.blink)
 
 
 def _trim_runs(runs: list[tuple[str, CellStyle]]) -> list[tuple[str, CellStyle]]:

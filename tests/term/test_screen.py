@@ -446,6 +446,21 @@ def test_pyte_stream_can_drive_it_too():
     assert got == [b"\x1b[?1;2c", b"\x1b[3;5R"]
 
 
+def test_pyte_buffer_and_cursor_read_like_stock_pyte():
+    """Code written against pyte's `buffer[y][x]` and `cursor` reads the same values here, on
+    input stock pyte gets right (colours by name, 256 and RGB, wide chars, moves, erases)."""
+    import pyte
+
+    data = ("a\x1b[1;31;44mb\x1b[0;3;4;7;9;5;92;48;5;200mc\x1b[0;38;2;1;2;3m中\x1b[0m\r\n"
+            "line two\x1b[1;6H\x1b[K\x1b[3;4Hxyz\x1b[2D\x1b[1Pq\x1b[?25l")
+    ours, stock = screen(12, 4), pyte.Screen(12, 4)
+    ours.feed(data.encode())
+    pyte.Stream(stock).feed(data)
+    assert ours.buffer == {y: {x: stock.buffer[y][x] for x in range(12)} for y in range(4)}
+    assert (ours.cursor.x, ours.cursor.y, ours.cursor.hidden) == (
+        stock.cursor.x, stock.cursor.y, stock.cursor.hidden)
+
+
 def test_degenerate_sizes_are_clamped_not_fatal():
     s = Screen(0, -3, history=-5)
     assert (s.columns, s.lines, s.history.limit) == (1, 1, 0)
