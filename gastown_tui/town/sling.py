@@ -164,7 +164,9 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
                 import pygit2
 
                 worktrees._base_commit(pygit2.Repository(str(rig.repo_path)), base)
+            finished = dataclasses.replace(old)
             archive(town, old, "reused for new work")
+            own_undo.append(lambda: _unarchive(town, rig, finished))
             old = hooks_mod.load(town, rig.name, name, kind)
 
         if crew:
@@ -193,6 +195,7 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
             own_undo.append(lambda: _delete_convoy(town, convoy_id))
 
         prev = (issue.status, issue.assignee)
+        before = dataclasses.replace(hook) if old is not None else None
         with led.transaction():
             led.update(issue.id, status="hooked", assignee=address, actor=actor)
             times = {"created": hooks_mod.now()}
@@ -200,7 +203,7 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
                                   branch=branch, worktree=str(path), agent=preset.name,
                                   base=base or rig.branch, convoy=convoy_id, times=times,
                                   respawns=0, stuck=False, pid=None)
-        own_undo.append(lambda: _unhook(town, led, issue.id, prev, hook))
+        own_undo.append(lambda: _unhook(town, led, issue.id, prev, hook, before))
     except BaseException:
         for step in reversed(own_undo):
             try:
@@ -233,11 +236,31 @@ def _delete_convoy(town: "Town", convoy_id: str) -> None:
         led.update(convoy_id, status="tombstone", close_reason="sling rolled back")
 
 
+def _unarchive(town: "Town", rig: "Rig", finished: hooks_mod.Hook) -> None:
+    """Undo the archiving of a reused polecat's finished work: its worktree back on its branch
+    (everything in it was committed or snapshotted) and its record as it was."""
+    from . import worktrees
+
+    if (finished.kind == "polecats" and finished.issue
+            and finished.branch == worktrees.branch_name(finished.polecat, finished.issue)):
+        path, _branch = worktrees.create_worktree(rig, finished.polecat, finished.issue)
+        finished.worktree = str(path)
+    current = hooks_mod.load(town, finished.rig, finished.polecat, finished.kind)
+    hooks_mod.save(town, current or finished, **{f.name: getattr(finished, f.name)
+                                                 for f in dataclasses.fields(finished)
+                                                 if f.name != "bead_id"})
+
+
 def _unhook(town: "Town", led, issue_id: str, prev: tuple[str, str | None],
-            hook: hooks_mod.Hook) -> None:
+            hook: hooks_mod.Hook, before: hooks_mod.Hook | None) -> None:
+    """The bead as it was; the polecat's record as it was (a new polecat's is archived, with
+    no branch or worktree: the rollback removed them)."""
+    restored = ({f.name: getattr(before, f.name) for f in dataclasses.fields(before)
+                 if f.name != "bead_id"} if before is not None else
+                {"issue": None, "state": "archived", "branch": None, "worktree": None})
     with led.transaction():
         led.update(issue_id, status=prev[0], assignee=prev[1])
-        hooks_mod.save(town, hook, led=led, issue=None, state="archived")
+        hooks_mod.save(town, hook, led=led, **restored)
 
 
 def archive(town: "Town", hook: hooks_mod.Hook, reason: str) -> hooks_mod.Hook:

@@ -134,3 +134,43 @@ def test_mayor_with_an_unknown_agent_starts_no_host(town, action):
 
     _fails(run_gt(town.root, "mayor", action, "--agent", "nope"), 2, "unknown agent 'nope'")
     assert host_running(town.root) is None
+
+
+def test_agent_that_cannot_start_rolls_the_sling_back(town, reap, tmp_path):
+    """The host cannot start the agent: the bead, the idle polecat's record, the branch, the
+    worktree and the convoy are as they were before the sling."""
+    from gastown_tui.host.runtime import read_info
+    from gastown_tui.town.config import set_agent
+
+    bad = tmp_path / "agent"
+    bad.write_text("#!/nonexistent/interpreter\n")
+    bad.chmod(0o755)
+    set_agent(town, "broken", str(bad))
+    first = new_issue(town, "Finished work")
+    assert run_gt(town.root, "sling", first, "demo/nux", "--agent", "demo").returncode == 0
+    t = find_town(town.root, {})
+    h = hooks.load(t, "demo", "nux")
+    hooks.transition(t, h, "active")
+    hooks.transition(t, hooks.load(t, "demo", "nux"), "completed")
+    before = hooks.load(t, "demo", "nux")
+    convoys = len(t.ledger().list(issue_type="convoy", include_closed=True))
+    assert run_gt(town.root, "up", "--detach").returncode == 0
+    reap.append(read_info(town.root).pid)
+    try:
+        second = new_issue(town, "Next work")
+        _fails(run_gt(town.root, "sling", second, "demo/nux", "--agent", "broken"), 1,
+               "cannot run")
+        after = hooks.load(find_town(town.root, {}), "demo", "nux")
+        assert after == before
+        assert (after.path / "hello.py").exists()
+        assert pygit2.Repository(str(after.path)).head.shorthand == f"polecat/nux/{first}"
+        led = t.rig("demo").ledger()
+        assert led.get(second).status == "open" and not led.get(second).assignee
+        repo = pygit2.Repository(str(t.rig("demo").repo_path))
+        assert f"refs/heads/polecat/nux/{second}" not in repo.references
+        assert f"refs/heads/polecat/nux/{first}" in repo.references
+        live = [c for c in t.ledger().list(issue_type="convoy", include_closed=True)
+                if c.status != "tombstone"]
+        assert len(live) == convoys
+    finally:
+        assert run_gt(town.root, "down").returncode == 0
