@@ -77,6 +77,9 @@ def test_snapshots_rollback_and_repair(town):
     assert (wt / "draft.txt").read_text() == "first draft\n"
     # the rolled-back state was kept
     assert len(gt_json(town.root, "hooks", "snapshots", name)) == 2
+    bad = run_gt(town.root, "hooks", "rollback", name, "0000000")
+    assert bad.returncode == 2 and "matches no snapshots" in bad.stderr
+    assert (wt / "draft.txt").read_text() == "first draft\n"
 
     t = find_town(town.root, {})
     h = hooks.load(t, "demo", name)

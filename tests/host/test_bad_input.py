@@ -53,6 +53,9 @@ def test_live_commands_without_a_host(town, args):
     (("demo", "--agents", "31"), 2, ["--agents"]),
     (("up", "--detach", "--bogus"), 2, []),
     (("down", "--timeout", "0"), 2, ["--timeout"]),
+    (("events", "-n", "-1"), 2, ["-n"]),
+    (("mayor", "start", "--agent", "nope"), 2, ["unknown agent 'nope'"]),
+    (("sling", "de-zzz", "demo", "--agent", "nope"), 1, ["de-zzz"]),
 ])
 def test_bad_usage(town, args, code, words):
     _fails(run_gt(town.root, *args), code, *words)
