@@ -102,6 +102,9 @@ class Agent:
     restarting: bool = False
     dialogs: set[str] = dataclasses.field(default_factory=set)
     dialog_check: bool = False
+    # The agent program it runs (claude, codex, gemini, shell, demo, generic), also for a
+    # custom preset such as "claude --model x": its dialogs, resume flags and first prompt.
+    family: str = ""
 
 
 class Host:
@@ -238,9 +241,10 @@ class Host:
     def start_terminal(self, agent: Agent, argv: list[str], cwd: Path, env: dict[str, str]):
         from .presets import term_preset
 
-        transcript = None
+        preset = term_preset(agent.agent, argv)
+        agent.family = preset.name
         session = self.mux.spawn(agent.name, argv, cwd=str(cwd), env=env, cols=COLS, rows=ROWS,
-                                 preset=term_preset(agent.agent, argv), transcript=transcript)
+                                 preset=preset, transcript=None)
         agent.pid = session.pid
         self.agents[agent.name] = agent
         self.publish("agent_started", agent=agent.name, role=agent.role, pid=session.pid,

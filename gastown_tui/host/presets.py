@@ -19,10 +19,10 @@ DEMO = Preset(
 )
 
 
-def wants_first_prompt(agent: str) -> bool:
+def wants_first_prompt(family: str) -> bool:
     """AI agents are told to run `gt prime` once they are up; the demo agent primes itself and
-    a shell would run the words as a command."""
-    return agent not in ("demo", "shell")
+    a shell would run the words as a command. `family` is the state preset's name."""
+    return family not in ("demo", "shell")
 
 
 def term_preset(agent: str, argv: Sequence[str]) -> Preset:

@@ -17,7 +17,7 @@ from typing import Any
 from ..term.events import Exited, LinesChanged, StateChanged
 from ..town import hooks as hooks_mod
 from .host import MAYOR, RESUME_FLAGS, Agent, Host
-from .presets import DIALOGS, dialog_for, wants_first_prompt
+from .presets import DIALOGS, dialog_for, term_preset, wants_first_prompt
 from .runtime import HostError, pid_alive, want_mayor, wanted_mayor
 
 DIALOG_WINDOW_S = 90.0
@@ -113,7 +113,7 @@ async def start_hooks(host: Host, hooks: list[hooks_mod.Hook], resume: bool = Fa
                              error=str(argv))
                 continue
             if resume:
-                argv = argv + list(RESUME_FLAGS.get(preset, ()))
+                argv = argv + list(RESUME_FLAGS.get(term_preset(preset, argv).name, ()))
             agent = Agent(hook.session, "polecat" if hook.kind == "polecats" else "crew",
                           hook.rig, hook.polecat, hook.kind, preset, time.time(),
                           issue=hook.issue, hook_state="active")
@@ -136,7 +136,8 @@ async def start_hooks(host: Host, hooks: list[hooks_mod.Hook], resume: bool = Fa
 
     for hook, _pid in started:
         host.publish("hook_active", agent=hook.session, issue=hook.issue, resumed=resume)
-        if wants_first_prompt(prepared[hook.session][2]):
+        agent = host.agents.get(hook.session)
+        if agent is not None and wants_first_prompt(agent.family):
             host.nudger.enqueue(hook.session, FIRST_PROMPT)
     return [sessions.get(h.session) for h in hooks]
 
@@ -323,7 +324,7 @@ def on_term_event(host: Host, ev) -> None:
         host.nudger.on_state(ev.session, ev.new)
     elif isinstance(ev, LinesChanged):
         agent = host.agents.get(ev.session)
-        if (agent is not None and not agent.dialog_check and agent.agent in DIALOGS
+        if (agent is not None and not agent.dialog_check and agent.family in DIALOGS
                 and time.time() - agent.started < DIALOG_WINDOW_S):
             # Start-up dialogs are read from the screen itself (they may sit anywhere on it),
             # at most a few times a second while the agent is young.
@@ -336,7 +337,7 @@ def _answer_dialog(host: Host, agent: Agent) -> None:
     session = host.session(agent.name)
     if session is None or not session.alive:
         return
-    dialog = dialog_for(agent.agent, "\n".join(session.screen.text_lines()), agent.dialogs)
+    dialog = dialog_for(agent.family, "\n".join(session.screen.text_lines()), agent.dialogs)
     if dialog is None:
         return
     agent.dialogs.add(dialog.name)
@@ -439,7 +440,7 @@ async def mayor_start(host: Host, agent: str | None = None) -> dict:
     cwd.mkdir(exist_ok=True)
     session = host.start_terminal(record, list(preset.argv), cwd, env)
     want_mayor(host.root, preset.name)
-    if wants_first_prompt(preset.name):
+    if wants_first_prompt(record.family):
         from ..town.sling import FIRST_PROMPT
 
         host.nudger.enqueue(MAYOR, FIRST_PROMPT)

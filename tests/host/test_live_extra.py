@@ -141,6 +141,38 @@ def test_startup_dialog_is_answered(town, tmp_path):
     asyncio.run(main())
 
 
+
+def test_custom_preset_of_a_known_agent_gets_its_rules(town, tmp_path):
+    """A preset of your own that runs claude (`claude --model x` under another name) gets
+    claude's start-up dialog answers and, on resume, claude's resume flag."""
+    fake = tmp_path / "bin" / "claude"
+    fake.parent.mkdir()
+    fake.write_text(f"#!{sys.executable}\nimport sys\nprint('argv:', ' '.join(sys.argv[1:]))\n"
+                    + DIALOG_AGENT)
+    fake.chmod(0o755)
+    set_agent(town, "claude-fast", f"{fake} --model fast")
+    issue = new_issue(town, "Needs trust")
+
+    async def main():
+        host = Host(find_town(town.root, {}), mode="test", environ=ENV)
+        seen = _collect(host)
+        await host.start()
+        try:
+            [slung] = await host.sling([issue], "demo", agent="claude-fast")
+            name = f"demo/{slung.polecat}"
+            await async_wait_for(lambda: any(e["kind"] == "dialog_answered" for e in seen), 10,
+                                 what="the trust dialog to be answered")
+            assert "argv: --model fast" in host.session(name).screen.text_lines()
+            await host.suspend_agent(name)
+            await host.resume_agent(name)
+            await async_wait_for(lambda: "argv: --model fast --continue"
+                                 in host.session(name).screen.text_lines(), 10,
+                                 what="the resumed agent with claude's resume flag")
+        finally:
+            await host.stop()
+
+    asyncio.run(main())
+
 def test_events_follow_stream(town, reap):
     async def main():
         host = Host(town, mode="test", environ=ENV)
