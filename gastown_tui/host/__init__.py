@@ -7,7 +7,12 @@ Public API (import from the modules; this package imports nothing, so `gt` start
     await host.start() / await host.stop()    # HostError when another host runs (names it)
     host.mux                                  # term.mux.Multiplexer with every agent's pane
     host.agents: dict[str, Agent]             # "mayor" or "<rig>/<polecat>" -> role, rig,
-                                              # polecat, agent preset, issue, hook_state, pid
+                                              # polecat, agent preset, family (the program:
+                                              # claude, codex, shell, demo, generic...), issue,
+                                              # hook_state, pid, stalled, stuck
+    host.settings                             # timings; environment overrides for tests:
+        # GT_RESPAWN_BACKOFF, GT_STALL_SECONDS (else town stall_minutes), GT_SNAPSHOT_SECONDS,
+        # GT_WATCH_SECONDS, GT_DONE_GRACE, GT_NUDGE_WAIT_SECONDS
     host.subscribe(callback) -> unsubscribe   # callback(event: dict) for every town event:
         # kind in host_started/stopped, agent_started/exited/state/stalled/stuck/respawned,
         # hook_active/suspended/completed/archived, sling, nudge(_queued/_failed), mail,
@@ -24,6 +29,11 @@ Public API (import from the modules; this package imports nothing, so `gt` start
     host.resolve_target("nux" | "rig/nux" | "rig/polecats/nux" | "mayor") -> session name
 
     from gastown_tui.host.client import HostClient   # other processes: HostClient(root).call(op)
+    # ops (protocol.py: one JSON line each way; handlers.py): ping, shutdown, notify (the
+    # ledger changed), agents {all}, peek {target, lines}, nudge {target, message, mode},
+    # sling {issues, target, agent, no_convoy, base, crew, actor}, restart {target},
+    # mayor {action: start|stop|status, agent}, reap, screens {known}, keys {target, data |
+    # paste}; HostClient(root).events() streams events (subscribe)
     from gastown_tui.host.runtime import host_running, HostError, HostNotRunning
     from gastown_tui.host.events import read_events, append_event, describe
 """
