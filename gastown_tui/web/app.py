@@ -40,8 +40,9 @@ READ_ONLY_COMMANDS = ("convoy show ", "peek ", "mail thread ")
 
 
 class RemoteSink:
-    """A pane's input path to an agent in the host: keys and pastes over the socket. Mouse
-    reports and resizes stay here: the agent's terminal size belongs to the host's own view."""
+    """A pane's input path to an agent in the host: keys and pastes over the socket (none when
+    read-only). Mouse reports stay here, and a resize only moves the mirror's window: the
+    agent's terminal size belongs to the host's own view."""
 
     def __init__(self, app: "DashboardApp", name: str) -> None:
         self.app = app
@@ -58,16 +59,18 @@ class RemoteSink:
         return None
 
     def resize(self, cols: int, rows: int) -> None:
-        return None
+        self.app.view_resized(self.name, rows)
 
 
 class DashboardApp(App):
     CSS_PATH = "dashboard.tcss"
     TITLE = "Gas Town"
+    # Priority: a focused terminal takes every other key, and these must still leave it.
     BINDINGS = [
-        Binding("f1", "tab('terminals')", "Terminals", id="dashboard.terminals"),
-        Binding("f2", "tab('config')", "Configuration", id="dashboard.config"),
-        Binding("f3", "focus_sidebar", "Panels", id="dashboard.panels"),
+        Binding("f1", "tab('terminals')", "Terminals", id="dashboard.terminals", priority=True),
+        Binding("f2", "tab('config')", "Configuration", id="dashboard.config", priority=True),
+        Binding("f3", "focus_sidebar", "Panels", id="dashboard.panels", priority=True),
+        Binding("ctrl+b", "focus_sidebar", "Panels", id="dashboard.prefix", show=False),
     ]
 
     def __init__(self, town_root: Path, read_only: bool = False,
@@ -169,8 +172,8 @@ class DashboardApp(App):
             mirror = self.mirrors.screens[name]
             pane = grid.pane(name)
             if pane is None:
-                sink = None if self.read_only else RemoteSink(self, name)
-                await grid.mount(TerminalPane(name, mirror.screen, sink, label=name))
+                await grid.mount(TerminalPane(name, mirror.screen, RemoteSink(self, name),
+                                              label=name))
                 self._arrange()
             elif rows is None or pane.screen_model is not mirror.screen:
                 pane.set_screen(mirror.screen, pane.sink)
@@ -242,6 +245,17 @@ class DashboardApp(App):
         self.query_one(HooksPanel).update_rows(view.hooks)
         self.query_one(MailPanel).update_rows(view.mail)
         self.query_one(WorkPanel).update_rows(view.work)
+
+    def view_resized(self, name: str, rows: int) -> None:
+        mirror = self.mirrors.screens.get(name)
+        pane = self.query_one(PaneGrid).pane(name)
+        if mirror is None or pane is None:
+            return
+        changed = mirror.set_view(rows)
+        if changed is None:
+            pane.set_screen(mirror.screen, pane.sink)
+        elif changed is not False:
+            pane.lines_changed(changed)
 
     # ---- input to agents -----------------------------------------------------------------
 

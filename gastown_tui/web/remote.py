@@ -1,9 +1,10 @@
 """Terminals seen from another process: the host's screens mirrored into local `term` screens.
 
 The host's `screens` request answers with the screens that changed since the versions the
-caller knows (ANSI lines, cursor, a few modes). Each one is drawn into a local `Screen` of the
-same size by cursor-addressed writes of the rows that differ, so the app's own `TerminalPane`
-renders it unchanged and only changed rows are redrawn. No Textual here.
+caller knows (ANSI lines, cursor, a few modes). Each one is drawn into a local `Screen` (as wide
+as the agent's, at most as tall as its pane) by cursor-addressed writes of the rows that differ,
+so the app's own `TerminalPane` renders it unchanged and only changed rows are redrawn. The
+agent's terminal keeps its size: it belongs to the host's own view. No Textual here.
 """
 
 from __future__ import annotations
@@ -16,37 +17,57 @@ HISTORY = 0  # a mirror has no scrollback of its own: rows are written in place,
 
 
 class RemoteScreen:
-    """One agent's screen as last reported by the host."""
+    """One agent's screen as last reported by the host, seen through a window as tall as the
+    pane showing it: when the pane is shorter than the agent's terminal, the window follows the
+    cursor (an agent's input box, a shell's last line), as a glance needs."""
 
     def __init__(self, cols: int, rows: int) -> None:
         self.screen = Screen(cols, rows, history=HISTORY)
         self.lines: list[str] = [""] * rows
         self.version: str | None = None
         self.alive = True
+        self.view_rows: int | None = None
+        self.top = 0
+        self._snap: dict[str, Any] = {"cols": cols, "rows": rows, "lines": []}
 
     def apply(self, snap: dict[str, Any]) -> set[int] | None:
         """Bring the mirror up to `snap`; the rows that changed, or None when it was rebuilt."""
+        self._snap = snap
+        self.version = snap.get("version")
+        self.alive = bool(snap.get("alive", True))
+        return self._draw()
+
+    def set_view(self, rows: int) -> set[int] | None | bool:
+        """The pane is `rows` tall now; False when that changes nothing."""
+        if rows < 1 or rows == self.view_rows:
+            return False
+        self.view_rows = rows
+        return self._draw()
+
+    def _draw(self) -> set[int] | None:
+        snap = self._snap
         cols, rows = int(snap["cols"]), int(snap["rows"])
-        rebuilt = (cols, rows) != (self.screen.columns, self.screen.lines)
+        height = min(rows, self.view_rows or rows)
+        rebuilt = (cols, height) != (self.screen.columns, self.screen.lines)
         if rebuilt:
-            self.screen = Screen(cols, rows, history=HISTORY)
-            self.lines = [""] * rows
-        lines = list(snap.get("lines") or [])[:rows]
-        lines += [""] * (rows - len(lines))
-        out = []
-        for y, line in enumerate(lines):
-            if line != self.lines[y]:
-                # Reset the pen and clear the row first: a line's text ends in the default style.
-                out.append(f"\x1b[{y + 1};1H\x1b[0m\x1b[2K{line}")
+            self.screen = Screen(cols, height, history=HISTORY)
+            self.lines = [""] * height
         x, y, visible = snap.get("cursor") or (0, 0, True)
-        out.append(f"\x1b[0m\x1b[{int(y) + 1};{min(int(x), cols - 1) + 1}H")
+        x, y = int(x), int(y)
+        self.top = min(max(0, y - height + 1), rows - height)
+        lines = list(snap.get("lines") or [])[self.top:self.top + height]
+        lines += [""] * (height - len(lines))
+        out = []
+        for row, line in enumerate(lines):
+            if line != self.lines[row]:
+                # Reset the pen and clear the row first: a line's text ends in the default style.
+                out.append(f"\x1b[{row + 1};1H\x1b[0m\x1b[2K{line}")
+        out.append(f"\x1b[0m\x1b[{y - self.top + 1};{min(x, cols - 1) + 1}H")
         out.append("\x1b[?25h" if visible else "\x1b[?25l")
         out.append("\x1b[?1h" if snap.get("app_cursor") else "\x1b[?1l")
         out.append("\x1b[?2004h" if snap.get("bracketed_paste") else "\x1b[?2004l")
         self.screen.feed("".join(out).encode())
         self.lines = lines
-        self.version = snap.get("version")
-        self.alive = bool(snap.get("alive", True))
         changed = set(self.screen.dirty)
         self.screen.clear_dirty()
         return None if rebuilt else changed

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from web_browser import Browser, chromium_path
-from web_helpers import CONVOY, GT, SHELL_PROMPT, Dashboard, clean_env, end, host_screen, make_town, start_host
+from web_helpers import (CONVOY, DEMO_BUSY, GT, SHELL_PROMPT, Dashboard, clean_env, end,
+                         host_screen, make_town, start_host)
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
                                 reason="needs chromium (scripts/install-test-deps installs it)")
@@ -38,7 +39,7 @@ def test_page_shows_agents_terminals_and_convoys(live_town, profile, tmp_path):
                 # Agent names (panel and pane titles), the convoy, and the demo agent's own
                 # screen, drawn in its live terminal view.
                 await page.wait_for(live_town.demo_agent, live_town.shell_agent, CONVOY,
-                                    "Gas Town demo agent", "Agents")
+                                    DEMO_BUSY, "Agents")
                 assert page.ws_status == 101
                 shot = tmp_path / "dashboard.png"
                 await page.screenshot(shot)
@@ -80,7 +81,7 @@ def test_read_only_shows_everything_and_takes_no_keys(live_town, profile):
         with Dashboard(live_town.root, "--read-only") as dash:
             async with Browser(profile) as page:
                 await page.open(dash.url)
-                await page.wait_for("read-only", name, CONVOY, "Gas Town demo agent")
+                await page.wait_for("read-only", name, CONVOY, DEMO_BUSY)
                 await choose_agent(page, live_town, name)
                 await page.type("echo ro-$((5*5))")
                 await page.key("Enter", 13, "\r")

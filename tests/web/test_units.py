@@ -126,3 +126,21 @@ def test_agent_rows_carry_mail_counts_by_address():
                                          HookRow("sample/max", "sample", "active", "sa-2")]))
     assert [(r.name, r.state) for r in parked] == [("sample/nux", "suspended"),
                                                     ("sample/max", "unknown")]
+
+
+def test_a_short_pane_sees_the_rows_around_the_cursor():
+    source = Screen(20, 10)
+    source.feed(b"".join(b"line %d\r\n" % i for i in range(9)) + b"> typing")
+    mirror = RemoteScreen(20, 10)
+    mirror.apply(snap_of(source))
+    assert mirror.set_view(4) is None  # rebuilt at the pane's height
+    assert mirror.screen.text_lines() == ["line 6", "line 7", "line 8", "> typing"]
+    assert (mirror.top, mirror.screen.cursor_y) == (6, 3)
+    assert mirror.set_view(4) is False
+    # The cursor goes back up (a full-screen program homes it): the window follows.
+    source.feed(b"\x1b[2;1H")
+    mirror.apply(snap_of(source, "2"))
+    assert mirror.top == 0 and mirror.screen.text_lines()[1] == "line 1"
+    # A pane taller than the agent's terminal shows all of it.
+    assert mirror.set_view(30) is None
+    assert mirror.screen.lines == 10 and mirror.top == 0

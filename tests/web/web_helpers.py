@@ -16,6 +16,9 @@ from gastown_tui.host.client import HostClient
 GT = [sys.executable, "-c", "from gastown_tui.commands.gt import main; main()"]
 # The convoy title as the page shows it: long titles wrap in the narrow Convoys panel.
 CONVOY = "Demo: improve the"
+# A busy demo agent's status line, at the bottom of its screen where a pane's window follows
+# the cursor.
+DEMO_BUSY = "esc to interrupt"
 
 
 def clean_env(**extra: str) -> dict[str, str]:
