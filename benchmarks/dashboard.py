@@ -29,7 +29,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "web"))
 
 from web_browser import Browser  # noqa: E402
-from web_helpers import DEMO_BUSY, GT, Dashboard, clean_env, end, make_town, start_host  # noqa: E402
+from web_helpers import (DEMO_BUSY, GT, Dashboard, clean_env, end, make_town,  # noqa: E402
+                         start_host)
 
 TICK = os.sysconf("SC_CLK_TCK")
 

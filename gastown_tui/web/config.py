@@ -109,7 +109,8 @@ class ConfigView(VerticalScroll):
             return
         value = str(event.value)
         if event.select.id == "default-agent" and value != self.data.default_agent:
-            self.post_message(RunCommand(f"config default-agent {shlex.quote(value)}", quiet=True))
+            self.post_message(RunCommand(f"config default-agent {shlex.quote(value)}",
+                                         quiet=True))
         elif event.select.id == "theme" and value != self.data.theme:
             self.post_message(RunCommand(f"config set theme {shlex.quote(value)}", quiet=True))
 
@@ -126,7 +127,7 @@ class ConfigView(VerticalScroll):
             if not command:
                 self.notify("type the agent's command line", severity="warning")
                 return
-            self.post_message(RunCommand(f"config agent set {shlex.quote(name)} {shlex.quote(command)}",
-                                         quiet=True))
+            line = f"config agent set {shlex.quote(name)} {shlex.quote(command)}"
+            self.post_message(RunCommand(line, quiet=True))
         elif event.button.id == "agent-remove":
             self.post_message(RunCommand(f"config agent remove {shlex.quote(name)}", quiet=True))
