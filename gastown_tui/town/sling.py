@@ -197,6 +197,12 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
         prev = (issue.status, issue.assignee)
         before = dataclasses.replace(hook) if old is not None else None
         with led.transaction():
+            # Checked again under the ledger's write lock: two slings of one issue at once
+            # must not both win.
+            now_issue = led.get(issue.id)
+            if (now_issue.status, now_issue.assignee) != prev:
+                raise TownError(f"{issue.id} was just taken ({now_issue.status}, "
+                                f"{now_issue.assignee or 'no assignee'}): see `gt hooks list`")
             led.update(issue.id, status="hooked", assignee=address, actor=actor)
             times = {"created": hooks_mod.now()}
             hook = hooks_mod.save(town, hook, actor, led, issue=issue.id, state="created",

@@ -177,3 +177,35 @@ def test_agent_that_cannot_start_rolls_the_sling_back(town, reap, tmp_path):
         assert len(live) == convoys
     finally:
         assert run_gt(town.root, "down").returncode == 0
+
+
+def test_concurrent_slings_of_one_issue_have_one_winner(town):
+    """Several `gt sling` processes racing for one issue: exactly one hooks it, the others
+    fail and leave no worktree, branch or hook behind."""
+    import subprocess
+
+    from host_helpers import gt_argv
+
+    env = {k: v for k, v in __import__("os").environ.items()
+           if not k.startswith(("GT_", "BD_", "BEADS_"))}
+    for round_ in range(3):
+        issue = new_issue(town, f"Contested {round_}")
+        procs = [subprocess.Popen(gt_argv("sling", issue, f"demo/p{round_}x{i}", "--agent",
+                                          "demo", "--no-convoy"),
+                                  cwd=str(town.root), env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for i in range(4)]
+        results = [(p.wait(60), p.stderr.read()) for p in procs]
+        for p in procs:
+            p.stdout.close()
+            p.stderr.close()
+        assert sorted(code for code, _ in results) == [0, 1, 1, 1], results
+        assert all("Traceback" not in err for _, err in results)
+        t = find_town(town.root, {})
+        holders = [h for h in hooks.all_hooks(t) if h.issue == issue and h.live]
+        assert len(holders) == 1
+        assert t.rig("demo").ledger().get(issue).assignee == holders[0].address
+        repo = pygit2.Repository(str(t.rig("demo").repo_path))
+        assert [r for r in repo.references if r.endswith("/" + issue)] == [
+            f"refs/heads/{holders[0].branch}"]
+        assert sorted(p.name for p in t.rig("demo").polecats_dir.iterdir()
+                      if p.name.startswith(f"p{round_}x")) == [holders[0].polecat]
