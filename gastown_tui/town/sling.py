@@ -292,16 +292,22 @@ def sling(town: "Town", issue_ids: list[str], target: str,
         raise usage("several issues need several polecats: give the rig only (not RIG/NAME)")
     if len(set(issue_ids)) != len(issue_ids):
         raise usage("an issue id is given twice")
+    from .paths import locked
+
     undo = [] if undo is None else undo
     done = []
-    try:
-        for issue_id in issue_ids:
-            done.append(sling_one(town, issue_id, target, undo=undo, **kwargs))
-    except BaseException:
-        for step in reversed(undo):
-            try:
-                step()
-            except Exception:  # noqa: BLE001 - undo as much as can be undone
-                pass
-        raise
+    rig = town.rig(parse_target(target)[0])
+    # One sling at a time per rig: two at once could pick the same idle polecat, and one
+    # would archive the worktree the other had just made.
+    with locked(rig.polecats_dir):
+        try:
+            for issue_id in issue_ids:
+                done.append(sling_one(town, issue_id, target, undo=undo, **kwargs))
+        except BaseException:
+            for step in reversed(undo):
+                try:
+                    step()
+                except Exception:  # noqa: BLE001 - undo as much as can be undone
+                    pass
+            raise
     return done

@@ -209,3 +209,36 @@ def test_concurrent_slings_of_one_issue_have_one_winner(town):
             f"refs/heads/{holders[0].branch}"]
         assert sorted(p.name for p in t.rig("demo").polecats_dir.iterdir()
                       if p.name.startswith(f"p{round_}x")) == [holders[0].polecat]
+
+
+def test_concurrent_slings_to_one_rig_each_get_a_polecat(town):
+    """Slings racing for the same rig (one idle polecat with finished work in it) each get a
+    polecat of their own; the finished work stays on its branch."""
+    import subprocess
+
+    from host_helpers import gt_argv
+
+    first = new_issue(town, "Finished before")
+    assert run_gt(town.root, "sling", first, "demo/nux", "--agent", "demo").returncode == 0
+    t = find_town(town.root, {})
+    hooks.transition(t, hooks.load(t, "demo", "nux"), "active")
+    hooks.transition(t, hooks.load(t, "demo", "nux"), "completed")
+    env = {k: v for k, v in __import__("os").environ.items()
+           if not k.startswith(("GT_", "BD_", "BEADS_"))}
+    issues = [new_issue(town, f"Parallel {i}") for i in range(4)]
+    procs = [subprocess.Popen(gt_argv("sling", issue, "demo", "--agent", "demo", "--no-convoy"),
+                              cwd=str(town.root), env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True) for issue in issues]
+    errors = [(p.wait(60), p.stderr.read()) for p in procs]
+    for p in procs:
+        p.stderr.close()
+    assert [code for code, _ in errors] == [0, 0, 0, 0], errors
+    t = find_town(town.root, {})
+    live = {h.issue: h for h in hooks.all_hooks(t) if h.live}
+    assert set(live) == set(issues) and len({h.polecat for h in live.values()}) == 4
+    led = t.rig("demo").ledger()
+    for issue, h in live.items():
+        assert led.get(issue).assignee == h.address
+        assert h.path.is_dir() and pygit2.Repository(str(h.path)).head.shorthand == h.branch
+    repo = pygit2.Repository(str(t.rig("demo").repo_path))
+    assert f"refs/heads/polecat/nux/{first}" in repo.references
