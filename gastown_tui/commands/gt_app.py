@@ -12,6 +12,9 @@ import click
 
 from .core import CommandError, Env, UsageError, get_env
 
+# Set in the environment of commands run from inside the app (command bar, palette), which must
+# not open a second app on the same terminal.
+IN_APP = "GT_IN_APP"
 NOT_A_TERMINAL = ("the app needs a terminal; in scripts use `gt --cmd \"...\"` or a subcommand "
                   "(see `gt --help`)")
 
@@ -20,6 +23,10 @@ def open_app(env: Env, town_root: Path | None = None,
              first_commands: list[str] | None = None, focus: str | None = None) -> str | None:
     """Run the app on `town_root` (default: the town around `env.cwd`) until it quits; with
     `focus`, that session's pane takes the focus when it shows (`gt mayor attach`)."""
+    if env.environ.get(IN_APP):
+        if focus:
+            return f"{focus} runs in its pane here (C-b n / C-b p to reach it)"
+        raise CommandError("this is the app already; quit it (C-b q) to open another town")
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise CommandError(NOT_A_TERMINAL)
     if town_root is None:
@@ -67,6 +74,9 @@ def open_demo(env: Env, target: Path, agents: int) -> str | None:
     """`gt demo` without --headless: build the demo town, open the app on it, sling the work."""
     from ..host import demo as demo_mod
 
+    if env.environ.get(IN_APP):
+        raise CommandError("the app is open already: run `demo --headless` here, or quit and "
+                           "run `gt demo`")
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise CommandError(NOT_A_TERMINAL.replace("in scripts use", "in scripts use "
                                                   "`gt demo --headless`,"))

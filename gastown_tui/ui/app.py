@@ -29,6 +29,8 @@ from .model import TownView
 from .screens.main import MainScreen
 from .theme import DEFAULT_THEME, SHIPPED_DIR, load_themes, user_theme_dir
 
+HOST_STOPPED = ("the town's host was stopped (gt down): its hooks are suspended and resume "
+                "with the next `gt`")
 REFRESH_DEBOUNCE_S = 0.25
 POLL_S = 2.0
 
@@ -155,6 +157,8 @@ class GastownApp(Navigation, Dispatch, App):
             return
         if self.mux is None:
             return
+        if self.host is not None:
+            self.run_worker(self._end_with_host(self.host), group="host-watch")
         self.request_refresh(0)
         if self.options.town_root is not None:
             self.set_interval(self.options.poll_seconds, self.request_refresh)
@@ -166,6 +170,15 @@ class GastownApp(Navigation, Dispatch, App):
             result = await self.run_command(line, quiet=True).wait()
             if result is None or not result.ok:
                 break
+
+    async def _end_with_host(self, host: Any) -> None:
+        """`gt down` (from another shell or the command bar) stopped this app's host and
+        suspended its hooks: with no terminals left to own, the app ends and says why."""
+        await host.stopped.wait()
+        if self.closing:
+            return
+        await self.shutdown_sessions()
+        self.exit(message=HOST_STOPPED)
 
     async def _fixed_panes(self) -> None:
         from ..term.screen import Screen

@@ -24,11 +24,13 @@ class Dispatch:
 
     def command_env(self) -> Any:
         from ..commands.core import Env
+        from ..commands.gt_app import IN_APP
 
         root = self.options.town_root
         environ = dict(self.options.environ)
         if root is not None:
             environ.setdefault("GT_TOWN_ROOT", str(root))
+        environ[IN_APP] = "1"
         return Env(cwd=root or Path.cwd(), environ=environ)
 
     def on_run_command(self, message: RunCommand) -> None:

@@ -280,3 +280,41 @@ async def test_a_second_app_on_the_same_town_says_so_and_stops(town_root, enviro
         assert "already open for this town" in second.failure
         assert second.host is None and first.host is not None
         await first.action_quit_app()
+
+
+async def test_gt_down_from_elsewhere_ends_the_app_and_keeps_the_work(town_root, environ):
+    import asyncio
+
+    from gastown_tui.host.client import HostClient
+    from gastown_tui.town import find_town
+    from gastown_tui.town.hooks import all_hooks
+    from gastown_tui.ui.app import HOST_STOPPED
+
+    environ = dict(environ, GT_DEMO_STEP_SECONDS="30")
+    app = town_app(town_root, environ)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await until(pilot, lambda: app.host is not None, what="the app's host")
+        bead = find_town(town_root, {}).rig("demo").ledger().ready()[0].id
+        await pilot.press("colon", *f"sling {bead} demo --no-convoy", "enter")
+        await until(pilot, lambda: app.main.grid.panes, timeout=20, what="the agent's pane")
+        # Another shell runs `gt down`: the host suspends the hook and the app ends.
+        await asyncio.get_running_loop().run_in_executor(
+            None, lambda: HostClient(town_root, timeout=30).call("shutdown"))
+        said = await until(pilot, lambda: list(app._exit_renderables), timeout=20,
+                           what="the app to end with a message")
+        assert said == [HOST_STOPPED] and app.host is None
+    hooks = [h for h in all_hooks(find_town(town_root, {})) if h.issue == bead]
+    assert hooks[0].state == "suspended"
+
+
+def test_commands_from_inside_the_app_never_open_a_second_app(town_root, environ, tmp_path):
+    from gastown_tui.commands.core import Env
+    from gastown_tui.commands.gt import run
+    from gastown_tui.commands.gt_app import IN_APP
+
+    env = Env(cwd=town_root, environ=dict(environ, **{IN_APP: "1"}))
+    result = run("app", env)
+    assert result.exit_code == 1 and "this is the app already" in result.error
+    result = run(f"demo {tmp_path / 'demo'}", env)
+    assert result.exit_code == 1 and "demo --headless" in result.error
+    assert not (tmp_path / "demo").exists()  # nothing half-made
