@@ -3,8 +3,8 @@
 The fast path takes a run of one-cell characters and writes it with one string concatenation
 (compact row) or one slice assignment (cell row). The slow path goes character by character:
 wide characters take two cells ("" marks the right half), zero-width ones (combining marks,
-VS16, ZWJ) join the previous cell, a character after a ZWJ joins it too, and two regional
-indicators make one flag, as tmux does. Both paths give the same cells (tests/term/test_stream).
+VS16, ZWJ) join the previous cell, a character after a ZWJ joins it too unless it is ASCII,
+and two regional indicators make one flag, as tmux does. Both paths give the same cells (tests/term/test_stream).
 """
 
 from __future__ import annotations
@@ -85,9 +85,11 @@ class DrawMixin:
                     self._dirty.add(y)
                     continue
             if x and self._after_zwj():
-                self._combine(chunk[0])
-                text = chunk[1:] + text
-                continue
+                if chunk[0] >= "\x80":
+                    self._combine(chunk[0])
+                    text = chunk[1:] + text
+                    continue
+                self._drop_zwj()
             chars, attrs = row.cells(cols)
             if modes.insert:
                 self._insert_cells(chars, attrs, x, n)
@@ -116,7 +118,9 @@ class DrawMixin:
         if w > cols:
             return
         if x and self._after_zwj():
-            return self._combine(ch)
+            if ch >= "\x80":
+                return self._combine(ch)
+            self._drop_zwj()
         if x and "\U0001F1E6" <= ch <= "\U0001F1FF" and self._lone_flag_half():
             return self._make_flag(ch)
         if x >= cols or x + w > cols:
@@ -154,6 +158,15 @@ class DrawMixin:
         if chars[t] == "" and t:
             t -= 1
         return chars[t][-1:] == "\u200d"
+
+    def _drop_zwj(self) -> None:
+        """ASCII never joins a ZWJ sequence (tmux): the dangling joiner goes, the character
+        takes its own cell."""
+        chars = self._rows[self._y].chars
+        t = min(self._x, self.columns) - 1
+        if chars[t] == "" and t:
+            t -= 1
+        chars[t] = chars[t][:-1]
 
     def _lone_flag_half(self) -> bool:
         """True when the previous cell holds one regional indicator: a second one makes a flag."""

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from .charsets import charset_table
 from .rows import Row
-from .style import blank_of
+from .style import DEFAULT, blank_of
 
 
 class _Saved:
-    __slots__ = ("x", "y", "pen", "g0", "g1", "shift", "origin", "autowrap")
+    __slots__ = ("x", "y", "pen", "g0", "g1", "shift", "origin")
 
 
 class MotionMixin:
@@ -165,28 +165,28 @@ class MotionMixin:
         self._y = self._clamp_y(y)
 
     def save_cursor(self) -> None:
+        """DECSC: one slot shared by both screens, as in tmux (which, unlike xterm, does not
+        save DECAWM)."""
         s = _Saved()
         s.x, s.y, s.pen = self._x, self._y, self.pen
         s.g0, s.g1, s.shift = self._g[0], self._g[1], self._shift
-        s.origin, s.autowrap = self.modes.origin, self.modes.autowrap
-        if self._main_rows is None:
-            self._saved = s
-        else:
-            self._alt_saved = s
+        s.origin = self.modes.origin
+        self._saved = s
 
     def restore_cursor(self) -> None:
-        s = self._saved if self._main_rows is None else self._alt_saved
+        """DECRC; with nothing saved, the power-on state: home, default pen and charsets."""
+        s = self._saved
         if s is None:
-            self.modes.origin = False
-            self.cursor_position()
-            return
+            s = _Saved()
+            s.x = s.y = s.shift = 0
+            s.pen, s.g0, s.g1, s.origin = DEFAULT, None, None, False
         self._x = min(s.x, self.columns - 1)
         self._y = min(s.y, self.lines - 1)
         self.pen = s.pen
         self._g = [s.g0, s.g1]
         self._shift = s.shift
         self._table = charset_table(self._g[self._shift])
-        self.modes.origin, self.modes.autowrap = s.origin, s.autowrap
+        self.modes.origin = s.origin
 
     def set_margins(self, top: int | None = None, bottom: int | None = None) -> None:
         if not top and not bottom:

@@ -10,7 +10,7 @@ screen it hides is resized when the program leaves the alternate screen.
 from __future__ import annotations
 
 from .rows import Row, row_from_runs
-from .style import DEFAULT, blank_of
+from .style import DEFAULT
 from .width import char_width, is_narrow
 
 
@@ -18,30 +18,38 @@ class ResizeMixin:
     """Mixed into `Screen`: `resize`, `enter_alternate`, `leave_alternate`."""
 
     def enter_alternate(self, save_cursor: bool) -> None:
+        """47/1047 (False) and 1049 (True), as tmux does them: nothing happens when already on
+        the alternate screen; it starts blank in the default colours."""
+        if self._main_rows is not None:
+            return
         if save_cursor:
-            self.save_cursor()
-        if self._main_rows is None:
-            self._main_rows = self._rows
-            self._main_size = (self.columns, self.lines)
-            self.modes.alternate = True
-        self._rows = [Row(blank_of(self.pen)) for _ in range(self.lines)]
+            self._alt_cursor = (self._x, self._y, self.pen)
+        self._main_rows = self._rows
+        self._main_size = (self.columns, self.lines)
+        self.modes.alternate = True
+        self._rows = [Row() for _ in range(self.lines)]
         self._all_dirty = True
 
     def leave_alternate(self, restore_cursor: bool) -> None:
+        """Back to the main screen (resized to the current size). 1049 restores the cursor
+        and pen it saved even when not on the alternate screen, as tmux does."""
         if self._main_rows is not None:
             size = (self.columns, self.lines)
             self._rows = self._main_rows
             self._main_rows = None
             self.modes.alternate = False
             self.columns, self.lines = self._main_size
-            self._x = min(self._x, self.columns - 1)
-            self._y = min(self._y, self.lines - 1)
-            if restore_cursor:
-                self.restore_cursor()
+            self._restore_alt_cursor(restore_cursor)
             self.resize(*size)
             self._all_dirty = True
-        elif restore_cursor:
-            self.restore_cursor()
+        else:
+            self._restore_alt_cursor(restore_cursor)
+
+    def _restore_alt_cursor(self, restore: bool) -> None:
+        if restore and self._alt_cursor is not None:
+            self._x, self._y, self.pen = self._alt_cursor
+        self._x = min(self._x, self.columns - 1)
+        self._y = min(self._y, self.lines - 1)
 
     def resize(self, columns: int | None = None, lines: int | None = None) -> None:
         """Change the size to `columns` x `lines` (columns first, unlike pyte)."""

@@ -105,10 +105,17 @@ class Screen(MotionMixin, DrawMixin, EditMixin, ResizeMixin, StreamParser, pyte.
     # ---- state -------------------------------------------------------------------------------
 
     def reset(self) -> None:
-        """RIS: everything back to power-on state, scrollback kept (as tmux does)."""
+        """RIS: everything back to power-on state, scrollback kept. As in tmux, on the
+        alternate screen it clears that screen and stays there: leaving it later brings the
+        main screen and its saved cursor back."""
         self._rows = [Row() for _ in range(self.lines)]
-        self._main_rows: list[Row] | None = None
-        self._main_size = (self.columns, self.lines)
+        alternate = getattr(self, "_main_rows", None) is not None
+        if not alternate:
+            self._main_rows: list[Row] | None = None
+            self._main_size = (self.columns, self.lines)
+            # The cursor and pen 1049 saved, restored when it is reset (tmux keeps these apart
+            # from DECSC's slot).
+            self._alt_cursor: tuple | None = None
         self._x = 0
         self._y = 0
         self.pen = DEFAULT
@@ -118,11 +125,11 @@ class Screen(MotionMixin, DrawMixin, EditMixin, ResizeMixin, StreamParser, pyte.
             self.modes.__init__()  # in place: the input side may hold this object
         else:
             self.modes = ScreenModes()
+        self.modes.alternate = alternate
         self._g = [None, None]
         self._shift = 0
         self._table = None
         self._saved: _Saved | None = None
-        self._alt_saved: _Saved | None = None
         self.tabstops = set(range(8, self.columns, 8))
         self._dirty: set[int] = set()
         self._all_dirty = True

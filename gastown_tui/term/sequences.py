@@ -2,7 +2,8 @@
 modes, and OSC (title, links, clipboard, colour queries).
 
 Where tmux 3.3 and xterm differ, this follows tmux (the oracle the tests compare with): CHT,
-HPR, VPR, DECSTR and LNM are ignored, REP repeats only a plain ASCII character. Replies are the
+HPR, VPR, DECSTR, LNM and mode 1048 are ignored, REP repeats only a plain ASCII character,
+DECSC keeps one slot for both screens and 1049 its own (motion.py, resize.py). Replies are the
 ones tmux gives (DA1 `?1;2c`, DA2 `>84;0;0c`), plus the answers tmux 3.3 leaves out and agents
 ask for: `CSI ? 6 n`, DECRQM (synchronized output 2026 reported as supported), XTVERSION,
 OSC 10/11, and `CSI 18 t` (in xterm's order).
@@ -204,11 +205,6 @@ class SequencesMixin:
                 self.enter_alternate(True)
             else:
                 self.leave_alternate(True)
-        elif mode == 1048:
-            if on:
-                self.save_cursor()
-            else:
-                self.restore_cursor()
 
     def _osc(self, payload: str, term: str) -> None:
         num, _, rest = payload.partition(";")
