@@ -16,10 +16,23 @@ from ..term.screen import Screen
 HISTORY = 0  # a mirror has no scrollback of its own: rows are written in place, never scrolled
 
 
+def window(lines: list[str], cursor_y: int, height: int) -> list[int]:
+    """The rows (indices into `lines`) a pane `height` rows tall shows: all of them when they
+    fit; else runs of blank rows shrink to one (full-screen agent UIs keep their log at the top
+    and their input box at the bottom, with nothing between), and the window follows the cursor
+    (an agent's input box, a shell's last line), as a glance needs."""
+    if len(lines) <= height:
+        return list(range(len(lines)))
+    kept = [i for i, line in enumerate(lines)
+            if line.strip() or i == cursor_y or i == 0 or lines[i - 1].strip()]
+    at = kept.index(cursor_y) if cursor_y in kept else len(kept) - 1
+    top = min(max(0, at - height + 1), max(0, len(kept) - height))
+    return kept[top:top + height]
+
+
 class RemoteScreen:
     """One agent's screen as last reported by the host, seen through a window as tall as the
-    pane showing it: when the pane is shorter than the agent's terminal, the window follows the
-    cursor (an agent's input box, a shell's last line), as a glance needs."""
+    pane showing it (see `window`)."""
 
     def __init__(self, cols: int, rows: int) -> None:
         self.screen = Screen(cols, rows, history=HISTORY)
@@ -54,15 +67,18 @@ class RemoteScreen:
             self.lines = [""] * height
         x, y, visible = snap.get("cursor") or (0, 0, True)
         x, y = int(x), int(y)
-        self.top = min(max(0, y - height + 1), rows - height)
-        lines = list(snap.get("lines") or [])[self.top:self.top + height]
-        lines += [""] * (height - len(lines))
+        full = list(snap.get("lines") or [])[:rows]
+        full += [""] * (rows - len(full))
+        shown = window(full, y, height)
+        self.top = shown[0]
+        lines = [full[i] for i in shown] + [""] * (height - len(shown))
+        y = shown.index(y) if y in shown else 0
         out = []
         for row, line in enumerate(lines):
             if line != self.lines[row]:
                 # Reset the pen and clear the row first: a line's text ends in the default style.
                 out.append(f"\x1b[{row + 1};1H\x1b[0m\x1b[2K{line}")
-        out.append(f"\x1b[0m\x1b[{y - self.top + 1};{min(x, cols - 1) + 1}H")
+        out.append(f"\x1b[0m\x1b[{y + 1};{min(x, cols - 1) + 1}H")
         out.append("\x1b[?25h" if visible else "\x1b[?25l")
         out.append("\x1b[?1h" if snap.get("app_cursor") else "\x1b[?1l")
         out.append("\x1b[?2004h" if snap.get("bracketed_paste") else "\x1b[?2004l")

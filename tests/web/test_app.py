@@ -112,3 +112,31 @@ def test_read_only_changes_nothing(town_root, tmp_path):
     asyncio.run(scenario())
     assert setting(town_root, "default_agent") == "demo"
     assert setting(town_root, "theme") == "gastown-dark"
+
+
+def test_slinging_from_the_work_panel_starts_an_agent_the_grid_shows(live_town, tmp_path):
+    from textual.widgets import Select
+
+    from gastown_tui.host.client import HostClient
+    from web_helpers import SHELL_AGENT
+
+    async def scenario():
+        app = make_app(live_town.root, tmp_path)
+        async with app.run_test(size=(150, 45)) as pilot:
+            await until(lambda: app.live and app.view.work
+                        and app.query_one(ConfigView).data is not None)
+            bead = app.view.work[0]
+            before = set(app.mirrors.screens)
+            app.post_message(BeadChosen(bead.id, bead.rig))
+            await until(lambda: len(app.screen_stack) == 2)
+            app.screen.query_one("#sling-agent", Select).value = SHELL_AGENT
+            await pilot.pause()
+            app.screen.action_submit()
+            await until(lambda: set(app.mirrors.screens) - before, timeout=40)
+            (name,) = set(app.mirrors.screens) - before
+            await until(lambda: app.query_one("#grid").pane(name) is not None)
+            return name, bead.id
+
+    name, bead = asyncio.run(scenario())
+    rows = {r["name"]: r for r in HostClient(live_town.root).call("agents")}
+    assert rows[name]["hook"] == bead and rows[name]["agent"] == SHELL_AGENT

@@ -10,7 +10,7 @@ import pytest
 from gastown_tui.term.screen import Screen
 from gastown_tui.ui.model import HookRow, TownView
 from gastown_tui.web.guard import is_loopback
-from gastown_tui.web.remote import RemoteScreen, RemoteScreens
+from gastown_tui.web.remote import RemoteScreen, RemoteScreens, window
 from gastown_tui.web.source import TownSource, agent_rows, parked_rows
 from web_helpers import make_town
 
@@ -151,3 +151,15 @@ def test_a_short_pane_sees_the_rows_around_the_cursor():
     # A pane taller than the agent's terminal shows all of it.
     assert mirror.set_view(30) is None
     assert mirror.screen.lines == 10 and mirror.top == 0
+
+
+def test_a_short_pane_squeezes_the_blank_middle_of_a_full_screen_agent():
+    source = Screen(30, 20)
+    source.feed(b"header\r\nlog one\r\nlog two\x1b[18;1Hstatus: busy\x1b[19;1H----\x1b[20;1H> ")
+    mirror = RemoteScreen(30, 20)
+    mirror.apply(snap_of(source))
+    mirror.set_view(7)
+    assert mirror.screen.text_lines() == ["header", "log one", "log two", "", "status: busy",
+                                          "----", ">"]
+    assert (mirror.screen.cursor_x, mirror.screen.cursor_y) == (2, 6)
+    assert window(["a", "", "", "b"], 3, 4) == [0, 1, 2, 3]  # it fits: every row as it is
