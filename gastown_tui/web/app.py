@@ -65,11 +65,11 @@ class RemoteSink:
 class DashboardApp(App):
     CSS_PATH = "dashboard.tcss"
     TITLE = "Gas Town"
-    # Priority: a focused terminal takes every other key, and these must still leave it.
+    # A focused terminal takes every key but its prefix (ctrl+b), which leaves it for the panels.
     BINDINGS = [
-        Binding("f1", "tab('terminals')", "Terminals", id="dashboard.terminals", priority=True),
-        Binding("f2", "tab('config')", "Configuration", id="dashboard.config", priority=True),
-        Binding("f3", "focus_sidebar", "Panels", id="dashboard.panels", priority=True),
+        Binding("f1", "tab('terminals')", "Terminals", id="dashboard.terminals"),
+        Binding("f2", "tab('config')", "Configuration", id="dashboard.config"),
+        Binding("f3", "focus_sidebar", "Panels", id="dashboard.panels"),
         Binding("ctrl+b", "focus_sidebar", "Panels", id="dashboard.prefix", show=False),
     ]
 
