@@ -114,6 +114,31 @@ def test_read_only_changes_nothing(town_root, tmp_path):
     assert setting(town_root, "theme") == "gastown-dark"
 
 
+def test_enter_zooms_an_agents_terminal_and_ctrl_b_leaves_it(live_town, tmp_path):
+    from gastown_tui.ui.widgets.terminal import TerminalPane
+    from gastown_tui.web.app import AgentsPanel
+
+    async def scenario():
+        app = make_app(live_town.root, tmp_path)
+        async with app.run_test(size=(150, 45)) as pilot:
+            grid = app.query_one("#grid")
+            await until(lambda: len(grid.panes) >= 2)
+            assert isinstance(app.focused, AgentsPanel)
+            first = app.query_one(AgentsPanel).highlighted_row.name
+            await pilot.press("enter")
+            await until(lambda: grid.zoomed == first)
+            assert isinstance(app.focused, TerminalPane)
+            assert app.focused.session_name == first
+            await pilot.press("ctrl+b")
+            assert isinstance(app.focused, AgentsPanel)
+            await pilot.press("enter")  # the same agent again: back to the grid
+            await until(lambda: grid.zoomed is None)
+            await pilot.press("ctrl+b", "f2")
+            assert app.query_one("#tabs").active == "config"
+
+    asyncio.run(scenario())
+
+
 def test_slinging_from_the_work_panel_starts_an_agent_the_grid_shows(live_town, tmp_path):
     from textual.widgets import Select
 
