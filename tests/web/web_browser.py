@@ -76,7 +76,8 @@ class Browser:
 
     async def __aenter__(self) -> "Browser":
         exe = chromium_path()
-        assert exe, "chromium is not installed (apt-get install -y chromium)"
+        assert exe, ("chromium is not installed: run scripts/install-test-deps (or "
+                     "apt-get install -y chromium)")
         self.proc = subprocess.Popen(
             [exe, *FLAGS, f"--user-data-dir={self.profile}", "--remote-debugging-port=0",
              f"--window-size={self.width},{self.height}", "about:blank"],
