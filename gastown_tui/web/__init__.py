@@ -1,0 +1,26 @@
+"""The browser dashboard (`gt dashboard`): the town served with textual-serve, safe by default.
+
+Public API (import from the modules; this package imports nothing, so `gt` starts fast)::
+
+    from gastown_tui.web.server import DashboardOptions, serve
+    serve(DashboardOptions(town_root, port=8080, bind="127.0.0.1", token=None,
+                           read_only=False, open_browser=False), say=print)
+        # blocks until SIGINT/SIGTERM; says the URL (with ?token= when one is needed) once the
+        # port is bound; OSError when it cannot bind (the command turns it into one line)
+    options.url(with_token=True)            # what to open; a token is made for non-loopback binds
+
+    from gastown_tui.web.app import DashboardApp       # what each browser tab runs
+    DashboardApp(town_root, read_only=False, environ=dict).run()
+        # = python -m gastown_tui.web TOWN [--read-only]
+
+    from gastown_tui.web.guard import make_guard, is_loopback   # aiohttp middleware: token
+        # (?token=, then an HttpOnly SameSite=Strict cookie, or Authorization: Bearer), loopback
+        # Host names when bound to loopback, same-origin websocket
+    from gastown_tui.web.remote import RemoteScreens, RemoteScreen, window
+        # the host's screens mirrored into local term.Screen objects for TerminalPane
+    from gastown_tui.web.source import TownSource      # socket + ledger reads, no Textual
+
+The host side is two control-socket requests (host/handlers.py): `screens` (the live screens
+whose version differs from the caller's `known` map, as ANSI lines with cursor and modes) and
+`keys` (a remote person's keys or paste, on the host's held path like the app's).
+"""

@@ -93,8 +93,6 @@ class DashboardApp(App):
         self.problems = list(loaded.problems)
         for theme in loaded.themes:
             self.register_theme(theme)
-        self.sub_title = f"{self.town_root.name} · dashboard" + (" · read-only" if read_only
-                                                                else "")
 
     def compose(self) -> ComposeResult:
         yield Static(self._title_text(), id="title")
