@@ -15,8 +15,8 @@ class EditMixin:
         return self._bot if self._top <= self._y <= self._bot else self.lines - 1
 
     def insert_lines(self, count: int | None = None) -> None:
+        # The cursor keeps its column (tmux; xterm moves it to the left margin).
         self._scroll_down(max(1, count or 1), self._y, self._line_region_bottom())
-        self._x = 0
 
     def delete_lines(self, count: int | None = None) -> None:
         bot = self._line_region_bottom()
@@ -27,7 +27,6 @@ class EditMixin:
             del rows[self._y]
             rows.insert(bot, Row(fill))
         self._dirty.update(range(self._y, bot + 1))
-        self._x = 0
 
     def insert_characters(self, count: int | None = None) -> None:
         x = self._x
@@ -133,4 +132,6 @@ class EditMixin:
             row = Row()
             row.append(0, "E" * self.columns, DEFAULT)
             self._rows[y] = row
+        self._top, self._bot = 0, self.lines - 1
+        self._x = self._y = 0
         self._all_dirty = True

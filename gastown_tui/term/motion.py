@@ -197,7 +197,8 @@ class MotionMixin:
             if b - t < 1:
                 return
             self._top, self._bot = t, b
-        self.cursor_position()
+        # The top-left of the screen even in origin mode, as in tmux (xterm: of the region).
+        self._x = self._y = 0
 
     # ---- charsets ----------------------------------------------------------------------------
 

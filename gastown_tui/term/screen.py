@@ -36,7 +36,10 @@ until a program needs their cells (rows.py), scrollback keeps packed text + runs
 output that scrolls straight through costs no per-cell work.
 
 Deliberate differences from `tmux capture-pane`: overwriting half of a wide character blanks
-the other half (tmux keeps a stale half); line-drawing (DEC graphics) cells hold the glyph
+the other half (tmux keeps a stale half); ICH inserting more than half of the cells right of
+the cursor blanks them all (tmux 3.3a leaves stale cells in its grid, while the terminal it
+draws on shows blanks); a ZWJ that no character follows stays in its cell, invisible (tmux
+holds it aside for the next character); line-drawing (DEC graphics) cells hold the glyph
 (tmux captures the ASCII letter; `charsets.unshift_acs` decodes its `-e` output).
 """
 

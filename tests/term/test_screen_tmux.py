@@ -129,6 +129,12 @@ CASES: dict[str, bytes] = {
     "decsc pending then 1049": b"x" * 40 + b"\x1b7\x1b[?1049h\x1b8Q",
     "alt starts default bg": b"ab\x1b[44m\x1b[?1049hX\x1b[0m",
     "alt 47 bg": b"ab\x1b[44m\x1b[?47hX\x1b[0m\x1b[?47l",
+    "DECSTBM homes in origin mode": b"\x1b[?6h\x1b[3;10rX",
+    "DECALN homes and resets margins": b"\x1b[2;5r\x1b[?6h\x1b#8X\x1b[10;1HY\nZ",
+    "IL keeps column": b"\x1b[3;7H\x1b[LX",
+    "DL keeps column": b"a\r\nb\r\nc\x1b[2;7H\x1b[MX",
+    "IL outside region column": b"\x1b[2;4r\x1b[6;7H\x1b[LX",
+    "CBT from last": b"E" * 40 + b"\x1b[1;40H\x1b[ZX",
 }
 
 
