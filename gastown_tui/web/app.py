@@ -143,7 +143,8 @@ class DashboardApp(App):
         self._polling = True
         try:
             live = await asyncio.to_thread(self.source.live, self.mirrors.known())
-            await self._show_live(live)
+            if self.is_running:  # the tab may have closed while the host was asked
+                await self._show_live(live)
         finally:
             self._polling = False
 
@@ -219,6 +220,8 @@ class DashboardApp(App):
             return
         finally:
             self._reading = False
+        if not self.is_running:
+            return
         self.view = view
         self._show_panels()
         self.query_one(ConfigView).show(config, sorted(self.available_themes))
@@ -267,7 +270,7 @@ class DashboardApp(App):
 
     def _input_done(self, name: str, future: Any) -> None:
         error = None if future.cancelled() else future.exception()
-        if error is not None:
+        if error is not None and self.is_running:
             self.call_from_thread(self.notify, f"{name}: {error}", severity="error")
 
     # ---- actions from the panels ---------------------------------------------------------
@@ -298,6 +301,8 @@ class DashboardApp(App):
         from ..commands.gt import run
 
         result = await asyncio.to_thread(run, line, self.command_env())
+        if not self.is_running:
+            return result
         if result.error is not None:
             self.query_one(ResultView).show_result(line, "", result.error)
         elif not quiet:

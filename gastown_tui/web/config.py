@@ -43,7 +43,9 @@ class ConfigView(VerticalScroll):
         super().__init__(id=id)
         self.read_only = read_only
         self.data: ConfigData | None = None
-        self._quiet = False  # set while filling the selects, so filling them is not a change
+        # Values this view put into its selects itself: their Changed events are not choices.
+        self._filled: dict[str, object] = {}
+        self._themes: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield Label("Agents", classes="heading")
@@ -70,28 +72,40 @@ class ConfigView(VerticalScroll):
             widget.disabled = self.read_only
 
     def show(self, data: ConfigData, themes: list[str]) -> None:
-        if data == self.data:
+        """Show the town's configuration. Only what changed is touched: refilling a select
+        would undo a choice the person made while the config was being read."""
+        old, self.data = self.data, data
+        themes = sorted(set(themes) | {data.theme})
+        if old is not None and data == old and themes == self._themes:
             return
-        self.data = data
-        table = self.query_one(DataTable)
-        table.clear()
-        for p in data.presets:
-            table.add_row(p.name, p.command, p.source, "yes" if p.on_path else "no",
-                          "✓" if p.default else "", key=p.name)
-        self._quiet = True
-        try:
-            agents = self.query_one("#default-agent", Select)
-            agents.set_options([(p.name, p.name) for p in data.presets])
-            if any(p.name == data.default_agent for p in data.presets):
-                agents.value = data.default_agent
-            theme = self.query_one("#theme", Select)
-            theme.set_options([(t, t) for t in sorted(set(themes) | {data.theme})])
-            theme.value = data.theme
-        finally:
-            self.call_after_refresh(self._done_filling)
+        if old is None or data.presets != old.presets:
+            table = self.query_one(DataTable)
+            table.clear()
+            for p in data.presets:
+                table.add_row(p.name, p.command, p.source, "yes" if p.on_path else "no",
+                              "✓" if p.default else "", key=p.name)
+        agents = self.query_one("#default-agent", Select)
+        names = [p.name for p in data.presets]
+        refill = old is None or names != [p.name for p in old.presets]
+        if refill:
+            self._fill(agents, options=[(n, n) for n in names])
+        if (refill or data.default_agent != old.default_agent) and data.default_agent in names:
+            self._fill(agents, value=data.default_agent)
+        theme = self.query_one("#theme", Select)
+        refill = themes != self._themes
+        if refill:
+            self._themes = themes
+            self._fill(theme, options=[(t, t) for t in themes])
+        if refill or data.theme != old.theme:
+            self._fill(theme, value=data.theme)
 
-    def _done_filling(self) -> None:
-        self._quiet = False
+    def _fill(self, select: Select, options: list | None = None, value: object = None) -> None:
+        if options is not None:
+            self._filled[select.id] = Select.BLANK
+            select.set_options(options)
+        if value is not None and value != select.value:
+            self._filled[select.id] = value
+            select.value = value
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         # Selected (Enter or click), not highlighted: a refreshed table highlights its first
@@ -105,7 +119,10 @@ class ConfigView(VerticalScroll):
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
-        if self._quiet or self.read_only or self.data is None or event.value is Select.BLANK:
+        if self._filled.get(event.select.id, Select.BLANK) == event.value:
+            self._filled.pop(event.select.id, None)
+            return
+        if self.read_only or self.data is None or event.value is Select.BLANK:
             return
         value = str(event.value)
         if event.select.id == "default-agent" and value != self.data.default_agent:

@@ -62,7 +62,7 @@ def test_configuration_changes_go_through_the_registry(town_root, tmp_path):
         app = make_app(town_root, tmp_path)
         async with app.run_test(size=(150, 45)) as pilot:
             view = app.query_one(ConfigView)
-            await until(lambda: view.data is not None and not view._quiet)
+            await until(lambda: view.data is not None)
             assert view.data.default_agent == "demo"
             app.query_one("#default-agent", Select).value = "shell"
             await until(lambda: setting(town_root, "default_agent") == "shell")
@@ -90,7 +90,7 @@ def test_read_only_changes_nothing(town_root, tmp_path):
         app = make_app(town_root, tmp_path, read_only=True)
         async with app.run_test(size=(150, 45)) as pilot:
             view = app.query_one(ConfigView)
-            await until(lambda: view.data is not None and not view._quiet)
+            await until(lambda: view.data is not None)
             assert app.query_one("#default-agent", Select).disabled
             assert app.query_one("#agent-save", Button).disabled
             app.query_one("#default-agent", Select).value = "shell"
@@ -122,9 +122,10 @@ def test_enter_zooms_an_agents_terminal_and_ctrl_b_leaves_it(live_town, tmp_path
         app = make_app(live_town.root, tmp_path)
         async with app.run_test(size=(150, 45)) as pilot:
             grid = app.query_one("#grid")
-            await until(lambda: len(grid.panes) >= 2)
+            panel = app.query_one(AgentsPanel)
+            await until(lambda: len(grid.panes) >= 2 and panel.highlighted_row is not None)
             assert isinstance(app.focused, AgentsPanel)
-            first = app.query_one(AgentsPanel).highlighted_row.name
+            first = panel.highlighted_row.name
             await pilot.press("enter")
             await until(lambda: grid.zoomed == first)
             assert isinstance(app.focused, TerminalPane)
@@ -153,7 +154,9 @@ def test_slinging_from_the_work_panel_starts_an_agent_the_grid_shows(live_town, 
             bead = app.view.work[0]
             before = set(app.mirrors.screens)
             app.post_message(BeadChosen(bead.id, bead.rig))
-            await until(lambda: len(app.screen_stack) == 2)
+            # The dialog is up once its agent select has drawn its current value.
+            await until(lambda: len(app.screen_stack) == 2
+                        and app.screen.query("#sling-agent #label"))
             app.screen.query_one("#sling-agent", Select).value = SHELL_AGENT
             await pilot.pause()
             app.screen.action_submit()
