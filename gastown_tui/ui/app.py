@@ -32,6 +32,8 @@ from .theme import DEFAULT_THEME, SHIPPED_DIR, load_themes, user_theme_dir
 HOST_STOPPED = ("the town's host was stopped (gt down): its hooks are suspended and resume "
                 "with the next `gt`")
 REFRESH_DEBOUNCE_S = 0.25
+GC_FREEZE_S = 2.0
+GC_SWEEP_S = 600.0
 POLL_S = 2.0
 
 
@@ -163,13 +165,21 @@ class GastownApp(Navigation, Dispatch, App):
         if self.options.town_root is not None:
             self.set_interval(self.options.poll_seconds, self.request_refresh)
         self.main.focus_previous_pane()
-        # Everything made so far lives as long as the app: keep it out of the collector's
-        # full passes, which otherwise stall key echo for tens of milliseconds.
-        gc.freeze()
+        self._freeze_survivors()
         for line in self.options.first_commands:
             result = await self.run_command(line, quiet=True).wait()
             if result is None or not result.ok:
                 break
+
+    def _freeze_survivors(self) -> None:
+        """Keep long-lived objects (30 sessions' scrollback, cached rows, widgets) out of the
+        collector's full passes: with them, one pass stalls key echo for 200-300 ms, several
+        times a minute under load. Survivors are frozen every GC_FREEZE_S, so full passes
+        only see what is new; every GC_SWEEP_S everything is thawed and collected once, so
+        cycles that died after being frozen are still freed."""
+        gc.freeze()
+        self.set_interval(GC_FREEZE_S, _freeze)
+        self.set_interval(GC_SWEEP_S, _sweep)
 
     async def _end_with_host(self, host: Any) -> None:
         """`gt down` (from another shell or the command bar) stopped this app's host and
@@ -294,6 +304,16 @@ class GastownApp(Navigation, Dispatch, App):
 
     def focus_when_started(self, name: str) -> None:
         self._focus_next.add(name)
+
+def _freeze() -> None:
+    gc.freeze()  # (a builtin is no timer callback for Textual)
+
+
+def _sweep() -> None:
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
 
 def _palette() -> type:
     from .palette import GastownCommands

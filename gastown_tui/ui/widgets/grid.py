@@ -66,10 +66,14 @@ class PaneGrid(Container):
 
     @property
     def panes(self) -> list[TerminalPane]:
-        return list(self.query_children(TerminalPane))
+        return [c for c in self.children if isinstance(c, TerminalPane)]
 
     def pane(self, name: str) -> TerminalPane | None:
-        return next((p for p in self.panes if p.session_name == name), None)
+        # Asked for every batch of changed lines of every session: no DOM query here.
+        for child in self.children:
+            if isinstance(child, TerminalPane) and child.session_name == name:
+                return child
+        return None
 
     def pages(self) -> int:
         return max(1, math.ceil(len(self.panes) / self.per_page))
@@ -97,7 +101,10 @@ class PaneGrid(Container):
         self.styles.grid_size_columns = cols
         self.styles.grid_size_rows = rows
         for p in panes:
-            p.set_class(p.session_name not in visible, "-hidden")
+            hidden = p.session_name not in visible
+            if p.has_class("-hidden") and not hidden:
+                p.lines_changed(None)  # its rows changed unseen while it was hidden
+            p.set_class(hidden, "-hidden")
 
     def show(self, name: str) -> None:
         """Make `name`'s pane visible (turning the page if needed)."""

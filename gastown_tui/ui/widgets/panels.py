@@ -57,6 +57,8 @@ class RowPanel(OptionList, Generic[Row]):
     def update_rows(self, rows: list[Row]) -> None:
         if rows == self.rows and self.option_count:
             return
+        if self._update_in_place(rows):
+            return
         keep = self.highlighted_row
         keep_key = self.row_key(keep) if keep is not None else None
         self.rows = list(rows)
@@ -71,6 +73,23 @@ class RowPanel(OptionList, Generic[Row]):
         elif rows:
             self.highlighted = 0
         self.border_title = self.title_for(rows)
+
+    def _update_in_place(self, rows: list[Row]) -> bool:
+        """Same rows, new looks (an agent's state flips many times a minute): replace the
+        prompts without a layout pass, unless a prompt may need more lines than before."""
+        if not self.rows or [self.row_key(r) for r in rows] != [self.row_key(r)
+                                                                 for r in self.rows]:
+            return False
+        prompts = [self.row_prompt(r) for r in rows]
+        width = self.scrollable_content_region.width
+        if any("\n" in p.plain or p.cell_length >= width for p in prompts):
+            return False
+        for index, (old, new, prompt) in enumerate(zip(self.rows, rows, prompts)):
+            if old != new:
+                self.replace_option_prompt_at_index(index, prompt)
+        self.rows = list(rows)
+        self.border_title = self.title_for(rows)
+        return True
 
     @property
     def highlighted_row(self) -> Row | None:

@@ -38,8 +38,38 @@ class PaneSink(Protocol):
     def resize(self, cols: int, rows: int) -> None: ...
 
 
+class BackgroundRedraws:
+    """One timer for every pane without focus: their changes are drawn together, in one frame
+    every BACKGROUND_S, instead of one frame per pane (each frame costs a compositor pass)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.pending: set["TerminalPane"] = set()
+        self.timer: Any = None
+
+    @classmethod
+    def of(cls, app: Any) -> "BackgroundRedraws":
+        batch = getattr(app, "_gastown_background_redraws", None)
+        if batch is None:
+            batch = cls(app)
+            app._gastown_background_redraws = batch
+        return batch
+
+    def add(self, pane: "TerminalPane") -> None:
+        self.pending.add(pane)
+        if self.timer is None:
+            self.timer = self.app.set_timer(BACKGROUND_S, self.flush)
+
+    def flush(self) -> None:
+        self.timer = None
+        panes, self.pending = self.pending, set()
+        for pane in panes:
+            if pane.is_attached:
+                pane._flush()
+
+
 WHEEL_LINES = 3
-BACKGROUND_S = 0.1  # how often a pane without focus redraws while its program streams
+BACKGROUND_S = 0.2  # how often a pane without focus redraws while its program streams
 BUTTON_NAMES = {1: "left", 2: "middle", 3: "right"}
 
 
@@ -77,7 +107,6 @@ class TerminalPane(Widget, can_focus=True):
         self.copy: CopyMode | None = None
         self._strips: dict[int, tuple[list, Strip]] = {}
         self._pending: set[int] = set()
-        self._flush_timer: Any = None
         self._styles: StyleMap | None = None
         self._cursor_row = -1
         self.border_title = self.label
@@ -105,12 +134,13 @@ class TerminalPane(Widget, can_focus=True):
         self._pending.update(rows)
         if self.has_focus:
             self._flush()
-        elif self._flush_timer is None:
-            self._flush_timer = self.set_timer(BACKGROUND_S, self._flush)
+        else:
+            BackgroundRedraws.of(self.app).add(self)
 
     def _flush(self) -> None:
-        self._flush_timer = None
         rows, self._pending = self._pending, set()
+        if not rows:
+            return
         screen = self.screen_model
         for y in rows:
             self._strips.pop(y, None)
@@ -126,6 +156,8 @@ class TerminalPane(Widget, can_focus=True):
             self.refresh(*[Region(0, y, width, 1) for y in rows])
 
     def set_label(self, label: str) -> None:
+        if escape(label) == self.label:
+            return
         self.label = escape(label)
         self.border_title = (f"{self.label} · scrollback" if self.copy is not None
                              else self.label)
