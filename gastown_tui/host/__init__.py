@@ -12,7 +12,7 @@ Public API (import from the modules; this package imports nothing, so `gt` start
                                               # hook_state, pid, stalled, stuck
     host.settings                             # timings; environment overrides for tests:
         # GT_RESPAWN_BACKOFF, GT_STALL_SECONDS (else town stall_minutes), GT_SNAPSHOT_SECONDS,
-        # GT_WATCH_SECONDS, GT_DONE_GRACE, GT_NUDGE_WAIT_SECONDS
+        # GT_WATCH_SECONDS, GT_DONE_GRACE, GT_NUDGE_WAIT_SECONDS, GT_MERGE_CHECK_SECONDS
     host.subscribe(callback) -> unsubscribe   # callback(event: dict) for every town event:
         # kind in host_started/stopped, agent_started/exited/state/stalled/stuck/respawned,
         # hook_active/suspended/completed/archived, sling, nudge(_queued/_failed), mail,

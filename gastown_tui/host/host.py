@@ -58,6 +58,7 @@ class Settings:
     watch_seconds: float = 0.5
     done_grace: float = 3.0
     nudge_wait_seconds: float = 15.0   # wait-idle nudges queue after waiting this long
+    merge_check_seconds: float = 60.0  # finished worktrees whose branch was merged: archived
 
     @classmethod
     def from_env(cls, town: Town, environ: Mapping[str, str]) -> "Settings":
@@ -71,7 +72,8 @@ class Settings:
                            ("snapshot_seconds", "GT_SNAPSHOT_SECONDS"),
                            ("watch_seconds", "GT_WATCH_SECONDS"),
                            ("done_grace", "GT_DONE_GRACE"),
-                           ("nudge_wait_seconds", "GT_NUDGE_WAIT_SECONDS")):
+                           ("nudge_wait_seconds", "GT_NUDGE_WAIT_SECONDS"),
+                           ("merge_check_seconds", "GT_MERGE_CHECK_SECONDS")):
             if environ.get(var):
                 try:
                     setattr(s, field, float(environ[var]))

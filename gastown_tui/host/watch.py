@@ -3,7 +3,8 @@
 Each ledger's `change_token()` (one SQLite read) is checked every `watch_seconds`; when one moves,
 the host reconciles its sessions with the hooks (starting new hooks, ending finished agents) and
 turns new mail and landings in the town ledger into events. Slower checks (stalls, periodic
-snapshots) run every few seconds.
+snapshots) run every few seconds; finished work whose branch has been merged is archived about
+once a minute.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ async def watch_loop(host: Host) -> None:
     tokens: dict[str, int] = {}
     mark: int | str = now()
     last_slow = 0.0
+    last_merge_check = time.monotonic()
     while True:
         try:
             new = await host.domain(_tokens)
@@ -72,6 +74,9 @@ async def watch_loop(host: Host) -> None:
             if now - last_slow >= min(5.0, host.settings.stall_seconds / 2):
                 last_slow = now
                 await _slow_checks(host)
+            if now - last_merge_check >= host.settings.merge_check_seconds:
+                last_merge_check = now
+                await archive_merged(host)
         except asyncio.CancelledError:
             raise
         except Exception as e:  # noqa: BLE001 - the watch must outlive one bad pass
@@ -146,3 +151,34 @@ async def _slow_checks(host: Host) -> None:
                 host.publish("snapshot", agent=agent.name, snapshot=snap, reason="periodic")
 
 
+def _archive_merged(town, running: set[str]) -> list[tuple[str, str | None, str]]:
+    from ..town import worktrees
+    from ..town.sling import archive
+
+    out = []
+    for rig in town.rigs():
+        try:
+            hooks = hooks_mod.rig_hooks(rig)
+        except Exception:  # noqa: BLE001 - a broken rig is repair's business
+            continue
+        for hook in hooks:
+            if (hook.state != "completed" or hook.kind != "polecats" or not hook.branch
+                    or hook.session in running or hook.path is None
+                    or not hook.path.exists()):
+                continue
+            if worktrees.is_merged(rig, hook.branch):
+                archive(town, hook, "branch merged")
+                out.append((hook.session, hook.issue, hook.branch))
+    return out
+
+
+async def archive_merged(host: Host) -> None:
+    """Finished work whose branch is now in the rig's default branch: its worktree goes (after
+    a snapshot; the branch stays) and the hook is archived."""
+    running = {name for name, a in host.agents.items()
+               if (s := host.session(name)) is not None and s.alive}
+    async with host.hooks_lock:
+        done = await host.domain(_archive_merged, running)
+    for name, issue, branch in done:
+        host.publish("hook_archived", agent=name, issue=issue, branch=branch,
+                     reason="branch merged")

@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 
+import pygit2
 import pytest
 
 from host_helpers import async_wait_for, gt_argv, new_issue, run_gt, wait_for
@@ -168,6 +169,37 @@ def test_custom_preset_of_a_known_agent_gets_its_rules(town, tmp_path):
             await async_wait_for(lambda: "argv: --model fast --continue"
                                  in host.session(name).screen.text_lines(), 10,
                                  what="the resumed agent with claude's resume flag")
+        finally:
+            await host.stop()
+
+    asyncio.run(main())
+
+
+def test_finished_work_is_archived_once_its_branch_is_merged(town):
+    issue = new_issue(town, "Add a line to hello.py")
+
+    async def main():
+        host = Host(find_town(town.root, {}), mode="test",
+                    environ={**ENV, "GT_DONE_GRACE": "0.1", "GT_MERGE_CHECK_SECONDS": "0.3"})
+        seen = _collect(host)
+        await host.start()
+        try:
+            [slung] = await host.sling([issue], "demo", agent="demo")
+            led = find_town(town.root, {}).rig("demo").ledger()
+            await async_wait_for(lambda: led.get(issue).is_closed, 20, 0.1, what="the work")
+            await asyncio.sleep(1.0)
+            # not merged yet: the finished worktree stays
+            assert not [e for e in seen if e["kind"] == "hook_archived"]
+            wt = town.rig("demo").polecats_dir / slung.polecat
+            assert wt.is_dir()
+            repo = pygit2.Repository(str(town.rig("demo").repo_path))
+            tip = repo.references[f"refs/heads/{slung.branch}"].target
+            repo.references["refs/heads/main"].set_target(tip)  # a person merges it
+            await async_wait_for(lambda: [e for e in seen if e["kind"] == "hook_archived"], 10,
+                                 what="the merged work to be archived")
+            h = hooks.load(find_town(town.root, {}), "demo", slung.polecat)
+            assert h.state == "archived" and not wt.exists()
+            assert f"refs/heads/{slung.branch}" in repo.references
         finally:
             await host.stop()
 
