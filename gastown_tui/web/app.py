@@ -342,9 +342,20 @@ class DashboardApp(App):
 
             self.push_screen(PromptScreen(f"Nudge {message.name}", "text to type into the "
                                           "agent"), send)
+        elif message.what == "restart":
+            self.restart_agent(message.name)
         else:
             self.notify(f"{message.what} is done from the app or `gt`; the dashboard types, "
-                        "nudges and slings", severity="warning")
+                        "nudges, restarts and slings", severity="warning")
+
+    @work(group="agent-actions")
+    async def restart_agent(self, name: str) -> None:
+        try:
+            await asyncio.to_thread(self.source.restart, name)
+        except Exception as e:  # noqa: BLE001 - HostError and friends: one line
+            self.notify(f"restart {name}: {e}", severity="error")
+            return
+        self.notify(f"{name} restarts on its hook", timeout=3)
 
     def on_bead_chosen(self, message: BeadChosen) -> None:
         self._sling(message.bead_id, message.rig, convoy=False)

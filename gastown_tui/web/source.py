@@ -79,6 +79,9 @@ class TownSource:
     def paste(self, name: str, text: str) -> None:
         self.client.call("keys", target=name, paste=text)
 
+    def restart(self, name: str) -> None:
+        self.client.call("restart", target=name)
+
     def ledger_changed(self) -> bool:
         """True when the ledger or the config changed since the last call that said so (or
         the last read is too old); cheap enough to ask every poll."""

@@ -140,6 +140,34 @@ def test_enter_zooms_an_agents_terminal_and_ctrl_b_leaves_it(live_town, tmp_path
     asyncio.run(scenario())
 
 
+def test_restart_from_the_agents_panel_and_read_only_refusals(live_town, tmp_path):
+    from gastown_tui.host.client import HostClient
+    from gastown_tui.web.app import AgentsPanel
+
+    def pid_of(name: str):
+        rows = {r["name"]: r for r in HostClient(live_town.root).call("agents")}
+        return rows[name]["pid"] if name in rows else None
+
+    async def scenario(read_only: bool):
+        app = make_app(live_town.root, tmp_path, read_only=read_only)
+        async with app.run_test(size=(150, 45)) as pilot:
+            panel = app.query_one(AgentsPanel)
+            await until(lambda: panel.highlighted_row is not None)
+            name = panel.highlighted_row.name
+            before = pid_of(name)
+            await pilot.press("R")
+            if read_only:
+                await pilot.pause(1.0)
+                assert any("read-only dashboard: restart is off" in n.message
+                           for n in app._notifications)
+                assert pid_of(name) == before
+            else:
+                await until(lambda: pid_of(name) not in (None, before), timeout=20)
+
+    asyncio.run(scenario(read_only=True))
+    asyncio.run(scenario(read_only=False))
+
+
 def test_slinging_from_the_work_panel_starts_an_agent_the_grid_shows(live_town, tmp_path):
     from textual.widgets import Select
 
