@@ -165,6 +165,14 @@ async def test_more_agents_than_fit_are_paged(environ):
         await pilot.pause()
         assert hidden[0] in grid.visible_names()
         assert "page 2/" in rendered(app)
+        # Output that arrives while a pane is off the page shows when its page comes back.
+        app.main.focus_pane(visible[0])
+        await pilot.pause()
+        app.mux.write(hidden[0], b"echo while-away-$((6*7))\r")
+        await until(pilot, lambda: "while-away-42" in screen_text(app, hidden[0]),
+                    what="output on the hidden page")
+        app.main.focus_pane(hidden[0])
+        await until(pilot, lambda: "while-away-42" in rendered(app), what="it drawn")
         await app.action_quit_app()
 
 
