@@ -185,7 +185,9 @@ class DrawMixin:
         chars, attrs = self._rows[self._y].cells(cols)
         chars[t] += ch
         if t + 1 < cols:
-            if t + 2 < cols and chars[t + 2] == "":
+            if self.modes.insert:
+                self._insert_cells(chars, attrs, t + 1, 1)
+            elif t + 2 < cols and chars[t + 2] == "":
                 chars[t + 2] = " "
             chars[t + 1] = ""
             attrs[t + 1] = attrs[t]

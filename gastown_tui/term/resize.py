@@ -56,6 +56,10 @@ class ResizeMixin:
         columns = max(1, int(columns or self.columns))
         lines = max(1, int(lines or self.lines))
         alternate = self._main_rows is not None
+        if (columns, lines) != (self.columns, self.lines):
+            # Only a real change resets the scroll region (tmux: leaving the alternate screen
+            # "resizes" to the same size and keeps it).
+            self._top, self._bot = 0, lines - 1
         if lines != self.lines:
             self._rows, self._y = self._fit(self._rows, lines, self._y, not alternate)
             self.lines = lines
@@ -67,7 +71,6 @@ class ResizeMixin:
             else:
                 self._reflow(columns)
             self.tabstops = set(range(8, columns, 8))
-        self._top, self._bot = 0, self.lines - 1
         self._x = min(self._x, self.columns)
         self._y = min(self._y, self.lines - 1)
         self._all_dirty = True

@@ -135,6 +135,9 @@ CASES: dict[str, bytes] = {
     "DL keeps column": b"a\r\nb\r\nc\x1b[2;7H\x1b[MX",
     "IL outside region column": b"\x1b[2;4r\x1b[6;7H\x1b[LX",
     "CBT from last": b"E" * 40 + b"\x1b[1;40H\x1b[ZX",
+    "margins survive alternate": b"\x1b[3;10r\x1b[?1049h\x1b[?1047l\x1b[?6hX",
+    "tabs survive alternate": b"\x1b[3g\x1b[1;5H\x1bH\x1b[?1049h\x1b[?1049l\r\tX",
+    "insert mode flag": b"\x1b[4h" + "中文".encode() + b"\x1b[1;1H" + "🇺🇸".encode(),
 }
 
 
