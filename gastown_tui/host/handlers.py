@@ -8,7 +8,7 @@ import os
 import time
 
 from ..town import hooks as hooks_mod
-from . import supervisor, watch
+from . import actions, watch
 from .host import MAYOR, Host
 from .runtime import HostError
 
@@ -113,7 +113,7 @@ def register(host: Host) -> None:
             # The caller usually runs inside the session being restarted: answer it first.
             await asyncio.sleep(0.3)
             try:
-                await supervisor.restart(host, name)
+                await actions.restart(host, name)
             except HostError as e:
                 host.publish("agent_start_failed", agent=name, error=str(e))
 
@@ -124,9 +124,9 @@ def register(host: Host) -> None:
     async def mayor(args: dict) -> dict:
         action = _str(args, "action")
         if action == "start":
-            return await supervisor.mayor_start(host, _str(args, "agent", required=False))
+            return await actions.mayor_start(host, _str(args, "agent", required=False))
         if action == "stop":
-            return await supervisor.mayor_stop(host)
+            return await actions.mayor_stop(host)
         if action == "status":
             session = host.session(MAYOR)
             agent = host.agents.get(MAYOR)
@@ -152,7 +152,7 @@ def register(host: Host) -> None:
                     host.mux.terminate(name)
                 ended.append(name)
         await watch.reconcile(host)
-        return {"ended": ended, "resumed": await supervisor.resume_suspended(host)}
+        return {"ended": ended, "resumed": await actions.resume_suspended(host)}
 
     async def screens(args: dict) -> dict:
         """Live screens for remote viewers (`gt dashboard`): only those whose version (bytes

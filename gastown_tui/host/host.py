@@ -302,27 +302,27 @@ class Host:
     async def suspend_agent(self, name: str, reason: str = "suspended by a person") -> str | None:
         """Snapshot, suspend and end a polecat's terminal; it stays parked until
         `resume_agent`. Returns the snapshot's short id, if one was taken."""
-        from . import supervisor
+        from . import actions
 
-        return await supervisor.suspend_agent(self, self.resolve_target(name), reason)
+        return await actions.suspend_agent(self, self.resolve_target(name), reason)
 
     async def resume_agent(self, name: str):
-        from . import supervisor
+        from . import actions
 
-        return await supervisor.resume_agent(self, name)
+        return await actions.resume_agent(self, name)
 
     async def restart_agent(self, name: str) -> dict:
         """A fresh session on the same hook (what `gt handoff` does after its mail)."""
-        from . import supervisor
+        from . import actions
 
-        return await supervisor.restart(self, self.resolve_target(name))
+        return await actions.restart(self, self.resolve_target(name))
 
     async def mayor_start(self, agent: str | None = None) -> dict:
-        from . import supervisor
+        from . import actions
 
-        return await supervisor.mayor_start(self, agent)
+        return await actions.mayor_start(self, agent)
 
     async def mayor_stop(self) -> dict:
-        from . import supervisor
+        from . import actions
 
-        return await supervisor.mayor_stop(self)
+        return await actions.mayor_stop(self)

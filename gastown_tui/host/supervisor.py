@@ -1,6 +1,6 @@
 """Supervision: start agents on hooks, watch them exit, respawn with back-off, mark stuck work,
-answer start-up dialogs, suspend on host stop and resume on host start; the agent actions a
-person takes (suspend, resume, restart, the Mayor). The ledger watch is in `watch.py`.
+answer start-up dialogs, suspend on host stop and resume on host start. What a person does to an
+agent (suspend, resume, restart, the Mayor) is in `actions.py`; the ledger watch in `watch.py`.
 
 Everything here runs on the host's loop; ledger and git work goes through `host.domain`.
 """
@@ -18,7 +18,7 @@ from ..term.events import Exited, LinesChanged, StateChanged
 from ..town import hooks as hooks_mod
 from .host import MAYOR, RESUME_FLAGS, Agent, Host
 from .presets import DIALOGS, dialog_for, term_preset, wants_first_prompt
-from .runtime import HostError, pid_alive, want_mayor, wanted_mayor
+from .runtime import HostError, pid_alive, wanted_mayor
 
 DIALOG_WINDOW_S = 90.0
 
@@ -275,6 +275,8 @@ async def _resume_all(host: Host) -> None:
             host.publish("agent_start_failed", error=str(e))
     mayor = wanted_mayor(host.root)
     if mayor and host.session(MAYOR) is None:
+        from .actions import mayor_start
+
         try:
             await mayor_start(host, mayor)
         except Exception as e:  # noqa: BLE001 - the town works without its Mayor
@@ -394,114 +396,3 @@ async def _respawn_later(host: Host, hook: hooks_mod.Hook, delay: float) -> None
                      attempt=fresh.respawns)
     except Exception as e:  # noqa: BLE001 - reported, and the next reconcile can retry
         host.publish("agent_start_failed", agent=fresh.session, issue=fresh.issue, error=str(e))
-
-
-async def restart(host: Host, name: str) -> dict:
-    """`gt handoff`: end the session and start it fresh in the same worktree."""
-    agent = host.agents.get(name)
-    if agent is None or agent.role == "mayor":
-        raise HostError(f"{name} is not a running polecat or crew agent")
-    agent.expected_exit = True
-    agent.restarting = True
-    session = host.session(name)
-    if session is not None and session.alive:
-        host.mux.terminate(name)
-        try:
-            await host.mux.wait(name, timeout=5)
-        except asyncio.TimeoutError:
-            host.mux.kill(name)
-            await host.mux.wait(name, timeout=5)
-    host.agents.pop(name, None)
-    hook = await host.domain(hooks_mod.load, agent.rig, agent.polecat, agent.kind)
-    if hook is None or not hook.live:
-        raise HostError(f"{name} has no live hook to restart on")
-    session = await start_hook(host, hook, resume=False)
-    host.publish("handoff", agent=name, issue=hook.issue, pid=session.pid)
-    return {"agent": name, "pid": session.pid}
-
-
-# ---------------------------------------------------------------------- the Mayor
-
-
-async def mayor_start(host: Host, agent: str | None = None) -> dict:
-    from ..town.presets import resolve_agent
-
-    current = host.session(MAYOR)
-    if current is not None and current.alive:
-        raise HostError(f"the Mayor is already running (pid {current.pid}): "
-                        "`gt mayor attach` or `gt mayor stop`")
-    if current is not None:
-        host.mux.close(MAYOR)
-    preset = await host.domain(lambda t: resolve_agent(t, None, agent, host.environ))
-    env = host.agent_env({"GT_ROLE": "mayor", "BD_ACTOR": "mayor/",
-                          "BEADS_DIR": str(host.root / ".beads")})
-    record = Agent(MAYOR, "mayor", None, None, "mayor", preset.name, time.time())
-    cwd = host.root / "mayor"
-    cwd.mkdir(exist_ok=True)
-    session = host.start_terminal(record, list(preset.argv), cwd, env)
-    want_mayor(host.root, preset.name)
-    if wants_first_prompt(record.family):
-        from ..town.sling import FIRST_PROMPT
-
-        host.nudger.enqueue(MAYOR, FIRST_PROMPT)
-    return {"agent": MAYOR, "pid": session.pid, "preset": preset.name}
-
-
-async def mayor_stop(host: Host) -> dict:
-    session = host.session(MAYOR)
-    if session is None or not session.alive:
-        raise HostError("the Mayor is not running: start it with `gt mayor start`")
-    want_mayor(host.root, None)
-    host.agents[MAYOR].expected_exit = True
-    host.mux.terminate(MAYOR)
-    try:
-        await host.mux.wait(MAYOR, timeout=5)
-    except asyncio.TimeoutError:
-        host.mux.kill(MAYOR)
-    return {"agent": MAYOR, "stopped": True}
-
-
-async def resume_suspended(host: Host) -> list[str]:
-    """Start every suspended, not-stuck hook that has no terminal (after `gt hooks repair`)."""
-    async with host.hooks_lock:
-        hooks = [h for h in await host.domain(hooks_mod.all_hooks)
-                 if h.state == "suspended" and not h.stuck and h.session not in host.agents]
-        sessions = await start_hooks(host, hooks, resume=True)
-    return [h.session for h, s in zip(hooks, sessions) if s is not None]
-
-
-async def suspend_agent(host: Host, name: str, reason: str) -> str | None:
-    """Park a running polecat on purpose: snapshot, hook suspended, terminal ended. It stays
-    suspended until `resume_agent`, `gt hooks repair` or the next host."""
-    agent = host.agents.get(name)
-    if agent is None or agent.role == "mayor":
-        raise HostError(f"{name} is not a running polecat or crew agent")
-    agent.expected_exit = True
-    session = host.session(name)
-    if session is not None and session.alive:
-        host.mux.terminate(name)
-        try:
-            await host.mux.wait(name, timeout=5)
-        except asyncio.TimeoutError:
-            host.mux.kill(name)
-    hook, snap = await host.domain(_suspend, agent.rig, agent.polecat, agent.kind, reason, False)
-    host.agents.pop(name, None)
-    if host.session(name) is not None:
-        host.mux.close(name)
-    host.publish("hook_suspended", agent=name, issue=agent.issue, reason=reason, snapshot=snap)
-    return snap
-
-
-async def resume_agent(host: Host, name: str):
-    rig, _, polecat = name.partition("/")
-    async with host.hooks_lock:
-        hook = None
-        for kind in ("polecats", "crew"):
-            hook = await host.domain(hooks_mod.load, rig, polecat, kind)
-            if hook is not None:
-                break
-        if hook is None or hook.state != "suspended":
-            raise HostError(f"{name} has no suspended hook to resume")
-        if hook.stuck:
-            await host.domain(lambda t: hooks_mod.save(t, hook, stuck=False, respawns=0))
-        return await start_hook(host, hook, resume=True)
