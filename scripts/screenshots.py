@@ -33,6 +33,7 @@ async def wait(pilot, check, timeout: float, what: str):
 
 async def shoot(out: Path, size: tuple[int, int]) -> list[Path]:
     from gastown_tui.host import demo
+    from gastown_tui.town.convoys import create_convoy
     from gastown_tui.town.mail import send_mail
     from gastown_tui.ui.app import AppOptions, GastownApp
 
@@ -41,8 +42,10 @@ async def shoot(out: Path, size: tuple[int, int]) -> list[Path]:
     try:
         town, ids, _convoy = demo.build_town(tmp / "town", AGENTS, lambda line: None)
         ledger = town.rig("sample").ledger("overseer")
-        for title in EXTRA_WORK:
-            ledger.create(title, priority=1)
+        extra = [ledger.create(title, priority=1).id for title in EXTRA_WORK]
+        # A second convoy part-way done, so the panel shows progress as well as a start.
+        create_convoy(town, "Docs and polish", extra)
+        ledger.close(extra[0], "done")
         send_mail(town, "sample/polecats/nux", "overseer",
                   "Which licence header should new files get?", "MIT or Apache-2.0?")
         environ = dict(os.environ, GT_DEMO_STEP_SECONDS="6")

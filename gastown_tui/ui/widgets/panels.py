@@ -31,7 +31,8 @@ def _escape(text: str) -> str:
 
 def progress_bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
     filled = round(width * done / total) if total else 0
-    return f"[$success]{'━' * filled}[/][$panel-lighten-2]{'━' * (width - filled)}[/]"
+    # The rest is a thin line in a text colour: it stays visible on a highlighted row.
+    return f"[$success]{'━' * filled}[/][$text-muted]{'─' * (width - filled)}[/]"
 
 
 class RowPanel(OptionList, Generic[Row]):
