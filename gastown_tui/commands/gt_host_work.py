@@ -115,6 +115,14 @@ class Handoff:
                 f"(pid {self.pid})")
 
 
+def _snapshot_repo(town, hook):
+    """Where a hook's snapshot refs live: a crew member's own clone, else the rig's repository
+    that every polecat worktree shares (it outlives an archived worktree)."""
+    if hook.kind == "crew" and hook.path is not None and hook.path.exists():
+        return hook.path
+    return town.rig(hook.rig).repo_path
+
+
 def _complete_sling(ctx: click.Context, param: click.Parameter, incomplete: str):
     """Open bead ids and the rigs: any word of ISSUE... RIG may be the one being typed."""
     return complete_bead(ctx, param, incomplete) + complete_rig(ctx, param, incomplete)
@@ -212,7 +220,7 @@ def register(root: click.Group) -> None:
 
         town = current_town()
         hook = hooks_mod.find(town, name)
-        snaps = list_snapshots(town.rig(hook.rig).repo_path, hook.polecat)
+        snaps = list_snapshots(_snapshot_repo(town, hook), hook.polecat)
         return snaps or f"{hook.polecat} has no snapshots yet"
 
     @hooks.command("rollback")
@@ -229,7 +237,7 @@ def register(root: click.Group) -> None:
         hook = hooks_mod.find(town, name)
         if hook.path is None or not hook.path.exists():
             raise TownError(f"{hook.polecat} has no worktree to roll back (state {hook.state})")
-        snap = find_snapshot(town.rig(hook.rig).repo_path, hook.polecat, snapshot)
+        snap = find_snapshot(_snapshot_repo(town, hook), hook.polecat, snapshot)
         before = restore(hook.path, hook.polecat, snap.id)
         saved = f"; the state before is snapshot {before.short}" if before else ""
         return f"restored {hook.polecat}'s files from snapshot {snap.short} ({snap.time}){saved}"

@@ -137,3 +137,19 @@ def test_state_machine_and_names(town):
         pick_name(set(), [], "nux", {"nux": "de-1"})
     with pytest.raises(TownError, match="bad polecat name"):
         pick_name(set(), [], "Nux!")
+
+
+def test_crew_snapshots_live_in_the_crew_clone(town):
+    assert run_gt(town.root, "crew", "add", "joe", "--rig", "demo").returncode == 0
+    issue = new_issue(town, "Crew work")
+    slung = gt_json(town.root, "sling", issue, "--crew", "joe", "--rig", "demo", "--agent",
+                    "demo", "--no-convoy")[0]
+    clone = Path(slung["worktree"])
+    (clone / "notes.txt").write_text("crew draft\n")
+    from gastown_tui.town.snapshots import take_snapshot
+
+    snap = take_snapshot(clone, "joe", "manual")
+    assert [s["id"] for s in gt_json(town.root, "hooks", "snapshots", "joe")] == [snap.id]
+    (clone / "notes.txt").write_text("changed\n")
+    assert run_gt(town.root, "hooks", "rollback", "joe").returncode == 0
+    assert (clone / "notes.txt").read_text() == "crew draft\n"
