@@ -239,6 +239,9 @@ class WorkPanel(SelectionList[str]):
             prompt = Content.from_markup(
                 f"{rig}[$secondary]P{r.priority}[/] {_escape(r.id)} {_escape(r.title)}")
             self.add_option(Selection(prompt, r.id, r.id in selected, id=r.id))
+        if not rows:
+            self.add_option(Selection(Content.from_markup(
+                "[dim]bd create \"title\" in a rig adds some[/]"), "", disabled=True))
         ids = [r.id for r in rows]
         if keep in ids:
             self.highlighted = ids.index(keep)
