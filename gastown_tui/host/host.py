@@ -214,8 +214,8 @@ class Host:
             if self.mux is not None:
                 await self.mux.shutdown(grace=2.0)
             self.publish("host_stopped", pid=os.getpid())
+            self.bus.close()  # event streams end after host_stopped, then the server closes
             await self.server.stop()
-            self.bus.close()
             self.lock.release()
             self._domain.shutdown(wait=True)
             self._started = False

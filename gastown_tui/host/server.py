@@ -47,6 +47,9 @@ class ControlServer:
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
+            # Event streams were told to end: give them a moment to send their last events.
+            if self._conns:
+                await asyncio.wait(list(self._conns), timeout=0.5)
             for task in list(self._conns):
                 task.cancel()
             with contextlib.suppress(Exception):

@@ -218,7 +218,8 @@ def test_events_follow_stream(town, reap):
             for line in proc.stdout:
                 lines.append(json.loads(line))
 
-        threading.Thread(target=read, daemon=True).start()
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
         try:
             for i in range(100):
                 host.publish("ping_test", n=i)
@@ -232,6 +233,9 @@ def test_events_follow_stream(town, reap):
             await host.stop()
         await asyncio.to_thread(proc.wait, 5)
         assert proc.returncode == 0
+        await asyncio.to_thread(reader.join, 5)
+        # the stream ends with the host's last word, not cut before it
+        assert lines[-1]["kind"] == "host_stopped"
 
     asyncio.run(main())
 
