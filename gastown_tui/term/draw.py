@@ -121,7 +121,7 @@ class DrawMixin:
             if ch >= "\x80":
                 return self._combine(ch)
             self._drop_zwj()
-        if x and "\U0001F1E6" <= ch <= "\U0001F1FF" and self._lone_flag_half():
+        if 0 < x < cols and "\U0001F1E6" <= ch <= "\U0001F1FF" and self._lone_flag_half():
             return self._make_flag(ch)
         if x >= cols or x + w > cols:
             if self.modes.autowrap:

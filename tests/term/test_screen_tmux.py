@@ -138,6 +138,8 @@ CASES: dict[str, bytes] = {
     "margins survive alternate": b"\x1b[3;10r\x1b[?1049h\x1b[?1047l\x1b[?6hX",
     "tabs survive alternate": b"\x1b[3g\x1b[1;5H\x1bH\x1b[?1049h\x1b[?1049l\r\tX",
     "insert mode flag": b"\x1b[4h" + "中文".encode() + b"\x1b[1;1H" + "🇺🇸".encode(),
+    "flag at the last column": b"x" * 39 + "🇺🇸".encode(),
+    "flag before the last column": b"x" * 38 + "🇺🇸".encode() + b"Z",
 }
 
 
