@@ -168,6 +168,31 @@ def test_restart_from_the_agents_panel_and_read_only_refusals(live_town, tmp_pat
     asyncio.run(scenario(read_only=False))
 
 
+def test_nudge_from_the_agents_panel_types_into_the_agent(live_town, tmp_path):
+    from gastown_tui.town import find_town
+    from gastown_tui.town.config import set_setting
+    from gastown_tui.web.app import AgentsPanel
+    from web_helpers import host_screen
+
+    # A bare bash has no idle detection of its own: do not wait for it to look idle.
+    set_setting(find_town(live_town.root, {}), "nudge_mode", "immediate")
+
+    async def scenario():
+        app = make_app(live_town.root, tmp_path)
+        async with app.run_test(size=(150, 45)) as pilot:
+            panel = app.query_one(AgentsPanel)
+            await until(lambda: any(r.name == live_town.shell_agent for r in panel.rows))
+            panel.highlighted = [r.name for r in panel.rows].index(live_town.shell_agent)
+            await pilot.press("u")
+            await until(lambda: len(app.screen_stack) == 2)
+            await pilot.press(*"echo nudged", "enter")
+            # bash ran it: its output is a line of its own, after the typed command.
+            await until(lambda: "\nnudged" in host_screen(live_town.root,
+                                                         live_town.shell_agent), timeout=20)
+
+    asyncio.run(scenario())
+
+
 def test_slinging_from_the_work_panel_starts_an_agent_the_grid_shows(live_town, tmp_path):
     from textual.widgets import Select
 
