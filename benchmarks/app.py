@@ -10,7 +10,9 @@
     visible panes. A key is written to the app's terminal every 40-120 ms; latency is from that
     write until the echoed character is on the app's terminal output, end to end (Textual input,
     pane, pty, program, parser, pane, Textual output). Also the app's CPU use over the run.
-    Reference: the same with the N sessions idle.
+    References: tmux in the same terminal with the same programs (the echo pane focused beside
+    the same number of visible streaming panes, the rest in windows; the tmux server's CPU),
+    and the app with the N sessions idle.
 
     python3 benchmarks/app.py [--hooks 30] [--sessions 30] [--seconds 15] [--skip-start]
 """
@@ -206,11 +208,43 @@ def child(argv: list[str]) -> int:
     return 0
 
 
-def echo_run(cols: int, rows: int, sessions: int, seconds: float, streaming: bool,
-             tmp: Path) -> dict:
+def _write_programs(tmp: Path) -> tuple[Path, Path]:
     gen, echo = tmp / "ink.py", tmp / "echo.py"
     gen.write_text(GENERATOR)
     echo.write_text(ECHO)
+    return gen, echo
+
+
+def measure(term: Terminal, seconds: float, cpu_pid: int) -> dict:
+    """Type a key every 40-120 ms into the focused program; latency until it is echoed on the
+    terminal's output. `cpu_pid`: the process whose CPU use is reported."""
+    cpu0, wall0 = _cpu_of(cpu_pid), time.monotonic()
+    latencies: list[float] = []
+    missed = 0
+    i = 0
+    while time.monotonic() - wall0 < seconds:
+        char = chr(0x4E00 + i)  # a CJK character no generator prints: unambiguous
+        i += 1
+        sent = term.write(char.encode())
+        seen = term.wait_for(char.encode(), sent, 2.0)
+        if seen is None:
+            missed += 1
+        else:
+            latencies.append((seen - sent) * 1000)
+        if i % 40 == 0:
+            term.write(b"\r")  # a new line now and then, as people type
+        time.sleep(random.uniform(0.04, 0.12))
+    cpu = (_cpu_of(cpu_pid) - cpu0) / (time.monotonic() - wall0)
+    return {"keys": len(latencies), "missed": missed,
+            "p50_ms": round(_pct(latencies, 50), 1), "p95_ms": round(_pct(latencies, 95), 1),
+            "p99_ms": round(_pct(latencies, 99), 1),
+            "max_ms": round(max(latencies), 1) if latencies else None,
+            "cpu_pct_of_core": round(cpu * 100, 1)}
+
+
+def echo_run(cols: int, rows: int, sessions: int, seconds: float, streaming: bool,
+             tmp: Path) -> dict:
+    gen, echo = _write_programs(tmp)
     argv = [sys.executable, str(Path(__file__).resolve()), "--child", str(sessions),
             str(seconds), str(gen), str(echo), "1" if streaming else "0"]
     env = dict(os.environ, TERM="xterm-256color")
@@ -219,39 +253,58 @@ def echo_run(cols: int, rows: int, sessions: int, seconds: float, streaming: boo
         if term.wait_for(STATUS_MARK, term.started, 60) is None:
             raise SystemExit("benchmark: the app never drew its first frame")
         time.sleep(3.0)  # every session started and streaming
-        cpu0, wall0 = _cpu_of(term.proc.pid), time.monotonic()
-        latencies: list[float] = []
-        missed = 0
-        i = 0
-        while time.monotonic() - wall0 < seconds:
-            char = chr(0x4E00 + i)  # a CJK character no generator prints: unambiguous
-            i += 1
-            sent = term.write(char.encode())
-            seen = term.wait_for(char.encode(), sent, 2.0)
-            if seen is None:
-                missed += 1
-            else:
-                latencies.append((seen - sent) * 1000)
-            if i % 40 == 0:
-                term.write(b"\r")  # a new line now and then, as people type
-            time.sleep(random.uniform(0.04, 0.12))
-        cpu = (_cpu_of(term.proc.pid) - cpu0) / (time.monotonic() - wall0)
+        result = measure(term, seconds, term.proc.pid)
         term.write(b"\x02q")  # the prefix, then q: the app quits and ends its sessions
     finally:
         term.end(20)
-    return {"size": f"{cols}x{rows}", "keys": len(latencies), "missed": missed,
-            "p50_ms": round(_pct(latencies, 50), 1), "p95_ms": round(_pct(latencies, 95), 1),
-            "p99_ms": round(_pct(latencies, 99), 1),
-            "max_ms": round(max(latencies), 1) if latencies else None,
-            "app_cpu_pct_of_core": round(cpu * 100, 1)}
+    return {"size": f"{cols}x{rows}", "program": "gt", **result}
+
+
+def tmux_echo_run(cols: int, rows: int, panes: int, sessions: int, seconds: float,
+                  tmp: Path) -> dict | None:
+    """The reference: tmux in the same kind of terminal, the echo program in the focused pane
+    beside `panes - 1` streaming panes (tiled), the other streaming sessions in windows."""
+    tmux = shutil.which("tmux")
+    if tmux is None:
+        return None
+    gen, echo = _write_programs(tmp)
+    socket = f"gt-app-bench-{os.getpid()}"
+    base = [tmux, "-f", "/dev/null", "-L", socket]
+    env = dict(os.environ, TERM="xterm-256color", TMUX_TMPDIR=str(tmp))
+    env.pop("TMUX", None)
+    stream = f"{sys.executable} {gen} {seconds + 30} {FPS_GEN} {FRAME_BYTES}"
+    term = Terminal(base + ["new-session", f"{sys.executable} {echo}"], cols, rows, tmp, env)
+    try:
+        deadline = time.monotonic() + 10
+        while subprocess.run(base + ["has-session"], env=env, capture_output=True).returncode:
+            if time.monotonic() > deadline:
+                raise SystemExit("benchmark: tmux did not start")
+            time.sleep(0.05)
+        for i in range(sessions):
+            where = ["split-window", "-d"] if i < panes - 1 else ["new-window", "-d"]
+            subprocess.run(base + where + [stream], env=env, capture_output=True, check=True)
+            if i < panes - 1:
+                subprocess.run(base + ["select-layout", "tiled"], env=env, capture_output=True)
+        server = int(subprocess.run(base + ["display-message", "-p", "#{pid}"], env=env,
+                                    capture_output=True, text=True).stdout.strip())
+        time.sleep(3.0)
+        result = measure(term, seconds, server)
+    finally:
+        subprocess.run(base + ["kill-server"], env=env, capture_output=True)
+        term.end(10)
+    return {"size": f"{cols}x{rows}", "program": "tmux", **result}
 
 
 def bench_echo(sessions: int, seconds: float, tmp: Path) -> dict:
     out = {"sessions": sessions, "kb_per_s_each": FRAME_BYTES * FPS_GEN // 1000, "runs": []}
-    for cols, rows, label in ((200, 60, "9 panes"), (150, 46, "4 panes")):
+    for cols, rows, panes in ((200, 60, 9), (150, 46, 4)):
         run = echo_run(cols, rows, sessions, seconds, True, tmp)
-        run["visible"] = label
+        run["visible"] = f"{panes} panes"
         out["runs"].append(run)
+        ref = tmux_echo_run(cols, rows, panes, sessions, seconds, tmp)
+        if ref is not None:
+            ref["visible"] = f"{panes} panes (reference)"
+            out["runs"].append(ref)
     idle = echo_run(200, 60, sessions, seconds, False, tmp)
     idle["visible"] = "9 panes, sessions idle (reference)"
     out["runs"].append(idle)
@@ -290,12 +343,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  reference: empty town first frame {s['empty_town']['first_frame_s']} s, quit "
               f"{s['empty_town']['quit_s']} s; `gt --version` {s['gt_version_s']} s")
     e = report["echo"]
-    print(f"key-to-echo, {e['sessions']} sessions at ~{e['kb_per_s_each']} KB/s each:")
+    print(f"key-to-echo, {e['sessions']} sessions at ~{e['kb_per_s_each']} KB/s each "
+          "(gt: the app; tmux: the same programs in tmux):")
     for run in e["runs"]:
         print(f"  {run['size']} ({run['visible']}): p50 {run['p50_ms']} ms, p95 {run['p95_ms']} "
               f"ms, p99 {run['p99_ms']} "
               f"ms, max {run['max_ms']} ms over {run['keys']} keys ({run['missed']} missed); "
-              f"app CPU {run['app_cpu_pct_of_core']}% of a core")
+              f"{run['program']} CPU {run['cpu_pct_of_core']}% of a core")
     print(f"load average before {report['load_before']}, after {report['load_after']} "
           f"({report['cpus']} CPUs)")
     return 0
