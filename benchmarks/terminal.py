@@ -7,7 +7,8 @@ slices like the multiplexer does) and once into a detached tmux pane (timed unti
 via `tmux wait-for`). Stock pyte 0.8.2 gets a 1 MB slice of each as a baseline, and a raw pty
 read (no parsing) shows the ceiling. Each engine runs --repeat times, interleaved, and keeps its
 best (other work on a shared machine only ever slows a run down). Prints MB/s and the ratio to
-tmux; exits 1 if a goal (1/3 of tmux, 1/8 on SGR-heavy) is missed.
+tmux; exits 1 if a goal (1/3 of tmux, 1/8 on SGR-heavy) is missed. Then the memory one screen
+holds with 10,000 lines of 100-column scrollback (point 9c, the engine's share).
 
     python3 benchmarks/terminal.py [--mb 20] [--repeat 2] [--only a]
 
@@ -194,6 +195,39 @@ def run_tmux(path: Path) -> float:
         subprocess.run(tmux + ["kill-server"], capture_output=True)
 
 
+def screen_memory(kind: str) -> float:
+    """Bytes one Screen (100x40) holds after 10,100 lines of 100 columns (10,000 kept in
+    scrollback), traced by tracemalloc: the engine's own share of a session's memory."""
+    import tracemalloc
+
+    from gastown_tui.term.screen import Screen
+
+    rnd = random.Random(5)
+    lines = []
+    for i in range(10_100):
+        if kind == "plain":
+            lines.append("%06d " % i + _sentence(rnd, 30)[:93].ljust(93))
+        else:
+            words, width = [], 0
+            while width < 100:
+                word = rnd.choice(WORDS)[:100 - width]
+                width += len(word) + 1
+                words.append("\x1b[%sm%s\x1b[0m" % (rnd.choice(THEME), word))
+            lines.append(" ".join(words))
+    data = ("\r\n".join(lines) + "\r\n").encode()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        screen = Screen(100, 40)
+        for i in range(0, len(data), FEED):
+            screen.feed(data[i:i + FEED])
+        used = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert screen.history_size == 10_000, screen.history_size
+    return used
+
+
 def _load_avg() -> str:
     try:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
@@ -248,6 +282,9 @@ def main(argv: list[str] | None = None) -> int:
             print("%-8s %8.1f %10.1f %10.2f %10.2f %10.2f %9.2f %9.3f %7s" % (
                 name, mb, raw, tmux, ours, pyte_rate, ours / tmux, pyte_rate / tmux,
                 ("1/%d " % round(1 / goal)) + ("ok" if met else "MISS")))
+    print("(c) one screen with 10,000 lines of 100-column scrollback (tracemalloc): "
+          "plain %.2f MB, coloured %.2f MB (bound 4 MB); the whole session against tmux: below"
+          % (screen_memory("plain") / 1e6, screen_memory("coloured") / 1e6))
     print("load after: %s" % _load_avg())
     if args.only != "a":
         mux = Path(__file__).with_name("terminal_mux.py")
