@@ -318,3 +318,32 @@ def test_commands_from_inside_the_app_never_open_a_second_app(town_root, environ
     result = run(f"demo {tmp_path / 'demo'}", env)
     assert result.exit_code == 1 and "demo --headless" in result.error
     assert not (tmp_path / "demo").exists()  # nothing half-made
+
+
+def test_a_convoy_sling_is_one_sling_then_the_convoy():
+    from gastown_tui.ui.screens.sling import SlingRequest
+
+    assert SlingRequest(("dm-1",), "demo", "claude").lines() == ["sling dm-1 demo --agent claude"]
+    assert SlingRequest(("dm-1", "dm-2"), "demo", "", "Login and docs").lines() == [
+        "sling dm-1 dm-2 demo --no-convoy", "convoy create 'Login and docs' dm-1 dm-2"]
+
+
+async def test_a_failed_convoy_sling_makes_no_convoy(town_root, environ):
+    from gastown_tui.town import find_town
+    from gastown_tui.town.convoys import list_convoys
+
+    app = town_app(town_root, environ)
+    async with app.run_test(size=(180, 50)) as pilot:
+        work = app.main.query_one("#work")
+        await until(pilot, lambda: len(work.rows) == 2, what="two ready beads")
+        work.focus()
+        await pilot.press("space", "down", "space", "S")
+        await until(pilot, lambda: isinstance(app.screen, SlingScreen), what="sling modal")
+        app.screen.query_one("#sling-rig").value = "no-such-rig"
+        await pilot.press("enter")
+        result = app.main.query_one(ResultView)
+        await until(pilot, lambda: result.has_class("-error"), timeout=20, what="the error")
+        assert "Traceback" not in rendered(app)
+        await app.action_quit_app()
+    assert list_convoys(find_town(town_root, {}), include_closed=True) == []
+    assert len(find_town(town_root, {}).rig("demo").ledger().ready()) == 2

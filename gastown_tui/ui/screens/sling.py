@@ -24,14 +24,16 @@ class SlingRequest:
     convoy: str = ""
 
     def lines(self) -> list[str]:
-        """The registry commands that carry out this sling, in order."""
+        """The registry commands that carry out this sling, in order. One `sling` for every
+        bead (all or nothing), and the convoy only once they are all on hooks, so a failed
+        sling leaves no empty convoy behind."""
         q = shlex.quote
         agent = f" --agent {q(self.agent)}" if self.agent else ""
+        beads = " ".join(q(b) for b in self.beads)
         if not self.convoy:
-            return [f"sling {q(self.beads[0])} {q(self.rig)}{agent}"]
-        lines = [f"convoy create {q(self.convoy)} " + " ".join(q(b) for b in self.beads)]
-        lines += [f"sling {q(b)} {q(self.rig)}{agent} --no-convoy" for b in self.beads]
-        return lines
+            return [f"sling {beads} {q(self.rig)}{agent}"]
+        return [f"sling {beads} {q(self.rig)}{agent} --no-convoy",
+                f"convoy create {q(self.convoy)} {beads}"]
 
 
 class SlingScreen(ModalScreen[SlingRequest | None]):
