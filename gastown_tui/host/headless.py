@@ -20,12 +20,15 @@ STOP_TIMEOUT_S = 20.0
 
 
 async def serve(town_root: Path, mode: str = "headless",
-                on_started: Callable[[object], None] | None = None) -> None:
+                on_started: Callable[[object], None] | None = None,
+                on_event: Callable[[dict], None] | None = None) -> None:
     """Run a host until SIGINT/SIGTERM or a `shutdown` request."""
     from ..town import Town
     from .host import Host
 
     host = Host(Town(town_root), mode=mode)
+    if on_event is not None:
+        host.subscribe(on_event)
     await host.start()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -40,11 +43,20 @@ async def serve(town_root: Path, mode: str = "headless",
         await host.stop()
 
 
+QUIET_KINDS = {"agent_state"}  # many a second with 30 agents; `gt events -f` shows them
+
+
 def run_foreground(town_root: Path, say: Callable[[str], None]) -> int:
+    from .events import describe
+
     def started(host) -> None:
         say(f"host running for {town_root} (pid {os.getpid()}); Ctrl-C or `gt down` stops it")
 
-    asyncio.run(serve(town_root, "headless", started))
+    def event(ev: dict) -> None:
+        if ev.get("kind") not in QUIET_KINDS:
+            say(describe(ev))
+
+    asyncio.run(serve(town_root, "headless", started, event))
     return 0
 
 

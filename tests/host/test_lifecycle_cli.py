@@ -6,7 +6,7 @@ import json
 import os
 import signal
 
-from host_helpers import run_gt, wait_for
+from host_helpers import gt_argv, new_issue, run_gt, wait_for
 
 from gastown_tui.host.runtime import host_running, read_info
 
@@ -54,8 +54,6 @@ def test_killed_host_leaves_nothing_stale(town, reap):
 
 
 def test_host_side_refusals_keep_their_codes(town, reap):
-    from host_helpers import new_issue
-
     assert run_gt(town.root, "up", "--detach").returncode == 0
     reap.append(read_info(town.root).pid)
     try:
@@ -69,3 +67,24 @@ def test_host_side_refusals_keep_their_codes(town, reap):
         assert json.loads(run_gt(town.root, "hooks", "list", "--json").stdout) == []
     finally:
         assert run_gt(town.root, "down").returncode == 0
+
+
+def test_foreground_host_prints_events_and_stops_on_ctrl_c(town, reap):
+    import subprocess
+
+    issue = new_issue(town)
+    assert run_gt(town.root, "sling", issue, "demo", "--agent", "demo").returncode == 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GT_", "BD_", "BEADS_"))}
+    proc = subprocess.Popen(gt_argv("up", "--headless"), cwd=str(town.root), env=env,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    reap.append(proc.pid)
+    wait_for(lambda: run_gt(town.root, "agents").returncode == 0, 20, 0.1, "the host to serve")
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "host running for" in err and "host stopped" in out
+    for kind in ("host_started", "hook_active", "hook_suspended", "host_stopped"):
+        assert kind in err, err
+    assert "agent_state" not in err
+    assert read_info(town.root) is None
