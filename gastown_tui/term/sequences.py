@@ -2,11 +2,11 @@
 modes, and OSC (title, links, clipboard, colour queries).
 
 Where tmux 3.3 and xterm differ, this follows tmux (the oracle the tests compare with): CHT,
-HPR, VPR, DECSTR, LNM and mode 1048 are ignored, REP repeats only a plain ASCII character,
-DECSC keeps one slot for both screens and 1049 its own (motion.py, resize.py). Replies are the
-ones tmux gives (DA1 `?1;2c`, DA2 `>84;0;0c`), plus the answers tmux 3.3 leaves out and agents
-ask for: `CSI ? 6 n`, DECRQM (synchronized output 2026 reported as supported), XTVERSION,
-OSC 10/11, and `CSI 18 t` (in xterm's order).
+HPR, VPR, DECSTR, LNM and mode 1048 are ignored, REP repeats only a plain ASCII character and
+only up to the end of the line, DECSC keeps one slot for both screens and 1049 its own
+(motion.py, resize.py). Replies are the ones tmux gives (DA1 `?1;2c`, DA2 `>84;0;0c`), plus
+the answers tmux 3.3 leaves out and agents ask for: `CSI ? 6 n`, DECRQM (synchronized output
+2026 reported as supported), XTVERSION, OSC 10/11, and `CSI 18 t` (in xterm's order).
 """
 
 from __future__ import annotations
@@ -115,8 +115,11 @@ class SequencesMixin:
         elif final == "Z":
             self.back_tab(a)
         elif final == "b":
-            if self._last:
-                self.draw(self._last * min(max(1, a), 65535))
+            # At most up to the end of the line, as tmux caps it (so 8 KB of REPs cannot
+            # cost seconds either).
+            n = min(max(1, a), self.columns - self._x)
+            if self._last and n > 0:
+                self.draw(self._last * n)
         elif final == "r":
             self.set_margins(a, args[1] if len(args) > 1 else 0)
         elif final == "s":

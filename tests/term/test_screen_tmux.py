@@ -140,6 +140,9 @@ CASES: dict[str, bytes] = {
     "insert mode flag": b"\x1b[4h" + "中文".encode() + b"\x1b[1;1H" + "🇺🇸".encode(),
     "flag at the last column": b"x" * 39 + "🇺🇸".encode(),
     "flag before the last column": b"x" * 38 + "🇺🇸".encode() + b"Z",
+    "REP stops at the end of the line": b"a\x1b[500b\r\nb\x1b[2b",
+    "REP from the middle": b"\x1b[1;30Hab\x1b[20bc",
+    "REP with wrap pending": b"x" * 40 + b"\x1b[3bq",
 }
 
 
