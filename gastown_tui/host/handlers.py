@@ -158,13 +158,16 @@ def register(host: Host) -> None:
         """Live screens for remote viewers (`gt dashboard`): only those whose version (bytes
         parsed and size) differs from the caller's `known` map, so an idle town costs nothing."""
         known = args.get("known") or {}
-        if not isinstance(known, dict):
-            raise HostError("request needs 'known' as an object of name -> version", exit_code=2)
+        only = args.get("only")  # the screens the caller shows; None: all of them
+        if not isinstance(known, dict) or not isinstance(only, (list, type(None))):
+            raise HostError("request needs 'known' as an object of name -> version and "
+                            "'only', if given, as a list of names", exit_code=2)
         out = {}
         for session in host.mux.sessions():
             s = session.screen
             version = f"{session.bytes_parsed}:{s.columns}x{s.lines}"
-            if known.get(session.name) == version:
+            if known.get(session.name) == version or (only is not None
+                                                       and session.name not in only):
                 continue
             out[session.name] = {
                 "version": version, "cols": s.columns, "rows": s.lines, "lines": s.ansi_lines(),

@@ -142,11 +142,21 @@ class DashboardApp(App):
             return
         self._polling = True
         try:
-            live = await asyncio.to_thread(self.source.live, self.mirrors.known())
+            live = await asyncio.to_thread(self.source.live, self.mirrors.known(),
+                                           self._wanted_screens())
             if self.is_running:  # the tab may have closed while the host was asked
                 await self._show_live(live)
         finally:
             self._polling = False
+
+    def _wanted_screens(self) -> list[str] | None:
+        """The screens worth sending: the panes on view and agents not mirrored yet. Panes on
+        another page of the grid catch up within one poll of being shown."""
+        if not self.mirrors.screens:
+            return None
+        grid = self.query_one(PaneGrid)
+        return grid.visible_names() + [n for n in self.mirrors.names
+                                       if n not in self.mirrors.screens]
 
     async def _show_live(self, live: Any) -> None:
         banner = self.query_one("#banner", Static)

@@ -94,6 +94,7 @@ class RemoteScreens:
 
     def __init__(self) -> None:
         self.screens: dict[str, RemoteScreen] = {}
+        self.names: list[str] = []  # every live session, mirrored or not
 
     def known(self) -> dict[str, str]:
         return {name: r.version for name, r in self.screens.items() if r.version is not None}
@@ -109,7 +110,8 @@ class RemoteScreens:
                 changed[name] = None
             else:
                 changed[name] = mirror.apply(snap)
-        live = set(reply.get("names") or [])
+        self.names = list(reply.get("names") or [])
+        live = set(self.names)
         gone = [name for name in self.screens if name not in live]
         for name in gone:
             del self.screens[name]
@@ -118,4 +120,5 @@ class RemoteScreens:
     def clear(self) -> list[str]:
         gone = list(self.screens)
         self.screens.clear()
+        self.names = []
         return gone

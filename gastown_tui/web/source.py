@@ -63,9 +63,10 @@ class TownSource:
         self._print: tuple | None = None
         self._read_at = 0.0
 
-    def live(self, known: dict[str, str]) -> Live:
+    def live(self, known: dict[str, str], only: list[str] | None = None) -> Live:
+        """Agents and the screens that changed, among `only` (the ones on view) if given."""
         try:
-            screens = self.client.call("screens", known=known)
+            screens = self.client.call("screens", known=known, only=only)
             agents = self.client.call("agents")
         except HostNotRunning:
             return Live(running=False)
