@@ -9,7 +9,9 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -97,6 +99,19 @@ def test_the_page_points_its_websocket_at_the_host_it_was_loaded_from(town_root)
         conn.close()
         assert f'data-session-websocket-url="ws://localhost:{dash.port}/ws"' in body
         assert "fonts.googleapis.com" not in body
+
+
+def test_open_hands_the_printed_url_to_the_browser(town_root, tmp_path, monkeypatch):
+    opened = tmp_path / "opened.txt"
+    # webbrowser runs $BROWSER with the URL for %s: a stand-in that writes it down.
+    monkeypatch.setenv("BROWSER", f"{sys.executable} -c \"import sys; "
+                       f"open({str(opened)!r}, 'w').write(sys.argv[1])\" %s")
+    with Dashboard(town_root, "--bind", "0.0.0.0", "--open") as dash:
+        deadline = time.monotonic() + 10
+        while not (opened.exists() and opened.read_text()):
+            assert time.monotonic() < deadline, dash.output()
+            time.sleep(0.05)
+        assert opened.read_text() == dash.url and "?token=" in dash.url
 
 
 def gt(cwd, *args: str) -> subprocess.CompletedProcess:
