@@ -93,13 +93,14 @@ class MotionMixin:
     def tab(self, count: int | None = None) -> None:
         if self._x >= self.columns:
             return
-        for _ in range(max(1, count or 1)):
+        # More stops than columns cannot be crossed: a huge count must not loop (a stall).
+        for _ in range(min(max(1, count or 1), self.columns)):
             x = self._x
             nxt = [t for t in self.tabstops if t > x]
             self._x = min(nxt) if nxt else self.columns - 1
 
     def back_tab(self, count: int | None = None) -> None:
-        for _ in range(max(1, count or 1)):
+        for _ in range(min(max(1, count or 1), self.columns)):
             x = self._x
             prev = [t for t in self.tabstops if t < x]
             self._x = max(prev) if prev else 0

@@ -19,7 +19,8 @@ FRAGMENTS = [b"\x1b", b"\x1b[", b"\x1b]", b"\x1bP", b"\x1b_", b"\x1b^", b"\x1bX"
              b">", b"<", b"=", b"$", b" ", b"!", b"0", b"1", b"9", b"38", b"48", b"2", b"5", b"m",
              b"H", b"J", b"K", b"h", b"l", b"r", b"b", b"@", b"P", b"X", b"S", b"T", b"q", b"p",
              b"n", b"c", b"u", b"s", b"1049", b"2026", b"\xe4\xb8\xad", b"\xcc\x81", b"\xef\xb8\x8f",
-             b"\xe2\x80\x8d", b"\xf0\x9f\x98", b"\x80", b"\xff", b"abc", b"\x9b", b"\xc2\x9b"]
+             b"\xe2\x80\x8d", b"\xf0\x9f\x98", b"\x80", b"\xff", b"abc", b"\x9b", b"\xc2\x9b",
+             b"99999999", b"Z", b"I", b"L", b"M", b"E", b"F", b"A", b"B", b"C", b"D", b"G", b"d"]
 
 
 def check(s: Screen) -> None:
@@ -114,6 +115,19 @@ def test_enormous_csi_parameters():
     assert (s.cursor_x, s.cursor_y) == (17, 4) and s.text_lines()[4] == " " * 16 + "@"
     s.feed(b"\x1b[999999999999b\x1b[4294967296S\x1b[9999999L\x1b[9999999@\x1b[9999999T")
     check(s)
+
+
+def test_a_huge_count_on_any_csi_final_returns_at_once():
+    """Counts are clamped to the screen (a CBT of 10**9 once looped 10**9 times; 5,000,000
+    fails within seconds if that comes back)."""
+    for final in map(chr, range(0x40, 0x7f)):
+        for prefix in ("", "?", ">"):
+            s = Screen(200, 50, on_reply=lambda b: None)
+            s.feed(b"abc\tdef\x1b[3;5r")
+            started = time.process_time()
+            s.feed(("\x1b[%s5000000;5000000%s" % (prefix, final)).encode())
+            assert time.process_time() - started < 0.5, (prefix, final)
+            check(s)
 
 
 def test_unfinished_csi_longer_than_the_cap_is_dropped():
