@@ -298,7 +298,14 @@ def test_mayor_attach_in_a_terminal_focuses_the_mayor(town, tmp_path):
                  30, 0.2, "the app's host to run the Mayor")
         wait_for(lambda: "polecats/ace" in run_gt(town.root, "peek", "ace", "200").stdout,
                  30, 0.2, "the polecat's pane")
-        time.sleep(1.0)  # the app has laid out both panes
+        def shown() -> str:
+            return subprocess.run([*tmux, "capture-pane", "-p", "-t", "main"], env=env,
+                                  capture_output=True, text=True, timeout=10).stdout
+
+        # both panes are on the app's screen before a key is typed
+        wait_for(lambda: "demo agent · mayor/" in shown() and "polecats/ace" in shown(), 30,
+                 0.2, "the app to show both panes")
+        time.sleep(0.5)
         subprocess.run([*tmux, "send-keys", "-t", "main", "whoami"], env=env, timeout=10)
         wait_for(lambda: "> whoami" in run_gt(town.root, "peek", "mayor", "200").stdout,
                  10, 0.2, "the typed keys on the Mayor's screen")
