@@ -184,6 +184,8 @@ def register(root: click.Group) -> None:
                   help="immediate, wait-idle (default: wait until idle, else queue), or queue.")
     def nudge(target: str, message: str, mode: str | None):
         """Type MESSAGE into TARGET's terminal and verify that it was submitted."""
+        if not target.strip():
+            raise UsageError("give the agent to nudge: a name from `gt agents`, or mayor")
         if not message.strip():
             raise UsageError("the message is empty")
         reply = _client(current_town(), timeout=60).call("nudge", target=target,
@@ -196,6 +198,8 @@ def register(root: click.Group) -> None:
     @click.argument("lines", type=click.IntRange(min=1), default=20, required=False)
     def peek(target: str, lines: int):
         """The last LINES lines of TARGET's screen (default 20)."""
+        if not target.strip():
+            raise UsageError("give the agent to peek at: a name from `gt agents`, or mayor")
         reply = _client(current_town()).call("peek", target=target, lines=lines)
         return Peek(reply["agent"], reply["state"], reply["lines"])
 

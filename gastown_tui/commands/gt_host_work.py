@@ -156,6 +156,8 @@ def register(root: click.Group) -> None:
                 raise UsageError("give ISSUE... and the RIG (or RIG/NAME) to sling to")
             else:
                 issues, target = list(args[:-1]), args[-1]
+        if not all(i.strip() for i in issues) or not target.strip():
+            raise UsageError("an issue id or the rig is empty: give ISSUE... RIG[/NAME]")
         town = current_town()
         env = get_env()
         actor = identity(town)

@@ -54,6 +54,10 @@ def test_live_commands_without_a_host(town, args):
     (("up", "--detach", "--bogus"), 2, []),
     (("down", "--timeout", "0"), 2, ["--timeout"]),
     (("events", "-n", "-1"), 2, ["-n"]),
+    (("sling", "", "demo"), 2, ["empty"]),
+    (("sling", "de-zzz", " "), 2, ["empty"]),
+    (("nudge", "", "hi"), 2, ["give the agent"]),
+    (("peek", ""), 2, ["give the agent"]),
     (("mayor", "start", "--agent", "nope"), 2, ["unknown agent 'nope'"]),
     (("sling", "de-zzz", "demo", "--agent", "nope"), 1, ["de-zzz"]),
 ])
