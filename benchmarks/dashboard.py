@@ -5,7 +5,8 @@ Prints, for one run of `--seconds` (default 60) in each phase:
     headless Chromium tab: the difference is what the dashboard costs the host;
   - the dashboard's own CPU and memory: the server (`gt dashboard`) and the tab's app process;
   - how long a ledger change (a new convoy, made by another process) takes to show on the page,
-    and the page's first draw after navigation.
+    how long keys typed in the page take to come back as the agent's echo, and the page's
+    first draw after navigation.
 The demo agents step slowly (`--step`, default 30 s) so all of them stay busy, spinner running,
 through both phases.
 
@@ -144,6 +145,21 @@ async def run(args: argparse.Namespace) -> None:
                 await asyncio.sleep(0.7)  # changes land at varied points of the poll cycle
             if args.screenshot:
                 await page.screenshot(Path(args.screenshot))
+
+            # Keys typed in the page until the agent's echo shows on the page: the first
+            # agent's terminal zoomed and focused (Enter in the Agents panel), then words
+            # typed into the demo agent's input line.
+            await page.click(8, 8)
+            await page.key("Enter", 13, "\r")
+            await asyncio.sleep(1.0)
+            echoes = []
+            for i in range(args.changes):
+                word = f"k{i}q"
+                t = time.monotonic()
+                await page.type(word)
+                await page.wait_for(word, timeout=30)
+                echoes.append(time.monotonic() - t)
+                await asyncio.sleep(0.3)
         print(f"\nhost CPU over {args.seconds:g} s with {agents} busy agents:")
         print(f"  without a dashboard (reference)   {ref_cpu['host']:6.1f} %   "
               f"RSS {ref_mem['host']:.0f} MiB")
@@ -160,6 +176,9 @@ async def run(args: argparse.Namespace) -> None:
         print(f"ledger change -> shown in the browser (a new convoy from another process, from "
               f"the end of `gt convoy create`): median {statistics.median(latencies):.2f} s, "
               f"max {max(latencies):.2f} s over {len(latencies)}")
+        print(f"keys typed in the page -> the agent's echo shown on the page: median "
+              f"{statistics.median(echoes) * 1000:.0f} ms, max {max(echoes) * 1000:.0f} ms "
+              f"over {len(echoes)}")
         if args.screenshot:
             print(f"screenshot: {args.screenshot}")
     finally:

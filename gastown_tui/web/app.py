@@ -33,6 +33,7 @@ from .remote import RemoteScreens
 from .source import NOT_LIVE, TownSource, agent_rows, parked_rows
 
 LIVE_S = 0.5      # screens and agents; with a frame to draw, well inside the 2 s promise
+ECHO_S = 0.03     # after keys reach the host: time for the program to echo them
 LEDGER_S = 1.0    # a few stats; the ledger itself is read only when it changed
 EMPTY = "No agent terminals are live."
 # Commands that only read: the ones a read-only dashboard still runs for its panels.
@@ -86,6 +87,7 @@ class DashboardApp(App):
         self.host_agents: list[dict] = []
         self.live = False
         self._polling = False
+        self._poll_again = False
         self._reading = False
         # One thread for input, so keystrokes reach the host in the order they were typed.
         self._input = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dashboard-keys")
@@ -139,6 +141,7 @@ class DashboardApp(App):
     @work(group="live")
     async def poll_live(self) -> None:
         if self._polling:
+            self._poll_again = True
             return
         self._polling = True
         try:
@@ -148,6 +151,13 @@ class DashboardApp(App):
                 await self._show_live(live)
         finally:
             self._polling = False
+        if self._poll_again and self.is_running:
+            self._poll_again = False
+            self.poll_live()
+
+    def poll_soon(self) -> None:
+        """Keys were typed: their echo should not wait for the next regular poll."""
+        self.set_timer(ECHO_S, self.poll_live)
 
     def _wanted_screens(self) -> list[str] | None:
         """The screens worth sending: the panes on view and agents not mirrored yet. Panes on
@@ -279,9 +289,13 @@ class DashboardApp(App):
         future.add_done_callback(lambda f: self._input_done(name, f))
 
     def _input_done(self, name: str, future: Any) -> None:
-        error = None if future.cancelled() else future.exception()
-        if error is not None and self.is_running:
+        if future.cancelled() or not self.is_running:
+            return
+        error = future.exception()
+        if error is not None:
             self.call_from_thread(self.notify, f"{name}: {error}", severity="error")
+        else:
+            self.call_from_thread(self.poll_soon)
 
     # ---- actions from the panels ---------------------------------------------------------
 
