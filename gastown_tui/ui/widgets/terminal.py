@@ -105,7 +105,8 @@ class TerminalPane(Widget, can_focus=True):
         self.prefix_key = prefix_key
         self.label = escape(label or name)
         self.copy: CopyMode | None = None
-        self._strips: dict[int, tuple[list, Strip]] = {}
+        # row -> (the engine's runs, segments, strip): the runs tell a rewrite from a change.
+        self._strips: dict[int, tuple[list, list, Strip]] = {}
         self._pending: set[int] = set()
         self._styles: StyleMap | None = None
         self._cursor_row = -1
@@ -142,8 +143,14 @@ class TerminalPane(Widget, can_focus=True):
         if not rows:
             return
         screen = self.screen_model
-        for y in rows:
-            self._strips.pop(y, None)
+        # Agent UIs redraw their whole frame each tick; most rows come out as they were, and
+        # those need no new strip and no repaint.
+        for y in list(rows):
+            cached = self._strips.get(y)
+            if cached is not None and y < screen.lines and cached[0] == screen.row_runs(y):
+                rows.discard(y)
+            else:
+                self._strips.pop(y, None)
         cy = screen.cursor_y
         rows.add(cy)
         if self._cursor_row >= 0:
@@ -196,10 +203,10 @@ class TerminalPane(Widget, can_focus=True):
         if y >= screen.lines:
             return Strip.blank(width, smap.style(DEFAULT))
         cached = self._strips.get(y)
-        if cached is None or cached[1].cell_length != width:
+        if cached is None or cached[2].cell_length != width:
             # (A frame can be drawn at a new size before the Resize event clears the cache.)
             cached = self._strips[y] = self._row(screen.row_runs(y), screen.columns, width, smap)
-        segments, strip = cached
+        _runs, segments, strip = cached
         if y == screen.cursor_y:
             self._cursor_row = y
             if self.has_focus and not screen.cursor_hidden and screen.cursor_x < width:
@@ -207,7 +214,7 @@ class TerminalPane(Widget, can_focus=True):
         return strip
 
     @staticmethod
-    def _row(runs: list, columns: int, width: int, smap: StyleMap) -> tuple[list, Strip]:
+    def _row(runs: list, columns: int, width: int, smap: StyleMap) -> tuple[list, list, Strip]:
         """The row's segments exactly `width` cells wide, and its strip. Rows from the engine
         are `columns` cells wide, so no cell measuring is needed unless the sizes differ."""
         segments = [Segment(text, smap.style(cs)) for text, cs in runs]
@@ -215,7 +222,7 @@ class TerminalPane(Widget, can_focus=True):
             segments.append(Segment(" " * (width - columns), smap.style(DEFAULT)))
         elif columns > width:
             segments = list(Segment.divide(segments, [width]))[0]
-        return segments, Strip(segments, width)
+        return runs, segments, Strip(segments, width)
 
     @staticmethod
     def _with_cursor(segments: list, screen: Any, y: int, width: int, smap: StyleMap) -> Strip:
