@@ -22,12 +22,33 @@ def _fails(proc, code: int, *words: str) -> None:
         assert w in err, err
 
 
+@pytest.fixture(scope="module")
+def refusing_town():
+    """One town for the refusals that change nothing (a fresh town per case costs seconds)."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from host_helpers import make_sample_repo
+
+    from gastown_tui.town.install import install
+    from gastown_tui.town.rigs import add_rig
+
+    base = Path(tempfile.mkdtemp(prefix="gt-host-test-"))
+    try:
+        install(base / "t")
+        add_rig(find_town(base / "t", {}), "demo", str(make_sample_repo(base / "sample")))
+        yield find_town(base / "t", {})
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
 @pytest.mark.parametrize("args", [
     ("agents",), ("agents", "--all"), ("peek", "mayor"), ("nudge", "mayor", "hi"),
     ("down",), ("mayor", "status"), ("mayor", "stop"), ("mayor", "detach"),
 ])
-def test_live_commands_without_a_host(town, args):
-    proc = run_gt(town.root, *args)
+def test_live_commands_without_a_host(refusing_town, args):
+    proc = run_gt(refusing_town.root, *args)
     _fails(proc, 1)
     assert proc.stderr.strip() == NO_HOST
 
@@ -61,8 +82,8 @@ def test_live_commands_without_a_host(town, args):
     (("mayor", "start", "--agent", "nope"), 2, ["unknown agent 'nope'"]),
     (("sling", "de-zzz", "demo", "--agent", "nope"), 1, ["de-zzz"]),
 ])
-def test_bad_usage(town, args, code, words):
-    _fails(run_gt(town.root, *args), code, *words)
+def test_bad_usage(refusing_town, args, code, words):
+    _fails(run_gt(refusing_town.root, *args), code, *words)
 
 
 def test_outside_a_town(tmp_path):
