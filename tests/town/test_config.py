@@ -113,7 +113,7 @@ def test_broken_settings_file_is_a_clear_error(at_town, town):
     (town / "settings/config.toml").write_text("theme = [unclosed\n")
     result = at_town.gt("config get theme")
     assert result.exit_code == 1 and "not valid TOML" in result.error
-    result = at_town.gt("config set theme x")
+    result = at_town.gt("config set theme dracula")
     assert result.exit_code == 1 and "not valid TOML" in result.error
     assert (town / "settings/config.toml").read_text() == "theme = [unclosed\n"
 
