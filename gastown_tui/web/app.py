@@ -4,7 +4,8 @@ Built from the app's widgets: the sidebar panels, the pane grid of `TerminalPane
 mirrored screens, see `remote.py`), the result panel and the theme loader; plus a
 Configuration tab. Live state comes from the host's control socket and the ledger from disk,
 polled on worker threads (`source.py`), so a change shows within `LIVE_S` + one frame.
-`read_only` shows everything and refuses every action: no keys, no sling, no config change.
+`read_only` shows everything and refuses every action (`actions.py`): no keys, no sling, no
+config change.
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from ..ui.gather import TownReader
-from ..ui.messages import AgentAction, AgentChosen, BeadChosen, RunCommand, SlingMany
 from ..ui.model import TownView
 from ..ui.theme import DEFAULT_THEME, SHIPPED_DIR, load_themes, user_theme_dir
 from ..ui.widgets.grid import PaneGrid
 from ..ui.widgets.panels import AgentsPanel, ConvoysPanel, HooksPanel, MailPanel, WorkPanel
 from ..ui.widgets.result import ResultView
 from ..ui.widgets.terminal import TerminalPane
+from .actions import Actions
 from .config import ConfigData, ConfigView
 from .remote import RemoteScreens
 from .source import NOT_LIVE, TownSource, agent_rows, parked_rows
@@ -36,8 +37,6 @@ LIVE_S = 0.5      # screens and agents; with a frame to draw, well inside the 2 
 ECHO_S = 0.03     # after keys reach the host: time for the program to echo them
 LEDGER_S = 1.0    # a few stats; the ledger itself is read only when it changed
 EMPTY = "No agent terminals are live."
-# Commands that only read: the ones a read-only dashboard still runs for its panels.
-READ_ONLY_COMMANDS = ("convoy show ", "peek ", "mail thread ")
 
 
 class RemoteSink:
@@ -63,7 +62,7 @@ class RemoteSink:
         self.app.view_resized(self.name, rows)
 
 
-class DashboardApp(App):
+class DashboardApp(Actions, App):
     CSS_PATH = "dashboard.tcss"
     TITLE = "Gas Town"
     # A focused terminal takes every key but its prefix (ctrl+b), which leaves it for the panels.
@@ -89,6 +88,7 @@ class DashboardApp(App):
         self._polling = False
         self._poll_again = False
         self._reading = False
+        self._ledger_problem = ""
         # One thread for input, so keystrokes reach the host in the order they were typed.
         self._input = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dashboard-keys")
         loaded = load_themes([SHIPPED_DIR, user_theme_dir(self.environ)])
@@ -235,13 +235,16 @@ class DashboardApp(App):
             config = await asyncio.to_thread(self._read_config)
         except Exception as e:  # noqa: BLE001 - a ledger mid-write or a git race: next poll
             self.source.invalidate()
-            self.notify(f"reading the town failed ({type(e).__name__}: {e}); retrying",
-                        severity="warning", timeout=3)
+            problem = f"reading the town failed ({type(e).__name__}: {e}); retrying"
+            if problem != self._ledger_problem:  # once, not every second while it lasts
+                self._ledger_problem = problem
+                self.notify(problem, severity="warning", timeout=5)
             return
         finally:
             self._reading = False
         if not self.is_running:
             return
+        self._ledger_problem = ""
         self.view = view
         self._show_panels()
         self.query_one(ConfigView).show(config, sorted(self.available_themes))
@@ -296,121 +299,6 @@ class DashboardApp(App):
             self.call_from_thread(self.notify, f"{name}: {error}", severity="error")
         else:
             self.call_from_thread(self.poll_soon)
-
-    # ---- actions from the panels ---------------------------------------------------------
-
-    def command_env(self) -> Any:
-        from ..commands.core import Env
-
-        environ = dict(self.environ)
-        environ["GT_TOWN_ROOT"] = str(self.town_root)
-        return Env(cwd=self.town_root, environ=environ)
-
-    def refuse(self, what: str) -> None:
-        self.notify(f"read-only dashboard: {what} is off (start `gt dashboard` without "
-                    "--read-only)", severity="warning")
-
-    def on_run_command(self, message: RunCommand) -> None:
-        line = message.line
-        if self.read_only:
-            if line.startswith("mail read "):
-                line = "mail thread " + line[len("mail read "):]
-            if not line.startswith(READ_ONLY_COMMANDS):
-                self.refuse(f"gt {line.split(' ', 1)[0]}")
-                return
-        self.run_command(line, message.quiet)
-
-    @work(group="commands")
-    async def run_command(self, line: str, quiet: bool = False) -> Any:
-        from ..commands.gt import run
-
-        result = await asyncio.to_thread(run, line, self.command_env())
-        if not self.is_running:
-            return result
-        if result.error is not None:
-            self.query_one(ResultView).show_result(line, "", result.error)
-        elif not quiet:
-            self.query_one(ResultView).show_result(line, result.render(), None)
-        else:
-            self.notify(f"gt {line}: done", timeout=3)
-        self.source.invalidate()
-        self.poll_ledger()
-        return result
-
-    def on_agent_chosen(self, message: AgentChosen) -> None:
-        """Choosing an agent zooms its terminal (a mirror is drawn at the agent's own size,
-        so a small grid cell crops it) and focuses it; choosing it again shows the grid."""
-        self.query_one(TabbedContent).active = "terminals"
-        grid = self.query_one(PaneGrid)
-        pane = grid.pane(message.name)
-        if pane is None:
-            self.notify(f"{message.name} has no live terminal", severity="warning")
-            return
-        grid.toggle_zoom(message.name)
-        pane.focus()
-
-    def on_agent_action(self, message: AgentAction) -> None:
-        from ..ui.hosting import agent_command
-
-        if message.what == "peek":
-            self.post_message(RunCommand(agent_command("peek", message.name)))
-        elif self.read_only:
-            self.refuse(message.what)
-        elif message.what == "nudge":
-            from ..ui.screens.prompt import PromptScreen
-
-            def send(text: str | None) -> None:
-                if text:
-                    self.post_message(RunCommand(agent_command("nudge", message.name, text),
-                                                 quiet=True))
-
-            self.push_screen(PromptScreen(f"Nudge {message.name}", "text to type into the "
-                                          "agent"), send)
-        elif message.what == "restart":
-            self.restart_agent(message.name)
-        else:
-            self.notify(f"{message.what} is done from the app or `gt`; the dashboard types, "
-                        "nudges, restarts and slings", severity="warning")
-
-    @work(group="agent-actions")
-    async def restart_agent(self, name: str) -> None:
-        try:
-            await asyncio.to_thread(self.source.restart, name)
-        except Exception as e:  # noqa: BLE001 - HostError and friends: one line
-            self.notify(f"restart {name}: {e}", severity="error")
-            return
-        self.notify(f"{name} restarts on its hook", timeout=3)
-
-    def on_bead_chosen(self, message: BeadChosen) -> None:
-        self._sling(message.bead_id, message.rig, convoy=False)
-
-    def on_sling_many(self, message: SlingMany) -> None:
-        rig = next((w.rig for w in self.view.work if w.id == message.bead_ids[0]), "")
-        self._sling(" ".join(message.bead_ids), rig, convoy=True)
-
-    def _sling(self, beads: str, rig: str, convoy: bool) -> None:
-        if self.read_only:
-            self.refuse("sling")
-            return
-        from ..ui.screens.sling import SlingScreen
-
-        config = self.query_one(ConfigView).data
-        names = [p.name for p in config.presets] if config else []
-        chosen = config.default_agent if config else ""
-
-        def chosen_request(request: Any) -> None:
-            if request is not None:
-                self.sling(request.lines())
-
-        self.push_screen(SlingScreen(beads, rig, names, agent=chosen, convoy=convoy),
-                         chosen_request)
-
-    @work(group="commands")
-    async def sling(self, lines: list[str]) -> None:
-        for line in lines:
-            result = await self.run_command(line, quiet=True).wait()
-            if result is None or not result.ok:
-                return
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab

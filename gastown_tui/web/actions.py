@@ -1,0 +1,138 @@
+"""What a person can do from the dashboard's panels: registry commands (the panels' Enter,
+nudge, peek, configuration), slinging from Work, restarting an agent, zooming a terminal.
+
+A mixin of DashboardApp. Commands run in this process on a worker thread, exactly as in the app
+and the shell; anything that needs the live host reaches it over the control socket. A
+read-only dashboard refuses all of them but the commands that only read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from textual import work
+from textual.widgets import TabbedContent
+
+from ..ui.messages import AgentAction, AgentChosen, BeadChosen, RunCommand, SlingMany
+from ..ui.widgets.grid import PaneGrid
+from ..ui.widgets.result import ResultView
+from .config import ConfigView
+
+# Commands that only read: the ones a read-only dashboard still runs for its panels.
+READ_ONLY_COMMANDS = ("convoy show ", "peek ", "mail thread ")
+
+
+class Actions:
+    def command_env(self) -> Any:
+        from ..commands.core import Env
+
+        environ = dict(self.environ)
+        environ["GT_TOWN_ROOT"] = str(self.town_root)
+        return Env(cwd=self.town_root, environ=environ)
+
+    def refuse(self, what: str) -> None:
+        self.notify(f"read-only dashboard: {what} is off (start `gt dashboard` without "
+                    "--read-only)", severity="warning")
+
+    def on_run_command(self, message: RunCommand) -> None:
+        line = message.line
+        if self.read_only:
+            if line.startswith("mail read "):
+                line = "mail thread " + line[len("mail read "):]
+            if not line.startswith(READ_ONLY_COMMANDS):
+                self.refuse(f"gt {line.split(' ', 1)[0]}")
+                return
+        self.run_command(line, message.quiet)
+
+    @work(group="commands")
+    async def run_command(self, line: str, quiet: bool = False) -> Any:
+        from ..commands.gt import run
+
+        result = await asyncio.to_thread(run, line, self.command_env())
+        if not self.is_running:
+            return result
+        if result.error is not None:
+            self.query_one(ResultView).show_result(line, "", result.error)
+        elif not quiet:
+            self.query_one(ResultView).show_result(line, result.render(), None)
+        else:
+            self.notify(f"gt {line}: done", timeout=3)
+        self.source.invalidate()
+        self.poll_ledger()
+        return result
+
+    def on_agent_chosen(self, message: AgentChosen) -> None:
+        """Choosing an agent zooms its terminal (a mirror is drawn at the agent's own size,
+        so a small grid cell crops it) and focuses it; choosing it again shows the grid."""
+        self.query_one(TabbedContent).active = "terminals"
+        grid = self.query_one(PaneGrid)
+        pane = grid.pane(message.name)
+        if pane is None:
+            self.notify(f"{message.name} has no live terminal", severity="warning")
+            return
+        grid.toggle_zoom(message.name)
+        pane.focus()
+
+    def on_agent_action(self, message: AgentAction) -> None:
+        from ..ui.hosting import agent_command
+
+        if message.what == "peek":
+            self.post_message(RunCommand(agent_command("peek", message.name)))
+        elif self.read_only:
+            self.refuse(message.what)
+        elif message.what == "nudge":
+            from ..ui.screens.prompt import PromptScreen
+
+            def send(text: str | None) -> None:
+                if text:
+                    self.post_message(RunCommand(agent_command("nudge", message.name, text),
+                                                 quiet=True))
+
+            self.push_screen(PromptScreen(f"Nudge {message.name}", "text to type into the "
+                                          "agent"), send)
+        elif message.what == "restart":
+            self.restart_agent(message.name)
+        else:
+            self.notify(f"{message.what} is done from the app or `gt`; the dashboard types, "
+                        "nudges, restarts and slings", severity="warning")
+
+    @work(group="agent-actions")
+    async def restart_agent(self, name: str) -> None:
+        try:
+            await asyncio.to_thread(self.source.restart, name)
+        except Exception as e:  # noqa: BLE001 - HostError and friends: one line
+            self.notify(f"restart {name}: {e}", severity="error")
+            return
+        self.notify(f"{name} restarts on its hook", timeout=3)
+
+    def on_bead_chosen(self, message: BeadChosen) -> None:
+        self._sling(message.bead_id, message.rig, convoy=False)
+
+    def on_sling_many(self, message: SlingMany) -> None:
+        rig = next((w.rig for w in self.view.work if w.id == message.bead_ids[0]), "")
+        self._sling(" ".join(message.bead_ids), rig, convoy=True)
+
+    def _sling(self, beads: str, rig: str, convoy: bool) -> None:
+        if self.read_only:
+            self.refuse("sling")
+            return
+        from ..ui.screens.sling import SlingScreen
+
+        config = self.query_one(ConfigView).data
+        names = [p.name for p in config.presets] if config else []
+        chosen = config.default_agent if config else ""
+
+        def chosen_request(request: Any) -> None:
+            if request is not None:
+                self.sling(request.lines())
+
+        self.push_screen(SlingScreen(beads, rig, names, agent=chosen, convoy=convoy),
+                         chosen_request)
+
+    @work(group="commands")
+    async def sling(self, lines: list[str]) -> None:
+        for line in lines:
+            result = await self.run_command(line, quiet=True).wait()
+            if result is None or not result.ok:
+                return
