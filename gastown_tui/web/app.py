@@ -173,7 +173,7 @@ class DashboardApp(Actions, App):
         grid = self.query_one(PaneGrid)
         if not live.running or live.problem:
             banner.update(NOT_LIVE if not live.running else
-                          f"The host is not answering: {live.problem}")
+                          f"Agents are not live here: {live.problem}")
             banner.display = True
             was_live, self.live = self.live, False
             for name in self.mirrors.clear():

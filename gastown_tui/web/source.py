@@ -71,7 +71,11 @@ class TownSource:
         except HostNotRunning:
             return Live(running=False)
         except HostError as e:
-            return Live(running=True, problem=str(e))
+            problem = str(e)
+            if "unknown request 'screens'" in problem:
+                problem = ("the running host is older than this dashboard: restart it "
+                           "(`gt down`, then `gt up --headless`)")
+            return Live(running=True, problem=problem)
         return Live(running=True, agents=list(agents or []), screens=dict(screens or {}))
 
     def keys(self, name: str, data: bytes) -> None:

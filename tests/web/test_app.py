@@ -221,3 +221,29 @@ def test_slinging_from_the_work_panel_starts_an_agent_the_grid_shows(live_town, 
     name, bead = asyncio.run(scenario())
     rows = {r["name"]: r for r in HostClient(live_town.root).call("agents")}
     assert rows[name]["hook"] == bead and rows[name]["agent"] == SHELL_AGENT
+
+
+def test_host_stopping_and_starting_again_under_an_open_dashboard(town_root, tmp_path):
+    from web_helpers import end, sling, start_host
+
+    async def scenario():
+        host = start_host(town_root)
+        app = make_app(town_root, tmp_path)
+        async with app.run_test(size=(150, 45)):
+            await until(lambda: app.live and app.view.work)
+            issue = app.view.work[0]
+            name = await asyncio.to_thread(sling, town_root, issue.id, "demo")
+            grid = app.query_one("#grid")
+            await until(lambda: grid.pane(name) is not None)
+            assert not app.query_one("#banner").display
+            await asyncio.to_thread(end, host, 20)
+            await until(lambda: app.query_one("#banner").display and not grid.panes)
+            assert "gt up --headless" in str(app.query_one("#banner").render())
+            host = start_host(town_root)  # resumes the suspended hook
+            try:
+                await until(lambda: grid.pane(name) is not None, timeout=20)
+                assert not app.query_one("#banner").display
+            finally:
+                await asyncio.to_thread(end, host, 20)
+
+    asyncio.run(scenario())
