@@ -13,9 +13,10 @@ Public API (import from the modules; this package imports nothing, so `gt` start
     DashboardApp(town_root, read_only=False, environ=dict).run()
         # = python -m gastown_tui.web TOWN [--read-only]
 
-    from gastown_tui.web.guard import make_guard, is_loopback   # aiohttp middleware: token
-        # (?token=, then an HttpOnly SameSite=Strict cookie, or Authorization: Bearer), loopback
-        # Host names when bound to loopback, same-origin websocket
+    from gastown_tui.web.guard import make_guard, cookie_name, is_loopback
+        # aiohttp middleware: the token (?token=, then an HttpOnly SameSite=Strict cookie named
+        # for the port, or Authorization: Bearer), loopback Host names when bound to loopback,
+        # and a same-origin websocket
     from gastown_tui.web.remote import RemoteScreens, RemoteScreen, window
         # the host's screens mirrored into local term.Screen objects for TerminalPane
     from gastown_tui.web.source import TownSource      # socket + ledger reads, no Textual

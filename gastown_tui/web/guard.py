@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-COOKIE = "gt_dashboard_token"
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -45,7 +44,13 @@ def _same(given: str | None, token: str) -> bool:
     return given is not None and hmac.compare_digest(given.encode(), token.encode())
 
 
-def make_guard(token: str | None, loopback: bool) -> Callable:
+def cookie_name(port: int) -> str:
+    """Cookies are kept per host name, not per port: two dashboards on one machine must not
+    overwrite each other's token."""
+    return f"gt_dashboard_token_{port}"
+
+
+def make_guard(token: str | None, loopback: bool, cookie: str) -> Callable:
     """An aiohttp middleware refusing what the rules above refuse: 401 without the token,
     403 for a foreign Host on loopback or a websocket opened from another origin."""
 
@@ -62,7 +67,7 @@ def make_guard(token: str | None, loopback: bool) -> Callable:
         from_query = request.query.get("token")
         if token is not None:
             bearer = request.headers.get("Authorization", "")
-            given = (from_query or request.cookies.get(COOKIE)
+            given = (from_query or request.cookies.get(cookie)
                      or (bearer[7:] if bearer.startswith("Bearer ") else None))
             if not _same(given, token):
                 raise web.HTTPUnauthorized(text="this dashboard needs its token: open the URL "
@@ -70,7 +75,7 @@ def make_guard(token: str | None, loopback: bool) -> Callable:
         response = await handler(request)
         if token is not None and from_query is not None and not response.prepared:
             # The page's websocket and static files carry no query: they ride on the cookie.
-            response.set_cookie(COOKIE, from_query, httponly=True, samesite="Strict", path="/")
+            response.set_cookie(cookie, from_query, httponly=True, samesite="Strict", path="/")
         return response
 
     return guard

@@ -21,7 +21,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from textual_serve.server import Server, to_int
 
-from .guard import is_loopback, make_guard, new_token
+from .guard import cookie_name, is_loopback, make_guard, new_token
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -74,7 +74,9 @@ class DashboardServer(Server):
 
     async def _make_app(self) -> web.Application:
         app = await super()._make_app()
-        app.middlewares.append(make_guard(self.options.token, self.options.loopback))
+        options = self.options
+        app.middlewares.append(make_guard(options.token, options.loopback,
+                                          cookie_name(options.port)))
         return app
 
     async def on_startup(self, app: web.Application) -> None:

@@ -57,9 +57,9 @@ def test_beyond_loopback_a_token_is_generated_and_required(town_root):
         page = get(port, f"/?token={token}")
         assert page.status == 200
         cookie = page.getheader("Set-Cookie")
-        assert f"gt_dashboard_token={token}" in cookie and "HttpOnly" in cookie
+        assert f"gt_dashboard_token_{port}={token}" in cookie and "HttpOnly" in cookie
         assert "SameSite=Strict" in cookie
-        cookie_header = {"Cookie": f"gt_dashboard_token={token}"}
+        cookie_header = {"Cookie": f"gt_dashboard_token_{port}={token}"}
         assert get(port, "/static/js/textual.js", cookie_header).status == 200
         assert get(port, "/", {"Authorization": f"Bearer {token}"}).status == 200
         # The page's own websocket (with the cookie) upgrades; one opened by another site's
