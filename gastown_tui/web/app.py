@@ -34,6 +34,7 @@ from .remote import RemoteScreens
 from .source import NOT_LIVE, TownSource, agent_rows, parked_rows
 
 LIVE_S = 0.5      # screens and agents; with a frame to draw, well inside the 2 s promise
+NEW_PER_POLL = 8  # agents first mirrored per poll
 ECHO_S = 0.03     # after keys reach the host: time for the program to echo them
 LEDGER_S = 1.0    # a few stats; the ledger itself is read only when it changed
 EMPTY = "No agent terminals are live."
@@ -159,14 +160,13 @@ class DashboardApp(Actions, App):
         """Keys were typed: their echo should not wait for the next regular poll."""
         self.set_timer(ECHO_S, self.poll_live)
 
-    def _wanted_screens(self) -> list[str] | None:
-        """The screens worth sending: the panes on view and agents not mirrored yet. Panes on
-        another page of the grid catch up within one poll of being shown."""
-        if not self.mirrors.screens:
-            return None
+    def _wanted_screens(self) -> list[str]:
+        """The screens worth sending: the panes on view, and a few agents not mirrored yet
+        (a reply stays small however many big screens a town has; the first one only names
+        the agents). Panes on another page of the grid catch up within a poll of showing."""
         grid = self.query_one(PaneGrid)
-        return grid.visible_names() + [n for n in self.mirrors.names
-                                       if n not in self.mirrors.screens]
+        new = [n for n in self.mirrors.names if n not in self.mirrors.screens]
+        return grid.visible_names() + new[:NEW_PER_POLL]
 
     async def _show_live(self, live: Any) -> None:
         banner = self.query_one("#banner", Static)
@@ -185,6 +185,8 @@ class DashboardApp(Actions, App):
         banner.display = False
         self.live = True
         changed, gone = self.mirrors.apply(live.screens)
+        if any(n not in self.mirrors.screens for n in self.mirrors.names):
+            self.poll_soon()  # more agents to mirror: no need to wait for the regular poll
         for name in gone:
             await self._remove_pane(name)
         for name, rows in changed.items():

@@ -203,7 +203,8 @@ def test_slinging_from_the_work_panel_starts_an_agent_the_grid_shows(live_town, 
         app = make_app(live_town.root, tmp_path)
         async with app.run_test(size=(150, 45)) as pilot:
             await until(lambda: app.live and app.view.work
-                        and app.query_one(ConfigView).data is not None)
+                        and app.query_one(ConfigView).data is not None
+                        and set(app.mirrors.screens) == set(app.mirrors.names))
             bead = app.view.work[0]
             before = set(app.mirrors.screens)
             app.post_message(BeadChosen(bead.id, bead.rig))
