@@ -38,7 +38,6 @@ class RemoteScreen:
         self.screen = Screen(cols, rows, history=HISTORY)
         self.lines: list[str] = [""] * rows
         self.version: str | None = None
-        self.alive = True
         self.view_rows: int | None = None
         self.top = 0
         self._snap: dict[str, Any] = {"cols": cols, "rows": rows, "lines": []}
@@ -47,7 +46,6 @@ class RemoteScreen:
         """Bring the mirror up to `snap`; the rows that changed, or None when it was rebuilt."""
         self._snap = snap
         self.version = snap.get("version")
-        self.alive = bool(snap.get("alive", True))
         return self._draw()
 
     def set_view(self, rows: int) -> set[int] | None | bool:
