@@ -24,6 +24,7 @@ from textual_serve.server import Server, to_int
 from .guard import cookie_name, is_loopback, make_guard, new_token
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+SHUTDOWN_S = 5.0  # at most this long for requests in flight when the server stops
 
 
 @dataclass
@@ -65,6 +66,7 @@ class DashboardServer(Server):
                          statics_path=statics, templates_path=TEMPLATES)
         self.options = options
         self.say = say
+        self._tabs: set[asyncio.Task] = set()
 
     def initialize_logging(self) -> None:
         # textual-serve logs every session at INFO with a rich handler: keep only problems.
@@ -81,6 +83,22 @@ class DashboardServer(Server):
 
     async def on_startup(self, app: web.Application) -> None:
         """textual-serve prints its banner here; the dashboard speaks once it listens."""
+
+    async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+        task = asyncio.current_task()
+        self._tabs.add(task)
+        try:
+            return await super().handle_websocket(request)
+        finally:
+            self._tabs.discard(task)
+
+    async def on_shutdown(self, app: web.Application) -> None:
+        """Open tabs end with the server: their websockets close and their apps are told to
+        quit. Otherwise a stop would wait for every browser to go away first."""
+        tabs = list(self._tabs)
+        for task in tabs:
+            task.cancel()
+        await asyncio.gather(*tabs, return_exceptions=True)
 
     def _listening(self, *_args: Any) -> None:
         options = self.options
@@ -103,7 +121,8 @@ class DashboardServer(Server):
             loop.add_signal_handler(sig, self.request_exit)
         try:
             web.run_app(self._make_app(), host=self.host, port=self.port,
-                        handle_signals=False, loop=loop, print=self._listening)
+                        handle_signals=False, loop=loop, print=self._listening,
+                        shutdown_timeout=SHUTDOWN_S)
         finally:
             loop.close()
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -145,3 +147,41 @@ def test_configuration_tab(live_town, profile):
                                     "/bin/bash", "gastown-dark")
 
     run(scenario())
+
+
+def test_stopping_the_server_ends_open_tabs_and_their_apps(tmp_path, profile):
+    root = tmp_path / "town"
+    make_town(root, 1)
+
+    async def scenario():
+        with Dashboard(root) as dash:
+            async with Browser(profile) as page:
+                await page.open(dash.url)
+                await page.wait_for("Agents are not live")
+                apps = children_of(dash.proc.pid)
+                assert apps, "no app process under the server"
+                start = time.monotonic()
+                dash.proc.send_signal(signal.SIGTERM)  # the server alone, as Ctrl-C would
+                await asyncio.to_thread(dash.proc.wait, 15)
+                assert time.monotonic() - start < 10
+                assert dash.proc.returncode == 0
+                assert "dashboard stopped" in dash.output()
+                deadline = time.monotonic() + 5
+                while any(Path(f"/proc/{pid}").exists() for pid in apps):
+                    assert time.monotonic() < deadline, f"apps left running: {apps}"
+                    await asyncio.sleep(0.1)
+
+    run(scenario())
+
+
+def children_of(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                out.append(int(entry.name))
+    return out
