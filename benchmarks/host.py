@@ -62,6 +62,29 @@ def timed(argv: list[str], cwd: Path, env: dict, runs: int) -> list[float]:
     return out
 
 
+# `gt agents --json` inside one interpreter, timed from before gastown_tui is imported to the
+# end of the command: what the CLI costs on top of starting Python.
+IN_PROCESS = """
+import io, sys, time
+t = time.perf_counter()
+from gastown_tui.commands.gt import main
+sys.argv = ["gt", "agents", "--json"]
+out, sys.stdout = sys.stdout, io.StringIO()
+try:
+    main()
+except SystemExit:
+    pass
+sys.stdout = out
+print((time.perf_counter() - t) * 1000)
+"""
+
+
+def in_process(cwd: Path, env: dict, runs: int) -> list[float]:
+    return [float(subprocess.run([sys.executable, "-c", IN_PROCESS], cwd=str(cwd), env=env,
+                                 capture_output=True, text=True, check=True).stdout)
+            for _ in range(runs)]
+
+
 def fmt(ms: list[float]) -> str:
     ordered = sorted(ms)
     p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
@@ -158,6 +181,7 @@ def main() -> int:
         idle_live = sum(1 for r in client.call("agents") if r["pid"])
         agents_cli = timed([GT, "agents", "--json"], root, env, 20)
         version_cli = timed([GT, "--version"], root, env, 20)
+        ours = in_process(root, env, 20)
         shim_cli = (timed([ON_PATH, "agents", "--json"], root, env, 20)
                     if ON_PATH and Path(ON_PATH).resolve() != Path(GT).resolve() else None)
         python_floor = timed([sys.executable, "-c", "pass"], root, env, 20)
@@ -185,6 +209,7 @@ def main() -> int:
         if shim_cli:
             print(f"  via PATH {ON_PATH}: {fmt(shim_cli)}")
         print(f"  python -c pass     {fmt(python_floor)}   (interpreter floor)")
+        print(f"  import + command   {fmt(ours)}   (gt's own part, in one interpreter)")
         print(f"  socket round trip  {fmt(sock)}   (HostClient.call('agents'))")
         print(f"\nload average at end {os.getloadavg()[0]:.2f}")
     finally:
