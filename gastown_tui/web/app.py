@@ -90,6 +90,7 @@ class DashboardApp(Actions, App):
         self._poll_again = False
         self._reading = False
         self._ledger_problem = ""
+        self._told_read_only = False
         # One thread for input, so keystrokes reach the host in the order they were typed.
         self._input = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dashboard-keys")
         loaded = load_themes([SHIPPED_DIR, user_theme_dir(self.environ)])
@@ -287,6 +288,9 @@ class DashboardApp(Actions, App):
 
     def send_input(self, name: str, data: bytes = b"", text: str = "") -> None:
         if self.read_only:
+            if not self._told_read_only:  # once: every key would be one notice too many
+                self._told_read_only = True
+                self.refuse("typing into terminals")
             return
         call = (lambda: self.source.paste(name, text)) if text else \
             (lambda: self.source.keys(name, data))

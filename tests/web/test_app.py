@@ -161,6 +161,11 @@ def test_restart_from_the_agents_panel_and_read_only_refusals(live_town, tmp_pat
                 assert any("read-only dashboard: restart is off" in n.message
                            for n in app._notifications)
                 assert pid_of(name) == before
+                await pilot.press("enter", "x", "y")  # into the agent's terminal: refused
+                await pilot.pause(0.3)
+                told = [n.message for n in app._notifications
+                        if "typing into terminals is off" in n.message]
+                assert len(told) == 1
             else:
                 await until(lambda: pid_of(name) not in (None, before), timeout=20)
 
