@@ -23,6 +23,7 @@ from ..messages import PaneFocused, PaneResized
 from ..theme import default_ansi
 from .colors import StyleMap
 from .copymode import CopyMode
+from .redraws import BackgroundRedraws
 
 
 class PaneSink(Protocol):
@@ -38,38 +39,7 @@ class PaneSink(Protocol):
     def resize(self, cols: int, rows: int) -> None: ...
 
 
-class BackgroundRedraws:
-    """One timer for every pane without focus: their changes are drawn together, in one frame
-    every BACKGROUND_S, instead of one frame per pane (each frame costs a compositor pass)."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.pending: set["TerminalPane"] = set()
-        self.timer: Any = None
-
-    @classmethod
-    def of(cls, app: Any) -> "BackgroundRedraws":
-        batch = getattr(app, "_gastown_background_redraws", None)
-        if batch is None:
-            batch = cls(app)
-            app._gastown_background_redraws = batch
-        return batch
-
-    def add(self, pane: "TerminalPane") -> None:
-        self.pending.add(pane)
-        if self.timer is None:
-            self.timer = self.app.set_timer(BACKGROUND_S, self.flush)
-
-    def flush(self) -> None:
-        self.timer = None
-        panes, self.pending = self.pending, set()
-        for pane in panes:
-            if pane.is_attached:
-                pane._flush()
-
-
 WHEEL_LINES = 3
-BACKGROUND_S = 0.2  # how often a pane without focus redraws while its program streams
 BUTTON_NAMES = {1: "left", 2: "middle", 3: "right"}
 
 
@@ -134,11 +104,11 @@ class TerminalPane(Widget, can_focus=True):
             return
         self._pending.update(rows)
         if self.has_focus:
-            self._flush()
+            self.flush_pending()
         else:
             BackgroundRedraws.of(self.app).add(self)
 
-    def _flush(self) -> None:
+    def flush_pending(self) -> None:
         rows, self._pending = self._pending, set()
         if not rows:
             return
