@@ -11,17 +11,29 @@ Public API (Textual is imported only by these modules, never by other layers)::
         # first_commands=[...]: registry command lines run once the host is up (gt demo)
     app.mux, app.host, app.view (model.TownView), app.main (screens.main.MainScreen)
 
-    from gastown_tui.commands.gt_app import open_app, open_demo
-    open_app(env, town_root=None, first_commands=None)   # what `gt` with no arguments runs
+    from gastown_tui.commands.gt_app import open_app, open_demo, IN_APP
+    open_app(env, town_root=None, first_commands=None, focus=None)  # what `gt` alone runs
     open_demo(env, target, agents)                        # what `gt demo` runs without --headless
+        # both refuse (CommandError) when env.environ[IN_APP] is set: commands run from the
+        # app's command bar never open a second app
 
     from gastown_tui.ui.widgets.terminal import TerminalPane, PaneSink
     TerminalPane(name, screen, sink, prefix_key="ctrl+b")  # any term.screen.Screen; sink gets
         # type_keys(bytes), paste(str), mouse(kind, button, x, y, ...), resize(cols, rows)
     pane.lines_changed(rows)                               # from term.events.LinesChanged
 
+    from gastown_tui.ui.widgets.panels import AgentsPanel, ConvoysPanel, HooksPanel, \
+        MailPanel, WorkPanel                               # .update_rows(list of model rows)
+    from gastown_tui.ui.widgets.grid import PaneGrid       # .mount(pane), .arrange_panes()
+
     from gastown_tui.ui.theme import load_themes           # themes/*.toml -> textual Themes
     from gastown_tui.ui.keymap import PREFIX_BINDINGS      # the keys after the prefix, with ids
+    from gastown_tui.ui.keymap import prefix_from_config   # setting -> (key, problem or None)
+    from gastown_tui.ui.settings import check_app_setting  # (key, value, environ) -> problem
+        # for `gt config set theme|prefix_key`: None, or one line saying why not
+
+When the town's host stops under the app (`gt down` elsewhere), the app ends with
+`app.HOST_STOPPED` as its message; hooks are suspended either way.
 
 Keys: a focused pane gets every key except the prefix (default ctrl+b); after it, one key acts
 as in tmux (arrows/hjkl focus, z zoom, n/p cycle, : command bar, space palette, ? help,
