@@ -22,7 +22,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from ..ui.gather import TownReader
-from ..ui.model import TownView
+from ..ui.model import STATE_ICONS, TownView
 from ..ui.theme import DEFAULT_THEME, SHIPPED_DIR, load_themes, user_theme_dir
 from ..ui.widgets.grid import PaneGrid
 from ..ui.widgets.panels import AgentsPanel, ConvoysPanel, HooksPanel, MailPanel, WorkPanel
@@ -268,6 +268,12 @@ class DashboardApp(Actions, App):
         view = self.view
         agents = agent_rows(self.host_agents, view) if self.live else parked_rows(view)
         self.query_one(AgentsPanel).update_rows(agents)
+        grid = self.query_one(PaneGrid)
+        for row in agents:
+            pane = grid.pane(row.name)
+            if pane is not None:
+                icon = STATE_ICONS.get(row.state, STATE_ICONS["unknown"])[0]
+                pane.set_label(f"{icon} {row.name}" + (f" · {row.bead}" if row.bead else ""))
         self.query_one(ConvoysPanel).update_rows(view.convoys)
         self.query_one(HooksPanel).update_rows(view.hooks)
         self.query_one(MailPanel).update_rows(view.mail)
