@@ -118,14 +118,16 @@ def parse_params(text: str) -> list[list[int]]:
     return out
 
 
-_UNDERLINE, _UL_STYLE, _UL_COLOR = 5, 12, 13
+# Positions in CellStyle._key of the fields the tables below set.
+_UNDERLINE, _OVERLINE, _UL_STYLE, _UL_COLOR = 5, 11, 12, 13
 # Underline on in style n (SGR 4, 4:n, and 21 which tmux and xterm take as double).
 _UL = {n: ((_UNDERLINE, n > 0), (_UL_STYLE, n)) for n in range(6)}
 _SIMPLE = {1: ((2, True),), 2: ((3, True),), 3: ((4, True),), 4: _UL[1], 5: ((8, True),),
            6: ((8, True),), 7: ((6, True),), 8: ((10, True),), 9: ((7, True),), 21: _UL[2],
            22: ((2, False), (3, False)), 23: ((4, False),), 24: _UL[0], 25: ((8, False),),
            27: ((6, False),), 28: ((10, False),), 29: ((7, False),), 39: ((0, None),),
-           49: ((1, None),), 53: ((11, True),), 55: ((11, False),), 59: ((_UL_COLOR, None),)}
+           49: ((1, None),), 53: ((_OVERLINE, True),), 55: ((_OVERLINE, False),),
+           59: ((_UL_COLOR, None),)}
 _deltas: dict[str, tuple[bool, tuple]] = {}
 
 
