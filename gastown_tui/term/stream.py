@@ -96,8 +96,11 @@ class StreamParser(SequencesMixin):
             if k <= 8:
                 if k == 8:
                     row_p, col_p, params, s = m.group(5, 6, 7, 8)
-                    if self.modes.origin:
-                        self.cursor_position(int(row_p or 0), int(col_p or 0))
+                    col_p = col_p or ""
+                    if self.modes.origin or len(row_p) > 9 or len(col_p) > 9:
+                        # _ints clamps numbers too long for int() (Python refuses 4,300 digits).
+                        args = _ints("%s;%s" % (row_p, col_p))
+                        self.cursor_position(args[0], args[1])
                     else:
                         a = int(row_p) if row_p else 0
                         self._y = min(a - 1, self.lines - 1) if a > 1 else 0

@@ -130,6 +130,13 @@ def test_a_huge_count_on_any_csi_final_returns_at_once():
             check(s)
 
 
+def test_parameters_of_thousands_of_digits():
+    for final in "HfmKrAb":
+        s = feed_all(b"x\x1b[" + b"9" * 5000 + b";" + b"8" * 5000 + final.encode() + b"ok")
+        check(s)
+        assert "ok" in "".join(s.text_lines())
+
+
 def test_unfinished_csi_longer_than_the_cap_is_dropped():
     s = feed_all(b"\x1b[" + b"1" * 10_000, chunk=1000)
     s.feed(b"m ok")
