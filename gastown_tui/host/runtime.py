@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import errno
 import fcntl
-import hashlib
 import json
 import os
 import tempfile
@@ -61,6 +60,8 @@ def socket_path(town_root: Path) -> Path:
     path = town_root / ".runtime" / SOCKET_NAME
     if len(os.fsencode(str(path))) <= MAX_SOCKET_PATH:
         return path
+    import hashlib  # only for long town paths; `gt` in an agent pane starts without it
+
     digest = hashlib.sha1(os.fsencode(str(town_root)), usedforsecurity=False).hexdigest()[:16]
     private = Path(tempfile.gettempdir()) / f"gastown-{os.getuid()}"
     private.mkdir(mode=0o700, exist_ok=True)
