@@ -7,7 +7,7 @@ Prints, for one run of `--seconds` (default 60) in each phase:
   - how long a ledger change (a new convoy, made by another process) takes to show on the page,
     how long keys typed in the page take to come back as the agent's echo, and the page's
     first draw after navigation.
-The demo agents step slowly (`--step`, default 30 s) so all of them stay busy, spinner running,
+The demo agents step slowly (`--step`, default 90 s) so all of them stay busy, spinner running,
 through both phases.
 
 Run: python3 benchmarks/dashboard.py [--agents 10] [--seconds 60] [--screenshot PATH]
@@ -193,7 +193,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--step", type=float, default=30.0)
+    parser.add_argument("--step", type=float, default=90.0)
     parser.add_argument("--changes", type=int, default=5)
     parser.add_argument("--screenshot", help="save the page as PNG here at the end")
     asyncio.run(run(parser.parse_args()))
