@@ -3,7 +3,8 @@
 One compiled pattern splits decoded text into runs of printable text, CR LF pairs, CSI and ESC
 sequences and single controls. Printable runs that are all one cell wide are drawn in one slice
 (the fast path); anything else goes character by character (the slow path) — both give the same
-cells. OSC/DCS/APC/PM/SOS strings are collected across reads up to a cap and never printed.
+cells. OSC strings are collected across reads up to a cap; DCS (which only ST ends, as in
+tmux), APC, PM and SOS strings are skipped; none is ever printed.
 An incomplete sequence at the end of a read is carried to the next one. `feed()` never raises:
 a bug in a handler is counted in `parse_errors` and parsing goes on after that token.
 """
@@ -187,7 +188,7 @@ class StreamParser(SequencesMixin):
                 elif k == 13:
                     self._control(m.group(13))
                 elif k == 14:
-                    self._skind = "osc" if m.group(14) == "]" else "dcs"
+                    self._skind = {"]": "osc", "P": "dcs"}.get(m.group(14), "str")
                     self._sbuf = []
                     self._slen = 0
                 else:
@@ -262,13 +263,24 @@ class StreamParser(SequencesMixin):
         return max(end, pos + 1)
 
     def _string(self, text: str, pos: int) -> int:
-        """Inside an OSC/DCS/APC/PM/SOS string: collect up to its terminator."""
+        """Inside a string: skip a DCS to its ST, collect an OSC (or skip an APC/PM/SOS) up
+        to its terminator."""
         if self._skind == "csi":
             m = _CSI_REST.search(text, pos)
             if m is None:
                 return len(text)
             self._skind = None
             return m.end() if "@" <= m.group() <= "~" else m.start()
+        if self._skind == "dcs":
+            # Only ST ends a DCS, as in tmux: an ESC or CAN inside is payload (tmux's own
+            # passthrough doubles the ESCs of the sequence it wraps), and none of it is kept.
+            end = text.find("\x1b\\", pos)
+            if end < 0:
+                if text[-1] == "\x1b":
+                    self._pending = "\x1b"
+                return len(text)
+            self._skind = None
+            return end + 2
         m = (_OSC_END if self._skind == "osc" else _ST_END).search(text, pos)
         end = m.start() if m else len(text)
         if self._slen < MAX_STRING and end > pos:

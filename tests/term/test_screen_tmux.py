@@ -143,6 +143,15 @@ CASES: dict[str, bytes] = {
     "REP stops at the end of the line": b"a\x1b[500b\r\nb\x1b[2b",
     "REP from the middle": b"\x1b[1;30Hab\x1b[20bc",
     "REP with wrap pending": b"x" * 40 + b"\x1b[3bq",
+    "esc inside dcs": b"A\x1bPq\x1b[31mB\x1b\\C",
+    "esc esc inside dcs": b"A\x1bPtmux;\x1b\x1b]0;x\x07\x1b\\C",
+    "esc inside apc": b"A\x1b_G\x1b[31mB\x1b\\C",
+    "esc inside pm": b"A\x1b^G\x1b[31mB\x1b\\C",
+    "esc inside sos": b"A\x1bXG\x1b[31mB\x1b\\C",
+    "esc inside osc": b"A\x1b]0;t\x1b[31mB\x07C",
+    "bel ends dcs": b"A\x1bPq\x07B\x1b\\C",
+    "bel ends apc": b"A\x1b_q\x07B\x1b\\C",
+    "can inside dcs": b"A\x1bPq\x18B",
 }
 
 

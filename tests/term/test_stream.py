@@ -114,6 +114,15 @@ def test_can_aborts_a_string():
     assert s.title == "" and s.text_lines()[0] == "shown"
 
 
+def test_a_dcs_ends_only_at_st_even_across_reads():
+    for reads in ([b"A\x1bPq", b"abc\x1b", b"\\B"], [b"A\x1bPq\x1b", b"[31mX\x18\x1b", b"\\B"],
+                  [b"A\x1bPtmux;\x1b\x1b]0;t\x07\x1b", b"\\B"]):
+        s = Screen(20, 2)
+        for data in reads:
+            s.feed(data)
+        assert (s.text_lines()[0], s.title, s.cells(0)[1][1].fg) == ("AB", "", None), reads
+
+
 def test_str_input_is_accepted_too():
     s = Screen(20, 2)
     s.feed("\x1b[1mbold")
