@@ -23,6 +23,9 @@ _DEC_MODES = {
 _MOUSE = (9, 1000, 1002, 1003)
 
 
+# The CSI sequences tmux 3.3 knows, as (private marker or intermediate, final).
+_TMUX_KNOWN = frozenset([("", f) for f in "@ABCDEFGHJKLMPSTXZ`cdfghlmnrstu"] + [
+    ("?", "S"), ("?", "h"), ("?", "l"), (">", "c"), (">", "m"), (">", "n"), (" ", "q"), (">", "q")])
 _parsed: dict[str, list[int]] = {}
 
 
@@ -59,14 +62,16 @@ class SequencesMixin:
                 self._sgr(params)
             return
         prefix = params[:1]
+        if final != "b" or inter or prefix in ("<", "=", ">", "?"):
+            if (prefix if prefix in ("<", "=", ">", "?") else inter, final) in _TMUX_KNOWN:
+                # What REP repeats is forgotten by any sequence tmux knows (not by others).
+                self._last = ""
         if prefix in ("<", "=", ">", "?"):
             self._csi_private(prefix, params[1:], inter, final)
             return
         if inter:
             self._csi_inter(params, inter, final)
             return
-        if final != "b":
-            self._last = ""
         args = _ints(params)
         a = args[0]
         if final == "H" or final == "f":

@@ -189,6 +189,7 @@ class StreamParser(SequencesMixin):
                     self._control(m.group(13))
                 elif k == 14:
                     self._skind = {"]": "osc", "P": "dcs"}.get(m.group(14), "str")
+                    self._last = ""
                     self._sbuf = []
                     self._slen = 0
                 else:

@@ -152,6 +152,15 @@ CASES: dict[str, bytes] = {
     "bel ends dcs": b"A\x1bPq\x07B\x1b\\C",
     "bel ends apc": b"A\x1b_q\x07B\x1b\\C",
     "can inside dcs": b"A\x1bPq\x18B",
+    "REP after a private mode": b"o\x1b[?2026h\x1b[3b",
+    "REP after an intermediate": b"o\x1b[0 q\x1b[3b",
+    "REP after an OSC": b"o\x1b]0;t\x07\x1b[3b",
+    "REP after a DCS": b"o\x1bPq\x1b\\\x1b[3b",
+    "REP after SGR": b"o\x1b[31m\x1b[3b",
+    "REP after a private REP": b"o\x1b[?3b\x1b[3b",
+    "REP after an unknown CSI": b"o\x1b[5x\x1b[2b",
+    "REP after DSR private": b"o\x1b[?6n\x1b[2b",
+    "REP after a CSI with an intermediate": b"o\x1b[0!x\x1b[2b",
 }
 
 
