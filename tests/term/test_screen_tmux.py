@@ -8,6 +8,7 @@ fed to `Screen`; `capture-pane -e -p` (line-drawing cells decoded, SGR dropped) 
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -21,6 +22,7 @@ from gastown_tui.term.charsets import unshift_acs
 from gastown_tui.term.screen import Screen
 
 from .conftest import gt_capture
+from .test_stream import PIECES
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
@@ -180,6 +182,23 @@ STYLE_CASES: dict[str, bytes] = {
                                              for i in range(14)) + b"\x1b[4:3;58;5;2mend",
     "erase with a background": b"text\x1b[44m\x1b[K\r\n\x1b[42mxx\x1b[1K\x1b[0m\r\n\x1b[45m\x1b[2X\x1b[0m",
 }
+
+
+def _soup(seed: int) -> bytes:
+    """Forty pieces of what programs send, picked at random (seeded, so always the same bytes).
+    ASCII only and no ICH: wide characters and ICH reach the deliberate differences screen.py
+    lists, which these cases would only rediscover."""
+    extra = [b"\x1b[4:3m", b"\x1b[53m", b"\x1b[58;5;3m", b"\x1b[21m", b"\x1b[24m", b"\x1b[?6h",
+             b"\x1b[?6l", b"\x1b[3;10r", b"\x1b[99;1H", b"\x1b[1;40H", b"x" * 39, b"\x1b[3P", b"\x1b[E",
+             b"\x1b[F", b"\x1b[2b", b"\x1b[s", b"\x1b[u", b"\x1b[3S", b"\x1b[2T", b"\x1b[?1047h",
+             b"\x1b[?1047l", b"\x1b[?47h", b"\x1b[?47l", b"\x1b[2J", b"\x1b[1J", b"\x1b[0J", b"\x1b[3g",
+             b"\x1bH", b"\x1b[?25l", b"\x1b#8", b"\x1b[2Z", b"\x1b[7m", b"\x1b[44m", b"\x1b[48;5;9m"]
+    pieces = [p for p in PIECES + extra if p.isascii() and not p.endswith(b"@")]
+    rnd = random.Random(seed)
+    return b"".join(rnd.choice(pieces) for _ in range(40))
+
+
+SOUP = {"soup %d" % seed: _soup(seed) for seed in range(60)}
 
 _SGR_TOKEN = re.compile(r"\x1b\[([0-9;:]*)m|\x1b\]8;[^\x1b\x07]*(?:\x1b\\|\x07)|(.)", re.DOTALL)
 _ON = {1: "bold", 2: "dim", 3: "italic", 5: "blink", 7: "reverse", 8: "hidden", 9: "strike",
@@ -386,7 +405,9 @@ def _tmux_run(cases: dict[str, bytes], tmp):
             cap = subprocess.run(tmux + ["capture-pane", "-e", "-p", "-t", session],
                                  capture_output=True, text=True, check=True).stdout
             # -e output is stateful across lines (an SO run may span rows): decode it whole.
-            lines = re.sub(r"\x1b\[[0-9;:]*m", "", unshift_acs(cap)).split("\n")[:-1]
+            # Trimmed like `capture-pane -p` (SGR left after trailing spaces hid them from -e's trim).
+            lines = [line.rstrip(" ") for line in
+                     re.sub(r"\x1b\[[0-9;:]*m", "", unshift_acs(cap)).split("\n")[:-1]]
             cur = subprocess.run(tmux + ["display", "-p", "-t", session, "#{cursor_x} #{cursor_y}"],
                                  capture_output=True, text=True, check=True).stdout.split()
             out[name] = (lines, (int(cur[0]), int(cur[1])))
@@ -398,7 +419,7 @@ def _tmux_run(cases: dict[str, bytes], tmp):
 
 @pytest.fixture(scope="module")
 def oracle(tmp_path_factory, recorded):
-    cases = dict(CASES, **STYLE_CASES, **recorded)
+    cases = dict(CASES, **STYLE_CASES, **SOUP, **recorded)
     return (cases, *_tmux_run(cases, tmp_path_factory.mktemp("tmux")))
 
 
@@ -413,6 +434,16 @@ def _ours(data: bytes) -> tuple[list[str], tuple[int, int]]:
 def test_bytes_render_like_tmux(oracle, name):
     cases, tmux, _ = oracle
     assert _ours(cases[name]) == tmux[name]
+
+
+@pytest.mark.parametrize("name", list(SOUP))
+def test_random_escape_soup_renders_like_tmux(oracle, name):
+    cases, tmux, styled = oracle
+    s = Screen(COLS, ROWS, on_reply=lambda b: None)
+    s.feed(cases[name])
+    assert s.parse_errors == 0
+    assert (s.text_lines(), (s.cursor_x, s.cursor_y)) == tmux[name]
+    assert styled_cells(s.ansi_lines()) == styled[name]
 
 
 @pytest.mark.parametrize("name", list(STYLE_CASES) + ["sgr heavy", "colon sgr", "bash colours",
