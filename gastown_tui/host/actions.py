@@ -15,6 +15,19 @@ from .runtime import HostError, want_mayor
 from .supervisor import _suspend, start_hook, start_hooks
 
 
+async def _end_session(host: Host, name: str) -> None:
+    """End an agent's terminal: TERM to its process group, KILL if it is still there after 5 s."""
+    session = host.session(name)
+    if session is None or not session.alive:
+        return
+    host.mux.terminate(name)
+    try:
+        await host.mux.wait(name, timeout=5)
+    except asyncio.TimeoutError:
+        host.mux.kill(name)
+        await host.mux.wait(name, timeout=5)
+
+
 async def restart(host: Host, name: str) -> dict:
     """`gt handoff`: end the session and start it fresh in the same worktree."""
     agent = host.agents.get(name)
@@ -22,14 +35,7 @@ async def restart(host: Host, name: str) -> dict:
         raise HostError(f"{name} is not a running polecat or crew agent")
     agent.expected_exit = True
     agent.restarting = True
-    session = host.session(name)
-    if session is not None and session.alive:
-        host.mux.terminate(name)
-        try:
-            await host.mux.wait(name, timeout=5)
-        except asyncio.TimeoutError:
-            host.mux.kill(name)
-            await host.mux.wait(name, timeout=5)
+    await _end_session(host, name)
     host.agents.pop(name, None)
     hook = await host.domain(hooks_mod.load, agent.rig, agent.polecat, agent.kind)
     if hook is None or not hook.live:
@@ -69,11 +75,7 @@ async def mayor_stop(host: Host) -> dict:
         raise HostError("the Mayor is not running: start it with `gt mayor start`")
     want_mayor(host.root, None)
     host.agents[MAYOR].expected_exit = True
-    host.mux.terminate(MAYOR)
-    try:
-        await host.mux.wait(MAYOR, timeout=5)
-    except asyncio.TimeoutError:
-        host.mux.kill(MAYOR)
+    await _end_session(host, MAYOR)
     return {"agent": MAYOR, "stopped": True}
 
 
@@ -93,13 +95,7 @@ async def suspend_agent(host: Host, name: str, reason: str) -> str | None:
     if agent is None or agent.role == "mayor":
         raise HostError(f"{name} is not a running polecat or crew agent")
     agent.expected_exit = True
-    session = host.session(name)
-    if session is not None and session.alive:
-        host.mux.terminate(name)
-        try:
-            await host.mux.wait(name, timeout=5)
-        except asyncio.TimeoutError:
-            host.mux.kill(name)
+    await _end_session(host, name)
     hook, snap = await host.domain(_suspend, agent.rig, agent.polecat, agent.kind, reason, False)
     host.agents.pop(name, None)
     if host.session(name) is not None:

@@ -1,20 +1,3 @@
-import importlib.util
-import sys
-from pathlib import Path
+"""Real towns with real git rigs in temp dirs (tests/town/fixtures.py, loaded by tests/conftest.py)."""
 
-
-def _load_fixtures():
-    # importlib import mode puts no test folder on sys.path, so load the shared module by path.
-    name = "gastown_town_test_fixtures"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, Path(__file__).parents[1] / "town" / "fixtures.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-_fx = _load_fixtures()
-src_repo, runner, town, at_town, rig_town = (_fx.src_repo, _fx.runner, _fx.town, _fx.at_town,
-                                             _fx.rig_town)
+from gastown_town_test_fixtures import at_town, rig_town, runner, src_repo, town  # noqa: F401
