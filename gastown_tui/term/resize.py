@@ -1,9 +1,10 @@
 """Resizing and the alternate screen, done the way tmux does them.
 
-Height first: shrinking drops blank rows under the cursor, then moves rows off the top into
-scrollback; growing pulls rows back from scrollback. Then width: the main screen and its
-scrollback are reflowed (wrapped lines re-joined and re-wrapped at the new width, the cursor
-kept on its character). The alternate screen is cut or padded, never reflowed, and the main
+Height first: shrinking drops the rows under the cursor (tmux deletes them whatever they
+hold), then moves rows off the top into scrollback; growing pulls rows back from scrollback.
+Then width: the main screen and its scrollback are reflowed (wrapped lines re-joined and
+re-wrapped at the new width, the cursor kept on its character, or at the end of its line when
+it was past the text). The alternate screen is cut or padded, never reflowed, and the main
 screen it hides is resized when the program leaves the alternate screen.
 """
 
@@ -81,8 +82,9 @@ class ResizeMixin:
         history = self.history
         if len(rows) > lines:
             drop = len(rows) - lines
-            # Blank rows under the cursor go first, then rows off the top into scrollback.
-            while drop and len(rows) - 1 > cy and rows[-1].blank():
+            # Rows under the cursor go first, whatever they hold (tmux deletes them too), then
+            # rows off the top into scrollback.
+            while drop and len(rows) - 1 > cy:
                 rows.pop()
                 drop -= 1
             for _ in range(drop):
@@ -111,8 +113,16 @@ class ResizeMixin:
         wraps = list(history.wraps)
         pieces: list = [(e, w) for e, w in zip(entries, wraps)] + self._rows
         cursor_at = len(entries) + self._y
+        # A cursor past the text of the row ending its line goes to the line's end, as in tmux
+        # (its grid_wrap_position): a compact row's text is exactly what was written there.
+        crow = self._rows[self._y]
+        written = len(crow.text) if crow.chars is None else crow.used(old)
+        x = self._x
+        at_end = not crow.wrapped and x >= written
+        if at_end:
+            x = written
         grid: list = []
-        cursor = (len(entries) + self._y, min(self._x, cols))
+        cursor = (len(entries) + self._y, min(x, cols))
         group: list[int] = []
         for i, piece in enumerate(pieces):
             group.append(i)
@@ -121,7 +131,7 @@ class ResizeMixin:
                 continue
             if len(group) == 1 and self._width(piece, old) <= cols:
                 if i == cursor_at:
-                    cursor = (len(grid), min(self._x, cols))
+                    cursor = (len(grid), min(x, cols))
                 if piece.__class__ is Row:
                     piece.resized(cols)
                     piece.wrapped = False
@@ -129,7 +139,7 @@ class ResizeMixin:
             else:
                 offset = None
                 if group[0] <= cursor_at <= group[-1]:
-                    offset = (cursor_at - group[0]) * old + self._x
+                    offset = -1 if at_end else (cursor_at - group[0]) * old + x
                 rows, at = self._rewrap([pieces[k] for k in group], old, cols, offset)
                 if at is not None:
                     cursor = (len(grid) + at[0], at[1])
@@ -177,8 +187,9 @@ class ResizeMixin:
                 self.history.decode(piece[0]), old)
             c, a = row.cells_copy(old)
             if k == len(group) - 1:
-                # The line's end: its trailing blanks are not text to carry over.
-                used = row.used(old)
+                # The line's end: blanks after what was written are not text to carry over
+                # (written spaces are, as tmux keeps them: a compact row's text is exactly that).
+                used = len(row.text) if row.chars is None and row.fill.shows_blank else row.used(old)
                 c, a = c[:used], a[:used]
             chars += c
             attrs += a
@@ -206,6 +217,8 @@ class ResizeMixin:
             i = j
         at = None
         if offset is not None:
+            if offset < 0:
+                offset = n
             k = len(starts) - 1
             while k and starts[k] > offset:
                 k -= 1

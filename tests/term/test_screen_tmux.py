@@ -516,6 +516,25 @@ RESIZES: dict[str, tuple[bytes, list[tuple[int, int]], bytes]] = {
 }
 
 
+def _resize_soup(n: int) -> dict[str, tuple[bytes, list[tuple[int, int]], bytes]]:
+    """Seeded random lines (ASCII: wide characters reflow differently in tmux), sometimes a
+    cursor moved up into them, then one to three resizes and something typed."""
+    rnd = random.Random(1)
+    cases = {}
+    for i in range(n):
+        lines = ["".join(rnd.choice("abcdef ") for _ in range(rnd.choice([0, 3, 10, 29, 30, 31, 45, 70])))
+                 for _ in range(rnd.randint(1, 25))]
+        before = "\r\n".join(lines).encode()
+        if rnd.random() < 0.3:
+            before += b"\x1b[%d;%dH" % (rnd.randint(1, 8), rnd.randint(1, 30))
+        sizes = [(rnd.randint(5, 50), rnd.randint(3, 12)) for _ in range(rnd.randint(1, 3))]
+        cases["random %d" % i] = (before, sizes, rnd.choice([b"", b"typed", b"\r\n$ "]))
+    return cases
+
+
+RESIZES.update(_resize_soup(30))
+
+
 def _tmux_resized(tmp) -> dict[str, tuple[list[str], list[str], tuple[int, int]]]:
     sock = "gt-resize-" + uuid.uuid4().hex[:10]
     tmux = ["tmux", "-f", "/dev/null", "-L", sock]
