@@ -9,6 +9,7 @@ and two regional indicators make one flag, as tmux does. Both paths give the sam
 
 from __future__ import annotations
 
+from .rows import WIDE_GAP
 from .style import CellStyle, blank_of
 from .width import char_width, is_narrow
 
@@ -125,7 +126,8 @@ class DrawMixin:
             return self._make_flag(ch)
         if x >= cols or x + w > cols:
             if self.modes.autowrap:
-                self._rows[self._y].wrapped = True
+                # A wide character that does not fit leaves a gap, not text: reflow drops it.
+                self._rows[self._y].wrapped = WIDE_GAP if x < cols else True
                 self._x = 0
                 self.index()
                 x = 0

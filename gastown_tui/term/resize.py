@@ -10,7 +10,7 @@ screen it hides is resized when the program leaves the alternate screen.
 
 from __future__ import annotations
 
-from .rows import Row, row_from_runs
+from .rows import WIDE_GAP, Row, row_from_runs
 from .style import DEFAULT
 from .width import char_width, is_narrow
 
@@ -191,6 +191,8 @@ class ResizeMixin:
                 # (written spaces are, as tmux keeps them: a compact row's text is exactly that).
                 used = len(row.text) if row.chars is None and row.fill.shows_blank else row.used(old)
                 c, a = c[:used], a[:used]
+            elif (piece.wrapped if piece.__class__ is Row else piece[1]) == WIDE_GAP:
+                c, a = c[:old - 1], a[:old - 1]
             chars += c
             attrs += a
         n = len(chars)
@@ -211,7 +213,7 @@ class ResizeMixin:
             row.chars = chunk_c + [" "] * (cols - len(chunk_c))
             row.attrs = chunk_a + [DEFAULT] * (cols - len(chunk_a))
             row.text = row.runs = None
-            row.wrapped = j < n
+            row.wrapped = (WIDE_GAP if j - i < cols else True) if j < n else False
             rows.append(row)
             starts.append(i)
             i = j

@@ -19,6 +19,10 @@ from .width import char_width, is_narrow
 # (text, [(length in characters, style), ...]).
 Entry = Union[str, tuple[str, list[tuple[int, CellStyle]]]]
 
+#: `Row.wrapped` when a wide character that did not fit moved on to the next row, leaving the
+#: last cell a gap (as tmux does, re-joining the line does not count that cell).
+WIDE_GAP = 2
+
 
 class Row:
     __slots__ = ("text", "runs", "fill", "chars", "attrs", "wrapped")

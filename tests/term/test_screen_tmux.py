@@ -533,6 +533,15 @@ def _resize_soup(n: int) -> dict[str, tuple[bytes, list[tuple[int, int]], bytes]
 
 
 RESIZES.update(_resize_soup(30))
+# Wide characters that did not fit at a row's end left a gap; re-joining must not keep it.
+RESIZES.update({
+    "wide gaps narrower": ("a中b中c中d中e中f".encode() * 3, [(10, 8)], b""),
+    "wide gaps narrower then wider": ("a中b中c中d中e中f".encode() * 3, [(10, 8), (30, 8)], b""),
+    "wide only": (("中" * 20).encode() + b"\r\n$ ", [(11, 8)], b""),
+    "wide and narrow at odd widths": (("x中" * 12 + "\r\n$ ").encode(), [(17, 8)], b""),
+    "wide gaps then typing": (("中中 a" * 5 + "\r\n$ ").encode(), [(9, 8)], b"typed"),
+    "wide gaps re-joined": (("ab 中" * 9).encode(), [(7, 8), (13, 8)], b""),
+})
 
 
 def _tmux_resized(tmp) -> dict[str, tuple[list[str], list[str], tuple[int, int]]]:
