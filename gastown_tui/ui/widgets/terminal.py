@@ -80,6 +80,7 @@ class TerminalPane(Widget, can_focus=True):
         self._pending: set[int] = set()
         self._styles: StyleMap | None = None
         self._cursor_row = -1
+        self.background_drawn_at = float("-inf")  # loop time of its last redraw without focus
         self.border_title = self.label
 
     # ---- updates from the engine ---------------------------------------------------------
@@ -95,8 +96,9 @@ class TerminalPane(Widget, can_focus=True):
         """Rebuild the rows the engine changed (None: all) and the cursor's old and new rows.
 
         A focused pane redraws at once (its echo is what the person waits for); the others
-        collect their changes and redraw at most every BACKGROUND_S, which keeps a grid of busy
-        agents from taking the frames the focused pane needs."""
+        collect their changes and redraw at most every BACKGROUND_S, one pane per frame
+        (`redraws.py`), which keeps a grid of busy agents from taking the frames the focused
+        pane needs."""
         if rows is None or self.copy is not None:
             # A full redraw, or scrollback mode (the view is anchored in history).
             self._strips.clear()
