@@ -1,8 +1,9 @@
-"""Redraws of terminal panes without focus, spread over frames.
+"""When terminal panes reach the terminal: the echo of a key at once, the rest spread over frames.
 
-A pane with focus redraws its changed rows at once (its echo is what the person waits for);
-the others hand their changes to `BackgroundRedraws`, which draws each of them at most every
-BACKGROUND_S, one pane per SLOT_S.
+A pane with focus redraws its changed rows at once (its echo is what the person waits for), and
+while keys are being typed into it those rows are put on the terminal right away (`draw_now`)
+instead of at the screen's next frame; the other panes hand their changes to
+`BackgroundRedraws`, which draws each of them at most every BACKGROUND_S, one pane per SLOT_S.
 """
 
 from __future__ import annotations
@@ -19,6 +20,27 @@ BACKGROUND_S = 0.2  # how often a pane without focus redraws while its program s
 # and a key's echo waits behind that frame. One pane per slot (a bit longer than a 60 fps
 # frame) keeps each frame small; 9 panes still fit in one BACKGROUND_S.
 SLOT_S = 0.02
+# Output of a focused pane this soon after a key is taken as the key's echo (`draw_now`).
+ECHO_WINDOW_S = 0.5
+
+
+def draw_now(widget: Any) -> None:
+    """Put `widget`'s refreshed regions on the terminal now. A refresh normally reaches the
+    terminal after four message hops and the screen's frame timer: 5-30 ms on a loop busy with
+    30 streaming sessions, most of a key's echo time. Only this widget is drawn; other widgets
+    waiting for the next frame keep waiting for it. Skipped (the normal frame draws it) while
+    a layout is pending or another screen is on top."""
+    screen = widget.screen
+    app = widget.app
+    if app.screen is not screen or app._batch_count or screen._layout_required:
+        return
+    compositor = screen._compositor
+    if widget not in compositor.visible_widgets:
+        return
+    waiting = set(screen._dirty_widgets)
+    compositor.update_widgets({widget})
+    screen._compositor_refresh()
+    screen._dirty_widgets.update(waiting - {widget})
 
 
 class BackgroundRedraws:

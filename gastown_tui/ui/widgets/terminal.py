@@ -8,6 +8,7 @@ to the pane's sink (the host's `type_keys` path, so a nudge never interleaves wi
 
 from __future__ import annotations
 
+import time
 from typing import Any, Protocol
 
 from rich.segment import Segment
@@ -23,7 +24,7 @@ from ..messages import PaneFocused, PaneResized
 from ..theme import default_ansi
 from .colors import StyleMap
 from .copymode import CopyMode
-from .redraws import BackgroundRedraws
+from .redraws import ECHO_WINDOW_S, BackgroundRedraws, draw_now
 
 
 class PaneSink(Protocol):
@@ -81,6 +82,7 @@ class TerminalPane(Widget, can_focus=True):
         self._styles: StyleMap | None = None
         self._cursor_row = -1
         self.background_drawn_at = float("-inf")  # loop time of its last redraw without focus
+        self.typed_at = float("-inf")  # monotonic time of the last key or paste it sent
         self.border_title = self.label
 
     # ---- updates from the engine ---------------------------------------------------------
@@ -107,6 +109,8 @@ class TerminalPane(Widget, can_focus=True):
         self._pending.update(rows)
         if self.has_focus:
             self.flush_pending()
+            if time.monotonic() - self.typed_at < ECHO_WINDOW_S:
+                draw_now(self)
         else:
             BackgroundRedraws.of(self.app).add(self)
 
@@ -272,11 +276,13 @@ class TerminalPane(Widget, can_focus=True):
 
         data = key_bytes(event.key, event.character, self.screen_model.modes)
         if data:
+            self.typed_at = time.monotonic()
             self.sink.type_keys(data)
 
     def on_paste(self, event: events.Paste) -> None:
         event.stop()
         if self.sink is not None and self.copy is None:
+            self.typed_at = time.monotonic()
             self.sink.paste(event.text)
 
     # ---- mouse ---------------------------------------------------------------------------
