@@ -7,7 +7,6 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -15,6 +14,8 @@ from ..messages import AgentChosen, PaneFocused
 from ..model import TownView
 from ..widgets.commandbar import CommandBar
 from ..widgets.grid import PaneGrid
+from ..widgets.linecache import SteadyHorizontal, SteadyLines, SteadyVertical, \
+    SteadyVerticalScroll
 from ..widgets.panels import AgentsPanel, ConvoysPanel, HooksPanel, MailPanel, WorkPanel
 from ..widgets.result import ResultView
 from ..widgets.status import StatusLine
@@ -25,7 +26,7 @@ EMPTY_GRID = ("No agents are running.\n\n"
               "or press : and type a command (tab completes).")
 
 
-class MainScreen(Screen):
+class MainScreen(SteadyLines, Screen):
     CSS_PATH = "main.tcss"
     ESCAPE_TO_MINIMIZE = False
 
@@ -56,19 +57,19 @@ class MainScreen(Screen):
         self.view = TownView()
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="body"):
-            with VerticalScroll(id="sidebar"):
+        with SteadyHorizontal(id="body"):
+            with SteadyVerticalScroll(id="sidebar"):
                 yield AgentsPanel(id="agents")
                 yield ConvoysPanel(id="convoys")
                 yield HooksPanel(id="hooks")
                 yield MailPanel(id="mail")
                 yield WorkPanel(id="work")
-            with Vertical(id="main"):
+            with SteadyVertical(id="main"):
                 yield Static(EMPTY_GRID, id="empty")
                 yield PaneGrid(id="grid")
                 yield ResultView(id="result")
         # One footer holds both: widgets docked to the same edge would overlap.
-        with Vertical(id="footer"):
+        with SteadyVertical(id="footer"):
             yield CommandBar(self.completer, id="commandbar")
             yield StatusLine(self.prefix_label, id="status")
 

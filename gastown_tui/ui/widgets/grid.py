@@ -11,6 +11,7 @@ import math
 
 from textual.containers import Container
 
+from .linecache import SteadyLines
 from .terminal import TerminalPane
 
 MIN_COLS = 40   # a pane narrower than this wraps most agent UIs into noise
@@ -45,7 +46,7 @@ def grid_shape(count: int, width: int, height: int) -> tuple[int, int]:
     return best[1], best[2]
 
 
-class PaneGrid(Container):
+class PaneGrid(SteadyLines, Container):
     """Holds every pane; shows one page of them (or the zoomed one)."""
 
     DEFAULT_CSS = """

@@ -24,6 +24,7 @@ from ..messages import PaneFocused, PaneResized
 from ..theme import default_ansi
 from .colors import StyleMap
 from .copymode import CopyMode
+from .linecache import SteadyLines
 from .redraws import ECHO_WINDOW_S, BackgroundRedraws, draw_now
 
 
@@ -44,7 +45,7 @@ WHEEL_LINES = 3
 BUTTON_NAMES = {1: "left", 2: "middle", 3: "right"}
 
 
-class TerminalPane(Widget, can_focus=True):
+class TerminalPane(SteadyLines, Widget, can_focus=True):
     """A terminal screen (`term.screen.Screen`) with input going to `sink`."""
 
     DEFAULT_CSS = """
