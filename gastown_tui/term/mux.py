@@ -307,7 +307,11 @@ class Multiplexer:
             # The focused pane goes first, but a flood in it (`yes`, a huge `cat`) must not
             # stall every other program: it gets two thirds of the budget while others wait.
             share = deadline - (self.budget / 3 if others else 0.0)
-            parsed += self._feed_until(focused, share)
+            fed = self._feed_until(focused, share)
+            if fed and others:
+                # A key's echo goes out now, not after the others have had the budget.
+                self._publish(self._last_tick, only=focused.name)
+            parsed += fed
         if others:
             # Start each tick one session further on, so a tight budget still reaches every one.
             self._rr = (self._rr + 1) % len(others)
@@ -330,12 +334,14 @@ class Multiplexer:
             self._unpublished.add(s.name)
         return parsed
 
-    def _publish(self, now: float) -> float | None:
+    def _publish(self, now: float, only: str | None = None) -> float | None:
         """Publish sessions whose frame is due (each at most `fps` times a second, so a key's
-        echo shows at once while a flood is still paced); returns when the next one is due."""
+        echo shows at once while a flood is still paced), or only the session `only`; returns
+        when the next one is due."""
         events: list[Event] = []
         next_frame = None
-        for name in list(self._unpublished):
+        names = list(self._unpublished) if only is None else {only} & self._unpublished
+        for name in names:
             s = self._sessions.get(name)
             if s is None:
                 self._unpublished.discard(name)
