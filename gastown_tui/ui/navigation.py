@@ -27,6 +27,15 @@ class Navigation:
                 self.prefix_armed = True
                 self.main.status.armed = True
                 return
+            pane = self.main.focused_pane()
+            if pane is not None and pane.typing_now() and not event.is_forwarded:
+                # Straight to the pane's program: forwarding would cost a turn of the loop
+                # through the pane's message queue, behind 30 sessions' parsing, on every key.
+                # Priority bindings are still checked first, as Textual does.
+                self.app_focus = True
+                if not await self._check_bindings(event.key, priority=True):
+                    pane.type_key(event)
+                return
         await super().on_event(event)
 
     async def run_prefix(self, key: str) -> None:

@@ -32,12 +32,14 @@ async def test_keys_reach_the_program_but_not_the_prefix(environ):
         assert app.focused is pane
         await type_line(pilot, "cat -v")
         await pilot.pause(0.2)
-        # ctrl+p, escape and tab are the app's keys elsewhere; in a pane they are the program's.
-        await pilot.press("ctrl+p", "escape", "tab", "x", "ctrl+b", "z")
+        # ctrl+p, escape, tab and : are the app's keys elsewhere; in a pane they are the
+        # program's (: is a priority binding of the main screen).
+        await pilot.press("ctrl+p", "escape", "tab", "colon", "x", "ctrl+b", "z")
         await pilot.press("ctrl+b", "ctrl+b", "enter")
         # cat -v shows ctrl+p as ^P, escape as ^[, the tab as spaces, and the doubled prefix ^B.
         await until(pilot, lambda: "^P^[" in screen_text(app, "sh")
-                    and "x^B" in screen_text(app, "sh"), what="keys echoed")
+                    and ":x^B" in screen_text(app, "sh"), what="keys echoed")
+        assert app.main.query_one("#command-input").has_focus is False
         assert "z" not in screen_text(app, "sh").split("cat -v")[1]
         assert app.main.grid.zoomed == "sh"  # ctrl+b z zoomed instead of typing
         await pilot.press("ctrl+c")

@@ -270,9 +270,15 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
         event.prevent_default()
         if self.copy is not None:
             self._copy_key(event)
-            return
-        if self.sink is None:
-            return
+        elif self.sink is not None:
+            self.type_key(event)
+
+    def typing_now(self) -> bool:
+        """Keys go to the program (not to scrollback mode, and there is a program)."""
+        return self.copy is None and self.sink is not None
+
+    def type_key(self, event: events.Key) -> None:
+        """Send `event` to the program as the bytes its terminal modes ask for."""
         from .keyinput import key_bytes
 
         data = key_bytes(event.key, event.character, self.screen_model.modes)
