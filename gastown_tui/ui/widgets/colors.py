@@ -53,7 +53,11 @@ class StyleMap:
         if cell.hidden:
             fg = bg
         got = Style(color=fg, bgcolor=bg, bold=cell.bold or None, dim=cell.dim or None,
-                    italic=cell.italic or None, underline=cell.underline or None,
+                    italic=cell.italic or None,
+                    # Rich draws single and double underlines; curly, dotted and dashed ones
+                    # fall back to single, as in terminals without those styles.
+                    underline=(cell.underline and cell.underline_style != 2) or None,
+                    underline2=cell.underline_style == 2 or None, overline=cell.overline or None,
                     strike=cell.strike or None, blink=cell.blink or None, link=cell.link)
         if len(self._cache) > 4096:
             self._cache.clear()
