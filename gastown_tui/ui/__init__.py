@@ -21,6 +21,13 @@ Public API (Textual is imported only by these modules, never by other layers)::
     TerminalPane(name, screen, sink, prefix_key="ctrl+b")  # any term.screen.Screen; sink gets
         # type_keys(bytes), paste(str), mouse(kind, button, x, y, ...), resize(cols, rows)
     pane.lines_changed(rows)                               # from term.events.LinesChanged
+    pane.typing_now(); pane.type_key(key_event)            # the app's direct path for keys to
+        # the focused pane's program (no trip through the pane's message queue)
+
+    from gastown_tui.ui.widgets.linecache import SteadyLines  # mix in before a Textual widget
+        # class: while none of its lines changed, a frame passing over it costs nothing
+    from gastown_tui.ui.widgets.redraws import draw_now    # a widget's refreshed regions to the
+        # terminal now, not at the screen's next frame (a focused pane's echo)
 
     from gastown_tui.ui.widgets.panels import AgentsPanel, ConvoysPanel, HooksPanel, \
         MailPanel, WorkPanel                               # .update_rows(list of model rows)

@@ -30,6 +30,8 @@ def draw_now(widget: Any) -> None:
     30 streaming sessions, most of a key's echo time. Only this widget is drawn; other widgets
     waiting for the next frame keep waiting for it. Skipped (the normal frame draws it) while
     a layout is pending or another screen is on top."""
+    if not widget.is_attached:
+        return
     screen = widget.screen
     app = widget.app
     if app.screen is not screen or app._batch_count or screen._layout_required:

@@ -4,6 +4,8 @@ Rows are cached as `Strip`s and only rows the engine marks dirty are rebuilt and
 pane streaming output costs what changed, not its size. A focused pane takes every key (ctrl+c,
 tab, escape, ctrl+p ...) except the app's prefix key; keys become bytes through `term.keys` and go
 to the pane's sink (the host's `type_keys` path, so a nudge never interleaves with typing).
+What the program draws just after a key reaches the terminal at once (`redraws.draw_now`);
+panes without focus redraw in turns (`redraws.BackgroundRedraws`).
 """
 
 from __future__ import annotations
