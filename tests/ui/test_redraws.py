@@ -1,12 +1,12 @@
 """When panes reach the screen: what is drawn follows every program (lines kept by SteadyLines
-are never stale), and panes without focus are drawn in turns, one per slot."""
+are never stale), and panes without focus are drawn in turns, a few per slot."""
 
 from __future__ import annotations
 
 from ui_helpers import BASH, BASH_ENV, rendered, screen_text, until
 
 from gastown_tui.ui.app import AppOptions, GastownApp
-from gastown_tui.ui.widgets.redraws import SLOT_S
+from gastown_tui.ui.widgets.redraws import PANES_PER_SLOT, SLOT_S
 
 
 async def start(app, pilot, *names: str) -> list:
@@ -42,7 +42,7 @@ async def test_what_is_drawn_follows_every_program(environ):
         await app.action_quit_app()
 
 
-async def test_panes_without_focus_are_drawn_one_per_slot(environ):
+async def test_panes_without_focus_are_drawn_a_few_per_slot(environ):
     app = GastownApp(AppOptions(environ=environ, start_host=False))
     async with app.run_test(size=(200, 50)) as pilot:
         panes = await start(app, pilot, "a", "b", "c", "d")
@@ -52,6 +52,8 @@ async def test_panes_without_focus_are_drawn_one_per_slot(environ):
             app.mux.write(name, f"echo {name}-$((6*7))\r")
         for name in "bcd":
             await until(pilot, lambda n=name: f"{n}-42" in rendered(app), what=f"{name} drawn")
-        drawn = sorted(p.background_drawn_at for p in panes[1:])
-        assert all(later - earlier >= SLOT_S - 0.001 for earlier, later in zip(drawn, drawn[1:]))
+        drawn = [p.background_drawn_at for p in panes[1:]]
+        slots = sorted(set(drawn))
+        assert all(drawn.count(slot) <= PANES_PER_SLOT for slot in slots)
+        assert all(later - earlier >= SLOT_S - 0.001 for earlier, later in zip(slots, slots[1:]))
         await app.action_quit_app()

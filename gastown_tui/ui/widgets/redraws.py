@@ -3,7 +3,8 @@
 A pane with focus redraws its changed rows at once (its echo is what the person waits for), and
 while keys are being typed into it those rows are put on the terminal right away (`draw_now`)
 instead of at the screen's next frame; the other panes hand their changes to
-`BackgroundRedraws`, which draws each of them at most every BACKGROUND_S, one pane per SLOT_S.
+`BackgroundRedraws`, which draws each of them at most every BACKGROUND_S, PANES_PER_SLOT panes
+per SLOT_S.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ if TYPE_CHECKING:
     from .terminal import TerminalPane
 
 BACKGROUND_S = 0.2  # how often a pane without focus redraws while its program streams
-# Textual draws one frame from the union box of every region refreshed since the last one, and
-# every widget inside that box is rendered again: 8 busy panes drawn in one frame cost 10-30 ms,
-# and a key's echo waits behind that frame. One pane per slot (a bit longer than a 60 fps
-# frame) keeps each frame small; 9 panes still fit in one BACKGROUND_S.
-SLOT_S = 0.02
+# Textual draws one frame from the box around every region refreshed since the last one: 8 busy
+# panes drawn together made 10-30 ms frames that a key's echo waited behind, while one pane per
+# frame paid a frame's fixed work 40 times a second (app CPU +6% of a core). PANES_PER_SLOT
+# panes every SLOT_S (longer than a 60 fps frame, so two slots rarely share one) sits between,
+# and 8 panes still fit in one BACKGROUND_S.
+SLOT_S = 0.04
+PANES_PER_SLOT = 2
 # Output of a focused pane this soon after a key is taken as the key's echo (`draw_now`).
 ECHO_WINDOW_S = 0.5
 
@@ -46,8 +49,8 @@ def draw_now(widget: Any) -> None:
 
 
 class BackgroundRedraws:
-    """One queue for every pane without focus: the pane that has waited longest and is due is
-    drawn in the next free slot. Plain loop callbacks, not Textual timers (a timer is a task)."""
+    """One queue for every pane without focus: the panes that have waited longest and are due
+    are drawn in the next free slot. Plain loop callbacks, not Textual timers (each is a task)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -72,14 +75,13 @@ class BackgroundRedraws:
             return
         loop = asyncio.get_running_loop()
         due = min(pane.background_drawn_at for pane in self.pending) + BACKGROUND_S
-        self.handle = loop.call_at(max(due, self.next_slot, loop.time()), self._draw_one)
+        self.handle = loop.call_at(max(due, self.next_slot, loop.time()), self._draw_slot)
 
-    def _draw_one(self) -> None:
+    def _draw_slot(self) -> None:
         self.handle = None
         now = asyncio.get_running_loop().time()
-        pane = next((p for p in self.pending if p.background_drawn_at + BACKGROUND_S <= now),
-                    None)
-        if pane is not None:
+        due = [p for p in self.pending if p.background_drawn_at + BACKGROUND_S <= now]
+        for pane in due[:PANES_PER_SLOT]:
             del self.pending[pane]
             self.next_slot = now + SLOT_S
             if pane.is_attached:

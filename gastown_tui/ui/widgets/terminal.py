@@ -101,7 +101,7 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
         """Rebuild the rows the engine changed (None: all) and the cursor's old and new rows.
 
         A focused pane redraws at once (its echo is what the person waits for); the others
-        collect their changes and redraw at most every BACKGROUND_S, one pane per frame
+        collect their changes and redraw at most every BACKGROUND_S, a few panes per frame
         (`redraws.py`), which keeps a grid of busy agents from taking the frames the focused
         pane needs."""
         if rows is None or self.copy is not None:
