@@ -26,26 +26,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from procstat import cpu_seconds, rss_mib
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "web"))
 
 from web_browser import Browser  # noqa: E402
 from web_helpers import (DEMO_BUSY, GT, Dashboard, clean_env, end, make_town,  # noqa: E402
                          start_host)
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def descendants(pid: int) -> list[int]:

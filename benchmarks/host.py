@@ -24,13 +24,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from procstat import cpu_seconds, rss_mib
+
 # The entry script beside this interpreter: what an agent runs with the environment's scripts
 # folder on PATH. A version manager's shim found first on PATH (pyenv's is a bash script) costs
 # tens of milliseconds more per call and is measured separately.
 _SCRIPT = Path(sys.executable).parent / "gt"
 GT = str(_SCRIPT) if _SCRIPT.exists() else (shutil.which("gt") or "gt")
 ON_PATH = shutil.which("gt")
-TICK = os.sysconf("SC_CLK_TCK")
 
 
 def gt(cwd: Path, *args: str, env: dict | None = None, check: bool = True):
@@ -39,18 +40,6 @@ def gt(cwd: Path, *args: str, env: dict | None = None, check: bool = True):
     if check and proc.returncode != 0:
         raise SystemExit(f"gt {' '.join(args)} failed: {proc.stderr.strip()}")
     return proc
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def timed(argv: list[str], cwd: Path, env: dict, runs: int) -> list[float]:

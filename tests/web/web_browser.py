@@ -12,10 +12,8 @@ import asyncio
 import base64
 import itertools
 import json
-import os
 import re
 import shutil
-import signal
 import subprocess
 import threading
 import time
@@ -25,6 +23,7 @@ from typing import Any
 import aiohttp
 
 from gastown_tui.term.screen import Screen
+from web_helpers import end
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -34,23 +33,6 @@ LISTENING = re.compile(r"DevTools listening on (ws://\S+)")
 
 def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def end(proc: subprocess.Popen, grace: float = 3.0) -> None:
-    """SIGTERM, then SIGKILL; by pid, and the whole group (Chromium's helpers share it)."""
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            proc.wait(grace)
-        except subprocess.TimeoutExpired:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait(grace)
 
 
 def _drain(stream: Any) -> None:
@@ -123,7 +105,7 @@ class Browser:
         if self._session is not None:
             await self._session.close()
         if self.proc is not None:
-            end(self.proc)
+            end(self.proc, grace=3.0)  # the whole group: Chromium's helpers share it
 
     async def call(self, method: str, **params: Any) -> dict:
         msg_id = next(self._ids)
