@@ -36,6 +36,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
+from bytecode import compile_package  # noqa: E402
 from terminal_mux import FPS_GEN, GENERATOR, _cpu_of, _load, _pct  # noqa: E402
 
 FRAME_BYTES = 24_000 // FPS_GEN   # ~24 KB/s per session
@@ -324,6 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.hooks < 0 or args.sessions < 0 or args.seconds <= 0:
         parser.error("--hooks and --sessions must be >= 0 and --seconds > 0")
+    compile_package()
     report: dict = {"load_before": _load(), "cpus": os.cpu_count()}
     with tempfile.TemporaryDirectory(prefix="gt-app-bench-") as name:
         tmp = Path(name)

@@ -24,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bytecode import compile_package
 from procstat import cpu_seconds, rss_mib
 
 # The entry script beside this interpreter: what an agent runs with the environment's scripts
@@ -110,6 +111,7 @@ def main() -> int:
     ap.add_argument("--agents", type=int, default=30)
     ap.add_argument("--step", type=float, default=4.0, help="demo agent seconds per step")
     args = ap.parse_args()
+    compile_package()
     from gastown_tui.host import demo as demo_mod
     from gastown_tui.host.client import HostClient
     from gastown_tui.host.runtime import read_info

@@ -242,6 +242,12 @@ class Ledger(ids.IdsMixin, LinksMixin, sync.SyncMixin):
                            parent=None if parent is None else self.resolve(parent),
                            limit=limit, raw=raw)
 
+    def ready_count(self, *, assignee=None, unassigned=False, label=None) -> int:
+        """How many beads `ready` gives with no limit."""
+        self._flush_lines()
+        return query.ready_count(self.conn, assignee=assignee, unassigned=unassigned,
+                                 label=label)
+
     def blocked(self) -> list[query.BlockedIssue]:
         self._flush_lines()
         return query.blocked(self.conn)

@@ -7,11 +7,30 @@ from typing import Any
 import click
 
 from .bd_common import BdCommand, BdGroup, Changed, IssueList, open_ledger, view
-from .core import UsageError, table
+from .core import UsageError, get_env, table
+
+
+READY_LIMIT = 10  # as bd: the next few things to pick up, not the whole backlog
+
+
+class ReadyList(IssueList):
+    """Ready beads; the text says when the limit left some out and how to see them all."""
+
+    def __init__(self, lines: list[str], more: int):
+        super().__init__(lines)
+        self.more = more
+
+    def render_text(self) -> str:
+        text = super().render_text()
+        if self.more:
+            text += (f"\n({len(self.lines)} shown, {self.more} more ready: "
+                     "-n N shows N, -n 0 all)")
+        return text
 
 
 @click.command("ready", cls=BdCommand)
-@click.option("-n", "--limit", type=click.IntRange(min=0), default=None)
+@click.option("-n", "--limit", type=click.IntRange(min=0), default=READY_LIMIT,
+              show_default=True, help="How many to show; 0 shows all.")
 @click.option("-a", "--assignee", default=None, help="Only work assigned to NAME.")
 @click.option("--unassigned", is_flag=True, help="Only work nobody holds.")
 @click.option("-l", "--label", multiple=True)
@@ -20,8 +39,12 @@ def ready(limit, assignee, unassigned, label):
     if assignee and unassigned:
         raise UsageError("--assignee and --unassigned exclude each other: give one")
     led = open_ledger()
-    return IssueList(led.ready(limit=limit, assignee=assignee, unassigned=unassigned,
-                               label=list(label) or None, raw=True))
+    filters = dict(assignee=assignee, unassigned=unassigned, label=list(label) or None)
+    lines = led.ready(limit=limit or None, raw=True, **filters)
+    more = 0
+    if limit and len(lines) == limit and not get_env().json:
+        more = led.ready_count(**filters) - limit
+    return ReadyList(lines, more)
 
 
 @view

@@ -385,24 +385,54 @@ def shell_main(root: click.Command, prog: str, argv: Sequence[str] | None = None
         return EXIT_OK
 
 
-_loaded_roots: set[int] = set()
-
-
-def load_modules(root: click.Group, package: str, prefix: str) -> click.Group:
-    """Register every `<prefix>*.py` module of `package` on `root` (once), in name order.
+class RootGroup(Group):
+    """The root of `gt` or `bd`, whose subcommands live in `<prefix>*.py` modules of `package`.
 
     Discovery by file name lets each area of the product add its commands without editing a
-    shared list; modules keep heavy imports inside their callbacks so start-up stays fast.
+    shared list. A module is imported when one of its commands is first asked for: `index` names
+    the module of each command, so `gt convoy list` imports the convoy module and no other (agents
+    call `gt` and `bd` constantly, and every module costs start-up time). A name the index does not
+    know loads every module, so a command missing from it is slower, never lost; a test keeps the
+    index complete. Listing the commands (help, completion of the first word) loads them all.
     """
-    if id(root) in _loaded_roots:
-        return root
-    import importlib
 
-    folder = Path(importlib.import_module(package).__file__).resolve().parent
-    for path in sorted(folder.glob(f"{prefix}*.py")):
-        importlib.import_module(f"{package}.{path.stem}").register(root)
-    _loaded_roots.add(id(root))
-    return root
+    def __init__(self, *args: Any, package: str, prefix: str, index: dict[str, str],
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.package, self.prefix, self.index = package, prefix, index
+        self._loaded: set[str] = set()
+        self._all_loaded = False
+
+    def _load(self, stem: str) -> None:
+        if stem not in self._loaded:
+            import importlib
+
+            self._loaded.add(stem)
+            importlib.import_module(f"{self.package}.{stem}").register(self)
+
+    def load_all(self) -> "RootGroup":
+        """Register every module, in name order; modules keep heavy imports inside their
+        callbacks, so this costs only click objects."""
+        if not self._all_loaded:
+            import importlib
+
+            folder = Path(importlib.import_module(self.package).__file__).resolve().parent
+            for path in sorted(folder.glob(f"{self.prefix}*.py")):
+                self._load(path.stem)
+            self._all_loaded = True
+        return self
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        stem = self.index.get(cmd_name)
+        if stem is not None:
+            self._load(stem)
+        if cmd_name not in self.commands:
+            self.load_all()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self.load_all()
+        return super().list_commands(ctx)
 
 
 def completion_var(prog: str) -> str:

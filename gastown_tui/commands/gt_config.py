@@ -6,7 +6,6 @@ import dataclasses
 import shutil
 
 import click
-from click.shell_completion import CompletionItem
 
 from .core import UsageError, get_env
 from .towncli import Done, complete_agent, complete_rig, current_town
@@ -52,6 +51,7 @@ def _rows(town) -> list[AgentRow]:
 
 
 def _complete_key(ctx: click.Context, _param, incomplete: str):
+    from click.shell_completion import CompletionItem
     from ..town.config import RIG_SETTINGS, TOWN_SETTINGS
 
     table = RIG_SETTINGS if ctx.params.get("rig") else TOWN_SETTINGS

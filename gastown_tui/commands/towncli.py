@@ -11,7 +11,6 @@ import dataclasses
 from typing import TYPE_CHECKING, Callable, Iterable
 
 import click
-from click.shell_completion import CompletionItem
 
 from .core import Env, get_env
 
@@ -45,6 +44,8 @@ def identity(town: "Town", ctx: click.Context | None = None) -> str:
 
 def _completer(values: Callable[["Town", click.Context], Iterable[str | tuple[str, str]]]):
     def complete(ctx: click.Context, _param: click.Parameter, incomplete: str):
+        from click.shell_completion import CompletionItem  # only completion pays for it
+
         try:
             town = current_town(ctx)
             items = []
@@ -96,6 +97,8 @@ def complete_bead(ctx: click.Context, _param: click.Parameter, incomplete: str):
     """Open beads whose id starts with what is typed: the ledger around the caller first, then
     the town's others. An id-range query per ledger, so a keystroke in the command bar stays
     cheap on ledgers of thousands of beads."""
+    from click.shell_completion import CompletionItem
+
     try:
         from ..beads import Ledger, find_beads_dir
 
@@ -104,7 +107,7 @@ def complete_bead(ctx: click.Context, _param: click.Parameter, incomplete: str):
         here = find_beads_dir(env.cwd, env.environ)
         dirs = ([here] if here is not None else []) + [town.beads_dir] + [
             r.beads_dir for r in town.rigs()]
-        items: list[CompletionItem] = []
+        items: list = []
         for beads_dir in dict.fromkeys(d.resolve() for d in dirs):
             if len(items) >= BEAD_MATCHES or not beads_dir.is_dir():
                 continue

@@ -186,6 +186,17 @@ def test_ready_blocked_stats(bd):
     assert bd("blocked").render() == "(nothing is blocked)"
 
 
+def test_ready_shows_ten_by_default_as_bd_does(bd):
+    made = [bd.json("create", f"Work {n:02}", "-p", "1")["id"] for n in range(12)]
+    assert [i["id"] for i in bd.json("ready")] == made[:10]
+    assert len(bd.json("ready", "-n", "0")) == 12
+    assert len(bd.json("ready", "-n", "11")) == 11
+    text = bd("ready").render()
+    assert "Work 09" in text and "Work 10" not in text
+    assert text.splitlines()[-1] == "(10 shown, 2 more ready: -n N shows N, -n 0 all)"
+    assert "more ready" not in bd("ready", "-n", "0").render()
+
+
 def test_dep_commands(bd):
     a, b, c = (bd.json("create", t)["id"] for t in "ABC")
     assert bd.json("dep", "add", b, a)["status"] == "added"

@@ -241,3 +241,33 @@ def test_cli_start_stays_light():
             "print(','.join(heavy))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("prog", ["gt", "bd"])
+def test_command_index_names_every_command_and_its_module(prog):
+    import importlib
+    from pathlib import Path
+
+    cli = importlib.import_module(f"gastown_tui.commands.{prog}")
+    folder = Path(cli.__file__).parent
+    registered = {}
+    for path in sorted(folder.glob(f"{prog}_*.py")):
+        group = click.Group()
+        importlib.import_module(f"gastown_tui.commands.{path.stem}").register(group)
+        registered.update(dict.fromkeys(group.commands, path.stem))
+    assert cli.COMMANDS == registered
+
+
+def test_a_shell_command_imports_only_its_own_module(at_town, town):
+    code = ("import sys\nfrom gastown_tui.commands import gt\n"
+            "try:\n    gt.main(['convoy', 'list', '--json'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith('gastown_tui.commands.gt_')),"
+            " file=sys.stderr)\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=town, env=at_town.environ,
+                          capture_output=True, text=True, check=True)
+    assert json.loads(proc.stdout) == []
+    assert proc.stderr.strip() == "['gastown_tui.commands.gt_convoy']"
+    # Help and unknown names still see every command.
+    help_text = subprocess.run([sys.executable, "-c", "from gastown_tui.commands.gt import main; "
+                                "main(['--help'])"], capture_output=True, text=True).stdout
+    assert all(name in help_text for name in gt_cli.COMMANDS)
