@@ -42,15 +42,25 @@ Errors a person can fix are `TownError` (one line, `exit_code` 1 or 2); the comm
 shows them without a traceback. Layout on disk: see `paths.py`.
 """
 
-from .addresses import current_identity
-from .convoys import Convoy, after_close, check_landing, create_convoy
-from .errors import NotInTown, TownError
-from .mail import Message, inbox, send_mail
-from .model import Rig, Town, find_town
-from .presets import AgentPreset, resolve_agent
+import importlib
 
-__all__ = [
-    "AgentPreset", "Convoy", "Message", "NotInTown", "Rig", "Town", "TownError", "after_close",
-    "check_landing", "create_convoy", "current_identity", "find_town", "inbox",
-    "resolve_agent", "send_mail",
-]
+# Each name is imported from its module on first use: a command that only finds its town (the
+# agents' hot path: `gt prime`, `gt agents`) does not pay for convoys, mail and presets.
+_HOME = {
+    "current_identity": "addresses", "Convoy": "convoys", "after_close": "convoys",
+    "check_landing": "convoys", "create_convoy": "convoys", "NotInTown": "errors",
+    "TownError": "errors", "Message": "mail", "inbox": "mail", "send_mail": "mail",
+    "Rig": "model", "Town": "model", "find_town": "model", "AgentPreset": "presets",
+    "resolve_agent": "presets",
+}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str):
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
