@@ -32,7 +32,7 @@ touch sessions and screens only from that loop's thread. Errors a caller can cau
 
 from __future__ import annotations
 
-import importlib
+from ..lazy import lazy_exports
 
 _EXPORTS = {
     "Multiplexer": "mux", "SessionError": "mux", "Session": "session",
@@ -48,9 +48,5 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    # Lazy, so importing one small module (keys, state) does not load pyte and the screen.
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+# Lazy, so importing one small module (keys, state) does not load pyte and the screen.
+__getattr__ = lazy_exports(__name__, _EXPORTS)

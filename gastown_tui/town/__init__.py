@@ -42,10 +42,10 @@ Errors a person can fix are `TownError` (one line, `exit_code` 1 or 2); the comm
 shows them without a traceback. Layout on disk: see `paths.py`.
 """
 
-import importlib
+from ..lazy import lazy_exports
 
-# Each name is imported from its module on first use: a command that only finds its town (the
-# agents' hot path: `gt prime`, `gt agents`) does not pay for convoys, mail and presets.
+# A command that only finds its town (the agents' hot path: `gt prime`, `gt agents`) does not
+# pay for convoys, mail and presets.
 _HOME = {
     "current_identity": "addresses", "Convoy": "convoys", "after_close": "convoys",
     "check_landing": "convoys", "create_convoy": "convoys", "NotInTown": "errors",
@@ -55,12 +55,4 @@ _HOME = {
 }
 
 __all__ = sorted(_HOME)
-
-
-def __getattr__(name: str):
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _HOME)
