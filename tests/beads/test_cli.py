@@ -51,7 +51,7 @@ def test_create_options(bd):
 @pytest.mark.parametrize("args, code, words", [
     (["create"], 2, "Missing argument"),
     (["create", "x", "-p", "5"], 2, "bad priority"),
-    (["create", "x", "-t", "saga"], 1, "unknown type"),
+    (["create", "x", "-t", "saga"], 2, "unknown type 'saga'"),
     (["create", "x", "--deps", "blocks:tt-zzzz"], 1, "no bead 'tt-zzzz'"),
     (["create", "x", "--deps", "loves:tt-zzzz"], 1, "unknown dependency type"),
     (["create", "x", "--parent", "tt-nope"], 1, "no bead"),
@@ -59,12 +59,15 @@ def test_create_options(bd):
     (["show", "tt-nope"], 1, "no bead"),
     (["show"], 2, "Missing argument"),
     (["update", "tt-nope", "--title", "x"], 1, "no bead"),
+    (["update", "tt-nope", "-s", "done"], 2, "unknown status 'done'"),
+    (["update", "tt-nope", "-t", "saga"], 2, "unknown type 'saga'"),
     (["list", "--limit", "-1"], 2, "Invalid value"),
     (["list", "--bogus"], 2, "No such option"),
     (["list", "-s", "opne"], 2, "unknown status 'opne'"),
     (["list", "-t", "bug,sage"], 2, "unknown type 'sage'"),
     (["frobnicate"], 2, "No such command"),
     (["dep", "add", "tt-a"], 2, "Missing argument"),
+    (["dep", "add", "tt-a", "tt-b", "-t", "blcoks"], 2, "unknown dependency type 'blcoks'"),
     (["comments", "add", "tt-nope", "hi"], 1, "no bead"),
     (["search", " "], 1, "text to search"),
     (["ready", "-a", "amy", "--unassigned"], 2, "exclude each other"),
@@ -134,7 +137,7 @@ def test_show_update_close_reopen(bd):
     nothing = bd("update", a["id"])
     assert nothing.exit_code == 2 and "nothing to change" in nothing.error
     bad = bd("update", a["id"], "-s", "finished")
-    assert bad.exit_code == 1 and "unknown status" in bad.error
+    assert bad.exit_code == 2 and "unknown status" in bad.error
     closed = bd.json("close", a["id"], b["id"], "-r", "done")
     assert [c["status"] for c in closed] == ["closed", "closed"]
     assert bd("close", a["id"]).error.endswith("is already closed")
@@ -189,7 +192,7 @@ def test_ready_blocked_stats(bd):
 def test_dep_commands(bd):
     a, b, c = (bd.json("create", t)["id"] for t in "ABC")
     assert bd.json("dep", "add", b, a)["status"] == "added"
-    bd.json("dep", "add", c, b)
+    assert bd("dep", "add", c, b).render() == f"Added: {c} depends on {b} (blocks)"
     cyc = bd("dep", "add", a, c)
     assert cyc.exit_code == 1 and f"cycle: {a} -> {c} -> {b} -> {a}" in cyc.error
     tree = bd.json("dep", "tree", c)
@@ -201,7 +204,7 @@ def test_dep_commands(bd):
     again = bd("dep", "remove", c, b)
     assert again.exit_code == 1 and "does not depend" in again.error
     bad = bd("dep", "add", a, b, "-t", "fancies")
-    assert bad.exit_code == 1 and "unknown dependency type" in bad.error
+    assert bad.exit_code == 2 and "unknown dependency type" in bad.error
 
 
 def test_label_commands(bd):
