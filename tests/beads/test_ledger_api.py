@@ -170,6 +170,20 @@ def test_ready_and_blocked_rules(led):
     assert kid.id and grandkid.id
 
 
+def test_defer_until_compares_instants_whatever_the_offset(led):
+    """bd writes local offsets; "12:50-08:00" is later than "19:50+00:00" though it sorts first."""
+    now = dt.datetime.now(dt.timezone.utc)
+    west, east = dt.timezone(dt.timedelta(hours=-8)), dt.timezone(dt.timedelta(hours=9))
+    led.create("deferred an hour, written in -08:00",
+               defer_until=(now + dt.timedelta(hours=1)).astimezone(west).isoformat())
+    led.create("deferred until an hour ago, written in +09:00",
+               defer_until=(now - dt.timedelta(hours=1)).astimezone(east).isoformat())
+    led.create("unreadable stamp", defer_until="next tuesday")
+    assert {i.title for i in led.ready()} == {"deferred until an hour ago, written in +09:00",
+                                              "unreadable stamp"}
+    assert led.stats().ready == 2
+
+
 def test_ready_order_and_filters(led):
     low = led.create("low", priority=3)
     high = led.create("high", priority=0, labels=["ui"])
