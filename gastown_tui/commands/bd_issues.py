@@ -41,7 +41,8 @@ def create(title, description, priority, issue_type, assignee, labels, parent, d
 @click.option("-l", "--label", multiple=True, help="Must carry every label given.")
 @click.option("-p", "--priority", type=PRIORITY, default=None)
 @click.option("--all", "include_closed", is_flag=True, help="Include closed beads.")
-@click.option("-n", "--limit", type=click.IntRange(min=0), default=None, help="At most N.")
+@click.option("-n", "--limit", type=click.IntRange(min=0), default=None,
+              help="At most N (0: no limit, as in bd).")
 def list_(status, issue_type, assignee, label, priority, include_closed, limit):
     """List beads (closed ones only with --all or --status closed)."""
     from ..beads import ISSUE_TYPES, STATUSES
@@ -52,7 +53,7 @@ def list_(status, issue_type, assignee, label, priority, include_closed, limit):
     return IssueList(led.list(status=statuses or None,
                               issue_type=types or None, assignee=assignee,
                               label=split_csv(label) or None, priority=priority,
-                              include_closed=include_closed, limit=limit, raw=True))
+                              include_closed=include_closed, limit=limit or None, raw=True))
 
 
 @click.command("show", cls=BdCommand)
@@ -152,13 +153,14 @@ def reopen(ids):
 @click.command("search", cls=BdCommand)
 @click.argument("text")
 @click.option("--open", "only_open", is_flag=True, help="Skip closed beads.")
-@click.option("-n", "--limit", type=click.IntRange(min=0), default=None)
+@click.option("-n", "--limit", type=click.IntRange(min=0), default=None,
+              help="At most N (0: no limit, as in bd).")
 def search(text, only_open, limit):
     """Find beads whose id, title, description or notes contain TEXT."""
     if not text.strip():
         raise CommandError("give some text to search for")
     led = open_ledger()
-    return IssueList(led.search(text, include_closed=not only_open, limit=limit, raw=True))
+    return IssueList(led.search(text, include_closed=not only_open, limit=limit or None, raw=True))
 
 
 def register(root: click.Group) -> None:

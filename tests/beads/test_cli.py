@@ -102,6 +102,7 @@ def test_list_filters_and_limit(bd):
     assert [i["title"] for i in bd.json("list", "-l", "ui")] == ["A"]
     assert [i["title"] for i in bd.json("list", "-p", "P1")] == ["A"]
     assert len(bd.json("list", "--all", "-n", "2")) == 2
+    assert len(bd.json("list", "--all", "-n", "0")) == 3          # 0 is no limit, as in bd
     table = bd("list").render()
     assert table.splitlines()[0].split() == ["ID", "PRI", "STATUS", "TYPE", "ASSIGNEE", "TITLE"]
     assert a["id"] in table
@@ -240,6 +241,8 @@ def test_search(bd):
     assert [i["title"] for i in bd.json("search", "unrel")] == ["Unrelated"]
     assert bd.json("search", "unrel", "--open") == []
     assert bd.json("search", "100%") == []
+    assert len(bd.json("search", "e", "-n", "1")) == 1
+    assert len(bd.json("search", "e", "-n", "0")) == 2             # 0 is no limit, as in bd
 
 
 def test_export_import(bd, workdir, tmp_path, home):
