@@ -293,6 +293,13 @@ def test_beads_dir_and_walk_up(bd, workdir, home, tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     assert bd.json("show", a, cwd=elsewhere, BEADS_DIR=str(workdir / ".beads"))["id"] == a
+    # Formulas in ~/.beads/ do not make the home directory a ledger for everything below it.
+    (home / ".beads" / "formulas").mkdir(parents=True)
+    project = home / "code" / "project"
+    project.mkdir(parents=True)
+    res = bd("create", "lost", cwd=project)
+    assert res.exit_code == 1 and f"no beads ledger in {project} or above" in res.error
+    assert not (home / ".beads" / "beads.db").exists()
 
 
 def test_help_is_fast_to_import():

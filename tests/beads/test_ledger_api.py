@@ -266,9 +266,15 @@ def test_labels_and_comments(led):
 def test_find_beads_dir(tmp_path):
     rig = tmp_path / "rig"
     (rig / ".beads").mkdir(parents=True)
+    (rig / ".beads" / "config.toml").write_text('prefix = "rg"\n')
     deep = rig / "src" / "pkg"
     deep.mkdir(parents=True)
     assert find_beads_dir(deep, {}) == (rig / ".beads").resolve()
+    # A .beads/ holding only formulas (as ~/.beads/ does) is not a ledger: the walk goes on,
+    # though formulas are still looked for there first.
+    (deep / ".beads" / "formulas").mkdir(parents=True)
+    assert find_beads_dir(deep, {}) == (rig / ".beads").resolve()
+    assert find_beads_dir(deep, {}, ledger_only=False) == (deep / ".beads").resolve()
     assert find_beads_dir(tmp_path, {}) != (rig / ".beads").resolve()    # never downwards
     crew = tmp_path / "crew" / "me"
     (crew / ".beads").mkdir(parents=True)
