@@ -58,10 +58,12 @@ class Formula:
 
 @dataclasses.dataclass
 class Cooked:
-    """A formula with its variables bound: steps in an order that respects `needs`."""
+    """A formula with its variables bound: steps in an order that respects `needs`, and the
+    formula's description with its placeholders filled in."""
     formula: Formula
     vars: dict[str, str]
     steps: list[Step]
+    description: str = ""
 
 
 def search_path(beads_dir: Path | None, home: Path | None, town: Path | None) -> list[Path]:
@@ -182,12 +184,18 @@ def load(path: Path) -> Formula:
                 raise _fail(path, f"steps[{n}].needs", f"step '{step.id}' needs unknown step "
                             f"'{need}' (steps: {', '.join(sorted(ids))})")
     _order(formula)
+    # Placeholders work in every text a step carries (an assignee or label may be a variable
+    # too); one naming no declared variable would reach the ledger as literal braces.
+    texts = [("description", formula.description)]
     for n, step in enumerate(formula.steps):
-        for key in ("title", "description"):
-            for used in PLACEHOLDER.findall(getattr(step, key)):
-                if used not in formula.vars:
-                    raise _fail(path, f"steps[{n}].{key}", f"uses {{{{{used}}}}} but there "
-                                f"is no [vars.{used}]")
+        texts += [(f"steps[{n}].title", step.title),
+                  (f"steps[{n}].description", step.description),
+                  (f"steps[{n}].assignee", step.assignee or "")]
+        texts += [(f"steps[{n}].labels", label) for label in step.labels]
+    for key, text in texts:
+        for used in PLACEHOLDER.findall(text):
+            if used not in formula.vars:
+                raise _fail(path, key, f"uses {{{{{used}}}}} but there is no [vars.{used}]")
     return formula
 
 
@@ -297,6 +305,10 @@ def cook(formula: Formula, values: dict[str, str]) -> Cooked:
         return PLACEHOLDER.sub(lambda m: bound[m.group(1)], text)
 
     steps = [dataclasses.replace(s, title=sub(s.title), description=sub(s.description),
-                                 needs=list(s.needs), labels=list(s.labels))
+                                 needs=list(s.needs),
+                                 labels=[lab for lab in map(sub, s.labels) if lab],
+                                 assignee=sub(s.assignee) if s.assignee else None)
              for s in _order(formula)]
-    return Cooked(formula, bound, steps)
+    for step in steps:
+        step.assignee = step.assignee or None     # a variable left empty assigns nobody
+    return Cooked(formula, bound, steps, sub(formula.description))

@@ -98,6 +98,11 @@ def _stamp(rec: Record) -> tuple:
     return (_seconds(rec.get("updated_at")), dumps(rec))
 
 
+def older(a: Record, b: Record) -> bool:
+    """Whether `a` was last updated before `b` (by instant, whatever the offsets)."""
+    return _seconds(a.get("updated_at")) < _seconds(b.get("updated_at"))
+
+
 def _newer(a: Record, b: Record) -> Record:
     return a if _stamp(a) >= _stamp(b) else b
 

@@ -8,6 +8,9 @@ from typing import Mapping
 
 BEADS_DIRNAME = ".beads"
 REDIRECT_NAME = "redirect"
+# What makes a `.beads/` a ledger (store.DB_NAME, JSONL_NAME, CONFIG_NAME, spelled out here so
+# finding the ledger imports no sqlite3). `~/.beads/` often holds only formulas.
+LEDGER_FILES = ("beads.db", "issues.jsonl", "config.toml", REDIRECT_NAME)
 
 
 def _follow(beads_dir: Path) -> Path:
@@ -23,8 +26,10 @@ def _follow(beads_dir: Path) -> Path:
     return beads_dir
 
 
-def find_beads_dir(cwd: Path, environ: Mapping[str, str]) -> Path | None:
-    """`BEADS_DIR` if set, else the nearest `.beads/` walking up from `cwd`."""
+def find_beads_dir(cwd: Path, environ: Mapping[str, str], *,
+                   ledger_only: bool = True) -> Path | None:
+    """`BEADS_DIR` if set, else the nearest `.beads/` walking up from `cwd` that holds a ledger
+    (with `ledger_only=False`, any `.beads/`: where formulas are looked for first)."""
     explicit = environ.get("BEADS_DIR")
     if explicit:
         path = Path(explicit)
@@ -34,7 +39,8 @@ def find_beads_dir(cwd: Path, environ: Mapping[str, str]) -> Path | None:
     here = Path(cwd).resolve()
     for d in (here, *here.parents):
         candidate = d / BEADS_DIRNAME
-        if candidate.is_dir():
+        if candidate.is_dir() and (not ledger_only or any(
+                (candidate / name).exists() for name in LEDGER_FILES)):
             return _follow(candidate)
     return None
 

@@ -38,7 +38,7 @@ def pour(led: "Ledger", cooked: Cooked, *, actor: str | None = None) -> Molecule
     f = cooked.formula
     shown_vars = ", ".join(f"{k}={v}" for k, v in cooked.vars.items() if v)
     title = f"{f.name} ({shown_vars})" if shown_vars else f.name
-    description = f.description
+    description = cooked.description
     if cooked.vars:
         description += ("\n\n" if description else "") + "Variables:\n" + "\n".join(
             f"  {k} = {v}" for k, v in cooked.vars.items())

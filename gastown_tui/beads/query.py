@@ -134,7 +134,10 @@ def _parent_filter(where: list[str], args: list, parent: str | None) -> None:
 def _ready_where(*, assignee=None, unassigned=False, label=None, issue_type=None,
                  priority=None, parent=None) -> tuple[list[str], list]:
     where = ["i.status IN ('open', 'in_progress')", "COALESCE(i.ephemeral, 0) = 0",
-             "(i.defer_until IS NULL OR i.defer_until = '' OR i.defer_until <= ?)",
+             # bd writes local offsets (-08:00), so compare instants, not strings; a stamp
+             # SQLite cannot read defers nothing.
+             "(i.defer_until IS NULL OR i.defer_until = '' OR "
+             "COALESCE(julianday(i.defer_until) <= julianday(?), 1))",
              "i.id NOT IN (SELECT id FROM blocked)"]
     args: list = [now()]
     _filters(where, args, issue_type=issue_type, assignee=assignee, label=label,

@@ -1,8 +1,10 @@
 """Keeping the SQLite store and `issues.jsonl` in step, and the git side of that.
 
 At open, a cheap stat of the JSONL is compared with what the ledger last wrote or read; only
-when it differs is the file hashed, and only when the content differs is it imported with the
-field-level merge of `jsonl.merge_two`. Lines that are not bead records are reported with their
+when it differs is the file hashed, and only when the content differs is it imported: a bead
+whose outside version is not older than the db's takes that version (the db's is where it
+started from), an older one (a checkout of an old commit) goes through the field-level merge
+of `jsonl.merge_two`. Lines that are not bead records are reported with their
 line numbers and appended to `issues.jsonl.rejected`, never dropped silently.
 """
 
@@ -48,7 +50,7 @@ class SyncMixin:
         if store.digest(data) == store.get_meta(self.conn, "jsonl_digest"):
             store.set_meta(self.conn, "jsonl_stamp", stamp)
             return
-        self._import_bytes(data, str(path))
+        self._import_bytes(data, str(path), tracked=True)
         store.record_sync(self.conn, path, data)
         self._force_export = True
 
@@ -73,8 +75,10 @@ class SyncMixin:
             raise LedgerError(f"cannot write {target}: {e.strerror}") from None
         return data.count(b"\n")
 
-    def _import_bytes(self, data: bytes, source: str,
-                      whole_file_bad_fails: bool = False) -> "ImportReport":
+    def _import_bytes(self, data: bytes, source: str, whole_file_bad_fails: bool = False,
+                      tracked: bool = False) -> "ImportReport":
+        """`tracked`: `data` is issues.jsonl itself, changed since this ledger last wrote or
+        read it, so each bead's line in the db is the version that change started from."""
         records, bad = jsonl.parse(data)
         if bad and not records and whole_file_bad_fails:
             raise LedgerError(f"{source} holds no bead records ({source}:{bad[0].lineno}: "
@@ -105,7 +109,13 @@ class SyncMixin:
             if line == dumps(rec):
                 continue
             mine = jsonl.normalise(json.loads(line))
-            merged = jsonl.merge_two(mine, rec, b_wins_ties=True)
+            if tracked and not jsonl.older(rec, mine):
+                # A later version of the bead (a teammate's work come in by git pull, a hand
+                # edit): it descends from ours, so it wins whole; a two-way merge would undo
+                # its reopen (closed beats open) and bring back the labels it removed.
+                merged = jsonl.merge_three(mine, mine, rec)
+            else:
+                merged = jsonl.merge_two(mine, rec, b_wins_ties=True)
             if merged != mine:
                 self._write_record(merged, new=False)
                 report.updated += 1

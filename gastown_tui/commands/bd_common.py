@@ -131,6 +131,15 @@ def split_csv(values: tuple[str, ...] | str | None) -> list[str]:
     return [v.strip() for chunk in values for v in chunk.split(",") if v.strip()]
 
 
+def known(values: list[str], allowed: tuple[str, ...], what: str) -> list[str]:
+    """Values checked against the ledger's vocabulary before it opens: a typo is a usage error
+    (exit 2), and a filter value nothing can match is a typo, not an empty result."""
+    for value in values:
+        if value not in allowed:
+            raise UsageError(f"unknown {what} '{value}': use one of {', '.join(allowed)}")
+    return values
+
+
 def parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
     out = {}
     for pair in pairs:

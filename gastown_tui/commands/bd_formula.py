@@ -18,7 +18,8 @@ def _dirs() -> list[Path]:
 
     env = get_env()
     home = env.environ.get("HOME")
-    return search_path(find_beads_dir(env.cwd, env.environ), Path(home) if home else None,
+    return search_path(find_beads_dir(env.cwd, env.environ, ledger_only=False),
+                       Path(home) if home else None,
                        find_town_root(env.cwd, env.environ))
 
 

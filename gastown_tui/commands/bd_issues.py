@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .bd_common import (PRIORITY, BdCommand, Changed, IssueList, detail, open_ledger,
+from .bd_common import (PRIORITY, BdCommand, Changed, IssueList, detail, known, open_ledger,
                         split_csv)
 from .core import CommandError, UsageError
 
@@ -23,6 +23,9 @@ from .core import CommandError, UsageError
 @click.option("--notes", default=None)
 def create(title, description, priority, issue_type, assignee, labels, parent, deps, notes):
     """Create a bead."""
+    from ..beads import ISSUE_TYPES
+
+    known([issue_type], ISSUE_TYPES, "type")
     led = open_ledger()
     extra = {"notes": notes} if notes else {}
     issue = led.create(title, description=description, priority=priority,
@@ -38,26 +41,19 @@ def create(title, description, priority, issue_type, assignee, labels, parent, d
 @click.option("-l", "--label", multiple=True, help="Must carry every label given.")
 @click.option("-p", "--priority", type=PRIORITY, default=None)
 @click.option("--all", "include_closed", is_flag=True, help="Include closed beads.")
-@click.option("-n", "--limit", type=click.IntRange(min=0), default=None, help="At most N.")
+@click.option("-n", "--limit", type=click.IntRange(min=0), default=None,
+              help="At most N (0: no limit, as in bd).")
 def list_(status, issue_type, assignee, label, priority, include_closed, limit):
     """List beads (closed ones only with --all or --status closed)."""
     from ..beads import ISSUE_TYPES, STATUSES
 
-    statuses = _known(split_csv(status), STATUSES, "status")
-    types = _known(split_csv(issue_type), ISSUE_TYPES, "type")
+    statuses = known(split_csv(status), STATUSES, "status")
+    types = known(split_csv(issue_type), ISSUE_TYPES, "type")
     led = open_ledger()
     return IssueList(led.list(status=statuses or None,
                               issue_type=types or None, assignee=assignee,
                               label=split_csv(label) or None, priority=priority,
-                              include_closed=include_closed, limit=limit, raw=True))
-
-
-def _known(values: list[str], allowed: tuple[str, ...], what: str) -> list[str]:
-    """A filter value nothing can match is a typo, not an empty result."""
-    for value in values:
-        if value not in allowed:
-            raise UsageError(f"unknown {what} '{value}': use one of {', '.join(allowed)}")
-    return values
+                              include_closed=include_closed, limit=limit or None, raw=True))
 
 
 @click.command("show", cls=BdCommand)
@@ -108,6 +104,10 @@ def update(ids, status, title, description, notes, priority, issue_type, assigne
                          "--add-label, --remove-label or --claim")
     if claim and ("assignee" in fields or "status" in fields):
         raise UsageError("--claim sets the assignee and status itself; drop --assignee/--status")
+    from ..beads import ISSUE_TYPES, STATUSES
+
+    known([status] if status is not None else [], STATUSES, "status")
+    known([issue_type] if issue_type is not None else [], ISSUE_TYPES, "type")
     led = open_ledger()
     done = []
     with led.transaction():      # all of the command, or none of it
@@ -153,13 +153,14 @@ def reopen(ids):
 @click.command("search", cls=BdCommand)
 @click.argument("text")
 @click.option("--open", "only_open", is_flag=True, help="Skip closed beads.")
-@click.option("-n", "--limit", type=click.IntRange(min=0), default=None)
+@click.option("-n", "--limit", type=click.IntRange(min=0), default=None,
+              help="At most N (0: no limit, as in bd).")
 def search(text, only_open, limit):
     """Find beads whose id, title, description or notes contain TEXT."""
     if not text.strip():
         raise CommandError("give some text to search for")
     led = open_ledger()
-    return IssueList(led.search(text, include_closed=not only_open, limit=limit, raw=True))
+    return IssueList(led.search(text, include_closed=not only_open, limit=limit or None, raw=True))
 
 
 def register(root: click.Group) -> None:

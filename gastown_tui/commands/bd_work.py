@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from .bd_common import BdCommand, BdGroup, Changed, IssueList, open_ledger, view
+from .bd_common import BdCommand, BdGroup, Changed, IssueList, known, open_ledger, view
 from .core import UsageError, get_env, table
 
 
@@ -94,7 +94,9 @@ class DepChange:
                 "depends_on_id": self.depends_on_id, "type": self.type}
 
     def render_text(self) -> str:
-        return f"{self.verb.capitalize()} {self.issue_id} --{self.type}--> {self.depends_on_id}"
+        # Spelled out: an arrow from A to B reads as "A blocks B", the opposite of what it means.
+        return (f"{self.verb.capitalize()}: {self.issue_id} depends on {self.depends_on_id} "
+                f"({self.type})")
 
 
 @dep.command("add")
@@ -103,6 +105,9 @@ class DepChange:
 @click.option("-t", "--type", "dep_type", default="blocks", show_default=True)
 def dep_add(issue, depends_on, dep_type):
     """ISSUE depends on DEPENDS_ON (a blocks cycle is refused)."""
+    from ..beads import DEP_TYPES
+
+    known([dep_type], DEP_TYPES, "dependency type")
     d = open_ledger().add_dependency(issue, depends_on, dep_type)
     return DepChange("added", d.issue_id, d.depends_on_id, d.type)
 

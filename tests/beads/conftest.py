@@ -11,13 +11,20 @@ from pathlib import Path
 
 import pytest
 
+import gastown_tui
 from gastown_tui.beads import Ledger
 from gastown_tui.commands.bd import run
 from gastown_tui.commands.core import Env
 
 
+# Child `bd` processes import the same package as this test run, not whichever copy happens
+# to be installed.
+PACKAGE_ROOT = str(Path(gastown_tui.__file__).resolve().parents[1])
+
+
 def clean_environ(home: Path, **extra: str) -> dict[str, str]:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home),
+           "PYTHONPATH": PACKAGE_ROOT,
            "BD_ACTOR": "tester", "LANG": "C.UTF-8", "GIT_CONFIG_NOSYSTEM": "1",
            "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}

@@ -51,7 +51,7 @@ def test_create_options(bd):
 @pytest.mark.parametrize("args, code, words", [
     (["create"], 2, "Missing argument"),
     (["create", "x", "-p", "5"], 2, "bad priority"),
-    (["create", "x", "-t", "saga"], 1, "unknown type"),
+    (["create", "x", "-t", "saga"], 2, "unknown type 'saga'"),
     (["create", "x", "--deps", "blocks:tt-zzzz"], 1, "no bead 'tt-zzzz'"),
     (["create", "x", "--deps", "loves:tt-zzzz"], 1, "unknown dependency type"),
     (["create", "x", "--parent", "tt-nope"], 1, "no bead"),
@@ -59,12 +59,15 @@ def test_create_options(bd):
     (["show", "tt-nope"], 1, "no bead"),
     (["show"], 2, "Missing argument"),
     (["update", "tt-nope", "--title", "x"], 1, "no bead"),
+    (["update", "tt-nope", "-s", "done"], 2, "unknown status 'done'"),
+    (["update", "tt-nope", "-t", "saga"], 2, "unknown type 'saga'"),
     (["list", "--limit", "-1"], 2, "Invalid value"),
     (["list", "--bogus"], 2, "No such option"),
     (["list", "-s", "opne"], 2, "unknown status 'opne'"),
     (["list", "-t", "bug,sage"], 2, "unknown type 'sage'"),
     (["frobnicate"], 2, "No such command"),
     (["dep", "add", "tt-a"], 2, "Missing argument"),
+    (["dep", "add", "tt-a", "tt-b", "-t", "blcoks"], 2, "unknown dependency type 'blcoks'"),
     (["comments", "add", "tt-nope", "hi"], 1, "no bead"),
     (["search", " "], 1, "text to search"),
     (["ready", "-a", "amy", "--unassigned"], 2, "exclude each other"),
@@ -99,6 +102,7 @@ def test_list_filters_and_limit(bd):
     assert [i["title"] for i in bd.json("list", "-l", "ui")] == ["A"]
     assert [i["title"] for i in bd.json("list", "-p", "P1")] == ["A"]
     assert len(bd.json("list", "--all", "-n", "2")) == 2
+    assert len(bd.json("list", "--all", "-n", "0")) == 3          # 0 is no limit, as in bd
     table = bd("list").render()
     assert table.splitlines()[0].split() == ["ID", "PRI", "STATUS", "TYPE", "ASSIGNEE", "TITLE"]
     assert a["id"] in table
@@ -134,7 +138,7 @@ def test_show_update_close_reopen(bd):
     nothing = bd("update", a["id"])
     assert nothing.exit_code == 2 and "nothing to change" in nothing.error
     bad = bd("update", a["id"], "-s", "finished")
-    assert bad.exit_code == 1 and "unknown status" in bad.error
+    assert bad.exit_code == 2 and "unknown status" in bad.error
     closed = bd.json("close", a["id"], b["id"], "-r", "done")
     assert [c["status"] for c in closed] == ["closed", "closed"]
     assert bd("close", a["id"]).error.endswith("is already closed")
@@ -200,7 +204,7 @@ def test_ready_shows_ten_by_default_as_bd_does(bd):
 def test_dep_commands(bd):
     a, b, c = (bd.json("create", t)["id"] for t in "ABC")
     assert bd.json("dep", "add", b, a)["status"] == "added"
-    bd.json("dep", "add", c, b)
+    assert bd("dep", "add", c, b).render() == f"Added: {c} depends on {b} (blocks)"
     cyc = bd("dep", "add", a, c)
     assert cyc.exit_code == 1 and f"cycle: {a} -> {c} -> {b} -> {a}" in cyc.error
     tree = bd.json("dep", "tree", c)
@@ -212,7 +216,7 @@ def test_dep_commands(bd):
     again = bd("dep", "remove", c, b)
     assert again.exit_code == 1 and "does not depend" in again.error
     bad = bd("dep", "add", a, b, "-t", "fancies")
-    assert bad.exit_code == 1 and "unknown dependency type" in bad.error
+    assert bad.exit_code == 2 and "unknown dependency type" in bad.error
 
 
 def test_label_commands(bd):
@@ -248,6 +252,8 @@ def test_search(bd):
     assert [i["title"] for i in bd.json("search", "unrel")] == ["Unrelated"]
     assert bd.json("search", "unrel", "--open") == []
     assert bd.json("search", "100%") == []
+    assert len(bd.json("search", "e", "-n", "1")) == 1
+    assert len(bd.json("search", "e", "-n", "0")) == 2             # 0 is no limit, as in bd
 
 
 def test_export_import(bd, workdir, tmp_path, home):
@@ -298,6 +304,13 @@ def test_beads_dir_and_walk_up(bd, workdir, home, tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     assert bd.json("show", a, cwd=elsewhere, BEADS_DIR=str(workdir / ".beads"))["id"] == a
+    # Formulas in ~/.beads/ do not make the home directory a ledger for everything below it.
+    (home / ".beads" / "formulas").mkdir(parents=True)
+    project = home / "code" / "project"
+    project.mkdir(parents=True)
+    res = bd("create", "lost", cwd=project)
+    assert res.exit_code == 1 and f"no beads ledger in {project} or above" in res.error
+    assert not (home / ".beads" / "beads.db").exists()
 
 
 def test_help_is_fast_to_import():

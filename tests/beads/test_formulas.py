@@ -170,6 +170,16 @@ BROKEN = [
     ('''
         [[steps]]
         id = "a"
+        assignee = "{{who}}"
+     ''', "steps[0].assignee: uses {{who}} but there is no [vars.who]"),
+    ('''
+        description = "Ship {{what}}"
+        [[steps]]
+        id = "a"
+     ''', "description: uses {{what}} but there is no [vars.what]"),
+    ('''
+        [[steps]]
+        id = "a"
         id = "b"
      ''', "TOML syntax error"),
     ('''
@@ -268,3 +278,27 @@ def test_pour_is_atomic(bd, formulas):
     assert [d["depends_on_id"] for d in b["dependencies"] if d["type"] == "blocks"] == [a["id"]]
     assert bd("mol", "show", "tt-nothing").exit_code == 1
     assert "not a molecule" in bd("mol", "show", a["id"]).error
+
+
+def test_variables_fill_every_text_of_a_molecule(bd, formulas):
+    put(formulas, "triage", '''
+        description = "Triage {{bug}}"
+        [vars.bug]
+        required = true
+        [vars.who]
+        default = "amy"
+        [vars.sev]
+        [[steps]]
+        id = "repro"
+        title = "Reproduce {{bug}}"
+        assignee = "{{who}}"
+        labels = ["bug:{{bug}}", "{{sev}}"]
+    ''')
+    poured = bd.json("mol", "pour", "triage", "--var", "bug=B-7", "--actor", "lead")
+    assert poured["description"].startswith("Triage B-7\n") and poured["created_by"] == "lead"
+    (step,) = poured["steps"]
+    assert (step["assignee"], step["labels"]) == ("amy", ["bug:B-7", "step:repro"])
+    # A variable left empty assigns nobody and adds no label: the step stays claimable.
+    cooked = bd.json("cook", "triage", "--var", "bug=B-8", "--var", "who=")
+    assert cooked["steps"][0]["assignee"] is None
+    assert cooked["steps"][0]["labels"] == ["bug:B-8"]

@@ -77,3 +77,35 @@ def test_two_clones_merge_without_conflicts(tmp_path, home):
     assert len(got["comments"]) == 2
     assert {i["id"] for i in bdb.json("list", "--all")} == {shared, gone, a_new, b_new}
     assert git(b, "status", "--porcelain", env=env).strip() in ("", "M .beads/issues.jsonl")
+
+
+def test_a_pull_brings_a_reopen_and_removals_as_they_are(tmp_path, home):
+    """Clone B reopens a closed bead and removes a label and a dependency; once A pulls, A's
+    ledger shows exactly that, and A's working tree stays clean (nothing to commit back)."""
+    env = clean_environ(home)
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(origin), env=env)
+    a, b = tmp_path / "a", tmp_path / "b"
+    git(tmp_path, "clone", "-q", str(origin), str(a), env=env)
+    bda = BD(a, env)
+    assert bda.proc("init", "--prefix", "ro").returncode == 0
+    blocker = bda.json("create", "Blocker")["id"]
+    bead = bda.json("create", "Bug", "-l", "keep,drop", "--deps", blocker)["id"]
+    bda.json("close", bead, "-r", "looked fixed")
+    git(a, "add", "-A", env=env)
+    git(a, "commit", "-qm", "ledger", env=env)
+    git(a, "push", "-q", "origin", "HEAD:main", env=env)
+
+    git(tmp_path, "clone", "-q", str(origin), str(b), env=env)
+    bdb = BD(b, env)
+    bdb.json("reopen", bead)
+    bdb.json("label", "remove", bead, "drop")
+    bdb.json("dep", "remove", bead, blocker)
+    git(b, "commit", "-qam", "not fixed after all", env=env)
+    git(b, "push", "-q", "origin", "HEAD:main", env=env)
+
+    git(a, "pull", "-q", "--no-rebase", "origin", "main", env=env)
+    got = bda.json("show", bead)
+    assert got["status"] == "open" and "closed_at" not in got
+    assert got["labels"] == ["keep"] and "dependencies" not in got
+    assert git(a, "status", "--porcelain", env=env).strip() == ""

@@ -68,7 +68,9 @@ def test_outside_edit_is_imported_on_open(led, workdir):
     led2 = Ledger.open(workdir / ".beads")
     got = led2.get(a.id)
     assert got.title == "A from git"
-    assert got.labels == ["mine", "theirs"]
+    # The db's version is the one the file held before the edit: the newer outside version
+    # descends from it, so its label change stands (a removal is not undone by a union).
+    assert got.labels == ["theirs"]
     assert [c.text for c in got.comments] == ["local comment", "remote"]
     new = led2.get("tt-new1")
     assert (new.title, new.priority, new.issue_type) == ("pulled", 1, "bug")

@@ -170,6 +170,20 @@ def test_ready_and_blocked_rules(led):
     assert kid.id and grandkid.id
 
 
+def test_defer_until_compares_instants_whatever_the_offset(led):
+    """bd writes local offsets; "12:50-08:00" is later than "19:50+00:00" though it sorts first."""
+    now = dt.datetime.now(dt.timezone.utc)
+    west, east = dt.timezone(dt.timedelta(hours=-8)), dt.timezone(dt.timedelta(hours=9))
+    led.create("deferred an hour, written in -08:00",
+               defer_until=(now + dt.timedelta(hours=1)).astimezone(west).isoformat())
+    led.create("deferred until an hour ago, written in +09:00",
+               defer_until=(now - dt.timedelta(hours=1)).astimezone(east).isoformat())
+    led.create("unreadable stamp", defer_until="next tuesday")
+    assert {i.title for i in led.ready()} == {"deferred until an hour ago, written in +09:00",
+                                              "unreadable stamp"}
+    assert led.stats().ready == 2
+
+
 def test_ready_order_and_filters(led):
     low = led.create("low", priority=3)
     high = led.create("high", priority=0, labels=["ui"])
@@ -252,9 +266,15 @@ def test_labels_and_comments(led):
 def test_find_beads_dir(tmp_path):
     rig = tmp_path / "rig"
     (rig / ".beads").mkdir(parents=True)
+    (rig / ".beads" / "config.toml").write_text('prefix = "rg"\n')
     deep = rig / "src" / "pkg"
     deep.mkdir(parents=True)
     assert find_beads_dir(deep, {}) == (rig / ".beads").resolve()
+    # A .beads/ holding only formulas (as ~/.beads/ does) is not a ledger: the walk goes on,
+    # though formulas are still looked for there first.
+    (deep / ".beads" / "formulas").mkdir(parents=True)
+    assert find_beads_dir(deep, {}) == (rig / ".beads").resolve()
+    assert find_beads_dir(deep, {}, ledger_only=False) == (deep / ".beads").resolve()
     assert find_beads_dir(tmp_path, {}) != (rig / ".beads").resolve()    # never downwards
     crew = tmp_path / "crew" / "me"
     (crew / ".beads").mkdir(parents=True)
