@@ -23,8 +23,8 @@ process's own, so the app can act "as if" from anywhere)::
     AgentPreset(name, argv: tuple[str, ...], source, ready_prompt, description); .command
 
     current_identity(town, cwd, environ) -> str
-        # BD_ACTOR, else GT_ROLE (+ GT_RIG/GT_POLECAT/GT_CREW), else <rig>/crew/<name> inside a
-        # crew clone, else "overseer" (a person's own shell)
+        # BD_ACTOR when it is an address, else GT_ROLE (+ GT_RIG/GT_POLECAT/GT_CREW), else
+        # <rig>/crew/<name> inside a crew clone, else "overseer" (a person's own shell)
 
     create_convoy(town, name, issue_ids=(), notify=(), human=False, actor=None) -> Convoy
         # a town-ledger bead hq-cv-*, `tracks` links to issues of any rig; notify addresses
