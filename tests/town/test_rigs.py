@@ -106,6 +106,7 @@ def test_rig_add_refuses_bad_names(at_town, town, src_repo, name):
     before = tree_snapshot(town)
     result = at_town.gt(["rig", "add", name, str(src_repo)])
     assert result.exit_code == 2 and "rig name" in result.error, result.error
+    assert "mayor" in result.error or f"'{name}'" in result.error  # as typed, not repr'd
     assert tree_snapshot(town) == before
 
 
