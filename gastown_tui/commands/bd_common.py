@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import click
 
 from .core import Command, CommandError, Group, UsageError, get_env
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ..beads import Issue, Ledger
 
 
@@ -91,8 +93,12 @@ def _maybe_town_member(env: Any) -> bool:
     return len(parts) >= 3 and parts[1] == "crew"
 
 
-def open_ledger() -> "Ledger":
-    """The ledger for the caller's directory (BEADS_DIR, else the nearest .beads/ above)."""
+def open_ledger(ids: Iterable[str] = ()) -> "Ledger":
+    """The ledger for the caller's directory (BEADS_DIR, else the nearest .beads/ above).
+
+    Given the `ids` a command acts on, ids of another ledger of the town go to that ledger
+    (the town's routes.jsonl names it by prefix): the Mayor, whose ledger is the town's, shows
+    and closes a rig's beads, and a crew member a convoy, without changing directory."""
     from ..beads import Ledger, find_beads_dir
 
     env = get_env()
@@ -101,12 +107,56 @@ def open_ledger() -> "Ledger":
         raise CommandError(f"no beads ledger in {env.cwd} or above: run 'bd init' "
                            "(or set BEADS_DIR)")
     led = _ledger_errors(lambda: Ledger.open(beads_dir, actor()))
+    ids = [i for i in ids if i]
+    if ids and not all(i.startswith(led.prefix + "-") for i in ids):
+        routed = _routed_beads_dir(env, ids)
+        if routed is not None and routed != beads_dir.resolve():
+            led.close_db()
+            led = _ledger_errors(lambda: Ledger.open(routed, actor()))
     for warning in led.warnings:
         env.progress(f"bd: warning: {warning}")
     ctx = click.get_current_context(silent=True)
     if ctx is not None:
         ctx.call_on_close(led.close_db)
     return led
+
+
+def open_rig_ledger(rig: str) -> "Ledger":
+    """The ledger of rig `rig` of the caller's town (`bd create --rig`): the Mayor's own
+    ledger is the town's, whose `hq-` beads no rig can be slung."""
+    from ..beads import Ledger
+    from ..town import NotInTown, find_town
+
+    env = get_env()
+    try:
+        town = find_town(env.cwd, env.environ)
+    except NotInTown as e:
+        raise UsageError(f"--rig needs a town: {e}") from None
+    beads_dir = town.rig(rig).beads_dir
+    led = _ledger_errors(lambda: Ledger.open(beads_dir, actor()))
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(led.close_db)
+    return led
+
+
+def _routed_beads_dir(env: Any, ids: list[str]) -> "Path | None":
+    """The ledger the town routes every one of `ids` to, or None when there is no town or an
+    id has no route (the caller's own ledger then answers, e.g. for a short id)."""
+    from ..beads import find_town_root
+    from ..town.routes import read_routes, route_for
+
+    root = find_town_root(env.cwd, env.environ)
+    if root is None:
+        return None
+    routes = read_routes(root)
+    paths = {route_for(routes, i) for i in ids}
+    if None in paths:
+        return None
+    if len(paths) > 1:
+        raise UsageError(f"{', '.join(ids)} live in different ledgers of the town: run bd once "
+                         "per ledger")
+    return (root / paths.pop() / ".beads").resolve()
 
 
 class PriorityType(click.ParamType):

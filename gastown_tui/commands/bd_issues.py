@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .bd_common import (PRIORITY, BdCommand, Changed, IssueList, detail, known, open_ledger,
-                        split_csv)
+                        open_rig_ledger, split_csv)
 from .core import CommandError, UsageError
 
 
@@ -21,12 +21,15 @@ from .core import CommandError, UsageError
 @click.option("--deps", multiple=True, metavar="TYPE:ID,...",
               help="Dependencies, e.g. blocks:bd-a1,related:bd-b2 (a bare id means blocks).")
 @click.option("--notes", default=None)
-def create(title, description, priority, issue_type, assignee, labels, parent, deps, notes):
+@click.option("--rig", default=None, metavar="RIG",
+              help="Create it in rig RIG's ledger, from anywhere in the town.")
+def create(title, description, priority, issue_type, assignee, labels, parent, deps, notes,
+           rig):
     """Create a bead."""
     from ..beads import ISSUE_TYPES
 
     known([issue_type], ISSUE_TYPES, "type")
-    led = open_ledger()
+    led = open_rig_ledger(rig) if rig else open_ledger([parent] if parent else ())
     extra = {"notes": notes} if notes else {}
     issue = led.create(title, description=description, priority=priority,
                        issue_type=issue_type, assignee=assignee, labels=split_csv(labels),
@@ -60,7 +63,7 @@ def list_(status, issue_type, assignee, label, priority, include_closed, limit):
 @click.argument("ids", nargs=-1, required=True)
 def show(ids):
     """Show beads with their dependencies, dependents and comments."""
-    led = open_ledger()
+    led = open_ledger(ids)
     details = [detail(led, i) for i in ids]
     return details[0] if len(details) == 1 else ShowMany(details)
 
@@ -108,7 +111,7 @@ def update(ids, status, title, description, notes, priority, issue_type, assigne
 
     known([status] if status is not None else [], STATUSES, "status")
     known([issue_type] if issue_type is not None else [], ISSUE_TYPES, "type")
-    led = open_ledger()
+    led = open_ledger(ids)
     done = []
     with led.transaction():      # all of the command, or none of it
         for issue_id in ids:
@@ -132,7 +135,7 @@ def update(ids, status, title, description, notes, priority, issue_type, assigne
 @click.option("-r", "--reason", default=None, help="Why it is closed.")
 def close(ids, reason):
     """Close beads."""
-    led = open_ledger()
+    led = open_ledger(ids)
     with led.transaction():
         closed = [led.close(i, reason) for i in ids]
     from .towncli import land_convoys  # convoys tracking these may land now (no daemon)
@@ -144,7 +147,7 @@ def close(ids, reason):
 @click.argument("ids", nargs=-1, required=True)
 def reopen(ids):
     """Reopen closed beads."""
-    led = open_ledger()
+    led = open_ledger(ids)
     with led.transaction():
         reopened = [led.reopen(i) for i in ids]
     return Changed("Reopened", reopened, single=len(ids) == 1)

@@ -108,7 +108,7 @@ def dep_add(issue, depends_on, dep_type):
     from ..beads import DEP_TYPES
 
     known([dep_type], DEP_TYPES, "dependency type")
-    d = open_ledger().add_dependency(issue, depends_on, dep_type)
+    d = open_ledger([issue]).add_dependency(issue, depends_on, dep_type)
     return DepChange("added", d.issue_id, d.depends_on_id, d.type)
 
 
@@ -117,7 +117,7 @@ def dep_add(issue, depends_on, dep_type):
 @click.argument("depends_on")
 def dep_remove(issue, depends_on):
     """Remove the dependency of ISSUE on DEPENDS_ON."""
-    d = open_ledger().remove_dependency(issue, depends_on)
+    d = open_ledger([issue]).remove_dependency(issue, depends_on)
     return DepChange("removed", d.issue_id, d.depends_on_id, d.type)
 
 
@@ -150,7 +150,7 @@ class TreeNode:
 @click.option("--max-depth", type=click.IntRange(min=1), default=20, show_default=True)
 def dep_tree(issue, max_depth):
     """What ISSUE depends on, recursively."""
-    led = open_ledger()
+    led = open_ledger([issue])
     seen: set[str] = set()
 
     def node(issue_id: str, how: str, depth: int) -> TreeNode:
@@ -180,7 +180,7 @@ def label():
 @click.argument("name")
 def label_add(ids, name):
     """Add label NAME to each bead: bd label add ID... NAME."""
-    led = open_ledger()
+    led = open_ledger(ids)
     with led.transaction():
         done = [led.add_label(i, name) for i in ids]
     return Changed("Labelled", done, single=len(ids) == 1)
@@ -191,7 +191,7 @@ def label_add(ids, name):
 @click.argument("name")
 def label_remove(ids, name):
     """Remove label NAME from each bead."""
-    led = open_ledger()
+    led = open_ledger(ids)
     with led.transaction():
         done = [led.remove_label(i, name) for i in ids]
     return Changed("Unlabelled", done, single=len(ids) == 1)
@@ -214,7 +214,7 @@ class Labels:
 @click.argument("issue", required=False)
 def label_list(issue):
     """The labels of ISSUE, or every label in use with its count."""
-    led = open_ledger()
+    led = open_ledger([issue] if issue else ())
     if issue:
         return led.labels(issue)
     return Labels(led.all_labels())
@@ -265,7 +265,7 @@ def comments():
 @comments.command("list", hidden=True)
 @click.argument("issue")
 def comments_list(issue):
-    led = open_ledger()
+    led = open_ledger([issue])
     rid = led.resolve(issue)
     return CommentList(rid, led.comments(rid))
 
@@ -275,7 +275,7 @@ def comments_list(issue):
 @click.argument("text")
 def comments_add(issue, text):
     """Add a comment to ISSUE."""
-    return CommentAdded(open_ledger().add_comment(issue, text))
+    return CommentAdded(open_ledger([issue]).add_comment(issue, text))
 
 
 def register(root: click.Group) -> None:

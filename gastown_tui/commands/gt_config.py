@@ -88,7 +88,8 @@ def register(root: click.Group) -> None:
     @click.argument("value")
     @click.option("--rig", shell_complete=complete_rig, help="Change the rig's setting.")
     def set_(key: str, value: str, rig: str | None):
-        """Change one setting; comments and layout of the file are kept."""
+        """Change one setting; comments and layout of the file are kept. An empty VALUE for a
+        rig setting (`gt config set agent "" --rig R`) hands it back to the town."""
         from ..town.config import set_setting
 
         if rig is None and key in ("theme", "prefix_key"):

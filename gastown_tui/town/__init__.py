@@ -18,12 +18,13 @@ process's own, so the app can act "as if" from anywhere)::
 
     resolve_agent(town, rig=None, override=None, environ=None) -> AgentPreset
         # --agent > rig `agent` > town default_agent > claude; TownError when the executable
-        # is not on PATH, suggesting `gt config default-agent demo`
+        # is not on PATH, suggesting the change that fixes it (`gt config default-agent demo`
+        # for the town default, `gt config set agent demo --rig R` for a rig's own choice)
     AgentPreset(name, argv: tuple[str, ...], source, ready_prompt, description); .command
 
     current_identity(town, cwd, environ) -> str
-        # BD_ACTOR, else GT_ROLE (+ GT_RIG/GT_POLECAT/GT_CREW), else <rig>/crew/<name> inside a
-        # crew clone, else "overseer" (a person's own shell)
+        # BD_ACTOR when it is an address, else GT_ROLE (+ GT_RIG/GT_POLECAT/GT_CREW), else
+        # <rig>/crew/<name> inside a crew clone, else "overseer" (a person's own shell)
 
     create_convoy(town, name, issue_ids=(), notify=(), human=False, actor=None) -> Convoy
         # a town-ledger bead hq-cv-*, `tracks` links to issues of any rig; notify addresses

@@ -20,10 +20,14 @@ FORMS = "overseer, mayor/, <rig>/crew/<name>, <rig>/polecats/<name>, @town, @rig
 
 def current_identity(town: Town, cwd: Path, environ: Mapping[str, str]) -> str:
     """`BD_ACTOR` or `GT_ROLE` for agents; `<rig>/crew/<name>` inside a crew clone; otherwise
-    the person at their own shell, `overseer`."""
+    the person at their own shell, `overseer`. A `BD_ACTOR` that is no address (`steve`, as
+    people set it for bd) names that person, who is the overseer here: mail to `steve` would
+    reach no inbox."""
     actor = environ.get("BD_ACTOR", "").strip()
-    if actor:
-        return MAYOR if actor in ("mayor", MAYOR) else actor
+    if actor in ("mayor", MAYOR):
+        return MAYOR
+    if "/" in actor or actor == OVERSEER:
+        return actor
     role = environ.get("GT_ROLE", "").strip()
     if role:
         rig = environ.get("GT_RIG", "")

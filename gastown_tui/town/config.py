@@ -81,7 +81,9 @@ def set_setting(town: "Town", key: str, value: str, rig: str | None = None,
         raise usage(f"{key} must be {e}, not {value!r}") from None
     if setting.choices and parsed not in setting.choices:
         raise usage(f"{key} must be one of {', '.join(setting.choices)}, not {value!r}")
-    if key in ("default_agent", "agent"):
+    # An empty rig setting hands the choice back to the town (`agent ""`: the default_agent).
+    clear = rig is not None and parsed == "" and setting.default == ""
+    if key in ("default_agent", "agent") and not clear:
         get_preset(town, parsed, environ or {})  # refuses unknown agents with the known list
     if rig is not None:
         path, header = town.rig(rig).config_path, RIG_TEMPLATE
@@ -89,7 +91,10 @@ def set_setting(town: "Town", key: str, value: str, rig: str | None = None,
         path, header = town.root / CONFIG_FILE, CONFIG_TEMPLATE
 
     def change(doc: Any) -> None:
-        doc[key] = parsed
+        if clear:
+            doc.pop(key, None)
+        else:
+            doc[key] = parsed
 
     update_toml(path, change, header)
     return parsed

@@ -43,24 +43,30 @@ class Convoy:
     created_by: str
     closed_at: str | None = None
     tracked: list[Tracked] = dataclasses.field(default_factory=list, metadata={"text": False})
+    # Whether `tracked` was looked up (`gt convoy show`) or left out (`gt convoy list`): an
+    # empty list must not read as "tracks nothing" in a listing.
+    detailed: bool = dataclasses.field(default=False, repr=False)
 
     @property
     def progress(self) -> str:
         return f"{self.done}/{self.total}"
 
     def to_json(self) -> dict:
-        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        d["tracked"] = [dataclasses.asdict(t) for t in self.tracked]
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+             if f.name not in ("tracked", "detailed")}
+        if self.detailed:
+            d["tracked"] = [dataclasses.asdict(t) for t in self.tracked]
         d["progress"] = self.progress
         return d
 
     def render_text(self) -> str:
         line = f"{self.id}  {self.progress:>7}  {self.status:<6}  {self.title}"
-        if not self.tracked:
+        if not self.detailed:
             return line
-        width = max(len(t.id) for t in self.tracked)
+        width = max((len(t.id) for t in self.tracked), default=0)
         rows = [f"  {t.id:<{width}}  {t.status:<11}  {t.assignee or '-':<24}  {t.title}"
-                for t in self.tracked]
+                for t in self.tracked] or ["  (no issues yet: gt convoy add-issue ID... "
+                                           f"--convoy {self.id})"]
         notify = f"\n  notify: {', '.join(self.notify)}" if self.notify else ""
         return line + notify + "\n" + "\n".join(rows)
 
@@ -116,7 +122,7 @@ def _convoys(town: Town, issues: list["Issue"], detail: bool) -> list[Convoy]:
             sum(1 for r in rows if r[1] in DONE), len(rows),
             [lab[len(NOTIFY):] for lab in issue.labels if lab.startswith(NOTIFY)],
             issue.created_at, issue.created_by, issue.closed_at,
-            [Tracked(i, *r) for i, r in zip(ids, rows)] if detail else []))
+            [Tracked(i, *r) for i, r in zip(ids, rows)] if detail else [], detail))
     return out
 
 

@@ -69,7 +69,7 @@ def install(path: Path, name: str | None = None, git: bool = False,
     if path.is_dir() and any(path.iterdir()) and not force:
         raise TownError(f"{path} is not empty and not a town: pick an empty directory "
                         "or pass --force to install into it")
-    name = name or path.name
+    name = path.name if name is None else name
     if not name.strip() or "\n" in name:
         raise TownError(f"bad town name {name!r}: give a one-line name", exit_code=2)
 

@@ -148,6 +148,12 @@ def reply(town: Town, message_id: str, sender: str, body: str) -> Message:
     original = to_message(_message(town, message_id, sender))
     if original.sender in ("?", ""):
         raise TownError(f"{original.id} has no sender to reply to")
+    try:
+        expand(town, original.sender)
+    except TownError:
+        raise TownError(f"{original.id} came from {original.sender!r}, which is no address in "
+                        "this town: a reply would reach no inbox (send new mail with "
+                        "`gt mail send ADDR`)") from None
     subject = original.subject if original.subject.startswith("Re: ") \
         else f"Re: {original.subject}"
     return deliver(town.ledger(sender), sender, [original.sender], subject, body,

@@ -113,15 +113,20 @@ def list_presets(town: "Town", environ: Mapping[str, str]) -> list[AgentPreset]:
 
 def chosen_agent_name(town: "Town", rig: "Rig | str | None", override: str | None) -> str:
     """`--agent` > rig setting > town `default_agent` > claude."""
+    return _choice(town, rig, override)[0]
+
+
+def _choice(town: "Town", rig: "Rig | str | None", override: str | None) -> tuple[str, str]:
+    """The agent's name and what chose it: "override", "rig:<name>" or "town"."""
     if override:
-        return override
+        return override, "override"
     if rig is not None:
         if isinstance(rig, str):
             rig = town.rig(rig)
         name = rig.settings().get("agent")
         if name:
-            return str(name)
-    return str(town.config().get("default_agent") or FALLBACK_AGENT)
+            return str(name), f"rig:{rig.name}"
+    return str(town.config().get("default_agent") or FALLBACK_AGENT), "town"
 
 
 def resolve_agent(town: "Town", rig: "Rig | str | None" = None, override: str | None = None,
@@ -131,11 +136,25 @@ def resolve_agent(town: "Town", rig: "Rig | str | None" = None, override: str | 
     import shutil
 
     environ = os.environ if environ is None else environ
-    preset = get_preset(town, chosen_agent_name(town, rig, override), environ)
+    name, chosen_by = _choice(town, rig, override)
+    preset = get_preset(town, name, environ)
     exe = preset.executable
     found = shutil.which(exe, path=environ.get("PATH")) if "/" not in exe else (
         exe if os.access(exe, os.X_OK) else None)
     if not found:
-        raise TownError(f"agent {preset.name!r} needs {exe!r}, which is not on PATH: install it, "
-                        "pick another with --agent, or run `gt config default-agent demo`")
+        raise TownError(f"agent {preset.name!r} needs {exe!r}, which is not on PATH: "
+                        + _missing_hint(chosen_by))
     return preset
+
+
+def _missing_hint(chosen_by: str) -> str:
+    """What to do, aimed at the setting that chose the agent: changing the town default does
+    nothing for a command whose rig or `--agent` names the agent."""
+    if chosen_by == "override":
+        return "install it, or pick another with --agent (--agent demo runs the built-in " \
+               "scripted agent)"
+    if chosen_by.startswith("rig:"):
+        rig = chosen_by[len("rig:"):]
+        return (f"install it, pick another with --agent, or change rig {rig!r}'s agent with "
+                f"`gt config set agent demo --rig {rig}`")
+    return "install it, pick another with --agent, or run `gt config default-agent demo`"

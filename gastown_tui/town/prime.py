@@ -51,7 +51,8 @@ class Prime:
             lines += ["", "You are the Mayor: you coordinate the town's agents.",
                       "Rigs: " + (", ".join(self.rigs) or "none yet (`gt rig add NAME URL`)"),
                       "Open convoys: " + (", ".join(self.convoys) or "none"), "",
-                      "Break requests into issues (`bd create`), bundle them (`gt convoy create`),",
+                      "Break requests into issues of a rig (`bd create --rig RIG \"TITLE\"`), "
+                      "bundle them (`gt convoy create`),",
                       "hand them out (`gt sling ISSUE RIG`), watch (`gt agents`, "
                       "`gt convoy list`).",
                       "Read your mail with `gt mail inbox`."]

@@ -23,7 +23,8 @@ RESERVED = {"mayor", "settings", "crew", "polecats", "hq", "town"}
 
 def validate_rig_name(name: str) -> None:
     if not RIG_NAME.match(name):
-        raise usage(f"bad rig name {name!r}: use letters, digits and '_' (start with a letter; "
+        # Quoted by hand: repr() would show a backslash in the name doubled.
+        raise usage(f"bad rig name '{name}': use letters, digits and '_' (start with a letter; "
                     "no '-', '.', '/', '\\' or spaces)")
     if name.lower() in RESERVED:
         raise usage(f"{name!r} is a name the town uses itself: pick another rig name")

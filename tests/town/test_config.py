@@ -77,9 +77,43 @@ def test_resolve_agent_order_and_path_check(rig_town, town, tmp_path):
     assert demo.argv[1:] == ("-m", "gastown_tui.host.demo_agent")
     with pytest.raises(TownError) as err:
         resolve_agent(t, None, "amp", environ)
-    assert "'amp'" in str(err.value) and "gt config default-agent demo" in str(err.value)
+    assert "'amp'" in str(err.value) and "--agent demo" in str(err.value)
     with pytest.raises(TownError, match="unknown agent"):
         resolve_agent(t, None, "nosuch", environ)
+
+
+def test_missing_agent_hint_names_the_setting_that_chose_it(rig_town, town, tmp_path):
+    """Following the hint must make the next command work: a town default does nothing for a
+    rig whose own `agent` setting chose the missing program."""
+    t = find_town(town, {})
+    environ = {"PATH": _fake_agent(tmp_path / "bin", "claude"), "SHELL": "/bin/bash"}
+    rig_town.ok("config default-agent amp")
+    with pytest.raises(TownError) as err:
+        resolve_agent(t, "my_proj", None, environ)
+    assert "'amp'" in str(err.value) and "`gt config default-agent demo`" in str(err.value)
+    rig_town.ok("config default-agent claude")
+    rig_town.ok("config set agent codex --rig my_proj")
+    with pytest.raises(TownError) as err:
+        resolve_agent(t, "my_proj", None, environ)
+    hint = str(err.value)
+    assert "'codex'" in hint and "`gt config set agent demo --rig my_proj`" in hint
+    rig_town.ok("config set agent demo --rig my_proj")
+    assert resolve_agent(t, "my_proj", None, environ).name == "demo"
+
+
+def test_an_empty_rig_agent_hands_the_choice_back_to_the_town(rig_town, town, tmp_path):
+    t = find_town(town, {})
+    environ = {"PATH": _fake_agent(tmp_path / "bin", "claude"), "SHELL": "/bin/bash"}
+    config = town / "my_proj/config.toml"
+    rig_town.ok("config set agent codex --rig my_proj")
+    config.write_text("# my note\n" + config.read_text())
+    assert rig_town.ok('config set agent "" --rig my_proj')["value"] == ""
+    assert rig_town.ok("config get agent --rig my_proj") == ""
+    assert not any(line.startswith("agent") for line in config.read_text().splitlines())
+    assert "# my note" in config.read_text()
+    assert resolve_agent(t, "my_proj", None, environ).name == "claude"
+    bad = rig_town.gt('config set default_agent ""')
+    assert bad.exit_code == 2 and "unknown agent" in bad.error
 
 
 @pytest.mark.parametrize("line,code,words", [

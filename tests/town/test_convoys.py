@@ -125,6 +125,21 @@ def test_convoy_show_without_any_convoy(rig_town):
     assert rig_town.gt("convoy add-issue mp-x").exit_code == 1
 
 
+def test_a_listing_leaves_tracked_issues_out_and_show_puts_them_in(rig_town, town):
+    """`tracked: []` in a listing would read as "tracks nothing" next to a total of 1."""
+    bead = rig_town.at(town / "my_proj/crew/alice").new_bead("Tracked")
+    rig_town.ok(f"convoy create Full {bead}")
+    empty = rig_town.ok("convoy create 'Bug Fixes' --human")
+    listed = rig_town.shell_json("gt", "convoy", "list")
+    assert [(c["title"], c["total"], "tracked" in c) for c in listed] == \
+        [("Bug Fixes", 0, False), ("Full", 1, False)]
+    shown = rig_town.shell_json("gt", "convoy", "show", empty.id)
+    assert shown["tracked"] == [] and shown["notify"] == ["overseer"]
+    text = rig_town.gt("convoy show").render()
+    assert "notify: overseer" in text and f"gt convoy add-issue ID... --convoy {empty.id}" in text
+    assert rig_town.gt("convoy list").render().count("\n") == 1
+
+
 def test_convoy_survives_a_removed_rig(two_rigs, rig_town, town):
     a, b = two_rigs
     x, y = a.new_bead("Stays"), b.new_bead("Goes away")

@@ -65,6 +65,12 @@ def test_install_refuses_non_empty_directory_without_force(tmp_path, runner):
     assert "mayor" in committed and "notes.txt" not in committed
 
 
+def test_install_refuses_an_empty_name(tmp_path, runner):
+    result = runner.gt(["install", str(tmp_path / "unnamed"), "--name", ""])
+    assert result.exit_code == 2 and "bad town name" in result.error
+    assert not (tmp_path / "unnamed").exists()
+
+
 def test_install_refuses_a_file(tmp_path, runner):
     (tmp_path / "f").write_text("x")
     result = runner.gt(f"install {tmp_path / 'f'}")

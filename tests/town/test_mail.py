@@ -116,3 +116,26 @@ def test_in_process_callers_can_say_who_they_are(mail_town):
     env.actor = "my_proj/polecats/toast"
     sent = gt_cli.run("mail send mayor/ -s 'From the app' -m x", env)
     assert sent.ok and sent.data.messages[0].sender == "my_proj/polecats/toast"
+
+
+def test_a_persons_bd_actor_name_is_the_overseer(mail_town, town):
+    """People set BD_ACTOR to their own name for bd; in the town they are the overseer, so
+    their inbox opens and mail they send can be answered."""
+    steve = mail_town.at(town, BD_ACTOR="steve")
+    assert steve.ok("mail inbox") == []
+    sent = steve.ok("mail send mayor/ -s Plan -m x").messages[0]
+    assert sent.sender == "overseer"
+    mayor = mail_town.at(town, BD_ACTOR="mayor")
+    answer = mayor.ok(f"mail reply {sent.id} -m ok")
+    assert [m.id for m in steve.ok("mail inbox")] == [answer.id]
+    crew = mail_town.at(town / "my_proj/crew/alice", BD_ACTOR="alice")
+    assert crew.ok("mail send mayor/ -s Hi -m x").messages[0].sender == "my_proj/crew/alice"
+
+
+def test_reply_to_a_sender_no_inbox_has_is_refused(mail_town, town):
+    t = find_town(town, {})
+    stray = send_mail(t, "somebody", "mayor/", "Old", "from before")[0]
+    before = tree_snapshot(town)
+    result = mail_town.at(town, BD_ACTOR="mayor").gt(f"mail reply {stray.id} -m hi")
+    assert result.exit_code == 1 and "no address in this town" in result.error
+    assert tree_snapshot(town) == before

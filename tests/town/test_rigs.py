@@ -12,6 +12,7 @@ import pygit2
 import pytest
 
 from gastown_town_test_fixtures import SIG, make_repo, tree_snapshot
+from gastown_tui.commands.core import to_jsonable
 from gastown_tui.commands import gt as gt_cli
 from gastown_tui.town import find_town
 from gastown_tui.town.routes import read_routes, route_for
@@ -55,6 +56,38 @@ def test_bead_ids_route_to_their_rig_ledger(rig_town, town):
     assert t.rig_for_prefix(bead).name == "my_proj"
 
 
+def test_bd_follows_the_routes_from_anywhere_in_the_town(rig_town, town):
+    """The Mayor's ledger is the town's: it files work in a rig with `bd create --rig` and
+    shows, changes and closes rig beads by id; a crew member reaches a convoy the same way."""
+    mayor = rig_town.at(town / "mayor", BEADS_DIR=str(town / ".beads"), BD_ACTOR="mayor/")
+    made = to_jsonable(mayor.ok("create 'Login page' --rig my_proj", prog="bd"))
+    assert made["id"].startswith("mp-") and made["created_by"] == "mayor/"
+    bead = made["id"]
+    child = to_jsonable(mayor.ok(f"create 'Form' --parent {bead}", prog="bd"))
+    assert child["id"] == f"{bead}.1"
+    assert to_jsonable(mayor.ok(f"show {bead}", prog="bd"))["title"] == "Login page"
+    mayor.ok(f"update {bead} --add-label ui", prog="bd")
+    mayor.ok(f"comments add {bead} 'see the mockup'", prog="bd")
+    crew = rig_town.at(town / "my_proj/crew/alice")
+    shown = to_jsonable(crew.ok(f"show {bead}", prog="bd"))
+    assert shown["labels"] == ["ui"] and shown["comments"][0]["text"] == "see the mockup"
+    convoy = rig_town.ok(f"convoy create Login {bead} {bead}.1").id
+    assert to_jsonable(crew.ok(f"show {convoy}", prog="bd"))["issue_type"] == "convoy"
+    closing = mayor.shell("bd", "close", bead, f"{bead}.1")
+    assert closing.returncode == 0 and f"convoy {convoy} landed" in closing.stderr
+    assert rig_town.ok(f"convoy show {convoy}").status == "landed"
+    assert find_town(town, {}).ledger().exists(bead) is False
+
+    before = tree_snapshot(town)
+    mixed = mayor.bd(f"close {bead} {convoy}")
+    assert mixed.exit_code == 2 and "different ledgers" in mixed.error
+    unknown = mayor.bd("create x --rig nope")
+    assert unknown.exit_code == 2 and "no rig named 'nope'" in unknown.error
+    outside = rig_town.at(town.parent).bd("create x --rig my_proj")
+    assert outside.exit_code == 2 and "needs a town" in outside.error
+    assert tree_snapshot(town) == before
+
+
 def test_rig_list_counts(rig_town, town):
     crew = town / "my_proj/crew/alice"
     for title in ("a", "b", "c"):
@@ -73,6 +106,7 @@ def test_rig_add_refuses_bad_names(at_town, town, src_repo, name):
     before = tree_snapshot(town)
     result = at_town.gt(["rig", "add", name, str(src_repo)])
     assert result.exit_code == 2 and "rig name" in result.error, result.error
+    assert "mayor" in result.error or f"'{name}'" in result.error  # as typed, not repr'd
     assert tree_snapshot(town) == before
 
 
