@@ -56,6 +56,13 @@ def test_failures_have_exit_codes_and_one_line_errors():
     assert json.loads(j.render()) == {"error": "nothing here: try 'demo items 2'", "exit_code": 1}
 
 
+def test_debug_traceback_comes_back_in_process(capsys):
+    r = run(demo_root, "crash --debug", Env())
+    assert r.exit_code == 1 and "Traceback (most recent call last)" in r.output
+    assert "RuntimeError: boom" in r.output and capsys.readouterr().err == ""
+    assert run(demo_root, "crash", Env()).output == ""
+
+
 def test_help_is_captured_not_printed(capsys):
     r = run(demo_root, "--help", Env())
     assert r.exit_code == 0 and "A small tree" in r.output

@@ -350,6 +350,8 @@ def run(root: click.Command, line: str | Sequence[str], env: Env | None = None,
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         result = invoke(root, args, env, prog)
     captured = out.getvalue()
+    if env.debug and not result.ok:
+        captured += err.getvalue()  # the traceback --debug asked for, shown where output goes
     if captured and not result.output:
         result.output = captured
     return result
