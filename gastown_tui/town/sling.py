@@ -281,6 +281,21 @@ def archive(town: "Town", hook: hooks_mod.Hook, reason: str) -> hooks_mod.Hook:
     return hooks_mod.transition(town, hook, "archived")
 
 
+def _check_capacity(town: "Town", wanted: int) -> None:
+    """The town's `max_polecats`: polecats with live work (created, active, or suspended and
+    due to resume) count; stuck ones wait for a person and do not."""
+    limit = town.config().get("max_polecats", 30)
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        return  # a hand-edited value that is no whole number above 0 sets no limit
+    at_work = sum(1 for h in hooks_mod.all_hooks(town)
+                  if h.kind == "polecats" and h.live and not h.stuck)
+    if at_work + wanted > limit:
+        raise TownError(f"max_polecats is {limit} and {at_work} polecats are at work: "
+                        f"{wanted} more would make {at_work + wanted}; wait for some to finish "
+                        f"(`gt hooks list`) or raise it (`gt config set max_polecats "
+                        f"{at_work + wanted}`)")
+
+
 def sling(town: "Town", issue_ids: list[str], target: str,
           undo: list[Callable[[], None]] | None = None,
           **kwargs) -> list[tuple[Slung, hooks_mod.Hook]]:
@@ -300,6 +315,8 @@ def sling(town: "Town", issue_ids: list[str], target: str,
     # One sling at a time per rig: two at once could pick the same idle polecat, and one
     # would archive the worktree the other had just made.
     with locked(rig.polecats_dir):
+        if not kwargs.get("crew"):
+            _check_capacity(town, len(issue_ids))
         try:
             for issue_id in issue_ids:
                 done.append(sling_one(town, issue_id, target, undo=undo, **kwargs))

@@ -139,6 +139,26 @@ def test_sling_refusals_keep_state(town):
     assert t.rig("demo").ledger().get(other).status == "open"
 
 
+def test_sling_keeps_to_max_polecats(town):
+    from gastown_tui.town.config import set_setting
+
+    set_setting(town, "max_polecats", "2")
+    ids = [new_issue(town, f"Work {i}") for i in range(3)]
+    _fails(run_gt(town.root, "sling", *ids, "demo", "--agent", "demo"), 1,
+           "max_polecats is 2 and 0 polecats are at work", "max_polecats 3")
+    t = find_town(town.root, {})
+    assert not [h for h in hooks.all_hooks(t) if h.live]
+    assert run_gt(town.root, "sling", *ids[:2], "demo", "--agent", "demo").returncode == 0
+    _fails(run_gt(town.root, "sling", ids[2], "demo", "--agent", "demo"), 1,
+           "2 polecats are at work")
+    assert t.rig("demo").ledger().get(ids[2]).status == "open"
+    # finished work frees its polecat's place
+    done = hooks.load(t, "demo", [h.polecat for h in hooks.all_hooks(t) if h.issue == ids[0]][0])
+    hooks.transition(t, done, "active")
+    hooks.transition(t, hooks.load(t, "demo", done.polecat), "completed")
+    assert run_gt(town.root, "sling", ids[2], "demo", "--agent", "demo").returncode == 0
+
+
 def test_failed_sling_keeps_an_idle_polecats_finished_work(town):
     first = new_issue(town, "Finished work")
     slung = run_gt(town.root, "sling", first, "demo/nux", "--agent", "demo", "--no-convoy")
