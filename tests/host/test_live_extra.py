@@ -83,6 +83,30 @@ def test_stall_and_periodic_snapshot(town):
     asyncio.run(main())
 
 
+def test_stall_minutes_set_while_a_host_runs_applies(town):
+    """`gt config set stall_minutes N` reaches a running host; GT_STALL_SECONDS stays ahead."""
+    env = {k: v for k, v in ENV.items() if k != "GT_STALL_SECONDS"}
+
+    async def main():
+        host = Host(find_town(town.root, {}), mode="test", environ=env)
+        await host.start()
+        try:
+            assert host.settings.stall_seconds == 15 * 60
+            out = await asyncio.to_thread(run_gt, town.root, "config", "set", "stall_minutes",
+                                          "7")
+            assert out.returncode == 0, out.stderr
+            await async_wait_for(lambda: host.settings.stall_seconds == 7 * 60, 15,
+                                 what="the host to read the new stall_minutes")
+        finally:
+            await host.stop()
+        pinned = Host(find_town(town.root, {}), mode="test",
+                      environ={**env, "GT_STALL_SECONDS": "2"})
+        pinned.settings.reread_stall(pinned.town, pinned.environ)
+        assert pinned.settings.stall_seconds == 2
+
+    asyncio.run(main())
+
+
 def test_hooks_list_shows_live_terminal_activity(town):
     """The ledger records transitions only; `gt hooks list` takes an agent's last terminal
     output from the running host."""
