@@ -264,6 +264,32 @@ def test_events_follow_stream(town, reap):
     asyncio.run(main())
 
 
+def test_the_mayor_makes_rig_issues_in_a_rigs_clone(town):
+    """What the Mayor's prime tells it works in its pane: `bd create` inside a rig's clone
+    makes that rig's issue (one `gt sling` can hand out), in its own home the town's."""
+    from gastown_tui.host.actions import mayor_start
+
+    clone = town.rig("demo").beads_dir.parent
+    bd = shutil.which("bd") or "bd"
+    set_agent(town, "mayorsh", f"sh -c '{bd} create \"town work\" && cd {clone} && "
+              f"{bd} create \"rig work\" && sleep 30'")
+
+    async def main():
+        host = Host(find_town(town.root, {}), mode="test", environ=ENV)
+        await host.start()
+        try:
+            await mayor_start(host, "mayorsh")
+            t = find_town(town.root, {})
+            await async_wait_for(lambda: [i for i in t.rig("demo").ledger().list()
+                                          if i.title == "rig work"], 15,
+                                 what="the Mayor's rig issue")
+            assert [i.title for i in t.ledger().list(issue_type="task")] == ["town work"]
+        finally:
+            await host.stop()
+
+    asyncio.run(main())
+
+
 def test_mayor_attach_starts_a_host(town, reap):
     out = run_gt(town.root, "mayor", "attach", "--agent", "demo",
                  env={"GT_DEMO_STEP_SECONDS": "0.05"})
