@@ -100,10 +100,12 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
               convoy: bool = True, base: str | None = None, crew: str | None = None,
               actor: str = "overseer", environ: Mapping[str, str] | None = None,
               progress: Callable[[str], None] | None = None,
-              undo: list[Callable[[], None]] | None = None) -> tuple[Slung, hooks_mod.Hook]:
+              undo: list[Callable[[], None]] | None = None,
+              check_room: Callable[[], None] | None = None) -> tuple[Slung, hooks_mod.Hook]:
     """Hook `issue_id` for `target` (RIG or RIG/NAME, or crew NAME in rig `target`). Undo
     actions are appended to `undo` (run them in reverse to roll back); on failure inside this
-    call they are run here."""
+    call they are run here. `check_room` raises when the town has no room for another
+    polecat; it runs once the issue is known to be slingable, before anything is made."""
     from ..beads import LedgerError
     from . import worktrees
     from .convoys import create_convoy, tracking_convoys
@@ -118,10 +120,7 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
         rig = town.rig(rig_name)
         owner = town.rig_for_prefix(issue_id)
         if owner is None or owner.name != rig.name:
-            where = f"rig {owner.name!r}" if owner else "no rig of this town"
-            raise TownError(f"{issue_id} belongs to {where}, not rig {rig.name!r}: sling it "
-                            f"to {owner.name if owner else 'the rig whose prefix it has'}",
-                            exit_code=2)
+            raise _wrong_rig(town, issue_id, rig, owner)
         led = rig.ledger(actor)
         try:
             issue = led.get(issue_id)
@@ -140,6 +139,8 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
             raise TownError(f"{issue.id} is {issue.status} by {issue.assignee or 'someone'}: "
                             "unassign it first (`bd update ID --assignee ''`)")
         preset = resolve_agent(town, rig, agent, environ)
+        if check_room is not None:
+            check_room()
         kind = "crew" if crew else "polecats"
         if crew:
             if crew not in rig.crew_names():
@@ -222,6 +223,20 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
     slung = Slung(issue.id, issue.title, rig.name, name, address, branch, str(path),
                   preset.name, convoy_id)
     return slung, hook
+
+
+def _wrong_rig(town: "Town", issue_id: str, rig: "Rig", owner: "Rig | None") -> TownError:
+    """Why ISSUE cannot go to RIG, and what to do: its own rig, or where rig issues are made."""
+    from .routes import read_routes, route_for
+
+    if owner is not None:
+        return TownError(f"{issue_id} belongs to rig {owner.name!r}, not rig {rig.name!r}: "
+                         f"sling it to {owner.name}", exit_code=2)
+    make = (f"the issues of rig {rig.name} start with {rig.prefix}- and are made in its "
+            f"clone: `cd {rig.beads_dir.parent} && bd create \"title\"`")
+    if route_for(read_routes(town.root), issue_id) == ".":
+        return TownError(f"{issue_id} is a town bead, not a rig's issue; {make}", exit_code=2)
+    return TownError(f"no rig of this town has the prefix of {issue_id}; {make}", exit_code=2)
 
 
 def hook_for_text(hook: hooks_mod.Hook, issue: str, branch: str) -> hooks_mod.Hook:
@@ -315,11 +330,13 @@ def sling(town: "Town", issue_ids: list[str], target: str,
     # One sling at a time per rig: two at once could pick the same idle polecat, and one
     # would archive the worktree the other had just made.
     with locked(rig.polecats_dir):
-        if not kwargs.get("crew"):
-            _check_capacity(town, len(issue_ids))
+        # Polecats hooked by this call so far are live, so each check counts them as at work.
+        room = (None if kwargs.get("crew") else
+                lambda: _check_capacity(town, len(issue_ids) - len(done)))
         try:
             for issue_id in issue_ids:
-                done.append(sling_one(town, issue_id, target, undo=undo, **kwargs))
+                done.append(sling_one(town, issue_id, target, undo=undo, check_room=room,
+                                      **kwargs))
         except BaseException:
             for step in reversed(undo):
                 try:

@@ -57,7 +57,9 @@ def test_live_commands_without_a_host(refusing_town, args):
     (("sling",), 2, ["Missing argument"]),
     (("sling", "de-zzz"), 2, ["RIG"]),
     (("sling", "de-zzz", "demo"), 1, ["de-zzz"]),
-    (("sling", "hq-abc", "demo"), 2, ["not rig 'demo'"]),
+    (("sling", "hq-abc", "demo"), 2, ["hq-abc is a town bead", "bd create"]),
+    (("sling", "bug-101", "demo/my-agent"), 2, ["no rig of this town has the prefix of bug-101",
+                                                "start with de-"]),
     (("sling", "de-zzz", "nowhere"), 2, ["no rig named 'nowhere'"]),
     (("sling", "de-zzz", "demo/Bad Name"), 2, []),
     (("sling", "de-zzz", "a/b/c/d"), 2, ["bad target"]),
@@ -151,6 +153,8 @@ def test_sling_keeps_to_max_polecats(town):
     assert run_gt(town.root, "sling", *ids[:2], "demo", "--agent", "demo").returncode == 0
     _fails(run_gt(town.root, "sling", ids[2], "demo", "--agent", "demo"), 1,
            "2 polecats are at work")
+    # a bad issue is named as such, not taken for a lack of room
+    _fails(run_gt(town.root, "sling", "de-zzz", "demo", "--agent", "demo"), 1, "no bead 'de-zzz'")
     assert t.rig("demo").ledger().get(ids[2]).status == "open"
     # finished work frees its polecat's place
     done = hooks.load(t, "demo", [h.polecat for h in hooks.all_hooks(t) if h.issue == ids[0]][0])
