@@ -66,6 +66,7 @@ def test_live_commands_without_a_host(refusing_town, args):
     (("sling", "de-zzz", "--crew", "joe"), 2, ["--crew needs --rig"]),
     (("hooks", "snapshots", "ghost"), 2, ["no polecat 'ghost'"]),
     (("hooks", "rollback", "ghost"), 2, ["no polecat 'ghost'"]),
+    (("hooks", "rollback", "ghost", ""), 2, ["the snapshot id is empty"]),
     (("hooks", "list", "--rig", "nowhere"), 2, ["no rig named"]),
     (("done",), 1, ["not a polecat"]),
     (("handoff",), 1, ["not a polecat"]),
