@@ -302,6 +302,8 @@ def test_mayor_attach_starts_a_host(town, reap):
         wait_for(lambda: "Role: mayor" in run_gt(town.root, "peek", "mayor", "200").stdout, 10,
                  what="the Mayor to prime")
         assert run_gt(town.root, "mayor", "start").returncode == 1
+        other = run_gt(town.root, "mayor", "attach", "--agent", "shell")
+        assert other.returncode == 0 and "already runs demo, not shell" in other.stdout
         # a running Mayor comes back with the next host
         assert run_gt(town.root, "down").returncode == 0
         assert run_gt(town.root, "up", "--detach").returncode == 0
