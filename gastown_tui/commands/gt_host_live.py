@@ -248,6 +248,18 @@ def register(root: click.Group) -> None:
         if agent or host_running(town.root) is None:
             resolve_agent(town, None, agent, get_env().environ)
 
+    def _other_agent(town, agent: str | None, status: dict) -> str | None:
+        """What to say when --agent asks for another agent than the running Mayor's."""
+        from ..town import resolve_agent
+
+        if not agent:
+            return None
+        wanted = resolve_agent(town, None, agent, get_env().environ).name
+        if wanted == status.get("agent"):
+            return None
+        return (f"the Mayor already runs {status.get('agent')}, not {wanted}: to change it, "
+                f"`gt mayor stop` and then `gt mayor attach --agent {agent}`")
+
     @mayor.command("start")
     @click.option("--agent", help="Agent preset for the Mayor (default: the town's).")
     def mayor_start(agent: str | None):
@@ -274,6 +286,8 @@ def register(root: click.Group) -> None:
                 status = _client(town).call("mayor", action="status")
                 if not status["running"]:
                     _client(town, timeout=30).call("mayor", action="start", agent=agent)
+                elif other := _other_agent(town, agent, status):
+                    get_env().progress(other)
             elif agent or not wanted_mayor(town.root):
                 # The app's host starts the Mayor as it starts (and asks to take over from a
                 # headless host if one runs).
@@ -283,9 +297,13 @@ def register(root: click.Group) -> None:
             return open_app(get_env(), town.root, focus="mayor")
         _ensure_host(town)
         status = _client(town).call("mayor", action="status")
+        other = None
         if not status["running"]:
             _client(town, timeout=30).call("mayor", action="start", agent=agent)
-        return _status(town, "no terminal to open the app in; the Mayor runs in the host: "
+        else:
+            other = _other_agent(town, agent, status)
+        return _status(town, (other + "\n" if other else "") +
+                       "no terminal to open the app in; the Mayor runs in the host: "
                        "use `gt peek mayor` and `gt nudge mayor \"...\"`")
 
     @mayor.command("detach")

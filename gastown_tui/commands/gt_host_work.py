@@ -235,6 +235,10 @@ def register(root: click.Group) -> None:
         from ..town import hooks as hooks_mod
         from ..town.snapshots import find_snapshot, restore
 
+        if snapshot is not None and not snapshot.strip():
+            # An empty id would pick the newest snapshot, which the caller did not ask for.
+            raise UsageError(f"the snapshot id is empty: give one from `gt hooks snapshots "
+                             f"{name}`, or none for the newest")
         town = current_town()
         hook = hooks_mod.find(town, name)
         if hook.path is None or not hook.path.exists():

@@ -1,13 +1,12 @@
 """`python -m gastown_tui.host TOWN`: the detached host process `gt up --detach` starts."""
 
-import asyncio
 import faulthandler
 import logging
 import signal
 import sys
 from pathlib import Path
 
-from .headless import serve
+from .headless import narrate
 from .runtime import HostError
 
 
@@ -18,8 +17,14 @@ def main() -> int:
     # `kill -USR1 PID` writes every thread's stack to the log: how a hung host is diagnosed.
     faulthandler.register(signal.SIGUSR1, all_threads=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+
+    def say(line: str) -> None:
+        # Event lines carry their own time; the log is the host's stderr.
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
     try:
-        asyncio.run(serve(Path(sys.argv[1]), "detached"))
+        narrate(Path(sys.argv[1]), say, "detached")
     except HostError as e:
         sys.stderr.write(f"gt host: error: {e}\n")
         return e.exit_code

@@ -55,8 +55,9 @@ async def mayor_start(host: Host, agent: str | None = None) -> dict:
     if current is not None:
         host.mux.close(MAYOR)
     preset = await host.domain(lambda t: resolve_agent(t, None, agent, host.environ))
-    env = host.agent_env({"GT_ROLE": "mayor", "BD_ACTOR": "mayor/",
-                          "BEADS_DIR": str(host.root / ".beads")})
+    # No BEADS_DIR: `bd` in <town>/mayor finds the town ledger by itself, and inside a rig's
+    # clone the rig's ledger, where the issues it slings must be made.
+    env = host.agent_env({"GT_ROLE": "mayor", "BD_ACTOR": "mayor/"})
     record = Agent(MAYOR, "mayor", None, None, "mayor", preset.name, time.time())
     cwd = host.root / "mayor"
     cwd.mkdir(exist_ok=True)

@@ -199,8 +199,13 @@ class Agent:
         line = f"{self.issue['id']}: {self.issue['title']} (by {self.name})"
         if target.suffix == ".py":
             line = "# " + line
-        with open(target, "a", encoding="utf-8") as f:
-            f.write(line + "\n")
+        done = target.exists() and line in target.read_text(encoding="utf-8").splitlines()
+        if done:
+            # A resumed session (after a crash or a host restart) finds its edit made.
+            self.say("  the change is there already (resumed)")
+        else:
+            with open(target, "a", encoding="utf-8") as f:
+                f.write(line + "\n")
         return str(target.relative_to(root.resolve()) if target.is_absolute() else target)
 
     def commit(self, path: str) -> str | None:
@@ -210,6 +215,9 @@ class Agent:
         repo.index.add(path)
         repo.index.write()
         tree = repo.index.write_tree()
+        if not repo.head_is_unborn and repo.head.peel(pygit2.Commit).tree_id == tree:
+            self.say("  committed already (resumed)")
+            return None
         sig = pygit2.Signature(self.name, f"{self.name.replace('/', '.')}@gastown.local")
         parents = [] if repo.head_is_unborn else [repo.head.target]
         oid = repo.create_commit("HEAD", sig, sig, f"{self.issue['id']}: {self.issue['title']}",

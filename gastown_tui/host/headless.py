@@ -46,18 +46,25 @@ async def serve(town_root: Path, mode: str = "headless",
 QUIET_KINDS = {"agent_state"}  # many a second with 30 agents; `gt events -f` shows them
 
 
-def run_foreground(town_root: Path, say: Callable[[str], None]) -> int:
+def narrate(town_root: Path, say: Callable[[str], None], mode: str = "headless") -> int:
+    """Run a host that tells `say` what happens: on the terminal in the foreground, into
+    `.runtime/host.log` when detached."""
     from .events import describe
 
     def started(host) -> None:
-        say(f"host running for {town_root} (pid {os.getpid()}); Ctrl-C or `gt down` stops it")
+        say(f"host running for {town_root} (pid {os.getpid()}); "
+            + ("Ctrl-C or `gt down` stops it" if mode == "headless" else "`gt down` stops it"))
 
     def event(ev: dict) -> None:
         if ev.get("kind") not in QUIET_KINDS:
             say(describe(ev))
 
-    asyncio.run(serve(town_root, "headless", started, event))
+    asyncio.run(serve(town_root, mode, started, event))
     return 0
+
+
+def run_foreground(town_root: Path, say: Callable[[str], None]) -> int:
+    return narrate(town_root, say)
 
 
 def start_detached(town_root: Path) -> dict:

@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from ..town import Town
+from ..town import Town, TownError
 from ..town import hooks as hooks_mod
 from .events import EventBus
 from .nudge import Nudger
@@ -60,13 +60,12 @@ class Settings:
     nudge_wait_seconds: float = 15.0   # wait-idle nudges queue after waiting this long
     merge_check_seconds: float = 60.0  # finished worktrees whose branch was merged: archived
 
+    config_mtime: float | None = None  # of the town settings stall_seconds was read from
+
     @classmethod
     def from_env(cls, town: Town, environ: Mapping[str, str]) -> "Settings":
         s = cls()
-        try:
-            s.stall_seconds = float(town.config().get("stall_minutes", 15)) * 60
-        except (TypeError, ValueError):
-            pass
+        s.reread_stall(town, environ)
         for field, var in (("respawn_backoff", "GT_RESPAWN_BACKOFF"),
                            ("stall_seconds", "GT_STALL_SECONDS"),
                            ("snapshot_seconds", "GT_SNAPSHOT_SECONDS"),
@@ -80,6 +79,25 @@ class Settings:
                 except ValueError:
                     raise HostError(f"{var}={environ[var]!r} is not a number") from None
         return s
+
+    def reread_stall(self, town: Town, environ: Mapping[str, str]) -> None:
+        """`stall_minutes` from the town settings when they changed since the last read, so
+        `gt config set stall_minutes N` applies to a running host (GT_STALL_SECONDS wins)."""
+        from ..town.paths import CONFIG_FILE
+
+        if environ.get("GT_STALL_SECONDS"):
+            return
+        try:
+            mtime = (Path(town.root) / CONFIG_FILE).stat().st_mtime
+        except OSError:
+            return
+        if mtime == self.config_mtime:
+            return
+        self.config_mtime = mtime
+        try:
+            self.stall_seconds = float(town.config().get("stall_minutes", 15)) * 60
+        except (TypeError, ValueError, TownError):
+            pass
 
 
 @dataclasses.dataclass

@@ -7,7 +7,9 @@ checks that the screen changed, retrying Enter with back-off. Modes: `immediate`
 
 A person's keys for that pane (`type_keys`, the app's input path) are never interleaved with a
 nudge: a nudge waits while the person is mid-line, then holds their keys while it types and
-replays them afterwards, in order.
+replays them afterwards, in order. A person who stopped in the middle of a line (to think, or
+to walk away) gets it back: the nudge erases it first and types it again after its Enter, so
+the half line is neither submitted with the nudge nor lost.
 """
 
 from __future__ import annotations
@@ -51,13 +53,32 @@ def _squash(text: str) -> str:
     return NOT_TEXT.sub("", text)
 
 
+LINE_END = re.compile(rb"[\r\n\x03\x15]")
+
+
+def _typed_text(keys: bytes) -> str | None:
+    """The text that plain typing (printable characters and backspaces) leaves on the input
+    line, or None when other keys were used and the line cannot be known from the keys alone."""
+    out: list[str] = []
+    for ch in keys.decode(errors="replace"):
+        if ch in "\x7f\b":
+            if out:
+                out.pop()
+        elif ch >= " " and not CONTROL.match(ch):
+            out.append(ch)
+        else:
+            return None
+    return "".join(out)
+
+
 class Nudger:
     def __init__(self, host: "Host"):
         self.host = host
         self._locks: dict[str, asyncio.Lock] = {}
         self._held: dict[str, bytearray] = {}
         self._last_key: dict[str, float] = {}
-        self._mid_line: dict[str, bool] = {}
+        # What the person typed since their last Enter (or ctrl+c / ctrl+u): their unsent line.
+        self._line: dict[str, bytearray] = {}
         self._queue: dict[str, collections.deque] = {}
         self._draining: set[str] = set()
 
@@ -85,16 +106,36 @@ class Nudger:
 
     def _note_keys(self, name: str, raw: bytes) -> None:
         self._last_key[name] = time.monotonic()
-        tail = re.split(rb"[\r\n\x03\x15]", raw)[-1]
-        self._mid_line[name] = bool(tail) or (self._mid_line.get(name, False)
-                                              and not re.search(rb"[\r\n\x03\x15]", raw))
+        parts = LINE_END.split(raw)
+        line = self._line.setdefault(name, bytearray())
+        if len(parts) > 1:
+            line.clear()
+        line += parts[-1]
 
     async def _person_done(self, name: str) -> None:
         """Wait (bounded) while the person is in the middle of typing a line in this pane."""
         deadline = time.monotonic() + PERSON_MAX_WAIT_S
-        while (self._mid_line.get(name) and time.monotonic() < deadline
+        while (self._line.get(name) and time.monotonic() < deadline
                and time.monotonic() - self._last_key.get(name, 0) < PERSON_PAUSE_S):
             await asyncio.sleep(0.05)
+
+    def _take_unsent_line(self, name: str) -> bytes:
+        """Erase the person's unsent line from the program's input, so the nudge is typed on an
+        empty line; returns the keys that type it again. Keys that left no text (arrows in a
+        menu) are left alone: there is nothing to erase, and replaying them would move again."""
+        keys = bytes(self._line.get(name, b""))
+        if not CONTROL.sub("", ESCAPES.sub("", keys.decode(errors="replace"))):
+            return b""
+        text = _typed_text(keys)
+        if text is None:
+            # Cursor moves or other editing keys: where the cursor sits is unknown, so the line
+            # is killed whole (readline's and the agent CLIs' ctrl+u).
+            self.host.mux.send_key(name, "end")
+            self.host.mux.send_key(name, "ctrl+u")
+        else:
+            self.host.mux.write(name, "\x7f" * len(text))
+        self._line[name] = bytearray()
+        return keys
 
     # ------------------------------------------------------------------ nudging
 
@@ -160,10 +201,12 @@ class Nudger:
         async with lock:
             await self._person_done(name)
             self._held[name] = bytearray()
+            unsent = b""
             try:
+                unsent = self._take_unsent_line(name)
                 result = await self._type_and_submit(name, text)
             finally:
-                held = bytes(self._held.pop(name, b""))
+                held = unsent + bytes(self._held.pop(name, b""))
                 session = self.host.session(name)
                 if held and session is not None and session.alive:
                     self.host.mux.write(name, held)

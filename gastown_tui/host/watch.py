@@ -124,6 +124,7 @@ def _end_finished(host: Host) -> None:
 
 
 async def _slow_checks(host: Host) -> None:
+    host.settings.reread_stall(host.town, host.environ)
     now_wall, now = time.time(), time.monotonic()
     snap_due = []
     for agent in list(host.agents.values()):

@@ -24,6 +24,16 @@ class Step:
 
 
 @dataclasses.dataclass
+class RigLine:
+    """A rig as a coordinator needs it: its issues' prefix and the clone whose ledger holds
+    them (`bd` there creates the issues `gt sling` can hand to the rig's polecats)."""
+
+    name: str
+    prefix: str
+    clone: str
+
+
+@dataclasses.dataclass
 class Prime:
     role: str
     identity: str
@@ -39,7 +49,10 @@ class Prime:
     priority: int | None = None
     branch: str | None = None
     steps: list[Step] = dataclasses.field(default_factory=list)
-    rigs: list[str] = dataclasses.field(default_factory=list)
+    # The town overview (rigs, open convoys) for whoever coordinates: the Mayor, or a person
+    # outside any worktree.
+    overview: bool = False
+    rigs: list[RigLine] = dataclasses.field(default_factory=list)
     convoys: list[str] = dataclasses.field(default_factory=list)
 
     def render_text(self) -> str:
@@ -47,10 +60,18 @@ class Prime:
                  f"Role: {self.role}   Identity: {self.identity}"]
         if self.rig:
             lines.append(f"Rig: {self.rig}   Workdir: {self.workdir}")
-        if self.role == "mayor":
-            lines += ["", "You are the Mayor: you coordinate the town's agents.",
-                      "Rigs: " + (", ".join(self.rigs) or "none yet (`gt rig add NAME URL`)"),
-                      "Open convoys: " + (", ".join(self.convoys) or "none"), "",
+        if self.overview:
+            lines += ["", "You are the Mayor: you coordinate the town's agents." if
+                      self.role == "mayor" else "You are the overseer, the person who runs this "
+                      "town\n(`gt mayor attach` hands the coordinating to the Mayor)."]
+            if self.rigs:
+                lines.append("Rigs (make a rig's issues with `bd create --rig RIG \"title\"`, "
+                             "or `bd create` in its clone):")
+                width = max(len(r.name) for r in self.rigs)
+                lines += [f"  {r.name:<{width}}  {r.prefix}-*  {r.clone}" for r in self.rigs]
+            else:
+                lines.append("Rigs: none yet (`gt rig add NAME URL`)")
+            lines += ["Open convoys: " + (", ".join(self.convoys) or "none"), "",
                       "Break requests into issues of a rig (`bd create --rig RIG \"TITLE\"`), "
                       "bundle them (`gt convoy create`),",
                       "hand them out (`gt sling ISSUE RIG`), watch (`gt agents`, "
@@ -83,13 +104,14 @@ def prime(town: "Town", cwd: Path, environ: Mapping[str, str]) -> Prime:
                                       "mayor" if identity == "mayor/" else "overseer")
     out = Prime(role, identity, town.name, str(town.root), environ.get("GT_RIG") or None,
                 str(cwd))
-    if role == "mayor":
+    hook = None if role == "mayor" else hooks_mod.my_hook(town, environ, cwd)
+    if role == "mayor" or (role == "overseer" and hook is None):
         from .convoys import list_convoys
 
-        out.rigs = [r.name for r in town.rigs()]
+        out.overview = True
+        out.rigs = [RigLine(r.name, r.prefix, str(r.beads_dir.parent)) for r in town.rigs()]
         out.convoys = [f"{c.id} {c.title} ({c.progress})" for c in list_convoys(town)]
         return out
-    hook = hooks_mod.my_hook(town, environ, cwd)
     if hook is None or not hook.issue or not hook.live:
         return out
     out.rig = hook.rig

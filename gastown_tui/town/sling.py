@@ -100,10 +100,12 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
               convoy: bool = True, base: str | None = None, crew: str | None = None,
               actor: str = "overseer", environ: Mapping[str, str] | None = None,
               progress: Callable[[str], None] | None = None,
-              undo: list[Callable[[], None]] | None = None) -> tuple[Slung, hooks_mod.Hook]:
+              undo: list[Callable[[], None]] | None = None,
+              check_room: Callable[[], None] | None = None) -> tuple[Slung, hooks_mod.Hook]:
     """Hook `issue_id` for `target` (RIG or RIG/NAME, or crew NAME in rig `target`). Undo
     actions are appended to `undo` (run them in reverse to roll back); on failure inside this
-    call they are run here."""
+    call they are run here. `check_room` raises when the town has no room for another
+    polecat; it runs once the issue is known to be slingable, before anything is made."""
     from ..beads import LedgerError
     from . import worktrees
     from .convoys import create_convoy, tracking_convoys
@@ -118,10 +120,7 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
         rig = town.rig(rig_name)
         owner = town.rig_for_prefix(issue_id)
         if owner is None or owner.name != rig.name:
-            where = f"rig {owner.name!r}" if owner else "no rig of this town"
-            raise TownError(f"{issue_id} belongs to {where}, not rig {rig.name!r}: sling it "
-                            f"to {owner.name if owner else 'the rig whose prefix it has'}",
-                            exit_code=2)
+            raise _wrong_rig(town, issue_id, rig, owner)
         led = rig.ledger(actor)
         try:
             issue = led.get(issue_id)
@@ -140,6 +139,8 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
             raise TownError(f"{issue.id} is {issue.status} by {issue.assignee or 'someone'}: "
                             "unassign it first (`bd update ID --assignee ''`)")
         preset = resolve_agent(town, rig, agent, environ)
+        if check_room is not None:
+            check_room()
         kind = "crew" if crew else "polecats"
         if crew:
             if crew not in rig.crew_names():
@@ -224,6 +225,20 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
     return slung, hook
 
 
+def _wrong_rig(town: "Town", issue_id: str, rig: "Rig", owner: "Rig | None") -> TownError:
+    """Why ISSUE cannot go to RIG, and what to do: its own rig, or where rig issues are made."""
+    from .routes import read_routes, route_for
+
+    if owner is not None:
+        return TownError(f"{issue_id} belongs to rig {owner.name!r}, not rig {rig.name!r}: "
+                         f"sling it to {owner.name}", exit_code=2)
+    make = (f"the issues of rig {rig.name} start with {rig.prefix}- and are made in its "
+            f"clone: `cd {rig.beads_dir.parent} && bd create \"title\"`")
+    if route_for(read_routes(town.root), issue_id) == ".":
+        return TownError(f"{issue_id} is a town bead, not a rig's issue; {make}", exit_code=2)
+    return TownError(f"no rig of this town has the prefix of {issue_id}; {make}", exit_code=2)
+
+
 def hook_for_text(hook: hooks_mod.Hook, issue: str, branch: str) -> hooks_mod.Hook:
     return dataclasses.replace(hook, issue=issue, branch=branch)
 
@@ -281,6 +296,21 @@ def archive(town: "Town", hook: hooks_mod.Hook, reason: str) -> hooks_mod.Hook:
     return hooks_mod.transition(town, hook, "archived")
 
 
+def _check_capacity(town: "Town", wanted: int) -> None:
+    """The town's `max_polecats`: polecats with live work (created, active, or suspended and
+    due to resume) count; stuck ones wait for a person and do not."""
+    limit = town.config().get("max_polecats", 30)
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        return  # a hand-edited value that is no whole number above 0 sets no limit
+    at_work = sum(1 for h in hooks_mod.all_hooks(town)
+                  if h.kind == "polecats" and h.live and not h.stuck)
+    if at_work + wanted > limit:
+        raise TownError(f"max_polecats is {limit} and {at_work} polecats are at work: "
+                        f"{wanted} more would make {at_work + wanted}; wait for some to finish "
+                        f"(`gt hooks list`) or raise it (`gt config set max_polecats "
+                        f"{at_work + wanted}`)")
+
+
 def sling(town: "Town", issue_ids: list[str], target: str,
           undo: list[Callable[[], None]] | None = None,
           **kwargs) -> list[tuple[Slung, hooks_mod.Hook]]:
@@ -300,9 +330,13 @@ def sling(town: "Town", issue_ids: list[str], target: str,
     # One sling at a time per rig: two at once could pick the same idle polecat, and one
     # would archive the worktree the other had just made.
     with locked(rig.polecats_dir):
+        # Polecats hooked by this call so far are live, so each check counts them as at work.
+        room = (None if kwargs.get("crew") else
+                lambda: _check_capacity(town, len(issue_ids) - len(done)))
         try:
             for issue_id in issue_ids:
-                done.append(sling_one(town, issue_id, target, undo=undo, **kwargs))
+                done.append(sling_one(town, issue_id, target, undo=undo, check_room=room,
+                                      **kwargs))
         except BaseException:
             for step in reversed(undo):
                 try:

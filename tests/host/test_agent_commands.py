@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pygit2
@@ -18,6 +22,27 @@ def _agent_env(town, polecat: str) -> dict:
     return {"GT_ROLE": "polecat", "GT_RIG": "demo", "GT_POLECAT": polecat,
             "BD_ACTOR": f"demo/polecats/{polecat}", "GT_TOWN_ROOT": str(town.root),
             "BEADS_DIR": str(rig.beads_dir)}
+
+
+def test_prime_for_a_person_shows_the_town(town):
+    """`gt prime` in a person's shell (the README's alternative to `gt mayor attach`): the
+    rigs, where each rig's issues are made, and the open convoys."""
+    issue = new_issue(town, "Tracked work")
+    assert run_gt(town.root, "convoy", "create", "Feature X", issue).returncode == 0
+    out = run_gt(town.root, "prime")
+    assert out.returncode == 0, out.stderr
+    clone = town.rig("demo").beads_dir.parent
+    assert "Role: overseer" in out.stdout and "You are the overseer" in out.stdout
+    assert f"demo  {town.rig('demo').prefix}-*  {clone}" in out.stdout
+    assert "Feature X" in out.stdout
+    # what it says works: an issue made in that clone is the rig's, and slings to it
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GT_", "BD_", "BEADS_"))}
+    made = subprocess.run([shutil.which("bd") or "bd", "create", "Made where prime says",
+                           "--json"], cwd=str(clone), env=env, capture_output=True, text=True,
+                          timeout=60, check=True)
+    made_id = json.loads(made.stdout)["id"]
+    assert made_id.startswith(town.rig("demo").prefix + "-")
+    assert run_gt(town.root, "sling", made_id, "demo", "--agent", "demo").returncode == 0
 
 
 def test_prime_hook_done_without_a_host(town):

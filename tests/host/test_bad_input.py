@@ -57,13 +57,16 @@ def test_live_commands_without_a_host(refusing_town, args):
     (("sling",), 2, ["Missing argument"]),
     (("sling", "de-zzz"), 2, ["RIG"]),
     (("sling", "de-zzz", "demo"), 1, ["de-zzz"]),
-    (("sling", "hq-abc", "demo"), 2, ["not rig 'demo'"]),
+    (("sling", "hq-abc", "demo"), 2, ["hq-abc is a town bead", "bd create"]),
+    (("sling", "bug-101", "demo/my-agent"), 2, ["no rig of this town has the prefix of bug-101",
+                                                "start with de-"]),
     (("sling", "de-zzz", "nowhere"), 2, ["no rig named 'nowhere'"]),
     (("sling", "de-zzz", "demo/Bad Name"), 2, []),
     (("sling", "de-zzz", "a/b/c/d"), 2, ["bad target"]),
     (("sling", "de-zzz", "--crew", "joe"), 2, ["--crew needs --rig"]),
     (("hooks", "snapshots", "ghost"), 2, ["no polecat 'ghost'"]),
     (("hooks", "rollback", "ghost"), 2, ["no polecat 'ghost'"]),
+    (("hooks", "rollback", "ghost", ""), 2, ["the snapshot id is empty"]),
     (("hooks", "list", "--rig", "nowhere"), 2, ["no rig named"]),
     (("done",), 1, ["not a polecat"]),
     (("handoff",), 1, ["not a polecat"]),
@@ -137,6 +140,28 @@ def test_sling_refusals_keep_state(town):
     t = find_town(town.root, {})
     assert [h.polecat for h in hooks.all_hooks(t) if h.live] == ["nux"]
     assert t.rig("demo").ledger().get(other).status == "open"
+
+
+def test_sling_keeps_to_max_polecats(town):
+    from gastown_tui.town.config import set_setting
+
+    set_setting(town, "max_polecats", "2")
+    ids = [new_issue(town, f"Work {i}") for i in range(3)]
+    _fails(run_gt(town.root, "sling", *ids, "demo", "--agent", "demo"), 1,
+           "max_polecats is 2 and 0 polecats are at work", "max_polecats 3")
+    t = find_town(town.root, {})
+    assert not [h for h in hooks.all_hooks(t) if h.live]
+    assert run_gt(town.root, "sling", *ids[:2], "demo", "--agent", "demo").returncode == 0
+    _fails(run_gt(town.root, "sling", ids[2], "demo", "--agent", "demo"), 1,
+           "2 polecats are at work")
+    # a bad issue is named as such, not taken for a lack of room
+    _fails(run_gt(town.root, "sling", "de-zzz", "demo", "--agent", "demo"), 1, "no bead 'de-zzz'")
+    assert t.rig("demo").ledger().get(ids[2]).status == "open"
+    # finished work frees its polecat's place
+    done = hooks.load(t, "demo", [h.polecat for h in hooks.all_hooks(t) if h.issue == ids[0]][0])
+    hooks.transition(t, done, "active")
+    hooks.transition(t, hooks.load(t, "demo", done.polecat), "completed")
+    assert run_gt(town.root, "sling", ids[2], "demo", "--agent", "demo").returncode == 0
 
 
 def test_failed_sling_keeps_an_idle_polecats_finished_work(town):

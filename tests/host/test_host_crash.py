@@ -55,9 +55,12 @@ def test_host_killed_mid_work(town, reap):
         wait_for(lambda: all(led.get(i).is_closed for i in ids), 30, 0.1, "resumed work")
         wait_for(lambda: all(h.state == "completed" for h in hooks.all_hooks(t)
                              if h.issue in ids), 10, 0.1, "the hooks to complete")
+        main = repo.references["refs/heads/main"].target
         for h in hooks.all_hooks(t):
             if h.issue in ids:
                 tip = repo.references[f"refs/heads/{h.branch}"].peel(pygit2.Commit)
-                assert written[h.polecat] in repo[tip.tree["hello.py"].id].data.decode()
+                # the resumed agent went on from its edit: made once, committed once
+                assert repo[tip.tree["hello.py"].id].data.decode() == written[h.polecat]
+                assert [p.id for p in tip.parents] == [main]
     finally:
         assert run_gt(town.root, "down").returncode == 0

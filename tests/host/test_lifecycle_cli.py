@@ -38,6 +38,10 @@ def test_detach_refuse_down(town, reap):
     assert after.stderr.strip() == ("gt: error: no host is running for this town: start one "
                                     "with `gt up --headless` or `gt`")
     assert run_gt(town.root, "down").returncode == 1
+    # the detached host told its log what happened
+    log = (town.root / ".runtime" / "host.log").read_text()
+    assert f"host running for {town.root} (pid {info.pid})" in log
+    assert "host_started" in log and "host_stopped" in log
 
 
 def test_killed_host_leaves_nothing_stale(town, reap):

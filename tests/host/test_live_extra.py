@@ -83,6 +83,30 @@ def test_stall_and_periodic_snapshot(town):
     asyncio.run(main())
 
 
+def test_stall_minutes_set_while_a_host_runs_applies(town):
+    """`gt config set stall_minutes N` reaches a running host; GT_STALL_SECONDS stays ahead."""
+    env = {k: v for k, v in ENV.items() if k != "GT_STALL_SECONDS"}
+
+    async def main():
+        host = Host(find_town(town.root, {}), mode="test", environ=env)
+        await host.start()
+        try:
+            assert host.settings.stall_seconds == 15 * 60
+            out = await asyncio.to_thread(run_gt, town.root, "config", "set", "stall_minutes",
+                                          "7")
+            assert out.returncode == 0, out.stderr
+            await async_wait_for(lambda: host.settings.stall_seconds == 7 * 60, 15,
+                                 what="the host to read the new stall_minutes")
+        finally:
+            await host.stop()
+        pinned = Host(find_town(town.root, {}), mode="test",
+                      environ={**env, "GT_STALL_SECONDS": "2"})
+        pinned.settings.reread_stall(pinned.town, pinned.environ)
+        assert pinned.settings.stall_seconds == 2
+
+    asyncio.run(main())
+
+
 def test_hooks_list_shows_live_terminal_activity(town):
     """The ledger records transitions only; `gt hooks list` takes an agent's last terminal
     output from the running host."""
@@ -240,6 +264,32 @@ def test_events_follow_stream(town, reap):
     asyncio.run(main())
 
 
+def test_the_mayor_makes_rig_issues_in_a_rigs_clone(town):
+    """What the Mayor's prime tells it works in its pane: `bd create` inside a rig's clone
+    makes that rig's issue (one `gt sling` can hand out), in its own home the town's."""
+    from gastown_tui.host.actions import mayor_start
+
+    clone = town.rig("demo").beads_dir.parent
+    bd = shutil.which("bd") or "bd"
+    set_agent(town, "mayorsh", f"sh -c '{bd} create \"town work\" && cd {clone} && "
+              f"{bd} create \"rig work\" && sleep 30'")
+
+    async def main():
+        host = Host(find_town(town.root, {}), mode="test", environ=ENV)
+        await host.start()
+        try:
+            await mayor_start(host, "mayorsh")
+            t = find_town(town.root, {})
+            await async_wait_for(lambda: [i for i in t.rig("demo").ledger().list()
+                                          if i.title == "rig work"], 15,
+                                 what="the Mayor's rig issue")
+            assert [i.title for i in t.ledger().list(issue_type="task")] == ["town work"]
+        finally:
+            await host.stop()
+
+    asyncio.run(main())
+
+
 def test_mayor_attach_starts_a_host(town, reap):
     out = run_gt(town.root, "mayor", "attach", "--agent", "demo",
                  env={"GT_DEMO_STEP_SECONDS": "0.05"})
@@ -252,6 +302,8 @@ def test_mayor_attach_starts_a_host(town, reap):
         wait_for(lambda: "Role: mayor" in run_gt(town.root, "peek", "mayor", "200").stdout, 10,
                  what="the Mayor to prime")
         assert run_gt(town.root, "mayor", "start").returncode == 1
+        other = run_gt(town.root, "mayor", "attach", "--agent", "shell")
+        assert other.returncode == 0 and "already runs demo, not shell" in other.stdout
         # a running Mayor comes back with the next host
         assert run_gt(town.root, "down").returncode == 0
         assert run_gt(town.root, "up", "--detach").returncode == 0

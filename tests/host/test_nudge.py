@@ -10,7 +10,7 @@ import pytest
 from host_helpers import async_wait_for
 
 from gastown_tui.host.host import MAYOR, Host
-from gastown_tui.host.nudge import clean
+from gastown_tui.host.nudge import PERSON_PAUSE_S, _typed_text, clean
 from gastown_tui.host.runtime import HostError
 from gastown_tui.host.actions import mayor_start
 
@@ -65,6 +65,33 @@ def test_nudge_and_typing_both_arrive_intact(town):
     asyncio.run(main())
 
 
+def test_nudge_while_a_person_paused_mid_line(town):
+    """A person typed half a line and stopped to think: the nudge is submitted on its own, and
+    their half line is back in the input for them to finish, not sent with the nudge."""
+    async def main():
+        host = Host(town, mode="test", environ=ENV)
+        await host.start()
+        try:
+            await _idle_mayor(host)
+            for ch in "half a thought":
+                host.type_keys(MAYOR, ch)
+                await asyncio.sleep(0.005)
+            await asyncio.sleep(PERSON_PAUSE_S + 0.3)
+            r = await host.nudge(MAYOR, "please run gt prime", "immediate")
+            assert r["delivered"] and r["verified"]
+            assert _said(host) == ["please run gt prime"]
+            await async_wait_for(lambda: host.session(MAYOR).screen.text_lines()[-1].strip()
+                                 == "> half a thought", 5, what="the half line back")
+            for ch in " and the rest\r":
+                host.type_keys(MAYOR, ch)
+            await async_wait_for(lambda: len(_said(host)) == 2, 5, what="the person's line")
+            assert _said(host) == ["please run gt prime", "half a thought and the rest"]
+        finally:
+            await host.stop()
+
+    asyncio.run(main())
+
+
 def test_modes_and_refusals(town):
     async def main():
         host = Host(town, mode="test", environ=ENV)
@@ -94,6 +121,13 @@ def test_clean():
     assert clean("a\r\nb\tc\x00d\x9b") == "a b cd"
     assert clean("x\x1b[1;31mred\x1b[0m \x1b]0;title\x07y \n\n z") == "xred y z"
     assert clean("  \n ") == ""
+
+
+def test_typed_text():
+    assert _typed_text(b"helo\x7flo") == "hello"
+    assert _typed_text("caf\u00e9".encode()) == "caf\u00e9"
+    assert _typed_text(b"\x7f\x7fab") == "ab"
+    assert _typed_text(b"ab\x1b[DX") is None  # a cursor move: the line is not known
 
 
 def test_wait_idle_queues_for_a_busy_agent(town):
