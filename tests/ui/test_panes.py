@@ -125,6 +125,35 @@ async def test_focus_moves_between_panes_and_the_sidebar(environ):
         await app.action_quit_app()
 
 
+async def test_closing_the_bar_or_a_result_returns_focus_where_it_was(environ):
+    from gastown_tui.ui.widgets.result import ResultView
+
+    app = make_app(environ)
+    async with app.run_test(size=(200, 50)) as pilot:
+        pane = await start_bash(app, pilot, "sh")
+        await pilot.press("ctrl+b", "d")
+        agents = app.main.query_one("#agents")
+        assert app.focused is agents
+        await pilot.press("colon", "escape")
+        assert app.focused is agents
+        # A command run from the sidebar: its result closes back to the sidebar, so the next
+        # keys act there and are never typed into an agent's terminal.
+        result = app.main.query_one(ResultView)
+        await pilot.press("colon", *"convoy frobnicate", "enter")
+        await until(pilot, lambda: result.has_class("-shown"), what="the result")
+        await pilot.press("escape")
+        assert app.focused is agents
+        await pilot.press("ctrl+b", "l")
+        assert app.focused is pane
+        await pilot.press("ctrl+b", "colon", *"convoy frobnicate", "enter")
+        await until(pilot, lambda: result.has_class("-shown"), what="the result")
+        await pilot.press("escape")
+        assert app.focused is pane
+        await pilot.press("ctrl+b", "colon", "escape")
+        assert app.focused is pane
+        await app.action_quit_app()
+
+
 async def test_zoom_fills_the_area_and_the_program_sees_the_new_size(environ):
     app = make_app(environ)
     async with app.run_test(size=(200, 50)) as pilot:

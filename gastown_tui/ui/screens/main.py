@@ -54,6 +54,9 @@ class MainScreen(SteadyLines, Screen):
         self.prefix_label = prefix_label
         self.completer = completer
         self.last_pane: str | None = None
+        # Where focus goes back to when the command bar or a result closes: the sidebar row
+        # or the pane the person came from, so their next keys land where they were typing.
+        self.return_to: Any = None
         self.view = TownView()
 
     def compose(self) -> ComposeResult:
@@ -179,15 +182,42 @@ class MainScreen(SteadyLines, Screen):
                         severity="warning")
 
     def on_result_view_closed(self, message: ResultView.Closed) -> None:
-        self.focus_previous_pane()
+        self.focus_back()
 
     def on_command_bar_closed(self, message: CommandBar.Closed) -> None:
-        self.focus_previous_pane()
+        self.focus_back()
+
+    def open_command_bar(self, text: str = "") -> None:
+        self.remember_focus()
+        self.query_one(CommandBar).open(text)
 
     def show_result(self, command: str, text: str, error: str | None) -> None:
+        self.remember_focus()
         view = self.query_one(ResultView)
         view.show_result(command, text, error)
         view.focus()
+
+    def remember_focus(self) -> None:
+        focused = self.focused
+        if focused is None or any(isinstance(w, (CommandBar, ResultView))
+                                  for w in focused.ancestors_with_self):
+            return
+        self.return_to = focused
+
+    def focus_back(self) -> None:
+        """Focus what had it before the command bar or the result opened; a pane that has
+        gone since, or nothing remembered: the last pane."""
+        target, self.return_to = self.return_to, None
+        if isinstance(target, TerminalPane):
+            if self.focus_pane(target.session_name):
+                return
+        elif target is not None and target.is_attached and target.focusable:
+            if self.grid.zoomed is not None:
+                self.grid.toggle_zoom(self.grid.zoomed)  # the sidebar is hidden while zoomed
+                self._refresh_status()
+            target.focus()
+            return
+        self.focus_previous_pane()
 
 
 def _pane_label(row: Any) -> str:
