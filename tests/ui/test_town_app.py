@@ -189,7 +189,8 @@ async def test_agent_actions_from_the_keyboard_suspend_resume_and_peek(town_root
         await until(pilot, lambda: result.has_class("-shown"), timeout=10, what="peek")
         assert "gt peek" in str(result.border_title) and not result.has_class("-error")
         await pilot.press("escape")
-        agents.focus()
+        # Back where the person was: the next key is the sidebar's, not typed into a pane.
+        assert app.focused is agents
         await pilot.press("x")
 
         def hook_state():
@@ -201,10 +202,20 @@ async def test_agent_actions_from_the_keyboard_suspend_resume_and_peek(town_root
         hooks = app.main.query_one("#hooks")
         await until(pilot, lambda: any(r.state == "suspended" for r in hooks.rows),
                     what="the suspended hook row")
-        hooks.focus()
+        # The parked agent stays in Agents, so the same key resumes it.
+        await until(pilot, lambda: [(r.name, r.state) for r in agents.rows]
+                    == [(name, "suspended")], what="the parked agent's row")
+        assert app.focused is agents
         await pilot.press("x")
         await until(pilot, lambda: hook_state() == "active", timeout=15, what="resumed")
         await until(pilot, lambda: app.main.grid.pane(name) is not None, what="pane again")
+        hooks.focus()
+        await pilot.press("x")
+        await until(pilot, lambda: hook_state() == "suspended", timeout=15,
+                    what="suspended from Hooks")
+        await pilot.press("x")
+        await until(pilot, lambda: hook_state() == "active", timeout=15,
+                    what="resumed from Hooks")
         await app.action_quit_app()
     assert hook_state() == "suspended"
 
