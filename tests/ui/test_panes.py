@@ -287,6 +287,11 @@ async def test_needs_me_jump_focuses_the_waiting_agent(environ):
         await until(pilot, lambda: type(app.screen).__name__ == "NeedsMeScreen", what="view")
         assert "ask is waiting on r-1" in rendered(app)
         await pilot.press("escape")
+        app.main.focus_pane("other")
+        await pilot.press("ctrl+b", "w")
+        await until(pilot, lambda: type(app.screen).__name__ == "NeedsMeScreen", what="view")
+        await pilot.press("1")  # the item's number jumps to it
+        await until(pilot, lambda: app.focused is app.main.grid.pane("ask"), what="the jump")
         await app.action_quit_app()
 
 
