@@ -265,6 +265,11 @@ async def test_theme_picker_previews_and_saves_the_choice(town_root, environ):
 
 
 async def test_command_bar_completes_bead_ids_and_rigs(town_root, environ):
+    from gastown_tui.town import find_town
+
+    # A polecat's agent bead (the ledger's record of the agent) is no work to sling.
+    agent_bead = find_town(town_root, {}).rig("demo").ledger().create(
+        "polecat nux", issue_type="agent").id
     app = town_app(town_root, environ)
     async with app.run_test(size=(160, 45)) as pilot:
         await until(pilot, lambda: app.main.query_one("#work").rows, what="ready work")
@@ -275,6 +280,7 @@ async def test_command_bar_completes_bead_ids_and_rigs(town_root, environ):
         shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         assert all(any(s.startswith(bead) for s in shown) for bead in ready)
         assert any(s.startswith("demo") for s in shown)
+        assert not any(s.startswith(agent_bead) for s in shown)
         await pilot.press("tab")  # takes the highlighted one
         assert app.main.query_one("#command-input").value.split()[1] in ready
         await pilot.press("escape")
