@@ -57,6 +57,10 @@ class MainScreen(SteadyLines, Screen):
         # Where focus goes back to when the command bar or a result closes: the sidebar row
         # or the pane the person came from, so their next keys land where they were typing.
         self.return_to: Any = None
+        # Panes whose session closed: name -> place in the grid, so a respawned or restarted
+        # agent comes back where it was; and the one that had focus, to get it back.
+        self._places: dict[str, int] = {}
+        self._lost_focus: str | None = None
         self.view = TownView()
 
     def compose(self) -> ComposeResult:
@@ -117,11 +121,16 @@ class MainScreen(SteadyLines, Screen):
             row = self.view.agent(name)
             pane = TerminalPane(name, screen_model, sink, prefix_key=self.prefix_key,
                                 label=_pane_label(row) if row else name)
-            await self.grid.mount(pane)
+            panes = self.grid.panes
+            place = self._places.pop(name, len(panes))
+            await self.grid.mount(pane, before=panes[place] if place < len(panes) else None)
             self.query_one("#empty").display = False
         else:
             pane.set_screen(screen_model, sink)
         self.grid.arrange_panes()
+        if name == self._lost_focus:
+            self._lost_focus = None
+            focus = focus or self.focused is None  # unless the person has moved on
         if focus:
             self.focus_pane(name)
         self._refresh_status()
@@ -130,8 +139,17 @@ class MainScreen(SteadyLines, Screen):
     async def remove_pane(self, name: str) -> None:
         pane = self.grid.pane(name)
         if pane is not None:
+            had_focus = self.focused is pane
+            self._places[name] = self.grid.panes.index(pane)
             await pane.remove()
             self.grid.arrange_panes()
+            if had_focus:
+                # Textual would hand focus to the next widget: another agent's terminal or a
+                # sidebar list, where the keys still being typed would act (x suspends, K
+                # stops). Nothing has focus until the agent is back (a respawn, a restart) or
+                # the person picks a pane or panel.
+                self.set_focus(None)
+                self._lost_focus = name
         self.query_one("#empty").display = not self.grid.panes
         self._refresh_status()
 
