@@ -364,3 +364,20 @@ async def test_a_failed_convoy_sling_makes_no_convoy(town_root, environ):
         await app.action_quit_app()
     assert list_convoys(find_town(town_root, {}), include_closed=True) == []
     assert len(find_town(town_root, {}).rig("demo").ledger().ready()) == 2
+
+
+async def test_mayor_attach_in_the_command_bar_focuses_the_mayors_pane(town_root, environ):
+    app = town_app(town_root, environ)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await until(pilot, lambda: app.host is not None, what="the host")
+        app.main.focus_sidebar()
+        await pilot.press("colon", *"mayor attach", "enter")
+        # The Mayor starts in this app's host and its pane takes the focus, ready for typing.
+        pane = await until(pilot, lambda: app.main.grid.pane("mayor"), timeout=20,
+                           what="the Mayor's pane")
+        await until(pilot, lambda: app.focused is pane, what="the focus on it")
+        assert "no terminal" not in rendered(app)
+        app.main.focus_sidebar()
+        await pilot.press("colon", *"mayor attach", "enter")  # again: just back to it
+        await until(pilot, lambda: app.focused is pane, what="the focus back on it")
+        await app.action_quit_app()
