@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import tempfile
 
 from ui_helpers import rendered, until
 
@@ -324,7 +326,8 @@ async def test_gt_down_from_elsewhere_ends_the_app_and_keeps_the_work(town_root,
     assert hooks[0].state == "suspended"
 
 
-def test_commands_from_inside_the_app_never_open_a_second_app(town_root, environ, tmp_path):
+def test_commands_from_inside_the_app_never_open_a_second_app(town_root, environ, tmp_path,
+                                                             monkeypatch):
     from gastown_tui.commands.core import Env
     from gastown_tui.commands.gt import run
     from gastown_tui.commands.gt_app import IN_APP
@@ -335,6 +338,22 @@ def test_commands_from_inside_the_app_never_open_a_second_app(town_root, environ
     result = run(f"demo {tmp_path / 'demo'}", env)
     assert result.exit_code == 1 and "demo --headless" in result.error
     assert not (tmp_path / "demo").exists()  # nothing half-made
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    result = run("demo", env)  # no PATH: not even an empty temporary folder is left
+    assert result.exit_code == 1 and "demo --headless" in result.error
+    assert list(temp.iterdir()) == []
+
+
+def test_gt_demo_without_a_terminal_says_so_and_makes_nothing(environ, tmp_path):
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    out = subprocess.run(["gt", "demo"], stdin=subprocess.DEVNULL, capture_output=True,
+                         text=True, env=dict(environ, TMPDIR=str(temp)), timeout=60)
+    assert out.returncode == 1 and "needs a terminal" in out.stderr
+    assert "gt demo --headless" in out.stderr and "Traceback" not in out.stderr
+    assert list(temp.iterdir()) == []
 
 
 def test_a_convoy_sling_is_one_sling_then_the_convoy():
