@@ -211,10 +211,14 @@ async def test_agent_actions_from_the_keyboard_suspend_resume_and_peek(town_root
         await pilot.press("x")
         await until(pilot, lambda: hook_state() == "active", timeout=15, what="resumed")
         await until(pilot, lambda: app.main.grid.pane(name) is not None, what="pane again")
+        await until(pilot, lambda: [(r.agent, r.state) for r in hooks.rows]
+                    == [(name, "active")], what="the active hook row")
         hooks.focus()
         await pilot.press("x")
         await until(pilot, lambda: hook_state() == "suspended", timeout=15,
                     what="suspended from Hooks")
+        await until(pilot, lambda: [(r.agent, r.state) for r in hooks.rows]
+                    == [(name, "suspended")], what="the hook row suspended")
         await pilot.press("x")
         await until(pilot, lambda: hook_state() == "active", timeout=15,
                     what="resumed from Hooks")
