@@ -70,16 +70,22 @@ def _town_or_offer(env: Env) -> Path | None:
     return path
 
 
-def open_demo(env: Env, target: Path, agents: int) -> str | None:
-    """`gt demo` without --headless: build the demo town, open the app on it, sling the work."""
-    from ..host import demo as demo_mod
-
+def check_demo_can_open(env: Env) -> None:
+    """Why `gt demo` cannot open the app here (CommandError), checked before anything is
+    made on disk."""
     if env.environ.get(IN_APP):
         raise CommandError("the app is open already: run `demo --headless` here, or quit and "
                            "run `gt demo`")
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise CommandError(NOT_A_TERMINAL.replace("in scripts use", "in scripts use "
                                                   "`gt demo --headless`,"))
+
+
+def open_demo(env: Env, target: Path, agents: int) -> str | None:
+    """`gt demo` without --headless: build the demo town, open the app on it, sling the work."""
+    from ..host import demo as demo_mod
+
+    check_demo_can_open(env)
     town, ids, _convoy = demo_mod.build_town(target, agents, env.progress)
     return open_app(env, Path(town.root), [f"sling {' '.join(ids)} sample --agent demo "
                                            "--no-convoy"])

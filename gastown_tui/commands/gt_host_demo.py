@@ -29,6 +29,10 @@ def register(root: click.Group) -> None:
         if timeout <= 0:
             raise UsageError("--timeout must be above 0")
         env = get_env()
+        if not headless:
+            from .gt_app import check_demo_can_open
+
+            check_demo_can_open(env)  # before a temporary folder is made for nothing
         if path:
             target = Path(path).expanduser()
             if not target.is_absolute():

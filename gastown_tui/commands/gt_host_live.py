@@ -276,9 +276,17 @@ def register(root: click.Group) -> None:
         """Open the app on the Mayor's pane (starting the Mayor, and a host, if needed)."""
         from ..host.runtime import host_running, want_mayor, wanted_mayor
 
+        from .gt_app import IN_APP
+
         town = current_town()
         _check_agent(town, agent)
         running = host_running(town.root) is not None
+        if get_env().environ.get(IN_APP) and running:
+            # The app's command bar: the Mayor runs in this very app, which focuses its pane.
+            status = _client(town).call("mayor", action="status")
+            if not status["running"]:
+                _client(town, timeout=30).call("mayor", action="start", agent=agent)
+            return _status(town, "the Mayor's pane is here in the app")
         if _tty():
             from .gt_app import open_app
 

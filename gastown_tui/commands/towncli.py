@@ -96,7 +96,8 @@ BEAD_MATCHES = 50
 def complete_bead(ctx: click.Context, _param: click.Parameter, incomplete: str):
     """Open beads whose id starts with what is typed: the ledger around the caller first, then
     the town's others. An id-range query per ledger, so a keystroke in the command bar stays
-    cheap on ledgers of thousands of beads."""
+    cheap on ledgers of thousands of beads. Work only (what sling and convoys take): no mail,
+    convoys or agents' own records."""
     from click.shell_completion import CompletionItem
 
     try:
@@ -115,7 +116,7 @@ def complete_bead(ctx: click.Context, _param: click.Parameter, incomplete: str):
                 rows = led.conn.execute(
                     "SELECT id, title FROM issues WHERE id >= ? AND id < ? "
                     "AND status NOT IN ('closed', 'tombstone') "
-                    "AND issue_type NOT IN ('message', 'convoy') ORDER BY id LIMIT ?",
+                    "AND issue_type NOT IN ('message', 'convoy', 'agent') ORDER BY id LIMIT ?",
                     (incomplete, incomplete + "\U0010ffff", BEAD_MATCHES - len(items)))
                 items.extend(CompletionItem(i, help=t) for i, t in rows)
         return items

@@ -15,6 +15,8 @@ from textual import work
 
 from .messages import AgentAction, BeadChosen, RunCommand, SlingMany
 
+MAYOR = "mayor"  # the Mayor's session (and pane) name
+
 
 class Dispatch:
     def complete(self, line: str) -> list:
@@ -45,8 +47,8 @@ class Dispatch:
         result = await asyncio.get_running_loop().run_in_executor(None, run, line, env)
         if self.closing:
             return result
-        if result.error is None:
-            self._apply_setting(line, result.data)
+        if result.error is None and self._apply_setting(line, result.data):
+            quiet = True  # what it did shows on screen
         if result.error is not None:
             self.main.show_result(line, "", result.error)
         elif not quiet:
@@ -56,11 +58,19 @@ class Dispatch:
         self.request_refresh(0)
         return result
 
-    def _apply_setting(self, line: str, data: Any) -> None:
-        """`config set theme NAME` typed in the bar also changes the theme on screen."""
-        if line.split()[:3] == ["config", "set", "theme"] and isinstance(data, dict) \
+    def _apply_setting(self, line: str, data: Any) -> bool:
+        """`config set theme NAME` typed in the bar also changes the theme on screen;
+        `mayor attach` focuses the Mayor's pane (as soon as it shows), which is its whole
+        answer: True then."""
+        words = line.split()
+        if words[:3] == ["config", "set", "theme"] and isinstance(data, dict) \
                 and data.get("rig") is None and data.get("value") in self.available_themes:
             self.theme = data["value"]
+        elif words[:2] == ["mayor", "attach"] and getattr(data, "running", False):
+            if not self.main.focus_pane(MAYOR):
+                self.focus_when_started(MAYOR)
+            return True
+        return False
 
     # ---- slinging and agent actions ------------------------------------------------------
 

@@ -71,7 +71,7 @@ class TownReader:
                 continue
             ahead, dirty = self._worktree_status(hook)
             rows.append(HookRow(hook.session, hook.rig, hook.state, hook.issue or "",
-                                hook.branch or "", ahead, dirty))
+                                hook.branch or "", ahead, dirty, hook.kind))
         return rows
 
     def _worktree_status(self, hook: Any) -> tuple[int, bool]:

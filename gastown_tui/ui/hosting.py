@@ -88,6 +88,14 @@ def host_rows(host: Any, mux: Any, view: TownView,
         rows.append(AgentRow(name=name, role=role, rig=rig, state=_state(session, agent),
                              bead=(agent.issue if agent is not None else "") or "",
                              unread=view.unread_by.get(address, 0), address=address))
+    # A parked agent stays listed (‖), so the key that suspended it resumes it.
+    shown = {row.name for row in rows}
+    for hook in view.hooks:
+        if hook.state == "suspended" and hook.agent not in shown:
+            address = f"{hook.rig}/{hook.kind}/{hook.agent.rpartition('/')[2]}"
+            rows.append(AgentRow(name=hook.agent, role="crew" if hook.kind == "crew" else "polecat",
+                                 rig=hook.rig, state="suspended", bead=hook.bead,
+                                 unread=view.unread_by.get(address, 0), address=address))
     return rows, list(view.hooks)
 
 

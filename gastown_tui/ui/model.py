@@ -56,6 +56,7 @@ class HookRow:
     branch: str = ""
     ahead: int = 0
     dirty: bool = False
+    kind: str = "polecats"  # polecats | crew: the middle of its mail address
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,7 @@ class Navigation:
         self.open_command_bar()
 
     def open_command_bar(self, text: str = "") -> None:
-        self.main.query_one("#commandbar").open(text)
+        self.main.open_command_bar(text)
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

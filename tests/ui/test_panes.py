@@ -125,6 +125,58 @@ async def test_focus_moves_between_panes_and_the_sidebar(environ):
         await app.action_quit_app()
 
 
+async def test_closing_the_bar_or_a_result_returns_focus_where_it_was(environ):
+    from gastown_tui.ui.widgets.result import ResultView
+
+    app = make_app(environ)
+    async with app.run_test(size=(200, 50)) as pilot:
+        pane = await start_bash(app, pilot, "sh")
+        await pilot.press("ctrl+b", "d")
+        agents = app.main.query_one("#agents")
+        assert app.focused is agents
+        await pilot.press("colon", "escape")
+        assert app.focused is agents
+        # A command run from the sidebar: its result closes back to the sidebar, so the next
+        # keys act there and are never typed into an agent's terminal.
+        result = app.main.query_one(ResultView)
+        await pilot.press("colon", *"convoy frobnicate", "enter")
+        await until(pilot, lambda: result.has_class("-shown"), what="the result")
+        await pilot.press("escape")
+        assert app.focused is agents
+        await pilot.press("ctrl+b", "l")
+        assert app.focused is pane
+        await pilot.press("ctrl+b", "colon", *"convoy frobnicate", "enter")
+        await until(pilot, lambda: result.has_class("-shown"), what="the result")
+        await pilot.press("escape")
+        assert app.focused is pane
+        await pilot.press("ctrl+b", "colon", "escape")
+        assert app.focused is pane
+        await app.action_quit_app()
+
+
+async def test_when_the_focused_agent_exits_its_keys_go_nowhere_until_it_is_back(environ):
+    app = make_app(environ)
+    async with app.run_test(size=(200, 50)) as pilot:
+        first = await start_bash(app, pilot, "first")
+        await start_bash(app, pilot, "second")
+        first.focus()
+        await pilot.pause()
+        await type_line(pilot, "exit")
+        await until(pilot, lambda: not app.mux.get("first").alive, what="bash to exit")
+        app.mux.close("first")  # what the host's supervisor does with an exited agent
+        await until(pilot, lambda: app.main.grid.pane("first") is None, what="the pane to go")
+        # The rest of what the person types lands in no agent's terminal and no sidebar list.
+        await type_line(pilot, "xK")
+        assert app.focused is None
+        assert "xK" not in screen_text(app, "second")
+        # The agent comes back (a respawn): in its old place, with the focus.
+        app.mux.spawn("first", BASH, env=BASH_ENV, cols=80, rows=24)
+        back = await until(pilot, lambda: app.main.grid.pane("first"), what="the pane again")
+        await until(pilot, lambda: app.focused is back, what="the focus back")
+        assert [p.session_name for p in app.main.grid.panes] == ["first", "second"]
+        await app.action_quit_app()
+
+
 async def test_zoom_fills_the_area_and_the_program_sees_the_new_size(environ):
     app = make_app(environ)
     async with app.run_test(size=(200, 50)) as pilot:
@@ -258,6 +310,11 @@ async def test_needs_me_jump_focuses_the_waiting_agent(environ):
         await until(pilot, lambda: type(app.screen).__name__ == "NeedsMeScreen", what="view")
         assert "ask is waiting on r-1" in rendered(app)
         await pilot.press("escape")
+        app.main.focus_pane("other")
+        await pilot.press("ctrl+b", "w")
+        await until(pilot, lambda: type(app.screen).__name__ == "NeedsMeScreen", what="view")
+        await pilot.press("1")  # the item's number jumps to it
+        await until(pilot, lambda: app.focused is app.main.grid.pane("ask"), what="the jump")
         await app.action_quit_app()
 
 

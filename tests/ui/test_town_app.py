@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import tempfile
 
 from ui_helpers import rendered, until
 
@@ -189,7 +191,8 @@ async def test_agent_actions_from_the_keyboard_suspend_resume_and_peek(town_root
         await until(pilot, lambda: result.has_class("-shown"), timeout=10, what="peek")
         assert "gt peek" in str(result.border_title) and not result.has_class("-error")
         await pilot.press("escape")
-        agents.focus()
+        # Back where the person was: the next key is the sidebar's, not typed into a pane.
+        assert app.focused is agents
         await pilot.press("x")
 
         def hook_state():
@@ -201,10 +204,24 @@ async def test_agent_actions_from_the_keyboard_suspend_resume_and_peek(town_root
         hooks = app.main.query_one("#hooks")
         await until(pilot, lambda: any(r.state == "suspended" for r in hooks.rows),
                     what="the suspended hook row")
-        hooks.focus()
+        # The parked agent stays in Agents, so the same key resumes it.
+        await until(pilot, lambda: [(r.name, r.state) for r in agents.rows]
+                    == [(name, "suspended")], what="the parked agent's row")
+        assert app.focused is agents
         await pilot.press("x")
         await until(pilot, lambda: hook_state() == "active", timeout=15, what="resumed")
         await until(pilot, lambda: app.main.grid.pane(name) is not None, what="pane again")
+        await until(pilot, lambda: [(r.agent, r.state) for r in hooks.rows]
+                    == [(name, "active")], what="the active hook row")
+        hooks.focus()
+        await pilot.press("x")
+        await until(pilot, lambda: hook_state() == "suspended", timeout=15,
+                    what="suspended from Hooks")
+        await until(pilot, lambda: [(r.agent, r.state) for r in hooks.rows]
+                    == [(name, "suspended")], what="the hook row suspended")
+        await pilot.press("x")
+        await until(pilot, lambda: hook_state() == "active", timeout=15,
+                    what="resumed from Hooks")
         await app.action_quit_app()
     assert hook_state() == "suspended"
 
@@ -254,6 +271,11 @@ async def test_theme_picker_previews_and_saves_the_choice(town_root, environ):
 
 
 async def test_command_bar_completes_bead_ids_and_rigs(town_root, environ):
+    from gastown_tui.town import find_town
+
+    # A polecat's agent bead (the ledger's record of the agent) is no work to sling.
+    agent_bead = find_town(town_root, {}).rig("demo").ledger().create(
+        "polecat nux", issue_type="agent").id
     app = town_app(town_root, environ)
     async with app.run_test(size=(160, 45)) as pilot:
         await until(pilot, lambda: app.main.query_one("#work").rows, what="ready work")
@@ -264,6 +286,7 @@ async def test_command_bar_completes_bead_ids_and_rigs(town_root, environ):
         shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         assert all(any(s.startswith(bead) for s in shown) for bead in ready)
         assert any(s.startswith("demo") for s in shown)
+        assert not any(s.startswith(agent_bead) for s in shown)
         await pilot.press("tab")  # takes the highlighted one
         assert app.main.query_one("#command-input").value.split()[1] in ready
         await pilot.press("escape")
@@ -307,7 +330,8 @@ async def test_gt_down_from_elsewhere_ends_the_app_and_keeps_the_work(town_root,
     assert hooks[0].state == "suspended"
 
 
-def test_commands_from_inside_the_app_never_open_a_second_app(town_root, environ, tmp_path):
+def test_commands_from_inside_the_app_never_open_a_second_app(town_root, environ, tmp_path,
+                                                             monkeypatch):
     from gastown_tui.commands.core import Env
     from gastown_tui.commands.gt import run
     from gastown_tui.commands.gt_app import IN_APP
@@ -318,6 +342,22 @@ def test_commands_from_inside_the_app_never_open_a_second_app(town_root, environ
     result = run(f"demo {tmp_path / 'demo'}", env)
     assert result.exit_code == 1 and "demo --headless" in result.error
     assert not (tmp_path / "demo").exists()  # nothing half-made
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    result = run("demo", env)  # no PATH: not even an empty temporary folder is left
+    assert result.exit_code == 1 and "demo --headless" in result.error
+    assert list(temp.iterdir()) == []
+
+
+def test_gt_demo_without_a_terminal_says_so_and_makes_nothing(environ, tmp_path):
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    out = subprocess.run(["gt", "demo"], stdin=subprocess.DEVNULL, capture_output=True,
+                         text=True, env=dict(environ, TMPDIR=str(temp)), timeout=60)
+    assert out.returncode == 1 and "needs a terminal" in out.stderr
+    assert "gt demo --headless" in out.stderr and "Traceback" not in out.stderr
+    assert list(temp.iterdir()) == []
 
 
 def test_a_convoy_sling_is_one_sling_then_the_convoy():
@@ -347,3 +387,20 @@ async def test_a_failed_convoy_sling_makes_no_convoy(town_root, environ):
         await app.action_quit_app()
     assert list_convoys(find_town(town_root, {}), include_closed=True) == []
     assert len(find_town(town_root, {}).rig("demo").ledger().ready()) == 2
+
+
+async def test_mayor_attach_in_the_command_bar_focuses_the_mayors_pane(town_root, environ):
+    app = town_app(town_root, environ)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await until(pilot, lambda: app.host is not None, what="the host")
+        app.main.focus_sidebar()
+        await pilot.press("colon", *"mayor attach", "enter")
+        # The Mayor starts in this app's host and its pane takes the focus, ready for typing.
+        pane = await until(pilot, lambda: app.main.grid.pane("mayor"), timeout=20,
+                           what="the Mayor's pane")
+        await until(pilot, lambda: app.focused is pane, what="the focus on it")
+        assert "no terminal" not in rendered(app)
+        app.main.focus_sidebar()
+        await pilot.press("colon", *"mayor attach", "enter")  # again: just back to it
+        await until(pilot, lambda: app.focused is pane, what="the focus back on it")
+        await app.action_quit_app()

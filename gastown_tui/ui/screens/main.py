@@ -54,6 +54,13 @@ class MainScreen(SteadyLines, Screen):
         self.prefix_label = prefix_label
         self.completer = completer
         self.last_pane: str | None = None
+        # Where focus goes back to when the command bar or a result closes: the sidebar row
+        # or the pane the person came from, so their next keys land where they were typing.
+        self.return_to: Any = None
+        # Panes whose session closed: name -> place in the grid, so a respawned or restarted
+        # agent comes back where it was; and the one that had focus, to get it back.
+        self._places: dict[str, int] = {}
+        self._lost_focus: str | None = None
         self.view = TownView()
 
     def compose(self) -> ComposeResult:
@@ -114,11 +121,16 @@ class MainScreen(SteadyLines, Screen):
             row = self.view.agent(name)
             pane = TerminalPane(name, screen_model, sink, prefix_key=self.prefix_key,
                                 label=_pane_label(row) if row else name)
-            await self.grid.mount(pane)
+            panes = self.grid.panes
+            place = self._places.pop(name, len(panes))
+            await self.grid.mount(pane, before=panes[place] if place < len(panes) else None)
             self.query_one("#empty").display = False
         else:
             pane.set_screen(screen_model, sink)
         self.grid.arrange_panes()
+        if name == self._lost_focus:
+            self._lost_focus = None
+            focus = focus or self.focused is None  # unless the person has moved on
         if focus:
             self.focus_pane(name)
         self._refresh_status()
@@ -127,8 +139,17 @@ class MainScreen(SteadyLines, Screen):
     async def remove_pane(self, name: str) -> None:
         pane = self.grid.pane(name)
         if pane is not None:
+            had_focus = self.focused is pane
+            self._places[name] = self.grid.panes.index(pane)
             await pane.remove()
             self.grid.arrange_panes()
+            if had_focus:
+                # Textual would hand focus to the next widget: another agent's terminal or a
+                # sidebar list, where the keys still being typed would act (x suspends, K
+                # stops). Nothing has focus until the agent is back (a respawn, a restart) or
+                # the person picks a pane or panel.
+                self.set_focus(None)
+                self._lost_focus = name
         self.query_one("#empty").display = not self.grid.panes
         self._refresh_status()
 
@@ -179,15 +200,42 @@ class MainScreen(SteadyLines, Screen):
                         severity="warning")
 
     def on_result_view_closed(self, message: ResultView.Closed) -> None:
-        self.focus_previous_pane()
+        self.focus_back()
 
     def on_command_bar_closed(self, message: CommandBar.Closed) -> None:
-        self.focus_previous_pane()
+        self.focus_back()
+
+    def open_command_bar(self, text: str = "") -> None:
+        self.remember_focus()
+        self.query_one(CommandBar).open(text)
 
     def show_result(self, command: str, text: str, error: str | None) -> None:
+        self.remember_focus()
         view = self.query_one(ResultView)
         view.show_result(command, text, error)
         view.focus()
+
+    def remember_focus(self) -> None:
+        focused = self.focused
+        if focused is None or any(isinstance(w, (CommandBar, ResultView))
+                                  for w in focused.ancestors_with_self):
+            return
+        self.return_to = focused
+
+    def focus_back(self) -> None:
+        """Focus what had it before the command bar or the result opened; a pane that has
+        gone since, or nothing remembered: the last pane."""
+        target, self.return_to = self.return_to, None
+        if isinstance(target, TerminalPane):
+            if self.focus_pane(target.session_name):
+                return
+        elif target is not None and target.is_attached and target.focusable:
+            if self.grid.zoomed is not None:
+                self.grid.toggle_zoom(self.grid.zoomed)  # the sidebar is hidden while zoomed
+                self._refresh_status()
+            target.focus()
+            return
+        self.focus_previous_pane()
 
 
 def _pane_label(row: Any) -> str:

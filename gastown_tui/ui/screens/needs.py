@@ -1,8 +1,9 @@
 """The needs-me view: agents waiting for input or stuck, and unread mail to the overseer.
-Enter (or the item's number) jumps to it."""
+Enter (or the item's number, for the first nine) jumps to it."""
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -29,7 +30,8 @@ class NeedsMeScreen(ModalScreen[NeedsMeItem | None]):
                                              "$text-muted"), disabled=True)]
         view = OptionList(*options, id="needs-list")
         view.border_title = f"Needs you ({len(self.items)})"
-        view.border_subtitle = "enter jumps · esc closes"
+        view.border_subtitle = ("1-9 or enter jumps · esc closes" if self.items
+                                else "esc closes")
         yield view
 
     def on_mount(self) -> None:
@@ -38,6 +40,13 @@ class NeedsMeScreen(ModalScreen[NeedsMeItem | None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.items[int(event.option.id)])
 
+    def on_key(self, event: events.Key) -> None:
+        if event.character and event.character in "123456789":
+            index = int(event.character) - 1
+            if index < len(self.items):
+                event.stop()
+                self.dismiss(self.items[index])
+
     def action_cancel(self) -> None:
         self.dismiss(None)
 
@@ -45,4 +54,5 @@ class NeedsMeScreen(ModalScreen[NeedsMeItem | None]):
 def _prompt(index: int, item: NeedsMeItem) -> Content:
     icon = "◆" if item.kind == "agent" else "✉"
     style = "$warning" if item.kind == "agent" else "$accent"
-    return Content.assemble((f"{icon} ", style), item.text)
+    number = f"{index + 1} " if index < 9 else "  "
+    return Content.assemble((number, "bold $text-muted"), (f"{icon} ", style), item.text)

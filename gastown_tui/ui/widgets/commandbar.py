@@ -59,7 +59,7 @@ class CommandBar(Vertical):
     BINDINGS = [Binding("escape", "close", "Close", id="commandbar.close", show=False)]
 
     class Closed(Message):
-        """The bar closed without running anything."""
+        """The bar closed, with or without a command to run (posted after `RunCommand`)."""
 
     def __init__(self, completer: Completer, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -112,6 +112,7 @@ class CommandBar(Vertical):
         if not self.history or self.history[-1] != line:
             self.history.append(line)
         self.post_message(RunCommand(line))
+        self.post_message(self.Closed())
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if self.options.has_class("-shown"):
