@@ -60,15 +60,25 @@ class SyncMixin:
             data = Path(source).read_bytes()
         except OSError as e:
             raise LedgerError(f"cannot read {source}: {e.strerror}") from None
+        return self.import_data(data, str(source))
+
+    def import_data(self, data: bytes, source: str) -> "ImportReport":
+        """`bd import < FILE`: merge JSONL bytes read elsewhere; `source` names them in
+        reports and in the rejected-lines file."""
         with self.transaction():
-            report = self._import_bytes(data, str(source), whole_file_bad_fails=True)
+            report = self._import_bytes(data, source, whole_file_bad_fails=True)
             self._force_export = True
         return report
 
+    def export_bytes(self) -> bytes:
+        """`bd export > FILE`: the deterministic JSONL of every bead, exactly as written to
+        issues.jsonl."""
+        self._flush_lines()
+        return store.all_lines(self.conn)
+
     def export_file(self, target: Path) -> int:
         """`bd export -o FILE`: the same deterministic JSONL, written atomically elsewhere."""
-        self._flush_lines()
-        data = store.all_lines(self.conn)
+        data = self.export_bytes()
         try:
             store.write_atomic(Path(target), data)
         except OSError as e:

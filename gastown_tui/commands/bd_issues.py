@@ -112,9 +112,13 @@ def update(ids, status, title, description, notes, priority, issue_type, assigne
     known([status] if status is not None else [], STATUSES, "status")
     known([issue_type] if issue_type is not None else [], ISSUE_TYPES, "type")
     led = open_ledger(ids)
-    done = []
+    done, was_closed = [], set()
     with led.transaction():      # all of the command, or none of it
         for issue_id in ids:
+            if status is not None:
+                before = led.get(issue_id)
+                if before.is_closed:
+                    was_closed.add(before.id)
             if claim:
                 led.claim(issue_id)
             if fields:
@@ -127,6 +131,10 @@ def update(ids, status, title, description, notes, priority, issue_type, assigne
     if status == "closed":
         from .towncli import land_convoys  # convoys tracking these may land now (no daemon)
         land_convoys(i.id for i in done)
+    reopened = [i.id for i in done if i.id in was_closed and not i.is_closed]
+    if reopened:
+        from .towncli import reopen_convoys  # a landed convoy tracking these has work again
+        reopen_convoys(reopened)
     return Changed("Claimed" if claim else "Updated", done, single=len(ids) == 1)
 
 
@@ -150,6 +158,8 @@ def reopen(ids):
     led = open_ledger(ids)
     with led.transaction():
         reopened = [led.reopen(i) for i in ids]
+    from .towncli import reopen_convoys  # a landed convoy tracking these has work again
+    reopen_convoys(i.id for i in reopened)
     return Changed("Reopened", reopened, single=len(ids) == 1)
 
 

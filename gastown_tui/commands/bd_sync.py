@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
 
 from .bd_common import BdCommand, actor, open_ledger, view
-from .core import CommandError, get_env
+from .core import CommandError, UsageError, get_env
 
 
 @view
@@ -57,28 +58,80 @@ class Exported:
         return f"Exported {self.count} beads to {self.path}"
 
 
+@view
+class ExportedLines:
+    """`bd export` with no file: the JSONL itself is the output, the same bytes with or
+    without --json (each line already is JSON), so `bd export > backup.jsonl` is a backup.
+    `text` is without its last newline, which the shell adds after every output."""
+    text: str
+
+    def to_json(self) -> list:
+        return [json.loads(line) for line in self.text.splitlines()]
+
+    def json_text(self) -> str:
+        return self.text
+
+    def render_text(self) -> str:
+        return self.text
+
+
+def _is_dash(value: str | None) -> bool:
+    return value is None or value == "-"
+
+
 @click.command("export", cls=BdCommand)
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="File to write (replaced atomically).")
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
+              help="File to write (replaced atomically); stdout when not given or '-'.")
 def export(output):
-    """Write the ledger as bd JSONL to a file."""
-    path = get_env().cwd / output
-    return Exported(path, open_ledger().export_file(path))
+    """Write the ledger as bd JSONL to a file, or to stdout."""
+    env = get_env()
+    if not _is_dash(output):
+        path = env.cwd / output
+        return Exported(path, open_ledger().export_file(path))
+    data = open_ledger().export_bytes()
+    # The count goes beside the pipe (stderr in the shell), never into the backup.
+    count = data.count(b"\n")
+    env.progress(f"Exported {count} beads to stdout")
+    return ExportedLines(data.decode("utf-8").removesuffix("\n"))
 
 
 @click.command("import", cls=BdCommand)
-@click.option("-i", "--input", "input_", required=True, type=click.Path(dir_okay=False),
-              help="bd JSONL file to merge in.")
+@click.option("-i", "--input", "input_", default=None, type=click.Path(dir_okay=False),
+              help="bd JSONL file to merge in; stdin when not given or '-'.")
 def import_(input_):
-    """Merge a bd JSONL file into the ledger (field-level; bad lines are kept aside)."""
-    path = get_env().cwd / input_
-    if not path.is_file():
-        raise CommandError(f"no such file: {path}")
-    led = open_ledger()
-    report = led.import_file(path)
+    """Merge bd JSONL from a file or stdin into the ledger (field-level; bad lines are kept
+    aside)."""
+    env = get_env()
+    if _is_dash(input_):
+        data = _read_stdin(env)
+        led = open_ledger()
+        report = led.import_data(data, "stdin")
+    else:
+        path = env.cwd / input_
+        if not path.is_file():
+            raise CommandError(f"no such file: {path}")
+        led = open_ledger()
+        report = led.import_file(path)
     for warning in led.warnings:
-        get_env().progress(f"bd: warning: {warning}")
+        env.progress(f"bd: warning: {warning}")
     return report
+
+
+def _read_stdin(env) -> bytes:
+    stdin = env.stdin
+    if stdin is None:
+        raise UsageError("bd import here has no standard input to read: pass -i FILE")
+    isatty = getattr(stdin, "isatty", None)
+    if callable(isatty) and isatty():
+        # Nothing was piped in: waiting for typed JSONL would look like a hang.
+        raise UsageError("bd import reads JSONL from stdin: pipe a file in "
+                         "('bd import < backup.jsonl') or pass -i FILE")
+    buffer = getattr(stdin, "buffer", None)
+    try:
+        data = buffer.read() if buffer is not None else stdin.read()
+    except OSError as e:
+        raise CommandError(f"cannot read stdin: {e.strerror or e}") from None
+    return data if isinstance(data, bytes) else data.encode("utf-8")
 
 
 @click.command("merge-driver", cls=BdCommand)

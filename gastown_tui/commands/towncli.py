@@ -153,6 +153,17 @@ def land_convoys(closed_ids: Iterable[str]) -> None:
                      f"({convoy.total} issues closed; notified {notified})")
 
 
+def reopen_convoys(reopened_ids: Iterable[str]) -> None:
+    """Call from any command that reopens issues: the landed convoys tracking them are open
+    again, said on the progress channel like a landing."""
+    from ..town.convoys import after_reopen
+
+    env = get_env()
+    for convoy in after_reopen(env.cwd, env.environ, list(reopened_ids)):
+        env.progress(f"convoy {convoy.id} is open again: {convoy.title} ({convoy.progress} "
+                     "closed)")
+
+
 @dataclasses.dataclass
 class Done:
     """A change with nothing more to show than what changed: JSON for scripts, one line for

@@ -35,6 +35,9 @@ process's own, so the app can act "as if" from anywhere)::
     after_close(cwd, environ, closed_ids, actor=None) -> list[Convoy]
         # the same from a command's point of view (finds the town; nothing outside one);
         # `bd close` and `bd update --status closed` call it, `gt done` should too
+    after_reopen(cwd, environ, reopened_ids, actor=None) -> list[Convoy]
+        # the reverse, for `bd reopen` and `bd update --status open`: every landed convoy
+        # tracking a reopened issue is open again (reopen_landed), so it lands again later
     send_mail(town, sender, to, subject, body, urgent=False, reply_to=None) -> list[Message]
         # `to` is an address or group (see addresses.py); one message bead per recipient
     inbox(town, address, unread=False) -> list[Message]          # newest first
@@ -49,7 +52,8 @@ from ..lazy import lazy_exports
 # pay for convoys, mail and presets.
 _HOME = {
     "current_identity": "addresses", "Convoy": "convoys", "after_close": "convoys",
-    "check_landing": "convoys", "create_convoy": "convoys", "NotInTown": "errors",
+    "after_reopen": "convoys", "check_landing": "convoys", "create_convoy": "convoys",
+    "NotInTown": "errors",
     "TownError": "errors", "Message": "mail", "inbox": "mail", "send_mail": "mail",
     "Rig": "model", "Town": "model", "find_town": "model", "AgentPreset": "presets",
     "resolve_agent": "presets",

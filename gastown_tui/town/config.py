@@ -6,7 +6,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from .errors import usage
-from .paths import CONFIG_FILE, update_toml
+from .paths import CONFIG_FILE, Expect, update_toml
 from .presets import AGENT_NAME, BUILTIN, SPECIAL, get_preset, parse_command, town_agents
 
 if TYPE_CHECKING:
@@ -46,6 +46,14 @@ TOWN_SETTINGS = {s.key: s for s in (
 RIG_SETTINGS = {s.key: s for s in (
     Setting("agent", "", "Agent for this rig's polecats (overrides the town default_agent)."),
 )}
+# The types of what the settings files hold (`Town.config()`, `Rig.settings()` check them).
+CONFIG_SCHEMA = {
+    **{s.key: type(s.default) for s in TOWN_SETTINGS.values()},
+    "agents": Expect((dict,), '[agents.NAME] with command = "..."'),
+    "agents.*": Expect((dict,), '[agents.NAME] with command = "..."'),
+    **{f"agents.*.{key}": str for key in ("command", "ready_prompt", "description")},
+}
+RIG_SCHEMA = {s.key: type(s.default) for s in RIG_SETTINGS.values()}
 
 CONFIG_TEMPLATE = "# Gas Town settings. Edit by hand or with `gt config set KEY VALUE`;\n" \
     "# comments and layout are kept either way.\n\n" + "".join(

@@ -1,6 +1,7 @@
 """Convoys: town-ledger beads (`issue_type=convoy`, ids `hq-cv-*`) that track issues of any
 rig through `tracks` dependencies, and land (close, then mail their notify addresses) when every
-tracked issue is closed. `check_landing` runs after each close, so no daemon is needed."""
+tracked issue is closed. `check_landing` runs after each close, so no daemon is needed, and
+`reopen_landed` after each reopen, so a convoy is never landed while it tracks open work."""
 
 from __future__ import annotations
 
@@ -242,6 +243,25 @@ def check_landing(town: Town, closed_issue_id: str, actor: str | None = None) ->
     return [c for c in (_land_if_done(town, cid, actor) for cid in convoy_ids) if c is not None]
 
 
+def reopen_landed(town: Town, reopened_issue_id: str,
+                  actor: str | None = None) -> list[Convoy]:
+    """Call after reopening any issue: every landed convoy that tracks it has open work again,
+    so it is open again (as `gt convoy add-issue` makes it) and lands, and mails, once more
+    when the issue closes. A convoy closed by hand stays closed. Returns the re-opened ones."""
+    led = town.ledger(actor)
+    reopened = []
+    # Under the town ledger's write lock, so a racing close cannot land it in between.
+    with led.transaction():
+        for dep in led.dependents(reopened_issue_id):
+            if dep.type != "tracks":
+                continue
+            convoy = led.get(dep.issue_id)
+            if convoy.issue_type == "convoy" and _status_of(convoy) == LANDED:
+                led.reopen(convoy.id)
+                reopened.append(convoy.id)
+    return [get_convoy(town, cid) for cid in reopened]
+
+
 def _land_if_done(town: Town, convoy_id: str, actor: str | None) -> Convoy | None:
     from .mail import deliver
 
@@ -274,6 +294,17 @@ def _still_there(town: Town, address: str) -> bool:
 def after_close(cwd, environ, closed_ids: Iterable[str], actor: str | None = None) -> list[Convoy]:
     """For any command that closes issues (`bd close`, `gt done`): land the convoys that were
     waiting on them. Outside a town there are no convoys, so nothing happens."""
+    return _for_each(cwd, environ, closed_ids, actor, check_landing)
+
+
+def after_reopen(cwd, environ, reopened_ids: Iterable[str],
+                 actor: str | None = None) -> list[Convoy]:
+    """For any command that reopens issues (`bd reopen`, `bd update --status open`): re-open
+    the landed convoys that track them. Outside a town nothing happens."""
+    return _for_each(cwd, environ, reopened_ids, actor, reopen_landed)
+
+
+def _for_each(cwd, environ, bead_ids: Iterable[str], actor: str | None, check) -> list[Convoy]:
     from .errors import NotInTown
     from .model import find_town
 
@@ -285,7 +316,7 @@ def after_close(cwd, environ, closed_ids: Iterable[str], actor: str | None = Non
         from .addresses import current_identity
 
         actor = current_identity(town, cwd, environ)
-    landed: list[Convoy] = []
-    for bead_id in closed_ids:
-        landed.extend(check_landing(town, bead_id, actor))
-    return landed
+    changed: list[Convoy] = []
+    for bead_id in bead_ids:
+        changed.extend(check(town, bead_id, actor))
+    return changed

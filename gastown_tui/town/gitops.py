@@ -49,7 +49,10 @@ def signature(repo: pygit2.Repository | None = None) -> pygit2.Signature:
 
 
 def init_repo(path: Path) -> pygit2.Repository:
-    return pygit2.init_repository(str(path), initial_head="main")
+    try:
+        return pygit2.init_repository(str(path), initial_head="main")
+    except pygit2.GitError as e:  # e.g. a ~/.gitconfig git cannot parse: the person can fix it
+        raise TownError(f"cannot make a git repository at {path}: {e}") from None
 
 
 def commit_all(repo: pygit2.Repository, message: str,

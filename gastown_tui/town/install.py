@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import os
 import shutil
 import uuid
 from pathlib import Path
+from typing import Iterable, Iterator
 
 from .config import CONFIG_TEMPLATE
 from .errors import TownError
@@ -56,7 +58,8 @@ def _now() -> str:
 
 def install(path: Path, name: str | None = None, git: bool = False,
             force: bool = False) -> Installed:
-    path = Path(path).expanduser().absolute()
+    # `..` taken away by the letter, as a shell's cd does: mkdir of a/../b would make a too.
+    path = Path(os.path.abspath(Path(path).expanduser()))
     if (path / TOWN_FILE).is_file():
         existing = read_toml(path / TOWN_FILE).get("name", path.name)
         raise TownError(f"{path} is already a town ({existing!r}); nothing changed")
@@ -75,6 +78,9 @@ def install(path: Path, name: str | None = None, git: bool = False,
 
     made_root = not path.exists()
     existed = set() if made_root else {p.name for p in path.iterdir()}
+    # `gt install ~/a/b/c` makes a and b too; a failure must take them away with c. Nearest
+    # first, so they can be removed in that order.
+    made_parents = list(_until_existing(path.parents))
     try:
         repo = None
         if git:
@@ -93,6 +99,11 @@ def install(path: Path, name: str | None = None, git: bool = False,
         # Leave the directory as it was: remove only what this call made.
         if made_root:
             shutil.rmtree(path, ignore_errors=True)
+            for folder in made_parents:
+                try:
+                    folder.rmdir()  # only while empty: never what someone else put there since
+                except OSError:
+                    break
         else:
             for p in path.iterdir():
                 if p.name in existed:
@@ -103,6 +114,13 @@ def install(path: Path, name: str | None = None, git: bool = False,
                     p.unlink()
         raise
     return Installed(path, name, git)
+
+
+def _until_existing(folders: Iterable[Path]) -> Iterator[Path]:
+    for folder in folders:
+        if folder.exists():
+            return
+        yield folder
 
 
 def _lay_out(path: Path, name: str) -> None:

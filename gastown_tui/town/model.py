@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as _dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from .errors import TownError, usage
 from .paths import (BEADS_DIR, CONFIG_FILE, RIG_CLONE, RIG_CONFIG, RIG_REPO, RIGS_FILE,
-                    TOWN_FILE, find_town_root, read_toml)
+                    TOWN_FILE, Expect, find_town_root, read_toml)
 from .routes import read_routes, route_for
 
 if TYPE_CHECKING:
     from ..beads import Ledger
+
+
+_WHEN = Expect((str, _dt.datetime, _dt.date))
+TOWN_SCHEMA = {"name": str, "id": str, "created": _WHEN, "version": int}
+RIGS_SCHEMA = {
+    "rigs": Expect((dict,), "[rigs.NAME] entries"),
+    "rigs.*": Expect((dict,), "[rigs.NAME] with url, branch and prefix"),
+    **{f"rigs.*.{key}": str for key in ("url", "branch", "prefix")},
+    "rigs.*.added": _WHEN,
+}
 
 
 def _open_ledger(beads_dir: Path, actor: str | None) -> "Ledger":
@@ -70,7 +81,9 @@ class Rig:
         return self.branch
 
     def settings(self) -> dict[str, Any]:
-        return read_toml(self.config_path)
+        from .config import RIG_SCHEMA
+
+        return read_toml(self.config_path, RIG_SCHEMA)
 
     def ledger(self, actor: str | None = None) -> "Ledger":
         return self.town._ledger_at(self.beads_dir, actor)
@@ -101,7 +114,7 @@ class Town:
 
     @property
     def info(self) -> dict[str, Any]:
-        return read_toml(self.root / TOWN_FILE)
+        return read_toml(self.root / TOWN_FILE, TOWN_SCHEMA)
 
     @property
     def name(self) -> str:
@@ -116,22 +129,19 @@ class Town:
         return self.root / ".runtime"
 
     def config(self) -> dict[str, Any]:
-        return read_toml(self.root / CONFIG_FILE)
+        from .config import CONFIG_SCHEMA
+
+        return read_toml(self.root / CONFIG_FILE, CONFIG_SCHEMA)
 
     def _rig_table(self) -> dict[str, Any]:
-        table = read_toml(self.root / RIGS_FILE).get("rigs", {})
-        if not isinstance(table, dict):
-            raise TownError(f"{self.root / RIGS_FILE}: 'rigs' must be a table ([rigs.NAME] "
-                            "entries); fix that file")
-        return table
+        return read_toml(self.root / RIGS_FILE, RIGS_SCHEMA).get("rigs", {})
 
     def rigs(self) -> list[Rig]:
-        return [self._rig(name, entry) for name, entry in sorted(self._rig_table().items())
-                if isinstance(entry, dict)]
+        return [self._rig(name, entry) for name, entry in sorted(self._rig_table().items())]
 
     def rig(self, name: str) -> Rig:
         entry = self._rig_table().get(name)
-        if not isinstance(entry, dict):
+        if entry is None:
             known = ", ".join(r.name for r in self.rigs()) or "none yet"
             raise usage(f"no rig named {name!r} in this town (rigs: {known}); "
                         "add one with `gt rig add NAME URL`")

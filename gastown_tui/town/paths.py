@@ -17,10 +17,11 @@ Layout (REFERENCE.md's Gas Town layout with TOML settings)::
 from __future__ import annotations
 
 import contextlib
+import datetime as _dt
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, NamedTuple
 
 from .errors import NotInTown, TownError
 
@@ -57,14 +58,85 @@ def find_town_root(cwd: Path, environ: Mapping[str, str]) -> Path:
                     "or create one with `gt install PATH`")
 
 
-def read_toml(path: Path) -> dict[str, Any]:
+class Expect(NamedTuple):
+    """The types a settings key may hold, and a hint at the fix for a person reading the
+    error."""
+    kinds: tuple[type, ...]
+    hint: str = ""
+
+
+# What a settings file may hold: dotted key -> type or Expect. A `*` stands for any name
+# ([rigs.NAME], [agents.NAME]); keys not named are left alone.
+Schema = Mapping[str, "type | Expect"]
+
+
+def read_toml(path: Path, schema: Schema | None = None) -> dict[str, Any]:
+    """The file's table; `schema` refuses a value of the wrong type (`url = 5`, a rig that is
+    a string), which would otherwise vanish from listings or show as nonsense."""
     try:
         with open(path, "rb") as f:
-            return tomllib.load(f)
+            data = tomllib.load(f)
     except FileNotFoundError:
         return {}
     except tomllib.TOMLDecodeError as e:
         raise TownError(f"{path} is not valid TOML ({e}): fix or restore that file") from None
+    if schema:
+        check_types(path, data, schema)
+    return data
+
+
+def check_types(path: Path, data: Mapping[str, Any], schema: Schema) -> None:
+    for key, rule in schema.items():
+        kinds, hint = rule if isinstance(rule, Expect) else ((rule,), "")
+        for dotted, value in _values(data, key.split("."), ""):
+            if not _is_a(value, kinds):
+                expected = " or ".join(_KIND_NAMES[k] for k in kinds)
+                raise TownError(f"{path}: '{dotted}' must be {expected}"
+                                f"{f' ({hint})' if hint else ''}, not {_what(value)}; "
+                                "fix that file")
+
+
+def _values(data: Any, parts: list[str], prefix: str) -> Iterator[tuple[str, Any]]:
+    # Parents are checked before their children (the schemas list them first), so a table
+    # is only walked into once it is known to be one.
+    if not parts or not isinstance(data, dict):
+        return
+    head, rest = parts[0], parts[1:]
+    items = data.items() if head == "*" else ([(head, data[head])] if head in data else [])
+    for name, value in items:
+        dotted = f"{prefix}.{name}" if prefix else name
+        if rest:
+            yield from _values(value, rest, dotted)
+        else:
+            yield dotted, value
+
+
+def _is_a(value: Any, kinds: tuple[type, ...]) -> bool:
+    if isinstance(value, bool):  # TOML true/false is a Python int too
+        return bool in kinds
+    return isinstance(value, kinds)
+
+
+def _what(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {'true' if value else 'false'}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        import json
+
+        text = json.dumps(value, ensure_ascii=False)
+        return f"the string {text if len(text) <= 40 else text[:37] + '...'}"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    return f"the date/time {value}"
+
+
+_KIND_NAMES = {str: "a string", int: "a whole number", float: "a number", bool: "true or false",
+               dict: "a table", list: "an array", _dt.datetime: "a date and time",
+               _dt.date: "a date"}
 
 
 def update_toml(path: Path, change: Callable[[Any], None], header: str = "") -> None:

@@ -4,6 +4,10 @@ for exit codes and output streams. Bad input: one line, exit 1 (failed) or 2 (us
 from __future__ import annotations
 
 import json
+import os
+import pty
+import subprocess
+import sys
 
 import pytest
 
@@ -281,6 +285,64 @@ def test_export_import(bd, workdir, tmp_path, home):
     assert (again["created"], again["updated"]) == (0, 0)
 
 
+def _bd_bytes(cwd, environ, *args, stdin=None):
+    """A real bd process with raw byte streams, as a shell redirect gives them."""
+    code = "from gastown_tui.commands.bd import main; main()"
+    return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, env=environ,
+                          stdin=stdin, capture_output=True, timeout=60)
+
+
+def test_export_to_stdout_and_import_from_stdin(bd, workdir, tmp_path, home):
+    """`bd export > backup.jsonl` and `bd import < backup.jsonl`, as real bd does them."""
+    bd.json("create", "Ünïcode title", "-l", "x")
+    bd.json("create", "Second")
+    ledger_bytes = (workdir / ".beads" / "issues.jsonl").read_bytes()
+    for args in ((), ("--json",), ("-o", "-")):
+        out = _bd_bytes(workdir, bd.environ, "export", *args, stdin=subprocess.DEVNULL)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout == ledger_bytes                # the JSONL alone, byte for byte
+        assert out.stderr == b"Exported 2 beads to stdout\n"
+    backup = tmp_path / "backup.jsonl"
+    backup.write_bytes(out.stdout + b"not json\n")
+
+    other = tmp_path / "other"
+    other.mkdir()
+    bd2 = BD(other, clean_environ(home))
+    bd2("init", "--prefix", "tt")
+    with open(backup, "rb") as f:
+        got = _bd_bytes(other, bd2.environ, "import", stdin=f)
+    assert got.returncode == 0, got.stderr
+    assert got.stdout == b"Imported stdin: 2 new, 0 updated, 1 unreadable line(s) kept aside\n"
+    assert b"stdin:3: not JSON" in got.stderr
+    assert {i["title"] for i in bd2.json("list")} == {"Ünïcode title", "Second"}
+    assert "not json" in (other / ".beads" / "issues.jsonl.rejected").read_text()
+    with open(backup, "rb") as f:
+        again = _bd_bytes(other, bd2.environ, "import", "-i", "-", "--json", stdin=f)
+    assert json.loads(again.stdout)["created"] == 0
+    assert (other / ".beads" / "issues.jsonl").read_bytes() == ledger_bytes
+
+    empty = _bd_bytes(tmp_path, {**bd2.environ, "BEADS_DIR": str(tmp_path / "e" / ".beads")},
+                      "init", "--prefix", "ee")
+    assert empty.returncode == 0, empty.stderr
+    none = _bd_bytes(tmp_path, {**bd2.environ, "BEADS_DIR": str(tmp_path / "e" / ".beads")},
+                     "export", stdin=subprocess.DEVNULL)
+    assert none.returncode == 0 and none.stdout == b""
+
+
+def test_import_without_a_piped_stdin_says_to_pass_a_file(bd, workdir):
+    res = bd("import")                                   # in-process: the app has no stdin
+    assert res.exit_code == 2 and "pass -i FILE" in res.error
+    leader, follower = pty.openpty()                     # a terminal, nothing piped in
+    try:
+        proc = _bd_bytes(workdir, bd.environ, "import", stdin=follower)
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(b"bd: error: bd import reads JSONL from stdin")
+    assert b"-i FILE" in proc.stderr and proc.stdout == b""
+
+
 def test_import_of_sparse_records_and_of_a_file_without_any(bd, workdir):
     (workdir / "sparse.jsonl").write_text('{"id":"tt-sp1","title":"only a title"}\n')
     first = bd.json("import", "-i", "sparse.jsonl")
@@ -404,9 +466,8 @@ def test_fresh_clone_opened_by_many_processes_at_once(bd, workdir, tmp_path):
     (["label", "remove", "tt-nope", "ui"], 1, "no bead 'tt-nope'"),
     (["label", "list", "tt-nope"], 1, "no bead 'tt-nope'"),
     (["comments", "tt-nope"], 1, "no bead 'tt-nope'"),
-    (["export"], 2, "Missing option '-o'"),
     (["export", "-o", "no/such/dir/out.jsonl"], 1, "cannot write"),
-    (["import"], 2, "Missing option '-i'"),
+    (["export", "-o", "-", "extra"], 2, "unexpected extra argument"),
     (["init", "--prefix", "9lives"], 1, "bad prefix"),
     (["formula", "show", "nope"], 1, "no formula 'nope'"),
     (["cook", "nope"], 1, "no formula 'nope'"),

@@ -158,3 +158,59 @@ def test_concurrent_config_changes_are_all_kept(at_town, town):
     assert [p.wait(timeout=120) for p in procs] == [0] * 6
     agents = tomllib.loads((town / "settings/config.toml").read_text())["agents"]
     assert sorted(agents) == [f"agent{n}" for n in range(6)]
+
+
+def _replace(path, old, new):
+    text = path.read_text()
+    assert old in text, text
+    path.write_text(text.replace(old, new))
+
+
+@pytest.mark.parametrize("file,old,new,line,key,expected", [
+    ("mayor/rigs.toml", None, '[rigs]\nmy_proj = "oops"\n', "rig list", "rigs.my_proj",
+     'a table ([rigs.NAME] with url, branch and prefix), not the string "oops"'),
+    ("mayor/rigs.toml", 'url = "', 'url = 5\nold_url = "', "rig list", "rigs.my_proj.url",
+     "a string, not the number 5"),
+    ("mayor/rigs.toml", 'branch = "', 'branch = true\nold = "', "crew add bob --rig my_proj",
+     "rigs.my_proj.branch", "a string, not the boolean true"),
+    ("mayor/rigs.toml", 'prefix = "mp"', "prefix = [1]", "crew list", "rigs.my_proj.prefix",
+     "a string, not an array"),
+    ("mayor/town.toml", 'name = "town"', "name = 7", "config show", "name",
+     "a string, not the number 7"),
+    ("settings/config.toml", "stall_minutes = 15", 'stall_minutes = "x"', "config show",
+     "stall_minutes", 'a whole number, not the string "x"'),
+    ("settings/config.toml", "max_polecats = 30", "max_polecats = true",
+     "config get max_polecats", "max_polecats", "a whole number, not the boolean true"),
+    ("settings/config.toml", 'theme = "gastown-dark"', "theme = 3", "config get theme",
+     "theme", "a string, not the number 3"),
+    ("settings/config.toml", "[agents]\n", '[agents]\nmine = "tool --x"\n',
+     "config agent list", "agents.mine",
+     'a table ([agents.NAME] with command = "..."), not the string "tool --x"'),
+    ("settings/config.toml", "[agents]\n", "[agents.mine]\ncommand = 5\n",
+     "config default-agent", "agents.mine.command", "a string, not the number 5"),
+    ("my_proj/config.toml", None, "agent = 3\n", "config get agent --rig my_proj", "agent",
+     "a string, not the number 3"),
+])
+def test_a_setting_of_the_wrong_type_is_a_clear_error(rig_town, town, file, old, new, line,
+                                                       key, expected):
+    """Not a rig that vanishes from `gt rig list` or a url shown as `5`: the one-line error
+    of a malformed file, naming the file, the key and the type wanted."""
+    path = town / file
+    if old is None:
+        path.write_text(new)
+    else:
+        _replace(path, old, new)
+    before = tree_snapshot(town)
+    result = rig_town.gt(line)
+    assert result.exit_code == 1, (result.exit_code, result.error, result.data)
+    assert result.error == f"{path}: '{key}' must be {expected}; fix that file"
+    assert tree_snapshot(town) == before
+
+
+def test_a_rig_entry_of_the_wrong_type_fails_gt_rig_list_in_the_shell(rig_town, town):
+    (town / "mayor/rigs.toml").write_text('[rigs]\nmy_proj = "oops"\n')
+    proc = rig_town.shell("gt", "rig", "list")
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr == (f"gt: error: {town / 'mayor/rigs.toml'}: 'rigs.my_proj' must be a "
+                           "table ([rigs.NAME] with url, branch and prefix), not the string "
+                           "\"oops\"; fix that file\n")

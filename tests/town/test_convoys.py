@@ -64,6 +64,41 @@ def test_add_issue_reopens_a_landed_convoy(two_rigs, rig_town):
     assert len(rig_town.ok("mail inbox mayor/")) == 2
 
 
+def test_reopening_a_tracked_issue_reopens_its_landed_convoy(two_rigs, rig_town, town):
+    """A landed convoy must not stay landed (2/3, closed) while one of its issues is open."""
+    a, b = two_rigs
+    x, y, z = a.new_bead("One"), b.new_bead("Two"), a.new_bead("Three")
+    c = rig_town.ok(f"convoy create Ship {x} {y} {z} --human")
+    hand = rig_town.ok(f"convoy create Abandoned {x}")
+    rig_town.ok(f"convoy close {hand.id}")
+    for who, bead in ((a, x), (b, y), (a, z)):
+        who.ok(f"close {bead}", prog="bd")
+    assert rig_town.ok(f"convoy show {c.id}").status == "landed"
+
+    proc = a.shell("bd", "reopen", x)                    # as a person types it
+    assert proc.returncode == 0, proc.stderr
+    assert f"convoy {c.id} is open again: Ship (2/3 closed)" in proc.stderr
+    shown = rig_town.ok(f"convoy show {c.id}")
+    assert (shown.status, shown.progress, shown.closed_at) == ("open", "2/3", None)
+    assert [v.id for v in rig_town.ok("convoy list")] == [c.id]
+    assert rig_town.ok(f"convoy show {hand.id}").status == "closed"   # closed by hand stays
+    events = find_town(town, {}).ledger().events(c.id)
+    assert [e.event_type for e in events].count("closed") == 1
+    assert (events[-1].event_type, events[-1].new_value) == ("reopened", "open")
+
+    a.ok(f"close {x}", prog="bd")                        # it lands, and mails, again
+    assert rig_town.ok(f"convoy show {c.id}").status == "landed"
+    assert [m.subject for m in rig_town.ok("mail inbox overseer")] == \
+        ["Convoy landed: Ship"] * 2
+
+    b.ok(["update", y, "--status", "in_progress"], prog="bd")   # the same through update
+    assert rig_town.ok(f"convoy show {c.id}").progress == "2/3"
+    assert rig_town.ok(f"convoy show {c.id}").status == "open"
+    b.ok(["update", y, "--status", "closed"], prog="bd")
+    assert rig_town.ok(f"convoy show {c.id}").status == "landed"
+    assert len(rig_town.ok("mail inbox overseer")) == 3
+
+
 def test_refresh_and_close(two_rigs, rig_town, town):
     a, _ = two_rigs
     x = a.new_bead("Closed elsewhere")

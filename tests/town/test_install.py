@@ -119,3 +119,21 @@ def test_new_towns_carry_the_release_formula_of_the_gas_town_readme(tmp_path, ru
     poured = at.shell_json("bd", "mol", "pour", "release", "--var", "version=1.2.0")
     assert poured["id"].startswith("hq-mol-")
     assert [i["title"] for i in at.shell_json("bd", "ready")] == ["Bump version"]
+
+
+def test_a_failed_install_leaves_no_folder_it_made(tmp_path, runner):
+    """`gt install a/b/c` that fails after making its folders takes a and b away with c, and
+    never a folder that was there before."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".gitconfig").write_text("[user\nname = x\n")   # git cannot read it: --git fails
+    there = tmp_path / "there"
+    there.mkdir()
+    at = runner.at(tmp_path, HOME=str(home))
+    for target in (tmp_path / "a/b/c", there / "b/c", tmp_path / "q/../d/e"):
+        proc = at.shell("gt", "install", str(target), "--git")
+        assert proc.returncode == 1 and ".gitconfig" in proc.stderr, proc.stderr
+        assert proc.stderr.startswith("gt: error: cannot make a git repository at ")
+        assert "internal error" not in proc.stderr and proc.stderr.count("\n") == 1
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "there"]
+        assert list(there.iterdir()) == []
