@@ -78,7 +78,13 @@ def test_configuration_changes_go_through_the_registry(town_root, tmp_path):
                         and any(p.name == "codex-low" for p in view.data.presets))
             app.query_one("#agent-remove", Button).press()
             await until(lambda: all(p.name != "codex-low" for p in view.data.presets))
-            await pilot.pause()
+            # A new list of agents refills the default-agent select: that refill is not a
+            # choice, so no `config default-agent` runs for it (it once ran with the
+            # select's empty value and failed).
+            await pilot.pause(1.0)
+            result = app.query_one("#result")
+            assert not result.has_class("-error"), str(result.query_one("#result-text").render())
+            assert app.query_one("#default-agent", Select).value == "shell"
 
     asyncio.run(scenario())
 
