@@ -17,7 +17,6 @@ from textual.widgets import TabbedContent
 from ..ui.messages import AgentAction, AgentChosen, BeadChosen, RunCommand, SlingMany
 from ..ui.widgets.grid import PaneGrid
 from ..ui.widgets.result import ResultView
-from .config import ConfigView
 
 # Commands that only read: the ones a read-only dashboard still runs for its panels.
 READ_ONLY_COMMANDS = ("convoy show ", "peek ", "mail thread ")
@@ -117,11 +116,16 @@ class Actions:
         if self.read_only:
             self.refuse("sling")
             return
+        from ..town import Town
+        from ..town.errors import TownError
+        from ..town.presets import sling_choices
         from ..ui.screens.sling import SlingScreen
 
-        config = self.query_one(ConfigView).data
-        names = [p.name for p in config.presets] if config else []
-        chosen = config.default_agent if config else ""
+        try:
+            names, chosen = sling_choices(Town(self.town_root), rig)
+        except TownError as e:  # the town's settings do not parse: say so, open nothing
+            self.notify(str(e), severity="error")
+            return
 
         def chosen_request(request: Any) -> None:
             if request is not None:

@@ -142,6 +142,8 @@ class DashboardApp(Actions, App):
 
     @work(group="live")
     async def poll_live(self) -> None:
+        if not self.is_running:  # a timer firing while the tab closes: its widgets are going
+            return
         if self._polling:
             self._poll_again = True
             return

@@ -235,6 +235,34 @@ def test_slinging_from_the_work_panel_starts_an_agent_the_grid_shows(live_town, 
     assert rows[name]["hook"] == bead and rows[name]["agent"] == SHELL_AGENT
 
 
+def test_the_sling_dialog_offers_the_agent_the_rig_would_start(town_root, tmp_path):
+    """The rig's own `agent` setting wins over the town's default agent, as in `gt sling`."""
+    from textual.widgets import Select
+
+    from gastown_tui.town import find_town
+    from gastown_tui.town.config import set_setting
+
+    set_setting(find_town(town_root, {}), "agent", "shell", rig="sample")
+
+    async def scenario():
+        app = make_app(town_root, tmp_path)
+        async with app.run_test(size=(150, 45)):
+            await until(lambda: app.view.work)
+            bead = app.view.work[0]
+            app.post_message(BeadChosen(bead.id, bead.rig))
+            await until(lambda: len(app.screen_stack) == 2
+                        and app.screen.query("#sling-agent #label"))
+            agent = app.screen.query_one("#sling-agent", Select)
+            await until(lambda: agent.value is not Select.NULL)  # set once it has mounted
+            assert agent.value == "shell"
+            # The dashboard keeps polling under the dialog.
+            await asyncio.sleep(1.5)
+            app.screen.action_cancel()
+            await until(lambda: len(app.screen_stack) == 1)
+
+    asyncio.run(scenario())
+
+
 def test_host_stopping_and_starting_again_under_an_open_dashboard(town_root, tmp_path):
     from web_helpers import end, sling, start_host
 
