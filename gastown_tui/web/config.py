@@ -18,6 +18,9 @@ from textual.widgets import Button, DataTable, Input, Label, Select
 from ..ui.messages import RunCommand
 
 
+NOT_SET = "(not set)"
+
+
 @dataclass
 class ConfigData:
     """What the tab shows: gt config agent list rows, the default agent and the theme."""
@@ -102,6 +105,7 @@ class ConfigView(VerticalScroll):
     def _fill(self, select: Select, options: list | None = None, value: object = None) -> None:
         if options is not None:
             self._filled[select.id] = Select.NULL
+            select.prompt = NOT_SET  # the blank entry said "(loading)" until now
             select.set_options(options)
         if value is not None and value != select.value:
             self._filled[select.id] = value

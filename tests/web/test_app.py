@@ -64,6 +64,10 @@ def test_configuration_changes_go_through_the_registry(town_root, tmp_path):
             view = app.query_one(ConfigView)
             await until(lambda: view.data is not None)
             assert view.data.default_agent == "demo"
+            # Once loaded, the blank entry of each list no longer says it is loading.
+            for select in app.query(Select):
+                blank = select.query_one("SelectOverlay").get_option_at_index(0).prompt
+                assert str(blank) == "(not set)"
             app.query_one("#default-agent", Select).value = "shell"
             await until(lambda: setting(town_root, "default_agent") == "shell")
             app.query_one("#theme", Select).value = "textual-light"
