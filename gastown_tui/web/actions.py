@@ -61,17 +61,20 @@ class Actions:
         self.poll_ledger()
         return result
 
-    def on_agent_chosen(self, message: AgentChosen) -> None:
+    async def on_agent_chosen(self, message: AgentChosen) -> None:
         """Choosing an agent zooms its terminal (a mirror is drawn at the agent's own size,
-        so a small grid cell crops it) and focuses it; choosing it again shows the grid."""
+        so a small grid cell crops it) and focuses it; choosing it again shows the grid.
+        The focus moves at once (not on a later turn), then the keys typed since the
+        choice follow it (see DashboardApp.on_event)."""
         self.query_one(TabbedContent).active = "terminals"
         grid = self.query_one(PaneGrid)
         pane = grid.pane(message.name)
         if pane is None:
             self.notify(f"{message.name} has no live terminal", severity="warning")
-            return
-        grid.toggle_zoom(message.name)
-        pane.focus()
+        else:
+            grid.toggle_zoom(message.name)
+            self.screen.set_focus(pane)
+        await self.release_keys()
 
     def on_agent_action(self, message: AgentAction) -> None:
         from ..ui.hosting import agent_command

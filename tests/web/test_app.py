@@ -150,6 +150,36 @@ def test_enter_zooms_an_agents_terminal_and_ctrl_b_leaves_it(live_town, tmp_path
     asyncio.run(scenario())
 
 
+def test_keys_typed_right_after_enter_on_an_agent_reach_its_terminal(live_town, tmp_path):
+    """Type-ahead: Enter on an agent and the next keys arrive together (a busy machine, a
+    fast typist). They go to the agent's program in order, not to the Agents panel, whose
+    letters are actions."""
+    from textual import events
+
+    from gastown_tui.web.app import AgentsPanel
+    from web_helpers import host_screen
+
+    async def scenario():
+        app = make_app(live_town.root, tmp_path)
+        async with app.run_test(size=(150, 45)):
+            panel = app.query_one(AgentsPanel)
+            grid = app.query_one("#grid")
+            await until(lambda: any(r.name == live_town.shell_agent for r in panel.rows)
+                        and grid.pane(live_town.shell_agent) is not None)
+            panel.highlighted = [r.name for r in panel.rows].index(live_town.shell_agent)
+            await until(lambda: panel.highlighted_row.name == live_town.shell_agent)
+            # All in the app's queue at once, before the panel has handled the Enter.
+            for key, char in [("enter", "\r"), *((c, c) for c in "echo type-ahead"),
+                              ("enter", "\r")]:
+                app.post_message(events.Key(key, char))
+            await until(lambda: "\ntype-ahead" in host_screen(live_town.root,
+                                                             live_town.shell_agent),
+                        timeout=20)
+            assert app.focused is grid.pane(live_town.shell_agent)
+
+    asyncio.run(scenario())
+
+
 def test_restart_from_the_agents_panel_and_read_only_refusals(live_town, tmp_path):
     from gastown_tui.host.client import HostClient
     from gastown_tui.web.app import AgentsPanel
