@@ -298,16 +298,16 @@ class DashboardApp(Actions, App):
     # ---- input to agents -----------------------------------------------------------------
 
     async def on_event(self, event: events.Event) -> None:
-        """Keys typed right after Enter on an agent belong to its terminal. The panel names
-        the agent through two messages, and meanwhile the app hands each new key to the
-        panel, where letters are agent actions (R restarts, x suspends): on a busy machine
-        "Run the tests" would restart the agent. So from that Enter until the terminal has
-        the focus (or `HOLD_S`), keys wait here, in order."""
+        """Keys typed right after Enter on an agent (or its hook) belong to its terminal.
+        The panel names the agent through two messages, and meanwhile the app hands each new
+        key to the panel, where letters are agent actions (R restarts, x suspends): on a
+        busy machine "Run the tests" would restart the agent. So from that Enter until the
+        terminal has the focus (or `HOLD_S`), keys wait here, in order."""
         if isinstance(event, events.Key) and not event.is_forwarded:
             if self._held is not None:
                 self._held.append(event)
                 return
-            if event.key == "enter" and isinstance(self.focused, AgentsPanel):
+            if event.key == "enter" and isinstance(self.focused, (AgentsPanel, HooksPanel)):
                 self._held = []
                 self._hold_timer = self.set_timer(HOLD_S, self.release_keys)
         await super().on_event(event)
