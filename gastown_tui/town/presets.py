@@ -126,6 +126,17 @@ def _choice(town: "Town", rig: "Rig | str | None", override: str | None) -> tupl
     return str(town.config().get("default_agent") or FALLBACK_AGENT), "town"
 
 
+def sling_choices(town: "Town", rig: str | None) -> tuple[list[str], str]:
+    """The agent presets a sling dialog offers and the one a sling into `rig` would start
+    without `--agent` (rig > town > claude), so the dialog's default never overrides the
+    rig's own setting. An unknown rig falls back to the town's choice; slinging reports it."""
+    names = all_agent_names(town)
+    try:
+        return names, chosen_agent_name(town, rig or None, None)
+    except TownError:
+        return names, chosen_agent_name(town, None, None)
+
+
 def resolve_agent(town: "Town", rig: "Rig | str | None" = None, override: str | None = None,
                   environ: Mapping[str, str] | None = None) -> AgentPreset:
     """The agent to start, checked to be runnable: its executable must be on `PATH`."""

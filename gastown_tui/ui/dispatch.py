@@ -86,15 +86,9 @@ class Dispatch:
         if self.options.town_root is None:
             return ["claude", "codex", "gemini", "demo"], "claude"
         from ..town import Town
-        from ..town.presets import all_agent_names, chosen_agent_name
+        from ..town.presets import sling_choices
 
-        town = Town(self.options.town_root)
-        names = all_agent_names(town)
-        try:
-            chosen = chosen_agent_name(town, rig or None, None)
-        except Exception:  # noqa: BLE001 - an unknown rig is reported when slinging
-            chosen = chosen_agent_name(town, None, None)
-        return names, chosen
+        return sling_choices(Town(self.options.town_root), rig)
 
     def _sling_chosen(self, request: Any) -> None:
         if request is not None:

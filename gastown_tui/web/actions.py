@@ -17,7 +17,6 @@ from textual.widgets import TabbedContent
 from ..ui.messages import AgentAction, AgentChosen, BeadChosen, RunCommand, SlingMany
 from ..ui.widgets.grid import PaneGrid
 from ..ui.widgets.result import ResultView
-from .config import ConfigView
 
 # Commands that only read: the ones a read-only dashboard still runs for its panels.
 READ_ONLY_COMMANDS = ("convoy show ", "peek ", "mail thread ")
@@ -62,17 +61,20 @@ class Actions:
         self.poll_ledger()
         return result
 
-    def on_agent_chosen(self, message: AgentChosen) -> None:
+    async def on_agent_chosen(self, message: AgentChosen) -> None:
         """Choosing an agent zooms its terminal (a mirror is drawn at the agent's own size,
-        so a small grid cell crops it) and focuses it; choosing it again shows the grid."""
+        so a small grid cell crops it) and focuses it; choosing it again shows the grid.
+        The focus moves at once (not on a later turn), then the keys typed since the
+        choice follow it (see DashboardApp.on_event)."""
         self.query_one(TabbedContent).active = "terminals"
         grid = self.query_one(PaneGrid)
         pane = grid.pane(message.name)
         if pane is None:
             self.notify(f"{message.name} has no live terminal", severity="warning")
-            return
-        grid.toggle_zoom(message.name)
-        pane.focus()
+        else:
+            grid.toggle_zoom(message.name)
+            self.screen.set_focus(pane)
+        await self.release_keys()
 
     def on_agent_action(self, message: AgentAction) -> None:
         from ..ui.hosting import agent_command
@@ -117,11 +119,16 @@ class Actions:
         if self.read_only:
             self.refuse("sling")
             return
+        from ..town import Town
+        from ..town.errors import TownError
+        from ..town.presets import sling_choices
         from ..ui.screens.sling import SlingScreen
 
-        config = self.query_one(ConfigView).data
-        names = [p.name for p in config.presets] if config else []
-        chosen = config.default_agent if config else ""
+        try:
+            names, chosen = sling_choices(Town(self.town_root), rig)
+        except TownError as e:  # the town's settings do not parse: say so, open nothing
+            self.notify(str(e), severity="error")
+            return
 
         def chosen_request(request: Any) -> None:
             if request is not None:

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -37,6 +37,7 @@ LIVE_S = 0.5      # screens and agents; with a frame to draw, well inside the 2 
 NEW_PER_POLL = 8  # agents first mirrored per poll
 ECHO_S = 0.03     # after keys reach the host: time for the program to echo them
 LEDGER_S = 1.0    # a few stats; the ledger itself is read only when it changed
+HOLD_S = 1.0      # at most this long, keys typed after Enter on an agent wait for its terminal
 EMPTY = "No agent terminals are live."
 
 
@@ -91,6 +92,8 @@ class DashboardApp(Actions, App):
         self._reading = False
         self._ledger_problem = ""
         self._told_read_only = False
+        self._held: list[events.Key] | None = None  # keys waiting for a chosen terminal
+        self._hold_timer: Any = None
         # One thread for input, so keystrokes reach the host in the order they were typed.
         self._input = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dashboard-keys")
         loaded = load_themes([SHIPPED_DIR, user_theme_dir(self.environ)])
@@ -142,6 +145,8 @@ class DashboardApp(Actions, App):
 
     @work(group="live")
     async def poll_live(self) -> None:
+        if not self.is_running:  # a timer firing while the tab closes: its widgets are going
+            return
         if self._polling:
             self._poll_again = True
             return
@@ -291,6 +296,31 @@ class DashboardApp(Actions, App):
             pane.lines_changed(changed)
 
     # ---- input to agents -----------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys typed right after Enter on an agent (or its hook) belong to its terminal.
+        The panel names the agent through two messages, and meanwhile the app hands each new
+        key to the panel, where letters are agent actions (R restarts, x suspends): on a
+        busy machine "Run the tests" would restart the agent. So from that Enter until the
+        terminal has the focus (or `HOLD_S`), keys wait here, in order."""
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self._held is not None:
+                self._held.append(event)
+                return
+            if event.key == "enter" and isinstance(self.focused, (AgentsPanel, HooksPanel)):
+                self._held = []
+                self._hold_timer = self.set_timer(HOLD_S, self.release_keys)
+        await super().on_event(event)
+
+    async def release_keys(self) -> None:
+        """Hand the held keys on, now that the focus is where they were meant to go. Called
+        while the app handles one message, so no newer key can overtake them."""
+        held, self._held = self._held, None
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+            self._hold_timer = None
+        for event in held or []:
+            await super().on_event(event)
 
     def send_input(self, name: str, data: bytes = b"", text: str = "") -> None:
         if self.read_only:

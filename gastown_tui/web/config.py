@@ -18,6 +18,9 @@ from textual.widgets import Button, DataTable, Input, Label, Select
 from ..ui.messages import RunCommand
 
 
+NOT_SET = "(not set)"
+
+
 @dataclass
 class ConfigData:
     """What the tab shows: gt config agent list rows, the default agent and the theme."""
@@ -101,7 +104,8 @@ class ConfigView(VerticalScroll):
 
     def _fill(self, select: Select, options: list | None = None, value: object = None) -> None:
         if options is not None:
-            self._filled[select.id] = Select.BLANK
+            self._filled[select.id] = Select.NULL
+            select.prompt = NOT_SET  # the blank entry said "(loading)" until now
             select.set_options(options)
         if value is not None and value != select.value:
             self._filled[select.id] = value
@@ -119,10 +123,10 @@ class ConfigView(VerticalScroll):
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
-        if self._filled.get(event.select.id, Select.BLANK) == event.value:
+        if self._filled.get(event.select.id, Select.NULL) == event.value:
             self._filled.pop(event.select.id, None)
             return
-        if self.read_only or self.data is None or event.value is Select.BLANK:
+        if self.read_only or self.data is None or event.value is Select.NULL:
             return
         value = str(event.value)
         if event.select.id == "default-agent" and value != self.data.default_agent:

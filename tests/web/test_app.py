@@ -64,6 +64,10 @@ def test_configuration_changes_go_through_the_registry(town_root, tmp_path):
             view = app.query_one(ConfigView)
             await until(lambda: view.data is not None)
             assert view.data.default_agent == "demo"
+            # Once loaded, the blank entry of each list no longer says it is loading.
+            for select in app.query(Select):
+                blank = select.query_one("SelectOverlay").get_option_at_index(0).prompt
+                assert str(blank) == "(not set)"
             app.query_one("#default-agent", Select).value = "shell"
             await until(lambda: setting(town_root, "default_agent") == "shell")
             app.query_one("#theme", Select).value = "textual-light"
@@ -78,7 +82,13 @@ def test_configuration_changes_go_through_the_registry(town_root, tmp_path):
                         and any(p.name == "codex-low" for p in view.data.presets))
             app.query_one("#agent-remove", Button).press()
             await until(lambda: all(p.name != "codex-low" for p in view.data.presets))
-            await pilot.pause()
+            # A new list of agents refills the default-agent select: that refill is not a
+            # choice, so no `config default-agent` runs for it (it once ran with the
+            # select's empty value and failed).
+            await pilot.pause(1.0)
+            result = app.query_one("#result")
+            assert not result.has_class("-error"), str(result.query_one("#result-text").render())
+            assert app.query_one("#default-agent", Select).value == "shell"
 
     asyncio.run(scenario())
 
@@ -136,6 +146,36 @@ def test_enter_zooms_an_agents_terminal_and_ctrl_b_leaves_it(live_town, tmp_path
             await until(lambda: grid.zoomed is None)
             await pilot.press("ctrl+b", "f2")
             assert app.query_one("#tabs").active == "config"
+
+    asyncio.run(scenario())
+
+
+def test_keys_typed_right_after_enter_on_an_agent_reach_its_terminal(live_town, tmp_path):
+    """Type-ahead: Enter on an agent and the next keys arrive together (a busy machine, a
+    fast typist). They go to the agent's program in order, not to the Agents panel, whose
+    letters are actions."""
+    from textual import events
+
+    from gastown_tui.web.app import AgentsPanel
+    from web_helpers import host_screen
+
+    async def scenario():
+        app = make_app(live_town.root, tmp_path)
+        async with app.run_test(size=(150, 45)):
+            panel = app.query_one(AgentsPanel)
+            grid = app.query_one("#grid")
+            await until(lambda: any(r.name == live_town.shell_agent for r in panel.rows)
+                        and grid.pane(live_town.shell_agent) is not None)
+            panel.highlighted = [r.name for r in panel.rows].index(live_town.shell_agent)
+            await until(lambda: panel.highlighted_row.name == live_town.shell_agent)
+            # All in the app's queue at once, before the panel has handled the Enter.
+            for key, char in [("enter", "\r"), *((c, c) for c in "echo type-ahead"),
+                              ("enter", "\r")]:
+                app.post_message(events.Key(key, char))
+            await until(lambda: "\ntype-ahead" in host_screen(live_town.root,
+                                                             live_town.shell_agent),
+                        timeout=20)
+            assert app.focused is grid.pane(live_town.shell_agent)
 
     asyncio.run(scenario())
 
@@ -227,6 +267,34 @@ def test_slinging_from_the_work_panel_starts_an_agent_the_grid_shows(live_town, 
     name, bead = asyncio.run(scenario())
     rows = {r["name"]: r for r in HostClient(live_town.root).call("agents")}
     assert rows[name]["hook"] == bead and rows[name]["agent"] == SHELL_AGENT
+
+
+def test_the_sling_dialog_offers_the_agent_the_rig_would_start(town_root, tmp_path):
+    """The rig's own `agent` setting wins over the town's default agent, as in `gt sling`."""
+    from textual.widgets import Select
+
+    from gastown_tui.town import find_town
+    from gastown_tui.town.config import set_setting
+
+    set_setting(find_town(town_root, {}), "agent", "shell", rig="sample")
+
+    async def scenario():
+        app = make_app(town_root, tmp_path)
+        async with app.run_test(size=(150, 45)):
+            await until(lambda: app.view.work)
+            bead = app.view.work[0]
+            app.post_message(BeadChosen(bead.id, bead.rig))
+            await until(lambda: len(app.screen_stack) == 2
+                        and app.screen.query("#sling-agent #label"))
+            agent = app.screen.query_one("#sling-agent", Select)
+            await until(lambda: agent.value is not Select.NULL)  # set once it has mounted
+            assert agent.value == "shell"
+            # The dashboard keeps polling under the dialog.
+            await asyncio.sleep(1.5)
+            app.screen.action_cancel()
+            await until(lambda: len(app.screen_stack) == 1)
+
+    asyncio.run(scenario())
 
 
 def test_host_stopping_and_starting_again_under_an_open_dashboard(town_root, tmp_path):

@@ -59,7 +59,7 @@ class SlingScreen(ModalScreen[SlingRequest | None]):
             yield Label("Rig")
             yield Input(self.rig, id="sling-rig")
             yield Label("Agent")
-            yield Select([(a, a) for a in self.agents], value=self.agent or Select.BLANK,
+            yield Select([(a, a) for a in self.agents], value=self.agent or Select.NULL,
                          allow_blank=not self.agents, id="sling-agent")
             if self.with_convoy:
                 yield Label("Convoy")
