@@ -40,12 +40,26 @@ class DashboardOptions:
     def loopback(self) -> bool:
         return is_loopback(self.bind)
 
-    def url(self, with_token: bool = True) -> str:
-        host = self.bind if ":" not in self.bind else f"[{self.bind.strip('[]')}]"
+    def url(self, with_token: bool = True, host: str | None = None) -> str:
+        host = host or (self.bind if ":" not in self.bind else f"[{self.bind.strip('[]')}]")
         if host in ("0.0.0.0", "[::]"):
             host = "127.0.0.1"
         query = f"?token={self.token}" if with_token and self.token else ""
         return f"http://{host}:{self.port}/{query}"
+
+
+def lan_address() -> str | None:
+    """This machine's address on its default route, for the URL other machines open. Connecting
+    a UDP socket only picks the route; no packet is sent. None without a route."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never answered, only routed
+            address = probe.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") or address == "0.0.0.0" else address
 
 
 def app_command(options: DashboardOptions) -> str:
@@ -105,8 +119,11 @@ class DashboardServer(Server):
         mode = " (read-only)" if options.read_only else ""
         self.say(f"dashboard for {options.town_root}{mode} on {options.url()}")
         if options.bind.strip("[]") in ("0.0.0.0", "::"):
-            self.say(f"listening on every address of this machine (port {options.port}); "
+            address = lan_address()
+            where = (f"other machines open {options.url(host=address)}" if address else
                      "other machines use its address with the same token")
+            self.say(f"listening on every address of this machine (port {options.port}); "
+                     + where)
         self.say("Ctrl-C stops it")
         if options.open_browser:
             webbrowser.open(options.url())

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from gastown_tui.web.server import lan_address
 from web_helpers import GT, Dashboard, clean_env, free_port, make_town
 
 
@@ -28,8 +29,8 @@ def town_root():
 
 
 def get(port: int, path: str = "/", headers: dict | None = None,
-        websocket: bool = False) -> http.client.HTTPResponse:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        websocket: bool = False, host: str = "127.0.0.1") -> http.client.HTTPResponse:
+    conn = http.client.HTTPConnection(host, port, timeout=10)
     headers = dict(headers or {})
     if websocket:
         headers.update({"Connection": "Upgrade", "Upgrade": "websocket",
@@ -48,6 +49,10 @@ def test_beyond_loopback_a_token_is_generated_and_required(town_root):
         assert token and len(token) >= 24
         assert "every address" in dash.output()
         port = dash.port
+        address = lan_address()
+        if address:  # a machine with a route: the URL for other machines works, token and all
+            assert f"other machines open http://{address}:{port}/?token={token}" in dash.output()
+            assert get(port, f"/?token={token}", host=address).status == 200
         assert get(port).status == 401
         assert get(port, "/?token=not-the-token").status == 401
         assert get(port, "/static/js/textual.js").status == 401
