@@ -45,6 +45,8 @@ PREFIX_BINDINGS = (
     PrefixBinding("prefix.help", "question_mark", "help", "this help"),
     PrefixBinding("prefix.scrollback", "left_square_bracket", "scrollback",
                   "scrollback: / search, n N next, space select, enter copy"),
+    PrefixBinding("prefix.paste", "right_square_bracket", "paste_buffer",
+                  "paste what scrollback mode copied into the pane"),
     PrefixBinding("prefix.sidebar", "d", "sidebar", "back to the sidebar"),
     PrefixBinding("prefix.needs_me", "w", "needs_me", "what needs you"),
     PrefixBinding("prefix.jump", "exclamation_mark", "jump_needs_me",

@@ -265,11 +265,39 @@ async def test_scrollback_search_and_copy(environ):
         assert lines[pane.copy.cursor] == first
         await pilot.press("space", "j", "j", "enter")
         assert pane.copy is None
+        await until(pilot, lambda: app.clipboard, what="the copy")
         assert app.clipboard.splitlines()[0] == first and len(app.clipboard.splitlines()) == 3
         # Keys go to the program again once scrollback mode is left.
         await type_line(pilot, "echo back")
         await until(pilot, lambda: "back" in screen_text(app, "sh").split("echo back")[-1],
                     what="echo after scrollback")
+        await app.action_quit_app()
+
+
+async def test_copied_lines_stay_in_the_app_and_paste_with_the_prefix(environ):
+    """Not every terminal takes OSC 52 (VTE, tmux's default `set-clipboard external`): the copy
+    stays in the app's paste buffer, and `ctrl+b ]` pastes it as a paste (bracketed here)."""
+    from gastown_tui.ui.screens.help import binding_rows
+
+    app = make_app(environ)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await start_bash(app, pilot, "sh")
+        await type_line(pilot, "echo alpha-1; echo beta-2")
+        await until(pilot, lambda: "beta-2\n" in screen_text(app, "sh"), what="the output")
+        await pilot.press("ctrl+b", "left_square_bracket", "slash", *"alpha-1", "enter")
+        await pilot.press("space", "j", "enter")
+        await until(pilot, lambda: app.clipboard == "alpha-1\nbeta-2", what="the copy kept")
+        toast = app._notifications
+        assert any("copied 2 lines: C-b ] pastes them" in n.message
+                   and "terminal's clipboard too" in n.message for n in toast)
+        await type_line(pilot, "printf '\\033[?2004h'; cat -v")
+        await until(pilot, lambda: app.mux.get("sh").screen.modes.bracketed_paste,
+                    what="bracketed paste on")
+        await pilot.press("ctrl+b", "right_square_bracket", "enter")
+        await until(pilot, lambda: "^[[200~alpha-1" in screen_text(app, "sh"),
+                    what="the buffer pasted with paste markers")
+        assert any(r[3] == "prefix.paste" and r[1] == "]" for r in binding_rows(app))
+        await pilot.press("ctrl+c")
         await app.action_quit_app()
 
 
