@@ -177,6 +177,31 @@ async def test_when_the_focused_agent_exits_its_keys_go_nowhere_until_it_is_back
         await app.action_quit_app()
 
 
+async def test_the_agents_panel_keeps_the_grid_order_after_a_respawn(environ):
+    """The multiplexer lists a respawned session last; the panel and the grid keep one order."""
+    app = make_app(environ)
+    async with app.run_test(size=(200, 50)) as pilot:
+        for name in ("first", "second", "third"):
+            await start_bash(app, pilot, name)
+        panel = app.main.query_one("#agents")
+        grid_order = lambda: [p.session_name for p in app.main.grid.panes]  # noqa: E731
+        panel_order = lambda: [r.name for r in panel.rows]  # noqa: E731
+        await until(pilot, lambda: len(panel.rows) == 3, what="three agent rows")
+        app.mux.write("first", b"exit\r")
+        await until(pilot, lambda: not app.mux.get("first").alive, what="bash to exit")
+        app.mux.close("first")
+        await until(pilot, lambda: app.main.grid.pane("first") is None, what="the pane to go")
+        app.mux.spawn("first", BASH, env=BASH_ENV, cols=80, rows=24)
+        await until(pilot, lambda: app.main.grid.pane("first"), what="the pane again")
+        assert [s.name for s in app.mux.sessions()][-1] == "first"  # the host's order
+        await until(pilot, lambda: len(panel.rows) == 3 and app.view.agent("first"),
+                    what="the row again")
+        await pilot.pause(0.3)
+        assert grid_order() == ["first", "second", "third"]
+        assert panel_order() == grid_order()
+        await app.action_quit_app()
+
+
 async def test_zoom_fills_the_area_and_the_program_sees_the_new_size(environ):
     app = make_app(environ)
     async with app.run_test(size=(200, 50)) as pilot:
