@@ -102,6 +102,14 @@ async def test_command_bar_runs_the_registry_with_completion(town_root, environ)
         assert "error:" in text and "Traceback" not in text
         await pilot.press("escape", "colon", "up")
         assert bar_input.value == "convoy frobnicate"
+        # After a word that is no command, tab offers nothing (not the commands again).
+        completions = app.main.query_one("#completions")
+        await pilot.press("ctrl+u", *"convoy", "space", "tab")
+        assert completions.has_class("-shown") and completions.option_count == 6
+        await pilot.press("escape", "colon", *"show", "space", "tab")
+        assert not completions.has_class("-shown") and bar_input.value == "show "
+        await pilot.press("space", "tab")
+        assert not completions.has_class("-shown") and bar_input.value == "show  "
         await pilot.press("escape")
         await app.action_quit_app()
 
