@@ -88,7 +88,7 @@ class GastownApp(Navigation, Dispatch, App):
         self.prefix_table = PrefixTable(self.keymap_overrides)
         self.prefix_armed = False
         self.failure: str | None = None  # why the app could not start, for the shell
-        self.closing = False  # set once shutting down: late workers must not touch widgets
+        self._quitting = False  # set by shutdown_sessions
         self.host: Any = None
         self.mux: Any = None
         self.live: Any = None
@@ -232,9 +232,16 @@ class GastownApp(Navigation, Dispatch, App):
             self.reader = TownReader(self.options.town_root)
         self.live.attach_existing()
 
+    @property
+    def closing(self) -> bool:
+        """Shutting down, by the app's own quit or by Textual closing the screens (the app
+        ended without a quit, as a test that times out does): late workers must not touch
+        widgets then, which may already be gone."""
+        return self._quitting or not self.is_running
+
     async def shutdown_sessions(self) -> None:
         """Stop the host (hooks are snapshotted and suspended) or end the bare sessions."""
-        self.closing = True
+        self._quitting = True
         if self.live is not None:
             self.live.close()
             self.live = None
@@ -274,6 +281,8 @@ class GastownApp(Navigation, Dispatch, App):
             try:
                 view = await self.reader.read(asyncio.get_running_loop())
             except Exception as e:  # noqa: BLE001 - a bad ledger line must not kill the app
+                if self.closing:
+                    return  # (the reader's thread is shut down with the app)
                 self.main.status.note = f"could not read the town: {e}"
         from .hosting import host_rows
 
