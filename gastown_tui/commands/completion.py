@@ -33,14 +33,29 @@ def complete(root: click.Command, line: str, env: Env | None = None,
     if words is None:
         return []
     args, incomplete = words[:-1], words[-1]
-    shell = click.shell_completion.ShellComplete(root, {"obj": env or Env()}, prog,
-                                                 completion_var(prog))
+    shell = _BarComplete(root, {"obj": env or Env()}, prog, completion_var(prog))
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             items = shell.get_completions(list(args), incomplete)
     except Exception:  # noqa: BLE001 - a half-typed line must never break the command bar
         return []
     return [Completion(str(i.value), i.help, start, i.type) for i in items]
+
+
+class _KnownCommands:
+    """Nothing to offer after a word that is no command (`show ` , `convoy frob `): click would
+    offer the group's own commands and options again, as if the word were not there."""
+
+    def get_completions(self, args: list[str], incomplete: str) -> list:
+        ctx = click.shell_completion._resolve_context(self.cli, dict(self.ctx_args),
+                                                      self.prog_name, args)
+        if isinstance(ctx.command, click.Group) and [*ctx._protected_args, *ctx.args]:
+            return []  # a group's context with words left over: they named no subcommand
+        return super().get_completions(args, incomplete)
+
+
+class _BarComplete(_KnownCommands, click.shell_completion.ShellComplete):
+    pass
 
 
 def _split_partial(line: str) -> tuple[list[str] | None, int]:
@@ -75,7 +90,7 @@ def shell_completion_script(root: click.Command, prog: str, shell: str) -> str:
     return cls(root, {}, prog, completion_var(prog)).source()
 
 
-class _FishComplete(click.shell_completion.FishComplete):
+class _FishComplete(_KnownCommands, click.shell_completion.FishComplete):
     """click 8.4.0's fish script is broken (pallets/click#3502: an unquoted `\\n` splits its
     `string split` line, and each item spans three lines that fish reads as three items).
     This is the one-line-per-item protocol fish documents: `type,value<TAB>help`."""
@@ -110,7 +125,8 @@ complete --no-files --command %(prog_name)s --arguments "(%(complete_func)s)";
 def completion_class(shell: str) -> type[click.shell_completion.ShellComplete] | None:
     if shell == "fish":
         return _FishComplete
-    return click.shell_completion.get_completion_class(shell)
+    cls = click.shell_completion.get_completion_class(shell)
+    return None if cls is None else type(cls.__name__, (_KnownCommands, cls), {})
 
 
 def shell_complete(root: click.Command, prog: str, instruction: str) -> int:

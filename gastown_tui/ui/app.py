@@ -21,8 +21,8 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 
-from .keymap import DEFAULT_PREFIX, PREFIX_BINDINGS, PrefixTable, key_label, prefix_from_config, \
-    read_keymap_tables, validate_keymap
+from .keymap import DEFAULT_PREFIX, PREFIX_BINDINGS, PrefixTable, key_label, keymap_clashes, \
+    prefix_from_config, read_keymap_tables, validate_keymap
 from .dispatch import Dispatch
 from .navigation import Navigation
 from .model import TownView
@@ -84,10 +84,11 @@ class GastownApp(Navigation, Dispatch, App):
         self.problems += problems
         self.keymap_overrides, problems = validate_keymap(overrides, self.binding_ids())
         self.problems += problems
+        self.problems += keymap_clashes(self.binding_scopes(), self.keymap_overrides)
         self.prefix_table = PrefixTable(self.keymap_overrides)
         self.prefix_armed = False
         self.failure: str | None = None  # why the app could not start, for the shell
-        self.closing = False  # set once shutting down: late workers must not touch widgets
+        self._quitting = False  # set by shutdown_sessions
         self.host: Any = None
         self.mux: Any = None
         self.live: Any = None
@@ -99,16 +100,24 @@ class GastownApp(Navigation, Dispatch, App):
 
     # ---- start and stop ------------------------------------------------------------------
 
-    def binding_ids(self) -> list[str]:
+    def binding_scopes(self) -> dict[str, list[tuple[str, str]]]:
+        """The bindings that answer keys in each place: after the prefix, and in each widget
+        that takes focus on the main screen (its own, then the screen's and the app's)."""
         from .widgets.commandbar import CommandBar
         from .widgets.panels import AgentsPanel, HooksPanel, WorkPanel
         from .widgets.result import ResultView
 
-        ids = [b.id for b in PREFIX_BINDINGS]
-        for cls in (GastownApp, MainScreen, AgentsPanel, HooksPanel, WorkPanel, CommandBar,
-                    ResultView):
-            ids += [b.id for b in cls.BINDINGS if isinstance(b, Binding) and b.id]
-        return ids
+        def ids(*classes: type) -> list[tuple[str, str]]:
+            return [(b.id, b.key) for cls in classes for b in cls.BINDINGS
+                    if isinstance(b, Binding) and b.id]
+
+        scopes = {"prefix": [(b.id, b.keys) for b in PREFIX_BINDINGS]}
+        for cls in (AgentsPanel, HooksPanel, WorkPanel, CommandBar, ResultView):
+            scopes[cls.__name__] = ids(cls, MainScreen, GastownApp)
+        return scopes
+
+    def binding_ids(self) -> list[str]:
+        return [i for scope in self.binding_scopes().values() for i, _ in scope]
 
     async def on_mount(self) -> None:
         if self._wanted_theme in self.available_themes:
@@ -223,9 +232,16 @@ class GastownApp(Navigation, Dispatch, App):
             self.reader = TownReader(self.options.town_root)
         self.live.attach_existing()
 
+    @property
+    def closing(self) -> bool:
+        """Shutting down, by the app's own quit or by Textual closing the screens (the app
+        ended without a quit, as a test that times out does): late workers must not touch
+        widgets then, which may already be gone."""
+        return self._quitting or not self.is_running
+
     async def shutdown_sessions(self) -> None:
         """Stop the host (hooks are snapshotted and suspended) or end the bare sessions."""
-        self.closing = True
+        self._quitting = True
         if self.live is not None:
             self.live.close()
             self.live = None
@@ -265,6 +281,8 @@ class GastownApp(Navigation, Dispatch, App):
             try:
                 view = await self.reader.read(asyncio.get_running_loop())
             except Exception as e:  # noqa: BLE001 - a bad ledger line must not kill the app
+                if self.closing:
+                    return  # (the reader's thread is shut down with the app)
                 self.main.status.note = f"could not read the town: {e}"
         from .hosting import host_rows
 

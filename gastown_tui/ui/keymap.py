@@ -45,6 +45,8 @@ PREFIX_BINDINGS = (
     PrefixBinding("prefix.help", "question_mark", "help", "this help"),
     PrefixBinding("prefix.scrollback", "left_square_bracket", "scrollback",
                   "scrollback: / search, n N next, space select, enter copy"),
+    PrefixBinding("prefix.paste", "right_square_bracket", "paste_buffer",
+                  "paste what scrollback mode copied into the pane"),
     PrefixBinding("prefix.sidebar", "d", "sidebar", "back to the sidebar"),
     PrefixBinding("prefix.needs_me", "w", "needs_me", "what needs you"),
     PrefixBinding("prefix.jump", "exclamation_mark", "jump_needs_me",
@@ -99,18 +101,24 @@ def key_label(key: str) -> str:
     return f"{mods}+{shown}" if plus else shown
 
 
+def split_keys(keys: str) -> list[str]:
+    return [normalize_key(k) for k in keys.split(",") if k.strip()]
+
+
 class PrefixTable:
-    """key -> PrefixBinding, after overrides."""
+    """key -> PrefixBinding, after overrides. An override takes its key from a default binding
+    that had it, as Textual's keymap does; of two overrides on one key, the first listed wins."""
 
     def __init__(self, overrides: Mapping[str, str] | None = None) -> None:
         self.by_key: dict[str, PrefixBinding] = {}
-        self.keys_of: dict[str, list[str]] = {}
         overrides = overrides or {}
-        for b in PREFIX_BINDINGS:
-            keys = [normalize_key(k) for k in overrides.get(b.id, b.keys).split(",") if k.strip()]
-            self.keys_of[b.id] = keys
-            for k in keys:
-                self.by_key[k] = b
+        wanted = {b.id: split_keys(overrides.get(b.id, b.keys)) for b in PREFIX_BINDINGS}
+        for b in sorted(PREFIX_BINDINGS, key=lambda b: b.id not in overrides):
+            for k in wanted[b.id]:
+                self.by_key.setdefault(k, b)
+        # The keys each binding really has, for the help screen.
+        self.keys_of: dict[str, list[str]] = {
+            b.id: [k for k in wanted[b.id] if self.by_key[k] is b] for b in PREFIX_BINDINGS}
 
     def get(self, key: str) -> PrefixBinding | None:
         return self.by_key.get(key)
@@ -154,7 +162,7 @@ def validate_keymap(table: Mapping, known_ids: Iterable[str]) -> tuple[dict[str,
         elif not isinstance(keys, str) or not keys.strip():
             problems.append(f"keymap: {binding_id} needs a key string like \"ctrl+g\"")
         else:
-            names = [normalize_key(k) for k in keys.split(",") if k.strip()]
+            names = split_keys(keys)
             bad = [k for k in names if not is_key(k)]
             if bad:
                 problems.append(f"keymap: {binding_id} = {keys!r}: {', '.join(bad)} is not a key "
@@ -162,3 +170,28 @@ def validate_keymap(table: Mapping, known_ids: Iterable[str]) -> tuple[dict[str,
             else:
                 good[binding_id] = ",".join(names)
     return good, problems
+
+
+def keymap_clashes(scopes: Mapping[str, Iterable[tuple[str, str]]],
+                   overrides: Mapping[str, str]) -> list[str]:
+    """One notice per key that an override gives to two bindings answering in the same place.
+
+    `scopes`: where keys arrive (the prefix table, each panel with the screen and the app
+    around it) -> the (binding id, default keys) that answer there."""
+    problems: list[str] = []
+    seen: set[tuple[str, ...]] = set()
+    for bindings in scopes.values():
+        owners: dict[str, list[str]] = {}
+        for binding_id, default in bindings:
+            for key in split_keys(overrides.get(binding_id, default)):
+                if binding_id not in owners.setdefault(key, []):
+                    owners[key].append(binding_id)
+        for key, ids in owners.items():
+            clash = (key, *sorted(ids))
+            if len(ids) < 2 or not any(i in overrides for i in ids) or clash in seen:
+                continue
+            seen.add(clash)
+            names = ("both " if len(ids) == 2 else "") + ", ".join(ids[:-1]) + " and " + ids[-1]
+            problems.append(f"keymap: {key_label(key)} is bound to {names}; give one of them "
+                            "another key (? lists the keys)")
+    return problems

@@ -28,6 +28,14 @@ class PaneResized(Message):
 
 
 @dataclass
+class TextCopied(Message):
+    """Lines were copied in a pane's scrollback mode: the app keeps them as its paste buffer."""
+
+    name: str
+    text: str
+
+
+@dataclass
 class AgentChosen(Message):
     """An agent row was activated in a panel (Enter or click): show and focus its pane."""
 

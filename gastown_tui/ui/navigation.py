@@ -12,7 +12,7 @@ from typing import Any
 from textual import events
 
 from .keymap import key_label
-from .messages import PaneFocused, RunCommand
+from .messages import PaneFocused, RunCommand, TextCopied
 
 
 class Navigation:
@@ -94,6 +94,39 @@ class Navigation:
             self.notify("focus a pane first", severity="warning", timeout=2)
             return
         pane.enter_copy_mode()
+
+    def on_text_copied(self, message: TextCopied) -> None:
+        """Scrollback's copy, kept as tmux keeps a paste buffer: the terminal's clipboard
+        (OSC 52) is not there in every terminal (VTE, tmux's default `set-clipboard external`),
+        so the text stays in the app too, for the paste key and for ctrl+v in its inputs."""
+        text = message.text
+        self.copy_to_clipboard(text)
+        lines = text.count("\n") + 1
+        copied = f"copied {lines} line{'s' if lines != 1 else ''}"
+        keys = self.prefix_keys("prefix.paste")
+        here = f"{keys} pastes them into the focused pane" if keys else "kept in the app"
+        self.notify(f"{copied}: {here}; sent to your terminal's clipboard too", timeout=4)
+
+    def action_paste_buffer(self) -> None:
+        pane = self.main.focused_pane()
+        if pane is None:
+            self.notify("focus a pane first", severity="warning", timeout=2)
+            return
+        if not self.clipboard:
+            keys = self.prefix_keys("prefix.scrollback")
+            self.notify(f"nothing copied yet: {keys}, space, Enter copies lines",
+                        severity="warning", timeout=3)
+            return
+        if pane.copy is not None:
+            pane.exit_copy_mode()
+        if not pane.paste(self.clipboard):
+            self.notify(f"{pane.session_name} has no program to paste into", severity="warning",
+                        timeout=2)
+
+    def prefix_keys(self, binding_id: str) -> str:
+        """How a person types a prefix binding, e.g. "C-b ]" ("" if it has no key)."""
+        keys = self.prefix_table.keys_of.get(binding_id) or []
+        return f"{key_label(self.prefix_key)} {key_label(keys[0])}" if keys else ""
 
     def action_sidebar(self) -> None:
         self.main.focus_sidebar()

@@ -144,6 +144,7 @@ def test_bash_completion_really_works(rig_town, town):
     alice = rig_town.at(town / "my_proj/crew/alice")
     bead = alice.new_bead("Complete me")
     assert _bash_complete(rig_town, ["gt", "con"]) == ["config", "convoy"]
+    assert _bash_complete(rig_town, ["gt", "show", ""]) == []
     assert _bash_complete(rig_town, ["gt", "rig", "remove", ""]) == ["my_proj"]
     assert _bash_complete(rig_town, ["gt", "crew", "add", "x", "--rig", "my"]) == ["my_proj"]
     assert bead in _bash_complete(alice, ["gt", "convoy", "create", "X", "mp-"])
@@ -211,6 +212,7 @@ def test_command_bar_completion(rig_town, town):
     values = lambda line: [c.value for c in gt_cli.complete(line, env)]  # noqa: E731
     assert values("conv") == ["convoy"]
     assert values("convoy ") == ["add-issue", "close", "create", "list", "refresh", "show"]
+    assert values("show ") == values("convoy frob ") == values("show --") == []
     assert values("rig remove m") == ["my_proj"]
     assert values("crew remove --rig my_proj a") == ["alice"]
     assert values("config agent get g") == ["gemini"]

@@ -91,3 +91,33 @@ async def test_keymap_overrides_reach_the_app_and_help(environ):
         assert rows["prefix.zoom"] == "m" and rows["main.needs_me"] == "f6"
         commands = dict(app.screen.commands)
         assert "convoy list" in commands and "sling" in commands
+
+
+def test_an_override_wins_its_key_in_the_prefix_table():
+    table = PrefixTable({"prefix.next": "t"})  # t was prefix.theme's
+    assert table.get("t").id == "prefix.next"
+    assert table.keys_of["prefix.theme"] == [] and table.keys_of["prefix.next"] == ["t"]
+
+
+async def test_two_actions_on_one_key_give_a_notice_naming_both(environ):
+    from gastown_tui.ui.app import AppOptions, GastownApp
+    from gastown_tui.ui.model import TownView
+    from gastown_tui.ui.screens.themes import ThemeScreen
+
+    path = user_config_path(environ)
+    path.parent.mkdir(parents=True)
+    path.write_text('[keymap]\n"prefix.theme" = "n"\n"agent.nudge" = "x"\n')
+    app = GastownApp(AppOptions(environ=environ, live=False, view=TownView(town="t")))
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.pause()
+        notices = [n.message for n in app._notifications]
+        assert any("prefix.next" in n and "prefix.theme" in n and "n is bound" in n
+                   for n in notices), notices
+        assert any("agent.nudge" in n and "agent.suspend" in n for n in notices), notices
+        # The app runs on, and the key does what the person asked for.
+        app.main.focus_sidebar()
+        await pilot.press("ctrl+b", "n")
+        await pilot.pause()
+        assert isinstance(app.screen, ThemeScreen)
+        await pilot.press("escape")
+        assert app.is_running

@@ -177,6 +177,31 @@ async def test_when_the_focused_agent_exits_its_keys_go_nowhere_until_it_is_back
         await app.action_quit_app()
 
 
+async def test_the_agents_panel_keeps_the_grid_order_after_a_respawn(environ):
+    """The multiplexer lists a respawned session last; the panel and the grid keep one order."""
+    app = make_app(environ)
+    async with app.run_test(size=(200, 50)) as pilot:
+        for name in ("first", "second", "third"):
+            await start_bash(app, pilot, name)
+        panel = app.main.query_one("#agents")
+        grid_order = lambda: [p.session_name for p in app.main.grid.panes]  # noqa: E731
+        panel_order = lambda: [r.name for r in panel.rows]  # noqa: E731
+        await until(pilot, lambda: len(panel.rows) == 3, what="three agent rows")
+        app.mux.write("first", b"exit\r")
+        await until(pilot, lambda: not app.mux.get("first").alive, what="bash to exit")
+        app.mux.close("first")
+        await until(pilot, lambda: app.main.grid.pane("first") is None, what="the pane to go")
+        app.mux.spawn("first", BASH, env=BASH_ENV, cols=80, rows=24)
+        await until(pilot, lambda: app.main.grid.pane("first"), what="the pane again")
+        assert [s.name for s in app.mux.sessions()][-1] == "first"  # the host's order
+        await until(pilot, lambda: len(panel.rows) == 3 and app.view.agent("first"),
+                    what="the row again")
+        await pilot.pause(0.3)
+        assert grid_order() == ["first", "second", "third"]
+        assert panel_order() == grid_order()
+        await app.action_quit_app()
+
+
 async def test_zoom_fills_the_area_and_the_program_sees_the_new_size(environ):
     app = make_app(environ)
     async with app.run_test(size=(200, 50)) as pilot:
@@ -265,11 +290,39 @@ async def test_scrollback_search_and_copy(environ):
         assert lines[pane.copy.cursor] == first
         await pilot.press("space", "j", "j", "enter")
         assert pane.copy is None
+        await until(pilot, lambda: app.clipboard, what="the copy")
         assert app.clipboard.splitlines()[0] == first and len(app.clipboard.splitlines()) == 3
         # Keys go to the program again once scrollback mode is left.
         await type_line(pilot, "echo back")
         await until(pilot, lambda: "back" in screen_text(app, "sh").split("echo back")[-1],
                     what="echo after scrollback")
+        await app.action_quit_app()
+
+
+async def test_copied_lines_stay_in_the_app_and_paste_with_the_prefix(environ):
+    """Not every terminal takes OSC 52 (VTE, tmux's default `set-clipboard external`): the copy
+    stays in the app's paste buffer, and `ctrl+b ]` pastes it as a paste (bracketed here)."""
+    from gastown_tui.ui.screens.help import binding_rows
+
+    app = make_app(environ)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await start_bash(app, pilot, "sh")
+        await type_line(pilot, "echo alpha-1; echo beta-2")
+        await until(pilot, lambda: "beta-2\n" in screen_text(app, "sh"), what="the output")
+        await pilot.press("ctrl+b", "left_square_bracket", "slash", *"alpha-1", "enter")
+        await pilot.press("space", "j", "enter")
+        await until(pilot, lambda: app.clipboard == "alpha-1\nbeta-2", what="the copy kept")
+        toast = app._notifications
+        assert any("copied 2 lines: C-b ] pastes them" in n.message
+                   and "terminal's clipboard too" in n.message for n in toast)
+        await type_line(pilot, "printf '\\033[?2004h'; cat -v")
+        await until(pilot, lambda: app.mux.get("sh").screen.modes.bracketed_paste,
+                    what="bracketed paste on")
+        await pilot.press("ctrl+b", "right_square_bracket", "enter")
+        await until(pilot, lambda: "^[[200~alpha-1" in screen_text(app, "sh"),
+                    what="the buffer pasted with paste markers")
+        assert any(r[3] == "prefix.paste" and r[1] == "]" for r in binding_rows(app))
+        await pilot.press("ctrl+c")
         await app.action_quit_app()
 
 

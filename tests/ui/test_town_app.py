@@ -102,8 +102,46 @@ async def test_command_bar_runs_the_registry_with_completion(town_root, environ)
         assert "error:" in text and "Traceback" not in text
         await pilot.press("escape", "colon", "up")
         assert bar_input.value == "convoy frobnicate"
+        # After a word that is no command, tab offers nothing (not the commands again).
+        completions = app.main.query_one("#completions")
+        await pilot.press("ctrl+u", *"convoy", "space", "tab")
+        assert completions.has_class("-shown") and completions.option_count == 6
+        await pilot.press("escape", "colon", *"show", "space", "tab")
+        assert not completions.has_class("-shown") and bar_input.value == "show "
+        await pilot.press("space", "tab")
+        assert not completions.has_class("-shown") and bar_input.value == "show  "
         await pilot.press("escape")
         await app.action_quit_app()
+
+
+async def test_a_refresh_under_way_when_the_screens_close_stops_cleanly(town_root, environ):
+    """A test that times out leaves `async with` without quitting: Textual closes the screens
+    while a sidebar refresh may still be reading the town. That refresh must end quietly, so
+    the test fails with its own error, not the refresh's."""
+    import threading
+    import time
+
+    import pytest
+    from textual import events
+
+    from gastown_tui.ui.widgets.panels import WorkPanel
+
+    app = town_app(town_root, environ)
+    release = threading.Event()
+
+    def hook(message) -> None:
+        # The town's read finishes once the sidebar's panels are being taken down.
+        if isinstance(message, events.Unmount) and isinstance(message._sender, WorkPanel):
+            release.set()
+            time.sleep(0.5)
+
+    with pytest.raises(AssertionError, match="timed out waiting for nothing"):
+        async with app.run_test(size=(160, 45), message_hook=hook) as pilot:
+            await until(pilot, lambda: app.main.query_one("#work").rows, what="ready work")
+            app.reader._pool.submit(release.wait, 10)  # the reader's one thread is busy
+            app.refresh_view()
+            await until(pilot, lambda: False, timeout=0.1, what="nothing")
+    assert release.is_set()
 
 
 async def test_needs_me_badge_and_jump_to_the_mail(town_root, environ):

@@ -57,9 +57,11 @@ class MainScreen(SteadyLines, Screen):
         # Where focus goes back to when the command bar or a result closes: the sidebar row
         # or the pane the person came from, so their next keys land where they were typing.
         self.return_to: Any = None
-        # Panes whose session closed: name -> place in the grid, so a respawned or restarted
-        # agent comes back where it was; and the one that had focus, to get it back.
-        self._places: dict[str, int] = {}
+        # Every agent in the order it was first seen (a row or a pane): the one order of the
+        # Agents panel and the grid, so a respawned or restarted agent comes back where it was
+        # in both, whatever order the host lists its sessions in.
+        self.order: dict[str, int] = {}  # name -> place
+        # The pane that had focus when its session closed, to get it back.
         self._lost_focus: str | None = None
         self.view = TownView()
 
@@ -91,6 +93,9 @@ class MainScreen(SteadyLines, Screen):
     # ---- content -------------------------------------------------------------------------
 
     def show_view(self, view: TownView) -> None:
+        for row in view.agents:
+            self._place(row.name)
+        view.agents = sorted(view.agents, key=lambda row: self.order[row.name])
         self.view = view
         self.query_one(AgentsPanel).update_rows(view.agents)
         self.query_one(ConvoysPanel).update_rows(view.convoys)
@@ -121,9 +126,9 @@ class MainScreen(SteadyLines, Screen):
             row = self.view.agent(name)
             pane = TerminalPane(name, screen_model, sink, prefix_key=self.prefix_key,
                                 label=_pane_label(row) if row else name)
-            panes = self.grid.panes
-            place = self._places.pop(name, len(panes))
-            await self.grid.mount(pane, before=panes[place] if place < len(panes) else None)
+            place = self._place(name)
+            after = [p for p in self.grid.panes if self.order[p.session_name] > place]
+            await self.grid.mount(pane, before=after[0] if after else None)
             self.query_one("#empty").display = False
         else:
             pane.set_screen(screen_model, sink)
@@ -140,7 +145,6 @@ class MainScreen(SteadyLines, Screen):
         pane = self.grid.pane(name)
         if pane is not None:
             had_focus = self.focused is pane
-            self._places[name] = self.grid.panes.index(pane)
             await pane.remove()
             self.grid.arrange_panes()
             if had_focus:
@@ -152,6 +156,10 @@ class MainScreen(SteadyLines, Screen):
                 self._lost_focus = name
         self.query_one("#empty").display = not self.grid.panes
         self._refresh_status()
+
+    def _place(self, name: str) -> int:
+        """`name`'s place in the one order of agents (a new name goes last)."""
+        return self.order.setdefault(name, len(self.order))
 
     def pane_changed(self, name: str, rows: set[int] | None) -> None:
         pane = self.grid.pane(name)

@@ -10,6 +10,7 @@ from typing import Generic, TypeVar
 
 from textual.binding import Binding
 from textual.content import Content
+from textual.strip import Strip
 from textual.widgets import OptionList, SelectionList
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
@@ -248,6 +249,13 @@ class WorkPanel(SelectionList[str]):
         elif rows:
             self.highlighted = 0
         self.border_title = f"Work {len(rows)} ready" if rows else "Work (nothing ready)"
+
+    # With nothing ready the one line is a hint, not a bead: no checkbox beside it.
+    def render_line(self, y: int) -> Strip:
+        return super().render_line(y) if self.rows else OptionList.render_line(self, y)
+
+    def _get_left_gutter_width(self) -> int:
+        return super()._get_left_gutter_width() if self.rows else 0
 
     def _row(self) -> WorkRow | None:
         index = self.highlighted

@@ -22,7 +22,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from ...term.style import DEFAULT
-from ..messages import PaneFocused, PaneResized
+from ..messages import PaneFocused, PaneResized, TextCopied
 from ..theme import default_ansi
 from .colors import StyleMap
 from .copymode import CopyMode
@@ -290,9 +290,16 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
 
     def on_paste(self, event: events.Paste) -> None:
         event.stop()
-        if self.sink is not None and self.copy is None:
-            self.typed_at = time.monotonic()
-            self.sink.paste(event.text)
+        if self.copy is None:
+            self.paste(event.text)
+
+    def paste(self, text: str) -> bool:
+        """Give `text` to the program as a paste (bracketed if it enabled mode 2004)."""
+        if self.sink is None:
+            return False
+        self.typed_at = time.monotonic()
+        self.sink.paste(text)
+        return True
 
     # ---- mouse ---------------------------------------------------------------------------
 
@@ -381,10 +388,7 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
         elif key in ("space", "v"):
             copy.anchor = None if copy.anchor is not None else copy.cursor
         elif key in ("enter", "y"):
-            text = copy.selected_text(screen)
-            self.app.copy_to_clipboard(text)
-            lines = text.count("\n") + 1
-            self.notify(f"copied {lines} line{'s' if lines != 1 else ''}", timeout=2)
+            self.post_message(TextCopied(self.session_name, copy.selected_text(screen)))
             self.exit_copy_mode()
             return
         elif key in ("q", "escape"):
