@@ -116,6 +116,9 @@ CASES: dict[str, bytes] = {
     "zwj then ascii": "\U0001F468\u200dX".encode(),
     "zwj then emoji": "\U0001F468\u200d\U0001F469Y".encode(),
     "a zwj emoji": "a\u200d\U0001F469Y".encode(),
+    # A joiner in the last column, then text drawn apart from it (after a NUL or an SGR).
+    "zwj at a pending wrap then ascii": b"x" * 39 + "a\u200d".encode() + b"\x00 b",
+    "zwj at a pending wrap then non-ascii": b"x" * 39 + "a\u200d".encode() + "\x1b[1m\u00e9x".encode(),
     "1049 pen saved": b"\x1b[31m\x1b[?1049h\x1b[32m\x1b[?1049lX",
     "47 keeps cursor": b"ab\x1b[?47h\x1b[3;3Hx\x1b[?47lY",
     "1047 cursor": b"ab\x1b[?1047h\x1b[3;3Hx\x1b[?1047lY",
