@@ -133,8 +133,12 @@ class DrawMixin:
                 self._x = 0
                 self.index()
                 x = 0
+            elif w == 2:
+                # tmux drops a wide character that does not fit (xterm would draw it over the
+                # last two columns).
+                return
             else:
-                x = self._x = cols - w
+                x = self._x = cols - 1
         y = self._y
         chars, attrs = self._rows[y].cells(cols)
         if self.modes.insert:
