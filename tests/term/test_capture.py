@@ -131,6 +131,7 @@ def test_answers_queries_tmux_leaves_unanswered(term_env, tmp_path):
     (["--input", r"\q", "--", "sh"], 2, "unknown escape"),
     (["--delay", "-1", "--", "sh"], 2, "--delay"),
     (["--timeout", "0", "--", "sh"], 2, "--timeout"),
+    (["--delay", "nan", "--timeout", "nan", "--", "sh"], 2, "--timeout"),
     ([], 2, "Missing argument"),
     (["--", "no-such-program-xyz"], 1, "cannot run 'no-such-program-xyz': not found on PATH"),
 ])
