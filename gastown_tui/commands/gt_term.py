@@ -38,7 +38,7 @@ def register(root: click.Group) -> None:
             data = [parse_escapes(text) for text in inputs]
         except ValueError as e:
             raise UsageError(str(e)) from None
-        if delay < 0 or timeout <= 0 or history < 0:
+        if not (delay >= 0 and timeout > 0) or history < 0:  # also refuses nan
             raise UsageError("--delay and --history must be 0 or more, --timeout more than 0")
         env = get_env()
         return run_capture(list(command), cols=cols, rows=rows, inputs=data, delay=delay,

@@ -84,7 +84,7 @@ async def capture_async(argv: Sequence[str], *, cols: int = 80, rows: int = 24,
                         timeout: float = 10.0, ansi: bool = False, history: int = 0,
                         cwd: str | os.PathLike[str] | None = None,
                         env: Mapping[str, str] | None = None) -> Capture:
-    if delay < 0 or timeout <= 0 or history < 0:
+    if not (delay >= 0 and timeout > 0) or history < 0:  # also refuses nan
         raise ValueError("delay and history must be >= 0 and timeout > 0")
     mux = Multiplexer()
     loop = mux.loop

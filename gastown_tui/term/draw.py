@@ -53,6 +53,14 @@ class DrawMixin:
         modes = self.modes
         while text:
             x = self._x
+            # Before wrapping, as the slow path does: a joiner in the last column takes a
+            # non-ASCII character into its cell, and ASCII drops it.
+            if x and self._after_zwj():
+                if text[0] >= "\x80":
+                    self._combine(text[0])
+                    text = text[1:]
+                    continue
+                self._drop_zwj()
             if x >= cols:
                 if modes.autowrap:
                     self._rows[self._y].wrapped = True
@@ -85,12 +93,6 @@ class DrawMixin:
                     self._x = n
                     self._dirty.add(y)
                     continue
-            if x and self._after_zwj():
-                if chunk[0] >= "\x80":
-                    self._combine(chunk[0])
-                    text = chunk[1:] + text
-                    continue
-                self._drop_zwj()
             chars, attrs = row.cells(cols)
             if modes.insert:
                 self._insert_cells(chars, attrs, x, n)
@@ -131,8 +133,12 @@ class DrawMixin:
                 self._x = 0
                 self.index()
                 x = 0
+            elif w == 2:
+                # tmux drops a wide character that does not fit (xterm would draw it over the
+                # last two columns).
+                return
             else:
-                x = self._x = cols - w
+                x = self._x = cols - 1
         y = self._y
         chars, attrs = self._rows[y].cells(cols)
         if self.modes.insert:

@@ -16,7 +16,11 @@ class EditMixin:
 
     def insert_lines(self, count: int | None = None) -> None:
         # The cursor keeps its column (tmux; xterm moves it to the left margin).
-        self._scroll_down(max(1, count or 1), self._y, self._line_region_bottom())
+        bot = self._line_region_bottom()
+        if self._y == bot and not self._top <= self._y <= self._bot:
+            # tmux 3.3 moves no line there, and so clears none either.
+            return
+        self._scroll_down(max(1, count or 1), self._y, bot)
 
     def delete_lines(self, count: int | None = None) -> None:
         bot = self._line_region_bottom()

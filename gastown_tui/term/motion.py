@@ -89,6 +89,11 @@ class MotionMixin:
     def backspace(self) -> None:
         if self._x > 0:
             self._x = min(self._x, self.columns) - 1
+        elif self._y > 0 and self._rows[self._y - 1].wrapped:
+            # At the start of a row the text wrapped on to, tmux backs up to the last column of
+            # the row before (as xterm's reverse-wrap mode does).
+            self._y -= 1
+            self._x = self.columns - 1
 
     def tab(self, count: int | None = None) -> None:
         if self._x >= self.columns:

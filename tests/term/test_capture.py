@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import gastown_tui
 from gastown_tui.term.capture import parse_escapes, parse_size
 from gastown_tui.term.mux import Multiplexer
 
@@ -27,9 +28,11 @@ def gt(args, env, cwd, timeout=30):
 
 @pytest.fixture
 def cli_env(term_env):
-    # The CLI process itself needs our interpreter's import path; the program it captures
-    # gets exactly this environment too, which is what a user's shell would pass.
-    return dict(term_env, PATH=os.path.dirname(sys.executable) + ":" + term_env["PATH"])
+    # The CLI process itself needs our interpreter and the package under test (not another
+    # installed copy); the program it captures gets exactly this environment too, which is
+    # what a user's shell would pass.
+    return dict(term_env, PATH=os.path.dirname(sys.executable) + ":" + term_env["PATH"],
+                PYTHONPATH=os.path.dirname(os.path.dirname(gastown_tui.__file__)))
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -128,6 +131,7 @@ def test_answers_queries_tmux_leaves_unanswered(term_env, tmp_path):
     (["--input", r"\q", "--", "sh"], 2, "unknown escape"),
     (["--delay", "-1", "--", "sh"], 2, "--delay"),
     (["--timeout", "0", "--", "sh"], 2, "--timeout"),
+    (["--delay", "nan", "--timeout", "nan", "--", "sh"], 2, "--timeout"),
     ([], 2, "Missing argument"),
     (["--", "no-such-program-xyz"], 1, "cannot run 'no-such-program-xyz': not found on PATH"),
 ])

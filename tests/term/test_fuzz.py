@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from gastown_tui.term.screen import Screen
@@ -163,6 +163,8 @@ def _snapshot(s: Screen) -> tuple:
 @settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(st.binary(max_size=40), st.sampled_from(FRAGMENTS)), max_size=60)
        .map(b"".join), st.integers(0, 13))
+# A joiner in the last column, then a space drawn on its own: found by this test.
+@example(data=b" " * 31 + b";38\xe2\x80\x8d\x00 ", chunk=0)
 def test_fast_path_equals_slow_path_on_random_bytes(data, chunk):
     fast = feed_all(data, chunk=chunk)
     slow = Screen(17, 5, history=30, on_reply=lambda b: None, allow_clipboard=True, fast_path=False)

@@ -77,6 +77,13 @@ CASES: dict[str, bytes] = {
     "pending wrap CUU": b"\r\n" + b"x" * 40 + b"\x1b[AZ",
     "region at bottom keeps no history": b"".join(b"l%d\r\n" % i for i in range(12))
     + b"\x1b[1;5r\x1b[5;1H" + b"".join(b"\nr%d" % i for i in range(6)),
+    "backspace over a wrap": b"x" * 83 + b"\r\x08\x08\x1b[40D\x08\x08Z",
+    "backspace over a wrap after a wide char": "中文".encode() + b"x" * 39 + b"\x1b[Z\x08",
+    "backspace after the wrap was erased": b"x" * 43 + b"\x1b[1;1H\x1b[K\x1b[2;1H\x08",
+    "wide chars without autowrap": b"\x1b[?7l" + b"x" * 38 + "中文".encode() + b"\r\n"
+    + b"x" * 39 + "中".encode() + b"y\r\n" + b"\x1b[?7h" + b"x" * 40 + b"\x1b[?7l" + "中".encode(),
+    "insert line on the last row below the region": b"\x1b#8\x1b[2;5r\x1b[10;1H\x1b[2L",
+    "insert line above the region": b"\x1b#8\x1b[4;6r\x1b[1;1Htop\x1b[L",
     "region in the middle": b"".join(b"l%d\r\n" % i for i in range(12)) + b"\x1b[3;10r\x1b[10;1H"
     + b"".join(b"\nr%d" % i for i in range(6)),
     "IL outside margins": b"1\r\n2\r\n3\r\n4\r\n5\x1b[2;3r\x1b[5;1H\x1b[L",
@@ -116,6 +123,9 @@ CASES: dict[str, bytes] = {
     "zwj then ascii": "\U0001F468\u200dX".encode(),
     "zwj then emoji": "\U0001F468\u200d\U0001F469Y".encode(),
     "a zwj emoji": "a\u200d\U0001F469Y".encode(),
+    # A joiner in the last column, then text drawn apart from it (after a NUL or an SGR).
+    "zwj at a pending wrap then ascii": b"x" * 39 + "a\u200d".encode() + b"\x00 b",
+    "zwj at a pending wrap then non-ascii": b"x" * 39 + "a\u200d".encode() + "\x1b[1m\u00e9x".encode(),
     "1049 pen saved": b"\x1b[31m\x1b[?1049h\x1b[32m\x1b[?1049lX",
     "47 keeps cursor": b"ab\x1b[?47h\x1b[3;3Hx\x1b[?47lY",
     "1047 cursor": b"ab\x1b[?1047h\x1b[3;3Hx\x1b[?1047lY",
