@@ -117,9 +117,11 @@ def repair(town) -> RepairReport:
                     and worktrees.is_merged(rig, hook.branch)):
                 from ..town.sling import archive
 
-                archive(town, hook, "branch merged")
+                kept = archive(town, hook, "branch merged")
+                note = kept.note() if kept else ""
                 fixes.append(Fix("merged work", f"{hook.address}: {hook.branch} is merged; "
-                                 "worktree archived (snapshot kept)"))
+                                 "worktree archived (snapshot kept)"
+                                 + (f"; {note}" if note else "")))
             if not hook.live:
                 continue
             if hook.kind == "polecats" and (hook.path is None or not hook.path.exists()):

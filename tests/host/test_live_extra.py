@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pygit2
 import pytest
@@ -216,6 +217,9 @@ def test_finished_work_is_archived_once_its_branch_is_merged(town):
             assert not [e for e in seen if e["kind"] == "hook_archived"]
             wt = town.rig("demo").polecats_dir / slung.polecat
             assert wt.is_dir()
+            # a file the person left that is ignored and over the snapshot's cap
+            (wt / ".gitignore").write_text("*.bin\n")
+            (wt / "big.bin").write_bytes(b"x" * (2 << 20))
             repo = pygit2.Repository(str(town.rig("demo").repo_path))
             tip = repo.references[f"refs/heads/{slung.branch}"].target
             repo.references["refs/heads/main"].set_target(tip)  # a person merges it
@@ -224,6 +228,9 @@ def test_finished_work_is_archived_once_its_branch_is_merged(town):
             h = hooks.load(find_town(town.root, {}), "demo", slung.polecat)
             assert h.state == "archived" and not wt.exists()
             assert f"refs/heads/{slung.branch}" in repo.references
+            [archived] = [e for e in seen if e["kind"] == "hook_archived"]
+            assert archived["moved"] == 1
+            assert (Path(archived["set_aside"]) / "big.bin").stat().st_size == 2 << 20
         finally:
             await host.stop()
 
