@@ -190,19 +190,34 @@ def keep_before_removal(worktree: Path, polecat: str, reason: str, runtime_dir: 
     `<runtime>/archive/<polecat>-<time>/` (a rename: same filesystem), so removing the
     worktree next deletes nothing a person or agent wrote that is not kept somewhere."""
     _snap, ignored = _take(worktree, polecat, reason, True)
-    aside = None
-    if ignored.too_big:
-        stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        aside = runtime_dir / "archive" / f"{polecat}-{stamp}"
-        n = 2
-        while aside.exists():
-            aside = runtime_dir / "archive" / f"{polecat}-{stamp}-{n}"
-            n += 1
-        for rel in ignored.too_big:
-            dest = aside / rel
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(str(worktree / rel), str(dest))
+    aside = move_aside(worktree, ignored.too_big, runtime_dir, polecat)
     return Kept(str(aside) if aside else None, ignored.too_big, ignored.regenerable)
+
+
+def ignored_files(worktree: Path) -> Ignored:
+    """The repository's git-ignored files at `worktree`, sorted as for a snapshot."""
+    repo = pygit2.Repository(str(worktree))
+    return sort_ignored(Path(repo.workdir), [
+        rel for rel, flags in repo.status(untracked_files="all", ignored=True).items()
+        if flags & FS.IGNORED])
+
+
+def move_aside(root: Path, rels: list[str], runtime_dir: Path, label: str) -> Path | None:
+    """Move the files `rels` (relative to `root`) to `<runtime>/archive/<label>-<time>/`, in
+    the same layout; returns that folder, or None when there was nothing to move."""
+    if not rels:
+        return None
+    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    aside = runtime_dir / "archive" / f"{label}-{stamp}"
+    n = 2
+    while aside.exists():
+        aside = runtime_dir / "archive" / f"{label}-{stamp}-{n}"
+        n += 1
+    for rel in rels:
+        dest = aside / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(root / rel), str(dest))
+    return aside
 
 
 def put_back(worktree: Path, polecat: str, kept: Kept) -> None:
