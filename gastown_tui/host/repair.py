@@ -85,6 +85,16 @@ def repair(town) -> RepairReport:
                 (Path(town.root) / ".runtime" / name).unlink(missing_ok=True)
             fixes.append(Fix("stale host record", "removed .runtime/host.json and host.pid"))
 
+    from ..town.rigs import ensure_redirects
+
+    for rig, state in ensure_redirects(town):
+        if state == "written":
+            fixes.append(Fix("ledger redirect", f"wrote {rig.path / '.beads' / 'redirect'}: "
+                             f"bd in {rig.name}/ uses the rig ledger"))
+        else:
+            problems.append(Fix("ledger redirect", f"{rig.path / '.beads'} holds a ledger of "
+                                f"its own, so bd in {rig.name}/ does not use the rig ledger in "
+                                f"{rig.beads_dir}; move it away and run `gt hooks repair`"))
     for rig in town.rigs():
         try:
             hooks = hooks_mod.rig_hooks(rig)

@@ -372,3 +372,23 @@ def test_mayor_attach_in_a_terminal_focuses_the_mayor(town, tmp_path):
     finally:
         subprocess.run([*tmux, "kill-server"], env=env, timeout=10)
         wait_for(lambda: host_running(town.root) is None, 20, 0.1, "the app's host to stop")
+
+
+def test_host_start_gives_an_older_rig_its_ledger_redirect(town):
+    """A rig added before gt wrote `<rig>/.beads/redirect` gets it when a host starts, so bd in
+    the rig folder files beads in the rig ledger, not the town's."""
+    redirect = town.rig("demo").path / ".beads" / "redirect"
+    redirect.unlink()
+
+    async def main():
+        host = Host(find_town(town.root, {}), mode="test", environ=ENV)
+        await host.start()
+        await host.stop()
+
+    asyncio.run(main())
+    assert redirect.read_text() == "../mayor/rig/.beads\n"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GT_", "BD_", "BEADS_"))}
+    made = subprocess.run([shutil.which("bd") or "bd", "create", "In the rig folder", "--json"],
+                          cwd=str(redirect.parent.parent), env=env, capture_output=True,
+                          text=True, timeout=60, check=True)
+    assert json.loads(made.stdout)["id"].startswith(town.rig("demo").prefix + "-")
