@@ -392,3 +392,26 @@ def test_host_start_gives_an_older_rig_its_ledger_redirect(town):
                           cwd=str(redirect.parent.parent), env=env, capture_output=True,
                           text=True, timeout=60, check=True)
     assert json.loads(made.stdout)["id"].startswith(town.rig("demo").prefix + "-")
+
+
+def test_sling_event_comes_before_the_hook_active_it_causes(town):
+    issue = new_issue(town, "Ordered")
+
+    async def main():
+        host = Host(find_town(town.root, {}), mode="test", environ=ENV)
+        seen = _collect(host)
+        await host.start()
+        try:
+            [slung] = await host.sling([issue], "demo", agent="demo")
+        finally:
+            await host.stop()
+        name = f"demo/{slung.polecat}"
+        kinds = [e["kind"] for e in seen if e.get("agent") == name
+                 and e["kind"] in ("sling", "hook_active")]
+        assert kinds[:2] == ["sling", "hook_active"]
+        logged = [e["kind"] for e in json.loads("[" + ",".join(
+            (town.root / ".runtime" / "events.jsonl").read_text().splitlines()) + "]")
+            if e.get("agent") == name and e["kind"] in ("sling", "hook_active")]
+        assert logged[:2] == ["sling", "hook_active"]
+
+    asyncio.run(main())
