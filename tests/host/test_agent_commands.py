@@ -179,6 +179,11 @@ def test_crew_snapshots_live_in_the_crew_clone(town):
     (clone / "notes.txt").write_text("changed\n")
     assert run_gt(town.root, "hooks", "rollback", "joe").returncode == 0
     assert (clone / "notes.txt").read_text() == "crew draft\n"
+    # listed as the crew member it is, under a column that does not call it a polecat
+    lines = run_gt(town.root, "hooks", "list").stdout.splitlines()
+    assert lines[0].split()[0] == "AGENT"
+    assert lines[1].split()[:2] == ["demo/crew/joe", issue]
+    assert gt_json(town.root, "hooks", "list")[0]["kind"] == "crew"
 
 
 def test_archive_keeps_ignored_files(town):
