@@ -53,7 +53,8 @@ class Snapshot:
     files: int
 
     def render_text(self) -> str:
-        return f"{self.short}  {self.time}  {self.reason}  ({self.files} files)"
+        return (f"{self.short}  {self.time}  {self.reason}  "
+                f"({self.files} file{'' if self.files == 1 else 's'})")
 
 
 @dataclasses.dataclass
