@@ -25,6 +25,39 @@ class Landed:
         return "\n".join(f"Landed {c.id}: {c.title} ({c.progress})" for c in self.convoys)
 
 
+class ConvoyList(list):
+    """`gt convoy list`: the convoys (JSON: the list), and when none is open, how many have
+    landed or been closed, so an empty listing does not read as "no convoys at all"."""
+
+    def __init__(self, convoys, landed: int = 0, closed: int = 0, all_: bool = False):
+        super().__init__(convoys)
+        self.landed, self.closed, self.all_ = landed, closed, all_
+
+    def render_text(self) -> str:
+        if self:
+            return "\n".join(c.render_text() for c in self)
+        if self.all_ or not (self.landed or self.closed):
+            return "(no convoys yet: gt convoy create NAME ID...)"
+        done = ", ".join(f"{n} {what}" for n, what in ((self.landed, "landed"),
+                                                       (self.closed, "closed")) if n)
+        return f"(no open convoys; {done}: gt convoy list --all)"
+
+
+def _finished_counts(town) -> tuple[int, int]:
+    """(landed, closed by hand) convoys, counted in SQL: only asked when none is open."""
+    from ..town.convoys import LANDED
+
+    landed = closed = 0
+    for is_landed, n in town.ledger().conn.execute(
+            "SELECT close_reason = ?, COUNT(*) FROM issues WHERE issue_type = 'convoy' "
+            "AND status = 'closed' GROUP BY 1", (LANDED,)):
+        if is_landed:
+            landed = n
+        else:
+            closed = n
+    return landed, closed
+
+
 def register(root: click.Group) -> None:
     @root.group("convoy")
     def convoy():
@@ -50,7 +83,11 @@ def register(root: click.Group) -> None:
         """Convoys with their progress (closed/tracked), newest first."""
         from ..town.convoys import list_convoys
 
-        return list_convoys(current_town(), include_closed=all_)
+        town = current_town()
+        convoys = list_convoys(town, include_closed=all_)
+        if convoys or all_:
+            return ConvoyList(convoys, all_=all_)
+        return ConvoyList([], *_finished_counts(town))
 
     @convoy.command("show")
     @click.argument("convoy_id", metavar="[ID]", required=False, shell_complete=complete_convoy)

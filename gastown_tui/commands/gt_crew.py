@@ -37,5 +37,5 @@ def register(root: click.Group) -> None:
         """Delete a crew clone (refuses while work is not pushed)."""
         from ..town.crew import remove_crew
 
-        m = remove_crew(current_town(), name, rig, force=force)
-        return Done("Removed", "crew", m.identity, str(m.path))
+        m, note = remove_crew(current_town(), name, rig, force=force)
+        return Done("Removed", "crew", m.identity, str(m.path), note)

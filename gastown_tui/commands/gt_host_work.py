@@ -64,6 +64,12 @@ class HookRow:
     agent: str | None
     stuck: bool
     worktree: str | None
+    kind: str = "polecats"  # or crew: a crew member an issue was slung to
+
+    @property
+    def who(self) -> str:
+        return f"{self.rig}/{self.polecat}" if self.kind == "polecats" else \
+            f"{self.rig}/{self.kind}/{self.polecat}"
 
 
 @dataclasses.dataclass
@@ -76,12 +82,12 @@ class HookList:
     def render_text(self) -> str:
         if not self.rows:
             return "no hooks yet (sling work with `gt sling ISSUE RIG`)"
-        return table([[f"{r.rig}/{r.polecat}", r.issue or "-",
+        return table([[r.who, r.issue or "-",
                        r.state + (" (stuck)" if r.stuck else ""), r.branch or "-",
                        "-" if r.ahead is None else str(r.ahead),
                        "-" if r.dirty is None else str(r.dirty),
                        (r.last_activity or "-")[:19]] for r in self.rows],
-                     ["POLECAT", "ISSUE", "STATE", "BRANCH", "AHEAD", "DIRTY",
+                     ["AGENT", "ISSUE", "STATE", "BRANCH", "AHEAD", "DIRTY",
                       "LAST ACTIVITY"])
 
 
@@ -203,7 +209,7 @@ def register(root: click.Group) -> None:
                 ahead, dirty = st.ahead, st.dirty
             last = max(filter(None, (h.last_activity, live.get(h.session))), default=None)
             rows.append(HookRow(h.polecat, h.rig, h.issue, h.state, h.branch, ahead, dirty,
-                                last, h.agent, h.stuck, h.worktree))
+                                last, h.agent, h.stuck, h.worktree, h.kind))
         return HookList(rows)
 
     @hooks.command("repair")

@@ -173,10 +173,12 @@ class Done:
     kind: str
     name: str
     path: str | None = None
+    note: str = ""
 
     def render_text(self) -> str:
         where = f" ({self.path})" if self.path else ""
-        return f"{self.action} {self.kind} {self.name}{where}."
+        return f"{self.action} {self.kind} {self.name}{where}." + (
+            f" {self.note[0].upper()}{self.note[1:]}." if self.note else "")
 
 
 def town_actor(env: Env) -> str | None:

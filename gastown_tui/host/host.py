@@ -184,6 +184,7 @@ class Host:
 
     async def start(self) -> None:
         from ..term.mux import Multiplexer
+        from ..town.rigs import ensure_redirects
         from . import handlers, supervisor, watch
 
         if self._started:
@@ -203,6 +204,9 @@ class Host:
             self._started = True
             self.started_at = time.time()
             self.publish("host_started", pid=os.getpid(), mode=self.mode)
+            # Rigs added before gt wrote their ledger redirect get it here, so bd in a rig
+            # folder uses the rig ledger without anyone running `gt hooks repair`.
+            await self.domain(ensure_redirects)
             # Resume before serving: once the socket answers, every hook is running again.
             await supervisor.resume_all(self)
             await self.server.start()

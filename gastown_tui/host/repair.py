@@ -85,6 +85,16 @@ def repair(town) -> RepairReport:
                 (Path(town.root) / ".runtime" / name).unlink(missing_ok=True)
             fixes.append(Fix("stale host record", "removed .runtime/host.json and host.pid"))
 
+    from ..town.rigs import ensure_redirects
+
+    for rig, state in ensure_redirects(town):
+        if state == "written":
+            fixes.append(Fix("ledger redirect", f"wrote {rig.path / '.beads' / 'redirect'}: "
+                             f"bd in {rig.name}/ uses the rig ledger"))
+        else:
+            problems.append(Fix("ledger redirect", f"{rig.path / '.beads'} holds a ledger of "
+                                f"its own, so bd in {rig.name}/ does not use the rig ledger in "
+                                f"{rig.beads_dir}; move it away and run `gt hooks repair`"))
     for rig in town.rigs():
         try:
             hooks = hooks_mod.rig_hooks(rig)
@@ -117,9 +127,11 @@ def repair(town) -> RepairReport:
                     and worktrees.is_merged(rig, hook.branch)):
                 from ..town.sling import archive
 
-                archive(town, hook, "branch merged")
+                kept = archive(town, hook, "branch merged")
+                note = kept.note() if kept else ""
                 fixes.append(Fix("merged work", f"{hook.address}: {hook.branch} is merged; "
-                                 "worktree archived (snapshot kept)"))
+                                 "worktree archived (snapshot kept)"
+                                 + (f"; {note}" if note else "")))
             if not hook.live:
                 continue
             if hook.kind == "polecats" and (hook.path is None or not hook.path.exists()):

@@ -12,7 +12,7 @@ import os
 import signal
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ..term.events import Exited, LinesChanged, StateChanged
 from ..town import hooks as hooks_mod
@@ -84,12 +84,14 @@ async def start_hook(host: Host, hook: hooks_mod.Hook, resume: bool = False):
 
 
 async def start_hooks(host: Host, hooks: list[hooks_mod.Hook], resume: bool = False,
-                      strict: bool = False) -> list:
+                      strict: bool = False,
+                      before_active: Callable[[], None] | None = None) -> list:
     """Start many hooks' agents with two domain round trips in all (one to prepare, one ledger
     transaction per rig to mark them active), not two per agent: slinging 30 at once is then
     bounded by spawning, not by ledger commits. With `strict`, the first failure raises (and
     ends what was started); otherwise a hook that cannot start is reported as an event and
-    gets None."""
+    gets None. `before_active` runs once every agent has started, before their hook_active
+    events (a sling publishes its own event there, so the stream reads in order)."""
     ready = []
     for hook in hooks:
         await _end_previous_work(host, hook)
@@ -134,6 +136,8 @@ async def start_hooks(host: Host, hooks: list[hooks_mod.Hook], resume: bool = Fa
         raise
     from ..town.sling import FIRST_PROMPT
 
+    if before_active is not None:
+        before_active()
     for hook, _pid in started:
         host.publish("hook_active", agent=hook.session, issue=hook.issue, resumed=resume)
         agent = host.agents.get(hook.session)
@@ -210,8 +214,14 @@ async def _sling(host: Host, issue_ids: list[str], target: str, *, agent, convoy
     done = await host.domain(town_sling, list(issue_ids), target, undo=undo, agent=agent,
                              convoy=convoy, base=base, crew=crew, actor=actor,
                              environ=host.environ)
+    def publish_slings() -> None:
+        for slung, _hook in done:
+            host.publish("sling", issue=slung.issue, agent=f"{slung.rig}/{slung.polecat}",
+                         convoy=slung.convoy, by=actor)
+
     try:
-        sessions = await start_hooks(host, [h for _s, h in done], strict=True)
+        sessions = await start_hooks(host, [h for _s, h in done], strict=True,
+                                     before_active=publish_slings)
         for (slung, _hook), session in zip(done, sessions):
             slung.started, slung.pid = True, session.pid
     except BaseException:
@@ -224,9 +234,6 @@ async def _sling(host: Host, issue_ids: list[str], target: str, *, agent, convoy
 
         await host.domain(rollback)
         raise
-    for slung, _hook in done:
-        host.publish("sling", issue=slung.issue, agent=f"{slung.rig}/{slung.polecat}",
-                     convoy=slung.convoy, by=actor)
     return [s for s, _h in done]
 
 

@@ -152,7 +152,7 @@ async def _slow_checks(host: Host) -> None:
                 host.publish("snapshot", agent=agent.name, snapshot=snap, reason="periodic")
 
 
-def _archive_merged(town, running: set[str]) -> list[tuple[str, str | None, str]]:
+def _archive_merged(town, running: set[str]) -> list[tuple]:
     from ..town import worktrees
     from ..town.sling import archive
 
@@ -168,8 +168,8 @@ def _archive_merged(town, running: set[str]) -> list[tuple[str, str | None, str]
                     or not hook.path.exists()):
                 continue
             if worktrees.is_merged(rig, hook.branch):
-                archive(town, hook, "branch merged")
-                out.append((hook.session, hook.issue, hook.branch))
+                kept = archive(town, hook, "branch merged")
+                out.append((hook.session, hook.issue, hook.branch, kept))
     return out
 
 
@@ -180,6 +180,9 @@ async def archive_merged(host: Host) -> None:
                if (s := host.session(name)) is not None and s.alive}
     async with host.hooks_lock:
         done = await host.domain(_archive_merged, running)
-    for name, issue, branch in done:
+    for name, issue, branch, kept in done:
+        # Ignored files a cap kept out of the snapshot were moved aside: say where.
+        extra = ({"set_aside": kept.set_aside, "moved": len(kept.moved) or None,
+                  "left_out": ",".join(kept.regenerable) or None} if kept else {})
         host.publish("hook_archived", agent=name, issue=issue, branch=branch,
-                     reason="branch merged")
+                     reason="branch merged", **extra)

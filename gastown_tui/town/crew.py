@@ -71,12 +71,15 @@ def _staging(town: Town) -> Path:
     return folder
 
 
+REDIRECT = f"{BEADS_DIR}/redirect"
+
+
 def _redirect_ledger(dest: Path, rig: Rig) -> None:
     """`bd` run anywhere in the clone finds `.beads/redirect` and uses the rig ledger."""
     beads = dest / BEADS_DIR
     beads.mkdir(exist_ok=True)
     rel = os.path.relpath(rig.beads_dir, beads)
-    (beads / "redirect").write_text(rel + "\n", encoding="utf-8")
+    (dest / REDIRECT).write_text(rel + "\n", encoding="utf-8")
 
 
 def _member(rig: Rig, name: str) -> CrewMember:
@@ -97,8 +100,13 @@ def list_crew(town: Town, rig_name: str | None = None) -> list[CrewMember]:
     return [_member(rig, n) for rig in rigs for n in rig.crew_names()]
 
 
-def remove_crew(town: Town, name: str, rig_name: str, force: bool = False) -> CrewMember:
+def remove_crew(town: Town, name: str, rig_name: str,
+                force: bool = False) -> tuple[CrewMember, str]:
+    """Delete the clone; its git-ignored files (a `.env`, local notes: no commit holds them)
+    are moved under the town's runtime dir first, bar folders a tool makes again. Returns the
+    member and a note saying where they went ('' when there were none)."""
     from .gitops import unsaved_work
+    from .snapshots import ignored_files, move_aside
 
     rig = town.rig(rig_name)
     if name not in rig.crew_names():
@@ -110,5 +118,10 @@ def remove_crew(town: Town, name: str, rig_name: str, force: bool = False) -> Cr
         if reason:
             raise TownError(f"crew {name!r} has {reason.split(' in ')[0]}: push or commit it, "
                             "or pass --force to delete it anyway")
+    ignored = ignored_files(member.path)
+    mine = [rel for rel in ignored.kept + ignored.too_big if rel != REDIRECT]
+    aside = move_aside(member.path, mine, town.runtime_dir, f"crew-{rig.name}-{name}")
     shutil.rmtree(member.path)
-    return member
+    note = (f"{len(mine)} ignored file{'s' if len(mine) != 1 else ''} moved to {aside}"
+            if aside else "")
+    return member, note

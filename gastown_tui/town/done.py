@@ -24,13 +24,17 @@ class Done:
     archived: bool
     mailed: list[str]
     landed: list[str]
+    kept: str = ""  # what archiving did with ignored files, when it did anything
 
     def render_text(self) -> str:
         lines = [f"Closed {self.issue}: {self.title}"]
         lines.append(f"Committed {self.commit[:10]} on {self.branch}" if self.commit
                      else f"Nothing left to commit on {self.branch}")
-        lines.append("Worktree archived (branch merged)" if self.archived
-                     else "Worktree kept with a snapshot until its branch is merged")
+        if self.archived:
+            lines.append("Worktree archived (branch merged)" + (f"; {self.kept}" if self.kept
+                                                                else ""))
+        else:
+            lines.append("Worktree kept with a snapshot until its branch is merged")
         if self.mailed:
             lines.append("Mailed " + ", ".join(self.mailed))
         for convoy in self.landed:
@@ -85,14 +89,15 @@ def finish(town: "Town", cwd: Path, environ: Mapping[str, str],
         send_mail(town, me, "mayor/", f"Done: {issue.id} {issue.title}", body)
         mailed.append("mayor/")
     landed = [f"{c.id} {c.title}" for c in check_landing(town, issue.id, me)]
-    archived = False
+    archived, kept = False, None
     if hook.kind == "polecats" and hook.branch and worktrees.is_merged(rig, hook.branch):
-        archive(town, hook, "done and merged")
+        kept = archive(town, hook, "done and merged")
         archived = True
     elif hook.path is not None and hook.path.exists():
         snapshots.take_snapshot(hook.path, hook.polecat, "done")
     return Done(issue.id, issue.title, hook.polecat, commit, hook.branch,
-                "archived" if archived else "completed", archived, mailed, landed)
+                "archived" if archived else "completed", archived, mailed, landed,
+                kept.note() if kept else "")
 
 
 def _convoy_owner(town: "Town", convoy_id: str | None) -> str:

@@ -16,6 +16,10 @@ from .paths import (BEADS_DIR, CONFIG_FILE, RIGS_FILE, RUNTIME_DIR, TOWN_FILE, T
                     read_toml, write_atomic)
 from .routes import write_routes
 
+REDIRECT_IGNORE = """\
+# Written by gt: points bd in a rig's folder at its ledger in mayor/rig.
+*/.beads/redirect
+"""
 GITIGNORE = """\
 # Runtime state: sockets, locks, transcripts and polecat worktrees.
 .runtime/
@@ -24,7 +28,7 @@ GITIGNORE = """\
 */mayor/rig/
 */crew/
 */polecats/
-"""
+""" + REDIRECT_IGNORE
 
 RIGS_TEMPLATE = """\
 # Rigs of this town, kept by `gt rig add` / `gt rig remove`.

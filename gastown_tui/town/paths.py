@@ -9,6 +9,7 @@ Layout (REFERENCE.md's Gas Town layout with TOML settings)::
     <town>/.runtime/              sockets, locks, transcripts, polecats/ worktrees (git-ignored)
     <town>/<rig>/.repo.git        shared bare clone
     <town>/<rig>/mayor/rig        full clone holding the rig ledger
+    <town>/<rig>/.beads/redirect  points bd run in the rig folder at that ledger
     <town>/<rig>/crew/<name>      crew clones (their .beads/redirect points at the rig ledger)
     <town>/<rig>/polecats/        polecat worktrees
     <town>/<rig>/config.toml      rig settings (agent, ...)

@@ -151,13 +151,18 @@ def resolve_agent(town: "Town", rig: "Rig | str | None" = None, override: str | 
         exe if os.access(exe, os.X_OK) else None)
     if not found:
         raise TownError(f"agent {preset.name!r} needs {exe!r}, which is not on PATH: "
-                        + _missing_hint(chosen_by))
+                        + _missing_hint(chosen_by, preset))
     return preset
 
 
-def _missing_hint(chosen_by: str) -> str:
+def _missing_hint(chosen_by: str, preset: AgentPreset) -> str:
     """What to do, aimed at the setting that chose the agent: changing the town default does
-    nothing for a command whose rig or `--agent` names the agent."""
+    nothing for a command whose rig or `--agent` names the agent, and switching to demo does
+    nothing when the failing agent is a hand-made [agents.demo] that replaced the built-in."""
+    if preset.source == "town" and preset.name in SPECIAL:
+        return (f"install it, or fix or delete [agents.{preset.name}] in settings/config.toml "
+                f"(it replaces the built-in {preset.name}: {SPECIAL[preset.name]}), or pick "
+                "another with --agent")
     if chosen_by == "override":
         return "install it, or pick another with --agent (--agent demo runs the built-in " \
                "scripted agent)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import os
 import re
 import shutil
 from pathlib import Path
@@ -44,6 +45,48 @@ def derive_prefix(name: str, taken: set[str]) -> str:
     while f"{base}{n}" in taken:
         n += 1
     return f"{base}{n}"
+
+
+# `<rig>/.beads/redirect` points `bd` run anywhere in the rig folder (its top, crew/, polecats/
+# outside a clone) at the rig ledger in `<rig>/mayor/rig/.beads`, not at the town's ledger
+# further up. Relative, so a moved town still works.
+RIG_REDIRECT = BEADS_DIR / "redirect"
+REDIRECT_TEXT = os.path.relpath(RIG_CLONE / BEADS_DIR, BEADS_DIR) + "\n"
+
+
+def ensure_redirect(rig: Rig) -> str:
+    """Write the rig folder's ledger redirect when it is missing or wrong: "ok" (it was
+    right), "written", or "taken" (that `.beads/` holds a ledger of its own: left alone)."""
+    path = rig.path / RIG_REDIRECT
+    if not rig.path.is_dir():
+        return "ok"  # a rig whose folder is gone: no folder to make, nothing for bd to find
+    try:
+        if path.read_text(encoding="utf-8") == REDIRECT_TEXT:
+            return "ok"
+    except FileNotFoundError:
+        if any((path.parent / name).exists() for name in ("beads.db", "issues.jsonl")):
+            return "taken"
+    except OSError:
+        pass
+    write_atomic(path, REDIRECT_TEXT)
+    return "written"
+
+
+def ensure_redirects(town: Town) -> list[tuple[Rig, str]]:
+    """Each rig's redirect (rigs added before gt wrote one get it now), and the line that
+    keeps it out of a --git town's commits; the (rig, outcome) of each rig not "ok"."""
+    from .install import REDIRECT_IGNORE
+
+    out = [(rig, state) for rig in town.rigs() if (state := ensure_redirect(rig)) != "ok"]
+    ignore = town.root / ".gitignore"
+    try:
+        text = ignore.read_text(encoding="utf-8")
+    except OSError:
+        return out
+    # Only a .gitignore gt wrote (it ignores the polecat worktrees) is changed.
+    if "*/polecats/" in text.splitlines() and "*/.beads/redirect" not in text.splitlines():
+        write_atomic(ignore, text + ("" if text.endswith("\n") else "\n") + REDIRECT_IGNORE)
+    return out
 
 
 def taken_prefixes(town: Town) -> set[str]:
@@ -103,6 +146,7 @@ def _add_rig(town: Town, name: str, source: str, prefix: str | None, branch: str
         gitops.clone_from_shared(work / RIG_REPO, work / RIG_CLONE, url, default_branch)
         (work / "crew").mkdir()
         (work / "polecats").mkdir()
+        write_atomic(work / RIG_REDIRECT, REDIRECT_TEXT)
         write_atomic(work / RIG_CONFIG, "# Settings of this rig. `gt config set agent NAME "
                      f"--rig {name}` or edit by hand.\n")
         Ledger.init(work / RIG_CLONE / BEADS_DIR, prefix).close_db()

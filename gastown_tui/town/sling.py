@@ -16,6 +16,7 @@ from .errors import TownError, usage
 from .names import check_name, pick_name
 
 if TYPE_CHECKING:
+    from . import snapshots
     from .model import Rig, Town
 
 CONTEXT_FILE = "CLAUDE.local.md"
@@ -35,6 +36,7 @@ class Slung:
     convoy: str | None
     started: bool = False
     pid: int | None = None
+    kept: str | None = None  # a reused polecat's ignored files that were moved aside
 
     def render_text(self) -> str:
         where = f" on {self.branch}" if self.branch else ""
@@ -45,7 +47,7 @@ class Slung:
             line += f"; agent started (pid {self.pid})" if self.pid else "; agent started"
         else:
             line += ("; the agent starts when a host runs (`gt up --headless` or `gt`)")
-        return line
+        return line + (f"\n  ({self.kept})" if self.kept else "")
 
 
 def parse_target(target: str) -> tuple[str, str | None]:
@@ -113,6 +115,7 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
 
     own_undo: list[Callable[[], None]] = []
     say = progress or (lambda _line: None)
+    reused_note = None
     try:
         rig_name, wanted = parse_target(target)
         if wanted:
@@ -166,8 +169,11 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
 
                 worktrees._base_commit(pygit2.Repository(str(rig.repo_path)), base)
             finished = dataclasses.replace(old)
-            archive(town, old, "reused for new work")
-            own_undo.append(lambda: _unarchive(town, rig, finished))
+            kept = archive(town, old, "reused for new work")
+            if kept is not None and kept.note():
+                reused_note = f"{name}'s finished worktree archived; {kept.note()}"
+                say(reused_note)
+            own_undo.append(lambda: _unarchive(town, rig, finished, kept))
             old = hooks_mod.load(town, rig.name, name, kind)
 
         if crew:
@@ -221,7 +227,7 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
     if undo is not None:
         undo.extend(own_undo)
     slung = Slung(issue.id, issue.title, rig.name, name, address, branch, str(path),
-                  preset.name, convoy_id)
+                  preset.name, convoy_id, kept=reused_note)
     return slung, hook
 
 
@@ -257,15 +263,19 @@ def _delete_convoy(town: "Town", convoy_id: str) -> None:
         led.update(convoy_id, status="tombstone", close_reason="sling rolled back")
 
 
-def _unarchive(town: "Town", rig: "Rig", finished: hooks_mod.Hook) -> None:
+def _unarchive(town: "Town", rig: "Rig", finished: hooks_mod.Hook,
+               kept: "snapshots.Kept | None") -> None:
     """Undo the archiving of a reused polecat's finished work: its worktree back on its branch
-    (everything in it was committed or snapshotted) and its record as it was."""
-    from . import worktrees
+    with its files (from the snapshot and from where they were set aside) and its record as
+    it was."""
+    from . import snapshots, worktrees
 
     if (finished.kind == "polecats" and finished.issue
             and finished.branch == worktrees.branch_name(finished.polecat, finished.issue)):
         path, _branch = worktrees.create_worktree(rig, finished.polecat, finished.issue)
         finished.worktree = str(path)
+        if kept is not None:
+            snapshots.put_back(path, finished.polecat, kept)
     current = hooks_mod.load(town, finished.rig, finished.polecat, finished.kind)
     hooks_mod.save(town, current or finished, **{f.name: getattr(finished, f.name)
                                                  for f in dataclasses.fields(finished)
@@ -284,16 +294,20 @@ def _unhook(town: "Town", led, issue_id: str, prev: tuple[str, str | None],
         hooks_mod.save(town, hook, led=led, **restored)
 
 
-def archive(town: "Town", hook: hooks_mod.Hook, reason: str) -> hooks_mod.Hook:
-    """Snapshot the hook's worktree, then remove it (the branch stays); hook → archived."""
+def archive(town: "Town", hook: hooks_mod.Hook, reason: str) -> "snapshots.Kept | None":
+    """Snapshot the hook's worktree (ignored files too; what a cap leaves out is moved aside),
+    then remove it (the branch stays); hook → archived. Returns what was kept, for the
+    report, or None when there was no worktree."""
     from . import snapshots, worktrees
 
+    kept = None
     if hook.kind == "polecats" and hook.path is not None and hook.path.exists():
-        snapshots.take_snapshot(hook.path, hook.polecat, f"before archive: {reason}")
+        kept = snapshots.keep_before_removal(hook.path, hook.polecat,
+                                             f"before archive: {reason}", town.runtime_dir)
         worktrees.remove_worktree(town.rig(hook.rig), hook.polecat)
-    if hook.state == "archived":
-        return hook
-    return hooks_mod.transition(town, hook, "archived")
+    if hook.state != "archived":
+        hooks_mod.transition(town, hook, "archived")
+    return kept
 
 
 def _check_capacity(town: "Town", wanted: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -178,3 +179,96 @@ def test_crew_snapshots_live_in_the_crew_clone(town):
     (clone / "notes.txt").write_text("changed\n")
     assert run_gt(town.root, "hooks", "rollback", "joe").returncode == 0
     assert (clone / "notes.txt").read_text() == "crew draft\n"
+    # listed as the crew member it is, under a column that does not call it a polecat
+    lines = run_gt(town.root, "hooks", "list").stdout.splitlines()
+    assert lines[0].split()[0] == "AGENT"
+    assert lines[1].split()[:2] == ["demo/crew/joe", issue]
+    assert gt_json(town.root, "hooks", "list")[0]["kind"] == "crew"
+
+
+def test_archive_keeps_ignored_files(town):
+    """A finished worktree archived once its branch merges: the git-ignored `.env` and notes a
+    person or agent wrote are in the snapshot; a file too big for it is moved aside under the
+    town's runtime dir and the report says where; dependencies are left out; rollback brings
+    the ignored files back."""
+    issue = new_issue(town, "Work with secrets")
+    slung = gt_json(town.root, "sling", issue, "demo", "--agent", "demo", "--no-convoy")[0]
+    name, wt = slung["polecat"], Path(slung["worktree"])
+    env = _agent_env(town, name)
+    (wt / ".gitignore").write_text(".env\n*.bin\nnotes/\nnode_modules/\n")
+    (wt / ".env").write_text("TOKEN=secret\n")
+    (wt / "notes").mkdir()
+    (wt / "notes" / "plan.md").write_text("the plan\n")
+    (wt / "big.bin").write_bytes(os.urandom(2 << 20))
+    (wt / "node_modules" / "dep").mkdir(parents=True)
+    (wt / "node_modules" / "dep" / "index.js").write_text("module.exports = 1\n")
+    assert run_gt(wt, "done", "-m", "ignore rules", env=env).returncode == 0
+    # the branch merges: `gt hooks repair` archives the finished worktree
+    t = find_town(town.root, {})
+    repo = pygit2.Repository(str(t.rig("demo").repo_path))
+    tip = repo.references[f"refs/heads/{slung['branch']}"].target
+    repo.references["refs/heads/main"].set_target(tip)
+    report = gt_json(town.root, "hooks", "repair")
+    merged = [f["detail"] for f in report["fixes"] if f["what"] == "merged work"]
+    assert len(merged) == 1
+    assert not wt.exists()
+    snap = repo.references[f"refs/gastown/wip/{name}"].peel(pygit2.Commit)
+    assert repo[snap.tree[".env"].id].data == b"TOKEN=secret\n"
+    assert repo[(snap.tree / "notes" / "plan.md").id].data == b"the plan\n"
+    assert "big.bin" not in snap.tree and "node_modules" not in snap.tree
+    aside = list((town.root / ".runtime" / "archive").glob(f"{name}-*/big.bin"))
+    assert len(aside) == 1 and aside[0].stat().st_size == 2 << 20
+    assert str(aside[0].parent) in merged[0] and "node_modules/" in merged[0]
+
+    # the worktree made again (as a repair or an undone sling does): rollback restores them
+    from gastown_tui.town import worktrees
+
+    worktrees.create_worktree(t.rig("demo"), name, issue)
+    assert not (wt / ".env").exists()
+    out = run_gt(town.root, "hooks", "rollback", name)
+    assert out.returncode == 0, out.stderr
+    assert (wt / ".env").read_text() == "TOKEN=secret\n"
+    assert (wt / "notes" / "plan.md").read_text() == "the plan\n"
+
+
+
+def _finished_with_ignored(town, polecat: str, title: str) -> tuple[dict, Path]:
+    """A polecat whose work is done (hook completed) and whose worktree holds an ignored
+    small file and an ignored file over the snapshot's per-file cap."""
+    issue = new_issue(town, title)
+    slung = gt_json(town.root, "sling", issue, f"demo/{polecat}", "--agent", "demo",
+                    "--no-convoy")[0]
+    wt = Path(slung["worktree"])
+    (wt / ".gitignore").write_text("*.local\n*.bin\n")
+    (wt / "keys.local").write_text("k=1\n")
+    (wt / "big.bin").write_bytes(b"x" * ((1 << 20) + 1))
+    assert run_gt(wt, "done", env=_agent_env(town, polecat)).returncode == 0
+    return slung, wt
+
+
+def test_reused_polecat_says_where_its_big_files_went(town):
+    _finished_with_ignored(town, "ace", "First")
+    second = new_issue(town, "Second")
+    out = run_gt(town.root, "sling", second, "demo/ace", "--agent", "demo", "--no-convoy")
+    assert out.returncode == 0, out.stderr
+    assert "1 ignored file too big for the snapshot moved to" in out.stdout
+    aside = list((town.root / ".runtime" / "archive").glob("ace-*/big.bin"))
+    assert len(aside) == 1 and str(aside[0].parent) in out.stdout
+
+
+def test_undone_archive_puts_every_file_back(town):
+    """A sling that fails after archiving the reused polecat's worktree undoes the archive:
+    the worktree comes back with its ignored files, the moved one included."""
+    from gastown_tui.town import sling as sling_mod
+
+    _finished_with_ignored(town, "bo", "First")
+    t = find_town(town.root, {})
+    finished = hooks.load(t, "demo", "bo")
+    wt = finished.path
+    kept = sling_mod.archive(t, dataclasses.replace(finished), "reused for new work")
+    assert not wt.exists() and kept.moved == ["big.bin"]
+    sling_mod._unarchive(t, t.rig("demo"), finished, kept)
+    assert (wt / "keys.local").read_text() == "k=1\n"
+    assert (wt / "big.bin").read_bytes() == b"x" * ((1 << 20) + 1)
+    assert not Path(kept.set_aside).exists()
+    assert hooks.load(t, "demo", "bo").state == "completed"

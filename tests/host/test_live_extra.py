@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pygit2
 import pytest
@@ -216,6 +217,9 @@ def test_finished_work_is_archived_once_its_branch_is_merged(town):
             assert not [e for e in seen if e["kind"] == "hook_archived"]
             wt = town.rig("demo").polecats_dir / slung.polecat
             assert wt.is_dir()
+            # a file the person left that is ignored and over the snapshot's cap
+            (wt / ".gitignore").write_text("*.bin\n")
+            (wt / "big.bin").write_bytes(b"x" * (2 << 20))
             repo = pygit2.Repository(str(town.rig("demo").repo_path))
             tip = repo.references[f"refs/heads/{slung.branch}"].target
             repo.references["refs/heads/main"].set_target(tip)  # a person merges it
@@ -224,6 +228,9 @@ def test_finished_work_is_archived_once_its_branch_is_merged(town):
             h = hooks.load(find_town(town.root, {}), "demo", slung.polecat)
             assert h.state == "archived" and not wt.exists()
             assert f"refs/heads/{slung.branch}" in repo.references
+            [archived] = [e for e in seen if e["kind"] == "hook_archived"]
+            assert archived["moved"] == 1
+            assert (Path(archived["set_aside"]) / "big.bin").stat().st_size == 2 << 20
         finally:
             await host.stop()
 
@@ -365,3 +372,46 @@ def test_mayor_attach_in_a_terminal_focuses_the_mayor(town, tmp_path):
     finally:
         subprocess.run([*tmux, "kill-server"], env=env, timeout=10)
         wait_for(lambda: host_running(town.root) is None, 20, 0.1, "the app's host to stop")
+
+
+def test_host_start_gives_an_older_rig_its_ledger_redirect(town):
+    """A rig added before gt wrote `<rig>/.beads/redirect` gets it when a host starts, so bd in
+    the rig folder files beads in the rig ledger, not the town's."""
+    redirect = town.rig("demo").path / ".beads" / "redirect"
+    redirect.unlink()
+
+    async def main():
+        host = Host(find_town(town.root, {}), mode="test", environ=ENV)
+        await host.start()
+        await host.stop()
+
+    asyncio.run(main())
+    assert redirect.read_text() == "../mayor/rig/.beads\n"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GT_", "BD_", "BEADS_"))}
+    made = subprocess.run([shutil.which("bd") or "bd", "create", "In the rig folder", "--json"],
+                          cwd=str(redirect.parent.parent), env=env, capture_output=True,
+                          text=True, timeout=60, check=True)
+    assert json.loads(made.stdout)["id"].startswith(town.rig("demo").prefix + "-")
+
+
+def test_sling_event_comes_before_the_hook_active_it_causes(town):
+    issue = new_issue(town, "Ordered")
+
+    async def main():
+        host = Host(find_town(town.root, {}), mode="test", environ=ENV)
+        seen = _collect(host)
+        await host.start()
+        try:
+            [slung] = await host.sling([issue], "demo", agent="demo")
+        finally:
+            await host.stop()
+        name = f"demo/{slung.polecat}"
+        kinds = [e["kind"] for e in seen if e.get("agent") == name
+                 and e["kind"] in ("sling", "hook_active")]
+        assert kinds[:2] == ["sling", "hook_active"]
+        logged = [e["kind"] for e in json.loads("[" + ",".join(
+            (town.root / ".runtime" / "events.jsonl").read_text().splitlines()) + "]")
+            if e.get("agent") == name and e["kind"] in ("sling", "hook_active")]
+        assert logged[:2] == ["sling", "hook_active"]
+
+    asyncio.run(main())

@@ -102,3 +102,9 @@ def test_remove_keeps_branch(town, repo_of):
     # the name can be used again
     path2, _ = worktrees.create_worktree(rig, "ace", "de-w")
     assert path2 == path and (path / "hello.py").exists()
+
+
+def test_snapshot_line_counts_files_in_words():
+    one = snapshots.Snapshot("a" * 40, "a" * 10, "2026-01-01T00:00:00+00:00", "done", None, 1)
+    assert one.render_text().endswith("done  (1 file)")
+    assert snapshots.Snapshot(**{**one.__dict__, "files": 3}).render_text().endswith("(3 files)")

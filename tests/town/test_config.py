@@ -101,6 +101,28 @@ def test_missing_agent_hint_names_the_setting_that_chose_it(rig_town, town, tmp_
     assert resolve_agent(t, "my_proj", None, environ).name == "demo"
 
 
+def test_missing_agent_hint_when_the_failing_agent_is_demo_itself(rig_town, town, tmp_path):
+    """A hand-edited [agents.demo] naming a missing program, with demo already the default (or
+    the rig's agent, or --agent): switching to demo would change nothing, so the hint points
+    at the table that replaced the built-in instead."""
+    t = find_town(town, {})
+    environ = {"PATH": _fake_agent(tmp_path / "bin", "claude"), "SHELL": "/bin/bash"}
+    rig_town.ok("config default-agent demo")
+    config = town / "settings/config.toml"
+    config.write_text(config.read_text() + '\n[agents.demo]\ncommand = "no-such-agent"\n')
+    rig_town.ok("config set agent demo --rig my_proj")
+    for rig, override in ((None, None), ("my_proj", None), (None, "demo")):
+        with pytest.raises(TownError) as err:
+            resolve_agent(t, rig, override, environ)
+        hint = str(err.value)
+        assert "'no-such-agent'" in hint and "[agents.demo]" in hint
+        assert "default-agent demo" not in hint and "agent demo --rig" not in hint
+        assert "--agent demo" not in hint
+    config.write_text(config.read_text().replace('[agents.demo]\ncommand = "no-such-agent"\n',
+                                                 ""))
+    assert resolve_agent(t, "my_proj", None, environ).name == "demo"
+
+
 def test_an_empty_rig_agent_hands_the_choice_back_to_the_town(rig_town, town, tmp_path):
     t = find_town(town, {})
     environ = {"PATH": _fake_agent(tmp_path / "bin", "claude"), "SHELL": "/bin/bash"}

@@ -38,6 +38,9 @@ def test_convoy_tracks_issues_of_several_rigs(two_rigs, rig_town, town):
     landed = rig_town.ok(f"convoy show {c.id}")
     assert landed.status == "landed" and landed.progress == "2/2"
     assert rig_town.ok("convoy list") == []
+    assert rig_town.gt("convoy list").render() == \
+        "(no open convoys; 1 landed: gt convoy list --all)"
+    assert rig_town.gt("convoy list --json").render() == "[]"
     assert [v.id for v in rig_town.ok("convoy list --all")] == [c.id]
     for who in ("overseer", "mayor/"):
         mail = rig_town.ok(f"mail inbox {who}")

@@ -61,6 +61,29 @@ def test_crew_remove_keeps_unpushed_work(rig_town, town):
     assert not crew.exists()
 
 
+def test_crew_remove_moves_ignored_files_aside(rig_town, town):
+    """A clean clone's git-ignored files (a `.env`, local notes) are no unpushed work, but a
+    person wrote them: removing the clone moves them under the town's runtime dir and says
+    where; dependencies a tool makes again are not kept."""
+    rig_town.ok("crew add dora --rig my_proj")
+    crew = town / "my_proj/crew/dora"
+    exclude = crew / ".git" / "info" / "exclude"
+    exclude.write_text(exclude.read_text() + ".env\nnotes/\nnode_modules/\n")
+    (crew / ".env").write_text("TOKEN=1\n")
+    (crew / "notes").mkdir()
+    (crew / "notes" / "todo.md").write_text("- ship\n")
+    (crew / "node_modules" / "x").mkdir(parents=True)
+    (crew / "node_modules" / "x" / "i.js").write_text("1\n")
+    result = rig_town.gt("crew remove dora --rig my_proj")
+    assert result.exit_code == 0, result.error
+    assert not crew.exists()
+    [aside] = (town / ".runtime" / "archive").glob("crew-my_proj-dora-*")
+    assert (aside / ".env").read_text() == "TOKEN=1\n"
+    assert (aside / "notes" / "todo.md").read_text() == "- ship\n"
+    assert not (aside / "node_modules").exists() and not (aside / ".beads").exists()
+    assert f"2 ignored files moved to {aside}" in result.data.render_text()
+
+
 @pytest.mark.parametrize("line,code,words", [
     ("crew add alice --rig my_proj", 1, "already exists"),
     ("crew add 'bad name' --rig my_proj", 2, "bad crew name"),

@@ -88,6 +88,29 @@ def test_bd_follows_the_routes_from_anywhere_in_the_town(rig_town, town):
     assert tree_snapshot(town) == before
 
 
+def test_bd_anywhere_in_the_rig_folder_uses_the_rig_ledger(rig_town, town):
+    """`cd <town>/<rig> && bd create x` (or in crew/ or polecats/, outside any clone) files
+    the bead in the rig's ledger, not the town's: the rig folder's `.beads/redirect` says
+    where that ledger is."""
+    t = find_town(town, {})
+    rig = t.rig("my_proj")
+    assert (town / "my_proj/.beads/redirect").read_text() == "../mayor/rig/.beads\n"
+    for where in ("my_proj", "my_proj/crew", "my_proj/polecats"):
+        bead = rig_town.at(town / where).new_bead(f"made in {where}")
+        assert bead.startswith("mp-"), where
+        assert rig.ledger().get(bead).title == f"made in {where}"
+    assert [i for i in t.ledger().list() if i.title.startswith("made in")] == []
+
+
+def test_rig_redirect_is_not_town_state_in_git(runner, tmp_path, src_repo):
+    """A --git town ignores the redirect (gt writes it), as it does the rig's clones."""
+    runner.ok(f"install {tmp_path / 'gtown'} --git")
+    runner.at(tmp_path / "gtown").ok(f"rig add my_proj {src_repo}")
+    status = pygit2.Repository(str(tmp_path / "gtown")).status()
+    assert "my_proj/config.toml" in status
+    assert not [p for p in status if p.startswith("my_proj/.beads")]
+
+
 def test_rig_list_counts(rig_town, town):
     crew = town / "my_proj/crew/alice"
     for title in ("a", "b", "c"):
@@ -329,3 +352,23 @@ def test_rig_add_over_smart_http(at_town, town, src_repo):
     assert rig.url == url and rig.branch == "main"
     assert (rig.clone_path / "README.md").read_text() == "project, version 2\n"
     assert any("receiving objects: 100%" in line for line in lines), lines
+
+
+def test_repair_gives_an_older_rig_its_redirect(runner, tmp_path, src_repo):
+    """A rig added before gt wrote the redirect, in a --git town whose .gitignore predates
+    it: `gt hooks repair` writes both and says so; a second repair has nothing to do."""
+    root = tmp_path / "old"
+    runner.ok(f"install {root} --git")
+    at = runner.at(root)
+    at.ok(f"rig add my_proj {src_repo}")
+    (root / "my_proj/.beads/redirect").unlink()
+    (root / "my_proj/.beads").rmdir()
+    ignore = root / ".gitignore"
+    ignore.write_text(ignore.read_text().replace("*/.beads/redirect\n", ""))
+    assert at.at(root / "my_proj").new_bead("before").startswith("hq-")
+    report = at.ok("hooks repair")
+    assert [f.what for f in report.fixes] == ["ledger redirect"]
+    assert at.at(root / "my_proj").new_bead("after").startswith("mp-")
+    assert "*/.beads/redirect" in ignore.read_text().splitlines()
+    assert not [p for p in pygit2.Repository(str(root)).status() if ".beads/redirect" in p]
+    assert at.ok("hooks repair").fixes == []
