@@ -51,10 +51,12 @@ def register(root: click.Group) -> None:
 
     @rig.command("remove")
     @click.argument("name", shell_complete=complete_rig)
-    @click.option("--force", is_flag=True, help="Delete even when work is not pushed.")
+    @click.option("--force", is_flag=True,
+                  help="Remove even when work is not pushed (its folder is set aside, not "
+                       "deleted).")
     def remove(name: str, force: bool):
         """Remove rig NAME and its clones (refuses while work is not pushed)."""
         from ..town.rigs import remove_rig
 
-        r = remove_rig(current_town(), name, force=force)
-        return Done("Removed", "rig", r.name, str(r.path))
+        removed = remove_rig(current_town(), name, force=force)
+        return Done("Removed", "rig", removed.rig.name, str(removed.rig.path), removed.note)

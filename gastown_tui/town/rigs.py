@@ -231,18 +231,72 @@ def repos_under(folder: Path) -> list[Path]:
     return found
 
 
-def remove_rig(town: Town, name: str, force: bool = False) -> Rig:
-    from .gitops import unsaved_work
+@dataclasses.dataclass
+class RemovedRig:
+    rig: Rig
+    note: str = ""   # where anything worth keeping went ('' when nothing was)
+
+
+def remove_rig(town: Town, name: str, force: bool = False) -> RemovedRig:
+    """Forget the rig and delete its folder. Work no commit on a remote holds (uncommitted or
+    unpushed changes in a clone or worktree, beads of the rig's ledger that no commit holds)
+    makes it refuse; with `force` the whole folder is set aside under the town's runtime dir
+    instead of deleted, so a forced removal loses nothing either. Otherwise only the clones'
+    git-ignored files (a `.env`, local notes) are set aside, as `gt crew remove` does."""
+    from .snapshots import aside_folder, ignored_files, move_aside
 
     rig = town.rig(name)
-    if not force:
-        reasons = [r for p in repos_under(rig.polecats_dir) + repos_under(rig.crew_dir)
-                   if (r := unsaved_work(p))]
-        if reasons:
-            raise TownError(f"rig {name!r} holds work that is not pushed ({reasons[0]}"
-                            f"{f' and {len(reasons) - 1} more' if len(reasons) > 1 else ''}): "
-                            "push it, or pass --force to delete it anyway")
+    reasons = _unsaved(rig)
+    if reasons and not force:
+        raise TownError(f"rig {name!r} holds work that is not pushed ({reasons[0]}"
+                        f"{f' and {len(reasons) - 1} more' if len(reasons) > 1 else ''}): "
+                        "push it, or pass --force to remove the rig and set its folder aside")
     with locked(town.runtime_dir):
         _forget(town, name, rig.prefix)
+        if reasons:
+            aside = aside_folder(town.runtime_dir, f"rig-{name}")
+            aside.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(rig.path), str(aside))
+            return RemovedRig(rig, f"its folder, with the work not pushed, is kept at {aside} "
+                                   "(delete that folder when you no longer need it)")
+        mine = [f"{repo.relative_to(rig.path).as_posix()}/{rel}"
+                for repo in repos_under(rig.polecats_dir) + repos_under(rig.crew_dir)
+                for rel in (lambda i: i.kept + i.too_big)(ignored_files(repo))
+                if rel != RIG_REDIRECT.as_posix()]
+        aside = move_aside(rig.path, mine, town.runtime_dir, f"rig-{name}")
         shutil.rmtree(rig.path, ignore_errors=True)
-    return rig
+    return RemovedRig(rig, f"{len(mine)} git-ignored file{'s' if len(mine) != 1 else ''} of "
+                           f"its clones moved to {aside}" if aside else "")
+
+
+def _unsaved(rig: Rig) -> list[str]:
+    """Why deleting the rig's folder would lose work ([] when it would not)."""
+    from .gitops import unsaved_work
+
+    reasons = [r for p in repos_under(rig.polecats_dir) + repos_under(rig.crew_dir)
+               if (r := unsaved_work(p))]
+    beads = _uncommitted_beads(rig)
+    if beads:
+        reasons.append(f"{beads} bead{'s' if beads != 1 else ''} in the rig's ledger that no "
+                       f"commit holds, in {rig.beads_dir}")
+    return reasons
+
+
+def _uncommitted_beads(rig: Rig) -> int:
+    """How many beads the rig's ledger holds when its issues.jsonl is not committed as it is in
+    the rig's clone (the ledger lives only there until someone commits it)."""
+    import pygit2
+
+    jsonl = rig.beads_dir / "issues.jsonl"
+    try:
+        count = jsonl.read_bytes().count(b"\n")
+    except OSError:
+        return 0
+    if not count:
+        return 0
+    try:
+        repo = pygit2.Repository(str(rig.clone_path))
+        flags = repo.status_file(jsonl.relative_to(rig.clone_path).as_posix())
+    except (pygit2.GitError, KeyError, ValueError):
+        return count
+    return 0 if flags == pygit2.enums.FileStatus.CURRENT else count

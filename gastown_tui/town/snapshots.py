@@ -203,17 +203,21 @@ def ignored_files(worktree: Path) -> Ignored:
         if flags & FS.IGNORED])
 
 
+def aside_folder(runtime_dir: Path, label: str) -> Path:
+    """A new `<runtime>/archive/<label>-<time>` path (not made yet) for things set aside."""
+    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    aside, n = runtime_dir / "archive" / f"{label}-{stamp}", 2
+    while aside.exists():
+        aside, n = runtime_dir / "archive" / f"{label}-{stamp}-{n}", n + 1
+    return aside
+
+
 def move_aside(root: Path, rels: list[str], runtime_dir: Path, label: str) -> Path | None:
     """Move the files `rels` (relative to `root`) to `<runtime>/archive/<label>-<time>/`, in
     the same layout; returns that folder, or None when there was nothing to move."""
     if not rels:
         return None
-    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    aside = runtime_dir / "archive" / f"{label}-{stamp}"
-    n = 2
-    while aside.exists():
-        aside = runtime_dir / "archive" / f"{label}-{stamp}-{n}"
-        n += 1
+    aside = aside_folder(runtime_dir, label)
     for rel in rels:
         dest = aside / rel
         dest.parent.mkdir(parents=True, exist_ok=True)

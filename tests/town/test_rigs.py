@@ -6,6 +6,7 @@ import subprocess
 import threading
 import time
 import tomllib
+from pathlib import Path
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pygit2
@@ -235,8 +236,36 @@ def test_rig_remove_refuses_unpushed_work(rig_town, town):
     assert result.exit_code == 1 and "unpushed" in result.error
     assert (town / "my_proj/crew/alice/work.txt").exists()
     assert set(tree_snapshot(town / "my_proj")) >= set(before) - {"crew/alice/.git/index"}
-    assert rig_town.gt("rig remove my_proj --force").ok
-    assert not (town / "my_proj").exists()
+    forced = rig_town.gt("rig remove my_proj --force")
+    assert forced.ok and not (town / "my_proj").exists()
+    # Forced is not destroyed: the folder, with the unpushed commit, is set aside.
+    aside = Path(forced.data.note.split(" is kept at ")[1].split(" (")[0])
+    assert aside.parent == town / ".runtime/archive" and aside.name.startswith("rig-my_proj-")
+    assert (aside / "crew/alice/work.txt").read_text() == "unsaved\n"
+    assert rig_town.ok("rig list") == []
+
+
+def test_rig_remove_keeps_the_rigs_beads_and_ignored_files(rig_town, town, src_repo):
+    bead = rig_town.at(town / "my_proj/crew/alice").new_bead("only here")
+    result = rig_town.gt("rig remove my_proj")
+    assert result.exit_code == 1 and "1 bead in the rig's ledger that no commit holds" in \
+        result.error and (town / "my_proj").exists()
+    forced = rig_town.gt("rig remove my_proj --force --json")
+    assert forced.ok
+    aside = Path(forced.data.note.split(" is kept at ")[1].split(" (")[0])
+    assert bead in (aside / "mayor/rig/.beads/issues.jsonl").read_text()
+
+    rig_town.ok(f"rig add again {src_repo}")
+    rig_town.ok("crew add bob --rig again")
+    crew = town / "again/crew/bob"
+    with open(crew / ".git/info/exclude", "a") as exclude:
+        exclude.write(".env\n")
+    (crew / ".env").write_text("SECRET=1\n")
+    plain = rig_town.gt("rig remove again")
+    assert plain.ok and not (town / "again").exists()
+    assert "1 git-ignored file of its clones moved to" in plain.render()
+    kept = Path(plain.data.note.split(" moved to ")[1])
+    assert (kept / "crew/bob/.env").read_text() == "SECRET=1\n"
 
 
 def test_rig_remove_refuses_unpushed_polecat_worktree(rig_town, town):
