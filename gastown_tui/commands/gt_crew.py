@@ -32,7 +32,8 @@ def register(root: click.Group) -> None:
     @crew.command("remove")
     @click.argument("name", shell_complete=complete_crew)
     @click.option("--rig", required=True, shell_complete=complete_rig, help="Rig of the crew.")
-    @click.option("--force", is_flag=True, help="Delete even with uncommitted or unpushed work.")
+    @click.option("--force", is_flag=True, help="Remove even with uncommitted or unpushed work (the clone is set "
+                       "aside, not deleted).")
     def remove(name: str, rig: str, force: bool):
         """Delete a crew clone (refuses while work is not pushed)."""
         from ..town.crew import remove_crew

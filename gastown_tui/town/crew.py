@@ -103,24 +103,31 @@ def list_crew(town: Town, rig_name: str | None = None) -> list[CrewMember]:
 def remove_crew(town: Town, name: str, rig_name: str,
                 force: bool = False) -> tuple[CrewMember, str]:
     """Delete the clone; its git-ignored files (a `.env`, local notes: no commit holds them)
-    are moved under the town's runtime dir first, bar folders a tool makes again. Returns the
-    member and a note saying where they went ('' when there were none)."""
+    are moved under the town's runtime dir first, bar folders a tool makes again. Work not
+    pushed makes it refuse; with `force` the whole clone is set aside there instead of deleted.
+    Returns the member and a note saying where anything went ('' when nothing did)."""
     from .gitops import unsaved_work
-    from .snapshots import ignored_files, move_aside
+    from .snapshots import aside_folder, ignored_files, move_aside
 
     rig = town.rig(rig_name)
     if name not in rig.crew_names():
         known = ", ".join(rig.crew_names()) or "none"
         raise usage(f"no crew {name!r} in rig {rig.name!r} (crew: {known})")
     member = _member(rig, name)
-    if not force:
-        reason = unsaved_work(member.path)
-        if reason:
-            raise TownError(f"crew {name!r} has {reason.split(' in ')[0]}: push or commit it, "
-                            "or pass --force to delete it anyway")
+    reason = unsaved_work(member.path)
+    if reason and not force:
+        raise TownError(f"crew {name!r} has {reason.split(' in ')[0]}: push or commit it, "
+                        "or pass --force to remove it and set the clone aside")
+    label = f"crew-{rig.name}-{name}"
+    if reason:
+        aside = aside_folder(town.runtime_dir, label)
+        aside.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(member.path), str(aside))
+        return member, (f"the clone, with {reason.split(' in ')[0]}, is kept at {aside} "
+                        "(delete that folder when you no longer need it)")
     ignored = ignored_files(member.path)
     mine = [rel for rel in ignored.kept + ignored.too_big if rel != REDIRECT]
-    aside = move_aside(member.path, mine, town.runtime_dir, f"crew-{rig.name}-{name}")
+    aside = move_aside(member.path, mine, town.runtime_dir, label)
     shutil.rmtree(member.path)
     note = (f"{len(mine)} ignored file{'s' if len(mine) != 1 else ''} moved to {aside}"
             if aside else "")

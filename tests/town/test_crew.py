@@ -1,5 +1,7 @@
 """`gt crew add/list/remove`: full clones that use the rig ledger."""
 
+from pathlib import Path
+
 import pygit2
 import pytest
 
@@ -57,8 +59,11 @@ def test_crew_remove_keeps_unpushed_work(rig_town, town):
     result = rig_town.gt("crew remove alice --rig my_proj")
     assert result.exit_code == 1 and "unpushed" in result.error
     assert (crew / "mine.txt").exists()
-    assert rig_town.gt("crew remove alice --rig my_proj --force").ok
-    assert not crew.exists()
+    forced = rig_town.gt("crew remove alice --rig my_proj --force")
+    assert forced.ok and not crew.exists()
+    aside = Path(forced.data.note.split(" is kept at ")[1].split(" (")[0])
+    assert aside.parent == town / ".runtime/archive" and (aside / "mine.txt").read_text() == "x\n"
+    assert pygit2.Repository(str(aside)).head.peel().message == "mine"
 
 
 def test_crew_remove_moves_ignored_files_aside(rig_town, town):
