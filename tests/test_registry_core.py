@@ -5,7 +5,8 @@ import json
 
 import click
 
-from gastown_tui.commands.core import CommandError, Env, Group, render_text, run, table
+from gastown_tui.commands.core import CommandError, Env, Group, run
+from gastown_tui.commands.render import render_text, table
 
 
 @dataclasses.dataclass

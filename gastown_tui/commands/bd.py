@@ -9,7 +9,8 @@ from typing import Sequence
 import click
 
 from .. import __version__
-from .core import Env, Result, RootGroup, run as _run, shell_main
+from .core import Env, RootGroup, run as _run, shell_main
+from .render import Result
 
 
 # Which `bd_*.py` module registers each command (see `RootGroup`; a test keeps it complete).

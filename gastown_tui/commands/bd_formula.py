@@ -9,7 +9,8 @@ from typing import Any
 import click
 
 from .bd_common import BdCommand, BdGroup, open_ledger, parse_vars, view
-from .core import get_env, table
+from .core import get_env
+from .render import table
 
 
 def _dirs() -> list[Path]:

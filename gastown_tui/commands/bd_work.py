@@ -7,7 +7,8 @@ from typing import Any
 import click
 
 from .bd_common import BdCommand, BdGroup, Changed, IssueList, known, open_ledger, view
-from .core import UsageError, get_env, table
+from .core import UsageError, get_env
+from .render import table
 
 
 READY_LIMIT = 10  # as bd: the next few things to pick up, not the whole backlog

@@ -12,7 +12,8 @@ import json
 
 import click
 
-from .core import UsageError, get_env, table
+from .core import UsageError, get_env
+from .render import table
 from .towncli import current_town
 
 

@@ -7,7 +7,8 @@ import dataclasses
 
 import click
 
-from .core import UsageError, get_env, table
+from .core import UsageError, get_env
+from .render import table
 from .towncli import complete_agent, complete_bead, complete_rig, current_town, identity
 
 

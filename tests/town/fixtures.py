@@ -14,7 +14,8 @@ import pytest
 
 from gastown_tui.commands import bd as bd_cli
 from gastown_tui.commands import gt as gt_cli
-from gastown_tui.commands.core import Env, to_jsonable
+from gastown_tui.commands.core import Env
+from gastown_tui.commands.render import to_jsonable
 
 SIG = pygit2.Signature("Test Person", "test@example.com")
 # Variables that would make a command act as an agent or elsewhere; tests start without them.

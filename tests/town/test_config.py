@@ -6,7 +6,7 @@ import tomllib
 import pytest
 
 from gastown_town_test_fixtures import tree_snapshot
-from gastown_tui.commands.core import to_jsonable
+from gastown_tui.commands.render import to_jsonable
 from gastown_tui.town import TownError, find_town, resolve_agent
 
 

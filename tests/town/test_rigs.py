@@ -13,7 +13,7 @@ import pygit2
 import pytest
 
 from gastown_town_test_fixtures import SIG, make_repo, tree_snapshot
-from gastown_tui.commands.core import to_jsonable
+from gastown_tui.commands.render import to_jsonable
 from gastown_tui.commands import gt as gt_cli
 from gastown_tui.town import find_town
 from gastown_tui.town.routes import read_routes, route_for
