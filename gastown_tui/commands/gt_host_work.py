@@ -115,11 +115,37 @@ class HookView:
 class Handoff:
     address: str
     mailed: str
-    pid: int | None
 
     def render_text(self) -> str:
-        return (f"handoff mail sent to {self.mailed}; {self.address} restarts fresh "
-                f"(pid {self.pid})")
+        return f"handoff mail sent to {self.mailed}; {self.address} restarts fresh"
+
+
+@dataclasses.dataclass
+class AgentActed:
+    """What `gt hooks suspend|resume` did, as the host said it."""
+
+    agent: str
+    action: str
+    state: str
+    issue: str | None
+    snapshot: str | None = None
+    pid: int | None = None
+    said: str = ""
+
+    def render_text(self) -> str:
+        return self.said
+
+
+def _agent_action(what: str, name: str) -> AgentActed:
+    from ..host.client import HostClient
+
+    if not name.strip():
+        raise UsageError(f"give the agent to {what}: a name from `gt hooks list`")
+    # Ending a terminal can take a few seconds (KILL after 5 s); starting one, less.
+    reply = HostClient(current_town().root, timeout=30).call(what, target=name,
+                                                            by=f"gt hooks {what}")
+    return AgentActed(reply["agent"], what, reply["state"], reply.get("issue"),
+                      reply.get("snapshot"), reply.get("pid"), reply["said"])
 
 
 def _snapshot_repo(town, hook):
@@ -220,6 +246,18 @@ def register(root: click.Group) -> None:
 
         return repair(current_town())
 
+    @hooks.command("suspend")
+    @click.argument("name")
+    def hooks_suspend(name: str):
+        """Park NAME's work: snapshot its worktree, suspend its hook, end its terminal."""
+        return _agent_action("suspend", name)
+
+    @hooks.command("resume")
+    @click.argument("name")
+    def hooks_resume(name: str):
+        """Start NAME's agent again on its suspended hook."""
+        return _agent_action("resume", name)
+
     @hooks.command("snapshots")
     @click.argument("name")
     def hooks_snapshots(name: str):
@@ -295,16 +333,14 @@ def register(root: click.Group) -> None:
     def handoff(message: str):
         """Mail yourself a handoff note, then restart your session fresh in place."""
         from ..host.client import HostClient
-        from ..host.runtime import HostNotRunning, host_running
         from ..town.done import require_hook
-        from ..town.mail import send_mail
 
         town = current_town()
         env = get_env()
         h = require_hook(town, env.cwd, env.environ)
-        if host_running(town.root) is None:
-            raise HostNotRunning()
-        send_mail(town, h.address, h.address, f"Handoff: {h.issue}",
-                  message or f"Continue {h.issue} on {h.branch}; run `gt prime` first.")
-        reply = HostClient(town.root, timeout=30).call("restart", target=h.session)
-        return Handoff(h.address, h.address, reply.get("pid"))
+        # The host mails and restarts (as the app's and the dashboard's H do), answering
+        # before it ends this very session.
+        reply = HostClient(town.root, timeout=30).call("handoff", target=h.session,
+                                                      sender=h.address, message=message,
+                                                      by="gt handoff")
+        return Handoff(h.address, reply["mailed"])

@@ -24,6 +24,7 @@ Public API (import from the modules; this package imports nothing, so `gt` start
                      actor="overseer") -> list[town.sling.Slung]
     await host.suspend_agent(name, reason) -> snapshot id | None
     await host.resume_agent(name) / await host.restart_agent(name)
+    await host.agent_action(what, target, by=, sender=, message=, later=) -> {agent, said, ...}
     await host.mayor_start(agent=None) / await host.mayor_stop()
     await host.domain(fn, *args)              # fn(town, *args) on the ledger/git thread
     host.resolve_target("nux" | "rig/nux" | "rig/polecats/nux" | "mayor") -> session name
@@ -31,9 +32,10 @@ Public API (import from the modules; this package imports nothing, so `gt` start
     from gastown_tui.host.client import HostClient   # other processes: HostClient(root).call(op)
     # ops (protocol.py: one JSON line each way; handlers.py): ping, shutdown, notify (the
     # ledger changed), agents {all}, peek {target, lines}, nudge {target, message, mode},
-    # sling {issues, target, agent, no_convoy, base, crew, actor}, restart {target},
-    # mayor {action: start|stop|status, agent}, reap, screens {known}, keys {target, data |
-    # paste}; HostClient(root).events() streams events (subscribe)
+    # sling {issues, target, agent, no_convoy, base, crew, actor}, suspend | resume | stop |
+    # restart | handoff {target, by, sender, message} (host.agent_action; restart and handoff
+    # answer first), mayor {action: start|stop|status, agent}, reap, screens {known}, keys
+    # {target, data | paste}; HostClient(root).events() streams events (subscribe)
     from gastown_tui.host.runtime import host_running, HostError, HostNotRunning
     from gastown_tui.host.events import read_events, append_event, describe
 """

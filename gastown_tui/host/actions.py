@@ -1,6 +1,8 @@
 """What a person (or a command) does to a running agent: restart it fresh (`gt handoff`),
 suspend and resume it on purpose, resume parked work after `gt hooks repair`, and start or stop
-the Mayor. The supervision itself (starts, exits, respawns) is in `supervisor.py`.
+the Mayor. `agent_action` is the one way in for the app's keys, the dashboard and `gt` (over
+the control socket): they all get the same checks and the same one-line refusals. The
+supervision itself (starts, exits, respawns) is in `supervisor.py`.
 """
 
 from __future__ import annotations
@@ -118,3 +120,112 @@ async def resume_agent(host: Host, name: str):
         if hook.stuck:
             await host.domain(lambda t: hooks_mod.save(t, hook, stuck=False, respawns=0))
         return await start_hook(host, hook, resume=True)
+
+
+AGENT_ACTIONS = ("suspend", "resume", "stop", "restart", "handoff")
+RESTART_DELAY_S = 0.3  # the caller may run inside the session being restarted: answer it first
+
+
+async def agent_action(host: Host, what: str, target: str, *, by: str = "the app",
+                       sender: str = "overseer", message: str = "",
+                       later: bool = False) -> dict:
+    """Act on one agent; the result says what happened in one line (`said`).
+
+    suspend: snapshot the worktree, park the hook (suspended) and end the terminal; the work
+    resumes with `resume` or the next host. stop: the same for a polecat (work is never thrown
+    away), `mayor stop` for the Mayor. restart: a fresh session on the same hook. handoff: a
+    handoff note from `sender` in the agent's mail, then a restart. `by` names who asked (in
+    the snapshot's reason); with `later`, a restart happens just after the answer.
+    """
+    if what not in AGENT_ACTIONS:
+        raise HostError(f"unknown agent action {what!r} (one of {', '.join(AGENT_ACTIONS)})",
+                        exit_code=2)
+    name, hook = await _locate(host, target)
+    if name == MAYOR:
+        return await _mayor_action(host, what)
+    problem = _wrong_state(what, name, hook, host.agents.get(name))
+    if problem is not None:
+        raise HostError(problem)
+    out: dict = {"agent": name, "action": what, "issue": hook.issue}
+    if what in ("suspend", "stop"):
+        snap = await suspend_agent(host, name, f"{what} from {by}")
+        return {**out, "state": "suspended", "snapshot": snap,
+                "said": f"{name} suspended; its work is kept"
+                        + (f" (snapshot {snap})" if snap else "")}
+    if what == "resume":
+        session = await resume_agent(host, name)
+        return {**out, "state": "active", "pid": session.pid,
+                "said": f"{name} resumed on its hook"}
+    said = "restarted on its hook" if not later else "restarts on its hook"
+    if what == "handoff":
+        from ..town.mail import send_mail
+
+        await host.domain(send_mail, sender, hook.address, f"Handoff: {hook.issue}",
+                          message or f"Continue {hook.issue} on {hook.branch} where the last "
+                          "session stopped; run `gt prime` first.")
+        out["mailed"] = hook.address
+        said = f"got a handoff note and {said}"
+    if later:
+        host.spawn_task(_restart_soon(host, name))
+        return {**out, "state": "active", "pid": None, "said": f"{name} {said}"}
+    started = await restart(host, name)
+    return {**out, "state": "active", "pid": started["pid"], "said": f"{name} {said}"}
+
+
+async def _locate(host: Host, target: str) -> tuple[str, hooks_mod.Hook | None]:
+    """The session name and hook `target` means: a running agent (see `resolve_target`), else
+    any polecat or crew member the ledger knows, parked or finished."""
+    target = target.strip()
+    if not target.strip("/"):
+        raise HostError("give the agent: a name from `gt agents --all`, or mayor", exit_code=2)
+    if target.strip("/") == MAYOR:
+        return MAYOR, None
+    try:
+        name = host.resolve_target(target)
+    except HostError:
+        # Not running: the ledger's refusal names the polecats it knows (exit code 2).
+        hook = await host.domain(hooks_mod.find, target)
+        return hook.session, hook
+    agent = host.agents[name]
+    return name, await host.domain(hooks_mod.load, agent.rig, agent.polecat, agent.kind)
+
+
+def _wrong_state(what: str, name: str, hook: hooks_mod.Hook | None, agent: Agent | None):
+    """Why `what` cannot be done to `name` now, or None."""
+    if hook is None or not hook.live:
+        held = f"its hook is {hook.state}" if hook is not None else "it has no hook"
+        return f"{name} has no work on its hook ({held}): sling it some with `gt sling`"
+    if what == "resume":
+        if hook.state == "suspended":
+            return None
+        if agent is not None:
+            return f"{name} is running, not suspended: there is nothing to resume"
+        return f"{name} is not suspended (its hook is {hook.state}): see `gt hooks list`"
+    if hook.state == "suspended":
+        if what in ("suspend", "stop"):
+            return (f"{name} is suspended already" + (" (stuck)" if hook.stuck else "")
+                    + f": resume it with `gt hooks resume {name}`")
+        return f"{name} is suspended: resume it first with `gt hooks resume {name}`"
+    if agent is None:
+        return (f"{name} has no terminal in this host though its hook is {hook.state}: "
+                "`gt hooks repair` reconciles them")
+    return None
+
+
+async def _mayor_action(host: Host, what: str) -> dict:
+    if what in ("suspend", "stop"):
+        await mayor_stop(host)
+        return {"agent": MAYOR, "action": what, "state": "stopped",
+                "said": "the Mayor stopped"}
+    if what == "resume":
+        raise HostError("the Mayor has no hook to resume: start it with `gt mayor start`")
+    verb = "hand off" if what == "handoff" else "restart on"
+    raise HostError(f"the Mayor has no hook to {verb}: `gt mayor stop`, then `gt mayor start`")
+
+
+async def _restart_soon(host: Host, name: str) -> None:
+    await asyncio.sleep(RESTART_DELAY_S)
+    try:
+        await restart(host, name)
+    except HostError as e:
+        host.publish("agent_start_failed", agent=name, error=str(e))

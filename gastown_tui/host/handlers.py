@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import os
 import time
@@ -103,23 +102,15 @@ def register(host: Host) -> None:
                                 actor=_str(args, "actor", required=False) or "overseer")
         return [dataclasses.asdict(s) for s in done]
 
-    async def restart(args: dict) -> dict:
-        name = host.resolve_target(_str(args, "target"))
-        agent = host.agents[name]
-        if agent.role == MAYOR:
-            raise HostError("the Mayor has no hook to hand off; use `gt mayor stop` and start")
-
-        async def later() -> None:
-            # The caller usually runs inside the session being restarted: answer it first.
-            await asyncio.sleep(0.3)
-            try:
-                await actions.restart(host, name)
-            except HostError as e:
-                host.publish("agent_start_failed", agent=name, error=str(e))
-
-        host.spawn_task(later())
-        session = host.session(name)
-        return {"agent": name, "restarting": True, "pid": session.pid if session else None}
+    def agent_action(what: str):
+        async def act(args: dict) -> dict:
+            # restart and handoff answer first: `gt handoff` runs inside the session it ends.
+            return await host.agent_action(
+                what, _str(args, "target"), by=_str(args, "by", required=False) or "gt",
+                sender=_str(args, "sender", required=False) or "overseer",
+                message=_str(args, "message", required=False) or "",
+                later=what in ("restart", "handoff"))
+        return act
 
     async def mayor(args: dict) -> dict:
         action = _str(args, "action")
@@ -193,6 +184,8 @@ def register(host: Host) -> None:
         return {"agent": name}
 
     for op, fn in {"ping": ping, "shutdown": shutdown, "notify": notify, "agents": agents,
-                   "peek": peek, "nudge": nudge, "sling": sling, "restart": restart,
-                   "mayor": mayor, "reap": reap, "screens": screens, "keys": keys}.items():
+                   "peek": peek, "nudge": nudge, "sling": sling, "mayor": mayor, "reap": reap,
+                   "screens": screens, "keys": keys}.items():
         server.register(op, fn)
+    for what in actions.AGENT_ACTIONS:
+        server.register(what, agent_action(what))

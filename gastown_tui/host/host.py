@@ -11,6 +11,7 @@ the control socket.
     await host.nudge(name, text, mode)         # verified nudge
     await host.sling(issue_ids, target, ...)   # hook + start agents at once
     await host.suspend_agent(name) / resume_agent(name) / restart_agent(name)
+    await host.agent_action(what, target)      # the same with checks, for the app and socket
     await host.mayor_start(agent=None) / mayor_stop()
     await host.domain(fn, *args)               # fn(town, *args) on the ledger/git thread
     await host.stop()                          # snapshot + suspend active hooks, end terminals
@@ -338,6 +339,13 @@ class Host:
         from . import actions
 
         return await actions.restart(self, self.resolve_target(name))
+
+    async def agent_action(self, what: str, target: str, **kwargs: Any) -> dict:
+        """suspend | resume | stop | restart | handoff of one agent, with its checks, for the
+        app and the control socket alike; `said` in the result is one line for a person."""
+        from . import actions
+
+        return await actions.agent_action(self, what, target, **kwargs)
 
     async def mayor_start(self, agent: str | None = None) -> dict:
         from . import actions

@@ -148,10 +148,12 @@ class Dispatch:
 
     @work(group="agent-actions")
     async def host_action(self, what: str, name: str) -> None:
-        from .hosting import agent_action
-
+        """suspend, resume, stop, restart, handoff: the host's own `agent_action`, the one the
+        dashboard and `gt` reach over the control socket."""
         try:
-            said = await agent_action(self.host, what, name)
+            if self.host is None:
+                raise RuntimeError("no host runs in this app; restart it inside a town")
+            said = (await self.host.agent_action(what, name))["said"]
         except Exception as e:  # noqa: BLE001 - HostError and friends: one line, no traceback
             self.notify(f"{what} {name}: {e}", severity="error")
             return

@@ -1,5 +1,6 @@
 """The app as the town's host: starting the embedded `Host` (taking over from a headless one),
-describing its agents for the sidebar, and the registry commands behind agent actions."""
+describing its agents for the sidebar, and the registry commands behind agent actions (the
+others are the host's own `agent_action`)."""
 
 from __future__ import annotations
 
@@ -117,42 +118,3 @@ AGENT_COMMANDS = {"nudge": "nudge {name} {text}", "peek": "peek {name} 40"}
 def agent_command(what: str, name: str, text: str = "") -> str:
     """The registry command for actions any `gt` can do (through the host's socket)."""
     return AGENT_COMMANDS[what].format(name=shlex.quote(name), text=shlex.quote(text))
-
-
-async def agent_action(host: Any, what: str, name: str) -> str:
-    """Actions only the host itself can take; returns what happened, in one line.
-
-    suspend: snapshot the worktree, park the hook (suspended) and end the terminal; the work
-    resumes with `resume` or the next host. stop: the same for a polecat (work is never thrown
-    away), `mayor stop` for the Mayor. restart: a fresh session on the same hook. handoff: a
-    handoff note in the agent's mail, then a restart.
-    """
-    from ..host.runtime import HostError
-
-    if host is None:
-        raise HostError("no host runs in this app; restart it inside a town")
-    if name == "mayor" and what in ("stop", "suspend"):
-        await host.mayor_stop()
-        return "the Mayor stopped"
-    if what == "resume":
-        await host.resume_agent(name)
-        return f"{name} resumed on its hook"
-    agent = host.agents.get(name)
-    if agent is None:
-        raise HostError(f"{name} is not running")
-    if what == "handoff":
-        from ..town.mail import send_mail
-
-        address = f"{agent.rig}/{agent.kind}/{agent.polecat}"
-        await host.domain(send_mail, "overseer", address, f"Handoff: {agent.issue}",
-                          f"Continue {agent.issue} where the last session stopped; "
-                          "run `gt prime` first.")
-        await host.restart_agent(name)
-        return f"{name} got a handoff note and restarted on its hook"
-    if what == "restart":
-        await host.restart_agent(name)
-        return f"{name} restarted on its hook"
-    if what in ("suspend", "stop"):
-        snapshot = await host.suspend_agent(name, f"{what} from the app")
-        return f"{name} suspended; its work is kept" + (f" ({snapshot})" if snapshot else "")
-    raise HostError(f"unknown agent action {what!r}")

@@ -1,5 +1,6 @@
 """What a person can do from the dashboard's panels: registry commands (the panels' Enter,
-nudge, peek, configuration), slinging from Work, restarting an agent, zooming a terminal.
+nudge, peek, configuration), slinging from Work, the agent actions (suspend/resume, stop,
+restart, handoff), zooming a terminal.
 
 A mixin of DashboardApp. Commands run in this process on a worker thread, exactly as in the app
 and the shell; anything that needs the live host reaches it over the control socket. A
@@ -16,6 +17,7 @@ from textual.widgets import TabbedContent
 
 from ..ui.messages import AgentAction, AgentChosen, BeadChosen, RunCommand, SlingMany
 from ..ui.widgets.grid import PaneGrid
+from ..ui.widgets.panels import AgentsPanel
 from ..ui.widgets.result import ResultView
 
 # Commands that only read: the ones a read-only dashboard still runs for its panels.
@@ -93,20 +95,27 @@ class Actions:
 
             self.push_screen(PromptScreen(f"Nudge {message.name}", "text to type into the "
                                           "agent"), send)
-        elif message.what == "restart":
-            self.restart_agent(message.name)
         else:
-            self.notify(f"{message.what} is done from the app or `gt`; the dashboard types, "
-                        "nudges, restarts and slings", severity="warning")
+            what = message.what
+            row = next((r for r in self.query_one(AgentsPanel).rows
+                        if r.name == message.name), None)
+            if what == "suspend" and row is not None and row.state == "suspended":
+                what = "resume"  # x toggles, as in the app
+            self.agent_act(what, message.name)
 
     @work(group="agent-actions")
-    async def restart_agent(self, name: str) -> None:
+    async def agent_act(self, what: str, name: str) -> None:
+        """suspend, resume, stop, restart, handoff: the host's `agent_action` over the control
+        socket, the same the app's keys run in its own host."""
         try:
-            await asyncio.to_thread(self.source.restart, name)
+            said = (await asyncio.to_thread(self.source.act, what, name))["said"]
         except Exception as e:  # noqa: BLE001 - HostError and friends: one line
-            self.notify(f"restart {name}: {e}", severity="error")
+            self.notify(f"{what} {name}: {e}", severity="error")
             return
-        self.notify(f"{name} restarts on its hook", timeout=3)
+        self.notify(said, timeout=3)
+        self.source.invalidate()
+        self.poll_ledger()
+        self.poll_live()
 
     def on_bead_chosen(self, message: BeadChosen) -> None:
         self._sling(message.bead_id, message.rig, convoy=False)

@@ -20,6 +20,7 @@ from ..town.paths import CONFIG_FILE, RIGS_FILE
 from ..ui.model import AgentRow, TownView
 
 HOST_TIMEOUT_S = 3.0
+ACTION_TIMEOUT_S = 30.0  # a suspend waits for the agent's program to end (KILL after 5 s)
 LEDGER_MAX_AGE_S = 10.0
 NOT_LIVE = ("Agents are not live: no host runs this town. Start one with `gt up --headless` "
             "(or open the app with `gt`); this page connects to it by itself.")
@@ -36,7 +37,9 @@ class Live:
 
 
 def agent_rows(host_agents: list[dict[str, Any]], view: TownView) -> list[AgentRow]:
-    """The Agents panel's rows from the host's `agents` reply (live) and the ledger's view."""
+    """The Agents panel's rows from the host's `agents` reply (live) and the ledger's view.
+    A parked (suspended) agent stays listed, as in the app, so the key that suspended it
+    resumes it."""
     rows = []
     for a in host_agents:
         name, rig, role = str(a.get("name")), str(a.get("rig") or ""), str(a.get("role") or "")
@@ -46,14 +49,21 @@ def agent_rows(host_agents: list[dict[str, Any]], view: TownView) -> list[AgentR
         rows.append(AgentRow(name=name, role=role, rig=rig, state=str(a.get("state") or "unknown"),
                              bead=str(a.get("hook") or ""), unread=view.unread_by.get(address, 0),
                              address=address))
-    return rows
+    shown = {row.name for row in rows}
+    return rows + [row for row in parked_rows(view)
+                   if row.state == "suspended" and row.name not in shown]
 
 
 def parked_rows(view: TownView) -> list[AgentRow]:
     """Without a host: the agents the ledger knows of (by their hooks), none of them live."""
-    return [AgentRow(name=h.agent, role="polecat", rig=h.rig,
-                     state="suspended" if h.state == "suspended" else "unknown", bead=h.bead)
-            for h in view.hooks]
+    rows = []
+    for h in view.hooks:
+        address = f"{h.rig}/{h.kind}/{h.agent.rpartition('/')[2]}"
+        rows.append(AgentRow(name=h.agent, role="crew" if h.kind == "crew" else "polecat",
+                             rig=h.rig, state="suspended" if h.state == "suspended"
+                             else "unknown", bead=h.bead,
+                             unread=view.unread_by.get(address, 0), address=address))
+    return rows
 
 
 class TownSource:
@@ -84,8 +94,11 @@ class TownSource:
     def paste(self, name: str, text: str) -> None:
         self.client.call("keys", target=name, paste=text)
 
-    def restart(self, name: str) -> None:
-        self.client.call("restart", target=name)
+    def act(self, what: str, name: str) -> dict[str, Any]:
+        """suspend, resume, stop, restart or handoff, as the app's keys do them; the host's
+        one line (`said`) comes back. Ending a terminal can take a few seconds."""
+        return self.client.call(what, timeout=ACTION_TIMEOUT_S, target=name,
+                                by="the dashboard")
 
     def ledger_changed(self) -> bool:
         """True when the ledger or the config changed since the last call that said so (or

@@ -46,6 +46,7 @@ def refusing_town():
 @pytest.mark.parametrize("args", [
     ("agents",), ("agents", "--all"), ("peek", "mayor"), ("nudge", "mayor", "hi"),
     ("down",), ("mayor", "status"), ("mayor", "stop"), ("mayor", "detach"),
+    ("hooks", "suspend", "nux"), ("hooks", "resume", "demo/nux"),
 ])
 def test_live_commands_without_a_host(refusing_town, args):
     proc = run_gt(refusing_town.root, *args)
@@ -68,6 +69,9 @@ def test_live_commands_without_a_host(refusing_town, args):
     (("hooks", "rollback", "ghost"), 2, ["no polecat 'ghost'"]),
     (("hooks", "rollback", "ghost", ""), 2, ["the snapshot id is empty"]),
     (("hooks", "list", "--rig", "nowhere"), 2, ["no rig named"]),
+    (("hooks", "suspend", ""), 2, ["give the agent to suspend"]),
+    (("hooks", "resume", " "), 2, ["give the agent to resume"]),
+    (("hooks", "suspend"), 2, ["Missing argument 'NAME'"]),
     (("done",), 1, ["not a polecat"]),
     (("handoff",), 1, ["not a polecat"]),
     (("peek", "mayor", "0"), 2, []),
