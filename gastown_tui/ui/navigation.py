@@ -12,10 +12,18 @@ from typing import Any
 from textual import events
 
 from .keymap import key_label
-from .messages import PaneFocused, RunCommand, TextCopied
+from .messages import AgentChosen, PaneFocused, RunCommand, TextCopied
+from .typeahead import HOLD_S
 
 
 class Navigation:
+    def keys_wait_after(self, event: events.Key) -> float:
+        """Keys that move the focus to a pane through messages: the keys typed after them wait
+        for it (see typeahead.py)."""
+        if self.screen is self.main and self.main.chooses_a_pane(event):
+            return HOLD_S
+        return 0.0
+
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and self.screen is self.main:
             if self.prefix_armed:
@@ -162,6 +170,14 @@ class Navigation:
                 self.notify(f"{item.key} has no live terminal", severity="warning")
         else:
             self.post_message(RunCommand(f"mail read {item.key}"))
+
+    async def on_agent_chosen(self, message: AgentChosen) -> None:
+        """An agent's row (or its hook's) was chosen: its pane takes the focus, then the keys
+        typed since the choice follow it."""
+        if not self.main.focus_pane(message.name):
+            self.notify(f"{message.name} has no live terminal (suspended or not started)",
+                        severity="warning")
+        await self.release_keys()
 
     def action_pick_theme(self) -> None:
         from .screens.themes import ThemeScreen
