@@ -3,8 +3,8 @@
 Keys: a focused pane gets every key except the prefix (default ctrl+b). After the prefix, one
 key acts on the app as in tmux (`keymap.PREFIX_BINDINGS`); the prefix twice sends it to the
 program. The prefix is caught here, before focus, so it works from any widget on the main screen.
-Keys typed right after one that moves the focus to a pane through messages (Enter on an agent
-or its hook) wait for that pane (`typeahead.py`).
+Keys typed right after one that moves the focus to a pane through messages (Enter on an agent,
+the sling modal's Enter) wait for that pane (`typeahead.py`).
 """
 
 from __future__ import annotations

@@ -193,6 +193,38 @@ async def test_keys_typed_right_after_ctrl_b_n_reach_the_next_agent(environ):
         await app.action_quit_app()
 
 
+async def test_keys_typed_right_after_a_needs_me_jump_reach_that_agent(environ):
+    from gastown_tui.ui.model import AgentRow, TownView
+    from gastown_tui.ui.screens.needs import NeedsMeScreen
+
+    view = TownView(town="t", agents=[AgentRow("ask", "polecat", "r", "waiting", "r-1")])
+    app = GastownApp(AppOptions(environ=environ, start_host=False, view=view))
+    async with app.run_test(size=(200, 50)) as pilot:
+        await start_bash(app, pilot, "other")
+        await start_bash(app, pilot, "ask")
+        agents = app.main.query_one("#agents")
+        # ! in the sidebar, then the answer: x would suspend, K stop the highlighted agent.
+        app.main.focus_sidebar()
+        await until(pilot, lambda: app.focused is agents, what="the Agents panel")
+        post_keys(app, "!echo one xK\r")
+        await until(pilot, lambda: "\none xK" in screen_text(app, "ask"), what="the first line")
+        # The needs-me view's Enter from another agent's pane, then the answer.
+        app.main.focus_pane("other")
+        await pilot.press("ctrl+b", "w")
+        await until(pilot, lambda: isinstance(app.screen, NeedsMeScreen), what="the view")
+        post_keys(app, "\recho two\r")
+        await until(pilot, lambda: "\ntwo" in screen_text(app, "ask"), what="the second line")
+        # Its number (1) jumps too; q would close the view, 1 would jump again.
+        app.main.focus_pane("other")
+        await pilot.press("ctrl+b", "w")
+        await until(pilot, lambda: isinstance(app.screen, NeedsMeScreen), what="the view")
+        post_keys(app, "1echo q1 three\r")
+        await until(pilot, lambda: "\nq1 three" in screen_text(app, "ask"), what="the third")
+        assert "echo" not in screen_text(app, "other")
+        no_action_ran(app)
+        await app.action_quit_app()
+
+
 async def test_closing_the_bar_or_a_result_returns_focus_where_it_was(environ):
     from gastown_tui.ui.widgets.result import ResultView
 

@@ -208,13 +208,17 @@ class MainScreen(SteadyLines, Screen):
 
     def chooses_a_pane(self, event: events.Key) -> bool:
         """Whether `event`, heard by what has the focus, moves the focus to a pane through
-        messages (Enter on an agent or hook with a live pane), not at once."""
+        messages (Enter on an agent or hook with a live pane, the needs-me jump), not at once."""
         focused = self.focused
+        if isinstance(focused, TerminalPane) or (
+                focused is not None and focused.check_consume_key(event.key, event.character)):
+            return False
         if event.key == "enter" and isinstance(focused, (AgentsPanel, HooksPanel)):
             row = focused.highlighted_row
             name = getattr(row, "name" if isinstance(focused, AgentsPanel) else "agent", "")
             return bool(name) and self.grid.pane(name) is not None
-        return False
+        active = self.active_bindings.get(event.key)
+        return active is not None and active.binding.action == "app.jump_needs_me"
 
     def on_result_view_closed(self, message: ResultView.Closed) -> None:
         self.focus_back()
