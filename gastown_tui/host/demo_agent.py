@@ -230,7 +230,9 @@ def main() -> int:
     fd = sys.stdin.fileno()
     saved = termios.tcgetattr(fd) if os.isatty(fd) else None
     if saved is not None:
-        tty.setcbreak(fd)
+        # At once, not after flushing: what was typed before the agent started is its first
+        # prompt, as a shell keeps what is typed ahead of it.
+        tty.setcbreak(fd, termios.TCSANOW)
     agent = Agent()
 
     def on_winch(*_):

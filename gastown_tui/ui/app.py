@@ -3,6 +3,8 @@
 Keys: a focused pane gets every key except the prefix (default ctrl+b). After the prefix, one
 key acts on the app as in tmux (`keymap.PREFIX_BINDINGS`); the prefix twice sends it to the
 program. The prefix is caught here, before focus, so it works from any widget on the main screen.
+Keys typed right after one that moves the focus to a pane through messages (Enter on an agent,
+the sling modal's Enter) wait for that pane (`typeahead.py`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from .navigation import Navigation
 from .model import TownView
 from .screens.main import MainScreen
 from .theme import DEFAULT_THEME, SHIPPED_DIR, load_themes, user_theme_dir
+from .typeahead import TypeAhead
 
 HOST_STOPPED = ("the town's host was stopped (gt down): its hooks are suspended and resume "
                 "with the next `gt`")
@@ -54,7 +57,7 @@ class AppOptions:
     first_commands: list[str] = field(default_factory=list)  # run once the host is up (demo)
 
 
-class GastownApp(Navigation, Dispatch, App):
+class GastownApp(TypeAhead, Navigation, Dispatch, App):
     TITLE = "Gas Town"
     ENABLE_COMMAND_PALETTE = True
     COMMAND_PALETTE_BINDING = "ctrl+p"

@@ -14,6 +14,7 @@ from typing import Any
 from textual import work
 
 from .messages import AgentAction, BeadChosen, RunCommand, SlingMany
+from .typeahead import HOLD_S
 
 MAYOR = "mayor"  # the Mayor's session (and pane) name
 
@@ -96,7 +97,27 @@ class Dispatch:
 
     @work(group="commands")
     async def sling(self, lines: list[str]) -> None:
-        """Run the sling's commands in order; the first new agent's pane takes focus."""
+        """Run the sling's commands in order; the first new agent's pane takes focus. The keys
+        typed since the modal's Enter wait for it (see typeahead.py), for a second more if the
+        pane is still to come."""
+        pane_to_come = False
+        try:
+            first = await self._run_sling(lines)
+            if first is None:
+                return
+            if self.main.grid.pane(first) is not None:
+                self.main.focus_pane(first)
+            else:
+                self.focus_when_started(first)
+                pane_to_come = True
+        finally:
+            if pane_to_come and self.holding_keys:
+                self.hold_keys(HOLD_S)
+            else:
+                self.release_keys_soon()
+
+    async def _run_sling(self, lines: list[str]) -> str | None:
+        """The session of the first new agent, or None (a command failed, or no agent)."""
         from .hosting import session_of_result
 
         before = {s.name for s in self.mux.sessions()} if self.mux is not None else set()
@@ -104,18 +125,13 @@ class Dispatch:
         for line in lines:
             result = await self.run_command(line, quiet=True).wait()
             if result is None or not result.ok:
-                return
+                return None
             if line.startswith("sling ") and first is None:
                 first = session_of_result(result)
         if first is None and self.mux is not None:
             new = [s.name for s in self.mux.sessions() if s.name not in before]
             first = new[0] if new else None
-        if first is None:
-            return
-        if self.main.grid.pane(first) is not None:
-            self.main.focus_pane(first)
-        else:
-            self.focus_when_started(first)
+        return first
 
     def on_sling_many(self, message: SlingMany) -> None:
         from .screens.sling import SlingScreen

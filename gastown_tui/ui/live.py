@@ -81,8 +81,10 @@ class LiveSessions:
             session = self.mux.get(name)
         except LookupError:
             return
-        await self.app.main.add_pane(name, session.screen, self.sink(name),
-                                     focus=self.app.wants_focus(name))
+        focus = self.app.wants_focus(name)
+        await self.app.main.add_pane(name, session.screen, self.sink(name), focus=focus)
+        if focus:
+            self.app.release_keys_soon()  # keys typed ahead for it (a sling's) follow it
 
     def on_event(self, event: Event) -> None:
         main = self.app.main

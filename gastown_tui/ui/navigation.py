@@ -10,12 +10,34 @@ from __future__ import annotations
 from typing import Any
 
 from textual import events
+from textual.widgets import Input
 
 from .keymap import key_label
-from .messages import PaneFocused, RunCommand, TextCopied
+from .messages import AgentChosen, PaneFocused, RunCommand, TextCopied
+from .screens.needs import NeedsMeScreen
+from .screens.sling import SlingScreen
+from .typeahead import HOLD_S
+
+# A sling's commands (a worktree to make, an agent to start) run before its pane can take the
+# focus: the keys typed after the modal's Enter wait for them that long at most, then a second
+# more for the pane (see Dispatch.sling).
+SLING_HOLD_S = 10.0
 
 
 class Navigation:
+    def keys_wait_after(self, event: events.Key) -> float:
+        """Keys that move the focus to a pane through messages: the keys typed after them wait
+        for it (see typeahead.py)."""
+        screen = self.screen
+        if screen is self.main:
+            return HOLD_S if self.main.chooses_a_pane(event) else 0.0
+        if isinstance(screen, NeedsMeScreen):
+            return HOLD_S if screen.picks(event) else 0.0
+        if isinstance(screen, SlingScreen) and event.key == "enter" \
+                and isinstance(self.focused, Input):
+            return SLING_HOLD_S
+        return 0.0
+
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and self.screen is self.main:
             if self.prefix_armed:
@@ -151,17 +173,25 @@ class Navigation:
         items = self.view.needs_me()
         if not items:
             self.notify("nothing needs you right now", timeout=2)
+            self.release_keys_soon()
             return
         self._needs_me_chosen(items[0])
 
     def _needs_me_chosen(self, item: Any) -> None:
-        if item is None:
-            return
-        if item.kind == "agent":
+        if item is not None and item.kind == "agent":
             if not self.main.focus_pane(item.key):
                 self.notify(f"{item.key} has no live terminal", severity="warning")
-        else:
+        elif item is not None:
             self.post_message(RunCommand(f"mail read {item.key}"))
+        self.release_keys_soon()  # (called by the needs-me view, on its own queue)
+
+    async def on_agent_chosen(self, message: AgentChosen) -> None:
+        """An agent's row (or its hook's) was chosen: its pane takes the focus, then the keys
+        typed since the choice follow it."""
+        if not self.main.focus_pane(message.name):
+            self.notify(f"{message.name} has no live terminal (suspended or not started)",
+                        severity="warning")
+        await self.release_keys()
 
     def action_pick_theme(self) -> None:
         from .screens.themes import ThemeScreen

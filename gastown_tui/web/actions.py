@@ -67,7 +67,7 @@ class Actions:
         """Choosing an agent zooms its terminal (a mirror is drawn at the agent's own size,
         so a small grid cell crops it) and focuses it; choosing it again shows the grid.
         The focus moves at once (not on a later turn), then the keys typed since the
-        choice follow it (see DashboardApp.on_event)."""
+        choice follow it (see ui/typeahead.py)."""
         self.query_one(TabbedContent).active = "terminals"
         grid = self.query_one(PaneGrid)
         pane = grid.pane(message.name)

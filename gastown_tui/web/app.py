@@ -24,6 +24,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 from ..ui.gather import TownReader
 from ..ui.model import STATE_ICONS, TownView
 from ..ui.theme import DEFAULT_THEME, SHIPPED_DIR, load_themes, user_theme_dir
+from ..ui.typeahead import HOLD_S, TypeAhead
 from ..ui.widgets.grid import PaneGrid
 from ..ui.widgets.panels import AgentsPanel, ConvoysPanel, HooksPanel, MailPanel, WorkPanel
 from ..ui.widgets.result import ResultView
@@ -37,7 +38,6 @@ LIVE_S = 0.5      # screens and agents; with a frame to draw, well inside the 2 
 NEW_PER_POLL = 8  # agents first mirrored per poll
 ECHO_S = 0.03     # after keys reach the host: time for the program to echo them
 LEDGER_S = 1.0    # a few stats; the ledger itself is read only when it changed
-HOLD_S = 1.0      # at most this long, keys typed after Enter on an agent wait for its terminal
 EMPTY = "No agent terminals are live."
 
 
@@ -64,7 +64,7 @@ class RemoteSink:
         self.app.view_resized(self.name, rows)
 
 
-class DashboardApp(Actions, App):
+class DashboardApp(TypeAhead, Actions, App):
     CSS_PATH = "dashboard.tcss"
     TITLE = "Gas Town"
     # A focused terminal takes every key but its prefix (ctrl+b), which leaves it for the panels.
@@ -92,8 +92,6 @@ class DashboardApp(Actions, App):
         self._reading = False
         self._ledger_problem = ""
         self._told_read_only = False
-        self._held: list[events.Key] | None = None  # keys waiting for a chosen terminal
-        self._hold_timer: Any = None
         # One thread for input, so keystrokes reach the host in the order they were typed.
         self._input = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dashboard-keys")
         loaded = load_themes([SHIPPED_DIR, user_theme_dir(self.environ)])
@@ -297,30 +295,11 @@ class DashboardApp(Actions, App):
 
     # ---- input to agents -----------------------------------------------------------------
 
-    async def on_event(self, event: events.Event) -> None:
-        """Keys typed right after Enter on an agent (or its hook) belong to its terminal.
-        The panel names the agent through two messages, and meanwhile the app hands each new
-        key to the panel, where letters are agent actions (R restarts, x suspends): on a
-        busy machine "Run the tests" would restart the agent. So from that Enter until the
-        terminal has the focus (or `HOLD_S`), keys wait here, in order."""
-        if isinstance(event, events.Key) and not event.is_forwarded:
-            if self._held is not None:
-                self._held.append(event)
-                return
-            if event.key == "enter" and isinstance(self.focused, (AgentsPanel, HooksPanel)):
-                self._held = []
-                self._hold_timer = self.set_timer(HOLD_S, self.release_keys)
-        await super().on_event(event)
-
-    async def release_keys(self) -> None:
-        """Hand the held keys on, now that the focus is where they were meant to go. Called
-        while the app handles one message, so no newer key can overtake them."""
-        held, self._held = self._held, None
-        if self._hold_timer is not None:
-            self._hold_timer.stop()
-            self._hold_timer = None
-        for event in held or []:
-            await super().on_event(event)
+    def keys_wait_after(self, event: events.Key) -> float:
+        """Enter on an agent (or its hook) focuses its terminal through messages: the keys
+        typed after it wait for that (see typeahead.py)."""
+        return HOLD_S if event.key == "enter" and isinstance(self.focused,
+                                                             (AgentsPanel, HooksPanel)) else 0.0
 
     def send_input(self, name: str, data: bytes = b"", text: str = "") -> None:
         if self.read_only:

@@ -4,7 +4,7 @@ zoom with the prefix, cycling, resize, paste, and scrollback search and copy."""
 from __future__ import annotations
 
 from textual import events
-from ui_helpers import BASH, BASH_ENV, rendered, screen_text, until
+from ui_helpers import BASH, BASH_ENV, post_keys, rendered, screen_text, until
 
 from gastown_tui.ui.app import AppOptions, GastownApp
 from gastown_tui.ui.widgets.terminal import TerminalPane
@@ -122,6 +122,106 @@ async def test_focus_moves_between_panes_and_the_sidebar(environ):
         assert app.focused.id == "agents"
         await pilot.click(TerminalPane, offset=(10, 5))
         assert isinstance(app.focused, TerminalPane)
+        await app.action_quit_app()
+
+
+def no_action_ran(app) -> None:
+    """None of the Agents panel's or the main screen's letters acted (nudge prompt, peek
+    result, restart/suspend/stop/handoff notices, theme picker, needs-me view)."""
+    from gastown_tui.ui.widgets.result import ResultView
+
+    assert app.screen is app.main
+    assert not app.main.query_one(ResultView).has_class("-shown")
+    said = [n.message for n in app._notifications]
+    assert not any(w in m for m in said for w in ("restart", "suspend", "stop", "handoff")), said
+
+
+async def test_keys_typed_right_after_enter_on_an_agent_reach_its_terminal(environ):
+    app = make_app(environ)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await start_bash(app, pilot, "other")
+        await start_bash(app, pilot, "sh")
+        agents = app.main.query_one("#agents")
+        await until(pilot, lambda: [r.name for r in agents.rows] == ["other", "sh"],
+                    what="the agent rows")
+        agents.focus()
+        agents.highlighted = 1
+        await until(pilot, lambda: app.focused is agents and agents.highlighted_row.name == "sh",
+                    what="the row")
+        # u nudges, v peeks, H hands off, R restarts, x suspends, K stops, t picks a theme,
+        # w shows what needs you, 1 goes to the Agents panel: all letters for the program now.
+        post_keys(app, "\recho uvHRxKtw1 typed\r")
+        await until(pilot, lambda: "\nuvHRxKtw1 typed" in screen_text(app, "sh"),
+                    what="the line typed into the agent's bash")
+        assert app.focused is app.main.grid.pane("sh")
+        no_action_ran(app)
+        await app.action_quit_app()
+
+
+async def test_keys_typed_right_after_enter_on_a_hook_reach_its_terminal(environ):
+    from gastown_tui.ui.model import HookRow, TownView
+
+    view = TownView(town="t", hooks=[HookRow(agent="sh", rig="r", kind="polecats",
+                                             bead="r-1", state="active")])
+    app = GastownApp(AppOptions(environ=environ, start_host=False, view=view))
+    async with app.run_test(size=(200, 50)) as pilot:
+        await start_bash(app, pilot, "sh")
+        hooks = app.main.query_one("#hooks")
+        await until(pilot, lambda: hooks.rows, what="the hook row")
+        hooks.focus()
+        hooks.highlighted = 0
+        await until(pilot, lambda: app.focused is hooks, what="the Hooks panel")
+        post_keys(app, "\recho x typed\r")  # x suspends the hook in the Hooks panel
+        await until(pilot, lambda: "\nx typed" in screen_text(app, "sh"),
+                    what="the line typed into the agent's bash")
+        no_action_ran(app)
+        await app.action_quit_app()
+
+
+async def test_keys_typed_right_after_ctrl_b_n_reach_the_next_agent(environ):
+    app = make_app(environ)
+    async with app.run_test(size=(200, 50)) as pilot:
+        left = await start_bash(app, pilot, "left")
+        await start_bash(app, pilot, "right")
+        app.main.focus_pane("left")
+        await until(pilot, lambda: app.focused is left, what="the left pane")
+        app.post_message(events.Key("ctrl+b", "\x02"))
+        post_keys(app, "necho for-right\r")
+        await until(pilot, lambda: "\nfor-right" in screen_text(app, "right"),
+                    what="the line typed into the next agent")
+        assert "for-right" not in screen_text(app, "left")
+        await app.action_quit_app()
+
+
+async def test_keys_typed_right_after_a_needs_me_jump_reach_that_agent(environ):
+    from gastown_tui.ui.model import AgentRow, TownView
+    from gastown_tui.ui.screens.needs import NeedsMeScreen
+
+    view = TownView(town="t", agents=[AgentRow("ask", "polecat", "r", "waiting", "r-1")])
+    app = GastownApp(AppOptions(environ=environ, start_host=False, view=view))
+    async with app.run_test(size=(200, 50)) as pilot:
+        await start_bash(app, pilot, "other")
+        await start_bash(app, pilot, "ask")
+        agents = app.main.query_one("#agents")
+        # ! in the sidebar, then the answer: x would suspend, K stop the highlighted agent.
+        app.main.focus_sidebar()
+        await until(pilot, lambda: app.focused is agents, what="the Agents panel")
+        post_keys(app, "!echo one xK\r")
+        await until(pilot, lambda: "\none xK" in screen_text(app, "ask"), what="the first line")
+        # The needs-me view's Enter from another agent's pane, then the answer.
+        app.main.focus_pane("other")
+        await pilot.press("ctrl+b", "w")
+        await until(pilot, lambda: isinstance(app.screen, NeedsMeScreen), what="the view")
+        post_keys(app, "\recho two\r")
+        await until(pilot, lambda: "\ntwo" in screen_text(app, "ask"), what="the second line")
+        # Its number (1) jumps too; q would close the view, 1 would jump again.
+        app.main.focus_pane("other")
+        await pilot.press("ctrl+b", "w")
+        await until(pilot, lambda: isinstance(app.screen, NeedsMeScreen), what="the view")
+        post_keys(app, "1echo q1 three\r")
+        await until(pilot, lambda: "\nq1 three" in screen_text(app, "ask"), what="the third")
+        assert "echo" not in screen_text(app, "other")
+        no_action_ran(app)
         await app.action_quit_app()
 
 

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import tempfile
 
-from ui_helpers import rendered, until
+from ui_helpers import post_keys, rendered, until
 
 from gastown_tui.ui.app import AppOptions, GastownApp
 from gastown_tui.ui.screens.sling import SlingScreen
@@ -51,6 +51,34 @@ async def test_sling_from_the_keyboard_ends_in_a_live_focused_pane(town_root, en
         await until(pilot, lambda: app.view.unread, timeout=10, what="mail to the overseer")
         assert any(n.title in ("landed", "mail") for n in app._notifications) or \
             "✉" in rendered(app)
+        await app.action_quit_app()
+
+
+async def test_keys_typed_right_after_the_sling_reach_the_new_agent(town_root, environ):
+    """Enter in the sling modal, then at once the first words for the agent: they wait for
+    its pane, then reach it in order. In Work, s would sling again, space select, t pick a
+    theme, w show what needs you. An Enter the modal refuses holds nothing back."""
+    environ = dict(environ, GT_DEMO_STEP_SECONDS="30")  # the agent stays at its prompt
+    app = town_app(town_root, environ)
+    async with app.run_test(size=(180, 50)) as pilot:
+        work = app.main.query_one("#work")
+        await until(pilot, lambda: work.rows, what="ready work")
+        work.focus()
+        await pilot.press("s")
+        await until(pilot, lambda: isinstance(app.screen, SlingScreen), what="sling modal")
+        rig = app.screen.query_one("#sling-rig")
+        rig.value = ""
+        post_keys(app, "\rdemo")
+        await until(pilot, lambda: rig.value == "demo", timeout=5, what="the keys in the form")
+        assert any("a bead and a rig" in n.message for n in app._notifications)
+        post_keys(app, "\rsling tests, then wait\r")
+        pane = await until(pilot, lambda: isinstance(app.focused, TerminalPane) and app.focused,
+                           timeout=20, what="the new agent's pane to take focus")
+        await until(pilot, lambda: "you: sling tests, then wait"
+                    in "\n".join(pane.screen_model.text_lines()), timeout=20,
+                    what="the words typed into the agent")
+        assert app.screen is app.main and len(app.main.grid.panes) == 1
+        assert not work.selected
         await app.action_quit_app()
 
 

@@ -6,6 +6,8 @@ import asyncio
 import time
 from typing import Callable
 
+from textual import events
+
 
 async def until(pilot, check: Callable[[], object], timeout: float = 10.0,
                 what: str = "condition") -> object:
@@ -26,6 +28,14 @@ def screen_text(app, name: str) -> str:
 def rendered(app) -> str:
     """What the app shows, as text (the compositor's lines)."""
     return "\n".join(s.text.rstrip() for s in app.screen._compositor.render_strips())
+
+
+def post_keys(app, text: str) -> None:
+    """Put keys in the app's queue all at once, as a busy machine or a fast typist does: the
+    app reads the next ones before the widget that heard a key has acted on it."""
+    names = {" ": "space", "\r": "enter", "!": "exclamation_mark", ",": "comma"}
+    for char in text:
+        app.post_message(events.Key(names.get(char, char), char))
 
 
 async def settle(pilot, seconds: float = 0.1) -> None:

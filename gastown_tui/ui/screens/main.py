@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static
 
-from ..messages import AgentChosen, PaneFocused
+from ..messages import PaneFocused
 from ..model import TownView
 from ..widgets.commandbar import CommandBar
 from ..widgets.grid import PaneGrid
@@ -173,11 +174,14 @@ class MainScreen(SteadyLines, Screen):
         return focused if isinstance(focused, TerminalPane) else None
 
     def focus_pane(self, name: str) -> bool:
+        """Focus `name`'s pane at once: `Widget.focus` would wait for a later turn of the
+        app's queue, and the keys typed meanwhile (after ctrl+b n, say) would go to the pane
+        or panel that had the focus."""
         pane = self.grid.pane(name)
         if pane is None:
             return False
         self.grid.show(name)
-        pane.focus()
+        self.set_focus(pane)
         self._refresh_status()
         return True
 
@@ -197,15 +201,24 @@ class MainScreen(SteadyLines, Screen):
         if self.grid.zoomed is not None:
             self.grid.toggle_zoom(self.grid.zoomed)
             self._refresh_status()
-        self.query_one(f"#{panel_id}").focus()
+        self.set_focus(self.query_one(f"#{panel_id}"))
 
     def on_pane_focused(self, message: PaneFocused) -> None:
         self.last_pane = message.name
 
-    def on_agent_chosen(self, message: AgentChosen) -> None:
-        if not self.focus_pane(message.name):
-            self.notify(f"{message.name} has no live terminal (suspended or not started)",
-                        severity="warning")
+    def chooses_a_pane(self, event: events.Key) -> bool:
+        """Whether `event`, heard by what has the focus, moves the focus to a pane through
+        messages (Enter on an agent or hook with a live pane, the needs-me jump), not at once."""
+        focused = self.focused
+        if isinstance(focused, TerminalPane) or (
+                focused is not None and focused.check_consume_key(event.key, event.character)):
+            return False
+        if event.key == "enter" and isinstance(focused, (AgentsPanel, HooksPanel)):
+            row = focused.highlighted_row
+            name = getattr(row, "name" if isinstance(focused, AgentsPanel) else "agent", "")
+            return bool(name) and self.grid.pane(name) is not None
+        active = self.active_bindings.get(event.key)
+        return active is not None and active.binding.action == "app.jump_needs_me"
 
     def on_result_view_closed(self, message: ResultView.Closed) -> None:
         self.focus_back()

@@ -41,11 +41,24 @@ class NeedsMeScreen(ModalScreen[NeedsMeItem | None]):
         self.dismiss(self.items[int(event.option.id)])
 
     def on_key(self, event: events.Key) -> None:
+        index = self._number(event)
+        if index is not None:
+            event.stop()
+            self.dismiss(self.items[index])
+
+    def _number(self, event: events.Key) -> int | None:
+        """The item `event` names by its number, if any."""
         if event.character and event.character in "123456789":
             index = int(event.character) - 1
             if index < len(self.items):
-                event.stop()
-                self.dismiss(self.items[index])
+                return index
+        return None
+
+    def picks(self, event: events.Key) -> bool:
+        """Whether `event` jumps to an item (Enter on one, or its number)."""
+        if event.key == "enter":
+            return bool(self.items) and self.query_one(OptionList).highlighted is not None
+        return self._number(event) is not None
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -15,6 +15,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select
 
+from ..typeahead import KeysFree
+
 
 @dataclass(frozen=True)
 class SlingRequest:
@@ -80,11 +82,11 @@ class SlingScreen(ModalScreen[SlingRequest | None]):
         convoy = ""
         if self.with_convoy:
             convoy = self.query_one("#sling-convoy", Input).value.strip()
-        if not beads or not rig:
-            self.notify("a bead and a rig are needed", severity="error")
-            return
-        if self.with_convoy and not convoy:
-            self.notify("name the convoy", severity="error")
+        problem = ("a bead and a rig are needed" if not beads or not rig else
+                   "name the convoy" if self.with_convoy and not convoy else "")
+        if problem:
+            self.notify(problem, severity="error")
+            self.post_message(KeysFree())  # the keys typed after Enter are for this form
             return
         self.dismiss(SlingRequest(beads, rig, agent if isinstance(agent, str) else "", convoy))
 
