@@ -157,9 +157,9 @@ class Dispatch:
         elif what == "peek":
             self.post_message(RunCommand(agent_command("peek", name)))
         else:
-            if what == "suspend" and self.view.agent(name) is not None \
-                    and self.view.agent(name).state == "suspended":
-                what = "resume"
+            row = self.view.agent(name)
+            if what == "suspend" and row is not None and row.parked:
+                what = "resume"  # x toggles: a parked agent (suspended, or stuck) resumes
             self.host_action(what, name)
 
     @work(group="agent-actions")

@@ -86,9 +86,12 @@ def host_rows(host: Any, mux: Any, view: TownView,
             address = f"{agent.rig}/{agent.kind}/{agent.polecat}"
         elif role == "mayor":
             address = "mayor/"
-        rows.append(AgentRow(name=name, role=role, rig=rig, state=_state(session, agent),
+        state = _state(session, agent)
+        rows.append(AgentRow(name=name, role=role, rig=rig, state=state,
                              bead=(agent.issue if agent is not None else "") or "",
-                             unread=view.unread_by.get(address, 0), address=address))
+                             unread=view.unread_by.get(address, 0), address=address,
+                             parked=state == "suspended" or (
+                                 agent is not None and agent.hook_state == "suspended")))
     # A parked agent stays listed (‖), so the key that suspended it resumes it.
     shown = {row.name for row in rows}
     for hook in view.hooks:
@@ -96,7 +99,8 @@ def host_rows(host: Any, mux: Any, view: TownView,
             address = f"{hook.rig}/{hook.kind}/{hook.agent.rpartition('/')[2]}"
             rows.append(AgentRow(name=hook.agent, role="crew" if hook.kind == "crew" else "polecat",
                                  rig=hook.rig, state="suspended", bead=hook.bead,
-                                 unread=view.unread_by.get(address, 0), address=address))
+                                 unread=view.unread_by.get(address, 0), address=address,
+                                 parked=True))
     return rows, list(view.hooks)
 
 

@@ -32,6 +32,7 @@ class AgentRow:
     title: str = ""      # the bead's title
     unread: int = 0      # unread mail addressed to the agent
     address: str = ""    # its mail address, e.g. demo/polecats/nux
+    parked: bool = False  # its hook is suspended (also when it shows as stuck): x resumes it
 
     @property
     def needs_me(self) -> bool:

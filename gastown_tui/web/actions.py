@@ -99,7 +99,7 @@ class Actions:
             what = message.what
             row = next((r for r in self.query_one(AgentsPanel).rows
                         if r.name == message.name), None)
-            if what == "suspend" and row is not None and row.state == "suspended":
+            if what == "suspend" and row is not None and row.parked:
                 what = "resume"  # x toggles, as in the app
             self.agent_act(what, message.name)
 

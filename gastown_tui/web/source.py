@@ -46,9 +46,11 @@ def agent_rows(host_agents: list[dict[str, Any]], view: TownView) -> list[AgentR
         short = name.rsplit("/", 1)[-1]
         address = {"mayor": "mayor/", "polecat": f"{rig}/polecats/{short}",
                    "crew": f"{rig}/crew/{short}"}.get(role, "")
-        rows.append(AgentRow(name=name, role=role, rig=rig, state=str(a.get("state") or "unknown"),
+        state = str(a.get("state") or "unknown")
+        rows.append(AgentRow(name=name, role=role, rig=rig, state=state,
                              bead=str(a.get("hook") or ""), unread=view.unread_by.get(address, 0),
-                             address=address))
+                             address=address, parked=state == "suspended"
+                             or a.get("hook_state") == "suspended"))
     shown = {row.name for row in rows}
     return rows + [row for row in parked_rows(view)
                    if row.state == "suspended" and row.name not in shown]
@@ -62,7 +64,8 @@ def parked_rows(view: TownView) -> list[AgentRow]:
         rows.append(AgentRow(name=h.agent, role="crew" if h.kind == "crew" else "polecat",
                              rig=h.rig, state="suspended" if h.state == "suspended"
                              else "unknown", bead=h.bead,
-                             unread=view.unread_by.get(address, 0), address=address))
+                             unread=view.unread_by.get(address, 0), address=address,
+                             parked=h.state == "suspended"))
     return rows
 
 
