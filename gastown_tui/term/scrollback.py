@@ -47,7 +47,7 @@ _DENSE_HEAD = struct.Struct("<HI")
 class Scrollback:
     """Lines that scrolled off the top of the main screen, oldest first, at most `limit`."""
 
-    __slots__ = ("lines", "wraps", "limit", "_palette", "_index")
+    __slots__ = ("lines", "wraps", "limit", "_palette", "_index", "_by_look", "_aliases")
 
     def __init__(self, limit: int = 10_000) -> None:
         self.limit = max(0, int(limit))
@@ -56,6 +56,11 @@ class Scrollback:
         self.wraps: deque[bool] = deque(maxlen=self.limit)
         self._palette: list[CellStyle] = [DEFAULT]
         self._index: dict[int, int] = {id(DEFAULT): 0}
+        # By equality: a style made again once the process-wide style table was emptied (it
+        # keeps at most 65,536) is a new object that looks like one in the palette.
+        self._by_look: dict[CellStyle, int] = {DEFAULT: 0}
+        # Such look-alikes, kept alive so that their ids in `_index` stay theirs.
+        self._aliases: list[CellStyle] = []
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -91,9 +96,15 @@ class Scrollback:
         self.lines.append(_squeezed(line, flat, data, len(text)))
 
     def _add(self, style: CellStyle) -> int:
+        i = self._by_look.get(style)
+        if i is not None:
+            if len(self._aliases) < MAX_PALETTE:
+                self._aliases.append(style)
+                self._index[id(style)] = i
+            return i
         if len(self._palette) >= MAX_PALETTE:
             return 0
-        i = self._index[id(style)] = len(self._palette)
+        i = self._index[id(style)] = self._by_look[style] = len(self._palette)
         self._palette.append(style)
         return i
 
@@ -179,6 +190,7 @@ class Scrollback:
         """Bytes held by the stored lines and the palette (at most MAX_PALETTE styles, which
         the process-wide style table shares)."""
         return (self.line_bytes() + sys.getsizeof(self._palette) + sys.getsizeof(self._index)
+                + sys.getsizeof(self._by_look) + sys.getsizeof(self._aliases)
                 + sum(sys.getsizeof(s) + sys.getsizeof(s.__dict__) for s in self._palette))
 
 

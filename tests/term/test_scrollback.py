@@ -212,3 +212,25 @@ def test_a_row_too_wide_for_16_bit_counts_reads_back_whole():
     assert len(line) == 70_000 and {t for t, _ in line} == {"x"}
     assert [st.fg for _, st in line[:3]] == ["ansi1", "ansi2", "ansi1"]
     assert [(len(t), st.fg) for t, st in s.history_runs(1)] == [(69_000, "ansi1"), (1000, None)]
+
+
+def test_styles_made_again_after_the_style_table_emptied_keep_their_colours():
+    rnd = random.Random(3)
+    pool = ["%d;%d;%d" % (rnd.randrange(256), rnd.randrange(256), rnd.randrange(256))
+            for _ in range(8000)]
+    lines = ["".join("\x1b[38;2;%sm#" % pool[y * 100 + x] for x in range(100)) + "\x1b[0m"
+             for y in range(80)]
+    data = ("\r\n".join(lines) + "\r\n" * 2).encode()
+    s = Screen(100, 2)
+    s.feed(data)
+    # Another program mints more distinct styles than the process-wide style table keeps
+    # (an image viewer, say), which empties it: the same colours come back as new objects.
+    flood = Screen(100, 2, history=0)
+    flood.feed("".join("\x1b[38;2;%d;%d;%dm#" % (i >> 16, i >> 8 & 255, i & 255)
+                       for i in range(70_000)).encode())
+    s.feed(data)
+    assert s.history_size == 161
+    for i in range(80):
+        assert s.history_runs(81 + i) == s.history_runs(i), i
+    assert s.history_runs(160)[5][1] == CellStyle(fg="#%02x%02x%02x" % tuple(
+        int(v) for v in pool[7905].split(";")))
