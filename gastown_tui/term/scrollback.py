@@ -82,17 +82,17 @@ class Scrollback:
             flat.append(n)
             flat.append(i)
         data = text.encode("utf-8", "surrogatepass")
-        if flat[0] < _DEFLATED and max(flat) <= 0xFFFF:
-            pack = _packers.get(len(flat))
-            if pack is None:
-                pack = _packers[len(flat)] = struct.Struct("<%dH" % len(flat)).pack
-            line = pack(*flat) + data
-            if len(line) <= LINE_BUDGET or len(line) <= 3 * len(text) + 64:
-                self.lines.append(line)
-                return
-        else:
-            # Runs or run lengths too many for 16 bits (a row over 65,533 cells wide).
+        pack = _packers.get(len(flat))
+        if pack is None:
+            pack = _packers[len(flat)] = struct.Struct("<%dH" % len(flat)).pack
+        try:
+            line = pack(*flat) + data if flat[0] < _DEFLATED else None
+        except struct.error:
             line = None
+        if line is not None and (len(line) <= LINE_BUDGET or len(line) <= 3 * len(text) + 64):
+            self.lines.append(line)
+            return
+        # Over budget, or runs or run lengths too many for 16 bits (a row over 65,533 cells).
         self.lines.append(_squeezed(line, flat, data, len(text)))
 
     def _add(self, style: CellStyle) -> int:
