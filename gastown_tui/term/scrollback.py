@@ -1,16 +1,29 @@
 """Scrollback: a bounded deque of compact lines, never cells.
 
-A line in the default style is kept as its `str`. A styled line is one `bytes`: the number of
-runs, then (length, palette index) per run as 16-bit values, then the text in UTF-8. Styles
-live once in a palette per scrollback. About 150 bytes for 100 plain columns, 170 for a
-typical coloured line.
+A line in the default style is kept as its `str`. A styled line is one `bytes`, whose first
+16-bit value says how it is packed:
+
+- below 0xFFFE, the number of runs, then (length, palette index) per run as 16-bit values,
+  then the text in UTF-8: what nearly every line is (about 170 bytes for 100 typical coloured
+  columns);
+- 0xFFFF (`_DENSE`), then the number of characters (32-bit), one 16-bit palette index per
+  character, then the text in UTF-8: for lines whose runs are shorter than two characters
+  (every cell in its own colour, as lolcat or a gradient writes), where runs would take 4
+  bytes a cell instead of 2;
+- 0xFFFE (`_DEFLATED`), then one of the two above, raw-deflated: for a line still bigger than
+  its budget (per-cell colours over 3-byte characters, e.g. an image drawn in half blocks).
+
+A line is re-packed only when it is over `LINE_BUDGET`, so common lines pay one length
+comparison. Styles live once in a palette per scrollback.
 """
 
 from __future__ import annotations
 
 import struct
 import sys
+import zlib
 from collections import deque
+from itertools import groupby
 
 from .rows import Entry
 from .style import DEFAULT, CellStyle, ansi_of_runs
@@ -20,11 +33,21 @@ _packers: dict = {}
 #: Distinct styles remembered; beyond this, new styles in scrollback show as the default style.
 MAX_PALETTE = 8192
 
+#: Bytes a packed line may take before it is re-packed: a 100-column line's share of 4 MB per
+#: 10,000 lines (400), less the 33 the `bytes` object itself takes and the 16 of its places in
+#: `lines` and `wraps`. Longer lines (wider screens) may take 3 bytes a character plus 64.
+LINE_BUDGET = 350
+
+# Header values of the re-packed forms (a run count never reaches them: see `push`).
+_DENSE = 0xFFFF
+_DEFLATED = 0xFFFE
+_DENSE_HEAD = struct.Struct("<HI")
+
 
 class Scrollback:
     """Lines that scrolled off the top of the main screen, oldest first, at most `limit`."""
 
-    __slots__ = ("lines", "wraps", "limit", "_palette", "_index")
+    __slots__ = ("lines", "wraps", "limit", "_palette", "_index", "_by_look", "_aliases")
 
     def __init__(self, limit: int = 10_000) -> None:
         self.limit = max(0, int(limit))
@@ -33,6 +56,11 @@ class Scrollback:
         self.wraps: deque[bool] = deque(maxlen=self.limit)
         self._palette: list[CellStyle] = [DEFAULT]
         self._index: dict[int, int] = {id(DEFAULT): 0}
+        # By equality: a style made again once the process-wide style table was emptied (it
+        # keeps at most 65,536) is a new object that looks like one in the palette.
+        self._by_look: dict[CellStyle, int] = {DEFAULT: 0}
+        # Such look-alikes, kept alive so that their ids in `_index` stay theirs.
+        self._aliases: list[CellStyle] = []
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -51,17 +79,32 @@ class Scrollback:
             i = index.get(id(style))
             if i is None:
                 i = self._add(style)
-            flat.append(n if n < 0xFFFF else 0xFFFF)
+            flat.append(n)
             flat.append(i)
+        data = text.encode("utf-8", "surrogatepass")
         pack = _packers.get(len(flat))
         if pack is None:
             pack = _packers[len(flat)] = struct.Struct("<%dH" % len(flat)).pack
-        self.lines.append(pack(*flat) + text.encode("utf-8", "surrogatepass"))
+        try:
+            line = pack(*flat) + data if flat[0] < _DEFLATED else None
+        except struct.error:
+            line = None
+        if line is not None and (len(line) <= LINE_BUDGET or len(line) <= 3 * len(text) + 64):
+            self.lines.append(line)
+            return
+        # Over budget, or runs or run lengths too many for 16 bits (a row over 65,533 cells).
+        self.lines.append(_squeezed(line, flat, data, len(text)))
 
     def _add(self, style: CellStyle) -> int:
+        i = self._by_look.get(style)
+        if i is not None:
+            if len(self._aliases) < MAX_PALETTE:
+                self._aliases.append(style)
+                self._index[id(style)] = i
+            return i
         if len(self._palette) >= MAX_PALETTE:
             return 0
-        i = self._index[id(style)] = len(self._palette)
+        i = self._index[id(style)] = self._by_look[style] = len(self._palette)
         self._palette.append(style)
         return i
 
@@ -80,23 +123,40 @@ class Scrollback:
         """A stored line as (text, style) runs."""
         if line.__class__ is str:
             return [(line, DEFAULT)] if line else []
-        n = int.from_bytes(line[:2], "little")
-        vals = struct.unpack_from("<%dH" % (2 * n), line, 2)
-        text = line[2 + 4 * n:].decode("utf-8", "surrogatepass")
+        line = _inflated(line)
+        head = line[0] | line[1] << 8
+        if head == _DENSE:
+            count = _DENSE_HEAD.unpack_from(line)[1]
+            per_char = struct.unpack_from("<%dH" % count, line, _DENSE_HEAD.size)
+            text = line[_DENSE_HEAD.size + 2 * count:].decode("utf-8", "surrogatepass")
+            lengths, indices = [], []
+            for i, group in groupby(per_char):
+                indices.append(i)
+                lengths.append(len(list(group)))
+        else:
+            vals = struct.unpack_from("<%dH" % (2 * head), line, 2)
+            text = line[2 + 4 * head:].decode("utf-8", "surrogatepass")
+            lengths, indices = vals[0::2], vals[1::2]
         palette = self._palette
         out = []
         pos = 0
-        for k in range(n):
-            length = vals[2 * k] if k < n - 1 else len(text) - pos
-            out.append((text[pos:pos + length], palette[vals[2 * k + 1]]))
+        last = len(indices) - 1
+        for k, i in enumerate(indices):
+            length = lengths[k] if k < last else len(text) - pos
+            out.append((text[pos:pos + length], palette[i]))
             pos += length
         return out
 
     def text_of(self, line: str | bytes) -> str:
         if line.__class__ is str:
             return line
-        n = int.from_bytes(line[:2], "little")
-        return line[2 + 4 * n:].decode("utf-8", "surrogatepass").rstrip(" ")
+        line = _inflated(line)
+        head = line[0] | line[1] << 8
+        if head == _DENSE:
+            start = _DENSE_HEAD.size + 2 * _DENSE_HEAD.unpack_from(line)[1]
+        else:
+            start = 2 + 4 * head
+        return line[start:].decode("utf-8", "surrogatepass").rstrip(" ")
 
     def pop_newest(self) -> tuple[list[tuple[str, CellStyle]], bool]:
         return self.decode(self.lines.pop()), self.wraps.pop()
@@ -121,11 +181,44 @@ class Scrollback:
             raise IndexError("scrollback line %d out of range (0..%d)" % (i, len(self.lines) - 1))
         return self.decode(self.lines[i])
 
+    def line_bytes(self) -> int:
+        """Bytes held by the stored lines and their wrap flags (what the 4 MB bound is about)."""
+        return (sys.getsizeof(self.lines) + sum(map(sys.getsizeof, self.lines))
+                + sys.getsizeof(self.wraps))
+
     def nbytes(self) -> int:
-        """Bytes held by the stored lines and the palette."""
-        return (sys.getsizeof(self.lines) + sum(map(sys.getsizeof, self.lines)) + sys.getsizeof(self.wraps)
-                + sys.getsizeof(self._palette) + sys.getsizeof(self._index)
+        """Bytes held by the stored lines and the palette (at most MAX_PALETTE styles, which
+        the process-wide style table shares)."""
+        return (self.line_bytes() + sys.getsizeof(self._palette) + sys.getsizeof(self._index)
+                + sys.getsizeof(self._by_look) + sys.getsizeof(self._aliases)
                 + sum(sys.getsizeof(s) + sys.getsizeof(s.__dict__) for s in self._palette))
+
+
+def _squeezed(line: bytes | None, flat: list[int], data: bytes, chars: int) -> bytes:
+    """The smallest of the run form (`line`, None when it cannot hold the counts), the dense
+    form and, when those are still over budget, either one deflated."""
+    if len(flat) == 2 * chars + 1:
+        # As many runs as characters: each is one character long.
+        per_char = flat[2::2]
+    else:
+        per_char = []
+        for k in range(1, len(flat), 2):
+            per_char += [flat[k + 1]] * flat[k]
+    count = len(per_char)
+    dense = _DENSE_HEAD.pack(_DENSE, count) + struct.pack("<%dH" % count, *per_char) + data
+    best = dense if line is None or len(dense) < len(line) else line
+    if len(best) > LINE_BUDGET and len(best) > 3 * chars + 64:
+        deflated = _DEFLATED.to_bytes(2, "little") + zlib.compress(best, 6, -15)
+        if len(deflated) < len(best):
+            return deflated
+    return best
+
+
+def _inflated(line: bytes) -> bytes:
+    """A deflated line as the run or dense form it was made from; other lines as they are."""
+    if line[0] | line[1] << 8 == _DEFLATED:
+        return zlib.decompress(line[2:], -15)
+    return line
 
 
 def _rstrip(runs: list[tuple[str, CellStyle]]) -> list[tuple[str, CellStyle]]:

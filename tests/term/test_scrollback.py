@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import random
+import string
 import tracemalloc
 
 import pytest
@@ -103,3 +105,132 @@ def test_ten_thousand_lines_of_100_columns_fit_in_4_mb(kind):
     assert s.history.nbytes() <= 4_000_000, s.history.nbytes()
     # Everything the screen allocated, scrollback included, also stays under the bound.
     assert used <= 4_000_000, used
+
+
+def _rainbow(i: int) -> str:
+    """lolcat's colour for position i: a slow sine gradient, a few hundred distinct colours."""
+    f = 0.1 * i
+    return "%d;%d;%d" % (int(127 + 127 * math.sin(f)), int(127 + 127 * math.sin(f + 2.094)),
+                         int(127 + 127 * math.sin(f + 4.189)))
+
+
+def _per_cell(kind: str, n: int) -> list[str]:
+    """Lines of 100 columns in which every cell has its own style: the most runs a line can
+    have. The random kinds draw from 8,000 colours (a full palette, every index in use, in
+    random order: the indices compress least)."""
+    rnd = random.Random(11)
+    pool = ["%d;%d;%d" % (rnd.randrange(256), rnd.randrange(256), rnd.randrange(256))
+            for _ in range(8000)]
+    lines = []
+    for y in range(n):
+        if kind == "lolcat":
+            cells = ["\x1b[38;2;%sm%s" % (_rainbow(y + x), rnd.choice(string.ascii_letters + " "))
+                     for x in range(100)]
+        elif kind == "truecolour":
+            cells = ["\x1b[38;2;%sm%s" % (rnd.choice(pool), rnd.choice(string.printable[:94]))
+                     for x in range(100)]
+        elif kind == "wide":
+            cells = ["\x1b[38;2;%sm%s" % (rnd.choice(pool), chr(0x4E00 + rnd.randrange(20_000)))
+                     for x in range(50)]
+        elif kind == "links":
+            cells = ["\x1b]8;;https://example.com/%d\x1b\\%s" % (
+                rnd.randrange(40), rnd.choice(string.ascii_letters)) for x in range(100)]
+            cells.append("\x1b]8;;\x1b\\")
+        else:
+            # An image in half blocks (chafa, viu): foreground and background per cell.
+            cells = ["\x1b[38;2;%s;48;2;%sm\u2580" % (pool[k], pool[(k * 7) % 8000])
+                     for k in [(y * 100 + x) * 37 % 8000 for x in range(100)]]
+        lines.append("".join(cells) + "\x1b[0m")
+    return lines
+
+
+def _cells_of(runs: list[tuple[str, CellStyle]]) -> list[tuple[str, CellStyle]]:
+    """Characters with their styles, trailing blank-looking cells dropped (scrollback keeps
+    no trailing blanks)."""
+    out = [(ch, style) for text, style in runs for ch in text]
+    while out and out[-1][0] == " " and out[-1][1].shows_blank:
+        out.pop()
+    return out
+
+
+@pytest.mark.parametrize("kind", ["plain", "coloured", "lolcat", "truecolour", "wide", "links",
+                                  "halfblocks"])
+def test_every_kind_of_line_fits_the_bound_and_reads_back_exactly(kind):
+    # The bound is 4 MB per 10,000 lines of 100 columns: 400 bytes a line. Every line is
+    # stored on its own, so the per-cell kinds (slow to parse) are measured on 2,000 lines.
+    if kind in ("plain", "coloured"):
+        n = 10_000
+        body = _log_lines(kind).decode().rstrip("\r\n").split("\r\n")
+    else:
+        n = 2_000
+        body = _per_cell(kind, n)
+    data = ("\r\n".join(body) + "\r\n" * 24).encode()
+    s = Screen(100, 24, history=n)
+    s.feed(data)
+    assert s.history_size == n
+    # The stored lines (palette aside: at most MAX_PALETTE styles, shared with the style table).
+    assert s.history.line_bytes() <= 400 * n, s.history.line_bytes()
+    # What the screen showed: the last 500 lines on a screen tall enough to hold them all.
+    shown = Screen(100, 500, history=0)
+    shown.feed("\r\n".join(body[-500:]).encode())
+    assert s.history_text(500) == shown.text_lines()
+    assert s.history_ansi(500) == shown.ansi_lines()
+    for i in range(500):
+        assert _cells_of(s.history_runs(n - 500 + i)) == _cells_of(shown.row_runs(i)), i
+    # A taller screen pulls the newest lines back out of scrollback, styles and all.
+    s.resize(100, 54)
+    for i in range(30):
+        assert _cells_of(s.row_runs(i)) == _cells_of(shown.row_runs(470 + i)), i
+
+
+@pytest.mark.parametrize("kind", ["truecolour", "wide", "links"])
+def test_per_cell_lines_reflow_like_output_written_at_the_new_width(kind):
+    # Lines of 150 to 200 columns: each wraps once at 100 columns and goes to scrollback as two
+    # packed lines, which a resize re-joins and cuts again. (No backgrounds: a row that autowrap
+    # opens at the bottom takes the pen's background, which a reflowed row does not.)
+    body = [a + b for a, b in zip(_per_cell(kind, 200)[0::2], _per_cell(kind, 200)[1::2][::-1])]
+    data = ("\r\n".join(body) + "\r\n").encode()
+    s = Screen(100, 30)
+    s.feed(data)
+    assert s.history_size > 100
+    for cols in (63, 100, 137):
+        s.resize(cols, 30)
+        fresh = Screen(cols, 30)
+        fresh.feed(data)
+        assert s.history_size == fresh.history_size
+        assert s.history_ansi(s.history_size) == fresh.history_ansi(fresh.history_size)
+        assert s.ansi_lines() == fresh.ansi_lines()
+        for i in range(s.history_size):
+            assert _cells_of(s.history_runs(i)) == _cells_of(fresh.history_runs(i)), (cols, i)
+
+
+def test_a_row_too_wide_for_16_bit_counts_reads_back_whole():
+    s = Screen(70_000, 2)
+    s.feed(("".join("\x1b[3%dmx" % (1 + i % 2) for i in range(70_000)) + "\x1b[0m\r\n\x1b[31m"
+            + "y" * 69_000 + "\x1b[0m" + "z" * 1000 + "\r\n\r\n").encode())
+    line = s.history_runs(0)
+    assert len(line) == 70_000 and {t for t, _ in line} == {"x"}
+    assert [st.fg for _, st in line[:3]] == ["ansi1", "ansi2", "ansi1"]
+    assert [(len(t), st.fg) for t, st in s.history_runs(1)] == [(69_000, "ansi1"), (1000, None)]
+
+
+def test_styles_made_again_after_the_style_table_emptied_keep_their_colours():
+    rnd = random.Random(3)
+    pool = ["%d;%d;%d" % (rnd.randrange(256), rnd.randrange(256), rnd.randrange(256))
+            for _ in range(8000)]
+    lines = ["".join("\x1b[38;2;%sm#" % pool[y * 100 + x] for x in range(100)) + "\x1b[0m"
+             for y in range(80)]
+    data = ("\r\n".join(lines) + "\r\n" * 2).encode()
+    s = Screen(100, 2)
+    s.feed(data)
+    # Another program mints more distinct styles than the process-wide style table keeps
+    # (an image viewer, say), which empties it: the same colours come back as new objects.
+    flood = Screen(100, 2, history=0)
+    flood.feed("".join("\x1b[38;2;%d;%d;%dm#" % (i >> 16, i >> 8 & 255, i & 255)
+                       for i in range(70_000)).encode())
+    s.feed(data)
+    assert s.history_size == 161
+    for i in range(80):
+        assert s.history_runs(81 + i) == s.history_runs(i), i
+    assert s.history_runs(160)[5][1] == CellStyle(fg="#%02x%02x%02x" % tuple(
+        int(v) for v in pool[7905].split(";")))
