@@ -176,7 +176,8 @@ class GastownApp(TypeAhead, Navigation, Dispatch, App):
         self.request_refresh(0)
         if self.options.town_root is not None:
             self.set_interval(self.options.poll_seconds, self.request_refresh)
-        self.main.focus_previous_pane()
+        if self.main.focused_pane() is None:  # a pane that asked for it keeps it
+            self.main.focus_previous_pane()
         self._freeze_survivors()
         for line in self.options.first_commands:
             result = await self.run_command(line, quiet=True).wait()

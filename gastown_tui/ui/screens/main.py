@@ -192,7 +192,9 @@ class MainScreen(SteadyLines, Screen):
         if panes:
             self.focus_pane(panes[0].session_name)
         else:
-            self.query_one(AgentsPanel).focus()
+            # At once, as focus_pane does: a deferred focus would land after a pane that
+            # takes the focus meanwhile (the Mayor's, with `gt mayor attach`).
+            self.set_focus(self.query_one(AgentsPanel))
 
     def focus_sidebar(self) -> None:
         self.action_panel("agents")
