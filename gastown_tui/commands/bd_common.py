@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 import click
 
 from .core import Command, CommandError, Group, UsageError, get_env
+from .render import view
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -201,31 +202,7 @@ def parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Views: data for JSON, text for people
-
-
-def view(cls: type) -> type:
-    """A light `@dataclass` for result classes: every bd start defines all of them, and
-    dataclass() compiles code for each (~0.4 ms apiece). Fields come from the annotations;
-    each view brings its own to_json()/render_text()."""
-    names = list(cls.__dict__.get("__annotations__", {}))
-    defaults = {n: cls.__dict__[n] for n in names if n in cls.__dict__}
-
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        if len(args) > len(names):
-            raise TypeError(f"{cls.__name__} takes {len(names)} fields")
-        values = dict(zip(names, args))
-        values.update(kwargs)
-        for name in names:
-            setattr(self, name, values[name] if name in values else defaults[name])
-
-    def __repr__(self: Any) -> str:
-        return f"{cls.__name__}({', '.join(f'{n}={getattr(self, n)!r}' for n in names)})"
-
-    cls.__init__ = __init__
-    cls.__repr__ = __repr__
-    return cls
-
+# Views: data for JSON, text for people (`render.view`)
 
 
 def _p(issue: "Issue") -> str:

@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
-from .bd_common import BdCommand, BdGroup, open_ledger, parse_vars, view
+from .bd_common import BdCommand, BdGroup, open_ledger, parse_vars
 from .core import get_env
-from .render import table
+from .render import table, view
 
 
 def _dirs() -> list[Path]:

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from .bd_common import BdCommand, actor, open_ledger, view
+from .bd_common import BdCommand, actor, open_ledger
 from .core import CommandError, UsageError, get_env
+from .render import view
 
 
 @view

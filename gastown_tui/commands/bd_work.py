@@ -6,9 +6,9 @@ from typing import Any
 
 import click
 
-from .bd_common import BdCommand, BdGroup, Changed, IssueList, known, open_ledger, view
+from .bd_common import BdCommand, BdGroup, Changed, IssueList, known, open_ledger
 from .core import UsageError, get_env
-from .render import table
+from .render import table, view
 
 
 READY_LIMIT = 10  # as bd: the next few things to pick up, not the whole backlog

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import click
 
+from .render import view
 from .towncli import complete_address, complete_bead, complete_convoy, current_town, identity
 
 
-@dataclasses.dataclass
+@view
 class Landed:
     """The convoys a refresh landed (JSON: the list, possibly empty)."""
 

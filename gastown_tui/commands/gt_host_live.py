@@ -7,13 +7,12 @@ open the app when they run in a terminal.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import click
 
 from .core import UsageError, get_env
-from .render import table
+from .render import table, to_jsonable, view
 from .towncli import current_town
 
 
@@ -30,7 +29,7 @@ def _client(town, timeout: float = 10.0):
     return HostClient(town.root, timeout=timeout)
 
 
-@dataclasses.dataclass
+@view
 class HostStatus:
     pid: int | None
     socket: str | None = None
@@ -41,7 +40,7 @@ class HostStatus:
         return self.message
 
 
-@dataclasses.dataclass
+@view
 class AgentRow:
     name: str
     role: str
@@ -67,12 +66,12 @@ def _age(seconds: float | None) -> str:
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
 
 
-@dataclasses.dataclass
+@view
 class Agents:
     rows: list[AgentRow]
 
     def to_json(self) -> list[dict]:
-        return [dataclasses.asdict(r) for r in self.rows]
+        return [to_jsonable(r) for r in self.rows]
 
     def render_text(self) -> str:
         if not self.rows:
@@ -84,7 +83,7 @@ class Agents:
                       "LAST ACTIVE"])
 
 
-@dataclasses.dataclass
+@view
 class Peek:
     agent: str
     state: str
@@ -94,7 +93,7 @@ class Peek:
         return "\n".join(self.lines)
 
 
-@dataclasses.dataclass
+@view
 class NudgeResult:
     agent: str
     mode: str
@@ -108,7 +107,7 @@ class NudgeResult:
         return f"queued for {self.agent}: delivered when it is next idle"
 
 
-@dataclasses.dataclass
+@view
 class MayorStatus:
     running: bool
     pid: int | None = None

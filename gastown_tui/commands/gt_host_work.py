@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 
 import click
 
 from .core import UsageError, get_env
-from .render import table
+from .render import table, to_jsonable, view
 from .towncli import complete_agent, complete_bead, complete_rig, current_town, identity
 
 
@@ -41,18 +40,18 @@ def _live_activity(town) -> dict[str, str]:
             for r in rows if r.get("last_activity") is not None}
 
 
-@dataclasses.dataclass
+@view
 class SlingResult:
     slung: list
 
     def to_json(self) -> list:
-        return [dataclasses.asdict(s) for s in self.slung]
+        return [to_jsonable(s) for s in self.slung]
 
     def render_text(self) -> str:
         return "\n".join(s.render_text() for s in self.slung)
 
 
-@dataclasses.dataclass
+@view
 class HookRow:
     polecat: str
     rig: str
@@ -73,12 +72,12 @@ class HookRow:
             f"{self.rig}/{self.kind}/{self.polecat}"
 
 
-@dataclasses.dataclass
+@view
 class HookList:
     rows: list[HookRow]
 
     def to_json(self) -> list[dict]:
-        return [dataclasses.asdict(r) for r in self.rows]
+        return [to_jsonable(r) for r in self.rows]
 
     def render_text(self) -> str:
         if not self.rows:
@@ -92,7 +91,7 @@ class HookList:
                       "LAST ACTIVITY"])
 
 
-@dataclasses.dataclass
+@view
 class HookView:
     """What is on the caller's hook (`gt hook`)."""
 
@@ -111,7 +110,7 @@ class HookView:
                 f"branch: {self.branch}\n{self.description or ''}").rstrip()
 
 
-@dataclasses.dataclass
+@view
 class Handoff:
     address: str
     mailed: str
@@ -120,7 +119,7 @@ class Handoff:
         return f"handoff mail sent to {self.mailed}; {self.address} restarts fresh"
 
 
-@dataclasses.dataclass
+@view
 class AgentActed:
     """What `gt hooks suspend|resume` did, as the host said it."""
 

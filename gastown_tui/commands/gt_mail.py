@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import click
 
 from .core import UsageError, get_env
+from .render import to_jsonable, view
 from .towncli import complete_address, complete_mail, current_town, identity
 
 
-@dataclasses.dataclass
+@view
 class Sent:
     """What `gt mail send` delivered: one message per recipient."""
 
     messages: list[Any]
 
     def to_json(self) -> list[dict]:
-        return [dataclasses.asdict(m) for m in self.messages]
+        return [to_jsonable(m) for m in self.messages]
 
     def render_text(self) -> str:
         return "\n".join(f"Sent {m.id} to {m.to}: {m.subject}" for m in self.messages)

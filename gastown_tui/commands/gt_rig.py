@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import click
 
 from .core import get_env
+from .render import view
 from .towncli import Done, complete_rig, current_town
 
 
-@dataclasses.dataclass
+@view
 class AddedRig:
     name: str
     path: str

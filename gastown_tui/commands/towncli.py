@@ -7,12 +7,12 @@ Completers serve both the shells (`gt completion bash`) and the app's command ba
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING, Callable, Iterable
 
 import click
 
 from .core import Env, get_env
+from .render import view
 
 if TYPE_CHECKING:
     from ..town import Town
@@ -164,7 +164,7 @@ def reopen_convoys(reopened_ids: Iterable[str]) -> None:
                      "closed)")
 
 
-@dataclasses.dataclass
+@view
 class Done:
     """A change with nothing more to show than what changed: JSON for scripts, one line for
     people."""

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import os
-import tomllib
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, NamedTuple
 
@@ -74,6 +73,8 @@ Schema = Mapping[str, "type | Expect"]
 def read_toml(path: Path, schema: Schema | None = None) -> dict[str, Any]:
     """The file's table; `schema` refuses a value of the wrong type (`url = 5`, a rig that is
     a string), which would otherwise vanish from listings or show as nonsense."""
+    import tomllib  # here: finding the town, which agents do constantly, reads no TOML
+
     try:
         with open(path, "rb") as f:
             data = tomllib.load(f)
