@@ -12,6 +12,7 @@ import asyncio
 import base64
 import itertools
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -60,11 +61,15 @@ class Browser:
         exe = chromium_path()
         assert exe, ("chromium is not installed: run scripts/install-test-deps (or "
                      "apt-get install -y chromium)")
+        # Chromium keeps its singleton socket in a folder of its own under TMPDIR, which an
+        # ended (not quit) browser leaves behind: under the profile, it goes with the profile.
+        tmp = self.profile / "tmp"
+        tmp.mkdir(parents=True, exist_ok=True)
         self.proc = subprocess.Popen(
             [exe, *FLAGS, f"--user-data-dir={self.profile}", "--remote-debugging-port=0",
              f"--window-size={self.width},{self.height}", "about:blank"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            start_new_session=True)
+            start_new_session=True, env={**os.environ, "TMPDIR": str(tmp)})
         try:
             url = await asyncio.to_thread(self._devtools_url)
             self._session = aiohttp.ClientSession()
