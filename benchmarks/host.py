@@ -53,11 +53,12 @@ def timed(argv: list[str], cwd: Path, env: dict, runs: int) -> list[float]:
 
 
 # `gt agents --json` inside one interpreter, timed from before gastown_tui is imported to the
-# end of the command: what the CLI costs on top of starting Python.
+# end of the command: what the CLI costs on top of starting Python (through the `gt` script's
+# entry, whose fast path serves `gt agents` without the registry).
 IN_PROCESS = """
 import io, sys, time
 t = time.perf_counter()
-from gastown_tui.commands.gt import main
+from gastown_tui.commands.fast import main
 sys.argv = ["gt", "agents", "--json"]
 out, sys.stdout = sys.stdout, io.StringIO()
 try:

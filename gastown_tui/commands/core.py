@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import click
 
-from .render import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Result
+from .render import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Result, emit
 
 
 class CommandError(Exception):
@@ -223,18 +223,6 @@ def run(root: click.Command, line: str | Sequence[str], env: Env | None = None,
     if captured and not result.output:
         result.output = captured
     return result
-
-
-def emit(result: Result, prog: str) -> int:
-    """Print a Result the way the shell shows it; return its exit code."""
-    text = result.render()
-    if text:
-        sys.stdout.write(text + "\n")
-    if result.error:
-        # With --json the error object is on stdout too; people watching read stderr.
-        sys.stderr.write(result.error_line(prog) + "\n")
-    sys.stdout.flush()
-    return result.exit_code
 
 
 def shell_main(root: click.Command, prog: str, argv: Sequence[str] | None = None) -> int:

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Sequence
 import click
 
 from .. import __version__
-from .core import Env, RootGroup, emit, run as _run, shell_main
-from .render import EXIT_OK, Result
+from .core import Env, RootGroup, run as _run, shell_main
+from .render import EXIT_OK, Result, emit
 
 if TYPE_CHECKING:
     from .completion import Completion

@@ -12,7 +12,8 @@ import json
 import click
 
 from .core import UsageError, get_env
-from .render import table, to_jsonable, view
+from .live_views import Agents, AgentRow, age as _age
+from .render import view
 from .towncli import current_town
 
 
@@ -38,49 +39,6 @@ class HostStatus:
 
     def render_text(self) -> str:
         return self.message
-
-
-@view
-class AgentRow:
-    name: str
-    role: str
-    rig: str | None
-    agent: str | None
-    pid: int | None
-    state: str
-    hook: str | None
-    hook_state: str | None
-    stalled: bool
-    uptime: float | None
-    last_activity: float | None
-
-
-def _age(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    seconds = int(seconds)
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-
-
-@view
-class Agents:
-    rows: list[AgentRow]
-
-    def to_json(self) -> list[dict]:
-        return [to_jsonable(r) for r in self.rows]
-
-    def render_text(self) -> str:
-        if not self.rows:
-            return "no agents running (sling work with `gt sling ISSUE RIG`)"
-        return table([[r.name, r.role, r.agent or "-", str(r.pid or "-"), r.state,
-                       r.hook or "-", r.hook_state or "-", _age(r.uptime),
-                       _age(r.last_activity)] for r in self.rows],
-                     ["NAME", "ROLE", "AGENT", "PID", "STATE", "HOOK", "HOOK STATE", "UPTIME",
-                      "LAST ACTIVE"])
 
 
 @view

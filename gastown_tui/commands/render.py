@@ -7,6 +7,7 @@ import dataclasses
 import datetime as _dt
 import enum
 import json
+import sys
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -91,6 +92,18 @@ class Result:
 
     def error_line(self, prog: str) -> str:
         return f"{prog}: error: {self.error}" if self.error else ""
+
+
+def emit(result: Result, prog: str) -> int:
+    """Print a Result the way the shell shows it; return its exit code."""
+    text = result.render()
+    if text:
+        sys.stdout.write(text + "\n")
+    if result.error:
+        # With --json the error object is on stdout too; people watching read stderr.
+        sys.stderr.write(result.error_line(prog) + "\n")
+    sys.stdout.flush()
+    return result.exit_code
 
 
 def to_jsonable(obj: Any) -> Any:

@@ -273,3 +273,10 @@ def test_a_shell_command_imports_only_its_own_module(at_town, town):
     help_text = subprocess.run([sys.executable, "-c", "from gastown_tui.commands.gt import main; "
                                 "main(['--help'])"], capture_output=True, text=True).stdout
     assert all(name in help_text for name in gt_cli.COMMANDS)
+
+
+def test_the_fast_entry_leaves_completion_to_the_registry():
+    from gastown_tui.commands import fast
+    from gastown_tui.commands.core import completion_var
+
+    assert fast.COMPLETE_VAR == completion_var("gt")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 
 from host_helpers import gt_argv, new_issue, run_gt, wait_for
 
@@ -92,3 +94,40 @@ def test_foreground_host_prints_events_and_stops_on_ctrl_c(town, reap):
         assert kind in err, err
     assert "agent_state" not in err
     assert read_info(town.root) is None
+
+
+def _steady(rows: list[dict]) -> list[dict]:
+    return [{k: v for k, v in r.items() if k not in ("uptime", "last_activity")} for r in rows]
+
+
+def test_gt_agents_fast_path_answers_as_the_registry(town, reap):
+    """The `gt` script answers `gt agents` without loading the registry (fast.py); what it
+    prints must be what the registry prints (`gt --cmd` always goes through the registry)."""
+    assert run_gt(town.root, "up", "--detach").returncode == 0
+    reap.append(read_info(town.root).pid)
+    try:
+        issue = new_issue(town, "Stay at the prompt")
+        assert run_gt(town.root, "sling", issue, "demo", "--agent", "shell").returncode == 0
+        wait_for(lambda: json.loads(run_gt(town.root, "agents", "--json").stdout), 20,
+                 what="the agent to be listed")
+        for words in (["agents", "--json"], ["--json", "agents", "--all"]):
+            fast = run_gt(town.root, *words)
+            registry = run_gt(town.root, "--cmd", " ".join(words))
+            assert fast.returncode == registry.returncode == 0, (fast.stderr, registry.stderr)
+            assert _steady(json.loads(fast.stdout)) == _steady(json.loads(registry.stdout))
+            assert fast.stderr == registry.stderr == ""
+        text, registry_text = run_gt(town.root, "agents"), run_gt(town.root, "--cmd", "agents")
+        # the last two columns are ages, which move between the two calls
+        assert [line.split()[:-2] for line in text.stdout.splitlines()] == \
+            [line.split()[:-2] for line in registry_text.stdout.splitlines()]
+
+        probe = ("import atexit, sys\n"
+                 "atexit.register(lambda: print('click' in sys.modules, file=sys.stderr))\n"
+                 "from gastown_tui.commands.fast import main\nmain(['agents', '--json'])\n")
+        proc = subprocess.run([sys.executable, "-c", probe], cwd=town.root, capture_output=True,
+                              text=True, timeout=60)
+        assert proc.returncode == 0 and proc.stderr.strip() == "False", proc.stderr
+        # other words go to the registry
+        assert "Usage: gt agents" in run_gt(town.root, "agents", "--help").stdout
+    finally:
+        assert run_gt(town.root, "down").returncode == 0
