@@ -108,8 +108,10 @@ def test_gt_agents_fast_path_answers_as_the_registry(town, reap):
     try:
         issue = new_issue(town, "Stay at the prompt")
         assert run_gt(town.root, "sling", issue, "demo", "--agent", "shell").returncode == 0
-        wait_for(lambda: json.loads(run_gt(town.root, "agents", "--json").stdout), 20,
-                 what="the agent to be listed")
+        # compared once the shell has settled at its prompt, so both calls see one state
+        wait_for(lambda: [r["state"] for r in json.loads(
+            run_gt(town.root, "agents", "--json").stdout)] == ["idle"], 30, 0.2,
+            what="the agent to be listed, idle at its prompt")
         for words in (["agents", "--json"], ["--json", "agents", "--all"]):
             fast = run_gt(town.root, *words)
             registry = run_gt(town.root, "--cmd", " ".join(words))
