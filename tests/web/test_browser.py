@@ -137,14 +137,15 @@ def test_token_page_and_websocket_in_the_browser(live_town, profile):
 
 def test_configuration_tab(live_town, profile):
     async def scenario():
-        with Dashboard(live_town.root) as dash:
+        # The shell preset runs $SHELL; the dashboard is given one so the row is known.
+        with Dashboard(live_town.root, env={"SHELL": "/bin/sh"}) as dash:
             async with Browser(profile) as page:
                 await page.open(dash.url)
                 await page.wait_for("Agents", live_town.demo_agent)
                 await page.click(8, 8)
                 await page.key("F2", 113)
                 await page.wait_for("Default agent", "Theme", "gastown_tui.host.demo_agent",
-                                    "/bin/bash", "gastown-dark")
+                                    "/bin/sh", "gastown-dark")
 
     run(scenario())
 

@@ -109,13 +109,15 @@ def host_screen(root: Path, name: str) -> str:
 class Dashboard:
     """`gt dashboard` as a person runs it, on a free loopback port unless told otherwise."""
 
-    def __init__(self, root: Path, *args: str, port: int | None = None) -> None:
+    def __init__(self, root: Path, *args: str, port: int | None = None,
+                 env: dict[str, str] | None = None) -> None:
         self.port = port or free_port()
         # Output goes to a file: a pipe nobody reads would block the server once full.
         self.log = root.parent / f"dashboard-{self.port}.log"
         with open(self.log, "wb") as out:
             self.proc = subprocess.Popen([*GT, "dashboard", "--port", str(self.port), *args],
-                                         cwd=root, env=clean_env(), stdin=subprocess.DEVNULL,
+                                         cwd=root, env=clean_env(**(env or {})),
+                                         stdin=subprocess.DEVNULL,
                                          stdout=out,
                                          stderr=out, start_new_session=True)
         self.url = ""
