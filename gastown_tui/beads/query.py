@@ -155,9 +155,12 @@ def ready(conn: sqlite3.Connection, *, limit: int | None = None, raw: bool = Fal
     cutoff = (_dt.datetime.fromisoformat(args[0]) - _dt.timedelta(hours=48)).isoformat()
     # The cutoff is our own timestamp, so it can sit in the SQL text; that keeps the sort keys
     # free of parameters, whose positions would otherwise interleave with the filters'.
-    recent = f"i.created_at >= '{cutoff}'"
+    # Imported stamps may carry local offsets (bd writes -08:00), so age is compared as an
+    # instant; a stamp SQLite cannot read counts as old and sorts by its text.
+    age = "julianday(i.created_at)"
+    recent = f"COALESCE({age} >= julianday('{cutoff}'), 0)"
     keys = [f"(CASE WHEN {recent} THEN 0 ELSE 1 END)",
-            f"(CASE WHEN {recent} THEN i.priority ELSE 0 END)", "i.created_at", "i.id"]
+            f"(CASE WHEN {recent} THEN i.priority ELSE 0 END)", age, "i.created_at", "i.id"]
     return _sorted_lines(conn, where, args, keys, limit, raw, head=BLOCKED_CTE)
 
 

@@ -202,6 +202,27 @@ def test_ready_order_and_filters(led):
     assert [i.id for i in led.ready(parent=epic.id)] == [second.id]
 
 
+def test_ready_compares_imported_stamps_as_instants(led):
+    """Stamps with local offsets, as bd writes them: the recent ones sort by priority, the
+    old ones by age, whatever their text says."""
+    import json
+
+    def stamp(hours_ago: float, offset_hours: int) -> str:
+        zone = dt.timezone(dt.timedelta(hours=offset_hours))
+        return (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=hours_ago)) \
+            .astimezone(zone).isoformat()
+
+    beads = [("tt-old1", 4, stamp(100, -8)),   # reads as 8 h older than it is
+             ("tt-old2", 4, stamp(101, 0)),    # older, though its text sorts later
+             ("tt-new1", 0, stamp(47, -8)),    # recent, though its text is past 48 h
+             ("tt-new2", 2, stamp(1, 0))]
+    lines = [json.dumps({"id": i, "title": i, "status": "open", "priority": p,
+                         "issue_type": "task", "created_at": c, "updated_at": c})
+             for i, p, c in beads]
+    led.import_data("\n".join(lines).encode() + b"\n", "test")
+    assert [i.id for i in led.ready()] == ["tt-new1", "tt-new2", "tt-old2", "tt-old1"]
+
+
 def test_list_filters(led):
     led.create("m1", issue_type="message", assignee="mayor/", labels=["from:bob", "thread:t1"])
     led.create("m2", issue_type="message", assignee="mayor/", labels=["from:amy"])
