@@ -1,6 +1,7 @@
 """Scrollback: a bounded deque of compact lines, never cells.
 
-A line in the default style is kept as its `str`. A styled line is one `bytes`, whose first
+A line in the default style is kept as its `str` (unless a character past U+FFFF makes that
+4 bytes a character: then it is packed as a styled line with one run). A styled line is one `bytes`, whose first
 16-bit value says how it is packed:
 
 - below 0xFFFE, the number of runs, then (length, palette index) per run as 16-bit values,
@@ -68,7 +69,7 @@ class Scrollback:
     def push(self, entry: Entry, wrapped: bool = False) -> None:
         self.wraps.append(wrapped)
         if entry.__class__ is str:
-            self.lines.append(entry)
+            self.lines.append(entry if entry.isascii() else _plain(entry))
             return
         text, runs = entry
         # Keyed by identity (styles are shared objects, and the palette keeps them alive):
@@ -111,6 +112,8 @@ class Scrollback:
     def extend_plain(self, lines) -> None:
         """Many default-style lines at once (output scrolling straight through)."""
         lines = list(lines)
+        if not all(map(str.isascii, lines)):
+            lines = [line if line.isascii() else _plain(line) for line in lines]
         self.lines.extend(lines)
         self.wraps.extend([False] * len(lines))
 
@@ -192,6 +195,20 @@ class Scrollback:
         return (self.line_bytes() + sys.getsizeof(self._palette) + sys.getsizeof(self._index)
                 + sys.getsizeof(self._by_look) + sys.getsizeof(self._aliases)
                 + sum(sys.getsizeof(s) + sys.getsizeof(s.__dict__) for s in self._palette))
+
+
+def _plain(text: str) -> str | bytes:
+    """A default-style line as its `str`, unless that takes 4 bytes a character (a character
+    past U+FFFF in it) and so is over budget: then one run in the default style, packed as a
+    styled line is (and deflated when still over)."""
+    size = sys.getsizeof(text)
+    if size <= LINE_BUDGET or size <= 3 * len(text) + 64:
+        return text
+    data = text.encode("utf-8", "surrogatepass")
+    flat = [1, len(text), 0]
+    line = struct.pack("<3H", *flat) + data if len(text) < 0x10000 else None
+    packed = _squeezed(line, flat, data, len(text))
+    return packed if sys.getsizeof(packed) < size else text
 
 
 def _squeezed(line: bytes | None, flat: list[int], data: bytes, chars: int) -> bytes:

@@ -132,6 +132,9 @@ def _per_cell(kind: str, n: int) -> list[str]:
         elif kind == "wide":
             cells = ["\x1b[38;2;%sm%s" % (rnd.choice(pool), chr(0x4E00 + rnd.randrange(20_000)))
                      for x in range(50)]
+        elif kind == "astral":
+            # Default-style text past U+FFFF (mathematical letters): 4 bytes a character.
+            cells = [chr(0x1D400 + rnd.randrange(52)) for x in range(100)]
         elif kind == "links":
             cells = ["\x1b]8;;https://example.com/%d\x1b\\%s" % (
                 rnd.randrange(40), rnd.choice(string.ascii_letters)) for x in range(100)]
@@ -154,7 +157,7 @@ def _cells_of(runs: list[tuple[str, CellStyle]]) -> list[tuple[str, CellStyle]]:
 
 
 @pytest.mark.parametrize("kind", ["plain", "coloured", "lolcat", "truecolour", "wide", "links",
-                                  "halfblocks"])
+                                  "halfblocks", "astral"])
 def test_every_kind_of_line_fits_the_bound_and_reads_back_exactly(kind):
     # The bound is 4 MB per 10,000 lines of 100 columns: 400 bytes a line. Every line is
     # stored on its own, so the per-cell kinds (slow to parse) are measured on 2,000 lines.
@@ -183,7 +186,7 @@ def test_every_kind_of_line_fits_the_bound_and_reads_back_exactly(kind):
         assert _cells_of(s.row_runs(i)) == _cells_of(shown.row_runs(470 + i)), i
 
 
-@pytest.mark.parametrize("kind", ["truecolour", "wide", "links"])
+@pytest.mark.parametrize("kind", ["truecolour", "wide", "links", "astral"])
 def test_per_cell_lines_reflow_like_output_written_at_the_new_width(kind):
     # Lines of 150 to 200 columns: each wraps once at 100 columns and goes to scrollback as two
     # packed lines, which a resize re-joins and cuts again. (No backgrounds: a row that autowrap
