@@ -328,18 +328,26 @@ def register(root: click.Group) -> None:
         return result
 
     @root.command("handoff")
+    @click.argument("name", required=False)
     @click.option("-m", "--message", default="", help="Notes for the fresh session.")
-    def handoff(message: str):
-        """Mail yourself a handoff note, then restart your session fresh in place."""
+    def handoff(name: str | None, message: str):
+        """Mail a handoff note, then restart the session fresh in place: your own, or agent
+        NAME's (as the app's H does)."""
         from ..host.client import HostClient
         from ..town.done import require_hook
 
         town = current_town()
-        env = get_env()
-        h = require_hook(town, env.cwd, env.environ)
-        # The host mails and restarts (as the app's and the dashboard's H do), answering
-        # before it ends this very session.
-        reply = HostClient(town.root, timeout=30).call("handoff", target=h.session,
-                                                      sender=h.address, message=message,
+        if name is None:
+            env = get_env()
+            h = require_hook(town, env.cwd, env.environ)
+            target, sender = h.session, h.address
+        elif not name.strip():
+            raise UsageError("give the agent to hand off: a name from `gt agents`")
+        else:
+            target, sender = name, identity(town)
+        # The host mails and restarts, answering before it ends the session (which may be
+        # the caller's own).
+        reply = HostClient(town.root, timeout=30).call("handoff", target=target,
+                                                      sender=sender, message=message,
                                                       by="gt handoff")
-        return Handoff(h.address, reply["mailed"])
+        return Handoff(reply["mailed"], reply["mailed"])

@@ -118,6 +118,21 @@ def test_suspend_resume_stop_and_handoff_over_the_socket(town):
         notes = inbox(find_town(town.root, {}), address)
         assert notes[0].sender == "overseer" and "run `gt prime` first" in notes[0].body
 
+        # ... and from a person's shell: `gt handoff NAME`
+        before = host.session(name).pid
+        done = await asyncio.to_thread(run_gt, town.root, "handoff", slung.polecat, "-m",
+                                       "from the shell", check=True)
+        assert done.stdout.strip() == f"handoff mail sent to {address}; {address} restarts fresh"
+        await async_wait_for(lambda: host.session(name) is not None
+                             and host.session(name).alive and host.session(name).pid != before,
+                             20, what="the session after the shell's handoff")
+        note = inbox(find_town(town.root, {}), address)[0]
+        assert (note.sender, note.body) == ("overseer", "from the shell")
+        blank = await asyncio.to_thread(run_gt, town.root, "handoff", " ")
+        assert blank.returncode == 2 and "give the agent to hand off" in blank.stderr
+        ghost = await asyncio.to_thread(run_gt, town.root, "handoff", "ghost")
+        assert ghost.returncode == 2 and "no polecat 'ghost'" in ghost.stderr
+
         # unknown agents and the Mayor
         assert "no polecat 'ghost'" in await refused("suspend", "ghost", code=2)
         assert "give the agent" in await refused("resume", "/", code=2)
