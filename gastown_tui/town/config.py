@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from .errors import usage
-from .paths import CONFIG_FILE, Expect, update_toml
+from .errors import TownError, usage
+from .paths import CONFIG_FILE, Expect, describe, update_toml
 from .presets import AGENT_NAME, BUILTIN, SPECIAL, get_preset, parse_command, town_agents
 
 if TYPE_CHECKING:
@@ -54,6 +54,27 @@ CONFIG_SCHEMA = {
     **{f"agents.*.{key}": str for key in ("command", "ready_prompt", "description")},
 }
 RIG_SCHEMA = {s.key: type(s.default) for s in RIG_SETTINGS.values()}
+
+
+
+def check_values(path: Any, data: Mapping[str, Any]) -> None:
+    """Values of the right type that no setting takes (`stall_minutes = 0`, a `nudge_mode`
+    that is no mode): the same one-line error as a value of the wrong type."""
+    for key, setting in TOWN_SETTINGS.items():
+        if key not in data:
+            continue
+        value, wanted = data[key], None
+        if setting.choices and value not in setting.choices:
+            wanted = "one of " + ", ".join(setting.choices)
+        elif setting.parse is not str:
+            try:
+                setting.parse(str(value))
+            except ValueError as e:
+                wanted = str(e)
+        if wanted:
+            raise TownError(f"{path}: '{key}' must be {wanted}, not {describe(value)}; "
+                            "fix that file")
+
 
 CONFIG_TEMPLATE = "# Gas Town settings. Edit by hand or with `gt config set KEY VALUE`;\n" \
     "# comments and layout are kept either way.\n\n" + "".join(

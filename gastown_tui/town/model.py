@@ -129,9 +129,12 @@ class Town:
         return self.root / ".runtime"
 
     def config(self) -> dict[str, Any]:
-        from .config import CONFIG_SCHEMA
+        from .config import CONFIG_SCHEMA, check_values
 
-        return read_toml(self.root / CONFIG_FILE, CONFIG_SCHEMA)
+        path = self.root / CONFIG_FILE
+        data = read_toml(path, CONFIG_SCHEMA)
+        check_values(path, data)
+        return data
 
     def _rig_table(self) -> dict[str, Any]:
         return read_toml(self.root / RIGS_FILE, RIGS_SCHEMA).get("rigs", {})

@@ -94,7 +94,7 @@ def check_types(path: Path, data: Mapping[str, Any], schema: Schema) -> None:
             if not _is_a(value, kinds):
                 expected = " or ".join(_KIND_NAMES[k] for k in kinds)
                 raise TownError(f"{path}: '{dotted}' must be {expected}"
-                                f"{f' ({hint})' if hint else ''}, not {_what(value)}; "
+                                f"{f' ({hint})' if hint else ''}, not {describe(value)}; "
                                 "fix that file")
 
 
@@ -119,7 +119,7 @@ def _is_a(value: Any, kinds: tuple[type, ...]) -> bool:
     return isinstance(value, kinds)
 
 
-def _what(value: Any) -> str:
+def describe(value: Any) -> str:
     if isinstance(value, bool):
         return f"the boolean {'true' if value else 'false'}"
     if isinstance(value, (int, float)):

@@ -205,6 +205,13 @@ def _replace(path, old, new):
      "config get max_polecats", "max_polecats", "a whole number, not the boolean true"),
     ("settings/config.toml", 'theme = "gastown-dark"', "theme = 3", "config get theme",
      "theme", "a string, not the number 3"),
+    ("settings/config.toml", "stall_minutes = 15", "stall_minutes = 0", "config show",
+     "stall_minutes", "a number above 0, not the number 0"),
+    ("settings/config.toml", "max_polecats = 30", "max_polecats = -2", "config show",
+     "max_polecats", "a number above 0, not the number -2"),
+    ("settings/config.toml", 'nudge_mode = "wait-idle"', 'nudge_mode = "soon"',
+     "config get nudge_mode", "nudge_mode",
+     'one of immediate, wait-idle, queue, not the string "soon"'),
     ("settings/config.toml", "[agents]\n", '[agents]\nmine = "tool --x"\n',
      "config agent list", "agents.mine",
      'a table ([agents.NAME] with command = "..."), not the string "tool --x"'),
@@ -227,6 +234,15 @@ def test_a_setting_of_the_wrong_type_is_a_clear_error(rig_town, town, file, old,
     assert result.exit_code == 1, (result.exit_code, result.error, result.data)
     assert result.error == f"{path}: '{key}' must be {expected}; fix that file"
     assert tree_snapshot(town) == before
+
+
+def test_a_hand_made_bad_value_is_mended_with_config_set(at_town, town):
+    path = town / "settings/config.toml"
+    _replace(path, "stall_minutes = 15", "stall_minutes = 0  # mine")
+    assert "'stall_minutes' must be a number above 0" in at_town.gt("config show").error
+    at_town.ok("config set stall_minutes 5")
+    assert "stall_minutes = 5  # mine" in path.read_text()
+    assert at_town.ok("config get stall_minutes") == 5
 
 
 def test_a_rig_entry_of_the_wrong_type_fails_gt_rig_list_in_the_shell(rig_town, town):
