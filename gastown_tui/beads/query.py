@@ -152,13 +152,13 @@ def ready(conn: sqlite3.Connection, *, limit: int | None = None, raw: bool = Fal
     """Open or in-progress work that nothing unfinished blocks, ordered: beads from the last
     48 hours by priority, then older ones by age."""
     where, args = _ready_where(**filters)
-    cutoff = (_dt.datetime.fromisoformat(args[0]) - _dt.timedelta(hours=48)).isoformat()
-    # The cutoff is our own timestamp, so it can sit in the SQL text; that keeps the sort keys
-    # free of parameters, whose positions would otherwise interleave with the filters'.
     # Imported stamps may carry local offsets (bd writes -08:00), so age is compared as an
-    # instant; a stamp SQLite cannot read counts as old and sorts by its text.
+    # instant (a Julian day); a stamp SQLite cannot read counts as old and sorts by its text.
+    # The cutoff is a number of our own, so it can sit in the SQL text; that keeps the sort
+    # keys free of parameters, whose positions would otherwise interleave with the filters'.
+    cutoff = _dt.datetime.fromisoformat(args[0]).timestamp() / 86400 + 2440587.5 - 2
     age = "julianday(i.created_at)"
-    recent = f"COALESCE({age} >= julianday('{cutoff}'), 0)"
+    recent = f"COALESCE({age} >= {cutoff!r}, 0)"
     keys = [f"(CASE WHEN {recent} THEN 0 ELSE 1 END)",
             f"(CASE WHEN {recent} THEN i.priority ELSE 0 END)", age, "i.created_at", "i.id"]
     return _sorted_lines(conn, where, args, keys, limit, raw, head=BLOCKED_CTE)
