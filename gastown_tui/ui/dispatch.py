@@ -50,6 +50,8 @@ class Dispatch:
             return result
         if result.error is None and self._apply_setting(line, result.data):
             quiet = True  # what it did shows on screen
+        elif line.split()[:2] == ["mayor", "attach"] and self.holding_keys:
+            self.release_keys_soon()  # no pane to wait for: the keys typed since go on
         if result.error is not None:
             self.main.show_result(line, "", result.error)
         elif not quiet:
@@ -68,8 +70,13 @@ class Dispatch:
                 and data.get("rig") is None and data.get("value") in self.available_themes:
             self.theme = data["value"]
         elif words[:2] == ["mayor", "attach"] and getattr(data, "running", False):
-            if not self.main.focus_pane(MAYOR):
+            # The keys typed since the bar's Enter wait for the pane (see typeahead.py).
+            if self.main.focus_pane(MAYOR):
+                self.release_keys_soon()
+            else:
                 self.focus_when_started(MAYOR)
+                if self.holding_keys:
+                    self.hold_keys(HOLD_S)
             return True
         return False
 

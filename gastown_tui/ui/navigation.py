@@ -17,11 +17,14 @@ from .messages import AgentChosen, PaneFocused, RunCommand, TextCopied
 from .screens.needs import NeedsMeScreen
 from .screens.sling import SlingScreen
 from .typeahead import HOLD_S
+from .widgets.commandbar import CommandInput
 
 # A sling's commands (a worktree to make, an agent to start) run before its pane can take the
 # focus: the keys typed after the modal's Enter wait for them that long at most, then a second
 # more for the pane (see Dispatch.sling).
 SLING_HOLD_S = 10.0
+# `mayor attach` from the command bar may start the Mayor first: as long for its pane.
+MAYOR_HOLD_S = 10.0
 
 
 class Navigation:
@@ -30,6 +33,10 @@ class Navigation:
         for it (see typeahead.py)."""
         screen = self.screen
         if screen is self.main:
+            focused = self.focused
+            if event.key == "enter" and isinstance(focused, CommandInput):
+                line = focused.parent.submits()
+                return MAYOR_HOLD_S if line and line.split()[:2] == ["mayor", "attach"] else 0.0
             return HOLD_S if self.main.chooses_a_pane(event) else 0.0
         if isinstance(screen, NeedsMeScreen):
             return HOLD_S if screen.picks(event) else 0.0

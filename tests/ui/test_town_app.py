@@ -469,4 +469,12 @@ async def test_mayor_attach_in_the_command_bar_focuses_the_mayors_pane(town_root
         app.main.focus_sidebar()
         await pilot.press("colon", *"mayor attach", "enter")  # again: just back to it
         await until(pilot, lambda: app.focused is pane, what="the focus back on it")
+        # Words typed right after the Enter wait for the pane, not for the sidebar (where R
+        # restarts and x suspends): the Mayor gets them, in order.
+        app.main.focus_sidebar()
+        await pilot.press("colon", *"mayor attach")
+        post_keys(app, "\rsort the work\r")
+        await until(pilot, lambda: "you: sort the work" in "\n".join(
+            pane.screen_model.text_lines()), timeout=20, what="the words in the Mayor's pane")
+        assert app.focused is pane
         await app.action_quit_app()

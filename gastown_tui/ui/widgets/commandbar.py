@@ -96,16 +96,21 @@ class CommandBar(Vertical):
         self._hide_completions()
         self.post_message(self.Closed())
 
+    def submits(self) -> str | None:
+        """The command Enter would run now (None: Enter takes the highlighted completion)."""
+        if self.options.has_class("-shown") and self.options.highlighted is not None:
+            return None
+        line = self.input.value.strip()
+        return line[3:] if line.startswith("gt ") else line
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if self.options.has_class("-shown") and self.options.highlighted is not None:
+        line = self.submits()
+        if line is None:
             self._accept(self.options.highlighted)
             return
-        line = event.value.strip()
         self.remove_class("-open")
         self._hide_completions()
-        if line.startswith("gt "):
-            line = line[3:]
         if not line:
             self.post_message(self.Closed())
             return
