@@ -1,8 +1,8 @@
 """Scrollback: a bounded deque of compact lines, never cells.
 
 A line in the default style is kept as its `str` (unless a character past U+FFFF makes that
-4 bytes a character: then it is packed as a styled line with one run). A styled line is one `bytes`, whose first
-16-bit value says how it is packed:
+4 bytes a character: then it is packed as a styled line with one run). A styled line is one
+`bytes`, whose first 16-bit value says how it is packed:
 
 - below 0xFFFE, the number of runs, then (length, palette index) per run as 16-bit values,
   then the text in UTF-8: what nearly every line is (about 170 bytes for 100 typical coloured

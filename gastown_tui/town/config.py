@@ -56,7 +56,6 @@ CONFIG_SCHEMA = {
 RIG_SCHEMA = {s.key: type(s.default) for s in RIG_SETTINGS.values()}
 
 
-
 def check_values(path: Any, data: Mapping[str, Any]) -> None:
     """Values of the right type that no setting takes (`stall_minutes = 0`, a `nudge_mode`
     that is no mode): the same one-line error as a value of the wrong type."""

@@ -19,6 +19,11 @@ from .typeahead import HOLD_S
 MAYOR = "mayor"  # the Mayor's session (and pane) name
 
 
+def attaches_mayor(line: str) -> bool:
+    """`mayor attach ...`: a command whose answer is the Mayor's pane taking the focus."""
+    return line.split()[:2] == ["mayor", "attach"]
+
+
 class Dispatch:
     def complete(self, line: str) -> list:
         from ..commands.gt import complete
@@ -50,7 +55,7 @@ class Dispatch:
             return result
         if result.error is None and self._apply_setting(line, result.data):
             quiet = True  # what it did shows on screen
-        elif line.split()[:2] == ["mayor", "attach"] and self.holding_keys:
+        elif attaches_mayor(line) and self.holding_keys:
             self.release_keys_soon()  # no pane to wait for: the keys typed since go on
         if result.error is not None:
             self.main.show_result(line, "", result.error)
@@ -69,7 +74,7 @@ class Dispatch:
         if words[:3] == ["config", "set", "theme"] and isinstance(data, dict) \
                 and data.get("rig") is None and data.get("value") in self.available_themes:
             self.theme = data["value"]
-        elif words[:2] == ["mayor", "attach"] and getattr(data, "running", False):
+        elif attaches_mayor(line) and getattr(data, "running", False):
             # The keys typed since the bar's Enter wait for the pane (see typeahead.py).
             if self.main.focus_pane(MAYOR):
                 self.release_keys_soon()

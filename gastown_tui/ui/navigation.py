@@ -13,6 +13,7 @@ from textual import events
 from textual.widgets import Input
 
 from .keymap import key_label
+from .dispatch import attaches_mayor
 from .messages import AgentChosen, PaneFocused, RunCommand, TextCopied
 from .screens.needs import NeedsMeScreen
 from .screens.sling import SlingScreen
@@ -36,7 +37,7 @@ class Navigation:
             focused = self.focused
             if event.key == "enter" and isinstance(focused, CommandInput):
                 line = focused.parent.submits()
-                return MAYOR_HOLD_S if line and line.split()[:2] == ["mayor", "attach"] else 0.0
+                return MAYOR_HOLD_S if line and attaches_mayor(line) else 0.0
             return HOLD_S if self.main.chooses_a_pane(event) else 0.0
         if isinstance(screen, NeedsMeScreen):
             return HOLD_S if screen.picks(event) else 0.0
