@@ -4,7 +4,7 @@ A line in the default style is kept as its `str` (unless a character past U+FFFF
 4 bytes a character: then it is packed as a styled line with one run). A styled line is one
 `bytes`, whose first 16-bit value says how it is packed:
 
-- below 0xFFFE, the number of runs, then (length, palette index) per run as 16-bit values,
+- below 0xFFFD, the number of runs, then (length, palette index) per run as 16-bit values,
   then the text in UTF-8: what nearly every line is (about 170 bytes for 100 typical coloured
   columns);
 - 0xFFFF (`_DENSE`), then the number of characters (32-bit), one 16-bit palette index per
@@ -12,7 +12,13 @@ A line in the default style is kept as its `str` (unless a character past U+FFFF
   (every cell in its own colour, as lolcat or a gradient writes), where runs would take 4
   bytes a cell instead of 2;
 - 0xFFFE (`_DEFLATED`), then one of the two above, raw-deflated: for a line still bigger than
-  its budget (per-cell colours over 3-byte characters, e.g. an image drawn in half blocks).
+  its budget (per-cell colours over 3-byte characters, e.g. an image drawn in half blocks);
+- 0xFFFD (`_BITS`), the number of characters (32-bit), the bits per palette index and the
+  text's coding (8-bit each), then the indices in that many bits each (8 to a group of that
+  many bytes), then the text raw-deflated, as UTF-8 or as UTF-16 with the low bytes before
+  the high ones (which then nearly vanish): for lines still over, whose indices are near
+  random (every cell one of thousands of colours) and so do not deflate, over text that does
+  (braille, CJK, symbols).
 
 A line is re-packed only when it is over `LINE_BUDGET`, so common lines pay one length
 comparison. Styles live once in a palette per scrollback.
@@ -42,7 +48,10 @@ LINE_BUDGET = 350
 # Header values of the re-packed forms (a run count never reaches them: see `push`).
 _DENSE = 0xFFFF
 _DEFLATED = 0xFFFE
+_BITS = 0xFFFD
 _DENSE_HEAD = struct.Struct("<HI")
+_BITS_HEAD = struct.Struct("<HIBB")
+_UTF8, _PLANAR16 = 0, 1  # the text codings of the `_BITS` form
 
 
 class Scrollback:
@@ -87,7 +96,7 @@ class Scrollback:
         if pack is None:
             pack = _packers[len(flat)] = struct.Struct("<%dH" % len(flat)).pack
         try:
-            line = pack(*flat) + data if flat[0] < _DEFLATED else None
+            line = pack(*flat) + data if flat[0] < _BITS else None
         except struct.error:
             line = None
         if line is not None and (len(line) <= LINE_BUDGET or len(line) <= 3 * len(text) + 64):
@@ -227,14 +236,63 @@ def _squeezed(line: bytes | None, flat: list[int], data: bytes, chars: int) -> b
     if len(best) > LINE_BUDGET and len(best) > 3 * chars + 64:
         deflated = _DEFLATED.to_bytes(2, "little") + zlib.compress(best, 6, -15)
         if len(deflated) < len(best):
-            return deflated
+            best = deflated
+    if len(best) > LINE_BUDGET and len(best) > 3 * chars + 64:
+        packed = _bit_packed(per_char, data)
+        if len(packed) < len(best):
+            best = packed
     return best
 
 
+def _bit_packed(per_char: list[int], data: bytes) -> bytes:
+    """The `_BITS` form: each palette index in as few bits as the largest needs."""
+    bits = max(1, max(per_char, default=0).bit_length())
+    coding, text = _UTF8, zlib.compress(data, 9, -15)
+    wide = data.decode("utf-8", "surrogatepass").encode("utf-16-le", "surrogatepass")
+    planar = zlib.compress(wide[0::2] + wide[1::2], 9, -15)
+    if len(planar) < len(text) and _from_planar(planar) == data:  # (lone surrogates may pair)
+        coding, text = _PLANAR16, planar
+    out = bytearray(_BITS_HEAD.pack(_BITS, len(per_char), bits, coding))
+    for at in range(0, len(per_char), 8):
+        value = 0
+        for k, i in enumerate(per_char[at:at + 8]):
+            value |= i << (k * bits)
+        out += value.to_bytes(bits, "little")
+    return bytes(out) + text
+
+
+def _from_planar(planar: bytes) -> bytes:
+    """UTF-8 of the text deflated as low bytes, then high bytes, of its UTF-16."""
+    halves = zlib.decompress(planar, -15)
+    n = len(halves) // 2
+    wide = bytearray(2 * n)
+    wide[0::2], wide[1::2] = halves[:n], halves[n:]
+    return wide.decode("utf-16-le", "surrogatepass").encode("utf-8", "surrogatepass")
+
+
+def _bit_unpacked(line: bytes) -> bytes:
+    """A `_BITS` line as the dense form it stands for."""
+    _, count, bits, coding = _BITS_HEAD.unpack_from(line)
+    mask = (1 << bits) - 1
+    per_char: list[int] = []
+    at = _BITS_HEAD.size
+    for _ in range(0, count, 8):
+        value = int.from_bytes(line[at:at + bits], "little")
+        at += bits
+        per_char += [(value >> (k * bits)) & mask for k in range(8)]
+    del per_char[count:]
+    text = _from_planar(line[at:]) if coding == _PLANAR16 else zlib.decompress(line[at:], -15)
+    return _DENSE_HEAD.pack(_DENSE, count) + struct.pack("<%dH" % count, *per_char) + text
+
+
 def _inflated(line: bytes) -> bytes:
-    """A deflated line as the run or dense form it was made from; other lines as they are."""
-    if line[0] | line[1] << 8 == _DEFLATED:
+    """A deflated or bit-packed line as the run or dense form it was made from; other lines
+    as they are."""
+    head = line[0] | line[1] << 8
+    if head == _DEFLATED:
         return zlib.decompress(line[2:], -15)
+    if head == _BITS:
+        return _bit_unpacked(line)
     return line
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import random
 import string
+import sys
 import tracemalloc
 
 import pytest
@@ -132,6 +133,10 @@ def _per_cell(kind: str, n: int) -> list[str]:
         elif kind == "wide":
             cells = ["\x1b[38;2;%sm%s" % (rnd.choice(pool), chr(0x4E00 + rnd.randrange(20_000)))
                      for x in range(50)]
+        elif kind == "braille":
+            # A braille plot with every dot cell one of 8,000 colours: random palette indices.
+            cells = ["\x1b[38;2;%sm%s" % (rnd.choice(pool), chr(0x2800 + rnd.randrange(256)))
+                     for x in range(100)]
         elif kind == "astral":
             # Default-style text past U+FFFF (mathematical letters): 4 bytes a character.
             cells = [chr(0x1D400 + rnd.randrange(52)) for x in range(100)]
@@ -157,7 +162,7 @@ def _cells_of(runs: list[tuple[str, CellStyle]]) -> list[tuple[str, CellStyle]]:
 
 
 @pytest.mark.parametrize("kind", ["plain", "coloured", "lolcat", "truecolour", "wide", "links",
-                                  "halfblocks", "astral"])
+                                  "halfblocks", "astral", "braille"])
 def test_every_kind_of_line_fits_the_bound_and_reads_back_exactly(kind):
     # The bound is 4 MB per 10,000 lines of 100 columns: 400 bytes a line. Every line is
     # stored on its own, so the per-cell kinds (slow to parse) are measured on 2,000 lines.
@@ -186,7 +191,7 @@ def test_every_kind_of_line_fits_the_bound_and_reads_back_exactly(kind):
         assert _cells_of(s.row_runs(i)) == _cells_of(shown.row_runs(470 + i)), i
 
 
-@pytest.mark.parametrize("kind", ["truecolour", "wide", "links", "astral"])
+@pytest.mark.parametrize("kind", ["truecolour", "wide", "links", "astral", "braille"])
 def test_per_cell_lines_reflow_like_output_written_at_the_new_width(kind):
     # Lines of 150 to 200 columns: each wraps once at 100 columns and goes to scrollback as two
     # packed lines, which a resize re-joins and cuts again. (No backgrounds: a row that autowrap
@@ -237,3 +242,20 @@ def test_styles_made_again_after_the_style_table_emptied_keep_their_colours():
         assert s.history_runs(81 + i) == s.history_runs(i), i
     assert s.history_runs(160)[5][1] == CellStyle(fg="#%02x%02x%02x" % tuple(
         int(v) for v in pool[7905].split(";")))
+
+
+def test_bit_packed_lines_keep_lone_surrogates_and_every_style():
+    """The densest form (near-random palette indices) reads back exactly, bytes that were not
+    UTF-8 (kept as lone surrogates) and a high and a low surrogate side by side included."""
+    from gastown_tui.term.scrollback import Scrollback
+
+    rnd = random.Random(3)
+    styles = [CellStyle(fg="#%06x" % rnd.randrange(1 << 24)) for _ in range(3000)]
+    for extra in ("\udcff\udc80", "\ud83d\ude00", ""):
+        text = "".join(chr(0x2800 + rnd.randrange(256)) for _ in range(98)) + extra
+        runs = [(1, rnd.choice(styles)) for _ in text]
+        history = Scrollback()
+        history.push((text, runs))
+        assert sys.getsizeof(history.lines[0]) <= 400
+        got = [(ch, st) for t, st in history.runs(0) for ch in t]
+        assert got == [(ch, st) for ch, (_, st) in zip(text, runs)]
