@@ -48,6 +48,12 @@ def test_suspend_resume_stop_and_handoff_over_the_socket(town):
     def screen(host: Host, name: str) -> str:
         return "\n".join(host.session(name).screen.text_lines())
 
+    async def fresh_session(host: Host, name: str, before: int, what: str) -> None:
+        """Wait for `name` to run again in a new process (after a handoff)."""
+        await async_wait_for(lambda: host.session(name) is not None
+                             and host.session(name).alive and host.session(name).pid != before,
+                             20, what=what)
+
     def hook_of(slung):
         return hooks.load(find_town(town.root, {}), "demo", slung.polecat)
 
@@ -100,9 +106,7 @@ def test_suspend_resume_stop_and_handoff_over_the_socket(town):
         # handoff from inside the agent (`gt handoff`): mail to self, then a fresh session
         before = host.session(name).pid
         host.type_keys(name, "gt handoff -m 'carry on from step 2'\r")
-        await async_wait_for(lambda: host.session(name) is not None
-                             and host.session(name).alive and host.session(name).pid != before,
-                             20, what="the session after the handoff")
+        await fresh_session(host, name, before, "the session after the handoff")
         [mail] = inbox(find_town(town.root, {}), address)
         assert (mail.sender, mail.to, mail.subject) == (address, address, f"Handoff: {issue}")
         assert mail.body == "carry on from step 2"
@@ -112,9 +116,7 @@ def test_suspend_resume_stop_and_handoff_over_the_socket(town):
         before = host.session(name).pid
         out = await call("handoff", target=name, by="the dashboard")
         assert out["mailed"] == address and "handoff note" in out["said"]
-        await async_wait_for(lambda: host.session(name) is not None
-                             and host.session(name).alive and host.session(name).pid != before,
-                             20, what="the session after the second handoff")
+        await fresh_session(host, name, before, "the session after the second handoff")
         notes = inbox(find_town(town.root, {}), address)
         assert notes[0].sender == "overseer" and "run `gt prime` first" in notes[0].body
 
@@ -123,9 +125,7 @@ def test_suspend_resume_stop_and_handoff_over_the_socket(town):
         done = await asyncio.to_thread(run_gt, town.root, "handoff", slung.polecat, "-m",
                                        "from the shell", check=True)
         assert done.stdout.strip() == f"handoff mail sent to {address}; {address} restarts fresh"
-        await async_wait_for(lambda: host.session(name) is not None
-                             and host.session(name).alive and host.session(name).pid != before,
-                             20, what="the session after the shell's handoff")
+        await fresh_session(host, name, before, "the session after the shell's handoff")
         note = inbox(find_town(town.root, {}), address)[0]
         assert (note.sender, note.body) == ("overseer", "from the shell")
         blank = await asyncio.to_thread(run_gt, town.root, "handoff", " ")
