@@ -38,15 +38,17 @@ def live_town():
     module, and one bash agent to type into."""
     base = Path(tempfile.mkdtemp(prefix="gt-web-town-"))
     root = base / "town"
-    ids, _convoy = make_town(root, 2)
-    define_shell_agent(root)
-    host = start_host(root)
-    try:
+    host = None
+    try:  # (a town or host that fails to start leaves no folder behind either)
+        ids, _convoy = make_town(root, 2)
+        define_shell_agent(root)
+        host = start_host(root)
         demo_agent = sling(root, ids[0], "demo")
         shell_agent = sling(root, ids[1], SHELL_AGENT)
         yield LiveTown(root, demo_agent, shell_agent, ids)
     finally:
-        end(host, grace=20)
+        if host is not None:
+            end(host, grace=20)
         shutil.rmtree(base, ignore_errors=True)
 
 

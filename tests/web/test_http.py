@@ -23,9 +23,11 @@ from web_helpers import GT, Dashboard, clean_env, free_port, make_town
 @pytest.fixture(scope="module")
 def town_root():
     base = Path(tempfile.mkdtemp(prefix="gt-web-http-"))
-    make_town(base / "town", 1)
-    yield base / "town"
-    shutil.rmtree(base, ignore_errors=True)
+    try:
+        make_town(base / "town", 1)
+        yield base / "town"
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def get(port: int, path: str = "/", headers: dict | None = None,
