@@ -21,19 +21,25 @@ def town_app(town_root, environ) -> GastownApp:
     return GastownApp(AppOptions(town_root=town_root, environ=environ, poll_seconds=0.5))
 
 
+async def open_sling_modal(app, pilot):
+    """Wait for ready work, focus the Work panel, press s: the sling modal; the Work panel."""
+    work = app.main.query_one("#work")
+    await until(pilot, lambda: work.rows, what="ready work")
+    work.focus()
+    await pilot.pause()
+    await pilot.press("s")
+    await until(pilot, lambda: isinstance(app.screen, SlingScreen), what="sling modal")
+    return work
+
+
 async def test_sling_from_the_keyboard_ends_in_a_live_focused_pane(town_root, environ):
     from gastown_tui.town import find_town
     from gastown_tui.town.hooks import all_hooks
 
     app = town_app(town_root, environ)
     async with app.run_test(size=(180, 50)) as pilot:
-        work = app.main.query_one("#work")
-        await until(pilot, lambda: work.rows, what="ready work")
-        work.focus()
-        await pilot.pause()
+        work = await open_sling_modal(app, pilot)
         bead = work.rows[0]
-        await pilot.press("s")
-        await until(pilot, lambda: isinstance(app.screen, SlingScreen), what="sling modal")
         assert app.screen.query_one("#sling-rig").value == "demo"
         assert app.screen.query_one("#sling-agent").value == "demo"
         await pilot.press("enter")
@@ -61,11 +67,7 @@ async def test_keys_typed_right_after_the_sling_reach_the_new_agent(town_root, e
     environ = dict(environ, GT_DEMO_STEP_SECONDS="30")  # the agent stays at its prompt
     app = town_app(town_root, environ)
     async with app.run_test(size=(180, 50)) as pilot:
-        work = app.main.query_one("#work")
-        await until(pilot, lambda: work.rows, what="ready work")
-        work.focus()
-        await pilot.press("s")
-        await until(pilot, lambda: isinstance(app.screen, SlingScreen), what="sling modal")
+        work = await open_sling_modal(app, pilot)
         rig = app.screen.query_one("#sling-rig")
         rig.value = ""
         post_keys(app, "\rdemo")
@@ -240,11 +242,7 @@ async def test_agent_actions_from_the_keyboard_suspend_resume_and_peek(town_root
     environ = dict(environ, GT_DEMO_STEP_SECONDS="30")  # the agent stays on its hook
     app = town_app(town_root, environ)
     async with app.run_test(size=(180, 50)) as pilot:
-        work = app.main.query_one("#work")
-        await until(pilot, lambda: work.rows, what="ready work")
-        work.focus()
-        await pilot.press("s")
-        await until(pilot, lambda: isinstance(app.screen, SlingScreen), what="sling modal")
+        await open_sling_modal(app, pilot)
         await pilot.press("enter")
         pane = await until(pilot, lambda: isinstance(app.focused, TerminalPane) and app.focused,
                            timeout=20, what="the agent's pane")
