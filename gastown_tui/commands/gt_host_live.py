@@ -12,7 +12,7 @@ import json
 import click
 
 from .core import UsageError, get_env
-from .live_views import Agents, AgentRow, age as _age
+from .live_views import Agents, AgentRow, NudgeResult, age as _age
 from .render import view
 from .towncli import current_town
 
@@ -49,20 +49,6 @@ class Peek:
 
     def render_text(self) -> str:
         return "\n".join(self.lines)
-
-
-@view
-class NudgeResult:
-    agent: str
-    mode: str
-    delivered: bool
-    queued: bool
-    attempts: int | None = None
-
-    def render_text(self) -> str:
-        if self.delivered:
-            return f"nudged {self.agent}: typed, submitted and seen on its screen"
-        return f"queued for {self.agent}: delivered when it is next idle"
 
 
 @view
@@ -132,8 +118,10 @@ def register(root: click.Group) -> None:
     @click.option("--all", "all_", is_flag=True, help="Include polecats without a live terminal.")
     def agents(all_: bool):
         """Running agents: role, pid, state (busy/waiting/idle/stuck/exited), hook, uptime."""
-        rows = _client(current_town()).call("agents", all=all_)
-        return Agents([AgentRow(**r) for r in rows])
+        from ..host import api
+
+        rows = _client(current_town()).request(api.Agents(all=all_))
+        return Agents([AgentRow.of(r) for r in rows])
 
     @root.command("nudge")
     @click.argument("target")
@@ -146,10 +134,11 @@ def register(root: click.Group) -> None:
             raise UsageError("give the agent to nudge: a name from `gt agents`, or mayor")
         if not message.strip():
             raise UsageError("the message is empty")
-        reply = _client(current_town(), timeout=60).call("nudge", target=target,
-                                                         message=message, mode=mode)
-        return NudgeResult(reply["agent"], reply["mode"], reply["delivered"], reply["queued"],
-                           reply.get("attempts"))
+        from ..host import api
+
+        reply = _client(current_town(), timeout=60).request(api.Nudge(target, message, mode))
+        return NudgeResult(reply.agent, reply.mode, reply.delivered, reply.queued,
+                           reply.attempts)
 
     @root.command("peek")
     @click.argument("target")
@@ -158,8 +147,10 @@ def register(root: click.Group) -> None:
         """The last LINES lines of TARGET's screen (default 20)."""
         if not target.strip():
             raise UsageError("give the agent to peek at: a name from `gt agents`, or mayor")
-        reply = _client(current_town()).call("peek", target=target, lines=lines)
-        return Peek(reply["agent"], reply["state"], reply["lines"])
+        from ..host import api
+
+        reply = _client(current_town()).request(api.Peek(target, lines))
+        return Peek(reply.agent, reply.state, reply.lines)
 
     @root.command("events")
     @click.option("--follow", "-f", is_flag=True, help="Keep printing events as they happen.")
@@ -194,9 +185,15 @@ def register(root: click.Group) -> None:
     def mayor():
         """The Mayor: the coordinator agent that runs in <town>/mayor."""
 
+    def _mayor(town, action: str, agent: str | None = None):
+        from ..host import api
+
+        timeout = 30.0 if action == "start" else 10.0
+        return _client(town, timeout=timeout).request(api.Mayor(action, agent))
+
     def _status(town, note: str = "") -> MayorStatus:
-        data = _client(town).call("mayor", action="status")
-        return MayorStatus(**data, note=note)
+        info = _mayor(town, "status")
+        return MayorStatus(info.running, info.pid, info.state, info.agent, info.uptime, note)
 
     def _check_agent(town, agent: str | None) -> None:
         """Refuse an agent that cannot start before a background host is started for it."""
@@ -206,16 +203,16 @@ def register(root: click.Group) -> None:
         if agent or host_running(town.root) is None:
             resolve_agent(town, None, agent, get_env().environ)
 
-    def _other_agent(town, agent: str | None, status: dict) -> str | None:
+    def _other_agent(town, agent: str | None, status) -> str | None:
         """What to say when --agent asks for another agent than the running Mayor's."""
         from ..town import resolve_agent
 
         if not agent:
             return None
         wanted = resolve_agent(town, None, agent, get_env().environ).name
-        if wanted == status.get("agent"):
+        if wanted == status.agent:
             return None
-        return (f"the Mayor already runs {status.get('agent')}, not {wanted}: to change it, "
+        return (f"the Mayor already runs {status.agent}, not {wanted}: to change it, "
                 f"`gt mayor stop` and then `gt mayor attach --agent {agent}`")
 
     @mayor.command("start")
@@ -225,7 +222,7 @@ def register(root: click.Group) -> None:
         town = current_town()
         _check_agent(town, agent)
         _ensure_host(town)
-        _client(town, timeout=30).call("mayor", action="start", agent=agent)
+        _mayor(town, "start", agent)
         return _status(town)
 
     @mayor.command("attach")
@@ -241,17 +238,17 @@ def register(root: click.Group) -> None:
         running = host_running(town.root) is not None
         if get_env().environ.get(IN_APP) and running:
             # The app's command bar: the Mayor runs in this very app, which focuses its pane.
-            status = _client(town).call("mayor", action="status")
-            if not status["running"]:
-                _client(town, timeout=30).call("mayor", action="start", agent=agent)
+            status = _mayor(town, "status")
+            if not status.running:
+                _mayor(town, "start", agent)
             return _status(town, "the Mayor's pane is here in the app")
         if _tty():
             from .gt_app import open_app
 
             if running:
-                status = _client(town).call("mayor", action="status")
-                if not status["running"]:
-                    _client(town, timeout=30).call("mayor", action="start", agent=agent)
+                status = _mayor(town, "status")
+                if not status.running:
+                    _mayor(town, "start", agent)
                 elif other := _other_agent(town, agent, status):
                     get_env().progress(other)
             elif agent or not wanted_mayor(town.root):
@@ -262,10 +259,10 @@ def register(root: click.Group) -> None:
                 want_mayor(town.root, resolve_agent(town, None, agent, get_env().environ).name)
             return open_app(get_env(), town.root, focus="mayor")
         _ensure_host(town)
-        status = _client(town).call("mayor", action="status")
+        status = _mayor(town, "status")
         other = None
-        if not status["running"]:
-            _client(town, timeout=30).call("mayor", action="start", agent=agent)
+        if not status.running:
+            _mayor(town, "start", agent)
         else:
             other = _other_agent(town, agent, status)
         return _status(town, (other + "\n" if other else "") +
@@ -294,7 +291,7 @@ def register(root: click.Group) -> None:
     def mayor_stop():
         """Stop the Mayor's session."""
         town = current_town()
-        _client(town).call("mayor", action="stop")
+        _mayor(town, "stop")
         return _status(town)
 
     @mayor.command("status")

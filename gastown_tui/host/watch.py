@@ -13,7 +13,7 @@ import asyncio
 import time
 
 from ..town import hooks as hooks_mod
-from .host import Host
+from .context import Context
 from .supervisor import _snapshot, start_hook
 
 
@@ -50,7 +50,7 @@ def _town_news(town, since: int | str) -> tuple[int | str, list[dict]]:
     return last, news
 
 
-async def watch_loop(host: Host) -> None:
+async def watch_loop(host: Context) -> None:
     from ..beads.model import now
 
     tokens: dict[str, int] = {}
@@ -84,13 +84,13 @@ async def watch_loop(host: Host) -> None:
         await asyncio.sleep(host.settings.watch_seconds)
 
 
-async def reconcile(host: Host) -> None:
+async def reconcile(host: Context) -> None:
     """Bring sessions in line with the ledger: start created hooks, end finished ones."""
     async with host.hooks_lock:
         await _reconcile(host)
 
 
-async def _reconcile(host: Host) -> None:
+async def _reconcile(host: Context) -> None:
     hooks = await host.domain(hooks_mod.all_hooks)
     for hook in hooks:
         agent = host.agents.get(hook.session)
@@ -111,7 +111,7 @@ async def _reconcile(host: Host) -> None:
                              error=str(e))
 
 
-def _end_finished(host: Host) -> None:
+def _end_finished(host: Context) -> None:
     """An agent whose work is done gets a short grace to finish writing, then its terminal ends
     and the polecat is idle."""
     now = time.monotonic()
@@ -123,8 +123,8 @@ def _end_finished(host: Host) -> None:
             host.mux.terminate(agent.name)
 
 
-async def _slow_checks(host: Host) -> None:
-    host.settings.reread_stall(host.town, host.environ)
+async def _slow_checks(host: Context) -> None:
+    host.settings.reread(host.town, host.environ)
     now_wall, now = time.time(), time.monotonic()
     snap_due = []
     for agent in list(host.agents.values()):
@@ -173,7 +173,7 @@ def _archive_merged(town, running: set[str]) -> list[tuple]:
     return out
 
 
-async def archive_merged(host: Host) -> None:
+async def archive_merged(host: Context) -> None:
     """Finished work whose branch is now in the rig's default branch: its worktree goes (after
     a snapshot; the branch stays) and the hook is archived."""
     running = {name for name, a in host.agents.items()

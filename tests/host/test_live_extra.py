@@ -102,7 +102,7 @@ def test_stall_minutes_set_while_a_host_runs_applies(town):
             await host.stop()
         pinned = Host(find_town(town.root, {}), mode="test",
                       environ={**env, "GT_STALL_SECONDS": "2"})
-        pinned.settings.reread_stall(pinned.town, pinned.environ)
+        pinned.settings.reread(pinned.town, pinned.environ)
         assert pinned.settings.stall_seconds == 2
 
     asyncio.run(main())
@@ -274,7 +274,7 @@ def test_events_follow_stream(town, reap):
 def test_the_mayor_makes_rig_issues_in_a_rigs_clone(town):
     """What the Mayor's prime tells it works in its pane: `bd create` inside a rig's clone
     makes that rig's issue (one `gt sling` can hand out), in its own home the town's."""
-    from gastown_tui.host.actions import mayor_start
+    from gastown_tui.host.mayor import mayor_start
 
     clone = town.rig("demo").beads_dir.parent
     bd = shutil.which("bd") or "bd"
