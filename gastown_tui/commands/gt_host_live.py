@@ -228,36 +228,16 @@ def register(root: click.Group) -> None:
     @mayor.command("attach")
     @click.option("--agent", help="Agent preset if the Mayor has to be started.")
     def mayor_attach(agent: str | None):
-        """Open the app on the Mayor's pane (starting the Mayor, and a host, if needed)."""
-        from ..host.runtime import host_running, want_mayor, wanted_mayor
+        """Open the app on the Mayor's pane, attached to the town's host (starting the host in
+        the background, and the Mayor, if needed)."""
+        from ..host.runtime import host_running
 
         from .gt_app import IN_APP
 
         town = current_town()
+        env = get_env()
         _check_agent(town, agent)
-        running = host_running(town.root) is not None
-        if get_env().environ.get(IN_APP) and running:
-            # The app's command bar: the Mayor runs in this very app, which focuses its pane.
-            status = _mayor(town, "status")
-            if not status.running:
-                _mayor(town, "start", agent)
-            return _status(town, "the Mayor's pane is here in the app")
-        if _tty():
-            from .gt_app import open_app
-
-            if running:
-                status = _mayor(town, "status")
-                if not status.running:
-                    _mayor(town, "start", agent)
-                elif other := _other_agent(town, agent, status):
-                    get_env().progress(other)
-            elif agent or not wanted_mayor(town.root):
-                # The app's host starts the Mayor as it starts (and asks to take over from a
-                # headless host if one runs).
-                from ..town import resolve_agent
-
-                want_mayor(town.root, resolve_agent(town, None, agent, get_env().environ).name)
-            return open_app(get_env(), town.root, focus="mayor")
+        in_app = env.environ.get(IN_APP) and host_running(town.root) is not None
         _ensure_host(town)
         status = _mayor(town, "status")
         other = None
@@ -265,6 +245,15 @@ def register(root: click.Group) -> None:
             _mayor(town, "start", agent)
         else:
             other = _other_agent(town, agent, status)
+        if in_app:
+            # The app's command bar: the app focuses the Mayor's pane when it shows.
+            return _status(town, "the Mayor's pane is here in the app")
+        if _tty():
+            from .gt_app import open_app
+
+            if other:
+                env.progress(other)
+            return open_app(env, town.root, focus="mayor")
         return _status(town, (other + "\n" if other else "") +
                        "no terminal to open the app in; the Mayor runs in the host: "
                        "use `gt peek mayor` and `gt nudge mayor \"...\"`")
@@ -283,8 +272,8 @@ def register(root: click.Group) -> None:
                            "opens it, `gt down` stops the host")
         note = "the Mayor keeps running in the host"
         if running is not None and running.mode == "app":
-            note += (" while the app is open; to keep it running after you quit, quit and run "
-                     "`gt up --detach`")
+            note += (" while the app that runs the town (--embedded) is open; to keep it "
+                     "running after you quit, quit and run `gt`")
         return _status(town, note)
 
     @mayor.command("stop")

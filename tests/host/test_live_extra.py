@@ -354,7 +354,7 @@ def test_mayor_attach_in_a_terminal_focuses_the_mayor(town, tmp_path):
                    env=env, check=True, timeout=10)
     try:
         wait_for(lambda: "demo agent · mayor/" in run_gt(town.root, "peek", "mayor", "200").stdout,
-                 30, 0.2, "the app's host to run the Mayor")
+                 30, 0.2, "the host to run the Mayor")
         wait_for(lambda: "polecats/ace" in run_gt(town.root, "peek", "ace", "200").stdout,
                  30, 0.2, "the polecat's pane")
         def shown() -> str:
@@ -371,7 +371,9 @@ def test_mayor_attach_in_a_terminal_focuses_the_mayor(town, tmp_path):
         assert "whoami" not in run_gt(town.root, "peek", "ace", "200").stdout
     finally:
         subprocess.run([*tmux, "kill-server"], env=env, timeout=10)
-        wait_for(lambda: host_running(town.root) is None, 20, 0.1, "the app's host to stop")
+        # The app attached to a background host, which outlives it.
+        assert run_gt(town.root, "down").returncode == 0
+        wait_for(lambda: host_running(town.root) is None, 20, 0.1, "the host to stop")
 
 
 def test_host_start_gives_an_older_rig_its_ledger_redirect(town):

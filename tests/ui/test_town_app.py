@@ -228,6 +228,38 @@ async def test_the_app_attaches_to_a_running_host_and_leaves_it_running(town_roo
     assert [(r.name, r.pid) for r in rows] == [(name, slung.pid)]
     stop(town_root)
 
+async def test_a_host_that_dies_under_the_app_can_be_started_again(town_root, environ):
+    """kill -9 of the host: the attached app says so and offers to restart it; the new host
+    resumes the hook and the app shows the agent again."""
+    import os
+    import signal
+
+    from gastown_tui.host.runtime import host_running
+    from gastown_tui.town import find_town
+    from gastown_tui.town.hooks import all_hooks
+    from gastown_tui.ui.screens.prompt import ConfirmScreen
+
+    environ = dict(environ, GT_DEMO_STEP_SECONDS="30")
+    app = GastownApp(AppOptions(town_root=town_root, environ=environ, poll_seconds=0.5))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await open_sling_modal(app, pilot)
+        await pilot.press("enter")
+        pane = await until(pilot, lambda: isinstance(app.focused, TerminalPane) and app.focused,
+                           timeout=20, what="the agent's pane")
+        name, first = pane.session_name, host_running(town_root).pid
+        os.kill(first, signal.SIGKILL)
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), timeout=15,
+                    what="the offer to restart the host")
+        assert "stopped unexpectedly" in rendered(app)
+        await pilot.press("y")
+        await until(pilot, lambda: app.api is not None and app.main.grid.pane(name),
+                    timeout=30, what="the agent back in its pane")
+        assert host_running(town_root).pid not in (None, first)
+        hooks = [h for h in all_hooks(find_town(town_root, {})) if h.session == name]
+        assert hooks[0].state == "active"
+        await app.stop_town()
+
+
 async def test_agent_actions_from_the_keyboard_suspend_resume_and_peek(town_root, environ):
     from gastown_tui.town import find_town
     from gastown_tui.town.hooks import all_hooks
