@@ -68,6 +68,11 @@ class WindowSizes:
         view = self._latest(name)
         return int(view[0]), int(view[1])
 
+    def apply_all(self) -> None:
+        """The rule changed: every terminal a client shows takes its size again."""
+        for name in list(self._views):
+            self.apply(name)
+
     def apply(self, name: str) -> None:
         size = self.size(name)
         if size is not None:

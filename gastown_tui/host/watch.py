@@ -4,7 +4,8 @@ Each ledger's `change_token()` (one SQLite read) is checked every `watch_seconds
 the host reconciles its sessions with the hooks (starting new hooks, ending finished agents) and
 turns new mail and landings in the town ledger into events. Slower checks (stalls, periodic
 snapshots) run every few seconds; finished work whose branch has been merged is archived about
-once a minute.
+once a minute. Town settings a running host uses (`stall_minutes`, `window_size`) are read again
+when the settings file changed.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ async def watch_loop(host: Context) -> None:
                     kind = item.pop("kind")
                     host.publish(kind, **item)
             _end_finished(host)
+            _reread_settings(host)
             now = time.monotonic()
             if now - last_slow >= min(5.0, host.settings.stall_seconds / 2):
                 last_slow = now
@@ -123,8 +125,16 @@ def _end_finished(host: Context) -> None:
             host.mux.terminate(agent.name)
 
 
-async def _slow_checks(host: Context) -> None:
+def _reread_settings(host: Context) -> None:
+    """`gt config set` reaches a running host (one stat while nothing changed); a new
+    `window_size` rule resizes the terminals at once."""
+    rule = host.settings.window_size
     host.settings.reread(host.town, host.environ)
+    if host.settings.window_size != rule:
+        host.sizes.apply_all()
+
+
+async def _slow_checks(host: Context) -> None:
     now_wall, now = time.time(), time.monotonic()
     snap_due = []
     for agent in list(host.agents.values()):
