@@ -175,7 +175,7 @@ def start_run(town: Path, hooks: int, env: dict[str, str]) -> dict:
     out.update(reattach_first_frame_s=_sec(first, term.started),
                reattach_full_frame_s=_sec(full, term.started))
     asked = term.write(b"\x02q")
-    term.wait_for(b"Stop the town", asked, 10)
+    term.wait_for(b"Cancel (esc)", asked, 10)
     term.write(b"s")
     ended = term.end(60)
     from gastown_tui.host.runtime import host_running
