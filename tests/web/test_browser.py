@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from web_browser import Browser, chromium_path
-from web_helpers import (CONVOY, DEMO_BUSY, GT, SHELL_PROMPT, Dashboard, clean_env, end,
-                         host_screen, make_town, start_host)
+from web_helpers import (CONVOY, DEMO_BUSY, GT, SHELL_PROMPT, Dashboard, clean_env,
+                         descendants, end, host_screen, make_town, start_host)
 
 # Only an explicit opt-out (the one scripts/install-test-deps honours) skips these; a machine
 # that merely lacks chromium fails them, saying how to install it.
@@ -159,7 +159,7 @@ def test_stopping_the_server_ends_open_tabs_and_their_apps(tmp_path, profile):
             async with Browser(profile) as page:
                 await page.open(dash.url)
                 await page.wait_for("Agents are not live")
-                apps = children_of(dash.proc.pid)
+                apps = descendants(dash.proc.pid)
                 assert apps, "no app process under the server"
                 start = time.monotonic()
                 dash.proc.send_signal(signal.SIGTERM)  # the server alone, as Ctrl-C would
@@ -173,16 +173,3 @@ def test_stopping_the_server_ends_open_tabs_and_their_apps(tmp_path, profile):
                     await asyncio.sleep(0.1)
 
     run(scenario())
-
-
-def children_of(pid: int) -> list[int]:
-    out = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                out.append(int(entry.name))
-    return out
