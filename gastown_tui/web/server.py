@@ -85,6 +85,7 @@ class DashboardServer(Server):
         self.options = options
         self.say = say
         self._tabs: set[asyncio.Task] = set()
+        self._opened = False  # whether this server wrote options.opener (and removes it)
 
     def initialize_logging(self) -> None:
         # textual-serve logs every session at INFO with a rich handler: keep only problems.
@@ -130,6 +131,7 @@ class DashboardServer(Server):
                      + where)
         self.say("Ctrl-C stops it")
         if options.open_browser:
+            self._opened = True
             open_in_browser(options)
 
     def serve(self, debug: bool = False) -> None:
@@ -146,7 +148,8 @@ class DashboardServer(Server):
                         shutdown_timeout=SHUTDOWN_S)
         finally:
             loop.close()
-            self.options.opener.unlink(missing_ok=True)
+            if self._opened:
+                self.options.opener.unlink(missing_ok=True)
 
     @aiohttp_jinja2.template("app_index.html")
     async def handle_index(self, request: web.Request) -> dict[str, Any]:
