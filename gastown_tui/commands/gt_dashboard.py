@@ -16,6 +16,7 @@ import click
 from .core import CommandError, UsageError, get_env
 from .towncli import current_town
 
+
 @dataclasses.dataclass
 class DashboardStopped:
     url: str
