@@ -95,8 +95,8 @@ class Guard:
         host = request.headers.get("Host", "")
         if not self.host_ok(host):
             return refusal(403, "This address is not the dashboard's",
-                           f"The dashboard answers only as {html.escape(self.served_as())}. Open the URL "
-                           "that <code>gt dashboard</code> printed.")
+                           f"The dashboard answers only as {html.escape(self.served_as())}. "
+                           "Open the URL that <code>gt dashboard</code> printed.")
         origin = request.headers.get("Origin")
         if origin is not None and urlsplit(origin).netloc.lower() != host.lower():
             return refusal(403, "Another page may not open the dashboard",

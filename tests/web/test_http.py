@@ -256,7 +256,9 @@ PROBE = r"""
 say() { printf '%s %s\n' "$1" "$2"; }
 for port in $PORTS; do
   if exec 3<>/dev/tcp/127.0.0.1/$port; then
-    printf 'GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n' $port >&3
+    printf '%s\r\n' "GET /ws HTTP/1.1" "Host: 127.0.0.1:$port" "Connection: Upgrade" \
+      "Upgrade: websocket" "Sec-WebSocket-Version: 13" \
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==" "" >&3
     read -r -t 10 line <&3
     say "ws-$port" "${line%$'\r'}"
     exec 3<&-
