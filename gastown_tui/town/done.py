@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
+from ..visible import visible
 from . import hooks as hooks_mod
 from .errors import TownError
 
@@ -27,7 +28,7 @@ class Done:
     kept: str = ""  # what archiving did with ignored files, when it did anything
 
     def render_text(self) -> str:
-        lines = [f"Closed {self.issue}: {self.title}"]
+        lines = [f"Closed {visible(self.issue)}: {visible(self.title)}"]
         lines.append(f"Committed {self.commit[:10]} on {self.branch}" if self.commit
                      else f"Nothing left to commit on {self.branch}")
         if self.archived:
@@ -36,9 +37,9 @@ class Done:
         else:
             lines.append("Worktree kept with a snapshot until its branch is merged")
         if self.mailed:
-            lines.append("Mailed " + ", ".join(self.mailed))
+            lines.append("Mailed " + ", ".join(visible(m) for m in self.mailed))
         for convoy in self.landed:
-            lines.append(f"Convoy landed: {convoy}")
+            lines.append(f"Convoy landed: {visible(convoy)}")
         lines.append(f"{self.polecat} is idle now.")
         return "\n".join(lines)
 
