@@ -59,7 +59,7 @@ def finish(town: "Town", cwd: Path, environ: Mapping[str, str],
            message: str | None = None) -> Done:
     from . import snapshots, worktrees
     from .convoys import check_landing
-    from .mail import send_mail
+    from .mail import one_line, send_mail
     from .sling import archive
 
     hook = require_hook(town, cwd, environ)
@@ -83,11 +83,12 @@ def finish(town: "Town", cwd: Path, environ: Mapping[str, str],
     body = (f"{me} finished {issue.id}: {issue.title}\n"
             f"Branch: {hook.branch}\n" + (f"Commit: {commit}\n" if commit else "")
             + (f"\n{message}\n" if message else ""))
+    subject = f"Done: {issue.id} {one_line(issue.title)}"
     try:
-        send_mail(town, me, owner, f"Done: {issue.id} {issue.title}", body)
+        send_mail(town, me, owner, subject, body)
         mailed.append(owner)
     except TownError:
-        send_mail(town, me, "mayor/", f"Done: {issue.id} {issue.title}", body)
+        send_mail(town, me, "mayor/", subject, body)
         mailed.append("mayor/")
     landed = [f"{c.id} {c.title}" for c in check_landing(town, issue.id, me)]
     archived, kept = False, None

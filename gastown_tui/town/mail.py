@@ -90,6 +90,12 @@ def deliver(led: "Ledger", sender: str, recipients: Iterable[str], subject: str,
     return sent
 
 
+def one_line(text: str) -> str:
+    """A title made part of a subject or a convoy's name, both one line: a title may hold
+    newlines (`bd update --title`), and "Done: <title>" must not refuse to be sent."""
+    return text.replace("\r\n", " ").replace("\n", " ")
+
+
 def _check_subject(subject: str) -> str:
     subject = subject.strip()
     if not subject or "\n" in subject:

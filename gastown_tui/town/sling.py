@@ -113,6 +113,7 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
     from ..beads import LedgerError
     from . import worktrees
     from .convoys import create_convoy, tracking_convoys
+    from .mail import one_line
     from .presets import resolve_agent
 
     own_undo: list[Callable[[], None]] = []
@@ -199,7 +200,8 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
         tracking = tracking_convoys(town, issue.id)
         convoy_id = tracking[0] if tracking else None
         if convoy and not tracking:
-            made = create_convoy(town, f"Work: {issue.title}", [issue.id], actor=actor)
+            made = create_convoy(town, f"Work: {one_line(issue.title)}", [issue.id],
+                                 actor=actor)
             convoy_id = made.id
             own_undo.append(lambda: _delete_convoy(town, convoy_id))
 
