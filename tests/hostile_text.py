@@ -5,6 +5,8 @@ Shared by the tests of every place that shows stored text (loaded by tests/conft
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
 
 # name -> text. Each is one whole title; the names say what a terminal would do with it.
 CATALOGUE = {
@@ -76,3 +78,84 @@ def unsafe_chars(text: str, keep: str = "\n") -> list[str]:
 def assert_safe(text: str, keep: str = "\n", where: str = "") -> None:
     bad = unsafe_chars(text, keep)
     assert not bad, f"{where}: shows {[f'U+{ord(c):04X}' for c in bad]} raw"
+
+
+def label_of(text: str) -> str:
+    """The catalogue entry as a label: labels hold no spaces or commas."""
+    return "".join(c for c in text if not c.isspace() and c != ",")
+
+
+def body_of(text: str) -> str:
+    """A multi-line body around the entry: its newlines and tab stay, its controls show."""
+    return f"{text}\nhostile second line\n\tindented {text}"
+
+
+# The whole catalogue in one string, for what a command takes one of (`bd create TITLE`); an
+# argument cannot carry NUL, so that entry reaches the ledger by the API only.
+IN_ARGV = [n for n in CATALOGUE if n != "nul"]
+COMBINED = " | ".join(CATALOGUE[n] for n in IN_ARGV)
+COMBINED_SHOWN = " | ".join(SHOWN[n] for n in IN_ARGV)
+EVERYTHING = " | ".join(CATALOGUE.values())
+EVERYTHING_SHOWN = " | ".join(SHOWN.values())
+
+
+@dataclass
+class HostileTown:
+    root: Path
+    rig: str
+    clone: Path                 # the rig's clone, whose ledger holds the beads
+    beads: dict[str, str]       # catalogue name -> bead id (title, description, label, ...)
+    convoys: dict[str, str]     # catalogue name -> convoy id (title)
+    mail: dict[str, str]        # catalogue name -> message id to the overseer (subject, body)
+    all_convoy: str             # tracks every bead; its title is EVERYTHING
+    all_mail: str               # to the overseer: subject EVERYTHING, one entry per body line
+    reply: str                  # the overseer's answer to it, in its thread
+
+
+def build_town(base: Path, src_repo: Path) -> HostileTown:
+    """A town whose ledgers hold the catalogue wherever stored text shows: a bead per entry in
+    rig `proj` (title, description, label, assignee, comment), a convoy and a mail to the
+    overseer per entry, and events quoting them. Made through the town's API, the way agents'
+    commands make them; the renderers under test then read it like any other town."""
+    from gastown_tui.host.events import append_event, make_event
+    from gastown_tui.town import find_town
+    from gastown_tui.town.convoys import create_convoy
+    from gastown_tui.town.install import install
+    from gastown_tui.town.mail import reply, send_mail
+    from gastown_tui.town.rigs import add_rig
+
+    root = base / "town"
+    install(root)
+    add_rig(find_town(root, {}), "proj", str(src_repo))
+    town = find_town(root, {})
+    led = town.rig("proj").ledger("proj/polecats/hostile")
+    beads = {}
+    for name, text in CATALOGUE.items():
+        issue = led.create(text, description=body_of(text), labels=[label_of(text)],
+                           assignee=text)
+        led.add_comment(issue.id, body_of(text))
+        beads[name] = issue.id
+    led.close_db()
+    # Convoy names and subjects are one line when made; `bd update --title` (which agents
+    # have too) then gives them any text, newlines included.
+    convoys = {name: create_convoy(town, "convoy", [beads[name]], actor="mayor/").id
+               for name in CATALOGUE}
+    all_convoy = create_convoy(town, "convoy", list(beads.values()), actor="mayor/").id
+    mail = {name: send_mail(town, "mayor/", "overseer", "mail", body_of(text))[0].id
+            for name, text in CATALOGUE.items()}
+    all_mail = send_mail(town, "mayor/", "overseer", "mail",
+                         "\n".join(CATALOGUE.values()))[0].id
+    answer = reply(town, all_mail, "overseer", "\n".join(CATALOGUE.values())).id
+    town_led = town.ledger("mayor/")
+    for name, text in CATALOGUE.items():
+        town_led.update(convoys[name], title=text)
+        town_led.update(mail[name], title=text)
+    town_led.update(all_convoy, title=EVERYTHING)
+    town_led.update(all_mail, title=EVERYTHING)
+    town_led.close_db()
+    for name, text in CATALOGUE.items():
+        append_event(root, make_event("mail", id=mail[name], to="overseer", sender="mayor/",
+                                      subject=text))
+        append_event(root, make_event("convoy_landed", id=convoys[name], title=text))
+    return HostileTown(root, "proj", town.rig("proj").beads_dir.parent, beads, convoys, mail,
+                       all_convoy, all_mail, answer)
