@@ -114,7 +114,8 @@ class HostileTown:
 
 def build_town(base: Path, src_repo: Path) -> HostileTown:
     """A town whose ledgers hold the catalogue wherever stored text shows: a bead per entry in
-    rig `proj` (title, description, label, assignee, comment), a convoy and a mail to the
+    rig `proj` (title, description, label, comment; unassigned, so ready for anyone's Work
+    panel), a convoy and a mail to the
     overseer per entry, and events quoting them. Made through the town's API, the way agents'
     commands make them; the renderers under test then read it like any other town."""
     from gastown_tui.host.events import append_event, make_event
@@ -131,8 +132,7 @@ def build_town(base: Path, src_repo: Path) -> HostileTown:
     led = town.rig("proj").ledger("proj/polecats/hostile")
     beads = {}
     for name, text in CATALOGUE.items():
-        issue = led.create(text, description=body_of(text), labels=[label_of(text)],
-                           assignee=text)
+        issue = led.create(text, description=body_of(text), labels=[label_of(text)])
         led.add_comment(issue.id, body_of(text))
         beads[name] = issue.id
     led.close_db()

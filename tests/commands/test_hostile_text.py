@@ -72,13 +72,13 @@ def test_bead_lists_show_one_row_per_bead(town):
     for args in (["list", "-n", "0"], ["ready", "-n", "0"], ["search", prefix, "-n", "0"]):
         out = text("bd", *args, cwd=town.clone)
         listed = as_json("bd", *args, cwd=town.clone)
-        shows_every_entry(out, args[0])                         # titles and assignees
+        shows_every_entry(out, args[0])
         assert len(out.splitlines()) == 1 + len(listed), args  # one row each, and the header
         by_id = {b["id"]: b for b in listed}
         for name, bead_id in town.beads.items():
             bead = by_id[bead_id]
-            assert (bead["title"], bead["assignee"], bead["labels"]) == \
-                (CATALOGUE[name], CATALOGUE[name], [label_of(CATALOGUE[name])])
+            assert (bead["title"], bead["labels"]) == \
+                (CATALOGUE[name], [label_of(CATALOGUE[name])])
 
 
 def test_bead_details_keep_their_lines_and_show_their_controls(town):
@@ -87,7 +87,6 @@ def test_bead_details_keep_their_lines_and_show_their_controls(town):
     for name, bead_id in town.beads.items():
         entry = CATALOGUE[name]
         assert f"{bead_id}: {SHOWN[name]}\n" in out
-        assert f"Assignee: {SHOWN[name]}\n" in out
         assert f"Labels: {visible(label_of(entry))}\n" in out
         assert "  " + visible(body_of(entry), lines=True).replace("\n", "\n  ") in out
         assert visible(body_of(entry), lines=True).replace("\n", "\n    ") in out  # comment
@@ -124,6 +123,11 @@ def test_create_update_and_the_views_of_dependencies(town):
         (COMBINED, body_of(COMBINED), COMBINED, [label_of(COMBINED)])
     assert text("bd", "update", made, "-p", "1", cwd=town.clone) == \
         f"Updated {made}: {COMBINED_SHOWN} [open, {COMBINED_SHOWN}]\n"
+    assigned = text("bd", "list", "-a", COMBINED, cwd=town.clone).splitlines()
+    assert len(assigned) == 2 and assigned[1].startswith(made) and \
+        assigned[1].count(COMBINED_SHOWN) == 2                  # the assignee and the title
+    assert f"Assignee: {COMBINED_SHOWN}\n" in text("bd", "show", made, cwd=town.clone,
+                                                    keep="\n\t")
     tree = text("bd", "dep", "tree", made, cwd=town.clone)
     assert len(tree.splitlines()) == 1 + len(ids)
     shows_every_entry(tree, "dep tree")
