@@ -12,21 +12,21 @@ The marks, one convention everywhere (`cat -v` and `less` for C0):
 - C0 controls and DEL in caret notation: ESC `^[`, BEL `^G`, NUL `^@`, CR `^M`, DEL `^?`;
 - every other character shown: `<U+XXXX>`, for C1 controls (U+0080-U+009F), Unicode format
   characters (bidi embeddings, overrides and isolates, zero-width space, word joiner, BOM, tag
-  characters ...), line and paragraph separators, lone surrogates (undecodable bytes), and the
-  Hangul fillers that show as blank letters.
+  characters ...), line and paragraph separators, and lone surrogates (undecodable bytes).
 Zero-width joiner and non-joiner stay: emoji sequences and Indic and Persian words need them.
+Every character marked is one Python calls unprintable, so `str.isprintable` (in C, ~10 times
+faster than any regular expression) tells plain text, which is returned as it is.
 """
 
 from __future__ import annotations
 
 import re
 
-# Format characters (Unicode category Cf) but ZWNJ/ZWJ, line and paragraph separators, lone
-# surrogates, and the Hangul fillers. A test checks this covers every Cf character the
-# running Python knows; the Egyptian hieroglyph controls are taken up to U+1343F, the range
-# Unicode 15 fills.
-_FORMAT = ("\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160\u180e"
-           "\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0"
+# Format characters (Unicode category Cf) but ZWNJ/ZWJ, line and paragraph separators and
+# lone surrogates. A test checks this covers every Cf character the running Python knows; the
+# Egyptian hieroglyph controls are taken up to U+1343F, the range Unicode 15 fills.
+_FORMAT = ("\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+           "\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
            "\ufff9-\ufffb\ud800-\udfff\U000110bd\U000110cd\U00013430-\U0001343f"
            "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f")
 
@@ -52,8 +52,10 @@ def visible(text: str, *, lines: bool = False) -> str:
     and tabs too (`^J`, `^I`), so a table keeps one row per record; with `lines=True` (a mail
     body, a description) newlines and tabs stay, and CRLF is a newline. Plain text, by far the
     most common, is returned as it is, without a copy."""
-    if text.isascii() and text.isprintable():  # both in C, without a scan for most text
+    if text.isprintable():
         return text
+    if lines and all(map(str.isprintable, text.split("\n"))):
+        return text  # (a whole result's text: ~8 times faster than the search below)
     pattern = _BLOCK if lines else _LINE
     if pattern.search(text) is None:
         return text
@@ -75,6 +77,7 @@ def visible_json(text: str) -> str:
     these."""
     if text.isascii() and "\x7f" not in text:
         return text
-    if _JSON.search(text) is None:
+    # Only JSON's own newlines are unprintable in JSON text with nothing to escape.
+    if all(map(str.isprintable, text.split("\n"))) or _JSON.search(text) is None:
         return text
     return _JSON.sub(_json_escape, text)
