@@ -232,3 +232,16 @@ def test_sling_work_convoy_prime_hook_and_the_done_mail(town):
     overview = text("gt", "prime", cwd=town.root)
     assert "Open convoys: " in overview
     shows_every_entry(overview, "prime")
+
+
+def test_a_screen_with_its_colours_keeps_only_its_own_styles(tmp_path):
+    """`gt term replay --ansi` prints SGR and links, the one output meant to carry escapes;
+    what the program drew (here a bidi override and a zero-width space) shows as marks."""
+    transcript = tmp_path / "session.bin"
+    transcript.write_bytes("\x1b[1mbold\x1b[0m \x1b]8;;https://x.example/\x1b\\link\x1b]8;;"
+                           "\x1b\\ a\u202eb\u200bc".encode())
+    code, out, err = run("gt", "term", "replay", "--ansi", "--size", "40x2", str(transcript),
+                         cwd=tmp_path)
+    assert code == 0, err
+    assert out.splitlines()[0] == ("\x1b[0;1mbold\x1b[0m \x1b]8;;https://x.example/\x1b\\link"
+                                   "\x1b]8;;\x1b\\ a<U+202E>b<U+200B>c")
