@@ -18,6 +18,7 @@ from typing import Any
 from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
@@ -25,12 +26,14 @@ from ..ui.gather import TownReader
 from ..ui.live import LiveSessions
 from ..ui.messages import PanesShown
 from ..ui.model import STATE_ICONS, TownView, agent_rows
+from ..ui.notices import PlainNotices
 from ..ui.theme import DEFAULT_THEME, SHIPPED_DIR, load_themes, user_theme_dir
 from ..ui.typeahead import HOLD_S, TypeAhead
 from ..ui.widgets.grid import PaneGrid
 from ..ui.widgets.panels import AgentsPanel, ConvoysPanel, HooksPanel, MailPanel, WorkPanel
 from ..ui.widgets.result import ResultView
 from ..ui.widgets.terminal import TerminalPane
+from ..visible import visible
 from .actions import Actions
 from .config import ConfigData, ConfigView
 from .source import NOT_LIVE, TownSource, parked_rows
@@ -42,7 +45,7 @@ REFRESH_S = 0.25  # agent rows: at most this often after the host's news
 EMPTY = "No agent terminals are live."
 
 
-class DashboardApp(TypeAhead, Actions, App):
+class DashboardApp(TypeAhead, Actions, PlainNotices, App):
     CSS_PATH = "dashboard.tcss"
     TITLE = "Gas Town"
     # A focused terminal takes every key but its prefix (ctrl+b), which leaves it for the panels.
@@ -95,9 +98,10 @@ class DashboardApp(TypeAhead, Actions, App):
                 yield ResultView(id="result")
         yield Footer()
 
-    def _title_text(self) -> str:
+    def _title_text(self) -> Content:
         mode = "  [b $warning]read-only[/]" if self.read_only else ""
-        return f"[b]Gas Town[/] · {self.town_root.name}{mode}"
+        return Content.from_markup(f"[b]Gas Town[/] · $town{mode}",
+                                   town=visible(self.town_root.name))
 
     async def on_mount(self) -> None:
         self.theme = DEFAULT_THEME
@@ -133,7 +137,7 @@ class DashboardApp(TypeAhead, Actions, App):
             except HostNotRunning:
                 problem = NOT_LIVE
             except HostError as e:
-                problem = f"Agents are not live here: {e}"
+                problem = Content(f"Agents are not live here: {visible(str(e))}")
             else:
                 self.api = api
                 self.sessions = LiveSessions(self, api, read_only=self.read_only)

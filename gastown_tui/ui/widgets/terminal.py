@@ -19,12 +19,13 @@ from typing import Any, Protocol
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.content import Content
 from textual.geometry import Region, Size
-from textual.markup import escape
 from textual.strip import Strip
 from textual.widget import Widget
 
 from ...term.style import DEFAULT
+from ...visible import visible
 from ..messages import PaneFocused, PaneResized, TextCopied
 from ..theme import default_ansi
 from .colors import StyleMap
@@ -82,7 +83,8 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
         self.screen_model = screen
         self.sink = sink
         self.prefix_key = prefix_key
-        self.label = escape(label or name)
+        # The label quotes the ledger (the bead on the agent's hook): text, never markup.
+        self.label = visible(label or name)
         self.copy: CopyMode | None = None
         self.copy_screen: Any = None  # what scrollback mode reads: the screen, or its history
         self._top = 0   # the window on a terminal taller or wider than the pane
@@ -95,7 +97,7 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
         self._cursor_row = -1
         self.background_drawn_at = float("-inf")  # loop time of its last redraw without focus
         self.typed_at = float("-inf")  # monotonic time of the last key or paste it sent
-        self.border_title = self.label
+        self.border_title = Content(self.label)
 
     # ---- updates from the engine ---------------------------------------------------------
 
@@ -180,11 +182,11 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
         return (self._top, self._left) != old
 
     def set_label(self, label: str) -> None:
-        if escape(label) == self.label:
+        if visible(label) == self.label:
             return
-        self.label = escape(label)
-        self.border_title = (f"{self.label} · scrollback" if self.copy is not None
-                             else self.label)
+        self.label = visible(label)
+        self.border_title = Content(f"{self.label} · scrollback" if self.copy is not None
+                                    else self.label)
 
     # ---- rendering -----------------------------------------------------------------------
 
@@ -410,14 +412,14 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
         if scroll:
             self.copy.scroll(source, scroll)
         self.add_class("-copy-mode")
-        self.border_title = f"{self.label} · scrollback"
+        self.border_title = Content(f"{self.label} · scrollback")
         self.refresh()
 
     def exit_copy_mode(self) -> None:
         self.copy = None
         self.copy_screen = None
         self.remove_class("-copy-mode")
-        self.border_title = self.label
+        self.border_title = Content(self.label)
         self._strips.clear()
         self.refresh()
 
