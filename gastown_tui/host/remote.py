@@ -46,6 +46,7 @@ class RemoteHost(api.HostAPI):
         self._writer: asyncio.StreamWriter | None = None
         self._task: asyncio.Task | None = None
         self._closed = False
+        self._listed = asyncio.Event()  # the first list of sessions came
 
     # ---- connecting --------------------------------------------------------------------
 
@@ -63,6 +64,12 @@ class RemoteHost(api.HostAPI):
         try:
             self.info = await self.request(api.Hello(api.PROTOCOL, self.client))
             await self.request(api.Watch(self.fps))
+            # Every session is known before the caller looks (it shows them all at once).
+            await asyncio.wait_for(self._listed.wait(), CONNECT_TIMEOUT_S)
+        except asyncio.TimeoutError:
+            await self.close()
+            raise HostError("the host did not list its sessions; see .runtime/host.log") \
+                from None
         except BaseException:
             await self.close()
             raise
@@ -223,6 +230,7 @@ class RemoteHost(api.HostAPI):
             infos = [api.build(api.SessionInfo, s, "the host's push") for s in sessions]
         except api.MessageError:
             return
+        self._listed.set()
         names = {i.name for i in infos}
         for name in [n for n in self.mirrors if n not in names]:
             del self.mirrors[name]

@@ -335,6 +335,9 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
     async def add_pane(self, name: str, screen: Any, sink: Any, focus: bool = False) -> None:
         await self.main.add_pane(name, screen, sink, focus=focus)
 
+    async def add_panes(self, items: list, focus: str | None = None) -> None:
+        await self.main.add_panes(items, focus)
+
     async def remove_pane(self, name: str) -> None:
         await self.main.remove_pane(name)
 
@@ -457,6 +460,17 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         for m in new.mail:
             if m.unread and m.id not in seen:
                 self.notify(f"{visible(m.sender)}: {visible(m.subject)}", title="mail")
+
+    def choose_focus(self, names: list[str]) -> str | None:
+        """Of panes that come together, the one to focus: one asked for (`gt mayor attach`),
+        else the first when nothing has the focus yet."""
+        for name in names:
+            if name in self._focus_next:
+                self._focus_next.discard(name)
+                return name
+        if names and self.main.focused_pane() is None and not self.main.grid.panes:
+            return names[0]
+        return None
 
     def wants_focus(self, name: str) -> bool:
         if name in self._focus_next:

@@ -55,7 +55,8 @@ class SessionSink:
 
 class LiveSessions:
     """Subscribes to a HostAPI and keeps a view's panes in step with its terminals. The view
-    (`app`) has: add_pane(name, screen, sink, focus) (async), remove_pane(name) (async),
+    (`app`) has: add_pane(name, screen, sink, focus) and add_panes([(name, screen, sink)],
+    focus) (async), choose_focus(names), remove_pane(name) (async),
     pane_changed(name, rows), request_refresh(), agent_state_changed(name, old, new),
     pane_bell(name), wants_focus(name), release_keys_soon(), town_event(event) and
     host_gone(HostGone)."""
@@ -75,8 +76,17 @@ class LiveSessions:
                            getattr(self.app, "refuse_input", None))
 
     def attach_existing(self) -> None:
-        for name in self.api.names():
-            self.app.call_later(self._add, name)
+        """Panes for every session the host has now, mounted together (one layout pass)."""
+        self.app.call_later(self._add_all, self.api.names())
+
+    async def _add_all(self, names: list[str]) -> None:
+        items = [(name, screen, self.sink(name)) for name in names
+                 if (screen := self.api.screen(name)) is not None]
+        focus = self.app.choose_focus([name for name, _screen, _sink in items])
+        if items:
+            await self.app.add_panes(items, focus)
+            if focus is not None:
+                self.app.release_keys_soon()
 
     def show(self, names: list[str]) -> None:
         """The panes on view now: only their screens need to come."""

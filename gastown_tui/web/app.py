@@ -178,6 +178,19 @@ class DashboardApp(TypeAhead, Actions, PlainNotices, App):
         else:
             pane.set_screen(screen, sink)
 
+    async def add_panes(self, items: list, focus: str | None = None) -> None:
+        grid = self.query_one(PaneGrid)
+        new = []
+        for name, screen, sink in items:
+            pane = grid.pane(name)
+            if pane is None:
+                new.append(TerminalPane(name, screen, sink, label=name))
+            else:
+                pane.set_screen(screen, sink)
+        if new:
+            await grid.mount_all(new)
+            self._arrange()
+
     async def remove_pane(self, name: str) -> None:
         await self._remove_pane(name)
 
@@ -194,6 +207,9 @@ class DashboardApp(TypeAhead, Actions, PlainNotices, App):
 
     def wants_focus(self, name: str) -> bool:
         return False
+
+    def choose_focus(self, names: list[str]) -> str | None:
+        return None
 
     def on_panes_shown(self, message: PanesShown) -> None:
         if self.sessions is not None:

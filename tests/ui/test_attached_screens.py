@@ -104,6 +104,18 @@ async def test_attached_and_embedded_apps_show_the_same_screens(town_root, envir
             await show("python3 curses_demo.py", "curses-ready")
             embedded.api.type_keys(name, b"x")
             await show(CHART, "chart-done")
+            # Scrollback comes from the host on demand: the attached app searches it as the
+            # embedded one searches its own.
+            await pilot2.press("ctrl+b", "left_square_bracket")
+            await until(pilot2, lambda: there.copy is not None, timeout=10,
+                        what="scrollback mode in the attached app")
+            assert there.copy_screen.history_size == real.history_size > 0
+            await pilot2.press("slash", "P", "I", "D", "enter")  # top's header, scrolled up
+            await until(pilot2, lambda: "/PID" in there.copy.message, what="the search")
+            lines = there.copy_screen.history_text(real.history_size) + \
+                there.copy_screen.text_lines()
+            assert "PID" in lines[there.copy.cursor] and there.copy.cursor < real.history_size
+            await pilot2.press("escape")
             await attached.detach_app()
         await embedded.stop_town()
 

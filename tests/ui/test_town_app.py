@@ -248,9 +248,9 @@ async def test_a_host_that_dies_under_the_app_can_be_started_again(town_root, en
                            timeout=20, what="the agent's pane")
         name, first = pane.session_name, host_running(town_root).pid
         os.kill(first, signal.SIGKILL)
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), timeout=15,
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen)
+                    and "stopped unexpectedly" in rendered(app), timeout=15,
                     what="the offer to restart the host")
-        assert "stopped unexpectedly" in rendered(app)
         await pilot.press("y")
         await until(pilot, lambda: app.api is not None and app.main.grid.pane(name),
                     timeout=30, what="the agent back in its pane")
