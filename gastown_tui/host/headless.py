@@ -71,6 +71,7 @@ def run_foreground(town_root: Path, say: Callable[[str], None]) -> int:
 def start_detached(town_root: Path, environ: dict[str, str] | None = None) -> dict:
     """Start a background host (with `environ`, default this process's) and wait until its
     socket answers."""
+    town_root = Path(town_root).resolve()  # the host runs in the town: a relative path would not
     running = host_running(town_root)
     if running is not None:
         raise HostError(f"a host is already running for this town ({running.describe()}): "

@@ -102,6 +102,7 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         self.prefix_armed = False
         self.failure: str | None = None  # why the app could not start, for the shell
         self._quitting = False  # set by shutdown_sessions
+        self._connected = asyncio.Event()  # the host is reached (or could not be)
         self.api: Any = None     # the host.api.HostAPI: over the socket, or in process
         self.host: Any = None    # the host itself when it runs in the app (embedded)
         self.mux: Any = None     # its multiplexer (or the bare one), in process only
@@ -173,6 +174,7 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
     @work(exclusive=True, group="boot")
     async def boot(self) -> None:
         if not self.options.live:
+            self._connected.set()
             await self._fixed_panes()
             return
         try:
@@ -181,6 +183,8 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
             self.failure = str(e) or type(e).__name__
             self.exit(return_code=1)
             return
+        finally:
+            self._connected.set()
         if self.api is None:
             return
         self.request_refresh(0)
@@ -295,6 +299,7 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
 
     async def detach_app(self) -> None:
         """Leave the town running and end the app (`ctrl+b d`)."""
+        await self._connected.wait()  # (keys typed as the app starts)
         if self.mux is not None and self.host is not None:
             self.notify("this app runs the town itself (--embedded): quitting stops it; "
                         f"{key_label(self.prefix_key)} q quits", severity="warning")
@@ -304,6 +309,7 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
 
     async def stop_town(self) -> None:
         """Stop every agent (hooks snapshotted and suspended) and end the app."""
+        await self._connected.wait()  # (keys typed as the app starts)
         attached = self.attached
         await self.shutdown_sessions(stop=True)
         self.exit(message=TOWN_STOPPED if attached else None)
@@ -314,7 +320,8 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
     def action_quit_app(self) -> None:
         """Ask: detach (the agents keep working) or stop the town. With the town in the app
         (--embedded) or no town, quitting stops it without asking."""
-        if not self.attached:
+        options = self.options
+        if options.town_root is None or not options.start_host or options.embedded:
             self.run_worker(self.stop_town(), group="quit", exclusive=True)
             return
         from .screens.prompt import QuitScreen
