@@ -183,6 +183,11 @@ def start_run(town: Path, hooks: int, env: dict[str, str]) -> dict:
     deadline = time.monotonic() + 30
     while host_running(town) is not None and time.monotonic() < deadline:
         time.sleep(0.05)
+    if host_running(town) is not None:
+        from gastown_tui.host.headless import stop
+
+        stop(town)  # the app did not stop it: no host is left behind, and the figure says so
+        ended = None
     out["stop_s"] = _sec(ended, asked)
     out["detach_to_reattach_s"] = round(term.started - detached, 3)
     if hooks:

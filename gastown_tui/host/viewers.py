@@ -3,7 +3,8 @@ screens it shows pushed as frames, and its keys, paste, mouse and pane sizes tak
 
 Frames are coalesced to the client's frame rate, all the screens that changed in one write; a
 screen the client typed into in the last second goes out as soon as it changed (its echo is
-what the person waits for). A client that stops reading (its terminal stopped with ctrl+z)
+what the person waits for), and a screen it shows without focus at most every `BACKGROUND_S`
+(the app redraws such panes no more often than that anyway). A client that stops reading (its terminal stopped with ctrl+z)
 never slows the host or the others: once its unsent bytes pass `HIGH_WATER`, nothing more is
 written to it, only which screens changed is remembered, and when it has read what was sent
 it gets every screen it shows whole (and the list of sessions) again.
@@ -23,6 +24,7 @@ from .protocol import encode
 from .screens import FrameEncoder, StyleTable
 
 ECHO_S = 1.0
+BACKGROUND_S = 0.1
 HIGH_WATER = 512 * 1024
 LOW_WATER = 64 * 1024
 STALL_CHECK_S = 0.1
@@ -41,6 +43,8 @@ class Viewer:
         self.dirty: dict[str, set[int] | None] = {}
         self.table = StyleTable()
         self.typed: dict[str, float] = {}
+        self.focused: str | None = None
+        self.sent_at: dict[str, float] = {}
         self.stalled = False
         self.closed = False
         self.sessions_due = True
@@ -76,6 +80,7 @@ class Viewer:
             host.sizes.report(self.client, name, req.cols, req.rows)
             return
         if isinstance(req, api.Focus):
+            self.focused = name
             host.mux.focus(name)
             return
         if not session.alive:
@@ -100,17 +105,21 @@ class Viewer:
         for name in wanted - self.shown:
             self.encoders[name] = FrameEncoder()
             self.dirty[name] = None
+            self.sent_at.pop(name, None)
         self.shown = wanted
         self.schedule(now=True)
 
     # ---- what the terminals do ---------------------------------------------------------
+
+    def _hot(self, name: str) -> bool:
+        return time.monotonic() - self.typed.get(name, -ECHO_S) < ECHO_S
 
     def on_term_event(self, ev: Any) -> None:
         name = ev.session
         if isinstance(ev, LinesChanged):
             if name in self.shown:
                 self._mark(name, ev.rows)
-                self.schedule(now=time.monotonic() - self.typed.get(name, -ECHO_S) < ECHO_S)
+                self.schedule(now=self._hot(name))
         elif isinstance(ev, (TitleChanged, Bell)):
             if name in self.shown:
                 self._mark(name, ())
@@ -180,6 +189,7 @@ class Viewer:
             for name in self.shown:
                 self.encoders[name] = FrameEncoder()
                 self.dirty[name] = None
+                self.sent_at.pop(name, None)
         self._last_flush = loop.time()
         chunks = []
         if self.sessions_due:
@@ -187,11 +197,19 @@ class Viewer:
             chunks.append(encode({"push": api.PUSH_SESSIONS,
                                   "sessions": api.to_wire(self.sessions())}))
         dirty, self.dirty = self.dirty, {}
+        now = self._last_flush
+        later = None
         for name, rows in dirty.items():
             session = self.host.session(name)
             encoder = self.encoders.get(name)
             if session is None or encoder is None:
                 continue
+            due = self.sent_at.get(name, float("-inf")) + BACKGROUND_S
+            if name != self.focused and now < due and not self._hot(name):
+                self.dirty[name] = rows  # a pane without focus: its turn comes
+                later = due if later is None else min(later, due)
+                continue
+            self.sent_at[name] = now
             frame = encoder.frame(name, session.screen, session.alive, rows, self.table)
             if frame is not None:
                 chunks.append(encode(frame))
@@ -199,6 +217,9 @@ class Viewer:
             data = b"".join(chunks)
             self.bytes_sent += len(data)
             self._write(data)
+        if later is not None:
+            self._handle_at = later
+            self._handle = loop.call_at(later, self.flush)
 
     def sessions(self) -> list[api.SessionInfo]:
         return [api.SessionInfo(s.name, s.cols, s.rows, str(s.state), bool(s.alive))
