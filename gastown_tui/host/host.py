@@ -1,7 +1,7 @@
 """The live town: the one process per town that owns the terminals, supervises agents and serves
-the control socket.
+the control socket, where the apps, the dashboard and `gt` reach it (`api.py`); it outlives them.
 
-    host = Host(town, loop=None, mode="app")   # the app creates it inside Textual's loop
+    host = Host(town, loop=None, mode="detached")  # or "app" inside `gt app --embedded`
     await host.start()                         # lock, socket, resume suspended hooks
     host.mux                                   # the Multiplexer with every agent's terminal
     host.agents                                # name -> Agent (role, rig, hook, preset, pid)
@@ -13,6 +13,8 @@ the control socket.
     await host.suspend_agent(name) / resume_agent(name) / restart_agent(name)
     await host.agent_action(what, target)      # the same with checks, for the app and socket
     await host.mayor_start(agent=None) / mayor_stop()
+    await host.answer(request)                 # any typed request of api.py, in process
+    host.sizes                                 # terminal sizes from the clients' panes
     await host.domain(fn, *args)               # fn(town, *args) on the ledger/git thread
     await host.stop()                          # snapshot + suspend active hooks, end terminals
 
@@ -40,6 +42,7 @@ from .nudge import Nudger
 from .runtime import HostError, HostLock, socket_path
 from .server import ControlServer
 from .sizes import WindowSizes
+from .viewers import Viewer
 
 log = logging.getLogger("gastown_tui.host")
 
@@ -164,8 +167,6 @@ class Host:
         return await handlers.handle(self, req)
 
     def _watch(self, conn: Any, req: Any) -> Any:
-        from .viewers import Viewer
-
         return Viewer(self, conn.id, conn.write, conn.buffered, req.fps)
 
     def _resize(self, name: str, cols: int, rows: int) -> None:
