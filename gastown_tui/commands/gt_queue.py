@@ -17,6 +17,7 @@ class QueueList:
     rows: list
     limit: int | None
     at_work: int
+    host: bool = True  # a host runs: only then does queued work start
 
     def to_json(self) -> list[dict]:
         return [to_jsonable(r) for r in self.rows]
@@ -26,7 +27,8 @@ class QueueList:
                 else f"no max_polecats limit, {self.at_work} at work")
         if not self.rows:
             return f"the dispatch queue is empty ({room}); slings past max_polecats wait here"
-        head = f"{len(self.rows)} queued ({room}); they start in this order:"
+        head = f"{len(self.rows)} queued ({room}); they start in this order" + (
+            ":" if self.host else " once a host runs (`gt up --headless`, or `gt`):")
         return head + "\n" + table(
             [[str(q.position), q.issue, f"P{q.priority}", q.target, q.agent or "-",
               q.queued_at[:19], q.by, q.title] for q in self.rows],
@@ -81,13 +83,15 @@ def register(root: click.Group) -> None:
     def queue_list(rig: str | None):
         """Queued work in the order it starts: place, issue, priority, target, agent, when,
         who slung it."""
+        from ..host.runtime import host_running
         from ..town.queue import capacity, list_queue
 
         town = current_town()
         if rig:
             town.rig(rig)
         limit, at_work = capacity(town)
-        return QueueList(list_queue(town, [rig] if rig else None), limit, at_work)
+        return QueueList(list_queue(town, [rig] if rig else None), limit, at_work,
+                         host_running(town.root) is not None)
 
     @queue.command("remove")
     @click.argument("issue", metavar="ID", shell_complete=_complete_queued)

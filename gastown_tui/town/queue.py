@@ -228,6 +228,11 @@ def find_queued(town: "Town", issue_id: str) -> Queued:
         raise usage("give the id of a queued issue: see `gt queue list`")
     hit = queued_entry(town, issue_id)
     if hit is None:
+        holder = hooks_mod.hooked_elsewhere(town, issue_id.strip())
+        if holder is not None:
+            raise usage(f"{issue_id.strip()} is on the hook of {holder.address}, not in the "
+                        f"dispatch queue: `gt unsling {holder.rig}/{holder.polecat}` takes "
+                        "it off")
         queue = list_queue(town)
         known = ", ".join(q.issue for q in queue[:8]) + (" ..." if len(queue) > 8 else "")
         raise usage(f"{issue_id.strip()} is not in the dispatch queue "
