@@ -31,6 +31,8 @@ async def dispatch_locked(host: Any) -> None:
     for d in result.dropped:
         host.publish("queue_dropped", issue=d.entry.issue, rig=d.entry.rig, reason=d.reason,
                      status=d.status)
+    for entry, error in result.failed:
+        host.publish("queue_start_failed", issue=entry.issue, rig=entry.rig, error=error)
     if not result.started:
         return
 

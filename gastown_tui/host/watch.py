@@ -75,9 +75,7 @@ async def watch_loop(host: Host) -> None:
                 last_slow = now
                 await _slow_checks(host)
                 if host.queued:
-                    from .dispatch import dispatch
-
-                    await dispatch(host)  # `max_polecats` may have been raised
+                    await reconcile(host)  # `max_polecats` may have been raised
             if now - last_merge_check >= host.settings.merge_check_seconds:
                 last_merge_check = now
                 await archive_merged(host)

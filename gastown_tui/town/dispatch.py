@@ -34,6 +34,9 @@ class Dispatched:
     started: list[tuple["Slung", hooks_mod.Hook]]
     dropped: list[Dropped]
     waiting: list[queue.Queued]
+    # Could start but did not, for a reason that may pass (a busy ledger, a git error): they
+    # keep their place and are tried again at the next look.
+    failed: list[tuple[queue.Queued, str]] = dataclasses.field(default_factory=list)
 
 
 def dispatch(town: "Town", environ: Mapping[str, str] | None = None) -> Dispatched:
@@ -43,12 +46,13 @@ def dispatch(town: "Town", environ: Mapping[str, str] | None = None) -> Dispatch
 
     from ..beads import LedgerError
     from .paths import locked
-    from .sling import sling_one
+    from .sling import check_queued, sling_one
 
     if not queue.list_queue(town):
         return Dispatched([], [], [])
     started: list[tuple[Slung, hooks_mod.Hook]] = []
     dropped: list[Dropped] = []
+    failed: list[tuple[queue.Queued, str]] = []
     with queue.sling_lock(town):
         limit, at_work = queue.capacity(town)
         room = None if limit is None else limit - at_work
@@ -59,18 +63,23 @@ def dispatch(town: "Town", environ: Mapping[str, str] | None = None) -> Dispatch
             if entry.polecat and (entry.rig, entry.polecat) in busy:
                 continue  # slung to a polecat by name: it waits for that one, keeping its place
             try:
+                check_queued(town, entry.issue, entry.target, entry.agent, entry.base, environ)
+            except TownError as e:
+                dropped.append(_drop(town, entry, str(e)))
+                continue
+            try:
                 with locked(town.rig(entry.rig).polecats_dir):
                     slung, hook = sling_one(town, entry.issue, entry.target, agent=entry.agent,
                                             convoy=entry.convoy, base=entry.base,
                                             actor=_actor(entry), environ=environ, queued=True)
             except (TownError, LedgerError, OSError, pygit2.GitError) as e:
-                dropped.append(_drop(town, entry, str(e)))
+                failed.append((entry, str(e)))
                 continue
             started.append((slung, hook))
             busy.add((hook.rig, hook.polecat))
             room = None if room is None else room - 1
         waiting = queue.list_queue(town)
-    return Dispatched(started, dropped, waiting)
+    return Dispatched(started, dropped, waiting, failed)
 
 
 def _actor(entry: queue.Queued) -> str:

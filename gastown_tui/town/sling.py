@@ -181,6 +181,8 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
             taken = {h.polecat for h in existing} | set(rig.polecat_names())
             name = pick_name(taken, idle, wanted, busy)
             old = hooks_mod.load(town, rig.name, name)
+            if old is not None and old.state == "archived":
+                _clear_leftover(town, rig, name)
         address = hooks_mod.address_of(rig.name, name, kind)
 
         if old is not None and old.state == "completed" and old.worktree:
@@ -254,6 +256,21 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
     slung = Slung(issue.id, issue.title, rig.name, name, address, branch, str(path),
                   preset.name, convoy_id, kept=reused_note)
     return slung, hook
+
+
+def _clear_leftover(town: "Town", rig: "Rig", name: str) -> None:
+    """An archived polecat has no worktree: one found there was made by a sling that was
+    killed before it recorded the hook. It is snapshotted (ignored files too) and removed, as
+    any worktree is, so the polecat can take work again; a folder that is no git worktree is
+    left to a person (the sling then says so)."""
+    from . import snapshots, worktrees
+
+    path = worktrees.worktree_path(rig, name)
+    if not (path / ".git").exists():
+        return
+    snapshots.keep_before_removal(path, name, "left by an interrupted sling",
+                                  town.runtime_dir)
+    worktrees.remove_worktree(rig, name)
 
 
 def _wrong_rig(town: "Town", issue_id: str, rig: "Rig", owner: "Rig | None") -> TownError:
@@ -335,6 +352,24 @@ def archive(town: "Town", hook: hooks_mod.Hook, reason: str) -> "snapshots.Kept 
     return kept
 
 
+def check_queued(town: "Town", issue_id: str, target: str, agent: str | None,
+                 base: str | None, environ: Mapping[str, str] | None) -> None:
+    """Refuses (TownError) a queued issue that can never start as it was slung: closed or
+    taken meanwhile, its rig, agent preset or base branch gone."""
+    rig, _wanted, _led, _issue, _preset = _slingable(town, issue_id, target, agent, environ,
+                                                     "gt", True)
+    if base:
+        _check_base(rig, base)
+
+
+def _check_base(rig: "Rig", base: str) -> None:
+    import pygit2
+
+    from .worktrees import _base_commit
+
+    _base_commit(pygit2.Repository(str(rig.repo_path)), base)
+
+
 def queue_one(town: "Town", issue_id: str, target: str, *, agent: str | None = None,
               convoy: bool = True, base: str | None = None, actor: str = "overseer",
               environ: Mapping[str, str] | None = None,
@@ -347,11 +382,7 @@ def queue_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
     rig, _wanted, _led, issue, preset = _slingable(town, issue_id, target, agent, environ,
                                                    actor, False)
     if base:
-        import pygit2
-
-        from .worktrees import _base_commit
-
-        _base_commit(pygit2.Repository(str(rig.repo_path)), base)
+        _check_base(rig, base)
     step = queue.enqueue(town, rig, issue, target=target, agent=agent, base=base,
                          convoy=convoy, actor=actor)
     if undo is not None:
