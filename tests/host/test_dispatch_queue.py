@@ -141,6 +141,11 @@ def test_sling_past_max_polecats_queues_in_priority_order_and_bd_ready_skips_it(
     assert [(h.issue, h.state, h.position) for h in hook_rows.rows if h.kind == "queue"] == [
         (urgent, "queued", 1), (ids[2], "queued", 2)]
     assert "demo/queue#1  " + urgent in hook_rows.render_text()
+    # what the app's Hooks panel is given, read from the same ledger
+    from gastown_tui.ui.gather import queued_rows
+
+    assert [(r.agent, r.state, r.bead) for r in queued_rows(t)] == [
+        ("demo/queue#1", "queued", urgent), ("demo/queue#2", "queued", ids[2])]
 
     # out of the queue: ready again, and the rest move up
     gone = gt(town, f"queue remove {urgent}")
@@ -207,6 +212,12 @@ def test_unsling_stops_the_agent_keeps_its_work_and_the_queue_takes_the_place(to
             assert f"branch polecat/{slung.polecat}/{long} (0 commits)" in un.stdout
             # its worktree went (the freed polecat may have a fresh one for queued work now)
             assert not (wt / "draft.txt").exists()
+            # bad input through the host: one line, exit 2, nothing stopped
+            for args, words in ((("unsling", "ghost"), "no polecat 'ghost'"),
+                                (("queue", "remove", long), f"{long} is not in the dispatch")):
+                bad = await asyncio.to_thread(run_gt, town.root, *args)
+                assert bad.returncode == 2 and words in bad.stderr, bad.stderr
+                assert "Traceback" not in bad.stderr
             led = find_town(town.root, {}).rig("demo").ledger()
             await async_wait_for(lambda: led.get(first).is_closed and led.get(later).is_closed,
                                  60, 0.1, "the queued work to run")
@@ -297,3 +308,68 @@ def test_a_dispatch_killed_mid_start_loses_nothing_and_starts_nothing_twice(town
     where = _where(t, ids[2:])
     assert all(len(w) == 1 for w in where.values()), where
     assert sum(1 for h in hooks.all_hooks(t) if h.live) == 2
+
+
+def test_kill_9_of_the_host_with_a_queue_loses_nothing_and_starts_nothing_twice(town, reap):
+    from gastown_tui.host.events import read_events
+    from gastown_tui.host.runtime import host_running, read_info
+
+    set_setting(town, "max_polecats", "2")
+    ids = [new_issue(town, f"Write note {i} in notes/n{i}.md") for i in range(5)]
+    slow = {**FAST, "GT_DEMO_STEP_SECONDS": "1.5"}
+    assert run_gt(town.root, "up", "--detach", env=slow).returncode == 0
+    first = read_info(town.root).pid
+    reap.append(first)
+    out = run_gt(town.root, "sling", *ids, "demo", "--agent", "demo", env=slow)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("agent started") == 2 and out.stdout.count("Queued") == 3
+    t = find_town(town.root, {})
+    waiting = [q.issue for q in list_queue(t)]
+    agent_pids = [h.pid for h in hooks.all_hooks(t) if h.live]
+    reap.extend(agent_pids)
+    os.kill(first, signal.SIGKILL)
+    wait_for(lambda: host_running(town.root) is None, 10, what="the dead host's lock to go")
+    wait_for(lambda: not any(os.path.exists(f"/proc/{p}") and
+                             open(f"/proc/{p}/stat").read().split()[2] != "Z"
+                             for p in agent_pids), 10, what="the orphaned agents to end")
+    # the queue is in the ledger, not in the dead host's memory
+    assert [q.issue for q in list_queue(t)] == waiting and len(waiting) == 3
+
+    assert run_gt(town.root, "up", "--detach", env=FAST).returncode == 0
+    reap.append(read_info(town.root).pid)
+    try:
+        led = t.rig("demo").ledger()
+        wait_for(lambda: all(led.get(i).is_closed for i in ids), 60, 0.2, "all five to close")
+    finally:
+        assert run_gt(town.root, "down").returncode == 0
+    assert list_queue(t) == []
+    # each issue was hooked once (slung or started from the queue), one branch and commit each
+    slings = [e["issue"] for e in read_events(town.root, 0) if e["kind"] == "sling"]
+    assert sorted(slings) == sorted(ids)
+    branches = _branches(t)
+    assert sorted(branches) == sorted(ids) and all(len(b) == 1 for b in branches.values())
+
+
+def test_two_slings_at_once_keep_to_max_polecats_and_take_an_issue_once(town):
+    set_setting(town, "max_polecats", "2")
+    set_setting(town, "default_agent", "demo")
+    ids = [new_issue(town, f"Work {i}") for i in range(7)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GT_", "BD_"))}
+
+    def both(*argvs):
+        procs = [subprocess.Popen(gt_argv(*a), cwd=town.root, env=env, text=True,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE) for a in argvs]
+        return [(p.wait(timeout=60), *p.communicate()) for p in procs]
+
+    outs = both(("sling", *ids[:3], "demo"), ("sling", *ids[3:6], "demo"))
+    assert [code for code, _o, _e in outs] == [0, 0], outs
+    t = find_town(town.root, {})
+    where = _where(t, ids[:6])
+    assert all(len(w) == 1 for w in where.values()), where
+    assert sum(1 for w in where.values() if w != ["queue"]) == 2  # never past max_polecats
+    # the same issue slung twice at once: one sling queues it, the other is refused
+    outs = both(("sling", ids[6], "demo"), ("sling", ids[6], "demo"))
+    assert sorted(code for code, _o, _e in outs) == [0, 1], outs
+    assert any("already in the dispatch queue" in e or "was just taken" in e
+               for _c, _o, e in outs), outs
+    assert [q.issue for q in list_queue(t)].count(ids[6]) == 1
