@@ -461,7 +461,7 @@ class Unslung:
             " (`bd ready` offers it)" if self.status == "open" else "")
         if self.queued:
             return f"Took {self.issue} out of the dispatch queue; {again}"
-        rig, _kind, name = self.address.split("/")
+        rig, kind, name = self.address.split("/")
         lines = [f"Unslung {self.issue} from {self.address}"
                  + (" (its agent was stopped)" if self.stopped else "") + f"; {again}."]
         where = []
@@ -476,7 +476,7 @@ class Unslung:
             lines.append("Its work is kept: " + "; ".join(where) + ".")
         if self.kept:
             lines.append(self.kept)
-        if self.branch:
+        if self.branch and kind == "polecats":
             lines.append(f"`gt sling {self.issue} {rig}/{name}` goes on from that branch.")
         return "\n".join(lines)
 
