@@ -373,3 +373,36 @@ def test_two_slings_at_once_keep_to_max_polecats_and_take_an_issue_once(town):
     assert any("already in the dispatch queue" in e or "was just taken" in e
                for _c, _o, e in outs), outs
     assert [q.issue for q in list_queue(t)].count(ids[6]) == 1
+
+
+def test_unsling_without_a_host(town):
+    set_setting(town, "default_agent", "demo")
+    issue = new_issue(town, "Parked work")
+    assert gt(town, f"sling {issue} demo/nux").ok
+    t = find_town(town.root, {})
+    wt = t.rig("demo").polecats_dir / "nux"
+    (wt / "notes.txt").write_text("mine\n")
+    # an agent left running by a host that died: refused, nothing changed
+    orphan = subprocess.Popen(["sleep", "30"])
+    try:
+        hooks.transition(t, hooks.load(t, "demo", "nux"), "active", pid=orphan.pid)
+        busy = gt(town, "unsling nux")
+        assert busy.exit_code == 1 and f"still runs (pid {orphan.pid})" in busy.error
+        assert (wt / "notes.txt").exists() and hooks.load(t, "demo", "nux").state == "active"
+    finally:
+        orphan.kill()
+        orphan.wait()
+    done = gt(town, f"unsling {issue}")  # by the issue on the hook, as well as by name
+    assert done.data.address == "demo/polecats/nux" and not done.data.stopped
+    text = done.render()
+    assert f"{issue} is open again" in text and f"`gt sling {issue} demo/nux`" in text
+    assert not wt.exists() and hooks.load(t, "demo", "nux").state == "archived"
+    snap = next(s for s in list_snapshots(t.rig("demo").repo_path, "nux")
+                if s.reason == "unslung by overseer")
+    assert snap.short in text
+    # slung to nux again, the work goes on from its branch and the snapshot brings back files
+    assert gt(town, f"sling {issue} demo/nux").ok
+    assert gt(town, f"hooks rollback nux {snap.short}").ok
+    assert (wt / "notes.txt").read_text() == "mine\n"
+    again = gt(town, "unsling ghost")
+    assert again.exit_code == 2 and "no polecat 'ghost'" in again.error
