@@ -2,10 +2,10 @@
 off a hook (`gt unsling`), stopping its agent first.
 
 What may start, in what order, and what queued means for a bead are `town.queue` and
-`town.dispatch`; here the hooks they make get their agents. The watch calls `dispatch_locked`
-after every reconcile (a completed, archived or unslung hook, or a stuck agent, is a ledger
-change) and `dispatch` on its slow checks (a raised `max_polecats` is not); the host calls it
-once its hooks are resumed.
+`town.dispatch`; here the hooks they make get their agents. Every reconcile ends with
+`dispatch_locked` (a completed, archived or unslung hook, or a stuck agent, is a ledger change
+that brings one), the watch's slow checks reconcile while work waits (a raised `max_polecats`
+is no ledger change), and the host calls `dispatch` once its hooks are resumed.
 
 It reaches the rest of the host only through the `Host` it is given, so it stays outside the
 host's own import circle.
