@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import click
 
+from ..visible import visible
 from .core import UsageError, get_env
 from .render import table, to_jsonable, view
 from .towncli import complete_agent, complete_bead, complete_rig, current_town, identity
@@ -108,9 +109,11 @@ class HookView:
 
     def render_text(self) -> str:
         if not self.issue:
-            return f"nothing is on the hook of {self.address or 'this shell'}"
-        return (f"{self.address}: {self.issue} {self.title}\nstate: {self.state}   "
-                f"branch: {self.branch}\n{self.description or ''}").rstrip()
+            return f"nothing is on the hook of {visible(self.address or 'this shell')}"
+        v = visible
+        return (f"{v(self.address or '')}: {v(self.issue)} {v(self.title or '')}\n"
+                f"state: {v(str(self.state))}   branch: {v(str(self.branch))}\n"
+                f"{v(self.description or '', lines=True)}").rstrip()
 
 
 @view

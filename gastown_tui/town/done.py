@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
+from ..visible import visible
 from . import hooks as hooks_mod
 from .errors import TownError
 
@@ -27,7 +28,7 @@ class Done:
     kept: str = ""  # what archiving did with ignored files, when it did anything
 
     def render_text(self) -> str:
-        lines = [f"Closed {self.issue}: {self.title}"]
+        lines = [f"Closed {visible(self.issue)}: {visible(self.title)}"]
         lines.append(f"Committed {self.commit[:10]} on {self.branch}" if self.commit
                      else f"Nothing left to commit on {self.branch}")
         if self.archived:
@@ -36,9 +37,9 @@ class Done:
         else:
             lines.append("Worktree kept with a snapshot until its branch is merged")
         if self.mailed:
-            lines.append("Mailed " + ", ".join(self.mailed))
+            lines.append("Mailed " + ", ".join(visible(m) for m in self.mailed))
         for convoy in self.landed:
-            lines.append(f"Convoy landed: {convoy}")
+            lines.append(f"Convoy landed: {visible(convoy)}")
         lines.append(f"{self.polecat} is idle now.")
         return "\n".join(lines)
 
@@ -58,7 +59,7 @@ def finish(town: "Town", cwd: Path, environ: Mapping[str, str],
            message: str | None = None) -> Done:
     from . import snapshots, worktrees
     from .convoys import check_landing
-    from .mail import send_mail
+    from .mail import one_line, send_mail
     from .sling import archive
 
     hook = require_hook(town, cwd, environ)
@@ -82,11 +83,12 @@ def finish(town: "Town", cwd: Path, environ: Mapping[str, str],
     body = (f"{me} finished {issue.id}: {issue.title}\n"
             f"Branch: {hook.branch}\n" + (f"Commit: {commit}\n" if commit else "")
             + (f"\n{message}\n" if message else ""))
+    subject = f"Done: {issue.id} {one_line(issue.title)}"
     try:
-        send_mail(town, me, owner, f"Done: {issue.id} {issue.title}", body)
+        send_mail(town, me, owner, subject, body)
         mailed.append(owner)
     except TownError:
-        send_mail(town, me, "mayor/", f"Done: {issue.id} {issue.title}", body)
+        send_mail(town, me, "mayor/", subject, body)
         mailed.append("mayor/")
     landed = [f"{c.id} {c.title}" for c in check_landing(town, issue.id, me)]
     archived, kept = False, None

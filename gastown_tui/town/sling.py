@@ -11,6 +11,7 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping
 
+from ..visible import visible
 from . import hooks as hooks_mod
 from .errors import TownError, usage
 from .names import check_name, pick_name
@@ -42,13 +43,15 @@ class Slung:
 
     def render_text(self) -> str:
         if self.queued is not None:
-            return (f"Queued {self.issue} for rig {self.rig}: number {self.queued} in the "
-                    f"dispatch queue (max_polecats is {self.max_polecats}); it starts when a "
-                    "polecat is free (`gt queue list`; `gt queue remove ID` takes it out)")
-        where = f" on {self.branch}" if self.branch else ""
-        line = f"Slung {self.issue} to {self.address}{where} ({self.agent})"
+            return (f"Queued {visible(self.issue)} for rig {visible(self.rig)}: number "
+                    f"{self.queued} in the dispatch queue (max_polecats is {self.max_polecats}"
+                    "); it starts when a polecat is free (`gt queue list`; `gt queue remove "
+                    "ID` takes it out)")
+        where = f" on {visible(self.branch)}" if self.branch else ""
+        line = f"Slung {visible(self.issue)} to {visible(self.address)}{where} " \
+               f"({visible(self.agent)})"
         if self.convoy:
-            line += f", convoy {self.convoy}"
+            line += f", convoy {visible(self.convoy)}"
         if self.started:
             line += f"; agent started (pid {self.pid})" if self.pid else "; agent started"
         else:
@@ -158,6 +161,7 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
     transaction that hooks it, so it is started once or stays queued)."""
     from . import worktrees
     from .convoys import create_convoy, tracking_convoys
+    from .mail import one_line
 
     own_undo: list[Callable[[], None]] = []
     say = progress or (lambda _line: None)
@@ -220,7 +224,8 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
         tracking = tracking_convoys(town, issue.id)
         convoy_id = tracking[0] if tracking else None
         if convoy and not tracking:
-            made = create_convoy(town, f"Work: {issue.title}", [issue.id], actor=actor)
+            made = create_convoy(town, f"Work: {one_line(issue.title)}", [issue.id],
+                                 actor=actor)
             convoy_id = made.id
             own_undo.append(lambda: _delete_convoy(town, convoy_id))
 
