@@ -132,8 +132,9 @@ def register(root: click.Group) -> None:
     @root.command("agents")
     @click.option("--all", "all_", is_flag=True, help="Include polecats without a live terminal.")
     def agents(all_: bool):
-        """Running agents: role, pid, state (busy/waiting/idle/stuck/exited), hook, uptime."""
-        rows = _client(current_town()).call("agents", all=all_)
+        """Running agents: role, pid, state (busy/waiting/idle/stuck/exited), hook, uptime;
+        then the work queued for a free polecat."""
+        rows = _client(current_town()).call("agents", all=all_, queued=True)
         return Agents([AgentRow(**r) for r in rows])
 
     @root.command("nudge")

@@ -65,10 +65,13 @@ class HookRow:
     agent: str | None
     stuck: bool
     worktree: str | None
-    kind: str = "polecats"  # or crew: a crew member an issue was slung to
+    kind: str = "polecats"  # or crew: a crew member an issue was slung to; queue: waiting
+    position: int | None = None  # in the dispatch queue (state queued), counted town-wide
 
     @property
     def who(self) -> str:
+        if self.kind == "queue":
+            return f"{self.rig}/queue#{self.position}"
         return f"{self.rig}/{self.polecat}" if self.kind == "polecats" else \
             f"{self.rig}/{self.kind}/{self.polecat}"
 
@@ -174,7 +177,8 @@ def register(root: click.Group) -> None:
     @click.option("--crew", help="Hook the issue to this crew member's clone instead.")
     @click.option("--rig", "rig_opt", shell_complete=complete_rig, help="The rig, with --crew.")
     def sling(args: tuple[str, ...], agent, no_convoy, base, crew, rig_opt):
-        """Put ISSUEs on polecats' hooks in RIG and start their agents (one polecat each)."""
+        """Put ISSUEs on polecats' hooks in RIG and start their agents (one polecat each);
+        past the town's max_polecats they wait in the dispatch queue."""
         from ..host.client import HostClient
         from ..host.events import append_event, make_event
         from ..host.runtime import HostNotRunning, host_running
@@ -206,10 +210,13 @@ def register(root: click.Group) -> None:
                 pass  # it stopped between the check and the call: record the hook ourselves
         done = town_sling(town, issues, target, agent=agent, convoy=not no_convoy, base=base,
                           crew=crew, actor=actor, environ=env.environ, progress=env.progress)
-        for slung, _hook in done:
+        for slung, hook in done:
             append_event(town.root, make_event("sling", issue=slung.issue,
                                                agent=f"{slung.rig}/{slung.polecat}",
-                                               convoy=slung.convoy, by=actor, started=False))
+                                               convoy=slung.convoy, by=actor, started=False)
+                         if hook is not None else
+                         make_event("queued", issue=slung.issue, rig=slung.rig,
+                                    position=slung.queued, by=actor))
         return SlingResult([s for s, _h in done])
 
     @root.group("hooks")
@@ -220,8 +227,10 @@ def register(root: click.Group) -> None:
     @click.option("--rig", shell_complete=complete_rig, help="Only this rig.")
     @click.option("--all", "all_", is_flag=True, help="Include archived hooks.")
     def hooks_list(rig: str | None, all_: bool):
-        """Each hook: polecat, issue, state, branch, commits ahead, dirty files, last activity."""
+        """Each hook: polecat, issue, state, branch, commits ahead, dirty files, last activity;
+        then the work queued for a free polecat."""
         from ..town import hooks as hooks_mod
+        from ..town.queue import list_queue
         from ..town.worktrees import status
 
         town = current_town()
@@ -239,6 +248,10 @@ def register(root: click.Group) -> None:
             last = max(filter(None, (h.last_activity, live.get(h.session))), default=None)
             rows.append(HookRow(h.polecat, h.rig, h.issue, h.state, h.branch, ahead, dirty,
                                 last, h.agent, h.stuck, h.worktree, h.kind))
+        # Queued work is on no hook yet: it follows, in the order it starts.
+        for q in list_queue(town, [rig] if rig else None):
+            rows.append(HookRow("", q.rig, q.issue, "queued", None, None, None, q.queued_at,
+                                q.agent, False, None, "queue", q.position))
         return HookList(rows)
 
     @hooks.command("repair")

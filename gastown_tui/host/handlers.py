@@ -72,7 +72,9 @@ def register(host: Host) -> None:
 
     async def agents(args: dict) -> list[dict]:
         hooks = await host.domain(hooks_mod.all_hooks) if args.get("all") else None
-        return agent_rows(host, bool(args.get("all")), hooks)
+        # `gt agents` asks for the queued work too; viewers that draw agent panes do not.
+        queued = list(host.queued) if args.get("queued") else []
+        return agent_rows(host, bool(args.get("all")), hooks) + queued
 
     async def peek(args: dict) -> dict:
         name = host.resolve_target(_str(args, "target"))
@@ -183,9 +185,15 @@ def register(host: Host) -> None:
             raise HostError("request needs a non-empty text 'data' or 'paste'", exit_code=2)
         return {"agent": name}
 
+    async def unsling(args: dict) -> dict:
+        from .dispatch import unsling as take_off
+
+        return await take_off(host, _str(args, "target"),
+                              _str(args, "by", required=False) or "overseer")
+
     for op, fn in {"ping": ping, "shutdown": shutdown, "notify": notify, "agents": agents,
                    "peek": peek, "nudge": nudge, "sling": sling, "mayor": mayor, "reap": reap,
-                   "screens": screens, "keys": keys}.items():
+                   "screens": screens, "keys": keys, "unsling": unsling}.items():
         server.register(op, fn)
     for what in actions.AGENT_ACTIONS:
         server.register(what, agent_action(what))

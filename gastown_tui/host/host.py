@@ -9,7 +9,7 @@ the control socket.
     host.type_keys(name, data)                 # a person's keys: held while a nudge is typed
     host.paste_text(name, text)                # a person's paste, held the same way
     await host.nudge(name, text, mode)         # verified nudge
-    await host.sling(issue_ids, target, ...)   # hook + start agents at once
+    await host.sling(issue_ids, target, ...)   # hook + start agents at once (or queue them)
     await host.suspend_agent(name) / resume_agent(name) / restart_agent(name)
     await host.agent_action(what, target)      # the same with checks, for the app and socket
     await host.mayor_start(agent=None) / mayor_stop()
@@ -139,6 +139,7 @@ class Host:
         self.mux = None
         self.bus = EventBus(self.root)
         self.agents: dict[str, Agent] = {}
+        self.queued: list[dict[str, Any]] = []  # the dispatch queue as last read (gt agents)
         self.settings = Settings.from_env(town, self.environ)
         self.socket = socket_path(self.root)
         self.lock = HostLock(self.root)
@@ -186,7 +187,7 @@ class Host:
     async def start(self) -> None:
         from ..term.mux import Multiplexer
         from ..town.rigs import ensure_redirects
-        from . import handlers, supervisor, watch
+        from . import dispatch, handlers, supervisor, watch
 
         if self._started:
             return
@@ -210,6 +211,7 @@ class Host:
             await self.domain(ensure_redirects)
             # Resume before serving: once the socket answers, every hook is running again.
             await supervisor.resume_all(self)
+            await dispatch.dispatch(self)  # polecats that finished while no host ran
             await self.server.start()
         except BaseException:
             self._started = False
@@ -321,6 +323,13 @@ class Host:
         from . import supervisor
 
         return await supervisor.sling(self, issue_ids, target, **kwargs)
+
+    async def start_hooks(self, hooks: list, resume: bool = False, **kwargs: Any) -> list:
+        """Start the agents of hooks made elsewhere (the dispatch queue's); see
+        `supervisor.start_hooks`."""
+        from . import supervisor
+
+        return await supervisor.start_hooks(self, hooks, resume, **kwargs)
 
     async def suspend_agent(self, name: str, reason: str = "suspended by a person") -> str | None:
         """Snapshot, suspend and end a polecat's terminal; it stays parked until

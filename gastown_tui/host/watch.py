@@ -74,6 +74,8 @@ async def watch_loop(host: Host) -> None:
             if now - last_slow >= min(5.0, host.settings.stall_seconds / 2):
                 last_slow = now
                 await _slow_checks(host)
+                if host.queued:
+                    await reconcile(host)  # `max_polecats` may have been raised
             if now - last_merge_check >= host.settings.merge_check_seconds:
                 last_merge_check = now
                 await archive_merged(host)
@@ -86,8 +88,11 @@ async def watch_loop(host: Host) -> None:
 
 async def reconcile(host: Host) -> None:
     """Bring sessions in line with the ledger: start created hooks, end finished ones."""
+    from .dispatch import dispatch_locked
+
     async with host.hooks_lock:
         await _reconcile(host)
+        await dispatch_locked(host)  # a hook that completed or went away frees a polecat
 
 
 async def _reconcile(host: Host) -> None:

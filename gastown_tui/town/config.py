@@ -41,7 +41,8 @@ TOWN_SETTINGS = {s.key: s for s in (
             choices=("immediate", "wait-idle", "queue")),
     Setting("stall_minutes", 15, "Minutes without progress before hooked work counts as stalled.",
             _positive_int),
-    Setting("max_polecats", 30, "Most polecats running at once in this town.", _positive_int),
+    Setting("max_polecats", 30, "Most polecats at work at once in this town; more slings "
+            "wait in the dispatch queue (`gt queue list`).", _positive_int),
 )}
 RIG_SETTINGS = {s.key: s for s in (
     Setting("agent", "", "Agent for this rig's polecats (overrides the town default_agent)."),

@@ -60,6 +60,7 @@ class TownReader:
                     view.work.append(WorkRow(issue.id, issue.title, rig.name, issue.priority,
                                              issue.issue_type))
         view.hooks = self._hooks(town)
+        view.queued = queued_rows(town)
         return view
 
     def _hooks(self, town: Any) -> list[HookRow]:
@@ -91,3 +92,8 @@ class TownReader:
         return cached[1].ahead, cached[1].dirty > 0
 
 
+def queued_rows(town: Any) -> list[HookRow]:
+    from ..town.queue import list_queue
+
+    return [HookRow(f"{q.rig}/queue#{q.position}", q.rig, "queued", q.issue, kind="queue")
+            for q in list_queue(town)]

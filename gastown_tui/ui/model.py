@@ -52,12 +52,12 @@ class ConvoyRow:
 class HookRow:
     agent: str
     rig: str
-    state: str           # created | active | suspended | completed | archived
+    state: str           # created | active | suspended | completed | archived | queued
     bead: str
     branch: str = ""
     ahead: int = 0
     dirty: bool = False
-    kind: str = "polecats"  # polecats | crew: the middle of its mail address
+    kind: str = "polecats"  # polecats | crew: the middle of its mail address; queue: waiting
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,8 @@ class TownView:
     agents: list[AgentRow] = field(default_factory=list)
     convoys: list[ConvoyRow] = field(default_factory=list)
     hooks: list[HookRow] = field(default_factory=list)
+    # Work in the dispatch queue (state queued, agent "<rig>/queue#<place>"), in start order.
+    queued: list[HookRow] = field(default_factory=list)
     mail: list[MailRow] = field(default_factory=list)
     work: list[WorkRow] = field(default_factory=list)
     unread_by: dict[str, int] = field(default_factory=dict)  # mail address -> unread count
