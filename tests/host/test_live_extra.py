@@ -345,7 +345,8 @@ def test_mayor_attach_in_a_terminal_focuses_the_mayor(town, tmp_path):
 
     issue = new_issue(town, "Slow work")
     assert run_gt(town.root, "sling", issue, "demo/ace", "--agent", "demo").returncode == 0
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GT_", "BD_", "BEADS_"))}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("GT_", "BD_", "BEADS_")) and k not in ("COLUMNS", "LINES")}
     env.update(TERM="xterm-256color", LANG="C.UTF-8", TMUX_TMPDIR=str(tmp_path),
                GT_DEMO_STEP_SECONDS="30")
     tmux = ["tmux", "-f", "/dev/null", "-L", "gt-attach"]
@@ -387,7 +388,8 @@ def test_host_start_gives_an_older_rig_its_ledger_redirect(town):
 
     asyncio.run(main())
     assert redirect.read_text() == "../mayor/rig/.beads\n"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GT_", "BD_", "BEADS_"))}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("GT_", "BD_", "BEADS_")) and k not in ("COLUMNS", "LINES")}
     made = subprocess.run([shutil.which("bd") or "bd", "create", "In the rig folder", "--json"],
                           cwd=str(redirect.parent.parent), env=env, capture_output=True,
                           text=True, timeout=60, check=True)
