@@ -37,6 +37,7 @@ from ..town import Town, TownError
 from ..town import hooks as hooks_mod
 from .events import EventBus
 from .nudge import Nudger
+from .refinery import Refineries
 from .runtime import HostError, HostLock, socket_path
 from .server import ControlServer
 
@@ -144,6 +145,7 @@ class Host:
         self.lock = HostLock(self.root)
         self.server = ControlServer(self.socket, self.bus)
         self.nudger = Nudger(self)
+        self.refineries = Refineries(self)
         self._domain = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="gt-domain")
         self._dtown = Town(self.root)
         self._tasks: set[asyncio.Task] = set()
@@ -211,6 +213,7 @@ class Host:
             # Resume before serving: once the socket answers, every hook is running again.
             await supervisor.resume_all(self)
             await self.server.start()
+            await self.refineries.start()
         except BaseException:
             self._started = False
             if self.mux is not None:
@@ -230,6 +233,8 @@ class Host:
             if task is not me:
                 task.cancel()
         try:
+            # A gate in progress is ended and its merge requests wait in the queue.
+            await self.refineries.stop()
             await supervisor.suspend_all(self)
         finally:
             for agent in self.agents.values():
@@ -321,6 +326,12 @@ class Host:
         from . import supervisor
 
         return await supervisor.sling(self, issue_ids, target, **kwargs)
+
+    async def start_hook(self, hook: hooks_mod.Hook):
+        """Start the agent on `hook` in its worktree (the hook becomes active)."""
+        from . import supervisor
+
+        return await supervisor.start_hook(self, hook)
 
     async def suspend_agent(self, name: str, reason: str = "suspended by a person") -> str | None:
         """Snapshot, suspend and end a polecat's terminal; it stays parked until

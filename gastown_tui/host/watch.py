@@ -64,6 +64,7 @@ async def watch_loop(host: Host) -> None:
                 first = not tokens
                 tokens = new
                 if not first:
+                    host.refineries.wake()
                     await reconcile(host)
                 mark, news = await host.domain(_town_news, mark)
                 for item in news:

@@ -54,6 +54,11 @@ class Prime:
     overview: bool = False
     rigs: list[RigLine] = dataclasses.field(default_factory=list)
     convoys: list[str] = dataclasses.field(default_factory=list)
+    # When the work came back from the merge queue: why, and what to do about it.
+    merge_request: str | None = None
+    rejection: str | None = None
+    fix: str | None = None
+    rejection_details: list[str] = dataclasses.field(default_factory=list)
 
     def render_text(self) -> str:
         lines = [f"# Gas Town {self.town!r} ({self.town_root})",
@@ -85,6 +90,10 @@ class Prime:
                 lines += ["", self.description.rstrip()]
             if self.acceptance:
                 lines += ["", "Acceptance: " + self.acceptance.rstrip()]
+            if self.rejection:
+                lines += ["", f"## YOUR MERGE REQUEST {self.merge_request} CAME BACK: "
+                          f"{self.rejection}", self.fix or ""]
+                lines += ["  " + line for line in self.rejection_details]
             if self.steps:
                 lines += ["", "Steps:"]
                 lines += [f"  [{'x' if s.status == 'closed' else ' '}] {s.id} {s.title}"
@@ -120,6 +129,13 @@ def prime(town: "Town", cwd: Path, environ: Mapping[str, str]) -> Prime:
     out.hook_state, out.issue, out.title = hook.state, issue.id, issue.title
     out.description, out.acceptance = issue.description, issue.acceptance_criteria
     out.priority, out.branch = issue.priority, hook.branch
+    from .mq import REJECTED, mr_for_issue, what_to_do
+
+    mr = mr_for_issue(town.rig(hook.rig), issue.id)
+    if mr is not None and mr.state in REJECTED:
+        out.merge_request, out.rejection, out.fix = mr.id, mr.reason, what_to_do(mr)
+        out.rejection_details = (["conflicting files: " + ", ".join(mr.files)] if mr.files
+                                 else []) + mr.gate_tail[-20:]
     if issue.issue_type in ("molecule", "epic"):
         out.steps = [Step(c.id, c.title, c.status)
                      for c in led.list(parent=issue.id, include_closed=True, order="id")]

@@ -24,7 +24,7 @@ from typing import Any, Callable, Mapping
 
 import pygit2
 
-from . import landing, mq
+from . import landing, mq, outcomes
 from .errors import TownError
 from .model import Rig, Town
 
@@ -93,7 +93,7 @@ class Refinery:
             elif mr.state == "merging":
                 self._recover_merging(rig, settings, repo, mr)
             elif mr.state == "merged":
-                mq.clean_up(self.town, rig, mr)
+                outcomes.clean_up(self.town, rig, mr)
 
     def _recover_merging(self, rig: Rig, settings: mq.MergeSettings,
                          repo: pygit2.Repository, mr: mq.MergeRequest) -> None:
@@ -370,7 +370,7 @@ class Refinery:
                        f"{pushed.line} (protected? push rights?)", TARGET_RETRY_S)
 
     def _finish(self, rig: Rig, mr: mq.MergeRequest, tip: str) -> None:
-        convoys = mq.finish_merge(self.town, rig, mr, tip, mr.landed_as or tip)
+        convoys = outcomes.finish_merge(self.town, rig, mr, tip, mr.landed_as or tip)
         self.tally.merged.append(mr.id)
         self.emit("mr_merged", mr=mr.id, rig=rig.name, issue=mr.issue, target=mr.target,
                   commit=(mr.landed_as or tip)[:10], convoys=",".join(convoys) or None)
@@ -379,7 +379,7 @@ class Refinery:
 
     def _reject(self, rig: Rig, mr: mq.MergeRequest, state: str, reason: str,
                 **details: Any) -> None:
-        out = mq.reject(self.town, rig, mr, state, reason, **details)
+        out = outcomes.reject(self.town, rig, mr, state, reason, **details)
         self.tally.rejected.append(mr.id)
         self.emit("mr_rejected", mr=mr.id, rig=rig.name, issue=mr.issue, state=state,
                   reason=reason, rejections=out.rejections, needs_you=out.needs_you)
