@@ -194,9 +194,7 @@ async def tell_agents(host: Host, rig: str) -> None:
 
 
 async def _nudge(host: Host, name: str, text: str) -> None:
-    from .runtime import HostError
-
     try:
         await host.nudge(name, text)
-    except HostError as e:
+    except Exception as e:  # noqa: BLE001 - the session may end meanwhile; the mail stays
         host.publish("nudge_failed", agent=name, error=str(e))

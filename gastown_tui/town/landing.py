@@ -343,6 +343,7 @@ class Scratch:
                 repo.references.delete(temp)
             return self.path
         wt = pygit2.Repository(str(self.path))
+        target = wt[target.id]   # objects belong to the Repository that looked them up
         wt.checkout_tree(target.tree, strategy=pygit2.enums.CheckoutStrategy.FORCE
                          | pygit2.enums.CheckoutStrategy.REMOVE_UNTRACKED
                          | pygit2.enums.CheckoutStrategy.REMOVE_IGNORED)
