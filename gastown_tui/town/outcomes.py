@@ -91,20 +91,22 @@ def reject(town: "Town", rig: "Rig", mr: MergeRequest, state: str, reason: str, 
     led = rig.ledger(actor)
     with led.transaction():
         fresh = from_bead(led.get(mr.id), rig.name)
+        back = False
+        if fresh.issue:
+            issue = led.get(fresh.issue)
+            # A closed issue (dropped by a person) stays closed, and nobody gets it back.
+            back = not issue.is_closed
+            if back and issue.status == "blocked":
+                led.update(issue.id, status="hooked", actor=actor)
+        hook = hook_of(town, fresh)
+        if back and hook is not None and hook.issue == fresh.issue and hook.state == "completed":
+            hooks_mod.transition(town, hook, "created", actor, led, stuck=False, respawns=0)
         fresh.state, fresh.reason = state, reason
         fresh.files, fresh.gate_tail, fresh.log = list(files), list(tail), log
         fresh.rejections += 1
-        fresh.landing, fresh.told, fresh.approved_by = None, False, None
+        fresh.landing, fresh.told, fresh.approved_by = None, not back, None
         save(led, fresh, actor)
         led.add_comment(mr.id, f"{STATES[state][1]}: {reason}", author=actor)
-        if fresh.issue:
-            issue = led.get(fresh.issue)
-            if not issue.is_closed and issue.status == "blocked":
-                led.update(issue.id, status="hooked", actor=actor)
-        hook = hook_of(town, fresh)
-        if (hook is not None and hook.issue == fresh.issue and fresh.issue
-                and hook.state == "completed"):
-            hooks_mod.transition(town, hook, "created", actor, led, stuck=False, respawns=0)
     mr = fresh
     mark_needs(town, [mr])
     _mail_rejection(town, mr)
