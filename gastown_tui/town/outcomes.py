@@ -5,7 +5,8 @@ same hook and tells its agent; and a person's verbs on the queue (`gt mq retry/a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+import dataclasses
+from typing import TYPE_CHECKING, Any, Iterable
 
 from . import hooks as hooks_mod
 from .errors import TownError, usage
@@ -133,12 +134,18 @@ def _mail_rejection(town: "Town", mr: MergeRequest) -> None:
                   "\n".join(body) + "\n")
 
 
+@dataclasses.dataclass
+class Finished:
+    convoys: list[str]                 # the convoys that landed with it
+    archived: hooks_mod.Hook | None    # its hook, when it was archived now
+    kept: Any = None                   # what archiving did with ignored files (snapshots.Kept)
+
+
 def finish_merge(town: "Town", rig: "Rig", mr: MergeRequest, merged_commit: str,
-                 landed_as: str, actor: str = REFINERY) -> list[str]:
+                 landed_as: str, actor: str = REFINERY) -> Finished:
     """After the target moved: the MR merged, its issue closed (saying where it went), the
     convoys that waited for it landed; then the hook archived and its branch deleted. Each
-    step is safe to run again, so a host killed half-way finishes it on its next start.
-    Returns the landed convoys' ids."""
+    step is safe to run again, so a host killed half-way finishes it on its next start."""
     from .convoys import check_landing
 
     led = rig.ledger(actor)
@@ -155,22 +162,23 @@ def finish_merge(town: "Town", rig: "Rig", mr: MergeRequest, merged_commit: str,
                 led.update(issue.id, status="closed", actor=actor,
                            close_reason=f"merged into {fresh.target} as {landed_as[:10]}")
     landed = check_landing(town, fresh.issue, actor) if fresh.issue else []
-    clean_up(town, rig, fresh)
-    return [c.id for c in landed]
+    hook, kept = clean_up(town, rig, fresh)
+    return Finished([c.id for c in landed], hook, kept)
 
 
-def clean_up(town: "Town", rig: "Rig", mr: MergeRequest) -> bool:
+def clean_up(town: "Town", rig: "Rig", mr: MergeRequest) -> tuple[hooks_mod.Hook | None, Any]:
     """A merged MR's hook archived (snapshot first) and its polecat branch deleted, its
-    commits kept reachable by the snapshot ref; True when something was done."""
+    commits kept reachable by the snapshot ref. Returns the hook and what archiving kept
+    (snapshots.Kept), or (None, None) when there was nothing to clean."""
     hook = hook_of(town, mr)
     if (hook is None or hook.kind != "polecats" or hook.issue != mr.issue
             or hook.state != "completed"):
-        return False
+        return None, None
     from .sling import archive
 
-    archive(town, hook, f"{mr.id} merged")
+    kept = archive(town, hook, f"{mr.id} merged")
     delete_branch(rig, hook.polecat, mr.ref)
-    return True
+    return hook, kept
 
 
 def delete_branch(rig: "Rig", polecat: str, ref: str) -> bool:

@@ -93,7 +93,9 @@ class Refinery:
             elif mr.state == "merging":
                 self._recover_merging(rig, settings, repo, mr)
             elif mr.state == "merged":
-                outcomes.clean_up(self.town, rig, mr)
+                hook, kept = outcomes.clean_up(self.town, rig, mr)
+                if hook is not None:
+                    self._archived(hook, kept, mr)
 
     def _recover_merging(self, rig: Rig, settings: mq.MergeSettings,
                          repo: pygit2.Repository, mr: mq.MergeRequest) -> None:
@@ -370,10 +372,19 @@ class Refinery:
                        f"{pushed.line} (protected? push rights?)", TARGET_RETRY_S)
 
     def _finish(self, rig: Rig, mr: mq.MergeRequest, tip: str) -> None:
-        convoys = outcomes.finish_merge(self.town, rig, mr, tip, mr.landed_as or tip)
+        done = outcomes.finish_merge(self.town, rig, mr, tip, mr.landed_as or tip)
         self.tally.merged.append(mr.id)
         self.emit("mr_merged", mr=mr.id, rig=rig.name, issue=mr.issue, target=mr.target,
-                  commit=(mr.landed_as or tip)[:10], convoys=",".join(convoys) or None)
+                  commit=(mr.landed_as or tip)[:10], convoys=",".join(done.convoys) or None)
+        if done.archived is not None:
+            self._archived(done.archived, done.kept, mr)
+
+    def _archived(self, hook, kept, mr: mq.MergeRequest) -> None:
+        # Ignored files a cap kept out of the snapshot were moved aside: say where.
+        extra = ({"set_aside": kept.set_aside, "moved": len(kept.moved) or None,
+                  "left_out": ",".join(kept.regenerable) or None} if kept else {})
+        self.emit("hook_archived", agent=hook.session, issue=hook.issue, branch=hook.branch,
+                  reason=f"{mr.id} merged", **extra)
 
     # ------------------------------------------------------------------ outcomes
 

@@ -167,8 +167,10 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
             # A finished polecat whose work waits in the merge queue keeps its worktree: a
             # rejection sends the work back to it there.
             merging = waiting_agents(rig)
-            busy = {h.polecat: h.issue or "?" for h in existing
-                    if (h.live or h.address in merging) and h.kind == kind}
+            busy = {h.polecat: (h.issue or "?") + (" (its work waits in the merge queue)"
+                                                   if h.address in merging and not h.live
+                                                   else "")
+                    for h in existing if (h.live or h.address in merging) and h.kind == kind}
             idle = [h.polecat for h in existing
                     if not h.live and h.address not in merging and h.kind == kind]
             taken = {h.polecat for h in existing} | set(rig.polecat_names())
