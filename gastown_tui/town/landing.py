@@ -391,7 +391,7 @@ class Scratch:
                     elif time.monotonic() - started >= timeout:
                         timed_out = True
                     if cancelled or timed_out:
-                        _kill_group(proc.pid)
+                        _kill_group(proc.pid, proc=proc)
                         proc.wait()
                         break
             finally:
@@ -416,7 +416,8 @@ def gate_env(environ: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-def _kill_group(pgid: int, grace: float = KILL_GRACE_S) -> None:
+def _kill_group(pgid: int, grace: float = KILL_GRACE_S,
+                proc: subprocess.Popen | None = None) -> None:
     """TERM the process group, then KILL what is left after `grace` (at once with 0)."""
     try:
         os.killpg(pgid, signal.SIGKILL if grace == 0 else signal.SIGTERM)
@@ -424,15 +425,30 @@ def _kill_group(pgid: int, grace: float = KILL_GRACE_S) -> None:
         return
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline:
-        try:
-            os.killpg(pgid, 0)
-        except (ProcessLookupError, PermissionError):
+        if proc is not None:
+            proc.poll()     # our own child: reaped, so it no longer counts as alive
+        if not _group_alive(pgid):
             return
         time.sleep(0.05)
     try:
         os.killpg(pgid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether any process of the group still runs (zombies waiting to be reaped do not)."""
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != b"Z":
+            return True
+    return False
 
 
 def tail_lines(path: str | Path, n: int = TAIL_LINES) -> list[str]:

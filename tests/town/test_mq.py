@@ -26,6 +26,13 @@ def work(tmp_path: Path) -> Work:
     return Work(tmp_path / "town", sample_repo(tmp_path / "sample"))
 
 
+@pytest.fixture(scope="module")
+def untouched(tmp_path_factory) -> Work:
+    """One town for the commands that must change nothing."""
+    root = tmp_path_factory.mktemp("mq-bad-input")
+    return Work(root / "town", sample_repo(root / "sample"))
+
+
 def gt(work: Work, line, cwd: Path | None = None):
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("GT_", "BD_")) and k != "BEADS_DIR"}
@@ -409,12 +416,14 @@ def test_hooks_prune_archives_only_work_that_is_over(work: Work):
     ("config set --rig demo merge.target a..b", 2, "a branch name"),
     ("config set --rig demo merge.nope 1", 2, "unknown rig setting"),
 ])
-def test_bad_input_is_one_line_and_changes_nothing(work: Work, line, code, words):
-    before = (work.rig.beads_dir / "issues.jsonl").read_text()
-    result = gt(work, line)
+def test_bad_input_is_one_line_and_changes_nothing(untouched: Work, line, code, words):
+    before = (untouched.rig.beads_dir / "issues.jsonl").read_text()
+    settings = untouched.rig.config_path.read_text()
+    result = gt(untouched, line)
     assert result.exit_code == code, result.error
     assert words in (result.error or result.output) and "\n" not in (result.error or "")
-    assert (work.rig.beads_dir / "issues.jsonl").read_text() == before
+    assert (untouched.rig.beads_dir / "issues.jsonl").read_text() == before
+    assert untouched.rig.config_path.read_text() == settings
 
 
 def test_verbs_refuse_merge_requests_in_the_wrong_state(work: Work):
