@@ -249,35 +249,56 @@ class Refinery:
             return
         good, culprit, failed = self._gate_stack(rig, settings, repo, stack)
         applied = [by_id[k] for k, _c in stack.tips]
-        if culprit == -1:
-            # The target fails the gate without any MR: nobody's change is to blame.
-            self._hold_all(rig, applied, f"the gate fails on {settings.target} itself: fix "
-                           f"{settings.target}; log {failed.log if failed else '-'}",
-                           TARGET_RETRY_S)
-            return
+        if culprit == 0 and not self._known_good(repo, stack.base, settings):
+            # Bisection blamed the first MR on the word of a target no gate has passed yet.
+            # The MRs after it, on the target alone, settle that in one run when they pass
+            # (and land); otherwise the target itself is gated.
+            rest = applied[1:]
+            keys = {m.id for m in rest}
+            again = landing.build_stack(repo, base, [p for p in pieces if p.key in keys],
+                                        settings.strategy) if rest else None
+            if again is not None and len(again.tips) == len(rest):
+                if self._gate(rig, settings, repo, again.tip(), "without-first").ok:
+                    self._blame(rig, settings, applied[0], failed, [])
+                    self._accept(rig, settings, repo, rest, again, local_old, land)
+                    return
+            target_run = self._gate(rig, settings, repo, stack.base, "target")
+            if not target_run.ok:
+                # The target fails the gate without any MR: nobody's change is to blame.
+                self._hold_all(rig, applied, f"the gate fails on {settings.target} itself: "
+                               f"fix {settings.target}; log {target_run.log}", TARGET_RETRY_S)
+                return
         if good:
-            if land:
-                self._land(rig, settings, repo, applied[:good], stack, local_old)
-            else:
-                for i, mr in enumerate(applied[:good]):
-                    tree = landing.tree_of(repo, stack.tip(i + 1))
-                    mq.set_state(rig, [mr], "review", tested={"tree": tree,
-                                                               "gate": settings.gate})
-                    self.emit("mr_review", mr=mr.id, rig=rig.name, issue=mr.issue)
+            self._accept(rig, settings, repo, applied[:good], stack, local_old, land)
         if culprit is not None:
-            mr = applied[culprit]
-            what = ("timed out" if failed.timed_out else f"failed (exit {failed.code})")
-            self._reject(rig, mr, "gate_failed",
-                         f"the gate `{settings.gate}` {what} with this change on "
-                         f"{settings.target}", tail=failed.tail, log=failed.log)
-            rest = applied[culprit + 1:]
-            if rest:
-                mq.set_state(rig, rest, "queued")
+            self._blame(rig, settings, applied[culprit], failed, applied[culprit + 1:])
+
+    def _accept(self, rig: Rig, settings: mq.MergeSettings, repo: pygit2.Repository,
+                mrs: list[mq.MergeRequest], stack: landing.Stack, local_old: str | None,
+                land: bool) -> None:
+        """MRs whose stack passed its gate: landed, or waiting for a person's review."""
+        if land:
+            self._land(rig, settings, repo, mrs, stack, local_old)
+            return
+        for i, mr in enumerate(mrs):
+            tree = landing.tree_of(repo, stack.tip(i + 1))
+            mq.set_state(rig, [mr], "review", tested={"tree": tree, "gate": settings.gate})
+            self.emit("mr_review", mr=mr.id, rig=rig.name, issue=mr.issue)
+
+    def _blame(self, rig: Rig, settings: mq.MergeSettings, mr: mq.MergeRequest,
+               failed: landing.GateResult, after: list[mq.MergeRequest]) -> None:
+        """The culprit goes back to its agent; the MRs after it wait for the next batch."""
+        what = "timed out" if failed.timed_out else f"failed (exit {failed.code})"
+        self._reject(rig, mr, "gate_failed",
+                     f"the gate `{settings.gate}` {what} with this change on {settings.target}",
+                     tail=failed.tail, log=failed.log)
+        if after:
+            mq.set_state(rig, after, "queued")
 
     def _gate_stack(self, rig: Rig, settings: mq.MergeSettings, repo: pygit2.Repository,
                     stack: landing.Stack) -> tuple[int, int | None, landing.GateResult | None]:
         """(how many MRs from the bottom passed, the index of the culprit or None, the failing
-        run); culprit -1 when the target itself fails."""
+        run): the whole stack, once more if red, then its prefixes bisected."""
         n = len(stack.tips)
         if not settings.gate:
             return n, None, None
@@ -295,11 +316,6 @@ class Refinery:
                 lo = mid
             else:
                 hi, failed = mid, result
-        if lo == 0 and not self._known_good(repo, stack.base, settings):
-            # Bisection blamed the first MR only on the word of an untested target.
-            base_run = self._gate(rig, settings, repo, stack.base, "target")
-            if not base_run.ok:
-                return 0, -1, base_run
         return lo, hi - 1, failed
 
     def _known_good(self, repo: pygit2.Repository, commit: str,
