@@ -444,3 +444,62 @@ def test_verbs_refuse_merge_requests_in_the_wrong_state(work: Work):
             assert result.exit_code == 1 and words in result.error
     with pytest.raises(TownError):
         mq.find_mr(work.town, work.issue("no MR"))
+
+
+def test_pushing_to_origin_and_its_faults(tmp_path: Path):
+    """merge.push: origin moved (fetched and built on), refused (protected), unreachable and
+    diverged: each a one-line reason on the MR, the target old or new, nothing lost."""
+    origin = sample_repo(tmp_path / "origin.git", bare=True)
+    work = Work(tmp_path / "town", origin)
+    work.set("merge.push", "true")
+    someone = tmp_path / "someone"
+    git(tmp_path, "clone", "-q", str(origin), str(someone))
+    (someone / "theirs.txt").write_text("pushed by someone else\n")
+    git(someone, "add", "theirs.txt")
+    git(someone, "commit", "-qm", "their change")
+    git(someone, "push", "-q", "origin", "main")
+    # origin moved since the rig was made: the merge is built on what origin has now
+    issue, _s, _d = work.finished("ours", {"ours.txt": "ours\n"})
+    work.run()
+    mr = mq.mr_for_issue(work.rig, issue)
+    assert mr.state == "merged"
+    pushed = pygit2.Repository(str(origin)).references["refs/heads/main"].peel(pygit2.Commit)
+    assert {"ours.txt", "theirs.txt"} <= {e.name for e in pushed.tree}
+    assert str(work.main().id) == str(pushed.id)
+
+    # refused by origin (a protected branch): the target goes back, the MR waits
+    hook = origin / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'main is a protected branch' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    before = work.main().id
+    issue, _s, _d = work.finished("refused", {"refused.txt": "r\n"})
+    work.run()
+    held = mq.mr_for_issue(work.rig, issue)
+    assert held.state == "queued" and held.reason.startswith("origin refused the push")
+    assert work.main().id == before and "\n" not in held.reason
+    hook.unlink()
+
+    # unreachable: nothing fetched, nothing moved
+    git(work.rig.repo_path, "remote", "set-url", "origin", str(tmp_path / "gone.git"))
+    mq.set_state(work.rig, [held], "queued", retry_after=0.0)
+    work.run()
+    held = mq.mr_for_issue(work.rig, issue)
+    assert held.reason.startswith("cannot reach origin") and work.main().id == before
+    git(work.rig.repo_path, "remote", "set-url", "origin", str(origin))
+
+    # diverged: the rig's main and origin's each hold a commit the other lacks
+    repo = work.repo()
+    tree = work.main().tree_id
+    local = repo.create_commit(None, pygit2.Signature("x", "x@x"), pygit2.Signature("x", "x@x"),
+                               "only here", tree, [work.main().id])
+    repo.references["refs/heads/main"].set_target(local)
+    git(someone, "pull", "-q", "--no-rebase", "origin", "main")
+    (someone / "more.txt").write_text("more\n")
+    git(someone, "add", "more.txt")
+    git(someone, "commit", "-qm", "more of theirs")
+    git(someone, "push", "-q", "origin", "main")
+    mq.set_state(work.rig, [held], "queued", retry_after=0.0)
+    work.run()
+    held = mq.mr_for_issue(work.rig, issue)
+    assert "have diverged" in held.reason and str(work.main().id) == str(local)
+    assert ok(work, "mq list")[0]["reason"] == held.reason
