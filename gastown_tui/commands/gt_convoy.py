@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from ..visible import visible
 from .render import view
 from .towncli import complete_address, complete_bead, complete_convoy, current_town, identity
 
@@ -22,7 +23,8 @@ class Landed:
     def render_text(self) -> str:
         if not self.convoys:
             return "No convoy landed."
-        return "\n".join(f"Landed {c.id}: {c.title} ({c.progress})" for c in self.convoys)
+        return "\n".join(f"Landed {visible(c.id)}: {visible(c.title)} ({c.progress})"
+                         for c in self.convoys)
 
 
 class ConvoyList(list):

@@ -11,6 +11,7 @@ import json
 
 import click
 
+from ..visible import visible
 from .core import UsageError, get_env
 from .live_views import Agents, AgentRow, age as _age
 from .render import view
@@ -48,7 +49,7 @@ class Peek:
     lines: list[str]
 
     def render_text(self) -> str:
-        return "\n".join(self.lines)
+        return "\n".join(visible(line) for line in self.lines)
 
 
 @view

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import click
 
+from ..visible import visible
 from .core import UsageError, get_env
 from .render import table, to_jsonable, view
 from .gt_mq import tell_host
@@ -106,12 +107,14 @@ class HookView:
 
     def render_text(self) -> str:
         if not self.issue:
-            return f"nothing is on the hook of {self.address or 'this shell'}"
-        text = (f"{self.address}: {self.issue} {self.title}\nstate: {self.state}   "
-                f"branch: {self.branch}\n{self.description or ''}").rstrip()
+            return f"nothing is on the hook of {visible(self.address or 'this shell')}"
+        v = visible
+        text = (f"{v(self.address or '')}: {v(self.issue)} {v(self.title or '')}\n"
+                f"state: {v(str(self.state))}   branch: {v(str(self.branch))}\n"
+                f"{v(self.description or '', lines=True)}").rstrip()
         if self.rejection:
             text += f"\n\n{self.merge_request} came back ({self.merge_state}): " \
-                    f"{self.rejection}\n{self.fix}"
+                    f"{v(self.rejection)}\n{v(self.fix or '')}"
         return text
 
 

@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
+from ..visible import visible
 from . import hooks as hooks_mod
 from .errors import TownError
 
@@ -31,7 +32,7 @@ class Done:
 
     def render_text(self) -> str:
         lines = [] if self.merge_request else [
-            f"Closed {self.issue}: {self.title} (no change to merge)"]
+            f"Closed {visible(self.issue)}: {visible(self.title)} (no change to merge)"]
         lines.append(f"Committed {self.commit[:10]} on {self.branch}" if self.commit
                      else f"Nothing left to commit on {self.branch}")
         if self.merge_request:
@@ -45,9 +46,9 @@ class Done:
         else:
             lines.append("Worktree kept with a snapshot until its branch is merged")
         if self.mailed:
-            lines.append("Mailed " + ", ".join(self.mailed))
+            lines.append("Mailed " + ", ".join(visible(m) for m in self.mailed))
         for convoy in self.landed:
-            lines.append(f"Convoy landed: {convoy}")
+            lines.append(f"Convoy landed: {visible(convoy)}")
         lines.append(f"{self.polecat} is idle now.")
         return "\n".join(lines)
 
@@ -69,7 +70,7 @@ def finish(town: "Town", cwd: Path, environ: Mapping[str, str],
     for the merge), or close the issue when the branch holds no change."""
     from . import mq, snapshots, worktrees
     from .convoys import check_landing
-    from .mail import send_mail
+    from .mail import one_line, send_mail
     from .sling import archive
 
     hook = require_hook(town, cwd, environ)
@@ -98,11 +99,12 @@ def finish(town: "Town", cwd: Path, environ: Mapping[str, str],
             f"Branch: {hook.branch}\n" + (f"Commit: {commit}\n" if commit else "")
             + (f"Merge request: {mr.id} (queued to merge into {mr.target})\n" if mr else "")
             + (f"\n{message}\n" if message else ""))
+    subject = f"Done: {issue.id} {one_line(issue.title)}"
     try:
-        send_mail(town, me, owner, f"Done: {issue.id} {issue.title}", body)
+        send_mail(town, me, owner, subject, body)
         mailed.append(owner)
     except TownError:
-        send_mail(town, me, "mayor/", f"Done: {issue.id} {issue.title}", body)
+        send_mail(town, me, "mayor/", subject, body)
         mailed.append("mayor/")
     landed = [] if mr else [f"{c.id} {c.title}" for c in check_landing(town, issue.id, me)]
     archived, kept = False, None

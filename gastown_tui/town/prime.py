@@ -10,6 +10,7 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
+from ..visible import visible
 from . import hooks as hooks_mod
 
 if TYPE_CHECKING:
@@ -76,7 +77,8 @@ class Prime:
                 lines += [f"  {r.name:<{width}}  {r.prefix}-*  {r.clone}" for r in self.rigs]
             else:
                 lines.append("Rigs: none yet (`gt rig add NAME URL`)")
-            lines += ["Open convoys: " + (", ".join(self.convoys) or "none"), "",
+            lines += ["Open convoys: " + (", ".join(visible(c) for c in self.convoys) or "none"),
+                      "",
                       "Break requests into issues of a rig (`bd create --rig RIG \"TITLE\"`), "
                       "bundle them (`gt convoy create`),",
                       "hand them out (`gt sling ISSUE RIG`), watch (`gt agents`, "
@@ -84,20 +86,21 @@ class Prime:
                       "Read your mail with `gt mail inbox`."]
         if self.issue:
             lines += ["", "## AUTONOMOUS WORK: there is work on your hook, so you run it now.",
-                      f"Issue: {self.issue} (P{self.priority}) {self.title}",
+                      f"Issue: {visible(self.issue)} (P{self.priority}) "
+                      f"{visible(self.title or '')}",
                       f"Branch: {self.branch}   Hook: {self.hook_state}"]
             if self.description:
-                lines += ["", self.description.rstrip()]
+                lines += ["", visible(self.description, lines=True).rstrip()]
             if self.acceptance:
-                lines += ["", "Acceptance: " + self.acceptance.rstrip()]
+                lines += ["", "Acceptance: " + visible(self.acceptance, lines=True).rstrip()]
             if self.rejection:
                 lines += ["", f"## YOUR MERGE REQUEST {self.merge_request} CAME BACK: "
-                          f"{self.rejection}", self.fix or ""]
-                lines += ["  " + line for line in self.rejection_details]
+                          f"{visible(self.rejection)}", visible(self.fix or "")]
+                lines += ["  " + visible(line) for line in self.rejection_details]
             if self.steps:
                 lines += ["", "Steps:"]
-                lines += [f"  [{'x' if s.status == 'closed' else ' '}] {s.id} {s.title}"
-                          for s in self.steps]
+                lines += [f"  [{'x' if s.status == 'closed' else ' '}] {visible(s.id)} "
+                          f"{visible(s.title)}" for s in self.steps]
             lines += ["", "Commit on your branch as you go; run `gt done -m \"summary\"` when "
                       "the work is finished."]
         elif self.role in ("polecat", "crew"):

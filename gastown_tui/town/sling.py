@@ -11,6 +11,7 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping
 
+from ..visible import visible
 from . import hooks as hooks_mod
 from .errors import TownError, usage
 from .names import check_name, pick_name
@@ -39,10 +40,11 @@ class Slung:
     kept: str | None = None  # a reused polecat's ignored files that were moved aside
 
     def render_text(self) -> str:
-        where = f" on {self.branch}" if self.branch else ""
-        line = f"Slung {self.issue} to {self.address}{where} ({self.agent})"
+        where = f" on {visible(self.branch)}" if self.branch else ""
+        line = f"Slung {visible(self.issue)} to {visible(self.address)}{where} " \
+               f"({visible(self.agent)})"
         if self.convoy:
-            line += f", convoy {self.convoy}"
+            line += f", convoy {visible(self.convoy)}"
         if self.started:
             line += f"; agent started (pid {self.pid})" if self.pid else "; agent started"
         else:
@@ -111,6 +113,7 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
     from ..beads import LedgerError
     from . import worktrees
     from .convoys import create_convoy, tracking_convoys
+    from .mail import one_line
     from .presets import resolve_agent
 
     own_undo: list[Callable[[], None]] = []
@@ -213,7 +216,8 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
         tracking = tracking_convoys(town, issue.id)
         convoy_id = tracking[0] if tracking else None
         if convoy and not tracking:
-            made = create_convoy(town, f"Work: {issue.title}", [issue.id], actor=actor)
+            made = create_convoy(town, f"Work: {one_line(issue.title)}", [issue.id],
+                                 actor=actor)
             convoy_id = made.id
             own_undo.append(lambda: _delete_convoy(town, convoy_id))
 

@@ -2,6 +2,8 @@
 
 Panels render `model.py` rows and talk upward with messages (`messages.py`); actions on the
 highlighted row are bindings with ids, so the keymap can move them and `?` can list them.
+Stored text (titles, subjects, names) enters a prompt only as a markup variable, shown with
+its controls as marks: a title such as `[/]` or `[@click=app.quit]` is text, never markup.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from textual.widgets import OptionList, SelectionList
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
+from ...visible import visible
 from ..messages import AgentAction, AgentChosen, BeadChosen, RunCommand, SlingMany
 from ..model import STATE_ICONS, AgentRow, ConvoyRow, HookRow, MailRow, WorkRow
 
@@ -26,8 +29,9 @@ HOOK_ICONS = {"active": ("▶", "$success"), "hooked": ("▶", "$success"),
               "suspended": ("‖", "$warning"), "created": ("+", "$text-muted")}
 
 
-def _escape(text: str) -> str:
-    return text.replace("[", "\\[")
+def _markup(template: str, **stored: str) -> Content:
+    """`template`'s markup with each `$name` replaced by stored text, shown literally."""
+    return Content.from_markup(template, **{k: visible(v) for k, v in stored.items()})
 
 
 def progress_bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
@@ -119,8 +123,8 @@ class AgentsPanel(RowPanel[AgentRow]):
     def row_prompt(self, row: AgentRow) -> Content:
         icon, color = STATE_ICONS.get(row.state, STATE_ICONS["unknown"])
         badge = f" [$accent]✉{row.unread}[/]" if row.unread else ""
-        bead = f" [$text-muted]{_escape(row.bead)}[/]" if row.bead else ""
-        return Content.from_markup(f"[{color}]{icon}[/] {_escape(row.name)}{badge}{bead}")
+        bead = " [$text-muted]$bead[/]" if row.bead else ""
+        return _markup(f"[{color}]{icon}[/] $name{badge}{bead}", name=row.name, bead=row.bead)
 
     def title_for(self, rows: list[AgentRow]) -> str:
         busy = sum(1 for r in rows if r.state == "busy")
@@ -146,11 +150,10 @@ class ConvoysPanel(RowPanel[ConvoyRow]):
         return row.id
 
     def row_prompt(self, row: ConvoyRow) -> Content:
-        text = (f"{progress_bar(row.done, row.total)} {row.done}/{row.total} "
-                f"{_escape(row.title)}")
         if row.landed:
-            return Content.from_markup(f"[dim]✓ {row.done}/{row.total} {_escape(row.title)}[/]")
-        return Content.from_markup(text)
+            return _markup(f"[dim]✓ {row.done}/{row.total} $title[/]", title=row.title)
+        return _markup(f"{progress_bar(row.done, row.total)} {row.done}/{row.total} $title",
+                       title=row.title)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -169,10 +172,10 @@ class HooksPanel(RowPanel[HookRow]):
         ahead = f" ↑{row.ahead}" if row.ahead else ""
         dirty = " [$warning]±[/]" if row.dirty else ""
         # The branch gets a line of its own: polecat branches are too long to share one.
-        branch = f"\n  [$text-muted]⎇ {_escape(row.branch)}[/]" if row.branch else ""
-        return Content.from_markup(
-            f"[{color}]{icon}[/] {_escape(row.agent)} [$text-muted]{_escape(row.bead)}[/]"
-            f"[$secondary]{ahead}[/]{dirty}{branch}")
+        branch = "\n  [$text-muted]⎇ $branch[/]" if row.branch else ""
+        return _markup(f"[{color}]{icon}[/] $agent [$text-muted]$bead[/]"
+                       f"[$secondary]{ahead}[/]{dirty}{branch}",
+                       agent=row.agent, bead=row.bead, branch=row.branch)
 
     def action_toggle(self) -> None:
         row = self.highlighted_row
@@ -198,8 +201,8 @@ class MailPanel(RowPanel[MailRow]):
         urgent = "[$error]![/]" if row.urgent else " "
         style = "bold" if row.unread else "dim"
         sender = row.sender.rstrip("/").split("/")[-1] or row.sender
-        return Content.from_markup(
-            f"{mark}{urgent} [$text-muted]{_escape(sender)}:[/] [{style}]{_escape(row.subject)}[/]")
+        return _markup(f"{mark}{urgent} [$text-muted]$sender:[/] [{style}]$subject[/]",
+                       sender=sender, subject=row.subject)
 
     def title_for(self, rows: list[MailRow]) -> str:
         unread = sum(1 for r in rows if r.unread)
@@ -232,13 +235,12 @@ class WorkPanel(SelectionList[str]):
         self.rows = list(rows)
         self.clear_options()
         last_rig = None
-        width = max((len(r.rig) for r in rows), default=0)
+        width = max((len(visible(r.rig)) for r in rows), default=0)
         for r in rows:
-            shown = r.rig if r.rig != last_rig else ""
-            rig = f"[$text-muted]{_escape(shown.ljust(width))}[/] "
+            shown = visible(r.rig) if r.rig != last_rig else ""
             last_rig = r.rig
-            prompt = Content.from_markup(
-                f"{rig}[$secondary]P{r.priority}[/] {_escape(r.id)} {_escape(r.title)}")
+            prompt = _markup(f"[$text-muted]$rig[/] [$secondary]P{r.priority}[/] $id $title",
+                             rig=shown.ljust(width), id=r.id, title=r.title)
             self.add_option(Selection(prompt, r.id, r.id in selected, id=r.id))
         if not rows:
             self.add_option(Selection(Content.from_markup(
