@@ -11,6 +11,7 @@ from typing import Any, Iterable
 
 import click
 
+from ..visible import visible
 from .core import UsageError, get_env
 from .render import table, to_jsonable, view
 from .towncli import complete_rig, current_town, identity
@@ -52,9 +53,10 @@ class MrList:
             where = f" of rig {self.rig}" if self.rig else ""
             return (f"the merge queue{where} is empty (`gt done` on a hook, or `gt mq submit` "
                     "in a crew clone, adds to it)")
+        v = visible
         return table([[m.id, m.label + (" !" if m.needs_you else ""), m.rig, m.issue or "-",
-                       m.agent, f"{m.branch} -> {m.target}",
-                       m.reason or (m.merged_commit or "")[:10]]
+                       v(m.agent), f"{v(m.branch)} -> {v(m.target)}",
+                       v(m.reason) or (m.merged_commit or "")[:10]]
                       for m in self.rows],
                      ["MR", "STATE", "RIG", "ISSUE", "FROM", "BRANCH", "NOTE"])
 

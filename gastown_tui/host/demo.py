@@ -18,6 +18,8 @@ from typing import Callable
 
 import pygit2
 
+from ..visible import visible
+
 TASKS = (
     ("Add a friendly greeting to hello.py", "Edit hello.py so it greets the person by name."),
     # The same file's end as the task before: whichever merges second conflicts, and its
@@ -85,7 +87,7 @@ class DemoResult:
                          f"{(w.commit or '-')[:10]}  {', '.join(w.files) or '-'}")
         if self.merged:
             lines.append(f"Merged into main of the sample project ({self.sample}):")
-            lines += [f"  {line}" for line in self.merged]
+            lines += [f"  {visible(line)}" for line in self.merged]
         lines.append(f"Look around: cd {self.town} && gt mq list --all && gt convoy list --all "
                      "&& gt mail inbox")
         if self.spare:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import pygit2
 
+from ..visible import visible
 from .errors import TownError
 
 if TYPE_CHECKING:
@@ -52,6 +53,12 @@ class Diff:
     color: bool = dataclasses.field(default=False, metadata={"json": False, "text": False})
 
     @property
+    def keeps_escapes(self) -> bool:
+        """Its colours are meant for the terminal (the file contents in between are shown as
+        marks, as every stored text is)."""
+        return self.color
+
+    @property
     def added(self) -> int:
         return sum(f.added for f in self.files)
 
@@ -75,13 +82,13 @@ class Diff:
     def render_text(self) -> str:
         paint = _paint if self.color else (lambda _style, text: text)
         if not self.files:
-            return f"{self.subject}: no changes"
+            return f"{visible(self.subject)}: no changes"
         width = max(len(_name(f)) for f in self.files)
-        lines = [paint("bold", self.subject)]
+        lines = [paint("bold", visible(self.subject))]
         for f in self.files:
             counts = "binary" if f.binary else (paint("green", f"+{f.added}") + " "
                                                  + paint("red", f"-{f.removed}"))
-            lines.append(f" {_name(f):<{width}}  {counts}")
+            lines.append(f" {visible(_name(f)):<{width}}  {counts}")
         n = len(self.files)
         lines.append(f" {n} file{'s' if n != 1 else ''} changed, {self.added} insertion"
                      f"{'s' if self.added != 1 else ''}(+), {self.removed} deletion"
@@ -90,15 +97,16 @@ class Diff:
             return "\n".join(lines)
         for f in self.files:
             lines.append("")
-            lines.append(paint("bold", f"--- {f.old_path or f.path}  ({f.status})"))
-            lines.append(paint("bold", f"+++ {f.path}"))
+            lines.append(paint("bold", f"--- {visible(f.old_path or f.path)}  ({f.status})"))
+            lines.append(paint("bold", f"+++ {visible(f.path)}"))
             if f.binary:
                 lines.append("Binary file differs")
             for h in f.hunks:
-                lines.append(paint("cyan", h.header))
+                lines.append(paint("cyan", visible(h.header)))
                 for origin, text in h.lines:
+                    shown = origin + visible(text)
                     style = "green" if origin == "+" else "red" if origin == "-" else ""
-                    lines.append(paint(style, origin + text) if style else origin + text)
+                    lines.append(paint(style, shown) if style else shown)
         return "\n".join(lines)
 
 

@@ -18,6 +18,7 @@ import dataclasses
 import json
 from typing import TYPE_CHECKING, Any
 
+from ..visible import visible
 from . import hooks as hooks_mod
 from .errors import TownError, usage
 
@@ -139,27 +140,28 @@ class MergeRequest:
         return out
 
     def render_text(self) -> str:
-        lines = [f"{self.id}  {self.label}  {self.rig}: {self.branch} -> {self.target}",
-                 f"  issue:     {self.issue or '-'}  {self.title}",
-                 f"  from:      {self.agent}   head {self.head[:10]}",
+        v = visible
+        lines = [f"{self.id}  {self.label}  {self.rig}: {v(self.branch)} -> {v(self.target)}",
+                 f"  issue:     {self.issue or '-'}  {v(self.title)}",
+                 f"  from:      {v(self.agent)}   head {self.head[:10]}",
                  f"  submitted: {self.submitted_at[:19]}   review: {self.review}"
-                 + (f" (approved by {self.approved_by})" if self.approved_by else "")]
+                 + (f" (approved by {v(self.approved_by)})" if self.approved_by else "")]
         if self.rejections:
             lines.append(f"  rejected:  {self.rejections} time{'s' if self.rejections > 1 else ''}")
         if self.merged_commit:
             lines.append(f"  merged:    {self.target} at {self.merged_commit[:10]}"
                          + (f" (its commit {self.landed_as[:10]})" if self.landed_as else ""))
         if self.reason:
-            lines.append(f"  reason:    {self.reason}")
+            lines.append(f"  reason:    {v(self.reason)}")
         if self.files:
-            lines.append("  conflicts: " + ", ".join(self.files))
+            lines.append("  conflicts: " + ", ".join(v(f) for f in self.files))
         if self.gate_tail:
             lines.append("  gate output (last lines):")
-            lines += ["    " + line for line in self.gate_tail[-20:]]
+            lines += ["    " + v(line) for line in self.gate_tail[-20:]]
         if self.log:
-            lines.append(f"  full log:  {self.log}")
+            lines.append(f"  full log:  {v(self.log)}")
         if self.needs_you:
-            lines.append(f"  needs you: {self.needs_you}")
+            lines.append(f"  needs you: {v(self.needs_you)}")
         return "\n".join(lines)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
+from ..visible import visible
 from . import hooks as hooks_mod
 from . import mq, outcomes
 
@@ -25,7 +26,8 @@ class Pruned:
 
     def render_text(self) -> str:
         verb = "archived" if self.done else "would archive"
-        return f"{verb} {self.agent} ({self.issue or 'no issue'}, {self.state}): {self.why}"
+        return (f"{verb} {self.agent} ({self.issue or 'no issue'}, {self.state}): "
+                f"{visible(self.why)}")
 
 
 def _why(town: "Town", rig: "Rig", hook: hooks_mod.Hook,

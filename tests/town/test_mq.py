@@ -377,6 +377,13 @@ def test_gt_diff_shows_a_hooks_work_before_done(work: Work):
     assert out["head"] == "worktree" and out["files"][0]["hunks"]
     text = gt(work, f"diff {s.polecat}").render()
     assert "+print('hello, world')" in text and "\x1b[" not in text   # plain when not a tty
+    # on a terminal: coloured, and what the files hold still shown, not obeyed
+    (wt / "new.txt").write_text("one\ntwo \x1b]52;c;bWluZQ==\x07\n")
+    coloured = gt(work, f"diff {s.polecat}")
+    coloured.data.color = True
+    shown = coloured.render()
+    assert "\x1b[32m+one\x1b[0m" in shown and "^[]52;c;bWluZQ==^G" in shown
+    assert "\x07" not in shown
     stat = gt(work, f"diff {s.polecat} --stat").render()
     assert "2 files changed, 3 insertions(+), 1 deletion(-)" in stat and "@@" not in stat
 
