@@ -138,11 +138,7 @@ class Refineries:
 
 
 def _untold(town: Town, rig: str) -> list[tuple[mq.MergeRequest, Any]]:
-    out = []
-    for mr in mq.rig_mrs(town.rig(rig), include_closed=True):
-        if mr.state in mq.REJECTED and not mr.told:
-            out.append((mr, mq.hook_of(town, mr)))
-    return out
+    return [(mr, mq.hook_of(town, mr)) for mr in mq.untold(town.rig(rig))]
 
 
 def _mark_told(town: Town, rig: str, mr_id: str) -> None:

@@ -32,7 +32,8 @@ class Done:
 
     def render_text(self) -> str:
         lines = [] if self.merge_request else [
-            f"Closed {visible(self.issue)}: {visible(self.title)} (no change to merge)"]
+            f"Closed {visible(self.issue)}: {visible(self.title)}",
+            "Its branch holds no change to merge"]
         lines.append(f"Committed {self.commit[:10]} on {self.branch}" if self.commit
                      else f"Nothing left to commit on {self.branch}")
         if self.merge_request:

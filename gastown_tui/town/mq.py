@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 MR_TYPE = "merge-request"
 MR_LABEL = "gt:mr"
+# On an MR sent back whose agent the host has not nudged yet: found by one query.
+TELL_LABEL = "gt:tell-agent"
 REFINERY = "refinery"
 MAX_REJECTIONS = 3
 
@@ -212,6 +214,11 @@ def save(led: "Ledger", mr: MergeRequest, actor: str | None = None) -> MergeRequ
                               "status": status,
                               "close_reason": mr.state if status == "closed" else None}
     led.update(mr.id, actor=actor, **fields)
+    labelled = TELL_LABEL in led.get(mr.id).labels
+    if mr.told and labelled:
+        led.remove_label(mr.id, TELL_LABEL, actor=actor)
+    elif not mr.told and not labelled:
+        led.add_label(mr.id, TELL_LABEL, actor=actor)
     mr.updated_at = now()
     return mr
 
@@ -307,6 +314,12 @@ def mr_for_issue(rig: "Rig", issue_id: str) -> MergeRequest | None:
         if bead.issue_type == MR_TYPE:
             found.append(from_bead(bead, rig.name))
     return max(found, key=lambda m: (m.submitted_at, m.id)) if found else None
+
+
+def untold(rig: "Rig") -> list[MergeRequest]:
+    """MRs sent back whose agent has not been nudged yet (the host does it)."""
+    beads = rig.ledger().list(issue_type=MR_TYPE, label=TELL_LABEL, include_closed=True)
+    return [m for m in (from_bead(b, rig.name) for b in beads) if not m.told]
 
 
 def waiting_agents(rig: "Rig") -> set[str]:
