@@ -98,3 +98,49 @@ def test_host_killed_mid_gate_and_mid_merge(tmp_path, reap):
         assert kinds.count("mr_merged") == 1
     finally:
         assert run_gt(root, "down").returncode == 0
+
+
+def test_work_sent_back_restarts_its_agent_and_nudges_it(tmp_path):
+    """A failing gate: the finished polecat's agent is started again on the same worktree and
+    the nudge saying what to fix is typed into it and verified."""
+    import asyncio
+
+    from host_helpers import async_wait_for
+
+    from gastown_tui.host.host import Host
+    from gastown_tui.town import hooks
+    from gastown_tui.town.config import set_agent
+
+    work = Work(tmp_path / "town", sample_repo(tmp_path / "sample"))
+    set_agent(work.town, "plainsh", "bash --norc --noprofile")
+    work.set("merge.gate", "if test -f change.txt; then echo 'the tests fail'; exit 3; fi")
+    issue = work.issue("breaks the gate")
+    env = {**os.environ, "GT_DONE_GRACE": "0.2", "GT_WATCH_SECONDS": "0.1",
+           "GT_NUDGE_WAIT_SECONDS": "3", "PS1": "$ "}
+
+    async def main():
+        host = Host(work.town, mode="test", environ=env)
+        seen: list[dict] = []
+        host.subscribe(seen.append)
+        await host.start()
+        try:
+            [slung] = await host.sling([issue], "demo", agent="plainsh")
+            name = f"demo/{slung.polecat}"
+            wt = Path(slung.worktree)
+            (wt / "change.txt").write_text("x\n")
+            host.type_keys(name, "gt done -m 'first try'\r")
+            await async_wait_for(lambda: any(e["kind"] == "mr_rejected" for e in seen), 30,
+                                 what="the rejection")
+            await async_wait_for(lambda: any(e["kind"] == "nudge" and e["agent"] == name
+                                             for e in seen), 30, what="the verified nudge")
+            screen = "\n".join(host.session(name).screen.text_lines())
+            assert "came back (gate failed)" in screen
+            h = hooks.load(work.town, "demo", slung.polecat)
+            assert h.state == "active" and h.worktree == str(wt) and wt.is_dir()
+            starts = [e for e in seen if e["kind"] == "agent_started" and e["agent"] == name]
+            assert len(starts) == 2     # the first, then the one that gets the work back
+            assert mq.mr_for_issue(work.rig, issue).told
+        finally:
+            await host.stop()
+
+    asyncio.run(main())
