@@ -292,6 +292,11 @@ def test_a_person_rejects_with_a_note(work: Work):
     mail = inbox(work.town, f"demo/polecats/{s.polecat}")
     assert any("use the helper instead" in m.body for m in mail)
     assert work.run().merged == [] and work.kinds() == []
+    # its agent stuck (it exited too often to be started again): a person has to look
+    assert mq.find_mr(work.town, mr.id)[1].needs_you is None
+    hooks.save(work.town, hooks.load(work.town, "demo", s.polecat), stuck=True)
+    assert "is stuck" in mq.find_mr(work.town, mr.id)[1].needs_you
+    assert [m.id for m in mq.needs_you(work.town)] == [mr.id]
 
 
 def test_crash_states_are_recovered_exactly_once(work: Work):
