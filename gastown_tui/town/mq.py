@@ -563,12 +563,15 @@ def hold(town: "Town", rig: "Rig", mr: MergeRequest, reason: str, retry_in: floa
 
 def set_state(rig: "Rig", mrs: list[MergeRequest], state: str, actor: str = REFINERY,
               **changes: Any) -> list[MergeRequest]:
-    """Move several MRs to `state` in one transaction (gating, review, queued)."""
+    """Move several MRs to `state` in one transaction (gating, review, queued). One that a
+    person sent back meanwhile, or that merged, stays as it is."""
     led = rig.ledger(actor)
     out = []
     with led.transaction():
         for mr in mrs:
             fresh = from_bead(led.get(mr.id), rig.name)
+            if fresh.state in REJECTED or fresh.state == "merged":
+                continue
             fresh.state = state
             for key, value in changes.items():
                 setattr(fresh, key, value)

@@ -92,6 +92,8 @@ def reject(town: "Town", rig: "Rig", mr: MergeRequest, state: str, reason: str, 
     led = rig.ledger(actor)
     with led.transaction():
         fresh = from_bead(led.get(mr.id), rig.name)
+        if fresh.state in REJECTED or fresh.state == "merged":
+            return fresh    # a person sent it back meanwhile, or it merged: said already
         back = False
         if fresh.issue:
             issue = led.get(fresh.issue)

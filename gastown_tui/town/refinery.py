@@ -282,7 +282,15 @@ class Refinery:
             return
         for i, mr in enumerate(mrs):
             tree = landing.tree_of(repo, stack.tip(i + 1))
-            mq.set_state(rig, [mr], "review", tested={"tree": tree, "gate": settings.gate})
+            tested = {"tree": tree, "gate": settings.gate}
+            fresh = mq.from_bead(rig.ledger().get(mr.id), rig.name)
+            if fresh.state != "gating":
+                continue    # a person rejected it while its gate ran
+            if fresh.approved_by:
+                # Approved while its gate ran: it merges next, without running it again.
+                mq.set_state(rig, [mr], "queued", tested=tested)
+                continue
+            mq.set_state(rig, [mr], "review", tested=tested)
             self.emit("mr_review", mr=mr.id, rig=rig.name, issue=mr.issue)
 
     def _blame(self, rig: Rig, settings: mq.MergeSettings, mr: mq.MergeRequest,
@@ -407,6 +415,8 @@ class Refinery:
     def _reject(self, rig: Rig, mr: mq.MergeRequest, state: str, reason: str,
                 **details: Any) -> None:
         out = outcomes.reject(self.town, rig, mr, state, reason, **details)
+        if out.state != state or out.reason != reason:
+            return      # a person sent it back first
         self.tally.rejected.append(mr.id)
         self.emit("mr_rejected", mr=mr.id, rig=rig.name, issue=mr.issue, state=state,
                   reason=reason, rejections=out.rejections, needs_you=out.needs_you)
