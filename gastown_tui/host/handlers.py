@@ -66,7 +66,16 @@ def register(host: Host) -> None:
         return {"pid": os.getpid(), "stopping": True}
 
     async def notify(args: dict) -> dict:
-        # A command changed the ledger: look now instead of at the next watch tick.
+        # A command changed the ledger: look now instead of at the next watch tick. The
+        # events it brings (`mr_submitted`, ...) reach live viewers and the event log.
+        events = args.get("events") or []
+        if not isinstance(events, list) or not all(isinstance(e, dict) and isinstance(
+                e.get("kind"), str) for e in events):
+            raise HostError("'events' must be a list of objects with a 'kind'", exit_code=2)
+        for event in events:
+            fields = {k: v for k, v in event.items() if k not in ("kind", "time", "ts")}
+            host.publish(event["kind"], **fields)
+        host.refineries.wake()
         host.spawn_task(watch.reconcile(host))
         return {"ok": True}
 

@@ -37,6 +37,7 @@ from ..town import Town, TownError
 from ..town import hooks as hooks_mod
 from .events import EventBus
 from .nudge import Nudger
+from .refinery import Refineries
 from .runtime import HostError, HostLock, socket_path
 from .server import ControlServer
 
@@ -145,6 +146,7 @@ class Host:
         self.lock = HostLock(self.root)
         self.server = ControlServer(self.socket, self.bus)
         self.nudger = Nudger(self)
+        self.refineries = Refineries(self)
         self._domain = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="gt-domain")
         self._dtown = Town(self.root)
         self._tasks: set[asyncio.Task] = set()
@@ -213,6 +215,7 @@ class Host:
             await supervisor.resume_all(self)
             await dispatch.dispatch(self)  # polecats that finished while no host ran
             await self.server.start()
+            await self.refineries.start()
         except BaseException:
             self._started = False
             if self.mux is not None:
@@ -232,6 +235,8 @@ class Host:
             if task is not me:
                 task.cancel()
         try:
+            # A gate in progress is ended and its merge requests wait in the queue.
+            await self.refineries.stop()
             await supervisor.suspend_all(self)
         finally:
             for agent in self.agents.values():
@@ -330,6 +335,12 @@ class Host:
         from . import supervisor
 
         return await supervisor.start_hooks(self, hooks, resume, **kwargs)
+
+    async def start_hook(self, hook: hooks_mod.Hook):
+        """Start the agent on `hook` in its worktree (the hook becomes active)."""
+        from . import supervisor
+
+        return await supervisor.start_hook(self, hook)
 
     async def suspend_agent(self, name: str, reason: str = "suspended by a person") -> str | None:
         """Snapshot, suspend and end a polecat's terminal; it stays parked until

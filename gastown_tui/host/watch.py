@@ -64,6 +64,7 @@ async def watch_loop(host: Host) -> None:
                 first = not tokens
                 tokens = new
                 if not first:
+                    host.refineries.wake()
                     await reconcile(host)
                 mark, news = await host.domain(_town_news, mark)
                 for item in news:
@@ -159,18 +160,21 @@ async def _slow_checks(host: Host) -> None:
 
 def _archive_merged(town, running: set[str]) -> list[tuple]:
     from ..town import worktrees
+    from ..town.mq import waiting_agents
     from ..town.sling import archive
 
     out = []
     for rig in town.rigs():
         try:
             hooks = hooks_mod.rig_hooks(rig)
+            # Work in the merge queue is the refinery's to archive, once it has merged it.
+            queued = waiting_agents(rig)
         except Exception:  # noqa: BLE001 - a broken rig is repair's business
             continue
         for hook in hooks:
             if (hook.state != "completed" or hook.kind != "polecats" or not hook.branch
                     or hook.session in running or hook.path is None
-                    or not hook.path.exists()):
+                    or not hook.path.exists() or hook.address in queued):
                 continue
             if worktrees.is_merged(rig, hook.branch):
                 kept = archive(town, hook, "branch merged")

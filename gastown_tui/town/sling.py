@@ -137,6 +137,13 @@ def _slingable(town: "Town", issue_id: str, target: str, agent: str | None,
     if holder is not None:
         raise TownError(f"{issue.id} is already on the hook of {holder.address} "
                         f"({holder.state}): see `gt hooks list`")
+    if issue.status == "blocked":
+        from .mq import mr_for_issue
+
+        waiting = mr_for_issue(rig, issue.id)
+        if waiting is not None and waiting.open:
+            raise TownError(f"{issue.id} is done and waits for its merge request "
+                            f"{waiting.id} ({waiting.label}): see `gt mq show {waiting.id}`")
     if is_queued(issue, rig.name) != queued:
         raise TownError(f"{issue.id} is already in the dispatch queue: `gt queue list` shows "
                         f"where, `gt queue remove {issue.id}` takes it out" if not queued else
@@ -179,9 +186,18 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
             if old is not None and old.live:
                 raise TownError(f"{old.address} already has {old.issue} on its hook ({old.state})")
         else:
+            from .mq import waiting_agents
+
             existing = hooks_mod.rig_hooks(rig)
-            busy = {h.polecat: h.issue or "?" for h in existing if h.live and h.kind == kind}
-            idle = [h.polecat for h in existing if not h.live and h.kind == kind]
+            # A finished polecat whose work waits in the merge queue keeps its worktree: a
+            # rejection sends the work back to it there.
+            merging = waiting_agents(rig)
+            busy = {h.polecat: (h.issue or "?") + (" (its work waits in the merge queue)"
+                                                   if h.address in merging and not h.live
+                                                   else "")
+                    for h in existing if (h.live or h.address in merging) and h.kind == kind}
+            idle = [h.polecat for h in existing
+                    if not h.live and h.address not in merging and h.kind == kind]
             taken = {h.polecat for h in existing} | set(rig.polecat_names())
             name = pick_name(taken, idle, wanted, busy)
             old = hooks_mod.load(town, rig.name, name)

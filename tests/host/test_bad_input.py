@@ -5,7 +5,7 @@ from __future__ import annotations
 import pygit2
 import pytest
 
-from host_helpers import new_issue, run_gt
+from host_helpers import gt_json, new_issue, run_gt
 
 from gastown_tui.town import find_town, hooks
 
@@ -168,6 +168,14 @@ def test_failed_sling_keeps_an_idle_polecats_finished_work(town):
     (wt / "kept.txt").write_text("mine\n")
     assert run_gt(wt, "done", "-m", "finished", env=env).returncode == 0
     second = new_issue(town, "Next work")
+    # its work waits in the merge queue: nux is not free for more
+    _fails(run_gt(town.root, "sling", second, "demo/nux", "--agent", "demo"), 1,
+           "waits in the merge queue")
+    # dropped by a person (issue closed, merge request rejected): nux is idle, its finished
+    # worktree kept until new work comes
+    town.rig("demo").ledger("overseer").close(first, reason="not needed")
+    mr = gt_json(town.root, "mq", "list")[0]["id"]
+    assert run_gt(town.root, "mq", "reject", mr, "-m", "dropped").returncode == 0
     _fails(run_gt(town.root, "sling", second, "demo/nux", "--agent", "demo", "--base", "nope"),
            2, "branch 'nope' does not exist")
     h = hooks.load(find_town(town.root, {}), "demo", "nux")
