@@ -71,7 +71,8 @@ def register(root: click.Group) -> None:
     @click.option("--notify", "notify", multiple=True, is_flag=False, flag_value="mayor/",
                   metavar="[ADDR]", shell_complete=complete_address,
                   help="Mail ADDR (default mayor/) when the convoy lands; repeatable.")
-    @click.option("--human", is_flag=True, help="Also mail the overseer (you) when it lands.")
+    @click.option("--human", is_flag=True, help="Mail the overseer (you) when it lands, and "
+                  "hold its merges for your approval (`gt mq approve`).")
     def create(name: str, issues: tuple[str, ...], notify: tuple[str, ...], human: bool):
         """Create convoy NAME tracking ISSUES (ids from any rig)."""
         from ..town.convoys import create_convoy

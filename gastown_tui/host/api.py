@@ -93,14 +93,14 @@ def to_wire(value: Any) -> Any:
         return {n: to_wire(getattr(value, n)) for n in fields}
     if isinstance(value, (list, tuple)):
         return [to_wire(v) for v in value]
-    if hasattr(value, "__dataclass_fields__"):  # town.sling.Slung
+    if hasattr(value, "__dataclass_fields__"):  # town.sling.Slung and Unslung
         return {n: to_wire(getattr(value, n)) for n in value.__dataclass_fields__}
     return value
 
 
 def from_wire(kind: str, data: Any, what: str = "value", side: str = "request") -> Any:
     """`data` checked against the type `kind`: "str", "int", "float", "bool", "dict", "Any",
-    a message class name, "Slung", "X | None" or "list[X]". A mismatch is a `MessageError`
+    a message class name, "Slung" or "Unslung", "X | None" or "list[X]". A mismatch is a `MessageError`
     naming the field."""
     kind = kind.strip()
     if kind.endswith("| None"):
@@ -117,12 +117,12 @@ def from_wire(kind: str, data: Any, what: str = "value", side: str = "request") 
         if not check(data):
             raise MessageError(f"{side} needs {_article(kind)} '{what}'")
         return float(data) if kind == "float" else data
-    if kind == "Slung":
-        from ..town.sling import Slung
+    if kind in ("Slung", "Unslung"):  # the ledger's own records (town.sling)
+        from ..town import sling
 
         if not isinstance(data, dict):
-            raise MessageError(f"{side} needs a slung record '{what}'")
-        return Slung(**data)
+            raise MessageError(f"{side} needs {_article(kind)} record '{what}'")
+        return getattr(sling, kind)(**data)
     cls = _CLASSES.get(kind)
     if cls is None:
         raise MessageError(f"unknown type {kind!r} in the host protocol")
@@ -318,12 +318,16 @@ class Shutdown:
 
 @message("notify", "Done")
 class Notify:
-    """The ledger changed (a `gt`/`bd` command wrote it): look now, not at the next tick."""
+    """The ledger changed (a `gt`/`bd` command wrote it): look now, not at the next tick; the
+    `events` it brings (`mr_submitted`, ... as `events.make_event` makes them) are published."""
+
+    events: list[dict] = []
 
 
 @message("agents", "list[AgentInfo]")
 class Agents:
-    all: bool = False
+    all: bool = False      # also the agents the ledger knows that do not run
+    queued: bool = False   # also the work in the dispatch queue (role and state `queued`)
 
 
 @message("peek", "PeekReply")
@@ -370,6 +374,15 @@ class Mayor:
     action: str            # start | stop | status
     agent: str | None = None
     _text = ("action",)
+
+
+@message("unsling", "Unslung")
+class Unsling:
+    """`gt unsling NAME`: the work comes off the hook, its running agent stopped first."""
+
+    target: str
+    by: str = "overseer"
+    _text = ("target",)
 
 
 @message("reap", "Reaped")

@@ -59,7 +59,9 @@ class Context(Terminals, Protocol):
 
     def request_stop(self) -> None: ...
 
-    sizes: Any  # sizes.WindowSizes
+    sizes: Any        # sizes.WindowSizes
+    refineries: Any   # refinery.Refineries
+    queued: list[dict[str, Any]]  # the dispatch queue as last read
 
     def type_keys(self, name: str, data: bytes | str) -> None: ...
 

@@ -9,7 +9,7 @@ import time
 from typing import Any, Awaitable, Callable
 
 from ..town import hooks as hooks_mod
-from . import actions, api, mayor, supervisor, watch
+from . import actions, api, dispatch, mayor, supervisor, watch
 from .context import Context
 from .model import MAYOR
 from .rows import agent_infos
@@ -35,14 +35,23 @@ async def shutdown(host: Context, req: api.Shutdown) -> api.Stopping:
 
 
 async def notify(host: Context, req: api.Notify) -> api.Done:
-    # A command changed the ledger: look now instead of at the next watch tick.
+    # A command changed the ledger: look now instead of at the next watch tick. The events it
+    # brings (`mr_submitted`, ...) reach live viewers and the event log.
+    if not all(isinstance(e.get("kind"), str) for e in req.events):
+        raise HostError("'events' must be a list of objects with a 'kind'", exit_code=2)
+    for event in req.events:
+        host.publish(event["kind"], **{k: v for k, v in event.items()
+                                       if k not in ("kind", "time", "ts")})
+    host.refineries.wake()
     host.spawn_task(watch.reconcile(host))
     return api.Done()
 
 
 async def agents(host: Context, req: api.Agents) -> list[api.AgentInfo]:
     hooks = await host.domain(hooks_mod.all_hooks) if req.all else None
-    return agent_infos(host, hooks)
+    # `gt agents` asks for the queued work too; viewers that draw agent panes do not.
+    queued = [api.AgentInfo(**row) for row in host.queued] if req.queued else []
+    return agent_infos(host, hooks) + queued
 
 
 async def peek(host: Context, req: api.Peek) -> api.PeekReply:
@@ -132,6 +141,13 @@ async def keys(host: Context, req: api.Keys) -> api.Typed:
     return api.Typed(name)
 
 
+async def unsling(host: Context, req: api.Unsling) -> Any:
+    """`gt unsling NAME` with its agent running here: stopped first (`dispatch.unsling`)."""
+    from ..town.sling import Unslung
+
+    return Unslung(**await dispatch.unsling(host, req.target, req.by))
+
+
 async def history(host: Context, req: api.GetHistory) -> api.History:
     from .screens import history_of
 
@@ -146,6 +162,7 @@ HANDLERS: dict[type, Callable[[Any, Any], Awaitable[Any]]] = {
     api.Hello: hello, api.Ping: ping, api.Shutdown: shutdown, api.Notify: notify,
     api.Agents: agents, api.Peek: peek, api.Nudge: nudge, api.Sling: sling, api.Act: act,
     api.Mayor: mayor_request, api.Reap: reap, api.Keys: keys, api.GetHistory: history,
+    api.Unsling: unsling,
 }
 
 

@@ -9,7 +9,7 @@ the control socket, where the apps, the dashboard and `gt` reach it (`api.py`); 
     host.type_keys(name, data)                 # a person's keys: held while a nudge is typed
     host.paste_text(name, text)                # a person's paste, held the same way
     await host.nudge(name, text, mode)         # verified nudge
-    await host.sling(issue_ids, target, ...)   # hook + start agents at once
+    await host.sling(issue_ids, target, ...)   # hook + start agents at once (or queue them)
     await host.suspend_agent(name) / resume_agent(name) / restart_agent(name)
     await host.agent_action(what, target)      # the same with checks, for the app and socket
     await host.mayor_start(agent=None) / mayor_stop()
@@ -35,10 +35,11 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ..town import Town
-from . import actions, handlers, mayor, supervisor, watch
+from . import actions, dispatch, handlers, mayor, supervisor, watch
 from .events import EventBus
 from .model import COLS, MAYOR, ROWS, Agent, Settings
 from .nudge import Nudger
+from .refinery import Refineries
 from .runtime import HostError, HostLock, socket_path
 from .server import ControlServer
 from .sizes import WindowSizes
@@ -57,12 +58,14 @@ class Host:
         self.mux = None
         self.bus = EventBus(self.root)
         self.agents: dict[str, Agent] = {}
+        self.queued: list[dict[str, Any]] = []  # the dispatch queue as last read (gt agents)
         self.settings = Settings.from_env(town, self.environ)
         self.socket = socket_path(self.root)
         self.lock = HostLock(self.root)
         self.server = ControlServer(self.socket, self.bus, self.answer, self._watch)
         self.nudger = Nudger(self)
         self.sizes = WindowSizes(self._resize, lambda: self.settings.window_size)
+        self.refineries = Refineries(self)
         self._domain = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="gt-domain")
         self._dtown = Town(self.root)
         self._tasks: set[asyncio.Task] = set()
@@ -127,7 +130,9 @@ class Host:
             await self.domain(ensure_redirects)
             # Resume before serving: once the socket answers, every hook is running again.
             await supervisor.resume_all(self)
+            await dispatch.dispatch(self)  # polecats that finished while no host ran
             await self.server.start()
+            await self.refineries.start()
         except BaseException:
             self._started = False
             if self.mux is not None:
@@ -147,6 +152,8 @@ class Host:
             if task is not me:
                 task.cancel()
         try:
+            # A gate in progress is ended and its merge requests wait in the queue.
+            await self.refineries.stop()
             await supervisor.suspend_all(self)
         finally:
             for agent in self.agents.values():
@@ -251,6 +258,16 @@ class Host:
         """`gt sling` in-process: hook each issue and start its agent at once; returns the
         `town.sling.Slung` records. All or nothing."""
         return await supervisor.sling(self, issue_ids, target, **kwargs)
+
+    async def start_hooks(self, hooks: list, resume: bool = False, **kwargs: Any) -> list:
+        """Start the agents of hooks made elsewhere (the dispatch queue's); see
+        `supervisor.start_hooks`."""
+        return await supervisor.start_hooks(self, hooks, resume, **kwargs)
+
+    async def start_hook(self, hook: Any):
+        """Start the agent on `hook` (a `town.hooks.Hook`) in its worktree (the hook becomes
+        active)."""
+        return await supervisor.start_hook(self, hook)
 
     async def suspend_agent(self, name: str, reason: str = "suspended by a person") -> str | None:
         """Snapshot, suspend and end a polecat's terminal; it stays parked until

@@ -51,6 +51,18 @@ def session_of(slung: Any) -> str:
     return f"{slung.rig}/{slung.polecat}"
 
 
+def started(slung: list) -> list:
+    """The slung work that got an agent; the rest waits in the dispatch queue (past the
+    town's max_polecats) and has no pane yet."""
+    return [s for s in slung if getattr(s, "queued", None) is None]
+
+
+def queued_note(slung: list) -> str | None:
+    """What to tell a person about slung work that waits in the dispatch queue."""
+    waiting = [s for s in slung if getattr(s, "queued", None) is not None]
+    return "\n".join(s.render_text() for s in waiting) or None
+
+
 async def act(host: api.HostAPI, what: str, name: str, by: str) -> str:
     """suspend | resume | stop | restart | handoff; the host's one line for a person."""
     return (await host.request(api.Act(what, name, by=by, sender=OVERSEER))).said

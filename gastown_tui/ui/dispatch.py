@@ -119,7 +119,13 @@ class Dispatch:
                     self.main.show_result(request.command(), "", str(e))
                 return
             self.request_refresh(0)
-            if not slung or self.closing:
+            if self.closing:
+                return
+            note = acting.queued_note(slung)
+            if note:
+                self.notify(note, timeout=6)
+            slung = acting.started(slung)
+            if not slung:
                 return
             first = acting.session_of(slung[0])
             if self.main.grid.pane(first) is not None:

@@ -165,12 +165,15 @@ class Actions:
         try:
             if self.api is None:
                 raise RuntimeError("no host runs this town: start one with `gt up --headless`")
-            await acting.sling(self.api, self.town_root, request.beads, request.rig,
-                               request.agent, request.convoy)
+            slung = await acting.sling(self.api, self.town_root, request.beads, request.rig,
+                                       request.agent, request.convoy)
         except Exception as e:  # noqa: BLE001 - HostError, TownError: one line
             if self.is_running:
                 self.query_one(ResultView).show_result(request.command(), "", str(e))
             return
+        note = acting.queued_note(slung)
+        if note and self.is_running:
+            self.notify(note, timeout=6)
         self.source.invalidate()
         self.poll_ledger()
         self.request_refresh(0)

@@ -317,7 +317,7 @@ class DashboardApp(TypeAhead, Actions, PlainNotices, App):
                 icon = STATE_ICONS.get(row.state, STATE_ICONS["unknown"])[0]
                 pane.set_label(f"{icon} {row.name}" + (f" · {row.bead}" if row.bead else ""))
         self.query_one(ConvoysPanel).update_rows(view.convoys)
-        self.query_one(HooksPanel).update_rows(view.hooks)
+        self.query_one(HooksPanel).update_rows(view.hooks + view.queued)
         self.query_one(MailPanel).update_rows(view.mail)
         self.query_one(WorkPanel).update_rows(view.work)
 

@@ -26,7 +26,9 @@ Row = TypeVar("Row")
 BAR_WIDTH = 8
 # Hook states: running work, parked work (resumes with the next host), just made.
 HOOK_ICONS = {"active": ("▶", "$success"), "hooked": ("▶", "$success"),
-              "suspended": ("‖", "$warning"), "created": ("+", "$text-muted")}
+              "suspended": ("‖", "$warning"), "created": ("+", "$text-muted"),
+              "queued": ("…", "$text-muted")}
+QUEUED_HINT = "queued: it starts when a polecat is free (gt queue remove ID takes it out)"
 
 
 def _markup(template: str, **stored: str) -> Content:
@@ -165,10 +167,19 @@ class HooksPanel(RowPanel[HookRow]):
     BINDINGS = [Binding("x", "toggle", "Suspend/resume", id="hook.suspend")]
 
     def row_key(self, row: HookRow) -> str:
-        return row.agent
+        # A queued row's place changes as the queue moves; its bead does not.
+        return f"queued:{row.bead}" if row.state == "queued" else row.agent
+
+    def title_for(self, rows: list[HookRow]) -> str:
+        queued = sum(1 for r in rows if r.state == "queued")
+        title = super().title_for([r for r in rows if r.state != "queued"])
+        return f"{title} · {queued} queued" if queued else title
 
     def row_prompt(self, row: HookRow) -> Content:
         icon, color = HOOK_ICONS.get(row.state, ("·", "$text-muted"))
+        if row.state == "queued":
+            return _markup(f"[{color}]{icon} $agent[/] [$text-muted]$bead[/]",
+                           agent=row.agent, bead=row.bead)
         ahead = f" ↑{row.ahead}" if row.ahead else ""
         dirty = " [$warning]±[/]" if row.dirty else ""
         # The branch gets a line of its own: polecat branches are too long to share one.
@@ -179,14 +190,19 @@ class HooksPanel(RowPanel[HookRow]):
 
     def action_toggle(self) -> None:
         row = self.highlighted_row
-        if row is not None:
+        if row is not None and row.state == "queued":
+            self.notify(QUEUED_HINT.replace("ID", row.bead))
+        elif row is not None:
             what = "resume" if row.state == "suspended" else "suspend"
             self.post_message(AgentAction(what, row.agent))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        if event.option.id:
-            self.post_message(AgentChosen(event.option.id))
+        key = event.option.id or ""
+        if key.startswith("queued:"):
+            self.notify(QUEUED_HINT.replace("ID", key.removeprefix("queued:")))
+        elif key:
+            self.post_message(AgentChosen(key))
 
 
 class MailPanel(RowPanel[MailRow]):
