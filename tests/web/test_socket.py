@@ -102,8 +102,10 @@ class RawWatcher:
                 self.apply(reply)
             assert reply["ok"], reply
         self.send("show", {"names": [name]})
-        # A big terminal, so its frames pass the host's limit for an unread client soon.
+        # A big terminal in the focused pane (frames at the full rate), so its frames pass the
+        # host's limit for an unread client soon.
         self.send("resize", {"target": name, "cols": 250, "rows": 100})
+        self.send("focus", {"target": name})
         self.name = name
         self.refreshes = 0  # frames that bring the whole screen
 
