@@ -108,7 +108,7 @@ def register(root: click.Group) -> None:
         if rig is None and key.startswith("prices."):
             from ..town.prices import parse_key, price_gaps
 
-            missing = price_gaps(town, parse_key(key)[0])
+            missing = price_gaps(town.config().get("prices", {}), parse_key(key)[0])
             if missing:
                 return {"key": key, "value": parsed, "rig": rig,
                         "note": f"priced once {', '.join(missing)} are set too"}

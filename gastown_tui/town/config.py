@@ -152,7 +152,7 @@ def get_setting(town: "Town", key: str, rig: str | None = None) -> Any:
         from .prices import lookup, parse_key, price_table
 
         model, field = parse_key(key)
-        price = lookup(price_table(town), model)
+        price = lookup(price_table(town.config().get("prices", {})), model)
         return None if price is None else getattr(price, field)
     if rig is not None:
         setting = _lookup(key, RIG_SETTINGS, "rig")

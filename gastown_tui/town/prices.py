@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
 from .errors import usage
-
-if TYPE_CHECKING:
-    from .model import Town
 
 FIELDS = ("input", "output", "cache_write", "cache_read")
 MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$")
@@ -25,37 +22,32 @@ MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$")
 # charges); OpenAI's and Google's are their published API prices as of the date given, for
 # the models their CLIs used then. OpenAI and Google charge nothing extra to write a cache,
 # so their cache_write is the input price.
-TAKEN = {"anthropic": "2026-12-06 (Claude Code 2.1.197's table)",
-         "openai": "2025-11 (OpenAI API prices)", "google": "2025-11 (Gemini API prices)"}
+TAKEN = "Claude Code 2.1.197's of 2026-12-06, OpenAI's and Google's of 2025-11"
 
 
-def _claude(i: float, o: float, w: float, r: float) -> tuple:
-    return ("anthropic", i, o, w, r)
-
-
-_SONNET, _OPUS_4, _OPUS_45 = _claude(3, 15, 3.75, 0.3), _claude(15, 75, 18.75, 1.5), \
-    _claude(5, 25, 6.25, 0.5)
+_SONNET, _OPUS_4, _OPUS_45 = (3, 15, 3.75, 0.3), (15, 75, 18.75, 1.5), \
+    (5, 25, 6.25, 0.5)
 _DEFAULTS: dict[str, tuple] = {
-    "claude-3-5-haiku": _claude(0.8, 4, 1, 0.08),
-    "claude-haiku-4-5": _claude(1, 5, 1.25, 0.1),
+    "claude-3-5-haiku": (0.8, 4, 1, 0.08),
+    "claude-haiku-4-5": (1, 5, 1.25, 0.1),
     "claude-3-5-sonnet": _SONNET, "claude-3-7-sonnet": _SONNET, "claude-sonnet-4": _SONNET,
     "claude-sonnet-4-0": _SONNET, "claude-sonnet-4-5": _SONNET, "claude-sonnet-4-6": _SONNET,
     "claude-sonnet-5": _SONNET,
     "claude-opus-4": _OPUS_4, "claude-opus-4-0": _OPUS_4, "claude-opus-4-1": _OPUS_4,
     "claude-opus-4-5": _OPUS_45, "claude-opus-4-6": _OPUS_45, "claude-opus-4-7": _OPUS_45,
     "claude-opus-4-8": _OPUS_45,
-    "claude-fable-5": _claude(10, 50, 12.5, 1), "claude-mythos-5": _claude(10, 50, 12.5, 1),
-    "gpt-5": ("openai", 1.25, 10, 1.25, 0.125), "gpt-5-codex": ("openai", 1.25, 10, 1.25, 0.125),
-    "gpt-5.1": ("openai", 1.25, 10, 1.25, 0.125),
-    "gpt-5.1-codex": ("openai", 1.25, 10, 1.25, 0.125),
-    "gpt-5.1-codex-max": ("openai", 1.25, 10, 1.25, 0.125),
-    "gpt-5-mini": ("openai", 0.25, 2, 0.25, 0.025),
-    "gpt-5.1-codex-mini": ("openai", 0.25, 2, 0.25, 0.025),
-    "gpt-5-nano": ("openai", 0.05, 0.4, 0.05, 0.005),
-    "gemini-2.5-pro": ("google", 1.25, 10, 1.25, 0.125),
-    "gemini-2.5-flash": ("google", 0.3, 2.5, 0.3, 0.03),
-    "gemini-2.5-flash-lite": ("google", 0.1, 0.4, 0.1, 0.01),
-    "gemini-3-pro-preview": ("google", 2, 12, 2, 0.2),
+    "claude-fable-5": (10, 50, 12.5, 1), "claude-mythos-5": (10, 50, 12.5, 1),
+    "gpt-5": (1.25, 10, 1.25, 0.125), "gpt-5-codex": (1.25, 10, 1.25, 0.125),
+    "gpt-5.1": (1.25, 10, 1.25, 0.125),
+    "gpt-5.1-codex": (1.25, 10, 1.25, 0.125),
+    "gpt-5.1-codex-max": (1.25, 10, 1.25, 0.125),
+    "gpt-5-mini": (0.25, 2, 0.25, 0.025),
+    "gpt-5.1-codex-mini": (0.25, 2, 0.25, 0.025),
+    "gpt-5-nano": (0.05, 0.4, 0.05, 0.005),
+    "gemini-2.5-pro": (1.25, 10, 1.25, 0.125),
+    "gemini-2.5-flash": (0.3, 2.5, 0.3, 0.03),
+    "gemini-2.5-flash-lite": (0.1, 0.4, 0.1, 0.01),
+    "gemini-3-pro-preview": (2, 12, 2, 0.2),
 }
 
 
@@ -74,14 +66,14 @@ class Price:
 
 
 def default_prices() -> dict[str, Price]:
-    return {m: Price(m, i, o, w, r, f"built-in, {TAKEN[vendor]}")
-            for m, (vendor, i, o, w, r) in _DEFAULTS.items()}
+    return {m: Price(m, i, o, w, r, f"built-in ({TAKEN})")
+            for m, (i, o, w, r) in _DEFAULTS.items()}
 
 
-def price_table(town: "Town") -> dict[str, Price]:
-    """The defaults with the town's own prices over them (a model of its own needs all four)."""
+def price_table(own: Mapping[str, Mapping[str, float]]) -> dict[str, Price]:
+    """The defaults with the town's own prices (its settings' `prices` table) over them; a
+    model of its own needs all four."""
     table = default_prices()
-    own = town.config().get("prices", {})
     for model, fields in own.items():
         base = table.get(model)
         values = {f: fields.get(f, getattr(base, f) if base else None) for f in FIELDS}
@@ -130,9 +122,9 @@ def parse_price(key: str, text: str) -> float:
     return value
 
 
-def price_gaps(town: "Town", model: str) -> list[str]:
-    """The prices `model` still lacks before `gt costs` can price it (none for a built-in)."""
+def price_gaps(own: Mapping[str, Mapping[str, float]], model: str) -> list[str]:
+    """The prices `model` still lacks in the settings' `prices` table `own` before `gt costs`
+    can price it (none for a built-in)."""
     if model in _DEFAULTS:
         return []
-    own = town.config().get("prices", {}).get(model, {})
-    return [f for f in FIELDS if f not in own]
+    return [f for f in FIELDS if f not in own.get(model, {})]
