@@ -291,3 +291,26 @@ def test_bad_input(work):
         assert result.exit_code == 2 and word in result.error, line
     proc = at.shell("gt", "costs", "--by", "nonsense")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_status_without_a_host(work):
+    from gastown_tui.town import hooks
+
+    at, town = work["at"], work["town"]
+    stuck = hooks.load(town, "my_proj", work["other"])
+    hooks.save(town, stuck, stuck=True)
+    at.ok(["mail", "send", "overseer", "-s", "Blocked on review", "-m", "please look"])
+    try:
+        status = to_jsonable(at.ok("status"))
+        assert status["live"] is False and "ledger" in status["note"]
+        [rig] = status["rigs"]
+        assert rig["rig"] == "my_proj" and rig["agents"] == {"created": 1, "stuck": 1}
+        assert rig["queued"] == 0 and rig["merges"] == {}
+        assert rig["tokens_today"] == status["tokens_today"] - 55   # the Mayor's, not a rig's
+        assert status["oldest_stalled"]["name"] == f"my_proj/{work['other']}"
+        assert [n["kind"] for n in status["needs"]] == ["agent", "mail"]
+        text = at.gt("status").render()
+        assert "no host runs" in text and f"oldest stalled: my_proj/{work['other']}" in text
+        assert "mail from" in text and "Blocked on review" in text
+    finally:
+        hooks.save(town, hooks.load(town, "my_proj", work["other"]), stuck=False)
