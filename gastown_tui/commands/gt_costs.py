@@ -75,7 +75,8 @@ def _counts(row) -> list[str]:
 
 def register(root: click.Group) -> None:
     @root.command("costs")
-    @click.option("--by", "by", default="agent", show_default=True, metavar="WHAT",
+    @click.option("--by", "by", default="agent", show_default=True,
+                  type=click.Choice(["agent", "convoy", "rig", "day"], case_sensitive=False),
                   help="Group by agent, convoy, rig or day.")
     @click.option("--since", metavar="DATE",
                   help="From DATE on (2026-12-01, 2026-12-01T09:00, today, yesterday, 7d); "
@@ -87,5 +88,4 @@ def register(root: click.Group) -> None:
         from ..town.costs import cost_report, parse_since
 
         start = parse_since(since)
-        return Costs(cost_report(current_town(), by.strip().lower(), start,
-                                 get_env().environ))
+        return Costs(cost_report(current_town(), by.lower(), start, get_env().environ))

@@ -284,7 +284,7 @@ def test_repeated_calls_read_only_what_changed(work):
 def test_bad_input(work):
     at = work["at"]
     for line, word in (("costs --since yesterday-ish", "bad --since 'yesterday-ish'"),
-                       ("costs --by nonsense", "bad --by 'nonsense'"),
+                       ("costs --by nonsense", "'nonsense' is not one of 'agent', 'convoy'"),
                        ("config set prices.gpt-5.price 3", "bad price key"),
                        ("config set prices.gpt-5.input free", "must be dollars per million")):
         result = at.gt(line)
