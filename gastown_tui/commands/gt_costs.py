@@ -53,8 +53,9 @@ class Costs:
                                       "COST"]))
             lines.append(f"{since} · {prices}")
         else:
-            lines.append(f"no token use recorded ({since}): agents record it as they work "
-                         "(Claude Code, Codex and Gemini CLI do; other presets show -)")
+            lines.append("no token use recorded" + (f" since {r.since}" if r.since else "")
+                         + ": agents record it as they work (Claude Code, Codex and Gemini CLI "
+                         "do; other presets show -)")
         if r.unpriced_models:
             first = r.unpriced_models[0]
             lines.append(f"* tokens of models without a price, not in the cost: "

@@ -75,6 +75,7 @@ class CostRow:
     cost: float | None = 0.0   # dollars for the priced models; None: nothing priced
     unpriced: int = 0        # tokens of models without a price
     models: list[str] = dataclasses.field(default_factory=list)
+    issues: list[str] = dataclasses.field(default_factory=list)   # worked on meanwhile
 
 
 @dataclasses.dataclass
@@ -199,11 +200,20 @@ def _listdir(folder: Path) -> list[str]:
 
 def _connect(town: "Town") -> sqlite3.Connection:
     town.runtime_dir.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(town.runtime_dir / "costs.db"), timeout=30,
-                           isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.executescript(SCHEMA)
+    path = town.runtime_dir / "costs.db"
+    try:
+        conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.executescript(SCHEMA)
+    except sqlite3.Error as e:
+        raise _damaged(path, e) from None
     return conn
+
+
+def _damaged(path: Path, e: Exception) -> TownError:
+    return TownError(f"cannot use {path} ({e}): if another `gt costs` is not still running, "
+                     "delete that file and run again (it is rebuilt from the transcripts; "
+                     "usage from transcripts deleted since is lost)")
 
 
 def refresh(town: "Town", environ: Mapping[str, str], conn: sqlite3.Connection | None = None,
@@ -375,6 +385,8 @@ def cost_report(town: "Town", by: str = "agent", since: float | None = None,
         groups = _query(conn, history, since)
         bad_lines, bad_files = conn.execute(
             "SELECT COALESCE(SUM(bad), 0), COUNT(*) FROM files WHERE bad > 0").fetchone()
+    except sqlite3.Error as e:
+        raise _damaged(town.runtime_dir / "costs.db", e) from None
     finally:
         conn.close()
     own = town.config().get("prices", {})
@@ -390,6 +402,8 @@ def cost_report(town: "Town", by: str = "agent", since: float | None = None,
         tokens = Tokens(*(g[f] for f in TOKEN_FIELDS))
         row.tokens.add(tokens)
         per_model.setdefault(key, {}).setdefault(g["model"], Tokens()).add(tokens)
+        if g["issue"] and g["issue"] not in row.issues:
+            row.issues.append(g["issue"])
         if by == "agent":
             label = g["preset"] or g["kind"]
             if label and label not in row.label.split(", "):

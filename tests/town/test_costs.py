@@ -291,6 +291,14 @@ def test_bad_input(work):
         assert result.exit_code == 2 and word in result.error, line
     proc = at.shell("gt", "costs", "--by", "nonsense")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    db = work["town"].runtime_dir / "costs.db"
+    kept = db.read_bytes()
+    db.write_bytes(b"not a database " * 100)
+    try:
+        result = at.gt("costs")
+        assert result.exit_code == 1 and "delete that file and run again" in result.error
+    finally:
+        db.write_bytes(kept)
 
 
 def test_status_without_a_host(work):
