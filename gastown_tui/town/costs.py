@@ -35,16 +35,19 @@ BY = ("agent", "convoy", "rig", "day")
 TOKEN_FIELDS = ("input", "output", "cache_write", "cache_read")
 TOWN = "(town)"          # usage in the town outside every agent's folder
 NO_CONVOY = "(none)"
+# One row per response per file it was found in; `dup` marks all but one row of each response
+# (the one with the most tokens: a response's later entries hold its final count), so reports
+# sum rows without grouping by response. `key` is a 64-bit hash of the response's identity.
+SCHEMA_VERSION = 1
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS files (
-    path TEXT PRIMARY KEY, kind TEXT, size INTEGER, mtime INTEGER, offset INTEGER,
-    head BLOB, state TEXT, bad INTEGER);
-CREATE TABLE IF NOT EXISTS usage (
-    file TEXT, key TEXT, ts REAL, agent TEXT, rig TEXT, kind TEXT, model TEXT,
+CREATE TABLE files (
+    id INTEGER PRIMARY KEY, path TEXT UNIQUE, kind TEXT, size INTEGER, mtime INTEGER,
+    offset INTEGER, head BLOB, state TEXT, bad INTEGER);
+CREATE TABLE usage (
+    file INTEGER, key INTEGER, ts REAL, agent TEXT, rig TEXT, kind TEXT, model TEXT,
     input INTEGER, output INTEGER, cache_write INTEGER, cache_read INTEGER,
-    PRIMARY KEY (file, key));
-CREATE INDEX IF NOT EXISTS usage_key ON usage(key);
-CREATE INDEX IF NOT EXISTS usage_ts ON usage(ts);
+    dup INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (file, key)) WITHOUT ROWID;
+CREATE INDEX usage_key ON usage(key);
 """
 HEAD = 256   # bytes compared to tell a rewritten file from a grown one
 
@@ -204,7 +207,17 @@ def _connect(town: "Town") -> sqlite3.Connection:
     try:
         conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
-        conn.executescript(SCHEMA)
+        if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            # A new cache, or one an older gt wrote: made anew (under the write lock, so a
+            # second `gt costs` starting at once does not make it twice).
+            conn.execute("BEGIN IMMEDIATE")
+            if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                conn.execute("DROP TABLE IF EXISTS usage")
+                conn.execute("DROP TABLE IF EXISTS files")
+                for statement in filter(str.strip, SCHEMA.split(";")):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
     except sqlite3.Error as e:
         raise _damaged(path, e) from None
     return conn
@@ -216,6 +229,13 @@ def _damaged(path: Path, e: Exception) -> TownError:
                      "usage from transcripts deleted since is lost)")
 
 
+def _key(text: str) -> int:
+    import hashlib
+
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big",
+                          signed=True)
+
+
 def refresh(town: "Town", environ: Mapping[str, str], conn: sqlite3.Connection | None = None,
             places: Places | None = None) -> tuple[int, int]:
     """Read what changed since the last call into the cache; (files read, bytes read)."""
@@ -223,8 +243,9 @@ def refresh(town: "Town", environ: Mapping[str, str], conn: sqlite3.Connection |
     conn = conn or _connect(town)
     places = places or Places(town)
     known = {row[0]: row[1:] for row in conn.execute(
-        "SELECT path, size, mtime, offset, head, state, bad FROM files")}
+        "SELECT path, size, mtime, offset, head, state, bad, id FROM files")}
     read_files = read_bytes = 0
+    touched: set[int] = set()
     try:
         conn.execute("BEGIN IMMEDIATE")
         for kind, path, first in _files(places, environ):
@@ -241,28 +262,39 @@ def refresh(town: "Town", environ: Mapping[str, str], conn: sqlite3.Connection |
                 continue
             head, start, parsed = got
             read_files, read_bytes = read_files + 1, read_bytes + st.st_size - start
-            if start == 0:
-                conn.execute("DELETE FROM usage WHERE file=?", (name,))
+            if kind == "codex" and parsed.state.get("cwd") and \
+                    places.agent_of(parsed.state["cwd"]) is None:
+                parsed.state["outside"] = True   # another project's session: not read again
+            bad = parsed.bad + (rec[5] if rec is not None and start else 0)
+            fields = (kind, st.st_size, st.st_mtime_ns, parsed.offset, head,
+                      json.dumps(parsed.state), bad)
+            if rec is None:
+                file_id = conn.execute("INSERT INTO files VALUES (NULL,?,?,?,?,?,?,?,?)",
+                                       (name, *fields)).lastrowid
+            else:
+                file_id = rec[6]
+                conn.execute("UPDATE files SET kind=?, size=?, mtime=?, offset=?, head=?, "
+                             "state=?, bad=? WHERE id=?", (*fields, file_id))
+            if start == 0 and rec is not None:
+                touched.update(k for (k,) in conn.execute(
+                    "SELECT key FROM usage WHERE file=?", (file_id,)))
+                conn.execute("DELETE FROM usage WHERE file=?", (file_id,))
             rows = []
             for use in parsed.uses:
                 where = places.agent_of(use.cwd)
                 if where is not None:
-                    rows.append((name, use.key, use.ts, where[0], where[1], kind, use.model,
+                    key = _key(use.key)
+                    touched.add(key)
+                    rows.append((file_id, key, use.ts, where[0], where[1], kind, use.model,
                                  use.input, use.output, use.cache_write, use.cache_read))
-            if kind == "codex" and parsed.state.get("cwd") and \
-                    places.agent_of(parsed.state["cwd"]) is None:
-                parsed.state["outside"] = True   # another project's session: not read again
             conn.executemany(
-                "INSERT INTO usage VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(file, key) DO "
+                "INSERT INTO usage VALUES (?,?,?,?,?,?,?,?,?,?,?,0) ON CONFLICT(file, key) DO "
                 "UPDATE SET ts=excluded.ts, model=excluded.model, input=excluded.input, "
                 "output=excluded.output, cache_write=excluded.cache_write, "
                 "cache_read=excluded.cache_read WHERE excluded.input + excluded.output + "
                 "excluded.cache_write + excluded.cache_read >= usage.input + usage.output + "
                 "usage.cache_write + usage.cache_read", rows)
-            bad = parsed.bad + (rec[5] if rec is not None and start else 0)
-            conn.execute("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?)",
-                         (name, kind, st.st_size, st.st_mtime_ns, parsed.offset, head,
-                          json.dumps(parsed.state), bad))
+        _mark_duplicates(conn, touched)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -271,6 +303,19 @@ def refresh(town: "Town", environ: Mapping[str, str], conn: sqlite3.Connection |
         if own:
             conn.close()
     return read_files, read_bytes
+
+
+def _mark_duplicates(conn: sqlite3.Connection, keys: set[int]) -> None:
+    """Of the rows of each response in `keys`, leave one counted (the most tokens)."""
+    if not keys:
+        return
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched (key INTEGER PRIMARY KEY)")
+    conn.execute("DELETE FROM touched")
+    conn.executemany("INSERT INTO touched VALUES (?)", ((k,) for k in keys))
+    conn.execute(
+        "UPDATE usage SET dup = (file != (SELECT u.file FROM usage u WHERE u.key = usage.key "
+        "ORDER BY u.input + u.output + u.cache_write + u.cache_read DESC, u.file LIMIT 1)) "
+        "WHERE key IN (SELECT key FROM touched)")
 
 
 def _read(kind: str, path: Path, rec: tuple | None, first: dict,
@@ -452,8 +497,7 @@ def _query(conn: sqlite3.Connection, history: list[Segment],
     conn.execute("CREATE INDEX IF NOT EXISTS temp.seg_agent ON seg(agent, start)")
     cur = conn.execute(
         "WITH best AS (SELECT agent, rig, kind, model, ts, input, output, cache_write, "
-        "cache_read, MAX(input + output + cache_write + cache_read) FROM usage WHERE ts >= ? "
-        "GROUP BY key) "
+        "cache_read FROM usage WHERE dup = 0 AND ts >= ?) "
         "SELECT b.agent, b.rig, b.kind, b.model, date(b.ts, 'unixepoch', 'localtime'), "
         "s.issue, s.convoy, s.preset, SUM(b.input), SUM(b.output), SUM(b.cache_write), "
         "SUM(b.cache_read) FROM best b LEFT JOIN seg s ON s.agent = b.agent "
