@@ -188,7 +188,7 @@ def _files(places: Places, environ: Mapping[str, str]) -> Iterator[tuple[str, Pa
                 continue
             for path in sorted((base / slug / "chats").rglob("*.json*")):
                 if path.suffix in (".json", ".jsonl"):
-                    yield "gemini", path, {"cwd": root}
+                    yield "gemini", path, {"cwd": root, "whole": path.suffix == ".json"}
 
 
 def _listdir(folder: Path) -> list[str]:
@@ -327,7 +327,8 @@ def _read(kind: str, path: Path, rec: tuple | None, first: dict,
     try:
         with open(path, "rb") as f:
             head = f.read(HEAD)
-            grown = rec is not None and rec[3] == head[:len(rec[3])] and size >= rec[2]
+            grown = (rec is not None and rec[3] == head[:len(rec[3])] and size >= rec[2]
+                     and not first.get("whole"))
             start = rec[2] if grown else 0
             state = json.loads(rec[4]) if grown else dict(first)
             if state.get("outside"):

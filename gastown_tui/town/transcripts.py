@@ -230,8 +230,9 @@ def parse_codex(data: bytes, start: int, state: dict[str, Any]) -> Parsed:
 def parse_gemini(data: bytes, start: int, state: dict[str, Any]) -> Parsed:
     uses, bad, offset = [], 0, start
     state = dict(state)
-    if start == 0 and data.lstrip()[:1] == b"{" and b"\n" not in data.strip():
-        # An older CLI's whole-session .json file: one object holding the messages.
+    if state.get("whole"):
+        # An older CLI's session .json file: one (indented) object holding the messages,
+        # rewritten whole each time.
         whole = _object(data)
         if whole is None:
             return Parsed([], 1, 0, state)

@@ -322,3 +322,29 @@ def test_status_without_a_host(work):
         assert "mail from" in text and "Blocked on review" in text
     finally:
         hooks.save(town, hooks.load(town, "my_proj", work["other"]), stuck=False)
+
+
+def test_readers_on_their_own():
+    from gastown_tui.town.transcripts import parse_claude, parse_codex, parse_gemini
+
+    # An older Gemini CLI's session file: one indented object.
+    legacy = json.dumps({"sessionId": "s", "projectHash": "h", "messages": [
+        {"id": "1", "type": "gemini", "timestamp": iso(1e9), "model": "gemini-2.5-flash",
+         "tokens": {"input": 100, "output": 10, "cached": 40, "thoughts": 5, "tool": 0}}]},
+        indent=2).encode()
+    [use] = parse_gemini(legacy, 0, {"cwd": "/w", "whole": True}).uses
+    assert (use.input, use.output, use.cache_read, use.model) == (60, 15, 40, "gemini-2.5-flash")
+    # A Codex event without the last response's use: the difference of the running totals.
+    lines = [{"timestamp": iso(1e9), "type": "session_meta", "payload": {"id": "s", "cwd": "/w"}}]
+    for total in (1000, 2500):
+        lines.append({"timestamp": iso(1e9), "type": "event_msg", "payload": {
+            "type": "token_count", "info": {"total_token_usage": {
+                "input_tokens": total, "cached_input_tokens": 0, "output_tokens": 0,
+                "reasoning_output_tokens": 0, "total_tokens": total}}}})
+    data = "".join(json.dumps(x) + "\n" for x in lines).encode()
+    assert [u.input for u in parse_codex(data, 0, {}).uses] == [1000, 1500]
+    # A line still being written waits for the next read; the lines before it are read.
+    entry = claude_entry("/w", "s", 1e9, "m", "r", usage(1, 2, 3, 4))
+    done = (json.dumps(entry) + "\n").encode()
+    parsed = parse_claude(done + done[:40], 0, {})
+    assert len(parsed.uses) == 1 and parsed.offset == len(done) and parsed.bad == 0
