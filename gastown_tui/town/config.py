@@ -153,7 +153,10 @@ def get_setting(town: "Town", key: str, rig: str | None = None) -> Any:
 
         model, field = parse_key(key)
         price = lookup(price_table(town.config().get("prices", {})), model)
-        return None if price is None else getattr(price, field)
+        if price is None:
+            raise TownError(f"{model} has no price yet: set all four with `gt config set "
+                            f"prices.{model}.input N` (and output, cache_write, cache_read)")
+        return getattr(price, field)
     if rig is not None:
         setting = _lookup(key, RIG_SETTINGS, "rig")
         return dotted(town.rig(rig).settings(), key, setting.default)

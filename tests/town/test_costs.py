@@ -247,6 +247,9 @@ def test_prices_from_settings(work):
     first = to_jsonable(at.ok("config set prices.gpt-9-test.input 1"))
     assert first["note"] == "priced once output, cache_write, cache_read are set too"
     assert rows(costs(at))["my_proj/crew/alice"]["cost"] is None   # not half-priced
+    unpriced = at.gt("config get prices.gpt-9-test.output")
+    assert unpriced.exit_code == 1 and "gpt-9-test has no price yet" in unpriced.error
+    assert at.ok("config get prices.claude-sonnet-4-5-20250929.cache_read") == 0.3
     for field, value in (("output", "8"), ("cache_write", "1"), ("cache_read", "0.1")):
         at.ok(f"config set prices.gpt-9-test.{field} {value}")
     try:
