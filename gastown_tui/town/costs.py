@@ -511,8 +511,8 @@ def _query(conn: sqlite3.Connection, history: list[Segment],
 
 def _add_idle_agents(town: "Town", rows: dict[str, CostRow],
                      environ: Mapping[str, str]) -> None:
-    """Live agents that used nothing yet: 0 for a preset that records its use, "-" for one
-    that records none (demo, shell, cursor, ...), never a guess."""
+    """Live agents that used nothing yet: 0 for a preset whose records are read, "-" for
+    one without (demo and shell record nothing; cursor, auggie and amp are not read)."""
     for hook in _hooks(town):
         if hook.address in rows or not hook.live:
             continue
@@ -523,7 +523,7 @@ def _add_idle_agents(town: "Town", rows: dict[str, CostRow],
 
 def recorder(town: "Town", preset: str | None, environ: Mapping[str, str]) -> str | None:
     """Which of the formats `transcripts.py` reads an agent preset writes (by its program's
-    name), or None for a preset that records no token use."""
+    name), or None for a preset whose token use is not read."""
     from .presets import get_preset
 
     if not preset:
