@@ -158,15 +158,16 @@ def repair(town) -> RepairReport:
                                  "suspended" + (f" (snapshot {snap.short})" if snap else "")
                                  + "; it resumes when a host starts"))
     if host is not None:
+        from .api import Reap
         from .client import HostClient
 
         try:
-            reply = HostClient(town.root, timeout=60).call("reap")
+            reply = HostClient(town.root, timeout=60).request(Reap())
         except HostError as e:
             problems.append(Fix("live sessions", f"the host did not answer: {e}"))
         else:
             fixes += [Fix("dead session", f"{name} had no live hook; ended")
-                      for name in reply.get("ended", [])]
+                      for name in reply.ended]
             fixes += [Fix("suspended hook", f"{name} resumed")
-                      for name in reply.get("resumed", [])]
+                      for name in reply.resumed]
     return RepairReport(fixes, problems)

@@ -67,6 +67,9 @@ TOWN_SETTINGS = {s.key: s for s in (
             _positive_int),
     Setting("max_polecats", 30, "Most polecats at work at once in this town; more slings "
             "wait in the dispatch queue (`gt queue list`).", _positive_int),
+    Setting("window_size", "latest", "Size of an agent's terminal when several apps show it: "
+            "that of the app that typed into it last, or the smallest or largest of them.",
+            choices=("latest", "smallest", "largest")),
 )}
 RIG_SETTINGS = {s.key: s for s in (
     Setting("agent", "", "Agent for this rig's polecats (overrides the town default_agent)."),

@@ -83,15 +83,13 @@ def test_agent_that_keeps_dying_is_marked_stuck(town):
             rows = await asyncio.to_thread(HostClient(town.root).call, "agents")
             assert [r["state"] for r in rows] == ["stuck"]
             assert rows[0]["hook_state"] == "suspended"
-            # The app's and the dashboard's rows know it is parked, so x resumes it.
-            from gastown_tui.ui.hosting import host_rows
-            from gastown_tui.ui.model import TownView
-            from gastown_tui.web.source import agent_rows
+            # The app's and the dashboard's row (one function) knows it is parked, so x
+            # resumes it.
+            from gastown_tui.host.api import Agents
+            from gastown_tui.ui.model import TownView, agent_rows
 
-            [app_row], _hooks = host_rows(host, host.mux, TownView(town="t"))
-            [web_row] = agent_rows(rows, TownView(town="t"))
-            assert (app_row.state, app_row.parked) == (web_row.state, web_row.parked) == \
-                ("stuck", True)
+            [row] = agent_rows(await host.answer(Agents()), TownView(town="t"))
+            assert (row.state, row.parked) == ("stuck", True)
         finally:
             await host.stop()
         t = find_town(town.root, {})
