@@ -39,16 +39,20 @@ def create(title, description, priority, issue_type, assignee, labels, parent, d
 
 @click.command("list", cls=BdCommand)
 @click.option("-s", "--status", multiple=True, help="Only these statuses (repeat or a,b).")
-@click.option("-t", "--type", "issue_type", multiple=True, help="Only these types.")
+@click.option("-t", "--type", "issue_type", multiple=True,
+              help="Only these types (agent, message, merge-request and convoy included).")
 @click.option("-a", "--assignee", default=None)
 @click.option("-l", "--label", multiple=True, help="Must carry every label given.")
 @click.option("-p", "--priority", type=PRIORITY, default=None)
-@click.option("--all", "include_closed", is_flag=True, help="Include closed beads.")
+@click.option("--all", "everything", is_flag=True,
+              help="Everything: closed beads too, and the town's own records (agents, mail, "
+                   "merge requests, convoys).")
 @click.option("-n", "--limit", type=click.IntRange(min=0), default=None,
               help="At most N (0: no limit, as in bd).")
-def list_(status, issue_type, assignee, label, priority, include_closed, limit):
-    """List beads (closed ones only with --all or --status closed)."""
-    from ..beads import ISSUE_TYPES, STATUSES
+def list_(status, issue_type, assignee, label, priority, everything, limit):
+    """List the project's beads (closed ones only with --all or --status closed; the town's
+    own records of agents, mail, merge requests and convoys only with --type or --all)."""
+    from ..beads import ISSUE_TYPES, RECORD_TYPES, STATUSES
 
     statuses = known(split_csv(status), STATUSES, "status")
     types = known(split_csv(issue_type), ISSUE_TYPES, "type")
@@ -56,7 +60,8 @@ def list_(status, issue_type, assignee, label, priority, include_closed, limit):
     return IssueList(led.list(status=statuses or None,
                               issue_type=types or None, assignee=assignee,
                               label=split_csv(label) or None, priority=priority,
-                              include_closed=include_closed, limit=limit or None, raw=True))
+                              include_closed=everything, limit=limit or None, raw=True,
+                              exclude_types=() if types or everything else RECORD_TYPES))
 
 
 @click.command("show", cls=BdCommand)
