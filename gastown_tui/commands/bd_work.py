@@ -69,7 +69,7 @@ class BlockedList:
             return "(nothing is blocked)"
         return table([[b.issue.id, f"P{b.issue.priority}", b.issue.title,
                        ", ".join(b.blocked_by) or b.issue.status] for b in self.items],
-                     ["ID", "PRI", "TITLE", "BLOCKED BY"])
+                     ["ID", "PRI", "TITLE", "BLOCKED BY"], keep=["ID"])
 
 
 @click.command("blocked", cls=BdCommand)

@@ -2,9 +2,34 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
+from ..visible import visible
 from .core import CommandError, UsageError, get_env
+from .render import table, text_of
+
+
+@text_of("gastown_tui.host.demo.DemoResult")
+def demo_text(r: Any) -> str:
+    head = (f"Convoy {r.convoy} landed in {r.seconds:.1f} s." if r.landed
+            else f"Convoy {r.convoy} did not land within the time limit.")
+    lines = [head, f"Demo town: {r.town}"]
+    if r.work:
+        lines.append(table([[w.polecat, w.issue, w.branch, (w.commit or "-")[:10],
+                             ", ".join(w.files) or "-"] for w in r.work],
+                           ["POLECAT", "ISSUE", "BRANCH", "COMMIT", "FILES"],
+                           keep=["ISSUE", "COMMIT"]))
+    if r.merged:
+        lines.append(f"Merged into main of the sample project ({r.sample}):")
+        lines += [f"  {visible(line)}" for line in r.merged]
+    lines.append(f"Look around: cd {r.town} && gt mq list --all && gt convoy list --all "
+                 "&& gt mail inbox")
+    if r.spare:
+        lines.append(f"One issue is left for you: gt sling {r.spare} sample "
+                     "(with a host running: gt up)")
+    return "\n".join(lines)
 
 
 def register(root: click.Group) -> None:

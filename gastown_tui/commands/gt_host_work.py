@@ -87,7 +87,7 @@ class HookList:
                        "-" if r.dirty is None else str(r.dirty),
                        (r.last_activity or "-")[:19]] for r in self.rows],
                      ["AGENT", "ISSUE", "STATE", "MERGE", "BRANCH", "AHEAD", "DIRTY",
-                      "LAST ACTIVITY"])
+                      "LAST ACTIVITY"], keep=["AGENT", "ISSUE"])
 
 
 @view

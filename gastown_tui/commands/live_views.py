@@ -53,7 +53,7 @@ class Agents:
                        r.hook or "-", r.hook_state or "-", age(r.uptime),
                        age(r.last_activity)] for r in running],
                      ["NAME", "ROLE", "AGENT", "PID", "STATE", "HOOK", "HOOK STATE", "UPTIME",
-                      "LAST ACTIVE"]) if running else \
+                      "LAST ACTIVE"], keep=["NAME", "PID", "HOOK"]) if running else \
             "no agents running (sling work with `gt sling ISSUE RIG`)"
         if queued:
             shown = ", ".join(queued[:10]) + (f" and {len(queued) - 10} more"

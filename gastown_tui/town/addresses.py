@@ -18,6 +18,19 @@ MAYOR = "mayor/"
 FORMS = "overseer, mayor/, <rig>/crew/<name>, <rig>/polecats/<name>, @town, @rig/<rig>"
 
 
+def shown_address(address: str | None) -> str:
+    """How a sender (or any address) is named wherever people read it, in the app, the
+    dashboard and the CLI alike: as they type it (`mayor/`, `sample/polecats/nux`,
+    `overseer`), the Mayor and the person under their one spelling each. Stored text: show it
+    through `visible`."""
+    address = (address or "").strip()
+    if address in ("mayor", MAYOR):
+        return MAYOR
+    if address in ("human", OVERSEER):
+        return OVERSEER
+    return address or "?"
+
+
 def current_identity(town: Town, cwd: Path, environ: Mapping[str, str]) -> str:
     """`BD_ACTOR` or `GT_ROLE` for agents; `<rig>/crew/<name>` inside a crew clone; otherwise
     the person at their own shell, `overseer`. A `BD_ACTOR` that is no address (`steve`, as

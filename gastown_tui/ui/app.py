@@ -25,6 +25,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 
+from ..town.addresses import shown_address
 from ..visible import visible
 from .keymap import DEFAULT_PREFIX, PREFIX_BINDINGS, PrefixTable, key_label, keymap_clashes, \
     prefix_from_config, read_keymap_tables, validate_keymap
@@ -466,7 +467,8 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         seen = {m.id for m in old.mail}
         for m in new.mail:
             if m.unread and m.id not in seen:
-                self.notify(f"{visible(m.sender)}: {visible(m.subject)}", title="mail")
+                self.notify(visible(m.subject),
+                            title=f"mail from {visible(shown_address(m.sender))}")
 
     def choose_focus(self, names: list[str]) -> str | None:
         """Of panes that come together, the one to focus: one asked for (`gt mayor attach`),

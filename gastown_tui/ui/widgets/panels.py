@@ -17,6 +17,7 @@ from textual.widgets import OptionList, SelectionList
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
+from ...town.addresses import shown_address
 from ...visible import visible
 from ..messages import AgentAction, AgentChosen, BeadChosen, RunCommand, SlingMany
 from ..model import STATE_ICONS, AgentRow, ConvoyRow, HookRow, MailRow, WorkRow
@@ -216,9 +217,8 @@ class MailPanel(RowPanel[MailRow]):
         mark = "[$accent]●[/]" if row.unread else " "
         urgent = "[$error]![/]" if row.urgent else " "
         style = "bold" if row.unread else "dim"
-        sender = row.sender.rstrip("/").split("/")[-1] or row.sender
-        return _markup(f"{mark}{urgent} [$text-muted]$sender:[/] [{style}]$subject[/]",
-                       sender=sender, subject=row.subject)
+        return _markup(f"{mark}{urgent} [$text-muted]$sender[/] [{style}]$subject[/]",
+                       sender=shown_address(row.sender), subject=row.subject)
 
     def title_for(self, rows: list[MailRow]) -> str:
         unread = sum(1 for r in rows if r.unread)
