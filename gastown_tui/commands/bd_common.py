@@ -243,12 +243,15 @@ class Changed:
     verb: str
     issues: list[Any]
     single: bool = True
+    ids_only: bool = False   # `bd create --silent`: the id alone, for `ID=$(bd create ...)`
 
     def to_json(self) -> Any:
         data = [i.to_json() for i in self.issues]
         return data[0] if self.single and len(data) == 1 else data
 
     def render_text(self) -> str:
+        if self.ids_only:
+            return "\n".join(visible(i.id) for i in self.issues)
         return "\n".join(f"{self.verb} {visible(i.id)}: {visible(i.title)}" + (
             f" [{visible(i.status)}{', ' + visible(i.assignee) if i.assignee else ''}]"
             if self.verb != "Created" else "") for i in self.issues)

@@ -23,9 +23,11 @@ from .core import CommandError, UsageError
 @click.option("--notes", default=None)
 @click.option("--rig", default=None, metavar="RIG",
               help="Create it in rig RIG's ledger, from anywhere in the town.")
+@click.option("-q", "--silent", is_flag=True,
+              help="Print only the new bead's id: ID=$(bd create \"title\" --silent).")
 def create(title, description, priority, issue_type, assignee, labels, parent, deps, notes,
-           rig):
-    """Create a bead."""
+           rig, silent):
+    """Create a bead; prints its id (with --silent nothing else)."""
     from ..beads import ISSUE_TYPES
 
     known([issue_type], ISSUE_TYPES, "type")
@@ -34,7 +36,7 @@ def create(title, description, priority, issue_type, assignee, labels, parent, d
     issue = led.create(title, description=description, priority=priority,
                        issue_type=issue_type, assignee=assignee, labels=split_csv(labels),
                        parent=parent, deps=split_csv(deps), **extra)
-    return Changed("Created", [issue])
+    return Changed("Created", [issue], ids_only=silent)
 
 
 @click.command("list", cls=BdCommand)

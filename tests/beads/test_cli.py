@@ -50,6 +50,10 @@ def test_create_options(bd):
         {("blocks", made["id"]), ("related", "gt-other")}
     text = bd("create", "Plain")
     assert text.ok and text.render().startswith("Created tt-")
+    quiet = bd("create", "Quiet", "--silent")                 # ID=$(bd create ... --silent)
+    assert quiet.render() == quiet.data.issues[0].id and quiet.render().startswith("tt-")
+    assert bd("create", "Quiet too", "-q").render().startswith("tt-")
+    assert bd.json("create", "Quiet JSON", "--silent")["title"] == "Quiet JSON"
 
 
 @pytest.mark.parametrize("args, code, words", [

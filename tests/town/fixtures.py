@@ -94,6 +94,29 @@ class Runner:
         return json.loads(proc.stdout)
 
 
+def end_host(root: Path) -> None:
+    """End the town's host if one still runs (a background host an attached app started, left
+    by a failing test), by the pid it recorded: TERM (it suspends its hooks), then KILL."""
+    import signal
+    import time
+
+    from gastown_tui.host.runtime import host_running
+
+    running = host_running(root)
+    if running is None or not running.pid or running.pid == os.getpid():
+        return
+    for sig, wait in ((signal.SIGTERM, 20.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.kill(running.pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + wait
+        while host_running(root) is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if host_running(root) is None:
+            return
+
+
 def tree_snapshot(root: Path) -> dict[str, bytes | None]:
     """Every path under `root` (files with contents), to prove a failed command changed
     nothing. SQLite side files change on open and git indexes on a status check (stat data);

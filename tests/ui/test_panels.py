@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Checkbox
 from ui_helpers import rendered
 
 from gastown_tui.ui.app import AppOptions, GastownApp
 from gastown_tui.ui.model import TownView, WorkRow
+from gastown_tui.ui.widgets.panels import WorkPanel
 
 CHECKBOX = Checkbox.BUTTON_LEFT + Checkbox.BUTTON_INNER + Checkbox.BUTTON_RIGHT
 
 
 def work_lines(app) -> list[str]:
-    return [line for line in rendered(app).splitlines()
-            if "bd create" in line or "dm-1" in line]
+    """The Work panel's rows as shown, border included."""
+    panel = app.main.query_one(WorkPanel).content_region
+    return [line[:panel.right + 1] for line in
+            rendered(app).splitlines()[panel.y:panel.bottom]]
 
 
 async def test_the_empty_work_panel_shows_its_hint_without_a_checkbox(environ):
@@ -21,7 +25,7 @@ async def test_the_empty_work_panel_shows_its_hint_without_a_checkbox(environ):
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.pause()
         [hint] = work_lines(app)
-        assert "│bd create \"title\" in a rig adds some" in hint and CHECKBOX not in hint
+        assert '│bd create "title" in a rig adds work' in hint and CHECKBOX not in hint
         # Ready beads get their checkboxes; when the last one goes, the hint is bare again.
         app.main.show_view(TownView(town="t", work=[WorkRow("dm-1", "Add login", "demo", 1)]))
         await pilot.pause()
@@ -31,6 +35,18 @@ async def test_the_empty_work_panel_shows_its_hint_without_a_checkbox(environ):
         await pilot.pause()
         [hint] = work_lines(app)
         assert CHECKBOX not in hint and "│bd create" in hint
+
+
+@pytest.mark.parametrize("width", [42, 30, 24])
+async def test_the_work_hint_fits_a_narrow_sidebar(environ, width):
+    """Whole, however narrow the sidebar is set: a hint cut short says nothing."""
+    app = GastownApp(AppOptions(environ=environ, live=False, view=TownView(town="t")))
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.main.query_one("#sidebar").styles.width = width
+        await pilot.pause()
+        await pilot.pause()
+        shown = " ".join(line.split("│")[1].strip() for line in work_lines(app))
+        assert shown == 'bd create "title" in a rig adds work'
 
 
 async def test_queued_work_shows_in_the_hooks_panel_and_takes_no_agent_action(environ):

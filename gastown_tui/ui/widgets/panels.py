@@ -30,6 +30,7 @@ HOOK_ICONS = {"active": ("▶", "$success"), "hooked": ("▶", "$success"),
               "suspended": ("‖", "$warning"), "created": ("+", "$text-muted"),
               "queued": ("…", "$text-muted")}
 QUEUED_HINT = "queued: it starts when a polecat is free (gt queue remove ID takes it out)"
+EMPTY_WORK = "[$text-muted]bd create \"title\" in a rig adds work[/]"
 
 
 def _markup(template: str, **stored: str) -> Content:
@@ -232,6 +233,7 @@ class MailPanel(RowPanel[MailRow]):
 class WorkPanel(SelectionList[str]):
     """Ready beads per rig; space selects, `s` slings the highlighted one, `S` the selection."""
 
+    DEFAULT_CSS = "WorkPanel.-empty { text-wrap: wrap; }"
     BINDINGS = [
         Binding("s", "sling", "Sling", id="work.sling"),
         Binding("S", "sling_selected", "Sling selected", id="work.sling_selected"),
@@ -258,9 +260,10 @@ class WorkPanel(SelectionList[str]):
             prompt = _markup(f"[$text-muted]$rig[/] [$secondary]P{r.priority}[/] $id $title",
                              rig=shown.ljust(width), id=r.id, title=r.title)
             self.add_option(Selection(prompt, r.id, r.id in selected, id=r.id))
+        # Rows stay one line each; the hint wraps, as a hint cut short says nothing.
+        self.set_class(not rows, "-empty")
         if not rows:
-            self.add_option(Selection(Content.from_markup(
-                "[dim]bd create \"title\" in a rig adds some[/]"), "", disabled=True))
+            self.add_option(Selection(Content.from_markup(EMPTY_WORK), "", disabled=True))
         ids = [r.id for r in rows]
         if keep in ids:
             self.highlighted = ids.index(keep)
