@@ -76,6 +76,7 @@ class DemoResult:
     spare: str | None = None
     sample: str = ""                  # the sample project, which the merges were pushed to
     merged: list[str] = dataclasses.field(default_factory=list)  # its main, newest first
+    removed: bool = False             # its temporary folder was removed as the demo ended
 
 
 def task_for(i: int) -> tuple[str, str]:
@@ -107,7 +108,11 @@ def build_town(root: Path, agents: int, say: Callable[[str], None]):
     from ..town.install import install
     from ..town.rigs import add_rig
 
-    say(f"creating demo town at {root}")
+    from . import demo_folder
+
+    say(f"creating demo town at {root}" + ("; its folder is removed when the demo ends "
+                                           "(`gt demo --keep` keeps it)"
+                                           if demo_folder.is_temporary(root) else ""))
     install(root, name="demo")
     town = find_town(root, {})
     source = make_sample_repo(root / ".demo" / "sample-project")

@@ -66,6 +66,7 @@ class AppOptions:
     prefix_key: str | None = None
     poll_seconds: float = POLL_S
     first_commands: list[str] = field(default_factory=list)  # run once the host is up (demo)
+    notes: list[str] = field(default_factory=list)  # said once the app shows (where a demo is)
 
 
 class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
@@ -150,6 +151,8 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         await self.push_screen(self.main)
         for problem in self.problems:
             self.notify(problem, severity="warning", timeout=8)
+        for note in self.options.notes:
+            self.notify(note, timeout=15)
         self.main.show_view(self.view)
         self.boot()
 

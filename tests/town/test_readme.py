@@ -6,22 +6,15 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import re
-import select
 import shlex
-import signal
-import struct
 import subprocess
 import sys
-import termios
-import fcntl
 import time
 from pathlib import Path
 
 import click
-import pytest
-from gastown_town_test_fixtures import clean_environ, end_host, make_repo
+from gastown_town_test_fixtures import Terminal, clean_environ, end_host, make_repo
 
 from gastown_tui.commands import bd as bd_cli
 from gastown_tui.commands import gt as gt_cli
@@ -35,67 +28,6 @@ def quick_start() -> str:
     text = README.read_text()
     section = text[text.index("## Quick start with your own project"):]
     return section[section.index("```bash\n") + 8:section.index("```\n", 8)]
-
-
-class Terminal:
-    """bash running a script in a pty of 140x40, read as it goes."""
-
-    def __init__(self, script: str, env: dict[str, str], cwd: Path):
-        self.pid, self.fd = pty.fork()
-        if self.pid == 0:
-            os.chdir(cwd)
-            os.execve("/bin/bash", ["bash", "-e", "-c", script], env)
-        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 140, 0, 0))
-        self.out = b""
-        self.ended = False
-
-    def read_until(self, what: bytes, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while what not in self.out and time.monotonic() < deadline:
-            if not self._read(deadline - time.monotonic()):
-                break
-        return what in self.out
-
-    def _read(self, wait: float) -> bool:
-        ready, _, _ = select.select([self.fd], [], [], max(0.0, min(wait, 0.5)))
-        if ready:
-            try:
-                chunk = os.read(self.fd, 65536)
-            except OSError:
-                return False
-            if not chunk:
-                return False
-            self.out += chunk
-        return True
-
-    def type(self, data: bytes) -> None:
-        os.write(self.fd, data)
-
-    def finish(self, timeout: float) -> int | None:
-        """bash's exit code once it ends; killed (None) if it runs past `timeout`."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            done, status = os.waitpid(self.pid, os.WNOHANG)
-            if done:
-                while self._read(0.1):
-                    pass
-                self.ended = True
-                return os.waitstatus_to_exitcode(status)
-            self._read(0.2)
-        os.kill(self.pid, signal.SIGKILL)
-        os.waitpid(self.pid, 0)
-        self.ended = True
-        return None
-
-    def close(self) -> None:
-        if not self.ended:
-            self.finish(0)
-        os.close(self.fd)
-
-    def text(self) -> str:
-        plain = re.sub(rb"\x1b(\[[0-9;?<>=]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-B]|.)",
-                       b"", self.out)
-        return plain.decode(errors="replace").replace("\r", "")
 
 
 def test_the_quick_start_works_as_written(tmp_path):
@@ -114,7 +46,7 @@ def test_the_quick_start_works_as_written(tmp_path):
                         GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
                         GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
     town = home / "gt"
-    term = Terminal(script, env, home)
+    term = Terminal(["bash", "-e", "-c", script], env, home)
     try:
         assert term.read_until(b"QUICKSTART-APP", 120), term.text()
         # The app has drawn its panels: detach, as its status line says.
