@@ -67,6 +67,9 @@ class AppOptions:
     poll_seconds: float = POLL_S
     first_commands: list[str] = field(default_factory=list)  # run once the host is up (demo)
     notes: list[str] = field(default_factory=list)  # said once the app shows (where a demo is)
+    # The terminal's colours: "256" or "standard" (16) map every colour to the nearest it has;
+    # None detects them (TERM, COLORTERM) when the app has a terminal, truecolour without one.
+    color_system: str | None = None
 
 
 class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
@@ -114,6 +117,7 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         self._refresh_handle: asyncio.TimerHandle | None = None
         self._focus_next: set[str] = set()
         self.main = MainScreen(self.prefix_key, key_label(self.prefix_key), self.complete)
+        self.color_depth: Any = None  # the ColorDepth filter, set at mount
 
     # ---- start and stop ------------------------------------------------------------------
 
@@ -136,7 +140,24 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
     def binding_ids(self) -> list[str]:
         return [i for scope in self.binding_scopes().values() for i, _ in scope]
 
+    def get_line_filters(self) -> list:
+        filters = list(super().get_line_filters())
+        if self.color_depth is not None and self.color_depth.enabled:
+            filters.append(self.color_depth)  # after Textual's: ANSI and dim made truecolour
+        return filters
+
+    def _outer_colors(self) -> Any:
+        from rich.color import ColorSystem
+
+        wanted = self.options.color_system
+        if wanted is None and not self.is_headless:
+            wanted = self.console.color_system
+        return {"256": ColorSystem.EIGHT_BIT, "standard": ColorSystem.STANDARD}.get(wanted)
+
     async def on_mount(self) -> None:
+        from .color_depth import ColorDepth
+
+        self.color_depth = ColorDepth(self._outer_colors())
         if self._wanted_theme in self.available_themes:
             self.theme = self._wanted_theme
         else:
