@@ -59,6 +59,7 @@ class HookRow:
     ahead: int = 0
     dirty: bool = False
     kind: str = "polecats"  # polecats | crew: the middle of its mail address; queue: waiting
+    merge: str = ""      # its merge request's state (queued, waiting review, conflict, ...)
 
 
 @dataclass(frozen=True)
