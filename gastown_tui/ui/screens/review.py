@@ -20,15 +20,11 @@ class ReviewScreen(Screen[None]):
     def __init__(self, source: Any, select: str | None = None, poll_seconds: float = 2.0):
         super().__init__()
         self.source = source
-        self.select = select
         self.poll_seconds = poll_seconds
+        self.view = ReviewView(source, select=select, id="review")
 
     def compose(self) -> ComposeResult:
-        yield ReviewView(self.source, select=self.select, id="review")
-
-    @property
-    def view(self) -> ReviewView:
-        return self.query_one(ReviewView)
+        yield self.view
 
     def on_mount(self) -> None:
         # The queue moves by itself (gates pass, agents resubmit): look again now and then.
@@ -49,7 +45,7 @@ class ReviewScreen(Screen[None]):
         from ..reviewing import run_verb
 
         done, said = await run_verb(self.app.runner(), verb, key, note)
-        if not self.is_attached:
+        if not self.view.live:
             return
         self.notify(said, severity="information" if done else "error", timeout=4)
         self.view.action_reload()

@@ -92,7 +92,8 @@ class DiffView(ScrollView, can_focus=True):
         self.file_starts: list[int] = []   # index of each file's header line
         self._highlighted: dict[int, list[Content]] = {}
         self._strips: dict[int, Strip] = {}
-        self._top_file = -1
+        self._current = -1
+        self._jumping = False
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._forget())
@@ -168,49 +169,52 @@ class DiffView(ScrollView, can_focus=True):
         self.lines, self.blocks, self.file_starts = lines, blocks, starts
         self._highlighted.clear()
         self._strips.clear()
-        self._top_file = -1
+        self._current = -1
         gutter = 2 * NUMBER + 3
         self.virtual_size = Size(gutter + width + 1, len(lines))
         self.scroll_to(0, 0, animate=False, immediate=True)
         self.refresh()
-        self._follow_top()
+        self._set_current(0 if starts else -1)
 
     # ---- files ---------------------------------------------------------------------------
+    # The current file is the one at the top of the view, or the one last jumped to: near the
+    # end (or in a diff shorter than the view) a jump cannot scroll its file to the top.
 
     def file_at(self, index: int) -> int:
         """The file the line `index` belongs to (-1: none)."""
         return bisect.bisect_right(self.file_starts, index) - 1
 
     @property
-    def top_file(self) -> int:
-        return self.file_at(round(self.scroll_y))
+    def current_file(self) -> int:
+        return self._current
 
     def jump_to_file(self, index: int) -> None:
         if 0 <= index < len(self.file_starts):
-            self.scroll_to(y=self.file_starts[index], animate=False, immediate=True)
-            self._follow_top()
+            self._jumping = True
+            try:
+                self.scroll_to(y=self.file_starts[index], animate=False, immediate=True)
+            finally:
+                self._jumping = False
+            self._set_current(index)
 
     def step_file(self, step: int) -> int:
         """Jump to the next (1) or previous (-1) file; its index."""
         if not self.file_starts:
             return -1
-        top = self.top_file
-        at_start = top >= 0 and self.file_starts[top] == round(self.scroll_y)
-        target = top + step if step > 0 or at_start else top
-        target = max(0, min(len(self.file_starts) - 1, target))
+        target = max(0, min(len(self.file_starts) - 1, self._current + step))
         self.jump_to_file(target)
         return target
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        self._follow_top()
+        if not self._jumping:
+            self._set_current(self.file_at(round(new_value)))
 
-    def _follow_top(self) -> None:
-        top = self.top_file
-        if top != self._top_file:
-            self._top_file = top
-            if top >= 0:
-                self.post_message(self.FileShown(top))
+    def _set_current(self, index: int) -> None:
+        if index != self._current:
+            self._current = index
+            if index >= 0:
+                self.post_message(self.FileShown(index))
 
     # ---- drawing -------------------------------------------------------------------------
 

@@ -131,38 +131,33 @@ class ReviewView(Vertical):
         self.shown: ReviewRow | None = None
         self._wanted = select           # the row to highlight once the rows come
         self._diff_timer: Any = None
+        # Held, not queried: a timer or worker that ends while the view is being removed
+        # finds its parts gone from the DOM (and then does nothing).
+        self.queue = QueueList(id="review-queue")
+        self.files = FileList(id="review-files")
+        self.diff_view = DiffView(id="review-diff")
+        self.head = Static(id="review-head")
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="review-body"):
-            queue = QueueList(id="review-queue")
-            queue.border_title = "Merge queue"
-            yield queue
+            self.queue.border_title = "Merge queue"
+            yield self.queue
             with Vertical(id="review-detail"):
-                yield Static(id="review-head")
+                yield self.head
                 with Horizontal():
-                    files = FileList(id="review-files")
-                    files.border_title = "Files"
-                    yield files
-                    diff = DiffView(id="review-diff")
-                    diff.border_title = "Diff"
-                    yield diff
+                    self.files.border_title = "Files"
+                    yield self.files
+                    self.diff_view.border_title = "Diff"
+                    yield self.diff_view
         yield Static(READ_ONLY_KEYS if self.read_only else KEYS, id="review-keys")
 
+    @property
+    def live(self) -> bool:
+        return self.queue.is_attached and self.diff_view.is_attached
+
     def on_mount(self) -> None:
-        self.query_one(DiffView).show_message("choose a merge request or a hook")
+        self.diff_view.show_message("choose a merge request or a hook")
         self.reload()
-
-    @property
-    def queue(self) -> QueueList:
-        return self.query_one(QueueList)
-
-    @property
-    def files(self) -> FileList:
-        return self.query_one(FileList)
-
-    @property
-    def diff_view(self) -> DiffView:
-        return self.query_one(DiffView)
 
     @property
     def highlighted_row(self) -> ReviewRow | None:
@@ -185,7 +180,7 @@ class ReviewView(Vertical):
         except Exception as e:  # noqa: BLE001 - a ledger mid-write: say so, keep what shows
             self.notify(f"could not read the merge queue: {e}", severity="warning")
             return
-        if not self.is_attached:
+        if not self.live:
             return
         self._show_rows(rows)
         current = self.highlighted_row
@@ -239,7 +234,7 @@ class ReviewView(Vertical):
                 self._diff_timer.stop()
             self._diff_timer = self.set_timer(DIFF_DELAY_S, self._diff_for_highlight)
         elif event.option_list is self.files:
-            if self.diff_view.top_file != event.option_index:
+            if self.diff_view.current_file != event.option_index:
                 self.diff_view.jump_to_file(event.option_index)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -255,6 +250,8 @@ class ReviewView(Vertical):
 
     def _diff_for_highlight(self) -> None:
         self._diff_timer = None
+        if not self.live:
+            return
         row = self.highlighted_row
         if row is not None and row != self.shown:
             self._load_diff(row)
@@ -263,6 +260,7 @@ class ReviewView(Vertical):
 
     def _load_diff(self, row: ReviewRow) -> None:
         self.shown = row
+        self.diff = None
         self._show_head(row, None)
         self.diff_view.show_message(f"reading the diff of {row.key} …")
         self._fetch_diff(row)
@@ -272,14 +270,14 @@ class ReviewView(Vertical):
         try:
             diff = await self.source.diff(row.key)
         except ReviewError as e:
-            if self.is_attached and self.shown == row:
+            if self.live and self.shown == row:
                 self.diff = None
                 self.files.clear_options()
                 self.diff_view.show_message(str(e))
             return
         except asyncio.CancelledError:
             raise
-        if not self.is_attached or self.shown != row:
+        if not self.live or self.shown != row:
             return
         self.diff = diff
         self._show_head(row, diff)
@@ -314,7 +312,7 @@ class ReviewView(Vertical):
                                         "back with a note", "$text-warning"))
         elif row.approved_by:
             lines.append(_markup("[$text-muted]approved by $who[/]", who=row.approved_by))
-        self.query_one("#review-head", Static).update(Content("\n").join(lines))
+        self.head.update(Content("\n").join(lines))
 
     def on_diff_view_file_shown(self, event: DiffView.FileShown) -> None:
         event.stop()
