@@ -39,6 +39,7 @@ _HUNK = re.compile(r"@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 # line kind -> the style of its whole row
 ROW_STYLES = {"file": "bold $text on $panel", "hunk": "$text-secondary",
               "note": "italic $text-warning", "+": "on $success-muted", "-": "on $error-muted"}
+SIGNS = {"+": "$text-success", "-": "$text-error"}
 
 
 @dataclass(slots=True)
@@ -56,6 +57,71 @@ class _Block:
     language: str
     start: int             # index of its first line
     count: int
+
+
+@dataclass(slots=True)
+class Layout:
+    lines: list[_Line]
+    blocks: list[_Block]
+    starts: list[int]      # index of each file's header line
+    width: int             # of the longest line
+
+
+def lay_out(diff: Any, whole: str = "") -> Layout:
+    """`diff` (a `town.diffs.Diff`) as the lines DiffView draws, at most MAX_DRAWN of them;
+    `whole` says how to see all of it when it is too big to draw (e.g. "`gt diff de-mr-abc`
+    in a shell"). No widget needed: a big diff is laid out off the loop."""
+    lines: list[_Line] = []
+    blocks: list[_Block] = []
+    starts: list[int] = []
+    width = 0
+    for number, f in enumerate(diff.files):
+        if len(lines) >= MAX_DRAWN:
+            rest = diff.files[number:]
+            count = sum(g.added + g.removed for g in rest)
+            plural = "s" if len(rest) != 1 else ""
+            lines.append(_Line("note", f"… {len(rest)} more file{plural} ({count:,} "
+                               "changed lines) not drawn"
+                               + (f": {whole} shows them" if whole else "")))
+            break
+        starts.append(len(lines))
+        name = visible(f.path if not f.old_path or f.old_path == f.path
+                       else f"{f.old_path} → {f.path}")
+        counts = "binary" if f.binary else f"+{f.added} -{f.removed}"
+        lines.append(_Line("file", f"{name}  ({f.status}, {counts})"))
+        if f.binary:
+            lines.append(_Line("note", "binary file: its contents are not shown"))
+        language = _language(f.path)
+        shown = 0
+        for hunk in f.hunks:
+            if len(lines) >= MAX_DRAWN:
+                break
+            lines.append(_Line("hunk", visible(hunk.header)))
+            match = _HUNK.match(hunk.header)
+            old, new = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+            block: _Block | None = None
+            for origin, text in hunk.lines:
+                if len(lines) >= MAX_DRAWN:
+                    break
+                if block is None or block.count >= BLOCK:
+                    block = _Block(language, len(lines), 0)
+                    blocks.append(block)
+                text = visible(text.expandtabs(TAB))[:MAX_COLUMNS]
+                width = max(width, len(text))
+                lines.append(_Line("code", text, origin, old if origin != "+" else 0,
+                                   new if origin != "-" else 0, len(blocks) - 1))
+                block.count += 1
+                shown += origin != " "
+                old += origin != "+"
+                new += origin != "-"
+        missing = 0 if f.binary else f.added + f.removed - shown
+        if missing > 0:
+            lines.append(_Line("note", f"… {missing:,} more changed line"
+                               f"{'s' if missing != 1 else ''} of this file not drawn"))
+        lines.append(_Line("blank", ""))
+    if not diff.files:
+        lines.append(_Line("note", "no changes against the target"))
+    return Layout(lines, blocks, starts, width)
 
 
 class DiffView(ScrollView, can_focus=True):
@@ -92,6 +158,8 @@ class DiffView(ScrollView, can_focus=True):
         self.file_starts: list[int] = []   # index of each file's header line
         self._highlighted: dict[int, list[Content]] = {}
         self._strips: dict[int, Strip] = {}
+        self._styles: dict[str, Style] = {}
+        self._rows: dict[tuple[Style, str], Style] = {}
         self._current = -1
         self._jumping = False
 
@@ -101,64 +169,18 @@ class DiffView(ScrollView, can_focus=True):
     def _forget(self) -> None:
         self._highlighted.clear()
         self._strips.clear()
+        self._styles.clear()
+        self._rows.clear()
         self.refresh()
 
     # ---- content -------------------------------------------------------------------------
 
     def show_diff(self, diff: Any, whole: str = "") -> None:
-        """Show `diff` (a `town.diffs.Diff`) from its first line; `whole` says how to see all
-        of it when it is too big to draw (e.g. "`gt diff de-mr-abc` in a shell")."""
-        lines: list[_Line] = []
-        blocks: list[_Block] = []
-        starts: list[int] = []
-        width = 0
-        for number, f in enumerate(diff.files):
-            if len(lines) >= MAX_DRAWN:
-                rest = diff.files[number:]
-                count = sum(g.added + g.removed for g in rest)
-                plural = "s" if len(rest) != 1 else ""
-                lines.append(_Line("note", f"… {len(rest)} more file{plural} ({count:,} "
-                                   "changed lines) not drawn"
-                                   + (f": {whole} shows them" if whole else "")))
-                break
-            starts.append(len(lines))
-            name = visible(f.path if not f.old_path or f.old_path == f.path
-                           else f"{f.old_path} → {f.path}")
-            counts = "binary" if f.binary else f"+{f.added} -{f.removed}"
-            lines.append(_Line("file", f"{name}  ({f.status}, {counts})"))
-            if f.binary:
-                lines.append(_Line("note", "binary file: its contents are not shown"))
-            language = _language(f.path)
-            shown = 0
-            for hunk in f.hunks:
-                if len(lines) >= MAX_DRAWN:
-                    break
-                lines.append(_Line("hunk", visible(hunk.header)))
-                match = _HUNK.match(hunk.header)
-                old, new = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
-                block: _Block | None = None
-                for origin, text in hunk.lines:
-                    if len(lines) >= MAX_DRAWN:
-                        break
-                    if block is None or block.count >= BLOCK:
-                        block = _Block(language, len(lines), 0)
-                        blocks.append(block)
-                    text = visible(text.expandtabs(TAB))[:MAX_COLUMNS]
-                    width = max(width, len(text))
-                    lines.append(_Line("code", text, origin, old if origin != "+" else 0,
-                                       new if origin != "-" else 0, len(blocks) - 1))
-                    block.count += 1
-                    shown += origin != " "
-                    old += origin != "+"
-                    new += origin != "-"
-            missing = 0 if f.binary else f.added + f.removed - shown
-            if missing > 0:
-                lines.append(_Line("note", f"… {missing:,} more changed line"
-                                   f"{'s' if missing != 1 else ''} of this file not drawn"))
-            lines.append(_Line("blank", ""))
-        if not diff.files:
-            lines.append(_Line("note", "no changes against the target"))
-        self._set(lines, blocks, starts, width)
+        """Show `diff` from its first line (see `lay_out`)."""
+        self.show_layout(lay_out(diff, whole))
+
+    def show_layout(self, layout: Layout) -> None:
+        self._set(layout.lines, layout.blocks, layout.starts, layout.width)
 
     def show_message(self, text: str) -> None:
         """One line instead of a diff (loading, an error, nothing chosen)."""
@@ -225,32 +247,44 @@ class DiffView(ScrollView, can_focus=True):
         base = self.visual_style
         if index >= len(self.lines):
             return Strip.blank(width, base.rich_style)
+        line = self.lines[index]
+        row = self._row(base, line.origin if line.kind == "code" else line.kind)
         strip = self._strips.get(index)
         if strip is None:
             if len(self._strips) > STRIP_CACHE:
                 self._strips.clear()
-            strip = self._strips[index] = self._draw(index, base)
-        line = self.lines[index]
-        row = ROW_STYLES.get(line.origin if line.kind == "code" else line.kind)
-        fill = (base + self._get_style(row)).rich_style if row else base.rich_style
-        return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, fill)
+            strip = self._strips[index] = self._draw(index, line, row)
+        return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, row.rich_style)
 
-    def _draw(self, index: int, base: Style) -> Strip:
-        line = self.lines[index]
-        if line.kind == "code":
-            sign = {"+": "$text-success", "-": "$text-error"}.get(line.origin, "$text-muted")
-            numbers = (f"{line.old or '':>{NUMBER}} {line.new or '':>{NUMBER}} ")
-            content = Content.assemble((numbers, "$text-muted"), (line.origin + " ", sign),
-                                       self._code(index, line))
-        else:
+    def _style(self, text: str) -> Style:
+        """A style with theme variables, parsed once per theme (a page draws ~50 lines of
+        ~10 spans each)."""
+        style = self._styles.get(text)
+        if style is None:
+            style = self._styles[text] = self._get_style(text)
+        return style
+
+    def _row(self, base: Style, kind: str) -> Style:
+        """The style of a whole row of `kind` (a file header, an added line ...)."""
+        key = (base, kind)
+        style = self._rows.get(key)
+        if style is None:
+            extra = ROW_STYLES.get(kind)
+            style = self._rows[key] = base + self._style(extra) if extra else base
+        return style
+
+    def _draw(self, index: int, line: _Line, row: Style) -> Strip:
+        if line.kind != "code":
             content = Content(line.text)
-        row = ROW_STYLES.get(line.origin if line.kind == "code" else line.kind)
-        if row:
-            base = base + self._get_style(row)
-        segments = [Segment(text, style.rich_style)
-                    for text, style in content.render(base, end="",
-                                                      parse_style=self._get_style)]
-        return Strip(segments, content.cell_length)
+            return Strip([Segment(line.text, row.rich_style)], content.cell_length)
+        sign = SIGNS.get(line.origin, "$text-muted")
+        numbers = f"{line.old or '':>{NUMBER}} {line.new or '':>{NUMBER}} "
+        code = self._code(index, line)
+        segments = [Segment(numbers, (row + self._style("$text-muted")).rich_style),
+                    Segment(line.origin + " ", (row + self._style(sign)).rich_style)]
+        segments += [Segment(text, style.rich_style)
+                     for text, style in code.render(row, end="", parse_style=self._style)]
+        return Strip(segments, len(numbers) + 2 + code.cell_length)
 
     def _code(self, index: int, line: _Line) -> Content:
         lines = self._highlighted.get(line.block)
@@ -264,26 +298,62 @@ class DiffView(ScrollView, can_focus=True):
 
 
 _LANGUAGES: dict[str, str] = {}
+# Pygments' file name patterns, indexed once: exact names, "*.ext" by extension, the rest.
+_PATTERNS: tuple[dict, dict, list] | None = None
+
+
+def _patterns() -> tuple[dict, dict, list]:
+    global _PATTERNS
+    if _PATTERNS is None:
+        from pygments.lexers import LEXERS
+
+        names: dict[str, list] = {}
+        suffixes: dict[str, list] = {}
+        others: list = []
+        for _module, lexer, aliases, patterns, _mimes in LEXERS.values():
+            for pattern in patterns if aliases else ():
+                entry = (lexer, aliases[0], pattern)
+                if not any(c in pattern for c in "*?["):
+                    names.setdefault(pattern, []).append(entry)
+                elif pattern.startswith("*.") and not any(c in pattern[2:] for c in "*?["):
+                    suffixes.setdefault(pattern[1:], []).append(entry)
+                else:
+                    others.append(entry)
+        _PATTERNS = (names, suffixes, others)
+    return _PATTERNS
 
 
 def _language(path: str) -> str:
-    """Pygments' name for the language of `path`, by its name alone ("text" when unknown)."""
+    """Pygments' name for the language of `path`, by its name alone ("text" when unknown).
+
+    Pygments' own lookup by file name also loads every lexer plugin installed (IPython's
+    among them: 1.8 s on the first diff) and tries ~950 patterns one by one; here only the
+    lexers it ships are asked, through an index, and ranked as it ranks them (an exact name
+    before a pattern, then the lexer's priority)."""
+    from fnmatch import fnmatchcase
     from pathlib import PurePosixPath
 
     name = PurePosixPath(path).name
-    suffix = PurePosixPath(path).suffix.lower() or name
-    known = _LANGUAGES.get(suffix)
+    known = _LANGUAGES.get(name)
     if known is None:
-        from pygments.lexers import get_lexer_for_filename
-        from pygments.util import ClassNotFound
-
-        try:
-            lexer = get_lexer_for_filename(name)
-            known = lexer.aliases[0] if lexer.aliases else lexer.name
-        except ClassNotFound:
-            known = "text"
-        _LANGUAGES[suffix] = known
+        names, suffixes, others = _patterns()
+        found = list(names.get(name, ()))
+        dot = name.find(".")
+        while dot >= 0:  # "x.tar.gz" matches "*.tar.gz" and "*.gz"
+            found += suffixes.get(name[dot:], ())
+            dot = name.find(".", dot + 1)
+        if not found:
+            found = [e for e in others if fnmatchcase(name, e[2])]
+        known = max(found, key=_rank)[1] if found else "text"
+        _LANGUAGES[name] = known
     return known
+
+
+def _rank(entry: tuple[str, str, str]) -> tuple[float, str]:
+    from pygments.lexers import find_lexer_class
+
+    cls = find_lexer_class(entry[0])
+    return (cls.priority if cls else 0) + (0 if "*" in entry[2] else 0.5), entry[0]
 
 
 def _highlight(text: str, language: str, count: int) -> list[Content]:

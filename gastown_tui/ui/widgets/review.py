@@ -24,7 +24,7 @@ from textual.widgets.option_list import Option
 from ...visible import visible
 from ..model import MergeRow
 from ..reviewing import LOOKS, ReviewError, ReviewRow, whole_diff
-from .diffview import DiffView
+from .diffview import DiffView, lay_out
 from .panels import RowPanel
 
 NAME_WIDTH = 24        # path columns in the file list (longer ones keep their end)
@@ -269,14 +269,15 @@ class ReviewView(Vertical):
     async def _fetch_diff(self, row: ReviewRow) -> None:
         try:
             diff = await self.source.diff(row.key)
-        except ReviewError as e:
+            # Tens of thousands of lines are laid out off the loop: the panes keep going.
+            layout = await asyncio.to_thread(lay_out, diff, whole_diff(row.key))
+        except Exception as e:  # noqa: BLE001 - ReviewError says it in one line; others too
             if self.live and self.shown == row:
                 self.diff = None
                 self.files.clear_options()
-                self.diff_view.show_message(str(e))
+                self.diff_view.show_message(str(e) if isinstance(e, ReviewError)
+                                            else f"could not read the diff: {e}")
             return
-        except asyncio.CancelledError:
-            raise
         if not self.live or self.shown != row:
             return
         self.diff = diff
@@ -285,7 +286,7 @@ class ReviewView(Vertical):
         files.clear_options()
         files.add_options([Option(_file_prompt(f), id=str(i)) for i, f in enumerate(diff.files)])
         files.border_title = f"Files {len(diff.files)}" if diff.files else "Files"
-        self.diff_view.show_diff(diff, whole_diff(row.key))
+        self.diff_view.show_layout(layout)
         self.diff_view.border_title = "Diff" if row.is_mr else "Diff of the worktree as it is"
 
     def _show_head(self, row: ReviewRow, diff: Any) -> None:
