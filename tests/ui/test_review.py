@@ -10,10 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from hostile_text import CATALOGUE, assert_safe
 from ui_helpers import rendered, until
 
+from gastown_tui.town.diffs import Diff, FileDiff, Hunk
 from gastown_tui.ui.app import AppOptions, GastownApp
-from gastown_tui.ui.reviewing import event_toast
+from gastown_tui.ui.model import TownView
+from gastown_tui.ui.reviewing import FixedReview, ReviewRow, event_toast
 from gastown_tui.ui.screens.prompt import PromptScreen
 from gastown_tui.ui.screens.review import ReviewScreen
 
@@ -116,3 +119,35 @@ def test_toasts_for_requests_sent_back_and_waiting_not_for_a_persons_own_verbs()
     assert waiting[0] == "de-mr-2 passed its gate and waits for your review; C-b r to review it"
     assert event_toast({"kind": "mr_rejected", "mr": "de-mr-1", "by": "overseer"}) is None
     assert event_toast({"kind": "mr_merged", "mr": "de-mr-3"}) is None
+
+
+async def test_the_review_view_shows_stored_text_as_marks(environ):
+    """Titles, reasons, agents, branches, paths and file contents: their controls as marks,
+    their markup as text, one queue row per request."""
+    texts = list(CATALOGUE.values())
+    rows = [ReviewRow(f"r-mr-{i}", "mr", "held", "held", "r", text, "r-1", f"r/polecats/{text}",
+                      text, text, text) for i, text in enumerate(texts)]
+    diff = Diff(texts[0], "0" * 40, "1" * 40, [
+        FileDiff(f"{i}{text}", None, "added", 1, 0, hunks=[Hunk(f"@@ -0,0 +1 @@ {text}",
+                                                                [("+", text)])])
+        for i, text in enumerate(texts)])
+    app = GastownApp(AppOptions(environ=environ, live=False, view=TownView(town="t"),
+                                review=FixedReview(rows, {"r-mr-0": diff})))
+    async with app.run_test(size=(160, 60)) as pilot:
+        await pilot.press("ctrl+b", "r")
+        view = await until(pilot, lambda: isinstance(app.screen, ReviewScreen)
+                           and app.screen.view.diff is not None and app.screen.view,
+                           what="the diff of the first request")
+        queue = view.queue
+        for i in range(queue.option_count):
+            prompt = queue.get_option_at_index(i).prompt
+            assert prompt.plain.count("\n") == 1, prompt.plain
+            assert not any("@click" in str(span.style) or "link" in str(span.style)
+                           or "red" in str(span.style) for span in prompt.spans)
+        assert_safe(rendered(app), where="the Review view")
+        for _ in range(3):
+            await pilot.press("tab")
+            assert_safe(rendered(app), where="the Review view")
+        view.diff_view.scroll_end(animate=False, immediate=True)
+        await pilot.pause()
+        assert_safe(rendered(app), where="the end of the diff")
