@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from textual.binding import Binding
 from textual.content import Content
@@ -29,7 +30,7 @@ from textual.style import Style
 from ...visible import visible
 
 MAX_DRAWN = 20_000       # lines of one diff drawn at most
-MAX_COLUMNS = 400        # columns of one line drawn at most
+MAX_COLUMNS = 400        # characters of one line drawn at most (a longer one ends in "…")
 BLOCK = 200              # lines of a hunk highlighted together
 TAB = 4
 NUMBER = 5               # width of a line number
@@ -106,7 +107,9 @@ def lay_out(diff: Any, whole: str = "") -> Layout:
                 if block is None or block.count >= BLOCK:
                     block = _Block(language, len(lines), 0)
                     blocks.append(block)
-                text = visible(text.expandtabs(TAB))[:MAX_COLUMNS]
+                text = visible(text.expandtabs(TAB))
+                if len(text) > MAX_COLUMNS:
+                    text = text[:MAX_COLUMNS - 1] + "…"
                 width = max(width, len(text))
                 lines.append(_Line("code", text, origin, old if origin != "+" else 0,
                                    new if origin != "-" else 0, len(blocks) - 1))
@@ -275,8 +278,7 @@ class DiffView(ScrollView, can_focus=True):
 
     def _draw(self, index: int, line: _Line, row: Style) -> Strip:
         if line.kind != "code":
-            content = Content(line.text)
-            return Strip([Segment(line.text, row.rich_style)], content.cell_length)
+            return Strip([Segment(line.text, row.rich_style)], cell_len(line.text))
         sign = SIGNS.get(line.origin, "$text-muted")
         numbers = f"{line.old or '':>{NUMBER}} {line.new or '':>{NUMBER}} "
         code = self._code(index, line)

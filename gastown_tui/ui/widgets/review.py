@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from ...visible import visible
 from ..model import MergeRow
@@ -131,6 +131,7 @@ class ReviewView(Vertical):
         self.shown: ReviewRow | None = None
         self._wanted = select           # the row to highlight once the rows come
         self._diff_timer: Any = None
+        self._problem = ""
         # Held, not queried: a timer or worker that ends while the view is being removed
         # finds its parts gone from the DOM (and then does nothing).
         self.queue = QueueList(id="review-queue")
@@ -178,8 +179,12 @@ class ReviewView(Vertical):
         try:
             rows = await self.source.rows()
         except Exception as e:  # noqa: BLE001 - a ledger mid-write: say so, keep what shows
-            self.notify(f"could not read the merge queue: {e}", severity="warning")
+            problem = f"could not read the merge queue: {e}"
+            if problem != self._problem:  # once, not at every look while it lasts
+                self._problem = problem
+                self.notify(problem, severity="warning")
             return
+        self._problem = ""
         if not self.live:
             return
         self._show_rows(rows)
@@ -213,15 +218,16 @@ class ReviewView(Vertical):
                                                      else "")
         self._wanted = keep
         if not self._highlight_wanted():
-            first = next((i for i, o in enumerate(options) if not o.disabled), None)
-            queue.highlighted = first
+            self._wanted = None  # gone from the queue: the first row instead
+            queue.highlighted = next((i for i, o in enumerate(options) if not o.disabled),
+                                     None)
 
     def _highlight_wanted(self) -> bool:
         if not self._wanted:
             return False
         try:
             index = self.queue.get_option_index(self._wanted)
-        except Exception:  # noqa: BLE001 - not listed (merged long ago, a typo): keep looking
+        except OptionDoesNotExist:  # not listed yet (the rows to come) or any more
             return False
         self._wanted = None
         self.queue.highlighted = index
