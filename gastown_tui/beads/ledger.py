@@ -89,9 +89,11 @@ class Ledger(ids.IdsMixin, LinksMixin, sync.SyncMixin):
         try:
             conn = store.connect(db)
             prefix = cls._prepare(conn, db, beads_dir)
-        except sqlite3.DatabaseError as e:
-            raise LedgerError(f"cannot use {db} ({e}); if it is damaged, move it aside and run "
-                              "bd again: the ledger is rebuilt from issues.jsonl") from None
+        except (sqlite3.Error, OSError) as e:
+            explained = store.explain(e, beads_dir)
+            if explained is None:
+                raise
+            raise explained from None
         led = cls(beads_dir, conn, prefix, actor or default_actor(os.environ))
         if fresh:
             # A fresh clone: route its ledger file through our merge driver. Another bd
@@ -151,7 +153,8 @@ class Ledger(ids.IdsMixin, LinksMixin, sync.SyncMixin):
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator["Ledger"]:
-        """Several changes as one atomic unit; the JSONL is exported once at the end."""
+        """Several changes as one atomic unit; the JSONL is exported once at the end (see
+        `store`: written before the commit, put in place after it)."""
         if self._depth:
             name = f"sp{self._depth}"
             self.conn.execute(f"SAVEPOINT {name}")
@@ -166,29 +169,60 @@ class Ledger(ids.IdsMixin, LinksMixin, sync.SyncMixin):
                 self._depth -= 1
             self.conn.execute(f"RELEASE {name}")
             return
-        with store.write_lock(self.conn):
-            self._depth, self._dirty, self._bases, self._force_export = 1, set(), {}, False
-            try:
-                yield self
-                self._finish()
-            finally:
-                self._depth = 0
+        export = None
+        try:
+            with store.write_lock(self.conn):
+                self._depth, self._dirty, self._bases, self._force_export = 1, set(), {}, False
+                try:
+                    yield self
+                    export = self._finish()
+                finally:
+                    self._depth = 0
+        except BaseException as e:
+            if export is not None:
+                export.discard()
+            explained = store.explain(e, self.beads_dir)
+            if explained is None:
+                raise
+            raise explained from None
+        if export is not None:
+            self._publish(export)
 
-    def _finish(self) -> None:
-        if not self._dirty and not self._force_export:
-            return
+    def _finish(self) -> store.Export | None:
+        lagging = store.export_lags(self.conn)
+        if not self._dirty and not self._force_export and not lagging:
+            return None
         try:
             self._absorb_outside_edits()
             store.refresh_lines(self.conn, self._dirty)
             self.conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
                               "WHERE key = 'changes'")
-            data = store.export_jsonl(self.conn, self.jsonl_path,
-                                      None if self._force_export else self._dirty)
-            store.record_sync(self.conn, self.jsonl_path, data)
+            change = int(store.get_meta(self.conn, "changes", "0") or 0)
+            whole = self._force_export or lagging
+            export = store.prepare_export(self.conn, self.jsonl_path,
+                                          None if whole else self._dirty, change)
         except OSError as e:    # disk full, read-only: the transaction rolls back whole
-            raise LedgerError(f"cannot write {self.jsonl_path}: {e.strerror or e}; "
-                              "nothing was changed") from None
+            raise store.explain(e, self.beads_dir) or LedgerError(
+                f"cannot write {self.jsonl_path}: {e.strerror or e}; nothing was changed") \
+                from None
         self._dirty = set()
+        return export
+
+    def _publish(self, export: store.Export) -> None:
+        """Put the committed transaction's export in place. The change is committed whatever
+        happens here: a failure leaves the export lagging, for the next open to redo."""
+        try:
+            with store.write_lock(self.conn):
+                store.publish_export(self.conn, self.jsonl_path, export)
+        except BaseException as e:
+            export.discard()
+            if not isinstance(e, Exception):
+                raise
+            if not export.placed:
+                why = store.explain(e, self.beads_dir) or e
+                self.warnings.append(f"the change is saved in {store.DB_NAME}, but "
+                                     f"{self.jsonl_path} is not updated yet ({why}); the next "
+                                     "bd command updates it")
 
     def change_token(self) -> int:
         """Changes whenever any process commits a change to this ledger."""

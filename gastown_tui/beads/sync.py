@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from . import jsonl, store
-from .model import LedgerError, SCALAR_FIELDS, dumps, now
+from .model import LedgerError, NoSpaceError, SCALAR_FIELDS, dumps, now
 
 MERGE_DRIVER_NAME = "beads"
 
@@ -27,12 +27,19 @@ class SyncMixin:
     """JSONL import/export for `Ledger` (which provides conn, transaction and _dirty)."""
 
     def sync_in(self) -> None:
-        """Import the JSONL if something other than this ledger changed it since."""
-        if store.file_stamp(self.jsonl_path) == store.get_meta(self.conn, "jsonl_stamp"):
+        """Import the JSONL if something other than this ledger changed it since, and export
+        again if a committed change never reached it."""
+        marks = store.sync_marks(self.conn)
+        if (store.file_stamp(self.jsonl_path) == marks.get("jsonl_stamp")
+                and not store.lags(marks)):
             return
         try:
             with self.transaction():
                 self._absorb_outside_edits()
+        except NoSpaceError as e:
+            # Reads go on from the database, which holds every committed change; the next
+            # command with room brings issues.jsonl up to date.
+            self.warnings.append(f"{self.jsonl_path} is not up to date: {e}")
         except OSError as e:
             raise LedgerError(f"cannot read {self.jsonl_path}: {e.strerror or e}") from None
 
@@ -78,11 +85,14 @@ class SyncMixin:
 
     def export_file(self, target: Path) -> int:
         """`bd export -o FILE`: the same deterministic JSONL, written atomically elsewhere."""
+        from ..files import os_error_message, write_atomic
+
         data = self.export_bytes()
         try:
-            store.write_atomic(Path(target), data)
+            write_atomic(Path(target), data)
         except OSError as e:
-            raise LedgerError(f"cannot write {target}: {e.strerror}") from None
+            raise LedgerError(os_error_message(e) or f"cannot write {target}: {e.strerror}") \
+                from None
         return data.count(b"\n")
 
     def _import_bytes(self, data: bytes, source: str, whole_file_bad_fails: bool = False,

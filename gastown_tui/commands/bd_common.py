@@ -118,8 +118,21 @@ def open_ledger(ids: Iterable[str] = ()) -> "Ledger":
         env.progress(f"bd: warning: {warning}")
     ctx = click.get_current_context(silent=True)
     if ctx is not None:
-        ctx.call_on_close(led.close_db)
+        ctx.call_on_close(_closer(led, env))
     return led
+
+
+def _closer(led: "Ledger", env) -> Callable[[], None]:
+    """Close the ledger at the command's end, first saying what went wrong after the
+    command's change was saved (an export left for the next command)."""
+    shown = len(led.warnings)
+
+    def close() -> None:
+        for warning in led.warnings[shown:]:
+            env.progress(f"bd: warning: {warning}")
+        led.close_db()
+
+    return close
 
 
 def open_rig_ledger(rig: str) -> "Ledger":
