@@ -81,6 +81,12 @@ class Ledger(ids.IdsMixin, LinksMixin, sync.SyncMixin):
         beads_dir = Path(beads_dir)
         if not beads_dir.is_dir():
             raise LedgerError(f"no beads ledger at {beads_dir}: run 'bd init' first")
+        if not os.access(beads_dir, os.R_OK | os.X_OK):
+            from ..files import owner_of
+
+            owner = owner_of(beads_dir) or "another user"
+            raise LedgerError(f"the ledger in {beads_dir} belongs to {owner}: it is private to "
+                              f"its owner, so run the command as {owner}")
         db = beads_dir / store.DB_NAME
         fresh = not db.exists()
         if fresh and not ((beads_dir / store.CONFIG_NAME).exists()

@@ -446,8 +446,8 @@ def explain(e: BaseException, beads_dir: Path) -> LedgerError | None:
                 sqlite3.SQLITE_AUTH):
         owner = owner_of(db)
         if owner:
-            return LedgerError(f"cannot write the ledger in {beads_dir}: it belongs to {owner}; "
-                               f"run the command as {owner}")
+            return LedgerError(f"the ledger in {beads_dir} belongs to {owner}: it is private to "
+                               f"its owner, so run the command as {owner}")
         return LedgerError(f"cannot write {db} ({e}): check the permissions of it, its -wal "
                            f"and -shm files and {beads_dir}")
     if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):

@@ -202,7 +202,12 @@ class ImportReport:
 
 
 def keep_rejected(beads_dir: Path, source: str, bad: list[jsonl.BadLine]) -> None:
-    with open(beads_dir / store.REJECTED_NAME, "a", encoding="utf-8") as f:
+    import os
+
+    # 0600: the lines are bead records, as private as the database they did not get into.
+    fd = os.open(beads_dir / store.REJECTED_NAME, os.O_WRONLY | os.O_APPEND | os.O_CREAT
+                 | os.O_CLOEXEC, 0o600)
+    with open(fd, "a", encoding="utf-8") as f:
         for b in bad:
             f.write(f"# {now()} {source}:{b.lineno}: {b.error}\n{b.text}\n")
 

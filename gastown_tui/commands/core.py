@@ -167,7 +167,18 @@ def _invoke(root: click.Command, args: list[str], env: Env, prog: str) -> Result
         return Result(130, error="interrupted", as_json=env.json, argv=args)
     except Exception as e:
         if not _is_user_error(e):
-            raise
+            from ..files import os_error_message
+
+            # What the machine refused (a full disk, another user's file, a read-only disk)
+            # is no bug of ours: one line naming the path, wherever in the code it surfaced.
+            message = os_error_message(e)
+            if message is None:
+                raise
+            if env.debug:
+                import traceback
+
+                traceback.print_exc()
+            return Result(EXIT_FAILED, error=message, as_json=env.json, argv=args)
         # Domain layers cannot import this module; their errors opt in with `user_error = True`
         # (and an optional `exit_code`) to be shown as a one-line message.
         return Result(getattr(e, "exit_code", EXIT_FAILED), error=str(e), as_json=env.json,

@@ -85,8 +85,14 @@ def repair(town) -> RepairReport:
                 (Path(town.root) / ".runtime" / name).unlink(missing_ok=True)
             fixes.append(Fix("stale host record", "removed .runtime/host.json and host.pid"))
 
+    from ..town.private import tighten_town
     from ..town.rigs import ensure_redirects
 
+    loose = tighten_town(town)
+    if loose:
+        shown = ", ".join(str(p.relative_to(town.root)) for p in loose[:3])
+        fixes.append(Fix("private files", f"{len(loose)} readable by other users made private "
+                         f"({shown}{' ...' if len(loose) > 3 else ''})"))
     for rig, state in ensure_redirects(town):
         if state == "written":
             fixes.append(Fix("ledger redirect", f"wrote {rig.path / '.beads' / 'redirect'}: "

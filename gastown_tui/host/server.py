@@ -111,6 +111,11 @@ class ControlServer:
         except Exception as e:  # noqa: BLE001 - one bad request must never stop the host
             if getattr(e, "user_error", False):
                 return reply_error(req_id, str(e), int(getattr(e, "exit_code", 1)))
+            from ..files import os_error_message
+
+            message = os_error_message(e)   # a full disk, a read-only file: not a bug
+            if message is not None:
+                return reply_error(req_id, message)
             log.exception("request %s failed", op)
             return reply_error(req_id, f"internal error in the host: {type(e).__name__}: {e}")
 

@@ -148,7 +148,7 @@ def _add_rig(town: Town, name: str, source: str, prefix: str | None, branch: str
         (work / "polecats").mkdir()
         write_atomic(work / RIG_REDIRECT, REDIRECT_TEXT)
         write_atomic(work / RIG_CONFIG, "# Settings of this rig. `gt config set agent NAME "
-                     f"--rig {name}` or edit by hand.\n")
+                     f"--rig {name}` or edit by hand.\n", private=True)
         Ledger.init(work / RIG_CLONE / BEADS_DIR, prefix).close_db()
         work.rename(target)
         moved = True

@@ -34,7 +34,7 @@ def read_routes(root: Path) -> dict[str, str]:
 def write_routes(root: Path, routes: dict[str, str]) -> None:
     lines = [json.dumps({"prefix": p, "path": routes[p]}, separators=(",", ":"))
              for p in sorted(routes)]
-    write_atomic(root / ROUTES_FILE, "".join(line + "\n" for line in lines))
+    write_atomic(root / ROUTES_FILE, "".join(line + "\n" for line in lines), private=True)
 
 
 def add_route(root: Path, prefix: str, path: str) -> None:
