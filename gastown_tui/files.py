@@ -153,6 +153,8 @@ def os_error_message(e: BaseException) -> str | None:
     where = e.filename if e.filename is not None else None
     if e.errno in NO_SPACE:
         return no_space_message(_folder(where) if where else "the disk")
+    if e.errno is None and is_no_space(e):     # libgit2's errors carry the text only
+        return no_space_message(_path_in_text(str(e)) or "the disk")
     if e.errno in (errno.EACCES, errno.EPERM) and where:
         owner = owner_of(where)
         if owner:

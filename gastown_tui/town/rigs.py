@@ -143,6 +143,11 @@ def _add_rig(town: Town, name: str, source: str, prefix: str | None, branch: str
         if progress:
             progress(f"cloning {url} into {name}/{RIG_REPO}")
         default_branch = gitops.clone_bare(url, work / RIG_REPO, branch, progress)
+        # Every polecat worktree shares this repository's info/exclude: the agents' context
+        # file is kept out of their commits from the start, not by each sling.
+        from .sling import CONTEXT_FILE, _exclude
+
+        _exclude(work / RIG_REPO, "/" + CONTEXT_FILE)
         gitops.clone_from_shared(work / RIG_REPO, work / RIG_CLONE, url, default_branch)
         (work / "crew").mkdir()
         (work / "polecats").mkdir()

@@ -94,8 +94,10 @@ def _exclude(worktree: Path, pattern: str) -> None:
     exclude = info / "exclude"
     current = exclude.read_text() if exclude.exists() else ""
     if pattern not in current.split("\n"):
-        exclude.write_text(current + ("" if current.endswith("\n") or not current else "\n")
-                           + pattern + "\n")
+        from .paths import write_atomic
+
+        write_atomic(exclude, current + ("" if current.endswith("\n") or not current else "\n")
+                     + pattern + "\n")
 
 
 def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = None,

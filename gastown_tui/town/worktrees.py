@@ -7,6 +7,7 @@ branch and the polecat's commits are visible from `<rig>/.repo.git` the moment t
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import shutil
 from pathlib import Path
@@ -44,19 +45,25 @@ def create_worktree(rig, polecat: str, issue_id: str, base: str | None = None) -
                         "or remove it after checking its work")
     branch = branch_name(polecat, issue_id)
     ref_name = f"refs/heads/{branch}"
-    if ref_name in repo.references:
-        ref = repo.references[ref_name]
-    else:
+    made_ref = ref_name not in repo.references
+    if made_ref:
         commit = _base_commit(repo, base or rig.branch)
         ref = repo.references.create(ref_name, commit.id)
-    _drop_stale_registration(repo, polecat)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        path.rmdir()
+    else:
+        ref = repo.references[ref_name]
     try:
+        _drop_stale_registration(repo, polecat)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            path.rmdir()
         repo.add_worktree(polecat, str(path), ref)
-    except pygit2.GitError as e:
-        raise TownError(f"cannot create the worktree {path}: {e}") from None
+    except BaseException as e:
+        # A full disk can stop git half-way: take back the folder, registration and branch
+        # this call made, so a failed sling leaves nothing behind.
+        remove_worktree(rig, polecat, branch if made_ref else None)
+        if isinstance(e, pygit2.GitError):
+            raise TownError(f"cannot create the worktree {path}: {e}") from None
+        raise
     return path, branch
 
 
@@ -79,6 +86,11 @@ def remove_worktree(rig, polecat: str, delete_branch: str | None = None) -> None
         shutil.rmtree(path)
     if polecat in repo.list_worktrees():
         repo.lookup_worktree(polecat).prune(True)
+    # A registration git left half-written (a full disk) is no worktree to list, yet a folder.
+    shutil.rmtree(Path(repo.path) / "worktrees" / polecat, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        # git leaves the registry folder behind once empty; a rolled-back sling leaves nothing.
+        (Path(repo.path) / "worktrees").rmdir()
     if delete_branch and f"refs/heads/{delete_branch}" in repo.references:
         repo.references.delete(f"refs/heads/{delete_branch}")
 
