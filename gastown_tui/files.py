@@ -117,6 +117,24 @@ def is_no_space(e: BaseException) -> bool:
         or "Disk quota exceeded" in text
 
 
+# Below this much free space, a write error a library reports vaguely (SQLite's "disk I/O
+# error" for its -shm file, libgit2's "target OID doesn't exist" for an object it could not
+# write) is taken for a full disk.
+LOW_SPACE = 1 << 20
+
+
+def low_space(folder: Path | str) -> bool:
+    try:
+        st = os.statvfs(folder)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < LOW_SPACE
+
+
+def no_space_error(folder: Path | str) -> OSError:
+    return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(folder))
+
+
 def no_space_message(where: Path | str) -> str:
     return (f"no space left on {where}: free some space and run the command again "
             "(nothing was changed)")

@@ -30,8 +30,8 @@ import zlib
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..files import PRIVATE_FILE, is_no_space, no_space_message, os_error_message, owner_of, \
-    temp_beside
+from ..files import (PRIVATE_FILE, is_no_space, low_space, no_space_message, os_error_message,
+                     owner_of, temp_beside)
 from .model import SCALAR_FIELDS, LedgerError, NoSpaceError, dumps, record_from_row
 
 DB_NAME = "beads.db"
@@ -421,11 +421,6 @@ def _rollback(conn: sqlite3.Connection) -> None:
             conn.execute("ROLLBACK")
 
 
-# Below this much free space, an I/O error from SQLite is taken for a full disk: SQLite reports
-# a failed write of its -shm or -wal file as a disk I/O error, not as SQLITE_FULL.
-LOW_SPACE = 1 << 20
-
-
 def explain(e: BaseException, beads_dir: Path) -> LedgerError | None:
     """A one-line LedgerError for what the machine refused while using the ledger in
     `beads_dir` (None: not such an error, let it through). Only a database SQLite finds
@@ -437,7 +432,7 @@ def explain(e: BaseException, beads_dir: Path) -> LedgerError | None:
     code = (getattr(e, "sqlite_errorcode", None) or 0) & 0xFF \
         if isinstance(e, sqlite3.Error) else None
     if is_no_space(e) or code == sqlite3.SQLITE_FULL or (
-            code == sqlite3.SQLITE_IOERR and _low_space(beads_dir)):
+            code == sqlite3.SQLITE_IOERR and low_space(beads_dir)):
         return NoSpaceError(no_space_message(beads_dir))
     if isinstance(e, OSError):
         message = os_error_message(e)
@@ -460,11 +455,3 @@ def explain(e: BaseException, beads_dir: Path) -> LedgerError | None:
         return LedgerError(f"{db} is damaged ({e}): move it aside and run bd again (keep the "
                            "copy); the ledger is rebuilt from issues.jsonl")
     return LedgerError(f"cannot use {db} ({e})")
-
-
-def _low_space(folder: Path) -> bool:
-    try:
-        st = os.statvfs(folder)
-    except OSError:
-        return False
-    return st.f_bavail * st.f_frsize < LOW_SPACE

@@ -80,7 +80,9 @@ async def watch_loop(host: Host) -> None:
         except asyncio.CancelledError:
             raise
         except Exception as e:  # noqa: BLE001 - the watch must outlive one bad pass
-            host.publish("host_error", error=f"{type(e).__name__}: {e}")
+            from ..files import os_error_message
+
+            host.publish("host_error", error=os_error_message(e) or f"{type(e).__name__}: {e}")
         await asyncio.sleep(host.settings.watch_seconds)
 
 

@@ -254,6 +254,20 @@ def _take(worktree: Path, polecat: str, reason: str,
         return None, Ignored()
     if repo.is_bare:
         return None, Ignored()
+    try:
+        return _record(repo, polecat, reason, with_ignored)
+    except (pygit2.GitError, OSError) as e:
+        # libgit2 reports an object it could not write on a full disk as a missing object
+        # when the ref update finds it gone; the ref did not move, so nothing changed.
+        from ..files import is_no_space, low_space, no_space_error
+
+        if not is_no_space(e) and low_space(repo.path):
+            raise no_space_error(repo.path) from e
+        raise
+
+
+def _record(repo: pygit2.Repository, polecat: str, reason: str,
+            with_ignored: bool) -> tuple[Snapshot | None, Ignored]:
     tree, ignored = worktree_tree(repo, with_ignored)
     head = None if repo.head_is_unborn else repo.head.target
     ref = wip_ref(polecat)

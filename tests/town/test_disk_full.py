@@ -176,3 +176,42 @@ def test_gt_config_set_mail_and_sling_on_a_full_disk(full_town):
                             lambda bead: town.gt(["sling", bead, "proj", "--agent", "shell"]),
                             check_slung, prepare=lambda: rig.new_bead("to sling")))
     assert all(failed for failed, _ok in counts), counts
+
+
+def test_snapshots_on_a_full_disk(full_town):
+    """A snapshot that cannot be written leaves the snapshot ref where it was; the error is
+    the same one line."""
+    import pygit2
+
+    from gastown_tui.files import os_error_message
+    from gastown_tui.town.snapshots import take_snapshot, wip_ref
+
+    town, rig, disk = full_town
+    bead = rig.new_bead("to snapshot")
+    slung = to_jsonable(town.ok(["sling", bead, "proj", "--agent", "shell"]))[0]
+    worktree, name = Path(slung["worktree"]), slung["polecat"]
+    repo = pygit2.Repository(str(town.cwd / "proj/.repo.git"))
+    failed = succeeded = 0
+    for n, leave in enumerate(LEAVE_KIB):
+        (worktree / f"notes-{n}.txt").write_text("n" * 5000 + str(n))
+        before = repo.references[wip_ref(name)].target if wip_ref(name) in repo.references \
+            else None
+        disk.fill(leave * 1024)
+        try:
+            snap = take_snapshot(worktree, name, f"attempt {n}")
+        except Exception as e:  # noqa: BLE001 - the message is what is checked
+            failed += 1
+            assert (os_error_message(e) or "").startswith("no space left on "), repr(e)
+            assert (repo.references[wip_ref(name)].target if wip_ref(name) in repo.references
+                    else None) == before
+        else:
+            succeeded += 1
+            assert snap is not None and str(repo.references[wip_ref(name)].target) == snap.id
+            # Whole: every file of it reads back (no object cut short by an earlier attempt).
+            tree = repo[snap.id].peel(pygit2.Commit).tree
+            assert (tree / f"notes-{n}.txt").data.decode().endswith(str(n))
+            assert repo.odb.exists(tree.id) and all(repo[e.id].read_raw() is not None
+                                                      for e in tree)
+        finally:
+            disk.free()
+    assert failed and succeeded, (failed, succeeded)
