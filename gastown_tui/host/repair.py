@@ -93,6 +93,12 @@ def repair(town) -> RepairReport:
         shown = ", ".join(str(p.relative_to(town.root)) for p in loose[:3])
         fixes.append(Fix("private files", f"{len(loose)} readable by other users made private "
                          f"({shown}{' ...' if len(loose) > 3 else ''})"))
+    from ..town.routes import repair_routes
+
+    try:
+        fixes += [Fix("routes", said) for said in repair_routes(town.root)]
+    except Exception as e:  # noqa: BLE001 - reported; the rest is still repaired
+        problems.append(Fix("routes", str(e)))
     for rig, state in ensure_redirects(town):
         if state == "written":
             fixes.append(Fix("ledger redirect", f"wrote {rig.path / '.beads' / 'redirect'}: "
