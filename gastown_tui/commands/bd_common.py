@@ -173,6 +173,11 @@ def _routed_beads_dir(env: Any, ids: list[str]) -> "Path | None":
     return (root / paths.pop() / ".beads").resolve()
 
 
+# `-n N` of list, ready and search: 0 is no limit; beyond a million is a typo, and beyond
+# SQLite's 64-bit integers an internal error.
+LIMIT = click.IntRange(min=0, max=1_000_000)
+
+
 class PriorityType(click.ParamType):
     """0-4 or P0-P4; a bad value is a usage error (exit 2) before the ledger opens."""
     name = "0-4|P0-P4"

@@ -65,6 +65,7 @@ class HookRow:
     stuck: bool
     worktree: str | None
     kind: str = "polecats"  # or crew: a crew member an issue was slung to
+    reason: str | None = None  # why it is suspended
 
     @property
     def who(self) -> str:
@@ -88,7 +89,9 @@ class HookList:
                        "-" if r.dirty is None else str(r.dirty),
                        (r.last_activity or "-")[:19]] for r in self.rows],
                      ["AGENT", "ISSUE", "STATE", "BRANCH", "AHEAD", "DIRTY",
-                      "LAST ACTIVITY"])
+                      "LAST ACTIVITY"]) + "".join(
+            f"\n{r.who} is suspended: {r.reason}" for r in self.rows
+            if r.state == "suspended" and r.reason)
 
 
 @view
@@ -235,7 +238,8 @@ def register(root: click.Group) -> None:
                 ahead, dirty = st.ahead, st.dirty
             last = max(filter(None, (h.last_activity, live.get(h.session))), default=None)
             rows.append(HookRow(h.polecat, h.rig, h.issue, h.state, h.branch, ahead, dirty,
-                                last, h.agent, h.stuck, h.worktree, h.kind))
+                                last, h.agent, h.stuck, h.worktree, h.kind,
+                                h.reason if h.state == "suspended" else None))
         return HookList(rows)
 
     @hooks.command("repair")

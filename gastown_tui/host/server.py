@@ -16,6 +16,7 @@ from typing import Any, Awaitable, Callable
 
 from .events import EventBus
 from .protocol import MAX_LINE, ProtocolError, decode, encode, reply_error, reply_ok
+from .runtime import HostError
 
 Handler = Callable[[dict[str, Any]], Awaitable[Any]]
 log = logging.getLogger("gastown_tui.host")
@@ -34,6 +35,12 @@ class ControlServer:
 
     async def start(self) -> None:
         # Only the lock holder gets here, so a socket file left by a killed host is stale.
+        if self.path.is_dir() and not self.path.is_symlink():
+            try:
+                self.path.rmdir()   # an empty folder in its place is nobody's work
+            except OSError:
+                raise HostError(f"{self.path} is a directory, not the host's socket: move it "
+                                "away and start the host again") from None
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
         old = os.umask(0o177)

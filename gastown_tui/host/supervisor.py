@@ -40,7 +40,7 @@ def _suspend(town, rig: str, polecat: str, kind: str, reason: str, count_respawn
     if hook is None or hook.state not in ("active", "created"):
         return hook, None
     snap = _snapshot(town, hook, reason)
-    changes: dict[str, Any] = {"pid": None}
+    changes: dict[str, Any] = {"pid": None, "reason": reason}
     if count_respawn:
         changes["respawns"] = hook.respawns + 1
     return hooks_mod.transition(town, hook, "suspended", **changes), snap
@@ -118,7 +118,7 @@ async def start_hooks(host: Host, hooks: list[hooks_mod.Hook], resume: bool = Fa
                 argv = argv + list(RESUME_FLAGS.get(term_preset(preset, argv).name, ()))
             agent = Agent(hook.session, "polecat" if hook.kind == "polecats" else "crew",
                           hook.rig, hook.polecat, hook.kind, preset, time.time(),
-                          issue=hook.issue, hook_state="active")
+                          issue=hook.issue, hook_state="active", worktree=hook.worktree)
             try:
                 sessions[hook.session] = host.start_terminal(agent, argv, hook.path,
                                                              host.agent_env(env))

@@ -10,6 +10,7 @@ once a minute.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 
 from ..town import hooks as hooks_mod
@@ -127,6 +128,7 @@ def _end_finished(host: Host) -> None:
 
 async def _slow_checks(host: Host) -> None:
     host.settings.reread_stall(host.town, host.environ)
+    await _suspend_without_worktree(host)
     now_wall, now = time.time(), time.monotonic()
     snap_due = []
     for agent in list(host.agents.values()):
@@ -152,6 +154,25 @@ async def _slow_checks(host: Host) -> None:
             snap = await host.domain(_snapshot, hook, "periodic")
             if snap:
                 host.publish("snapshot", agent=agent.name, snapshot=snap, reason="periodic")
+
+
+async def _suspend_without_worktree(host: Host) -> None:
+    """An agent whose worktree was deleted under it would idle in a folder that is gone while
+    its hook stayed active: it is suspended, saying why, until `gt hooks repair` brings the
+    worktree back (from its branch and last snapshot) and resumes it."""
+    from .actions import suspend_agent
+    from .runtime import HostError
+
+    gone = [a for a in list(host.agents.values())
+            if a.worktree and a.hook_state == "active" and a.finished_at is None
+            and not a.expected_exit and not os.path.isdir(a.worktree)]
+    for agent in gone:
+        reason = (f"worktree {agent.worktree} was deleted: `gt hooks repair` restores it and "
+                  "resumes the agent")
+        try:
+            await suspend_agent(host, agent.name, reason)
+        except HostError:
+            continue    # it ended meanwhile: its exit is handled as any other
 
 
 def _archive_merged(town, running: set[str]) -> list[tuple]:

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from .errors import TownError, usage
 from .paths import CONFIG_FILE, Expect, describe, update_toml
-from .presets import AGENT_NAME, BUILTIN, SPECIAL, get_preset, parse_command, town_agents
+from .presets import (AGENT_NAME, BUILTIN, MAX_AGENT_NAME, SPECIAL, get_preset, parse_command,
+                      town_agents)
 
 if TYPE_CHECKING:
     from .model import Town
@@ -22,14 +23,22 @@ class Setting:
     choices: tuple[str, ...] = ()
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError("a whole number") from None
-    if value <= 0:
-        raise ValueError("a number above 0")
-    return value
+def _whole(low: int, high: int) -> Callable[[str], int]:
+    """A parser of whole numbers from `low` to `high`; its error names the bounds."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise ValueError(f"a whole number from {low} to {high}") from None
+        if not low <= value <= high:
+            raise ValueError(f"a whole number from {low} to {high}")
+        return value
+
+    return parse
+
+
+MAX_STALL_MINUTES = 7 * 24 * 60     # a week: work quiet for longer is stalled by any measure
+MAX_POLECATS = 1000                 # far beyond what one machine runs
 
 
 TOWN_SETTINGS = {s.key: s for s in (
@@ -40,8 +49,9 @@ TOWN_SETTINGS = {s.key: s for s in (
     Setting("nudge_mode", "wait-idle", "How nudges are delivered by default.",
             choices=("immediate", "wait-idle", "queue")),
     Setting("stall_minutes", 15, "Minutes without progress before hooked work counts as stalled.",
-            _positive_int),
-    Setting("max_polecats", 30, "Most polecats running at once in this town.", _positive_int),
+            _whole(1, MAX_STALL_MINUTES)),
+    Setting("max_polecats", 30, "Most polecats running at once in this town.",
+            _whole(1, MAX_POLECATS)),
 )}
 RIG_SETTINGS = {s.key: s for s in (
     Setting("agent", "", "Agent for this rig's polecats (overrides the town default_agent)."),
@@ -129,6 +139,8 @@ def set_setting(town: "Town", key: str, value: str, rig: str | None = None,
 
 
 def set_agent(town: "Town", name: str, command: str) -> tuple[str, ...]:
+    if len(name) > MAX_AGENT_NAME:
+        raise usage(f"bad agent name {name[:20]!r}...: at most {MAX_AGENT_NAME} characters")
     if not AGENT_NAME.match(name):
         raise usage(f"bad agent name {name!r}: use letters, digits, '-', '_' or '.'")
     if name in SPECIAL:

@@ -65,6 +65,18 @@ def _now() -> str:
 
 def install(path: Path, name: str | None = None, git: bool = False,
             force: bool = False) -> Installed:
+    try:
+        return _install(path, name, git, force)
+    except OSError as e:
+        # Where no directory can be made (/proc/x, a read-only disk, a file in the way):
+        # everything this call made is gone again; say why in one line.
+        from ..files import os_error_message
+
+        raise TownError(os_error_message(e) or f"cannot make a town at {path}: "
+                        f"{e.strerror or e}") from None
+
+
+def _install(path: Path, name: str | None, git: bool, force: bool) -> Installed:
     # `..` taken away by the letter, as a shell's cd does: mkdir of a/../b would make a too.
     path = Path(os.path.abspath(Path(path).expanduser()))
     if (path / TOWN_FILE).is_file():

@@ -97,6 +97,12 @@ def read_toml(path: Path, schema: Schema | None = None) -> dict[str, Any]:
             data = tomllib.load(f)
     except FileNotFoundError:
         return {}
+    except IsADirectoryError:
+        raise TownError(f"{path} is a directory, not a settings file: move it away (the "
+                        "defaults apply without the file) or restore the file") from None
+    except UnicodeDecodeError:
+        raise TownError(f"{path} is not text (not UTF-8): restore that file or remove it "
+                        "to go back to the defaults") from None
     except tomllib.TOMLDecodeError as e:
         raise TownError(f"{path} is not valid TOML ({e}): fix or restore that file") from None
     if schema:
@@ -168,6 +174,9 @@ def update_toml(path: Path, change: Callable[[Any], None], header: str = "") -> 
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             text = header
+        except (IsADirectoryError, UnicodeDecodeError):
+            read_toml(path)     # says what is wrong with it, and what to do
+            raise
         try:
             doc = tomlkit.parse(text)
         except Exception as e:  # noqa: BLE001 - tomlkit raises several types for bad input

@@ -22,7 +22,13 @@ PREFIX = re.compile(r"^[a-z][a-z0-9]{0,7}$")
 RESERVED = {"mayor", "settings", "crew", "polecats", "hq", "town"}
 
 
+MAX_RIG_NAME = 64
+
+
 def validate_rig_name(name: str) -> None:
+    if len(name) > MAX_RIG_NAME:
+        raise usage(f"bad rig name '{name[:20]}...': at most {MAX_RIG_NAME} characters (it "
+                    "names the rig's folder, its polecats' sessions and addresses)")
     if not RIG_NAME.match(name):
         # Quoted by hand: repr() would show a backslash in the name doubled.
         raise usage(f"bad rig name '{name}': use letters, digits and '_' (start with a letter; "
@@ -103,6 +109,9 @@ def add_rig(town: Town, name: str, source: str, *, prefix: str | None = None,
             progress: Callable[[str], None] | None = None) -> Rig:
     """Clone `source` into a new rig; on any failure nothing of the rig is left behind."""
     validate_rig_name(name)
+    if not source.strip():
+        raise usage("the repository to clone is empty: give a git URL or the path of a "
+                    "repository")
     # One rig add at a time per town: names and derived prefixes are checked and registered
     # under the same lock, so two adds cannot claim the same ones.
     with locked(town.runtime_dir):
@@ -131,6 +140,9 @@ def _add_rig(town: Town, name: str, source: str, prefix: str | None, branch: str
     else:
         prefix = derive_prefix(name, taken)
     url = gitops.normalize_source(source, cwd or town.root)
+    if Path(url).is_absolute() and Path(url).resolve() == Path(town.root).resolve():
+        raise usage(f"{source or '.'} is the town itself: a rig is a project's repository; "
+                    "give its URL or path")
 
     # Built under .runtime/ and moved into place whole, so a killed `gt rig add` leaves no
     # half-made rig in the town (only junk in .runtime/, cleared by the next add).

@@ -119,6 +119,11 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
     say = progress or (lambda _line: None)
     reused_note = None
     try:
+        from ..beads.ids import id_problem
+
+        if id_problem(issue_id):
+            # It names a branch and a worktree: `pr-../../evil` must not reach git.
+            raise usage(f"bad issue id {issue_id!r}: it {id_problem(issue_id)}")
         rig_name, wanted = parse_target(target)
         if wanted:
             check_name(wanted)

@@ -231,7 +231,7 @@ def put_back(worktree: Path, polecat: str, kept: Kept) -> None:
     newest = list_snapshots(worktree, polecat, limit=1)
     if newest:
         # No "before rollback" snapshot: the fresh worktree holds nothing of its own yet.
-        _checkout(pygit2.Repository(str(worktree)), newest[0].id)
+        checkout(pygit2.Repository(str(worktree)), newest[0].id)
     if kept.set_aside is None:
         return
     aside = Path(kept.set_aside)
@@ -342,11 +342,13 @@ def restore(worktree: Path, polecat: str, snapshot_id: str) -> Snapshot | None:
     snapshot holds come back too (and the current ones are in the snapshot taken first)."""
     repo = pygit2.Repository(str(worktree))
     before = take_snapshot(worktree, polecat, "before rollback", with_ignored=True)
-    _checkout(repo, snapshot_id)
+    checkout(repo, snapshot_id)
     return before
 
 
-def _checkout(repo: pygit2.Repository, snapshot_id: str) -> None:
+def checkout(repo: pygit2.Repository, snapshot_id: str) -> None:
+    """The worktree's files as the snapshot holds them, its index at the branch tip (the
+    snapshot's changes show as uncommitted work)."""
     target = repo[pygit2.Oid(hex=snapshot_id)].peel(pygit2.Commit)
     repo.checkout_tree(target.tree, strategy=pygit2.enums.CheckoutStrategy.FORCE
                        | pygit2.enums.CheckoutStrategy.REMOVE_UNTRACKED)

@@ -170,9 +170,10 @@ class HooksPanel(RowPanel[HookRow]):
         dirty = " [$warning]±[/]" if row.dirty else ""
         # The branch gets a line of its own: polecat branches are too long to share one.
         branch = f"\n  [$text-muted]⎇ {_escape(row.branch)}[/]" if row.branch else ""
+        why = f"\n  [$warning]{_escape(row.reason)}[/]" if row.reason else ""
         return Content.from_markup(
             f"[{color}]{icon}[/] {_escape(row.agent)} [$text-muted]{_escape(row.bead)}[/]"
-            f"[$secondary]{ahead}[/]{dirty}{branch}")
+            f"[$secondary]{ahead}[/]{dirty}{branch}{why}")
 
     def action_toggle(self) -> None:
         row = self.highlighted_row
