@@ -139,10 +139,11 @@ def _add_rig(town: Town, name: str, source: str, prefix: str | None, branch: str
             raise TownError(f"prefix {prefix!r} is already used in this town: pick another")
     else:
         prefix = derive_prefix(name, taken)
+    local = Path(cwd or town.root) / Path(source.removeprefix("file://")).expanduser()
+    if not gitops.is_network_url(source) and local.resolve() == Path(town.root).resolve():
+        raise usage(f"{source} is the town itself: a rig is a project's repository; give "
+                    "its URL or path")
     url = gitops.normalize_source(source, cwd or town.root)
-    if Path(url).is_absolute() and Path(url).resolve() == Path(town.root).resolve():
-        raise usage(f"{source or '.'} is the town itself: a rig is a project's repository; "
-                    "give its URL or path")
 
     # Built under .runtime/ and moved into place whole, so a killed `gt rig add` leaves no
     # half-made rig in the town (only junk in .runtime/, cleared by the next add).

@@ -9,6 +9,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -131,25 +132,26 @@ def _same_comments(rec: dict) -> dict:
 
 
 COUNTS = {"lines": 0, "imported": 0, "rejected": 0}
-_TEMPLATE: list[Path] = []
 
 
-def _fresh_ledger(base: Path) -> None:
-    """An empty ledger at `base/.beads`, copied from one made once (making one per example
-    would be most of the test's time)."""
-    if not _TEMPLATE:
-        folder = Path(tempfile.mkdtemp(prefix="bd-fuzz-template-"))
+@pytest.fixture(scope="module")
+def template():
+    """An empty ledger made once; each example gets a copy (making one per example would be
+    most of the test's time)."""
+    folder = Path(tempfile.mkdtemp(prefix="bd-fuzz-template-"))
+    try:
         Ledger.init(folder / ".beads", "pr").close_db()
-        _TEMPLATE.append(folder)
-    shutil.copytree(_TEMPLATE[0] / ".beads", base / ".beads")
+        yield folder / ".beads"
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(files())
-def test_each_line_is_imported_whole_or_rejected_with_its_number(lines):
+def test_each_line_is_imported_whole_or_rejected_with_its_number(template, lines):
     base = Path(tempfile.mkdtemp(prefix="bd-fuzz-"))
     try:
-        _fresh_ledger(base)
+        shutil.copytree(template, base / ".beads")
         source = base / "in.jsonl"
         source.write_bytes("\n".join(lines).encode("utf-8", "surrogatepass") + b"\n")
         res = run(["import", "-i", str(source)], Env(cwd=base, environ={"BD_ACTOR": "fuzz"}))
@@ -196,6 +198,30 @@ def _is_json(line: str) -> bool:
 
 def test_fuzz_covered_both_outcomes():
     """Runs after the fuzz test (file order): it must have seen lines of both kinds."""
-    for folder in _TEMPLATE:
-        shutil.rmtree(folder, ignore_errors=True)
     assert COUNTS["imported"] > 50 and COUNTS["rejected"] > 50, COUNTS
+
+
+def test_what_the_adversarial_run_imported(template, tmp_path):
+    """The lines an adversarial run got in: each refused with its line number and the bound
+    or vocabulary named; the good line beside them is imported."""
+    shutil.copytree(template, tmp_path / ".beads")
+    lines = ['{"id":"pr-w1","title":"t","status":"weird"}',
+             '{"id":"pr-w2","title":"t","priority":99}',
+             '{"id":"pr-w3","title":"t","issue_type":"nonsense"}',
+             '{"id":"pr-../../evil","title":"t"}', '{"id":"pr-$(touch x)","title":"t"}',
+             '{"id":"pr-`id`","title":"t"}', '{"id":"x"}', '{"id":"pr-x1"}',
+             '{"id":"pr-ok","title":"fine"}']
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(lines) + "\n")
+    res = run(["import", "-i", str(source)], Env(cwd=tmp_path, environ={"BD_ACTOR": "t"}))
+    assert res.exit_code == 0 and "1 new" in res.render()
+    rejected = (tmp_path / ".beads/issues.jsonl.rejected").read_text()
+    for lineno, said in enumerate(["unknown status 'weird': one of open",
+                                   "'priority' must be a whole number from 0 to 4, not 99",
+                                   "unknown type 'nonsense': one of bug", "is not PREFIX-HASH",
+                                   "is not PREFIX-HASH", "is not PREFIX-HASH",
+                                   "is not PREFIX-HASH", "no 'title'"], 1):
+        assert f"{source}:{lineno}: {said}" in rejected or (
+            f"{source}:{lineno}: the 'id' {said}" in rejected), (lineno, said)
+    assert [json.loads(x)["id"] for x in (tmp_path / ".beads/issues.jsonl").read_text()
+            .splitlines()] == ["pr-ok"]
