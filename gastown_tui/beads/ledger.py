@@ -13,6 +13,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from ..files import write_atomic
 from . import ids, query, store, sync
 from .fields import check_fields, check_label, parse_dep_spec, parse_priority
 from .links import LinksMixin
@@ -66,10 +67,10 @@ class Ledger(ids.IdsMixin, LinksMixin, sync.SyncMixin):
             conn.close()
         config = beads_dir / store.CONFIG_NAME
         if not config.exists():
-            config.write_text(f'# beads ledger settings\nprefix = "{prefix}"\n')
+            write_atomic(config, f'# beads ledger settings\nprefix = "{prefix}"\n')
         gitignore = beads_dir / ".gitignore"
         if not gitignore.exists():
-            gitignore.write_text(GITIGNORE)
+            write_atomic(gitignore, GITIGNORE)
         led = cls.open(beads_dir, actor)
         if not (beads_dir / store.JSONL_NAME).exists():
             with led.transaction():

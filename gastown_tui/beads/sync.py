@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..files import write_atomic
 from . import jsonl, store
 from .model import LedgerError, NoSpaceError, SCALAR_FIELDS, dumps, now
 
@@ -270,7 +271,7 @@ def register_merge_driver(beads_dir: Path) -> Path | None:
     existing = attrs.read_text().splitlines() if attrs.exists() else []
     if line not in existing:
         text = "\n".join(existing + [line]) + "\n"
-        attrs.write_text(text)
+        write_atomic(attrs, text)
     repo.config[f"merge.{MERGE_DRIVER_NAME}.name"] = "beads JSONL field-level merge"
     repo.config[f"merge.{MERGE_DRIVER_NAME}.driver"] = driver_command()
     return workdir

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from ..files import write_atomic
 from ..town import hooks as hooks_mod
 from .runtime import (INFO_NAME, PID_NAME, HostError, host_running, read_info, runtime_dir,
                       socket_path)
@@ -64,7 +65,7 @@ def _write_context(town, rig, hook, path: Path, branch: str) -> None:
 
     title = rig.ledger().get(hook.issue).title
     text = sling.context_text(town, rig, sling.hook_for_text(hook, hook.issue, branch), title)
-    (path / sling.CONTEXT_FILE).write_text(text)
+    write_atomic(path / sling.CONTEXT_FILE, text)
     sling._exclude(path, "/" + sling.CONTEXT_FILE)
 
 

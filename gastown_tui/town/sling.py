@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Callable, Mapping
 from . import hooks as hooks_mod
 from .errors import TownError, usage
 from .names import check_name, pick_name
+from .paths import write_atomic
 
 if TYPE_CHECKING:
     from . import snapshots
@@ -94,8 +95,6 @@ def _exclude(worktree: Path, pattern: str) -> None:
     exclude = info / "exclude"
     current = exclude.read_text() if exclude.exists() else ""
     if pattern not in current.split("\n"):
-        from .paths import write_atomic
-
         write_atomic(exclude, current + ("" if current.endswith("\n") or not current else "\n")
                      + pattern + "\n")
 
@@ -196,7 +195,7 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
                 rig, name, None if repo_refs else branch))
         hook = old or hooks_mod.Hook(polecat=name, rig=rig.name, kind=kind, issue=None,
                                      state="created")
-        (path / CONTEXT_FILE).write_text(context_text(town, rig, hook_for_text(
+        write_atomic(path / CONTEXT_FILE, context_text(town, rig, hook_for_text(
             hook, issue.id, branch), issue.title))
         _exclude(path, "/" + CONTEXT_FILE)
 
