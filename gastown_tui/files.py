@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 from pathlib import Path
 
 PRIVATE_FILE = 0o600
@@ -42,7 +41,7 @@ def temp_beside(path: Path, data: bytes | str, *, private: bool = False,
     renamed over it. On failure nothing is left behind and the error names `path`."""
     path = Path(path)
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     try:
         # O_EXCL and 0666 so the kernel applies the umask: reading the umask is not thread-safe.
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)

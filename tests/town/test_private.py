@@ -12,7 +12,6 @@ import json
 import os
 import pickle
 import shutil
-import stat
 import subprocess
 import tempfile
 import uuid

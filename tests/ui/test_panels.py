@@ -31,3 +31,18 @@ async def test_the_empty_work_panel_shows_its_hint_without_a_checkbox(environ):
         await pilot.pause()
         [hint] = work_lines(app)
         assert CHECKBOX not in hint and "│bd create" in hint
+
+
+async def test_a_suspended_hook_says_why_in_the_hooks_panel(environ):
+    from gastown_tui.ui.model import HookRow
+
+    why = "worktree /t/r/polecats/nux was deleted: `gt hooks repair` restores it"
+    view = TownView(town="t", hooks=[HookRow("r/nux", "r", "suspended", "r-1", reason=why),
+                                     HookRow("r/ace", "r", "active", "r-2")])
+    app = GastownApp(AppOptions(environ=environ, live=False, view=view))
+    async with app.run_test(size=(200, 40)) as pilot:
+        await pilot.pause()
+        shown = rendered(app)   # the sidebar wraps the reason
+        assert "worktree /t/r/polecats/nux was" in shown and "`gt hooks repair` restores it" \
+            in shown
+        assert shown.count("restores it") == 1 and "r/ace r-2" in shown
