@@ -83,6 +83,31 @@ def _with_path(e: OSError, path: Path) -> OSError:
     return OSError(e.errno, e.strerror, str(path)) if e.errno is not None else e
 
 
+class Room:
+    """Disk space set aside before a change of several steps, given back when it is done or
+    just before it is undone: undoing (a ledger taking back what the first steps made) needs
+    room of its own, and on a full disk there would be none."""
+
+    def __init__(self, path: Path, size: int):
+        self.path = Path(path)
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC,
+                         PRIVATE_FILE)
+        except OSError as e:
+            raise _with_path(e, self.path) from None
+        try:
+            os.posix_fallocate(fd, 0, max(size, 1))
+        except OSError as e:
+            os.close(fd)
+            self.release()
+            raise _with_path(e, self.path.parent) from None
+        os.close(fd)
+
+    def release(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path)
+
+
 def private_dir(path: Path) -> Path:
     """`path` as a directory only its owner can enter (made if missing, tightened if loose)."""
     path = Path(path)

@@ -424,6 +424,25 @@ class Ledger(ids.IdsMixin, LinksMixin, sync.SyncMixin):
                 raise LedgerError(f"{issue.id} is already closed")
             return self.update(issue.id, actor=actor, status="closed", close_reason=reason)
 
+    def discard(self, issue_id: str) -> None:
+        """Take back a bead as if it had never been made: the undo of a create whose operation
+        failed later on (a sling rolled back). Refused when another bead depends on it; a bead
+        that lived (git may hold it) is closed or tombstoned instead, never discarded."""
+        with self.transaction():
+            rid = self.resolve(issue_id)
+            others = [r[0] for r in self.conn.execute(
+                "SELECT issue_id FROM dependencies WHERE depends_on_id=? AND issue_id!=?",
+                (rid, rid))]
+            if others:
+                raise LedgerError(f"{rid} cannot be discarded: {', '.join(others[:3])} "
+                                  "depend on it")
+            for table, column in (("issues", "id"), ("labels", "issue_id"),
+                                  ("dependencies", "issue_id"), ("comments", "issue_id"),
+                                  ("events", "issue_id"), ("lines", "id"),
+                                  ("child_counters", "parent_id")):
+                self.conn.execute(f"DELETE FROM {table} WHERE {column}=?", (rid,))
+            self._dirty.add(rid)    # its line goes from the export
+
     def reopen(self, issue_id: str, *, actor: str | None = None) -> Issue:
         with self.transaction():
             issue = self.get(issue_id)

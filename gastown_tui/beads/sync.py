@@ -11,13 +11,14 @@ line numbers and appended to `issues.jsonl.rejected`, never dropped silently.
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
-from ..files import write_atomic
+from ..files import os_error_message, write_atomic
 from . import jsonl, store
 from .model import LedgerError, NoSpaceError, SCALAR_FIELDS, dumps, now
 
@@ -86,8 +87,6 @@ class SyncMixin:
 
     def export_file(self, target: Path) -> int:
         """`bd export -o FILE`: the same deterministic JSONL, written atomically elsewhere."""
-        from ..files import os_error_message, write_atomic
-
         data = self.export_bytes()
         try:
             write_atomic(Path(target), data)
@@ -203,8 +202,6 @@ class ImportReport:
 
 
 def keep_rejected(beads_dir: Path, source: str, bad: list[jsonl.BadLine]) -> None:
-    import os
-
     # 0600: the lines are bead records, as private as the database they did not get into.
     fd = os.open(beads_dir / store.REJECTED_NAME, os.O_WRONLY | os.O_APPEND | os.O_CREAT
                  | os.O_CLOEXEC, 0o600)

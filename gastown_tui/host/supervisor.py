@@ -208,7 +208,7 @@ async def sling(host: Host, issue_ids: list[str], target: str, *, agent: str | N
 
 async def _sling(host: Host, issue_ids: list[str], target: str, *, agent, convoy, base, crew,
                  actor) -> list:
-    from ..town.sling import sling as town_sling
+    from ..town.sling import roll_back, sling as town_sling
 
     undo: list = []
     done = await host.domain(town_sling, list(issue_ids), target, undo=undo, agent=agent,
@@ -225,14 +225,7 @@ async def _sling(host: Host, issue_ids: list[str], target: str, *, agent, convoy
         for (slung, _hook), session in zip(done, sessions):
             slung.started, slung.pid = True, session.pid
     except BaseException:
-        def rollback(_town):
-            for step in reversed(undo):
-                try:
-                    step()
-                except Exception:  # noqa: BLE001 - undo as much as can be undone
-                    pass
-
-        await host.domain(rollback)
+        await host.domain(lambda _town: roll_back(undo))
         raise
     return [s for s, _h in done]
 

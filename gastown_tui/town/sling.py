@@ -8,9 +8,11 @@ branch, worktree, hook or convoy behind.
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping
 
+from ..files import Room
 from . import hooks as hooks_mod
 from .errors import TownError, usage
 from .names import check_name, pick_name
@@ -224,11 +226,9 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
                                   respawns=0, stuck=False, pid=None)
         own_undo.append(lambda: _unhook(town, led, issue.id, prev, hook, before))
     except BaseException:
-        for step in reversed(own_undo):
-            try:
-                step()
-            except Exception:  # noqa: BLE001 - undo as much as can be undone
-                pass
+        left = roll_back(own_undo)
+        if undo is not None:
+            undo.extend(left)   # the caller tries them again once it has made room
         raise
     if undo is not None:
         undo.extend(own_undo)
@@ -262,11 +262,46 @@ def _branch_exists(rig: "Rig", branch: str) -> bool:
 
 
 def _delete_convoy(town: "Town", convoy_id: str) -> None:
-    led = town.ledger()
-    with led.transaction():
-        for dep in led.dependencies(convoy_id):
-            led.remove_dependency(convoy_id, dep.depends_on_id)
-        led.update(convoy_id, status="tombstone", close_reason="sling rolled back")
+    # Made by this sling a moment ago, so taken back whole: the town ledger is as it was.
+    town.ledger().discard(convoy_id)
+
+
+def roll_back(undo: list[Callable[[], None]]) -> list[Callable[[], None]]:
+    """Run the undo steps, last first, as many as can be undone; a step that fails is tried
+    once more after the others (removing a worktree frees room a ledger may need). Returns
+    the steps that still failed, in the order they were given."""
+    failed = []
+    for step in reversed(undo):
+        try:
+            step()
+        except Exception:  # noqa: BLE001 - undo as much as can be undone
+            failed.append(step)
+    left = []
+    for step in failed:
+        try:
+            step()
+        except Exception:  # noqa: BLE001 - what still fails is handed back
+            left.append(step)
+    return left[::-1]
+
+
+# Room kept free while a sling works, beyond the size of the ledgers' exports its undo may
+# rewrite: their write-ahead logs and the worktree's git metadata.
+UNDO_MARGIN = 1 << 20
+
+
+def _room_to_undo(town: "Town", rig: "Rig") -> Room:
+    """Set aside what undoing a sling needs (a temp export of the town ledger and of the rig
+    ledger), so a sling that a full disk stops half-way can still take back its first steps;
+    with less room than that, the sling fails before it changes anything."""
+    need = UNDO_MARGIN
+    for beads_dir in (town.beads_dir, rig.beads_dir):
+        try:
+            need += (beads_dir / "issues.jsonl").stat().st_size
+        except OSError:
+            continue
+    town.runtime_dir.mkdir(exist_ok=True)
+    return Room(town.runtime_dir / f".sling-room.{os.getpid()}", need)
 
 
 def _unarchive(town: "Town", rig: "Rig", finished: hooks_mod.Hook,
@@ -353,15 +388,15 @@ def sling(town: "Town", issue_ids: list[str], target: str,
         # Polecats hooked by this call so far are live, so each check counts them as at work.
         room = (None if kwargs.get("crew") else
                 lambda: _check_capacity(town, len(issue_ids) - len(done)))
+        set_aside = _room_to_undo(town, rig)
         try:
             for issue_id in issue_ids:
                 done.append(sling_one(town, issue_id, target, undo=undo, check_room=room,
                                       **kwargs))
         except BaseException:
-            for step in reversed(undo):
-                try:
-                    step()
-                except Exception:  # noqa: BLE001 - undo as much as can be undone
-                    pass
+            set_aside.release()
+            roll_back(undo)
             raise
+        finally:
+            set_aside.release()
     return done

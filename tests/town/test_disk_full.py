@@ -18,6 +18,7 @@ import pytest
 
 from gastown_town_test_fixtures import Runner, clean_environ, make_repo, tree_snapshot
 from gastown_tui.commands.render import to_jsonable
+from gastown_tui.town.sling import UNDO_MARGIN
 
 # Free space left for each attempt: nothing at all, a few pages, a WAL's worth, plenty.
 LEAVE_KIB = (0, 4, 12, 24, 40, 64, 96, 160, 320, 2048)
@@ -85,10 +86,11 @@ def _state(town: Runner, rig: Runner) -> dict:
             "rig db": rig.bd("export").render()}
 
 
-def _attempts(town, rig, disk, run, check_done, prepare=None) -> tuple[int, int]:
+def _attempts(town, rig, disk, run, check_done, prepare=None,
+              leaves=lambda: LEAVE_KIB) -> tuple[int, int]:
     """Run the command with each amount of free space; (failed, succeeded) counts."""
     failed = succeeded = 0
-    for leave in LEAVE_KIB:
+    for leave in leaves():
         arg = prepare() if prepare else None
         before = _state(town, rig)
         disk.fill(leave * 1024)
@@ -105,7 +107,8 @@ def _attempts(town, rig, disk, run, check_done, prepare=None) -> tuple[int, int]
         assert result.error.startswith("no space left on "), (leave, result.error)
         assert "\n" not in result.error
         after = _state(town, rig)
-        assert after == before, f"{leave} KiB left: failed, yet changed {_diff(before, after)}"
+        assert after == before, \
+            f"{leave} KiB left: failed ({result.error}), yet changed {_diff(before, after)}"
     assert succeeded, "never succeeded, even with 2 MiB free"
     return failed, succeeded
 
@@ -172,9 +175,18 @@ def test_gt_config_set_mail_and_sling_on_a_full_disk(full_town):
         assert _in_both(rig.cwd / ".beads", rig, bead)["status"] == "hooked"
         assert Path(slung["worktree"]).is_dir()
 
+    def room_and_more():
+        """None, a little, and from just what a sling sets aside to undo itself (less fails
+        before anything is made) to plenty: the sling then fails half-way, and its undo
+        has that room."""
+        need = UNDO_MARGIN + sum((d / ".beads/issues.jsonl").stat().st_size
+                                 for d in (town.cwd, rig.cwd))
+        return [0, 64] + [need // 1024 + k for k in (0, 8, 16, 32, 48, 64, 96, 128, 256, 2048)]
+
     counts.append(_attempts(town, rig, disk,
                             lambda bead: town.gt(["sling", bead, "proj", "--agent", "shell"]),
-                            check_slung, prepare=lambda: rig.new_bead("to sling")))
+                            check_slung, prepare=lambda: rig.new_bead("to sling"),
+                            leaves=room_and_more))
     assert all(failed for failed, _ok in counts), counts
 
 
