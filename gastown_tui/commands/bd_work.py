@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from ..visible import visible
 from .bd_common import LIMIT, BdCommand, BdGroup, Changed, IssueList, known, open_ledger
 from .core import UsageError, get_env
 from .render import table, view
@@ -96,8 +97,8 @@ class DepChange:
 
     def render_text(self) -> str:
         # Spelled out: an arrow from A to B reads as "A blocks B", the opposite of what it means.
-        return (f"{self.verb.capitalize()}: {self.issue_id} depends on {self.depends_on_id} "
-                f"({self.type})")
+        return (f"{self.verb.capitalize()}: {visible(self.issue_id)} depends on "
+                f"{visible(self.depends_on_id)} ({visible(self.type)})")
 
 
 @dep.command("add")
@@ -139,9 +140,10 @@ class TreeNode:
         return out
 
     def render_text(self, depth: int = 0) -> str:
-        link = f"{self.type}: " if self.type else ""
+        link = f"{visible(self.type)}: " if self.type else ""
         mark = " (shown above)" if self.repeated else ""
-        lines = ["  " * depth + f"{link}{self.id} [{self.status}] {self.title}{mark}"]
+        lines = ["  " * depth + f"{link}{visible(self.id)} [{visible(self.status)}] "
+                 f"{visible(self.title)}{mark}"]
         lines += [c.render_text(depth + 1) for c in self.children]
         return "\n".join(lines)
 
@@ -244,8 +246,10 @@ class CommentList:
 
     def render_text(self) -> str:
         if not self.comments:
-            return f"(no comments on {self.issue_id})"
-        return "\n".join(f"[{c.created_at}] {c.author}: {c.text}" for c in self.comments)
+            return f"(no comments on {visible(self.issue_id)})"
+        return "\n".join(f"[{visible(c.created_at)}] {visible(c.author)}: "
+                         + visible(c.text, lines=True).replace("\n", "\n  ")
+                         for c in self.comments)
 
 
 @view
@@ -256,7 +260,7 @@ class CommentAdded:
         return self.comment.to_json()
 
     def render_text(self) -> str:
-        return f"Commented on {self.comment.issue_id}"
+        return f"Commented on {visible(self.comment.issue_id)}"
 
 
 @click.group("comments", cls=CommentsGroup)

@@ -16,6 +16,7 @@ import contextlib
 import dataclasses
 import io
 import os
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import click
 
+from ..visible import visible
 from .render import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Result, emit
 
 
@@ -64,6 +66,8 @@ class Env:
     @classmethod
     def from_process(cls) -> "Env":
         def _progress(line: str) -> None:
+            # Progress quotes the ledger too (a bead's title in a warning): shown, not obeyed.
+            line = visible(line, lines=True)
             sys.stderr.write(line if line.endswith("\n") else line + "\n")
             sys.stderr.flush()
 
@@ -167,6 +171,12 @@ def _invoke(root: click.Command, args: list[str], env: Env, prog: str) -> Result
         env.json = True
     if "--debug" in ours:
         env.debug = True
+    for arg in ours:
+        if not arg.isascii() and _SURROGATE.search(arg):
+            # Bytes that are not UTF-8 (Python keeps them as lone surrogates) could be stored
+            # nowhere: SQLite, JSON and the terminal all need text.
+            return Result(EXIT_USAGE, error=f"'{visible(arg)}' is not UTF-8 text (<U+DCxx> "
+                          "marks each bad byte): give it in UTF-8", as_json=env.json, argv=args)
     try:
         with root.make_context(prog, list(args), obj=env) as ctx:
             data = root.invoke(ctx)
@@ -208,6 +218,9 @@ def _invoke(root: click.Command, args: list[str], env: Env, prog: str) -> Result
         # (and an optional `exit_code`) to be shown as a one-line message.
         return Result(getattr(e, "exit_code", EXIT_FAILED), error=str(e), as_json=env.json,
                       argv=args)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _is_user_error(e: Exception) -> bool:

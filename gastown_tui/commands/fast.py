@@ -44,7 +44,7 @@ def agents(args: list[str]) -> int | None:
         from ..town.model import find_town
 
         town = find_town(Path.cwd(), os.environ)
-        rows = HostClient(town.root).call("agents", all=len(words) == 2)
+        rows = HostClient(town.root).call("agents", all=len(words) == 2, queued=True)
         data = Agents([AgentRow(**r) for r in rows])
     except Exception:  # noqa: BLE001 - the registry reports every failure in its own words
         return None

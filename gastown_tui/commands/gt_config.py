@@ -7,6 +7,7 @@ import shutil
 
 import click
 
+from ..visible import visible
 from .core import UsageError, get_env
 from .towncli import Done, complete_agent, complete_rig, current_town
 
@@ -33,9 +34,11 @@ class TownConfig:
 
     def render_text(self) -> str:
         width = max(len(k) for k in [*self.settings, *self.agents, "root"]) + 1
-        lines = [f"{'town:':<{width}} {self.town}", f"{'root:':<{width}} {self.root}"]
-        lines += [f"{k + ':':<{width}} {v}" for k, v in self.settings.items()]
-        lines += ["", "agents:"] + [f"  {k + ':':<{width}} {v}" for k, v in self.agents.items()]
+        v = visible
+        lines = [f"{'town:':<{width}} {v(self.town)}", f"{'root:':<{width}} {v(self.root)}"]
+        lines += [f"{v(k) + ':':<{width}} {v(str(x))}" for k, x in self.settings.items()]
+        lines += ["", "agents:"] + [f"  {v(k) + ':':<{width}} {v(x)}"
+                                    for k, x in self.agents.items()]
         return "\n".join(lines)
 
 

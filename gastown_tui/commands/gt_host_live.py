@@ -11,6 +11,7 @@ import json
 
 import click
 
+from ..visible import visible
 from .core import Seconds, UsageError, get_env
 from .live_views import Agents, AgentRow, age as _age
 from .render import view
@@ -48,7 +49,7 @@ class Peek:
     lines: list[str]
 
     def render_text(self) -> str:
-        return "\n".join(self.lines)
+        return "\n".join(visible(line) for line in self.lines)
 
 
 @view
@@ -129,8 +130,9 @@ def register(root: click.Group) -> None:
     @root.command("agents")
     @click.option("--all", "all_", is_flag=True, help="Include polecats without a live terminal.")
     def agents(all_: bool):
-        """Running agents: role, pid, state (busy/waiting/idle/stuck/exited), hook, uptime."""
-        rows = _client(current_town()).call("agents", all=all_)
+        """Running agents: role, pid, state (busy/waiting/idle/stuck/exited), hook, uptime;
+        then the work queued for a free polecat."""
+        rows = _client(current_town()).call("agents", all=all_, queued=True)
         return Agents([AgentRow(**r) for r in rows])
 
     @root.command("nudge")

@@ -6,19 +6,11 @@ from __future__ import annotations
 
 import click
 
+from ..visible import visible
 from .core import UsageError, get_env
 from .render import table, to_jsonable, view
+from .gt_mq import tell_host
 from .towncli import complete_agent, complete_bead, complete_rig, current_town, identity
-
-
-def _notify_host(town) -> None:
-    from ..host.client import HostClient
-    from ..host.runtime import HostError
-
-    try:
-        HostClient(town.root, timeout=2).try_call("notify")
-    except HostError:
-        pass  # a busy host still sees the change on its next ledger check
 
 
 def _live_activity(town) -> dict[str, str]:
@@ -64,11 +56,16 @@ class HookRow:
     agent: str | None
     stuck: bool
     worktree: str | None
-    kind: str = "polecats"  # or crew: a crew member an issue was slung to
+    kind: str = "polecats"  # or crew: a crew member an issue was slung to; queue: waiting
+    position: int | None = None  # in the dispatch queue (state queued), counted town-wide
+    merge_request: str | None = None
+    merge_state: str | None = None   # queued, gating, waiting review, merged, conflict, ...
     reason: str | None = None  # why it is suspended
 
     @property
     def who(self) -> str:
+        if self.kind == "queue":
+            return f"{self.rig}/queue#{self.position}"
         return f"{self.rig}/{self.polecat}" if self.kind == "polecats" else \
             f"{self.rig}/{self.kind}/{self.polecat}"
 
@@ -84,13 +81,14 @@ class HookList:
         if not self.rows:
             return "no hooks yet (sling work with `gt sling ISSUE RIG`)"
         return table([[r.who, r.issue or "-",
-                       r.state + (" (stuck)" if r.stuck else ""), r.branch or "-",
+                       r.state + (" (stuck)" if r.stuck else ""), r.merge_state or "-",
+                       r.branch or "-",
                        "-" if r.ahead is None else str(r.ahead),
                        "-" if r.dirty is None else str(r.dirty),
                        (r.last_activity or "-")[:19]] for r in self.rows],
-                     ["AGENT", "ISSUE", "STATE", "BRANCH", "AHEAD", "DIRTY",
+                     ["AGENT", "ISSUE", "STATE", "MERGE", "BRANCH", "AHEAD", "DIRTY",
                       "LAST ACTIVITY"]) + "".join(
-            f"\n{r.who} is suspended: {r.reason}" for r in self.rows
+            f"\n{r.who} is suspended: {visible(r.reason)}" for r in self.rows
             if r.state == "suspended" and r.reason)
 
 
@@ -105,12 +103,25 @@ class HookView:
     state: str | None = None
     branch: str | None = None
     worktree: str | None = None
+    # Its merge request, and why it came back when it did (conflict, gate failed, rejected).
+    merge_request: str | None = None
+    merge_state: str | None = None
+    target: str | None = None
+    rejection: str | None = None
+    fix: str | None = None
+    files: list | None = None
 
     def render_text(self) -> str:
         if not self.issue:
-            return f"nothing is on the hook of {self.address or 'this shell'}"
-        return (f"{self.address}: {self.issue} {self.title}\nstate: {self.state}   "
-                f"branch: {self.branch}\n{self.description or ''}").rstrip()
+            return f"nothing is on the hook of {visible(self.address or 'this shell')}"
+        v = visible
+        text = (f"{v(self.address or '')}: {v(self.issue)} {v(self.title or '')}\n"
+                f"state: {v(str(self.state))}   branch: {v(str(self.branch))}\n"
+                f"{v(self.description or '', lines=True)}").rstrip()
+        if self.rejection:
+            text += f"\n\n{self.merge_request} came back ({self.merge_state}): " \
+                    f"{v(self.rejection)}\n{v(self.fix or '')}"
+        return text
 
 
 @view
@@ -174,7 +185,8 @@ def register(root: click.Group) -> None:
     @click.option("--crew", help="Hook the issue to this crew member's clone instead.")
     @click.option("--rig", "rig_opt", shell_complete=complete_rig, help="The rig, with --crew.")
     def sling(args: tuple[str, ...], agent, no_convoy, base, crew, rig_opt):
-        """Put ISSUEs on polecats' hooks in RIG and start their agents (one polecat each)."""
+        """Put ISSUEs on polecats' hooks in RIG and start their agents (one polecat each);
+        past the town's max_polecats they wait in the dispatch queue."""
         from ..host.client import HostClient
         from ..host.events import append_event, make_event
         from ..host.runtime import HostNotRunning, host_running
@@ -206,10 +218,13 @@ def register(root: click.Group) -> None:
                 pass  # it stopped between the check and the call: record the hook ourselves
         done = town_sling(town, issues, target, agent=agent, convoy=not no_convoy, base=base,
                           crew=crew, actor=actor, environ=env.environ, progress=env.progress)
-        for slung, _hook in done:
+        for slung, hook in done:
             append_event(town.root, make_event("sling", issue=slung.issue,
                                                agent=f"{slung.rig}/{slung.polecat}",
-                                               convoy=slung.convoy, by=actor, started=False))
+                                               convoy=slung.convoy, by=actor, started=False)
+                         if hook is not None else
+                         make_event("queued", issue=slung.issue, rig=slung.rig,
+                                    position=slung.queued, by=actor))
         return SlingResult([s for s, _h in done])
 
     @root.group("hooks")
@@ -220,8 +235,11 @@ def register(root: click.Group) -> None:
     @click.option("--rig", shell_complete=complete_rig, help="Only this rig.")
     @click.option("--all", "all_", is_flag=True, help="Include archived hooks.")
     def hooks_list(rig: str | None, all_: bool):
-        """Each hook: polecat, issue, state, branch, commits ahead, dirty files, last activity."""
+        """Each hook: polecat, issue, state, branch, commits ahead, dirty files, last activity;
+        then the work queued for a free polecat."""
         from ..town import hooks as hooks_mod
+        from ..town.mq import by_issue
+        from ..town.queue import list_queue
         from ..town.worktrees import status
 
         town = current_town()
@@ -229,6 +247,7 @@ def register(root: click.Group) -> None:
             town.rig(rig)
         live = _live_activity(town)
         rows = []
+        merges: dict[str, dict] = {}
         for h in hooks_mod.all_hooks(town, [rig] if rig else None):
             if h.state == "archived" and not all_:
                 continue
@@ -237,10 +256,33 @@ def register(root: click.Group) -> None:
                 st = status(h.path, h.base or town.rig(h.rig).branch)
                 ahead, dirty = st.ahead, st.dirty
             last = max(filter(None, (h.last_activity, live.get(h.session))), default=None)
+            if h.rig not in merges:
+                merges[h.rig] = by_issue(town.rig(h.rig))
+            mr = merges[h.rig].get(h.issue or "")
+            mine = mr is not None and mr.agent == h.address
             rows.append(HookRow(h.polecat, h.rig, h.issue, h.state, h.branch, ahead, dirty,
-                                last, h.agent, h.stuck, h.worktree, h.kind,
+                                last, h.agent, h.stuck, h.worktree, h.kind, None,
+                                mr.id if mine else None, mr.label if mine else None,
                                 h.reason if h.state == "suspended" else None))
+        # Queued work is on no hook yet: it follows, in the order it starts.
+        for q in list_queue(town, [rig] if rig else None):
+            rows.append(HookRow("", q.rig, q.issue, "queued", None, None, None, q.queued_at,
+                                q.agent, False, None, "queue", q.position))
         return HookList(rows)
+
+    @hooks.command("prune")
+    @click.option("--dry-run", is_flag=True, help="Only say what would be archived.")
+    def hooks_prune(dry_run: bool):
+        """Archive hooks whose work is merged or dropped (worktree snapshotted, then removed;
+        merged branches deleted). Work waiting for a merge or a fix is left alone."""
+        from ..town.prune import prune
+
+        town = current_town()
+        done = prune(town, dry_run, identity(town))
+        if done and not dry_run:
+            tell_host(town)
+        return done or "nothing to prune: every hook still holds work in progress or in the " \
+                       "merge queue"
 
     @hooks.command("repair")
     def hooks_repair():
@@ -315,9 +357,18 @@ def register(root: click.Group) -> None:
         if h is None or not h.issue or not h.live:
             return HookView(h.address if h else identity(town), None,
                             state=h.state if h else None)
-        issue = town.rig(h.rig).ledger().get(h.issue)
-        return HookView(h.address, issue.id, issue.title, issue.description, h.state,
-                        h.branch, h.worktree)
+        from ..town.mq import REJECTED, mr_for_issue, what_to_do
+
+        rig = town.rig(h.rig)
+        issue = rig.ledger().get(h.issue)
+        view_ = HookView(h.address, issue.id, issue.title, issue.description, h.state,
+                         h.branch, h.worktree)
+        mr = mr_for_issue(rig, issue.id)
+        if mr is not None:
+            view_.merge_request, view_.merge_state, view_.target = mr.id, mr.label, mr.target
+            if mr.state in REJECTED:
+                view_.rejection, view_.fix, view_.files = mr.reason, what_to_do(mr), mr.files
+        return view_
 
     @root.command("done")
     @click.option("-m", "--message", help="What was done (commit message and close reason).")
@@ -328,7 +379,14 @@ def register(root: click.Group) -> None:
         town = current_town()
         env = get_env()
         result = finish(town, env.cwd, env.environ, message)
-        _notify_host(town)
+        events = []
+        if result.merge_request:
+            from ..host.events import make_event
+
+            events.append(make_event("mr_submitted", mr=result.merge_request, rig=result.rig,
+                                     issue=result.issue, by=identity(town),
+                                     branch=result.branch, target=result.target))
+        tell_host(town, events)
         return result
 
     @root.command("handoff")

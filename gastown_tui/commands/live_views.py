@@ -40,10 +40,18 @@ class Agents:
         return [to_jsonable(r) for r in self.rows]
 
     def render_text(self) -> str:
-        if not self.rows:
-            return "no agents running (sling work with `gt sling ISSUE RIG`)"
-        return table([[r.name, r.role, r.agent or "-", str(r.pid or "-"), r.state,
+        # Work in the dispatch queue has no agent yet: a line under the table, in start order.
+        running = [r for r in self.rows if r.role != "queued"]
+        queued = [r.hook or "?" for r in self.rows if r.role == "queued"]
+        text = table([[r.name, r.role, r.agent or "-", str(r.pid or "-"), r.state,
                        r.hook or "-", r.hook_state or "-", age(r.uptime),
-                       age(r.last_activity)] for r in self.rows],
+                       age(r.last_activity)] for r in running],
                      ["NAME", "ROLE", "AGENT", "PID", "STATE", "HOOK", "HOOK STATE", "UPTIME",
-                      "LAST ACTIVE"])
+                      "LAST ACTIVE"]) if running else \
+            "no agents running (sling work with `gt sling ISSUE RIG`)"
+        if queued:
+            shown = ", ".join(queued[:10]) + (f" and {len(queued) - 10} more"
+                                              if len(queued) > 10 else "")
+            text += (f"\n{len(queued)} queued for a free polecat, next first: {shown} "
+                     "(`gt queue list`)")
+        return text

@@ -66,13 +66,24 @@ def register(host: Host) -> None:
         return {"pid": os.getpid(), "stopping": True}
 
     async def notify(args: dict) -> dict:
-        # A command changed the ledger: look now instead of at the next watch tick.
+        # A command changed the ledger: look now instead of at the next watch tick. The
+        # events it brings (`mr_submitted`, ...) reach live viewers and the event log.
+        events = args.get("events") or []
+        if not isinstance(events, list) or not all(isinstance(e, dict) and isinstance(
+                e.get("kind"), str) for e in events):
+            raise HostError("'events' must be a list of objects with a 'kind'", exit_code=2)
+        for event in events:
+            fields = {k: v for k, v in event.items() if k not in ("kind", "time", "ts")}
+            host.publish(event["kind"], **fields)
+        host.refineries.wake()
         host.spawn_task(watch.reconcile(host))
         return {"ok": True}
 
     async def agents(args: dict) -> list[dict]:
         hooks = await host.domain(hooks_mod.all_hooks) if args.get("all") else None
-        return agent_rows(host, bool(args.get("all")), hooks)
+        # `gt agents` asks for the queued work too; viewers that draw agent panes do not.
+        queued = list(host.queued) if args.get("queued") else []
+        return agent_rows(host, bool(args.get("all")), hooks) + queued
 
     async def peek(args: dict) -> dict:
         name = host.resolve_target(_str(args, "target"))
@@ -183,9 +194,15 @@ def register(host: Host) -> None:
             raise HostError("request needs a non-empty text 'data' or 'paste'", exit_code=2)
         return {"agent": name}
 
+    async def unsling(args: dict) -> dict:
+        from .dispatch import unsling as take_off
+
+        return await take_off(host, _str(args, "target"),
+                              _str(args, "by", required=False) or "overseer")
+
     for op, fn in {"ping": ping, "shutdown": shutdown, "notify": notify, "agents": agents,
                    "peek": peek, "nudge": nudge, "sling": sling, "mayor": mayor, "reap": reap,
-                   "screens": screens, "keys": keys}.items():
+                   "screens": screens, "keys": keys, "unsling": unsling}.items():
         server.register(op, fn)
     for what in actions.AGENT_ACTIONS:
         server.register(what, agent_action(what))

@@ -9,7 +9,7 @@ the control socket.
     host.type_keys(name, data)                 # a person's keys: held while a nudge is typed
     host.paste_text(name, text)                # a person's paste, held the same way
     await host.nudge(name, text, mode)         # verified nudge
-    await host.sling(issue_ids, target, ...)   # hook + start agents at once
+    await host.sling(issue_ids, target, ...)   # hook + start agents at once (or queue them)
     await host.suspend_agent(name) / resume_agent(name) / restart_agent(name)
     await host.agent_action(what, target)      # the same with checks, for the app and socket
     await host.mayor_start(agent=None) / mayor_stop()
@@ -37,6 +37,7 @@ from ..town import Town, TownError
 from ..town import hooks as hooks_mod
 from .events import EventBus
 from .nudge import Nudger
+from .refinery import Refineries
 from .runtime import HostError, HostLock, socket_path
 from .server import ControlServer
 
@@ -140,11 +141,13 @@ class Host:
         self.mux = None
         self.bus = EventBus(self.root)
         self.agents: dict[str, Agent] = {}
+        self.queued: list[dict[str, Any]] = []  # the dispatch queue as last read (gt agents)
         self.settings = Settings.from_env(town, self.environ)
         self.socket = socket_path(self.root)
         self.lock = HostLock(self.root)
         self.server = ControlServer(self.socket, self.bus)
         self.nudger = Nudger(self)
+        self.refineries = Refineries(self)
         self._domain = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="gt-domain")
         self._dtown = Town(self.root)
         self._tasks: set[asyncio.Task] = set()
@@ -188,7 +191,7 @@ class Host:
         from ..term.mux import Multiplexer
         from ..town.private import tighten_town
         from ..town.rigs import ensure_redirects
-        from . import handlers, supervisor, watch
+        from . import dispatch, handlers, supervisor, watch
 
         if self._started:
             return
@@ -214,7 +217,9 @@ class Host:
             await self.domain(tighten_town)
             # Resume before serving: once the socket answers, every hook is running again.
             await supervisor.resume_all(self)
+            await dispatch.dispatch(self)  # polecats that finished while no host ran
             await self.server.start()
+            await self.refineries.start()
         except BaseException:
             self._started = False
             if self.mux is not None:
@@ -234,6 +239,8 @@ class Host:
             if task is not me:
                 task.cancel()
         try:
+            # A gate in progress is ended and its merge requests wait in the queue.
+            await self.refineries.stop()
             await supervisor.suspend_all(self)
         finally:
             for agent in self.agents.values():
@@ -325,6 +332,19 @@ class Host:
         from . import supervisor
 
         return await supervisor.sling(self, issue_ids, target, **kwargs)
+
+    async def start_hooks(self, hooks: list, resume: bool = False, **kwargs: Any) -> list:
+        """Start the agents of hooks made elsewhere (the dispatch queue's); see
+        `supervisor.start_hooks`."""
+        from . import supervisor
+
+        return await supervisor.start_hooks(self, hooks, resume, **kwargs)
+
+    async def start_hook(self, hook: hooks_mod.Hook):
+        """Start the agent on `hook` in its worktree (the hook becomes active)."""
+        from . import supervisor
+
+        return await supervisor.start_hook(self, hook)
 
     async def suspend_agent(self, name: str, reason: str = "suspended by a person") -> str | None:
         """Snapshot, suspend and end a polecat's terminal; it stays parked until

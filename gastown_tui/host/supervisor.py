@@ -214,19 +214,29 @@ async def _sling(host: Host, issue_ids: list[str], target: str, *, agent, convoy
     done = await host.domain(town_sling, list(issue_ids), target, undo=undo, agent=agent,
                              convoy=convoy, base=base, crew=crew, actor=actor,
                              environ=host.environ)
+    hooked = [(s, h) for s, h in done if h is not None]
+
     def publish_slings() -> None:
-        for slung, _hook in done:
+        for slung, _hook in hooked:
             host.publish("sling", issue=slung.issue, agent=f"{slung.rig}/{slung.polecat}",
                          convoy=slung.convoy, by=actor)
 
     try:
-        sessions = await start_hooks(host, [h for _s, h in done], strict=True,
+        sessions = await start_hooks(host, [h for _s, h in hooked], strict=True,
                                      before_active=publish_slings)
-        for (slung, _hook), session in zip(done, sessions):
+        for (slung, _hook), session in zip(hooked, sessions):
             slung.started, slung.pid = True, session.pid
     except BaseException:
         await host.domain(lambda _town: roll_back(undo))
         raise
+    for slung, hook in done:
+        if hook is None:
+            host.publish("queued", issue=slung.issue, rig=slung.rig, position=slung.queued,
+                         by=actor)
+    if len(hooked) < len(done):
+        from .dispatch import dispatch_locked
+
+        await dispatch_locked(host)  # `gt agents` shows them now, not at the next ledger look
     return [s for s, _h in done]
 
 

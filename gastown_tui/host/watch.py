@@ -65,6 +65,7 @@ async def watch_loop(host: Host) -> None:
                 first = not tokens
                 tokens = new
                 if not first:
+                    host.refineries.wake()
                     await reconcile(host)
                 mark, news = await host.domain(_town_news, mark)
                 for item in news:
@@ -75,6 +76,8 @@ async def watch_loop(host: Host) -> None:
             if now - last_slow >= min(5.0, host.settings.stall_seconds / 2):
                 last_slow = now
                 await _slow_checks(host)
+                if host.queued:
+                    await reconcile(host)  # `max_polecats` may have been raised
             if now - last_merge_check >= host.settings.merge_check_seconds:
                 last_merge_check = now
                 await archive_merged(host)
@@ -89,8 +92,11 @@ async def watch_loop(host: Host) -> None:
 
 async def reconcile(host: Host) -> None:
     """Bring sessions in line with the ledger: start created hooks, end finished ones."""
+    from .dispatch import dispatch_locked
+
     async with host.hooks_lock:
         await _reconcile(host)
+        await dispatch_locked(host)  # a hook that completed or went away frees a polecat
 
 
 async def _reconcile(host: Host) -> None:
@@ -177,18 +183,21 @@ async def _suspend_without_worktree(host: Host) -> None:
 
 def _archive_merged(town, running: set[str]) -> list[tuple]:
     from ..town import worktrees
+    from ..town.mq import waiting_agents
     from ..town.sling import archive
 
     out = []
     for rig in town.rigs():
         try:
             hooks = hooks_mod.rig_hooks(rig)
+            # Work in the merge queue is the refinery's to archive, once it has merged it.
+            queued = waiting_agents(rig)
         except Exception:  # noqa: BLE001 - a broken rig is repair's business
             continue
         for hook in hooks:
             if (hook.state != "completed" or hook.kind != "polecats" or not hook.branch
                     or hook.session in running or hook.path is None
-                    or not hook.path.exists()):
+                    or not hook.path.exists() or hook.address in queued):
                 continue
             if worktrees.is_merged(rig, hook.branch):
                 kept = archive(town, hook, "branch merged")

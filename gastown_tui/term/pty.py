@@ -62,9 +62,29 @@ def terminal_env(env: Mapping[str, str] | None) -> dict[str, str]:
     out = dict(os.environ if env is None else env)
     out["TERM"] = "xterm-256color"
     out["COLORTERM"] = "truecolor"
-    for leaked in ("TMUX", "TMUX_PANE", "STY", "TERM_PROGRAM", "TERM_PROGRAM_VERSION"):
+    # COLUMNS and LINES of the process that starts the terminal are not the pane's size, and
+    # programs that read them (Python's shutil, many CLIs) would lay themselves out for it.
+    for leaked in ("TMUX", "TMUX_PANE", "STY", "TERM_PROGRAM", "TERM_PROGRAM_VERSION",
+                   "COLUMNS", "LINES"):
         out.pop(leaked, None)
     return out
+
+
+# Linux's value; Python's termios names it only from 3.13.
+IUTF8 = getattr(termios, "IUTF8", 0o40000)
+
+
+def _exec_child(path: str, argv: list[str], env: dict[str, str]) -> None:
+    """Runs in the child between fork and exec. The line discipline is told the input is UTF-8
+    (IUTF8, as tmux sets it), so erase in cooked mode (`read`, `cat`, a password prompt) removes
+    a whole multi-byte character instead of its last byte."""
+    try:
+        attrs = termios.tcgetattr(0)
+        attrs[0] |= IUTF8
+        termios.tcsetattr(0, termios.TCSANOW, attrs)
+    except termios.error:
+        pass
+    os.execve(path, argv, env)
 
 
 class PtySession:
@@ -126,7 +146,7 @@ class PtySession:
         # ptyprocess would exec with argv[0] replaced by the full path; programs print their
         # argv[0] (shells in errors and $0), so exec from its pre-exec hook with argv as given.
         # A failed exec raises there and ptyprocess reports it back as an error.
-        exec_as_given = functools.partial(os.execve, path, list(argv), child_env)
+        exec_as_given = functools.partial(_exec_child, path, list(argv), child_env)
         try:
             proc = PtyProcess.spawn([path, *argv[1:]], cwd=cwd_s, env=child_env,
                                     dimensions=(rows, cols), preexec_fn=exec_as_given)

@@ -39,6 +39,32 @@ def _whole(low: int, high: int) -> Callable[[str], int]:
 
 MAX_STALL_MINUTES = 7 * 24 * 60     # a week: work quiet for longer is stalled by any measure
 MAX_POLECATS = 1000                 # far beyond what one machine runs
+MAX_GATE_SECONDS = 24 * 3600        # a gate that runs longer than a day is hung
+MAX_BATCH = 100
+
+
+_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+
+
+def _boolean(text: str) -> bool:
+    word = str(text).strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise ValueError("true or false")
+
+
+def _branch(text: str) -> str:
+    """A branch name for `merge.target` ("" = the branch origin's HEAD names)."""
+    name = text.strip()
+    if name.startswith("refs/heads/"):
+        name = name[len("refs/heads/"):]
+    if name and (name.startswith(("-", "/")) or name.endswith(("/", ".lock", "."))
+                 or any(bad in name for bad in ("..", " ", "~", "^", ":", "?", "*", "[", "\\",
+                                                "@{", "//"))):
+        raise ValueError("a branch name such as main")
+    return name
 
 
 TOWN_SETTINGS = {s.key: s for s in (
@@ -50,11 +76,24 @@ TOWN_SETTINGS = {s.key: s for s in (
             choices=("immediate", "wait-idle", "queue")),
     Setting("stall_minutes", 15, "Minutes without progress before hooked work counts as stalled.",
             _whole(1, MAX_STALL_MINUTES)),
-    Setting("max_polecats", 30, "Most polecats running at once in this town.",
-            _whole(1, MAX_POLECATS)),
+    Setting("max_polecats", 30, "Most polecats at work at once in this town; more slings "
+            "wait in the dispatch queue (`gt queue list`).", _whole(1, MAX_POLECATS)),
 )}
 RIG_SETTINGS = {s.key: s for s in (
     Setting("agent", "", "Agent for this rig's polecats (overrides the town default_agent)."),
+    Setting("merge.target", "", "Branch finished work merges into (empty: the branch origin's "
+            "HEAD names).", _branch),
+    Setting("merge.strategy", "rebase", "How a merge request lands on the target.",
+            choices=("rebase", "merge", "squash")),
+    Setting("merge.gate", "", "Shell command run in the candidate tree before a merge "
+            "(e.g. `pytest -q`); empty: no gate."),
+    Setting("merge.gate_timeout", 600, "Seconds a gate may run before it is killed and fails.",
+            _whole(1, MAX_GATE_SECONDS)),
+    Setting("merge.batch", 5, "Most merge requests gated together at once.",
+            _whole(1, MAX_BATCH)),
+    Setting("merge.push", False, "Push the target to origin after each merge.", _boolean),
+    Setting("merge.review", "auto", "`human`: a merge request that passed its gate waits for "
+            "`gt mq approve`.", choices=("auto", "human")),
 )}
 # The types of what the settings files hold (`Town.config()`, `Rig.settings()` check them).
 CONFIG_SCHEMA = {
@@ -63,19 +102,34 @@ CONFIG_SCHEMA = {
     "agents.*": Expect((dict,), '[agents.NAME] with command = "..."'),
     **{f"agents.*.{key}": str for key in ("command", "ready_prompt", "description")},
 }
-RIG_SCHEMA = {s.key: type(s.default) for s in RIG_SETTINGS.values()}
+RIG_SCHEMA = {"merge": Expect((dict,), "a [merge] table"),
+              **{s.key: type(s.default) for s in RIG_SETTINGS.values()}}
 
 
-def check_values(path: Any, data: Mapping[str, Any]) -> None:
+def dotted(data: Mapping[str, Any], key: str, default: Any = None) -> Any:
+    """`data["merge"]["gate"]` for the key `merge.gate` (settings of a rig live in tables)."""
+    node: Any = data
+    for part in key.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return default
+        node = node[part]
+    return node
+
+
+_MISSING = object()
+
+
+def check_values(path: Any, data: Mapping[str, Any],
+                 table: Mapping[str, Setting] | None = None) -> None:
     """Values of the right type that no setting takes (`stall_minutes = 0`, a `nudge_mode`
     that is no mode): the same one-line error as a value of the wrong type."""
-    for key, setting in TOWN_SETTINGS.items():
-        if key not in data:
+    for key, setting in (TOWN_SETTINGS if table is None else table).items():
+        value, wanted = dotted(data, key, _MISSING), None
+        if value is _MISSING:
             continue
-        value, wanted = data[key], None
         if setting.choices and value not in setting.choices:
             wanted = "one of " + ", ".join(setting.choices)
-        elif setting.parse is not str:
+        elif setting.parse not in (str, _boolean):
             try:
                 setting.parse(str(value))
             except ValueError as e:
@@ -91,7 +145,8 @@ CONFIG_TEMPLATE = "# Gas Town settings. Edit by hand or with `gt config set KEY 
         f"\n{s.key} = {s.default!r}\n".replace("'", '"') for s in TOWN_SETTINGS.values()
     ) + "\n# Your own agents or retuned built-ins: `gt config agent set NAME \"COMMAND ARGS\"`.\n" \
     "[agents]\n"
-RIG_TEMPLATE = "# Settings of this rig. `gt config set agent NAME --rig RIG` or edit by hand.\n"
+RIG_TEMPLATE = ("# Settings of this rig. `gt config set --rig RIG KEY VALUE` or edit by hand.\n"
+                "# Keys: " + ", ".join(RIG_SETTINGS) + " (see README).\n")
 
 
 def _lookup(key: str, table: Mapping[str, Setting], where: str) -> Setting:
@@ -104,7 +159,7 @@ def _lookup(key: str, table: Mapping[str, Setting], where: str) -> Setting:
 def get_setting(town: "Town", key: str, rig: str | None = None) -> Any:
     if rig is not None:
         setting = _lookup(key, RIG_SETTINGS, "rig")
-        return town.rig(rig).settings().get(key, setting.default)
+        return dotted(town.rig(rig).settings(), key, setting.default)
     setting = _lookup(key, TOWN_SETTINGS, "town")
     return town.config().get(key, setting.default)
 
@@ -128,11 +183,20 @@ def set_setting(town: "Town", key: str, value: str, rig: str | None = None,
     else:
         path, header = town.root / CONFIG_FILE, CONFIG_TEMPLATE
 
+    *tables, leaf = key.split(".")
+
     def change(doc: Any) -> None:
+        import tomlkit
+
+        node = doc
+        for name in tables:
+            if name not in node or not isinstance(node[name], dict):
+                node[name] = tomlkit.table()
+            node = node[name]
         if clear:
-            doc.pop(key, None)
+            node.pop(leaf, None)
         else:
-            doc[key] = parsed
+            node[leaf] = parsed
 
     update_toml(path, change, header)
     return parsed

@@ -7,7 +7,8 @@ each state, respawn count) is a JSON object in the bead's `notes`. Any process c
 change it, so hook state survives hosts, agents and crashes.
 
 States: created → active → suspended ⇄ active → completed → archived, and an archived (or
-idle) polecat gets a fresh hook (→ created) when new work is slung to it.
+idle) polecat gets a fresh hook (→ created) when new work is slung to it; `gt unsling` archives
+live work.
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ if TYPE_CHECKING:
 
 STATES = ("created", "active", "suspended", "completed", "archived")
 LIVE_STATES = ("created", "active", "suspended")
+# Live work goes straight to archived only when a person takes it off the hook (`gt unsling`).
 ALLOWED = {
-    "created": {"active", "suspended"},
-    "active": {"suspended", "completed"},
-    "suspended": {"active", "completed"},
+    "created": {"active", "suspended", "archived"},
+    "active": {"suspended", "completed", "archived"},
+    "suspended": {"active", "completed", "archived"},
     "completed": {"archived", "created"},
     "archived": {"created"},
 }

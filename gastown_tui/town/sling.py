@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping
 
 from ..files import Room
+from ..visible import visible
 from . import hooks as hooks_mod
 from .errors import TownError, usage
 from .names import check_name, pick_name
@@ -40,12 +41,20 @@ class Slung:
     started: bool = False
     pid: int | None = None
     kept: str | None = None  # a reused polecat's ignored files that were moved aside
+    queued: int | None = None  # its place in the dispatch queue, when it waits there
+    max_polecats: int | None = None
 
     def render_text(self) -> str:
-        where = f" on {self.branch}" if self.branch else ""
-        line = f"Slung {self.issue} to {self.address}{where} ({self.agent})"
+        if self.queued is not None:
+            return (f"Queued {visible(self.issue)} for rig {visible(self.rig)}: number "
+                    f"{self.queued} in the dispatch queue (max_polecats is {self.max_polecats}"
+                    "); it starts when a polecat is free (`gt queue list`; `gt queue remove "
+                    "ID` takes it out)")
+        where = f" on {visible(self.branch)}" if self.branch else ""
+        line = f"Slung {visible(self.issue)} to {visible(self.address)}{where} " \
+               f"({visible(self.agent)})"
         if self.convoy:
-            line += f", convoy {self.convoy}"
+            line += f", convoy {visible(self.convoy)}"
         if self.started:
             line += f"; agent started (pid {self.pid})" if self.pid else "; agent started"
         else:
@@ -101,57 +110,79 @@ def _exclude(worktree: Path, pattern: str) -> None:
                      + pattern + "\n")
 
 
+def _slingable(town: "Town", issue_id: str, target: str, agent: str | None,
+               environ: Mapping[str, str] | None, actor: str, queued: bool):
+    """The rig, the polecat name asked for, the rig's ledger, the issue and the agent preset
+    of a sling, once the issue is known to be work that may go on a hook (or, with `queued`,
+    work the dispatch queue holds); else a one-line refusal."""
+    from ..beads import LedgerError
+    from ..beads.ids import id_problem
+    from .presets import resolve_agent
+    from .queue import is_queued
+
+    if id_problem(issue_id):
+        # It names a branch and a worktree: `pr-../../evil` must not reach git.
+        raise usage(f"bad issue id {issue_id!r}: it {id_problem(issue_id)}")
+    rig_name, wanted = parse_target(target)
+    if wanted:
+        check_name(wanted)
+    rig = town.rig(rig_name)
+    owner = town.rig_for_prefix(issue_id)
+    if owner is None or owner.name != rig.name:
+        raise _wrong_rig(town, issue_id, rig, owner)
+    led = rig.ledger(actor)
+    try:
+        issue = led.get(issue_id)
+    except LedgerError as e:
+        raise TownError(f"{issue_id}: {e}") from None
+    if issue.is_closed:
+        raise TownError(f"{issue.id} is {issue.status}: reopen it (`bd reopen {issue.id}`) "
+                        "before slinging it")
+    if issue.issue_type in ("message", "agent", "convoy"):
+        raise usage(f"{issue.id} is a {issue.issue_type}, not work to sling")
+    holder = hooks_mod.hooked_elsewhere(town, issue.id)
+    if holder is not None:
+        raise TownError(f"{issue.id} is already on the hook of {holder.address} "
+                        f"({holder.state}): see `gt hooks list`")
+    if issue.status == "blocked":
+        from .mq import mr_for_issue
+
+        waiting = mr_for_issue(rig, issue.id)
+        if waiting is not None and waiting.open:
+            raise TownError(f"{issue.id} is done and waits for its merge request "
+                            f"{waiting.id} ({waiting.label}): see `gt mq show {waiting.id}`")
+    if is_queued(issue, rig.name) != queued:
+        raise TownError(f"{issue.id} is already in the dispatch queue: `gt queue list` shows "
+                        f"where, `gt queue remove {issue.id}` takes it out" if not queued else
+                        f"{issue.id} left the dispatch queue ({issue.status}, "
+                        f"{issue.assignee or 'no assignee'})")
+    if not queued and (issue.status == "hooked"
+                       or (issue.assignee and issue.status == "in_progress")):
+        raise TownError(f"{issue.id} is {issue.status} by {issue.assignee or 'someone'}: "
+                        "unassign it first (`bd update ID --assignee ''`)")
+    return rig, wanted, led, issue, resolve_agent(town, rig, agent, environ)
+
+
 def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = None,
               convoy: bool = True, base: str | None = None, crew: str | None = None,
               actor: str = "overseer", environ: Mapping[str, str] | None = None,
               progress: Callable[[str], None] | None = None,
               undo: list[Callable[[], None]] | None = None,
-              check_room: Callable[[], None] | None = None) -> tuple[Slung, hooks_mod.Hook]:
+              queued: bool = False) -> tuple[Slung, hooks_mod.Hook]:
     """Hook `issue_id` for `target` (RIG or RIG/NAME, or crew NAME in rig `target`). Undo
     actions are appended to `undo` (run them in reverse to roll back); on failure inside this
-    call they are run here. `check_room` raises when the town has no room for another
-    polecat; it runs once the issue is known to be slingable, before anything is made."""
-    from ..beads import LedgerError
+    call they are run here. With `queued`, the issue comes out of the dispatch queue (in the
+    transaction that hooks it, so it is started once or stays queued)."""
     from . import worktrees
     from .convoys import create_convoy, tracking_convoys
-    from .presets import resolve_agent
+    from .mail import one_line
 
     own_undo: list[Callable[[], None]] = []
     say = progress or (lambda _line: None)
     reused_note = None
     try:
-        from ..beads.ids import id_problem
-
-        if id_problem(issue_id):
-            # It names a branch and a worktree: `pr-../../evil` must not reach git.
-            raise usage(f"bad issue id {issue_id!r}: it {id_problem(issue_id)}")
-        rig_name, wanted = parse_target(target)
-        if wanted:
-            check_name(wanted)
-        rig = town.rig(rig_name)
-        owner = town.rig_for_prefix(issue_id)
-        if owner is None or owner.name != rig.name:
-            raise _wrong_rig(town, issue_id, rig, owner)
-        led = rig.ledger(actor)
-        try:
-            issue = led.get(issue_id)
-        except LedgerError as e:
-            raise TownError(f"{issue_id}: {e}") from None
-        if issue.is_closed:
-            raise TownError(f"{issue.id} is {issue.status}: reopen it (`bd reopen {issue.id}`) "
-                            "before slinging it")
-        if issue.issue_type in ("message", "agent", "convoy"):
-            raise usage(f"{issue.id} is a {issue.issue_type}, not work to sling")
-        holder = hooks_mod.hooked_elsewhere(town, issue.id)
-        if holder is not None:
-            raise TownError(f"{issue.id} is already on the hook of {holder.address} "
-                            f"({holder.state}): see `gt hooks list`")
-        if issue.status == "hooked" or (issue.assignee and issue.status == "in_progress"):
-            raise TownError(f"{issue.id} is {issue.status} by {issue.assignee or 'someone'}: "
-                            "unassign it first (`bd update ID --assignee ''`)")
-        preset = resolve_agent(town, rig, agent, environ)
-        if check_room is not None:
-            check_room()
+        rig, wanted, led, issue, preset = _slingable(town, issue_id, target, agent, environ,
+                                                     actor, queued)
         kind = "crew" if crew else "polecats"
         if crew:
             if crew not in rig.crew_names():
@@ -162,12 +193,23 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
             if old is not None and old.live:
                 raise TownError(f"{old.address} already has {old.issue} on its hook ({old.state})")
         else:
+            from .mq import waiting_agents
+
             existing = hooks_mod.rig_hooks(rig)
-            busy = {h.polecat: h.issue or "?" for h in existing if h.live and h.kind == kind}
-            idle = [h.polecat for h in existing if not h.live and h.kind == kind]
+            # A finished polecat whose work waits in the merge queue keeps its worktree: a
+            # rejection sends the work back to it there.
+            merging = waiting_agents(rig)
+            busy = {h.polecat: (h.issue or "?") + (" (its work waits in the merge queue)"
+                                                   if h.address in merging and not h.live
+                                                   else "")
+                    for h in existing if (h.live or h.address in merging) and h.kind == kind}
+            idle = [h.polecat for h in existing
+                    if not h.live and h.address not in merging and h.kind == kind]
             taken = {h.polecat for h in existing} | set(rig.polecat_names())
             name = pick_name(taken, idle, wanted, busy)
             old = hooks_mod.load(town, rig.name, name)
+            if old is not None and old.state == "archived":
+                _clear_leftover(town, rig, name)
         address = hooks_mod.address_of(rig.name, name, kind)
 
         if old is not None and old.state == "completed" and old.worktree:
@@ -205,7 +247,8 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
         tracking = tracking_convoys(town, issue.id)
         convoy_id = tracking[0] if tracking else None
         if convoy and not tracking:
-            made = create_convoy(town, f"Work: {issue.title}", [issue.id], actor=actor)
+            made = create_convoy(town, f"Work: {one_line(issue.title)}", [issue.id],
+                                 actor=actor)
             convoy_id = made.id
             own_undo.append(lambda: _delete_convoy(town, convoy_id))
 
@@ -219,6 +262,10 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
                 raise TownError(f"{issue.id} was just taken ({now_issue.status}, "
                                 f"{now_issue.assignee or 'no assignee'}): see `gt hooks list`")
             led.update(issue.id, status="hooked", assignee=address, actor=actor)
+            if queued:
+                from .queue import forget
+
+                forget(led, rig.name, issue.id)
             times = {"created": hooks_mod.now()}
             hook = hooks_mod.save(town, hook, actor, led, issue=issue.id, state="created",
                                   branch=branch, worktree=str(path), agent=preset.name,
@@ -235,6 +282,21 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
     slung = Slung(issue.id, issue.title, rig.name, name, address, branch, str(path),
                   preset.name, convoy_id, kept=reused_note)
     return slung, hook
+
+
+def _clear_leftover(town: "Town", rig: "Rig", name: str) -> None:
+    """An archived polecat has no worktree: one found there was made by a sling that was
+    killed before it recorded the hook. It is snapshotted (ignored files too) and removed, as
+    any worktree is, so the polecat can take work again; a folder that is no git worktree is
+    left to a person (the sling then says so)."""
+    from . import snapshots, worktrees
+
+    path = worktrees.worktree_path(rig, name)
+    if not (path / ".git").exists():
+        return
+    snapshots.keep_before_removal(path, name, "left by an interrupted sling",
+                                  town.runtime_dir)
+    worktrees.remove_worktree(rig, name)
 
 
 def _wrong_rig(town: "Town", issue_id: str, rig: "Rig", owner: "Rig | None") -> TownError:
@@ -351,52 +413,193 @@ def archive(town: "Town", hook: hooks_mod.Hook, reason: str) -> "snapshots.Kept 
     return kept
 
 
-def _check_capacity(town: "Town", wanted: int) -> None:
-    """The town's `max_polecats`: polecats with live work (created, active, or suspended and
-    due to resume) count; stuck ones wait for a person and do not."""
-    limit = town.config().get("max_polecats", 30)
-    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-        return  # a hand-edited value that is no whole number above 0 sets no limit
-    at_work = sum(1 for h in hooks_mod.all_hooks(town)
-                  if h.kind == "polecats" and h.live and not h.stuck)
-    if at_work + wanted > limit:
-        raise TownError(f"max_polecats is {limit} and {at_work} polecats are at work: "
-                        f"{wanted} more would make {at_work + wanted}; wait for some to finish "
-                        f"(`gt hooks list`) or raise it (`gt config set max_polecats "
-                        f"{at_work + wanted}`)")
+def check_queued(town: "Town", issue_id: str, target: str, agent: str | None,
+                 base: str | None, environ: Mapping[str, str] | None) -> None:
+    """Refuses (TownError) a queued issue that can never start as it was slung: closed or
+    taken meanwhile, its rig, agent preset or base branch gone."""
+    rig, _wanted, _led, _issue, _preset = _slingable(town, issue_id, target, agent, environ,
+                                                     "gt", True)
+    if base:
+        _check_base(rig, base)
+
+
+def _check_base(rig: "Rig", base: str) -> None:
+    import pygit2
+
+    from .worktrees import _base_commit
+
+    _base_commit(pygit2.Repository(str(rig.repo_path)), base)
+
+
+def queue_one(town: "Town", issue_id: str, target: str, *, agent: str | None = None,
+              convoy: bool = True, base: str | None = None, actor: str = "overseer",
+              environ: Mapping[str, str] | None = None,
+              undo: list[Callable[[], None]] | None = None,
+              progress: Callable[[str], None] | None = None) -> tuple[Slung, None]:
+    """Put `issue_id` in the dispatch queue instead of on a hook: checked as a sling is, so
+    what could never start is refused now, not when a polecat frees up."""
+    from . import queue
+
+    rig, _wanted, _led, issue, preset = _slingable(town, issue_id, target, agent, environ,
+                                                   actor, False)
+    if base:
+        _check_base(rig, base)
+    step = queue.enqueue(town, rig, issue, target=target, agent=agent, base=base,
+                         convoy=convoy, actor=actor)
+    if undo is not None:
+        undo.append(step)
+    address = queue.queue_address(rig.name)
+    return Slung(issue.id, issue.title, rig.name, "", address, None, None, preset.name,
+                 None, queued=0), None
 
 
 def sling(town: "Town", issue_ids: list[str], target: str,
           undo: list[Callable[[], None]] | None = None,
-          **kwargs) -> list[tuple[Slung, hooks_mod.Hook]]:
-    """Several issues slung at once each get their own polecat; all or nothing. With `undo`,
-    the caller receives the undo steps (to roll back if starting the agents fails)."""
+          **kwargs) -> list[tuple[Slung, hooks_mod.Hook | None]]:
+    """Several issues slung at once each get their own polecat; all or nothing. Past the
+    town's `max_polecats` the rest wait in the dispatch queue (hook None, `Slung.queued` their
+    place in it), as do all of them while others wait there already, so work starts in the
+    queue's order. With `undo`, the caller receives the undo steps (to roll back if starting
+    the agents fails)."""
     if not issue_ids:
         raise usage("give at least one issue id to sling")
     if len(issue_ids) > 1 and parse_target(target)[1] and not kwargs.get("crew"):
         raise usage("several issues need several polecats: give the rig only (not RIG/NAME)")
     if len(set(issue_ids)) != len(issue_ids):
         raise usage("an issue id is given twice")
+    from . import queue
     from .paths import locked
 
     undo = [] if undo is None else undo
-    done = []
+    done: list[tuple[Slung, hooks_mod.Hook | None]] = []
     rig = town.rig(parse_target(target)[0])
-    # One sling at a time per rig: two at once could pick the same idle polecat, and one
-    # would archive the worktree the other had just made.
-    with locked(rig.polecats_dir):
-        # Polecats hooked by this call so far are live, so each check counts them as at work.
-        room = (None if kwargs.get("crew") else
-                lambda: _check_capacity(town, len(issue_ids) - len(done)))
+    # Room is counted town-wide, so slings to two rigs must not both take the last place; and
+    # within a rig two at once could pick the same idle polecat, and one would archive the
+    # worktree the other had just made.
+    with queue.sling_lock(town), locked(rig.polecats_dir):
+        limit, at_work = queue.capacity(town)
+        room = None if limit is None or kwargs.get("crew") else \
+            limit - at_work - len(queue.list_queue(town))
         set_aside = _room_to_undo(town, rig)
         try:
             for issue_id in issue_ids:
-                done.append(sling_one(town, issue_id, target, undo=undo, check_room=room,
-                                      **kwargs))
+                if room is not None and room <= 0:
+                    done.append(queue_one(town, issue_id, target, undo=undo, **{
+                        k: v for k, v in kwargs.items() if k != "crew"}))
+                    continue
+                done.append(sling_one(town, issue_id, target, undo=undo, **kwargs))
+                room = None if room is None else room - 1
+            places = {q.issue: q.position for q in queue.list_queue(town)}
         except BaseException:
             set_aside.release()
             roll_back(undo)
             raise
         finally:
             set_aside.release()
+    for slung, hook in done:
+        if hook is None:
+            slung.queued, slung.max_polecats = places.get(slung.issue), limit
     return done
+
+
+@dataclasses.dataclass
+class Unslung:
+    """Work taken off a hook (or out of the dispatch queue) and where it is kept."""
+
+    issue: str
+    title: str
+    address: str            # the polecat's (or the queue's) address
+    status: str             # the issue's status now: open, so `bd ready` offers it again
+    branch: str | None = None
+    commits: int | None = None   # commits on the branch beyond its base
+    snapshot: str | None = None  # the newest snapshot of its files
+    kept: str = ""          # what the removal did with ignored files, when it did anything
+    stopped: bool = False   # its agent was running and was stopped
+    queued: bool = False    # it waited in the dispatch queue
+
+    def render_text(self) -> str:
+        again = f"{self.issue} is {self.status} again" + (
+            " (`bd ready` offers it)" if self.status == "open" else "")
+        if self.queued:
+            return f"Took {self.issue} out of the dispatch queue; {again}"
+        rig, kind, name = self.address.split("/")
+        lines = [f"Unslung {self.issue} from {self.address}"
+                 + (" (its agent was stopped)" if self.stopped else "") + f"; {again}."]
+        where = []
+        if self.branch:
+            n = self.commits
+            where.append(f"branch {self.branch}" + ("" if n is None else
+                                                    f" ({n} commit{'' if n == 1 else 's'})"))
+        if self.snapshot:
+            where.append(f"snapshot {self.snapshot} of its files, uncommitted ones too "
+                         f"(`gt hooks snapshots {name}`)")
+        if where:
+            lines.append("Its work is kept: " + "; ".join(where) + ".")
+        if self.kept:
+            lines.append(self.kept)
+        if self.branch and kind == "polecats":
+            lines.append(f"`gt sling {self.issue} {rig}/{name}` goes on from that branch.")
+        return "\n".join(lines)
+
+
+def find_hook(town: "Town", target: str) -> hooks_mod.Hook:
+    """The hook `target` names: a polecat (NAME, RIG/NAME, its address) or the issue on it."""
+    holder = hooks_mod.hooked_elsewhere(town, target.strip())
+    return holder if holder is not None else hooks_mod.find(town, target)
+
+
+def unsling(town: "Town", hook: hooks_mod.Hook, actor: str = "overseer",
+            agent_stopped: bool = False) -> Unslung:
+    """Take the work off `hook`: its files are snapshotted (ignored ones too, as before any
+    removal) and a polecat's worktree removed (its branch stays), the hook archived and the
+    issue open again. The caller stops a running agent first and says so (`agent_stopped`);
+    without that an agent still running in the worktree is refused."""
+    from . import snapshots, worktrees
+    from .paths import locked
+    from .queue import sling_lock
+
+    rig = town.rig(hook.rig)
+    with sling_lock(town), locked(rig.polecats_dir):
+        hook = hooks_mod.load(town, hook.rig, hook.polecat, hook.kind) or hook
+        if not hook.live or not hook.issue:
+            raise TownError(f"{hook.address} has no work on its hook ({hook.state}): there is "
+                            "nothing to unsling")
+        if hook.state == "active" and not agent_stopped and _runs(hook.pid):
+            raise TownError(f"the agent of {hook.address} still runs (pid {hook.pid}) with no "
+                            "host to stop it: start one (`gt up --headless`) and unsling again")
+        reason = f"unslung by {actor}"
+        commits, kept = None, None
+        if hook.path is not None and hook.path.exists():
+            commits = worktrees.status(hook.path, hook.base or rig.branch).ahead
+            if hook.kind == "polecats":
+                kept = snapshots.keep_before_removal(hook.path, hook.polecat, reason,
+                                                     town.runtime_dir)
+                worktrees.remove_worktree(rig, hook.polecat)
+            else:
+                snapshots.take_snapshot(hook.path, hook.polecat, reason)
+        repo = hook.path if hook.kind == "crew" and hook.path else rig.repo_path
+        snaps = snapshots.list_snapshots(repo, hook.polecat, limit=1)
+        led = rig.ledger(actor)
+        with led.transaction():
+            issue = led.get(hook.issue)
+            if issue.assignee == hook.address and issue.status in ("hooked", "in_progress"):
+                led.update(issue.id, status="open", assignee=None, actor=actor)
+            hooks_mod.transition(town, hook, "archived", actor, led, pid=None)
+            status = led.get(issue.id).status
+    return Unslung(issue.id, issue.title, hook.address, status, hook.branch, commits,
+                   snaps[0].short if snaps else None, kept.note() if kept else "",
+                   agent_stopped)
+
+
+def _runs(pid: int | None) -> bool:
+    import os
+
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

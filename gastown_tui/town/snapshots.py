@@ -22,6 +22,7 @@ from typing import Iterable
 
 import pygit2
 
+from ..visible import visible
 from .errors import TownError
 
 REF_PREFIX = "refs/gastown/wip/"
@@ -53,7 +54,7 @@ class Snapshot:
     files: int
 
     def render_text(self) -> str:
-        return (f"{self.short}  {self.time}  {self.reason}  "
+        return (f"{self.short}  {self.time}  {visible(self.reason)}  "
                 f"({self.files} file{'' if self.files == 1 else 's'})")
 
 

@@ -23,10 +23,12 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 
+from ..visible import visible
 from .keymap import DEFAULT_PREFIX, PREFIX_BINDINGS, PrefixTable, key_label, keymap_clashes, \
     prefix_from_config, read_keymap_tables, validate_keymap
 from .dispatch import Dispatch
 from .navigation import Navigation
+from .notices import PlainNotices
 from .model import TownView
 from .screens.main import MainScreen
 from .theme import DEFAULT_THEME, SHIPPED_DIR, load_themes, user_theme_dir
@@ -57,7 +59,7 @@ class AppOptions:
     first_commands: list[str] = field(default_factory=list)  # run once the host is up (demo)
 
 
-class GastownApp(TypeAhead, Navigation, Dispatch, App):
+class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
     TITLE = "Gas Town"
     ENABLE_COMMAND_PALETTE = True
     COMMAND_PALETTE_BINDING = "ctrl+p"
@@ -308,15 +310,16 @@ class GastownApp(TypeAhead, Navigation, Dispatch, App):
         before = {a.name: a.state for a in old.agents}
         for a in new.agents:
             if a.needs_me and before.get(a.name) not in (a.state, None):
-                self.notify(f"{a.name} is {a.state}", title="needs you", severity="warning")
+                self.notify(f"{visible(a.name)} is {a.state}", title="needs you",
+                            severity="warning")
         landed_before = {c.id for c in old.convoys if c.landed}
         for c in new.convoys:
             if c.landed and c.id not in landed_before and any(o.id == c.id for o in old.convoys):
-                self.notify(f"convoy landed: {c.title}", title="landed")
+                self.notify(f"convoy landed: {visible(c.title)}", title="landed")
         seen = {m.id for m in old.mail}
         for m in new.mail:
             if m.unread and m.id not in seen:
-                self.notify(f"{m.sender}: {m.subject}", title="mail")
+                self.notify(f"{visible(m.sender)}: {visible(m.subject)}", title="mail")
 
     def wants_focus(self, name: str) -> bool:
         if name in self._focus_next:

@@ -138,6 +138,11 @@ class Dispatch:
             result = await self.run_command(line, quiet=True).wait()
             if result is None or not result.ok:
                 return None
+            # Work past max_polecats waits in the dispatch queue: say so, it gets no pane yet.
+            queued = [s for s in getattr(result.data, "slung", ())
+                      if getattr(s, "queued", None) is not None]
+            if queued:
+                self.notify("\n".join(s.render_text() for s in queued), timeout=6)
             if line.startswith("sling ") and first is None:
                 first = session_of_result(result)
         if first is None and self.mux is not None:

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from .model import ConvoyRow, HookRow, MailRow, TownView, WorkRow
+from .model import ConvoyRow, HookRow, MailRow, MergeRow, TownView, WorkRow
 
 LANDED_SHOWN = 3
 OVERSEER = "overseer"
@@ -60,7 +60,16 @@ class TownReader:
                     view.work.append(WorkRow(issue.id, issue.title, rig.name, issue.priority,
                                              issue.issue_type))
         view.hooks = self._hooks(town)
+        view.queued = queued_rows(town)
+        view.merges = self._merges(town)
         return view
+
+    def _merges(self, town: Any) -> list[MergeRow]:
+        from ..town.mq import all_mrs
+
+        return [MergeRow(m.id, m.rig, m.label, m.issue or "", m.agent, m.reason,
+                         m.needs_you or "")
+                for m in all_mrs(town, include_closed=True) if m.open or m.needs_you]
 
     def _hooks(self, town: Any) -> list[HookRow]:
         from ..town.hooks import all_hooks
@@ -92,3 +101,8 @@ class TownReader:
         return cached[1].ahead, cached[1].dirty > 0
 
 
+def queued_rows(town: Any) -> list[HookRow]:
+    from ..town.queue import list_queue
+
+    return [HookRow(f"{q.rig}/queue#{q.position}", q.rig, "queued", q.issue, kind="queue")
+            for q in list_queue(town)]

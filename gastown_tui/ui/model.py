@@ -52,12 +52,12 @@ class ConvoyRow:
 class HookRow:
     agent: str
     rig: str
-    state: str           # created | active | suspended | completed | archived
+    state: str           # created | active | suspended | completed | archived | queued
     bead: str
     branch: str = ""
     ahead: int = 0
     dirty: bool = False
-    kind: str = "polecats"  # polecats | crew: the middle of its mail address
+    kind: str = "polecats"  # polecats | crew: the middle of its mail address; queue: waiting
     reason: str = ""        # why it is suspended, when it says
 
 
@@ -80,9 +80,21 @@ class WorkRow:
 
 
 @dataclass(frozen=True)
+class MergeRow:
+    """A merge request of a rig's queue (`gt mq list`)."""
+    id: str
+    rig: str
+    state: str           # queued, gating, waiting review, merged, conflict, gate failed, ...
+    issue: str = ""
+    agent: str = ""
+    reason: str = ""
+    needs_you: str = ""  # why a person should look (rejected too often, its agent stuck)
+
+
+@dataclass(frozen=True)
 class NeedsMeItem:
-    kind: str            # agent | mail
-    key: str             # agent name or mail id
+    kind: str            # agent | mail | merge
+    key: str             # agent name, mail id or merge request id
     text: str
 
 
@@ -92,8 +104,11 @@ class TownView:
     agents: list[AgentRow] = field(default_factory=list)
     convoys: list[ConvoyRow] = field(default_factory=list)
     hooks: list[HookRow] = field(default_factory=list)
+    # Work in the dispatch queue (state queued, agent "<rig>/queue#<place>"), in start order.
+    queued: list[HookRow] = field(default_factory=list)
     mail: list[MailRow] = field(default_factory=list)
     work: list[WorkRow] = field(default_factory=list)
+    merges: list[MergeRow] = field(default_factory=list)
     unread_by: dict[str, int] = field(default_factory=dict)  # mail address -> unread count
 
     @property
@@ -104,6 +119,8 @@ class TownView:
         items = [NeedsMeItem("agent", a.name, f"{a.name} is {a.state}"
                              + (f" on {a.bead}" if a.bead else ""))
                  for a in self.agents if a.needs_me]
+        items += [NeedsMeItem("merge", m.id, m.needs_you)
+                  for m in self.merges if m.needs_you]
         items += [NeedsMeItem("mail", m.id, f"mail from {m.sender}: {m.subject}")
                   for m in self.mail if m.unread]
         return items

@@ -189,6 +189,8 @@ class Navigation:
         if item is not None and item.kind == "agent":
             if not self.main.focus_pane(item.key):
                 self.notify(f"{item.key} has no live terminal", severity="warning")
+        elif item is not None and item.kind == "merge":
+            self.post_message(RunCommand(f"mq show {item.key}"))
         elif item is not None:
             self.post_message(RunCommand(f"mail read {item.key}"))
         self.release_keys_soon()  # (called by the needs-me view, on its own queue)

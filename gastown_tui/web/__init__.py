@@ -3,20 +3,25 @@
 Public API (import from the modules; this package imports nothing, so `gt` starts fast)::
 
     from gastown_tui.web.server import DashboardOptions, serve
-    serve(DashboardOptions(town_root, port=8080, bind="127.0.0.1", token=None,
+    serve(DashboardOptions(town_root, token, port=8080, bind="127.0.0.1",
                            read_only=False, open_browser=False), say=print)
-        # blocks until SIGINT/SIGTERM; says the URL (with ?token= when one is needed) once the
-        # port is bound; OSError when it cannot bind (the command turns it into one line)
-    options.url(with_token=True)            # what to open; a token is made for non-loopback binds
+        # blocks until SIGINT/SIGTERM; says the URL (with ?token=) once the port is bound;
+        # OSError when it cannot bind (the command turns it into one line)
+    options.url(with_token=True)            # what to open
+
+    from gastown_tui.web.secret import stored_token, read_token_file, TOKEN_ENV
+        # the secret: kept 0600 in the town's 0700 runtime dir (made on first use), or read
+        # from a 0600 file or GT_DASHBOARD_TOKEN; never from a command line
 
     from gastown_tui.web.app import DashboardApp       # what each browser tab runs
     DashboardApp(town_root, read_only=False, environ=dict).run()
         # = python -m gastown_tui.web TOWN [--read-only]
 
-    from gastown_tui.web.guard import make_guard, cookie_name, is_loopback
-        # aiohttp middleware: the token (?token=, then an HttpOnly SameSite=Strict cookie named
-        # for the port, or Authorization: Bearer), loopback Host names when bound to loopback,
-        # and a same-origin websocket
+    from gastown_tui.web.guard import Guard, cookie_name
+        # aiohttp middleware, every request: the Host is a name the dashboard is served as
+        # (DNS rebinding), an Origin is its own (another site's page), and the token
+        # (?token=, then an HttpOnly SameSite=Strict cookie named for the port, or
+        # Authorization: Bearer); the tokened first load sets the cookie and moves on
     from gastown_tui.web.remote import RemoteScreens, RemoteScreen, window
         # the host's screens mirrored into local term.Screen objects for TerminalPane
     from gastown_tui.web.source import TownSource      # socket + ledger reads, no Textual

@@ -18,17 +18,20 @@ from typing import Any
 from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from ..ui.gather import TownReader
 from ..ui.model import STATE_ICONS, TownView
+from ..ui.notices import PlainNotices
 from ..ui.theme import DEFAULT_THEME, SHIPPED_DIR, load_themes, user_theme_dir
 from ..ui.typeahead import HOLD_S, TypeAhead
 from ..ui.widgets.grid import PaneGrid
 from ..ui.widgets.panels import AgentsPanel, ConvoysPanel, HooksPanel, MailPanel, WorkPanel
 from ..ui.widgets.result import ResultView
 from ..ui.widgets.terminal import TerminalPane
+from ..visible import visible
 from .actions import Actions
 from .config import ConfigData, ConfigView
 from .remote import RemoteScreens
@@ -64,7 +67,7 @@ class RemoteSink:
         self.app.view_resized(self.name, rows)
 
 
-class DashboardApp(TypeAhead, Actions, App):
+class DashboardApp(TypeAhead, Actions, PlainNotices, App):
     CSS_PATH = "dashboard.tcss"
     TITLE = "Gas Town"
     # A focused terminal takes every key but its prefix (ctrl+b), which leaves it for the panels.
@@ -119,9 +122,10 @@ class DashboardApp(TypeAhead, Actions, App):
                 yield ResultView(id="result")
         yield Footer()
 
-    def _title_text(self) -> str:
+    def _title_text(self) -> Content:
         mode = "  [b $warning]read-only[/]" if self.read_only else ""
-        return f"[b]Gas Town[/] · {self.town_root.name}{mode}"
+        return Content.from_markup(f"[b]Gas Town[/] · $town{mode}",
+                                   town=visible(self.town_root.name))
 
     async def on_mount(self) -> None:
         self.theme = DEFAULT_THEME
@@ -177,7 +181,7 @@ class DashboardApp(TypeAhead, Actions, App):
         grid = self.query_one(PaneGrid)
         if not live.running or live.problem:
             banner.update(NOT_LIVE if not live.running else
-                          f"Agents are not live here: {live.problem}")
+                          Content(f"Agents are not live here: {visible(live.problem)}"))
             banner.display = True
             was_live, self.live = self.live, False
             for name in self.mirrors.clear():
@@ -278,7 +282,7 @@ class DashboardApp(TypeAhead, Actions, App):
                 icon = STATE_ICONS.get(row.state, STATE_ICONS["unknown"])[0]
                 pane.set_label(f"{icon} {row.name}" + (f" · {row.bead}" if row.bead else ""))
         self.query_one(ConvoysPanel).update_rows(view.convoys)
-        self.query_one(HooksPanel).update_rows(view.hooks)
+        self.query_one(HooksPanel).update_rows(view.hooks + view.queued)
         self.query_one(MailPanel).update_rows(view.mail)
         self.query_one(WorkPanel).update_rows(view.work)
 

@@ -3,12 +3,14 @@
 textual-serve runs a shell command per websocket (one browser tab) and pipes the app's output
 to xterm.js; each app is its own process, so it reads the town through the host's control
 socket and the ledger, never through this server. Pages are built from the request's own Host,
-so the websocket URL is right however the dashboard was reached.
+so the websocket URL is right however the dashboard was reached; guard.py has already
+checked that Host (and the secret, and the Origin) before any handler runs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import shlex
 import signal
 import sys
@@ -21,7 +23,8 @@ import aiohttp_jinja2
 from aiohttp import web
 from textual_serve.server import Server, to_int
 
-from .guard import cookie_name, is_loopback, make_guard, new_token
+from .guard import Guard, add_headers
+from .secret import TOKEN_ENV
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SHUTDOWN_S = 5.0  # at most this long for requests in flight when the server stops
@@ -30,22 +33,23 @@ SHUTDOWN_S = 5.0  # at most this long for requests in flight when the server sto
 @dataclass
 class DashboardOptions:
     town_root: Path
+    token: str  # see secret.py: from GT_DASHBOARD_TOKEN, --token-file or kept in the town
     port: int = 8080
     bind: str = "127.0.0.1"
-    token: str | None = None
     read_only: bool = False
     open_browser: bool = False
-
-    @property
-    def loopback(self) -> bool:
-        return is_loopback(self.bind)
 
     def url(self, with_token: bool = True, host: str | None = None) -> str:
         host = host or (self.bind if ":" not in self.bind else f"[{self.bind.strip('[]')}]")
         if host in ("0.0.0.0", "[::]"):
             host = "127.0.0.1"
-        query = f"?token={self.token}" if with_token and self.token else ""
+        query = f"?token={self.token}" if with_token else ""
         return f"http://{host}:{self.port}/{query}"
+
+    @property
+    def opener(self) -> Path:
+        """The page `--open` hands the browser (see `open_in_browser`)."""
+        return self.town_root / ".runtime" / f"dashboard-open-{self.port}.html"
 
 
 def lan_address() -> str | None:
@@ -81,6 +85,7 @@ class DashboardServer(Server):
         self.options = options
         self.say = say
         self._tabs: set[asyncio.Task] = set()
+        self._opened = False  # whether this server wrote options.opener (and removes it)
 
     def initialize_logging(self) -> None:
         # textual-serve logs every session at INFO with a rich handler: keep only problems.
@@ -91,8 +96,8 @@ class DashboardServer(Server):
     async def _make_app(self) -> web.Application:
         app = await super()._make_app()
         options = self.options
-        app.middlewares.append(make_guard(options.token, options.loopback,
-                                          cookie_name(options.port)))
+        app.middlewares.append(Guard(options.token, options.bind, options.port).middleware)
+        app.on_response_prepare.append(add_headers)
         return app
 
     async def on_startup(self, app: web.Application) -> None:
@@ -126,7 +131,8 @@ class DashboardServer(Server):
                      + where)
         self.say("Ctrl-C stops it")
         if options.open_browser:
-            webbrowser.open(options.url())
+            self._opened = True
+            open_in_browser(options)
 
     def serve(self, debug: bool = False) -> None:
         """Serve until SIGINT/SIGTERM. The URL is told only once the port is bound, so a busy
@@ -142,6 +148,8 @@ class DashboardServer(Server):
                         shutdown_timeout=SHUTDOWN_S)
         finally:
             loop.close()
+            if self._opened:
+                self.options.opener.unlink(missing_ok=True)
 
     @aiohttp_jinja2.template("app_index.html")
     async def handle_index(self, request: web.Request) -> dict[str, Any]:
@@ -155,13 +163,33 @@ class DashboardServer(Server):
         }
 
 
-def prepare(options: DashboardOptions) -> DashboardOptions:
-    """A token for any address other than loopback (generated when none was given)."""
-    if options.token is None and not options.loopback:
-        options.token = new_token()
-    return options
+def open_in_browser(options: DashboardOptions) -> None:
+    """Open the dashboard without putting its secret on the browser's command line, which
+    every user reads in `ps`: the browser is given a page, private to the owner under the
+    town's 0700 runtime directory, that moves on to the URL with its token."""
+    import html
+    import json
+
+    from ..host.runtime import runtime_dir
+
+    runtime_dir(options.town_root)
+    url = options.url()
+    page = ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Gas Town</title>"
+            f"<meta http-equiv=\"refresh\" content=\"0;url={html.escape(url)}\">"
+            f"<script>location.replace({json.dumps(url)})</script></head>"
+            "<body><p>Opening the dashboard.</p></body></html>")
+    path = options.opener
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW,
+                 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(page)
+    webbrowser.open(path.as_uri())
 
 
 def serve(options: DashboardOptions, say: Callable[[str], None]) -> None:
     """Serve until SIGINT/SIGTERM; each browser tab's app ends with its websocket."""
-    DashboardServer(prepare(options), say).serve()
+    # Each tab's app inherits this environment (textual-serve passes os.environ on): the
+    # secret stays with the server.
+    os.environ.pop(TOKEN_ENV, None)
+    DashboardServer(options, say).serve()

@@ -68,7 +68,9 @@ def test_prime_hook_done_without_a_host(town):
     (wt / "greeting.txt").write_text("hello\n")
     done = run_gt(wt, "done", "-m", "wrote the greeting", env=env)
     assert done.returncode == 0, done.stderr
-    assert f"Closed {epic}" in done.stdout and "Convoy landed" in done.stdout
+    # submitted to the merge queue, which no host works yet: the issue waits for it
+    assert f"Submitted {town.rig('demo').prefix}-mr-" in done.stdout
+    assert "Convoy landed" not in done.stdout
     t = find_town(town.root, {})
     h = hooks.load(t, "demo", slung["polecat"])
     assert h.state == "completed" and set(h.times) == {"created", "active", "completed"}
@@ -77,6 +79,12 @@ def test_prime_hook_done_without_a_host(town):
     assert "greeting.txt" in tip.tree and "CLAUDE.local.md" not in tip.tree
     assert tip.message.startswith("wrote the greeting")
     assert any(m.subject.startswith(f"Done: {epic}") for m in inbox(t, "overseer"))
+    assert t.rig("demo").ledger().get(epic).status == "blocked"
+    queued = gt_json(town.root, "mq", "list")
+    assert [(m["issue"], m["state"], m["head"]) for m in queued] == [(epic, "queued",
+                                                                      str(tip.id))]
+    events = [e for e in gt_json(town.root, "events") if e["kind"] == "mr_submitted"]
+    assert events and events[-1]["mr"] == queued[0]["id"]
     # nothing left on the hook
     empty = gt_json(wt, "hook", env=env)
     assert empty["issue"] is None
@@ -242,6 +250,13 @@ def _finished_with_ignored(town, polecat: str, title: str) -> tuple[dict, Path]:
     (wt / "keys.local").write_text("k=1\n")
     (wt / "big.bin").write_bytes(b"x" * ((1 << 20) + 1))
     assert run_gt(wt, "done", env=_agent_env(town, polecat)).returncode == 0
+    # A person drops the work: the issue closed, its merge request rejected. The polecat is
+    # idle with its finished worktree, which its next sling archives.
+    led = town.rig("demo").ledger("overseer")
+    led.close(issue, reason="not needed after all")
+    mr = gt_json(town.root, "mq", "list")[0]["id"]
+    assert run_gt(town.root, "mq", "reject", mr, "-m", "dropped").returncode == 0
+    assert hooks.load(find_town(town.root, {}), "demo", polecat).state == "completed"
     return slung, wt
 
 

@@ -201,7 +201,11 @@ def test_custom_preset_of_a_known_agent_gets_its_rules(town, tmp_path):
 
 
 def test_finished_work_is_archived_once_its_branch_is_merged(town):
+    from gastown_tui.town.config import set_setting
+    from gastown_tui.town.outcomes import approve
+
     issue = new_issue(town, "Add a line to hello.py")
+    set_setting(town, "merge.review", "human", rig="demo")
 
     async def main():
         host = Host(find_town(town.root, {}), mode="test",
@@ -210,24 +214,31 @@ def test_finished_work_is_archived_once_its_branch_is_merged(town):
         await host.start()
         try:
             [slung] = await host.sling([issue], "demo", agent="demo")
-            led = find_town(town.root, {}).rig("demo").ledger()
-            await async_wait_for(lambda: led.get(issue).is_closed, 20, 0.1, what="the work")
+            t = find_town(town.root, {})
+            await async_wait_for(lambda: any(e["kind"] == "mr_review" for e in seen), 20, 0.1,
+                                 what="the work to wait for review")
             await asyncio.sleep(1.0)
             # not merged yet: the finished worktree stays
             assert not [e for e in seen if e["kind"] == "hook_archived"]
             wt = town.rig("demo").polecats_dir / slung.polecat
-            assert wt.is_dir()
+            assert wt.is_dir() and not t.rig("demo").ledger().get(issue).is_closed
             # a file the person left that is ignored and over the snapshot's cap
             (wt / ".gitignore").write_text("*.bin\n")
             (wt / "big.bin").write_bytes(b"x" * (2 << 20))
             repo = pygit2.Repository(str(town.rig("demo").repo_path))
             tip = repo.references[f"refs/heads/{slung.branch}"].target
-            repo.references["refs/heads/main"].set_target(tip)  # a person merges it
+            [mr] = [e["mr"] for e in seen if e["kind"] == "mr_review"]
+            approve(t, mr, "overseer")   # the person approves; the refinery merges it
+            host.refineries.wake()
             await async_wait_for(lambda: [e for e in seen if e["kind"] == "hook_archived"], 10,
                                  what="the merged work to be archived")
             h = hooks.load(find_town(town.root, {}), "demo", slung.polecat)
             assert h.state == "archived" and not wt.exists()
-            assert f"refs/heads/{slung.branch}" in repo.references
+            assert t.rig("demo").ledger().get(issue).is_closed
+            # the branch is gone; its commit stays reachable from the snapshot ref
+            assert f"refs/heads/{slung.branch}" not in repo.references
+            wip = repo.references[f"refs/gastown/wip/{slung.polecat}"].target
+            assert repo.descendant_of(wip, tip)
             [archived] = [e for e in seen if e["kind"] == "hook_archived"]
             assert archived["moved"] == 1
             assert (Path(archived["set_aside"]) / "big.bin").stat().st_size == 2 << 20
@@ -345,7 +356,8 @@ def test_mayor_attach_in_a_terminal_focuses_the_mayor(town, tmp_path):
 
     issue = new_issue(town, "Slow work")
     assert run_gt(town.root, "sling", issue, "demo/ace", "--agent", "demo").returncode == 0
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GT_", "BD_", "BEADS_"))}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("GT_", "BD_", "BEADS_")) and k not in ("COLUMNS", "LINES")}
     env.update(TERM="xterm-256color", LANG="C.UTF-8", TMUX_TMPDIR=str(tmp_path),
                GT_DEMO_STEP_SECONDS="30")
     tmux = ["tmux", "-f", "/dev/null", "-L", "gt-attach"]
@@ -387,7 +399,8 @@ def test_host_start_gives_an_older_rig_its_ledger_redirect(town):
 
     asyncio.run(main())
     assert redirect.read_text() == "../mayor/rig/.beads\n"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GT_", "BD_", "BEADS_"))}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("GT_", "BD_", "BEADS_")) and k not in ("COLUMNS", "LINES")}
     made = subprocess.run([shutil.which("bd") or "bd", "create", "In the rig folder", "--json"],
                           cwd=str(redirect.parent.parent), env=env, capture_output=True,
                           text=True, timeout=60, check=True)

@@ -8,6 +8,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -147,11 +148,14 @@ class TmuxOracle:
         self.workdir = workdir
         self.env = env
         self.socket = f"gt-oracle-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        # The server's socket path must fit in sun_path (108 bytes); a test's tmp_path under a
+        # parallel run's worker folder does not always, so the socket gets a short folder of its own.
+        self.sockets = tempfile.mkdtemp(prefix="gto-")
         self.started = False
 
     def run(self, *args: str, check: bool = True) -> str:
         client_env = {"PATH": self.env["PATH"], "HOME": self.env["HOME"], "LANG": "C.UTF-8",
-                      "TERM": "xterm-256color", "TMUX_TMPDIR": str(self.workdir)}
+                      "TERM": "xterm-256color", "TMUX_TMPDIR": self.sockets}
         done = subprocess.run(["tmux", "-f", "/dev/null", "-L", self.socket, *args],
                               env=client_env, capture_output=True, text=True, timeout=10)
         if check and done.returncode != 0:
@@ -197,6 +201,7 @@ class TmuxOracle:
     def close(self) -> None:
         if self.started:
             self.run("kill-server", check=False)
+        shutil.rmtree(self.sockets, ignore_errors=True)
 
 
 def _workdir(path: Path, files: dict[str, str]) -> tuple[Path, dict[str, str]]:

@@ -180,6 +180,38 @@ def test_input_larger_than_the_pty_buffer_arrives_whole(term_env):
     assert f"GOT 2000 {2000 * 101}".encode() in run(main())
 
 
+def test_cooked_mode_erase_removes_a_whole_utf8_character(term_env):
+    """The pty is set up as tmux sets it (IUTF8): erase after a two- or four-byte character in
+    cooked mode removes the character, not its last byte."""
+    async def main():
+        s = PtySession.spawn(["python3", "-c", "import sys, subprocess; "
+                              "print(subprocess.run(['stty', '-a'], capture_output=True, "
+                              "text=True).stdout.split()); "
+                              "print('GOT', repr(sys.stdin.buffer.readline()))"], env=term_env)
+        s.write("aé\x7f😀\x7fb\r".encode())
+        out = await drain(s)
+        s.close()
+        return out.decode(errors="replace")
+
+    out = run(main())
+    assert "'iutf8'" in out and "'-iutf8'" not in out
+    assert "GOT b'ab\\n'" in out
+
+
+def test_the_pane_size_wins_over_columns_and_lines_in_the_environment(term_env):
+    """COLUMNS/LINES of whoever started the host are not the pane's size (a parallel test run
+    sets COLUMNS=80 while panes are 120 wide): programs asking for their size get the pty's."""
+    async def main():
+        s = PtySession.spawn(["python3", "-c",
+                              "import shutil; print(tuple(shutil.get_terminal_size()))"],
+                             env={**term_env, "COLUMNS": "33", "LINES": "7"}, cols=120, rows=36)
+        out = await drain(s)
+        s.close()
+        return out
+
+    assert b"(120, 36)" in run(main())
+
+
 def test_terminate_ends_the_whole_process_group(term_env):
     async def main():
         s = PtySession.spawn(["bash", "--norc", "--noprofile", "-c",

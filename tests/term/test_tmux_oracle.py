@@ -225,3 +225,9 @@ def test_editing_and_mode_sequences(oracle):
 def test_reverse_index_at_the_top(oracle):
     script = r"seq 1 8; printf '\033[H\033M\033MTOP'; sleep 30"
     _same(oracle(["bash", "s.sh"], ansi=True, files={"s.sh": script}, size=(20, 5), history=5))
+
+
+def test_the_terminal_modes_a_program_finds_are_tmux_s(oracle):
+    """`stty -a` prints the same in our pane as in tmux's: the same control characters and
+    flags, IUTF8 among them (cooked-mode erase of a multi-byte character)."""
+    _same(oracle(["sh", "-c", "stty -a; sleep 30"], size=(100, 12)))

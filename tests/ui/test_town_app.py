@@ -107,6 +107,36 @@ async def test_sling_selected_beads_under_a_new_convoy(town_root, environ):
         await app.action_quit_app()
 
 
+async def test_work_past_max_polecats_waits_in_the_hooks_panel_then_starts(town_root,
+                                                                            environ):
+    from gastown_tui.town import find_town
+    from gastown_tui.town.config import set_setting
+
+    set_setting(find_town(town_root, {}), "max_polecats", "1")
+    app = town_app(town_root, environ)
+    async with app.run_test(size=(180, 50)) as pilot:
+        work = app.main.query_one("#work")
+        await until(pilot, lambda: len(work.rows) == 2, what="two ready beads")
+        second = work.rows[1].id
+        work.focus()
+        await pilot.press("space", "down", "space", "S")
+        await until(pilot, lambda: isinstance(app.screen, SlingScreen), what="sling modal")
+        await pilot.press("enter")
+        await until(pilot, lambda: any(f"Queued {second}" in n.message
+                                       for n in app._notifications), timeout=30,
+                    what="the sling to say the second bead is queued")
+        hooks = app.main.query_one("#hooks")
+        await until(pilot, lambda: hooks.border_title == "Hooks 1 · 1 queued", timeout=10,
+                    what="the queue in the Hooks panel")
+        assert f"… demo/queue#1 {second}" in rendered(app)
+        # the first agent finishes; its place goes to the queued bead, which gets a pane
+        await until(pilot, lambda: any(r.bead == second and r.state != "queued"
+                                       for r in hooks.rows), timeout=40,
+                    what="the queued bead to start")
+        assert "queued" not in hooks.border_title
+        await app.action_quit_app()
+
+
 async def test_command_bar_runs_the_registry_with_completion(town_root, environ):
     app = town_app(town_root, environ)
     async with app.run_test(size=(160, 45)) as pilot:

@@ -77,13 +77,13 @@ def test_suspend_resume_handoff_and_stop_from_the_agents_panel(shell_town, tmp_p
 
             await pilot.press("x")
             await until(lambda: hook_state() == "suspended")
-            assert told(app, f"{name} suspended; its work is kept")
+            await until(lambda: told(app, f"{name} suspended; its work is kept"))
             # The pane goes; the parked agent stays listed, so x again resumes it.
             await until(lambda: grid.pane(name) is None
                         and [(r.name, r.state) for r in panel.rows] == [(name, "suspended")])
             await pilot.press("x")
             await until(lambda: hook_state() == "active" and grid.pane(name) is not None)
-            assert told(app, f"{name} resumed on its hook")
+            await until(lambda: told(app, f"{name} resumed on its hook"))
 
             before = pid()
             await until(lambda: SHELL_PROMPT.strip() in host_screen(root, name))
@@ -92,7 +92,7 @@ def test_suspend_resume_handoff_and_stop_from_the_agents_panel(shell_town, tmp_p
             mail = inbox(find_town(root, {}), address)
             assert [(m.sender, m.subject.split(":")[0]) for m in mail] == [("overseer",
                                                                               "Handoff")]
-            assert told(app, f"{name} got a handoff note and restarts on its hook")
+            await until(lambda: told(app, f"{name} got a handoff note and restarts on its hook"))
             await until(lambda: grid.pane(name) is not None)
 
             await pilot.press("K")

@@ -6,14 +6,15 @@ import asyncio
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from web_browser import Browser, chromium_path
-from web_helpers import (CONVOY, DEMO_BUSY, GT, SHELL_PROMPT, Dashboard, clean_env, end,
-                         host_screen, make_town, start_host)
+from web_helpers import (CONVOY, DEMO_BUSY, GT, SHELL_PROMPT, Dashboard, clean_env,
+                         descendants, end, host_screen, make_town, start_host)
 
 # Only an explicit opt-out (the one scripts/install-test-deps honours) skips these; a machine
 # that merely lacks chromium fails them, saying how to install it.
@@ -118,19 +119,41 @@ def test_without_a_host_the_ledger_shows_with_a_banner(tmp_path, profile):
     run(scenario())
 
 
-def test_token_page_and_websocket_in_the_browser(live_town, profile):
-    """Beyond loopback: the printed URL (with its token) works; the bare URL does not."""
+def test_the_secret_in_the_browser(live_town, profile, tmp_path):
+    """--open hands the browser a private file:// page (no secret on a command line) that
+    moves on to the printed URL, whose first load keeps the secret in a SameSite=Strict
+    cookie and moves on to the bare address: the dashboard opens, its websocket riding on the
+    cookie, and no address in the tab's history holds the secret. Without the cookie the bare
+    address shows only the refusal."""
+    opened = tmp_path / "opened.txt"
+    record = (f"{sys.executable} -c \"import sys; open({str(opened)!r}, 'w')"
+              f".write(sys.argv[1])\" %s")
 
     async def scenario():
-        with Dashboard(live_town.root, "--bind", "0.0.0.0") as dash:
-            assert dash.token and dash.url.endswith(f"?token={dash.token}")
+        with Dashboard(live_town.root, "--open", env={"BROWSER": record}) as dash:
+            bare = dash.url.split("?")[0]
             async with Browser(profile) as page:
-                await page.open(dash.url.split("?")[0])
+                await page.open(bare)
                 await asyncio.sleep(1.5)
-                assert page.frames == 0  # the refusal page has no terminal to start
-                await page.open(dash.url)
+                assert page.frames == 0 and page.ws_status is None  # no app, no socket
+                start = time.monotonic()
+                while not (opened.exists() and opened.read_text()):
+                    assert time.monotonic() - start < 10, dash.output()
+                    await asyncio.sleep(0.05)
+                assert opened.read_text().startswith("file://")
+                await page.open(opened.read_text())
                 await page.wait_for(live_town.demo_agent, CONVOY)
                 assert page.ws_status == 101
+                history = await page.history()
+                assert history[-1] == bare and not any(dash.token in url for url in history)
+                # Later loads of the bare address: the cookie alone.
+                page.ws_status = None
+                frames = page.frames
+                await page.open(bare)
+                start = time.monotonic()
+                while page.ws_status != 101 or page.frames == frames:
+                    assert time.monotonic() - start < 20, page.ws_status
+                    await asyncio.sleep(0.1)
 
     run(scenario())
 
@@ -159,7 +182,7 @@ def test_stopping_the_server_ends_open_tabs_and_their_apps(tmp_path, profile):
             async with Browser(profile) as page:
                 await page.open(dash.url)
                 await page.wait_for("Agents are not live")
-                apps = children_of(dash.proc.pid)
+                apps = descendants(dash.proc.pid)
                 assert apps, "no app process under the server"
                 start = time.monotonic()
                 dash.proc.send_signal(signal.SIGTERM)  # the server alone, as Ctrl-C would
@@ -173,16 +196,3 @@ def test_stopping_the_server_ends_open_tabs_and_their_apps(tmp_path, profile):
                     await asyncio.sleep(0.1)
 
     run(scenario())
-
-
-def children_of(pid: int) -> list[int]:
-    out = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                out.append(int(entry.name))
-    return out

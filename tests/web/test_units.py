@@ -1,15 +1,18 @@
-"""The dashboard's parts without a browser: mirrored screens, the loopback rule, change
-detection over the ledger, and agent rows from the host's reply."""
+"""The dashboard's parts without a browser: mirrored screens, the Host rule and the kept
+secret, change detection over the ledger, and agent rows from the host's reply."""
 
 from __future__ import annotations
 
 import gc
+import os
+import socket
 
 import pytest
 
 from gastown_tui.term.screen import Screen
 from gastown_tui.ui.model import HookRow, TownView
-from gastown_tui.web.guard import is_loopback
+from gastown_tui.web.guard import Guard
+from gastown_tui.web.secret import STORED_NAME, SecretError, read_token_file, stored_token
 from gastown_tui.web.remote import RemoteScreen, RemoteScreens, window
 from gastown_tui.web.source import TownSource, agent_rows, parked_rows
 from web_helpers import make_town
@@ -80,13 +83,68 @@ def test_screens_come_and_go_with_the_hosts_reply():
     assert screens.clear() == ["a"] and screens.known() == {}
 
 
-@pytest.mark.parametrize("bind, loopback", [
-    ("127.0.0.1", True), ("127.1.2.3", True), ("::1", True), ("[::1]", True),
-    ("localhost", True), ("0.0.0.0", False), ("::", False), ("192.168.1.20", False),
-    ("example.com", False), ("", False),
+@pytest.mark.parametrize("bind, host, ok", [
+    ("127.0.0.1", "127.0.0.1:8080", True), ("127.0.0.1", "localhost:8080", True),
+    ("127.0.0.1", "LocalHost:8080", True), ("127.0.0.1", "[::1]:8080", True),
+    ("127.0.0.1", "127.0.0.1:8081", False),        # another port: not this dashboard
+    ("127.0.0.1", "127.0.0.1", False),             # port 80
+    ("127.0.0.1", "evil.example:8080", False),     # DNS rebinding
+    ("127.0.0.1", "localhost.evil.example:8080", False),
+    ("127.0.0.1", "127.0.0.2:8080", False), ("127.0.0.1", "192.168.1.20:8080", False),
+    ("127.0.0.1", "", False), ("127.0.0.1", "localhost:http", False),
+    ("127.0.0.1", "[::1:8080", False), ("127.0.0.1", "x@localhost:8080", False),
+    ("127.0.0.1", "localhost:8080/x", False),
+    ("192.168.1.20", "192.168.1.20:8080", True), ("192.168.1.20", "localhost:8080", True),
+    ("192.168.1.20", "10.0.0.9:8080", False),
+    ("0.0.0.0", "10.0.0.9:8080", True), ("0.0.0.0", "[fe80::1]:8080", True),
+    ("0.0.0.0", f"{socket.gethostname()}:8080", True),
+    ("0.0.0.0", "evil.example:8080", False), ("::", "evil.example:8080", False),
+    ("[::]", "[2001:db8::5]:8080", True),
 ])
-def test_loopback_addresses(bind, loopback):
-    assert is_loopback(bind) is loopback
+def test_the_dashboard_answers_only_as_the_hosts_it_is_served_as(bind, host, ok):
+    assert Guard("t" * 20, bind, 8080).host_ok(host) is ok
+
+
+def test_a_kept_secret_is_made_once_private_and_replaced_when_it_is_not(tmp_path):
+    runtime = tmp_path / ".runtime"
+    runtime.mkdir(mode=0o700)
+    first = stored_token(runtime)
+    path = runtime / STORED_NAME
+    assert len(first) >= 32 and (path.stat().st_mode & 0o777) == 0o600
+    assert stored_token(runtime) == first                      # the same URL next time
+    renewed = stored_token(runtime, renew=True)
+    assert renewed != first and stored_token(runtime) == renewed
+    os.chmod(path, 0o644)                                      # others could have read it
+    widened = stored_token(runtime)
+    assert widened != renewed and (path.stat().st_mode & 0o777) == 0o600
+    path.write_text("short\n")                                # not a token
+    assert stored_token(runtime) not in ("short", widened)
+    path.unlink()
+    path.symlink_to(tmp_path / "elsewhere")
+    made = stored_token(runtime)
+    assert not path.is_symlink() and not (tmp_path / "elsewhere").exists()
+    assert path.read_text() == made + "\n"
+    assert [p.name for p in runtime.iterdir()] == [STORED_NAME]  # no temp file left
+
+
+def test_a_token_file_must_be_private_and_hold_a_token(tmp_path):
+    path = tmp_path / "secret"
+    path.write_text("a-token-of-my-own-1234\n")
+    os.chmod(path, 0o600)
+    assert read_token_file(path) == "a-token-of-my-own-1234"
+    for mode in (0o640, 0o604, 0o620):
+        os.chmod(path, mode)
+        with pytest.raises(SecretError, match=f"other users .mode 0{mode:o}.: chmod 600"):
+            read_token_file(path)
+    os.chmod(path, 0o600)
+    for text in ("short", "has spaces in it, sixteen+", "x" * 300, ""):
+        path.write_text(text)
+        with pytest.raises(SecretError, match="must hold one token"):
+            read_token_file(path)
+    with pytest.raises(SecretError, match="is not a file"):
+        read_token_file(tmp_path)
+    with pytest.raises(SecretError, match="No such file"):
+        read_token_file(tmp_path / "missing")
 
 
 def test_the_ledger_is_read_again_only_when_it_changed(tmp_path):

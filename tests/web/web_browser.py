@@ -149,6 +149,11 @@ class Browser:
     async def open(self, url: str) -> None:
         await self.call("Page.navigate", url=url)
 
+    async def history(self) -> list[str]:
+        """The addresses in the tab's back/forward list, oldest first."""
+        entries = (await self.call("Page.getNavigationHistory"))["entries"]
+        return [entry["url"] for entry in entries]
+
     def text(self) -> str:
         return "\n".join(self.screen.text_lines())
 

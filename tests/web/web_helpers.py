@@ -52,6 +52,24 @@ def end(proc: subprocess.Popen, grace: float = 5.0) -> None:
         proc.wait(grace)
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process under `pid` (children, their children, ...), from /proc."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
 def make_town(root: Path, agents: int = 2) -> tuple[list[str], str]:
     """A demo town (sample rig, `agents` issues, one convoy); no host yet."""
     from gastown_tui.host import demo

@@ -100,7 +100,7 @@ class MainScreen(SteadyLines, Screen):
         self.view = view
         self.query_one(AgentsPanel).update_rows(view.agents)
         self.query_one(ConvoysPanel).update_rows(view.convoys)
-        self.query_one(HooksPanel).update_rows(view.hooks)
+        self.query_one(HooksPanel).update_rows(view.hooks + view.queued)
         self.query_one(MailPanel).update_rows(view.mail)
         self.query_one(WorkPanel).update_rows(view.work)
         for row in view.agents:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
+
+from ...visible import visible
 
 
 class PromptScreen(ModalScreen[str | None]):
@@ -20,7 +23,7 @@ class PromptScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog") as dialog:
-            dialog.border_title = self.title_text
+            dialog.border_title = Content(visible(self.title_text))  # names an agent
             dialog.border_subtitle = "enter sends · esc cancels"
             yield Input(placeholder=self.placeholder, id="prompt-input")
 

@@ -7,6 +7,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from ...visible import visible
 from ..model import TownView
 
 
@@ -46,7 +47,8 @@ class StatusLine(Static):
         busy = sum(1 for a in v.agents if a.state == "busy")
         waiting = sum(1 for a in v.agents if a.state == "waiting")
         open_convoys = [c for c in v.convoys if not c.landed]
-        parts: list[Content | str] = [Content.from_markup("[b]$town[/b]", town=v.town or "gt")]
+        parts: list[Content | str] = [Content.from_markup("[b]$town[/b]",
+                                                          town=visible(v.town or "gt"))]
         agents = f"{len(v.agents)} agents"
         if v.agents:
             agents += f" ({busy} busy" + (f", {waiting} waiting" if waiting else "") + ")"
@@ -58,9 +60,9 @@ class StatusLine(Static):
         if needs:
             parts.append(Content.from_markup("[reverse $warning] ! $n needs you [/]", n=str(needs)))
         if self.page:
-            parts.append(self.page)
+            parts.append(Content(visible(self.page)))
         if self.note:
-            parts.append(Content.from_markup("[$text-muted]$note[/]", note=self.note))
+            parts.append(Content.from_markup("[$text-muted]$note[/]", note=visible(self.note)))
         if self.armed:
             hint = Content.from_markup("[reverse $accent] $key … [/]", key=self.prefix_label)
         else:

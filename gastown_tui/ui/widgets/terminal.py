@@ -16,12 +16,13 @@ from typing import Any, Protocol
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.content import Content
 from textual.geometry import Region, Size
-from textual.markup import escape
 from textual.strip import Strip
 from textual.widget import Widget
 
 from ...term.style import DEFAULT
+from ...visible import visible
 from ..messages import PaneFocused, PaneResized, TextCopied
 from ..theme import default_ansi
 from .colors import StyleMap
@@ -77,7 +78,8 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
         self.screen_model = screen
         self.sink = sink
         self.prefix_key = prefix_key
-        self.label = escape(label or name)
+        # The label quotes the ledger (the bead on the agent's hook): text, never markup.
+        self.label = visible(label or name)
         self.copy: CopyMode | None = None
         # row -> (the engine's runs, segments, strip): the runs tell a rewrite from a change.
         self._strips: dict[int, tuple[list, list, Strip]] = {}
@@ -86,7 +88,7 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
         self._cursor_row = -1
         self.background_drawn_at = float("-inf")  # loop time of its last redraw without focus
         self.typed_at = float("-inf")  # monotonic time of the last key or paste it sent
-        self.border_title = self.label
+        self.border_title = Content(self.label)
 
     # ---- updates from the engine ---------------------------------------------------------
 
@@ -142,11 +144,11 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
             self.refresh(*[Region(0, y, width, 1) for y in rows])
 
     def set_label(self, label: str) -> None:
-        if escape(label) == self.label:
+        if visible(label) == self.label:
             return
-        self.label = escape(label)
-        self.border_title = (f"{self.label} · scrollback" if self.copy is not None
-                             else self.label)
+        self.label = visible(label)
+        self.border_title = Content(f"{self.label} · scrollback" if self.copy is not None
+                                    else self.label)
 
     # ---- rendering -----------------------------------------------------------------------
 
@@ -346,13 +348,13 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
         if self.copy is None:
             self.copy = CopyMode.enter(self.screen_model, max(1, self.size.height))
             self.add_class("-copy-mode")
-            self.border_title = f"{self.label} · scrollback"
+            self.border_title = Content(f"{self.label} · scrollback")
             self.refresh()
 
     def exit_copy_mode(self) -> None:
         self.copy = None
         self.remove_class("-copy-mode")
-        self.border_title = self.label
+        self.border_title = Content(self.label)
         self._strips.clear()
         self.refresh()
 
