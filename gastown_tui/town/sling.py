@@ -110,19 +110,26 @@ def _exclude(worktree: Path, pattern: str) -> None:
                      + pattern + "\n")
 
 
+def check_issue_id(issue_id: str) -> None:
+    """Refuse what is no bead id: it names a branch and a worktree, and `pr-../../evil` must
+    not reach git (a ledger from before imports refused such ids may hold one)."""
+    from ..beads.ids import id_problem
+
+    problem = id_problem(issue_id)
+    if problem:
+        raise usage(f"bad issue id {issue_id!r}: it {problem}")
+
+
 def _slingable(town: "Town", issue_id: str, target: str, agent: str | None,
                environ: Mapping[str, str] | None, actor: str, queued: bool):
     """The rig, the polecat name asked for, the rig's ledger, the issue and the agent preset
     of a sling, once the issue is known to be work that may go on a hook (or, with `queued`,
     work the dispatch queue holds); else a one-line refusal."""
     from ..beads import LedgerError
-    from ..beads.ids import id_problem
     from .presets import resolve_agent
     from .queue import is_queued
 
-    if id_problem(issue_id):
-        # It names a branch and a worktree: `pr-../../evil` must not reach git.
-        raise usage(f"bad issue id {issue_id!r}: it {id_problem(issue_id)}")
+    check_issue_id(issue_id)
     rig_name, wanted = parse_target(target)
     if wanted:
         check_name(wanted)
@@ -467,6 +474,8 @@ def sling(town: "Town", issue_ids: list[str], target: str,
         raise usage("several issues need several polecats: give the rig only (not RIG/NAME)")
     if len(set(issue_ids)) != len(issue_ids):
         raise usage("an issue id is given twice")
+    for issue_id in issue_ids:
+        check_issue_id(issue_id)
     from . import queue
     from .paths import locked
 
