@@ -46,25 +46,45 @@ def create_worktree(rig, polecat: str, issue_id: str, base: str | None = None) -
     branch = branch_name(polecat, issue_id)
     ref_name = f"refs/heads/{branch}"
     made_ref = ref_name not in repo.references
-    if made_ref:
-        commit = _base_commit(repo, base or rig.branch)
-        ref = repo.references.create(ref_name, commit.id)
-    else:
-        ref = repo.references[ref_name]
+    commit = _base_commit(repo, base or rig.branch) if made_ref else None
+    _drop_stale_registration(repo, polecat)
+    adding = False
     try:
-        _drop_stale_registration(repo, polecat)
+        ref = repo.references.create(ref_name, commit.id) if made_ref \
+            else repo.references[ref_name]
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.exists():
             path.rmdir()
+        adding = True
         repo.add_worktree(polecat, str(path), ref)
     except BaseException as e:
-        # A full disk can stop git half-way: take back the folder, registration and branch
-        # this call made, so a failed sling leaves nothing behind.
-        remove_worktree(rig, polecat, branch if made_ref else None)
+        # A full disk can stop git half-way: what this call made goes again (the folder was
+        # empty and the name unregistered before), so a failed sling leaves nothing behind.
+        _take_back(repo, rig, polecat, path if adding else None, ref_name if made_ref else None)
+        from ..files import is_no_space, low_space, no_space_error
+
+        if is_no_space(e) or (isinstance(e, (OSError, pygit2.GitError))
+                              and low_space(rig.repo_path)):
+            raise no_space_error(rig.repo_path) from None
         if isinstance(e, pygit2.GitError):
             raise TownError(f"cannot create the worktree {path}: {e}") from None
         raise
     return path, branch
+
+
+def _take_back(repo: pygit2.Repository, rig, polecat: str, path: Path | None,
+               ref_name: str | None) -> None:
+    if path is not None:
+        shutil.rmtree(path, ignore_errors=True)
+        if polecat in repo.list_worktrees():
+            repo.lookup_worktree(polecat).prune(True)
+        shutil.rmtree(Path(repo.path) / "worktrees" / polecat, ignore_errors=True)
+    if ref_name is not None:
+        if ref_name in repo.references:
+            repo.references.delete(ref_name)
+        # The polecat's own folder of branches, when a half-made ref left it empty.
+        with contextlib.suppress(OSError):
+            (Path(repo.path) / "refs" / "heads" / "polecat" / polecat).rmdir()
 
 
 def _drop_stale_registration(repo: pygit2.Repository, name: str) -> None:
@@ -88,9 +108,6 @@ def remove_worktree(rig, polecat: str, delete_branch: str | None = None) -> None
         repo.lookup_worktree(polecat).prune(True)
     # A registration git left half-written (a full disk) is no worktree to list, yet a folder.
     shutil.rmtree(Path(repo.path) / "worktrees" / polecat, ignore_errors=True)
-    with contextlib.suppress(OSError):
-        # git leaves the registry folder behind once empty; a rolled-back sling leaves nothing.
-        (Path(repo.path) / "worktrees").rmdir()
     if delete_branch and f"refs/heads/{delete_branch}" in repo.references:
         repo.references.delete(f"refs/heads/{delete_branch}")
 

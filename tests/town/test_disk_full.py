@@ -73,6 +73,9 @@ def full_town(small_disk):
         for n in range(20):   # ledgers of some size, so an export is more than a page
             rig.new_bead(f"seed {n}", "-d", "x" * 600)
             town.ok(f"mail send mayor/ -s 'seed {n}' -m '{'y' * 600}'")
+        # A town that has slung before: git's worktree registry and the dispatch lock exist
+        # (folders git and the lock make once and keep, holding no state of their own).
+        town.ok(["sling", rig.new_bead("seed sling"), "proj", "--agent", "shell"])
         yield town, rig, Disk(small_disk)
     finally:
         Disk(small_disk).free()
