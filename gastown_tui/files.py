@@ -133,6 +133,18 @@ def tighten(path: Path) -> bool:
     return True
 
 
+def pid_alive(pid: int) -> bool:
+    """Whether a process still runs (one of another user's counts): temp files and reserved
+    room named by a pid are left alone while it does."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def is_no_space(e: BaseException) -> bool:
     if isinstance(e, OSError) and e.errno in NO_SPACE:
         return True

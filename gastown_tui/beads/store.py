@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..files import (PRIVATE_FILE, is_no_space, low_space, no_space_message, os_error_message,
-                     owner_of, temp_beside)
+                     owner_of, pid_alive, temp_beside)
 from .model import SCALAR_FIELDS, LedgerError, NoSpaceError, dumps, record_from_row
 
 DB_NAME = "beads.db"
@@ -284,10 +284,11 @@ def export_lags(conn: sqlite3.Connection) -> bool:
 
 def _remove_stale_temps(path: Path) -> None:
     """Temp exports of processes that are gone (killed between writing and renaming). A live
-    process's temp file may be waiting for its commit: it is left alone."""
+    process's temp file (this one's too: another thread's ledger) may be waiting for its
+    commit: it is left alone for an hour."""
     for stale in path.parent.glob(f".{path.name}.*.tmp"):
         pid = stale.name[len(path.name) + 2:].split(".", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and _pid_alive(int(pid)):
+        if pid.isdigit() and pid_alive(int(pid)):
             try:
                 if time.time() - stale.stat().st_mtime < 3600:
                     continue
@@ -295,16 +296,6 @@ def _remove_stale_temps(path: Path) -> None:
                 continue
         with contextlib.suppress(FileNotFoundError):
             stale.unlink()
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 _ID_HEAD = b'{"id":"'

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping
 
-from ..files import Room
+from ..files import Room, pid_alive
 from ..visible import visible
 from . import hooks as hooks_mod
 from .errors import TownError, usage
@@ -370,7 +370,12 @@ def _room_to_undo(town: "Town", rig: "Rig") -> Room:
         except OSError:
             continue
     town.runtime_dir.mkdir(exist_ok=True)
-    return Room(town.runtime_dir / f".sling-room.{os.getpid()}", need)
+    for stale in town.runtime_dir.glob(".sling-room.*"):
+        # One a killed sling left: its process is gone, so is its need for room.
+        pid = stale.name.split(".")[2]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            stale.unlink(missing_ok=True)
+    return Room(town.runtime_dir / f".sling-room.{os.getpid()}.{os.urandom(3).hex()}", need)
 
 
 def _unarchive(town: "Town", rig: "Rig", finished: hooks_mod.Hook,

@@ -81,10 +81,17 @@ def test_kill_9_during_creates_loses_nothing_reported(bd, workdir):
 
 
 def test_temp_files_of_killed_exports_are_cleaned(bd, workdir):
-    stale = workdir / ".beads" / ".issues.jsonl.99999.tmp"
+    """A temp export whose process is gone goes; a live process's may be waiting for its
+    commit to land, and stays."""
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    stale = workdir / ".beads" / f".issues.jsonl.{gone.pid}.0.tmp"
     stale.write_text("half an export")
+    waiting = workdir / ".beads" / f".issues.jsonl.{os.getpid()}.1.tmp"
+    waiting.write_text("an export waiting for its commit")
     bd.json("create", "next write")
-    assert not stale.exists()
+    assert not stale.exists() and waiting.exists()
+    waiting.unlink()
 
 
 def test_kill_9_real_bd_processes_mid_flight(bd, workdir):
