@@ -61,6 +61,7 @@ class HookRow:
     position: int | None = None  # in the dispatch queue (state queued), counted town-wide
     merge_request: str | None = None
     merge_state: str | None = None   # queued, gating, waiting review, merged, conflict, ...
+    reason: str | None = None  # why it is suspended
 
     @property
     def who(self) -> str:
@@ -87,7 +88,9 @@ class HookList:
                        "-" if r.dirty is None else str(r.dirty),
                        (r.last_activity or "-")[:19]] for r in self.rows],
                      ["AGENT", "ISSUE", "STATE", "MERGE", "BRANCH", "AHEAD", "DIRTY",
-                      "LAST ACTIVITY"])
+                      "LAST ACTIVITY"]) + "".join(
+            f"\n{r.who} is suspended: {visible(r.reason)}" for r in self.rows
+            if r.state == "suspended" and r.reason)
 
 
 @view
@@ -260,7 +263,8 @@ def register(root: click.Group) -> None:
             mine = mr is not None and mr.agent == h.address
             rows.append(HookRow(h.polecat, h.rig, h.issue, h.state, h.branch, ahead, dirty,
                                 last, h.agent, h.stuck, h.worktree, h.kind, None,
-                                mr.id if mine else None, mr.label if mine else None))
+                                mr.id if mine else None, mr.label if mine else None,
+                                h.reason if h.state == "suspended" else None))
         # Queued work is on no hook yet: it follows, in the order it starts.
         for q in list_queue(town, [rig] if rig else None):
             rows.append(HookRow("", q.rig, q.issue, "queued", None, None, None, q.queued_at,

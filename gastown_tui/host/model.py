@@ -103,3 +103,4 @@ class Agent:
     # The agent program it runs (claude, codex, gemini, shell, demo, generic), also for a
     # custom preset such as "claude --model x": its dialogs, resume flags and first prompt.
     family: str = ""
+    worktree: str | None = None   # where it works (a hook's worktree), watched for deletion

@@ -41,7 +41,7 @@ def _suspend(town, rig: str, polecat: str, kind: str, reason: str, count_respawn
     if hook is None or hook.state not in ("active", "created"):
         return hook, None
     snap = _snapshot(town, hook, reason)
-    changes: dict[str, Any] = {"pid": None}
+    changes: dict[str, Any] = {"pid": None, "reason": reason}
     if count_respawn:
         changes["respawns"] = hook.respawns + 1
     return hooks_mod.transition(town, hook, "suspended", **changes), snap
@@ -119,7 +119,7 @@ async def start_hooks(host: Context, hooks: list[hooks_mod.Hook], resume: bool =
                 argv = argv + list(RESUME_FLAGS.get(term_preset(preset, argv).name, ()))
             agent = Agent(hook.session, "polecat" if hook.kind == "polecats" else "crew",
                           hook.rig, hook.polecat, hook.kind, preset, time.time(),
-                          issue=hook.issue, hook_state="active")
+                          issue=hook.issue, hook_state="active", worktree=hook.worktree)
             try:
                 sessions[hook.session] = host.start_terminal(agent, argv, hook.path,
                                                              host.agent_env(env))
@@ -209,7 +209,7 @@ async def sling(host: Context, issue_ids: list[str], target: str, *, agent: str 
 
 async def _sling(host: Context, issue_ids: list[str], target: str, *, agent, convoy, base, crew,
                  actor) -> list:
-    from ..town.sling import sling as town_sling
+    from ..town.sling import roll_back, sling as town_sling
 
     undo: list = []
     done = await host.domain(town_sling, list(issue_ids), target, undo=undo, agent=agent,
@@ -228,14 +228,7 @@ async def _sling(host: Context, issue_ids: list[str], target: str, *, agent, con
         for (slung, _hook), session in zip(hooked, sessions):
             slung.started, slung.pid = True, session.pid
     except BaseException:
-        def rollback(_town):
-            for step in reversed(undo):
-                try:
-                    step()
-                except Exception:  # noqa: BLE001 - undo as much as can be undone
-                    pass
-
-        await host.domain(rollback)
+        await host.domain(lambda _town: roll_back(undo))
         raise
     for slung, hook in done:
         if hook is None:

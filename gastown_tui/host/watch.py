@@ -11,6 +11,7 @@ when the settings file changed.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 
 from ..town import hooks as hooks_mod
@@ -85,7 +86,9 @@ async def watch_loop(host: Context) -> None:
         except asyncio.CancelledError:
             raise
         except Exception as e:  # noqa: BLE001 - the watch must outlive one bad pass
-            host.publish("host_error", error=f"{type(e).__name__}: {e}")
+            from ..files import os_error_message
+
+            host.publish("host_error", error=os_error_message(e) or f"{type(e).__name__}: {e}")
         await asyncio.sleep(host.settings.watch_seconds)
 
 
@@ -141,6 +144,7 @@ def _reread_settings(host: Context) -> None:
 
 
 async def _slow_checks(host: Context) -> None:
+    await _suspend_without_worktree(host)
     now_wall, now = time.time(), time.monotonic()
     snap_due = []
     for agent in list(host.agents.values()):
@@ -166,6 +170,25 @@ async def _slow_checks(host: Context) -> None:
             snap = await host.domain(_snapshot, hook, "periodic")
             if snap:
                 host.publish("snapshot", agent=agent.name, snapshot=snap, reason="periodic")
+
+
+async def _suspend_without_worktree(host: Context) -> None:
+    """An agent whose worktree was deleted under it would idle in a folder that is gone while
+    its hook stayed active: it is suspended, saying why, until `gt hooks repair` brings the
+    worktree back (from its branch and last snapshot) and resumes it."""
+    from .actions import suspend_agent
+    from .runtime import HostError
+
+    gone = [a for a in list(host.agents.values())
+            if a.worktree and a.hook_state == "active" and a.finished_at is None
+            and not a.expected_exit and not os.path.isdir(a.worktree)]
+    for agent in gone:
+        reason = (f"worktree {agent.worktree} was deleted: `gt hooks repair` restores it and "
+                  "resumes the agent")
+        try:
+            await suspend_agent(host, agent.name, reason)
+        except HostError:
+            continue    # it ended meanwhile: its exit is handled as any other
 
 
 def _archive_merged(town, running: set[str]) -> list[tuple]:

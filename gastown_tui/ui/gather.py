@@ -83,6 +83,7 @@ class TownReader:
             ahead, dirty = self._worktree_status(hook)
             rows.append(HookRow(hook.session, hook.rig, hook.state, hook.issue or "",
                                 hook.branch or "", ahead, dirty, hook.kind,
+                                (hook.reason or "") if hook.state == "suspended" else "",
                                 mr.label if mr is not None else ""))
         return rows
 

@@ -189,9 +189,11 @@ class HooksPanel(RowPanel[HookRow]):
                  if row.merge else "")
         # The branch gets a line of its own: polecat branches are too long to share one.
         branch = "\n  [$text-muted]⎇ $branch[/]" if row.branch else ""
+        why = "\n  [$warning]$reason[/]" if row.reason else ""
         return _markup(f"[{color}]{icon}[/] $agent [$text-muted]$bead[/]"
-                       f"[$secondary]{ahead}[/]{dirty}{merge}{branch}",
-                       agent=row.agent, bead=row.bead, branch=row.branch, merge=row.merge)
+                       f"[$secondary]{ahead}[/]{dirty}{merge}{branch}{why}",
+                       agent=row.agent, bead=row.bead, branch=row.branch, merge=row.merge,
+                       reason=row.reason)
 
     def action_toggle(self) -> None:
         row = self.highlighted_row
