@@ -72,7 +72,7 @@ def finish(town: "Town", cwd: Path, environ: Mapping[str, str],
     from . import mq, snapshots, worktrees
     from .convoys import check_landing
     from .mail import one_line, send_mail
-    from .sling import archive
+    from .sling import archive_finished
 
     hook = require_hook(town, cwd, environ)
     me = hook.address
@@ -111,8 +111,9 @@ def finish(town: "Town", cwd: Path, environ: Mapping[str, str],
     archived, kept = False, None
     if (mr is None and hook.kind == "polecats" and hook.branch
             and worktrees.is_merged(rig, hook.branch)):
-        kept = archive(town, hook, "done and merged")
-        archived = True
+        # Idle from the moment the transaction above ended: a host may be reusing it already.
+        done_hook, kept = archive_finished(town, hook, "done and merged")
+        archived = done_hook is not None
     elif hook.path is not None and hook.path.exists():
         snapshots.take_snapshot(hook.path, hook.polecat, "done")
     return Done(issue.id, issue.title, hook.polecat, commit, hook.branch,

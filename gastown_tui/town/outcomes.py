@@ -173,14 +173,20 @@ def clean_up(town: "Town", rig: "Rig", mr: MergeRequest) -> tuple[hooks_mod.Hook
     commits kept reachable by the snapshot ref. Returns the hook and what archiving kept
     (snapshots.Kept), or (None, None) when there was nothing to clean."""
     hook = hook_of(town, mr)
-    if (hook is None or hook.kind != "polecats" or hook.issue != mr.issue
-            or hook.state != "completed"):
+    if hook is None or hook.kind != "polecats":
         return None, None
-    from .sling import archive
+    from .sling import archive_finished
 
-    kept = archive(town, hook, f"{mr.id} merged")
-    delete_branch(rig, hook.polecat, mr.ref)
-    return hook, kept
+    done, kept = None, None
+    if hook.issue == mr.issue and hook.state == "completed":
+        done, kept = archive_finished(town, hook, f"{mr.id} merged")
+        if done is None:
+            hook = hook_of(town, mr) or hook
+    if done is not None or hook.issue != mr.issue:
+        # A sling that reused the idle polecat first archived the worktree itself (with a
+        # snapshot): the merged branch goes all the same.
+        delete_branch(rig, hook.polecat, mr.ref)
+    return done, kept
 
 
 def delete_branch(rig: "Rig", polecat: str, ref: str) -> bool:

@@ -338,6 +338,44 @@ def test_crash_states_are_recovered_exactly_once(work: Work):
     assert work.kinds().count("mr_merged") == 2
 
 
+def test_clean_up_after_a_merge_leaves_a_polecat_reused_meanwhile_alone(work: Work,
+                                                                        monkeypatch):
+    """The host's dispatch may give an idle polecat new work between the refinery reading its
+    finished hook and archiving it (the MR merged: the polecat is free). The clean-up must
+    not remove the worktree the sling just made nor write the finished issue back over the
+    new hook: that left the new issue hooked on a polecat that never worked on it."""
+    from gastown_tui.town import find_town, outcomes
+    from gastown_tui.town.config import set_setting
+    from gastown_tui.town.dispatch import dispatch
+
+    set_setting(work.town, "max_polecats", "1")
+    first, then = work.issue("first"), work.issue("then")
+    [s1, queued] = work.sling(first, then)
+    assert queued.queued == 1
+    work.done(s1, {"a.txt": "a\n"})
+    read = outcomes.hook_of
+    started = []
+
+    def then_dispatch(town, mr):
+        hook = read(town, mr)
+        if not started:   # the host's domain thread, with its own Town, runs a dispatch now
+            started.extend(s for s, _h in dispatch(find_town(work.town.root, {})).started)
+        return hook
+
+    monkeypatch.setattr(outcomes, "hook_of", then_dispatch)
+    assert work.run().merged == [mq.mr_for_issue(work.rig, first).id]
+    assert [(s.issue, s.polecat) for s in started] == [(then, s1.polecat)]
+    hook = hooks.load(work.town, "demo", s1.polecat)
+    assert (hook.issue, hook.state, hook.branch) == (then, "created",
+                                                     f"polecat/{s1.polecat}/{then}")
+    assert pygit2.Repository(hook.worktree).head.shorthand == hook.branch
+    led = work.rig.ledger()
+    assert led.get(first).is_closed and led.get(then).assignee == hook.address
+    # the sling archived the finished worktree (with a snapshot): the merged branch went too
+    assert f"refs/heads/{s1.branch}" not in work.repo().references
+    assert "hook_archived" not in work.kinds()
+
+
 def test_compare_and_swap_refuses_a_moved_target(work: Work):
     from gastown_tui.town import landing
 
