@@ -116,7 +116,9 @@ async def _stuck_report(host, ids: list[str], seen: list[dict],
     def ledger_side(t):
         rig = t.rig("demo")
         led = rig.ledger()
-        stuck = [led.get(i) for i in ids if not led.get(i).is_closed]
+        # what stalled first, what still waits in the queue after it
+        stuck = sorted((led.get(i) for i in ids if not led.get(i).is_closed),
+                       key=lambda i: i.assignee == "demo/queue")
         mrs = {m.issue: m for m in rig_mrs(rig, True)}
         hooks_ = {h.issue: h for h in hooks.all_hooks(t) if h.issue}
         by_name = {h.polecat: h for h in hooks.all_hooks(t)}
