@@ -376,6 +376,45 @@ def test_clean_up_after_a_merge_leaves_a_polecat_reused_meanwhile_alone(work: Wo
     assert "hook_archived" not in work.kinds()
 
 
+def test_a_clean_up_that_fails_after_a_merge_stops_neither_the_batch_nor_recovery(
+        work: Work):
+    """Archiving a merged MR's hook can fail (here its polecat's snapshot ref is locked, as a
+    process killed while moving it leaves it). The work is merged all the same: the MRs
+    landed with it must finish too (they stayed `merging`), and a restarted refinery must
+    recover the others instead of failing on that clean-up again each time."""
+    from gastown_tui.town.refinery import Refinery
+
+    a, s1, _d = work.finished("first", {"a.txt": "a\n"})
+    b, s2, _d = work.finished("second", {"b.txt": "b\n"})
+    lock = Path(work.repo().path) / "refs" / "gastown" / "wip" / f"{s1.polecat}.lock"
+    lock.write_text("")
+    assert len(work.run().merged) == 2
+    assert {mq.mr_for_issue(work.rig, i).state for i in (a, b)} == {"merged"}
+    assert all(work.rig.ledger().get(i).is_closed for i in (a, b))
+    assert hooks.load(work.town, "demo", s2.polecat).state == "archived"
+    assert hooks.load(work.town, "demo", s1.polecat).state == "completed"
+    assert Path(s1.worktree).exists()
+    [(_k, said)] = [(k, f) for k, f in work.events if k == "mr_cleanup_failed"]
+    assert said["mr"] == mq.mr_for_issue(work.rig, a).id and said["agent"] == \
+        f"demo/polecats/{s1.polecat}" and "gt hooks prune" in said["reason"]
+    # a batch caught gating by a killed host, queued again by the next one's recovery
+    from gastown_tui.town.sling import sling
+
+    c = work.issue("third")
+    [(s3, _h)] = sling(work.town, [c], "demo/nux", agent="shell", environ=os.environ)
+    work.done(s3, {"c.txt": "c\n"})
+    mq.set_state(work.rig, [mq.mr_for_issue(work.rig, c)], "gating")
+    again = Refinery(work.town, "demo", emit=lambda kind, **f: work.events.append((kind, f)))
+    again.recover()
+    assert mq.mr_for_issue(work.rig, c).state == "queued"
+    assert again.run_until_idle().merged == [mq.mr_for_issue(work.rig, c).id]
+    # the lock gone, the next recovery archives what was left
+    lock.unlink()
+    again.recover()
+    assert hooks.load(work.town, "demo", s1.polecat).state == "archived"
+    assert not Path(s1.worktree).exists()
+
+
 def test_compare_and_swap_refuses_a_moved_target(work: Work):
     from gastown_tui.town import landing
 
