@@ -203,9 +203,9 @@ def clean_up(town: "Town", rig: "Rig", mr: MergeRequest) -> tuple[hooks_mod.Hook
         done, kept = archive_finished(town, hook, f"{mr.id} merged")
         if done is None:
             hook = hook_of(town, mr) or hook
-    if done is not None or hook.issue != mr.issue:
-        # A sling that reused the idle polecat first archived the worktree itself (with a
-        # snapshot): the merged branch goes all the same.
+    if not (hook.issue == mr.issue and hook.live):
+        # Whoever archived the worktree first (this clean-up, the watch, a sling that reused
+        # the idle polecat) kept its files in a snapshot: the merged branch goes all the same.
         delete_branch(rig, hook.polecat, mr.ref)
     return done, kept
 

@@ -376,6 +376,36 @@ def test_clean_up_after_a_merge_leaves_a_polecat_reused_meanwhile_alone(work: Wo
     assert "hook_archived" not in work.kinds()
 
 
+def test_clean_up_after_a_merge_the_watch_archived_first_still_deletes_the_branch(
+        work: Work, monkeypatch):
+    """Once the MR is merged the host's watch may archive the finished worktree (its branch
+    is in main) between the refinery reading the hook and archiving it: it is archived once,
+    and the merged branch goes all the same, its tip kept by the snapshot ref."""
+    from gastown_tui.town import find_town, outcomes
+    from gastown_tui.town.sling import archive_finished
+
+    issue, s1, _d = work.finished("work", {"a.txt": "a\n"})
+    tip = work.repo().references[f"refs/heads/{s1.branch}"].target
+    read = outcomes.hook_of
+    watched = []
+
+    def watch_first(town, mr):
+        hook = read(town, mr)
+        if not watched:
+            watched.append(archive_finished(find_town(work.town.root, {}), hook,
+                                            "branch merged")[0])
+        return hook
+
+    monkeypatch.setattr(outcomes, "hook_of", watch_first)
+    assert work.run().merged == [mq.mr_for_issue(work.rig, issue).id]
+    assert watched[0] is not None and watched[0].state == "archived"
+    assert hooks.load(work.town, "demo", s1.polecat).state == "archived"
+    repo = work.repo()
+    assert f"refs/heads/{s1.branch}" not in repo.references
+    assert repo.descendant_of(repo.references[f"refs/gastown/wip/{s1.polecat}"].target, tip)
+    assert "hook_archived" not in work.kinds()
+
+
 def test_a_clean_up_that_fails_after_a_merge_stops_neither_the_batch_nor_recovery(
         work: Work):
     """Archiving a merged MR's hook can fail (here its polecat's snapshot ref is locked, as a
