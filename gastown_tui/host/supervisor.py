@@ -17,6 +17,7 @@ from typing import Any, Callable
 from ..term.events import Exited, LinesChanged, StateChanged
 from ..town import hooks as hooks_mod
 from .context import Context
+from .ending import until_may_end
 from .model import MAYOR, RESUME_FLAGS, Agent
 from .presets import DIALOGS, dialog_for, term_preset, wants_first_prompt
 from .runtime import HostError, pid_alive, wanted_mayor
@@ -156,6 +157,7 @@ async def _end_previous_work(host: Context, hook: hooks_mod.Hook) -> None:
     if agent is None or session is None or not session.alive or agent.issue == hook.issue:
         return
     agent.expected_exit = True
+    await until_may_end(host, agent)
     host.mux.terminate(hook.session)
     try:
         await host.mux.wait(hook.session, timeout=5)
