@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 import sqlite3
+import time
 
 import pygit2
 
@@ -297,6 +298,55 @@ def test_a_command_that_outlives_the_wait_limit_is_reported(town):
             finally:
                 db.execute("ROLLBACK")
                 db.close()
+        finally:
+            await host.stop()
+
+    asyncio.run(main())
+
+
+def test_an_agent_done_before_its_batch_is_marked_active_ends_no_other(town):
+    """A sling starts its batch's agents, then marks their hooks active in one ledger
+    transaction on the domain thread. On a loaded host that thread gets there late, and an
+    agent as quick as this one has run `gt done` by then: its hook stays completed, the others
+    are marked active and work on, and the sling does not fail (which ended them all)."""
+    from gastown_tui.town.mq import mr_for_issue
+
+    issues = [new_issue(town, f"Add line {n} to hello.py") for n in range(3)]
+    env = {**ENV, "GT_DEMO_STEP_SECONDS": "0"}
+
+    def until_one_completed() -> None:
+        t = find_town(town.root, {})
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not any(
+                h.state == "completed" for h in hooks.rig_hooks(t.rig("demo"))):
+            time.sleep(0.02)
+
+    async def main():
+        host = Host(town, mode="test", environ=env)
+        seen = _collect(host)
+
+        def busy_domain_after_the_batch_starts(event: dict) -> None:
+            if event["kind"] == "agent_started" and \
+                    sum(e["kind"] == "agent_started" for e in seen) == len(issues):
+                # Queued on the domain thread before the marking, as other work is on a
+                # loaded host.
+                host._domain.submit(until_one_completed)
+
+        await host.start()
+        host.subscribe(busy_domain_after_the_batch_starts)
+        try:
+            slung = await host.sling(issues, "demo", agent="demo")
+            assert all(s.started for s in slung)
+            t = find_town(town.root, {})
+            marked = {e["agent"] for e in seen if e["kind"] == "hook_active"}
+            quick = [s for s in slung if f"demo/{s.polecat}" not in marked]
+            assert quick, "every hook was marked active: no agent was done before"
+            for s in quick:
+                assert hooks.load(t, "demo", s.polecat).state in ("completed", "archived")
+            rig = t.rig("demo")
+            await async_wait_for(lambda: all(mr_for_issue(rig, i) is not None for i in issues),
+                                 30, 0.1, what="every agent of the batch to finish its work")
+            assert not [e for e in seen if e["kind"] in ("agent_start_failed", "hook_suspended")]
         finally:
             await host.stop()
 
