@@ -343,3 +343,33 @@ def test_an_idle_polecat_that_cannot_be_cleared_is_passed_by(town, obstacle):
     assert "keys.local" in snap.tree
     again = gt_json(town.root, "sling", issues[2], "demo", "--agent", "demo", "--no-convoy")
     assert again[0]["polecat"] == "ace"
+
+
+def test_an_agents_bd_holds_its_inflight_lock_until_it_exits(town):
+    """What the host checks before it ends a finished agent's terminal (inflight.py): a `bd`
+    the agent runs holds the agent's lock while it runs (here it waits for the town ledger,
+    which another writer holds), and nothing once it has exited."""
+    import sqlite3
+
+    from gastown_tui import inflight
+    from host_helpers import wait_for
+
+    (town.root / ".runtime").mkdir(mode=0o700, exist_ok=True)
+    address = "demo/polecats/nux"
+    env = {**os.environ, **_agent_env(town, "nux"), "BEADS_DIR": str(town.beads_dir)}
+    db = sqlite3.connect(str(town.beads_dir / "beads.db"), isolation_level=None)
+    db.execute("BEGIN IMMEDIATE")
+    proc = subprocess.Popen([shutil.which("bd") or "bd", "create", "Waits for the ledger"],
+                            cwd=str(town.root), env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        wait_for(lambda: inflight.running(town.root, address), 20, what="bd to hold the lock")
+        assert proc.poll() is None
+        assert not inflight.running(town.root, "demo/polecats/other")
+    finally:
+        db.execute("ROLLBACK")
+        db.close()
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert not inflight.running(town.root, address)
+    assert inflight.lock_path(town.root, "mayor") is None
