@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from .bd_common import (PRIORITY, BdCommand, Changed, IssueList, detail, known, open_ledger,
-                        open_rig_ledger, split_csv)
+from .bd_common import (LIMIT, PRIORITY, BdCommand, Changed, IssueList, detail, known,
+                        open_ledger, open_rig_ledger, split_csv)
 from .core import CommandError, UsageError
 
 
@@ -49,7 +49,7 @@ def create(title, description, priority, issue_type, assignee, labels, parent, d
 @click.option("--all", "everything", is_flag=True,
               help="Everything: closed beads too, and the town's own records (agents, mail, "
                    "merge requests, convoys).")
-@click.option("-n", "--limit", type=click.IntRange(min=0), default=None,
+@click.option("-n", "--limit", type=LIMIT, default=None,
               help="At most N (0: no limit, as in bd).")
 def list_(status, issue_type, assignee, label, priority, everything, limit):
     """List the project's beads (closed ones only with --all or --status closed; the town's
@@ -173,7 +173,7 @@ def reopen(ids):
 @click.command("search", cls=BdCommand)
 @click.argument("text")
 @click.option("--open", "only_open", is_flag=True, help="Skip closed beads.")
-@click.option("-n", "--limit", type=click.IntRange(min=0), default=None,
+@click.option("-n", "--limit", type=LIMIT, default=None,
               help="At most N (0: no limit, as in bd).")
 def search(text, only_open, limit):
     """Find beads whose id, title, description or notes contain TEXT."""

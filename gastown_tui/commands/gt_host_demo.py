@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from ..visible import visible
-from .core import CommandError, UsageError, get_env
+from .core import CommandError, Seconds, UsageError, get_env
 from .render import table, text_of
 
 
@@ -41,8 +41,8 @@ def register(root: click.Group) -> None:
     @click.option("--agents", "agents", type=int, default=3, show_default=True,
                   help="How many demo agents (one issue each).")
     @click.option("--headless", is_flag=True, help="Print progress instead of opening the app.")
-    @click.option("--timeout", type=float, default=300.0, show_default=True,
-                  help="Seconds to wait for the convoy to land.")
+    @click.option("--timeout", type=Seconds(), default=300.0, show_default=True,
+                  help="Seconds to wait for the convoy to land (at most a day).")
     @click.option("--keep", is_flag=True,
                   help="Keep the temporary folder when the demo ends (removed by default).")
     def demo(path: str | None, agents: int, headless: bool, timeout: float, keep: bool):
@@ -57,8 +57,6 @@ def register(root: click.Group) -> None:
 
         if not 1 <= agents <= demo_mod.MAX_AGENTS:
             raise UsageError(f"--agents must be between 1 and {demo_mod.MAX_AGENTS}")
-        if timeout <= 0:
-            raise UsageError("--timeout must be above 0")
         env = get_env()
         if not headless:
             from .gt_app import check_demo_can_open
