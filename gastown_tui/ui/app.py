@@ -94,6 +94,7 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
             self.register_theme(theme)
         self._wanted_theme = (self.options.theme or self.town_config.get("theme")
                               or DEFAULT_THEME)
+        self._town_theme = self.town_config.get("theme")  # the setting, as last read
         self.prefix_key, problem = prefix_from_config(self.options.prefix_key
                                                       or self.town_config.get("prefix_key")
                                                       or DEFAULT_PREFIX)
@@ -142,6 +143,14 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
 
     def binding_ids(self) -> list[str]:
         return [i for scope in self.binding_scopes().values() for i, _ in scope]
+
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's colours made to reach WCAG AA (`theme.accessible_variables`), for the
+        styles and for markup (`[$text-muted]`), which reads `theme_variables`."""
+        from .theme import accessible_variables
+
+        self.theme_variables = accessible_variables(super().get_css_variables())
+        return self.theme_variables
 
     def get_line_filters(self) -> list:
         filters = list(super().get_line_filters())
@@ -390,8 +399,11 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
 
     def town_event(self, event: dict) -> None:
         """The merge queue's news: a toast for a request sent back and for one that waits for
-        review, the Review view and the sidebar read again; other events show through the
-        sidebar's refresh."""
+        review, the Review view and the sidebar read again; a setting changed in another shell
+        (`gt config set theme X`) is read at once; other events show through the sidebar's
+        refresh."""
+        if event.get("kind") == "config_set":
+            self.request_refresh(0)
         if not str(event.get("kind", "")).startswith("mr_"):
             return
         from .reviewing import event_toast
@@ -495,9 +507,21 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         if self.closing:
             return
         view.agents = agent_rows(infos, view, fixed)
+        self._follow_theme(view.theme)
         self._announce(self.view, view)
         self.view = view
         self.main.show_view(view)
+
+    def _follow_theme(self, theme: str | None) -> None:
+        """The town's theme setting changed while the app runs: show the new theme."""
+        if not theme or theme == self._town_theme:
+            return
+        self._town_theme = theme
+        if theme in self.available_themes:
+            self.theme = theme
+        else:
+            self.notify(f"theme {theme!r} not found; pick one with "
+                        f"{key_label(self.prefix_key)} t", severity="warning")
 
     def agent_state_changed(self, name: str, old: str, new: str) -> None:
         self.request_refresh(0.05)

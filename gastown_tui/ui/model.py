@@ -105,6 +105,7 @@ class TownView:
     work: list[WorkRow] = field(default_factory=list)
     merges: list[MergeRow] = field(default_factory=list)
     unread_by: dict[str, int] = field(default_factory=dict)  # mail address -> unread count
+    theme: str | None = None  # the town's `theme` setting
 
     @property
     def unread(self) -> int:

@@ -82,6 +82,13 @@ class DashboardApp(TypeAhead, Actions, PlainNotices, App):
         for theme in loaded.themes:
             self.register_theme(theme)
 
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's colours made to reach WCAG AA, as in the app (`ui.theme`)."""
+        from ..ui.theme import accessible_variables
+
+        self.theme_variables = accessible_variables(super().get_css_variables())
+        return self.theme_variables
+
     def compose(self) -> ComposeResult:
         yield Static(self._title_text(), id="title")
         yield Static(NOT_LIVE, id="banner")
@@ -212,8 +219,12 @@ class DashboardApp(TypeAhead, Actions, PlainNotices, App):
 
     def town_event(self, event: dict) -> None:
         """The merge queue's news as in the app (a toast for a request sent back or waiting
-        for review); the rest shows through the ledger's and the agents' refresh."""
+        for review); a setting changed elsewhere (`gt config set theme X`) is read at once; the
+        rest shows through the ledger's and the agents' refresh."""
         from ..ui.reviewing import event_toast
+
+        if event.get("kind") == "config_set":
+            self.request_refresh(0)
 
         toast = event_toast(event, "F4")
         if toast is not None:

@@ -79,7 +79,8 @@ class RowPanel(OptionList, Generic[Row]):
         if rows:
             self.add_options([Option(self.row_prompt(r), id=self.row_key(r)) for r in rows])
         else:
-            self.add_option(Option(Content.from_markup(f"[dim]{self.EMPTY}[/]"), disabled=True))
+            self.add_option(Option(Content.from_markup(f"[$text-muted]{self.EMPTY}[/]"),
+                                   disabled=True))
         keys = [self.row_key(r) for r in rows]
         if keep_key in keys:
             self.highlighted = keys.index(keep_key)
@@ -158,7 +159,7 @@ class ConvoysPanel(RowPanel[ConvoyRow]):
 
     def row_prompt(self, row: ConvoyRow) -> Content:
         if row.landed:
-            return _markup(f"[dim]✓ {row.done}/{row.total} $title[/]", title=row.title)
+            return _markup(f"[$text-muted]✓ {row.done}/{row.total} $title[/]", title=row.title)
         return _markup(f"{progress_bar(row.done, row.total)} {row.done}/{row.total} $title",
                        title=row.title)
 
@@ -224,7 +225,7 @@ class MailPanel(RowPanel[MailRow]):
     def row_prompt(self, row: MailRow) -> Content:
         mark = "[$accent]●[/]" if row.unread else " "
         urgent = "[$error]![/]" if row.urgent else " "
-        style = "bold" if row.unread else "dim"
+        style = "bold" if row.unread else "$text-muted"
         return _markup(f"{mark}{urgent} [$text-muted]$sender[/] [{style}]$subject[/]",
                        sender=shown_address(row.sender), subject=row.subject)
 

@@ -19,6 +19,7 @@ class ResultView(VerticalScroll, can_focus=True):
         max-height: 50%;
         border: round $secondary;
         border-title-color: $text;
+        border-subtitle-color: $text-muted;
         background: $surface;
         padding: 0 1;
         display: none;
