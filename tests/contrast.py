@@ -12,6 +12,7 @@ nor is a glyph in its own background colour (hidden on purpose, as an unticked b
 from __future__ import annotations
 
 import dataclasses
+import functools
 import unicodedata
 from typing import Any
 
@@ -29,6 +30,7 @@ def luminance(rgb: tuple[int, int, int]) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
+@functools.lru_cache(maxsize=65536)  # a frame has few distinct pairs, drawn many times
 def ratio(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
     la, lb = sorted((luminance(a), luminance(b)), reverse=True)
     return (la + 0.05) / (lb + 0.05)
