@@ -1,6 +1,7 @@
 """The README's quick start, run as written (bash, a fresh HOME, a local repository standing in
-for the GitHub URL, the app in a terminal and detached with ctrl+b d), and every `gt`/`bd`
-command the README and the Gas Town README people know show, parsed by our one registry."""
+for the GitHub URL and the demo agent for Claude Code, the app in a terminal and detached with
+ctrl+b d), and every `gt`/`bd` command the README and the Gas Town README people know show,
+parsed by our one registry."""
 
 from __future__ import annotations
 
@@ -38,6 +39,10 @@ def test_the_quick_start_works_as_written(tmp_path):
     script = quick_start()
     assert "https://github.com/you/repo.git" in script
     script = script.replace("https://github.com/you/repo.git", f"file://{repo}")
+    # Claude Code is not installed here (sling refuses an agent not on PATH): the demo agent
+    # stands in for it, as a local repository does for GitHub.
+    assert "gt config default-agent claude " in script
+    script = script.replace("gt config default-agent claude ", "gt config default-agent demo   ")
     # Marks between the steps: the app's line waits for its first frame, the end says done.
     script = script.replace("\ngt                ", "\necho QUICKSTART-APP; gt                ")
     script += "echo QUICKSTART-DONE\n"
