@@ -1,5 +1,5 @@
-"""The main screen: sidebar panels beside the grid of live panes, the command bar, the result
-panel and the status line."""
+"""The main screen: sidebar panels beside the grid of live panes, the status line, and over
+them the command bar and a command's result."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -77,11 +78,16 @@ class MainScreen(SteadyLines, Screen):
             with SteadyVertical(id="main"):
                 yield Static(EMPTY_GRID, id="empty")
                 yield PaneGrid(id="grid")
-                yield ResultView(id="result")
-        # One footer holds both: widgets docked to the same edge would overlap.
-        with SteadyVertical(id="footer"):
+        # On a layer of its own, over the panes and the sidebar: opening the bar, its
+        # completions or a result never resizes a pane (every agent would redraw for it).
+        with Vertical(id="overlay"):
+            yield ResultView(id="result")
             yield CommandBar(self.completer, id="commandbar")
-            yield StatusLine(self.prefix_label, id="status")
+        yield StatusLine(self.prefix_label, id="status")
+
+    def on_resize(self, event: events.Resize) -> None:
+        # In code: a percentage would be of the overlay, whose auto height is the result's.
+        self.query_one(ResultView).styles.max_height = max(6, event.size.height * 3 // 5)
 
     @property
     def grid(self) -> PaneGrid:

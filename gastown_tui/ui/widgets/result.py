@@ -1,5 +1,5 @@
 """Where a command's result shows in the app: its rendered text (tables stay aligned) or a
-one-line error, in a panel under the panes that Escape closes."""
+one-line error, in a panel that Escape closes."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ class ResultView(VerticalScroll, can_focus=True):
     DEFAULT_CSS = """
     ResultView {
         height: auto;
-        max-height: 50%;
         border: round $secondary;
         border-title-color: $text;
         background: $surface;
