@@ -111,7 +111,12 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         self.view = self.options.view or TownView()
         self._refresh_handle: asyncio.TimerHandle | None = None
         self._focus_next: set[str] = set()
-        self.main = MainScreen(self.prefix_key, key_label(self.prefix_key), self.complete)
+        from .settings import view_settings
+
+        self.settings, problems = view_settings(self.town_config, self.options.environ)
+        self.problems += problems
+        self.main = MainScreen(self.prefix_key, key_label(self.prefix_key), self.complete,
+                               sidebar_width=self.settings["sidebar_width"])
 
     # ---- start and stop ------------------------------------------------------------------
 

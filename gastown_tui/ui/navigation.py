@@ -161,6 +161,14 @@ class Navigation:
     def action_sidebar(self) -> None:
         self.main.focus_sidebar()
 
+    def action_toggle_sidebar(self) -> None:
+        self.main.show_sidebar(self.main.sidebar_hidden)
+
+    def action_resize_sidebar(self, step: int) -> None:
+        columns = self.main.resize_sidebar(step)
+        self.notify(f"sidebar {columns} columns (`gt config set sidebar_width {columns}` "
+                    "keeps it)", timeout=2)
+
     def action_command_bar(self) -> None:
         self.open_command_bar()
 

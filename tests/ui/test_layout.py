@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from ui_helpers import BASH_ENV, screen_text, until
+from ui_helpers import BASH_ENV, rendered, screen_text, until
 
 from gastown_tui.ui.app import AppOptions, GastownApp
 
@@ -74,3 +74,109 @@ async def test_the_command_bar_completions_and_results_never_resize_a_pane(envir
         await pilot.press("escape")
         await unchanged("the error closed")
         await app.stop_town()
+
+
+def demo_app(tmp_path, config: str = "", **options) -> GastownApp:
+    """The snapshot apps' demo town (fixed content, no processes), with a user config."""
+    from snapshot_apps.demo_town import make_app
+
+    home = tmp_path / "home"
+    (home / ".config" / "gastown").mkdir(parents=True, exist_ok=True)
+    (home / ".config" / "gastown" / "config.toml").write_text(config)
+    return make_app(environ={"HOME": str(home)}, **options)
+
+
+async def booted(app, pilot) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    app.main.focus_pane("demo/nux")
+    await pilot.pause()
+
+
+def status_row(app) -> str:
+    return rendered(app).splitlines()[-1]
+
+
+async def test_at_80x24_the_sidebar_leaves_the_panes_room_and_resizes_and_hides(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await booted(app, pilot)
+        sidebar = app.main.query_one("#sidebar")
+        pane = app.main.grid.pane("demo/nux")
+        assert sidebar.size.width == 24 and pane.size.width >= 50
+        await pilot.press("ctrl+b", "greater_than_sign", "ctrl+b", "greater_than_sign")
+        await pilot.pause()
+        assert sidebar.size.width == 32
+        assert any("gt config set sidebar_width 32" in n.message for n in app._notifications)
+        await pilot.press("ctrl+b", "less_than_sign")
+        await pilot.pause()
+        assert sidebar.size.width == 28
+        await pilot.press("ctrl+b", "b")
+        await pilot.pause()
+        assert not sidebar.display and pane.size.width == 78  # the whole width, less borders
+        assert app.focused is pane
+        await pilot.press("ctrl+b", "b")
+        await pilot.pause()
+        assert sidebar.display and sidebar.size.width == 28
+        await pilot.press("ctrl+b", "b", "ctrl+b", "s")  # hidden, then asked for: it shows
+        await pilot.pause()
+        assert sidebar.display and app.focused.id == "agents"
+
+
+async def test_the_sidebar_width_is_a_setting_checked_like_the_others(tmp_path):
+    app = demo_app(tmp_path, "sidebar_width = 30\n")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await booted(app, pilot)
+        assert app.main.query_one("#sidebar").size.width == 30
+    app = demo_app(tmp_path, "sidebar_width = 3\n")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await booted(app, pilot)
+        assert app.main.query_one("#sidebar").size.width == 24
+        assert any("sidebar_width must be \"auto\" or a number of columns from 16 to 120, "
+                   "not 3" in n.message for n in app._notifications)
+
+
+def test_gt_config_set_refuses_a_sidebar_width_that_is_no_width(town_root, environ):
+    from gastown_tui.commands.gt import run
+    from gastown_tui.commands.core import Env
+
+    env = Env(cwd=town_root, environ=environ)
+    bad = run("config set sidebar_width wide", env)
+    assert bad.exit_code == 2 and "number of columns" in bad.error
+    assert run("config set sidebar_width 36", env).error is None
+    assert run("config get sidebar_width", env).data == 36
+    assert run("config set sidebar_width auto", env).data["value"] == "auto"
+
+
+async def test_a_result_takes_the_whole_width_and_scrolls_both_ways(tmp_path):
+    app = demo_app(tmp_path)
+    wide = "AGENT  " + "  ".join(f"COLUMN{i}" for i in range(15)) + "  LAST"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await booted(app, pilot)
+        app.main.show_result("agents", wide + "\n" + "\n".join(
+            f"row{i}" for i in range(40)), None)
+        await pilot.pause()
+        result = app.main.query_one("#result")
+        assert result.size.width >= 76 and "AGENT  COLUMN0  COLUMN1" in rendered(app)
+        await pilot.press(*["right"] * 80)
+        await pilot.pause()
+        assert result.scroll_x > 0 and "COLUMN14  LAST" in rendered(app)
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert result.scroll_y > 0
+
+
+@pytest.mark.parametrize("width", [60, 80, 160])
+async def test_the_status_line_shortens_instead_of_being_cut(tmp_path, width):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(width, 24)) as pilot:
+        await booted(app, pilot)
+        row = status_row(app)
+        assert row.endswith(("C-b ? help", "C-b ?")) and "2 needs you" in row, row
+        if width == 80:
+            assert row.endswith("C-b ? help") and "page 1/2" in row, row
+        if width >= 160:
+            assert "4 agents (2 busy, 1 waiting) · 2 convoys · ✉ 1" in row, row
+        await pilot.press("ctrl+b")
+        assert status_row(app).endswith("C-b …"), status_row(app)
+        await pilot.press("escape")

@@ -12,6 +12,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
+from ...town.config import SIDEBAR_COLUMNS
 from ..messages import PaneFocused
 from ..model import TownView
 from ..widgets.commandbar import CommandBar
@@ -23,6 +24,9 @@ from ..widgets.result import ResultView
 from ..widgets.status import StatusLine
 from ..widgets.terminal import PaneSink, TerminalPane
 
+# The auto width's bounds, and what the panes keep at least beside any width.
+SIDEBAR_AUTO = (24, 42)
+PANES_AT_LEAST = 20
 EMPTY_GRID = ("No agents are running.\n\n"
               "Pick a bead in Work and press s to sling it to an agent,\n"
               "or press : and type a command (tab completes).")
@@ -50,8 +54,11 @@ class MainScreen(SteadyLines, Screen):
         Binding("5", "panel('work')", "Work", id="main.work", show=False),
     ]
 
-    def __init__(self, prefix_key: str, prefix_label: str, completer: Any) -> None:
+    def __init__(self, prefix_key: str, prefix_label: str, completer: Any,
+                 sidebar_width: int | str = "auto") -> None:
         super().__init__()
+        self.sidebar_width = sidebar_width  # columns, or "auto" (see sidebar_columns)
+        self.sidebar_hidden = False
         self.prefix_key = prefix_key
         self.prefix_label = prefix_label
         self.completer = completer
@@ -88,6 +95,36 @@ class MainScreen(SteadyLines, Screen):
     def on_resize(self, event: events.Resize) -> None:
         # In code: a percentage would be of the overlay, whose auto height is the result's.
         self.query_one(ResultView).styles.max_height = max(6, event.size.height * 3 // 5)
+        self._size_sidebar()
+
+    # ---- the sidebar's width -------------------------------------------------------------
+
+    def sidebar_columns(self) -> int:
+        """The sidebar's width in this window: the setting's, or about a third of the
+        window (24 to 42 columns), always leaving the panes PANES_AT_LEAST columns."""
+        width = self.size.width
+        wanted = self.sidebar_width if isinstance(self.sidebar_width, int) \
+            else min(SIDEBAR_AUTO[1], max(SIDEBAR_AUTO[0], round(width * 0.3)))
+        return max(SIDEBAR_COLUMNS[0], min(wanted, width - PANES_AT_LEAST))
+
+    def _size_sidebar(self) -> None:
+        sidebar = self.query_one("#sidebar")
+        sidebar.styles.width = self.sidebar_columns()
+        self.set_class(self.sidebar_hidden, "-sidebar-hidden")
+
+    def resize_sidebar(self, step: int) -> int:
+        """Make the sidebar `step` columns wider (narrower when negative); its new width."""
+        low, high = SIDEBAR_COLUMNS
+        self.sidebar_width = max(low, min(high, self.sidebar_columns() + step))
+        self.show_sidebar(True)
+        return self.sidebar_columns()
+
+    def show_sidebar(self, shown: bool) -> None:
+        self.sidebar_hidden = not shown
+        self._size_sidebar()
+        if not shown and self.focused is not None and self.focused.parent is not None \
+                and self.focused.parent.id == "sidebar":
+            self.focus_previous_pane()
 
     @property
     def grid(self) -> PaneGrid:
@@ -219,12 +256,16 @@ class MainScreen(SteadyLines, Screen):
         else:
             # At once, as focus_pane does: a deferred focus would land after a pane that
             # takes the focus meanwhile (the Mayor's, with `gt mayor attach`).
+            if self.sidebar_hidden:
+                self.show_sidebar(True)
             self.set_focus(self.query_one(AgentsPanel))
 
     def focus_sidebar(self) -> None:
         self.action_panel("agents")
 
     def action_panel(self, panel_id: str) -> None:
+        if self.sidebar_hidden:
+            self.show_sidebar(True)
         if self.grid.zoomed is not None:
             self.grid.toggle_zoom(self.grid.zoomed)
             self._refresh_status()

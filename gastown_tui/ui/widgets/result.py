@@ -21,6 +21,9 @@ class ResultView(VerticalScroll, can_focus=True):
         background: $surface;
         padding: 0 1;
         display: none;
+        /* Wide tables keep their columns: the arrows scroll both ways. */
+        overflow: auto auto;
+        scrollbar-size: 1 1;
     }
     ResultView.-shown { display: block; }
     ResultView.-error { border: round $error; }
