@@ -96,7 +96,7 @@ class Navigation:
             if names and direction in ("right", "down"):
                 self.main.focus_pane(names[0])
             return
-        target = grid.neighbour(pane.session_name, direction)
+        target = grid.neighbour(pane.session_name, direction, self.main.pane_before)
         if target is None and direction == "left":
             self.main.focus_sidebar()
         elif target is not None:

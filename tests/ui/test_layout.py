@@ -180,3 +180,74 @@ async def test_the_status_line_shortens_instead_of_being_cut(tmp_path, width):
         await pilot.press("ctrl+b")
         assert status_row(app).endswith("C-b …"), status_row(app)
         await pilot.press("escape")
+
+
+def demo_panes_app(tmp_path, count: int, view=None) -> GastownApp:
+    """The demo town with its first `count` agents' screens as panes."""
+    from snapshot_apps import demo_town
+
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    panes = dict(list(demo_town.PANES.items())[:count])
+    return GastownApp(AppOptions(view=view or demo_town.VIEW, live=False, panes=panes,
+                                 pane_size=(70, 18), environ={"HOME": str(home)}))
+
+
+async def test_three_panes_at_200x50_fill_the_grid_and_directions_go_by_geometry(tmp_path):
+    app = demo_panes_app(tmp_path, 3)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        grid = app.main.grid
+        regions = {p.session_name: p.region for p in grid.panes}
+        assert sum(r.area for r in regions.values()) == grid.region.area  # no hole
+        nux, furiosa, slit = (grid.pane(n) for n in ("demo/nux", "demo/furiosa", "demo/slit"))
+        assert regions["demo/nux"].height == grid.region.height
+        assert regions["demo/furiosa"].x == regions["demo/slit"].x > regions["demo/nux"].x
+        app.main.focus_pane("demo/furiosa")  # top right
+        await pilot.pause()
+        await pilot.press("ctrl+b", "down")
+        assert app.focused is slit
+        await pilot.press("ctrl+b", "left")
+        assert app.focused is nux
+        await pilot.press("ctrl+b", "right")  # back where it came from, not the top one
+        assert app.focused is slit
+        await pilot.press("ctrl+b", "up")
+        assert app.focused is furiosa
+        await pilot.press("ctrl+b", "left", "ctrl+b", "right")
+        assert app.focused is furiosa
+        await pilot.press("ctrl+b", "up")  # nothing above: it stays
+        assert app.focused is furiosa
+
+
+async def test_the_sidebar_panels_share_the_rows_under_them(tmp_path):
+    from snapshot_apps import demo_town
+
+    from gastown_tui.ui.model import HookRow, WorkRow
+
+    app = demo_panes_app(tmp_path, 3)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        sidebar = app.main.query_one("#sidebar")
+        panels = list(sidebar.children)
+        work, hooks = app.main.query_one("#work"), app.main.query_one("#hooks")
+        # Room for everything: each panel shows all its rows, the last reaches the bottom.
+        assert sum(p.outer_size.height for p in panels) == sidebar.size.height
+        assert work.region.bottom == sidebar.region.bottom
+        assert all(p.max_scroll_y == 0 for p in panels)
+        # More than fits: hooks and work share the rows fairly; the sidebar does not scroll.
+        view = demo_town.VIEW
+        app.main.show_view(type(view)(**{
+            **view.__dict__,
+            "work": [WorkRow(f"dm-w{i:02}", f"Task {i}", "demo") for i in range(40)],
+            "hooks": view.hooks + [HookRow(f"demo/p{i}", "demo", "active", f"dm-h{i}",
+                                           f"polecat/p{i}/dm-h{i}") for i in range(12)]}))
+        await pilot.pause()
+        assert sum(p.outer_size.height for p in panels) == sidebar.size.height
+        assert sidebar.max_scroll_y == 0 and abs(work.size.height - hooks.size.height) <= 1
+        assert app.main.query_one("#agents").max_scroll_y == 0  # it wants little: it gets it
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause(0.3)
+        assert sum(p.outer_size.height for p in panels) == sidebar.size.height
+        assert all(p.outer_size.height >= 4 for p in panels) and sidebar.max_scroll_y == 0

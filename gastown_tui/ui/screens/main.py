@@ -17,10 +17,10 @@ from ..messages import PaneFocused
 from ..model import TownView
 from ..widgets.commandbar import CommandBar
 from ..widgets.grid import PaneGrid
-from ..widgets.linecache import SteadyHorizontal, SteadyLines, SteadyVertical, \
-    SteadyVerticalScroll
+from ..widgets.linecache import SteadyHorizontal, SteadyLines, SteadyVertical
 from ..widgets.panels import AgentsPanel, ConvoysPanel, HooksPanel, MailPanel, WorkPanel
 from ..widgets.result import ResultView
+from ..widgets.sidebar import Sidebar
 from ..widgets.status import StatusLine
 from ..widgets.terminal import PaneSink, TerminalPane
 
@@ -63,6 +63,7 @@ class MainScreen(SteadyLines, Screen):
         self.prefix_label = prefix_label
         self.completer = completer
         self.last_pane: str | None = None
+        self.pane_before: str | None = None  # the pane focused before last_pane
         # Where focus goes back to when the command bar or a result closes: the sidebar row
         # or the pane the person came from, so their next keys land where they were typing.
         self.return_to: Any = None
@@ -76,7 +77,7 @@ class MainScreen(SteadyLines, Screen):
 
     def compose(self) -> ComposeResult:
         with SteadyHorizontal(id="body"):
-            with SteadyVerticalScroll(id="sidebar"):
+            with Sidebar(id="sidebar"):
                 yield AgentsPanel(id="agents")
                 yield ConvoysPanel(id="convoys")
                 yield HooksPanel(id="hooks")
@@ -146,6 +147,7 @@ class MainScreen(SteadyLines, Screen):
         self.query_one(HooksPanel).update_rows(view.hooks + view.queued)
         self.query_one(MailPanel).update_rows(view.mail)
         self.query_one(WorkPanel).update_rows(view.work)
+        self.query_one(Sidebar).arrange_panels()
         for row in view.agents:
             pane = self.grid.pane(row.name)
             if pane is not None:
@@ -272,6 +274,8 @@ class MainScreen(SteadyLines, Screen):
         self.set_focus(self.query_one(f"#{panel_id}"))
 
     def on_pane_focused(self, message: PaneFocused) -> None:
+        if message.name != self.last_pane:
+            self.pane_before = self.last_pane
         self.last_pane = message.name
 
     def chooses_a_pane(self, event: events.Key) -> bool:
