@@ -324,10 +324,24 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
 
     def action_quit_app(self) -> None:
         """Ask: detach (the agents keep working) or stop the town. With the town in the app
-        (--embedded) or no town, quitting stops it without asking."""
+        (--embedded), quitting stops it: asked first while agents run; with no town, at once."""
         options = self.options
         if options.town_root is None or not options.start_host or options.embedded:
-            self.run_worker(self.stop_town(), group="quit", exclusive=True)
+            running = len(self.main.grid.panes)
+            if options.town_root is None or not running:
+                self.run_worker(self.stop_town(), group="quit", exclusive=True)
+                return
+            from .screens.prompt import ConfirmScreen
+
+            def stop(yes: bool) -> None:
+                if yes:
+                    self.run_worker(self.stop_town(), group="quit", exclusive=True)
+
+            agents = f"{running} agent{'s are' if running != 1 else ' is'}"
+            self.push_screen(ConfirmScreen(
+                f"Stop the town? {agents} running in this app (--embedded): each stops, its "
+                "hook snapshotted and suspended; they resume with the next `gt`.",
+                "Stop the town (y)", "Cancel (esc)"), stop)
             return
         from .screens.prompt import QuitScreen
 

@@ -20,6 +20,9 @@ from .screens.sling import SlingScreen
 from .typeahead import HOLD_S
 from .widgets.commandbar import CommandInput
 
+# What the prefix opens over any screen; other prefix keys act on the panes, so the screens over
+# them close first.
+OVER_SCREENS = {"help", "needs_me", "pick_theme", "command_palette", "quit_app", "detach"}
 # A sling's commands (a worktree to make, an agent to start) run before its pane can take the
 # focus: the keys typed after the modal's Enter wait for them that long at most, then a second
 # more for the pane (see Dispatch.sling).
@@ -47,7 +50,9 @@ class Navigation:
         return 0.0
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and self.screen is self.main:
+        if isinstance(event, events.Key):
+            # The prefix works over every screen (help, the palette, needs-you, modals), as
+            # tmux's does over its modes.
             if self.prefix_armed:
                 self.prefix_armed = False
                 self.main.status.armed = False
@@ -57,6 +62,7 @@ class Navigation:
                 self.prefix_armed = True
                 self.main.status.armed = True
                 return
+        if isinstance(event, events.Key) and self.screen is self.main:
             pane = self.main.focused_pane()
             if pane is not None and pane.typing_now() and not event.is_forwarded:
                 # Straight to the pane's program: forwarding would cost a turn of the loop
@@ -84,7 +90,52 @@ class Navigation:
                         f"{key_label(self.prefix_key)} ? lists the keys", severity="warning",
                         timeout=3)
             return
+        if self.screen is not self.main:
+            if self._toggles_top_screen(binding.action):
+                return
+            if binding.action not in OVER_SCREENS and not self._close_screens():
+                return
         await self.run_action(binding.action)
+
+    def _toggles_top_screen(self, action: str) -> bool:
+        """The prefix key that opened the view on top closes it (help, needs-you, the theme
+        picker, the palette); asking to quit while the quit question is open keeps it."""
+        from textual.command import CommandPalette
+
+        from .screens.help import HelpScreen
+        from .screens.prompt import QuitScreen
+        from .screens.themes import ThemeScreen
+
+        top = self.screen
+        opened_by = {HelpScreen: "help", NeedsMeScreen: "needs_me", ThemeScreen: "pick_theme",
+                     CommandPalette: "command_palette", QuitScreen: "quit_app"}
+        if opened_by.get(type(top)) != action:
+            return False
+        if not isinstance(top, QuitScreen):
+            self._close(top)
+        return True
+
+    def _close_screens(self) -> bool:
+        """Close what is over the main screen, as Escape would, so a prefix key that acts on
+        the panes can; False (and a notice) when a question must be answered first."""
+        while self.screen is not self.main:
+            if not self._close(self.screen):
+                self.notify("answer the question first", severity="warning", timeout=3)
+                return False
+        return True
+
+    @staticmethod
+    def _close(screen: Any) -> bool:
+        from textual.command import CommandPalette
+
+        if isinstance(screen, CommandPalette):
+            screen._action_escape()
+            return True
+        cancel = getattr(screen, "action_cancel", None) or getattr(screen, "action_close", None)
+        if cancel is None:
+            return False  # a question that must be answered (restart the host?)
+        cancel()
+        return True
 
     # ---- pane actions --------------------------------------------------------------------
 

@@ -251,3 +251,51 @@ async def test_the_sidebar_panels_share_the_rows_under_them(tmp_path):
         await pilot.pause(0.3)
         assert sum(p.outer_size.height for p in panels) == sidebar.size.height
         assert all(p.outer_size.height >= 4 for p in panels) and sidebar.max_scroll_y == 0
+
+
+async def test_the_prefix_works_over_every_screen(tmp_path):
+    from gastown_tui.ui.screens.help import HelpScreen
+    from gastown_tui.ui.screens.needs import NeedsMeScreen
+    from gastown_tui.ui.screens.themes import ThemeScreen
+
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await booted(app, pilot)
+        await pilot.press("ctrl+b", "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("ctrl+b", "question_mark")  # the key that opened it closes it
+        assert app.screen is app.main
+        await pilot.press("ctrl+b", "question_mark", "ctrl+b", "n")  # a pane key: help closes
+        assert app.screen is app.main and app.focused is app.main.grid.pane("demo/furiosa")
+        await pilot.press("ctrl+b", "w", "ctrl+b", "t")  # a view over a view
+        assert isinstance(app.screen, ThemeScreen)
+        assert isinstance(app.screen_stack[-2], NeedsMeScreen)
+        await pilot.press("ctrl+b", "colon")  # the bar is on the main screen: both close
+        assert app.screen is app.main and app.focused is app.main.query_one("#command-input")
+        await pilot.press("escape", "ctrl+b", "space")
+        await until(pilot, lambda: type(app.screen).__name__ == "CommandPalette",
+                    what="the palette")
+        await pilot.press("ctrl+b", "z")
+        assert app.screen is app.main and app.main.grid.zoomed == "demo/furiosa"
+
+
+async def test_ctrl_b_q_over_help_asks_before_stopping_running_agents(town_root, environ):
+    from gastown_tui.ui.screens.help import HelpScreen
+    from gastown_tui.ui.screens.prompt import ConfirmScreen
+
+    app = GastownApp(AppOptions(town_root=town_root, environ=environ, embedded=True))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.mux is not None, what="the host")
+        app.mux.spawn("sh", ["cat"], env=BASH_ENV)
+        await until(pilot, lambda: app.main.grid.pane("sh"), what="the pane")
+        await pilot.press("ctrl+b", "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("ctrl+b", "q")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "1 agent is running" in str(app.screen.query_one("#question").render())
+        await pilot.press("escape")
+        assert isinstance(app.screen, HelpScreen) and app.is_running
+        await pilot.press("ctrl+b", "q", "y")
+        await until(pilot, lambda: app.return_code is not None, timeout=30,
+                    what="the town to stop")
+        assert app.mux is None
