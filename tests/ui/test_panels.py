@@ -64,3 +64,35 @@ async def test_queued_work_shows_in_the_hooks_panel_and_takes_no_agent_action(en
         await pilot.pause()
         assert hooks.border_title == "Hooks 2 · 1 queued"
         assert hooks.highlighted_row.bead == "dm-3"
+
+
+async def test_the_status_line_and_the_panels_count_from_one_view_with_plurals(environ):
+    from gastown_tui.ui.model import AgentRow, ConvoyRow, HookRow
+
+    view = TownView(town="t", agents=[AgentRow("demo/nux", "polecat", "demo", "busy", "dm-1")],
+                    convoys=[ConvoyRow("hq-cv-1", "Auth", 0, 2, False),
+                             ConvoyRow("hq-cv-2", "Docs", 1, 1, True)],
+                    hooks=[HookRow("demo/nux", "demo", "active", "dm-1")])
+    app = GastownApp(AppOptions(environ=environ, live=False, view=view))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.pause()
+        assert " t · 1 agent (1 busy) · 1 convoy  " in rendered(app).splitlines()[-1]
+        assert app.main.query_one("#convoys").border_title == "Convoys 1 · 1 landed"
+        assert app.main.query_one("#agents").border_title == "Agents 1/1 busy"
+        # Five open and three landed: the same five in the status line and the panel.
+        app.main.show_view(TownView(town="t", convoys=[
+            ConvoyRow(f"hq-cv-{i}", f"C{i}", 1, 2, i >= 5) for i in range(8)]))
+        await pilot.pause()
+        assert " t · 0 agents · 5 convoys  " in rendered(app).splitlines()[-1]
+        assert app.main.query_one("#convoys").border_title == "Convoys 5 · 3 landed"
+
+
+def test_an_agents_bead_is_the_one_the_hooks_panel_shows():
+    from gastown_tui.host.api import AgentInfo
+    from gastown_tui.ui.model import HookRow, agent_rows
+
+    view = TownView(town="t", hooks=[HookRow("demo/nux", "demo", "active", "dm-1")])
+    info = AgentInfo("demo/nux", "polecat", "demo", "demo", 1, "busy", None, "active", False,
+                     1.0, 0.5, "polecats", "demo/polecats/nux")
+    [row] = agent_rows([info], view)
+    assert row.bead == "dm-1"

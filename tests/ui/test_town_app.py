@@ -551,3 +551,29 @@ async def test_mayor_attach_in_the_command_bar_focuses_the_mayors_pane(town_root
             pane.screen_model.text_lines()), timeout=20, what="the words in the Mayor's pane")
         assert app.focused is pane
         await app.stop_town()
+
+
+async def test_a_new_agents_hook_line_names_its_bead_from_the_first_frame(town_root, environ):
+    """The pane's `Hook:` line, the Hooks panel and the Agents panel say the same bead from the
+    start (the demo agent takes its time over `gt prime`, as real agents do)."""
+    environ = dict(environ, GT_DEMO_STEP_SECONDS="5")
+    app = town_app(town_root, environ)
+    async with app.run_test(size=(180, 50)) as pilot:
+        work = await open_sling_modal(app, pilot)
+        bead = work.rows[0].id
+        await pilot.press("enter")
+        pane = await until(pilot, lambda: app.main.grid.panes and app.main.grid.panes[0],
+                           timeout=20, what="the agent's pane")
+
+        def hook_line() -> str:
+            return next((line for line in pane.screen_model.text_lines() if "Hook:" in line),
+                        "")
+
+        line = await until(pilot, hook_line, timeout=20, what="the agent's first frame")
+        assert bead in line and "(empty)" not in line, line
+        hooks = app.main.query_one("#hooks")
+        await until(pilot, lambda: any(r.bead == bead for r in hooks.rows), timeout=10,
+                    what="the Hooks panel")
+        await until(pilot, lambda: app.view.agents and app.view.agents[0].bead == bead,
+                    timeout=10, what="the Agents panel")
+        await app.stop_town()

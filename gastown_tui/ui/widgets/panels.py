@@ -157,6 +157,13 @@ class ConvoysPanel(RowPanel[ConvoyRow]):
         return _markup(f"{progress_bar(row.done, row.total)} {row.done}/{row.total} $title",
                        title=row.title)
 
+    def title_for(self, rows: list[ConvoyRow]) -> str:
+        # The count the status line shows (open convoys); the landed ones listed below them
+        # are counted apart.
+        landed = sum(1 for r in rows if r.landed)
+        title = f"Convoys {len(rows) - landed}" if rows else "Convoys"
+        return f"{title} · {landed} landed" if landed else title
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.post_message(RunCommand(f"convoy show {event.option.id}"))

@@ -8,7 +8,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from ...visible import visible
-from ..model import TownView
+from ..model import TownView, plural
 
 
 class StatusLine(Static):
@@ -47,25 +47,23 @@ class StatusLine(Static):
 
     def refresh_line(self) -> None:
         v = self.view
-        busy = sum(1 for a in v.agents if a.state == "busy")
-        waiting = sum(1 for a in v.agents if a.state == "waiting")
-        open_convoys = [c for c in v.convoys if not c.landed]
+        n = v.counts()
         # Each part: its forms, longest first, each with how much it matters to keep that
         # form rather than the next (the line drops the least first); an empty form drops
         # the part; a part's last form stays.
         town = Content.from_markup("[b]$town[/b]", town=visible(v.town or "gt"))
         parts: list[list[tuple[Content, int]]] = [[(town, 5), (EMPTY, 0)]]
-        agents = Content(f"{len(v.agents)} agents")
-        if v.agents:
-            detail = f" ({busy} busy" + (f", {waiting} waiting" if waiting else "") + ")"
+        agents = Content(plural(n.agents, "agent"))
+        if n.agents:
+            detail = f" ({n.busy} busy" + (f", {n.waiting} waiting" if n.waiting else "") + ")"
             parts.append([(agents + detail, 2), (agents, 7), (EMPTY, 0)])
         else:
             parts.append([(agents, 7), (EMPTY, 0)])
-        parts.append([(Content(f"{len(open_convoys)} convoys"), 1), (EMPTY, 0)])
-        if v.unread:
-            parts.append([(Content.from_markup("[$accent]✉ $n[/]", n=str(v.unread)), 4),
+        parts.append([(Content(plural(n.convoys, "convoy")), 1), (EMPTY, 0)])
+        if n.unread:
+            parts.append([(Content.from_markup("[$accent]✉ $n[/]", n=str(n.unread)), 4),
                           (EMPTY, 0)])
-        needs = len(v.needs_me())
+        needs = n.needs_you
         if needs:
             parts.append([
                 (Content.from_markup("[reverse $warning] ! $n needs you [/]", n=str(needs)), 8),
