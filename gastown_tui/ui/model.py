@@ -59,6 +59,7 @@ class HookRow:
     ahead: int = 0
     dirty: bool = False
     kind: str = "polecats"  # polecats | crew: the middle of its mail address; queue: waiting
+    since: str = ""      # when the work was slung to it (the hook's creation, RFC 3339)
 
 
 @dataclass(frozen=True)

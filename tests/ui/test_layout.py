@@ -299,3 +299,37 @@ async def test_ctrl_b_q_over_help_asks_before_stopping_running_agents(town_root,
         await until(pilot, lambda: app.return_code is not None, timeout=30,
                     what="the town to stop")
         assert app.mux is None
+
+
+async def test_panes_keep_the_sling_order_across_a_restart(town_root, environ):
+    """zed is slung before amy: both apps show zed first, though the host resumes its hooks
+    (and lists its sessions) by name."""
+    from gastown_tui.host.api import Sling
+    from gastown_tui.town import find_town
+
+    environ = dict(environ, GT_DEMO_STEP_SECONDS="30")  # the agents stay at work
+    led = find_town(town_root, {}).rig("demo").ledger("overseer")
+    beads = [led.create("Zebra crossing").id, led.create("Ant farm").id]
+
+    def order(app) -> tuple[list[str], list[str]]:
+        return ([p.session_name for p in app.main.grid.panes],
+                [r.name for r in app.main.query_one("#agents").rows])
+
+    app = GastownApp(AppOptions(town_root=town_root, environ=environ, embedded=True,
+                                poll_seconds=0.5))
+    async with app.run_test(size=(200, 50)) as pilot:
+        await until(pilot, lambda: app.api is not None, what="the host")
+        for bead, target in zip(beads, ("demo/zed", "demo/amy")):
+            await app.api.request(Sling([bead], target, no_convoy=True))
+        await until(pilot, lambda: order(app) == (["demo/zed", "demo/amy"],) * 2, timeout=20,
+                    what="both agents, zed first")
+        await app.stop_town()
+    app = GastownApp(AppOptions(town_root=town_root, environ=environ, embedded=True,
+                                poll_seconds=0.5))
+    async with app.run_test(size=(200, 50)) as pilot:
+        await until(pilot, lambda: len(app.main.grid.panes) == 2 and all(
+            r.state != "suspended" for r in app.view.agents) and app.view.hooks, timeout=30,
+            what="both agents resumed")
+        await pilot.pause(0.5)
+        assert order(app) == (["demo/zed", "demo/amy"],) * 2
+        await app.stop_town()

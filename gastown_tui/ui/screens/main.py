@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from ...town.config import SIDEBAR_COLUMNS
+from ...host.model import MAYOR
 from ..messages import PaneFocused
 from ..model import TownView
 from ..widgets.commandbar import CommandBar
@@ -67,10 +68,12 @@ class MainScreen(SteadyLines, Screen):
         # Where focus goes back to when the command bar or a result closes: the sidebar row
         # or the pane the person came from, so their next keys land where they were typing.
         self.return_to: Any = None
-        # Every agent in the order it was first seen (a row or a pane): the one order of the
-        # Agents panel and the grid, so a respawned or restarted agent comes back where it was
-        # in both, whatever order the host lists its sessions in.
-        self.order: dict[str, int] = {}  # name -> place
+        # The one order of the Agents panel and the grid (`order_key`): the Mayor, then the
+        # agents in the order their work was slung (kept in the ledger, so it survives
+        # restarts, whatever order the host lists its sessions in), then the rest as first
+        # seen (a row or a pane).
+        self.order: dict[str, int] = {}  # name -> place when first seen
+        self.slung: dict[str, str] = {}  # name -> when its work was slung
         # The pane that had focus when its session closed, to get it back.
         self._lost_focus: str | None = None
         self.view = TownView()
@@ -138,9 +141,12 @@ class MainScreen(SteadyLines, Screen):
     # ---- content -------------------------------------------------------------------------
 
     def show_view(self, view: TownView) -> None:
-        for row in view.agents:
-            self._place(row.name)
-        view.agents = sorted(view.agents, key=lambda row: self.order[row.name])
+        slung = {hook.agent: hook.since for hook in view.hooks if hook.since}
+        moved = any(self.slung.get(name) != since for name, since in slung.items())
+        self.slung.update(slung)
+        view.agents = sorted(view.agents, key=lambda row: self.order_key(row.name))
+        if moved:
+            self.grid.sort_panes(self.order_key)
         self.view = view
         self.query_one(AgentsPanel).update_rows(view.agents)
         self.query_one(ConvoysPanel).update_rows(view.convoys)
@@ -172,8 +178,8 @@ class MainScreen(SteadyLines, Screen):
             row = self.view.agent(name)
             pane = TerminalPane(name, screen_model, sink, prefix_key=self.prefix_key,
                                 label=_pane_label(row) if row else name)
-            place = self._place(name)
-            after = [p for p in self.grid.panes if self.order[p.session_name] > place]
+            place = self.order_key(name)
+            after = [p for p in self.grid.panes if self.order_key(p.session_name) > place]
             await self.grid.mount(pane, before=after[0] if after else None)
             self.query_one("#empty").display = False
         else:
@@ -195,7 +201,7 @@ class MainScreen(SteadyLines, Screen):
                 await self.add_pane(name, screen_model, sink, focus=name == focus)
             return
         panes = []
-        for name, screen_model, sink in sorted(items, key=lambda item: self._place(item[0])):
+        for name, screen_model, sink in sorted(items, key=lambda item: self.order_key(item[0])):
             row = self.view.agent(name)
             panes.append(TerminalPane(name, screen_model, sink, prefix_key=self.prefix_key,
                                       label=_pane_label(row) if row else name))
@@ -222,9 +228,13 @@ class MainScreen(SteadyLines, Screen):
         self.query_one("#empty").display = not self.grid.panes
         self._refresh_status()
 
-    def _place(self, name: str) -> int:
-        """`name`'s place in the one order of agents (a new name goes last)."""
-        return self.order.setdefault(name, len(self.order))
+    def order_key(self, name: str) -> tuple:
+        """`name`'s place in the one order of agents (see `order`)."""
+        seen = self.order.setdefault(name, len(self.order))
+        if name == MAYOR:
+            return (0, "", seen)
+        since = self.slung.get(name)
+        return (1, since, seen) if since else (2, "", seen)
 
     def pane_changed(self, name: str, rows: set[int] | None) -> None:
         pane = self.grid.pane(name)

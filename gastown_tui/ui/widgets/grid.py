@@ -118,6 +118,18 @@ class PaneGrid(SteadyLines, Container):
                 return child
         return None
 
+    def sort_panes(self, key) -> None:
+        """Put the panes in the order of `key` (a session name -> a sortable), if they are
+        not; the pages follow."""
+        panes = self.panes
+        wanted = sorted(panes, key=lambda p: key(p.session_name))
+        if wanted == panes:
+            return
+        for i, pane in enumerate(wanted):
+            if self.children[i] is not pane:
+                self.move_child(pane, before=self.children[i])
+        self.arrange_panes()
+
     def pages(self) -> int:
         return max(1, math.ceil(len(self.panes) / self.per_page))
 
