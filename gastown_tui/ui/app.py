@@ -124,7 +124,7 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         """The bindings that answer keys in each place: after the prefix, and in each widget
         that takes focus on the main screen (its own, then the screen's and the app's)."""
         from .widgets.commandbar import CommandBar
-        from .widgets.panels import AgentsPanel, HooksPanel, WorkPanel
+        from .widgets.panels import AgentsPanel, ConvoysPanel, HooksPanel, MailPanel, WorkPanel
         from .widgets.result import ResultView
 
         def ids(*classes: type) -> list[tuple[str, str]]:
@@ -132,7 +132,8 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
                     if isinstance(b, Binding) and b.id]
 
         scopes = {"prefix": [(b.id, b.keys) for b in PREFIX_BINDINGS]}
-        for cls in (AgentsPanel, HooksPanel, WorkPanel, CommandBar, ResultView):
+        for cls in (AgentsPanel, ConvoysPanel, HooksPanel, MailPanel, WorkPanel, CommandBar,
+                    ResultView):
             scopes[cls.__name__] = ids(cls, MainScreen, GastownApp)
         return scopes
 

@@ -22,6 +22,17 @@ class Buffer(Protocol):
     def text_lines(self) -> list[str]: ...
 
 
+# The keys of scrollback mode, for the help screen (the pane reads them in `_copy_key`).
+KEYS = (
+    ("up down k j", "move a line; pageup pagedown ctrl+u ctrl+d ctrl+f a page or half"),
+    ("g G", "the top, the bottom"),
+    ("/ ?", "search (capitals: case-sensitive); n older match, N newer"),
+    ("space v", "start or drop a selection of lines"),
+    ("enter y", "copy the selection (or the line) and leave"),
+    ("q esc", "leave"),
+)
+
+
 def all_text(screen: Buffer) -> list[str]:
     return screen.history_text(screen.history_size) + screen.text_lines()
 

@@ -111,6 +111,7 @@ class AgentsPanel(RowPanel[AgentRow]):
     TITLE = "Agents"
     EMPTY = "no agents: sling work with s in Work"
     BINDINGS = [
+        Binding("enter", "select", "Focus its pane", id="agent.focus"),
         Binding("u", "agent('nudge')", "Nudge", id="agent.nudge"),
         Binding("v", "agent('peek')", "Peek", id="agent.peek"),
         Binding("H", "agent('handoff')", "Handoff", id="agent.handoff"),
@@ -147,6 +148,7 @@ class AgentsPanel(RowPanel[AgentRow]):
 
 class ConvoysPanel(RowPanel[ConvoyRow]):
     TITLE = "Convoys"
+    BINDINGS = [Binding("enter", "select", "Show its issues", id="convoy.show")]
 
     def row_key(self, row: ConvoyRow) -> str:
         return row.id
@@ -171,7 +173,8 @@ class ConvoysPanel(RowPanel[ConvoyRow]):
 
 class HooksPanel(RowPanel[HookRow]):
     TITLE = "Hooks"
-    BINDINGS = [Binding("x", "toggle", "Suspend/resume", id="hook.suspend")]
+    BINDINGS = [Binding("enter", "select", "Focus its agent's pane", id="hook.focus"),
+                Binding("x", "toggle", "Suspend/resume", id="hook.suspend")]
 
     def row_key(self, row: HookRow) -> str:
         # A queued row's place changes as the queue moves; its bead does not.
@@ -215,6 +218,7 @@ class HooksPanel(RowPanel[HookRow]):
 class MailPanel(RowPanel[MailRow]):
     TITLE = "Mail"
     EMPTY = "inbox empty"
+    BINDINGS = [Binding("enter", "select", "Read (marks it read)", id="mail.read")]
 
     def row_key(self, row: MailRow) -> str:
         return row.id
@@ -240,6 +244,7 @@ class WorkPanel(SelectionList[str]):
     """Ready beads per rig; space selects, `s` slings the highlighted one, `S` the selection."""
 
     BINDINGS = [
+        Binding("space", "select", "Select or unselect (for S)", id="work.select"),
         Binding("s", "sling", "Sling", id="work.sling"),
         Binding("S", "sling_selected", "Sling selected", id="work.sling_selected"),
     ]
