@@ -19,6 +19,17 @@ from .typeahead import HOLD_S
 MAYOR = "mayor"  # the Mayor's session (and pane) name
 
 
+def split_prog(line: str) -> tuple[str, str]:
+    """Whose command a typed line is, and the rest: ("bd", "ready") for "bd ready", ("gt",
+    "convoy list") for "gt convoy list" or "convoy list" (the bar's commands are gt's unless
+    they say bd)."""
+    text = line.lstrip()
+    for prog in ("bd", "gt"):
+        if text == prog or text.startswith(prog + " "):
+            return prog, text[len(prog):].lstrip()
+    return "gt", line
+
+
 def attaches_mayor(line: str) -> bool:
     """`mayor attach ...`: a command whose answer is the Mayor's pane taking the focus."""
     return line.split()[:2] == ["mayor", "attach"]
@@ -26,9 +37,17 @@ def attaches_mayor(line: str) -> bool:
 
 class Dispatch:
     def complete(self, line: str) -> list:
-        from ..commands.gt import complete
+        """Completions from the one registry, `gt`'s or `bd`'s as the line says."""
+        import dataclasses
 
-        return complete(line, self.command_env())
+        from ..commands import bd, gt
+        from ..commands.completion import complete
+
+        prog, rest = split_prog(line)
+        shift = len(line) - len(rest)
+        root = bd.root() if prog == "bd" else gt.root()
+        return [dataclasses.replace(c, start=c.start + shift)
+                for c in complete(root, rest, self.command_env(), prog=prog)]
 
     def command_env(self) -> Any:
         from ..commands.gt_app import IN_APP
@@ -41,11 +60,14 @@ class Dispatch:
 
     @work(group="commands")
     async def run_command(self, line: str, quiet: bool = False) -> Any:
-        from ..commands.gt import run
+        from ..commands import bd, gt
 
         env = self.command_env()
+        prog, rest = split_prog(line)
+        run = bd.run if prog == "bd" else gt.run
         # Commands may talk to this very host over its socket, so they run off the loop.
-        result = await asyncio.get_running_loop().run_in_executor(None, run, line, env)
+        result = await asyncio.get_running_loop().run_in_executor(None, run, rest, env)
+        line = rest if prog == "gt" else line
         if self.closing:
             return result
         if result.error is None and self._apply_setting(line, result.data):

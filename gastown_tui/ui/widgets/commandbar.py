@@ -101,7 +101,7 @@ class CommandBar(Vertical):
         if self.options.has_class("-shown") and self.options.highlighted is not None:
             return None
         line = self.input.value.strip()
-        return line[3:] if line.startswith("gt ") else line
+        return line[3:].lstrip() if line.startswith("gt ") else line
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -43,7 +43,8 @@ class ResultView(VerticalScroll, can_focus=True):
         body = self.query_one("#result-text", Static)
         self.set_class(error is not None, "-error")
         # What ran and what it said quote stored text: literal, controls as marks.
-        self.border_title = Content(f"gt {visible(command)}")
+        shown = command if command.startswith("bd ") else f"gt {command}"
+        self.border_title = Content(visible(shown))
         self.border_subtitle = "esc closes"
         if error is not None:
             body.update(Content.styled(f"error: {visible(error)}", "$error"))
