@@ -137,6 +137,11 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
             scopes[cls.__name__] = ids(cls, MainScreen, GastownApp)
         return scopes
 
+    def get_system_commands(self, screen: Any) -> Any:
+        # Textual's Theme, Quit and Keys are the app's own in the palette (the theme picker,
+        # the quit question, the help screen), so only its screenshot is kept.
+        return (c for c in super().get_system_commands(screen) if c.title == "Screenshot")
+
     def binding_ids(self) -> list[str]:
         return [i for scope in self.binding_scopes().values() for i, _ in scope]
 

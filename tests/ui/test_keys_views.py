@@ -45,3 +45,47 @@ async def test_help_lists_every_key_a_person_needs_and_the_state_icons(tmp_path)
         for icon, word in (("●", "busy"), ("○", "idle"), ("·", "unknown"), ("▲", "stuck"),
                            ("✕", "exited"), ("‖", "suspended"), ("◆", "waiting")):
             assert f"  {icon}  {word}" in icons, icon
+
+
+async def palette_hits(app, pilot, query: str) -> list[tuple[str, str]]:
+    """Open the palette (ctrl+b space), type `query`: the (label, help) of its hits."""
+    from textual.command import CommandList
+
+    await pilot.press("ctrl+b", "space")
+    await until(pilot, lambda: type(app.screen).__name__ == "CommandPalette", what="palette")
+    await pilot.press(*[c if c != " " else "space" for c in query])
+    hits = app.screen.query_one(CommandList)
+    await until(pilot, lambda: hits.option_count, what=f"hits for {query!r}")
+    await pilot.pause(0.3)
+    out = []
+    for i in range(hits.option_count):
+        hit = hits.get_option_at_index(i).hit
+        out.append((str(hit.text or hit.prompt), hit.help or ""))
+    return out
+
+
+async def test_the_palette_names_actions_fully_with_their_keys_and_runs_commands(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await booted(app, pilot)
+        hits = await palette_hits(app, pilot, "zoom")
+        assert ("Zoom the focused pane, or back to the grid", "C-b z") in hits, hits
+        assert not any("prefix." in text for _, text in hits)
+        await pilot.press("escape")
+        hits = await palette_hits(app, pilot, "theme")
+        assert [label for label, _ in hits if "Theme" in label] == ["Theme"], hits
+        await pilot.press("escape")
+        # A command without arguments runs at once; one with arguments opens the bar.
+        hits = await palette_hits(app, pilot, "gt convoy list")
+        assert hits[0][0] == "gt convoy list", hits
+        await pilot.press("enter")
+        result = app.main.query_one("#result")
+        await until(pilot, lambda: result.has_class("-shown"), what="the command's result")
+        assert str(result.border_title) == "gt convoy list"
+        await pilot.press("escape")
+        hits = await palette_hits(app, pilot, "gt sling")
+        assert hits[0][0] == "gt sling", hits
+        await pilot.press("enter")
+        bar = app.main.query_one("#command-input")
+        await until(pilot, lambda: bar.has_focus, what="the command bar")
+        assert bar.value == "sling "

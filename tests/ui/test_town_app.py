@@ -173,6 +173,24 @@ async def test_command_bar_runs_the_registry_with_completion(town_root, environ)
         await app.stop_town()
 
 
+async def test_the_command_bar_runs_and_completes_bd_commands_too(town_root, environ):
+    app = town_app(town_root, environ)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await until(pilot, lambda: app.mux is not None, what="the host")
+        await pilot.press("colon", *"bd rea", "tab")
+        bar_input = app.main.query_one("#command-input")
+        assert bar_input.value == "bd ready "
+        await pilot.press("enter")
+        result = app.main.query_one(ResultView)
+        await until(pilot, lambda: result.has_class("-shown"), what="the result")
+        assert str(result.border_title) == "bd ready" and not result.has_class("-error")
+        assert "Add login form" in rendered(app)
+        await pilot.press("escape", "colon", *"gt convoy list", "enter")
+        await until(pilot, lambda: result.has_class("-shown"), what="the result")
+        assert str(result.border_title) == "gt convoy list"
+        await app.stop_town()
+
+
 async def test_a_refresh_under_way_when_the_screens_close_stops_cleanly(town_root, environ):
     """A test that times out leaves `async with` without quitting: Textual closes the screens
     while a sidebar refresh may still be reading the town. That refresh must end quietly, so
@@ -345,7 +363,8 @@ async def test_agent_actions_from_the_keyboard_suspend_resume_and_peek(town_root
     assert hook_state() == "suspended"
 
 
-async def test_the_palette_offers_registry_commands_and_fills_the_bar(town_root, environ):
+async def test_the_palette_runs_registry_commands_or_fills_the_bar(town_root, environ):
+    """A command that needs no arguments runs when picked; one that does fills the bar."""
     from textual.command import CommandPalette
 
     app = town_app(town_root, environ)
@@ -354,14 +373,19 @@ async def test_the_palette_offers_registry_commands_and_fills_the_bar(town_root,
         app.main.focus_sidebar()
         await pilot.press("ctrl+b", "space")
         await until(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
-        await pilot.press(*"convoy list")
-        await until(pilot, lambda: "gt convoy list" in rendered(app), what="the command")
-        await pilot.press("enter")
-        bar_input = app.main.query_one("#command-input")
-        await until(pilot, lambda: bar_input.value == "convoy list ", what="the bar filled")
+        await pilot.press(*"bd ready")
+        await until(pilot, lambda: "bd ready" in rendered(app), what="the command")
         await pilot.press("enter")
         result = app.main.query_one(ResultView)
         await until(pilot, lambda: result.has_class("-shown"), what="the result")
+        assert "Add login form" in rendered(app)
+        await pilot.press("escape", "ctrl+b", "space")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
+        await pilot.press(*"mail send")
+        await until(pilot, lambda: "gt mail send" in rendered(app), what="the command")
+        await pilot.press("enter")
+        bar_input = app.main.query_one("#command-input")
+        await until(pilot, lambda: bar_input.value == "mail send ", what="the bar filled")
         await app.stop_town()
 
 

@@ -75,21 +75,9 @@ def icon_rows() -> list[tuple[str, str, str]]:
 
 
 def command_rows(root: click.Group) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
+    from ..palette import registry_rows
 
-    def walk(group: click.Group, path: str) -> None:
-        for name in sorted(group.commands):
-            cmd = group.commands[name]
-            if cmd.hidden:
-                continue
-            full = f"{path} {name}".strip()
-            if isinstance(cmd, click.Group):
-                walk(cmd, full)
-            else:
-                out.append((full, cmd.get_short_help_str(limit=70)))
-
-    walk(root, "")
-    return out
+    return [(line.removeprefix("gt "), text) for line, text, _ in registry_rows("gt", root)]
 
 
 class HelpScreen(ModalScreen[None]):
