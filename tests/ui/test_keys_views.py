@@ -89,3 +89,37 @@ async def test_the_palette_names_actions_fully_with_their_keys_and_runs_commands
         bar = app.main.query_one("#command-input")
         await until(pilot, lambda: bar.has_focus, what="the command bar")
         assert bar.value == "sling "
+
+
+async def test_tab_cycles_through_candidates_and_one_enter_runs_the_line(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await booted(app, pilot)
+        await pilot.press("ctrl+b", "colon", "c", "o", "tab")
+        bar = app.main.query_one("#command-input")
+        listed = app.main.query_one("#completions")
+        assert listed.has_class("-shown") and bar.value == "co"
+        names = [listed.get_option_at_index(i).prompt.plain.split()[0]
+                 for i in range(listed.option_count)]
+        assert names[:4] == ["completion", "config", "convoy", "costs"], names
+        # The descriptions start in one column.
+        prompts = [listed.get_option_at_index(i).prompt.plain for i in range(len(names))]
+        columns = {len(p) - len(p[len(n):].lstrip()) for p, n in zip(prompts, names)}
+        assert len(columns) == 1, prompts
+        await pilot.press("tab")
+        assert bar.value == "completion" and listed.highlighted == 0
+        await pilot.press("tab")
+        assert bar.value == "config" and listed.has_class("-shown")
+        await pilot.press("shift+tab")
+        assert bar.value == "completion"
+        await pilot.press("down", "down")
+        assert bar.value == "convoy"
+        await pilot.press("space", "l", "i", "tab")  # typing goes on from the candidate
+        assert bar.value == "convoy list "
+        await pilot.press("ctrl+u", *"convoy", "space", "tab", "tab")
+        assert listed.has_class("-shown") and bar.value.startswith("convoy ")
+        await pilot.press("enter")  # one Enter runs what the line shows
+        result = app.main.query_one("#result")
+        await until(pilot, lambda: result.has_class("-shown"), what="the result")
+        assert str(result.border_title) == f"gt {bar.value.strip()}"
+        assert not app.main.query_one("#commandbar").has_class("-open")
