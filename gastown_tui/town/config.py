@@ -91,6 +91,8 @@ TOWN_SETTINGS = {s.key: s for s in (
             choices=("latest", "smallest", "largest")),
     Setting("sidebar_width", "auto", "Columns of the app's sidebar (ctrl+b < and > resize it, "
             "ctrl+b b hides it); auto: about a third of the window, 24 to 42.", _sidebar_width),
+    Setting("sling_focus", "stay", "Where the app's focus goes after a sling: it stays where "
+            "you were, or follows to the new agent's pane.", choices=("stay", "follow")),
 )}
 RIG_SETTINGS = {s.key: s for s in (
     Setting("agent", "", "Agent for this rig's polecats (overrides the town default_agent)."),

@@ -505,10 +505,12 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         return None
 
     def wants_focus(self, name: str) -> bool:
+        """Whether a new session's pane takes the focus: when asked for (following a sling,
+        `gt mayor attach`), or when nothing has it; never from where the person is."""
         if name in self._focus_next:
             self._focus_next.discard(name)
             return True
-        return self.main.focused_pane() is None and not self.main.grid.panes
+        return self.main.focused is None and not self.main.grid.panes
 
     def focus_when_started(self, name: str) -> None:
         self._focus_next.add(name)

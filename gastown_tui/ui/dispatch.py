@@ -107,28 +107,36 @@ class Dispatch:
     def on_bead_chosen(self, message: BeadChosen) -> None:
         from .screens.sling import SlingScreen
 
-        names, chosen = self.agent_choices(message.rig)
-        self.push_screen(SlingScreen(message.bead_id, message.rig, names, agent=chosen),
-                         self._sling_chosen)
+        names, chosen, missing = self.agent_choices(message.rig)
+        self.push_screen(SlingScreen(message.bead_id, message.rig, names, agent=chosen,
+                                     missing=missing), self._sling_chosen)
 
-    def agent_choices(self, rig: str) -> tuple[list[str], str]:
-        """The agent presets to offer and the one this rig would use (rig > town > claude)."""
+    def agent_choices(self, rig: str) -> tuple[list[str], str, list[str]]:
+        """The agent presets to offer, the one this rig would use (rig > town > claude), and
+        those not installed here."""
         if self.options.town_root is None:
-            return ["claude", "codex", "gemini", "demo"], "claude"
+            return ["claude", "codex", "gemini", "demo"], "claude", []
         from ..town import Town
-        from ..town.presets import sling_choices
+        from ..town.presets import missing_agents, sling_choices
 
-        return sling_choices(Town(self.options.town_root), rig)
+        town = Town(self.options.town_root)
+        names, chosen = sling_choices(town, rig)
+        return names, chosen, missing_agents(town, names, self.options.environ)
 
     def _sling_chosen(self, request: Any) -> None:
         if request is not None:
             self.sling(request)
 
+    def follows_slings(self) -> bool:
+        """The `sling_focus` setting: after a sling, the focus goes to the new agent's pane
+        (follow) or stays where the person was (stay, the default)."""
+        return self.settings["sling_focus"] == "follow"
+
     @work(group="commands")
     async def sling(self, request: Any) -> None:
-        """Sling as the modal asked; the first new agent's pane takes focus. The keys typed
-        since the modal's Enter wait for it (see typeahead.py), for a second more if the pane
-        is still to come."""
+        """Sling as the modal asked. Following slings, the first new agent's pane takes the
+        focus, and the keys typed since the modal's Enter wait for it (see typeahead.py), for
+        a second more if the pane is still to come; else the focus stays where it was."""
         from . import acting
 
         pane_to_come = False
@@ -147,7 +155,7 @@ class Dispatch:
             if note:
                 self.notify(note, timeout=6)
             slung = acting.started(slung)
-            if not slung:
+            if not slung or not self.follows_slings():
                 return
             first = acting.session_of(slung[0])
             if self.main.grid.pane(first) is not None:
@@ -166,9 +174,9 @@ class Dispatch:
 
         bead_ids = message.bead_ids
         rig = next((w.rig for w in self.view.work if w.id == bead_ids[0]), "")
-        names, chosen = self.agent_choices(rig)
-        self.push_screen(SlingScreen(" ".join(bead_ids), rig, names, agent=chosen, convoy=True),
-                         self._sling_chosen)
+        names, chosen, missing = self.agent_choices(rig)
+        self.push_screen(SlingScreen(" ".join(bead_ids), rig, names, agent=chosen, convoy=True,
+                                     missing=missing), self._sling_chosen)
 
     def on_agent_action(self, message: AgentAction) -> None:
         what, name = message.what, message.name

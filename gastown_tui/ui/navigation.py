@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from textual import events
-from textual.widgets import Input
 
 from .keymap import key_label
 from .dispatch import attaches_mayor
@@ -44,8 +43,8 @@ class Navigation:
             return HOLD_S if self.main.chooses_a_pane(event) else 0.0
         if isinstance(screen, NeedsMeScreen):
             return HOLD_S if screen.picks(event) else 0.0
-        if isinstance(screen, SlingScreen) and event.key == "enter" \
-                and isinstance(self.focused, Input):
+        if isinstance(screen, SlingScreen) and event.key == "enter" and screen.enter_slings() \
+                and self.follows_slings():
             return SLING_HOLD_S
         return 0.0
 

@@ -34,7 +34,7 @@ def check_app_setting(key: str, value: str, environ: Mapping[str, str]) -> str |
 
 # Settings of how the app looks and behaves that a person may keep for themselves in
 # ~/.config/gastown/config.toml as well as in the town's config (theirs wins).
-VIEW_SETTINGS = ("sidebar_width",)
+VIEW_SETTINGS = ("sidebar_width", "sling_focus")
 
 
 def view_settings(town_config: Mapping, environ: Mapping[str, str]) -> tuple[dict, list[str]]:

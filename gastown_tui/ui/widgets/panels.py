@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Generic, TypeVar
 
+from rich.segment import Segment
+from rich.style import Style
 from textual.binding import Binding
 from textual.content import Content
 from textual.strip import Strip
@@ -241,7 +243,15 @@ class MailPanel(RowPanel[MailRow]):
 
 
 class WorkPanel(SelectionList[str]):
-    """Ready beads per rig; space selects, `s` slings the highlighted one, `S` the selection."""
+    """Ready beads per rig; space selects, `s` slings the highlighted one, `S` the selection.
+    A plain checkbox says which are selected (`[x]`, `[ ]`): the stock one draws both states
+    alike but for their colours."""
+
+    COMPONENT_CLASSES = {"work--checked", "work--unchecked"}
+    DEFAULT_CSS = """
+    WorkPanel > .work--checked { color: $success; text-style: bold; }
+    WorkPanel > .work--unchecked { color: $text-muted; }
+    """
 
     BINDINGS = [
         Binding("space", "select", "Select or unselect (for S)", id="work.select"),
@@ -280,9 +290,20 @@ class WorkPanel(SelectionList[str]):
             self.highlighted = 0
         self.border_title = f"Work {len(rows)} ready" if rows else "Work (nothing ready)"
 
-    # With nothing ready the one line is a hint, not a bead: no checkbox beside it.
     def render_line(self, y: int) -> Strip:
-        return super().render_line(y) if self.rows else OptionList.render_line(self, y)
+        line = OptionList.render_line(self, y)
+        if not self.rows:
+            return line  # the one line is a hint, not a bead: no checkbox beside it
+        index = self.scroll_offset.y + y
+        if index >= self.option_count:
+            return line
+        checked = self.get_option_at_index(index).value in self._selected
+        under = next(iter(line)).style or self.rich_style
+        mark = self.get_component_rich_style(
+            "work--checked" if checked else "work--unchecked", partial=True)
+        meta = Style(meta={"option": index})  # a click on the box toggles it
+        return Strip([Segment("[x]" if checked else "[ ]", under + mark + meta),
+                      Segment(" ", under), *line])
 
     def _get_left_gutter_width(self) -> int:
         return super()._get_left_gutter_width() if self.rows else 0
