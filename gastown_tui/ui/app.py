@@ -111,6 +111,9 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         self.view = self.options.view or TownView()
         self._refresh_handle: asyncio.TimerHandle | None = None
         self._focus_next: set[str] = set()
+        # Slings under way whose agents must not take the focus, and those agents' names.
+        self._quiet_slings = 0
+        self._stay_put: set[str] = set()
         from .settings import view_settings
 
         self.settings, problems = view_settings(self.town_config, self.options.environ)
@@ -506,11 +509,15 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
 
     def wants_focus(self, name: str) -> bool:
         """Whether a new session's pane takes the focus: when asked for (following a sling,
-        `gt mayor attach`), or when nothing has it; never from where the person is."""
+        `gt mayor attach`), or when no pane has it and it is the first; never an agent slung
+        from here while the focus is to stay where the person was (`sling_focus`)."""
         if name in self._focus_next:
             self._focus_next.discard(name)
             return True
-        return self.main.focused is None and not self.main.grid.panes
+        if self._quiet_slings or name in self._stay_put:
+            self._stay_put.discard(name)
+            return False
+        return self.main.focused_pane() is None and not self.main.grid.panes
 
     def focus_when_started(self, name: str) -> None:
         self._focus_next.add(name)

@@ -140,6 +140,9 @@ class Dispatch:
         from . import acting
 
         pane_to_come = False
+        follow = self.follows_slings()
+        # A pane may come before the host's answer: it must not take the focus either.
+        self._quiet_slings += not follow
         try:
             try:
                 slung = await acting.sling(self.api, self.options.town_root, request.beads,
@@ -148,6 +151,11 @@ class Dispatch:
                 if not self.closing:
                     self.main.show_result(request.command(), "", str(e))
                 return
+            finally:
+                self._quiet_slings -= not follow
+            if not follow:
+                self._stay_put.update(acting.session_of(s) for s in acting.started(slung)
+                                      if self.main.grid.pane(acting.session_of(s)) is None)
             self.request_refresh(0)
             if self.closing:
                 return
@@ -155,7 +163,7 @@ class Dispatch:
             if note:
                 self.notify(note, timeout=6)
             slung = acting.started(slung)
-            if not slung or not self.follows_slings():
+            if not slung or not follow:
                 return
             first = acting.session_of(slung[0])
             if self.main.grid.pane(first) is not None:
