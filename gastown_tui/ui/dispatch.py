@@ -13,7 +13,7 @@ from typing import Any
 
 from textual import work
 
-from .messages import AgentAction, BeadChosen, RunCommand, SlingMany
+from .messages import AgentAction, BeadChosen, MailReply, RunCommand, SlingMany
 from .typeahead import HOLD_S
 
 MAYOR = "mayor"  # the Mayor's session (and pane) name
@@ -185,6 +185,21 @@ class Dispatch:
         names, chosen, missing = self.agent_choices(rig)
         self.push_screen(SlingScreen(" ".join(bead_ids), rig, names, agent=chosen, convoy=True,
                                      missing=missing), self._sling_chosen)
+
+    def on_mail_reply(self, message: MailReply) -> None:
+        """Ask for the reply's text, then send it (`gt mail reply`)."""
+        import shlex
+
+        from .screens.prompt import PromptScreen
+
+        def send(text: str | None) -> None:
+            if text:
+                self.post_message(RunCommand(
+                    f"mail reply {shlex.quote(message.id)} -m {shlex.quote(text)}", quiet=True))
+
+        sender = message.sender.rstrip("/").split("/")[-1] or message.sender
+        self.push_screen(PromptScreen(f"Reply to {sender}: {message.subject}",
+                                      "your reply (enter sends)"), send)
 
     def on_agent_action(self, message: AgentAction) -> None:
         what, name = message.what, message.name

@@ -49,7 +49,7 @@ class TownReader:
         landed = [c for c in convoys if c.status != "open"][:LANDED_SHOWN]
         view.convoys = [ConvoyRow(c.id, c.title, c.done, c.total, c.status != "open")
                         for c in open_ + landed]
-        view.mail = [MailRow(m.id, m.sender, m.subject, not m.read, m.urgent)
+        view.mail = [MailRow(m.id, m.sender, m.subject, not m.read, m.urgent, m.created_at)
                      for m in inbox(town, OVERSEER)[:50]]
         for message in town.ledger().list(issue_type="message"):
             if message.assignee:

@@ -69,6 +69,7 @@ class MailRow:
     subject: str
     unread: bool
     urgent: bool = False
+    sent: str = ""       # when (RFC 3339)
 
 
 @dataclass(frozen=True)

@@ -111,3 +111,21 @@ def test_an_agents_bead_is_the_one_the_hooks_panel_shows():
                      1.0, 0.5, "polecats", "demo/polecats/nux")
     [row] = agent_rows([info], view)
     assert row.bead == "dm-1"
+
+
+async def test_long_mail_subjects_end_in_an_ellipsis_beside_the_scrollbar(environ):
+    from gastown_tui.ui.model import MailRow
+
+    mail = [MailRow(f"hq-m{i}", "demo/polecats/furiosa", f"Subject {i} " + "x" * 60, i % 2 == 0)
+            for i in range(30)]
+    app = GastownApp(AppOptions(environ=environ, live=False, view=TownView(town="t", mail=mail)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        panel = app.main.query_one("#mail")
+        assert panel.max_scroll_y > 0  # it scrolls
+        region = panel.region
+        lines = rendered(app).splitlines()[region.y + 1:region.bottom - 1]
+        for line in lines:
+            inner = line[region.x + 1:region.right - 1]
+            text, bar = inner[:-1], inner[-1]  # the last column is the scrollbar's
+            assert text.rstrip().endswith("…") and "furiosa: Subject" in text, line

@@ -649,3 +649,39 @@ async def test_a_new_agents_hook_line_names_its_bead_from_the_first_frame(town_r
         await until(pilot, lambda: app.view.agents and app.view.agents[0].bead == bead,
                     timeout=10, what="the Agents panel")
         await app.stop_town()
+
+
+async def test_the_mail_panel_replies_marks_read_archives_and_says_when(town_root, environ):
+    from gastown_tui.town import find_town, send_mail
+    from gastown_tui.town.mail import inbox
+    from gastown_tui.ui.screens.prompt import PromptScreen
+
+    town = find_town(town_root, {})
+    send_mail(town, "mayor/", "overseer", "Which store?", "Redis or SQLite?")
+    send_mail(town, "mayor/", "overseer", "Old news", "ignore")
+    app = town_app(town_root, environ)
+    async with app.run_test(size=(160, 45)) as pilot:
+        mail = app.main.query_one("#mail")
+        await until(pilot, lambda: len(mail.rows) == 2, what="the mail")
+        assert "│●  now mayor: Old news" in rendered(app)  # newest first, how long ago
+        mail.focus()
+        await pilot.press("m")  # mark read
+        await until(pilot, lambda: not mail.rows[0].unread, what="marked read")
+        await pilot.press("m")
+        await until(pilot, lambda: mail.rows[0].unread, what="marked unread again")
+        await pilot.press("a")  # archive: out of the panel
+        await until(pilot, lambda: [r.subject for r in mail.rows] == ["Which store?"],
+                    what="archived")
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, PromptScreen), what="the reply box")
+        assert "Reply to mayor: Which store?" in rendered(app)
+        await pilot.press(*"SQLite", "enter")
+        await until(pilot, lambda: any(m.subject == "Re: Which store?"
+                                       for m in inbox(find_town(town_root, {}), "mayor/")),
+                    what="the reply in the Mayor's inbox")
+        mail.focus()
+        await pilot.press("enter")
+        result = app.main.query_one(ResultView)
+        await until(pilot, lambda: result.has_class("-shown"), what="the letter")
+        assert "Date:    just now (" in rendered(app) and "+00:00" not in rendered(app)
+        await app.stop_town()

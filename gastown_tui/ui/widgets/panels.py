@@ -20,7 +20,8 @@ from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
 from ...visible import visible
-from ..messages import AgentAction, AgentChosen, BeadChosen, RunCommand, SlingMany
+from ...when import short_ago
+from ..messages import AgentAction, AgentChosen, BeadChosen, MailReply, RunCommand, SlingMany
 from ..model import STATE_ICONS, AgentRow, ConvoyRow, HookRow, MailRow, WorkRow
 
 Row = TypeVar("Row")
@@ -220,7 +221,10 @@ class HooksPanel(RowPanel[HookRow]):
 class MailPanel(RowPanel[MailRow]):
     TITLE = "Mail"
     EMPTY = "inbox empty"
-    BINDINGS = [Binding("enter", "select", "Read (marks it read)", id="mail.read")]
+    BINDINGS = [Binding("enter", "select", "Read (marks it read)", id="mail.read"),
+                Binding("r", "reply", "Reply", id="mail.reply"),
+                Binding("m", "toggle_read", "Mark read or unread", id="mail.mark"),
+                Binding("a", "archive", "Archive (out of the inbox)", id="mail.archive")]
 
     def row_key(self, row: MailRow) -> str:
         return row.id
@@ -230,8 +234,33 @@ class MailPanel(RowPanel[MailRow]):
         urgent = "[$error]![/]" if row.urgent else " "
         style = "bold" if row.unread else "dim"
         sender = row.sender.rstrip("/").split("/")[-1] or row.sender
-        return _markup(f"{mark}{urgent} [$text-muted]$sender:[/] [{style}]$subject[/]",
-                       sender=sender, subject=row.subject)
+        # How long ago, in a column of its own ("5m", "3h", "2d"); a list is read by age.
+        age = short_ago(row.sent)
+        return _markup(f"{mark}{urgent} [$text-muted]{'$age ' if age else ''}$sender:[/] "
+                       f"[{style}]$subject[/]", age=age.rjust(3), sender=sender,
+                       subject=row.subject)
+
+    def _row(self) -> MailRow | None:
+        row = self.highlighted_row
+        if row is None:
+            self.notify("no mail here", severity="warning")
+        return row
+
+    def action_reply(self) -> None:
+        row = self._row()
+        if row is not None:
+            self.post_message(MailReply(row.id, row.sender, row.subject))
+
+    def action_toggle_read(self) -> None:
+        row = self._row()
+        if row is not None:
+            verb = "mark-read" if row.unread else "mark-unread"
+            self.post_message(RunCommand(f"mail {verb} {row.id}", quiet=True))
+
+    def action_archive(self) -> None:
+        row = self._row()
+        if row is not None:
+            self.post_message(RunCommand(f"mail archive {row.id}", quiet=True))
 
     def title_for(self, rows: list[MailRow]) -> str:
         unread = sum(1 for r in rows if r.unread)
