@@ -59,6 +59,8 @@ class HookRow:
     ahead: int = 0
     dirty: bool = False
     kind: str = "polecats"  # polecats | crew: the middle of its mail address; queue: waiting
+    reason: str = ""        # why it is suspended, when it says
+    merge: str = ""         # its merge request's state (queued, waiting review, conflict, ...)
     since: str = ""      # when the work was slung to it (the hook's creation, RFC 3339)
 
 
@@ -109,6 +111,7 @@ class Counts:
     convoys: int         # open ones; landed ones are listed (dimmed) but not counted
     landed: int
     unread: int
+    reviews: int         # merge requests waiting for a person's review
     needs_you: int
 
 
@@ -141,7 +144,9 @@ class TownView:
                       waiting=sum(1 for a in self.agents if a.state == "waiting"),
                       convoys=sum(1 for c in self.convoys if not c.landed),
                       landed=sum(1 for c in self.convoys if c.landed),
-                      unread=self.unread, needs_you=len(self.needs_me()))
+                      unread=self.unread,
+                      reviews=sum(1 for m in self.merges if m.state == "waiting review"),
+                      needs_you=len(self.needs_me()))
 
 
 def agent_rows(infos: list, view: TownView, fixed: list[AgentRow] = ()) -> list[AgentRow]:

@@ -129,3 +129,18 @@ async def test_long_mail_subjects_end_in_an_ellipsis_beside_the_scrollbar(enviro
             inner = line[region.x + 1:region.right - 1]
             text, bar = inner[:-1], inner[-1]  # the last column is the scrollbar's
             assert text.rstrip().endswith("…") and "furiosa: Subject" in text, line
+
+
+async def test_a_suspended_hook_says_why_in_the_hooks_panel(environ):
+    from gastown_tui.ui.model import HookRow
+
+    why = "worktree /t/r/polecats/nux was deleted: `gt hooks repair` restores it"
+    view = TownView(town="t", hooks=[HookRow("r/nux", "r", "suspended", "r-1", reason=why),
+                                     HookRow("r/ace", "r", "active", "r-2")])
+    app = GastownApp(AppOptions(environ=environ, live=False, view=view))
+    async with app.run_test(size=(200, 40)) as pilot:
+        await pilot.pause()
+        shown = rendered(app)   # the sidebar wraps the reason
+        assert "worktree /t/r/polecats/nux was" in shown and "`gt hooks repair` restores it" \
+            in shown
+        assert shown.count("restores it") == 1 and "r/ace r-2" in shown

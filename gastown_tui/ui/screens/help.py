@@ -40,6 +40,7 @@ def binding_rows(app: Any) -> list[tuple[str, str, str, str]]:
     from ..widgets.copymode import KEYS as SCROLLBACK_KEYS
     from ..widgets.panels import AgentsPanel, ConvoysPanel, HooksPanel, MailPanel, WorkPanel
     from ..widgets.result import ResultView
+    from ..widgets.review import ReviewView
     from .main import MainScreen
     from .needs import NeedsMeScreen
 
@@ -52,7 +53,7 @@ def binding_rows(app: Any) -> list[tuple[str, str, str, str]]:
                          ("Agents", AgentsPanel), ("Convoys", ConvoysPanel),
                          ("Hooks", HooksPanel), ("Mail", MailPanel), ("Work", WorkPanel),
                          ("command bar", CommandBar), ("results", ResultView),
-                         ("needs you", NeedsMeScreen)):
+                         ("needs you", NeedsMeScreen), ("Review", ReviewView)):
         if cls is NeedsMeScreen:
             rows.append((section, "1-9 enter", "jump to that item (its pane, merge or mail)",
                          ""))

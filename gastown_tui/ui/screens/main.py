@@ -21,6 +21,7 @@ from ..widgets.grid import PaneGrid
 from ..widgets.linecache import SteadyHorizontal, SteadyLines, SteadyVertical
 from ..widgets.panels import AgentsPanel, ConvoysPanel, HooksPanel, MailPanel, WorkPanel
 from ..widgets.result import ResultView
+from ..widgets.review import ReviewPanel
 from ..widgets.sidebar import Sidebar
 from ..widgets.status import StatusLine
 from ..widgets.terminal import PaneSink, TerminalPane
@@ -53,6 +54,7 @@ class MainScreen(SteadyLines, Screen):
         Binding("3", "panel('hooks')", "Hooks", id="main.hooks", show=False),
         Binding("4", "panel('mail')", "Mail", id="main.mail", show=False),
         Binding("5", "panel('work')", "Work", id="main.work", show=False),
+        Binding("6", "panel('review')", "Review", id="main.review", show=False),
     ]
 
     def __init__(self, prefix_key: str, prefix_label: str, completer: Any,
@@ -86,6 +88,7 @@ class MainScreen(SteadyLines, Screen):
                 yield HooksPanel(id="hooks")
                 yield MailPanel(id="mail")
                 yield WorkPanel(id="work")
+                yield ReviewPanel(id="review")
             with SteadyVertical(id="main"):
                 yield Static(EMPTY_GRID, id="empty")
                 yield PaneGrid(id="grid")
@@ -153,6 +156,7 @@ class MainScreen(SteadyLines, Screen):
         self.query_one(HooksPanel).update_rows(view.hooks + view.queued)
         self.query_one(MailPanel).update_rows(view.mail)
         self.query_one(WorkPanel).update_rows(view.work)
+        self.query_one(ReviewPanel).update_rows(view.merges)
         self.query_one(Sidebar).arrange_panels()
         for row in view.agents:
             pane = self.grid.pane(row.name)

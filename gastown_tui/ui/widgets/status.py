@@ -1,5 +1,6 @@
-"""The status line: town, agent and convoy counts, unread mail, the needs-me badge, the prefix
-hint (and whether the prefix is armed), and the last command's one-line outcome."""
+"""The status line: town, agent and convoy counts, unread mail, merge requests waiting for
+review, the needs-me badge, the prefix hint (and whether the prefix is armed), and the last
+command's one-line outcome."""
 
 from __future__ import annotations
 
@@ -63,6 +64,10 @@ class StatusLine(Static):
         if n.unread:
             parts.append([(Content.from_markup("[$accent]✉ $n[/]", n=str(n.unread)), 4),
                           (EMPTY, 0)])
+        if n.reviews:
+            parts.append([
+                (Content.from_markup("[$warning]◆ $n to review[/]", n=str(n.reviews)), 5),
+                (Content.from_markup("[$warning]◆ $n[/]", n=str(n.reviews)), 0)])
         needs = n.needs_you
         if needs:
             parts.append([
