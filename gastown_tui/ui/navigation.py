@@ -118,7 +118,8 @@ class Navigation:
         """Close what is over the main screen, as Escape would, so a prefix key that acts on
         the panes can; False (and a notice) when a question must be answered first."""
         while self.screen is not self.main:
-            if not self._close(self.screen):
+            top = self.screen
+            if not self._close(top) or self.screen is top:
                 self.notify("answer the question first", severity="warning", timeout=3)
                 return False
         return True

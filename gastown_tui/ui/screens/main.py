@@ -12,8 +12,8 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
-from ...town.config import SIDEBAR_COLUMNS
 from ...host.model import MAYOR
+from ...town.config import SIDEBAR_COLUMNS
 from ..messages import PaneFocused
 from ..model import TownView
 from ..widgets.commandbar import CommandBar

@@ -37,15 +37,25 @@ def share(wants: list[int], height: int, floor: int = FLOOR) -> list[int]:
 
 
 class Sidebar(SteadyVerticalScroll):
+    _arranged: tuple | None = None  # what the last arrangement was made for
+
     def on_resize(self) -> None:
         self.arrange_panels()
 
     def arrange_panels(self) -> None:
-        """Give each shown panel its share of the height (see `share`)."""
+        """Give each shown panel its share of the height (see `share`). The app asks after
+        every refresh; a panel whose rows did not change keeps its list (`rows`), so then
+        there is nothing to measure."""
         panels = [child for child in self.children if child.display]
         width, height = self.size
         if not panels or not width or not height:
             return
+        arranged = (self.size, [getattr(p, "rows", None) for p in panels])
+        last = self._arranged
+        if last is not None and last[0] == arranged[0] and len(last[1]) == len(arranged[1]) \
+                and all(a is b for a, b in zip(last[1], arranged[1])):
+            return
+        self._arranged = arranged
         inner = Size(max(1, width - 2), height)
         wants = [panel.get_content_height(inner, self.app.size, inner.width) + 2
                  for panel in panels]
