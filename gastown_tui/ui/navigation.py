@@ -1,5 +1,5 @@
 """Moving around the app: the prefix key and what follows it, focus between panes and the
-sidebar, zoom, cycling, scrollback, and the help, needs-me and theme views.
+sidebar, zoom, cycling, scrollback, and the help, needs-me, review and theme views.
 
 A mixin of GastownApp (it uses the app's `main` screen, `api`, `view` and prefix table); kept
 apart so the app's own module is about starting, hosting and refreshing.
@@ -98,16 +98,19 @@ class Navigation:
 
     def _toggles_top_screen(self, action: str) -> bool:
         """The prefix key that opened the view on top closes it (help, needs-you, the theme
-        picker, the palette); asking to quit while the quit question is open keeps it."""
+        picker, the palette, the Review view); asking to quit while the quit question is open
+        keeps it."""
         from textual.command import CommandPalette
 
         from .screens.help import HelpScreen
         from .screens.prompt import QuitScreen
+        from .screens.review import ReviewScreen
         from .screens.themes import ThemeScreen
 
         top = self.screen
         opened_by = {HelpScreen: "help", NeedsMeScreen: "needs_me", ThemeScreen: "pick_theme",
-                     CommandPalette: "command_palette", QuitScreen: "quit_app"}
+                     CommandPalette: "command_palette", QuitScreen: "quit_app",
+                     ReviewScreen: "review"}
         if opened_by.get(type(top)) != action:
             return False
         if not isinstance(top, QuitScreen):
@@ -249,7 +252,7 @@ class Navigation:
             if not self.main.focus_pane(item.key):
                 self.notify(f"{item.key} has no live terminal", severity="warning")
         elif item is not None and item.kind == "merge":
-            self.post_message(RunCommand(f"mq show {item.key}"))
+            self.action_review(item.key)
         elif item is not None:
             self.post_message(RunCommand(f"mail read {item.key}"))
         self.release_keys_soon()  # (called by the needs-me view, on its own queue)

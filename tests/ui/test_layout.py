@@ -279,6 +279,47 @@ async def test_the_prefix_works_over_every_screen(tmp_path):
         assert app.screen is app.main and app.main.grid.zoomed == "demo/furiosa"
 
 
+async def test_the_prefix_works_on_the_review_view_and_needs_you_opens_it(tmp_path):
+    from dataclasses import replace
+
+    from snapshot_apps.demo_town import VIEW
+
+    from gastown_tui.ui.model import MergeRow
+    from gastown_tui.ui.screens.help import HelpScreen
+    from gastown_tui.ui.screens.needs import NeedsMeScreen
+    from gastown_tui.ui.screens.review import ReviewScreen
+
+    sent_back = MergeRow("dm-mr-2c7", "demo", "conflict", "dm-2c7", "demo/polecats/slit",
+                         "conflicts with main in src/app.py", needs_you="sent back 3 times")
+    view = replace(VIEW, merges=[m for m in VIEW.merges if m.id != sent_back.id] + [sent_back])
+    app = demo_app(tmp_path, view=view)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await booted(app, pilot)
+        await pilot.press("ctrl+b", "r")
+        assert isinstance(app.screen, ReviewScreen)
+        await pilot.press("ctrl+b", "r")  # the key that opened it closes it
+        assert app.screen is app.main
+        await pilot.press("ctrl+b", "r", "ctrl+b", "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("ctrl+b", "question_mark")
+        assert isinstance(app.screen, ReviewScreen)
+        await pilot.press("ctrl+b", "z")  # a pane key: the view closes first
+        assert app.screen is app.main and app.main.grid.zoomed == "demo/nux"
+        await pilot.press("ctrl+b", "z")
+
+        # The needs-you view's merge item opens the Review view on that request.
+        items = app.view.needs_me()
+        number = next(i for i, item in enumerate(items, 1) if item.kind == "merge")
+        await pilot.press("ctrl+b", "w")
+        assert isinstance(app.screen, NeedsMeScreen)
+        await pilot.press(str(number))
+        screen = await until(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen,
+                             what="the Review view")
+        await until(pilot, lambda: screen.view.shown is not None
+                    and screen.view.shown.key == sent_back.id, what="the request chosen")
+        assert not app.main.query_one("#result").display  # no `gt mq show` result behind it
+
+
 async def test_ctrl_b_q_over_help_asks_before_stopping_running_agents(town_root, environ):
     from gastown_tui.ui.screens.help import HelpScreen
     from gastown_tui.ui.screens.prompt import ConfirmScreen

@@ -55,7 +55,8 @@ def binding_rows(app: Any) -> list[tuple[str, str, str, str]]:
                          ("command bar", CommandBar), ("results", ResultView),
                          ("needs you", NeedsMeScreen), ("Review", ReviewView)):
         if cls is NeedsMeScreen:
-            rows.append((section, "1-9 enter", "jump to that item (its pane, merge or mail)",
+            rows.append((section, "1-9 enter",
+                         "jump to that item (its pane, the Review view on its request, its mail)",
                          ""))
         for b in cls.BINDINGS:
             if not isinstance(b, Binding):
