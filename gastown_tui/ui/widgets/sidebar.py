@@ -11,6 +11,7 @@ from textual.geometry import Size
 from .linecache import SteadyVerticalScroll
 
 FLOOR = 4  # a panel's border and two rows, if it has that many
+LEAST = 3  # its border and one row: what each keeps when there is not room for FLOOR each
 
 
 def share(wants: list[int], height: int, floor: int = FLOOR) -> list[int]:
@@ -19,6 +20,8 @@ def share(wants: list[int], height: int, floor: int = FLOOR) -> list[int]:
         return []
     if sum(wants) <= height:
         return wants[:-1] + [wants[-1] + height - sum(wants)]
+    # Six panels at 80x24: a row each rather than a sidebar that scrolls.
+    floor = max(LEAST, min(floor, height // len(wants)))
     floors = [min(want, floor) for want in wants]
     if sum(floors) >= height:
         return floors
