@@ -20,17 +20,9 @@ from gastown_tui.host.host import Host
 from gastown_tui.host.remote import RemoteHost
 from gastown_tui.host.runtime import HostError, runtime_dir, socket_path
 
-from .host_helpers import run_gt
+from .host_helpers import raw_request, run_gt
 
 ONE_LINE = "this gt speaks host protocol"
-
-
-def _raw(path, payload: bytes) -> dict:
-    with socket.socket(socket.AF_UNIX) as s:
-        s.settimeout(5)
-        s.connect(str(path))
-        s.sendall(payload)
-        return json.loads(s.makefile("rb").readline())
 
 
 def test_an_old_client_gets_one_line_from_a_new_host(town):
@@ -39,8 +31,8 @@ def test_an_old_client_gets_one_line_from_a_new_host(town):
         await host.start()
         try:
             def old_clients():
-                unversioned = _raw(host.socket, b'{"id": 1, "op": "agents", "args": {}}\n')
-                v1 = _raw(host.socket, b'{"v": 1, "id": 7, "op": "ping", "args": {}}\n')
+                unversioned = raw_request(host.socket, b'{"id": 1, "op": "agents", "args": {}}\n')
+                v1 = raw_request(host.socket, b'{"v": 1, "id": 7, "op": "ping", "args": {}}\n')
                 # The host still answers a current client after both.
                 return unversioned, v1, HostClient(town.root).call("ping")
 
