@@ -14,6 +14,8 @@ from .model import Town
 if TYPE_CHECKING:
     from ..beads import Issue, Ledger
 
+ARCHIVED = "archived"  # the label of mail put away
+
 
 @dataclasses.dataclass
 class Message:
@@ -99,12 +101,14 @@ def send_mail(town: Town, sender: str, to: str, subject: str, body: str,
                    urgent, reply_to=reply_to, thread=thread_id)
 
 
-def inbox(town: Town, address: str, unread: bool = False) -> list[Message]:
-    """Messages to `address`, newest first; only unread ones with `unread`."""
+def inbox(town: Town, address: str, unread: bool = False,
+          archived: bool = False) -> list[Message]:
+    """Messages to `address`, newest first; only unread ones with `unread`; archived ones only
+    with `archived`."""
     who = normalize(town, address)
     issues = town.ledger().list(issue_type="message", assignee=who, include_closed=not unread,
                                 order="-created")
-    return [to_message(i) for i in issues]
+    return [to_message(i) for i in issues if archived or ARCHIVED not in i.labels]
 
 
 def _message(town: Town, message_id: str, actor: str | None = None) -> "Issue":
@@ -134,6 +138,18 @@ def mark(town: Town, message_id: str, read: bool, actor: str) -> Message:
         issue = led.close(issue.id, reason="read")
     elif not read and issue.is_closed:
         issue = led.reopen(issue.id)
+    return to_message(issue)
+
+
+def archive(town: Town, message_id: str, actor: str) -> Message:
+    """Read and put away: the message leaves the inbox (`gt mail inbox --archived` still
+    lists it) and its thread keeps it."""
+    issue = _message(town, message_id, actor)
+    led = town.ledger(actor)
+    if not issue.is_closed:
+        issue = led.close(issue.id, reason=ARCHIVED)
+    if ARCHIVED not in issue.labels:
+        issue = led.add_label(issue.id, ARCHIVED)
     return to_message(issue)
 
 

@@ -35,7 +35,9 @@ async def test_a_sender_has_one_name_everywhere(town_root, environ):
         await until(pilot, lambda: len(app.view.mail) == 2, what="the mail read")
         panel = app.main.query_one(MailPanel)
         rows = [panel.get_option_at_index(i).prompt.plain for i in range(panel.option_count)]
-        assert [r.split()[1] for r in rows] == ["demo/polecats/nux", "mayor/"]
+        # unread mark, how long ago, the sender, the subject
+        assert [r.split()[:4] for r in rows] == [["●", "now", "demo/polecats/nux", "Which"],
+                                                 ["●", "now", "mayor/", "The"]]
         needs = [item.text for item in app.view.needs_me() if item.kind == "mail"]
         assert needs == ["mail from demo/polecats/nux: Which database?",
                          "mail from mayor/: The plan"]
