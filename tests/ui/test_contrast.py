@@ -85,7 +85,10 @@ async def _states(app: GastownApp, pilot):
     await pilot.pause()
     yield "scrollback"
     await pilot.press("escape")
-    await pilot.press("ctrl+b", "colon", *"con")
+    await pilot.press("ctrl+b", "colon")
+    await pilot.pause()
+    yield "the command bar, empty"
+    await pilot.press(*"con")
     await pilot.pause(0.1)
     yield "the command bar with completions"
     await pilot.press("escape")
@@ -106,11 +109,15 @@ async def _states(app: GastownApp, pilot):
     yield "the sling form's agent list"
     await pilot.press("escape")
     await pilot.pause()
-    from gastown_tui.ui.screens.prompt import QuitScreen
+    from gastown_tui.ui.screens.prompt import PromptScreen, QuitScreen
 
     await app.push_screen(QuitScreen())
     await pilot.pause()
     yield "quitting"
+    app.pop_screen()
+    await app.push_screen(PromptScreen("Nudge sample/busy", "what to say (enter sends)"))
+    await pilot.pause()
+    yield "a prompt"
     app.pop_screen()
     await pilot.press("ctrl+b", "r")
     await until(pilot, lambda: getattr(app.screen, "view", None) is not None
