@@ -146,8 +146,8 @@ def readme_commands() -> list[tuple[str, bool]]:
             spans = [s for s in re.findall(r"`([^`]+)`", line) if re.match(r"(gt|bd)( |$)", s)]
         for span in spans:
             span = re.split(r" [<>] ", span)[0].replace("[", "").replace("]", "")
-            if "<" in span:
-                continue  # a form (`gt <command>`), not a command
+            if "<" in span or re.fullmatch(r"(gt|bd) \.\.\.", span):
+                continue  # a form (`gt <command>`, `bd ...`), not a command
             words = shlex.split(span)
             choices = [w.split("|") if "|" in w and not w.startswith("-") else [w] for w in words]
             for n in range(max(len(c) for c in choices)):
