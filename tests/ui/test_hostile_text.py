@@ -26,7 +26,7 @@ def sender(name: str) -> str:
 
 
 def shown_sender(name: str) -> str:
-    return "r/polecats/" + SHOWN[name].replace("/", "|")
+    return "r/" + SHOWN[name].replace("/", "|")
 
 
 def hostile_view() -> TownView:

@@ -144,7 +144,7 @@ async def test_long_mail_subjects_end_in_an_ellipsis_beside_the_scrollbar(enviro
         for line in lines:
             inner = line[region.x + 1:region.right - 1]
             text, bar = inner[:-1], inner[-1]  # the last column is the scrollbar's
-            assert text.rstrip().endswith("…") and "polecats/furiosa Subject" in text, line
+            assert text.rstrip().endswith("…") and "demo/furiosa Subject" in text, line
 
 
 async def test_a_suspended_hook_says_why_in_the_hooks_panel(environ):

@@ -1,9 +1,10 @@
-"""One name per sender: the address as people type it (`mayor/`, `demo/polecats/nux`), the same
-in the Mail panel, the toasts, what needs you, `gt mail inbox`, `gt mail read` and `gt status`."""
+"""One name per sender: the name its pane and the Agents panel give it (`demo/nux` for
+`demo/polecats/nux`; `mayor/` for the Mayor), the same in the Mail panel, the toasts, what needs
+you, the reply box, `gt mail inbox`, `gt mail read` and `gt status`."""
 
 from __future__ import annotations
 
-from ui_helpers import until
+from ui_helpers import rendered, until
 
 from gastown_tui.commands.core import Env
 from gastown_tui.commands.gt import run
@@ -24,10 +25,10 @@ async def test_a_sender_has_one_name_everywhere(town_root, environ):
     assert inbox[0].split() == ["ID", "DATE", "FROM", "SUBJECT"]
     senders = [line[inbox[0].index("FROM"):inbox[0].index("SUBJECT")].strip()
                for line in inbox[1:]]
-    assert senders == ["demo/polecats/nux", "mayor/"]
+    assert senders == ["demo/nux", "mayor/"]
     status = run("status", env).render()
     assert "mail from mayor/: The plan" in status
-    assert "mail from demo/polecats/nux: Which database?" in status
+    assert "mail from demo/nux: Which database?" in status
 
     app = GastownApp(AppOptions(town_root=town_root, environ=environ, poll_seconds=0.3,
                                 embedded=True))
@@ -36,11 +37,17 @@ async def test_a_sender_has_one_name_everywhere(town_root, environ):
         panel = app.main.query_one(MailPanel)
         rows = [panel.get_option_at_index(i).prompt.plain for i in range(panel.option_count)]
         # unread mark, how long ago, the sender, the subject
-        assert [r.split()[:4] for r in rows] == [["●", "now", "demo/polecats/nux", "Which"],
+        assert [r.split()[:4] for r in rows] == [["●", "now", "demo/nux", "Which"],
                                                  ["●", "now", "mayor/", "The"]]
         needs = [item.text for item in app.view.needs_me() if item.kind == "mail"]
-        assert needs == ["mail from demo/polecats/nux: Which database?",
+        assert needs == ["mail from demo/nux: Which database?",
                          "mail from mayor/: The plan"]
+        panel.focus()
+        panel.highlighted = 0
+        await pilot.press("r")
+        await until(pilot, lambda: "Reply to demo/nux: Which database?" in rendered(app),
+                    what="the reply box")
+        await pilot.press("escape")
         send_mail(town, "mayor", "overseer", "Landed", "All merged.")
         await until(pilot, lambda: any(n.title == "mail from mayor/" and n.message == "Landed"
                                        for n in app._notifications), what="the mail toast")
