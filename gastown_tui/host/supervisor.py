@@ -53,7 +53,7 @@ def _prepare_start(town, hook: hooks_mod.Hook, environ) -> tuple[list[str], dict
 
     rig = town.rig(hook.rig)
     preset = get_preset(town, hook.agent or "claude", environ)
-    return list(preset.argv), agent_env(town, rig, hook), preset.name
+    return list(preset.argv), {**dict(preset.env), **agent_env(town, rig, hook)}, preset.name
 
 
 def _mark_stuck(town, hook: hooks_mod.Hook, why: str) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 from .errors import TownError, usage
 from .paths import CONFIG_FILE, Expect, describe, update_toml
 from .presets import (AGENT_NAME, BUILTIN, MAX_AGENT_NAME, SPECIAL, get_preset, parse_command,
-                      town_agents)
+                      parse_env, town_agents)
 
 if TYPE_CHECKING:
     from .model import Town
@@ -104,6 +104,8 @@ CONFIG_SCHEMA = {
     "agents": Expect((dict,), '[agents.NAME] with command = "..."'),
     "agents.*": Expect((dict,), '[agents.NAME] with command = "..."'),
     **{f"agents.*.{key}": str for key in ("command", "ready_prompt", "description")},
+    "agents.*.env": Expect((dict,), '[agents.NAME.env] with VARIABLE = "value"'),
+    "agents.*.env.*": str,
     "prices": Expect((dict,), '[prices."MODEL"] tables'),
     "prices.*": Expect((dict,), '[prices."MODEL"] with input, output, cache_write, cache_read'),
     "prices.*.*": Expect((int, float), "dollars per million tokens"),
@@ -242,7 +244,9 @@ def _set_price(town: "Town", key: str, value: str) -> float:
     return parsed
 
 
-def set_agent(town: "Town", name: str, command: str) -> tuple[str, ...]:
+def set_agent(town: "Town", name: str, command: str,
+              env: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """Define agent `name`; with `env`, its environment is replaced by that table."""
     if len(name) > MAX_AGENT_NAME:
         raise usage(f"bad agent name {name[:20]!r}...: at most {MAX_AGENT_NAME} characters")
     if not AGENT_NAME.match(name):
@@ -250,6 +254,8 @@ def set_agent(town: "Town", name: str, command: str) -> tuple[str, ...]:
     if name in SPECIAL:
         raise usage(f"{name!r} is a built-in that cannot be redefined; pick another name")
     argv = parse_command(name, command)
+    if env is not None:
+        parse_env(name, env, {})
 
     def change(doc: Any) -> None:
         import tomlkit
@@ -261,6 +267,13 @@ def set_agent(town: "Town", name: str, command: str) -> tuple[str, ...]:
         if entry is None:
             entry = agents[name] = tomlkit.table()
         entry["command"] = command
+        if env is not None:
+            entry.pop("env", None)
+            if env:
+                table = tomlkit.table()
+                for key, value in env.items():
+                    table[key] = value
+                entry["env"] = table
 
     update_toml(town.root / CONFIG_FILE, change, CONFIG_TEMPLATE)
     return argv
