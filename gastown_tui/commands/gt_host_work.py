@@ -150,6 +150,16 @@ class AgentActed:
         return self.said
 
 
+@view
+class HookOutput:
+    """Text an agent CLI's hook reads as it is (already JSON)."""
+
+    text: str
+
+    def render_text(self) -> str:
+        return self.text
+
+
 def _agent_action(what: str, name: str) -> AgentActed:
     from ..host.api import Act
     from ..host.client import HostClient
@@ -340,12 +350,19 @@ def register(root: click.Group) -> None:
         return f"restored {hook.polecat}'s files from snapshot {snap.short} ({snap.time}){saved}"
 
     @root.command("prime")
-    def prime():
+    @click.option("--hook", "as_hook", is_flag=True,
+                  help="As a SessionStart hook's JSON (what Gemini CLI reads).")
+    def prime(as_hook: bool):
         """Your role, town and rig, and the work on your hook (agents run this at start)."""
         from ..town.prime import prime as make_prime
 
         env = get_env()
-        return make_prime(current_town(), env.cwd, env.environ)
+        made = make_prime(current_town(), env.cwd, env.environ)
+        if as_hook and not env.json:
+            from ..town.session_hooks import hook_output
+
+            return HookOutput(hook_output(made.render_text()))
+        return made
 
     @root.command("hook")
     def hook():

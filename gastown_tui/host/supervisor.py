@@ -53,6 +53,13 @@ def _prepare_start(town, hook: hooks_mod.Hook, environ) -> tuple[list[str], dict
 
     rig = town.rig(hook.rig)
     preset = get_preset(town, hook.agent or "claude", environ)
+    if hook.path is not None:
+        from ..town.session_hooks import install
+
+        try:
+            install(hook.path, term_preset(preset.name, preset.argv).name)
+        except OSError:
+            pass  # without it the agent is still told to prime by its first prompt
     return list(preset.argv), {**dict(preset.env), **agent_env(town, rig, hook)}, preset.name
 
 
