@@ -17,8 +17,10 @@ from .runtime import HostError
 from .supervisor import _suspend, start_hook, start_hooks
 
 
-async def restart(host: Context, name: str) -> dict:
-    """`gt handoff`: end the session and start it fresh in the same worktree."""
+async def restart(host: Context, name: str, resume: bool = False,
+                  why: str = "handoff") -> dict:
+    """`gt handoff`: end the session and start it fresh in the same worktree (with `resume`,
+    with its resume flags: picking up its conversation); `why` is the event published."""
     agent = host.agents.get(name)
     if agent is None or agent.role == "mayor":
         raise HostError(f"{name} is not a running polecat or crew agent")
@@ -29,8 +31,8 @@ async def restart(host: Context, name: str) -> dict:
     hook = await host.domain(hooks_mod.load, agent.rig, agent.polecat, agent.kind)
     if hook is None or not hook.live:
         raise HostError(f"{name} has no live hook to restart on")
-    session = await start_hook(host, hook, resume=False)
-    host.publish("handoff", agent=name, issue=hook.issue, pid=session.pid)
+    session = await start_hook(host, hook, resume=resume)
+    host.publish(why, agent=name, issue=hook.issue, pid=session.pid)
     return {"agent": name, "pid": session.pid}
 
 

@@ -104,3 +104,13 @@ class Agent:
     # custom preset such as "claude --model x": its dialogs, resume flags and first prompt.
     family: str = ""
     worktree: str | None = None   # where it works (a hook's worktree), watched for deletion
+    # Stuck recovery (stalls.py): when its screen last said something new, and how far up
+    # the ladder (nudged, restarted, reported) it is, since when.
+    progress_at: float = 0.0
+    screen_mark: int = 0
+    stalled_at: float = 0.0
+    recovery: int = 0
+    recovery_at: float = 0.0
+    recovering: bool = False
+    # A usage limit (state `limited`): when it resets (epoch seconds), if its screen says.
+    limit_resets_at: float | None = None

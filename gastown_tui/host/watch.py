@@ -15,6 +15,7 @@ import os
 import time
 
 from ..town import hooks as hooks_mod
+from . import stalls
 from .context import Context
 from .supervisor import _snapshot, start_hook
 
@@ -153,13 +154,7 @@ async def _slow_checks(host: Context) -> None:
             continue
         if agent.role == "mayor" or agent.hook_state != "active":
             continue
-        idle_for = now_wall - session.last_activity
-        if idle_for >= host.settings.stall_seconds and not agent.stalled:
-            agent.stalled = True
-            host.publish("agent_stalled", agent=agent.name, issue=agent.issue,
-                         quiet_seconds=int(idle_for))
-        elif idle_for < host.settings.stall_seconds and agent.stalled:
-            agent.stalled = False
+        stalls.check(host, agent, session, now_wall)
         if now - (agent.last_snapshot or 0) >= host.settings.snapshot_seconds:
             if agent.last_snapshot:
                 snap_due.append(agent)

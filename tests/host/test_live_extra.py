@@ -75,6 +75,12 @@ def test_stall_and_periodic_snapshot(town):
                                  what="a stall")
             await async_wait_for(lambda: any(e["kind"] == "snapshot" for e in seen), 10,
                                  what="a periodic snapshot")
+            # A shell takes no prompt: no nudge is typed; it is restarted, then reported.
+            await async_wait_for(lambda: any(e["kind"] == "agent_stuck" for e in seen), 10,
+                                 what="the stall to be reported")
+            assert not any(e["kind"] == "nudge" for e in seen)
+            assert [e["step"] for e in seen if e["kind"] == "agent_recovery"] == \
+                ["nudged", "restarted"]
             rows = await asyncio.to_thread(
                 lambda: json.loads(run_gt(town.root, "agents", "--json").stdout))
             assert rows[0]["state"] == "stuck" and rows[0]["stalled"] is True
