@@ -285,6 +285,24 @@ class Typed:
 
 
 @message()
+class ChannelSent:
+    """What one notification channel did (`town.notify.Sent`)."""
+
+    channel: str
+    ok: bool
+    detail: str
+
+
+@message()
+class NotifyReport:
+    """`gt notify test`: the channels the host used, and how many apps attached to it write
+    the notice to their terminals."""
+
+    sent: list[ChannelSent]
+    apps: int
+
+
+@message()
 class History:
     """An agent's scrollback and screen for copy mode and search: `lines` oldest first, each
     a row as runs (`screens.encode_runs`) whose styles are in `styles` ([id, key] pairs)."""
@@ -398,6 +416,11 @@ class Keys:
     data: str = ""
     paste: str = ""
     _text = ("target",)
+
+
+@message("notify_test", "NotifyReport")
+class NotifyTest:
+    """Send one test notice through every channel (`gt notify test`)."""
 
 
 @message("history", "History")

@@ -33,6 +33,9 @@ class Settings:
     nudge_wait_seconds: float = 15.0   # wait-idle nudges queue after waiting this long
     merge_check_seconds: float = 60.0  # finished worktrees whose branch was merged: archived
     window_size: str = "latest"        # the town's `window_size` (see sizes.py)
+    notify_command: str = ""           # the town's: run with each notice (town/notify.py)
+    notify_desktop: bool = True
+    notify_window: float = 60.0        # at most 5 notices in this many seconds
 
     config_mtime: float | None = None  # of the town settings stall_seconds was read from
 
@@ -46,7 +49,8 @@ class Settings:
                            ("watch_seconds", "GT_WATCH_SECONDS"),
                            ("done_grace", "GT_DONE_GRACE"),
                            ("nudge_wait_seconds", "GT_NUDGE_WAIT_SECONDS"),
-                           ("merge_check_seconds", "GT_MERGE_CHECK_SECONDS")):
+                           ("merge_check_seconds", "GT_MERGE_CHECK_SECONDS"),
+                           ("notify_window", "GT_NOTIFY_WINDOW_SECONDS")):
             if environ.get(var):
                 try:
                     setattr(s, field, float(environ[var]))
@@ -55,8 +59,9 @@ class Settings:
         return s
 
     def reread(self, town: Town, environ: Mapping[str, str]) -> None:
-        """`stall_minutes` and `window_size` from the town settings when they changed since the
-        last read, so `gt config set` applies to a running host (GT_STALL_SECONDS wins)."""
+        """`stall_minutes`, `window_size` and the notify settings from the town settings when
+        they changed since the last read, so `gt config set` applies to a running host
+        (GT_STALL_SECONDS wins)."""
         from ..town.paths import CONFIG_FILE
 
         try:
@@ -76,6 +81,8 @@ class Settings:
             except (TypeError, ValueError):
                 pass
         self.window_size = str(config.get("window_size") or "latest")
+        self.notify_command = str(config.get("notify_command") or "")
+        self.notify_desktop = config.get("notify_desktop", True) is not False
 
 
 @dataclasses.dataclass

@@ -81,6 +81,14 @@ TOWN_SETTINGS = {s.key: s for s in (
     Setting("window_size", "latest", "Size of an agent's terminal when several apps show it: "
             "that of the app that typed into it last, or the smallest or largest of them.",
             choices=("latest", "smallest", "largest")),
+    Setting("notify_command", "", "Shell command run for each notification, with the notice "
+            "as one JSON object on its stdin (kind, agent, rig, bead, convoy, text, time); "
+            "empty: none."),
+    Setting("notify_desktop", True, "Desktop notifications through notify-send, where it is "
+            "installed.", _boolean),
+    Setting("notify_terminal", "auto", "How an open app tells its terminal: OSC 9, OSC 777, "
+            "the bell, or off; auto picks what the terminal takes.",
+            choices=("auto", "osc9", "osc777", "bell", "off")),
 )}
 RIG_SETTINGS = {s.key: s for s in (
     Setting("agent", "", "Agent for this rig's polecats (overrides the town default_agent)."),
@@ -147,10 +155,15 @@ def check_values(path: Any, data: Mapping[str, Any],
                             "fix that file")
 
 
+def _toml(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else \
+        repr(value).replace("'", '"')
+
+
 CONFIG_TEMPLATE = "# Gas Town settings. Edit by hand or with `gt config set KEY VALUE`;\n" \
     "# comments and layout are kept either way.\n\n" + "".join(
         f"# {s.help}" + (f" One of: {', '.join(s.choices)}." if s.choices else "") +
-        f"\n{s.key} = {s.default!r}\n".replace("'", '"') for s in TOWN_SETTINGS.values()
+        f"\n{s.key} = {_toml(s.default)}\n" for s in TOWN_SETTINGS.values()
     ) + "\n# Your own agents or retuned built-ins: `gt config agent set NAME \"COMMAND ARGS\"`.\n" \
     "[agents]\n"
 RIG_TEMPLATE = ("# Settings of this rig. `gt config set --rig RIG KEY VALUE` or edit by hand.\n"

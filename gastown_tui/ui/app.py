@@ -111,6 +111,7 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         self.view = self.options.view or TownView()
         self._refresh_handle: asyncio.TimerHandle | None = None
         self._focus_next: set[str] = set()
+        self.alerts: Any = None  # alerting.TerminalAlerts, made with the first notice
         self.main = MainScreen(self.prefix_key, key_label(self.prefix_key), self.complete)
 
     # ---- start and stop ------------------------------------------------------------------
@@ -361,7 +362,15 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
             self.live.show(message.names)
 
     def town_event(self, event: dict) -> None:
-        """Town events need nothing more here: the sidebar's refresh shows what they did."""
+        """A notice for the person goes to this app's terminal (the toasts and the sidebar's
+        refresh show the rest)."""
+        if event.get("kind") == "notice":
+            from .alerting import TerminalAlerts
+
+            if self.alerts is None:
+                self.alerts = TerminalAlerts(self.options.environ,
+                                             self.town_config.get("notify_terminal", "auto"))
+            self.run_worker(self.alerts.alert(self, event), group="alerts")
 
     def host_gone(self, gone: Any) -> None:
         """`gt down` (here or elsewhere) stopped the host: the app ends and says why. The host

@@ -203,7 +203,12 @@ class DashboardApp(TypeAhead, Actions, PlainNotices, App):
         """A browser tab rings no bell."""
 
     def town_event(self, event: dict) -> None:
-        """Town events show through the ledger's and the agents' refresh."""
+        """A notice the host decided on is a toast here; the rest of the town's events show
+        through the ledger's and the agents' refresh."""
+        if event.get("kind") == "notice":
+            calm = event.get("what") in ("landed", "test")
+            self.notify(str(event.get("text") or ""), title="Gas Town",
+                        severity="information" if calm else "warning")
 
     def wants_focus(self, name: str) -> bool:
         return False

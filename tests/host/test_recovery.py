@@ -12,10 +12,13 @@ from host_helpers import async_wait_for, new_issue, run_gt
 
 from gastown_tui.host.host import Host
 from gastown_tui.town import find_town
+from gastown_tui.town.config import set_setting
 
 
 def test_a_stalled_demo_agent_is_nudged_restarted_then_reported(town, tmp_path):
     issue = new_issue(town, "A step that hangs")
+    got = tmp_path / "notices.jsonl"
+    set_setting(town, "notify_command", f"cat >> {got}")
     env = {**os.environ, "GT_DEMO_STEP_SECONDS": "60", "GT_STALL_SECONDS": "1",
            "GT_WATCH_SECONDS": "0.1"}
 
@@ -46,6 +49,11 @@ def test_a_stalled_demo_agent_is_nudged_restarted_then_reported(town, tmp_path):
                 run_gt, town.root, "status", "--json", check=True)).stdout)
             assert {"kind": "agent", "key": name, "text": f"{name} is stuck on {issue}"} in \
                 status["needs"]
+            await async_wait_for(got.exists, 10, what="the notice")
+            [notice] = [json.loads(line) for line in got.read_text().splitlines()]
+            assert (notice["kind"], notice["agent"], notice["rig"], notice["bead"]) == \
+                ("stuck", name, "demo", issue)
+            assert notice["text"].startswith(f"{name} is stuck on {issue}: no progress for ")
         finally:
             await host.stop()
 

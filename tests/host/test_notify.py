@@ -1,0 +1,82 @@
+"""Notifications from a live host: what needs a person becomes one notice, run through the
+town's `notify_command` (here one that appends what it reads to a file), repeats dropped and a
+flood summed up; `gt notify test` says which channels it used."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+
+from host_helpers import async_wait_for, run_gt
+
+from gastown_tui.host.host import Host
+from gastown_tui.town import find_town
+from gastown_tui.town.config import set_setting
+
+
+def _lines(path) -> list[dict]:
+    try:
+        return [json.loads(line) for line in path.read_text().splitlines()]
+    except FileNotFoundError:
+        return []
+
+
+def test_notices_run_notify_command_deduplicated_and_rate_limited(town, tmp_path):
+    got = tmp_path / "got.jsonl"
+    set_setting(town, "notify_command", f"cat >> {got}")
+    set_setting(town, "notify_desktop", "false")
+    env = {**os.environ, "GT_NOTIFY_WINDOW_SECONDS": "2", "GT_WATCH_SECONDS": "0.1"}
+
+    async def main():
+        host = Host(find_town(town.root, {}), mode="test", environ=env)
+        seen: list[dict] = []
+        host.subscribe(seen.append)
+        await host.start()
+        try:
+            host.publish("mr_rejected", mr="dm-mr1", rig="demo", issue="dm-1", rejections=2)
+            host.publish("mr_rejected", mr="dm-mr1", rig="demo", issue="dm-1", rejections=3,
+                         needs_you="dm-1 was rejected 3 times: look at it")
+            host.publish("agent_state", agent="demo/nux", old="busy", new="waiting",
+                         reason="trust this folder?")
+            host.publish("agent_state", agent="demo/nux", old="busy", new="waiting",
+                         reason="trust this folder?")  # the same again: dropped
+            for n in range(1, 6):
+                host.publish("convoy_landed", id=f"hq-cv-{n}", title=f"Convoy {n}")
+            await async_wait_for(lambda: len(_lines(got)) == 5, 10, what="five notices")
+            first = _lines(got)
+            assert [n["kind"] for n in first] == ["rejected", "waiting", "landed", "landed",
+                                                  "landed"]
+            assert first[0] == {"kind": "rejected", "agent": None, "rig": "demo",
+                                "bead": "dm-1", "convoy": None,
+                                "text": "dm-1 was rejected 3 times: look at it",
+                                "time": first[0]["time"]}
+            assert first[1]["agent"] == "demo/nux" and \
+                first[1]["text"] == "demo/nux is waiting: trust this folder?"
+            assert first[2]["convoy"] == "hq-cv-1" and first[2]["text"] == \
+                "convoy landed: Convoy 1"
+            # Five a window at most: the other two come as one summary when it is over.
+            await async_wait_for(lambda: len(_lines(got)) == 6, 10, what="the summary")
+            summary = _lines(got)[5]
+            assert summary["kind"] == "summary" and summary["text"].startswith(
+                "2 more things need you: convoy landed: Convoy 4; convoy landed: Convoy 5")
+            assert len([e for e in seen if e["kind"] == "notice"]) == 6
+
+            report = await asyncio.to_thread(run_gt, town.root, "notify", "test")
+            assert report.returncode == 0, report.stderr
+            assert "notify_command: sent" in report.stdout
+            assert "desktop: off (notify_desktop is false)" in report.stdout
+            assert "apps: 0 attached apps" in report.stdout
+            assert _lines(got)[-1]["kind"] == "test"
+            set_setting(town, "notify_command", "echo broken >&2; exit 3")
+            await async_wait_for(lambda: host.settings.notify_command.startswith("echo"), 10,
+                                 what="the host to read the new setting")
+            host.publish("convoy_landed", id="hq-cv-9", title="Convoy 9")
+            [failed] = await async_wait_for(
+                lambda: [e for e in seen if e["kind"] == "notify_failed"], 10,
+                what="the failure to be said")
+            assert failed["error"] == "exit code 3: broken"
+        finally:
+            await host.stop()
+
+    asyncio.run(main())
