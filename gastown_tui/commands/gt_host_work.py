@@ -160,7 +160,7 @@ class HookOutput:
         return self.text
 
 
-def _agent_action(what: str, name: str) -> AgentActed:
+def _agent_action(what: str, name: str, preset: str | None = None) -> AgentActed:
     from ..host.api import Act
     from ..host.client import HostClient
 
@@ -168,7 +168,7 @@ def _agent_action(what: str, name: str) -> AgentActed:
         raise UsageError(f"give the agent to {what}: a name from `gt hooks list`")
     # Ending a terminal can take a few seconds (KILL after 5 s); starting one, less.
     reply = HostClient(current_town().root, timeout=30).request(
-        Act(what, name, by=f"gt hooks {what}"))
+        Act(what, name, by=f"gt hooks {what}", agent=preset))
     return AgentActed(reply.agent, what, reply.state, reply.issue, reply.snapshot, reply.pid,
                       reply.said)
 
@@ -313,6 +313,16 @@ def register(root: click.Group) -> None:
     def hooks_resume(name: str):
         """Start NAME's agent again on its suspended hook."""
         return _agent_action("resume", name)
+
+    @hooks.command("move")
+    @click.argument("name")
+    @click.argument("preset", shell_complete=complete_agent)
+    def hooks_move(name: str, preset: str):
+        """Go on with NAME's hook under another agent PRESET (another account, when its own
+        is at its usage limit): a fresh session in the same worktree, on the same branch."""
+        if not preset.strip():
+            raise UsageError("give the agent preset to move to: see `gt config agent list`")
+        return _agent_action("move", name, preset)
 
     @hooks.command("snapshots")
     @click.argument("name")

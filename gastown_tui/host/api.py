@@ -230,6 +230,8 @@ class AgentInfo:
     last_activity: float | None
     kind: str | None = None       # polecats | crew | mayor
     address: str | None = None    # its mail address (mayor/, RIG/polecats/NAME, ...)
+    reason: str | None = None     # why it waits: a queued issue's hold, an agent's dialog
+    resets_at: float | None = None  # a limited agent's reset time (epoch seconds), if known
 
 
 @message()
@@ -377,13 +379,15 @@ class Sling:
 
 @message("act", "Acted")
 class Act:
-    """suspend | resume | stop | restart | handoff of one agent, with the host's checks."""
+    """suspend | resume | stop | restart | handoff | move of one agent, with the host's
+    checks."""
 
     what: str
     target: str
     by: str = "gt"
     sender: str = "overseer"
     message: str = ""
+    agent: str | None = None    # move: the agent preset it goes on with
     _text = ("what", "target")
 
 

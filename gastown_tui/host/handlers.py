@@ -80,8 +80,8 @@ async def sling(host: Context, req: api.Sling) -> list:
 async def act(host: Context, req: api.Act) -> api.Acted:
     # restart and handoff answer first: `gt handoff` runs inside the session it ends.
     out = await actions.agent_action(host, req.what, req.target, by=req.by, sender=req.sender,
-                                     message=req.message,
-                                     later=req.what in ("restart", "handoff"))
+                                     message=req.message, preset=req.agent,
+                                     later=req.what in ("restart", "handoff", "move"))
     return api.Acted(out["agent"], out["action"], out["said"], out.get("state"),
                      out.get("issue"), out.get("snapshot"), out.get("pid"), out.get("mailed"))
 

@@ -36,6 +36,7 @@ class Settings:
     notify_command: str = ""           # the town's: run with each notice (town/notify.py)
     notify_desktop: bool = True
     notify_window: float = 60.0        # at most 5 notices in this many seconds
+    limit_retry_seconds: float = 300.0  # a usage limit with no reset time: tried again after
 
     config_mtime: float | None = None  # of the town settings stall_seconds was read from
 
@@ -50,7 +51,8 @@ class Settings:
                            ("done_grace", "GT_DONE_GRACE"),
                            ("nudge_wait_seconds", "GT_NUDGE_WAIT_SECONDS"),
                            ("merge_check_seconds", "GT_MERGE_CHECK_SECONDS"),
-                           ("notify_window", "GT_NOTIFY_WINDOW_SECONDS")):
+                           ("notify_window", "GT_NOTIFY_WINDOW_SECONDS"),
+                           ("limit_retry_seconds", "GT_LIMIT_RETRY_SECONDS")):
             if environ.get(var):
                 try:
                     setattr(s, field, float(environ[var]))

@@ -37,7 +37,8 @@ def agent_infos(host: Context, hooks: list | None = None) -> list[AgentInfo]:
             name, agent.role, agent.rig, agent.agent, session.pid if alive else None, state,
             agent.issue, agent.hook_state, agent.stalled, round(now - agent.started, 1),
             round(now - session.last_activity, 1) if session else None, agent.kind,
-            address(agent.role, agent.rig, name, agent.kind)))
+            address(agent.role, agent.rig, name, agent.kind),
+            resets_at=agent.limit_resets_at if state == "limited" else None))
     if hooks is not None:
         running = {r.name for r in rows}
         for hook in hooks:

@@ -221,7 +221,7 @@ async def _sling(host: Context, issue_ids: list[str], target: str, *, agent, con
     undo: list = []
     done = await host.domain(town_sling, list(issue_ids), target, undo=undo, agent=agent,
                              convoy=convoy, base=base, crew=crew, actor=actor,
-                             environ=host.environ)
+                             environ=host.environ, hold=host.limits.holds())
     hooked = [(s, h) for s, h in done if h is not None]
 
     def publish_slings() -> None:
@@ -240,7 +240,7 @@ async def _sling(host: Context, issue_ids: list[str], target: str, *, agent, con
     for slung, hook in done:
         if hook is None:
             host.publish("queued", issue=slung.issue, rig=slung.rig, position=slung.queued,
-                         by=actor)
+                         by=actor, reason=slung.reason or None)
     if len(hooked) < len(done):
         from .dispatch import dispatch_locked
 
@@ -335,12 +335,17 @@ def on_term_event(host: Context, ev) -> None:
     if isinstance(ev, Exited):
         session = host.session(ev.session)
         pid = session.pid if session is not None else None
+        agent = host.agents.get(ev.session)
+        if agent is not None:
+            host.limits.on_state(agent, "exited")
         host.spawn_task(on_exit(host, ev.session, pid, ev.exit_code, ev.exit_signal))
     elif isinstance(ev, StateChanged):
         agent = host.agents.get(ev.session)
         if agent is None:
             return
         host.publish("agent_state", agent=ev.session, old=ev.old, new=ev.new)
+        host.limits.on_state(agent, ev.new, getattr(ev, "reason", ""),
+                             getattr(ev, "resets_at", None))
         host.nudger.on_state(ev.session, ev.new)
     elif isinstance(ev, LinesChanged):
         agent = host.agents.get(ev.session)
@@ -398,6 +403,8 @@ async def on_exit(host: Context, name: str, pid: int | None, code: int | None,
         host.publish("agent_stuck", agent=name, issue=hook.issue, respawns=hook.respawns - 1)
         return
     delay = host.settings.respawn_backoff * (2 ** (hook.respawns - 1))
+    # A preset at its usage limit would only fail again: its agents start once it resets.
+    delay = max(delay, host.limits.retry_after(agent.agent))
     host.spawn_task(_respawn_later(host, hook, delay))
 
 

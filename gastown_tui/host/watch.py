@@ -146,6 +146,7 @@ def _reread_settings(host: Context) -> None:
 
 async def _slow_checks(host: Context) -> None:
     await _suspend_without_worktree(host)
+    await host.limits.check()
     now_wall, now = time.time(), time.monotonic()
     snap_due = []
     for agent in list(host.agents.values()):

@@ -1,0 +1,114 @@
+"""Usage limits with a stand-in for Claude Code that draws its limit message ("You've hit your
+session limit · resets in Ns", read by the terminal engine's detector): the limited agent is
+not nudged or restarted for its silence, a new sling for its preset waits in the dispatch
+queue saying why, and at the reset time the agent is told to go on and the queued work
+starts; an agent moved to a preset with another account's CLAUDE_CONFIG_DIR goes on there."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from host_helpers import async_wait_for, new_issue, run_gt
+
+from gastown_tui.host.host import Host
+from gastown_tui.host.limits import RESUME_PROMPT
+from gastown_tui.town import find_town, hooks
+from gastown_tui.town.config import set_agent
+
+FAKE = r'''
+import os, select, sys, termios, time, tty
+
+until = float(open(os.environ["FAKE_LIMIT_FILE"]).read())
+account = os.environ.get("CLAUDE_CONFIG_DIR", "")
+limited = "account-b" not in account and time.time() < until
+log = ["> Run gt prime and start on the work on your hook.", "● Reading the hook."]
+typed = ""
+
+
+def draw():
+    rows = [" ✻ Claude Code (stand-in)", f" config: {account or '~/.claude'}", ""] + log
+    if limited:
+        rows.append(f"  ⎿  You've hit your session limit · resets in {int(until - time.time())}s")
+    rows += ["", "─" * 60, "❯ " + typed, "─" * 60]
+    sys.stdout.write("\x1b[H\x1b[2J" + "\r\n".join(rows))
+    sys.stdout.flush()
+
+
+tty.setcbreak(0, termios.TCSANOW)
+draw()
+while True:
+    if select.select([0], [], [], 0.5)[0]:
+        for ch in os.read(0, 1024).decode(errors="replace"):
+            if ch in "\r\n":
+                if typed.strip():
+                    log.append("> " + typed)
+                    if limited:
+                        limited = False
+                        log.append("● Going on with the work.")
+                typed = ""
+            elif ch == "\x7f":
+                typed = typed[:-1]
+            elif ch >= " ":
+                typed += ch
+        draw()
+'''
+
+
+def test_a_limited_agent_holds_its_preset_until_the_reset(town, tmp_path):
+    fake = tmp_path / "fake_claude.py"
+    fake.write_text(FAKE)
+    limit_file = tmp_path / "limit-until"
+    set_agent(town, "claude", f"{sys.executable} {fake}")
+    set_agent(town, "claude-b", f"{sys.executable} {fake}",
+              {"CLAUDE_CONFIG_DIR": str(tmp_path / "account-b")})
+    first, moved, later = (new_issue(town, t) for t in ("Work A", "Work C", "Work B"))
+    env = {**os.environ, "GT_STALL_SECONDS": "1", "GT_WATCH_SECONDS": "0.1",
+           "FAKE_LIMIT_FILE": str(limit_file), "GT_LIMIT_RETRY_SECONDS": "600"}
+
+    async def main():
+        host = Host(find_town(town.root, {}), mode="test", environ=env)
+        seen: list[dict] = []
+        host.subscribe(seen.append)
+        await host.start()
+        try:
+            limit_file.write_text(str(time.time() + 8))
+            slung = await host.sling([first, moved], "demo", agent="claude")
+            a, c = (f"demo/{s.polecat}" for s in slung)
+            await async_wait_for(lambda: all(str(host.session(n).state) == "limited"
+                                             for n in (a, c)), 20, what="the limit")
+            assert host.agents[a].limit_resets_at is not None
+            [queued] = await host.sling([later], "demo", agent="claude")
+            assert queued.queued is not None and "claude is at its usage limit" in \
+                queued.reason, queued
+            listed = await asyncio.to_thread(run_gt, town.root, "queue", "list")
+            assert f"{later} waits because agent claude is at its usage limit" in listed.stdout
+
+            moved_to = await asyncio.to_thread(run_gt, town.root, "hooks", "move", c,
+                                               "claude-b")
+            assert moved_to.returncode == 0, moved_to.stderr
+            assert "moves from claude to claude-b on its hook" in moved_to.stdout
+            await async_wait_for(lambda: host.agents.get(c) is not None
+                                 and host.agents[c].agent == "claude-b"
+                                 and "account-b" in "".join(host.session(c).screen
+                                                            .text_lines()), 20,
+                                 what="the move")
+            assert hooks.find(find_town(town.root, {}), c).agent == "claude-b"
+
+            await async_wait_for(lambda: any(e["kind"] == "limit_resumed" and e["agent"] == a
+                                             for e in seen), 30, what="the reset")
+            assert RESUME_PROMPT[:40] in "".join(host.session(a).screen.text_lines())
+            await async_wait_for(lambda: any(e["kind"] == "sling" and e["issue"] == later
+                                             for e in seen), 20,
+                                 what="the queued work to start")
+            # Silent while limited, and never nudged nor restarted for it.
+            assert not [e for e in seen if e["kind"] in ("agent_recovery", "agent_restarted")
+                        and e.get("agent") == a]
+        finally:
+            await host.stop()
+
+    asyncio.run(main())
