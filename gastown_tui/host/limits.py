@@ -55,11 +55,18 @@ class Limits:
                  resets_at: float | None = None) -> None:
         if new == "limited":
             self._limited(agent, reason, resets_at)
-        elif agent.name in self.agents and new in ("busy", "exited"):
+            return
+        if agent.name not in self.agents:
+            return
+        if new in ("busy", "exited"):
             self.agents.discard(agent.name)
             agent.limit_resets_at = None
             if new == "busy":
                 self.release(agent.agent, f"{agent.name} is working again")
+        elif agent.limit_resets_at is not None and time.time() >= agent.limit_resets_at:
+            # Its screen no longer counts the limit, whose time has come: go on at once.
+            self.host.spawn_task(self._resume(agent.name))
+            self.release(agent.agent, "its limit reset")
 
     def _limited(self, agent: Agent, reason: str, resets_at: float | None) -> None:
         now = time.time()
@@ -109,6 +116,9 @@ class Limits:
         if session is None or not session.alive:
             self.agents.discard(name)
             return
+        agent = self.host.agents.get(name)
+        if agent is not None:
+            agent.limit_resets_at = None   # told once; a new limit message holds it again
         try:
             await self.host.nudger.deliver(name, RESUME_PROMPT, "limit reset")
         except HostError as e:
