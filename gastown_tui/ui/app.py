@@ -243,7 +243,7 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         if options.town_root is not None and self.reader is None:
             from .gather import TownReader
 
-            self.reader = TownReader(options.town_root)
+            self.reader = TownReader(options.town_root, options.environ or None)
         self._watch()
 
     def _watch(self) -> None:
@@ -479,6 +479,13 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         if self.closing:
             return
         view.agents = agent_rows(infos, view, fixed)
+        if self.reader is not None and self.api is not None:
+            try:
+                view.status = await self.reader.status(asyncio.get_running_loop(), infos)
+            except Exception:  # noqa: BLE001 - the line then counts the sidebar's rows
+                view.status = None
+            if self.closing:
+                return
         self._announce(self.view, view)
         self.view = view
         self.main.show_view(view)

@@ -7,6 +7,7 @@ gathering (ledger reads, host state) stays in one place (`gather.py`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..town.needs import NEEDS_STATES, NeedsItem as NeedsMeItem, needs_items
 
@@ -34,6 +35,7 @@ class AgentRow:
     unread: int = 0      # unread mail addressed to the agent
     address: str = ""    # its mail address, e.g. demo/polecats/nux
     parked: bool = False  # its hook is suspended (also when it shows as stuck): x resumes it
+    cost: str = ""       # today's cost ("-": nothing recorded); "" in views without costs
 
     @property
     def needs_me(self) -> bool:
@@ -105,6 +107,9 @@ class TownView:
     work: list[WorkRow] = field(default_factory=list)
     merges: list[MergeRow] = field(default_factory=list)
     unread_by: dict[str, int] = field(default_factory=dict)  # mail address -> unread count
+    costs: dict[str, str] = field(default_factory=dict)  # agent address -> today's cost
+    # `town.status.TownStatus` for the status line (None: counted from these rows instead)
+    status: Any = None
 
     @property
     def unread(self) -> int:
@@ -131,6 +136,7 @@ def agent_rows(infos: list, view: TownView, fixed: list[AgentRow] = ()) -> list[
         rows.append(AgentRow(name=info.name, role=info.role, rig=info.rig or "",
                              state=info.state, bead=info.hook or "",
                              unread=view.unread_by.get(address, 0), address=address,
+                             cost=view.costs.get(address, "-") if view.costs else "",
                              parked=info.state == "suspended"
                              or info.hook_state == "suspended"))
         shown.add(info.name)

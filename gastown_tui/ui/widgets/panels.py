@@ -129,7 +129,9 @@ class AgentsPanel(RowPanel[AgentRow]):
         icon, color = STATE_ICONS.get(row.state, STATE_ICONS["unknown"])
         badge = f" [$accent]✉{row.unread}[/]" if row.unread else ""
         bead = " [$text-muted]$bead[/]" if row.bead else ""
-        return _markup(f"[{color}]{icon}[/] $name{badge}{bead}", name=row.name, bead=row.bead)
+        cost = " [$secondary]$cost[/]" if row.cost else ""   # today's, as `gt costs` counts
+        return _markup(f"[{color}]{icon}[/] $name{badge}{bead}{cost}", name=row.name,
+                       bead=row.bead, cost=row.cost)
 
     def title_for(self, rows: list[AgentRow]) -> str:
         busy = sum(1 for r in rows if r.state == "busy")

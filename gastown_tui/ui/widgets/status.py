@@ -45,22 +45,28 @@ class StatusLine(Static):
 
     def refresh_line(self) -> None:
         v = self.view
-        busy = sum(1 for a in v.agents if a.state == "busy")
-        waiting = sum(1 for a in v.agents if a.state == "waiting")
         open_convoys = [c for c in v.convoys if not c.landed]
         parts: list[Content | str] = [Content.from_markup("[b]$town[/b]",
                                                           town=visible(v.town or "gt"))]
-        agents = f"{len(v.agents)} agents"
-        if v.agents:
-            agents += f" ({busy} busy" + (f", {waiting} waiting" if waiting else "") + ")"
-        parts.append(agents)
+        if v.status is not None:
+            # The town's numbers as `gt status` gives them (one function for both).
+            from ...commands.gt_status import summary
+
+            parts += summary(v.status)
+        else:
+            busy = sum(1 for a in v.agents if a.state == "busy")
+            waiting = sum(1 for a in v.agents if a.state == "waiting")
+            agents = f"{len(v.agents)} agents"
+            if v.agents:
+                agents += f" ({busy} busy" + (f", {waiting} waiting" if waiting else "") + ")"
+            parts.append(agents)
         parts.append(f"{len(open_convoys)} convoys")
         if v.unread:
             parts.append(Content.from_markup("[$accent]✉ $n[/]", n=str(v.unread)))
         reviews = sum(1 for m in v.merges if m.state == "waiting review")
         if reviews:
             parts.append(Content.from_markup("[$warning]◆ $n to review[/]", n=str(reviews)))
-        needs = len(v.needs_me())
+        needs = len(v.status.needs) if v.status is not None else len(v.needs_me())
         if needs:
             parts.append(Content.from_markup("[reverse $warning] ! $n needs you [/]", n=str(needs)))
         if self.page:
