@@ -176,7 +176,8 @@ def test_startup_dialog_is_answered(town, tmp_path):
 
 def test_custom_preset_of_a_known_agent_gets_its_rules(town, tmp_path):
     """A preset of your own that runs claude (`claude --model x` under another name) gets
-    claude's start-up dialog answers and, on resume, claude's resume flag."""
+    claude's start-up dialog answers, its SessionStart hook and, on resume, claude's resume
+    flag."""
     fake = tmp_path / "bin" / "claude"
     fake.parent.mkdir()
     fake.write_text(f"#!{sys.executable}\nimport sys\nprint('argv:', ' '.join(sys.argv[1:]))\n"
@@ -195,6 +196,12 @@ def test_custom_preset_of_a_known_agent_gets_its_rules(town, tmp_path):
             await async_wait_for(lambda: any(e["kind"] == "dialog_answered" for e in seen), 10,
                                  what="the trust dialog to be answered")
             assert "argv: --model fast" in host.session(name).screen.text_lines()
+            # It primes itself after a compaction or a resume: gt prime is its SessionStart
+            # hook in the worktree's local settings.
+            settings = json.loads((Path(slung.worktree) / ".claude/settings.local.json")
+                                  .read_text())
+            assert {"type": "command", "command": "gt prime"} in \
+                settings["hooks"]["SessionStart"][0]["hooks"]
             await host.suspend_agent(name)
             await host.resume_agent(name)
             await async_wait_for(lambda: "argv: --model fast --continue"

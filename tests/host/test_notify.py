@@ -7,12 +7,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from pathlib import Path
 
-from host_helpers import async_wait_for, run_gt
+from host_helpers import async_wait_for, new_issue, run_gt
 
 from gastown_tui.host.host import Host
 from gastown_tui.town import find_town
-from gastown_tui.town.config import set_setting
+from gastown_tui.town.config import set_agent, set_setting
 
 
 def _lines(path) -> list[dict]:
@@ -76,6 +77,65 @@ def test_notices_run_notify_command_deduplicated_and_rate_limited(town, tmp_path
                 lambda: [e for e in seen if e["kind"] == "notify_failed"], 10,
                 what="the failure to be said")
             assert failed["error"] == "exit code 3: broken"
+        finally:
+            await host.stop()
+
+    asyncio.run(main())
+
+
+def test_merge_requests_that_need_a_person_reach_notify_command(town, tmp_path):
+    """The refinery's own events: work whose gate fails is sent back three times (the agent's
+    gt done, then a person's two retries) and one notice says it needs a person; work whose
+    gate passes waits for review (merge.review = human) and a notice says how to look."""
+    from gastown_tui.town import mq
+
+    got = tmp_path / "got.jsonl"
+    set_setting(town, "notify_command", f"cat >> {got}")
+    set_setting(town, "notify_desktop", "false")
+    set_setting(town, "merge.gate",
+                "if test -f change.txt; then echo 'the tests fail'; exit 3; fi", rig="demo")
+    set_setting(town, "merge.review", "human", rig="demo")
+    set_agent(town, "plainsh", "bash --norc --noprofile")
+    failing = new_issue(town, "Breaks the gate")
+    passing = new_issue(town, "Add a line to hello.py")
+    env = {**os.environ, "GT_DEMO_STEP_SECONDS": "0.05", "GT_DONE_GRACE": "0.2",
+           "GT_WATCH_SECONDS": "0.1", "PS1": "$ "}
+
+    async def main():
+        host = Host(find_town(town.root, {}), mode="test", environ=env)
+        seen: list[dict] = []
+        host.subscribe(seen.append)
+        await host.start()
+        try:
+            [slung] = await host.sling([failing], "demo", agent="plainsh")
+            await host.sling([passing], "demo", agent="demo")
+            (Path(slung.worktree) / "change.txt").write_text("x\n")
+            host.type_keys(f"demo/{slung.polecat}", "gt done -m 'first try'\r")
+
+            def rejected():
+                return [e for e in seen if e["kind"] == "mr_rejected"
+                        and e.get("issue") == failing]
+
+            for n in (1, 2, 3):
+                await async_wait_for(lambda: len(rejected()) == n, 40,
+                                     what=f"rejection {n}")
+                if n < 3:
+                    retried = await asyncio.to_thread(run_gt, town.root, "mq", "retry",
+                                                      rejected()[-1]["mr"])
+                    assert retried.returncode == 0, retried.stderr
+            assert rejected()[-1]["rejections"] == 3
+            await async_wait_for(lambda: {"rejected", "review"} <= {n["kind"] for n in
+                                                                     _lines(got)}, 40,
+                                 what="both notices")
+            [sent_back] = [n for n in _lines(got) if n["kind"] == "rejected"]
+            mr = mq.mr_for_issue(find_town(town.root, {}).rig("demo"), failing)
+            assert (sent_back["rig"], sent_back["bead"]) == ("demo", failing)
+            assert sent_back["text"].startswith(f"{failing} was rejected 3 times: look at it "
+                                                f"(`gt diff {mr.id}`)")
+            [review] = [n for n in _lines(got) if n["kind"] == "review"]
+            waiting = mq.mr_for_issue(find_town(town.root, {}).rig("demo"), passing)
+            assert (review["rig"], review["bead"]) == ("demo", passing)
+            assert f"gt mq approve {waiting.id}" in review["text"]
         finally:
             await host.stop()
 
