@@ -1,8 +1,10 @@
-"""Usage limits with a stand-in for Claude Code that draws its limit message ("You've hit your
-session limit · resets in Ns", read by the terminal engine's detector): the limited agent is
-not nudged or restarted for its silence, a new sling for its preset waits in the dispatch
-queue saying why, and at the reset time the agent is told to go on and the queued work
-starts; an agent moved to a preset with another account's CLAUDE_CONFIG_DIR goes on there."""
+"""Usage limits with a stand-in for Claude Code that draws its limit messages ("You've hit your
+session limit · resets in Ns", or a 429 that gives no reset time; read by the terminal
+engine's detector): a person is told once per agent, the limited agent is not nudged or
+restarted for its silence, a new sling for its preset waits in the dispatch queue saying why,
+and at the reset time the agent is told to go on and the queued work starts; without a reset
+time it is told to try again after limit_retry_seconds; an agent moved to a preset with
+another account's CLAUDE_CONFIG_DIR goes on there, told to run gt prime."""
 
 from __future__ import annotations
 
@@ -20,21 +22,29 @@ from gastown_tui.host.host import Host
 from gastown_tui.host.limits import RESUME_PROMPT
 from gastown_tui.town import find_town, hooks
 from gastown_tui.term.state import AgentState
-from gastown_tui.town.config import set_agent
+from gastown_tui.town.config import set_agent, set_setting
+
+
+def _notices(path: Path, kind: str) -> list[dict]:
+    lines = path.read_text().splitlines() if path.exists() else []
+    return [n for n in map(json.loads, lines) if n["kind"] == kind]
 
 FAKE = r'''
 import os, select, sys, termios, time, tty
 
 until = float(open(os.environ["FAKE_LIMIT_FILE"]).read())
 account = os.environ.get("CLAUDE_CONFIG_DIR", "")
-limited = "account-b" not in account and time.time() < until
-log = ["> Run gt prime and start on the work on your hook."]
+rate_limited = bool(os.environ.get("FAKE_RATE_LIMITED"))  # a limit that gives no reset time
+limited = "account-b" not in account and (rate_limited or time.time() < until)
+log = []
 typed = ""
 
 
 def draw():
     rows = [" ✻ Claude Code (stand-in)", f" config: {account or '~/.claude'}", ""] + log
-    if limited:
+    if limited and rate_limited:
+        rows.append("  ⎿  API Error: Request rejected (429) · Rate limited")
+    elif limited:
         rows.append(f"  ⎿  You've hit your session limit · resets in {int(until - time.time())}s")
     rows += ["", "─" * 60, "❯ " + typed, "─" * 60]
     sys.stdout.write("\x1b[H\x1b[2J" + "\r\n".join(rows))
@@ -64,15 +74,24 @@ while True:
 @pytest.mark.skipif(not hasattr(AgentState, "LIMITED"),
                     reason="the terminal engine does not read limit messages yet (feat/screens)")
 def test_a_limited_agent_holds_its_preset_until_the_reset(town, tmp_path):
-    fake = tmp_path / "fake_claude.py"
-    fake.write_text(FAKE)
+    # Named claude, so that presets of its own (another account, another limit) are read as
+    # Claude Code by the program's name.
+    fake = tmp_path / "bin" / "claude"
+    fake.parent.mkdir()
+    fake.write_text(f"#!{sys.executable}\n" + FAKE)
+    fake.chmod(0o755)
     limit_file = tmp_path / "limit-until"
-    set_agent(town, "claude", f"{sys.executable} {fake}")
-    set_agent(town, "claude-b", f"{sys.executable} {fake}",
+    set_agent(town, "claude", str(fake))
+    set_agent(town, "claude-b", str(fake),
               {"CLAUDE_CONFIG_DIR": str(tmp_path / "account-b")})
-    first, moved, later = (new_issue(town, t) for t in ("Work A", "Work C", "Work B"))
+    set_agent(town, "claude-429", str(fake), {"FAKE_RATE_LIMITED": "1"})
+    first, moved, later, rated = (new_issue(town, t) for t in ("Work A", "Work C", "Work B",
+                                                               "Work D"))
+    got = tmp_path / "notices.jsonl"
+    set_setting(town, "notify_command", f"cat >> {got}")
+    set_setting(town, "notify_desktop", "false")
     env = {**os.environ, "GT_STALL_SECONDS": "3", "GT_WATCH_SECONDS": "0.1",
-           "FAKE_LIMIT_FILE": str(limit_file), "GT_LIMIT_RETRY_SECONDS": "600"}
+           "FAKE_LIMIT_FILE": str(limit_file), "GT_LIMIT_RETRY_SECONDS": "2"}
 
     async def main():
         host = Host(find_town(town.root, {}), mode="test", environ=env)
@@ -83,9 +102,20 @@ def test_a_limited_agent_holds_its_preset_until_the_reset(town, tmp_path):
             limit_file.write_text(str(time.time() + 9))  # three stall periods
             slung = await host.sling([first, moved], "demo", agent="claude")
             a, c = (f"demo/{s.polecat}" for s in slung)
+            [rate] = await host.sling([rated], "demo", agent="claude-429")
+            d = f"demo/{rate.polecat}"
             await async_wait_for(lambda: all(str(host.session(n).state) == "limited"
-                                             for n in (a, c)), 20, what="the limit")
+                                             for n in (a, c, d)), 20, what="the limit")
             assert host.agents[a].limit_resets_at is not None
+            # A person hears of it once per agent, with the reset time.
+            await async_wait_for(lambda: len(_notices(got, "limited")) == 3, 10,
+                                 what="the limit notices")
+            told = {n["agent"]: n for n in _notices(got, "limited")}
+            assert told.keys() == {a, c, d}
+            assert told[d]["text"] == f"{d} hit its usage limit (rate limited (429)) on {rated}"
+            assert told[a]["bead"] == first and told[a]["rig"] == "demo"
+            assert told[a]["text"].startswith(f"{a} hit its usage limit (session limit) "
+                                              "(resets ")
             [queued] = await host.sling([later], "demo", agent="claude")
             assert queued.queued is not None and "claude is at its usage limit" in \
                 queued.reason, queued
@@ -102,6 +132,11 @@ def test_a_limited_agent_holds_its_preset_until_the_reset(town, tmp_path):
                                                             .text_lines()), 20,
                                  what="the move")
             assert hooks.find(find_town(town.root, {}), c).agent == "claude-b"
+            # A program without a SessionStart hook here is told to prime after the restart
+            # (claude's hook file is in the worktree too; the stand-in does not read it).
+            await async_wait_for(lambda: "> Run `gt prime` and start on the work on your hook."
+                                 in host.session(c).screen.text_lines(), 20,
+                                 what="the first prompt after the move")
 
             await async_wait_for(lambda: any(e["kind"] == "limit_resumed" and e["agent"] == a
                                              for e in seen), 30, what="the reset")
@@ -111,7 +146,13 @@ def test_a_limited_agent_holds_its_preset_until_the_reset(town, tmp_path):
                                  what="the queued work to start")
             # Silent while limited, and never nudged nor restarted for it.
             assert not [e for e in seen if e["kind"] in ("agent_recovery", "agent_restarted")
-                        and e.get("agent") == a]
+                        and e.get("agent") in (a, d)]
+            # A limit without a reset time: the agent was told to try again after
+            # limit_retry_seconds, and its preset stays held (backing off) until it works.
+            [retry] = [e for e in seen if e["kind"] == "limit_retry"][:1]
+            assert retry["preset"] == "claude-429" and retry["agents"] == d
+            assert RESUME_PROMPT[:40] in "".join(host.session(d).screen.text_lines())
+            assert host.limits.retry_after("claude-429") > 0
         finally:
             await host.stop()
 
