@@ -140,3 +140,29 @@ def test_merge_requests_that_need_a_person_reach_notify_command(town, tmp_path):
             await host.stop()
 
     asyncio.run(main())
+
+
+def test_desktop_notice_through_notify_send(tmp_path):
+    """`notify-send` needs a desktop session's notification server, which no test machine
+    has: a stand-in on PATH takes its place and writes down its arguments."""
+    from gastown_tui.town.notify import Notice, desktop
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    args = tmp_path / "args"
+    stand_in = bin_dir / "notify-send"
+    stand_in.write_text(f"#!/bin/sh\nprintf '%s\\n' \"$@\" > {args}\n")
+    stand_in.chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
+    sent = desktop(Notice("stuck", "demo/nux is stuck on dm-1"), env)
+    assert (sent.ok, sent.detail) == (True, "sent with notify-send")
+    assert args.read_text().splitlines() == ["-a", "Gas Town", "-u", "critical", "Gas Town",
+                                             "demo/nux is stuck on dm-1"]
+    assert desktop(Notice("landed", "convoy landed: X"), env).ok
+    assert args.read_text().splitlines()[3] == "normal"
+    stand_in.write_text("#!/bin/sh\necho 'Cannot connect to the session bus' >&2\nexit 1\n")
+    failed = desktop(Notice("test", "t"), env)
+    assert (failed.ok, failed.detail) == (False, "notify-send failed: Cannot connect to the "
+                                                 "session bus")
+    stand_in.unlink()
+    assert desktop(Notice("test", "t"), env).detail == "notify-send is not installed"
