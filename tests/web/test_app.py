@@ -145,6 +145,8 @@ def test_enter_zooms_an_agents_terminal_and_ctrl_b_leaves_it(live_town, tmp_path
             panel = app.query_one(AgentsPanel)
             await until(lambda: len(grid.panes) >= 2 and panel.highlighted_row is not None)
             assert isinstance(app.focused, AgentsPanel)
+            # The cost column: these agents record nothing, so "-", never a guess.
+            await until(lambda: all(r.cost == "-" for r in panel.rows))
             first = panel.highlighted_row.name
             await pilot.press("enter")
             await until(lambda: grid.zoomed == first)
