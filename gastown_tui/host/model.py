@@ -15,8 +15,6 @@ from ..town import hooks as hooks_mod
 from .runtime import HostError
 
 MAYOR = "mayor"
-# Flags that make an agent pick up its previous conversation when a hook resumes.
-RESUME_FLAGS = {"claude": ("--continue",)}
 COLS, ROWS = 120, 36
 
 

@@ -18,8 +18,8 @@ from ..term.events import Exited, LinesChanged, StateChanged
 from ..town import hooks as hooks_mod
 from .context import Context
 from .ending import until_may_end
-from .model import MAYOR, RESUME_FLAGS, Agent
-from .presets import DIALOGS, dialog_for, term_preset, wants_first_prompt
+from .model import MAYOR, Agent
+from .presets import DIALOGS, dialog_for, resume_argv, term_preset, wants_first_prompt
 from .runtime import HostError, pid_alive, wanted_mayor
 
 DIALOG_WINDOW_S = 90.0
@@ -124,7 +124,8 @@ async def start_hooks(host: Context, hooks: list[hooks_mod.Hook], resume: bool =
                              error=str(argv))
                 continue
             if resume:
-                argv = argv + list(RESUME_FLAGS.get(term_preset(preset, argv).name, ()))
+                argv = resume_argv(term_preset(preset, argv).name, argv, hook.path,
+                                   host.agent_env(env))
             agent = Agent(hook.session, "polecat" if hook.kind == "polecats" else "crew",
                           hook.rig, hook.polecat, hook.kind, preset, time.time(),
                           issue=hook.issue, hook_state="active", worktree=hook.worktree)

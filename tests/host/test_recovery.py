@@ -58,3 +58,29 @@ def test_a_stalled_demo_agent_is_nudged_restarted_then_reported(town, tmp_path):
             await host.stop()
 
     asyncio.run(main())
+
+
+def test_resume_command_lines_per_agent(tmp_path):
+    """What a restart with resume flags runs: Codex's `resume --last` subcommand before its
+    options, Gemini CLI's `--resume latest`, Claude Code's `--continue` only when its config
+    folder records a conversation for the worktree (else it would end at once)."""
+    from gastown_tui.host.presets import resume_argv
+    from gastown_tui.town.transcripts import claude_folder
+
+    wt = tmp_path / "wt"
+    wt.mkdir()
+    env = {"CLAUDE_CONFIG_DIR": str(tmp_path / "account"), "HOME": str(tmp_path)}
+    assert resume_argv("codex", ["codex", "--dangerously-bypass-approvals-and-sandbox"], wt,
+                       env) == ["codex", "resume", "--last",
+                                "--dangerously-bypass-approvals-and-sandbox"]
+    assert resume_argv("gemini", ["gemini", "--approval-mode", "yolo"], wt, env) == \
+        ["gemini", "--approval-mode", "yolo", "--resume", "latest"]
+    claude = ["claude", "--dangerously-skip-permissions"]
+    assert resume_argv("claude", claude, wt, env) == claude
+    # Another account's folder records it: only that account's agents continue it.
+    other = tmp_path / ".claude/projects" / claude_folder(str(wt))
+    other.mkdir(parents=True)
+    (other / "s.jsonl").write_text("{}\n")
+    assert resume_argv("claude", claude, wt, env) == claude
+    assert resume_argv("claude", claude, wt, {"HOME": str(tmp_path)}) == claude + ["--continue"]
+    assert resume_argv("shell", ["bash"], wt, env) == ["bash"]
