@@ -37,6 +37,9 @@ class Settings:
     notify_command: str = ""           # the town's: run with each notice (town/notify.py)
     notify_desktop: bool = True
     notify_window: float = 60.0        # at most 5 notices in this many seconds
+    # An agent still waiting this long after its dialog showed is a person's (the host answers
+    # start-up dialogs within a second: those are no news).
+    notify_wait_grace: float = 10.0
     limit_retry_seconds: float = 300.0  # a usage limit with no reset time: tried again after
 
     config_mtime: float | None = None  # of the town settings stall_seconds was read from
@@ -54,6 +57,7 @@ class Settings:
                            ("nudge_wait_seconds", "GT_NUDGE_WAIT_SECONDS"),
                            ("merge_check_seconds", "GT_MERGE_CHECK_SECONDS"),
                            ("notify_window", "GT_NOTIFY_WINDOW_SECONDS"),
+                           ("notify_wait_grace", "GT_NOTIFY_WAIT_SECONDS"),
                            ("limit_retry_seconds", "GT_LIMIT_RETRY_SECONDS")):
             if environ.get(var):
                 try:

@@ -29,6 +29,20 @@ class Notifier:
         notice = notice_for(event, self._where)
         if notice is None or self.host.stopping:
             return
+        if notice.kind == "waiting":
+            # Start-up dialogs the host answers itself come and go within a second.
+            self.host.loop.call_later(self.host.settings.notify_wait_grace,
+                                      self._if_still_waiting, notice)
+            return
+        self._offer(notice)
+
+    def _if_still_waiting(self, notice: Notice) -> None:
+        session = self.host.session(notice.agent or "")
+        if session is not None and session.alive and str(session.state) == "waiting" \
+                and not self.host.stopping:
+            self._offer(notice)
+
+    def _offer(self, notice: Notice) -> None:
         now = time.monotonic()
         if self.gate.offer(notice, now):
             self.send(notice)

@@ -6,9 +6,11 @@ The host decides (`host/notifier.py`): every event goes through `notice_for`, th
 event, which attached apps write to their own terminal (`term/alerts.py`), while the host runs
 the town's `notify_command` and the desktop's `notify-send`. `gt notify test` sends one.
 
-The rule (README): one notice per kind and subject (an agent, a merge request, a convoy) and
-text at most every ten minutes; at most five notices a minute in all, the rest told in one
-summary when the minute is over.
+The rule (README): an agent waiting on a dialog is told about only once it has waited a while
+(`notify_wait_grace`: the host answers start-up dialogs itself within a second); one notice
+per kind and subject (an agent, a merge request, a convoy) and text at most every ten
+minutes; at most five notices a minute in all, the rest told in one summary when the minute
+is over.
 """
 
 from __future__ import annotations

@@ -1,12 +1,14 @@
 """Notifications from a live host: what needs a person becomes one notice, run through the
 town's `notify_command` (here one that appends what it reads to a file), repeats dropped and a
-flood summed up; `gt notify test` says which channels it used."""
+flood summed up; `gt notify test` says which channels it used. The refinery's merge requests
+and agents waiting on a person reach it too, while the dialogs the host answers do not."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
+import sys
 from pathlib import Path
 
 from host_helpers import async_wait_for, new_issue, run_gt
@@ -38,29 +40,23 @@ def test_notices_run_notify_command_deduplicated_and_rate_limited(town, tmp_path
             host.publish("mr_rejected", mr="dm-mr1", rig="demo", issue="dm-1", rejections=2)
             host.publish("mr_rejected", mr="dm-mr1", rig="demo", issue="dm-1", rejections=3,
                          needs_you="dm-1 was rejected 3 times: look at it")
-            host.publish("agent_state", agent="demo/nux", old="busy", new="waiting",
-                         reason="trust this folder?")
-            host.publish("agent_state", agent="demo/nux", old="busy", new="waiting",
-                         reason="trust this folder?")  # the same again: dropped
-            for n in range(1, 6):
+            host.publish("convoy_landed", id="hq-cv-1", title="Convoy 1")
+            for n in range(1, 7):   # the first again: dropped
                 host.publish("convoy_landed", id=f"hq-cv-{n}", title=f"Convoy {n}")
             await async_wait_for(lambda: len(_lines(got)) == 5, 10, what="five notices")
             first = _lines(got)
-            assert [n["kind"] for n in first] == ["rejected", "waiting", "landed", "landed",
-                                                  "landed"]
+            assert [n["kind"] for n in first] == ["rejected"] + ["landed"] * 4
             assert first[0] == {"kind": "rejected", "agent": None, "rig": "demo",
                                 "bead": "dm-1", "convoy": None,
                                 "text": "dm-1 was rejected 3 times: look at it",
                                 "time": first[0]["time"]}
-            assert first[1]["agent"] == "demo/nux" and \
-                first[1]["text"] == "demo/nux is waiting: trust this folder?"
-            assert first[2]["convoy"] == "hq-cv-1" and first[2]["text"] == \
+            assert first[1]["convoy"] == "hq-cv-1" and first[1]["text"] == \
                 "convoy landed: Convoy 1"
             # Five a window at most: the other two come as one summary when it is over.
             await async_wait_for(lambda: len(_lines(got)) == 6, 10, what="the summary")
             summary = _lines(got)[5]
             assert summary["kind"] == "summary" and summary["text"].startswith(
-                "2 more things need you: convoy landed: Convoy 4; convoy landed: Convoy 5")
+                "2 more things need you: convoy landed: Convoy 5; convoy landed: Convoy 6")
             assert len([e for e in seen if e["kind"] == "notice"]) == 6
 
             report = await asyncio.to_thread(run_gt, town.root, "notify", "test")
@@ -166,3 +162,63 @@ def test_desktop_notice_through_notify_send(tmp_path):
                                                  "session bus")
     stand_in.unlink()
     assert desktop(Notice("test", "t"), env).detail == "notify-send is not installed"
+
+
+# Claude Code's folder-trust question, which the host answers at start; the screen is
+# cleared a moment after it is answered (so the question is read as waiting first).
+TRUST_DIALOG = """
+import sys, time
+print("\\n" * 40)   # at the bottom of the screen, where agents draw their dialogs
+print("Do you trust the files in this folder?")
+print(" ❯ 1. Yes, proceed")
+print("   2. No, exit")
+sys.stdout.flush()
+sys.stdin.readline()
+time.sleep(0.5)
+print("\\x1b[H\\x1b[2Jtrusted", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_waiting_agent_is_told_but_a_dialog_the_host_answers_is_not(town, tmp_path):
+    got = tmp_path / "got.jsonl"
+    set_setting(town, "notify_command", f"cat >> {got}")
+    set_setting(town, "notify_desktop", "false")
+    fake = tmp_path / "bin" / "claude"
+    fake.parent.mkdir()
+    fake.write_text(f"#!{sys.executable}\n" + TRUST_DIALOG)
+    fake.chmod(0o755)
+    set_agent(town, "claude", str(fake))
+    set_agent(town, "plainsh", "bash --norc --noprofile")
+    trusting, asking = new_issue(town, "Trusts its folder"), new_issue(town, "Asks first")
+    env = {**os.environ, "GT_WATCH_SECONDS": "0.1", "GT_NOTIFY_WAIT_SECONDS": "3",
+           "PS1": "$ "}
+
+    async def main():
+        host = Host(find_town(town.root, {}), mode="test", environ=env)
+        seen: list[dict] = []
+        host.subscribe(seen.append)
+        await host.start()
+        try:
+            [c] = await host.sling([trusting], "demo", agent="claude")
+            [s] = await host.sling([asking], "demo", agent="plainsh")
+            claude, shell = f"demo/{c.polecat}", f"demo/{s.polecat}"
+            await async_wait_for(lambda: any(e["kind"] == "dialog_answered" for e in seen), 20,
+                                 what="the trust question to be answered")
+            await async_wait_for(lambda: any(e["kind"] == "agent_state" and e["agent"] == claude
+                                             and e["new"] == "waiting" for e in seen), 10,
+                                 what="the question to be read as waiting")
+            await async_wait_for(lambda: "$" in "".join(host.session(shell).screen
+                                                        .text_lines()), 20, what="a prompt")
+            host.type_keys(shell, "read -p 'Delete the build folder? [y/N] ' answer\r")
+            [told] = await async_wait_for(lambda: _lines(got), 20, what="the notice")
+            assert (told["kind"], told["agent"], told["rig"], told["bead"]) == \
+                ("waiting", shell, "demo", asking)
+            assert told["text"].startswith(f"{shell} is waiting") and \
+                told["text"].endswith(f" on {asking}")
+            await asyncio.sleep(1)
+            assert [n["agent"] for n in _lines(got)] == [shell]
+        finally:
+            await host.stop()
+
+    asyncio.run(main())
