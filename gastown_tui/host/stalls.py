@@ -26,7 +26,7 @@ from .runtime import HostError
 
 NUDGED, RESTARTED, REPORTED = 1, 2, 3
 STEPS = {NUDGED: "nudged", RESTARTED: "restarted", REPORTED: "reported"}
-# States in which silence is not a stall (feat: the detector's `limited`).
+# States in which silence is not a stall: its turn has not come.
 NOT_STALLED = ("waiting", "limited")
 # Agent programs that take a typed prompt; typed into a shell, the words would run.
 PROMPTED = ("claude", "codex", "gemini", "demo")
