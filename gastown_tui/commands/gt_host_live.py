@@ -131,7 +131,8 @@ def register(root: click.Group) -> None:
     @root.command("agents")
     @click.option("--all", "all_", is_flag=True, help="Include polecats without a live terminal.")
     def agents(all_: bool):
-        """Running agents: role, pid, state (busy/waiting/idle/stuck/exited), hook, uptime."""
+        """Running agents: role, pid, state (busy/waiting/idle/limited/stuck/exited) and why
+        (what a waiting agent asks, a limit and when it resets), hook, uptime."""
         rows = _client(current_town()).call("agents", all=all_)
         return Agents([AgentRow(**r) for r in rows])
 

@@ -21,6 +21,13 @@ def _str(args: dict, key: str, required: bool = True) -> str | None:
     return value
 
 
+def _reading(session, state: str) -> dict:
+    """What a waiting or limited agent waits on, when its screen says."""
+    reading = session.reading if session is not None and state == str(session.state) else None
+    return {"reason": reading.reason if reading else "",
+            "resets_at": reading.resets_at if reading else None}
+
+
 def agent_rows(host: Host, include_all: bool = False, hooks: list | None = None) -> list[dict]:
     now = time.time()
     rows = []
@@ -38,6 +45,7 @@ def agent_rows(host: Host, include_all: bool = False, hooks: list | None = None)
             else "exited", "hook": agent.issue, "hook_state": agent.hook_state,
             "stalled": agent.stalled, "uptime": round(now - agent.started, 1),
             "last_activity": round(now - session.last_activity, 1) if session else None,
+            **_reading(session, state),
         })
     if include_all and hooks is not None:
         running = {r["name"] for r in rows}
@@ -49,7 +57,7 @@ def agent_rows(host: Host, include_all: bool = False, hooks: list | None = None)
                 "rig": hook.rig, "agent": hook.agent, "pid": None,
                 "state": "stuck" if hook.stuck else ("idle" if not hook.live else "exited"),
                 "hook": hook.issue, "hook_state": hook.state, "stalled": False, "uptime": None,
-                "last_activity": None,
+                "last_activity": None, "reason": "", "resets_at": None,
             })
     return rows
 

@@ -87,11 +87,15 @@ def host_rows(host: Any, mux: Any, view: TownView,
         elif role == "mayor":
             address = "mayor/"
         state = _state(session, agent)
+        reading = session.reading if session is not None and state == str(session.state) \
+            else None
         rows.append(AgentRow(name=name, role=role, rig=rig, state=state,
                              bead=(agent.issue if agent is not None else "") or "",
                              unread=view.unread_by.get(address, 0), address=address,
                              parked=state == "suspended" or (
-                                 agent is not None and agent.hook_state == "suspended")))
+                                 agent is not None and agent.hook_state == "suspended"),
+                             reason=reading.reason if reading else "",
+                             resets_at=reading.resets_at if reading else None))
     # A parked agent stays listed (‖), so the key that suspended it resumes it.
     shown = {row.name for row in rows}
     for hook in view.hooks:

@@ -14,6 +14,7 @@ STATE_ICONS = {
     "busy": ("●", "$success"),
     "waiting": ("◆", "$warning"),
     "idle": ("○", "$text-muted"),
+    "limited": ("◷", "$warning"),
     "stuck": ("▲", "$error"),
     "exited": ("✕", "$error"),
     "suspended": ("‖", "$text-muted"),
@@ -33,10 +34,21 @@ class AgentRow:
     unread: int = 0      # unread mail addressed to the agent
     address: str = ""    # its mail address, e.g. demo/polecats/nux
     parked: bool = False  # its hook is suspended (also when it shows as stuck): x resumes it
+    reason: str = ""     # what a waiting or limited agent waits on, as its screen says
+    resets_at: float | None = None  # when its usage limit resets (epoch seconds), if known
 
     @property
     def needs_me(self) -> bool:
         return self.state in NEEDS_ME_STATES
+
+    @property
+    def status(self) -> str:
+        """The state in words: `waiting: trust this folder?`, `limited: session limit, until
+        15:00`."""
+        from ..commands.live_views import why
+
+        detail = why(self.reason, self.resets_at)
+        return self.state if detail == "-" else f"{self.state}: {detail}"
 
 
 @dataclass(frozen=True)
@@ -100,7 +112,7 @@ class TownView:
         return sum(1 for m in self.mail if m.unread)
 
     def needs_me(self) -> list[NeedsMeItem]:
-        items = [NeedsMeItem("agent", a.name, f"{a.name} is {a.state}"
+        items = [NeedsMeItem("agent", a.name, f"{a.name} is {a.status}"
                              + (f" on {a.bead}" if a.bead else ""))
                  for a in self.agents if a.needs_me]
         items += [NeedsMeItem("mail", m.id, f"mail from {m.sender}: {m.subject}")

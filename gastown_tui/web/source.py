@@ -50,7 +50,8 @@ def agent_rows(host_agents: list[dict[str, Any]], view: TownView) -> list[AgentR
         rows.append(AgentRow(name=name, role=role, rig=rig, state=state,
                              bead=str(a.get("hook") or ""), unread=view.unread_by.get(address, 0),
                              address=address, parked=state == "suspended"
-                             or a.get("hook_state") == "suspended"))
+                             or a.get("hook_state") == "suspended",
+                             reason=str(a.get("reason") or ""), resets_at=a.get("resets_at")))
     shown = {row.name for row in rows}
     return rows + [row for row in parked_rows(view)
                    if row.state == "suspended" and row.name not in shown]
