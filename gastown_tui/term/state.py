@@ -53,6 +53,21 @@ def _rx(*patterns: str) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p, re.MULTILINE) for p in patterns)
 
 
+def _needle(pattern: re.Pattern[str]) -> str:
+    """The longest text every match of `pattern` contains (its top-level literals), or "".
+    A look tests `needle in text` first: a substring test costs a fraction of a regex search,
+    and most signals are absent from most screens."""
+    if pattern.flags & re.IGNORECASE:
+        return ""
+    from re import _parser
+
+    best = run = ""
+    for op, arg in _parser.parse(pattern.pattern, pattern.flags):
+        run = run + chr(arg) if op is _parser.LITERAL else ""
+        best = max(best, run, key=len)
+    return best
+
+
 @dataclass(frozen=True)
 class Signal:
     """Something on screen that waits for a person. `reason` says what, in a few words;
@@ -60,6 +75,10 @@ class Signal:
 
     pattern: re.Pattern[str]
     reason: str
+    needle: str = ""
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.pattern.search(text) if self.needle in text else None
 
 
 @dataclass(frozen=True)
@@ -70,15 +89,18 @@ class Limit:
     pattern: re.Pattern[str]
     reason: str
     reset: re.Pattern[str] | None = None
+    needle: str = ""
 
 
 def _sig(pattern: str, reason: str) -> Signal:
-    return Signal(re.compile(pattern, re.MULTILINE), reason)
+    compiled = re.compile(pattern, re.MULTILINE)
+    return Signal(compiled, reason, _needle(compiled))
 
 
 def _limit(pattern: str, reason: str, reset: str | None = None) -> Limit:
-    return Limit(re.compile(pattern, re.MULTILINE), reason,
-                 re.compile(reset, re.IGNORECASE) if reset else None)
+    compiled = re.compile(pattern, re.MULTILINE)
+    return Limit(compiled, reason, re.compile(reset, re.IGNORECASE) if reset else None,
+                 _needle(compiled))
 
 
 @dataclass(frozen=True)
@@ -108,16 +130,18 @@ _BRAILLE_SPINNER = r"^\s*[\u2800-\u28ff]"
 _IN = r"^[ \t│|]*"
 _PICK = r"^[ \t│|]*(?:[❯›>●]\s*)?"
 _SEL = r"^[ \t│|]*[❯›>●]\s*\d\. "  # the selected choice of a list: dialogs draw a cursor
-_ANY = r".*(?:\n.*){0,%d}?\n"  # the rest of a line, then up to N lines, to a dialog's next part
+# The rest of a line, then up to N lines, to a dialog's next part. Possessive (`*+`): no
+# backtracking inside a line, so a look stays linear in the screen's size.
+_ANY = r"[^\n]*+(?:\n[^\n]*+){0,%d}?\n"
 _APOS = "['’]"
 # Claude attaches its own messages (⎿) to the person's prompt or to the last step; a tool's
 # output is attached to its `● Tool(...)` line and may print anything.
-_NOT_UNDER_A_TOOL = r"^(?![ \t]*●)[^\n]*\S[^\n]*\n(?:[ \t]*\n)?"
+_NOT_UNDER_A_TOOL = r"^(?![ \t]*●)[ \t]*+\S[^\n]*+\n(?:[ \t]*\n)?"
 
 PRESETS: dict[str, Preset] = {
     "claude": Preset(
         "claude",
-        busy=_rx(r"(?i)\besc to interrupt\b"),
+        busy=_rx(r"esc to interrupt\b", r"Esc to interrupt\b"),
         waiting=(
             _sig(_IN + r"Bash command[ │]*\n(?:[ │]*\n)?[ │]*(?P<cmd>\S.*?)[ │]*$"
                  + _ANY % 8 + _IN + r"Do you want to proceed\?", "permission: Bash({cmd})"),
@@ -161,7 +185,7 @@ PRESETS: dict[str, Preset] = {
     ),
     "codex": Preset(
         "codex",
-        busy=_rx(r"(?i)\besc\b[^\n]*\binterrupt\b"),
+        busy=_rx(r"esc\b[^\n]*\binterrupt\b", r"Esc\b[^\n]*\binterrupt\b"),
         waiting=(
             _sig(_IN + r"Would you like to run the following command\?" + _ANY % 6 + _IN
                  + r"\$ (?P<cmd>\S.*?)\s*$", "permission: {cmd}"),
@@ -296,6 +320,8 @@ def _limit_hit(preset: Preset, rows: list[str], now: datetime) -> Reading | None
     width = max((len(r) for r in rows), default=0)
     best: tuple[int, Reading] | None = None
     for limit in preset.limits:
+        if limit.needle not in text:
+            continue
         for m in limit.pattern.finditer(text):
             resets = None
             if limit.reset is not None:
@@ -343,7 +369,7 @@ def read(preset: Preset, obs: Observation, limits: bool = True) -> Reading | Non
     busy_screen = any(p.search(text) for p in preset.busy)
     busy_title = bool(preset.busy_title and preset.busy_title.search(obs.title))
     idle_title = bool(preset.idle_title and preset.idle_title.search(obs.title))
-    asks = next(((s, m) for s in preset.waiting for m in [s.pattern.search(text)] if m), None)
+    asks = next(((s, m) for s in preset.waiting for m in [s.search(text)] if m), None)
     waiting_title = bool(preset.waiting_title and preset.waiting_title.search(obs.title))
     prompt = any(p.search(text) for p in preset.prompt)
     job = bool(preset.foreground_job_is_busy and obs.foreground_job)
