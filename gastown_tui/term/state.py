@@ -83,8 +83,8 @@ class Signal:
 
 @dataclass(frozen=True)
 class Limit:
-    """A message that a usage or rate limit was reached. `pattern` matches its first line;
-    `reset` (group `when`) finds the reset time in that line and the ones that continue it."""
+    """A message that a usage or rate limit was reached. `reset` (group `when`) finds the
+    reset time in the rows `pattern` matched and the few after them."""
 
     pattern: re.Pattern[str]
     reason: str
@@ -239,13 +239,19 @@ PRESETS: dict[str, Preset] = {
             _limit(_IN + r"Usage limit reached for (?P<what>\S.*?)\.[ │]*$",
                    "usage limit: {what}", r"\bAccess resets at (?P<when>[^.]+)\."),
             _limit(_IN + r"You have exhausted your daily quota", "daily quota"),
+            # The API error it prints once a quota dialog is answered "Stop".
+            _limit(_IN + r"✕ \[API Error: " + _ANY % 4 + _IN
+                   + r"Please wait and try again later\. To increase your limits",
+                   "quota exceeded", r"\bretry (?P<when>after \d[\w.]*)"),
             _limit(_IN + r"Please wait and try again later\. To increase your limits",
-                   "rate limited"),
+                   "quota exceeded"),
         ),
         prompt=_rx(r"^\s*(?:[│|]\s*)?>\s", r"Type your message"),
         busy_title=re.compile(_BRAILLE_SPINNER + r"|^\s*✦\s+Working"),
         idle_title=re.compile(r"^\s*◇\s+Ready"),
         waiting_title=re.compile(r"Action Required"),
+        # Under its messages: a tall prompt box and footer (8 rows at 80 columns).
+        scan_rows=20,
     ),
     "shell": Preset(
         "shell",
@@ -325,8 +331,8 @@ def _limit_hit(preset: Preset, rows: list[str], now: datetime) -> Reading | None
         for m in limit.pattern.finditer(text):
             resets = None
             if limit.reset is not None:
-                start = text.count("\n", 0, m.end())  # the message's row (the match ends in it)
-                found = limit.reset.search(_joined(rows[start:start + 4], width))
+                first, last = text.count("\n", 0, m.start()), text.count("\n", 0, m.end())
+                found = limit.reset.search(_joined(rows[first:last + 4], width))
                 if found:
                     when = reset_time(found.group("when"), now)
                     if when is not None and when <= now:
@@ -343,12 +349,9 @@ def _joined(rows: list[str], width: int) -> str:
     by the terminal (mid-word), a shorter one by the program (at a space)."""
     out, prev = "", None
     for row in rows:
-        if prev is None:
-            out = row.rstrip()
-        elif not row.strip():
-            break
-        else:
-            out += ("" if len(prev) >= width else " ") + row.strip()
+        if not row.strip():
+            continue
+        out += ("" if prev is None or len(prev) >= width else " ") + row.strip()
         prev = row
     return out
 
