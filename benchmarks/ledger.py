@@ -135,6 +135,7 @@ def main() -> None:
             ("bd ready --json", [bd, "ready", "--json"]),
             ("bd ready --json -n 0", [bd, "ready", "--json", "-n", "0"]),
             ("bd list --json -n 50", [bd, "list", "--json", "-n", "50"]),
+            ("bd list -n 0 (table, all open)", [bd, "list", "-n", "0"]),
             (f"bd show {show_id}", [bd, "show", show_id]),
             ("bd create", [bd, "create", "benchmark bead", "-p", "1"]),
         ]

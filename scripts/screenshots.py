@@ -2,9 +2,11 @@
 
     python3 scripts/screenshots.py [--out screenshots] [--size 160x45]
 
-Builds the demo town in a temporary folder (a sample git project, issues, a convoy), opens the
-app on it headless with real demo agents working, and saves: the main screen with several
-agents working and the convoy in progress, a zoomed pane, the sling modal and the needs-me view.
+Builds the demo town in a temporary folder (a sample git project, issues, a convoy; its merge
+queue waits for a person's review), opens the app on it headless with real demo agents
+working, and saves: the main screen with several agents working and the convoy in progress, a
+zoomed pane, the sling modal, the needs-me view and the Review view once an agent's work waits
+for review.
 The town is removed afterwards; the agents are stopped by the app's own host.
 """
 
@@ -33,6 +35,7 @@ async def wait(pilot, check, timeout: float, what: str):
 
 async def shoot(out: Path, size: tuple[int, int]) -> list[Path]:
     from gastown_tui.host import demo
+    from gastown_tui.town.config import set_setting
     from gastown_tui.town.convoys import create_convoy
     from gastown_tui.town.mail import send_mail
     from gastown_tui.ui.app import AppOptions, GastownApp
@@ -41,6 +44,7 @@ async def shoot(out: Path, size: tuple[int, int]) -> list[Path]:
     saved: list[Path] = []
     try:
         town, ids, _convoy = demo.build_town(tmp / "town", AGENTS, lambda line: None)
+        set_setting(town, "merge.review", "human", rig="sample")
         ledger = town.rig("sample").ledger("overseer")
         extra = [ledger.create(title, priority=1).id for title in EXTRA_WORK]
         # A second convoy part-way done, so the panel shows progress as well as a start.
@@ -51,7 +55,7 @@ async def shoot(out: Path, size: tuple[int, int]) -> list[Path]:
         environ = dict(os.environ, GT_DEMO_STEP_SECONDS="6")
         sling = f"sling {' '.join(ids)} sample --agent demo --no-convoy"
         app = GastownApp(AppOptions(town_root=town.root, environ=environ, poll_seconds=0.5,
-                                    first_commands=[sling]))
+                                    first_commands=[sling], embedded=True))
         async with app.run_test(size=size) as pilot:
             await wait(pilot, lambda: len(app.main.grid.panes) == AGENTS, 60, "the agents")
 
@@ -68,7 +72,7 @@ async def shoot(out: Path, size: tuple[int, int]) -> list[Path]:
             await pilot.press("ctrl+b", "z")
             await pilot.pause(0.5)
             saved.append(Path(app.save_screenshot("zoomed-pane.svg", str(out))))
-            await pilot.press("ctrl+b", "z", "ctrl+b", "d", "5")
+            await pilot.press("ctrl+b", "z", "ctrl+b", "s", "5")
             await pilot.pause(0.2)
             await pilot.press("s")
             await pilot.pause(0.5)
@@ -77,7 +81,15 @@ async def shoot(out: Path, size: tuple[int, int]) -> list[Path]:
             await pilot.pause(0.5)
             saved.append(Path(app.save_screenshot("needs-me.svg", str(out))))
             await pilot.press("escape")
-            await app.action_quit_app()
+            await wait(pilot, lambda: any(m.state == "waiting review" for m in app.view.merges),
+                       180, "work waiting for review")
+            await pilot.press("ctrl+b", "r")
+            await wait(pilot, lambda: getattr(getattr(app.screen, "view", None), "diff", None)
+                       is not None, 30, "the diff of the request")
+            await pilot.pause(0.5)
+            saved.append(Path(app.save_screenshot("review.svg", str(out))))
+            await pilot.press("escape")
+            await app.stop_town()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return saved

@@ -12,20 +12,22 @@ if _SCRIPTS and _SCRIPTS not in os.environ.get("PATH", "").split(os.pathsep)[:1]
     os.environ["PATH"] = _SCRIPTS + os.pathsep + os.environ.get("PATH", "")
 
 
-def _load_town_fixtures() -> None:
-    """The town fixtures serve tests/town and tests/commands; importlib import mode puts no test
-    folder on sys.path, so the module is loaded by path once, under a name no other test uses."""
+def _load_shared_modules() -> None:
+    """The town fixtures serve tests/town and tests/commands, the hostile-text catalogue every
+    folder that shows stored text; importlib import mode puts no test folder on sys.path, so
+    each module is loaded by path once, under a name no other test uses."""
     import importlib.util
     import sys
     from pathlib import Path
 
-    name = "gastown_town_test_fixtures"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, Path(__file__).with_name("town") / "fixtures.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
+    here = Path(__file__).parent
+    for name, path in (("gastown_town_test_fixtures", here / "town" / "fixtures.py"),
+                       ("hostile_text", here / "hostile_text.py")):
+        if name not in sys.modules:
+            spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
 
 
-_load_town_fixtures()
+_load_shared_modules()

@@ -10,6 +10,7 @@ import json
 import sqlite3
 from typing import Iterable, Sequence
 
+from ..visible import visible
 from .model import (BLOCKING_DEP_TYPES, DONE_STATUSES, NOT_WORK_TYPES, Issue, LedgerError,
                     now)
 
@@ -219,9 +220,9 @@ class Stats:
     def render_text(self) -> str:
         lines = [f"total:   {self.total}", f"ready:   {self.ready}",
                  f"blocked: {self.blocked}", "by status:"]
-        lines += [f"  {k}: {v}" for k, v in self.by_status.items()]
+        lines += [f"  {visible(k)}: {v}" for k, v in self.by_status.items()]
         lines.append("by type:")
-        lines += [f"  {k}: {v}" for k, v in self.by_type.items()]
+        lines += [f"  {visible(k)}: {v}" for k, v in self.by_type.items()]
         return "\n".join(lines)
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import click
 
+from ..visible import visible
 from .core import Command, CommandError, Group, UsageError, get_env
 from .render import view
 
@@ -118,8 +119,21 @@ def open_ledger(ids: Iterable[str] = ()) -> "Ledger":
         env.progress(f"bd: warning: {warning}")
     ctx = click.get_current_context(silent=True)
     if ctx is not None:
-        ctx.call_on_close(led.close_db)
+        ctx.call_on_close(_closer(led, env))
     return led
+
+
+def _closer(led: "Ledger", env) -> Callable[[], None]:
+    """Close the ledger at the command's end, first saying what went wrong after the
+    command's change was saved (an export left for the next command)."""
+    shown = len(led.warnings)
+
+    def close() -> None:
+        for warning in led.warnings[shown:]:
+            env.progress(f"bd: warning: {warning}")
+        led.close_db()
+
+    return close
 
 
 def open_rig_ledger(rig: str) -> "Ledger":
@@ -158,6 +172,11 @@ def _routed_beads_dir(env: Any, ids: list[str]) -> "Path | None":
         raise UsageError(f"{', '.join(ids)} live in different ledgers of the town: run bd once "
                          "per ledger")
     return (root / paths.pop() / ".beads").resolve()
+
+
+# `-n N` of list, ready and search: 0 is no limit; beyond a million is a typo, and beyond
+# SQLite's 64-bit integers an internal error.
+LIMIT = click.IntRange(min=0, max=1_000_000)
 
 
 class PriorityType(click.ParamType):
@@ -211,24 +230,19 @@ def _p(issue: "Issue") -> str:
 
 def issue_rows(records: list[dict]) -> str:
     """The bead table, from bd records. Lists run to thousands of rows, so ASCII cells are
-    measured with len() and only the others with wcwidth (core.table measures every cell)."""
+    measured with len() and only the others with wcwidth (core.table measures every cell).
+    Every stored cell shows on one line with its controls as marks (`visible`)."""
     if not records:
         return "(no beads)"
     rows = [["ID", "PRI", "STATUS", "TYPE", "ASSIGNEE", "TITLE"]]
-    rows += [[r["id"], f"P{r.get('priority', 2)}", r.get("status") or "open",
-              r.get("issue_type") or "task", r.get("assignee") or "-",
-              one_line(r.get("title") or "")]
+    rows += [[visible(r["id"]), f"P{r.get('priority', 2)}", visible(r.get("status") or "open"),
+              visible(r.get("issue_type") or "task"), visible(r.get("assignee") or "-"),
+              visible(r.get("title") or "")]
              for r in records]
     widths = [max(_width(row[c]) for row in rows) for c in range(5)]
     return "\n".join("  ".join([*(cell + " " * (widths[c] - _width(cell))
                                    for c, cell in enumerate(row[:5])), row[5]]).rstrip()
                      for row in rows)
-
-
-def one_line(text: str) -> str:
-    """A title as one line: a newline in one (possible through imports) would break tables and
-    the one-line-per-bead output that scripts read."""
-    return " ".join(text.split()) if "\n" in text or "\r" in text else text
 
 
 def _width(text: str) -> int:
@@ -269,8 +283,8 @@ class Changed:
         return data[0] if self.single and len(data) == 1 else data
 
     def render_text(self) -> str:
-        return "\n".join(f"{self.verb} {i.id}: {one_line(i.title)}" + (
-            f" [{i.status}{', ' + i.assignee if i.assignee else ''}]"
+        return "\n".join(f"{self.verb} {visible(i.id)}: {visible(i.title)}" + (
+            f" [{visible(i.status)}{', ' + visible(i.assignee) if i.assignee else ''}]"
             if self.verb != "Created" else "") for i in self.issues)
 
 
@@ -286,28 +300,30 @@ class IssueDetail:
 
     def _link(self, other: str, kind: str) -> str:
         status, title = self.titles.get(other, ("?", "(not in this ledger)"))
-        return f"  {kind:<16} {other}  [{status}] {title}"
+        return f"  {visible(kind):<16} {visible(other)}  [{visible(status)}] {visible(title)}"
 
     def render_text(self) -> str:
         i = self.issue
-        lines = [f"{i.id}: {one_line(i.title)}",
-                 f"Status: {i.status}   Priority: {_p(i)}   Type: {i.issue_type}"
-                 + (f"   Assignee: {i.assignee}" if i.assignee else ""),
-                 f"Created: {i.created_at} by {i.created_by or '-'}   Updated: {i.updated_at}"]
+        v = visible
+        lines = [f"{v(i.id)}: {v(i.title)}",
+                 f"Status: {v(i.status)}   Priority: {_p(i)}   Type: {v(i.issue_type)}"
+                 + (f"   Assignee: {v(i.assignee)}" if i.assignee else ""),
+                 f"Created: {v(i.created_at)} by {v(i.created_by or '-')}   "
+                 f"Updated: {v(i.updated_at)}"]
         if i.closed_at:
-            lines.append(f"Closed: {i.closed_at}" + (f" ({i.close_reason})"
-                                                     if i.close_reason else ""))
+            lines.append(f"Closed: {v(i.closed_at)}" + (f" ({v(i.close_reason)})"
+                                                        if i.close_reason else ""))
         if i.labels:
-            lines.append("Labels: " + ", ".join(i.labels))
+            lines.append("Labels: " + ", ".join(v(lab) for lab in i.labels))
         for name in ("description", "design", "acceptance_criteria", "notes"):
             text = getattr(i, name)
             if text:
                 lines.append(name.replace("_", " ").capitalize() + ":")
-                lines += ["  " + ln for ln in text.splitlines()]
+                lines += ["  " + ln for ln in v(text, lines=True).splitlines()]
         for name in ("sender", "hook_bead", "agent_state", "role_type", "rig", "due_at",
                      "defer_until", "external_ref"):
             if getattr(i, name):
-                lines.append(f"{name}: {getattr(i, name)}")
+                lines.append(f"{name}: {v(str(getattr(i, name)))}")
         if i.dependencies:
             lines.append("Depends on:")
             lines += [self._link(d.depends_on_id, d.type) for d in i.dependencies]
@@ -316,7 +332,8 @@ class IssueDetail:
             lines += [self._link(d.issue_id, d.type) for d in self.dependents]
         if i.comments:
             lines.append("Comments:")
-            lines += [f"  [{c.created_at}] {c.author}: {c.text}" for c in i.comments]
+            lines += [f"  [{v(c.created_at)}] {v(c.author)}: "
+                      + v(c.text, lines=True).replace("\n", "\n    ") for c in i.comments]
         return "\n".join(lines)
 
 

@@ -10,6 +10,7 @@ import click
 
 from .bd_common import BdCommand, BdGroup, open_ledger, parse_vars
 from .core import get_env
+from ..visible import visible
 from .render import table, view
 
 
@@ -81,23 +82,24 @@ class FormulaView:
 
     def render_text(self) -> str:
         f = self.formula
-        lines = [f"{f.name} (version {f.version}, {f.type}) - {f.path}"]
+        v = visible
+        lines = [f"{v(f.name)} (version {f.version}, {v(str(f.type))}) - {v(str(f.path))}"]
         if f.description:
-            lines.append(f.description)
+            lines.append(v(f.description, lines=True))
         if f.vars:
             lines.append("Variables:")
-            for v in f.vars.values():
-                extra = "required" if v.required else f"default {v.default!r}" \
-                    if v.default is not None else "optional"
-                if v.enum:
-                    extra += f", one of {', '.join(v.enum)}"
-                if v.pattern:
-                    extra += f", matching {v.pattern}"
-                lines.append(f"  {v.name}: {v.description} ({extra})")
+            for var in f.vars.values():
+                extra = "required" if var.required else f"default {var.default!r}" \
+                    if var.default is not None else "optional"
+                if var.enum:
+                    extra += f", one of {', '.join(var.enum)}"
+                if var.pattern:
+                    extra += f", matching {var.pattern}"
+                lines.append(f"  {v(var.name)}: {v(var.description)} ({v(extra)})")
         lines.append("Steps:")
         for s in f.steps:
-            needs = f"  (needs {', '.join(s.needs)})" if s.needs else ""
-            lines.append(f"  {s.id}: {s.title}{needs}")
+            needs = f"  (needs {v(', '.join(s.needs))})" if s.needs else ""
+            lines.append(f"  {v(s.id)}: {v(s.title)}{needs}")
         return "\n".join(lines)
 
 
@@ -121,14 +123,14 @@ class CookedView:
 
     def render_text(self) -> str:
         c = self.cooked
-        head = f"{c.formula.name}" + (" with " + ", ".join(f"{k}={v}" for k, v in
-                                                         c.vars.items()) if c.vars else "")
+        head = visible(c.formula.name) + (" with " + ", ".join(
+            f"{visible(k)}={visible(str(v))}" for k, v in c.vars.items()) if c.vars else "")
         lines = [head + f": {len(c.steps)} steps"]
         for n, s in enumerate(c.steps, 1):
-            needs = f"  (after {', '.join(s.needs)})" if s.needs else ""
-            lines.append(f"{n}. {s.id}: {s.title}{needs}")
+            needs = f"  (after {visible(', '.join(s.needs))})" if s.needs else ""
+            lines.append(f"{n}. {visible(s.id)}: {visible(s.title)}{needs}")
             if s.description:
-                lines += ["     " + ln for ln in s.description.splitlines()]
+                lines += ["     " + ln for ln in visible(s.description, lines=True).splitlines()]
         return "\n".join(lines)
 
 
@@ -158,7 +160,8 @@ class MoleculeView:
         m = self.molecule
         rows = [[s.id, step_id(s) or "-", s.status + (" (ready)" if s.id in self.ready_ids
                                                        else ""), s.title] for s in m.steps]
-        return (f"{m.root.id}: {m.root.title}  [{m.root.status}, {m.progress} steps closed]\n"
+        return (f"{visible(m.root.id)}: {visible(m.root.title)}  [{visible(m.root.status)}, "
+                f"{m.progress} steps closed]\n"
                 + table(rows, ["ID", "STEP", "STATUS", "TITLE"]))
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..visible import visible_json
 from .bd_common import BdCommand, actor, open_ledger
 from .core import CommandError, UsageError, get_env
 from .render import view
@@ -73,7 +74,9 @@ class ExportedLines:
         return self.text
 
     def render_text(self) -> str:
-        return self.text
+        # Data, not prose: C1 and bidi characters as JSON's own escapes keep every string
+        # exact, where the marks the text of other results gets would change the backup.
+        return visible_json(self.text)
 
 
 def _is_dash(value: str | None) -> bool:
@@ -113,9 +116,7 @@ def import_(input_):
             raise CommandError(f"no such file: {path}")
         led = open_ledger()
         report = led.import_file(path)
-    for warning in led.warnings:
-        env.progress(f"bd: warning: {warning}")
-    return report
+    return report   # its warnings (the lines kept aside) are said as the ledger closes
 
 
 def _read_stdin(env) -> bytes:

@@ -6,7 +6,8 @@ from typing import Any
 
 import click
 
-from .bd_common import BdCommand, BdGroup, Changed, IssueList, known, open_ledger
+from ..visible import visible
+from .bd_common import LIMIT, BdCommand, BdGroup, Changed, IssueList, known, open_ledger
 from .core import UsageError, get_env
 from .render import table, view
 
@@ -30,7 +31,7 @@ class ReadyList(IssueList):
 
 
 @click.command("ready", cls=BdCommand)
-@click.option("-n", "--limit", type=click.IntRange(min=0), default=READY_LIMIT,
+@click.option("-n", "--limit", type=LIMIT, default=READY_LIMIT,
               show_default=True, help="How many to show; 0 shows all.")
 @click.option("-a", "--assignee", default=None, help="Only work assigned to NAME.")
 @click.option("--unassigned", is_flag=True, help="Only work nobody holds.")
@@ -96,8 +97,8 @@ class DepChange:
 
     def render_text(self) -> str:
         # Spelled out: an arrow from A to B reads as "A blocks B", the opposite of what it means.
-        return (f"{self.verb.capitalize()}: {self.issue_id} depends on {self.depends_on_id} "
-                f"({self.type})")
+        return (f"{self.verb.capitalize()}: {visible(self.issue_id)} depends on "
+                f"{visible(self.depends_on_id)} ({visible(self.type)})")
 
 
 @dep.command("add")
@@ -139,16 +140,18 @@ class TreeNode:
         return out
 
     def render_text(self, depth: int = 0) -> str:
-        link = f"{self.type}: " if self.type else ""
+        link = f"{visible(self.type)}: " if self.type else ""
         mark = " (shown above)" if self.repeated else ""
-        lines = ["  " * depth + f"{link}{self.id} [{self.status}] {self.title}{mark}"]
+        lines = ["  " * depth + f"{link}{visible(self.id)} [{visible(self.status)}] "
+                 f"{visible(self.title)}{mark}"]
         lines += [c.render_text(depth + 1) for c in self.children]
         return "\n".join(lines)
 
 
 @dep.command("tree")
 @click.argument("issue")
-@click.option("--max-depth", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--max-depth", type=click.IntRange(min=1, max=1000), default=20,
+              show_default=True)
 def dep_tree(issue, max_depth):
     """What ISSUE depends on, recursively."""
     led = open_ledger([issue])
@@ -243,8 +246,10 @@ class CommentList:
 
     def render_text(self) -> str:
         if not self.comments:
-            return f"(no comments on {self.issue_id})"
-        return "\n".join(f"[{c.created_at}] {c.author}: {c.text}" for c in self.comments)
+            return f"(no comments on {visible(self.issue_id)})"
+        return "\n".join(f"[{visible(c.created_at)}] {visible(c.author)}: "
+                         + visible(c.text, lines=True).replace("\n", "\n  ")
+                         for c in self.comments)
 
 
 @view
@@ -255,7 +260,7 @@ class CommentAdded:
         return self.comment.to_json()
 
     def render_text(self) -> str:
-        return f"Commented on {self.comment.issue_id}"
+        return f"Commented on {visible(self.comment.issue_id)}"
 
 
 @click.group("comments", cls=CommentsGroup)

@@ -12,6 +12,7 @@ import shlex
 import click
 import click.shell_completion
 
+from ..visible import visible
 from .core import Env, UsageError, completion_var
 
 
@@ -51,7 +52,12 @@ class _KnownCommands:
                                                       self.prog_name, args)
         if isinstance(ctx.command, click.Group) and [*ctx._protected_args, *ctx.args]:
             return []  # a group's context with words left over: they named no subcommand
-        return super().get_completions(args, incomplete)
+        # Values and their help come from the ledger (a bead's title beside its id) and reach
+        # the shell's menu or the command bar: shown, never obeyed.
+        return [click.shell_completion.CompletionItem(
+                    visible(str(i.value)), type=i.type,
+                    help=visible(i.help) if i.help else i.help)
+                for i in super().get_completions(args, incomplete)]
 
 
 class _BarComplete(_KnownCommands, click.shell_completion.ShellComplete):

@@ -16,6 +16,7 @@ import contextlib
 import dataclasses
 import io
 import os
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import click
 
+from ..visible import visible
 from .render import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Result, emit
 
 
@@ -64,6 +66,8 @@ class Env:
     @classmethod
     def from_process(cls) -> "Env":
         def _progress(line: str) -> None:
+            # Progress quotes the ledger too (a bead's title in a warning): shown, not obeyed.
+            line = visible(line, lines=True)
             sys.stderr.write(line if line.endswith("\n") else line + "\n")
             sys.stderr.flush()
 
@@ -131,6 +135,31 @@ class Group(click.Group):
 Group.group_class = Group
 
 
+class Seconds(click.ParamType):
+    """A time in seconds within bounds; refuses nan and infinity, which compare false with
+    every bound and so slip past a plain `<= 0` check."""
+
+    name = "seconds"
+
+    def __init__(self, low: float = 0.0, high: float = 86400.0, low_open: bool = True):
+        self.low, self.high, self.low_open = low, high, low_open
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> float:
+        import math
+
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            seconds = math.nan
+        above = seconds > self.low if self.low_open else seconds >= self.low
+        if not (math.isfinite(seconds) and above and seconds <= self.high):
+            side = "above" if self.low_open else "at least"
+            self.fail(f"{value!r} is not a number of seconds {side} {self.low:g} and at most "
+                      f"{self.high:g}", param, ctx)
+        return seconds
+
+
 # ---------------------------------------------------------------------------------------------
 # Invocation
 
@@ -142,6 +171,12 @@ def _invoke(root: click.Command, args: list[str], env: Env, prog: str) -> Result
         env.json = True
     if "--debug" in ours:
         env.debug = True
+    for arg in ours:
+        if not arg.isascii() and _SURROGATE.search(arg):
+            # Bytes that are not UTF-8 (Python keeps them as lone surrogates) could be stored
+            # nowhere: SQLite, JSON and the terminal all need text.
+            return Result(EXIT_USAGE, error=f"'{visible(arg)}' is not UTF-8 text (<U+DCxx> "
+                          "marks each bad byte): give it in UTF-8", as_json=env.json, argv=args)
     try:
         with root.make_context(prog, list(args), obj=env) as ctx:
             data = root.invoke(ctx)
@@ -167,11 +202,25 @@ def _invoke(root: click.Command, args: list[str], env: Env, prog: str) -> Result
         return Result(130, error="interrupted", as_json=env.json, argv=args)
     except Exception as e:
         if not _is_user_error(e):
-            raise
+            from ..files import os_error_message
+
+            # What the machine refused (a full disk, another user's file, a read-only disk)
+            # is no bug of ours: one line naming the path, wherever in the code it surfaced.
+            message = os_error_message(e)
+            if message is None:
+                raise
+            if env.debug:
+                import traceback
+
+                traceback.print_exc()
+            return Result(EXIT_FAILED, error=message, as_json=env.json, argv=args)
         # Domain layers cannot import this module; their errors opt in with `user_error = True`
         # (and an optional `exit_code`) to be shown as a one-line message.
         return Result(getattr(e, "exit_code", EXIT_FAILED), error=str(e), as_json=env.json,
                       argv=args)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _is_user_error(e: Exception) -> bool:
@@ -232,6 +281,9 @@ def shell_main(root: click.Command, prog: str, argv: Sequence[str] | None = None
         from .completion import shell_complete
 
         return shell_complete(root, prog, instruction)
+    from ..inflight import hold
+
+    hold()  # an agent's terminal is not ended while this runs (see inflight.py)
     args = list(sys.argv[1:] if argv is None else argv)
     env = Env.from_process()
     try:

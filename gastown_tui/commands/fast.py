@@ -22,6 +22,9 @@ COMPLETE_VAR = "_GT_COMPLETE"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    from ..inflight import hold
+
+    hold()
     args = list(sys.argv[1:] if argv is None else argv)
     code = agents(args)
     if code is None:
@@ -40,12 +43,13 @@ def agents(args: list[str]) -> int | None:
     from .render import Result, emit
 
     try:
+        from ..host.api import Agents as AgentsRequest
         from ..host.client import HostClient
         from ..town.model import find_town
 
         town = find_town(Path.cwd(), os.environ)
-        rows = HostClient(town.root).call("agents", all=len(words) == 2)
-        data = Agents([AgentRow(**r) for r in rows])
+        rows = HostClient(town.root).request(AgentsRequest(all=len(words) == 2, queued=True))
+        data = Agents([AgentRow.of(r) for r in rows])
     except Exception:  # noqa: BLE001 - the registry reports every failure in its own words
         return None
     try:

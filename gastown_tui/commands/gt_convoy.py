@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from ..visible import visible
 from .render import view
 from .towncli import complete_address, complete_bead, complete_convoy, current_town, identity
 
@@ -22,7 +23,8 @@ class Landed:
     def render_text(self) -> str:
         if not self.convoys:
             return "No convoy landed."
-        return "\n".join(f"Landed {c.id}: {c.title} ({c.progress})" for c in self.convoys)
+        return "\n".join(f"Landed {visible(c.id)}: {visible(c.title)} ({c.progress})"
+                         for c in self.convoys)
 
 
 class ConvoyList(list):
@@ -69,7 +71,8 @@ def register(root: click.Group) -> None:
     @click.option("--notify", "notify", multiple=True, is_flag=False, flag_value="mayor/",
                   metavar="[ADDR]", shell_complete=complete_address,
                   help="Mail ADDR (default mayor/) when the convoy lands; repeatable.")
-    @click.option("--human", is_flag=True, help="Also mail the overseer (you) when it lands.")
+    @click.option("--human", is_flag=True, help="Mail the overseer (you) when it lands, and "
+                  "hold its merges for your approval (`gt mq approve`).")
     def create(name: str, issues: tuple[str, ...], notify: tuple[str, ...], human: bool):
         """Create convoy NAME tracking ISSUES (ids from any rig)."""
         from ..town.convoys import create_convoy

@@ -6,19 +6,11 @@ from __future__ import annotations
 
 import click
 
+from ..visible import visible
 from .core import UsageError, get_env
 from .render import table, to_jsonable, view
+from .gt_mq import tell_host
 from .towncli import complete_agent, complete_bead, complete_rig, current_town, identity
-
-
-def _notify_host(town) -> None:
-    from ..host.client import HostClient
-    from ..host.runtime import HostError
-
-    try:
-        HostClient(town.root, timeout=2).try_call("notify")
-    except HostError:
-        pass  # a busy host still sees the change on its next ledger check
 
 
 def _live_activity(town) -> dict[str, str]:
@@ -26,18 +18,19 @@ def _live_activity(town) -> dict[str, str]:
     ledger records only transitions, not every keystroke of a working agent."""
     from datetime import datetime, timedelta, timezone
 
+    from ..host.api import Agents
     from ..host.client import HostClient
     from ..host.runtime import HostError, host_running
 
     if host_running(town.root) is None:
         return {}
     try:
-        rows = HostClient(town.root, timeout=2).try_call("agents") or []
+        rows = HostClient(town.root, timeout=2).request(Agents())
     except HostError:
         return {}
     at = datetime.now(timezone.utc)
-    return {r["name"]: (at - timedelta(seconds=r["last_activity"])).isoformat()
-            for r in rows if r.get("last_activity") is not None}
+    return {r.name: (at - timedelta(seconds=r.last_activity)).isoformat()
+            for r in rows if r.last_activity is not None}
 
 
 @view
@@ -64,10 +57,17 @@ class HookRow:
     agent: str | None
     stuck: bool
     worktree: str | None
-    kind: str = "polecats"  # or crew: a crew member an issue was slung to
+    kind: str = "polecats"  # or crew: a crew member an issue was slung to; queue: waiting
+    position: int | None = None  # in the dispatch queue (state queued), counted town-wide
+    merge_request: str | None = None
+    merge_state: str | None = None   # queued, gating, waiting review, merged, conflict, ...
+    reason: str | None = None  # why it is suspended
+    unusable: str | None = None  # why this idle polecat takes no new work, and what to do
 
     @property
     def who(self) -> str:
+        if self.kind == "queue":
+            return f"{self.rig}/queue#{self.position}"
         return f"{self.rig}/{self.polecat}" if self.kind == "polecats" else \
             f"{self.rig}/{self.kind}/{self.polecat}"
 
@@ -83,12 +83,17 @@ class HookList:
         if not self.rows:
             return "no hooks yet (sling work with `gt sling ISSUE RIG`)"
         return table([[r.who, r.issue or "-",
-                       r.state + (" (stuck)" if r.stuck else ""), r.branch or "-",
+                       r.state + (" (stuck)" if r.stuck else "")
+                       + (" (unusable)" if r.unusable else ""), r.merge_state or "-",
+                       r.branch or "-",
                        "-" if r.ahead is None else str(r.ahead),
                        "-" if r.dirty is None else str(r.dirty),
                        (r.last_activity or "-")[:19]] for r in self.rows],
-                     ["AGENT", "ISSUE", "STATE", "BRANCH", "AHEAD", "DIRTY",
-                      "LAST ACTIVITY"])
+                     ["AGENT", "ISSUE", "STATE", "MERGE", "BRANCH", "AHEAD", "DIRTY",
+                      "LAST ACTIVITY"]) + "".join(
+            f"\n{r.who} is suspended: {visible(r.reason)}" for r in self.rows
+            if r.state == "suspended" and r.reason) + "".join(
+            f"\n{visible(r.unusable)}" for r in self.rows if r.unusable)
 
 
 @view
@@ -102,12 +107,25 @@ class HookView:
     state: str | None = None
     branch: str | None = None
     worktree: str | None = None
+    # Its merge request, and why it came back when it did (conflict, gate failed, rejected).
+    merge_request: str | None = None
+    merge_state: str | None = None
+    target: str | None = None
+    rejection: str | None = None
+    fix: str | None = None
+    files: list | None = None
 
     def render_text(self) -> str:
         if not self.issue:
-            return f"nothing is on the hook of {self.address or 'this shell'}"
-        return (f"{self.address}: {self.issue} {self.title}\nstate: {self.state}   "
-                f"branch: {self.branch}\n{self.description or ''}").rstrip()
+            return f"nothing is on the hook of {visible(self.address or 'this shell')}"
+        v = visible
+        text = (f"{v(self.address or '')}: {v(self.issue)} {v(self.title or '')}\n"
+                f"state: {v(str(self.state))}   branch: {v(str(self.branch))}\n"
+                f"{v(self.description or '', lines=True)}").rstrip()
+        if self.rejection:
+            text += f"\n\n{self.merge_request} came back ({self.merge_state}): " \
+                    f"{v(self.rejection)}\n{v(self.fix or '')}"
+        return text
 
 
 @view
@@ -136,15 +154,16 @@ class AgentActed:
 
 
 def _agent_action(what: str, name: str) -> AgentActed:
+    from ..host.api import Act
     from ..host.client import HostClient
 
     if not name.strip():
         raise UsageError(f"give the agent to {what}: a name from `gt hooks list`")
     # Ending a terminal can take a few seconds (KILL after 5 s); starting one, less.
-    reply = HostClient(current_town().root, timeout=30).call(what, target=name,
-                                                            by=f"gt hooks {what}")
-    return AgentActed(reply["agent"], what, reply["state"], reply.get("issue"),
-                      reply.get("snapshot"), reply.get("pid"), reply["said"])
+    reply = HostClient(current_town().root, timeout=30).request(
+        Act(what, name, by=f"gt hooks {what}"))
+    return AgentActed(reply.agent, what, reply.state, reply.issue, reply.snapshot, reply.pid,
+                      reply.said)
 
 
 def _snapshot_repo(town, hook):
@@ -171,11 +190,13 @@ def register(root: click.Group) -> None:
     @click.option("--crew", help="Hook the issue to this crew member's clone instead.")
     @click.option("--rig", "rig_opt", shell_complete=complete_rig, help="The rig, with --crew.")
     def sling(args: tuple[str, ...], agent, no_convoy, base, crew, rig_opt):
-        """Put ISSUEs on polecats' hooks in RIG and start their agents (one polecat each)."""
+        """Put ISSUEs on polecats' hooks in RIG and start their agents (one polecat each);
+        past the town's max_polecats they wait in the dispatch queue."""
+        from ..host.api import Sling
         from ..host.client import HostClient
         from ..host.events import append_event, make_event
         from ..host.runtime import HostNotRunning, host_running
-        from ..town.sling import Slung, sling as town_sling
+        from ..town.sling import sling as town_sling
 
         if crew:
             if not rig_opt:
@@ -195,18 +216,19 @@ def register(root: click.Group) -> None:
         actor = identity(town)
         if host_running(town.root) is not None:
             try:
-                rows = HostClient(town.root, timeout=120).call(
-                    "sling", issues=issues, target=target, agent=agent, no_convoy=no_convoy,
-                    base=base, crew=crew, actor=actor)
-                return SlingResult([Slung(**r) for r in rows])
+                return SlingResult(HostClient(town.root, timeout=120).request(
+                    Sling(issues, target, agent, no_convoy, base, crew, actor)))
             except HostNotRunning:
                 pass  # it stopped between the check and the call: record the hook ourselves
         done = town_sling(town, issues, target, agent=agent, convoy=not no_convoy, base=base,
                           crew=crew, actor=actor, environ=env.environ, progress=env.progress)
-        for slung, _hook in done:
+        for slung, hook in done:
             append_event(town.root, make_event("sling", issue=slung.issue,
                                                agent=f"{slung.rig}/{slung.polecat}",
-                                               convoy=slung.convoy, by=actor, started=False))
+                                               convoy=slung.convoy, by=actor, started=False)
+                         if hook is not None else
+                         make_event("queued", issue=slung.issue, rig=slung.rig,
+                                    position=slung.queued, by=actor))
         return SlingResult([s for s, _h in done])
 
     @root.group("hooks")
@@ -217,8 +239,12 @@ def register(root: click.Group) -> None:
     @click.option("--rig", shell_complete=complete_rig, help="Only this rig.")
     @click.option("--all", "all_", is_flag=True, help="Include archived hooks.")
     def hooks_list(rig: str | None, all_: bool):
-        """Each hook: polecat, issue, state, branch, commits ahead, dirty files, last activity."""
+        """Each hook: polecat, issue, state, branch, commits ahead, dirty files, last activity;
+        then the work queued for a free polecat."""
         from ..town import hooks as hooks_mod
+        from ..town.mq import by_issue
+        from ..town.queue import list_queue
+        from ..town.sling import unusable_note
         from ..town.worktrees import status
 
         town = current_town()
@@ -226,17 +252,43 @@ def register(root: click.Group) -> None:
             town.rig(rig)
         live = _live_activity(town)
         rows = []
+        merges: dict[str, dict] = {}
         for h in hooks_mod.all_hooks(town, [rig] if rig else None):
-            if h.state == "archived" and not all_:
+            if h.state == "archived" and not all_ and not h.unusable:
                 continue
             ahead = dirty = None
             if h.path is not None and h.path.exists():
                 st = status(h.path, h.base or town.rig(h.rig).branch)
                 ahead, dirty = st.ahead, st.dirty
             last = max(filter(None, (h.last_activity, live.get(h.session))), default=None)
+            if h.rig not in merges:
+                merges[h.rig] = by_issue(town.rig(h.rig))
+            mr = merges[h.rig].get(h.issue or "")
+            mine = mr is not None and mr.agent == h.address
             rows.append(HookRow(h.polecat, h.rig, h.issue, h.state, h.branch, ahead, dirty,
-                                last, h.agent, h.stuck, h.worktree, h.kind))
+                                last, h.agent, h.stuck, h.worktree, h.kind, None,
+                                mr.id if mine else None, mr.label if mine else None,
+                                h.reason if h.state == "suspended" else None,
+                                unusable_note(h) if h.unusable else None))
+        # Queued work is on no hook yet: it follows, in the order it starts.
+        for q in list_queue(town, [rig] if rig else None):
+            rows.append(HookRow("", q.rig, q.issue, "queued", None, None, None, q.queued_at,
+                                q.agent, False, None, "queue", q.position))
         return HookList(rows)
+
+    @hooks.command("prune")
+    @click.option("--dry-run", is_flag=True, help="Only say what would be archived.")
+    def hooks_prune(dry_run: bool):
+        """Archive hooks whose work is merged or dropped (worktree snapshotted, then removed;
+        merged branches deleted). Work waiting for a merge or a fix is left alone."""
+        from ..town.prune import prune
+
+        town = current_town()
+        done = prune(town, dry_run, identity(town))
+        if done and not dry_run:
+            tell_host(town)
+        return done or "nothing to prune: every hook still holds work in progress or in the " \
+                       "merge queue"
 
     @hooks.command("repair")
     def hooks_repair():
@@ -311,9 +363,18 @@ def register(root: click.Group) -> None:
         if h is None or not h.issue or not h.live:
             return HookView(h.address if h else identity(town), None,
                             state=h.state if h else None)
-        issue = town.rig(h.rig).ledger().get(h.issue)
-        return HookView(h.address, issue.id, issue.title, issue.description, h.state,
-                        h.branch, h.worktree)
+        from ..town.mq import REJECTED, mr_for_issue, what_to_do
+
+        rig = town.rig(h.rig)
+        issue = rig.ledger().get(h.issue)
+        view_ = HookView(h.address, issue.id, issue.title, issue.description, h.state,
+                         h.branch, h.worktree)
+        mr = mr_for_issue(rig, issue.id)
+        if mr is not None:
+            view_.merge_request, view_.merge_state, view_.target = mr.id, mr.label, mr.target
+            if mr.state in REJECTED:
+                view_.rejection, view_.fix, view_.files = mr.reason, what_to_do(mr), mr.files
+        return view_
 
     @root.command("done")
     @click.option("-m", "--message", help="What was done (commit message and close reason).")
@@ -324,7 +385,14 @@ def register(root: click.Group) -> None:
         town = current_town()
         env = get_env()
         result = finish(town, env.cwd, env.environ, message)
-        _notify_host(town)
+        events = []
+        if result.merge_request:
+            from ..host.events import make_event
+
+            events.append(make_event("mr_submitted", mr=result.merge_request, rig=result.rig,
+                                     issue=result.issue, by=identity(town),
+                                     branch=result.branch, target=result.target))
+        tell_host(town, events)
         return result
 
     @root.command("handoff")
@@ -333,6 +401,7 @@ def register(root: click.Group) -> None:
     def handoff(name: str | None, message: str):
         """Mail a handoff note, then restart the session fresh in place: your own, or agent
         NAME's (as the app's H does)."""
+        from ..host.api import Act
         from ..host.client import HostClient
         from ..town.done import require_hook
 
@@ -347,7 +416,6 @@ def register(root: click.Group) -> None:
             target, sender = name, identity(town)
         # The host mails and restarts, answering before it ends the session (which may be
         # the caller's own).
-        reply = HostClient(town.root, timeout=30).call("handoff", target=target,
-                                                      sender=sender, message=message,
-                                                      by="gt handoff")
-        return Handoff(reply["mailed"], reply["mailed"])
+        reply = HostClient(town.root, timeout=30).request(
+            Act("handoff", target, by="gt handoff", sender=sender, message=message))
+        return Handoff(reply.mailed, reply.mailed)

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from ..visible import visible
 from .core import UsageError, get_env
 from .render import to_jsonable, view
 from .towncli import complete_address, complete_mail, current_town, identity
@@ -21,7 +22,8 @@ class Sent:
         return [to_jsonable(m) for m in self.messages]
 
     def render_text(self) -> str:
-        return "\n".join(f"Sent {m.id} to {m.to}: {m.subject}" for m in self.messages)
+        return "\n".join(f"Sent {visible(m.id)} to {visible(m.to)}: {visible(m.subject)}"
+                         for m in self.messages)
 
 
 def register(root: click.Group) -> None:

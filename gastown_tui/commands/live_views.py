@@ -1,10 +1,10 @@
-"""What `gt agents` shows, in a module that imports no click: the registry's command and the
-fast path of `fast.py` (agents call `gt agents` in loops) render the same rows."""
+"""What `gt agents` and `gt nudge` show, in a module that imports no click: the registry's
+commands, the fast path of `fast.py` (agents call `gt agents` in loops) and the app's own
+nudge render the same rows and lines."""
 
 from __future__ import annotations
 
-import datetime as dt
-
+from ..town.needs import why
 from .render import table, to_jsonable, view
 
 
@@ -21,23 +21,15 @@ class AgentRow:
     stalled: bool
     uptime: float | None
     last_activity: float | None
-    # What a waiting or limited agent waits on ("trust this folder?", "session limit"), and
-    # when a limit resets (epoch seconds), as its screen says. Absent from older hosts.
+    # What a waiting or limited agent waits on ("trust this folder?", "usage limit"), and
+    # when a limit resets (epoch seconds), as its screen says.
     reason: str = ""
     resets_at: float | None = None
 
-
-def until(epoch: float | None) -> str:
-    """A reset time as a person reads it: 15:00 today, else Dec 9 15:09."""
-    if epoch is None:
-        return ""
-    when = dt.datetime.fromtimestamp(epoch)
-    same_day = when.date() == dt.date.today()
-    return "until " + when.strftime("%H:%M" if same_day else "%b %-d %H:%M")
-
-
-def why(reason: str, resets_at: float | None) -> str:
-    return ", ".join(part for part in (reason, until(resets_at)) if part) or "-"
+    @classmethod
+    def of(cls, info) -> "AgentRow":
+        """The row for the host's `api.AgentInfo`."""
+        return cls(*(getattr(info, n) for n in cls.__view_fields__))
 
 
 def age(seconds: float | None) -> str:
@@ -59,10 +51,32 @@ class Agents:
         return [to_jsonable(r) for r in self.rows]
 
     def render_text(self) -> str:
-        if not self.rows:
-            return "no agents running (sling work with `gt sling ISSUE RIG`)"
-        return table([[r.name, r.role, r.agent or "-", str(r.pid or "-"), r.state,
+        # Work in the dispatch queue has no agent yet: a line under the table, in start order.
+        running = [r for r in self.rows if r.role != "queued"]
+        queued = [r.hook or "?" for r in self.rows if r.role == "queued"]
+        text = table([[r.name, r.role, r.agent or "-", str(r.pid or "-"), r.state,
                        r.hook or "-", r.hook_state or "-", age(r.uptime),
-                       age(r.last_activity), why(r.reason, r.resets_at)] for r in self.rows],
+                       age(r.last_activity), why(r.reason, r.resets_at) or "-"] for r in running],
                      ["NAME", "ROLE", "AGENT", "PID", "STATE", "HOOK", "HOOK STATE", "UPTIME",
-                      "LAST ACTIVE", "WHY"])
+                      "LAST ACTIVE", "WHY"]) if running else \
+            "no agents running (sling work with `gt sling ISSUE RIG`)"
+        if queued:
+            shown = ", ".join(queued[:10]) + (f" and {len(queued) - 10} more"
+                                              if len(queued) > 10 else "")
+            text += (f"\n{len(queued)} queued for a free polecat, next first: {shown} "
+                     "(`gt queue list`)")
+        return text
+
+
+@view
+class NudgeResult:
+    agent: str
+    mode: str
+    delivered: bool
+    queued: bool
+    attempts: int | None = None
+
+    def render_text(self) -> str:
+        if self.delivered:
+            return f"nudged {self.agent}: typed, submitted and seen on its screen"
+        return f"queued for {self.agent}: delivered when it is next idle"

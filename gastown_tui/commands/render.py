@@ -1,5 +1,11 @@
 """Results and their rendering: a command's data becomes text tables, `key: value` lines or
-JSON here, never in the command itself (see `core`)."""
+JSON here, never in the command itself (see `core`).
+
+Stored text is shown, never obeyed: every renderer passes the ledger's strings through
+`visible` (a title's escape sequence shows as `^[]52;...`), and the text of every result goes
+through it once more as a whole, so a renderer that forgets a field still sends the terminal
+no control; JSON keeps the exact strings, with C1 and bidi characters as `\\u` escapes.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +13,18 @@ import dataclasses
 import datetime as _dt
 import enum
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any, Sequence
 
+from ..visible import visible, visible_json
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+# What `gt term capture --ansi` writes itself around a screen's text: SGR, and OSC 8 links.
+_STYLES = re.compile(r"(\x1b\[[0-9;:]*m|\x1b\]8;;[^\x00-\x1f\x7f-\x9f]*\x1b\\)")
 
 
 def view(cls: type) -> type:
@@ -84,14 +95,22 @@ class Result:
             if callable(own):
                 # Results that already hold their JSON text (the ledger's cached lines) skip
                 # the pure-Python indenting encoder, which costs ~50 ms per 5,000 beads.
-                return own()
-            return json.dumps(to_jsonable(self.data), indent=2, ensure_ascii=False)
+                return visible_json(own())
+            return visible_json(json.dumps(to_jsonable(self.data), indent=2,
+                                           ensure_ascii=False))
         if self.error is not None:
             return ""
-        return render_text(self.data)
+        text = render_text(self.data)
+        if getattr(self.data, "keeps_escapes", False):
+            # A screen asked for with its colours (`gt term capture --ansi`): its styles are the
+            # one control meant for the terminal; what the program drew is shown.
+            parts = _STYLES.split(text)
+            return "".join(p if i % 2 else visible(p, lines=True) for i, p in enumerate(parts))
+        return visible(text, lines=True)
 
     def error_line(self, prog: str) -> str:
-        return f"{prog}: error: {self.error}" if self.error else ""
+        # Errors quote what was typed or stored (an id, a title): one line, shown, not obeyed.
+        return f"{prog}: error: {visible(self.error)}" if self.error else ""
 
 
 def emit(result: Result, prog: str) -> int:
@@ -147,7 +166,8 @@ def render_text(obj: Any) -> str:
             names = field_names(obj[0])
             rows = [[_cell(getattr(o, n)) for n in names] for o in obj]
             return table(rows, [n.upper() for n in names])
-        return "\n".join(render_text(o) for o in obj)
+        # One line per item: a label with a newline in it must not read as two labels.
+        return "\n".join(visible(o) if isinstance(o, str) else render_text(o) for o in obj)
     names = field_names(obj)
     if names is not None:
         return _key_values([(n, getattr(obj, n)) for n in names])
@@ -160,10 +180,10 @@ def _cell(value: Any) -> str:
     if value is None:
         return "-"
     if isinstance(value, (list, tuple, set)):
-        return ",".join(str(v) for v in value) or "-"
+        return ",".join(visible(str(v)) for v in value) or "-"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(value)
+    return visible(str(value))
 
 
 def _key_values(pairs: list[tuple[str, Any]]) -> str:
@@ -172,9 +192,10 @@ def _key_values(pairs: list[tuple[str, Any]]) -> str:
 
 
 def table(rows: Sequence[Sequence[str]], headers: Sequence[str] | None = None) -> str:
-    """A plain aligned table; the last column is not padded."""
+    """A plain aligned table; the last column is not padded. Cells show one line each, their
+    controls as marks (`visible`), so every row stays one line and the columns line up."""
     all_rows = [list(headers)] if headers else []
-    all_rows += [list(r) for r in rows]
+    all_rows += [[visible(c) for c in r] for r in rows]
     if not all_rows:
         return ""
     from wcwidth import wcswidth

@@ -3,8 +3,10 @@
 It draws a small full-screen status UI with plain ANSI (a spinner and "esc to interrupt" while
 busy, a `> ` prompt line at the bottom), runs `gt prime`, reads its hooked bead (`gt hook
 --json`), makes a real change in its worktree (edits the file the bead names, else adds a line
-to NOTES.md), commits it, and runs `gt done`. Typed prompts are echoed into its log, so nudges
-can be verified on its screen. Each step takes `GT_DEMO_STEP_SECONDS` (default 2) so people
+to NOTES.md), commits it, and runs `gt done`. When its work comes back from the merge queue
+with a conflict (the hook says so, or a nudge does), it rebases on the target, keeps both
+sides of each conflict, and runs `gt done` again. Typed prompts are echoed into its log, so
+nudges can be verified on its screen. Each step takes `GT_DEMO_STEP_SECONDS` (default 2) so people
 can watch; after its work it stays at the prompt for `GT_DEMO_LINGER_SECONDS` (default: stay),
 then exits.
 """
@@ -52,6 +54,7 @@ class Agent:
         self.issue: dict | None = None
         self.prompts = 0
         self.dirty = True
+        self.rework = False   # a prompt said the work came back: look at the hook again
 
     # -------------------------------------------------------------- drawing
 
@@ -106,6 +109,8 @@ class Agent:
                     self.prompts += 1
                     self.say(f"you: {text}")
                     self.say(f"agent: received prompt #{self.prompts} ({len(text)} chars)")
+                    if "came back" in text and not self.busy:
+                        self.rework = True
             elif ch in "\x7f\b":
                 self.input = self.input[:-1]
             elif ch == "\x15":
@@ -171,10 +176,17 @@ class Agent:
         self.issue = {"id": data["issue"], "title": data.get("title") or "",
                       "description": data.get("description") or ""}
         self.say(f"  {self.issue['id']}: {self.issue['title']}")
-        changed = self.run_step("editing", fn=self.edit)
-        self.say(f"  changed {changed}")
-        self.run_step("committing", fn=lambda: self.commit(changed))
-        message = f"demo agent: {self.issue['title']}"
+        if data.get("rejection"):
+            self.say(f"  it came back ({data.get('merge_state')}): {data['rejection']}")
+            if data.get("merge_state") != "conflict" or not self.rebase(data["target"]):
+                self.busy, self.status = False, "stuck: this needs a person"
+                return
+            message = f"demo agent: rebased on {data['target']}, kept both sides"
+        else:
+            changed = self.run_step("editing", fn=self.edit)
+            self.say(f"  changed {changed}")
+            self.run_step("committing", fn=lambda: self.commit(changed))
+            message = f"demo agent: {self.issue['title']}"
         code, out = self.run_step("finishing", gt + ["done", "-m", message],
                                   shown=f"gt done -m {message!r}")
         for line in out.splitlines()[:6]:
@@ -183,6 +195,38 @@ class Agent:
             self.busy, self.status = False, f"gt done failed (exit {code})"
             return
         self.busy, self.status = False, "done: waiting for prompts"
+
+    def git(self, *args: str) -> tuple[int, str]:
+        env = dict(os.environ, GIT_EDITOR="true", GIT_AUTHOR_NAME=self.name,
+                   GIT_COMMITTER_NAME=self.name,
+                   GIT_AUTHOR_EMAIL=f"{self.name.replace('/', '.')}@gastown.local",
+                   GIT_COMMITTER_EMAIL=f"{self.name.replace('/', '.')}@gastown.local")
+        proc = subprocess.run(["git", *args], capture_output=True, text=True, env=env,
+                              stdin=subprocess.DEVNULL)
+        return proc.returncode, proc.stdout + proc.stderr
+
+    def rebase(self, target: str) -> bool:
+        """`git rebase TARGET`, each conflict resolved by keeping both sides."""
+        code, out = self.run_step("rebasing", fn=lambda: self.git("rebase", target),
+                                  shown=f"git rebase {target}")
+        for _ in range(50):
+            if code == 0:
+                self.say(f"  rebased on {target}")
+                return True
+            _c, names = self.git("diff", "--name-only", "--diff-filter=U")
+            files = [n for n in names.splitlines() if n.strip()]
+            if not files:
+                self.say("  the rebase stopped without a conflict: " + out.strip()[:200])
+                self.git("rebase", "--abort")
+                return False
+            self.say(f"  conflicts in {', '.join(files)}: keeping both sides")
+            for name in files:
+                path = Path(name)
+                path.write_text(keep_both(path.read_text(encoding="utf-8")), encoding="utf-8")
+            self.git("add", *files)
+            code, out = self.run_step("resolving", fn=lambda: self.git("rebase", "--continue"),
+                                      shown="git rebase --continue")
+        return False
 
     def edit(self) -> str:
         root = Path.cwd()
@@ -226,6 +270,24 @@ class Agent:
         return str(oid)
 
 
+def keep_both(text: str) -> str:
+    """A file with conflict markers resolved by keeping each side's lines, theirs first (the
+    target's), then ours."""
+    out, side = [], None
+    for line in text.splitlines(keepends=True):
+        if line.startswith("<<<<<<< "):
+            side = "first"
+        elif line.startswith("||||||| ") and side is not None:
+            side = "base"
+        elif line.startswith("=======") and side is not None:
+            side = "second"
+        elif line.startswith(">>>>>>> ") and side is not None:
+            side = None
+        elif side != "base":
+            out.append(line)
+    return "".join(out)
+
+
 def main() -> int:
     fd = sys.stdin.fileno()
     saved = termios.tcgetattr(fd) if os.isatty(fd) else None
@@ -246,10 +308,12 @@ def main() -> int:
         agent.draw()
         agent.work()
         agent.draw()
-        if agent.linger is None:
-            while True:
-                agent.pump(3600)
-        agent.pump(agent.linger)
+        end = None if agent.linger is None else time.monotonic() + agent.linger
+        while end is None or time.monotonic() < end:
+            agent.pump(0.5 if end is None else min(0.5, max(0.0, end - time.monotonic())))
+            if agent.rework:
+                agent.rework = False
+                agent.work()
     except KeyboardInterrupt:
         return 130
     finally:

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from ..visible import visible
 from .runtime import events_path
 
 MAX_QUEUE = 10_000
@@ -48,9 +49,9 @@ def _trim(path: Path) -> None:
     data = path.read_bytes()
     keep = data[len(data) // 2:]
     keep = keep[keep.find(b"\n") + 1:]
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    tmp.write_bytes(keep)
-    os.replace(tmp, path)
+    from ..files import write_atomic
+
+    write_atomic(path, keep, private=True, sync=False)
 
 
 def read_events(town_root: Path, limit: int = 50) -> list[dict[str, Any]]:
@@ -74,10 +75,13 @@ def read_events(town_root: Path, limit: int = 50) -> list[dict[str, Any]]:
 
 
 def describe(event: dict[str, Any]) -> str:
-    """One human line per event."""
+    """One human line per event. Events quote the ledger (a mail's subject, a convoy's
+    title): shown with their controls as marks, never obeyed."""
     skip = {"time", "ts", "kind"}
-    rest = " ".join(f"{k}={v}" for k, v in event.items() if k not in skip)
-    return f"{event.get('time', '')}  {event.get('kind', '?'):<16} {rest}".rstrip()
+    rest = " ".join(f"{visible(str(k))}={visible(str(v))}" for k, v in event.items()
+                    if k not in skip)
+    return (f"{visible(str(event.get('time', '')))}  "
+            f"{visible(str(event.get('kind', '?'))):<16} {rest}").rstrip()
 
 
 class EventBus:

@@ -74,6 +74,12 @@ class Capture:
     exit_signal: int | None = None
     timed_out: bool = False
     title: str = ""
+    # Lines with their SGR sequences (`ansi`): the renderer must keep those escapes.
+    ansi: bool = field(default=False, metadata={"json": False})
+
+    @property
+    def keeps_escapes(self) -> bool:
+        return self.ansi
 
     def render_text(self) -> str:
         return "\n".join(self.history + self.lines)
@@ -122,7 +128,7 @@ async def capture_async(argv: Sequence[str], *, cols: int = 80, rows: int = 24,
         result = Capture(
             lines=screen.ansi_lines() if ansi else screen.text_lines(),
             history=_history(screen, history, ansi), cols=cols, rows=rows, exited=s.finished, exit_code=s.exit_code,
-            exit_signal=s.exit_signal, timed_out=not in_time, title=screen.title)
+            exit_signal=s.exit_signal, timed_out=not in_time, title=screen.title, ansi=ansi)
     finally:
         await mux.shutdown(grace=0.5)
     return result
@@ -151,7 +157,7 @@ def replay(data: bytes, *, cols: int = 80, rows: int = 24, ansi: bool = False,
     screen.feed(data)
     return Capture(lines=screen.ansi_lines() if ansi else screen.text_lines(),
                    history=_history(screen, history, ansi), cols=cols, rows=rows,
-                   title=screen.title)
+                   title=screen.title, ansi=ansi)
 
 
 def _history(screen, n: int, ansi: bool) -> list[str]:

@@ -62,7 +62,10 @@ def terminal_env(env: Mapping[str, str] | None) -> dict[str, str]:
     out = dict(os.environ if env is None else env)
     out["TERM"] = "xterm-256color"
     out["COLORTERM"] = "truecolor"
-    for leaked in ("TMUX", "TMUX_PANE", "STY", "TERM_PROGRAM", "TERM_PROGRAM_VERSION"):
+    # COLUMNS and LINES of the process that starts the terminal are not the pane's size, and
+    # programs that read them (Python's shutil, many CLIs) would lay themselves out for it.
+    for leaked in ("TMUX", "TMUX_PANE", "STY", "TERM_PROGRAM", "TERM_PROGRAM_VERSION",
+                   "COLUMNS", "LINES"):
         out.pop(leaked, None)
     return out
 

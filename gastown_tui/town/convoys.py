@@ -9,6 +9,7 @@ import dataclasses
 from collections import defaultdict
 from typing import TYPE_CHECKING, Iterable
 
+from ..visible import visible
 from .addresses import MAYOR, OVERSEER, expand
 from .errors import TownError, usage
 from .model import Town
@@ -21,15 +22,19 @@ CONVOY_PREFIX = "hq-cv"
 NOTIFY = "notify:"
 LANDED = "landed"
 DONE = ("closed", "tombstone")
+AWAITING_MERGE = "awaiting merge"
+# A convoy made with --human: its merge requests wait for a person's approval after the gate.
+HUMAN_REVIEW_LABEL = "gt:review-human"
 
 
 @dataclasses.dataclass
 class Tracked:
     id: str
     title: str
-    status: str
+    status: str       # the bead's status, or "awaiting merge" while its MR is queued
     assignee: str | None
     rig: str
+    close_reason: str | None = None   # e.g. "merged into main as 1a2b3c4d5e"
 
 
 @dataclasses.dataclass
@@ -61,14 +66,15 @@ class Convoy:
         return d
 
     def render_text(self) -> str:
-        line = f"{self.id}  {self.progress:>7}  {self.status:<6}  {self.title}"
+        v = visible
+        line = f"{v(self.id)}  {self.progress:>7}  {v(self.status):<6}  {v(self.title)}"
         if not self.detailed:
             return line
-        width = max((len(t.id) for t in self.tracked), default=0)
-        rows = [f"  {t.id:<{width}}  {t.status:<11}  {t.assignee or '-':<24}  {t.title}"
-                for t in self.tracked] or ["  (no issues yet: gt convoy add-issue ID... "
-                                           f"--convoy {self.id})"]
-        notify = f"\n  notify: {', '.join(self.notify)}" if self.notify else ""
+        width = max((len(v(t.id)) for t in self.tracked), default=0)
+        rows = [f"  {v(t.id):<{width}}  {v(t.status):<11}  {v(t.assignee or '-'):<24}  "
+                f"{v(t.title)}" for t in self.tracked] or [
+            f"  (no issues yet: gt convoy add-issue ID... --convoy {v(self.id)})"]
+        notify = f"\n  notify: {', '.join(v(n) for n in self.notify)}" if self.notify else ""
         return line + notify + "\n" + "\n".join(rows)
 
 
@@ -104,17 +110,22 @@ def _lookup(town: Town, ids: Iterable[str]) -> dict[str, tuple]:
             continue  # a missing rig ledger must not hide the other rigs' issues
         for start in range(0, len(wanted), 500):
             chunk = wanted[start:start + 500]
-            for bead_id, title, status, assignee in led.conn.execute(
-                    "SELECT id, title, status, assignee FROM issues WHERE id IN "
+            for bead_id, title, status, assignee, reason, merging in led.conn.execute(
+                    "SELECT i.id, i.title, i.status, i.assignee, i.close_reason, "
+                    "i.status = 'blocked' AND EXISTS (SELECT 1 FROM dependencies d JOIN issues m "
+                    "ON m.id = d.depends_on_id WHERE d.issue_id = i.id AND d.type = 'blocks' "
+                    "AND m.issue_type = 'merge-request' AND m.status NOT IN ('closed', "
+                    "'tombstone')) FROM issues i WHERE i.id IN "
                     f"({','.join('?' * len(chunk))})", chunk):
-                found[bead_id] = (title, status, assignee, rig)
+                found[bead_id] = (title, AWAITING_MERGE if merging else status, assignee, rig,
+                                  reason)
     return found
 
 
 def _convoys(town: Town, issues: list["Issue"], detail: bool) -> list[Convoy]:
     tracked_ids = [_tracked_ids(issue) for issue in issues]
     known = _lookup(town, {i for ids in tracked_ids for i in ids})
-    missing = ("(missing)", "missing", None, "")
+    missing = ("(missing)", "missing", None, "", None)
     out = []
     for issue, ids in zip(issues, tracked_ids):
         rows = [known.get(i, missing) for i in ids]
@@ -152,7 +163,8 @@ def create_convoy(town: Town, name: str, issue_ids: Iterable[str] = (),
     led = town.ledger(actor)
     with led.transaction():
         convoy = led.create(name, issue_type="convoy", id_prefix=CONVOY_PREFIX,
-                            labels=[NOTIFY + a for a in addresses])
+                            labels=[NOTIFY + a for a in addresses]
+                            + ([HUMAN_REVIEW_LABEL] if human else []))
         for issue in dict.fromkeys(i.id for i in issues):
             led.add_dependency(convoy.id, issue, type="tracks")
     return get_convoy(town, convoy.id)
@@ -276,10 +288,13 @@ def _land_if_done(town: Town, convoy_id: str, actor: str | None) -> Convoy | Non
             return None
         led.close(convoy.id, reason=LANDED)
         recipients = [a for a in convoy.notify if _still_there(town, a)] or [MAYOR]
-        lines = "\n".join(f"  {t.id}  {t.title}" for t in convoy.tracked)
+        lines = "\n".join(f"  {t.id}  {t.title}" + (f"\n      {t.close_reason}"
+                                                    + (f" (rig {t.rig})" if t.rig else "")
+                                                    if t.close_reason else "")
+                          for t in convoy.tracked)
         deliver(led, MAYOR, recipients, f"Convoy landed: {convoy.title}",
-                f"Convoy {convoy.id} landed: all {convoy.total} tracked issues are closed.\n"
-                f"{lines}\n")
+                f"Convoy {convoy.id} landed: each of its {convoy.total} issues is merged or "
+                f"closed.\n{lines}\n")
     return get_convoy(town, convoy_id)
 
 

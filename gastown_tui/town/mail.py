@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Iterable
 
+from ..visible import visible
 from .addresses import expand, normalize
 from .errors import TownError, usage
 from .model import Town
@@ -31,8 +32,9 @@ class Message:
     def render_text(self) -> str:
         flag = "!" if self.urgent else " "
         state = " " if self.read else "*"
-        return f"{state}{flag} {self.id}  {self.created_at[:16].replace('T', ' ')}  " \
-               f"{self.sender:<22}  {self.subject}"
+        return f"{state}{flag} {visible(self.id)}  " \
+               f"{visible(self.created_at[:16].replace('T', ' '))}  " \
+               f"{visible(self.sender):<22}  {visible(self.subject)}"
 
 
 @dataclasses.dataclass
@@ -46,10 +48,11 @@ class Letter:
 
     def render_text(self) -> str:
         m = self.message
-        head = [f"From:    {m.sender}", f"To:      {m.to}", f"Date:    {m.created_at}",
-                f"Subject: {m.subject}" + ("  [urgent]" if m.urgent else ""),
-                f"Id:      {m.id}  (thread {m.thread})"]
-        return "\n".join(head) + "\n\n" + m.body.rstrip("\n")
+        v = visible
+        head = [f"From:    {v(m.sender)}", f"To:      {v(m.to)}", f"Date:    {v(m.created_at)}",
+                f"Subject: {v(m.subject)}" + ("  [urgent]" if m.urgent else ""),
+                f"Id:      {v(m.id)}  (thread {v(m.thread)})"]
+        return "\n".join(head) + "\n\n" + v(m.body, lines=True).rstrip("\n")
 
 
 def _label(issue: "Issue", key: str) -> str | None:
@@ -85,6 +88,12 @@ def deliver(led: "Ledger", sender: str, recipients: Iterable[str], subject: str,
                 issue = led.add_label(issue.id, f"thread:{thread}")
             sent.append(to_message(issue))
     return sent
+
+
+def one_line(text: str) -> str:
+    """A title made part of a subject or a convoy's name, both one line: a title may hold
+    newlines (`bd update --title`), and "Done: <title>" must not refuse to be sent."""
+    return text.replace("\r\n", " ").replace("\n", " ")
 
 
 def _check_subject(subject: str) -> str:

@@ -81,9 +81,11 @@ class Rig:
         return self.branch
 
     def settings(self) -> dict[str, Any]:
-        from .config import RIG_SCHEMA
+        from .config import RIG_SCHEMA, RIG_SETTINGS, check_values
 
-        return read_toml(self.config_path, RIG_SCHEMA)
+        data = read_toml(self.config_path, RIG_SCHEMA)
+        check_values(self.config_path, data, RIG_SETTINGS)
+        return data
 
     def ledger(self, actor: str | None = None) -> "Ledger":
         return self.town._ledger_at(self.beads_dir, actor)

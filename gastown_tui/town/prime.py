@@ -10,6 +10,7 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
+from ..visible import visible
 from . import hooks as hooks_mod
 
 if TYPE_CHECKING:
@@ -54,6 +55,11 @@ class Prime:
     overview: bool = False
     rigs: list[RigLine] = dataclasses.field(default_factory=list)
     convoys: list[str] = dataclasses.field(default_factory=list)
+    # When the work came back from the merge queue: why, and what to do about it.
+    merge_request: str | None = None
+    rejection: str | None = None
+    fix: str | None = None
+    rejection_details: list[str] = dataclasses.field(default_factory=list)
 
     def render_text(self) -> str:
         lines = [f"# Gas Town {self.town!r} ({self.town_root})",
@@ -71,7 +77,8 @@ class Prime:
                 lines += [f"  {r.name:<{width}}  {r.prefix}-*  {r.clone}" for r in self.rigs]
             else:
                 lines.append("Rigs: none yet (`gt rig add NAME URL`)")
-            lines += ["Open convoys: " + (", ".join(self.convoys) or "none"), "",
+            lines += ["Open convoys: " + (", ".join(visible(c) for c in self.convoys) or "none"),
+                      "",
                       "Break requests into issues of a rig (`bd create --rig RIG \"TITLE\"`), "
                       "bundle them (`gt convoy create`),",
                       "hand them out (`gt sling ISSUE RIG`), watch (`gt agents`, "
@@ -79,16 +86,21 @@ class Prime:
                       "Read your mail with `gt mail inbox`."]
         if self.issue:
             lines += ["", "## AUTONOMOUS WORK: there is work on your hook, so you run it now.",
-                      f"Issue: {self.issue} (P{self.priority}) {self.title}",
+                      f"Issue: {visible(self.issue)} (P{self.priority}) "
+                      f"{visible(self.title or '')}",
                       f"Branch: {self.branch}   Hook: {self.hook_state}"]
             if self.description:
-                lines += ["", self.description.rstrip()]
+                lines += ["", visible(self.description, lines=True).rstrip()]
             if self.acceptance:
-                lines += ["", "Acceptance: " + self.acceptance.rstrip()]
+                lines += ["", "Acceptance: " + visible(self.acceptance, lines=True).rstrip()]
+            if self.rejection:
+                lines += ["", f"## YOUR MERGE REQUEST {self.merge_request} CAME BACK: "
+                          f"{visible(self.rejection)}", visible(self.fix or "")]
+                lines += ["  " + visible(line) for line in self.rejection_details]
             if self.steps:
                 lines += ["", "Steps:"]
-                lines += [f"  [{'x' if s.status == 'closed' else ' '}] {s.id} {s.title}"
-                          for s in self.steps]
+                lines += [f"  [{'x' if s.status == 'closed' else ' '}] {visible(s.id)} "
+                          f"{visible(s.title)}" for s in self.steps]
             lines += ["", "Commit on your branch as you go; run `gt done -m \"summary\"` when "
                       "the work is finished."]
         elif self.role in ("polecat", "crew"):
@@ -120,6 +132,13 @@ def prime(town: "Town", cwd: Path, environ: Mapping[str, str]) -> Prime:
     out.hook_state, out.issue, out.title = hook.state, issue.id, issue.title
     out.description, out.acceptance = issue.description, issue.acceptance_criteria
     out.priority, out.branch = issue.priority, hook.branch
+    from .mq import REJECTED, mr_for_issue, what_to_do
+
+    mr = mr_for_issue(town.rig(hook.rig), issue.id)
+    if mr is not None and mr.state in REJECTED:
+        out.merge_request, out.rejection, out.fix = mr.id, mr.reason, what_to_do(mr)
+        out.rejection_details = (["conflicting files: " + ", ".join(mr.files)] if mr.files
+                                 else []) + mr.gate_tail[-20:]
     if issue.issue_type in ("molecule", "epic"):
         out.steps = [Step(c.id, c.title, c.status)
                      for c in led.list(parent=issue.id, include_closed=True, order="id")]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..town.needs import NEEDS_STATES, NeedsItem as NeedsMeItem, needs_items, status, why
+
 # Agent states as the terminal engine and the host report them, plus `stuck` (hooked work with
 # no progress for the stall time) and `suspended` (hook parked, no process).
 STATE_ICONS = {
@@ -20,7 +22,6 @@ STATE_ICONS = {
     "suspended": ("‖", "$text-muted"),
     "unknown": ("·", "$text-muted"),
 }
-NEEDS_ME_STATES = ("waiting", "stuck")
 
 
 @dataclass(frozen=True)
@@ -39,16 +40,18 @@ class AgentRow:
 
     @property
     def needs_me(self) -> bool:
-        return self.state in NEEDS_ME_STATES
+        return self.state in NEEDS_STATES
+
+    @property
+    def detail(self) -> str:
+        """What a waiting or limited agent waits on and until when ("" when unsaid)."""
+        return why(self.reason, self.resets_at)
 
     @property
     def status(self) -> str:
-        """The state in words: `waiting: trust this folder?`, `limited: session limit, until
+        """The state in words: `waiting: trust this folder?`, `limited: usage limit, until
         15:00`."""
-        from ..commands.live_views import why
-
-        detail = why(self.reason, self.resets_at)
-        return self.state if detail == "-" else f"{self.state}: {detail}"
+        return status(self.state, self.reason, self.resets_at)
 
 
 @dataclass(frozen=True)
@@ -64,12 +67,14 @@ class ConvoyRow:
 class HookRow:
     agent: str
     rig: str
-    state: str           # created | active | suspended | completed | archived
+    state: str           # created | active | suspended | completed | archived | queued
     bead: str
     branch: str = ""
     ahead: int = 0
     dirty: bool = False
-    kind: str = "polecats"  # polecats | crew: the middle of its mail address
+    kind: str = "polecats"  # polecats | crew: the middle of its mail address; queue: waiting
+    reason: str = ""        # why it is suspended, when it says
+    merge: str = ""         # its merge request's state (queued, waiting review, conflict, ...)
 
 
 @dataclass(frozen=True)
@@ -91,10 +96,15 @@ class WorkRow:
 
 
 @dataclass(frozen=True)
-class NeedsMeItem:
-    kind: str            # agent | mail
-    key: str             # agent name or mail id
-    text: str
+class MergeRow:
+    """A merge request of a rig's queue (`gt mq list`)."""
+    id: str
+    rig: str
+    state: str           # queued, gating, waiting review, merged, conflict, gate failed, ...
+    issue: str = ""
+    agent: str = ""
+    reason: str = ""
+    needs_you: str = ""  # why a person should look (rejected too often, its agent stuck)
 
 
 @dataclass
@@ -103,8 +113,11 @@ class TownView:
     agents: list[AgentRow] = field(default_factory=list)
     convoys: list[ConvoyRow] = field(default_factory=list)
     hooks: list[HookRow] = field(default_factory=list)
+    # Work in the dispatch queue (state queued, agent "<rig>/queue#<place>"), in start order.
+    queued: list[HookRow] = field(default_factory=list)
     mail: list[MailRow] = field(default_factory=list)
     work: list[WorkRow] = field(default_factory=list)
+    merges: list[MergeRow] = field(default_factory=list)
     unread_by: dict[str, int] = field(default_factory=dict)  # mail address -> unread count
 
     @property
@@ -112,12 +125,36 @@ class TownView:
         return sum(1 for m in self.mail if m.unread)
 
     def needs_me(self) -> list[NeedsMeItem]:
-        items = [NeedsMeItem("agent", a.name, f"{a.name} is {a.status}"
-                             + (f" on {a.bead}" if a.bead else ""))
-                 for a in self.agents if a.needs_me]
-        items += [NeedsMeItem("mail", m.id, f"mail from {m.sender}: {m.subject}")
-                  for m in self.mail if m.unread]
-        return items
+        return needs_items(self.agents, self.merges, self.mail)
 
     def agent(self, name: str) -> AgentRow | None:
         return next((a for a in self.agents if a.name == name), None)
+
+
+def agent_rows(infos: list, view: TownView, fixed: list[AgentRow] = ()) -> list[AgentRow]:
+    """The Agents panel's rows: `fixed` ones first (an app started with fixed content), then
+    the host's (`host.api.AgentInfo`, states worked out by the host), then the agents parked
+    on a suspended hook, which stay listed (‖) so the key that suspended them resumes them.
+    The app and the dashboard both use this."""
+    rows = list(fixed)
+    shown = {row.name for row in rows}
+    for info in infos:
+        if info.name in shown:
+            continue
+        address = info.address or ""
+        rows.append(AgentRow(name=info.name, role=info.role, rig=info.rig or "",
+                             state=info.state, bead=info.hook or "",
+                             unread=view.unread_by.get(address, 0), address=address,
+                             parked=info.state == "suspended"
+                             or info.hook_state == "suspended",
+                             reason=getattr(info, "reason", ""),
+                             resets_at=getattr(info, "resets_at", None)))
+        shown.add(info.name)
+    for hook in view.hooks:
+        if hook.state == "suspended" and hook.agent not in shown:
+            address = f"{hook.rig}/{hook.kind}/{hook.agent.rpartition('/')[2]}"
+            rows.append(AgentRow(name=hook.agent, role="crew" if hook.kind == "crew"
+                                 else "polecat", rig=hook.rig, state="suspended",
+                                 bead=hook.bead, unread=view.unread_by.get(address, 0),
+                                 address=address, parked=True))
+    return rows

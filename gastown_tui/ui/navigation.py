@@ -1,7 +1,7 @@
 """Moving around the app: the prefix key and what follows it, focus between panes and the
 sidebar, zoom, cycling, scrollback, and the help, needs-me and theme views.
 
-A mixin of GastownApp (it uses the app's `main` screen, `mux`, `view` and prefix table); kept
+A mixin of GastownApp (it uses the app's `main` screen, `api`, `view` and prefix table); kept
 apart so the app's own module is about starting, hosting and refreshing.
 """
 
@@ -189,6 +189,8 @@ class Navigation:
         if item is not None and item.kind == "agent":
             if not self.main.focus_pane(item.key):
                 self.notify(f"{item.key} has no live terminal", severity="warning")
+        elif item is not None and item.kind == "merge":
+            self.post_message(RunCommand(f"mq show {item.key}"))
         elif item is not None:
             self.post_message(RunCommand(f"mail read {item.key}"))
         self.release_keys_soon()  # (called by the needs-me view, on its own queue)
@@ -200,6 +202,18 @@ class Navigation:
             self.notify(f"{message.name} has no live terminal (suspended or not started)",
                         severity="warning")
         await self.release_keys()
+
+    def action_review(self, key: str | None = None) -> None:
+        from .screens.review import ReviewScreen
+
+        if isinstance(self.screen, ReviewScreen):
+            if key:
+                self.screen.view.select(key)
+            return
+        self.push_screen(ReviewScreen(self.review_source(), key, self.options.poll_seconds))
+
+    def on_review_panel_chosen(self, message: Any) -> None:
+        self.action_review(message.key)
 
     def action_pick_theme(self) -> None:
         from .screens.themes import ThemeScreen
@@ -215,8 +229,5 @@ class Navigation:
             self.post_message(RunCommand(f"config set theme {name}", quiet=True))
 
     def on_pane_focused(self, message: PaneFocused) -> None:
-        if self.mux is not None:
-            try:
-                self.mux.focus(message.name)
-            except LookupError:
-                pass
+        if self.api is not None:
+            self.api.focus(message.name)

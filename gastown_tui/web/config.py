@@ -11,11 +11,14 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
+from textual.content import Content
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, Input, Label, Select
 
 from ..ui.messages import RunCommand
+from ..visible import visible
 
 
 NOT_SET = "(not set)"
@@ -85,20 +88,23 @@ class ConfigView(VerticalScroll):
             table = self.query_one(DataTable)
             table.clear()
             for p in data.presets:
-                table.add_row(p.name, p.command, p.source, "yes" if p.on_path else "no",
-                              "✓" if p.default else "", key=p.name)
+                # Cells given as str are read as markup: settings are shown as plain text.
+                table.add_row(*(Text(visible(str(cell))) for cell in (p.name, p.command,
+                                                                       p.source)),
+                              "yes" if p.on_path else "no", "✓" if p.default else "",
+                              key=p.name)
         agents = self.query_one("#default-agent", Select)
         names = [p.name for p in data.presets]
         refill = old is None or names != [p.name for p in old.presets]
         if refill:
-            self._fill(agents, options=[(n, n) for n in names])
+            self._fill(agents, options=[(Content(visible(n)), n) for n in names])
         if (refill or data.default_agent != old.default_agent) and data.default_agent in names:
             self._fill(agents, value=data.default_agent)
         theme = self.query_one("#theme", Select)
         refill = themes != self._themes
         if refill:
             self._themes = themes
-            self._fill(theme, options=[(t, t) for t in themes])
+            self._fill(theme, options=[(Content(visible(t)), t) for t in themes])
         if refill or data.theme != old.theme:
             self._fill(theme, value=data.theme)
 

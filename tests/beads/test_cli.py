@@ -116,8 +116,8 @@ def test_titles_with_newlines_show_on_one_line(bd):
     made = bd.json("create", "first\nsecond")
     assert made["title"] == "first\nsecond"                 # stored as given
     rows = bd("list").render().splitlines()
-    assert len(rows) == 2 and rows[1].endswith("first second")
-    assert bd("show", made["id"]).render().splitlines()[0] == f"{made['id']}: first second"
+    assert len(rows) == 2 and rows[1].endswith("first^Jsecond")   # as `cat -v` shows it
+    assert bd("show", made["id"]).render().splitlines()[0] == f"{made['id']}: first^Jsecond"
 
 
 def test_show_update_close_reopen(bd):

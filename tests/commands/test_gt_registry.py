@@ -217,7 +217,10 @@ def test_command_bar_completion(rig_town, town):
     assert values("crew remove --rig my_proj a") == ["alice"]
     assert values("config agent get g") == ["gemini"]
     assert values("config get st") == ["stall_minutes"]
-    assert values("config set --rig my_proj ") == ["agent"]
+    assert values("config set --rig my_proj ") == ["agent", "merge.target", "merge.strategy",
+                                                   "merge.gate", "merge.gate_timeout",
+                                                   "merge.batch", "merge.push", "merge.review"]
+    assert values("config set --rig my_proj merge.g") == ["merge.gate", "merge.gate_timeout"]
     assert "--notify" in values("convoy create X --")
     convoy = rig_town.ok("convoy create 'Bar test'").id
     assert values("convoy show hq-cv") == [convoy]

@@ -13,32 +13,42 @@ FAST = {"GT_DEMO_STEP_SECONDS": "0.1", "GT_DONE_GRACE": "0.5"}
 
 
 def test_gt_demo_headless_lands(tmp_path):
+    """The demo's whole loop: three agents commit, the queue gates and merges their work, the
+    one whose change conflicts gets it back, rebases, resubmits, and the sample project's
+    main ends with every agent's commit exactly once."""
     target = tmp_path / "demo"
     proc = run_gt(tmp_path, "demo", str(target), "--headless", "--agents", "3", env=FAST,
-                  timeout=60)
+                  timeout=90)
     assert proc.returncode == 0, proc.stderr
     assert "landed" in proc.stdout
     assert "hook_completed" in proc.stderr  # progress lines went to stderr
+    assert "mr_rejected" in proc.stderr and "conflicts with main in hello.py" in proc.stderr
     town = find_town(target, {})
-    repo = pygit2.Repository(str(town.rig("sample").repo_path))
-    main = repo.references["refs/heads/main"].peel(pygit2.Commit)
-    branches = [r for r in repo.references if r.startswith("refs/heads/polecat/")]
-    assert len(branches) == 3
-    for ref in branches:
-        tip = repo.references[ref].peel(pygit2.Commit)
-        assert tip.parents[0].id == main.id  # exactly one commit: the agent's
-        polecat = ref.split("/")[3]
-        assert polecat in tip.author.name
-        changed = [p.delta.new_file.path for p in repo.diff(main, tip)]
-        assert changed and all(not c.startswith("CLAUDE") for c in changed)
-    # the convoy notified the overseer (--human) and the Mayor
-    overseer = [m.subject for m in inbox(town, "overseer")]
-    assert any(s.startswith("Convoy landed: Demo") for s in overseer)
+    sample = pygit2.Repository(town.rig("sample").url)
+    main = sample.references["refs/heads/main"].peel(pygit2.Commit)
+    history = [c for c in sample.walk(main.id)][:-1]   # the agents' commits, newest first
+    issues = [c.message.split(":")[0] for c in history]
+    assert len(history) == 3 and len(set(issues)) == 3
+    assert all("polecats/" in c.author.name for c in history)
+    assert "Merged into main of the sample project" in proc.stdout
+    assert all(c.message.splitlines()[0] in proc.stdout for c in history)
+    # the conflict was resolved keeping both agents' lines; the gate passes on the result
+    hello = (target / ".demo/sample-project/hello.py").read_text()
+    assert sum(1 for line in hello.splitlines() if line.startswith("# sa-")) == 2
+    assert "<<<<<<<" not in hello
+    mrs = gt_json(target, "mq", "list", "--all")
+    assert {m["state"] for m in mrs} == {"merged"} and sorted(m["rejections"] for m in mrs) \
+        == [0, 0, 1]
+    # the convoy notified the overseer and the Mayor, saying what merged where
+    overseer = [m for m in inbox(town, "overseer") if m.subject.startswith("Convoy landed")]
+    assert len(overseer) == 1 and "merged into main as" in overseer[0].body
     assert any(s.startswith("Convoy landed: Demo") for s in
                [m.subject for m in inbox(town, "mayor/")])
-    hooks = gt_json(target, "hooks", "list")
-    assert {h["state"] for h in hooks} == {"completed"}
-    assert all(h["ahead"] == 1 and h["dirty"] == 0 for h in hooks)
+    hooks = gt_json(target, "hooks", "list", "--all")
+    assert {h["state"] for h in hooks} == {"archived"}
+    assert {h["merge_state"] for h in hooks} == {"merged"}
+    repo = pygit2.Repository(str(town.rig("sample").repo_path))
+    assert not [r for r in repo.references if r.startswith("refs/heads/polecat/")]
     # one ready issue stays unslung, for a person to try slinging
     spare = town.rig("sample").ledger().ready()
     assert len(spare) == 1 and spare[0].id not in {h["issue"] for h in hooks}
@@ -72,8 +82,10 @@ def test_sling_through_a_running_host(town, reap):
 
         wait_for(lambda: kinds().count("convoy_landed") == 3, 10, 0.2, "landing events")
         assert kinds().count("sling") == 3
+        # merged: each polecat's worktree archived and its name free for new work
         wait_for(lambda: {a["hook_state"] for a in gt_json(town.root, "agents", "--all")}
-                 == {"completed"}, 10, 0.2, "the host to see the hooks completed")
+                 == {"archived"}, 10, 0.2, "the host to see the hooks archived")
+        assert kinds().count("mr_merged") == 3 and kinds().count("mr_submitted") == 3
         # the polecats are idle now, so new work reuses them instead of new names
         again = new_issue(town, "Write note 9 in notes/n9.md")
         slung = gt_json(town.root, "sling", again, "demo", "--agent", "demo", env=FAST)

@@ -52,15 +52,13 @@ def test_host_killed_mid_work(town, reap):
             assert "previous host stopped" in snap.message
             assert text in repo[snap.tree["hello.py"].id].data.decode()
         led = t.rig("demo").ledger()
-        wait_for(lambda: all(led.get(i).is_closed for i in ids), 30, 0.1, "resumed work")
-        wait_for(lambda: all(h.state == "completed" for h in hooks.all_hooks(t)
-                             if h.issue in ids), 10, 0.1, "the hooks to complete")
-        main = repo.references["refs/heads/main"].target
-        for h in hooks.all_hooks(t):
-            if h.issue in ids:
-                tip = repo.references[f"refs/heads/{h.branch}"].peel(pygit2.Commit)
-                # the resumed agent went on from its edit: made once, committed once
-                assert repo[tip.tree["hello.py"].id].data.decode() == written[h.polecat]
-                assert [p.id for p in tip.parents] == [main]
+        # both end hello.py, so the second to merge comes back with a conflict and is
+        # rebased by its agent before it merges too
+        wait_for(lambda: all(led.get(i).is_closed for i in ids), 60, 0.1, "resumed work")
+        main = repo.references["refs/heads/main"].peel(pygit2.Commit)
+        merged = repo[main.tree["hello.py"].id].data.decode().splitlines()
+        for text in written.values():
+            # the resumed agent went on from its edit: made once, committed once, merged once
+            assert merged.count(text.splitlines()[-1]) == 1
     finally:
         assert run_gt(town.root, "down").returncode == 0

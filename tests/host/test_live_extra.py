@@ -102,7 +102,7 @@ def test_stall_minutes_set_while_a_host_runs_applies(town):
             await host.stop()
         pinned = Host(find_town(town.root, {}), mode="test",
                       environ={**env, "GT_STALL_SECONDS": "2"})
-        pinned.settings.reread_stall(pinned.town, pinned.environ)
+        pinned.settings.reread(pinned.town, pinned.environ)
         assert pinned.settings.stall_seconds == 2
 
     asyncio.run(main())
@@ -201,7 +201,11 @@ def test_custom_preset_of_a_known_agent_gets_its_rules(town, tmp_path):
 
 
 def test_finished_work_is_archived_once_its_branch_is_merged(town):
+    from gastown_tui.town.config import set_setting
+    from gastown_tui.town.outcomes import approve
+
     issue = new_issue(town, "Add a line to hello.py")
+    set_setting(town, "merge.review", "human", rig="demo")
 
     async def main():
         host = Host(find_town(town.root, {}), mode="test",
@@ -210,24 +214,31 @@ def test_finished_work_is_archived_once_its_branch_is_merged(town):
         await host.start()
         try:
             [slung] = await host.sling([issue], "demo", agent="demo")
-            led = find_town(town.root, {}).rig("demo").ledger()
-            await async_wait_for(lambda: led.get(issue).is_closed, 20, 0.1, what="the work")
+            t = find_town(town.root, {})
+            await async_wait_for(lambda: any(e["kind"] == "mr_review" for e in seen), 20, 0.1,
+                                 what="the work to wait for review")
             await asyncio.sleep(1.0)
             # not merged yet: the finished worktree stays
             assert not [e for e in seen if e["kind"] == "hook_archived"]
             wt = town.rig("demo").polecats_dir / slung.polecat
-            assert wt.is_dir()
+            assert wt.is_dir() and not t.rig("demo").ledger().get(issue).is_closed
             # a file the person left that is ignored and over the snapshot's cap
             (wt / ".gitignore").write_text("*.bin\n")
             (wt / "big.bin").write_bytes(b"x" * (2 << 20))
             repo = pygit2.Repository(str(town.rig("demo").repo_path))
             tip = repo.references[f"refs/heads/{slung.branch}"].target
-            repo.references["refs/heads/main"].set_target(tip)  # a person merges it
+            [mr] = [e["mr"] for e in seen if e["kind"] == "mr_review"]
+            approve(t, mr, "overseer")   # the person approves; the refinery merges it
+            host.refineries.wake()
             await async_wait_for(lambda: [e for e in seen if e["kind"] == "hook_archived"], 10,
                                  what="the merged work to be archived")
             h = hooks.load(find_town(town.root, {}), "demo", slung.polecat)
             assert h.state == "archived" and not wt.exists()
-            assert f"refs/heads/{slung.branch}" in repo.references
+            assert t.rig("demo").ledger().get(issue).is_closed
+            # the branch is gone; its commit stays reachable from the snapshot ref
+            assert f"refs/heads/{slung.branch}" not in repo.references
+            wip = repo.references[f"refs/gastown/wip/{slung.polecat}"].target
+            assert repo.descendant_of(wip, tip)
             [archived] = [e for e in seen if e["kind"] == "hook_archived"]
             assert archived["moved"] == 1
             assert (Path(archived["set_aside"]) / "big.bin").stat().st_size == 2 << 20
@@ -274,7 +285,7 @@ def test_events_follow_stream(town, reap):
 def test_the_mayor_makes_rig_issues_in_a_rigs_clone(town):
     """What the Mayor's prime tells it works in its pane: `bd create` inside a rig's clone
     makes that rig's issue (one `gt sling` can hand out), in its own home the town's."""
-    from gastown_tui.host.actions import mayor_start
+    from gastown_tui.host.mayor import mayor_start
 
     clone = town.rig("demo").beads_dir.parent
     bd = shutil.which("bd") or "bd"
@@ -345,7 +356,8 @@ def test_mayor_attach_in_a_terminal_focuses_the_mayor(town, tmp_path):
 
     issue = new_issue(town, "Slow work")
     assert run_gt(town.root, "sling", issue, "demo/ace", "--agent", "demo").returncode == 0
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GT_", "BD_", "BEADS_"))}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("GT_", "BD_", "BEADS_")) and k not in ("COLUMNS", "LINES")}
     env.update(TERM="xterm-256color", LANG="C.UTF-8", TMUX_TMPDIR=str(tmp_path),
                GT_DEMO_STEP_SECONDS="30")
     tmux = ["tmux", "-f", "/dev/null", "-L", "gt-attach"]
@@ -354,7 +366,7 @@ def test_mayor_attach_in_a_terminal_focuses_the_mayor(town, tmp_path):
                    env=env, check=True, timeout=10)
     try:
         wait_for(lambda: "demo agent · mayor/" in run_gt(town.root, "peek", "mayor", "200").stdout,
-                 30, 0.2, "the app's host to run the Mayor")
+                 30, 0.2, "the host to run the Mayor")
         wait_for(lambda: "polecats/ace" in run_gt(town.root, "peek", "ace", "200").stdout,
                  30, 0.2, "the polecat's pane")
         def shown() -> str:
@@ -371,7 +383,9 @@ def test_mayor_attach_in_a_terminal_focuses_the_mayor(town, tmp_path):
         assert "whoami" not in run_gt(town.root, "peek", "ace", "200").stdout
     finally:
         subprocess.run([*tmux, "kill-server"], env=env, timeout=10)
-        wait_for(lambda: host_running(town.root) is None, 20, 0.1, "the app's host to stop")
+        # The app attached to a background host, which outlives it.
+        assert run_gt(town.root, "down").returncode == 0
+        wait_for(lambda: host_running(town.root) is None, 20, 0.1, "the host to stop")
 
 
 def test_host_start_gives_an_older_rig_its_ledger_redirect(town):
@@ -387,7 +401,8 @@ def test_host_start_gives_an_older_rig_its_ledger_redirect(town):
 
     asyncio.run(main())
     assert redirect.read_text() == "../mayor/rig/.beads\n"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GT_", "BD_", "BEADS_"))}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("GT_", "BD_", "BEADS_")) and k not in ("COLUMNS", "LINES")}
     made = subprocess.run([shutil.which("bd") or "bd", "create", "In the rig folder", "--json"],
                           cwd=str(redirect.parent.parent), env=env, capture_output=True,
                           text=True, timeout=60, check=True)

@@ -198,6 +198,20 @@ def test_cooked_mode_erase_removes_a_whole_utf8_character(term_env):
     assert "GOT b'ab\\n'" in out
 
 
+def test_the_pane_size_wins_over_columns_and_lines_in_the_environment(term_env):
+    """COLUMNS/LINES of whoever started the host are not the pane's size (a parallel test run
+    sets COLUMNS=80 while panes are 120 wide): programs asking for their size get the pty's."""
+    async def main():
+        s = PtySession.spawn(["python3", "-c",
+                              "import shutil; print(tuple(shutil.get_terminal_size()))"],
+                             env={**term_env, "COLUMNS": "33", "LINES": "7"}, cols=120, rows=36)
+        out = await drain(s)
+        s.close()
+        return out
+
+    assert b"(120, 36)" in run(main())
+
+
 def test_terminate_ends_the_whole_process_group(term_env):
     async def main():
         s = PtySession.spawn(["bash", "--norc", "--noprofile", "-c",

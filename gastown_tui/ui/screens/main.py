@@ -19,6 +19,7 @@ from ..widgets.linecache import SteadyHorizontal, SteadyLines, SteadyVertical, \
     SteadyVerticalScroll
 from ..widgets.panels import AgentsPanel, ConvoysPanel, HooksPanel, MailPanel, WorkPanel
 from ..widgets.result import ResultView
+from ..widgets.review import ReviewPanel
 from ..widgets.status import StatusLine
 from ..widgets.terminal import PaneSink, TerminalPane
 
@@ -47,6 +48,7 @@ class MainScreen(SteadyLines, Screen):
         Binding("3", "panel('hooks')", "Hooks", id="main.hooks", show=False),
         Binding("4", "panel('mail')", "Mail", id="main.mail", show=False),
         Binding("5", "panel('work')", "Work", id="main.work", show=False),
+        Binding("6", "panel('review')", "Review", id="main.review", show=False),
     ]
 
     def __init__(self, prefix_key: str, prefix_label: str, completer: Any) -> None:
@@ -74,6 +76,7 @@ class MainScreen(SteadyLines, Screen):
                 yield HooksPanel(id="hooks")
                 yield MailPanel(id="mail")
                 yield WorkPanel(id="work")
+                yield ReviewPanel(id="review")
             with SteadyVertical(id="main"):
                 yield Static(EMPTY_GRID, id="empty")
                 yield PaneGrid(id="grid")
@@ -100,9 +103,10 @@ class MainScreen(SteadyLines, Screen):
         self.view = view
         self.query_one(AgentsPanel).update_rows(view.agents)
         self.query_one(ConvoysPanel).update_rows(view.convoys)
-        self.query_one(HooksPanel).update_rows(view.hooks)
+        self.query_one(HooksPanel).update_rows(view.hooks + view.queued)
         self.query_one(MailPanel).update_rows(view.mail)
         self.query_one(WorkPanel).update_rows(view.work)
+        self.query_one(ReviewPanel).update_rows(view.merges)
         for row in view.agents:
             pane = self.grid.pane(row.name)
             if pane is not None:
@@ -141,6 +145,25 @@ class MainScreen(SteadyLines, Screen):
             self.focus_pane(name)
         self._refresh_status()
         return pane
+
+    async def add_panes(self, items: list[tuple[str, Any, PaneSink | None]],
+                        focus: str | None = None) -> None:
+        """Many panes at once (attaching to a town of 30 agents): one mount, one layout."""
+        if self.grid.panes:
+            for name, screen_model, sink in items:
+                await self.add_pane(name, screen_model, sink, focus=name == focus)
+            return
+        panes = []
+        for name, screen_model, sink in sorted(items, key=lambda item: self._place(item[0])):
+            row = self.view.agent(name)
+            panes.append(TerminalPane(name, screen_model, sink, prefix_key=self.prefix_key,
+                                      label=_pane_label(row) if row else name))
+        await self.grid.mount_all(panes)
+        self.query_one("#empty").display = False
+        self.grid.arrange_panes()
+        if focus is not None:
+            self.focus_pane(focus)
+        self._refresh_status()
 
     async def remove_pane(self, name: str) -> None:
         pane = self.grid.pane(name)

@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from ...visible import visible
 from ..model import NeedsMeItem
 
 
@@ -68,4 +69,5 @@ def _prompt(index: int, item: NeedsMeItem) -> Content:
     icon = "◆" if item.kind == "agent" else "✉"
     style = "$warning" if item.kind == "agent" else "$accent"
     number = f"{index + 1} " if index < 9 else "  "
-    return Content.assemble((number, "bold $text-muted"), (f"{icon} ", style), item.text)
+    return Content.assemble((number, "bold $text-muted"), (f"{icon} ", style),
+                            Content(visible(item.text)))

@@ -2,6 +2,8 @@
 
 Panels render `model.py` rows and talk upward with messages (`messages.py`); actions on the
 highlighted row are bindings with ids, so the keymap can move them and `?` can list them.
+Stored text (titles, subjects, names) enters a prompt only as a markup variable, shown with
+its controls as marks: a title such as `[/]` or `[@click=app.quit]` is text, never markup.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from textual.widgets import OptionList, SelectionList
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
+from ...visible import visible
 from ..messages import AgentAction, AgentChosen, BeadChosen, RunCommand, SlingMany
 from ..model import STATE_ICONS, AgentRow, ConvoyRow, HookRow, MailRow, WorkRow
 
@@ -23,11 +26,17 @@ Row = TypeVar("Row")
 BAR_WIDTH = 8
 # Hook states: running work, parked work (resumes with the next host), just made.
 HOOK_ICONS = {"active": ("▶", "$success"), "hooked": ("▶", "$success"),
-              "suspended": ("‖", "$warning"), "created": ("+", "$text-muted")}
+              "suspended": ("‖", "$warning"), "created": ("+", "$text-muted"),
+              "queued": ("…", "$text-muted"), "completed": ("✓", "$text-muted")}
+# A hook's merge request by its state's words (`MergeRequest.label`): what needs a look stands out.
+MERGE_COLOURS = {"waiting review": "$warning", "conflict": "$error", "gate failed": "$error",
+                 "rejected": "$error", "merged": "$success"}
+QUEUED_HINT = "queued: it starts when a polecat is free (gt queue remove ID takes it out)"
 
 
-def _escape(text: str) -> str:
-    return text.replace("[", "\\[")
+def _markup(template: str, **stored: str) -> Content:
+    """`template`'s markup with each `$name` replaced by stored text, shown literally."""
+    return Content.from_markup(template, **{k: visible(v) for k, v in stored.items()})
 
 
 def progress_bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
@@ -119,8 +128,11 @@ class AgentsPanel(RowPanel[AgentRow]):
     def row_prompt(self, row: AgentRow) -> Content:
         icon, color = STATE_ICONS.get(row.state, STATE_ICONS["unknown"])
         badge = f" [$accent]✉{row.unread}[/]" if row.unread else ""
-        bead = f" [$text-muted]{_escape(row.bead)}[/]" if row.bead else ""
-        return Content.from_markup(f"[{color}]{icon}[/] {_escape(row.name)}{badge}{bead}")
+        bead = " [$text-muted]$bead[/]" if row.bead else ""
+        # What a waiting or limited agent waits on, and when its limit resets.
+        detail = f" [{color}]$detail[/]" if row.detail else ""
+        return _markup(f"[{color}]{icon}[/] $name{badge}{bead}{detail}", name=row.name,
+                       bead=row.bead, detail=row.detail)
 
     def title_for(self, rows: list[AgentRow]) -> str:
         busy = sum(1 for r in rows if r.state == "busy")
@@ -146,11 +158,10 @@ class ConvoysPanel(RowPanel[ConvoyRow]):
         return row.id
 
     def row_prompt(self, row: ConvoyRow) -> Content:
-        text = (f"{progress_bar(row.done, row.total)} {row.done}/{row.total} "
-                f"{_escape(row.title)}")
         if row.landed:
-            return Content.from_markup(f"[dim]✓ {row.done}/{row.total} {_escape(row.title)}[/]")
-        return Content.from_markup(text)
+            return _markup(f"[dim]✓ {row.done}/{row.total} $title[/]", title=row.title)
+        return _markup(f"{progress_bar(row.done, row.total)} {row.done}/{row.total} $title",
+                       title=row.title)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -162,28 +173,46 @@ class HooksPanel(RowPanel[HookRow]):
     BINDINGS = [Binding("x", "toggle", "Suspend/resume", id="hook.suspend")]
 
     def row_key(self, row: HookRow) -> str:
-        return row.agent
+        # A queued row's place changes as the queue moves; its bead does not.
+        return f"queued:{row.bead}" if row.state == "queued" else row.agent
+
+    def title_for(self, rows: list[HookRow]) -> str:
+        queued = sum(1 for r in rows if r.state == "queued")
+        title = super().title_for([r for r in rows if r.state != "queued"])
+        return f"{title} · {queued} queued" if queued else title
 
     def row_prompt(self, row: HookRow) -> Content:
         icon, color = HOOK_ICONS.get(row.state, ("·", "$text-muted"))
+        if row.state == "queued":
+            return _markup(f"[{color}]{icon} $agent[/] [$text-muted]$bead[/]",
+                           agent=row.agent, bead=row.bead)
         ahead = f" ↑{row.ahead}" if row.ahead else ""
         dirty = " [$warning]±[/]" if row.dirty else ""
+        merge = (f" [{MERGE_COLOURS.get(row.merge, '$text-muted')}]⇢ $merge[/]"
+                 if row.merge else "")
         # The branch gets a line of its own: polecat branches are too long to share one.
-        branch = f"\n  [$text-muted]⎇ {_escape(row.branch)}[/]" if row.branch else ""
-        return Content.from_markup(
-            f"[{color}]{icon}[/] {_escape(row.agent)} [$text-muted]{_escape(row.bead)}[/]"
-            f"[$secondary]{ahead}[/]{dirty}{branch}")
+        branch = "\n  [$text-muted]⎇ $branch[/]" if row.branch else ""
+        why = "\n  [$warning]$reason[/]" if row.reason else ""
+        return _markup(f"[{color}]{icon}[/] $agent [$text-muted]$bead[/]"
+                       f"[$secondary]{ahead}[/]{dirty}{merge}{branch}{why}",
+                       agent=row.agent, bead=row.bead, branch=row.branch, merge=row.merge,
+                       reason=row.reason)
 
     def action_toggle(self) -> None:
         row = self.highlighted_row
-        if row is not None:
+        if row is not None and row.state == "queued":
+            self.notify(QUEUED_HINT.replace("ID", row.bead))
+        elif row is not None:
             what = "resume" if row.state == "suspended" else "suspend"
             self.post_message(AgentAction(what, row.agent))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        if event.option.id:
-            self.post_message(AgentChosen(event.option.id))
+        key = event.option.id or ""
+        if key.startswith("queued:"):
+            self.notify(QUEUED_HINT.replace("ID", key.removeprefix("queued:")))
+        elif key:
+            self.post_message(AgentChosen(key))
 
 
 class MailPanel(RowPanel[MailRow]):
@@ -198,8 +227,8 @@ class MailPanel(RowPanel[MailRow]):
         urgent = "[$error]![/]" if row.urgent else " "
         style = "bold" if row.unread else "dim"
         sender = row.sender.rstrip("/").split("/")[-1] or row.sender
-        return Content.from_markup(
-            f"{mark}{urgent} [$text-muted]{_escape(sender)}:[/] [{style}]{_escape(row.subject)}[/]")
+        return _markup(f"{mark}{urgent} [$text-muted]$sender:[/] [{style}]$subject[/]",
+                       sender=sender, subject=row.subject)
 
     def title_for(self, rows: list[MailRow]) -> str:
         unread = sum(1 for r in rows if r.unread)
@@ -232,13 +261,12 @@ class WorkPanel(SelectionList[str]):
         self.rows = list(rows)
         self.clear_options()
         last_rig = None
-        width = max((len(r.rig) for r in rows), default=0)
+        width = max((len(visible(r.rig)) for r in rows), default=0)
         for r in rows:
-            shown = r.rig if r.rig != last_rig else ""
-            rig = f"[$text-muted]{_escape(shown.ljust(width))}[/] "
+            shown = visible(r.rig) if r.rig != last_rig else ""
             last_rig = r.rig
-            prompt = Content.from_markup(
-                f"{rig}[$secondary]P{r.priority}[/] {_escape(r.id)} {_escape(r.title)}")
+            prompt = _markup(f"[$text-muted]$rig[/] [$secondary]P{r.priority}[/] $id $title",
+                             rig=shown.ljust(width), id=r.id, title=r.title)
             self.add_option(Selection(prompt, r.id, r.id in selected, id=r.id))
         if not rows:
             self.add_option(Selection(Content.from_markup(

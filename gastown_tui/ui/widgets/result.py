@@ -9,6 +9,8 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
+from ...visible import visible
+
 
 class ResultView(VerticalScroll, can_focus=True):
     DEFAULT_CSS = """
@@ -38,12 +40,13 @@ class ResultView(VerticalScroll, can_focus=True):
     def show_result(self, command: str, text: str, error: str | None) -> None:
         body = self.query_one("#result-text", Static)
         self.set_class(error is not None, "-error")
-        self.border_title = f"gt {command}"
+        # What ran and what it said quote stored text: literal, controls as marks.
+        self.border_title = Content(f"gt {visible(command)}")
         self.border_subtitle = "esc closes"
         if error is not None:
-            body.update(Content.styled(f"error: {error}", "$error"))
+            body.update(Content.styled(f"error: {visible(error)}", "$error"))
         else:
-            body.update(Content(text or "(done)"))
+            body.update(Content(visible(text, lines=True) or "(done)"))
         self.add_class("-shown")
         self.scroll_home(animate=False)
 

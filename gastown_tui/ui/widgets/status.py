@@ -1,5 +1,6 @@
-"""The status line: town, agent and convoy counts, unread mail, the needs-me badge, the prefix
-hint (and whether the prefix is armed), and the last command's one-line outcome."""
+"""The status line: town, agent and convoy counts, unread mail, merge requests waiting for
+review, the needs-me badge, the prefix hint (and whether the prefix is armed), and the last
+command's one-line outcome."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from ...visible import visible
 from ..model import TownView
 
 
@@ -46,7 +48,8 @@ class StatusLine(Static):
         busy = sum(1 for a in v.agents if a.state == "busy")
         waiting = sum(1 for a in v.agents if a.state == "waiting")
         open_convoys = [c for c in v.convoys if not c.landed]
-        parts: list[Content | str] = [Content.from_markup("[b]$town[/b]", town=v.town or "gt")]
+        parts: list[Content | str] = [Content.from_markup("[b]$town[/b]",
+                                                          town=visible(v.town or "gt"))]
         agents = f"{len(v.agents)} agents"
         if v.agents:
             agents += f" ({busy} busy" + (f", {waiting} waiting" if waiting else "") + ")"
@@ -54,13 +57,16 @@ class StatusLine(Static):
         parts.append(f"{len(open_convoys)} convoys")
         if v.unread:
             parts.append(Content.from_markup("[$accent]✉ $n[/]", n=str(v.unread)))
+        reviews = sum(1 for m in v.merges if m.state == "waiting review")
+        if reviews:
+            parts.append(Content.from_markup("[$warning]◆ $n to review[/]", n=str(reviews)))
         needs = len(v.needs_me())
         if needs:
             parts.append(Content.from_markup("[reverse $warning] ! $n needs you [/]", n=str(needs)))
         if self.page:
-            parts.append(self.page)
+            parts.append(Content(visible(self.page)))
         if self.note:
-            parts.append(Content.from_markup("[$text-muted]$note[/]", note=self.note))
+            parts.append(Content.from_markup("[$text-muted]$note[/]", note=visible(self.note)))
         if self.armed:
             hint = Content.from_markup("[reverse $accent] $key … [/]", key=self.prefix_label)
         else:
