@@ -104,6 +104,7 @@ async def test_what_a_waiting_or_limited_agent_waits_on_shows_beside_it(environ)
         assert f"◷ r/ace r-2 session limit, {until(resets)}" in shown
         [busy] = [line for line in shown.splitlines() if "r/max" in line]
         assert busy.split("r/max r-3", 1)[1].split("│", 1)[0].strip() == ""
+        assert "3 agents (1 busy, 1 waiting, 1 limited)" in shown
         # Needs you lists the question; a limit waits on its reset, not on a person.
         assert [i.text for i in app.view.needs_me()] == [
             "r/nux is waiting: trust this folder? on r-1"]

@@ -47,12 +47,14 @@ class StatusLine(Static):
         v = self.view
         busy = sum(1 for a in v.agents if a.state == "busy")
         waiting = sum(1 for a in v.agents if a.state == "waiting")
+        limited = sum(1 for a in v.agents if a.state == "limited")
         open_convoys = [c for c in v.convoys if not c.landed]
         parts: list[Content | str] = [Content.from_markup("[b]$town[/b]",
                                                           town=visible(v.town or "gt"))]
         agents = f"{len(v.agents)} agents"
         if v.agents:
-            agents += f" ({busy} busy" + (f", {waiting} waiting" if waiting else "") + ")"
+            agents += (f" ({busy} busy" + (f", {waiting} waiting" if waiting else "")
+                       + (f", {limited} limited" if limited else "") + ")")
         parts.append(agents)
         parts.append(f"{len(open_convoys)} convoys")
         if v.unread:
