@@ -4,9 +4,10 @@
 
 DIR holds the `claude`, `codex` and `gemini` programs (`npm install @anthropic-ai/claude-code
 @openai/codex @google/gemini-cli` puts them in node_modules/.bin). Every screen is a fresh run
-in this project's own terminal engine (`gastown_tui.term.capture`, as `gt term capture`), with a
-fresh HOME, at 80x24 and 120x40, keys typed step by step, written to
-tests/term/recordings/NAME_COLSxROWS.screen with a header saying how it was made.
+in this project's own terminal engine (the `Multiplexer` that `gt term capture` uses), with a
+fresh HOME, at 80x24 and 120x40, written to tests/term/recordings/NAME_COLSxROWS.screen with a
+header saying how it was made. Each key is typed once the text it answers is on screen: a key
+typed while a CLI is still starting is lost.
 
 Screens past the first-run dialogs need a model: a stand-in for the Anthropic, OpenAI and Gemini
 APIs runs on localhost (the CLIs' own base-URL settings point at it) and answers with a tool call
@@ -14,12 +15,13 @@ APIs runs on localhost (the CLIs' own base-URL settings point at it) and answers
 429 answers for usage and rate limits (the CLIs then draw their real limit messages). Agents run
 with TZ=Europe/Berlin, so reset times show a zone. HOMEs live under --work, not /tmp: Codex
 refuses to set up its helpers under a temporary folder and says so on screen. Codex starts a
-background server in a session of its own; it is ended by pid after each capture.
+background server in a session of its own; it is ended by pid after each screen.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import shutil
@@ -36,7 +38,7 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from gastown_tui.term.capture import capture  # noqa: E402
+from gastown_tui.term.mux import Multiplexer  # noqa: E402
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "term" / "recordings"
 SIZES = ((80, 24), (120, 40))
@@ -251,14 +253,17 @@ class Scenario:
     name: str
     agent: str
     shows: str                     # what the screen shows, for the header
-    inputs: tuple[str, ...] = ()
+    # Each key is typed once its text is on screen (and the screen has settled): a key typed
+    # before a CLI is ready is lost. The screen is taken once `final` shows and settles.
+    steps: tuple[tuple[str, str], ...] = ()
+    final: str = ""
     env: dict[str, str] = field(default_factory=dict)
     seed: Callable[[Home], dict[str, str]] | None = None  # writes config; returns more env
     mode: str | None = None        # the stand-in API's answer; None: no API is used
     reset_in: timedelta = timedelta(hours=2, minutes=13)
     reset_at: tuple[int, int] | None = None  # today's (hour, minute) in ZONE instead
     claim: str = "five_hour"
-    timeout: float = 40.0
+    settle: float = 3.0            # quiet time before the screen is taken (spinners never are)
 
 
 def _write(path: Path, text: str) -> None:
@@ -328,85 +333,117 @@ def gemini_api(home: Home) -> dict[str, str]:
 
 
 BEDROCK = {"CLAUDE_CODE_USE_BEDROCK": "1", "AWS_REGION": "us-east-1"}
-ASK = (PROMPT, ENTER)
-CODEX_OTHER = (DOWN, DOWN, ENTER)
+READY = {"claude": "? for shortcuts", "codex": "? for shortcuts", "gemini": "Type your message"}
+
+
+def ask(agent: str) -> tuple[tuple[str, str], ...]:
+    """Type the prompt once the agent is ready, and send it once it shows."""
+    return ((READY[agent], PROMPT), (PROMPT, ENTER))
+
+
+CLAUDE_FIRST = (("Choose the text style", ENTER), ("Press Enter to continue", ENTER),
+                ("Yes, I trust this folder", ENTER))
+CODEX_FIRST = (("Sign in another way", DOWN), ("> 2. Sign in with Device Code", DOWN),
+               ("> 3. Sign in another way", ENTER), ("Use an OpenAI API key", ENTER),
+               ("Paste or type your API key", "sk-recording"), ("sk-recording", ENTER),
+               ("Trust and continue", ENTER))
+GEMINI_FIRST = (("Do you trust the files in this folder?", ENTER),
+                ("How would you like to authenticate", ENTER), ("Enter Gemini API Key", ENTER))
+TALKED = "is not one of these"
 
 SCENARIOS = [
     # Claude Code: first run (Bedrock passes its network check offline), then the stand-in.
-    Scenario("claude_theme", "claude", "first run: the theme picker", env=BEDROCK),
-    Scenario("claude_security", "claude", "first run: security notes", (ENTER,), BEDROCK),
-    Scenario("claude_trust", "claude", "first run: the folder-trust dialog", (ENTER,) * 2,
-             BEDROCK),
-    Scenario("claude_prompt", "claude", "first run done: the empty prompt box", (ENTER,) * 3,
-             BEDROCK),
+    Scenario("claude_theme", "claude", "first run: the theme picker", final="Syntax theme",
+             env=BEDROCK),
+    Scenario("claude_security", "claude", "first run: security notes", CLAUDE_FIRST[:1],
+             "Security notes", BEDROCK),
+    Scenario("claude_trust", "claude", "first run: the folder-trust dialog", CLAUDE_FIRST[:2],
+             "Yes, I trust this folder", BEDROCK),
+    Scenario("claude_prompt", "claude", "first run done: the empty prompt box", CLAUDE_FIRST,
+             READY["claude"], BEDROCK),
     Scenario("claude_apikey", "claude", "the question whether to use ANTHROPIC_API_KEY",
+             final="Do you want to use this API key?", seed=claude_seeded(approve_key=False),
+             mode="text"),
+    Scenario("claude_no_login", "claude", "that key declined: not logged in",
+             (("Do you want to use this API key?", ENTER),), "Not logged in",
              seed=claude_seeded(approve_key=False), mode="text"),
-    Scenario("claude_no_login", "claude", "that key declined: not logged in", (ENTER,),
-             seed=claude_seeded(approve_key=False), mode="text"),
-    Scenario("claude_permission", "claude", "a Bash permission prompt", ASK,
-             seed=claude_seeded(), mode="tool"),
-    Scenario("claude_working", "claude", "waiting for the model's answer", ASK,
-             seed=claude_seeded(), mode="slow", timeout=12),
+    Scenario("claude_permission", "claude", "a Bash permission prompt", ask("claude"),
+             "Do you want to proceed?", seed=claude_seeded(), mode="tool"),
+    Scenario("claude_working", "claude", "waiting for the model's answer", ask("claude"),
+             "esc to interrupt", seed=claude_seeded(), mode="slow"),
     Scenario("claude_talk", "claude", "near-miss: the agent quotes dialogs and limits",
-             ASK, seed=claude_seeded(), mode="text"),
+             ask("claude"), TALKED, seed=claude_seeded(), mode="text"),
     Scenario("claude_typed", "claude", "near-miss: a person typed a limit message, unsent",
-             ("You've hit your session limit · resets 3pm (Europe/Berlin)",),
-             seed=claude_seeded(), mode="text"),
+             ((READY["claude"], "You've hit your session limit · resets 3pm (Europe/Berlin)"),),
+             "resets 3pm", seed=claude_seeded(), mode="text"),
     Scenario("claude_limit", "claude", "a subscriber's session limit, with its options menu",
-             ASK, seed=claude_subscriber, mode="limit", reset_at=(15, 0)),
+             ask("claude"), "What do you want to do?", seed=claude_subscriber, mode="limit",
+             reset_at=(15, 0)),
     Scenario("claude_limit_waiting", "claude", "the session limit after 'Stop and wait'",
-             ASK + (ENTER,), seed=claude_subscriber, mode="limit", reset_at=(15, 0)),
+             ask("claude") + (("What do you want to do?", ENTER),), READY["claude"],
+             seed=claude_subscriber, mode="limit", reset_at=(15, 0)),
     Scenario("claude_limit_weekly", "claude", "a subscriber's weekly limit, days away",
-             ASK + (ENTER,), seed=claude_subscriber, mode="limit", claim="seven_day",
+             ask("claude") + (("What do you want to do?", ENTER),), READY["claude"],
+             seed=claude_subscriber, mode="limit", claim="seven_day",
              reset_in=timedelta(days=3, hours=4, minutes=30)),
-    Scenario("claude_limit_midturn", "claude", "a session limit after a tool call", ASK,
-             seed=claude_subscriber, mode="read_then_limit", reset_at=(15, 0)),
+    Scenario("claude_limit_midturn", "claude", "a session limit after a tool call",
+             ask("claude"), "What do you want to do?", seed=claude_subscriber,
+             mode="read_then_limit", reset_at=(15, 0)),
     Scenario("claude_usage_warning", "claude", "near-miss: a warning at 92% of the limit",
-             ASK, seed=claude_subscriber, mode="warn", reset_at=(15, 0)),
-    Scenario("claude_ratelimit", "claude", "an API key's 429 that Claude gave up on", ASK,
-             seed=claude_seeded(), mode="ratelimit"),
+             ask("claude"), "You've used", seed=claude_subscriber, mode="warn",
+             reset_at=(15, 0)),
+    Scenario("claude_ratelimit", "claude", "an API key's 429 that Claude gave up on",
+             ask("claude"), "Request rejected (429)", seed=claude_seeded(), mode="ratelimit"),
     # Codex: its sign-in steps, then the stand-in as a model provider.
-    Scenario("codex_signin", "codex", "first run: the sign-in choice"),
-    Scenario("codex_signin_other", "codex", "first run: 'Sign in another way'", CODEX_OTHER),
-    Scenario("codex_apikey", "codex", "first run: the API key field", CODEX_OTHER + (ENTER,)),
+    Scenario("codex_signin", "codex", "first run: the sign-in choice", final="Press enter"),
+    Scenario("codex_signin_other", "codex", "first run: 'Sign in another way'",
+             CODEX_FIRST[:3], "Use an OpenAI API key"),
+    Scenario("codex_apikey", "codex", "first run: the API key field", CODEX_FIRST[:4],
+             "Paste or type your API key"),
     Scenario("codex_trust", "codex", "first run: the folder-trust question",
-             CODEX_OTHER + (ENTER, "sk-recording", ENTER)),
-    Scenario("codex_prompt", "codex", "first run done: the empty prompt",
-             CODEX_OTHER + (ENTER, "sk-recording", ENTER, ENTER)),
-    Scenario("codex_update", "codex", "an update offer at start", seed=codex_update),
-    Scenario("codex_permission", "codex", "a command approval prompt", ASK,
-             seed=codex_seeded, mode="tool"),
-    Scenario("codex_working", "codex", "waiting for the model's answer", ASK,
-             seed=codex_seeded, mode="slow", timeout=12),
-    Scenario("codex_talk", "codex", "near-miss: the agent quotes dialogs and limits", ASK,
-             seed=codex_seeded, mode="text"),
-    Scenario("codex_limit", "codex", "a Plus plan's usage limit, later today", ASK,
-             seed=codex_seeded, mode="limit"),
-    Scenario("codex_limit_days", "codex", "a usage limit that resets on another day", ASK,
-             seed=codex_seeded, mode="limit", reset_in=timedelta(days=2, hours=1)),
-    Scenario("codex_ratelimit", "codex", "a 429 that Codex gave up on", ASK,
-             seed=codex_seeded, mode="ratelimit", timeout=60),
+             CODEX_FIRST[:6], "Trust and continue"),
+    Scenario("codex_prompt", "codex", "first run done: the empty prompt", CODEX_FIRST,
+             READY["codex"]),
+    Scenario("codex_update", "codex", "an update offer at start", final="Update now",
+             seed=codex_update),
+    Scenario("codex_permission", "codex", "a command approval prompt", ask("codex"),
+             "Press enter to confirm", seed=codex_seeded, mode="tool"),
+    Scenario("codex_working", "codex", "waiting for the model's answer", ask("codex"),
+             "esc to interrupt", seed=codex_seeded, mode="slow"),
+    Scenario("codex_talk", "codex", "near-miss: the agent quotes dialogs and limits",
+             ask("codex"), TALKED, seed=codex_seeded, mode="text"),
+    Scenario("codex_limit", "codex", "a Plus plan's usage limit, later today", ask("codex"),
+             "hit your usage limit", seed=codex_seeded, mode="limit"),
+    Scenario("codex_limit_days", "codex", "a usage limit that resets on another day",
+             ask("codex"), "hit your usage limit", seed=codex_seeded, mode="limit",
+             reset_in=timedelta(days=2, hours=1)),
+    Scenario("codex_ratelimit", "codex", "a 429 that Codex gave up on", ask("codex"),
+             "exceeded retry limit", seed=codex_seeded, mode="ratelimit"),
     # Gemini CLI: first run, then the stand-in through GOOGLE_GEMINI_BASE_URL.
-    Scenario("gemini_trust", "gemini", "first run: the folder-trust dialog"),
-    Scenario("gemini_auth", "gemini", "first run: the sign-in choice", (ENTER,)),
+    Scenario("gemini_trust", "gemini", "first run: the folder-trust dialog",
+             final="Do you trust the files in this folder?"),
+    Scenario("gemini_auth", "gemini", "first run: the sign-in choice", GEMINI_FIRST[:1],
+             "How would you like to authenticate"),
     Scenario("gemini_apikey", "gemini", "first run: the API key field",
-             (ENTER, DOWN, ENTER)),
+             GEMINI_FIRST[:1] + (("How would you like to authenticate", DOWN),
+                                 ("● 2. Use Gemini API Key", ENTER)), "Enter Gemini API Key"),
     Scenario("gemini_prompt", "gemini", "first run done (GEMINI_API_KEY set): the prompt",
-             (ENTER,) * 3, {"GEMINI_API_KEY": "recording"}),
-    Scenario("gemini_permission", "gemini", "a shell command confirmation", ASK,
-             seed=gemini_api, mode="tool"),
-    Scenario("gemini_working", "gemini", "waiting for the model's answer", ASK,
-             seed=gemini_api, mode="slow", timeout=14),
-    Scenario("gemini_talk", "gemini", "near-miss: the agent quotes dialogs and limits", ASK,
-             seed=gemini_api, mode="text"),
-    Scenario("gemini_limit", "gemini", "a quota with a reset time (its dialog)", ASK,
-             seed=gemini_api, mode="limit"),
-    Scenario("gemini_limit_stopped", "gemini", "the quota dialog answered 'Stop'",
-             ASK + (DOWN, ENTER), seed=gemini_api, mode="limit"),
-    Scenario("gemini_limit_daily", "gemini", "a daily quota without a reset time", ASK,
-             seed=gemini_api, mode="ratelimit"),
+             GEMINI_FIRST, READY["gemini"], {"GEMINI_API_KEY": "recording"}),
+    Scenario("gemini_permission", "gemini", "a shell command confirmation", ask("gemini"),
+             "Allow execution", seed=gemini_api, mode="tool"),
+    Scenario("gemini_working", "gemini", "waiting for the model's answer", ask("gemini"),
+             "esc to cancel", seed=gemini_api, mode="slow"),
+    Scenario("gemini_talk", "gemini", "near-miss: the agent quotes dialogs and limits",
+             ask("gemini"), TALKED, seed=gemini_api, mode="text"),
+    Scenario("gemini_limit", "gemini", "a quota with a reset time (its dialog)",
+             ask("gemini"), "Access resets at", seed=gemini_api, mode="limit"),
+    Scenario("gemini_limit_stopped", "gemini", "its quota dialogs (routing, then Pro) "
+             "answered 'Stop'", ask("gemini") + (("Switch to", DOWN), ("● 2. Stop", ENTER),
+                                                 ("Keep trying", DOWN), ("● 2. Stop", ENTER)),
+             READY["gemini"], seed=gemini_api, mode="limit"),
+    Scenario("gemini_limit_daily", "gemini", "a daily quota without a reset time",
+             ask("gemini"), "Usage limit reached", seed=gemini_api, mode="ratelimit"),
 ]
-DELAY = {"claude": 3.0, "codex": 5.0, "gemini": 5.0}
 
 
 # -- running -------------------------------------------------------------------------------
@@ -454,8 +491,38 @@ def _running(pid: int) -> bool:
         return False
 
 
+class NeverShown(Exception):
+    pass
+
+
 def record(s: Scenario, size: tuple[int, int], bin_dir: Path, work: Path, port: int,
-           versions: dict[str, str]) -> Path:
+           versions: dict[str, str], timeout: float) -> Path:
+    now = datetime.now(ZONE)
+    if s.reset_at is not None:
+        reset = now.replace(hour=s.reset_at[0], minute=s.reset_at[1], second=0, microsecond=0)
+        reset += timedelta(days=1) if reset <= now else timedelta()
+    else:
+        reset = now + s.reset_in
+    title, lines = run_once(s, size, bin_dir, work, port, int(reset.timestamp()), timeout)
+    keys = " ".join(json.dumps(key) for _, key in s.steps) or "none"
+    api = f"; a stand-in API answered: {s.mode}" if s.mode else ""
+    header = [f"title: {title.rstrip()}",
+              f"agent: {PACKAGES[s.agent]} {versions[s.agent]}",
+              f"shows: {s.shows}",
+              f"size: {size[0]}x{size[1]}",
+              f"time: {now.isoformat(timespec='seconds')}"
+              + (f"; the limit resets {reset.isoformat(timespec='seconds')}"
+                 if s.mode in ("limit", "warn", "read_then_limit") else ""),
+              f"recorded: scripts/record_agent_screens.py, fresh HOME, keys {keys}{api}"]
+    while lines and not lines[-1].strip():
+        lines.pop()
+    out = OUT / f"{s.name}_{size[0]}x{size[1]}.screen"
+    out.write_text("\n".join(header) + "\n---\n" + "\n".join(lines) + "\n")
+    return out
+
+
+def run_once(s: Scenario, size: tuple[int, int], bin_dir: Path, work: Path, port: int,
+             reset: int, timeout: float) -> tuple[str, list[str]]:
     # The same paths every time: the screens show the project's.
     home = Home(work / "home", work / "myproject", f"http://127.0.0.1:{port}")
     for folder in (home.path, home.project):
@@ -463,42 +530,49 @@ def record(s: Scenario, size: tuple[int, int], bin_dir: Path, work: Path, port: 
         folder.mkdir(parents=True)
     subprocess.run(["git", "init", "-q", str(home.project)], check=True)
     (home.project / "README.md").write_text("# myproject\n\nBuild with `make`.\n")
-    now = datetime.now(ZONE)
-    if s.reset_at is not None:
-        reset = now.replace(hour=s.reset_at[0], minute=s.reset_at[1], second=0, microsecond=0)
-        reset += timedelta(days=1) if reset <= now else timedelta()
-    else:
-        reset = now + s.reset_in
-    Api.mode, Api.reset, Api.claim = s.mode or "tool", int(reset.timestamp()), s.claim
-    Api.project = home.project
+    Api.mode, Api.reset, Api.claim, Api.project = s.mode or "tool", reset, s.claim, home.project
     env = {"PATH": f"{bin_dir}:/usr/local/bin:/usr/bin:/bin", "HOME": str(home.path),
            "LANG": "C.UTF-8", "TZ": "Europe/Berlin", "USER": "recording", **s.env}
     if s.seed is not None:
         env.update(s.seed(home))
     env = {k: v for k, v in env.items() if v}
     try:
-        shot = capture([s.agent], cols=size[0], rows=size[1], delay=DELAY[s.agent],
-                       timeout=s.timeout, inputs=[i.encode() for i in s.inputs],
-                       cwd=home.project, env=env)
+        return asyncio.run(drive(s, size, env, home.project, timeout))
     finally:
         time.sleep(0.5)
         end_strays(home.path)
-    keys = " ".join(json.dumps(i) for i in s.inputs) or "none"
-    api = f"; a stand-in API answered: {s.mode}" if s.mode else ""
-    when = now.isoformat(timespec="seconds")
-    header = [f"title: {shot.title.rstrip()}",
-              f"agent: {PACKAGES[s.agent]} {versions[s.agent]}",
-              f"shows: {s.shows}",
-              f"size: {size[0]}x{size[1]}",
-              f"time: {when}" + (f"; the limit resets {reset.isoformat(timespec='seconds')}"
-                                 if s.mode in ("limit", "warn", "read_then_limit") else ""),
-              f"recorded: scripts/record_agent_screens.py, fresh HOME, keys {keys}{api}"]
-    lines = list(shot.lines)
-    while lines and not lines[-1].strip():
-        lines.pop()
-    out = OUT / f"{s.name}_{size[0]}x{size[1]}.screen"
-    out.write_text("\n".join(header) + "\n---\n" + "\n".join(lines) + "\n")
-    return out
+
+
+async def drive(s: Scenario, size: tuple[int, int], env: dict[str, str], cwd: Path,
+                timeout: float) -> tuple[str, list[str]]:
+    """Run the agent in a terminal of this engine; type each key once its text shows."""
+    mux = Multiplexer()
+    session = mux.spawn("agent", [s.agent], cwd=cwd, env=env, cols=size[0], rows=size[1])
+
+    async def shown(text: str, settle: float, must_settle: bool = True) -> None:
+        deadline = mux.loop.time() + timeout
+        while True:
+            on_screen = text in "\n".join(session.screen.text_lines())
+            quiet = time.monotonic() - session.last_output >= settle
+            if on_screen and quiet:
+                return
+            if mux.loop.time() > deadline or session.finished:
+                if on_screen and not must_settle:
+                    return  # a spinner: never quiet
+                screen = "\n".join(line for line in session.screen.text_lines() if line.strip())
+                raise NeverShown(f"{s.name}: {text!r} did not show; the screen:\n{screen}")
+            await asyncio.sleep(0.05)
+
+    try:
+        for text, key in s.steps:
+            await shown(text, 1.0)
+            mux.write("agent", key.encode())
+        await shown(s.final, s.settle, must_settle=False)
+        while session.pty.pending:
+            session.feed()
+        return session.screen.title, list(session.screen.text_lines())
+    finally:
+        await mux.shutdown(grace=0.5)
 
 
 def main() -> None:
@@ -508,6 +582,10 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path.home() / ".cache" / "gt-agent-screens",
                     help="scratch folder for the HOMEs (not under /tmp: see above)")
     ap.add_argument("--only", nargs="*", default=[], help="scenario names to record")
+    ap.add_argument("--sizes", nargs="*", default=[f"{c}x{r}" for c, r in SIZES],
+                    help="COLSxROWS sizes to record (default: 80x24 120x40)")
+    ap.add_argument("--timeout", type=float, default=90.0,
+                    help="seconds to wait for each screen")
     args = ap.parse_args()
     bin_dir = args.bin.resolve()
     versions = {agent: version(bin_dir, agent) for agent in PACKAGES}
@@ -518,9 +596,13 @@ def main() -> None:
         for s in SCENARIOS:
             if args.only and s.name not in args.only:
                 continue
-            for size in SIZES:
-                out = record(s, size, bin_dir, args.work.resolve(), server.server_port,
-                             versions)
+            for size in (tuple(int(n) for n in text.split("x")) for text in args.sizes):
+                try:
+                    out = record(s, size, bin_dir, args.work.resolve(), server.server_port,
+                                 versions, args.timeout)
+                except NeverShown as e:
+                    print(f"not recorded: {e}", file=sys.stderr, flush=True)
+                    continue
                 print(out.relative_to(OUT.parent.parent.parent), flush=True)
     finally:
         server.shutdown()

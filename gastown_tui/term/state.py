@@ -149,10 +149,12 @@ PRESETS: dict[str, Preset] = {
             _sig(_IN + r"Do you want to proceed\?" + _ANY % 4 + _SEL, "permission"),
             _sig(_IN + r"Do you want to (?P<what>[^\n?]+)\?" + _ANY % 4 + _SEL,
                  "permission: {what}"),
-            _sig(_PICK + r"\d\. Yes, I trust this folder"
-                 + _ANY % 3 + _PICK + r"\d\. No", "trust this folder?"),
-            _sig(_IN + r"Do you trust the files in this folder\?" + _ANY % 10 + _PICK
-                 + r"1\. ", "trust this folder?"),
+            # Either choice may carry the cursor; a quoted list carries none.
+            _sig(r"(?:" + _SEL + r"Yes, I trust this folder" + _ANY % 3 + _PICK + r"\d\. No"
+                 + r"|" + _PICK + r"\d\. Yes, I trust this folder" + _ANY % 3 + _SEL + r"No)",
+                 "trust this folder?"),
+            _sig(_IN + r"Do you trust the files in this folder\?" + _ANY % 10 + _SEL,
+                 "trust this folder?"),
             _sig(_IN + r"Choose the text style that looks best with your terminal"
                  + _ANY % 4 + _PICK + r"1\. ", "choose a theme"),
             _sig(_PICK + r"\d\. (?:Dark|Light) mode\b" + _ANY % 10 + _IN + r"Syntax theme: ",
@@ -226,8 +228,8 @@ PRESETS: dict[str, Preset] = {
             _sig(_IN + r"Apply this change\?", "permission: apply this change"),
             _sig(r"(?i)waiting for user confirmation", "question"),
             _sig(_IN + r"Do you want to proceed\?", "permission"),
-            _sig(_IN + r"Do you trust the files in this folder\?" + _ANY % 10 + _PICK
-                 + r"1\. Trust", "trust this folder?"),
+            _sig(_IN + r"Do you trust the files in this folder\?" + _ANY % 12 + _SEL,
+                 "trust this folder?"),
             _sig(_IN + r"How would you like to authenticate", "sign in"),
             _sig(_IN + r"\(Use Enter to select\)" + _ANY % 3 + _IN
                  + r"Terms of Services and Privacy Notice for Gemini CLI", "sign in"),
