@@ -92,9 +92,10 @@ class Limit:
     needle: str = ""
 
 
-def _sig(pattern: str, reason: str) -> Signal:
+def _sig(pattern: str, reason: str, needle: str | None = None) -> Signal:
+    """`needle`: the text every match contains, where `_needle` cannot see it (alternatives)."""
     compiled = re.compile(pattern, re.MULTILINE)
-    return Signal(compiled, reason, _needle(compiled))
+    return Signal(compiled, reason, _needle(compiled) if needle is None else needle)
 
 
 def _limit(pattern: str, reason: str, reset: str | None = None) -> Limit:
@@ -152,7 +153,7 @@ PRESETS: dict[str, Preset] = {
             # Either choice may carry the cursor; a quoted list carries none.
             _sig(r"(?:" + _SEL + r"Yes, I trust this folder" + _ANY % 3 + _PICK + r"\d\. No"
                  + r"|" + _PICK + r"\d\. Yes, I trust this folder" + _ANY % 3 + _SEL + r"No)",
-                 "trust this folder?"),
+                 "trust this folder?", needle="Yes, I trust this folder"),
             _sig(_IN + r"Do you trust the files in this folder\?" + _ANY % 10 + _SEL,
                  "trust this folder?"),
             _sig(_IN + r"Choose the text style that looks best with your terminal"
