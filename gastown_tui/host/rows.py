@@ -24,8 +24,8 @@ def reading(session: Any, state: str) -> tuple[str, float | None]:
     shown is the screen's own (a stalled agent shown as stuck has no such reason)."""
     if session is None or state != str(session.state):
         return "", None
-    now = session.reading
-    return now.reason, now.resets_at
+    said = session.reading
+    return said.reason, said.resets_at
 
 
 def agent_infos(host: Context, hooks: list | None = None) -> list[AgentInfo]:

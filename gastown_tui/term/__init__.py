@@ -15,8 +15,8 @@ Public API (import from here or from the named module):
     Session: .name .argv .screen .pid .alive .exit_code .exit_signal .state .reading
              .title .last_activity .cols .rows .preset .pending_bytes .bytes_parsed  session.py
     events: SessionAdded, LinesChanged(rows, cursor_x, cursor_y, cursor_visible),
-            TitleChanged, Bell, StateChanged(old, new), Exited(exit_code, exit_signal),
-            SessionClosed                                                     events.py
+            TitleChanged, Bell, StateChanged(old, new, reason, resets_at),
+            Exited(exit_code, exit_signal), SessionClosed                      events.py
     Screen(columns, lines, *, history=10_000, on_reply=None, allow_clipboard=False) screen.py
     encode_key(key, *, application_cursor=False); encode_paste(text, *, bracketed)  keys.py
     encode_mouse(kind, button, x, y, *, mode, sgr, ...)                        mouse.py
