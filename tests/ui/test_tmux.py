@@ -74,7 +74,9 @@ def tmux(environ, tmp_path):
     # The server's socket lives in the test's own folder, so nothing is left in /tmp.
     sockets = tmp_path / "tmux"
     sockets.mkdir()
-    env = dict(environ, TERM="xterm-256color", LANG="C.UTF-8", TMUX_TMPDIR=str(sockets))
+    # A parallel run sets COLUMNS=80: the app in tmux must read its window's size, not that.
+    env = {k: v for k, v in environ.items() if k not in ("COLUMNS", "LINES")}
+    env.update(TERM="xterm-256color", LANG="C.UTF-8", TMUX_TMPDIR=str(sockets))
     t = Tmux(env)
     yield t
     t.kill()
