@@ -347,7 +347,8 @@ def on_term_event(host: Context, ev) -> None:
         agent = host.agents.get(ev.session)
         if agent is None:
             return
-        host.publish("agent_state", agent=ev.session, old=ev.old, new=ev.new)
+        extra = {k: v for k, v in (("reason", ev.reason), ("resets_at", ev.resets_at)) if v}
+        host.publish("agent_state", agent=ev.session, old=ev.old, new=ev.new, **extra)
         host.nudger.on_state(ev.session, ev.new)
     elif isinstance(ev, LinesChanged):
         agent = host.agents.get(ev.session)

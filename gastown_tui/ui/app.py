@@ -509,10 +509,10 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         """Toasts for what changed: an agent starts waiting, a convoy lands, mail arrives."""
         if not old.town:
             return
-        before = {a.name: a.state for a in old.agents}
+        before = {a.name: (a.state, a.reason) for a in old.agents}
         for a in new.agents:
-            if a.needs_me and before.get(a.name) not in (a.state, None):
-                self.notify(f"{visible(a.name)} is {a.state}", title="needs you",
+            if a.needs_me and before.get(a.name) not in ((a.state, a.reason), None):
+                self.notify(f"{visible(a.name)} is {visible(a.status)}", title="needs you",
                             severity="warning")
         landed_before = {c.id for c in old.convoys if c.landed}
         for c in new.convoys:

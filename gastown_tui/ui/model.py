@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..town.needs import NEEDS_STATES, NeedsItem as NeedsMeItem, needs_items
+from ..town.needs import NEEDS_STATES, NeedsItem as NeedsMeItem, needs_items, status, why
 
 # Agent states as the terminal engine and the host report them, plus `stuck` (hooked work with
 # no progress for the stall time) and `suspended` (hook parked, no process).
@@ -16,6 +16,7 @@ STATE_ICONS = {
     "busy": ("●", "$success"),
     "waiting": ("◆", "$warning"),
     "idle": ("○", "$text-muted"),
+    "limited": ("◷", "$warning"),
     "stuck": ("▲", "$error"),
     "exited": ("✕", "$error"),
     "suspended": ("‖", "$text-muted"),
@@ -34,10 +35,23 @@ class AgentRow:
     unread: int = 0      # unread mail addressed to the agent
     address: str = ""    # its mail address, e.g. demo/polecats/nux
     parked: bool = False  # its hook is suspended (also when it shows as stuck): x resumes it
+    reason: str = ""     # what a waiting or limited agent waits on, as its screen says
+    resets_at: float | None = None  # when its usage limit resets (epoch seconds), if known
 
     @property
     def needs_me(self) -> bool:
         return self.state in NEEDS_STATES
+
+    @property
+    def detail(self) -> str:
+        """What a waiting or limited agent waits on and until when ("" when unsaid)."""
+        return why(self.reason, self.resets_at)
+
+    @property
+    def status(self) -> str:
+        """The state in words: `waiting: trust this folder?`, `limited: usage limit, until
+        15:00`."""
+        return status(self.state, self.reason, self.resets_at)
 
 
 @dataclass(frozen=True)
@@ -108,6 +122,7 @@ class Counts:
     agents: int
     busy: int
     waiting: int
+    limited: int         # stopped by a usage or rate limit until it resets
     convoys: int         # open ones; landed ones are listed (dimmed) but not counted
     landed: int
     unread: int
@@ -142,6 +157,7 @@ class TownView:
         return Counts(agents=len(self.agents),
                       busy=sum(1 for a in self.agents if a.state == "busy"),
                       waiting=sum(1 for a in self.agents if a.state == "waiting"),
+                      limited=sum(1 for a in self.agents if a.state == "limited"),
                       convoys=sum(1 for c in self.convoys if not c.landed),
                       landed=sum(1 for c in self.convoys if c.landed),
                       unread=self.unread,
@@ -167,7 +183,9 @@ def agent_rows(infos: list, view: TownView, fixed: list[AgentRow] = ()) -> list[
                              state=info.state, bead=hooked.get(info.name, info.hook or ""),
                              unread=view.unread_by.get(address, 0), address=address,
                              parked=info.state == "suspended"
-                             or info.hook_state == "suspended"))
+                             or info.hook_state == "suspended",
+                             reason=getattr(info, "reason", ""),
+                             resets_at=getattr(info, "resets_at", None)))
         shown.add(info.name)
     for hook in view.hooks:
         if hook.state == "suspended" and hook.agent not in shown:

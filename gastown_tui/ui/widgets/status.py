@@ -56,7 +56,8 @@ class StatusLine(Static):
         parts: list[list[tuple[Content, int]]] = [[(town, 5), (EMPTY, 0)]]
         agents = Content(plural(n.agents, "agent"))
         if n.agents:
-            detail = f" ({n.busy} busy" + (f", {n.waiting} waiting" if n.waiting else "") + ")"
+            detail = (f" ({n.busy} busy" + (f", {n.waiting} waiting" if n.waiting else "")
+                      + (f", {n.limited} limited" if n.limited else "") + ")")
             parts.append([(agents + detail, 2), (agents, 7), (EMPTY, 0)])
         else:
             parts.append([(agents, 7), (EMPTY, 0)])
