@@ -215,7 +215,9 @@ class Done:
 @message()
 class AgentInfo:
     """One agent as the host sees it, worked out once (`rows.agent_infos`) for `gt agents`, the
-    app and the dashboard. `state`: busy | waiting | idle | stuck | exited | suspended."""
+    app and the dashboard. `state`: busy | waiting | idle | limited | stuck | exited |
+    suspended. `reason`: what a waiting or limited agent waits on, as its screen says ("trust
+    this folder?", "usage limit"); `resets_at`: when its limit ends (epoch seconds), if said."""
 
     name: str
     role: str
@@ -230,8 +232,8 @@ class AgentInfo:
     last_activity: float | None
     kind: str | None = None       # polecats | crew | mayor
     address: str | None = None    # its mail address (mayor/, RIG/polecats/NAME, ...)
-    reason: str | None = None     # why it waits: a queued issue's hold, an agent's dialog
-    resets_at: float | None = None  # a limited agent's reset time (epoch seconds), if known
+    reason: str = ""            # what a waiting or limited agent waits on; a queued issue's hold
+    resets_at: float | None = None  # when a limited agent's limit resets (epoch seconds)
 
 
 @message()

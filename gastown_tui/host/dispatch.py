@@ -49,7 +49,7 @@ def queue_row(q: Any) -> dict[str, Any]:
     return {"name": f"{q.rig}/queue#{q.position}", "role": "queued", "rig": q.rig,
             "agent": q.agent, "pid": None, "state": "queued", "hook": q.issue,
             "hook_state": "queued", "stalled": False, "uptime": None, "last_activity": None,
-            "reason": q.reason or None}
+            "reason": q.reason or ""}
 
 
 async def unsling(host: Any, target: str, by: str) -> dict[str, Any]:

@@ -358,9 +358,9 @@ def on_term_event(host: Context, ev) -> None:
         agent = host.agents.get(ev.session)
         if agent is None:
             return
-        host.publish("agent_state", agent=ev.session, old=ev.old, new=ev.new)
-        host.limits.on_state(agent, ev.new, getattr(ev, "reason", ""),
-                             getattr(ev, "resets_at", None))
+        extra = {k: v for k, v in (("reason", ev.reason), ("resets_at", ev.resets_at)) if v}
+        host.publish("agent_state", agent=ev.session, old=ev.old, new=ev.new, **extra)
+        host.limits.on_state(agent, ev.new, ev.reason, ev.resets_at)
         host.nudger.on_state(ev.session, ev.new)
     elif isinstance(ev, LinesChanged):
         agent = host.agents.get(ev.session)

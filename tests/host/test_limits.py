@@ -15,13 +15,11 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from host_helpers import async_wait_for, new_issue, run_gt
 
 from gastown_tui.host.host import Host
 from gastown_tui.host.limits import RESUME_PROMPT
 from gastown_tui.town import find_town, hooks
-from gastown_tui.term.state import AgentState
 from gastown_tui.town.config import set_agent, set_setting
 
 
@@ -71,8 +69,6 @@ while True:
 '''
 
 
-@pytest.mark.skipif(not hasattr(AgentState, "LIMITED"),
-                    reason="the terminal engine does not read limit messages yet (feat/screens)")
 def test_a_limited_agent_holds_its_preset_until_the_reset(town, tmp_path):
     # Named claude, so that presets of its own (another account, another limit) are read as
     # Claude Code by the program's name.
