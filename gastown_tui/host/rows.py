@@ -1,5 +1,6 @@
 """Agent rows, worked out once here for `gt agents`, the app and the dashboard: who runs, in
-what state (a stalled agent shows as stuck to a person), on which hook, and the parked ones."""
+what state (an agent that stalled on after its recovery shows as stuck to a person), on which
+hook, and the parked ones."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from .api import AgentInfo
 from .context import Context
 from .model import MAYOR
+from .stalls import REPORTED
 
 
 def address(role: str, rig: str | None, name: str, kind: str | None) -> str | None:
@@ -36,8 +38,8 @@ def agent_infos(host: Context, hooks: list | None = None) -> list[AgentInfo]:
         session = host.session(name)
         alive = session is not None and session.alive
         state = str(session.state) if session is not None else "exited"
-        if agent.stuck or (agent.stalled and state != "exited"):
-            state = "stuck"  # alive but silent past the stall limit: stuck, to a person
+        if agent.stuck or (agent.recovery >= REPORTED and state != "exited"):
+            state = "stuck"  # no progress after a nudge and a restart: a person's now
         elif not alive:
             state = "exited"
         rows.append(AgentInfo(

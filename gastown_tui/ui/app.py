@@ -112,6 +112,7 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         self.view = self.options.view or TownView()
         self._refresh_handle: asyncio.TimerHandle | None = None
         self._focus_next: set[str] = set()
+        self.alerts: Any = None  # alerting.TerminalAlerts, made with the first notice
         # Slings under way whose agents must not take the focus, and those agents' names.
         self._quiet_slings = 0
         self._stay_put: set[str] = set()
@@ -256,7 +257,7 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         if options.town_root is not None and self.reader is None:
             from .gather import TownReader
 
-            self.reader = TownReader(options.town_root)
+            self.reader = TownReader(options.town_root, options.environ or None)
         self._watch()
 
     def _watch(self) -> None:
@@ -392,9 +393,17 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
             self.live.show(message.names)
 
     def town_event(self, event: dict) -> None:
-        """The merge queue's news: a toast for a request sent back and for one that waits for
-        review, the Review view and the sidebar read again; other events show through the
-        sidebar's refresh."""
+        """A notice for the person goes to this app's terminal; the merge queue's news: a
+        toast for a request sent back and for one that waits for review, the Review view and
+        the sidebar read again; other events show through the sidebar's refresh."""
+        if event.get("kind") == "notice":
+            from .alerting import TerminalAlerts
+
+            if self.alerts is None:
+                self.alerts = TerminalAlerts(self.options.environ,
+                                             self.town_config.get("notify_terminal", "auto"))
+            self.run_worker(self.alerts.alert(self, event), group="alerts")
+            return
         if not str(event.get("kind", "")).startswith("mr_"):
             return
         from .reviewing import event_toast
@@ -498,6 +507,13 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         if self.closing:
             return
         view.agents = agent_rows(infos, view, fixed)
+        if self.reader is not None and self.api is not None:
+            try:
+                view.status = await self.reader.status(asyncio.get_running_loop(), infos)
+            except Exception:  # noqa: BLE001 - the line then counts the sidebar's rows
+                view.status = None
+            if self.closing:
+                return
         self._announce(self.view, view)
         self.view = view
         self.main.show_view(view)

@@ -135,8 +135,9 @@ class AgentsPanel(RowPanel[AgentRow]):
         bead = " [$text-muted]$bead[/]" if row.bead else ""
         # What a waiting or limited agent waits on, and when its limit resets.
         detail = f" [{color}]$detail[/]" if row.detail else ""
-        return _markup(f"[{color}]{icon}[/] $name{badge}{bead}{detail}", name=row.name,
-                       bead=row.bead, detail=row.detail)
+        cost = " [$secondary]$cost[/]" if row.cost else ""   # today's, as `gt costs` counts
+        return _markup(f"[{color}]{icon}[/] $name{badge}{bead}{detail}{cost}", name=row.name,
+                       bead=row.bead, detail=row.detail, cost=row.cost)
 
     def title_for(self, rows: list[AgentRow]) -> str:
         busy = sum(1 for r in rows if r.state == "busy")
