@@ -241,8 +241,9 @@ class StreamParser(SequencesMixin):
             runs = row.runs
             at = x
             for params, _m, t in pieces:
-                hit = cache.get((id(pen), params))
-                if hit is not None and hit[0] is pen:
+                if params == "0" and pen.link is None:
+                    pen = DEFAULT
+                elif (hit := cache.get((id(pen), params))) is not None and hit[0] is pen:
                     pen = hit[1]
                 else:
                     self.pen = pen
