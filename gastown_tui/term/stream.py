@@ -261,14 +261,33 @@ class StreamParser(SequencesMixin):
                 self._x = end
                 self._dirty.add(self._y)
         else:
+            # Piece by piece: those that fit at the end of a compact row are appended there,
+            # the rest (a piece that wraps, wide characters, cells) drawn.
+            fast = self._table is None and self.fast_path and not self.modes.insert
             for params, _m, t in pieces:
                 pen = self.pen
                 hit = cache.get((id(pen), params))
                 if hit is not None and hit[0] is pen:
-                    self.pen = hit[1]
+                    pen = self.pen = hit[1]
                 else:
                     self._sgr(params)
-                if t:
+                    pen = self.pen
+                if not t:
+                    continue
+                x = self._x
+                end = x + len(t)
+                row = self._rows[self._y]
+                if (fast and row.chars is None and x == len(row.text) and end < self.columns
+                        and (t.isascii() or is_narrow(t))):
+                    row.text += t
+                    runs = row.runs
+                    if runs and runs[-1][1] is pen:
+                        runs[-1] = (end, pen)
+                    else:
+                        runs.append((end, pen))
+                    self._x = end
+                    self._dirty.add(self._y)
+                else:
                     self.draw(t)
         t = pieces[-1][2]
         # REP repeats only a plain ASCII character, as in tmux; an SGR forgets it.
