@@ -119,8 +119,21 @@ def open_ledger(ids: Iterable[str] = ()) -> "Ledger":
         env.progress(f"bd: warning: {warning}")
     ctx = click.get_current_context(silent=True)
     if ctx is not None:
-        ctx.call_on_close(led.close_db)
+        ctx.call_on_close(_closer(led, env))
     return led
+
+
+def _closer(led: "Ledger", env) -> Callable[[], None]:
+    """Close the ledger at the command's end, first saying what went wrong after the
+    command's change was saved (an export left for the next command)."""
+    shown = len(led.warnings)
+
+    def close() -> None:
+        for warning in led.warnings[shown:]:
+            env.progress(f"bd: warning: {warning}")
+        led.close_db()
+
+    return close
 
 
 def open_rig_ledger(rig: str) -> "Ledger":
@@ -159,6 +172,11 @@ def _routed_beads_dir(env: Any, ids: list[str]) -> "Path | None":
         raise UsageError(f"{', '.join(ids)} live in different ledgers of the town: run bd once "
                          "per ledger")
     return (root / paths.pop() / ".beads").resolve()
+
+
+# `-n N` of list, ready and search: 0 is no limit; beyond a million is a typo, and beyond
+# SQLite's 64-bit integers an internal error.
+LIMIT = click.IntRange(min=0, max=1_000_000)
 
 
 class PriorityType(click.ParamType):

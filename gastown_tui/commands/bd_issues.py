@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from .bd_common import (PRIORITY, BdCommand, Changed, IssueList, detail, known, open_ledger,
-                        open_rig_ledger, split_csv)
+from .bd_common import (LIMIT, PRIORITY, BdCommand, Changed, IssueList, detail, known,
+                        open_ledger, open_rig_ledger, split_csv)
 from .core import CommandError, UsageError
 
 
@@ -44,7 +44,7 @@ def create(title, description, priority, issue_type, assignee, labels, parent, d
 @click.option("-l", "--label", multiple=True, help="Must carry every label given.")
 @click.option("-p", "--priority", type=PRIORITY, default=None)
 @click.option("--all", "include_closed", is_flag=True, help="Include closed beads.")
-@click.option("-n", "--limit", type=click.IntRange(min=0), default=None,
+@click.option("-n", "--limit", type=LIMIT, default=None,
               help="At most N (0: no limit, as in bd).")
 def list_(status, issue_type, assignee, label, priority, include_closed, limit):
     """List beads (closed ones only with --all or --status closed)."""
@@ -166,7 +166,7 @@ def reopen(ids):
 @click.command("search", cls=BdCommand)
 @click.argument("text")
 @click.option("--open", "only_open", is_flag=True, help="Skip closed beads.")
-@click.option("-n", "--limit", type=click.IntRange(min=0), default=None,
+@click.option("-n", "--limit", type=LIMIT, default=None,
               help="At most N (0: no limit, as in bd).")
 def search(text, only_open, limit):
     """Find beads whose id, title, description or notes contain TEXT."""

@@ -135,6 +135,31 @@ class Group(click.Group):
 Group.group_class = Group
 
 
+class Seconds(click.ParamType):
+    """A time in seconds within bounds; refuses nan and infinity, which compare false with
+    every bound and so slip past a plain `<= 0` check."""
+
+    name = "seconds"
+
+    def __init__(self, low: float = 0.0, high: float = 86400.0, low_open: bool = True):
+        self.low, self.high, self.low_open = low, high, low_open
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> float:
+        import math
+
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            seconds = math.nan
+        above = seconds > self.low if self.low_open else seconds >= self.low
+        if not (math.isfinite(seconds) and above and seconds <= self.high):
+            side = "above" if self.low_open else "at least"
+            self.fail(f"{value!r} is not a number of seconds {side} {self.low:g} and at most "
+                      f"{self.high:g}", param, ctx)
+        return seconds
+
+
 # ---------------------------------------------------------------------------------------------
 # Invocation
 
@@ -177,7 +202,18 @@ def _invoke(root: click.Command, args: list[str], env: Env, prog: str) -> Result
         return Result(130, error="interrupted", as_json=env.json, argv=args)
     except Exception as e:
         if not _is_user_error(e):
-            raise
+            from ..files import os_error_message
+
+            # What the machine refused (a full disk, another user's file, a read-only disk)
+            # is no bug of ours: one line naming the path, wherever in the code it surfaced.
+            message = os_error_message(e)
+            if message is None:
+                raise
+            if env.debug:
+                import traceback
+
+                traceback.print_exc()
+            return Result(EXIT_FAILED, error=message, as_json=env.json, argv=args)
         # Domain layers cannot import this module; their errors opt in with `user_error = True`
         # (and an optional `exit_code`) to be shown as a one-line message.
         return Result(getattr(e, "exit_code", EXIT_FAILED), error=str(e), as_json=env.json,
@@ -245,6 +281,9 @@ def shell_main(root: click.Command, prog: str, argv: Sequence[str] | None = None
         from .completion import shell_complete
 
         return shell_complete(root, prog, instruction)
+    from ..inflight import hold
+
+    hold()  # an agent's terminal is not ended while this runs (see inflight.py)
     args = list(sys.argv[1:] if argv is None else argv)
     env = Env.from_process()
     try:

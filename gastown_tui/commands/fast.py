@@ -22,6 +22,9 @@ COMPLETE_VAR = "_GT_COMPLETE"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    from ..inflight import hold
+
+    hold()
     args = list(sys.argv[1:] if argv is None else argv)
     code = agents(args)
     if code is None:

@@ -12,7 +12,7 @@ import json
 import click
 
 from ..visible import visible
-from .core import UsageError, get_env
+from .core import Seconds, UsageError, get_env
 from .live_views import Agents, AgentRow, NudgeResult, age as _age
 from .render import view
 from .towncli import current_town
@@ -103,14 +103,12 @@ def register(root: click.Group) -> None:
         return HostStatus(None, message="host stopped")
 
     @root.command("down")
-    @click.option("--timeout", type=float, default=20.0, show_default=True,
+    @click.option("--timeout", type=Seconds(high=3600), default=20.0, show_default=True,
                   help="Seconds to wait for the host to stop.")
     def down(timeout: float):
         """Stop the town's host gracefully: active hooks are snapshotted and suspended."""
         from ..host.headless import stop
 
-        if timeout <= 0:
-            raise UsageError("--timeout must be above 0")
         info = stop(current_town().root, timeout)
         return HostStatus(info["pid"], message=f"host stopped (pid {info['pid']}); "
                           "its hooks are suspended and resume with the next host")
@@ -144,7 +142,7 @@ def register(root: click.Group) -> None:
 
     @root.command("peek")
     @click.argument("target")
-    @click.argument("lines", type=click.IntRange(min=1), default=20, required=False)
+    @click.argument("lines", type=click.IntRange(min=1, max=10_000), default=20, required=False)
     def peek(target: str, lines: int):
         """The last LINES lines of TARGET's screen (default 20)."""
         if not target.strip():
@@ -156,8 +154,8 @@ def register(root: click.Group) -> None:
 
     @root.command("events")
     @click.option("--follow", "-f", is_flag=True, help="Keep printing events as they happen.")
-    @click.option("-n", "count", type=click.IntRange(min=0), default=30, show_default=True,
-                  help="How many past events to show.")
+    @click.option("-n", "count", type=click.IntRange(min=0, max=1_000_000), default=30,
+                  show_default=True, help="How many past events to show.")
     def events(follow: bool, count: int):
         """Agent states, hook transitions, slings, landings and mail, as a stream."""
         from ..host.events import describe, read_events

@@ -7,11 +7,12 @@ Completers serve both the shells (`gt completion bash`) and the app's command ba
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Iterable
+import contextlib
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 import click
 
-from .core import Env, get_env
+from .core import Env, _is_user_error, get_env
 from .render import view
 
 if TYPE_CHECKING:
@@ -147,10 +148,13 @@ def land_convoys(closed_ids: Iterable[str]) -> None:
     from ..town.convoys import after_close
 
     env = get_env()
-    for convoy in after_close(env.cwd, env.environ, list(closed_ids)):
-        notified = ", ".join(convoy.notify) or "mayor/"
-        env.progress(f"convoy {convoy.id} landed: {convoy.title} "
-                     f"({convoy.total} issues closed; notified {notified})")
+    closed_ids = list(closed_ids)
+    with _follow_up(env, f"the convoys tracking {', '.join(closed_ids)} were not checked",
+                    "`gt convoy refresh` lands them"):
+        for convoy in after_close(env.cwd, env.environ, closed_ids):
+            notified = ", ".join(convoy.notify) or "mayor/"
+            env.progress(f"convoy {convoy.id} landed: {convoy.title} "
+                         f"({convoy.total} issues closed; notified {notified})")
 
 
 def reopen_convoys(reopened_ids: Iterable[str]) -> None:
@@ -159,9 +163,28 @@ def reopen_convoys(reopened_ids: Iterable[str]) -> None:
     from ..town.convoys import after_reopen
 
     env = get_env()
-    for convoy in after_reopen(env.cwd, env.environ, list(reopened_ids)):
-        env.progress(f"convoy {convoy.id} is open again: {convoy.title} ({convoy.progress} "
-                     "closed)")
+    reopened_ids = list(reopened_ids)
+    with _follow_up(env, f"the landed convoys tracking {', '.join(reopened_ids)} were not "
+                    "reopened", "reopen one with `bd reopen CONVOY`"):
+        for convoy in after_reopen(env.cwd, env.environ, reopened_ids):
+            env.progress(f"convoy {convoy.id} is open again: {convoy.title} "
+                         f"({convoy.progress} closed)")
+
+
+@contextlib.contextmanager
+def _follow_up(env, what: str, remedy: str) -> Iterator[None]:
+    """A follow-up of a change already saved (landing convoys after a close): its failure
+    (a full disk, a busy town ledger) is a warning, since the command itself succeeded and
+    must not say it failed."""
+    from ..files import os_error_message
+
+    try:
+        yield
+    except Exception as e:  # noqa: BLE001 - sorted below: only what a person can act on
+        message = str(e) if _is_user_error(e) else os_error_message(e)
+        if message is None:
+            raise
+        env.progress(f"warning: {what} ({message}); {remedy}")
 
 
 @view

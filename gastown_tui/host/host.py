@@ -107,6 +107,7 @@ class Host:
 
     async def start(self) -> None:
         from ..term.mux import Multiplexer
+        from ..town.private import tighten_town
         from ..town.rigs import ensure_redirects
 
         if self._started:
@@ -126,8 +127,10 @@ class Host:
             self.started_at = time.time()
             self.publish("host_started", pid=os.getpid(), mode=self.mode)
             # Rigs added before gt wrote their ledger redirect get it here, so bd in a rig
-            # folder uses the rig ledger without anyone running `gt hooks repair`.
+            # folder uses the rig ledger without anyone running `gt hooks repair`; the same
+            # for a town made before its private files were made private.
             await self.domain(ensure_redirects)
+            await self.domain(tighten_town)
             # Resume before serving: once the socket answers, every hook is running again.
             await supervisor.resume_all(self)
             await dispatch.dispatch(self)  # polecats that finished while no host ran

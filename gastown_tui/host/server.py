@@ -22,6 +22,7 @@ from typing import Any, Awaitable, Callable
 from . import api
 from .events import EventBus
 from .protocol import MAX_LINE, ProtocolError, decode, encode, reply_error, reply_ok
+from .runtime import HostError
 
 log = logging.getLogger("gastown_tui.host")
 _clients = itertools.count(1)
@@ -66,6 +67,12 @@ class ControlServer:
 
     async def start(self) -> None:
         # Only the lock holder gets here, so a socket file left by a killed host is stale.
+        if self.path.is_dir() and not self.path.is_symlink():
+            try:
+                self.path.rmdir()   # an empty folder in its place is nobody's work
+            except OSError:
+                raise HostError(f"{self.path} is a directory, not the host's socket: move it "
+                                "away and start the host again") from None
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
         old = os.umask(0o177)
@@ -179,9 +186,15 @@ class ControlServer:
             if getattr(e, "user_error", False):
                 reply = reply_error(req_id, str(e), int(getattr(e, "exit_code", 1)))
             else:
-                log.exception("request %s failed", type(req).op)
-                reply = reply_error(req_id, "internal error in the host: "
-                                    f"{type(e).__name__}: {e}")
+                from ..files import os_error_message
+
+                message = os_error_message(e)   # a full disk, a read-only file: not a bug
+                if message is not None:
+                    reply = reply_error(req_id, message)
+                else:
+                    log.exception("request %s failed", type(req).op)
+                    reply = reply_error(req_id, "internal error in the host: "
+                                        f"{type(e).__name__}: {e}")
         conn.send(reply)
 
     async def _stream(self, req: dict[str, Any], conn: Connection) -> None:

@@ -11,10 +11,12 @@ when the settings file changed.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 
 from ..town import hooks as hooks_mod
 from .context import Context
+from .ending import may_end
 from .supervisor import _snapshot, start_hook
 
 
@@ -85,7 +87,9 @@ async def watch_loop(host: Context) -> None:
         except asyncio.CancelledError:
             raise
         except Exception as e:  # noqa: BLE001 - the watch must outlive one bad pass
-            host.publish("host_error", error=f"{type(e).__name__}: {e}")
+            from ..files import os_error_message
+
+            host.publish("host_error", error=os_error_message(e) or f"{type(e).__name__}: {e}")
         await asyncio.sleep(host.settings.watch_seconds)
 
 
@@ -121,13 +125,13 @@ async def _reconcile(host: Context) -> None:
 
 def _end_finished(host: Context) -> None:
     """An agent whose work is done gets a short grace to finish writing, then its terminal ends
-    and the polecat is idle."""
+    and the polecat is idle; not before its `gt done` (or any gt/bd command it runs) ends."""
     now = time.monotonic()
     for agent in list(host.agents.values()):
         if agent.finished_at is None or now - agent.finished_at < host.settings.done_grace:
             continue
         session = host.session(agent.name)
-        if session is not None and session.alive:
+        if session is not None and session.alive and may_end(host, agent, agent.finished_at):
             host.mux.terminate(agent.name)
 
 
@@ -141,6 +145,7 @@ def _reread_settings(host: Context) -> None:
 
 
 async def _slow_checks(host: Context) -> None:
+    await _suspend_without_worktree(host)
     now_wall, now = time.time(), time.monotonic()
     snap_due = []
     for agent in list(host.agents.values()):
@@ -168,10 +173,29 @@ async def _slow_checks(host: Context) -> None:
                 host.publish("snapshot", agent=agent.name, snapshot=snap, reason="periodic")
 
 
+async def _suspend_without_worktree(host: Context) -> None:
+    """An agent whose worktree was deleted under it would idle in a folder that is gone while
+    its hook stayed active: it is suspended, saying why, until `gt hooks repair` brings the
+    worktree back (from its branch and last snapshot) and resumes it."""
+    from .actions import suspend_agent
+    from .runtime import HostError
+
+    gone = [a for a in list(host.agents.values())
+            if a.worktree and a.hook_state == "active" and a.finished_at is None
+            and not a.expected_exit and not os.path.isdir(a.worktree)]
+    for agent in gone:
+        reason = (f"worktree {agent.worktree} was deleted: `gt hooks repair` restores it and "
+                  "resumes the agent")
+        try:
+            await suspend_agent(host, agent.name, reason)
+        except HostError:
+            continue    # it ended meanwhile: its exit is handled as any other
+
+
 def _archive_merged(town, running: set[str]) -> list[tuple]:
     from ..town import worktrees
     from ..town.mq import waiting_agents
-    from ..town.sling import archive
+    from ..town.sling import archive_finished
 
     out = []
     for rig in town.rigs():
@@ -187,8 +211,9 @@ def _archive_merged(town, running: set[str]) -> list[tuple]:
                     or not hook.path.exists() or hook.address in queued):
                 continue
             if worktrees.is_merged(rig, hook.branch):
-                kept = archive(town, hook, "branch merged")
-                out.append((hook.session, hook.issue, hook.branch, kept))
+                done, kept = archive_finished(town, hook, "branch merged")
+                if done is not None:
+                    out.append((hook.session, hook.issue, hook.branch, kept))
     return out
 
 

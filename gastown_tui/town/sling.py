@@ -8,13 +8,16 @@ branch, worktree, hook or convoy behind.
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping
 
+from ..files import Room, pid_alive
 from ..visible import visible
 from . import hooks as hooks_mod
 from .errors import TownError, usage
 from .names import check_name, pick_name
+from .paths import write_atomic
 
 if TYPE_CHECKING:
     from . import snapshots
@@ -103,8 +106,18 @@ def _exclude(worktree: Path, pattern: str) -> None:
     exclude = info / "exclude"
     current = exclude.read_text() if exclude.exists() else ""
     if pattern not in current.split("\n"):
-        exclude.write_text(current + ("" if current.endswith("\n") or not current else "\n")
-                           + pattern + "\n")
+        write_atomic(exclude, current + ("" if current.endswith("\n") or not current else "\n")
+                     + pattern + "\n")
+
+
+def check_issue_id(issue_id: str) -> None:
+    """Refuse what is no bead id: it names a branch and a worktree, and `pr-../../evil` must
+    not reach git (a ledger from before imports refused such ids may hold one)."""
+    from ..beads.ids import id_problem
+
+    problem = id_problem(issue_id)
+    if problem:
+        raise usage(f"bad issue id {issue_id!r}: it {problem}")
 
 
 def _slingable(town: "Town", issue_id: str, target: str, agent: str | None,
@@ -116,6 +129,7 @@ def _slingable(town: "Town", issue_id: str, target: str, agent: str | None,
     from .presets import resolve_agent
     from .queue import is_queued
 
+    check_issue_id(issue_id)
     rig_name, wanted = parse_target(target)
     if wanted:
         check_name(wanted)
@@ -197,27 +211,25 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
                                                    else "")
                     for h in existing if (h.live or h.address in merging) and h.kind == kind}
             idle = [h.polecat for h in existing
-                    if not h.live and h.address not in merging and h.kind == kind]
+                    if not h.live and h.address not in merging and h.kind == kind
+                    and not h.unusable]
             taken = {h.polecat for h in existing} | set(rig.polecat_names())
-            name = pick_name(taken, idle, wanted, busy)
-            old = hooks_mod.load(town, rig.name, name)
-            if old is not None and old.state == "archived":
-                _clear_leftover(town, rig, name)
+            while True:
+                name = pick_name(taken, idle, wanted, busy)
+                try:
+                    old, reused_note = _make_ready(town, rig, hooks_mod.load(
+                        town, rig.name, name), base, say, own_undo)
+                    break
+                except Unusable:
+                    # One idle polecat the machine will not clear (a file that cannot be
+                    # removed, a lock held) must not fail every sling to the rig: it is
+                    # marked, and the next idle polecat or a new one takes the work.
+                    if wanted:
+                        raise
+                    idle.remove(name)
+        if crew:
+            old, reused_note = _make_ready(town, rig, old, None, say, own_undo)
         address = hooks_mod.address_of(rig.name, name, kind)
-
-        if old is not None and old.state == "completed" and old.worktree:
-            if base and not crew:
-                # A bad --base must fail before the idle polecat's finished worktree goes.
-                import pygit2
-
-                worktrees._base_commit(pygit2.Repository(str(rig.repo_path)), base)
-            finished = dataclasses.replace(old)
-            kept = archive(town, old, "reused for new work")
-            if kept is not None and kept.note():
-                reused_note = f"{name}'s finished worktree archived; {kept.note()}"
-                say(reused_note)
-            own_undo.append(lambda: _unarchive(town, rig, finished, kept))
-            old = hooks_mod.load(town, rig.name, name, kind)
 
         if crew:
             path = rig.crew_dir / crew
@@ -232,7 +244,7 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
                 rig, name, None if repo_refs else branch))
         hook = old or hooks_mod.Hook(polecat=name, rig=rig.name, kind=kind, issue=None,
                                      state="created")
-        (path / CONTEXT_FILE).write_text(context_text(town, rig, hook_for_text(
+        write_atomic(path / CONTEXT_FILE, context_text(town, rig, hook_for_text(
             hook, issue.id, branch), issue.title))
         _exclude(path, "/" + CONTEXT_FILE)
 
@@ -263,14 +275,12 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
             hook = hooks_mod.save(town, hook, actor, led, issue=issue.id, state="created",
                                   branch=branch, worktree=str(path), agent=preset.name,
                                   base=base or rig.branch, convoy=convoy_id, times=times,
-                                  respawns=0, stuck=False, pid=None)
+                                  respawns=0, stuck=False, pid=None, unusable=None)
         own_undo.append(lambda: _unhook(town, led, issue.id, prev, hook, before))
     except BaseException:
-        for step in reversed(own_undo):
-            try:
-                step()
-            except Exception:  # noqa: BLE001 - undo as much as can be undone
-                pass
+        left = roll_back(own_undo)
+        if undo is not None:
+            undo.extend(left)   # the caller tries them again once it has made room
         raise
     if undo is not None:
         undo.extend(own_undo)
@@ -279,15 +289,95 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
     return slung, hook
 
 
+class Unusable(TownError):
+    """An idle polecat that cannot be cleared for new work (its finished worktree or its
+    snapshot refused by the machine): slings pass it by until `gt hooks repair` clears it."""
+
+
+def unusable_note(hook: hooks_mod.Hook) -> str:
+    return (f"{hook.address} cannot take new work ({hook.unusable}): new work goes to other "
+            "polecats until you remove what stopped it and run `gt hooks repair`")
+
+
+def _make_ready(town: "Town", rig: "Rig", old: hooks_mod.Hook | None, base: str | None,
+                say: Callable[[str], None], undo: list[Callable[[], None]],
+                ) -> tuple[hooks_mod.Hook | None, str | None]:
+    """Clear an idle polecat (or crew member) for new work: its finished worktree archived
+    (undone if the sling fails later), a worktree an interrupted sling left removed. Returns
+    its hook as it is then and what archiving did with ignored files, to report."""
+    if old is None:
+        return None, None
+    if old.state == "archived" and old.kind == "polecats":
+        _refused(town, old, "clearing its folder", lambda: _clear_leftover(
+            town, rig, old.polecat))
+        return old, None
+    if old.state != "completed" or not old.worktree:
+        return old, None
+    if base:
+        # A bad --base must fail before the idle polecat's finished worktree goes.
+        _check_base(rig, base)
+    finished = dataclasses.replace(old)
+    kept = _refused(town, old, f"archiving its finished worktree {old.worktree}",
+                    lambda: archive(town, old, "reused for new work"))
+    undo.append(lambda: _unarchive(town, rig, finished, kept))
+    note = None
+    if kept is not None and kept.note():
+        note = f"{old.polecat}'s finished worktree archived; {kept.note()}"
+        say(note)
+    return hooks_mod.load(town, rig.name, old.polecat, old.kind), note
+
+
+def _refused(town: "Town", hook: hooks_mod.Hook, doing: str, step: Callable[[], object]):
+    """`step` (`doing`, to clear the idle polecat `hook`); what the machine refuses (not a
+    full disk, which refuses every polecat alike) marks the polecat unusable, saying why,
+    and raises Unusable."""
+    import pygit2
+
+    from ..files import is_no_space
+
+    try:
+        return step()
+    except (OSError, pygit2.GitError, Unusable) as e:
+        if is_no_space(e) or hook.kind != "polecats":
+            raise
+        why = " ".join(str(e).split()).rstrip(":") or type(e).__name__
+        fresh = hooks_mod.load(town, hook.rig, hook.polecat, hook.kind) or hook
+        fresh = hooks_mod.save(town, fresh, unusable=f"{doing}: {why}")
+        raise Unusable(unusable_note(fresh)) from None
+
+
+def free_unusable(town: "Town", hook: hooks_mod.Hook) -> "snapshots.Kept | None":
+    """`gt hooks repair` for a polecat marked unusable: cleared for new work now, as a sling
+    would clear it (its finished worktree archived, a snapshot first); Unusable, the mark
+    saying why, while the machine still refuses. Returns what archiving kept."""
+    from .paths import locked
+
+    rig = town.rig(hook.rig)
+    with locked(rig.polecats_dir):
+        fresh = hooks_mod.load(town, hook.rig, hook.polecat, hook.kind)
+        if fresh is None or not fresh.unusable:
+            return None
+        if fresh.state == "completed":
+            return _refused(town, fresh, f"archiving its finished worktree {fresh.worktree}",
+                            lambda: archive(town, fresh, "cleared by repair"))
+        if fresh.state == "archived":
+            _refused(town, fresh, "clearing its folder", lambda: _clear_leftover(
+                town, rig, fresh.polecat))
+        hooks_mod.save(town, fresh, unusable=None)
+        return None
+
+
 def _clear_leftover(town: "Town", rig: "Rig", name: str) -> None:
     """An archived polecat has no worktree: one found there was made by a sling that was
     killed before it recorded the hook. It is snapshotted (ignored files too) and removed, as
     any worktree is, so the polecat can take work again; a folder that is no git worktree is
-    left to a person (the sling then says so)."""
+    left to a person (Unusable says so)."""
     from . import snapshots, worktrees
 
     path = worktrees.worktree_path(rig, name)
     if not (path / ".git").exists():
+        if path.is_dir() and any(path.iterdir()):
+            raise Unusable(f"{path} holds files but is no git worktree: move them away")
         return
     snapshots.keep_before_removal(path, name, "left by an interrupted sling",
                                   town.runtime_dir)
@@ -319,11 +409,51 @@ def _branch_exists(rig: "Rig", branch: str) -> bool:
 
 
 def _delete_convoy(town: "Town", convoy_id: str) -> None:
-    led = town.ledger()
-    with led.transaction():
-        for dep in led.dependencies(convoy_id):
-            led.remove_dependency(convoy_id, dep.depends_on_id)
-        led.update(convoy_id, status="tombstone", close_reason="sling rolled back")
+    # Made by this sling a moment ago, so taken back whole: the town ledger is as it was.
+    town.ledger().discard(convoy_id)
+
+
+def roll_back(undo: list[Callable[[], None]]) -> list[Callable[[], None]]:
+    """Run the undo steps, last first, as many as can be undone; a step that fails is tried
+    once more after the others (removing a worktree frees room a ledger may need). Returns
+    the steps that still failed, in the order they were given."""
+    failed = []
+    for step in reversed(undo):
+        try:
+            step()
+        except Exception:  # noqa: BLE001 - undo as much as can be undone
+            failed.append(step)
+    left = []
+    for step in failed:
+        try:
+            step()
+        except Exception:  # noqa: BLE001 - what still fails is handed back
+            left.append(step)
+    return left[::-1]
+
+
+# Room kept free while a sling works, beyond the size of the ledgers' exports its undo may
+# rewrite: their write-ahead logs and the worktree's git metadata.
+UNDO_MARGIN = 1 << 20
+
+
+def _room_to_undo(town: "Town", rig: "Rig") -> Room:
+    """Set aside what undoing a sling needs (a temp export of the town ledger and of the rig
+    ledger), so a sling that a full disk stops half-way can still take back its first steps;
+    with less room than that, the sling fails before it changes anything."""
+    need = UNDO_MARGIN
+    for beads_dir in (town.beads_dir, rig.beads_dir):
+        try:
+            need += (beads_dir / "issues.jsonl").stat().st_size
+        except OSError:
+            continue
+    town.runtime_dir.mkdir(exist_ok=True)
+    for stale in town.runtime_dir.glob(".sling-room.*"):
+        # One a killed sling left: its process is gone, so is its need for room.
+        pid = stale.name.split(".")[2]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            stale.unlink(missing_ok=True)
+    return Room(town.runtime_dir / f".sling-room.{os.getpid()}.{os.urandom(3).hex()}", need)
 
 
 def _unarchive(town: "Town", rig: "Rig", finished: hooks_mod.Hook,
@@ -369,8 +499,26 @@ def archive(town: "Town", hook: hooks_mod.Hook, reason: str) -> "snapshots.Kept 
                                              f"before archive: {reason}", town.runtime_dir)
         worktrees.remove_worktree(town.rig(hook.rig), hook.polecat)
     if hook.state != "archived":
-        hooks_mod.transition(town, hook, "archived")
+        hooks_mod.transition(town, hook, "archived", unusable=None)
     return kept
+
+
+def archive_finished(town: "Town", hook: hooks_mod.Hook,
+                     reason: str) -> tuple[hooks_mod.Hook | None, "snapshots.Kept | None"]:
+    """Archive a polecat's finished work (`archive`), unless a sling gave the polecat new work
+    meanwhile. The hook is read again under the lock slings hold while they pick and reuse a
+    polecat, and archived only while it still holds `hook.issue`, completed: a clean-up that
+    archived the record it had read before (the refinery after a merge, `gt done`, the
+    watch) removed the worktree a sling had just made and wrote the finished issue back over
+    the new one, so the new work was never done. Returns the hook archived (None when there
+    was nothing to do) and what was kept."""
+    from .paths import locked
+
+    with locked(town.rig(hook.rig).polecats_dir):
+        fresh = hooks_mod.load(town, hook.rig, hook.polecat, hook.kind)
+        if fresh is None or fresh.state != "completed" or fresh.issue != hook.issue:
+            return None, None
+        return fresh, archive(town, fresh, reason)
 
 
 def check_queued(town: "Town", issue_id: str, target: str, agent: str | None,
@@ -427,6 +575,8 @@ def sling(town: "Town", issue_ids: list[str], target: str,
         raise usage("several issues need several polecats: give the rig only (not RIG/NAME)")
     if len(set(issue_ids)) != len(issue_ids):
         raise usage("an issue id is given twice")
+    for issue_id in issue_ids:
+        check_issue_id(issue_id)
     from . import queue
     from .paths import locked
 
@@ -440,6 +590,7 @@ def sling(town: "Town", issue_ids: list[str], target: str,
         limit, at_work = queue.capacity(town)
         room = None if limit is None or kwargs.get("crew") else \
             limit - at_work - len(queue.list_queue(town))
+        set_aside = _room_to_undo(town, rig)
         try:
             for issue_id in issue_ids:
                 if room is not None and room <= 0:
@@ -450,12 +601,11 @@ def sling(town: "Town", issue_ids: list[str], target: str,
                 room = None if room is None else room - 1
             places = {q.issue: q.position for q in queue.list_queue(town)}
         except BaseException:
-            for step in reversed(undo):
-                try:
-                    step()
-                except Exception:  # noqa: BLE001 - undo as much as can be undone
-                    pass
+            set_aside.release()
+            roll_back(undo)
             raise
+        finally:
+            set_aside.release()
     for slung, hook in done:
         if hook is None:
             slung.queued, slung.max_polecats = places.get(slung.issue), limit

@@ -17,6 +17,7 @@ import datetime as _dt
 import os
 import shutil
 import stat
+import time
 from pathlib import Path
 from typing import Iterable
 
@@ -26,6 +27,7 @@ from ..visible import visible
 from .errors import TownError
 
 REF_PREFIX = "refs/gastown/wip/"
+STALE_LOCK_S = 30.0  # as the refinery's compare-and-swap of a target branch
 FS = pygit2.enums.FileStatus
 GONE = FS.WT_DELETED | FS.INDEX_DELETED
 # Caps on the ignored files a snapshot holds: enough for secrets, notes and local settings,
@@ -232,7 +234,7 @@ def put_back(worktree: Path, polecat: str, kept: Kept) -> None:
     newest = list_snapshots(worktree, polecat, limit=1)
     if newest:
         # No "before rollback" snapshot: the fresh worktree holds nothing of its own yet.
-        _checkout(pygit2.Repository(str(worktree)), newest[0].id)
+        checkout(pygit2.Repository(str(worktree)), newest[0].id)
     if kept.set_aside is None:
         return
     aside = Path(kept.set_aside)
@@ -255,6 +257,20 @@ def _take(worktree: Path, polecat: str, reason: str,
         return None, Ignored()
     if repo.is_bare:
         return None, Ignored()
+    try:
+        return _record(repo, polecat, reason, with_ignored)
+    except (pygit2.GitError, OSError) as e:
+        # libgit2 reports an object it could not write on a full disk as a missing object
+        # when the ref update finds it gone; the ref did not move, so nothing changed.
+        from ..files import is_no_space, low_space, no_space_error
+
+        if not is_no_space(e) and low_space(repo.path):
+            raise no_space_error(repo.path) from e
+        raise
+
+
+def _record(repo: pygit2.Repository, polecat: str, reason: str,
+            with_ignored: bool) -> tuple[Snapshot | None, Ignored]:
     tree, ignored = worktree_tree(repo, with_ignored)
     head = None if repo.head_is_unborn else repo.head.target
     ref = wip_ref(polecat)
@@ -268,8 +284,35 @@ def _take(worktree: Path, polecat: str, reason: str,
     message = f"wip {polecat}: {reason}\n\nsnapshot-time: {stamp}\n"
     sig = _signature()
     oid = repo.create_commit(None, sig, sig, message, tree, parents)
-    repo.references.create(ref, oid, force=True)
+    _set_ref(repo, ref, oid)
     return _describe(repo, repo[oid]), ignored
+
+
+def _set_ref(repo: pygit2.Repository, ref: str, oid: pygit2.Oid) -> None:
+    """Point the snapshot ref at `oid`. A lock on it older than any write takes was left by a
+    process killed while it moved the ref (a `gt done` hung up with its terminal, a host
+    killed mid-snapshot): it refused every later snapshot of the polecat for good, and with
+    them its clean-up and its reuse for new work, so it is removed."""
+    try:
+        repo.references.create(ref, oid, force=True)
+        return
+    except (OSError, pygit2.GitError):
+        lock = _common_dir(repo) / (ref + ".lock")
+        try:
+            stale = time.time() - lock.stat().st_mtime > STALE_LOCK_S
+        except OSError:
+            stale = False
+        if not stale:
+            raise
+    lock.unlink(missing_ok=True)
+    repo.references.create(ref, oid, force=True)
+
+
+def _common_dir(repo: pygit2.Repository) -> Path:
+    """Where a repository's shared refs live (a worktree's gitdir names it in `commondir`)."""
+    gitdir = Path(repo.path)
+    common = gitdir / "commondir"
+    return (gitdir / common.read_text().strip()).resolve() if common.exists() else gitdir
 
 
 def _is_snapshot(commit: pygit2.Commit) -> bool:
@@ -329,11 +372,13 @@ def restore(worktree: Path, polecat: str, snapshot_id: str) -> Snapshot | None:
     snapshot holds come back too (and the current ones are in the snapshot taken first)."""
     repo = pygit2.Repository(str(worktree))
     before = take_snapshot(worktree, polecat, "before rollback", with_ignored=True)
-    _checkout(repo, snapshot_id)
+    checkout(repo, snapshot_id)
     return before
 
 
-def _checkout(repo: pygit2.Repository, snapshot_id: str) -> None:
+def checkout(repo: pygit2.Repository, snapshot_id: str) -> None:
+    """The worktree's files as the snapshot holds them, its index at the branch tip (the
+    snapshot's changes show as uncommitted work)."""
     target = repo[pygit2.Oid(hex=snapshot_id)].peel(pygit2.Commit)
     repo.checkout_tree(target.tree, strategy=pygit2.enums.CheckoutStrategy.FORCE
                        | pygit2.enums.CheckoutStrategy.REMOVE_UNTRACKED)

@@ -59,6 +59,8 @@ class HookRow:
     ahead: int = 0
     dirty: bool = False
     kind: str = "polecats"  # polecats | crew: the middle of its mail address; queue: waiting
+    reason: str = ""        # why it is suspended, when it says
+    merge: str = ""         # its merge request's state (queued, waiting review, conflict, ...)
 
 
 @dataclass(frozen=True)
