@@ -88,7 +88,12 @@ class MainScreen(SteadyLines, Screen):
 
     @property
     def grid(self) -> PaneGrid:
-        return self.query_one(PaneGrid)
+        # Asked for every batch of changed lines of every session; composed once, never
+        # replaced.
+        grid = self.__dict__.get("_grid")
+        if grid is None:
+            grid = self._grid = self.query_one(PaneGrid)
+        return grid
 
     @property
     def status(self) -> StatusLine:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual._ansi_sequences import SYNC_END, SYNC_START
 from textual.geometry import Region
 
 
@@ -25,7 +26,7 @@ def _place(pane: Any, compositor: Any) -> Region | None:
     cached = pane._direct_place
     if cached is not None and cached[0] is visible:
         return cached[1]
-    place = None
+    place = offset = None
     geometry = visible.get(pane)
     if geometry is not None and geometry[1].contains_region(geometry[0]):
         content = pane.content_region
@@ -33,10 +34,12 @@ def _place(pane: Any, compositor: Any) -> Region | None:
         for widget, (region, clip) in visible.items():
             if widget is pane:
                 place = content
+                # Where the content starts in the widget (its border): the line cache's rows.
+                offset = content.offset - geometry[0].offset
                 break
             if region.intersection(clip).overlaps(content):
                 break
-    pane._direct_place = (visible, place)
+    pane._direct_place = (visible, place, offset)
     return place
 
 
@@ -63,7 +66,7 @@ def draw_rows(pane: Any, rows: set[int]) -> bool:
     if not rows:
         return True
     filters = pane.get_line_filters()
-    background = pane.background_colors[1]
+    background = pane.background_colors[1] if filters else None
     console = app.console
     x, top = place.x, place.y
     out = []
@@ -76,14 +79,15 @@ def draw_rows(pane: Any, rows: set[int]) -> bool:
     # Where Textual leaves the terminal's cursor after each of its updates.
     cx, cy = screen.outer_size.clamp_offset(app.cursor_position)
     out.append(f"\x1b[{cy + 1};{cx + 1}H")
-    app._begin_update()
-    try:
-        driver.write("".join(out))
-    finally:
-        app._end_update()
+    if app._sync_available:
+        # One write (the writer thread's queue, its wake-up) with the synchronized-update
+        # bracket Textual's own `_begin_update` / `_end_update` put around a frame.
+        out.insert(0, SYNC_START)
+        out.append(SYNC_END)
+    driver.write("".join(out))
     driver.flush()
     # A frame that draws these rows later (over a toast that went, say) renders them anew.
-    offset = pane.content_offset
+    offset = pane._direct_place[2]
     pane._styles_cache.set_dirty(*[Region(0, y, pane.size.width, 1).translate(offset)
                                    for y in rows])
     return True
