@@ -40,8 +40,8 @@ from .state import PRESETS, Preset, preset_for_argv
 __all__ = ["Multiplexer", "SessionError", "TickStats"]
 
 _CATCH_UP_S = 0.002
-# A state look already due within this of the one asked for is kept (states settle over
-# hundreds of milliseconds; a look that early just asks again).
+# A state look already armed for no later than this after the one asked for is kept (states
+# settle over hundreds of milliseconds).
 _STATE_SLACK_S = 0.02
 
 
@@ -369,9 +369,10 @@ class Multiplexer:
     def _arm_state(self, s: Session, delay: float | None) -> None:
         old = self._state_timers.get(s.name)
         if old is not None and delay is not None and \
-                abs(old.when() - self.loop.time() - delay) < _STATE_SLACK_S:
-            # A streaming session asks for the same look at every frame: a timer per frame
-            # (cancel, call_later) cost more than the look.
+                old.when() <= self.loop.time() + delay + _STATE_SLACK_S:
+            # A streaming session asks for a look a little later at every frame: a timer per
+            # frame (cancel, call_later) cost more than the look. The one armed stays; when it
+            # fires early, `_state_check` finds the look not due yet and arms the rest.
             return
         old = self._state_timers.pop(s.name, None)
         if old is not None:

@@ -192,7 +192,9 @@ class MainScreen(SteadyLines, Screen):
 
     def pane_changed(self, name: str, rows: set[int] | None) -> None:
         pane = self.grid.pane(name)
-        if pane is not None and pane.display:
+        # (The grid hides a pane by this class, and redraws it whole when it shows again;
+        # `pane.display` reads the styles: 2% of the app's CPU with 30 streaming sessions.)
+        if pane is not None and not pane.has_class("-hidden"):
             pane.lines_changed(rows)
 
     # ---- focus ---------------------------------------------------------------------------
