@@ -55,12 +55,13 @@ def register(root: click.Group) -> None:
     @mail.command("inbox")
     @click.argument("address", required=False, shell_complete=complete_address)
     @click.option("--unread", is_flag=True, help="Only unread messages.")
-    def inbox_(address: str | None, unread: bool):
+    @click.option("--archived", is_flag=True, help="Archived messages too.")
+    def inbox_(address: str | None, unread: bool, archived: bool):
         """Messages to ADDRESS (default: you), newest first; * marks unread."""
         from ..town.mail import inbox
 
         town = current_town()
-        return inbox(town, address or identity(town), unread=unread)
+        return inbox(town, address or identity(town), unread=unread, archived=archived)
 
     @mail.command("read")
     @click.argument("message_id", metavar="ID", shell_complete=complete_mail)
@@ -98,6 +99,15 @@ def register(root: click.Group) -> None:
 
         town = current_town()
         return mark(town, message_id, False, identity(town))
+
+    @mail.command("archive")
+    @click.argument("message_id", metavar="ID", shell_complete=complete_mail)
+    def archive_(message_id: str):
+        """Mark a message read and take it out of the inbox (--archived lists it again)."""
+        from ..town.mail import archive
+
+        town = current_town()
+        return archive(town, message_id, identity(town))
 
     @mail.command("thread")
     @click.argument("message_id", metavar="ID", shell_complete=complete_mail)

@@ -215,7 +215,9 @@ class Done:
 @message()
 class AgentInfo:
     """One agent as the host sees it, worked out once (`rows.agent_infos`) for `gt agents`, the
-    app and the dashboard. `state`: busy | waiting | idle | stuck | exited | suspended."""
+    app and the dashboard. `state`: busy | waiting | idle | limited | stuck | exited |
+    suspended. `reason`: what a waiting or limited agent waits on, as its screen says ("trust
+    this folder?", "usage limit"); `resets_at`: when its limit ends (epoch seconds), if said."""
 
     name: str
     role: str
@@ -230,6 +232,8 @@ class AgentInfo:
     last_activity: float | None
     kind: str | None = None       # polecats | crew | mayor
     address: str | None = None    # its mail address (mayor/, RIG/polecats/NAME, ...)
+    reason: str = ""
+    resets_at: float | None = None
 
 
 @message()

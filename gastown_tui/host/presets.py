@@ -42,19 +42,22 @@ class Dialog:
     keys: tuple[str, ...]
 
 
+# Each trust question as older and current releases word it (the current ones are recorded in
+# tests/term/recordings); the first choice, selected at start, trusts.
 DIALOGS: dict[str, tuple[Dialog, ...]] = {
     "claude": (
-        Dialog("folder trust", re.compile(r"(?i)do you trust the files in this folder"),
-               ("enter",)),
+        Dialog("folder trust", re.compile(r"(?i)do you trust the files in this folder"
+                                          r"|❯ 1\. Yes, I trust this folder"), ("enter",)),
         Dialog("bypass permissions", re.compile(r"(?i)bypass permissions mode"),
                ("down", "enter")),
     ),
     "codex": (
-        Dialog("folder trust", re.compile(r"(?i)allow codex to work in this folder"),
-               ("enter",)),
+        Dialog("folder trust", re.compile(r"(?i)allow codex to work in this folder"
+                                          r"|› 1\. Trust and continue"), ("enter",)),
     ),
     "gemini": (
-        Dialog("folder trust", re.compile(r"(?i)do you trust this folder"), ("enter",)),
+        Dialog("folder trust", re.compile(r"(?i)do you trust (?:the files in )?this folder"),
+               ("enter",)),
     ),
 }
 

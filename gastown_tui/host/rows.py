@@ -19,6 +19,15 @@ def address(role: str, rig: str | None, name: str, kind: str | None) -> str | No
     return None
 
 
+def reading(session: Any, state: str) -> tuple[str, float | None]:
+    """What a waiting or limited agent waits on and when its limit resets, while the state
+    shown is the screen's own (a stalled agent shown as stuck has no such reason)."""
+    if session is None or state != str(session.state):
+        return "", None
+    said = session.reading
+    return said.reason, said.resets_at
+
+
 def agent_infos(host: Context, hooks: list | None = None) -> list[AgentInfo]:
     """Every agent the host runs; with `hooks` (the ledger's), also those it does not run."""
     now = time.time()
@@ -35,7 +44,7 @@ def agent_infos(host: Context, hooks: list | None = None) -> list[AgentInfo]:
             name, agent.role, agent.rig, agent.agent, session.pid if alive else None, state,
             agent.issue, agent.hook_state, agent.stalled, round(now - agent.started, 1),
             round(now - session.last_activity, 1) if session else None, agent.kind,
-            address(agent.role, agent.rig, name, agent.kind)))
+            address(agent.role, agent.rig, name, agent.kind), *reading(session, state)))
     if hooks is not None:
         running = {r.name for r in rows}
         for hook in hooks:
@@ -52,4 +61,5 @@ def agent_infos(host: Context, hooks: list | None = None) -> list[AgentInfo]:
 def session_infos(mux: Any) -> list[AgentInfo]:
     """Rows for bare terminals (a multiplexer with no host): names and states only."""
     return [AgentInfo(s.name, "", None, None, s.pid if s.alive else None, str(s.state), None,
-                      None, False, None, None) for s in mux.sessions()]
+                      None, False, None, None, None, None, *reading(s, str(s.state)))
+            for s in mux.sessions()]

@@ -154,7 +154,8 @@ async def _slow_checks(host: Context) -> None:
             continue
         if agent.role == "mayor" or agent.hook_state != "active":
             continue
-        idle_for = now_wall - session.last_activity
+        # A usage limit silences an agent until it resets: that is not a stall.
+        idle_for = 0.0 if str(session.state) == "limited" else now_wall - session.last_activity
         if idle_for >= host.settings.stall_seconds and not agent.stalled:
             agent.stalled = True
             host.publish("agent_stalled", agent=agent.name, issue=agent.issue,

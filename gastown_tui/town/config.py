@@ -55,6 +55,25 @@ def _boolean(text: str) -> bool:
     raise ValueError("true or false")
 
 
+SIDEBAR_COLUMNS = (16, 120)
+
+
+def _sidebar_width(text: str) -> int | str:
+    """`auto` or a number of columns for the app's sidebar."""
+    word = str(text).strip().lower()
+    low, high = SIDEBAR_COLUMNS
+    wanted = f'"auto" or a number of columns from {low} to {high}'
+    if word == "auto":
+        return word
+    try:
+        value = int(word)
+    except ValueError:
+        raise ValueError(wanted) from None
+    if not low <= value <= high:
+        raise ValueError(wanted)
+    return value
+
+
 def _branch(text: str) -> str:
     """A branch name for `merge.target` ("" = the branch origin's HEAD names)."""
     name = text.strip()
@@ -81,6 +100,10 @@ TOWN_SETTINGS = {s.key: s for s in (
     Setting("window_size", "latest", "Size of an agent's terminal when several apps show it: "
             "that of the app that typed into it last, or the smallest or largest of them.",
             choices=("latest", "smallest", "largest")),
+    Setting("sidebar_width", "auto", "Columns of the app's sidebar (ctrl+b < and > resize it, "
+            "ctrl+b b hides it); auto: about a third of the window, 24 to 42.", _sidebar_width),
+    Setting("sling_focus", "stay", "Where the app's focus goes after a sling: it stays where "
+            "you were, or follows to the new agent's pane.", choices=("stay", "follow")),
 )}
 RIG_SETTINGS = {s.key: s for s in (
     Setting("agent", "", "Agent for this rig's polecats (overrides the town default_agent)."),
@@ -101,6 +124,7 @@ RIG_SETTINGS = {s.key: s for s in (
 # The types of what the settings files hold (`Town.config()`, `Rig.settings()` check them).
 CONFIG_SCHEMA = {
     **{s.key: type(s.default) for s in TOWN_SETTINGS.values()},
+    "sidebar_width": Expect((int, str), 'a number of columns or "auto"'),
     "agents": Expect((dict,), '[agents.NAME] with command = "..."'),
     "agents.*": Expect((dict,), '[agents.NAME] with command = "..."'),
     **{f"agents.*.{key}": str for key in ("command", "ready_prompt", "description")},

@@ -138,19 +138,32 @@ def sling_choices(town: "Town", rig: str | None) -> tuple[list[str], str]:
         return names, chosen_agent_name(town, None, None)
 
 
+def missing_agents(town: "Town", names: list[str], environ: Mapping[str, str]) -> list[str]:
+    """Of `names`, the presets whose executable is not on `PATH` (a sling to them would
+    fail): a sling dialog marks them and never offers them first."""
+    return [name for name in names if not _on_path(get_preset(town, name, environ).executable,
+                                                    environ)]
+
+
+def _on_path(exe: str, environ: Mapping[str, str]) -> bool:
+    import os
+    import shutil
+
+    if "/" in exe:
+        return os.access(exe, os.X_OK)
+    return shutil.which(exe, path=environ.get("PATH")) is not None
+
+
 def resolve_agent(town: "Town", rig: "Rig | str | None" = None, override: str | None = None,
                   environ: Mapping[str, str] | None = None) -> AgentPreset:
     """The agent to start, checked to be runnable: its executable must be on `PATH`."""
     import os
-    import shutil
 
     environ = os.environ if environ is None else environ
     name, chosen_by = _choice(town, rig, override)
     preset = get_preset(town, name, environ)
     exe = preset.executable
-    found = shutil.which(exe, path=environ.get("PATH")) if "/" not in exe else (
-        exe if os.access(exe, os.X_OK) else None)
-    if not found:
+    if not _on_path(exe, environ):
         raise TownError(f"agent {preset.name!r} needs {exe!r}, which is not on PATH: "
                         + _missing_hint(chosen_by, preset))
     return preset

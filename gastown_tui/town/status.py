@@ -28,6 +28,8 @@ class AgentState:
     bead: str = ""
     idle: float | None = None    # seconds without progress, when known
     stalled: bool = False
+    reason: str = ""             # what a waiting or limited agent waits on
+    resets_at: float | None = None   # when a limited agent's limit ends (epoch seconds)
 
 
 @dataclasses.dataclass
@@ -107,7 +109,8 @@ def town_status(town: "Town", live: list[dict[str, Any]] | None, note: str = "",
 def _from_host(rows: list[dict[str, Any]]) -> list[AgentState]:
     return [AgentState(str(r.get("name")), str(r.get("rig") or ""),
                        str(r.get("state") or "unknown"), str(r.get("hook") or ""),
-                       r.get("last_activity"), bool(r.get("stalled")))
+                       r.get("last_activity"), bool(r.get("stalled")),
+                       str(r.get("reason") or ""), r.get("resets_at"))
             for r in rows if r.get("role") != "queued"]
 
 

@@ -44,12 +44,12 @@ class TownReader:
             self._town = Town(self.root)
         town = self._town
         view = TownView(town=town.name)
-        convoys = list_convoys(town, include_closed=True)
+        convoys = [c for c in list_convoys(town, include_closed=True) if not one_sling(c)]
         open_ = [c for c in convoys if c.status == "open"]
         landed = [c for c in convoys if c.status != "open"][:LANDED_SHOWN]
         view.convoys = [ConvoyRow(c.id, c.title, c.done, c.total, c.status != "open")
                         for c in open_ + landed]
-        view.mail = [MailRow(m.id, m.sender, m.subject, not m.read, m.urgent)
+        view.mail = [MailRow(m.id, m.sender, m.subject, not m.read, m.urgent, m.created_at)
                      for m in inbox(town, OVERSEER)[:50]]
         for message in town.ledger().list(issue_type="message"):
             if message.assignee:
@@ -84,7 +84,8 @@ class TownReader:
             rows.append(HookRow(hook.session, hook.rig, hook.state, hook.issue or "",
                                 hook.branch or "", ahead, dirty, hook.kind,
                                 (hook.reason or "") if hook.state == "suspended" else "",
-                                mr.label if mr is not None else ""))
+                                mr.label if mr is not None else "",
+                                since=hook.times.get("created", "")))
         return rows
 
     def _worktree_status(self, hook: Any) -> tuple[int, bool]:
@@ -102,6 +103,14 @@ class TownReader:
                 return 0, False
             cached = self._status[path] = (now, got)
         return cached[1].ahead, cached[1].dirty > 0
+
+
+def one_sling(convoy: Any) -> bool:
+    """A convoy `gt sling` made for one issue ("Work: <title>", tracking only it). The panels
+    leave these out: the Hooks panel already shows that work, and quick single slings would
+    fill the Convoys panel with them. Convoys people make or name, and those slings of several
+    issues travel under, are listed; `gt convoy list` lists all."""
+    return convoy.total == 1 and convoy.title.startswith("Work: ")
 
 
 def queued_rows(town: Any) -> list[HookRow]:

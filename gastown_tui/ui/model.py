@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..town.needs import NEEDS_STATES, NeedsItem as NeedsMeItem, needs_items
+from ..town.needs import NEEDS_STATES, NeedsItem as NeedsMeItem, needs_items, status, why
 
 # Agent states as the terminal engine and the host report them, plus `stuck` (hooked work with
 # no progress for the stall time) and `suspended` (hook parked, no process).
@@ -16,6 +16,7 @@ STATE_ICONS = {
     "busy": ("●", "$success"),
     "waiting": ("◆", "$warning"),
     "idle": ("○", "$text-muted"),
+    "limited": ("◷", "$warning"),
     "stuck": ("▲", "$error"),
     "exited": ("✕", "$error"),
     "suspended": ("‖", "$text-muted"),
@@ -34,10 +35,23 @@ class AgentRow:
     unread: int = 0      # unread mail addressed to the agent
     address: str = ""    # its mail address, e.g. demo/polecats/nux
     parked: bool = False  # its hook is suspended (also when it shows as stuck): x resumes it
+    reason: str = ""     # what a waiting or limited agent waits on, as its screen says
+    resets_at: float | None = None  # when its usage limit resets (epoch seconds), if known
 
     @property
     def needs_me(self) -> bool:
         return self.state in NEEDS_STATES
+
+    @property
+    def detail(self) -> str:
+        """What a waiting or limited agent waits on and until when ("" when unsaid)."""
+        return why(self.reason, self.resets_at)
+
+    @property
+    def status(self) -> str:
+        """The state in words: `waiting: trust this folder?`, `limited: usage limit, until
+        15:00`."""
+        return status(self.state, self.reason, self.resets_at)
 
 
 @dataclass(frozen=True)
@@ -61,6 +75,7 @@ class HookRow:
     kind: str = "polecats"  # polecats | crew: the middle of its mail address; queue: waiting
     reason: str = ""        # why it is suspended, when it says
     merge: str = ""         # its merge request's state (queued, waiting review, conflict, ...)
+    since: str = ""      # when the work was slung to it (the hook's creation, RFC 3339)
 
 
 @dataclass(frozen=True)
@@ -70,6 +85,7 @@ class MailRow:
     subject: str
     unread: bool
     urgent: bool = False
+    sent: str = ""       # when (RFC 3339)
 
 
 @dataclass(frozen=True)
@@ -91,6 +107,27 @@ class MergeRow:
     agent: str = ""
     reason: str = ""
     needs_you: str = ""  # why a person should look (rejected too often, its agent stuck)
+
+
+def plural(count: int, word: str) -> str:
+    """"1 convoy", "2 convoys", "0 agents"."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+@dataclass(frozen=True)
+class Counts:
+    """The numbers the status line and the panels' titles show, worked out once from one
+    view, so they always agree."""
+
+    agents: int
+    busy: int
+    waiting: int
+    limited: int         # stopped by a usage or rate limit until it resets
+    convoys: int         # open ones; landed ones are listed (dimmed) but not counted
+    landed: int
+    unread: int
+    reviews: int         # merge requests waiting for a person's review
+    needs_you: int
 
 
 @dataclass
@@ -116,6 +153,17 @@ class TownView:
     def agent(self, name: str) -> AgentRow | None:
         return next((a for a in self.agents if a.name == name), None)
 
+    def counts(self) -> Counts:
+        return Counts(agents=len(self.agents),
+                      busy=sum(1 for a in self.agents if a.state == "busy"),
+                      waiting=sum(1 for a in self.agents if a.state == "waiting"),
+                      limited=sum(1 for a in self.agents if a.state == "limited"),
+                      convoys=sum(1 for c in self.convoys if not c.landed),
+                      landed=sum(1 for c in self.convoys if c.landed),
+                      unread=self.unread,
+                      reviews=sum(1 for m in self.merges if m.state == "waiting review"),
+                      needs_you=len(self.needs_me()))
+
 
 def agent_rows(infos: list, view: TownView, fixed: list[AgentRow] = ()) -> list[AgentRow]:
     """The Agents panel's rows: `fixed` ones first (an app started with fixed content), then
@@ -124,15 +172,20 @@ def agent_rows(infos: list, view: TownView, fixed: list[AgentRow] = ()) -> list[
     The app and the dashboard both use this."""
     rows = list(fixed)
     shown = {row.name for row in rows}
+    # The bead on an agent's hook as the Hooks panel shows it (the ledger's, read in the same
+    # refresh), so its row, its pane's title and the panel agree.
+    hooked = {hook.agent: hook.bead for hook in view.hooks}
     for info in infos:
         if info.name in shown:
             continue
         address = info.address or ""
         rows.append(AgentRow(name=info.name, role=info.role, rig=info.rig or "",
-                             state=info.state, bead=info.hook or "",
+                             state=info.state, bead=hooked.get(info.name, info.hook or ""),
                              unread=view.unread_by.get(address, 0), address=address,
                              parked=info.state == "suspended"
-                             or info.hook_state == "suspended"))
+                             or info.hook_state == "suspended",
+                             reason=getattr(info, "reason", ""),
+                             resets_at=getattr(info, "resets_at", None)))
         shown.add(info.name)
     for hook in view.hooks:
         if hook.state == "suspended" and hook.agent not in shown:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from typing import Any, Protocol
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -52,6 +53,15 @@ class PaneSink(Protocol):
 
 WHEEL_LINES = 3
 BUTTON_NAMES = {1: "left", 2: "middle", 3: "right"}
+
+
+def _reversed(strip: Strip, start: int, end: int, width: int) -> Strip:
+    """`strip` with its cells `start` to `end` (not included) in reverse video."""
+    start, end = max(0, min(start, width)), max(0, min(end, width))
+    if end <= start:
+        return strip
+    before, middle, after = strip.divide([start, end, width])
+    return Strip.join([before, middle.apply_style(Style(reverse=True)), after])
 
 
 class TerminalPane(SteadyLines, Widget, can_focus=True):
@@ -260,13 +270,11 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
         return Strip(before + [Segment(under, smap.cursor(cell))] + after, width)
 
     def _copy_line(self, y: int, width: int, smap: StyleMap) -> Strip:
+        """A row in scrollback mode: every row shows a line (what the mode says goes in the
+        bottom border), the selection and the cursor's cell reversed."""
         copy = self.copy
         screen = self.copy_screen
         base = smap.style(DEFAULT)
-        if y == self.size.height - 1 and (copy.typing is not None or copy.message):
-            text = f"/{copy.typing}" if copy.typing is not None else copy.message
-            return Strip([Segment(text, base + Style(reverse=True))]).adjust_cell_length(width,
-                                                                                      base)
         line = copy.top + y
         hist = screen.history_size
         if line >= hist + screen.lines:
@@ -275,9 +283,21 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
         # History lines are stored trimmed, so their width is measured here.
         strip = Strip([Segment(text, smap.style(cs)) for text, cs in runs]).adjust_cell_length(
             width, base)
+        text = "".join(text for text, _ in runs)
+        reverse = Style(reverse=True)
         lo, hi = copy.selection()
-        if copy.anchor is not None and lo <= line <= hi or line == copy.cursor:
-            strip = strip.apply_style(Style(reverse=True))
+        span = copy.span(screen)
+        if copy.anchor is not None and lo <= line <= hi:
+            if span is None:
+                return strip.apply_style(reverse)
+            (l1, c1), (l2, c2) = span
+            start = cell_len(text[:c1]) if line == l1 else 0
+            end = cell_len(text[:c2 + 1]) if line == l2 else width
+            strip = _reversed(strip, start, max(end, start + 1), width)
+        if line == copy.cursor:
+            col = copy.column(screen)
+            start = cell_len(text[:col])
+            strip = _reversed(strip, start, start + max(1, cell_len(text[col:col + 1])), width)
         return strip
 
     # ---- sizing and focus ----------------------------------------------------------------
@@ -377,7 +397,7 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
             self.enter_copy_mode(scroll=-WHEEL_LINES)
             return
         self.copy.scroll(self.copy_screen, -WHEEL_LINES)
-        self.refresh()
+        self._copy_changed()
 
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
         event.stop()
@@ -389,7 +409,8 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
         self.copy.scroll(self.copy_screen, WHEEL_LINES)
         if self.copy.at_bottom(self.copy_screen) and self.copy.anchor is None:
             self.exit_copy_mode()
-        self.refresh()
+        else:
+            self._copy_changed()
 
     # ---- copy mode -----------------------------------------------------------------------
 
@@ -419,6 +440,11 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
             self.copy.scroll(source, scroll)
         self.add_class("-copy-mode")
         self.border_title = Content(f"{self.label} · scrollback")
+        self._copy_changed()
+
+    def _copy_changed(self) -> None:
+        """Redraw after a move in scrollback mode; the bottom border says where it is."""
+        self.border_subtitle = Content(visible(self.copy.status(self.copy_screen)))
         self.refresh()
 
     def exit_copy_mode(self) -> None:
@@ -426,6 +452,7 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
         self.copy_screen = None
         self.remove_class("-copy-mode")
         self.border_title = Content(self.label)
+        self.border_subtitle = ""
         self._strips.clear()
         self.refresh()
 
@@ -441,13 +468,19 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
                 copy.typing = copy.typing[:-1]
             elif event.character and event.is_printable:
                 copy.typing += event.character
-            self.refresh()
+            self._copy_changed()
             return
         page = max(1, copy.height - 1)
         moves = {"up": -1, "k": -1, "down": 1, "j": 1, "pageup": -page,
                  "pagedown": page, "ctrl+f": page, "ctrl+u": -page // 2, "ctrl+d": page // 2}
         if key in moves:
             copy.move(screen, moves[key])
+        elif key in ("left", "h", "right", "l"):
+            copy.step(screen, -1 if key in ("left", "h") else 1)
+        elif key in ("w", "b"):
+            copy.word(screen, forward=key == "w")
+        elif key in ("0", "dollar_sign"):
+            copy.line_end(screen, end=key == "dollar_sign")
         elif key in ("g", "home"):
             copy.goto(screen, 0)
         elif key in ("G", "end"):
@@ -458,8 +491,8 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
             copy.next_match(screen, upward=True)
         elif key == "N":
             copy.next_match(screen, upward=False)
-        elif key in ("space", "v"):
-            copy.anchor = None if copy.anchor is not None else copy.cursor
+        elif key in ("v", "V", "space"):
+            copy.select(screen, by_line=key != "v")
         elif key in ("enter", "y"):
             self.post_message(TextCopied(self.session_name, copy.selected_text(screen)))
             self.exit_copy_mode()
@@ -467,4 +500,4 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
         elif key in ("q", "escape"):
             self.exit_copy_mode()
             return
-        self.refresh()
+        self._copy_changed()
