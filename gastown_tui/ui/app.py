@@ -17,6 +17,7 @@ import dataclasses
 import gc
 import os
 import signal
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,10 @@ REFRESH_DEBOUNCE_S = 0.25
 GC_FREEZE_S = 2.0
 GC_SWEEP_S = 600.0
 POLL_S = 2.0
+# How long the thread holding the GIL keeps it while another waits (Python's default is 5 ms):
+# the terminal's input thread with a key and Textual's writer thread with its echo waited up
+# to that twice behind the loop parsing 30 streaming sessions.
+SWITCH_INTERVAL_S = 0.001
 
 
 @dataclass
@@ -161,6 +166,7 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
             self.theme = DEFAULT_THEME
         self.set_keymap({k: v for k, v in self.keymap_overrides.items()
                          if not k.startswith("prefix.")})
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         with contextlib.suppress(NotImplementedError, RuntimeError):
             # The terminal went away: detach (an embedded host suspends its hooks first).
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hangup)
