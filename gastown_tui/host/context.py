@@ -64,6 +64,9 @@ class Context(Terminals, Protocol):
     sizes: Any        # sizes.WindowSizes
     refineries: Any   # refinery.Refineries
     queued: list[dict[str, Any]]  # the dispatch queue as last read
+    notifier: Any     # notifier.Notifier
+    limits: Any       # limits.Limits: presets held by a usage limit
+    viewers: set      # the watching clients (viewers.Viewer): attached apps, dashboards
 
     def type_keys(self, name: str, data: bytes | str) -> None: ...
 

@@ -1,6 +1,5 @@
 """A client watching the host's terminals over the socket (an attached app, the dashboard): the
-screens it shows pushed as frames, the town's events as they happen, and its keys, paste,
-mouse and pane sizes taken in.
+screens it shows pushed as frames, and its keys, paste, mouse and pane sizes taken in.
 
 Frames are coalesced to the client's frame rate, all the screens that changed in one write; a
 screen the client typed into in the last second goes out as soon as it changed (its echo is
@@ -54,7 +53,8 @@ class Viewer:
         self._handle_at = 0.0
         self._last_flush = 0.0
         self._unsubscribe = host.mux.subscribe(self.on_term_event)
-        self._unsubscribe_town = host.subscribe(self.on_town_event)
+        self._no_notices = host.subscribe(self.on_town_event)
+        host.viewers.add(self)
         self.schedule(now=True)
 
     def close(self) -> None:
@@ -62,7 +62,8 @@ class Viewer:
             return
         self.closed = True
         self._unsubscribe()
-        self._unsubscribe_town()
+        self._no_notices()
+        self.host.viewers.discard(self)
         if self._handle is not None:
             self._handle.cancel()
         self.host.sizes.forget(self.client)
@@ -145,16 +146,20 @@ class Viewer:
             self.sessions_due = True
             self.schedule(now=True)
 
+    def on_town_event(self, event: dict) -> None:
+        """Notices for a person (`notifier.py`), which the client tells its terminal, the
+        merge queue's news, which it shows, and a setting changed in another shell (`gt config
+        set theme X`), which it reads at once; the rest of the town's events it reads from the
+        ledger and the agents' rows."""
+        kind = str(event.get("kind") or "")
+        if kind in ("notice", "config_set") or kind.startswith("mr_"):
+            self._push({"push": api.PUSH_EVENT, "event": event})
+
     def _mark(self, name: str, rows: Any) -> None:
         if name not in self.dirty:
             self.dirty[name] = set(rows)
         elif self.dirty[name] is not None:
             self.dirty[name].update(rows)
-
-    def on_town_event(self, event: dict[str, Any]) -> None:
-        """Town events reach the client as they reach an app with the host inside it (a
-        setting changed in another shell, the merge queue's news)."""
-        self._push({"push": api.PUSH_EVENT, "event": event})
 
     def _push(self, obj: dict) -> None:
         """A small push that goes out at once, unless the client is not reading (the list of

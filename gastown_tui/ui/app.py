@@ -17,6 +17,7 @@ import dataclasses
 import gc
 import os
 import signal
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,10 @@ REFRESH_DEBOUNCE_S = 0.25
 GC_FREEZE_S = 2.0
 GC_SWEEP_S = 600.0
 POLL_S = 2.0
+# How long the thread holding the GIL keeps it while another waits (Python's default is 5 ms):
+# the terminal's input thread with a key and Textual's writer thread with its echo waited up
+# to that twice behind the loop parsing 30 streaming sessions.
+SWITCH_INTERVAL_S = 0.001
 
 
 @dataclass
@@ -118,6 +123,7 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         self.view = self.options.view or TownView()
         self._refresh_handle: asyncio.TimerHandle | None = None
         self._focus_next: set[str] = set()
+        self.alerts: Any = None  # alerting.TerminalAlerts, made with the first notice
         # Slings under way whose agents must not take the focus, and those agents' names.
         self._quiet_slings = 0
         self._stay_put: set[str] = set()
@@ -192,6 +198,7 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
             self.theme = DEFAULT_THEME
         self.set_keymap({k: v for k, v in self.keymap_overrides.items()
                          if not k.startswith("prefix.")})
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         with contextlib.suppress(NotImplementedError, RuntimeError):
             # The terminal went away: detach (an embedded host suspends its hooks first).
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hangup)
@@ -290,7 +297,7 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         if options.town_root is not None and self.reader is None:
             from .gather import TownReader
 
-            self.reader = TownReader(options.town_root)
+            self.reader = TownReader(options.town_root, options.environ or None)
         self._watch()
 
     def _watch(self) -> None:
@@ -426,12 +433,21 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
             self.live.show(message.names)
 
     def town_event(self, event: dict) -> None:
-        """The merge queue's news: a toast for a request sent back and for one that waits for
-        review, the Review view and the sidebar read again; a setting changed in another shell
-        (`gt config set theme X`) is read at once; other events show through the sidebar's
-        refresh."""
+        """A notice for the person goes to this app's terminal; the merge queue's news: a
+        toast for a request sent back and for one that waits for review, the Review view and
+        the sidebar read again; a setting changed in another shell (`gt config set theme X`)
+        is read at once; other events show through the sidebar's refresh."""
         if event.get("kind") == "config_set":
             self.request_refresh(0)
+            return
+        if event.get("kind") == "notice":
+            from .alerting import TerminalAlerts
+
+            if self.alerts is None:
+                self.alerts = TerminalAlerts(self.options.environ,
+                                             self.town_config.get("notify_terminal", "auto"))
+            self.run_worker(self.alerts.alert(self, event), group="alerts")
+            return
         if not str(event.get("kind", "")).startswith("mr_"):
             return
         from .reviewing import event_toast
@@ -535,6 +551,13 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         if self.closing:
             return
         view.agents = agent_rows(infos, view, fixed)
+        if self.reader is not None and self.api is not None:
+            try:
+                view.status = await self.reader.status(asyncio.get_running_loop(), infos)
+            except Exception:  # noqa: BLE001 - the line then counts the sidebar's rows
+                view.status = None
+            if self.closing:
+                return
         self._follow_theme(view.theme)
         self._announce(self.view, view)
         self.view = view
@@ -558,10 +581,10 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         """Toasts for what changed: an agent starts waiting, a convoy lands, mail arrives."""
         if not old.town:
             return
-        before = {a.name: a.state for a in old.agents}
+        before = {a.name: (a.state, a.reason) for a in old.agents}
         for a in new.agents:
-            if a.needs_me and before.get(a.name) not in (a.state, None):
-                self.notify(f"{visible(a.name)} is {a.state}", title="needs you",
+            if a.needs_me and before.get(a.name) not in ((a.state, a.reason), None):
+                self.notify(f"{visible(a.name)} is {visible(a.status)}", title="needs you",
                             severity="warning")
         landed_before = {c.id for c in old.convoys if c.landed}
         for c in new.convoys:

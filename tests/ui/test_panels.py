@@ -160,3 +160,40 @@ async def test_a_suspended_hook_says_why_in_the_hooks_panel(environ):
         assert "worktree /t/r/polecats/nux was" in shown and "`gt hooks repair` restores it" \
             in shown
         assert shown.count("restores it") == 1 and "r/ace r-2" in shown
+
+
+async def test_what_a_waiting_or_limited_agent_waits_on_shows_beside_it(environ):
+    import time
+
+    from gastown_tui.town.needs import until
+    from gastown_tui.ui.model import AgentRow
+
+    resets = time.time() + 2 * 3600
+
+    def view(reason: str) -> TownView:
+        return TownView(town="t", agents=[
+            AgentRow("r/nux", "polecat", "r", "waiting", "r-1", reason=reason),
+            AgentRow("r/ace", "polecat", "r", "limited", "r-2", reason="session limit",
+                     resets_at=resets),
+            AgentRow("r/max", "polecat", "r", "busy", "r-3")])
+
+    app = GastownApp(AppOptions(environ=environ, live=False, view=view("trust this folder?")))
+    async with app.run_test(size=(200, 40)) as pilot:
+        await pilot.pause()
+        shown = rendered(app)
+        assert "◆ r/nux r-1 trust this folder?" in shown
+        assert f"◷ r/ace r-2 session limit, {until(resets)}" in shown
+        [busy] = [line for line in shown.splitlines() if "r/max" in line]
+        assert busy.split("r/max r-3", 1)[1].split("│", 1)[0].strip() == ""
+        assert "3 agents (1 busy, 1 waiting, 1 limited)" in shown
+        # Needs you lists the question; a limit waits on its reset, not on a person.
+        assert [i.text for i in app.view.needs_me()] == [
+            "r/nux is waiting: trust this folder? on r-1"]
+        # A new question from an agent that was already waiting is news: one toast.
+        app._notifications.clear()
+        after = view("permission: Bash(rm -rf build/)")
+        app._announce(app.view, after)
+        app._announce(after, after)
+        await pilot.pause()
+        assert [n.message for n in app._notifications] == [
+            "r/nux is waiting: permission: Bash(rm -rf build/)"]

@@ -27,7 +27,9 @@ NOTES = {
 }
 STATE_WORDS = {
     "busy": "busy: working", "waiting": "waiting for you (a question, a dialog)",
-    "idle": "idle: at its prompt", "stuck": "stuck: no progress for stall_minutes",
+    "idle": "idle: at its prompt",
+    "limited": "limited: its provider's usage or rate limit, until it resets",
+    "stuck": "stuck: no progress for stall_minutes",
     "exited": "exited", "suspended": "suspended: its hook is parked (x resumes it)",
     "unknown": "unknown: its screen says neither",
 }

@@ -135,7 +135,12 @@ class MainScreen(SteadyLines, Screen):
 
     @property
     def grid(self) -> PaneGrid:
-        return self.query_one(PaneGrid)
+        # Asked for every batch of changed lines of every session; composed once, never
+        # replaced.
+        grid = self.__dict__.get("_grid")
+        if grid is None:
+            grid = self._grid = self.query_one(PaneGrid)
+        return grid
 
     @property
     def status(self) -> StatusLine:
@@ -242,7 +247,9 @@ class MainScreen(SteadyLines, Screen):
 
     def pane_changed(self, name: str, rows: set[int] | None) -> None:
         pane = self.grid.pane(name)
-        if pane is not None and pane.display:
+        # (The grid hides a pane by this class, and redraws it whole when it shows again;
+        # `pane.display` reads the styles: 2% of the app's CPU with 30 streaming sessions.)
+        if pane is not None and not pane.has_class("-hidden"):
             pane.lines_changed(rows)
 
     # ---- focus ---------------------------------------------------------------------------

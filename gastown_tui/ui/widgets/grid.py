@@ -106,17 +106,21 @@ class PaneGrid(SteadyLines, Container):
         self.page = 0
         self.per_page = 1
         self._shown: list[str] | None = None
+        self._by_name: tuple[int, dict[str, TerminalPane]] | None = None
 
     @property
     def panes(self) -> list[TerminalPane]:
         return [c for c in self.children if isinstance(c, TerminalPane)]
 
     def pane(self, name: str) -> TerminalPane | None:
-        # Asked for every batch of changed lines of every session: no DOM query here.
-        for child in self.children:
-            if isinstance(child, TerminalPane) and child.session_name == name:
-                return child
-        return None
+        # Asked for every batch of changed lines of every session: no DOM query here, and no
+        # walk over 30 panes either while the children stay as they were.
+        children = self.children
+        cached = self._by_name
+        if cached is None or cached[0] != children._updates:
+            cached = self._by_name = (children._updates, {
+                c.session_name: c for c in reversed(children) if isinstance(c, TerminalPane)})
+        return cached[1].get(name)
 
     def sort_panes(self, key) -> None:
         """Put the panes in the order of `key` (a session name -> a sortable), if they are

@@ -136,7 +136,11 @@ class AgentsPanel(RowPanel[AgentRow]):
         icon, color = STATE_ICONS.get(row.state, STATE_ICONS["unknown"])
         badge = f" [$accent]✉{row.unread}[/]" if row.unread else ""
         bead = " [$text-muted]$bead[/]" if row.bead else ""
-        return _markup(f"[{color}]{icon}[/] $name{badge}{bead}", name=row.name, bead=row.bead)
+        # What a waiting or limited agent waits on, and when its limit resets.
+        detail = f" [{color}]$detail[/]" if row.detail else ""
+        cost = " [$secondary]$cost[/]" if row.cost else ""   # today's, as `gt costs` counts
+        return _markup(f"[{color}]{icon}[/] $name{badge}{bead}{detail}{cost}", name=row.name,
+                       bead=row.bead, detail=row.detail, cost=row.cost)
 
     def title_for(self, rows: list[AgentRow]) -> str:
         busy = sum(1 for r in rows if r.state == "busy")

@@ -1,4 +1,5 @@
-"""The status line: town, agent and convoy counts, unread mail, merge requests waiting for
+"""The status line: town, agent and convoy counts, the dispatch and merge queues and today's
+cost (`gt status`'s numbers, `TownView.counts`), unread mail, merge requests waiting for
 review, the needs-me badge, the prefix hint (and whether the prefix is armed), and the last
 command's one-line outcome."""
 
@@ -56,10 +57,20 @@ class StatusLine(Static):
         parts: list[list[tuple[Content, int]]] = [[(town, 5), (EMPTY, 0)]]
         agents = Content(plural(n.agents, "agent"))
         if n.agents:
-            detail = f" ({n.busy} busy" + (f", {n.waiting} waiting" if n.waiting else "") + ")"
+            detail = (f" ({n.busy} busy" + (f", {n.waiting} waiting" if n.waiting else "")
+                      + (f", {n.limited} limited" if n.limited else "") + ")")
             parts.append([(agents + detail, 2), (agents, 7), (EMPTY, 0)])
         else:
             parts.append([(agents, 7), (EMPTY, 0)])
+        if n.queued:
+            parts.append([(Content(f"{n.queued} queued"), 3), (EMPTY, 0)])
+        if n.merging:
+            parts.append([(Content(f"{n.merging} in merge queues"), 1), (EMPTY, 0)])
+        if n.tokens_today:
+            from ...commands.gt_status import cost_text
+
+            spent = cost_text(n.cost_today, n.tokens_today, n.unpriced_today).split(" (")[0]
+            parts.append([(Content(f"today {spent}"), 2), (EMPTY, 0)])
         parts.append([(Content(plural(n.convoys, "convoy")), 1), (EMPTY, 0)])
         if n.unread:
             parts.append([(Content.from_markup("[$accent]✉ $n[/]", n=str(n.unread)), 4),

@@ -31,6 +31,7 @@ from ..messages import PaneFocused, PaneResized, TextCopied
 from ..theme import default_ansi
 from .colors import StyleMap
 from .copymode import CopyMode
+from .direct import draw_rows
 from .linecache import SteadyLines
 from .redraws import ECHO_WINDOW_S, BackgroundRedraws, draw_now
 
@@ -105,6 +106,7 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
         self._pending: set[int] = set()
         self._styles: StyleMap | None = None
         self._cursor_row = -1
+        self._direct_place: tuple | None = None  # where `direct.draw_rows` writes its rows
         self.background_drawn_at = float("-inf")  # loop time of its last redraw without focus
         self.typed_at = float("-inf")  # monotonic time of the last key or paste it sent
         self.border_title = Content(self.label)
@@ -133,16 +135,17 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
             return
         self._pending.update(rows)
         if self.has_focus:
-            self.flush_pending()
-            if time.monotonic() - self.typed_at < ECHO_WINDOW_S:
+            if not self.flush_pending() and time.monotonic() - self.typed_at < ECHO_WINDOW_S:
                 draw_now(self)
         else:
             BackgroundRedraws.of(self.app).add(self)
 
-    def flush_pending(self) -> None:
+    def flush_pending(self) -> bool:
+        """Draw the collected changes: straight to the terminal when nothing covers the pane
+        (`direct.py`; True then), else as a refresh for the next frame."""
         rows, self._pending = self._pending, set()
         if not rows:
-            return
+            return False
         screen = self.screen_model
         # Agent UIs redraw their whole frame each tick; most rows come out as they were, and
         # those need no new strip and no repaint.
@@ -158,16 +161,19 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
             rows.add(self._cursor_row)
         if self._follow_cursor():
             self.refresh()  # the window moved: every row shows another line now
-            return
+            return False
         width = self.size.width
         rows = {y - self._top for y in rows if 0 <= y - self._top < self.size.height}
         if not rows:
-            return
+            return False
+        if draw_rows(self, rows):
+            return True
         top, bottom = min(rows), max(rows)
         if len(rows) == bottom - top + 1:
             self.refresh(Region(0, top, width, len(rows)))
         else:
             self.refresh(*[Region(0, y, width, 1) for y in rows])
+        return False
 
     def _follow_cursor(self) -> bool:
         """Move the window on a terminal bigger than the pane so the cursor stays in it (as
