@@ -170,7 +170,7 @@ def _views() -> dict[str, tuple[object, list[str]]]:
         "hooks list": (HookList([hook]), ["AGENT", "ISSUE", "STATE", "MERGE", "BRANCH",
                                           "AHEAD", "DIRTY", "LAST ACTIVITY"]),
         "agents": (Agents([agent]), ["NAME", "ROLE", "AGENT", "PID", "STATE", "HOOK",
-                                     "HOOK STATE", "UPTIME", "LAST ACTIVE"]),
+                                     "HOOK STATE", "UPTIME", "LAST ACTIVE", "WHY"]),
         "queue list": (QueueList([queued], 10, 3), ["#", "ISSUE", "PRI", "TARGET", "AGENT",
                                                     "QUEUED", "BY", "TITLE"]),
         "mq list": (MrList([mr]), ["MR", "STATE", "RIG", "ISSUE", "FROM", "BRANCH", "NOTE"]),

@@ -134,10 +134,15 @@ def readme_commands() -> list[tuple[str, bool]]:
     filled in: `[X]` is X, `a|b` is each of a and b."""
     found = []
     in_block = False
+    held = ""  # a code line continued with a backslash
     for line in README.read_text().splitlines():
         if line.startswith("```"):
             in_block = not in_block
             continue
+        if in_block and line.endswith("\\"):
+            held += line[:-1]
+            continue
+        line, held = held + line, ""
         if in_block:
             code = re.sub(r"^\$ ", "", line.split(" #")[0].strip())
             m = re.search(r"(?:^|\$\(|&& |\" )((?:gt|bd)\b[^)]*)", code)
