@@ -13,7 +13,7 @@ import click
 
 from ..visible import visible
 from .core import Command, CommandError, Group, UsageError, get_env
-from .render import view
+from .render import table, view
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -229,29 +229,13 @@ def _p(issue: "Issue") -> str:
 
 
 def issue_rows(records: list[dict]) -> str:
-    """The bead table, from bd records. Lists run to thousands of rows, so ASCII cells are
-    measured with len() and only the others with wcwidth (core.table measures every cell).
-    Every stored cell shows on one line with its controls as marks (`visible`)."""
+    """The bead table, from bd records."""
     if not records:
         return "(no beads)"
-    rows = [["ID", "PRI", "STATUS", "TYPE", "ASSIGNEE", "TITLE"]]
-    rows += [[visible(r["id"]), f"P{r.get('priority', 2)}", visible(r.get("status") or "open"),
-              visible(r.get("issue_type") or "task"), visible(r.get("assignee") or "-"),
-              visible(r.get("title") or "")]
-             for r in records]
-    widths = [max(_width(row[c]) for row in rows) for c in range(5)]
-    return "\n".join("  ".join([*(cell + " " * (widths[c] - _width(cell))
-                                   for c, cell in enumerate(row[:5])), row[5]]).rstrip()
-                     for row in rows)
-
-
-def _width(text: str) -> int:
-    if text.isascii():
-        return len(text)
-    from wcwidth import wcswidth
-
-    n = wcswidth(text)
-    return n if n >= 0 else len(text)
+    return table([[r["id"], f"P{r.get('priority', 2)}", r.get("status") or "open",
+                   r.get("issue_type") or "task", r.get("assignee") or "-", r.get("title") or ""]
+                  for r in records], ["ID", "PRI", "STATUS", "TYPE", "ASSIGNEE", "TITLE"],
+                 keep=["ID"])
 
 
 class IssueList:
@@ -277,12 +261,15 @@ class Changed:
     verb: str
     issues: list[Any]
     single: bool = True
+    ids_only: bool = False   # `bd create --silent`: the id alone, for `ID=$(bd create ...)`
 
     def to_json(self) -> Any:
         data = [i.to_json() for i in self.issues]
         return data[0] if self.single and len(data) == 1 else data
 
     def render_text(self) -> str:
+        if self.ids_only:
+            return "\n".join(visible(i.id) for i in self.issues)
         return "\n".join(f"{self.verb} {visible(i.id)}: {visible(i.title)}" + (
             f" [{visible(i.status)}{', ' + visible(i.assignee) if i.assignee else ''}]"
             if self.verb != "Created" else "") for i in self.issues)

@@ -23,9 +23,11 @@ from .core import CommandError, UsageError
 @click.option("--notes", default=None)
 @click.option("--rig", default=None, metavar="RIG",
               help="Create it in rig RIG's ledger, from anywhere in the town.")
+@click.option("-q", "--silent", is_flag=True,
+              help="Print only the new bead's id: ID=$(bd create \"title\" --silent).")
 def create(title, description, priority, issue_type, assignee, labels, parent, deps, notes,
-           rig):
-    """Create a bead."""
+           rig, silent):
+    """Create a bead; prints its id (with --silent nothing else)."""
     from ..beads import ISSUE_TYPES
 
     known([issue_type], ISSUE_TYPES, "type")
@@ -34,21 +36,25 @@ def create(title, description, priority, issue_type, assignee, labels, parent, d
     issue = led.create(title, description=description, priority=priority,
                        issue_type=issue_type, assignee=assignee, labels=split_csv(labels),
                        parent=parent, deps=split_csv(deps), **extra)
-    return Changed("Created", [issue])
+    return Changed("Created", [issue], ids_only=silent)
 
 
 @click.command("list", cls=BdCommand)
 @click.option("-s", "--status", multiple=True, help="Only these statuses (repeat or a,b).")
-@click.option("-t", "--type", "issue_type", multiple=True, help="Only these types.")
+@click.option("-t", "--type", "issue_type", multiple=True,
+              help="Only these types (agent, message, merge-request and convoy included).")
 @click.option("-a", "--assignee", default=None)
 @click.option("-l", "--label", multiple=True, help="Must carry every label given.")
 @click.option("-p", "--priority", type=PRIORITY, default=None)
-@click.option("--all", "include_closed", is_flag=True, help="Include closed beads.")
+@click.option("--all", "everything", is_flag=True,
+              help="Everything: closed beads too, and the town's own records (agents, mail, "
+                   "merge requests, convoys).")
 @click.option("-n", "--limit", type=LIMIT, default=None,
               help="At most N (0: no limit, as in bd).")
-def list_(status, issue_type, assignee, label, priority, include_closed, limit):
-    """List beads (closed ones only with --all or --status closed)."""
-    from ..beads import ISSUE_TYPES, STATUSES
+def list_(status, issue_type, assignee, label, priority, everything, limit):
+    """List the project's beads (closed ones only with --all or --status closed; the town's
+    own records of agents, mail, merge requests and convoys only with --type or --all)."""
+    from ..beads import ISSUE_TYPES, RECORD_TYPES, STATUSES
 
     statuses = known(split_csv(status), STATUSES, "status")
     types = known(split_csv(issue_type), ISSUE_TYPES, "type")
@@ -56,7 +62,8 @@ def list_(status, issue_type, assignee, label, priority, include_closed, limit):
     return IssueList(led.list(status=statuses or None,
                               issue_type=types or None, assignee=assignee,
                               label=split_csv(label) or None, priority=priority,
-                              include_closed=include_closed, limit=limit or None, raw=True))
+                              include_closed=everything, limit=limit or None, raw=True,
+                              exclude_types=() if types or everything else RECORD_TYPES))
 
 
 @click.command("show", cls=BdCommand)

@@ -7,7 +7,8 @@ from typing import Any
 import click
 
 from ..visible import visible
-from .bd_common import LIMIT, BdCommand, BdGroup, Changed, IssueList, known, open_ledger
+from .bd_common import (LIMIT, BdCommand, BdGroup, Changed, IssueList, known, open_ledger,
+                        split_csv)
 from .core import UsageError, get_env
 from .render import table, view
 
@@ -36,12 +37,19 @@ class ReadyList(IssueList):
 @click.option("-a", "--assignee", default=None, help="Only work assigned to NAME.")
 @click.option("--unassigned", is_flag=True, help="Only work nobody holds.")
 @click.option("-l", "--label", multiple=True)
-def ready(limit, assignee, unassigned, label):
+@click.option("-t", "--type", "issue_type", multiple=True,
+              help="Only these types (by default every type but the town's records: agents, "
+                   "mail, merge requests, convoys, and gates and molecules).")
+def ready(limit, assignee, unassigned, label, issue_type):
     """Work that can start now: open, and nothing unfinished blocks it."""
+    from ..beads import ISSUE_TYPES
+
     if assignee and unassigned:
         raise UsageError("--assignee and --unassigned exclude each other: give one")
+    types = known(split_csv(issue_type), ISSUE_TYPES, "type")
     led = open_ledger()
-    filters = dict(assignee=assignee, unassigned=unassigned, label=list(label) or None)
+    filters = dict(assignee=assignee, unassigned=unassigned, label=list(label) or None,
+                   issue_type=types or None)
     lines = led.ready(limit=limit or None, raw=True, **filters)
     more = 0
     if limit and len(lines) == limit and not get_env().json:
@@ -61,7 +69,7 @@ class BlockedList:
             return "(nothing is blocked)"
         return table([[b.issue.id, f"P{b.issue.priority}", b.issue.title,
                        ", ".join(b.blocked_by) or b.issue.status] for b in self.items],
-                     ["ID", "PRI", "TITLE", "BLOCKED BY"])
+                     ["ID", "PRI", "TITLE", "BLOCKED BY"], keep=["ID"])
 
 
 @click.command("blocked", cls=BdCommand)

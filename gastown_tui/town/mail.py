@@ -7,8 +7,6 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Iterable
 
-from ..visible import visible
-from ..when import ago, local_time
 from .addresses import expand, normalize
 from .errors import TownError, usage
 from .model import Town
@@ -32,13 +30,6 @@ class Message:
     reply_to: str | None = None
     body: str = dataclasses.field(default="", metadata={"text": False})
 
-    def render_text(self) -> str:
-        flag = "!" if self.urgent else " "
-        state = " " if self.read else "*"
-        return f"{state}{flag} {visible(self.id)}  " \
-               f"{visible(self.created_at[:16].replace('T', ' '))}  " \
-               f"{visible(self.sender):<22}  {visible(self.subject)}"
-
 
 @dataclasses.dataclass
 class Letter:
@@ -48,15 +39,6 @@ class Letter:
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self.message)
-
-    def render_text(self) -> str:
-        m = self.message
-        v = visible
-        head = [f"From:    {v(m.sender)}", f"To:      {v(m.to)}",
-                f"Date:    {v(ago(m.created_at))} ({v(local_time(m.created_at))})",
-                f"Subject: {v(m.subject)}" + ("  [urgent]" if m.urgent else ""),
-                f"Id:      {v(m.id)}  (thread {v(m.thread)})"]
-        return "\n".join(head) + "\n\n" + v(m.body, lines=True).rstrip("\n")
 
 
 def _label(issue: "Issue", key: str) -> str | None:
