@@ -57,7 +57,7 @@ def _rows(town) -> list[AgentRow]:
 
 def _complete_key(ctx: click.Context, _param, incomplete: str):
     from click.shell_completion import CompletionItem
-    from ..town.config import RIG_SETTINGS, TOWN_SETTINGS
+    from ..town.schema import RIG_SETTINGS, TOWN_SETTINGS
 
     table = RIG_SETTINGS if ctx.params.get("rig") else TOWN_SETTINGS
     return [CompletionItem(k, help=s.help)
@@ -72,7 +72,8 @@ def register(root: click.Group) -> None:
     @config.command("show")
     def show():
         """Every town setting and the agents this town knows."""
-        from ..town.config import TOWN_SETTINGS, get_setting
+        from ..town.config import get_setting
+        from ..town.schema import TOWN_SETTINGS
 
         town = current_town()
         return TownConfig(town.name, str(town.root),

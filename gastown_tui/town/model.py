@@ -81,7 +81,7 @@ class Rig:
         return self.branch
 
     def settings(self) -> dict[str, Any]:
-        from .config import RIG_SCHEMA, RIG_SETTINGS, check_values
+        from .schema import RIG_SCHEMA, RIG_SETTINGS, check_values
 
         data = read_toml(self.config_path, RIG_SCHEMA)
         check_values(self.config_path, data, RIG_SETTINGS)
@@ -131,7 +131,7 @@ class Town:
         return self.root / ".runtime"
 
     def config(self) -> dict[str, Any]:
-        from .config import CONFIG_SCHEMA, check_values
+        from .schema import CONFIG_SCHEMA, check_values
 
         path = self.root / CONFIG_FILE
         data = read_toml(path, CONFIG_SCHEMA)

@@ -61,7 +61,7 @@ class MergeSettings:
 
 
 def merge_settings(rig: "Rig") -> MergeSettings:
-    from .config import RIG_SETTINGS, dotted
+    from .schema import RIG_SETTINGS, dotted
 
     data = rig.settings()
 
