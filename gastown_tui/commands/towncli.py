@@ -141,29 +141,6 @@ def _mail_values(town: "Town", ctx: click.Context):
 complete_mail = _completer(_mail_values)
 
 
-def land_convoys(closed_ids: Iterable[str]) -> None:
-    """Call from any command that closes issues: lands the convoys now complete and says so on
-    the progress channel (stderr in the shell), so the command's own result stays unchanged."""
-    from ..town.convoys import after_close
-
-    env = get_env()
-    for convoy in after_close(env.cwd, env.environ, list(closed_ids)):
-        notified = ", ".join(convoy.notify) or "mayor/"
-        env.progress(f"convoy {convoy.id} landed: {convoy.title} "
-                     f"({convoy.total} issues closed; notified {notified})")
-
-
-def reopen_convoys(reopened_ids: Iterable[str]) -> None:
-    """Call from any command that reopens issues: the landed convoys tracking them are open
-    again, said on the progress channel like a landing."""
-    from ..town.convoys import after_reopen
-
-    env = get_env()
-    for convoy in after_reopen(env.cwd, env.environ, list(reopened_ids)):
-        env.progress(f"convoy {convoy.id} is open again: {convoy.title} ({convoy.progress} "
-                     "closed)")
-
-
 @view
 class Done:
     """A change with nothing more to show than what changed: JSON for scripts, one line for
@@ -179,17 +156,3 @@ class Done:
         where = f" ({self.path})" if self.path else ""
         return f"{self.action} {self.kind} {self.name}{where}." + (
             f" {self.note[0].upper()}{self.note[1:]}." if self.note else "")
-
-
-def town_actor(env: Env) -> str | None:
-    """Who a `bd` caller is in town terms when nothing says otherwise (no --actor, no
-    BD_ACTOR): `<rig>/crew/<name>` inside a crew clone, the agent's address under GT_ROLE.
-    None outside a town and for a person's own shell, where the user name serves."""
-    from ..town import NotInTown, current_identity, find_town
-
-    try:
-        town = find_town(env.cwd, env.environ)
-    except NotInTown:
-        return None
-    who = current_identity(town, env.cwd, env.environ)
-    return None if who == "overseer" else who
