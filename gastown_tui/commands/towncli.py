@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 import click
 
+from .agent_calls import identity_of, town_of
 from .core import Env, get_env
 from .render import view
 
@@ -27,19 +28,12 @@ def _env(ctx: click.Context | None) -> Env:
 
 
 def current_town(ctx: click.Context | None = None) -> "Town":
-    from ..town import find_town
-
-    env = _env(ctx)
-    return find_town(env.cwd, env.environ)
+    return town_of(_env(ctx))
 
 
 def identity(town: "Town", ctx: click.Context | None = None) -> str:
-    """The caller's address: an in-process caller's `Env.actor` when it sets one (the app acts
-    for whoever is at the keyboard), else `current_identity` of its directory and variables."""
-    from ..town import current_identity
-
-    env = _env(ctx)
-    return env.actor or current_identity(town, env.cwd, env.environ)
+    """The caller's address (see `agent_calls.identity_of`)."""
+    return identity_of(town, _env(ctx))
 
 
 def _completer(values: Callable[["Town", click.Context], Iterable[str | tuple[str, str]]]):
