@@ -1,0 +1,205 @@
+"""The fast entry (`commands/fast.py`) serves the commands agents call constantly without
+loading click. It must answer exactly as the registry does: same words accepted, same
+parameters, same output, errors and exit codes, and anything it cannot vouch for goes to the
+registry."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from gastown_tui.commands import bd as bd_cli
+from gastown_tui.commands import fast, fast_gen
+from gastown_tui.commands import gt as gt_cli
+from gastown_tui.commands.calls import Env
+from gastown_tui.commands.core import completion_var
+from gastown_tui.commands.fast_words import WORDS
+
+HOT = list(WORDS)
+
+
+def test_fast_words_are_made_from_the_registry():
+    assert fast_gen.TARGET.read_text() == fast_gen.render(), \
+        "the registry changed: run `python3 -m gastown_tui.commands.fast_gen`"
+
+
+def test_every_hot_command_is_served():
+    assert set(HOT) == {(prog, path) for prog, path in fast_gen.HOT}
+    assert fast.COMPLETE_VAR == completion_var("gt")
+    assert fast.BD_COMPLETE_VAR == completion_var("bd")
+
+
+def _leaf(prog: str, path: tuple[str, ...]) -> click.Command:
+    cmd = (bd_cli if prog == "bd" else gt_cli).root()
+    for word in path:
+        cmd = cmd.commands[word]
+    return cmd
+
+
+def _click_parse(prog: str, path: tuple[str, ...], words: list[str]):
+    """The parameters click gives the command for `words`, and the actor they set; None when
+    click refuses them."""
+    cmd, env = _leaf(prog, path), Env()
+    try:
+        with cmd.make_context(path[-1], list(words), obj=env) as ctx:
+            params = dict(ctx.params)
+    except (click.exceptions.Exit, click.ClickException):
+        return None
+    return params, env.actor or ""
+
+
+_VALUES = ["x", "3", "0", "12", "P1", "p2", "7", "-1", "", "a,b", "-", "--", "²", " 2", "hq-1",
+           "two words", "--json"]
+
+
+def _vocabulary(prog: str, path: tuple[str, ...]) -> list[str]:
+    opts = [o for p in _leaf(prog, path).params if isinstance(p, click.Option) for o in p.opts]
+    words = opts + ["--", "-h", "--help", "--nope", "-x", "-", *_VALUES]
+    words += [f"{o}={v}" for o in opts if o.startswith("--") for v in ("3", "x", "")]
+    words += [f"{o}{v}" for o in opts if not o.startswith("--") for v in ("5", "P0", "x")]
+    return words
+
+
+@pytest.mark.parametrize("hot", HOT, ids=lambda h: f"{h[0]} {' '.join(h[1])}")
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_the_fast_parser_agrees_with_click(hot, data):
+    """Whatever the words, the fast parser either leaves them to the registry (None) or makes
+    of them exactly what click makes: the same parameters and the same --actor."""
+    prog, path = hot
+    words = data.draw(st.lists(st.sampled_from(_vocabulary(prog, path)), max_size=7))
+    _check_words(prog, path, words)
+
+
+def _check_words(prog: str, path: tuple[str, ...], words: list[str]) -> bool:
+    parsed = fast.parse(WORDS[(prog, path)][2], words)
+    if parsed is None:
+        return False
+    clicked = _click_parse(prog, path, words)
+    assert clicked is not None, f"served words click refuses: {words}"
+    assert parsed == clicked, words
+    return True
+
+
+@pytest.mark.parametrize("prog, path, words", [
+    ("bd", ("ready",), []),
+    ("bd", ("ready",), ["--json", "-n", "5", "--unassigned", "-l", "ui", "--label=core"]),
+    ("bd", ("ready",), ["-n0", "--actor", "me"]),
+    ("bd", ("show",), ["bd-1", "bd-2", "--json"]),
+    ("bd", ("list",), ["-s", "open", "--status=closed", "-p", "P1", "--all", "-n", "50"]),
+    ("bd", ("create",), ["A title", "-p", "1", "-t", "bug", "-l", "a,b", "--deps", "bd-1"]),
+    ("bd", ("create",), ["--", "-a title with a dash"]),
+    ("bd", ("update",), ["bd-1", "--status", "in_progress", "--assignee", ""]),
+    ("bd", ("update",), ["bd-1", "bd-2", "--claim", "--json"]),
+    ("bd", ("close",), ["bd-1", "-r", "done"]),
+    ("gt", ("prime",), []),
+    ("gt", ("hook",), ["--json"]),
+    ("gt", ("done",), ["-m", "finished it"]),
+    ("gt", ("mail", "send"), ["mayor/", "-s", "Hi", "-m", "text", "--urgent"]),
+    ("gt", ("mail", "send"), ["mayor/", "--subject=Hi", "--stdin"]),
+    ("gt", ("mail", "inbox"), ["--unread", "--json"]),
+    ("gt", ("mail", "inbox"), ["overseer"]),
+    ("gt", ("mail", "read"), ["hq-abc"]),
+])
+def test_the_words_agents_use_are_served(prog, path, words):
+    assert _check_words(prog, path, words), f"{prog} {' '.join(path)} {words} not served"
+
+
+@pytest.mark.parametrize("words", [["--help"], ["-h"], ["-n", "x"], ["-n", "-1"], ["--nope"],
+                                   ["extra"], ["-n"], ["--unassigned=1"]])
+def test_what_click_must_judge_goes_to_the_registry(words):
+    assert fast.parse(WORDS[("bd", ("ready",))][2], words) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# Whole processes: the fast entry against the registry, on the same town
+
+
+def _entry(prog: str, fast_entry: bool) -> list[str]:
+    if fast_entry:
+        code = f"from gastown_tui.commands.fast import {'bd_main' if prog == 'bd' else 'main'}"
+        call = "bd_main()" if prog == "bd" else "main()"
+    else:
+        code, call = f"from gastown_tui.commands.{prog} import main", "main()"
+    return [sys.executable, "-c", f"{code}; {call}"]
+
+
+def _run(prog: str, args: list[str], cwd: Path, environ: dict, fast_entry: bool,
+         stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run([*_entry(prog, fast_entry), *args], cwd=cwd, env=environ,
+                          input=stdin, capture_output=True, text=True, timeout=60)
+
+
+_VOLATILE = re.compile(r"\b(?:mp|hq)-[0-9a-z]+(?:\.\d+)?\b|\d{4}-\d\d-\d\d[T ][0-9:.+]+")
+
+
+def _same(prog: str, args: list[str], cwd: Path, environ: dict, *, other: list[str] | None =
+          None, stdin: str = "") -> subprocess.CompletedProcess:
+    """Run `args` through the fast entry and `other` (default: the same words) through the
+    registry; both must print and exit alike (ids and times aside when `other` differs)."""
+    a = _run(prog, args, cwd, environ, True, stdin)
+    b = _run(prog, other or args, cwd, environ, False, stdin)
+    norm = (lambda t: _VOLATILE.sub("<v>", t)) if other else (lambda t: t)
+    assert (a.returncode, norm(a.stdout), norm(a.stderr)) == \
+        (b.returncode, norm(b.stdout), norm(b.stderr)), (args, a.stderr, b.stderr)
+    return a
+
+
+def test_the_fast_entry_answers_as_the_registry(rig_town):
+    town = rig_town.cwd
+    alice = rig_town.at(town / "my_proj/crew/alice")
+    env, here = alice.environ, alice.cwd
+    ids = [alice.new_bead(f"Twin {n % 2}", "-p", "1", "-d", "same words") for n in range(6)]
+    alice.ok(f"dep add {ids[0]} {ids[2]}", prog="bd")
+    for args in (["ready"], ["ready", "--json"], ["ready", "-n", "1"], ["list"],
+                 ["list", "--json", "-n", "2"], ["list", "-s", "open,blocked", "-p", "P1"],
+                 ["show", ids[0]], ["show", ids[0], ids[2], "--json"],
+                 ["show", "mp-nosuch"], ["ready", "--help"], ["ready", "-n", "x"],
+                 ["update", ids[1]], ["create"], ["list", "-s", "nosuch"]):
+        _same("bd", args, here, env)
+    # writes: the fast entry changes one twin, the registry the other
+    for verb in (["update", "--status", "in_progress", "--json"], ["close", "-r", "done"],
+                 ["update", "--notes", "more", "--add-label", "x"]):
+        _same("bd", [verb[0], ids[1], *verb[1:]], here, env, other=[verb[0], ids[3], *verb[1:]])
+    _same("bd", ["close", ids[1]], here, env, other=["close", ids[3]])   # already closed
+    _same("bd", ["create", "New one", "-p", "P3", "--json"], here, env,
+          other=["create", "New one", "-p", "P3", "--json"])
+
+    slung = rig_town.ok(f"sling {ids[4]} my_proj --agent demo --no-convoy")
+    polecat = slung.slung[0]
+    agent = {**rig_town.environ, "GT_ROLE": "polecat", "GT_RIG": "my_proj",
+             "GT_POLECAT": polecat.polecat, "BD_ACTOR": polecat.address,
+             "GT_TOWN_ROOT": str(town), "BEADS_DIR": str(town / "my_proj/mayor/rig/.beads")}
+    wt = Path(polecat.worktree)
+    for args in (["prime"], ["hook"], ["hook", "--json"], ["mail", "inbox"],
+                 ["mail", "inbox", "--json", "--unread"], ["mail", "read", "hq-nosuch"],
+                 ["mail", "send", "nobody/", "-s", "x", "-m", "y"], ["done", "-m"]):
+        _same("gt", args, wt, agent)
+    sent = _same("gt", ["mail", "send", "mayor/", "-s", "Progress", "--stdin", "--json"], wt,
+                 agent, other=["mail", "send", "mayor/", "-s", "Progress", "--stdin", "--json"],
+                 stdin="halfway\n")
+    message = json.loads(sent.stdout)[0]["id"]
+    mayor = {**rig_town.environ}
+    _run("gt", ["mail", "read", message], town, mayor, False)    # read: both see it read
+    _same("gt", ["mail", "read", message], town, mayor)
+    _same("gt", ["done"], town, mayor)       # nobody's hook here: the same one-line failure
+
+
+@pytest.mark.parametrize("prog, args", [("bd", ["ready", "--json"]), ("bd", ["show", "X"]),
+                                        ("gt", ["hook", "--json"]), ("gt", ["prime"])])
+def test_the_fast_entry_loads_no_click(rig_town, prog, args):
+    alice = rig_town.at(rig_town.cwd / "my_proj/crew/alice")
+    entry = "bd_main" if prog == "bd" else "main"
+    probe = ("import atexit, sys\n"
+             "atexit.register(lambda: print('click' in sys.modules, file=sys.stderr))\n"
+             f"from gastown_tui.commands.fast import {entry}\n{entry}({args!r})\n")
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=alice.cwd, env=alice.environ,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.stderr.strip().splitlines()[-1] == "False", proc.stderr
