@@ -71,7 +71,7 @@ def _kind(cmd: click.Command, p: click.Parameter) -> str:
             or p.prompt or p.count:
         raise ValueError(f"{where}: this kind of option is not served fast")
     if p.is_flag:
-        if p.flag_value is not True:
+        if p.flag_value is not True and p.flag_value is not _UNSET:  # (UNSET: True, click 8.5)
             raise ValueError(f"{where}: a flag with its own value is not served fast")
         return "flag"
     from .bd_common import PriorityType
