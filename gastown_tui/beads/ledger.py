@@ -175,6 +175,7 @@ class Ledger(ids.IdsMixin, LinksMixin, sync.SyncMixin):
                 self._depth = 0
 
     def _finish(self) -> None:
+        store.refresh_blocked(self.conn)
         if not self._dirty and not self._force_export:
             return
         try:

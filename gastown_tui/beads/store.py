@@ -8,6 +8,11 @@ is still held: two processes can never write the JSONL out of order.
 Each issue's JSONL line is cached in `lines` (a narrow table clustered by id), rebuilt only
 for issues a transaction touched, so an export of 10,000 beads is one sequential scan and one
 write.
+
+The ids of beads that something unfinished blocks are kept in `blocked_ids`, recomputed in
+the transaction that changed what blocks what (triggers mark it stale), so `bd ready` looks
+them up instead of walking every dependency: every committed state has it exact, and a read
+that sees it stale (inside a transaction that has not finished) computes the set instead.
 """
 
 from __future__ import annotations
@@ -21,15 +26,17 @@ import zlib
 from pathlib import Path
 from typing import Any, Iterator
 
-from .model import SCALAR_FIELDS, LedgerError, dumps, record_from_row
+from .model import (BLOCKING_DEP_TYPES, DONE_STATUSES, SCALAR_FIELDS, LedgerError, dumps,
+                    record_from_row)
 
 DB_NAME = "beads.db"
 JSONL_NAME = "issues.jsonl"
 CONFIG_NAME = "config.toml"
 REJECTED_NAME = "issues.jsonl.rejected"
-SCHEMA_VERSION = "3"
-# Versions whose databases become current by running SCHEMA again (it only adds indexes).
-UPGRADABLE = ("2",)
+SCHEMA_VERSION = "4"
+# Versions whose databases become current by running SCHEMA and TRIGGERS again (they only add
+# indexes, the blocked_ids table and its triggers).
+UPGRADABLE = ("2", "3")
 BUSY_TIMEOUT_S = 60.0
 
 _COLUMNS = ",\n    ".join(
@@ -92,7 +99,41 @@ CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT
 );
+CREATE TABLE IF NOT EXISTS blocked_ids (
+    id TEXT PRIMARY KEY
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS issues_recent ON issues(priority, julianday(created_at), created_at, id);
+CREATE INDEX IF NOT EXISTS issues_age ON issues(julianday(created_at), created_at, id);
 """
+
+DONE_SQL = "('" + "','".join(DONE_STATUSES) + "')"
+BLOCKING_SQL = "('" + "','".join(t for t in BLOCKING_DEP_TYPES if t != "parent-child") + "')"
+
+# Beads blocked directly by an unfinished blocker, or through a blocked parent.
+BLOCKED_CTE = f"""
+WITH RECURSIVE blocked(id) AS (
+    SELECT d.issue_id FROM dependencies d JOIN issues b ON b.id = d.depends_on_id
+     WHERE d.type IN {BLOCKING_SQL} AND b.status NOT IN {DONE_SQL}
+    UNION
+    SELECT d.issue_id FROM dependencies d JOIN blocked p ON d.depends_on_id = p.id
+     WHERE d.type = 'parent-child'
+)
+"""
+
+_STALE = "UPDATE meta SET value = '1' WHERE key = 'blocked_stale'"
+# What can change which beads are blocked: any dependency, a bead finishing or coming back,
+# a bead removed, and a bead arriving that dependencies already point at (an import).
+TRIGGERS = [
+    f"CREATE TRIGGER IF NOT EXISTS deps_added AFTER INSERT ON dependencies BEGIN {_STALE}; END",
+    f"CREATE TRIGGER IF NOT EXISTS deps_removed AFTER DELETE ON dependencies BEGIN {_STALE}; END",
+    f"CREATE TRIGGER IF NOT EXISTS deps_changed AFTER UPDATE ON dependencies BEGIN {_STALE}; END",
+    f"CREATE TRIGGER IF NOT EXISTS issue_done AFTER UPDATE OF status ON issues "
+    f"WHEN (OLD.status IN {DONE_SQL}) IS NOT (NEW.status IN {DONE_SQL}) BEGIN {_STALE}; END",
+    f"CREATE TRIGGER IF NOT EXISTS issue_removed AFTER DELETE ON issues BEGIN {_STALE}; END",
+    f"CREATE TRIGGER IF NOT EXISTS issue_awaited AFTER INSERT ON issues "
+    f"WHEN EXISTS (SELECT 1 FROM dependencies WHERE depends_on_id = NEW.id) "
+    f"BEGIN {_STALE}; END",
+]
 
 ROW_COLUMNS = ", ".join(SCALAR_FIELDS)
 
@@ -123,12 +164,20 @@ def enable_wal(conn: sqlite3.Connection) -> None:
         time.sleep(0.005)
 
 
+def _run_schema(conn: sqlite3.Connection) -> None:
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    for statement in TRIGGERS:
+        conn.execute(statement)
+    conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('blocked_stale', '1')")
+    refresh_blocked(conn)
+
+
 def create_schema(conn: sqlite3.Connection, prefix: str) -> None:
     enable_wal(conn)
     with write_lock(conn):
-        for statement in SCHEMA.split(";"):
-            if statement.strip():
-                conn.execute(statement)
+        _run_schema(conn)
         conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('prefix', ?)", (prefix,))
         conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)",
                      (SCHEMA_VERSION,))
@@ -138,10 +187,27 @@ def create_schema(conn: sqlite3.Connection, prefix: str) -> None:
 def upgrade_schema(conn: sqlite3.Connection) -> None:
     with write_lock(conn):
         if get_meta(conn, "schema") in UPGRADABLE:
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+            _run_schema(conn)
             set_meta(conn, "schema", SCHEMA_VERSION)
+
+
+def refresh_blocked(conn: sqlite3.Connection) -> None:
+    """Under the write lock: make `blocked_ids` exact again if this transaction's changes
+    marked it stale."""
+    if get_meta(conn, "blocked_stale") == "0":
+        return
+    conn.execute("DELETE FROM blocked_ids")
+    conn.execute("INSERT INTO blocked_ids " + BLOCKED_CTE + "SELECT id FROM blocked")
+    set_meta(conn, "blocked_stale", "0")
+
+
+def blocked_source(conn: sqlite3.Connection) -> tuple[str, str]:
+    """(a WITH clause to put first, the name to select blocked ids from): the kept table when
+    it is exact, else the set computed from the dependencies (inside an unfinished
+    transaction that changed them)."""
+    if get_meta(conn, "blocked_stale") == "0":
+        return "", "blocked_ids"
+    return BLOCKED_CTE, "blocked"
 
 
 def get_meta(conn: sqlite3.Connection, key: str, default: str | None = None) -> str | None:
