@@ -9,10 +9,11 @@ Each issue's JSONL line is cached in `lines` (a narrow table clustered by id), r
 for issues a transaction touched, so an export of 10,000 beads is one sequential scan and one
 write.
 
-The ids of beads that something unfinished blocks are kept in `blocked_ids`, recomputed in
-the transaction that changed what blocks what (triggers mark it stale), so `bd ready` looks
-them up instead of walking every dependency: every committed state has it exact, and a read
-that sees it stale (inside a transaction that has not finished) computes the set instead.
+The ids of beads that something unfinished blocks are kept in `blocked_ids`, brought up to
+date in the transaction that changed what blocks what (triggers list the beads to look at
+again in `blocked_dirty`), so `bd ready` looks them up instead of walking every dependency:
+every committed state has it exact, and a read that finds beads listed (inside a transaction
+that has not finished) computes the set instead.
 """
 
 from __future__ import annotations
@@ -102,6 +103,9 @@ CREATE TABLE IF NOT EXISTS meta (
 CREATE TABLE IF NOT EXISTS blocked_ids (
     id TEXT PRIMARY KEY
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS blocked_dirty (
+    id TEXT PRIMARY KEY
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS issues_recent ON issues(priority, julianday(created_at), created_at, id);
 CREATE INDEX IF NOT EXISTS issues_age ON issues(julianday(created_at), created_at, id);
 """
@@ -120,20 +124,28 @@ WITH RECURSIVE blocked(id) AS (
 )
 """
 
-_STALE = "UPDATE meta SET value = '1' WHERE key = 'blocked_stale'"
-# What can change which beads are blocked: any dependency, a bead finishing or coming back,
-# a bead removed, and a bead arriving that dependencies already point at (an import).
+# What can change which beads are blocked marks the beads to look at again: the dependent
+# side of a dependency added, removed or changed; the dependents of a bead that finishes or
+# comes back, is removed, or arrives while dependencies already point at it (an import).
+# Their descendants through parents are looked at with them (`refresh_blocked`).
+_MARK = "INSERT OR IGNORE INTO blocked_dirty"
+_DEPENDENTS = "SELECT issue_id FROM dependencies WHERE depends_on_id"
 TRIGGERS = [
-    f"CREATE TRIGGER IF NOT EXISTS deps_added AFTER INSERT ON dependencies BEGIN {_STALE}; END",
-    f"CREATE TRIGGER IF NOT EXISTS deps_removed AFTER DELETE ON dependencies BEGIN {_STALE}; END",
-    f"CREATE TRIGGER IF NOT EXISTS deps_changed AFTER UPDATE ON dependencies BEGIN {_STALE}; END",
+    f"CREATE TRIGGER IF NOT EXISTS deps_added AFTER INSERT ON dependencies "
+    f"BEGIN {_MARK} VALUES (NEW.issue_id); END",
+    f"CREATE TRIGGER IF NOT EXISTS deps_removed AFTER DELETE ON dependencies "
+    f"BEGIN {_MARK} VALUES (OLD.issue_id); END",
+    f"CREATE TRIGGER IF NOT EXISTS deps_changed AFTER UPDATE ON dependencies "
+    f"BEGIN {_MARK} VALUES (OLD.issue_id), (NEW.issue_id); END",
     f"CREATE TRIGGER IF NOT EXISTS issue_done AFTER UPDATE OF status ON issues "
-    f"WHEN (OLD.status IN {DONE_SQL}) IS NOT (NEW.status IN {DONE_SQL}) BEGIN {_STALE}; END",
-    f"CREATE TRIGGER IF NOT EXISTS issue_removed AFTER DELETE ON issues BEGIN {_STALE}; END",
+    f"WHEN (OLD.status IN {DONE_SQL}) IS NOT (NEW.status IN {DONE_SQL}) "
+    f"BEGIN {_MARK} {_DEPENDENTS} = NEW.id; END",
+    f"CREATE TRIGGER IF NOT EXISTS issue_removed AFTER DELETE ON issues "
+    f"BEGIN {_MARK} {_DEPENDENTS} = OLD.id; {_MARK} VALUES (OLD.id); END",
     f"CREATE TRIGGER IF NOT EXISTS issue_awaited AFTER INSERT ON issues "
-    f"WHEN EXISTS (SELECT 1 FROM dependencies WHERE depends_on_id = NEW.id) "
-    f"BEGIN {_STALE}; END",
+    f"BEGIN {_MARK} {_DEPENDENTS} = NEW.id; END",
 ]
+
 
 ROW_COLUMNS = ", ".join(SCALAR_FIELDS)
 
@@ -170,8 +182,9 @@ def _run_schema(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
     for statement in TRIGGERS:
         conn.execute(statement)
-    conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('blocked_stale', '1')")
-    refresh_blocked(conn)
+    conn.execute("DELETE FROM blocked_ids")
+    conn.execute("INSERT INTO blocked_ids " + BLOCKED_CTE + "SELECT id FROM blocked")
+    conn.execute("DELETE FROM blocked_dirty")
 
 
 def create_schema(conn: sqlite3.Connection, prefix: str) -> None:
@@ -192,20 +205,41 @@ def upgrade_schema(conn: sqlite3.Connection) -> None:
 
 
 def refresh_blocked(conn: sqlite3.Connection) -> None:
-    """Under the write lock: make `blocked_ids` exact again if this transaction's changes
-    marked it stale."""
-    if get_meta(conn, "blocked_stale") == "0":
+    """Under the write lock: make `blocked_ids` exact again for the beads this transaction's
+    changes marked, and their descendants through parents (whose state follows a parent's).
+    Every other bead's entry is exact already, so a parent outside the marked ones is read
+    from the table; closing a bead costs a look at its dependents, not at every dependency."""
+    if conn.execute("SELECT 1 FROM blocked_dirty LIMIT 1").fetchone() is None:
         return
-    conn.execute("DELETE FROM blocked_ids")
-    conn.execute("INSERT INTO blocked_ids " + BLOCKED_CTE + "SELECT id FROM blocked")
-    set_meta(conn, "blocked_stale", "0")
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS blocked_look (id TEXT PRIMARY KEY) "
+                 "WITHOUT ROWID")
+    conn.execute("DELETE FROM temp.blocked_look")
+    conn.execute(
+        "INSERT INTO temp.blocked_look WITH RECURSIVE look(id) AS ("
+        " SELECT id FROM blocked_dirty UNION"
+        " SELECT d.issue_id FROM dependencies d JOIN look l ON d.depends_on_id = l.id"
+        " WHERE d.type = 'parent-child') SELECT id FROM look")
+    conn.execute("DELETE FROM blocked_ids WHERE id IN temp.blocked_look")
+    conn.execute(
+        "INSERT INTO blocked_ids WITH RECURSIVE blocked(id) AS ("
+        " SELECT d.issue_id FROM dependencies d JOIN issues b ON b.id = d.depends_on_id"
+        f" WHERE d.issue_id IN temp.blocked_look AND d.type IN {BLOCKING_SQL}"
+        f" AND b.status NOT IN {DONE_SQL}"
+        " UNION"
+        " SELECT d.issue_id FROM dependencies d WHERE d.issue_id IN temp.blocked_look"
+        " AND d.type = 'parent-child' AND d.depends_on_id IN blocked_ids"
+        " UNION"
+        " SELECT d.issue_id FROM dependencies d JOIN blocked p ON d.depends_on_id = p.id"
+        " WHERE d.type = 'parent-child' AND d.issue_id IN temp.blocked_look"
+        ") SELECT id FROM blocked")
+    conn.execute("DELETE FROM blocked_dirty")
 
 
 def blocked_source(conn: sqlite3.Connection) -> tuple[str, str]:
     """(a WITH clause to put first, the name to select blocked ids from): the kept table when
     it is exact, else the set computed from the dependencies (inside an unfinished
     transaction that changed them)."""
-    if get_meta(conn, "blocked_stale") == "0":
+    if conn.execute("SELECT 1 FROM blocked_dirty LIMIT 1").fetchone() is None:
         return "", "blocked_ids"
     return BLOCKED_CTE, "blocked"
 

@@ -102,3 +102,20 @@ def test_ready_pages_and_kept_blocked_set_match_the_full_computation(beads, deps
                     pass
             _check(led)
         led.close_db()
+
+
+def test_a_bead_looked_at_again_stays_blocked_by_its_parent(led):
+    """Closing a child's own blocker looks at the child again; its parent, blocked and not
+    looked at, still blocks it (and its own child)."""
+    blocker = led.create("blocks the epic")
+    epic = led.create("epic", issue_type="epic", deps=[blocker.id])
+    own = led.create("the step's own blocker")
+    step = led.create("step", parent=epic.id, deps=[own.id])
+    sub = led.create("sub-step", parent=step.id)
+    led.close(own.id)
+    kept = {r[0] for r in led.conn.execute("SELECT id FROM blocked_ids")}
+    assert {epic.id, step.id, sub.id} <= kept
+    assert {i.id for i in led.ready()} == {blocker.id}
+    led.close(blocker.id)
+    assert {i.id for i in led.ready()} == {epic.id, step.id, sub.id}
+    _check(led)
