@@ -183,9 +183,9 @@ class Ledger(ids.IdsMixin, LinksMixin, sync.SyncMixin):
             store.refresh_lines(self.conn, self._dirty)
             self.conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
                               "WHERE key = 'changes'")
-            data = store.export_jsonl(self.conn, self.jsonl_path,
-                                      None if self._force_export else self._dirty)
-            store.record_sync(self.conn, self.jsonl_path, data)
+            written = store.export_jsonl(self.conn, self.jsonl_path,
+                                         None if self._force_export else self._dirty)
+            store.record_sync(self.conn, self.jsonl_path, written)
         except OSError as e:    # disk full, read-only: the transaction rolls back whole
             raise LedgerError(f"cannot write {self.jsonl_path}: {e.strerror or e}; "
                               "nothing was changed") from None

@@ -293,21 +293,22 @@ def file_stamp(path: Path) -> str:
     return f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}"
 
 
-def export_jsonl(conn: sqlite3.Connection, path: Path, changed: set[str] | None) -> bytes:
-    """Write every line, sorted by id, to `path` atomically; returns the bytes written.
+def export_jsonl(conn: sqlite3.Connection, path: Path, changed: set[str] | None) -> str:
+    """Write every line, sorted by id, to `path` atomically; returns the digest of what was
+    written (`digest`).
 
     With `changed` (the caller has checked that the file is still exactly our last export),
     the previous file is patched with the lines of those beads instead of reading all 10,000
-    lines back out of SQLite. Called under the write lock, so any other temp file of ours was
-    left by a killed process."""
+    lines back out of SQLite; the unchanged stretches go to the new file as views of the old
+    bytes, never joined into a copy of 4 MB. Called under the write lock, so any other temp
+    file of ours was left by a killed process."""
     for stale in path.parent.glob(f".{path.name}.*.tmp"):
         with contextlib.suppress(FileNotFoundError):
             stale.unlink()
-    data = _patched(conn, path, changed) if changed is not None else None
-    if data is None:
-        data = all_lines(conn)
-    write_atomic(path, data)
-    return data
+    pieces = _patched(conn, path, changed) if changed is not None else None
+    if pieces is None:
+        pieces = [all_lines(conn)]
+    return write_atomic(path, pieces)
 
 
 _ID_HEAD = b'{"id":"'
@@ -338,7 +339,7 @@ def _locate(buf: bytes, key: bytes) -> tuple[int, int, bool]:
     return lo, lo, False
 
 
-def _patched(conn: sqlite3.Connection, path: Path, changed: set[str]) -> bytes | None:
+def _patched(conn: sqlite3.Connection, path: Path, changed: set[str]) -> list | None:
     try:
         old = path.read_bytes()
     except FileNotFoundError:
@@ -367,7 +368,7 @@ def _patched(conn: sqlite3.Connection, path: Path, changed: set[str]) -> bytes |
             pieces += [fresh[key], b"\n"]
         cursor = end
     pieces.append(view[cursor:])
-    return b"".join(pieces)
+    return pieces
 
 
 def all_lines(conn: sqlite3.Connection) -> bytes:
@@ -382,28 +383,37 @@ def all_lines(conn: sqlite3.Connection) -> bytes:
     return b"\n".join([r[0] for r in rows]) + b"\n"
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes | list) -> str:
+    """Replace `path` with `data` (bytes, or pieces of bytes written in turn); returns the
+    digest of what was written."""
+    pieces = [data] if isinstance(data, (bytes, bytearray, memoryview)) else data
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as f:
-            f.write(data)
+            f.writelines(pieces)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
+    return digest(pieces)
 
 
-def digest(data: bytes) -> str:
+def digest(data: bytes | list) -> str:
     """Tells a rewrite with the same content (git checkout) from a real change; not security,
-    so CRC-32, which costs a third of SHA-1 on 4 MB."""
-    return f"{zlib.crc32(data):08x}:{len(data)}"
+    so CRC-32, which costs a third of SHA-1 on 4 MB. `data` may come in pieces."""
+    crc, size = 0, 0
+    for piece in [data] if isinstance(data, (bytes, bytearray, memoryview)) else data:
+        crc = zlib.crc32(piece, crc)
+        size += len(piece)
+    return f"{crc:08x}:{size}"
 
 
-def record_sync(conn: sqlite3.Connection, path: Path, data: bytes) -> None:
-    """Remember what the JSONL looked like after we wrote or read it."""
+def record_sync(conn: sqlite3.Connection, path: Path, data_digest: str) -> None:
+    """Remember what the JSONL looked like (its stamp, and `data_digest`, the digest of its
+    content) after we wrote or read it."""
     set_meta(conn, "jsonl_stamp", file_stamp(path))
-    set_meta(conn, "jsonl_digest", digest(data))
+    set_meta(conn, "jsonl_digest", data_digest)
 
 
 @contextlib.contextmanager
