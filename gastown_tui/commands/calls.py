@@ -76,7 +76,7 @@ def read_flags(args: list[str], env: Env) -> Result | None:
     if "--debug" in ours:
         env.debug = True
     for arg in ours:
-        if not arg.isascii() and _SURROGATE.search(arg):
+        if not arg.isascii() and re.search(_SURROGATE, arg):
             # Bytes that are not UTF-8 (Python keeps them as lone surrogates) could be stored
             # nowhere: SQLite, JSON and the terminal all need text.
             return Result(EXIT_USAGE, error=f"'{visible(arg)}' is not UTF-8 text (<U+DCxx> "
@@ -84,7 +84,7 @@ def read_flags(args: list[str], env: Env) -> Result | None:
     return None
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = "[\ud800-\udfff]"  # compiled on first use: most words are ASCII
 
 
 def failure(e: BaseException, env: Env, args: list[str]) -> Result:
