@@ -72,7 +72,6 @@ def finish(town: "Town", cwd: Path, environ: Mapping[str, str],
     from . import mq, snapshots, worktrees
     from .convoys import check_landing
     from .mail import one_line, send_mail
-    from .sling import archive
 
     hook = require_hook(town, cwd, environ)
     me = hook.address
@@ -111,6 +110,8 @@ def finish(town: "Town", cwd: Path, environ: Mapping[str, str],
     archived, kept = False, None
     if (mr is None and hook.kind == "polecats" and hook.branch
             and worktrees.is_merged(rig, hook.branch)):
+        from .sling import archive  # (only here: `gt done` usually leaves it to the merge)
+
         kept = archive(town, hook, "done and merged")
         archived = True
     elif hook.path is not None and hook.path.exists():
