@@ -24,13 +24,13 @@ if TYPE_CHECKING:
 # Which `gt_*.py` module registers each command (see `RootGroup`; a test keeps it complete).
 COMMANDS = {
     "agents": "gt_host_live", "app": "gt_app", "completion": "gt_completion",
-    "config": "gt_config", "convoy": "gt_convoy", "crew": "gt_crew", "dashboard": "gt_dashboard",
-    "demo": "gt_host_demo", "diff": "gt_mq", "done": "gt_host_work", "down": "gt_host_live",
-    "events": "gt_host_live", "handoff": "gt_host_work", "hook": "gt_host_work",
-    "hooks": "gt_host_work", "install": "gt_install", "mail": "gt_mail", "mayor": "gt_host_live",
-    "mq": "gt_mq", "nudge": "gt_host_live", "peek": "gt_host_live", "prime": "gt_host_work",
-    "queue": "gt_queue", "rig": "gt_rig", "sling": "gt_host_work", "term": "gt_term",
-    "unsling": "gt_queue", "up": "gt_host_live",
+    "config": "gt_config", "convoy": "gt_convoy", "costs": "gt_costs", "crew": "gt_crew",
+    "dashboard": "gt_dashboard", "demo": "gt_host_demo", "diff": "gt_mq", "done": "gt_host_work",
+    "down": "gt_host_live", "events": "gt_host_live", "handoff": "gt_host_work",
+    "hook": "gt_host_work", "hooks": "gt_host_work", "install": "gt_install", "mail": "gt_mail",
+    "mayor": "gt_host_live", "mq": "gt_mq", "nudge": "gt_host_live", "peek": "gt_host_live",
+    "prime": "gt_host_work", "queue": "gt_queue", "rig": "gt_rig", "sling": "gt_host_work",
+    "status": "gt_status", "term": "gt_term", "unsling": "gt_queue", "up": "gt_host_live",
 }
 
 

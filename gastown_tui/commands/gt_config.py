@@ -81,7 +81,7 @@ def register(root: click.Group) -> None:
     @click.argument("key", shell_complete=_complete_key)
     @click.option("--rig", shell_complete=complete_rig, help="Read the rig's setting.")
     def get(key: str, rig: str | None):
-        """Print one setting (theme, prefix_key, default_agent, ...)."""
+        """Print one setting (theme, prefix_key, default_agent, prices.MODEL.FIELD, ...)."""
         from ..town.config import get_setting
 
         return get_setting(current_town(), key, rig)
@@ -92,7 +92,9 @@ def register(root: click.Group) -> None:
     @click.option("--rig", shell_complete=complete_rig, help="Change the rig's setting.")
     def set_(key: str, value: str, rig: str | None):
         """Change one setting; comments and layout of the file are kept. An empty VALUE for a
-        rig setting (`gt config set agent "" --rig R`) hands it back to the town."""
+        rig setting (`gt config set agent "" --rig R`) hands it back to the town. Prices for
+        `gt costs`: prices.MODEL.FIELD in dollars per million tokens, FIELD one of input,
+        output, cache_write, cache_read."""
         from ..town.config import set_setting
 
         if rig is None and key in ("theme", "prefix_key"):
@@ -101,7 +103,15 @@ def register(root: click.Group) -> None:
             problem = check_app_setting(key, value, get_env().environ)
             if problem:
                 raise UsageError(problem)
-        parsed = set_setting(current_town(), key, value, rig, get_env().environ)
+        town = current_town()
+        parsed = set_setting(town, key, value, rig, get_env().environ)
+        if rig is None and key.startswith("prices."):
+            from ..town.prices import parse_key, price_gaps
+
+            missing = price_gaps(town.config().get("prices", {}), parse_key(key)[0])
+            if missing:
+                return {"key": key, "value": parsed, "rig": rig,
+                        "note": f"priced once {', '.join(missing)} are set too"}
         return {"key": key, "value": parsed, "rig": rig}
 
     @config.command("default-agent")

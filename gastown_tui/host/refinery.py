@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import logging
 import threading
 from typing import Any
 
 from ..town import Town
 from ..town import mq
+
+log = logging.getLogger("gastown_tui.host.refinery")
 
 # The host is passed in, never imported: `host.host` starts the refineries.
 Host = Any
@@ -79,6 +82,10 @@ class RigWorker:
             except Exception as e:  # noqa: BLE001 - the queue must outlive one bad batch
                 self.host.publish("refinery_error", rig=self.rig,
                                   error=f"{type(e).__name__}: {e}")
+                log.warning("refinery %s: %s", self.rig, e, exc_info=True)
+                # A batch that failed half-way may leave MRs gating or merging: recover them
+                # before the next step, as a new host would, instead of leaving them stuck.
+                started = False
                 more = False
                 await asyncio.sleep(ERROR_BACKOFF_S)
             if more:

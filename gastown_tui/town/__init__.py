@@ -42,6 +42,14 @@ process's own, so the app can act "as if" from anywhere)::
         # `to` is an address or group (see addresses.py); one message bead per recipient
     inbox(town, address, unread=False) -> list[Message]          # newest first
 
+    cost_report(town, by="agent", since=None, environ=None) -> costs.CostReport
+        # `gt costs`: tokens and cost by agent|convoy|rig|day from the agents' own records
+    agent_costs(town, since=None, environ=None) -> costs.CostReport   # by agent, today
+    town_status(town, live_agent_rows_or_None, note="", environ=None) -> status.TownStatus
+        # `gt status`: per rig agents by state, queues, today's cost, oldest stalled, needs
+    needs_items(agents, merges, mail) -> list[needs.NeedsItem]   # what needs a person
+    (in the modules costs, status and needs)
+
 Errors a person can fix are `TownError` (one line, `exit_code` 1 or 2); the command registry
 shows them without a traceback. Layout on disk: see `paths.py`.
 """

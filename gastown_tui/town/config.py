@@ -89,6 +89,9 @@ CONFIG_SCHEMA = {
     "agents": Expect((dict,), '[agents.NAME] with command = "..."'),
     "agents.*": Expect((dict,), '[agents.NAME] with command = "..."'),
     **{f"agents.*.{key}": str for key in ("command", "ready_prompt", "description")},
+    "prices": Expect((dict,), '[prices."MODEL"] tables'),
+    "prices.*": Expect((dict,), '[prices."MODEL"] with input, output, cache_write, cache_read'),
+    "prices.*.*": Expect((int, float), "dollars per million tokens"),
 }
 RIG_SCHEMA = {"merge": Expect((dict,), "a [merge] table"),
               **{s.key: type(s.default) for s in RIG_SETTINGS.values()}}
@@ -145,6 +148,15 @@ def _lookup(key: str, table: Mapping[str, Setting], where: str) -> Setting:
 
 
 def get_setting(town: "Town", key: str, rig: str | None = None) -> Any:
+    if rig is None and key.startswith("prices."):
+        from .prices import lookup, parse_key, price_table
+
+        model, field = parse_key(key)
+        price = lookup(price_table(town.config().get("prices", {})), model)
+        if price is None:
+            raise TownError(f"{model} has no price yet: set all four with `gt config set "
+                            f"prices.{model}.input N` (and output, cache_write, cache_read)")
+        return getattr(price, field)
     if rig is not None:
         setting = _lookup(key, RIG_SETTINGS, "rig")
         return dotted(town.rig(rig).settings(), key, setting.default)
@@ -154,6 +166,8 @@ def get_setting(town: "Town", key: str, rig: str | None = None) -> Any:
 
 def set_setting(town: "Town", key: str, value: str, rig: str | None = None,
                 environ: Mapping[str, str] | None = None) -> Any:
+    if rig is None and key.startswith("prices."):
+        return _set_price(town, key, value)
     table, where = (RIG_SETTINGS, "rig") if rig is not None else (TOWN_SETTINGS, "town")
     setting = _lookup(key, table, where)
     try:
@@ -187,6 +201,29 @@ def set_setting(town: "Town", key: str, value: str, rig: str | None = None,
             node[leaf] = parsed
 
     update_toml(path, change, header)
+    return parsed
+
+
+def _set_price(town: "Town", key: str, value: str) -> float:
+    """One price of `[prices."MODEL"]`. A model the built-in table does not know is priced
+    once all four of its prices are set (`price_gaps` says which are missing)."""
+    from .prices import parse_key, parse_price
+
+    model, field = parse_key(key)
+    parsed = parse_price(key, value)
+
+    def change(doc: Any) -> None:
+        import tomlkit
+
+        prices = doc.get("prices")
+        if prices is None:
+            prices = doc["prices"] = tomlkit.table(is_super_table=True)
+        entry = prices.get(model)
+        if entry is None:
+            entry = prices[model] = tomlkit.table()
+        entry[field] = parsed
+
+    update_toml(town.root / CONFIG_FILE, change, CONFIG_TEMPLATE)
     return parsed
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..town.needs import NEEDS_STATES, NeedsItem as NeedsMeItem, needs_items
+
 # Agent states as the terminal engine and the host report them, plus `stuck` (hooked work with
 # no progress for the stall time) and `suspended` (hook parked, no process).
 STATE_ICONS = {
@@ -19,7 +21,6 @@ STATE_ICONS = {
     "suspended": ("‖", "$text-muted"),
     "unknown": ("·", "$text-muted"),
 }
-NEEDS_ME_STATES = ("waiting", "stuck")
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class AgentRow:
 
     @property
     def needs_me(self) -> bool:
-        return self.state in NEEDS_ME_STATES
+        return self.state in NEEDS_STATES
 
 
 @dataclass(frozen=True)
@@ -90,13 +91,6 @@ class MergeRow:
     needs_you: str = ""  # why a person should look (rejected too often, its agent stuck)
 
 
-@dataclass(frozen=True)
-class NeedsMeItem:
-    kind: str            # agent | mail | merge
-    key: str             # agent name, mail id or merge request id
-    text: str
-
-
 @dataclass
 class TownView:
     town: str = ""
@@ -115,14 +109,7 @@ class TownView:
         return sum(1 for m in self.mail if m.unread)
 
     def needs_me(self) -> list[NeedsMeItem]:
-        items = [NeedsMeItem("agent", a.name, f"{a.name} is {a.state}"
-                             + (f" on {a.bead}" if a.bead else ""))
-                 for a in self.agents if a.needs_me]
-        items += [NeedsMeItem("merge", m.id, m.needs_you)
-                  for m in self.merges if m.needs_you]
-        items += [NeedsMeItem("mail", m.id, f"mail from {m.sender}: {m.subject}")
-                  for m in self.mail if m.unread]
-        return items
+        return needs_items(self.agents, self.merges, self.mail)
 
     def agent(self, name: str) -> AgentRow | None:
         return next((a for a in self.agents if a.name == name), None)
