@@ -1,28 +1,33 @@
 """The commands agents call all the time, each timed as a whole process at 10,000 beads.
 
-A town with one rig whose ledger holds 10,000 beads (a third closed, 2,000 with dependencies),
+A town with one rig whose ledger holds 10,000 beads (a third closed, a fifth with dependencies),
 a town ledger with 100 convoys and 300 messages, and polecats slung work as `gt sling` does
 (no host runs: these commands never need one). Every command runs from a polecat's worktree
 with the environment its agent gets (GT_ROLE, GT_RIG, GT_POLECAT, BD_ACTOR, BEADS_DIR, ...),
-round-robin with a bare interpreter start (`python3 -c pass`, the floor no Python CLI can
-beat), so load from other work on the machine hits every row alike. Each row prints its
-median and minimum wall time and its excess over the floor's median, against the goal: at most
-30 ms over the floor. Beside them, the CPU time the process used (user + system, from the
-kernel's accounting of the finished child) and its excess over the floor's: on a machine that
-other work keeps busy, wall times wander with the load, CPU times much less.
+through the `gt` and `bd` scripts installed beside the interpreter, round-robin with a bare
+interpreter start (`python3 -c pass`, the floor no Python CLI can beat), so load from other
+work on the machine hits every row alike. Each row prints its median and minimum wall time
+and its excess over the floor's median, against the goal: at most 30 ms over the floor.
+Beside them, the CPU time the process used (user + system, from the kernel's accounting of
+the finished child) and its excess over the floor's: on a machine that other work keeps busy,
+wall times wander with the load, CPU times much less.
 
 Writes act on a different bead each run (`bd update`, `bd close`), and each `gt done` runs on
-its own polecat's hook, with a changed file to commit, made before the timed run. `gt done`
-is printed apart: its commit, snapshot and merge-request work in git is real work; the row
-below it (`gt done, git work alone`) times that work in-process, so what is left of the row
-is the command's Python overhead.
+its own polecat's hook, with a changed file to commit, made before the timed run. `gt done`'s
+git work is real work: the row under it times a process that does only that work (imports
+pygit2, commits the worktree, takes the snapshot), so what is left of `gt done` is its own.
 
-    python3 benchmarks/agent_commands.py [--beads 10000] [--runs 11] [--keep DIR]
+`--against PYTHON` times a second installation in the same run (another checkout's
+interpreter, e.g. a virtualenv with main installed): it builds its own town with its own
+code, and every command runs for both in turn, so the two columns see the same load.
+
+    python3 benchmarks/agent_commands.py [--beads 10000] [--runs 11] [--against PYTHON]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import resource
@@ -40,14 +45,14 @@ import pygit2
 from bytecode import compile_package
 
 GOAL_MS = 30.0
-ROOT = Path(__file__).resolve().parent.parent
+WARMUP = 1
 
 
 @dataclass
 class Case:
     name: str
     # run number -> (argv, cwd, environment); setup before the timed run when given
-    argv: Callable[[int], tuple[list[str], Path, dict[str, str]]]
+    argv: Callable[[int], tuple[list[str], str, dict[str, str]]]
     setup: Callable[[int], None] | None = None
     reference: bool = False
     times: list[float] = field(default_factory=list)
@@ -67,7 +72,7 @@ def fill_rig(led, total: int) -> list[str]:
                 issue_type=rnd.choice(["task", "bug", "feature", "chore"]),
                 labels=rnd.sample(["ui", "core", "docs", "perf", "infra"], rnd.randint(0, 2)))
             ids.append(issue.id)
-        for n in rnd.sample(range(1, total), 2000):
+        for n in rnd.sample(range(1, total), total // 5):
             led.add_dependency(ids[n], ids[rnd.randrange(0, n)], "blocks")
         for n in rnd.sample(range(total), total // 3):
             led.close(ids[n], "done")
@@ -75,8 +80,10 @@ def fill_rig(led, total: int) -> list[str]:
 
 
 def build(root: Path, beads: int, hooks: int) -> dict:
-    """The town; returns what the cases need: its root, the steady polecat's worktree and
-    environment, one (worktree, environment) per `gt done` run, open bead ids, a message id."""
+    """The town, made with this interpreter's gastown_tui; returns (as JSON types) what the
+    cases need: the interpreter, the steady polecat's worktree and environment, one
+    (worktree, environment) per `gt done` run, open bead ids, a bead and a message to show."""
+    import gastown_tui
     from gastown_tui.town import find_town
     from gastown_tui.town.config import set_setting
     from gastown_tui.town.install import install
@@ -106,11 +113,12 @@ def build(root: Path, beads: int, hooks: int) -> dict:
     led.close_db()
 
     env0 = {k: v for k, v in os.environ.items() if not k.startswith(("GT_", "BD_", "BEADS_"))}
-    env0["PYTHONPATH"] = str(ROOT)
+    # The processes run the package this interpreter imports, whatever else is installed.
+    env0["PYTHONPATH"] = str(Path(gastown_tui.__file__).resolve().parents[1])
     slung = []
     for issue_id in [open_ids.pop() for _ in range(hooks + 1)]:
         [(s, hook)] = sling(town, [issue_id], "work", agent="demo")
-        slung.append((Path(s.worktree), {**env0, **agent_env(town, rig, hook)}))
+        slung.append((s.worktree, {**env0, **agent_env(town, rig, hook)}))
     steady_wt, steady_env = slung[0]
     address = steady_env["BD_ACTOR"]
 
@@ -126,24 +134,40 @@ def build(root: Path, beads: int, hooks: int) -> dict:
                     "body\n" * 5)
     message = next(i.id for i in hq.list(issue_type="message", assignee=address, limit=1))
     hq.close_db()
-    return {"home": home, "wt": steady_wt, "env": steady_env, "done": slung[1:],
-            "open": open_ids, "show": ids[len(ids) // 2], "message": message,
-            "env0": env0}
+    compile_package()
+    return {"python": sys.executable, "wt": steady_wt, "env": steady_env, "done": slung[1:],
+            "open": open_ids, "show": ids[len(ids) // 2], "message": message, "env0": env0}
 
 
 def cases(t: dict) -> list[Case]:
-    py = sys.executable
-    scripts = Path(sys.executable).parent
+    py = t["python"]
+    scripts = Path(py).parent
     gt, bd = str(scripts / "gt"), str(scripts / "bd")
     wt, env = t["wt"], t["env"]
     update_ids, close_ids = t["open"][0::2], t["open"][1::2]
 
-    def fixed(*argv: str) -> Callable[[int], tuple[list[str], Path, dict[str, str]]]:
+    def fixed(*argv: str) -> Callable[[int], tuple[list[str], str, dict[str, str]]]:
         return lambda _n: (list(argv), wt, env)
 
     def commit_something(n: int) -> None:
-        done_wt = t["done"][n][0]
-        (done_wt / f"work-{n}.txt").write_text(f"run {n}\n")
+        Path(t["done"][n][0], f"work-{n}.txt").write_text(f"run {n}\n")
+
+    # The second half of the hooks: the git work alone, on hooks gt done never touched.
+    spare = len(t["done"]) // 2
+
+    def git_work(n: int) -> tuple[list[str], str, dict[str, str]]:
+        done_wt, done_env = t["done"][spare + n]
+        code = ("import sys, pygit2\n"
+                "from pathlib import Path\n"
+                "from gastown_tui.town.worktrees import commit_all\n"
+                "from gastown_tui.town.snapshots import take_snapshot\n"
+                "commit_all(Path(sys.argv[1]), 'git work alone', sys.argv[2])\n"
+                "take_snapshot(Path(sys.argv[1]), sys.argv[3], 'done')\n")
+        return ([py, "-c", code, done_wt, done_env["BD_ACTOR"], done_env["GT_POLECAT"]],
+                done_wt, done_env)
+
+    def change_spare(n: int) -> None:
+        Path(t["done"][spare + n][0], f"git-{n}.txt").write_text(f"run {n}\n")
 
     return [
         Case("python3 -c pass (floor)", fixed(py, "-c", "pass"), reference=True),
@@ -168,27 +192,25 @@ def cases(t: dict) -> list[Case]:
         Case("gt mail read ID", fixed(gt, "mail", "read", t["message"])),
         Case("gt done", lambda n: ([gt, "done", "-m", f"run {n}"], t["done"][n][0],
                                    t["done"][n][1]), setup=commit_something),
+        Case("  its git work alone", git_work, setup=change_spare, reference=True),
     ]
 
 
-def time_rounds(rows: list[Case], runs: int, warmup: int) -> None:
-    """Every case once per round; the first `warmup` rounds are not counted (OS caches)."""
-    for n in range(warmup + runs):
-        for case in rows:
-            if case.setup is not None:
-                case.setup(n)
-            argv, cwd, env = case.argv(n)
-            before = _children_cpu()
-            t0 = time.perf_counter()
-            proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
-            elapsed = (time.perf_counter() - t0) * 1000
-            cpu = _children_cpu() - before
-            if proc.returncode != 0:
-                raise SystemExit(f"{case.name}: {' '.join(argv)} failed ({proc.returncode}): "
-                                 f"{proc.stderr}")
-            if n >= warmup:
-                case.times.append(elapsed)
-                case.cpu.append(cpu)
+def run_case(case: Case, n: int, counted: bool) -> None:
+    if case.setup is not None:
+        case.setup(n)
+    argv, cwd, env = case.argv(n)
+    before = _children_cpu()
+    t0 = time.perf_counter()
+    proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
+    elapsed = (time.perf_counter() - t0) * 1000
+    cpu = _children_cpu() - before
+    if proc.returncode != 0:
+        raise SystemExit(f"{case.name}: {' '.join(argv)} failed ({proc.returncode}): "
+                         f"{proc.stderr}")
+    if counted:
+        case.times.append(elapsed)
+        case.cpu.append(cpu)
 
 
 def _children_cpu() -> float:
@@ -197,58 +219,69 @@ def _children_cpu() -> float:
     return (usage.ru_utime + usage.ru_stime) * 1000
 
 
-def git_work_of_done(t: dict, run: int) -> float:
-    """What `gt done`'s git work costs in-process: commit the worktree's changes and take
-    the snapshot, as `town.done.finish` does, on a fresh hook (ms)."""
-    from gastown_tui.town.snapshots import take_snapshot
-    from gastown_tui.town.worktrees import commit_all
+_WIDTH = 47
 
-    done_wt, env = t["done"][run]
-    (done_wt / "git-work.txt").write_text("git work\n")
-    t0 = time.perf_counter()
-    commit_all(done_wt, "git work alone", env["BD_ACTOR"])
-    take_snapshot(done_wt, env["GT_POLECAT"], "done")
-    return (time.perf_counter() - t0) * 1000
+
+def _columns(rows: list[Case], name: str) -> list[str]:
+    """Per row: wall median and minimum, the median's excess over the floor, CPU median and
+    its excess over the floor's, and the verdict on the goal."""
+    floor = statistics.median(rows[0].times)
+    floor_cpu = statistics.median(rows[0].cpu)
+    out = [f"{' ' + name + ' ':-^{_WIDTH}}",
+           f"{'wall':>7} {'min':>6} {'over':>7} {'cpu':>6} {'over':>7}  {'goal':<4}"]
+    for case in rows:
+        med, cpu = statistics.median(case.times), statistics.median(case.cpu)
+        over, cpu_over = f"{med - floor:+7.1f}", f"{cpu - floor_cpu:+7.1f}"
+        if case is rows[0]:
+            over = cpu_over = ""
+        verdict = "" if case.reference else ("ok" if med - floor <= GOAL_MS else "OVER")
+        out.append(f"{med:>7.1f} {min(case.times):>6.1f} {over:>7} {cpu:>6.1f} {cpu_over:>7}"
+                   f"  {verdict:<4}")
+    return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--beads", type=int, default=10_000)
     ap.add_argument("--runs", type=int, default=11)
-    ap.add_argument("--keep", type=Path, help="build the town here and keep it")
+    ap.add_argument("--against", metavar="PYTHON",
+                    help="also time the installation of this interpreter, in the same run")
+    ap.add_argument("--build-only", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--keep", type=Path, help="build the town(s) here and keep them")
     args = ap.parse_args()
-    warmup = 1
+    hooks = 2 * (WARMUP + args.runs)    # gt done's, then its git work's alone
     root = args.keep or Path(tempfile.mkdtemp(prefix="gt-agent-bench-"))
     root.mkdir(parents=True, exist_ok=True)
+    if args.build_only:
+        args.build_only.write_text(json.dumps(build(root, args.beads, hooks)))
+        return
     try:
         t0 = time.perf_counter()
-        # one hook per gt done run, and a few more for the in-process git figure
-        t = build(root, args.beads, warmup + args.runs + 3)
-        print(f"built the town ({args.beads} beads in the rig) in "
-              f"{time.perf_counter() - t0:.1f} s; load average "
-              f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-        compile_package()
-        rows = cases(t)
-        time_rounds(rows, args.runs, warmup)
-        floor = statistics.median(rows[0].times)
-        floor_cpu = statistics.median(rows[0].cpu)
-        print(f"\n{'':<28} {'wall':-^30} {'cpu':-^20}")
-        print(f"{'command':<28} {'median':>8} {'min':>8} {'over floor':>12} {'median':>8} "
-              f"{'over floor':>11}  goal: wall at most {GOAL_MS:.0f} ms over the floor")
-        for case in rows:
-            med, cpu = statistics.median(case.times), statistics.median(case.cpu)
-            over = med - floor
-            verdict = "" if case.reference else ("ok" if over <= GOAL_MS else "OVER")
-            first = case is rows[0]
-            print(f"{case.name:<28} {med:>6.1f}ms {min(case.times):>6.1f}ms "
-                  f"{'' if first else f'{over:>+10.1f}ms':>12} {cpu:>6.1f}ms "
-                  f"{'' if first else f'{cpu - floor_cpu:>+9.1f}ms':>11}  {verdict}")
-        git = statistics.median(git_work_of_done(t, warmup + args.runs + k) for k in range(3))
-        done = statistics.median(rows[-1].times)
-        print(f"{'gt done, git work alone':<28} {git:>6.1f}ms   (in-process; gt done less this: "
-              f"{done - git - floor:+.1f} ms over the floor)")
-        print(f"\n{args.runs} runs each (median; after {warmup} uncounted), python "
-              f"{sys.version.split()[0]}; load average after: {os.getloadavg()[0]:.2f}")
+        towns = {"this": build(root / "this", args.beads, hooks)}
+        if args.against:
+            spec = root / "against.json"
+            subprocess.run([args.against, __file__, "--beads", str(args.beads), "--runs",
+                            str(args.runs), "--keep", str(root / "against"),
+                            "--build-only", str(spec)], check=True)
+            towns["against"] = json.loads(spec.read_text())
+        print(f"built {len(towns)} town(s) of {args.beads} beads in "
+              f"{time.perf_counter() - t0:.1f} s; load average {os.getloadavg()[0]:.2f} on "
+              f"{os.cpu_count()} cores")
+        tables = {name: cases(t) for name, t in towns.items()}
+        for n in range(WARMUP + args.runs):
+            for k in range(len(tables["this"])):
+                for rows in tables.values():
+                    run_case(rows[k], n, n >= WARMUP)
+        rows = tables["this"]
+        lines = ["", f"{'command':<26}"] + [f"{c.name:<26}" for c in rows]
+        for name, table in tables.items():
+            lines = [a + "  " + b for a, b in zip(lines, _columns(table, name))]
+        print("\n" + "\n".join(line.rstrip() for line in lines))
+        pythons = ", ".join(f"{name}: {t['python']}" for name, t in towns.items())
+        print(f"\nms; median of {args.runs} runs each after {WARMUP} uncounted; over: the "
+              f"excess over the floor of the same installation; goal: wall at most "
+              f"{GOAL_MS:.0f} ms over the floor; {pythons}; python {sys.version.split()[0]}; "
+              f"load average after {os.getloadavg()[0]:.2f}")
     finally:
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)
