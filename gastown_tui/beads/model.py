@@ -170,13 +170,16 @@ class Issue:
                   "created_at", "created_by", "updated_at"):
             known.setdefault(f, "")
         known.setdefault("priority", 2)
-        extra = {k: v for k, v in d.items()
-                 if k not in SCALAR_FIELDS and k not in ("labels", "dependencies", "comments")}
+        extra = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return cls(**known,
                    labels=list(d.get("labels") or ()),
                    dependencies=[Dependency.from_json(x) for x in d.get("dependencies") or ()],
                    comments=[Comment.from_json(x) for x in d.get("comments") or ()],
                    extra=extra)
+
+
+# (a set: from_json runs once per bead of a listing, for every key of each)
+_KNOWN_KEYS = frozenset(SCALAR_FIELDS) | {"labels", "dependencies", "comments"}
 
 
 def _present(value: Any) -> bool:

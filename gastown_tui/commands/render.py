@@ -160,9 +160,9 @@ def render_text(obj: Any) -> str:
     if isinstance(obj, (list, tuple)):
         if not obj:
             return "(none)"
+        if all(callable(getattr(o, "render_text", None)) for o in obj):
+            return "\n".join(o.render_text() for o in obj)
         if all(field_names(o) is not None for o in obj):
-            if all(callable(getattr(o, "render_text", None)) for o in obj):
-                return "\n".join(o.render_text() for o in obj)
             names = field_names(obj[0])
             rows = [[_cell(getattr(o, n)) for n in names] for o in obj]
             return table(rows, [n.upper() for n in names])
