@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import json
 from typing import Any
+
+from ..records import Factory, record
 
 
 class LedgerError(Exception):
@@ -59,7 +60,7 @@ def parse_time(value: str | None) -> _dt.datetime | None:
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=_dt.timezone.utc)
 
 
-@dataclasses.dataclass
+@record
 class Dependency:
     issue_id: str          # the dependent side (for `tracks`, the convoy)
     depends_on_id: str
@@ -81,7 +82,7 @@ class Dependency:
                    str(d.get("created_at") or ""), str(d.get("created_by") or ""))
 
 
-@dataclasses.dataclass
+@record
 class Comment:
     id: int
     issue_id: str
@@ -100,7 +101,7 @@ class Comment:
                    str(d.get("created_at") or ""))
 
 
-@dataclasses.dataclass
+@record
 class Event:
     id: int
     issue_id: str
@@ -111,7 +112,7 @@ class Event:
     created_at: str
 
 
-@dataclasses.dataclass
+@record
 class Issue:
     id: str
     title: str
@@ -132,9 +133,9 @@ class Issue:
     due_at: str | None = None
     defer_until: str | None = None
     external_ref: str | None = None
-    labels: list[str] = dataclasses.field(default_factory=list)
-    dependencies: list[Dependency] = dataclasses.field(default_factory=list)
-    comments: list[Comment] = dataclasses.field(default_factory=list)
+    labels: list[str] = Factory(list)
+    dependencies: list[Dependency] = Factory(list)
+    comments: list[Comment] = Factory(list)
     sender: str | None = None
     ephemeral: bool = False
     pinned: bool = False
@@ -145,7 +146,7 @@ class Issue:
     role_type: str | None = None
     rig: str | None = None
     # Fields from other bd versions that this one does not know; kept so nothing is dropped.
-    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+    extra: dict[str, Any] = Factory(dict)
 
     @property
     def is_closed(self) -> bool:

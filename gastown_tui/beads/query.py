@@ -4,14 +4,14 @@ callers that only pass JSON on (`raw=True`) never parse at all."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import json
 import sqlite3
 from typing import Iterable, Sequence
 
+from ..records import record
 from ..visible import visible
-from .model import DONE_STATUSES, NOT_WORK_TYPES, Issue, LedgerError, now
+from .model import NOT_WORK_TYPES, Issue, LedgerError, now
 from .store import BLOCKING_SQL, DONE_SQL, blocked_source
 
 ORDERS = {
@@ -207,7 +207,7 @@ def ready_count(conn: sqlite3.Connection, **filters) -> int:
                         + " AND ".join(where), args).fetchone()[0]
 
 
-@dataclasses.dataclass
+@record
 class BlockedIssue:
     issue: Issue
     blocked_by: list[str]
@@ -246,7 +246,7 @@ def search(conn: sqlite3.Connection, text: str, *, include_closed=True,
     return _sorted_lines(conn, where, args, ORDERS["priority"], limit, raw)
 
 
-@dataclasses.dataclass
+@record
 class Stats:
     total: int
     by_status: dict[str, int]

@@ -8,13 +8,13 @@ through these, so a failure reads and exits the same whichever of them ran it.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import sys
 from pathlib import Path
 from typing import Any, Callable
 
+from ..records import Factory, record
 from ..visible import visible
 from .render import EXIT_FAILED, EXIT_USAGE, Result
 
@@ -36,12 +36,12 @@ class UsageError(CommandError):
         super().__init__(message, EXIT_USAGE, data)
 
 
-@dataclasses.dataclass
+@record
 class Env:
     """What a command may know about its caller."""
 
-    cwd: Path = dataclasses.field(default_factory=Path.cwd)
-    environ: dict[str, str] = dataclasses.field(default_factory=lambda: dict(os.environ))
+    cwd: Path = Factory(Path.cwd)
+    environ: dict[str, str] = Factory(lambda: dict(os.environ))
     json: bool = False
     debug: bool = False
     actor: str | None = None

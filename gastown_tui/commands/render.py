@@ -9,7 +9,6 @@ no control; JSON keeps the exact strings, with C1 and bidi characters as `\\u` e
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import enum
 import json
@@ -18,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
+from ..records import Factory, record
 from ..visible import visible, visible_json
 
 EXIT_OK = 0
@@ -28,48 +28,26 @@ _STYLES = re.compile(r"(\x1b\[[0-9;:]*m|\x1b\]8;;[^\x00-\x1f\x7f-\x9f]*\x1b\\)")
 
 
 def view(cls: type) -> type:
-    """A light `@dataclass` for result classes. Every start of `gt` or `bd` defines the result
-    classes of the command it runs, and dataclass() compiles code for each (~0.4 ms apiece),
-    on the path agents take constantly. Fields come from the annotations, defaults from the
-    class (immutable ones only: there is no default_factory); the renderers treat a view as a
-    dataclass whose fields all show, in text and JSON."""
-    names = tuple(cls.__dict__.get("__annotations__", {}))
-    defaults = {n: cls.__dict__[n] for n in names if n in cls.__dict__}
-
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        if len(args) > len(names):
-            raise TypeError(f"{cls.__name__} takes {len(names)} fields")
-        values = dict(zip(names, args))
-        values.update(kwargs)
-        for name in names:
-            setattr(self, name, values[name] if name in values else defaults[name])
-
-    def __repr__(self: Any) -> str:
-        return f"{cls.__name__}({', '.join(f'{n}={getattr(self, n)!r}' for n in names)})"
-
-    def __eq__(self: Any, other: Any) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return all(getattr(self, n) == getattr(other, n) for n in names)
-
-    cls.__init__, cls.__repr__, cls.__eq__ = __init__, __repr__, __eq__
-    cls.__hash__ = None
-    cls.__view_fields__ = names
-    return cls
+    """A result class: a light record (`records.record`) rather than a dataclass, as every start
+    of `gt` or `bd` defines the result classes of the command it runs; the renderers treat a
+    view as a dataclass whose fields all show, in text and JSON."""
+    return record(cls)
 
 
 def field_names(obj: Any, purpose: str = "text") -> list[str] | None:
     """The fields a dataclass or view instance shows for `purpose` ("text" or "json"), or None
     when `obj` is neither."""
-    names = getattr(type(obj), "__view_fields__", None)
+    names = getattr(type(obj), "__record_fields__", None)
     if names is not None:
         return list(names)
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+    # Nothing is a dataclass in a process that never imported dataclasses (most starts).
+    dataclasses = sys.modules.get("dataclasses")
+    if dataclasses is not None and dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return [f.name for f in dataclasses.fields(obj) if f.metadata.get(purpose, True)]
     return None
 
 
-@dataclasses.dataclass
+@record
 class Result:
     """What one command gave: data on success, a one-line error otherwise."""
 
@@ -78,7 +56,7 @@ class Result:
     error: str | None = None
     output: str = ""  # text click printed itself (help, version)
     as_json: bool = False
-    argv: list[str] = dataclasses.field(default_factory=list)
+    argv: list[str] = Factory(list)
 
     @property
     def ok(self) -> bool:
