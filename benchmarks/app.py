@@ -1,18 +1,23 @@
-"""The app in a real terminal (issue 6, point 10), each figure beside a reference from the same run.
+"""The app in a real terminal (issues 6 and 11), each figure beside a reference from the same run.
 
-(a) Start to first frame: `gt` in a pty, in a town with N suspended hooks (default 30), until the
-    first full frame (the status line) is on the terminal; then until every hook's agent is
-    running in a pane; then `ctrl+b q` until the process has suspended them all and exited.
-    References: the same in an empty town, and `gt --version` (interpreter + CLI start).
-(b) Key-to-echo under load: the app (its own multiplexer, no town) with N sessions (default 30)
-    each emitting ~24 KB/s of Ink-style redraws (the generator of benchmarks/terminal_mux.py),
-    plus one focused session echoing what it reads, in a terminal big enough for 9 (and then 4)
-    visible panes. A key is written to the app's terminal every 40-120 ms; latency is from that
-    write until the echoed character is on the app's terminal output, end to end (Textual input,
-    pane, pty, program, parser, pane, Textual output). Also the app's CPU use over the run.
+(a) Start to first frame: `gt` in a pty, in a town with N suspended hooks (default 30): it starts
+    a background host, which resumes them, and attaches; until the first frame (the status line)
+    is on the terminal, then until every hook's agent runs; `ctrl+b d` detaches (the agents go
+    on). Then `gt` again, attaching to the running town: until its first full frame (the status
+    line counting the N agents and an agent's screen in a pane); then `ctrl+b q`, `s` (stop the
+    town) until the host has suspended them all and the app exited. References: the same in an
+    empty town, and `gt --version` (interpreter + CLI start).
+(b) Key-to-echo under load: N sessions (default 30) each emitting ~24 KB/s of Ink-style redraws
+    (the generator of benchmarks/terminal_mux.py), plus one focused session echoing what it
+    reads, in a terminal big enough for 9 (and then 4) visible panes. A key is written to the
+    app's terminal every 40-120 ms; latency is from that write until the echoed character is on
+    the app's terminal output, end to end. Modes: "embedded", the app running the sessions in
+    its own process (as `gt app --embedded` does); "attached", the sessions in a host process
+    and the app attached to it over the socket (what `gt` does): its CPU is host + app, and the
+    bytes the host sent over the socket are reported per second and per visible pane.
     References: tmux in the same terminal with the same programs (the echo pane focused beside
     the same number of visible streaming panes, the rest in windows; the tmux server's CPU),
-    and the app with the N sessions idle.
+    and the embedded app with the N sessions idle.
 
     python3 benchmarks/app.py [--hooks 30] [--sessions 30] [--seconds 15] [--skip-start]
 """
@@ -152,20 +157,45 @@ def make_town(root: Path, hooks: int) -> Path:
 
 
 def start_run(town: Path, hooks: int, env: dict[str, str]) -> dict:
-    term = Terminal([shutil.which("gt") or "gt"], 200, 60, town, env)
+    gt = shutil.which("gt") or "gt"
+    term = Terminal([gt], 200, 60, town, env)
     first = term.wait_for(STATUS_MARK, term.started, 60)
     want = f"{hooks} agents".encode() if hooks else STATUS_MARK
     every = term.wait_for(want, term.started, 120) if hooks else first
+    detached = term.write(b"\x02d")
+    term.end(30)
+    out = {"first_frame_s": _sec(first, term.started), "all_running_s": _sec(every, term.started)}
+    term = Terminal([gt], 200, 60, town, env)  # attach again to the running town
+    first = term.wait_for(STATUS_MARK, term.started, 60)
+    full = first
+    if hooks:
+        counted = term.wait_for(want, term.started, 60)
+        shown = term.wait_for(b"demo agent", term.started, 60)
+        full = max(counted, shown) if counted and shown else None
+    out.update(reattach_first_frame_s=_sec(first, term.started),
+               reattach_full_frame_s=_sec(full, term.started))
     asked = term.write(b"\x02q")
+    term.wait_for(b"Cancel (esc)", asked, 10)
+    term.write(b"s")
     ended = term.end(60)
-    out = {"first_frame_s": _sec(first, term.started), "all_running_s": _sec(every, term.started),
-           "quit_s": _sec(ended, asked)}
+    from gastown_tui.host.runtime import host_running
+
+    deadline = time.monotonic() + 30
+    while host_running(town) is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if host_running(town) is not None:
+        from gastown_tui.host.headless import stop
+
+        stop(town)  # the app did not stop it: no host is left behind, and the figure says so
+        ended = None
+    out["stop_s"] = _sec(ended, asked)
+    out["detach_to_reattach_s"] = round(term.started - detached, 3)
     if hooks:
         from gastown_tui.town import find_town
         from gastown_tui.town.hooks import all_hooks
 
         states = [h.state for h in all_hooks(find_town(town, {}))]
-        out["suspended_after_quit"] = f"{states.count('suspended')}/{len(states)}"
+        out["suspended_after_stop"] = f"{states.count('suspended')}/{len(states)}"
     return out
 
 
@@ -187,6 +217,18 @@ def bench_start(hooks: int, tmp: Path) -> dict:
 
 # ------------------------------------------------------------------------------ (b) key echo
 
+SESSION_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TERM": "xterm-256color"}
+
+
+def spawn_sessions(mux, sessions: int, seconds: float, gen: str, echo: str,
+                   streaming: bool) -> None:
+    mux.spawn("echo", [sys.executable, echo], env=SESSION_ENV, cols=50, rows=16)
+    for i in range(sessions):
+        argv = ([sys.executable, gen, str(seconds + 30), str(FPS_GEN), str(FRAME_BYTES)]
+                if streaming else ["sleep", str(seconds + 30)])
+        mux.spawn(f"agent{i:02d}", argv, env=SESSION_ENV, cols=50, rows=16)
+
+
 def child(argv: list[str]) -> int:
     """Runs inside the pty: the app with its own multiplexer and the benchmark's sessions."""
     from gastown_tui.ui.app import AppOptions, GastownApp
@@ -197,15 +239,53 @@ def child(argv: list[str]) -> int:
     class BenchApp(GastownApp):
         async def _start_sessions(self) -> None:
             await super()._start_sessions()
-            env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TERM": "xterm-256color"}
             self.focus_when_started("echo")
-            self.mux.spawn("echo", [sys.executable, echo], env=env, cols=50, rows=16)
-            for i in range(sessions):
-                argv = ([sys.executable, gen, str(seconds + 30), str(FPS_GEN), str(FRAME_BYTES)]
-                        if streaming else ["sleep", str(seconds + 30)])
-                self.mux.spawn(f"agent{i:02d}", argv, env=env, cols=50, rows=16)
+            spawn_sessions(self.mux, sessions, seconds, gen, echo, streaming)
 
     BenchApp(AppOptions(environ={"HOME": "/nonexistent"}, start_host=False)).run()
+    return 0
+
+
+def host_child(argv: list[str]) -> int:
+    """A town's host (detached, as `gt` starts one) running the benchmark's sessions."""
+    import asyncio
+    import signal
+
+    from gastown_tui.host.host import Host
+    from gastown_tui.town import Town
+
+    root, sessions, seconds, gen, echo = Path(argv[0]), int(argv[1]), float(argv[2]), \
+        argv[3], argv[4]
+
+    async def serve() -> None:
+        host = Host(Town(root), mode="detached")
+        await host.start()
+        spawn_sessions(host.mux, sessions, seconds, gen, echo, True)
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, host.request_stop)
+        await host.stopped.wait()
+
+    asyncio.run(serve())
+    return 0
+
+
+def attach_child(argv: list[str]) -> int:
+    """Runs inside the pty: the app attached to the benchmark's host; at the end it writes the
+    bytes it received and how many panes it showed to `argv[1]`."""
+    from gastown_tui.ui.app import AppOptions, GastownApp
+
+    root, stats = Path(argv[0]), Path(argv[1])
+
+    class BenchApp(GastownApp):
+        async def shutdown_sessions(self, stop: bool = False) -> None:
+            if self.api is not None:
+                stats.write_text(json.dumps({"bytes": self.api.bytes_received,
+                                             "visible": len(self.main.grid.visible_names())}))
+            await super().shutdown_sessions(stop)
+
+    app = BenchApp(AppOptions(town_root=root, environ=dict(os.environ)))
+    app.focus_when_started("echo")
+    app.run()
     return 0
 
 
@@ -216,10 +296,13 @@ def _write_programs(tmp: Path) -> tuple[Path, Path]:
     return gen, echo
 
 
-def measure(term: Terminal, seconds: float, cpu_pid: int) -> dict:
+def measure(term: Terminal, seconds: float, *cpu_pids: int) -> dict:
     """Type a key every 40-120 ms into the focused program; latency until it is echoed on the
-    terminal's output. `cpu_pid`: the process whose CPU use is reported."""
-    cpu0, wall0 = _cpu_of(cpu_pid), time.monotonic()
+    terminal's output. `cpu_pids`: the processes whose CPU use is reported (summed)."""
+    def cpu_of() -> float:
+        return sum(_cpu_of(pid) for pid in cpu_pids)
+
+    cpu0, wall0 = cpu_of(), time.monotonic()
     latencies: list[float] = []
     missed = 0
     i = 0
@@ -235,8 +318,8 @@ def measure(term: Terminal, seconds: float, cpu_pid: int) -> dict:
         if i % 40 == 0:
             term.write(b"\r")  # a new line now and then, as people type
         time.sleep(random.uniform(0.04, 0.12))
-    cpu = (_cpu_of(cpu_pid) - cpu0) / (time.monotonic() - wall0)
-    return {"keys": len(latencies), "missed": missed,
+    cpu = (cpu_of() - cpu0) / (time.monotonic() - wall0)
+    return {"seconds": round(time.monotonic() - wall0, 1), "keys": len(latencies), "missed": missed,
             "p50_ms": round(_pct(latencies, 50), 1), "p95_ms": round(_pct(latencies, 95), 1),
             "p99_ms": round(_pct(latencies, 99), 1),
             "max_ms": round(max(latencies), 1) if latencies else None,
@@ -258,7 +341,65 @@ def echo_run(cols: int, rows: int, sessions: int, seconds: float, streaming: boo
         term.write(b"\x02q")  # the prefix, then q: the app quits and ends its sessions
     finally:
         term.end(20)
-    return {"size": f"{cols}x{rows}", "program": "gt", **result}
+    return {"size": f"{cols}x{rows}", "program": "gt --embedded", **result}
+
+
+def attached_echo_run(cols: int, rows: int, sessions: int, seconds: float, tmp: Path) -> dict:
+    """The sessions in a host process, the app attached to it over the socket."""
+    from gastown_tui.town.install import install
+
+    gen, echo = _write_programs(tmp)
+    town = tmp / f"attached-{cols}x{rows}" / "town"
+    install(town)
+    (town / ".runtime").mkdir(mode=0o700, exist_ok=True)
+    me = str(Path(__file__).resolve())
+    log = open(town / ".runtime" / "host.log", "ab")
+    host = subprocess.Popen([sys.executable, me, "--host-child", str(town), str(sessions),
+                             str(seconds), str(gen), str(echo)], stdout=log, stderr=log,
+                            start_new_session=True)
+    log.close()
+    stats = tmp / f"attached-{cols}x{rows}.json"
+    try:
+        from gastown_tui.host.client import HostClient
+
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                HostClient(town, timeout=2).call("ping")
+                break
+            except Exception:  # noqa: BLE001 - not listening yet
+                if time.monotonic() > deadline or host.poll() is not None:
+                    raise SystemExit("benchmark: the host did not start; see "
+                                     f"{town / '.runtime' / 'host.log'}")
+                time.sleep(0.05)
+        env = dict(os.environ, TERM="xterm-256color")
+        term = Terminal([sys.executable, me, "--attach-child", str(town), str(stats)], cols,
+                        rows, tmp, env)
+        try:
+            if term.wait_for(STATUS_MARK, term.started, 60) is None:
+                raise SystemExit("benchmark: the attached app never drew its first frame")
+            time.sleep(3.0)
+            received = None
+            result = measure(term, seconds, term.proc.pid, host.pid)
+            term.write(b"\x02d")  # detach: the app ends and says what it received
+        finally:
+            term.end(20)
+        if stats.exists():
+            received = json.loads(stats.read_text())
+    finally:
+        host.terminate()
+        try:
+            host.wait(20)
+        except subprocess.TimeoutExpired:
+            host.kill()
+            host.wait()
+    out = {"size": f"{cols}x{rows}", "program": "gt (attached)", **result}
+    if received:
+        wall = result["seconds"] + 3.0
+        visible = max(1, received["visible"])
+        out["socket_kb_per_s"] = round(received["bytes"] / 1000 / wall, 1)
+        out["socket_kb_per_s_per_pane"] = round(received["bytes"] / 1000 / wall / visible, 1)
+    return out
 
 
 def tmux_echo_run(cols: int, rows: int, panes: int, sessions: int, seconds: float,
@@ -302,6 +443,9 @@ def bench_echo(sessions: int, seconds: float, tmp: Path) -> dict:
         run = echo_run(cols, rows, sessions, seconds, True, tmp)
         run["visible"] = f"{panes} panes"
         out["runs"].append(run)
+        run = attached_echo_run(cols, rows, sessions, seconds, tmp)
+        run["visible"] = f"{panes} panes"
+        out["runs"].append(run)
         ref = tmux_echo_run(cols, rows, panes, sessions, seconds, tmp)
         if ref is not None:
             ref["visible"] = f"{panes} panes (reference)"
@@ -316,6 +460,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "--child":
         return child(argv[1:])
+    if argv and argv[0] == "--host-child":
+        return host_child(argv[1:])
+    if argv and argv[0] == "--attach-child":
+        return attach_child(argv[1:])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hooks", type=int, default=30)
     parser.add_argument("--sessions", type=int, default=30)
@@ -338,20 +486,26 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if "start" in report:
         s = report["start"]
-        print(f"start, {s['hooks']} suspended hooks: first frame {s['with_hooks']['first_frame_s']}"
-              f" s, all {s['hooks']} agents running {s['with_hooks']['all_running_s']} s, quit "
-              f"(suspend all) {s['with_hooks']['quit_s']} s, suspended after quit "
-              f"{s['with_hooks'].get('suspended_after_quit')}")
-        print(f"  reference: empty town first frame {s['empty_town']['first_frame_s']} s, quit "
-              f"{s['empty_town']['quit_s']} s; `gt --version` {s['gt_version_s']} s")
+        w = s["with_hooks"]
+        print(f"start, {s['hooks']} suspended hooks: first frame {w['first_frame_s']} s, all "
+              f"{s['hooks']} agents running {w['all_running_s']} s; attach again to the running "
+              f"town: first frame {w['reattach_first_frame_s']} s, full frame (the {s['hooks']}"
+              f" agents counted, an agent's screen shown) {w['reattach_full_frame_s']} s; stop "
+              f"the town {w['stop_s']} s, suspended after stop {w.get('suspended_after_stop')}")
+        print(f"  reference: empty town first frame {s['empty_town']['first_frame_s']} s, "
+              f"again {s['empty_town']['reattach_first_frame_s']} s, stop "
+              f"{s['empty_town']['stop_s']} s; `gt --version` {s['gt_version_s']} s")
     e = report["echo"]
     print(f"key-to-echo, {e['sessions']} sessions at ~{e['kb_per_s_each']} KB/s each "
-          "(gt: the app; tmux: the same programs in tmux):")
+          "(gt --embedded: one process; gt (attached): host + app; tmux: the same programs in "
+          "tmux):")
     for run in e["runs"]:
-        print(f"  {run['size']} ({run['visible']}): p50 {run['p50_ms']} ms, p95 {run['p95_ms']} "
-              f"ms, p99 {run['p99_ms']} "
-              f"ms, max {run['max_ms']} ms over {run['keys']} keys ({run['missed']} missed); "
-              f"{run['program']} CPU {run['cpu_pct_of_core']}% of a core")
+        socket = (f"; socket {run['socket_kb_per_s']} KB/s, {run['socket_kb_per_s_per_pane']} "
+                  "KB/s per visible pane" if "socket_kb_per_s" in run else "")
+        print(f"  {run['size']} ({run['visible']}) {run['program']}: p50 {run['p50_ms']} ms, "
+              f"p95 {run['p95_ms']} ms, p99 {run['p99_ms']} ms, max {run['max_ms']} ms over "
+              f"{run['keys']} keys ({run['missed']} missed); CPU {run['cpu_pct_of_core']}% of a "
+              f"core{socket}")
     print(f"load average before {report['load_before']}, after {report['load_after']} "
           f"({report['cpus']} CPUs)")
     return 0

@@ -62,5 +62,5 @@ def record(cls: type) -> type:
 
     cls.__init__, cls.__repr__, cls.__eq__ = __init__, __repr__, __eq__
     cls.__hash__ = None
-    cls.__record_fields__ = names
+    cls.__view_fields__ = names   # what the command layer's renderers show (render.field_names)
     return cls

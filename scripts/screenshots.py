@@ -51,7 +51,7 @@ async def shoot(out: Path, size: tuple[int, int]) -> list[Path]:
         environ = dict(os.environ, GT_DEMO_STEP_SECONDS="6")
         sling = f"sling {' '.join(ids)} sample --agent demo --no-convoy"
         app = GastownApp(AppOptions(town_root=town.root, environ=environ, poll_seconds=0.5,
-                                    first_commands=[sling]))
+                                    first_commands=[sling], embedded=True))
         async with app.run_test(size=size) as pilot:
             await wait(pilot, lambda: len(app.main.grid.panes) == AGENTS, 60, "the agents")
 
@@ -68,7 +68,7 @@ async def shoot(out: Path, size: tuple[int, int]) -> list[Path]:
             await pilot.press("ctrl+b", "z")
             await pilot.pause(0.5)
             saved.append(Path(app.save_screenshot("zoomed-pane.svg", str(out))))
-            await pilot.press("ctrl+b", "z", "ctrl+b", "d", "5")
+            await pilot.press("ctrl+b", "z", "ctrl+b", "s", "5")
             await pilot.pause(0.2)
             await pilot.press("s")
             await pilot.pause(0.5)
@@ -77,7 +77,7 @@ async def shoot(out: Path, size: tuple[int, int]) -> list[Path]:
             await pilot.pause(0.5)
             saved.append(Path(app.save_screenshot("needs-me.svg", str(out))))
             await pilot.press("escape")
-            await app.action_quit_app()
+            await app.stop_town()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return saved

@@ -29,6 +29,8 @@ Public API (everything else in this package is internal)::
     led.update(id, *, actor=None, **fields) -> Issue
     led.claim(id, actor=None) -> Issue            # atomic; raises ClaimError when lost
     led.close(id, reason=None, *, actor=None) / led.reopen(id, *, actor=None) -> Issue
+    led.discard(id)                               # the undo of a create whose operation failed
+                                                  # later (a sling rolled back): gone whole
     led.add_dependency(issue_id, depends_on_id, type="blocks") -> Dependency
     led.remove_dependency(issue_id, depends_on_id) -> Dependency (the one removed)
     led.dependencies(id) / led.dependents(id) -> list[Dependency]

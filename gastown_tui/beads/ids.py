@@ -14,6 +14,21 @@ MIN_LEN, MAX_LEN = 3, 8
 MAX_COLLISION_CHANCE = 0.25
 
 PREFIX_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+# What a bead id may be: `<prefix>-<hash>` (the prefix may hold dashes: `hq-cv-<hash>`), and a
+# child's `.N` steps. Ids name branches, worktrees and files, so nothing else gets in: no
+# `..`, no slashes, no shell or git syntax.
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)+(?:\.[0-9]+)*$")
+MAX_ID_CHARS = 100
+
+
+def id_problem(bead_id: str) -> str | None:
+    """What is wrong with `bead_id` as a bead id ("is ..."), or None."""
+    if len(bead_id) > MAX_ID_CHARS:
+        return f"is longer than {MAX_ID_CHARS} characters"
+    if not ID_RE.match(bead_id):
+        return ("is not PREFIX-HASH (letters, digits and '_' in parts joined by '-', children "
+                "as .N)")
+    return None
 
 
 def base36(data: bytes, length: int) -> str:

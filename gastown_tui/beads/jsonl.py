@@ -13,7 +13,9 @@ import dataclasses
 import json
 from typing import Any, Iterable
 
-from .model import DONE_STATUSES, SCALAR_FIELDS, dumps, parse_time, record_from_row
+from .ids import id_problem
+from .model import (DEP_TYPES, DONE_STATUSES, ISSUE_TYPES, SCALAR_FIELDS, STATUSES, dumps,
+                    parse_time, record_from_row)
 
 Record = dict[str, Any]
 _COLLECTIONS = ("labels", "dependencies", "comments")
@@ -29,10 +31,20 @@ class BadLine:
 
 def parse(data: bytes | str) -> tuple[dict[str, Record], list[BadLine]]:
     """Records by id, and the lines that are not bead records (with their line numbers)."""
-    text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     records: dict[str, Record] = {}
     bad: list[BadLine] = []
-    for lineno, line in enumerate(text.splitlines(), 1):
+    # Lines end at "\n" only: str.splitlines() would also cut a record at a U+2028, U+0085
+    # or form feed that a title holds verbatim (our export writes text unescaped).
+    for lineno, chunk in enumerate(raw.split(b"\n"), 1):
+        chunk = chunk.removesuffix(b"\r")
+        try:
+            line = chunk.decode("utf-8")
+        except UnicodeDecodeError as e:
+            # Not imported with its bad bytes replaced: that would be another text.
+            bad.append(BadLine(lineno, chunk.decode("utf-8", "replace"),
+                               f"not UTF-8 text (byte {e.start + 1})"))
+            continue
         if not line.strip():
             continue
         try:
@@ -40,7 +52,10 @@ def parse(data: bytes | str) -> tuple[dict[str, Record], list[BadLine]]:
         except json.JSONDecodeError as e:
             bad.append(BadLine(lineno, line, f"not JSON: {e.msg} at column {e.colno}"))
             continue
-        problem = _check(rec)
+        except (ValueError, RecursionError) as e:   # a 5,000-digit number, [[[[...]]]]
+            bad.append(BadLine(lineno, line, f"not JSON this ledger can read: {e}"))
+            continue
+        problem = check(rec)
         if problem:
             bad.append(BadLine(lineno, line, problem))
             continue
@@ -50,48 +65,118 @@ def parse(data: bytes | str) -> tuple[dict[str, Record], list[BadLine]]:
     return records, bad
 
 
-def _check(rec: Any) -> str | None:
+MAX_MINUTES = 10_000_000
+_TIME_FIELDS = ("created_at", "updated_at", "closed_at", "due_at", "defer_until",
+                "last_activity")
+_BOOL_FIELDS = ("ephemeral", "pinned", "is_template")
+
+
+def check(rec: Any) -> str | None:
+    """Why `rec` is not a bead record this ledger takes whole, or None. A record is refused
+    rather than bent into shape: a value outside the vocabulary or a bound is named, so the
+    line can be fixed and imported again."""
     if not isinstance(rec, dict):
         return "not a JSON object"
-    if not isinstance(rec.get("id"), str) or not rec["id"]:
+    rid = rec.get("id")
+    if not isinstance(rid, str) or not rid:
         return "no string 'id'"
-    if any(c in '"\\' or c.isspace() or not c.isprintable() for c in rec["id"]):
-        return "the 'id' holds quotes, backslashes, spaces or control characters"
-    if not isinstance(rec.get("title", ""), str):
-        return "'title' is not a string"
-    if "priority" in rec and not isinstance(rec["priority"], int):
-        return "'priority' is not an integer"
+    if id_problem(rid):
+        return f"the 'id' {id_problem(rid)}"
+    title = rec.get("title")
+    if not isinstance(title, str) or not title.strip():
+        return "no 'title' (every bead has a non-empty title)"
+    for key in SCALAR_FIELDS:
+        value = rec.get(key)
+        if value is None or key in ("id", "priority", "estimated_minutes") \
+                or key in _BOOL_FIELDS:
+            continue
+        if not isinstance(value, str):
+            return f"'{key}' is not a string"
+    if rec.get("status") is not None and rec["status"] not in STATUSES:
+        return f"unknown status {rec['status']!r}: one of {', '.join(STATUSES)}"
+    if rec.get("issue_type") is not None and rec["issue_type"] not in ISSUE_TYPES:
+        return f"unknown type {rec['issue_type']!r}: one of {', '.join(ISSUE_TYPES)}"
+    for key, low, high in (("priority", 0, 4), ("estimated_minutes", 0, MAX_MINUTES)):
+        value = rec.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                                  or not low <= value <= high):
+            return f"'{key}' must be a whole number from {low} to {high}, not {_show(value)}"
+    for key in _BOOL_FIELDS:
+        if rec.get(key) is not None and not isinstance(rec[key], bool):
+            return f"'{key}' must be true or false, not {_show(rec[key])}"
+    for key in _TIME_FIELDS:
+        if rec.get(key) and parse_time(rec[key]) is None:
+            return f"'{key}' is not an RFC 3339 time: {_show(rec[key])}"
     for key in _COLLECTIONS:
-        if not isinstance(rec.get(key, []), list):
+        if not isinstance(rec.get(key) or [], list):
             return f"'{key}' is not a list"
-    for dep in rec.get("dependencies", []):
-        if not isinstance(dep, dict) or not dep.get("depends_on_id"):
-            return "a dependency without 'depends_on_id'"
-    for c in rec.get("comments", []):
+    for label in rec.get("labels") or ():
+        if not isinstance(label, str) or not label.strip():
+            return f"a label that is not a non-empty string: {_show(label)}"
+    for dep in rec.get("dependencies") or ():
+        problem = _dep_problem(dep, rid)
+        if problem:
+            return problem
+    for c in rec.get("comments") or ():
         if not isinstance(c, dict):
             return "a comment that is not an object"
+        if c.get("id") is not None and (not isinstance(c["id"], int)
+                                        or isinstance(c["id"], bool)):
+            return f"a comment whose 'id' is not a whole number: {_show(c['id'])}"
+        if any(c.get(k) is not None and not isinstance(c[k], str)
+               for k in ("author", "text", "created_at", "issue_id")):
+            return "a comment whose author, text or created_at is not a string"
+        if c.get("issue_id") not in (None, "", rid):
+            return f"a comment of another bead ({_show(c['issue_id'])})"
+    try:
+        dumps(rec).encode("utf-8")
+    except UnicodeEncodeError:
+        return "text that is not valid Unicode (a lone surrogate escape)"
     return None
+
+
+def _dep_problem(dep: Any, rid: str) -> str | None:
+    if not isinstance(dep, dict) or not isinstance(dep.get("depends_on_id"), str) \
+            or not dep["depends_on_id"].strip():
+        return "a dependency without a string 'depends_on_id'"
+    if any(not c.isprintable() or c.isspace() for c in dep["depends_on_id"]):
+        return f"a dependency on {_show(dep['depends_on_id'])}, which is no bead id"
+    if dep.get("type") is not None and dep["type"] not in DEP_TYPES:
+        return f"unknown dependency type {_show(dep['type'])}: one of {', '.join(DEP_TYPES)}"
+    if dep.get("issue_id") not in (None, "", rid):
+        return f"a dependency of another bead ({_show(dep['issue_id'])})"
+    if any(dep.get(k) is not None and not isinstance(dep[k], str)
+           for k in ("created_at", "created_by")):
+        return "a dependency whose created_at or created_by is not a string"
+    return None
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=True) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def normalise(rec: Record) -> Record:
     """The record in bd field order, collections sorted, dependency owners fixed."""
     scalars = {f: rec.get(f) for f in SCALAR_FIELDS}
     extra = {k: v for k, v in rec.items() if k not in SCALAR_FIELDS and k not in _COLLECTIONS}
-    deps = []
+    # One dependency per target, the last given winning, as the store keeps them.
+    deps: dict[str, Record] = {}
     for d in rec.get("dependencies") or ():
         dep = {"issue_id": rec["id"], "depends_on_id": str(d["depends_on_id"]),
                "type": str(d.get("type") or "blocks")}
         for k in ("created_at", "created_by"):
             if d.get(k):
                 dep[k] = d[k]
-        deps.append(dep)
+        deps.pop(dep["depends_on_id"], None)
+        deps[dep["depends_on_id"]] = dep
     comments = sorted(
         ({"id": int(c.get("id") or 0), "issue_id": rec["id"], "author": str(c.get("author") or ""),
           "text": str(c.get("text") or ""), "created_at": str(c.get("created_at") or "")}
          for c in rec.get("comments") or ()),
         key=_comment_order)
-    return record_from_row(scalars, sorted(set(map(str, rec.get("labels") or ()))), deps,
-                           comments, extra)
+    return record_from_row(scalars, sorted(set(map(str, rec.get("labels") or ()))),
+                           list(deps.values()), comments, extra)
 
 
 def _stamp(rec: Record) -> tuple:

@@ -13,6 +13,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from ..files import write_atomic
 from . import ids, query, store, sync
 from .fields import check_fields, check_label, parse_dep_spec, parse_priority
 from .links import LinksMixin
@@ -66,10 +67,10 @@ class Ledger(ids.IdsMixin, LinksMixin, sync.SyncMixin):
             conn.close()
         config = beads_dir / store.CONFIG_NAME
         if not config.exists():
-            config.write_text(f'# beads ledger settings\nprefix = "{prefix}"\n')
+            write_atomic(config, f'# beads ledger settings\nprefix = "{prefix}"\n')
         gitignore = beads_dir / ".gitignore"
         if not gitignore.exists():
-            gitignore.write_text(GITIGNORE)
+            write_atomic(gitignore, GITIGNORE)
         led = cls.open(beads_dir, actor)
         if not (beads_dir / store.JSONL_NAME).exists():
             with led.transaction():
@@ -81,6 +82,12 @@ class Ledger(ids.IdsMixin, LinksMixin, sync.SyncMixin):
         beads_dir = Path(beads_dir)
         if not beads_dir.is_dir():
             raise LedgerError(f"no beads ledger at {beads_dir}: run 'bd init' first")
+        if not os.access(beads_dir, os.R_OK | os.X_OK):
+            from ..files import owner_of
+
+            owner = owner_of(beads_dir) or "another user"
+            raise LedgerError(f"the ledger in {beads_dir} belongs to {owner}: it is private to "
+                              f"its owner, so run the command as {owner}")
         db = beads_dir / store.DB_NAME
         fresh = not db.exists()
         if fresh and not ((beads_dir / store.CONFIG_NAME).exists()
@@ -89,9 +96,11 @@ class Ledger(ids.IdsMixin, LinksMixin, sync.SyncMixin):
         try:
             conn = store.connect(db)
             prefix = cls._prepare(conn, db, beads_dir)
-        except sqlite3.DatabaseError as e:
-            raise LedgerError(f"cannot use {db} ({e}); if it is damaged, move it aside and run "
-                              "bd again: the ledger is rebuilt from issues.jsonl") from None
+        except (sqlite3.Error, OSError) as e:
+            explained = store.explain(e, beads_dir)
+            if explained is None:
+                raise
+            raise explained from None
         led = cls(beads_dir, conn, prefix, actor or default_actor(os.environ))
         if fresh:
             # A fresh clone: route its ledger file through our merge driver. Another bd
@@ -151,7 +160,8 @@ class Ledger(ids.IdsMixin, LinksMixin, sync.SyncMixin):
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator["Ledger"]:
-        """Several changes as one atomic unit; the JSONL is exported once at the end."""
+        """Several changes as one atomic unit; the JSONL is exported once at the end (see
+        `store`: written before the commit, put in place after it)."""
         if self._depth:
             name = f"sp{self._depth}"
             self.conn.execute(f"SAVEPOINT {name}")
@@ -166,30 +176,61 @@ class Ledger(ids.IdsMixin, LinksMixin, sync.SyncMixin):
                 self._depth -= 1
             self.conn.execute(f"RELEASE {name}")
             return
-        with store.write_lock(self.conn):
-            self._depth, self._dirty, self._bases, self._force_export = 1, set(), {}, False
-            try:
-                yield self
-                self._finish()
-            finally:
-                self._depth = 0
+        export = None
+        try:
+            with store.write_lock(self.conn):
+                self._depth, self._dirty, self._bases, self._force_export = 1, set(), {}, False
+                try:
+                    yield self
+                    export = self._finish()
+                finally:
+                    self._depth = 0
+        except BaseException as e:
+            if export is not None:
+                export.discard()
+            explained = store.explain(e, self.beads_dir)
+            if explained is None:
+                raise
+            raise explained from None
+        if export is not None:
+            self._publish(export)
 
-    def _finish(self) -> None:
+    def _finish(self) -> store.Export | None:
         store.refresh_blocked(self.conn)
-        if not self._dirty and not self._force_export:
-            return
+        lagging = store.export_lags(self.conn)
+        if not self._dirty and not self._force_export and not lagging:
+            return None
         try:
             self._absorb_outside_edits()
             store.refresh_lines(self.conn, self._dirty)
             self.conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
                               "WHERE key = 'changes'")
-            written = store.export_jsonl(self.conn, self.jsonl_path,
-                                         None if self._force_export else self._dirty)
-            store.record_sync(self.conn, self.jsonl_path, written)
+            change = int(store.get_meta(self.conn, "changes", "0") or 0)
+            whole = self._force_export or lagging
+            export = store.prepare_export(self.conn, self.jsonl_path,
+                                          None if whole else self._dirty, change)
         except OSError as e:    # disk full, read-only: the transaction rolls back whole
-            raise LedgerError(f"cannot write {self.jsonl_path}: {e.strerror or e}; "
-                              "nothing was changed") from None
+            raise store.explain(e, self.beads_dir) or LedgerError(
+                f"cannot write {self.jsonl_path}: {e.strerror or e}; nothing was changed") \
+                from None
         self._dirty = set()
+        return export
+
+    def _publish(self, export: store.Export) -> None:
+        """Put the committed transaction's export in place. The change is committed whatever
+        happens here: a failure leaves the export lagging, for the next open to redo."""
+        try:
+            with store.write_lock(self.conn):
+                store.publish_export(self.conn, self.jsonl_path, export)
+        except BaseException as e:
+            export.discard()
+            if not isinstance(e, Exception):
+                raise
+            if not export.placed:
+                why = store.explain(e, self.beads_dir) or e
+                self.warnings.append(f"the change is saved in {store.DB_NAME}, but "
+                                     f"{self.jsonl_path} is not updated yet ({why}); the next "
+                                     "bd command updates it")
 
     def change_token(self) -> int:
         """Changes whenever any process commits a change to this ledger."""
@@ -383,6 +424,25 @@ class Ledger(ids.IdsMixin, LinksMixin, sync.SyncMixin):
             if issue.is_closed:
                 raise LedgerError(f"{issue.id} is already closed")
             return self.update(issue.id, actor=actor, status="closed", close_reason=reason)
+
+    def discard(self, issue_id: str) -> None:
+        """Take back a bead as if it had never been made: the undo of a create whose operation
+        failed later on (a sling rolled back). Refused when another bead depends on it; a bead
+        that lived (git may hold it) is closed or tombstoned instead, never discarded."""
+        with self.transaction():
+            rid = self.resolve(issue_id)
+            others = [r[0] for r in self.conn.execute(
+                "SELECT issue_id FROM dependencies WHERE depends_on_id=? AND issue_id!=?",
+                (rid, rid))]
+            if others:
+                raise LedgerError(f"{rid} cannot be discarded: {', '.join(others[:3])} "
+                                  "depend on it")
+            for table, column in (("issues", "id"), ("labels", "issue_id"),
+                                  ("dependencies", "issue_id"), ("comments", "issue_id"),
+                                  ("events", "issue_id"), ("lines", "id"),
+                                  ("child_counters", "parent_id")):
+                self.conn.execute(f"DELETE FROM {table} WHERE {column}=?", (rid,))
+            self._dirty.add(rid)    # its line goes from the export
 
     def reopen(self, issue_id: str, *, actor: str | None = None) -> Issue:
         with self.transaction():

@@ -17,7 +17,8 @@ def _follow(beads_dir: Path) -> Path:
     """A `.beads/redirect` file names the real ledger (relative to that .beads dir or absolute);
     crew clones use it so `bd` there works on the rig's ledger."""
     seen = set()
-    while (beads_dir / REDIRECT_NAME).is_file() and beads_dir not in seen:
+    while os.access(beads_dir, os.X_OK) and (beads_dir / REDIRECT_NAME).is_file() \
+            and beads_dir not in seen:
         seen.add(beads_dir)
         target = (beads_dir / REDIRECT_NAME).read_text().strip()
         if not target:
@@ -39,8 +40,10 @@ def find_beads_dir(cwd: Path, environ: Mapping[str, str], *,
     here = Path(cwd).resolve()
     for d in (here, *here.parents):
         candidate = d / BEADS_DIRNAME
-        if candidate.is_dir() and (not ledger_only or any(
+        if candidate.is_dir() and (not ledger_only or not os.access(candidate, os.X_OK) or any(
                 (candidate / name).exists() for name in LEDGER_FILES)):
+            # A `.beads/` this user may not enter is another user's private ledger: found,
+            # so that opening it says whose it is instead of looking further up.
             return _follow(candidate)
     return None
 
@@ -66,6 +69,14 @@ def find_town_root(cwd: Path, environ: Mapping[str, str]) -> Path | None:
         return Path(explicit)
     here = Path(cwd).resolve()
     for d in (here, *here.parents):
-        if (d / "mayor" / "town.toml").is_file():
-            return d
+        try:
+            if (d / "mayor" / "town.toml").is_file():
+                return d
+        except PermissionError:
+            from ..files import owner_of
+            from .model import LedgerError
+
+            owner = owner_of(d / "mayor") or "another user"
+            raise LedgerError(f"the town at {d} belongs to {owner}: its files are private to "
+                              f"its owner, so run the command as {owner}") from None
     return None

@@ -10,7 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from . import jsonl, store
+from ..files import write_atomic
+from . import jsonl
 
 
 def merge_driver(base: Path, ours: Path, theirs: Path) -> int:
@@ -24,7 +25,7 @@ def merge_driver(base: Path, ours: Path, theirs: Path) -> int:
     text, bad = jsonl.merge_files(read(base), read(ours), read(theirs))
     if bad:
         text += "".join(b.text + "\n" for b in bad)
-    store.write_atomic(Path(ours), text.encode())
+    write_atomic(Path(ours), text.encode(), sync=False)
     return 1 if bad else 0
 
 

@@ -17,6 +17,10 @@ class ClaimError(LedgerError):
     """A claim lost the race (or the bead was not claimable)."""
 
 
+class NoSpaceError(LedgerError):
+    """The disk (or the user's quota) is full: nothing was changed."""
+
+
 STATUSES = ("open", "in_progress", "blocked", "deferred", "closed", "tombstone", "pinned",
             "hooked")
 # Statuses after which a bead no longer blocks anything.

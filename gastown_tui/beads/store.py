@@ -2,8 +2,15 @@
 
 SQLite in WAL mode is the working store; `issues.jsonl` is its git-tracked export. Every
 transaction takes the write lock up front (`BEGIN IMMEDIATE`), so concurrent processes queue on
-the busy timeout instead of failing to upgrade a read lock, and the export runs while the lock
-is still held: two processes can never write the JSONL out of order.
+the busy timeout instead of failing to upgrade a read lock.
+
+A change reaches the export in two steps, so that a command that fails changed nothing and one
+that succeeds is in both stores. Under the transaction's lock the new export is written to a
+temp file beside `issues.jsonl` (a full disk fails here, and the transaction rolls back); the
+transaction commits; then, under the write lock again, the temp file is renamed into place if no
+later commit has exported since. `meta.exported` names the commit (`meta.changes`) the file
+shows: when it lags (a process killed between the steps), the next ledger opened exports again.
+Until then the file shows the state before that commit, never a change that was rolled back.
 
 Each issue's JSONL line is cached in `lines` (a narrow table clustered by id), rebuilt only
 for issues a transaction touched, so an export of 10,000 beads is one sequential scan and one
@@ -19,6 +26,8 @@ that has not finished) computes the set instead.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import errno
 import json
 import os
 import sqlite3
@@ -27,8 +36,10 @@ import zlib
 from pathlib import Path
 from typing import Any, Iterator
 
-from .model import (BLOCKING_DEP_TYPES, DONE_STATUSES, SCALAR_FIELDS, LedgerError, dumps,
-                    record_from_row)
+from ..files import (PRIVATE_FILE, is_no_space, low_space, no_space_message, os_error_message,
+                     owner_of, pid_alive, temp_beside)
+from .model import (BLOCKING_DEP_TYPES, DONE_STATUSES, SCALAR_FIELDS, LedgerError, NoSpaceError,
+                    dumps, record_from_row)
 
 DB_NAME = "beads.db"
 JSONL_NAME = "issues.jsonl"
@@ -151,6 +162,11 @@ ROW_COLUMNS = ", ".join(SCALAR_FIELDS)
 
 
 def connect(db_path: Path) -> sqlite3.Connection:
+    # A new database file is created private: SQLite gives its -wal and -shm the same mode, and
+    # the ledger holds mail and work that other users of the machine have no business reading.
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(db_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC,
+                         PRIVATE_FILE))
     conn = sqlite3.connect(str(db_path), timeout=BUSY_TIMEOUT_S, isolation_level=None,
                            check_same_thread=False)
     # WAL + NORMAL survives a killed process; only a power cut can lose the newest commit,
@@ -195,6 +211,7 @@ def create_schema(conn: sqlite3.Connection, prefix: str) -> None:
         conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)",
                      (SCHEMA_VERSION,))
         conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('changes', '0')")
+        conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('exported', '0')")
 
 
 def upgrade_schema(conn: sqlite3.Connection) -> None:
@@ -293,22 +310,92 @@ def file_stamp(path: Path) -> str:
     return f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}"
 
 
-def export_jsonl(conn: sqlite3.Connection, path: Path, changed: set[str] | None) -> str:
-    """Write every line, sorted by id, to `path` atomically; returns the digest of what was
-    written (`digest`).
+@dataclasses.dataclass
+class Export:
+    """A new export written beside `issues.jsonl`, waiting for its commit to be published."""
+    tmp: Path
+    data: bytes
+    change: int          # the `changes` count of the commit it shows
+    base_stamp: str      # the stamp of the file it replaces, as the transaction saw it
+    placed: bool = False
+
+    def discard(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.tmp.unlink()
+
+
+def prepare_export(conn: sqlite3.Connection, path: Path, changed: set[str] | None,
+                   change: int) -> Export:
+    """Under the write lock, before the commit: the export after this transaction, written to a
+    temp file beside `path` (the caller publishes it once committed, or discards it).
 
     With `changed` (the caller has checked that the file is still exactly our last export),
     the previous file is patched with the lines of those beads instead of reading all 10,000
-    lines back out of SQLite; the unchanged stretches go to the new file as views of the old
-    bytes, never joined into a copy of 4 MB. Called under the write lock, so any other temp
-    file of ours was left by a killed process."""
+    lines back out of SQLite."""
+    if path.is_dir():
+        # The rename after the commit would fail: refuse now, while nothing is changed.
+        raise OSError(errno.EISDIR, "a directory is in its place", str(path))
+    _remove_stale_temps(path)
+    data = _patched(conn, path, changed) if changed is not None else None
+    if data is None:
+        data = all_lines(conn)
+    # No fsync: SQLite holds the change durably, and an export lost to a power cut is
+    # rewritten from it (`meta.exported` lags).
+    tmp = temp_beside(path, data, sync=False)
+    return Export(tmp, data, change, file_stamp(path))
+
+
+def publish_export(conn: sqlite3.Connection, path: Path, export: Export) -> bool:
+    """After the commit, under the write lock again: put the export in place unless a later
+    commit exported since (or the file changed behind our back: the next open imports that
+    change and exports again). Whether it was put in place."""
+    fresh = (get_meta(conn, "changes") == str(export.change)
+             and get_meta(conn, "exported") != str(export.change)
+             and file_stamp(path) == export.base_stamp)
+    if not fresh:
+        export.discard()
+        return False
+    os.replace(export.tmp, path)
+    export.placed = True
+    # After the rename: should these fail, the file still shows exactly the committed state,
+    # and the next open reads it back as no change.
+    record_sync(conn, path, export.data)
+    set_meta(conn, "exported", str(export.change))
+    return True
+
+
+def sync_marks(conn: sqlite3.Connection) -> dict[str, str]:
+    """What the ledger knows of its export, in one read: `jsonl_stamp`, `changes`,
+    `exported`."""
+    return dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('jsonl_stamp', "
+                             "'changes', 'exported')"))
+
+
+def lags(marks: dict[str, str]) -> bool:
+    """Whether a committed change has not reached `issues.jsonl` (its process was killed
+    between commit and rename, or the rename failed). Databases from before `exported` was
+    kept count as in step."""
+    return "exported" in marks and marks["exported"] != marks.get("changes")
+
+
+def export_lags(conn: sqlite3.Connection) -> bool:
+    return lags(sync_marks(conn))
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """Temp exports of processes that are gone (killed between writing and renaming). A live
+    process's temp file (this one's too: another thread's ledger) may be waiting for its
+    commit: it is left alone for an hour."""
     for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        pid = stale.name[len(path.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and pid_alive(int(pid)):
+            try:
+                if time.time() - stale.stat().st_mtime < 3600:
+                    continue
+            except FileNotFoundError:
+                continue
         with contextlib.suppress(FileNotFoundError):
             stale.unlink()
-    pieces = _patched(conn, path, changed) if changed is not None else None
-    if pieces is None:
-        pieces = [all_lines(conn)]
-    return write_atomic(path, pieces)
 
 
 _ID_HEAD = b'{"id":"'
@@ -339,7 +426,7 @@ def _locate(buf: bytes, key: bytes) -> tuple[int, int, bool]:
     return lo, lo, False
 
 
-def _patched(conn: sqlite3.Connection, path: Path, changed: set[str]) -> list | None:
+def _patched(conn: sqlite3.Connection, path: Path, changed: set[str]) -> bytes | None:
     try:
         old = path.read_bytes()
     except FileNotFoundError:
@@ -368,7 +455,7 @@ def _patched(conn: sqlite3.Connection, path: Path, changed: set[str]) -> list | 
             pieces += [fresh[key], b"\n"]
         cursor = end
     pieces.append(view[cursor:])
-    return pieces
+    return b"".join(pieces)
 
 
 def all_lines(conn: sqlite3.Connection) -> bytes:
@@ -383,37 +470,16 @@ def all_lines(conn: sqlite3.Connection) -> bytes:
     return b"\n".join([r[0] for r in rows]) + b"\n"
 
 
-def write_atomic(path: Path, data: bytes | list) -> str:
-    """Replace `path` with `data` (bytes, or pieces of bytes written in turn); returns the
-    digest of what was written."""
-    pieces = [data] if isinstance(data, (bytes, bytearray, memoryview)) else data
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.writelines(pieces)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    return digest(pieces)
-
-
-def digest(data: bytes | list) -> str:
+def digest(data: bytes) -> str:
     """Tells a rewrite with the same content (git checkout) from a real change; not security,
-    so CRC-32, which costs a third of SHA-1 on 4 MB. `data` may come in pieces."""
-    crc, size = 0, 0
-    for piece in [data] if isinstance(data, (bytes, bytearray, memoryview)) else data:
-        crc = zlib.crc32(piece, crc)
-        size += len(piece)
-    return f"{crc:08x}:{size}"
+    so CRC-32, which costs a third of SHA-1 on 4 MB."""
+    return f"{zlib.crc32(data):08x}:{len(data)}"
 
 
-def record_sync(conn: sqlite3.Connection, path: Path, data_digest: str) -> None:
-    """Remember what the JSONL looked like (its stamp, and `data_digest`, the digest of its
-    content) after we wrote or read it."""
+def record_sync(conn: sqlite3.Connection, path: Path, data: bytes) -> None:
+    """Remember what the JSONL looked like after we wrote or read it."""
     set_meta(conn, "jsonl_stamp", file_stamp(path))
-    set_meta(conn, "jsonl_digest", data_digest)
+    set_meta(conn, "jsonl_digest", digest(data))
 
 
 @contextlib.contextmanager
@@ -421,10 +487,62 @@ def write_lock(conn: sqlite3.Connection) -> Iterator[None]:
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as e:
-        raise LedgerError(f"the ledger is busy or unwritable ({e}); try again") from e
+        if e.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            raise
+        raise LedgerError(f"the ledger is busy ({e}); try again") from e
     try:
         yield
     except BaseException:
-        conn.execute("ROLLBACK")
+        _rollback(conn)
         raise
-    conn.execute("COMMIT")
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        # A failed COMMIT (a full disk) may leave the transaction open: end it, so the
+        # connection's next statement does not run inside it.
+        _rollback(conn)
+        raise
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    # SQLite may already have rolled back by itself (after SQLITE_FULL or an I/O error);
+    # ROLLBACK then fails, and that must not hide the error that caused it.
+    if conn.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+
+
+def explain(e: BaseException, beads_dir: Path) -> LedgerError | None:
+    """A one-line LedgerError for what the machine refused while using the ledger in
+    `beads_dir` (None: not such an error, let it through). Only a database SQLite finds
+    damaged is called damaged: a full disk or files changed under a running process are
+    said as such, since moving a good database aside would throw away what only it holds."""
+    if isinstance(e, LedgerError) or not isinstance(e, (sqlite3.Error, OSError)):
+        return None
+    db = beads_dir / DB_NAME
+    code = (getattr(e, "sqlite_errorcode", None) or 0) & 0xFF \
+        if isinstance(e, sqlite3.Error) else None
+    if is_no_space(e) or code == sqlite3.SQLITE_FULL or (
+            code == sqlite3.SQLITE_IOERR and low_space(beads_dir)):
+        return NoSpaceError(no_space_message(beads_dir))
+    if isinstance(e, OSError):
+        message = os_error_message(e)
+        return LedgerError(message) if message else None
+    if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM,
+                sqlite3.SQLITE_AUTH):
+        owner = owner_of(db)
+        if owner:
+            return LedgerError(f"the ledger in {beads_dir} belongs to {owner}: it is private to "
+                               f"its owner, so run the command as {owner}")
+        return LedgerError(f"cannot write {db} ({e}): check the permissions of it, its -wal "
+                           f"and -shm files and {beads_dir}")
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return LedgerError(f"the ledger in {beads_dir} is busy ({e}); try again")
+    if code == sqlite3.SQLITE_IOERR:
+        return LedgerError(f"disk I/O error on {db}: its -wal or -shm file changed under a "
+                           "running process (deleted or replaced while the town's host had it "
+                           "open); stop the host with `gt down`, then run the command again")
+    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return LedgerError(f"{db} is damaged ({e}): move it aside and run bd again (keep the "
+                           "copy); the ledger is rebuilt from issues.jsonl")
+    return LedgerError(f"cannot use {db} ({e})")

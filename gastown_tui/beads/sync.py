@@ -11,12 +11,14 @@ line numbers and appended to `issues.jsonl.rejected`, never dropped silently.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..files import os_error_message, write_atomic
 from . import store
-from .model import LedgerError, SCALAR_FIELDS, dumps, now
+from .model import LedgerError, NoSpaceError, SCALAR_FIELDS, dumps, now
 
 if TYPE_CHECKING:
     from . import jsonl
@@ -28,12 +30,19 @@ class SyncMixin:
     """JSONL import/export for `Ledger` (which provides conn, transaction and _dirty)."""
 
     def sync_in(self) -> None:
-        """Import the JSONL if something other than this ledger changed it since."""
-        if store.file_stamp(self.jsonl_path) == store.get_meta(self.conn, "jsonl_stamp"):
+        """Import the JSONL if something other than this ledger changed it since, and export
+        again if a committed change never reached it."""
+        marks = store.sync_marks(self.conn)
+        if (store.file_stamp(self.jsonl_path) == marks.get("jsonl_stamp")
+                and not store.lags(marks)):
             return
         try:
             with self.transaction():
                 self._absorb_outside_edits()
+        except NoSpaceError as e:
+            # Reads go on from the database, which holds every committed change; the next
+            # command with room brings issues.jsonl up to date.
+            self.warnings.append(f"{self.jsonl_path} is not up to date: {e}")
         except OSError as e:
             raise LedgerError(f"cannot read {self.jsonl_path}: {e.strerror or e}") from None
 
@@ -48,12 +57,11 @@ class SyncMixin:
             self._force_export = True
             return
         data = path.read_bytes()
-        data_digest = store.digest(data)
-        if data_digest == store.get_meta(self.conn, "jsonl_digest"):
+        if store.digest(data) == store.get_meta(self.conn, "jsonl_digest"):
             store.set_meta(self.conn, "jsonl_stamp", stamp)
             return
         self._import_bytes(data, str(path), tracked=True)
-        store.record_sync(self.conn, path, data_digest)
+        store.record_sync(self.conn, path, data)
         self._force_export = True
 
     def import_file(self, source: Path) -> "ImportReport":
@@ -82,9 +90,10 @@ class SyncMixin:
         """`bd export -o FILE`: the same deterministic JSONL, written atomically elsewhere."""
         data = self.export_bytes()
         try:
-            store.write_atomic(Path(target), data)
+            write_atomic(Path(target), data)
         except OSError as e:
-            raise LedgerError(f"cannot write {target}: {e.strerror}") from None
+            raise LedgerError(os_error_message(e) or f"cannot write {target}: {e.strerror}") \
+                from None
         return data.count(b"\n")
 
     def _import_bytes(self, data: bytes, source: str, whole_file_bad_fails: bool = False,
@@ -198,7 +207,10 @@ class ImportReport:
 
 
 def keep_rejected(beads_dir: Path, source: str, bad: list[jsonl.BadLine]) -> None:
-    with open(beads_dir / store.REJECTED_NAME, "a", encoding="utf-8") as f:
+    # 0600: the lines are bead records, as private as the database they did not get into.
+    fd = os.open(beads_dir / store.REJECTED_NAME, os.O_WRONLY | os.O_APPEND | os.O_CREAT
+                 | os.O_CLOEXEC, 0o600)
+    with open(fd, "a", encoding="utf-8") as f:
         for b in bad:
             f.write(f"# {now()} {source}:{b.lineno}: {b.error}\n{b.text}\n")
 
@@ -266,7 +278,7 @@ def register_merge_driver(beads_dir: Path) -> Path | None:
     existing = attrs.read_text().splitlines() if attrs.exists() else []
     if line not in existing:
         text = "\n".join(existing + [line]) + "\n"
-        attrs.write_text(text)
+        write_atomic(attrs, text)
     repo.config[f"merge.{MERGE_DRIVER_NAME}.name"] = "beads JSONL field-level merge"
     repo.config[f"merge.{MERGE_DRIVER_NAME}.driver"] = driver_command()
     return workdir

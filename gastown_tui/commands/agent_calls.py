@@ -36,16 +36,17 @@ def identity_of(town: "Town", env: Env) -> str:
 def tell_host(town: "Town", events: Iterable[dict[str, Any]] = ()) -> None:
     """The ledger changed: a running host looks now (and publishes `events`, so live viewers
     see them); without a host the events go straight to the town's event log."""
+    from ..host.api import Notify
     from ..host.client import HostClient
     from ..host.events import append_event
     from ..host.runtime import HostError
 
     events = list(events)
     try:
-        if HostClient(town.root, timeout=2).try_call("notify", events=events) is not None:
-            return
+        HostClient(town.root, timeout=2).request(Notify(events))
+        return
     except HostError:
-        pass  # a busy host still sees the change on its next ledger check
+        pass  # no host, or a busy one (which sees the change on its next ledger check)
     for event in events:
         append_event(town.root, event)
 

@@ -60,11 +60,17 @@ def actor() -> str:
 def open_ledger(ids: Iterable[str] = ()) -> "Ledger":
     """The ledger for the caller's directory (see `ledger_calls.open_ledger`), closed when the
     command's click context ends."""
-    led = ledger_calls.open_ledger(get_env(), ids)
+    env = get_env()
+    led = ledger_calls.open_ledger(env, ids)
     ctx = click.get_current_context(silent=True)
     if ctx is not None:
-        ctx.call_on_close(led.close_db)
+        ctx.call_on_close(ledger_calls.closer(led, env))
     return led
+
+
+# `-n N` of list, ready and search: 0 is no limit; beyond a million is a typo, and beyond
+# SQLite's 64-bit integers an internal error.
+LIMIT = click.IntRange(min=0, max=1_000_000)
 
 
 class PriorityType(click.ParamType):

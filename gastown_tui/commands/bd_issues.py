@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from . import ledger_calls
-from .bd_common import PRIORITY, BdCommand, open_ledger
+from .bd_common import LIMIT, PRIORITY, BdCommand, open_ledger
 from .ledger_calls import Changed, IssueList
 from .core import CommandError, get_env, runs
 
@@ -36,7 +36,7 @@ def create():
 @click.option("-l", "--label", multiple=True, help="Must carry every label given.")
 @click.option("-p", "--priority", type=PRIORITY, default=None)
 @click.option("--all", "include_closed", is_flag=True, help="Include closed beads.")
-@click.option("-n", "--limit", type=click.IntRange(min=0), default=None,
+@click.option("-n", "--limit", type=LIMIT, default=None,
               help="At most N (0: no limit, as in bd).")
 @runs(ledger_calls.list_)
 def list_():
@@ -91,7 +91,7 @@ def reopen(ids):
 @click.command("search", cls=BdCommand)
 @click.argument("text")
 @click.option("--open", "only_open", is_flag=True, help="Skip closed beads.")
-@click.option("-n", "--limit", type=click.IntRange(min=0), default=None,
+@click.option("-n", "--limit", type=LIMIT, default=None,
               help="At most N (0: no limit, as in bd).")
 def search(text, only_open, limit):
     """Find beads whose id, title, description or notes contain TEXT."""

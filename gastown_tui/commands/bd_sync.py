@@ -116,9 +116,7 @@ def import_(input_):
             raise CommandError(f"no such file: {path}")
         led = open_ledger()
         report = led.import_file(path)
-    for warning in led.warnings:
-        env.progress(f"bd: warning: {warning}")
-    return report
+    return report   # its warnings (the lines kept aside) are said as the ledger closes
 
 
 def _read_stdin(env) -> bytes:

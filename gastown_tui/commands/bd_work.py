@@ -8,14 +8,14 @@ import click
 
 from ..visible import visible
 from . import ledger_calls
-from .bd_common import BdCommand, BdGroup, open_ledger
+from .bd_common import LIMIT, BdCommand, BdGroup, open_ledger
 from .core import runs
 from .ledger_calls import READY_LIMIT, Changed, known
 from .render import table, view
 
 
 @click.command("ready", cls=BdCommand)
-@click.option("-n", "--limit", type=click.IntRange(min=0), default=READY_LIMIT,
+@click.option("-n", "--limit", type=LIMIT, default=READY_LIMIT,
               show_default=True, help="How many to show; 0 shows all.")
 @click.option("-a", "--assignee", default=None, help="Only work assigned to NAME.")
 @click.option("--unassigned", is_flag=True, help="Only work nobody holds.")
@@ -126,7 +126,8 @@ class TreeNode:
 
 @dep.command("tree")
 @click.argument("issue")
-@click.option("--max-depth", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--max-depth", type=click.IntRange(min=1, max=1000), default=20,
+              show_default=True)
 def dep_tree(issue, max_depth):
     """What ISSUE depends on, recursively."""
     led = open_ledger([issue])

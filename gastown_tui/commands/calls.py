@@ -94,15 +94,28 @@ def failure(e: BaseException, env: Env, args: list[str]) -> Result:
         return Result(e.exit_code, data=e.data, error=e.message, as_json=env.json, argv=args)
     if isinstance(e, KeyboardInterrupt):
         return Result(130, error="interrupted", as_json=env.json, argv=args)
-    if not isinstance(e, Exception) or not _is_user_error(e):
+    if not isinstance(e, Exception):
         raise e
+    if not is_user_error(e):
+        from ..files import os_error_message
+
+        # What the machine refused (a full disk, another user's file, a read-only disk)
+        # is no bug of ours: one line naming the path, wherever in the code it surfaced.
+        message = os_error_message(e)
+        if message is None:
+            raise e
+        if env.debug:
+            import traceback
+
+            traceback.print_exc()
+        return Result(EXIT_FAILED, error=message, as_json=env.json, argv=args)
     # Domain layers cannot import this module; their errors opt in with `user_error = True`
     # (and an optional `exit_code`) to be shown as a one-line message.
     return Result(getattr(e, "exit_code", EXIT_FAILED), error=str(e), as_json=env.json,
                   argv=args)
 
 
-def _is_user_error(e: Exception) -> bool:
+def is_user_error(e: Exception) -> bool:
     if getattr(e, "user_error", False):
         return True
     # The ledger's errors are one-line, actionable messages too; checked without importing the

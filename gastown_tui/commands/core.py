@@ -115,6 +115,31 @@ class Group(click.Group):
 Group.group_class = Group
 
 
+class Seconds(click.ParamType):
+    """A time in seconds within bounds; refuses nan and infinity, which compare false with
+    every bound and so slip past a plain `<= 0` check."""
+
+    name = "seconds"
+
+    def __init__(self, low: float = 0.0, high: float = 86400.0, low_open: bool = True):
+        self.low, self.high, self.low_open = low, high, low_open
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> float:
+        import math
+
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            seconds = math.nan
+        above = seconds > self.low if self.low_open else seconds >= self.low
+        if not (math.isfinite(seconds) and above and seconds <= self.high):
+            side = "above" if self.low_open else "at least"
+            self.fail(f"{value!r} is not a number of seconds {side} {self.low:g} and at most "
+                      f"{self.high:g}", param, ctx)
+        return seconds
+
+
 # ---------------------------------------------------------------------------------------------
 # Invocation
 

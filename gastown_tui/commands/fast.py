@@ -65,12 +65,13 @@ def agents(args: list[str]) -> int | None:
     from .render import Result
 
     try:
+        from ..host.api import Agents as AgentsRequest
         from ..host.client import HostClient
         from ..town.model import find_town
 
         town = find_town(Path.cwd(), os.environ)
-        rows = HostClient(town.root).call("agents", all=len(words) == 2, queued=True)
-        data = Agents([AgentRow(**r) for r in rows])
+        rows = HostClient(town.root).request(AgentsRequest(all=len(words) == 2, queued=True))
+        data = Agents([AgentRow.of(r) for r in rows])
     except Exception:  # noqa: BLE001 - the registry reports every failure in its own words
         return None
     return _print(Result(data=data, as_json="--json" in args), "gt")
@@ -198,8 +199,11 @@ def parse(params: Sequence[Param], words: list[str]) -> tuple[dict[str, Any], st
 def _convert(kind: str, value: str) -> Any:
     if kind in ("text", "actor"):
         return value
-    if kind == "count":
-        return int(value) if value.isascii() and value.isdigit() else None
+    if kind.startswith("count"):
+        if not (value.isascii() and value.isdigit()):
+            return None
+        top = kind.partition(":")[2]
+        return int(value) if not top or int(value) <= int(top) else None
     if kind == "priority" and value.isascii():
         from .ledger_calls import priority_word
 

@@ -44,8 +44,8 @@ this differs from what that makes. Do not edit by hand.
 
 (program, command words) -> (module, body function, params); a param is
 (name, option strings, kind, multiple, required, default), kind one of: text, count (a whole
-number >= 0), priority (0-4 or P0-P4), flag, arg (one argument), args (all the rest), and
-json, debug, actor (the eager options that set the `Env`).
+number >= 0; count:N at most N), priority (0-4 or P0-P4), flag, arg (one argument), args (all
+the rest), and json, debug, actor (the eager options that set the `Env`).
 """
 
 '''
@@ -81,9 +81,9 @@ def _kind(cmd: click.Command, p: click.Parameter) -> str:
         return "text"
     if isinstance(t, PriorityType):
         return "priority"
-    if isinstance(t, click.IntRange) and (t.min, t.max, t.min_open, t.max_open, t.clamp) == \
-            (0, None, False, False, False):
-        return "count"
+    if isinstance(t, click.IntRange) and (t.min, t.min_open, t.max_open, t.clamp) == \
+            (0, False, False, False) and (t.max is None or isinstance(t.max, int)):
+        return "count" if t.max is None else f"count:{t.max}"
     raise ValueError(f"{where}: type {t!r} is not served fast")
 
 

@@ -6,13 +6,13 @@ this differs from what that makes. Do not edit by hand.
 
 (program, command words) -> (module, body function, params); a param is
 (name, option strings, kind, multiple, required, default), kind one of: text, count (a whole
-number >= 0), priority (0-4 or P0-P4), flag, arg (one argument), args (all the rest), and
-json, debug, actor (the eager options that set the `Env`).
+number >= 0; count:N at most N), priority (0-4 or P0-P4), flag, arg (one argument), args (all
+the rest), and json, debug, actor (the eager options that set the `Env`).
 """
 
 WORDS = {('bd', ('ready',)): ('gastown_tui.commands.ledger_calls',
                       'ready',
-                      (('limit', ('-n', '--limit'), 'count', False, False, 10),
+                      (('limit', ('-n', '--limit'), 'count:1000000', False, False, 10),
                        ('assignee', ('-a', '--assignee'), 'text', False, False, None),
                        ('unassigned', ('--unassigned',), 'flag', False, False, False),
                        ('label', ('-l', '--label'), 'text', True, False, ()),
@@ -33,7 +33,7 @@ WORDS = {('bd', ('ready',)): ('gastown_tui.commands.ledger_calls',
                       ('label', ('-l', '--label'), 'text', True, False, ()),
                       ('priority', ('-p', '--priority'), 'priority', False, False, None),
                       ('include_closed', ('--all',), 'flag', False, False, False),
-                      ('limit', ('-n', '--limit'), 'count', False, False, None),
+                      ('limit', ('-n', '--limit'), 'count:1000000', False, False, None),
                       ('json', ('--json',), 'json', False, False, None),
                       ('debug', ('--debug',), 'debug', False, False, None),
                       ('actor', ('--actor',), 'actor', False, False, None))),

@@ -1,4 +1,5 @@
-"""`gt` with no arguments (and `gt app`): open the full-screen app in the current town.
+"""`gt` with no arguments (and `gt app`): open the full-screen app in the current town, attached
+to the town's host (which keeps running when the app detaches).
 
 Outside a town it offers to create one or to run the demo. Textual is imported only here, inside
 the callbacks, so every other `gt` command starts without it.
@@ -20,13 +21,16 @@ NOT_A_TERMINAL = ("the app needs a terminal; in scripts use `gt --cmd \"...\"` o
 
 
 def open_app(env: Env, town_root: Path | None = None,
-             first_commands: list[str] | None = None, focus: str | None = None) -> str | None:
-    """Run the app on `town_root` (default: the town around `env.cwd`) until it quits; with
-    `focus`, that session's pane takes the focus when it shows (`gt mayor attach`)."""
+             first_commands: list[str] | None = None, focus: str | None = None,
+             embedded: bool = False) -> str | None:
+    """Run the app on `town_root` (default: the town around `env.cwd`) until it detaches or
+    quits: attached to the town's host (started in the background when none runs), or with
+    `embedded` running the host itself. With `focus`, that session's pane takes the focus
+    when it shows (`gt mayor attach`)."""
     if env.environ.get(IN_APP):
         if focus:
             return f"{focus} runs in its pane here (C-b n / C-b p to reach it)"
-        raise CommandError("this is the app already; quit it (C-b q) to open another town")
+        raise CommandError("this is the app already; detach (C-b d) to open another town")
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise CommandError(NOT_A_TERMINAL)
     if town_root is None:
@@ -36,7 +40,8 @@ def open_app(env: Env, town_root: Path | None = None,
     from ..ui.app import AppOptions, GastownApp
 
     app = GastownApp(AppOptions(town_root=Path(town_root), environ=dict(env.environ),
-                                first_commands=list(first_commands or [])))
+                                first_commands=list(first_commands or []),
+                                embedded=embedded))
     if focus:
         app.focus_when_started(focus)
     app.run()
@@ -94,8 +99,12 @@ def open_demo(env: Env, target: Path, agents: int) -> str | None:
 def register(root: click.Group) -> None:
     @root.command("app")
     @click.argument("town", required=False, type=click.Path(file_okay=False, path_type=Path))
-    def app(town: Path | None):
-        """Open the full-screen app (what `gt` alone does) in TOWN or the current town."""
+    @click.option("--embedded", is_flag=True,
+                  help="Run the town's host inside the app: one process, and the town stops "
+                  "when the app quits (refused while a host runs).")
+    def app(town: Path | None, embedded: bool):
+        """Open the full-screen app (what `gt` alone does) in TOWN or the current town,
+        attached to the town's host (started in the background when none runs)."""
         env = get_env()
         if town is not None:
             from ..town import find_town
@@ -104,4 +113,4 @@ def register(root: click.Group) -> None:
                 raise UsageError(f"{town} is not a directory; give a town's folder")
             town = find_town(town, {k: v for k, v in env.environ.items()
                                     if k != "GT_TOWN_ROOT"}).root
-        return open_app(env, town)
+        return open_app(env, town, embedded=embedded)

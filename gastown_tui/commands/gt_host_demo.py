@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .core import CommandError, UsageError, get_env
+from .core import CommandError, Seconds, UsageError, get_env
 
 
 def register(root: click.Group) -> None:
@@ -13,8 +13,8 @@ def register(root: click.Group) -> None:
     @click.option("--agents", "agents", type=int, default=3, show_default=True,
                   help="How many demo agents (one issue each).")
     @click.option("--headless", is_flag=True, help="Print progress instead of opening the app.")
-    @click.option("--timeout", type=float, default=300.0, show_default=True,
-                  help="Seconds to wait for the convoy to land.")
+    @click.option("--timeout", type=Seconds(), default=300.0, show_default=True,
+                  help="Seconds to wait for the convoy to land (at most a day).")
     def demo(path: str | None, agents: int, headless: bool, timeout: float):
         """Create a demo town (a fresh temp directory by default) with a sample rig, issues and
         a convoy, and let demo agents work it until the convoy lands."""
@@ -26,8 +26,6 @@ def register(root: click.Group) -> None:
 
         if not 1 <= agents <= demo_mod.MAX_AGENTS:
             raise UsageError(f"--agents must be between 1 and {demo_mod.MAX_AGENTS}")
-        if timeout <= 0:
-            raise UsageError("--timeout must be above 0")
         env = get_env()
         if not headless:
             from .gt_app import check_demo_can_open

@@ -12,8 +12,8 @@ import json
 import click
 
 from ..visible import visible
-from .core import UsageError, get_env
-from .live_views import Agents, AgentRow, age as _age
+from .core import Seconds, UsageError, get_env
+from .live_views import Agents, AgentRow, NudgeResult, age as _age
 from .render import view
 from .towncli import current_town
 
@@ -50,20 +50,6 @@ class Peek:
 
     def render_text(self) -> str:
         return "\n".join(visible(line) for line in self.lines)
-
-
-@view
-class NudgeResult:
-    agent: str
-    mode: str
-    delivered: bool
-    queued: bool
-    attempts: int | None = None
-
-    def render_text(self) -> str:
-        if self.delivered:
-            return f"nudged {self.agent}: typed, submitted and seen on its screen"
-        return f"queued for {self.agent}: delivered when it is next idle"
 
 
 @view
@@ -117,14 +103,12 @@ def register(root: click.Group) -> None:
         return HostStatus(None, message="host stopped")
 
     @root.command("down")
-    @click.option("--timeout", type=float, default=20.0, show_default=True,
+    @click.option("--timeout", type=Seconds(high=3600), default=20.0, show_default=True,
                   help="Seconds to wait for the host to stop.")
     def down(timeout: float):
         """Stop the town's host gracefully: active hooks are snapshotted and suspended."""
         from ..host.headless import stop
 
-        if timeout <= 0:
-            raise UsageError("--timeout must be above 0")
         info = stop(current_town().root, timeout)
         return HostStatus(info["pid"], message=f"host stopped (pid {info['pid']}); "
                           "its hooks are suspended and resume with the next host")
@@ -134,8 +118,10 @@ def register(root: click.Group) -> None:
     def agents(all_: bool):
         """Running agents: role, pid, state (busy/waiting/idle/stuck/exited), hook, uptime;
         then the work queued for a free polecat."""
-        rows = _client(current_town()).call("agents", all=all_, queued=True)
-        return Agents([AgentRow(**r) for r in rows])
+        from ..host import api
+
+        rows = _client(current_town()).request(api.Agents(all=all_, queued=True))
+        return Agents([AgentRow.of(r) for r in rows])
 
     @root.command("nudge")
     @click.argument("target")
@@ -148,25 +134,28 @@ def register(root: click.Group) -> None:
             raise UsageError("give the agent to nudge: a name from `gt agents`, or mayor")
         if not message.strip():
             raise UsageError("the message is empty")
-        reply = _client(current_town(), timeout=60).call("nudge", target=target,
-                                                         message=message, mode=mode)
-        return NudgeResult(reply["agent"], reply["mode"], reply["delivered"], reply["queued"],
-                           reply.get("attempts"))
+        from ..host import api
+
+        reply = _client(current_town(), timeout=60).request(api.Nudge(target, message, mode))
+        return NudgeResult(reply.agent, reply.mode, reply.delivered, reply.queued,
+                           reply.attempts)
 
     @root.command("peek")
     @click.argument("target")
-    @click.argument("lines", type=click.IntRange(min=1), default=20, required=False)
+    @click.argument("lines", type=click.IntRange(min=1, max=10_000), default=20, required=False)
     def peek(target: str, lines: int):
         """The last LINES lines of TARGET's screen (default 20)."""
         if not target.strip():
             raise UsageError("give the agent to peek at: a name from `gt agents`, or mayor")
-        reply = _client(current_town()).call("peek", target=target, lines=lines)
-        return Peek(reply["agent"], reply["state"], reply["lines"])
+        from ..host import api
+
+        reply = _client(current_town()).request(api.Peek(target, lines))
+        return Peek(reply.agent, reply.state, reply.lines)
 
     @root.command("events")
     @click.option("--follow", "-f", is_flag=True, help="Keep printing events as they happen.")
-    @click.option("-n", "count", type=click.IntRange(min=0), default=30, show_default=True,
-                  help="How many past events to show.")
+    @click.option("-n", "count", type=click.IntRange(min=0, max=1_000_000), default=30,
+                  show_default=True, help="How many past events to show.")
     def events(follow: bool, count: int):
         """Agent states, hook transitions, slings, landings and mail, as a stream."""
         from ..host.events import describe, read_events
@@ -196,9 +185,15 @@ def register(root: click.Group) -> None:
     def mayor():
         """The Mayor: the coordinator agent that runs in <town>/mayor."""
 
+    def _mayor(town, action: str, agent: str | None = None):
+        from ..host import api
+
+        timeout = 30.0 if action == "start" else 10.0
+        return _client(town, timeout=timeout).request(api.Mayor(action, agent))
+
     def _status(town, note: str = "") -> MayorStatus:
-        data = _client(town).call("mayor", action="status")
-        return MayorStatus(**data, note=note)
+        info = _mayor(town, "status")
+        return MayorStatus(info.running, info.pid, info.state, info.agent, info.uptime, note)
 
     def _check_agent(town, agent: str | None) -> None:
         """Refuse an agent that cannot start before a background host is started for it."""
@@ -208,16 +203,16 @@ def register(root: click.Group) -> None:
         if agent or host_running(town.root) is None:
             resolve_agent(town, None, agent, get_env().environ)
 
-    def _other_agent(town, agent: str | None, status: dict) -> str | None:
+    def _other_agent(town, agent: str | None, status) -> str | None:
         """What to say when --agent asks for another agent than the running Mayor's."""
         from ..town import resolve_agent
 
         if not agent:
             return None
         wanted = resolve_agent(town, None, agent, get_env().environ).name
-        if wanted == status.get("agent"):
+        if wanted == status.agent:
             return None
-        return (f"the Mayor already runs {status.get('agent')}, not {wanted}: to change it, "
+        return (f"the Mayor already runs {status.agent}, not {wanted}: to change it, "
                 f"`gt mayor stop` and then `gt mayor attach --agent {agent}`")
 
     @mayor.command("start")
@@ -227,49 +222,38 @@ def register(root: click.Group) -> None:
         town = current_town()
         _check_agent(town, agent)
         _ensure_host(town)
-        _client(town, timeout=30).call("mayor", action="start", agent=agent)
+        _mayor(town, "start", agent)
         return _status(town)
 
     @mayor.command("attach")
     @click.option("--agent", help="Agent preset if the Mayor has to be started.")
     def mayor_attach(agent: str | None):
-        """Open the app on the Mayor's pane (starting the Mayor, and a host, if needed)."""
-        from ..host.runtime import host_running, want_mayor, wanted_mayor
+        """Open the app on the Mayor's pane, attached to the town's host (starting the host in
+        the background, and the Mayor, if needed)."""
+        from ..host.runtime import host_running
 
         from .gt_app import IN_APP
 
         town = current_town()
+        env = get_env()
         _check_agent(town, agent)
-        running = host_running(town.root) is not None
-        if get_env().environ.get(IN_APP) and running:
-            # The app's command bar: the Mayor runs in this very app, which focuses its pane.
-            status = _client(town).call("mayor", action="status")
-            if not status["running"]:
-                _client(town, timeout=30).call("mayor", action="start", agent=agent)
+        in_app = env.environ.get(IN_APP) and host_running(town.root) is not None
+        _ensure_host(town)
+        status = _mayor(town, "status")
+        other = None
+        if not status.running:
+            _mayor(town, "start", agent)
+        else:
+            other = _other_agent(town, agent, status)
+        if in_app:
+            # The app's command bar: the app focuses the Mayor's pane when it shows.
             return _status(town, "the Mayor's pane is here in the app")
         if _tty():
             from .gt_app import open_app
 
-            if running:
-                status = _client(town).call("mayor", action="status")
-                if not status["running"]:
-                    _client(town, timeout=30).call("mayor", action="start", agent=agent)
-                elif other := _other_agent(town, agent, status):
-                    get_env().progress(other)
-            elif agent or not wanted_mayor(town.root):
-                # The app's host starts the Mayor as it starts (and asks to take over from a
-                # headless host if one runs).
-                from ..town import resolve_agent
-
-                want_mayor(town.root, resolve_agent(town, None, agent, get_env().environ).name)
-            return open_app(get_env(), town.root, focus="mayor")
-        _ensure_host(town)
-        status = _client(town).call("mayor", action="status")
-        other = None
-        if not status["running"]:
-            _client(town, timeout=30).call("mayor", action="start", agent=agent)
-        else:
-            other = _other_agent(town, agent, status)
+            if other:
+                env.progress(other)
+            return open_app(env, town.root, focus="mayor")
         return _status(town, (other + "\n" if other else "") +
                        "no terminal to open the app in; the Mayor runs in the host: "
                        "use `gt peek mayor` and `gt nudge mayor \"...\"`")
@@ -288,15 +272,15 @@ def register(root: click.Group) -> None:
                            "opens it, `gt down` stops the host")
         note = "the Mayor keeps running in the host"
         if running is not None and running.mode == "app":
-            note += (" while the app is open; to keep it running after you quit, quit and run "
-                     "`gt up --detach`")
+            note += (" while the app that runs the town (--embedded) is open; to keep it "
+                     "running after you quit, quit and run `gt`")
         return _status(town, note)
 
     @mayor.command("stop")
     def mayor_stop():
         """Stop the Mayor's session."""
         town = current_town()
-        _client(town).call("mayor", action="stop")
+        _mayor(town, "stop")
         return _status(town)
 
     @mayor.command("status")

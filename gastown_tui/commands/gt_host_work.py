@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import click
 
+from ..visible import visible
 from . import agent_calls
 from .agent_calls import tell_host
 from .core import UsageError, get_env, runs
@@ -18,18 +19,19 @@ def _live_activity(town) -> dict[str, str]:
     ledger records only transitions, not every keystroke of a working agent."""
     from datetime import datetime, timedelta, timezone
 
+    from ..host.api import Agents
     from ..host.client import HostClient
     from ..host.runtime import HostError, host_running
 
     if host_running(town.root) is None:
         return {}
     try:
-        rows = HostClient(town.root, timeout=2).try_call("agents") or []
+        rows = HostClient(town.root, timeout=2).request(Agents())
     except HostError:
         return {}
     at = datetime.now(timezone.utc)
-    return {r["name"]: (at - timedelta(seconds=r["last_activity"])).isoformat()
-            for r in rows if r.get("last_activity") is not None}
+    return {r.name: (at - timedelta(seconds=r.last_activity)).isoformat()
+            for r in rows if r.last_activity is not None}
 
 
 @view
@@ -60,6 +62,7 @@ class HookRow:
     position: int | None = None  # in the dispatch queue (state queued), counted town-wide
     merge_request: str | None = None
     merge_state: str | None = None   # queued, gating, waiting review, merged, conflict, ...
+    reason: str | None = None  # why it is suspended
 
     @property
     def who(self) -> str:
@@ -86,7 +89,9 @@ class HookList:
                        "-" if r.dirty is None else str(r.dirty),
                        (r.last_activity or "-")[:19]] for r in self.rows],
                      ["AGENT", "ISSUE", "STATE", "MERGE", "BRANCH", "AHEAD", "DIRTY",
-                      "LAST ACTIVITY"])
+                      "LAST ACTIVITY"]) + "".join(
+            f"\n{r.who} is suspended: {visible(r.reason)}" for r in self.rows
+            if r.state == "suspended" and r.reason)
 
 
 @view
@@ -115,15 +120,16 @@ class AgentActed:
 
 
 def _agent_action(what: str, name: str) -> AgentActed:
+    from ..host.api import Act
     from ..host.client import HostClient
 
     if not name.strip():
         raise UsageError(f"give the agent to {what}: a name from `gt hooks list`")
     # Ending a terminal can take a few seconds (KILL after 5 s); starting one, less.
-    reply = HostClient(current_town().root, timeout=30).call(what, target=name,
-                                                            by=f"gt hooks {what}")
-    return AgentActed(reply["agent"], what, reply["state"], reply.get("issue"),
-                      reply.get("snapshot"), reply.get("pid"), reply["said"])
+    reply = HostClient(current_town().root, timeout=30).request(
+        Act(what, name, by=f"gt hooks {what}"))
+    return AgentActed(reply.agent, what, reply.state, reply.issue, reply.snapshot, reply.pid,
+                      reply.said)
 
 
 def _snapshot_repo(town, hook):
@@ -152,10 +158,11 @@ def register(root: click.Group) -> None:
     def sling(args: tuple[str, ...], agent, no_convoy, base, crew, rig_opt):
         """Put ISSUEs on polecats' hooks in RIG and start their agents (one polecat each);
         past the town's max_polecats they wait in the dispatch queue."""
+        from ..host.api import Sling
         from ..host.client import HostClient
         from ..host.events import append_event, make_event
         from ..host.runtime import HostNotRunning, host_running
-        from ..town.sling import Slung, sling as town_sling
+        from ..town.sling import sling as town_sling
 
         if crew:
             if not rig_opt:
@@ -175,10 +182,8 @@ def register(root: click.Group) -> None:
         actor = identity(town)
         if host_running(town.root) is not None:
             try:
-                rows = HostClient(town.root, timeout=120).call(
-                    "sling", issues=issues, target=target, agent=agent, no_convoy=no_convoy,
-                    base=base, crew=crew, actor=actor)
-                return SlingResult([Slung(**r) for r in rows])
+                return SlingResult(HostClient(town.root, timeout=120).request(
+                    Sling(issues, target, agent, no_convoy, base, crew, actor)))
             except HostNotRunning:
                 pass  # it stopped between the check and the call: record the hook ourselves
         done = town_sling(town, issues, target, agent=agent, convoy=not no_convoy, base=base,
@@ -227,7 +232,8 @@ def register(root: click.Group) -> None:
             mine = mr is not None and mr.agent == h.address
             rows.append(HookRow(h.polecat, h.rig, h.issue, h.state, h.branch, ahead, dirty,
                                 last, h.agent, h.stuck, h.worktree, h.kind, None,
-                                mr.id if mine else None, mr.label if mine else None))
+                                mr.id if mine else None, mr.label if mine else None,
+                                h.reason if h.state == "suspended" else None))
         # Queued work is on no hook yet: it follows, in the order it starts.
         for q in list_queue(town, [rig] if rig else None):
             rows.append(HookRow("", q.rig, q.issue, "queued", None, None, None, q.queued_at,
@@ -324,6 +330,7 @@ def register(root: click.Group) -> None:
     def handoff(name: str | None, message: str):
         """Mail a handoff note, then restart the session fresh in place: your own, or agent
         NAME's (as the app's H does)."""
+        from ..host.api import Act
         from ..host.client import HostClient
         from ..town.done import require_hook
 
@@ -338,7 +345,6 @@ def register(root: click.Group) -> None:
             target, sender = name, identity(town)
         # The host mails and restarts, answering before it ends the session (which may be
         # the caller's own).
-        reply = HostClient(town.root, timeout=30).call("handoff", target=target,
-                                                      sender=sender, message=message,
-                                                      by="gt handoff")
-        return Handoff(reply["mailed"], reply["mailed"])
+        reply = HostClient(town.root, timeout=30).request(
+            Act("handoff", target, by="gt handoff", sender=sender, message=message))
+        return Handoff(reply.mailed, reply.mailed)

@@ -36,13 +36,14 @@ class QueueList:
 
 
 def _notify_host(town) -> None:
+    from ..host.api import Notify
     from ..host.client import HostClient
     from ..host.runtime import HostError
 
     try:
-        HostClient(town.root, timeout=2).try_call("notify")
+        HostClient(town.root, timeout=2).request(Notify())
     except HostError:
-        pass  # a busy host still sees the change on its next ledger check
+        pass  # no host, or a busy one: it sees the change on its next ledger check
 
 
 def _complete_queued(ctx: click.Context, _param: click.Parameter, incomplete: str):
@@ -105,10 +106,11 @@ def register(root: click.Group) -> None:
         """Take the work off polecat NAME's hook (its agent stopped, its files snapshotted, its
         worktree removed, its branch kept) and make the issue ready again; NAME may also be
         the issue on the hook, or an issue in the dispatch queue (taken out of it)."""
+        from ..host.api import Unsling
         from ..host.client import HostClient
         from ..host.runtime import HostNotRunning, host_running
         from ..town.queue import queued_entry
-        from ..town.sling import Unslung, find_hook, unsling as town_unsling
+        from ..town.sling import find_hook, unsling as town_unsling
 
         if not name.strip():
             raise UsageError("give the polecat to unsling: a name from `gt hooks list`, or a "
@@ -119,8 +121,7 @@ def register(root: click.Group) -> None:
         actor = identity(town)
         if host_running(town.root) is not None:
             try:
-                reply = HostClient(town.root, timeout=60).call("unsling", target=name, by=actor)
-                return Unslung(**reply)
+                return HostClient(town.root, timeout=60).request(Unsling(name, actor))
             except HostNotRunning:
                 pass  # it stopped between the check and the call: no agent runs, do it here
         done = town_unsling(town, find_hook(town, name), actor)

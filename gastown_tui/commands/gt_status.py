@@ -66,6 +66,7 @@ def register(root: click.Group) -> None:
         """The town at a glance: per rig its agents by state, the dispatch and merge queues
         and today's cost; the oldest stalled agent; what needs you. Agents' states come from
         the running host, else from the ledger's hooks (it says which)."""
+        from ..host.api import Agents, to_wire
         from ..host.client import HostClient
         from ..host.runtime import HostError, HostNotRunning, host_running
         from ..town.status import town_status
@@ -74,7 +75,8 @@ def register(root: click.Group) -> None:
         live, note = None, ""
         if host_running(town.root) is not None:
             try:
-                live = HostClient(town.root, timeout=5).call("agents")
+                # (as plain rows: the town layer reads them, and knows no host types)
+                live = to_wire(HostClient(town.root, timeout=5).request(Agents()))
             except HostNotRunning:
                 pass   # it stopped meanwhile: the ledger says the rest
             except HostError as e:

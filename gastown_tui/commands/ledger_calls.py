@@ -9,11 +9,12 @@ loading click. The beads package is imported inside functions only.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from ..visible import visible
-from .calls import CommandError, Env, UsageError, ledger_errors
+from .calls import CommandError, Env, UsageError, is_user_error, ledger_errors
 from .render import view
 
 if TYPE_CHECKING:
@@ -90,6 +91,30 @@ def open_ledger(env: Env, ids: Iterable[str] = ()) -> "Ledger":
     return led
 
 
+def closer(led: "Ledger", env: Env) -> Callable[[], None]:
+    """Close the ledger at the command's end, first saying what went wrong after the
+    command's change was saved (an export left for the next command)."""
+    shown = len(led.warnings)
+
+    def close() -> None:
+        for warning in led.warnings[shown:]:
+            env.progress(f"bd: warning: {warning}")
+        led.close_db()
+
+    return close
+
+
+@contextlib.contextmanager
+def ledger(env: Env, ids: Iterable[str] = ()) -> Iterator["Ledger"]:
+    """`open_ledger` for the length of a command body (see `closer`)."""
+    led = open_ledger(env, ids)
+    close = closer(led, env)
+    try:
+        yield led
+    finally:
+        close()
+
+
 def open_rig_ledger(env: Env, rig: str) -> "Ledger":
     """The ledger of rig `rig` of the caller's town (`bd create --rig`): the Mayor's own
     ledger is the town's, whose `hq-` beads no rig can be slung."""
@@ -128,10 +153,13 @@ def land_convoys(env: Env, closed_ids: Iterable[str]) -> None:
     the progress channel (stderr in the shell), so the command's own result stays unchanged."""
     from ..town.convoys import after_close
 
-    for convoy in after_close(env.cwd, env.environ, list(closed_ids)):
-        notified = ", ".join(convoy.notify) or "mayor/"
-        env.progress(f"convoy {convoy.id} landed: {convoy.title} "
-                     f"({convoy.total} issues closed; notified {notified})")
+    closed_ids = list(closed_ids)
+    with _follow_up(env, f"the convoys tracking {', '.join(closed_ids)} were not checked",
+                    "`gt convoy refresh` lands them"):
+        for convoy in after_close(env.cwd, env.environ, closed_ids):
+            notified = ", ".join(convoy.notify) or "mayor/"
+            env.progress(f"convoy {convoy.id} landed: {convoy.title} "
+                         f"({convoy.total} issues closed; notified {notified})")
 
 
 def reopen_convoys(env: Env, reopened_ids: Iterable[str]) -> None:
@@ -139,9 +167,28 @@ def reopen_convoys(env: Env, reopened_ids: Iterable[str]) -> None:
     again, said on the progress channel like a landing."""
     from ..town.convoys import after_reopen
 
-    for convoy in after_reopen(env.cwd, env.environ, list(reopened_ids)):
-        env.progress(f"convoy {convoy.id} is open again: {convoy.title} ({convoy.progress} "
-                     "closed)")
+    reopened_ids = list(reopened_ids)
+    with _follow_up(env, f"the landed convoys tracking {', '.join(reopened_ids)} were not "
+                    "reopened", "reopen one with `bd reopen CONVOY`"):
+        for convoy in after_reopen(env.cwd, env.environ, reopened_ids):
+            env.progress(f"convoy {convoy.id} is open again: {convoy.title} "
+                         f"({convoy.progress} closed)")
+
+
+@contextlib.contextmanager
+def _follow_up(env: Env, what: str, remedy: str) -> Iterator[None]:
+    """A follow-up of a change already saved (landing convoys after a close): its failure
+    (a full disk, a busy town ledger) is a warning, since the command itself succeeded and
+    must not say it failed."""
+    from ..files import os_error_message
+
+    try:
+        yield
+    except Exception as e:  # noqa: BLE001 - sorted below: only what a person can act on
+        message = str(e) if is_user_error(e) else os_error_message(e)
+        if message is None:
+            raise
+        env.progress(f"warning: {what} ({message}); {remedy}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -339,7 +386,7 @@ def ready(env: Env, limit: int, assignee: str | None, unassigned: bool,
           label: tuple[str, ...]) -> ReadyList:
     if assignee and unassigned:
         raise UsageError("--assignee and --unassigned exclude each other: give one")
-    with open_ledger(env) as led:
+    with ledger(env) as led:
         filters = dict(assignee=assignee, unassigned=unassigned, label=list(label) or None)
         lines = led.ready(limit=limit or None, raw=True, **filters)
         more = 0
@@ -354,7 +401,7 @@ def list_(env: Env, status, issue_type, assignee, label, priority, include_close
 
     statuses = known(split_csv(status), STATUSES, "status")
     types = known(split_csv(issue_type), ISSUE_TYPES, "type")
-    with open_ledger(env) as led:
+    with ledger(env) as led:
         return IssueList(led.list(status=statuses or None,
                                   issue_type=types or None, assignee=assignee,
                                   label=split_csv(label) or None, priority=priority,
@@ -362,7 +409,7 @@ def list_(env: Env, status, issue_type, assignee, label, priority, include_close
 
 
 def show(env: Env, ids: tuple[str, ...]) -> IssueDetail | ShowMany:
-    with open_ledger(env, ids) as led:
+    with ledger(env, ids) as led:
         details = [detail(led, i) for i in ids]
     return details[0] if len(details) == 1 else ShowMany(details)
 
@@ -372,8 +419,8 @@ def create(env: Env, title, description, priority, issue_type, assignee, labels,
     from ..beads import ISSUE_TYPES
 
     known([issue_type], ISSUE_TYPES, "type")
-    led = open_rig_ledger(env, rig) if rig else open_ledger(env, [parent] if parent else ())
-    with led:
+    # (a Ledger is a context manager that closes its database)
+    with open_rig_ledger(env, rig) if rig else ledger(env, [parent] if parent else ()) as led:
         extra = {"notes": notes} if notes else {}
         issue = led.create(title, description=description, priority=priority,
                            issue_type=issue_type, assignee=assignee, labels=split_csv(labels),
@@ -399,7 +446,7 @@ def update(env: Env, ids, status, title, description, notes, priority, issue_typ
 
     known([status] if status is not None else [], STATUSES, "status")
     known([issue_type] if issue_type is not None else [], ISSUE_TYPES, "type")
-    with open_ledger(env, ids) as led:
+    with ledger(env, ids) as led:
         done, was_closed = [], set()
         with led.transaction():      # all of the command, or none of it
             for issue_id in ids:
@@ -425,7 +472,7 @@ def update(env: Env, ids, status, title, description, notes, priority, issue_typ
 
 
 def close(env: Env, ids: tuple[str, ...], reason: str | None) -> Changed:
-    with open_ledger(env, ids) as led:
+    with ledger(env, ids) as led:
         with led.transaction():
             closed = [led.close(i, reason) for i in ids]
     land_convoys(env, (i.id for i in closed))  # convoys tracking these may land (no daemon)

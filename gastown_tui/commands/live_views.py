@@ -1,5 +1,6 @@
-"""What `gt agents` shows, in a module that imports no click: the registry's command and the
-fast path of `fast.py` (agents call `gt agents` in loops) render the same rows."""
+"""What `gt agents` and `gt nudge` show, in a module that imports no click: the registry's
+commands, the fast path of `fast.py` (agents call `gt agents` in loops) and the app's own
+nudge render the same rows and lines."""
 
 from __future__ import annotations
 
@@ -19,6 +20,11 @@ class AgentRow:
     stalled: bool
     uptime: float | None
     last_activity: float | None
+
+    @classmethod
+    def of(cls, info) -> "AgentRow":
+        """The row for the host's `api.AgentInfo`."""
+        return cls(*(getattr(info, n) for n in cls.__view_fields__))
 
 
 def age(seconds: float | None) -> str:
@@ -55,3 +61,17 @@ class Agents:
             text += (f"\n{len(queued)} queued for a free polecat, next first: {shown} "
                      "(`gt queue list`)")
         return text
+
+
+@view
+class NudgeResult:
+    agent: str
+    mode: str
+    delivered: bool
+    queued: bool
+    attempts: int | None = None
+
+    def render_text(self) -> str:
+        if self.delivered:
+            return f"nudged {self.agent}: typed, submitted and seen on its screen"
+        return f"queued for {self.agent}: delivered when it is next idle"

@@ -1,9 +1,10 @@
-"""The host: the one live process per town (the app, or `gt up --headless`).
+"""The host: the one live process per town (`gt up --headless [--detach]`, the background host
+`gt` starts and attaches to, or the app with `gt app --embedded`).
 
 Public API (import from the modules; this package imports nothing, so `gt` starts fast)::
 
     from gastown_tui.host.host import Host
-    host = Host(town, loop=None, mode="app", environ=None)
+    host = Host(town, loop=None, mode="app", environ=None)   # mode: headless | detached | app
     await host.start() / await host.stop()    # HostError when another host runs (names it)
     host.mux                                  # term.mux.Multiplexer with every agent's pane
     host.agents: dict[str, Agent]             # "mayor" or "<rig>/<polecat>" -> role, rig,
@@ -29,13 +30,20 @@ Public API (import from the modules; this package imports nothing, so `gt` start
     await host.domain(fn, *args)              # fn(town, *args) on the ledger/git thread
     host.resolve_target("nux" | "rig/nux" | "rig/polecats/nux" | "mayor") -> session name
 
-    from gastown_tui.host.client import HostClient   # other processes: HostClient(root).call(op)
-    # ops (protocol.py: one JSON line each way; handlers.py): ping, shutdown, notify (the
-    # ledger changed), agents {all}, peek {target, lines}, nudge {target, message, mode},
-    # sling {issues, target, agent, no_convoy, base, crew, actor}, suspend | resume | stop |
-    # restart | handoff {target, by, sender, message} (host.agent_action; restart and handoff
-    # answer first), mayor {action: start|stop|status, agent}, reap, screens {known}, keys
-    # {target, data | paste}; HostClient(root).events() streams events (subscribe)
+    from gastown_tui.host import api        # the one typed interface: request and reply
+        # classes (Ping, Agents, Peek, Nudge, Sling, Act, Mayor, Reap, Keys, GetHistory,
+        # Notify, Shutdown; Hello/Watch and the notices Show, Input, Paste, Mouse, Resize,
+        # Focus for watching clients), api.PROTOCOL (in every line; another version gets one
+        # line saying to restart the host), and api.HostAPI, the interface the app and the
+        # dashboard hold: request(req), subscribe(cb) (term.events + TownEvent + HostGone),
+        # names(), screen(name), show(names), type_keys/paste/mouse/resize/focus, history(name)
+    from gastown_tui.host.local import LocalHost      # HostAPI in process (gt app --embedded)
+    from gastown_tui.host.remote import RemoteHost    # HostAPI over the socket (await connect())
+    from gastown_tui.host.client import HostClient    # blocking, for `gt` commands:
+        # HostClient(root).request(api.Agents(all=True)) -> list[api.AgentInfo];
+        # .call(op, **wire_args) -> JSON data; .events() streams town events (subscribe)
+    from gastown_tui.host.screens import MirrorScreen  # a client's copy of a pushed screen
+    host.sizes                               # sizes.WindowSizes: the `window_size` rule
     from gastown_tui.host.runtime import host_running, HostError, HostNotRunning
     from gastown_tui.host.events import read_events, append_event, describe
 """

@@ -8,36 +8,23 @@ supervision itself (starts, exits, respawns) is in `supervisor.py`.
 from __future__ import annotations
 
 import asyncio
-import time
 
 from ..town import hooks as hooks_mod
-from .host import MAYOR, Agent, Host
-from .presets import wants_first_prompt
-from .runtime import HostError, want_mayor
+from .context import Context
+from .mayor import end_session, mayor_stop
+from .model import MAYOR, Agent
+from .runtime import HostError
 from .supervisor import _suspend, start_hook, start_hooks
 
 
-async def _end_session(host: Host, name: str) -> None:
-    """End an agent's terminal: TERM to its process group, KILL if it is still there after 5 s."""
-    session = host.session(name)
-    if session is None or not session.alive:
-        return
-    host.mux.terminate(name)
-    try:
-        await host.mux.wait(name, timeout=5)
-    except asyncio.TimeoutError:
-        host.mux.kill(name)
-        await host.mux.wait(name, timeout=5)
-
-
-async def restart(host: Host, name: str) -> dict:
+async def restart(host: Context, name: str) -> dict:
     """`gt handoff`: end the session and start it fresh in the same worktree."""
     agent = host.agents.get(name)
     if agent is None or agent.role == "mayor":
         raise HostError(f"{name} is not a running polecat or crew agent")
     agent.expected_exit = True
     agent.restarting = True
-    await _end_session(host, name)
+    await end_session(host, name)
     host.agents.pop(name, None)
     hook = await host.domain(hooks_mod.load, agent.rig, agent.polecat, agent.kind)
     if hook is None or not hook.live:
@@ -47,42 +34,7 @@ async def restart(host: Host, name: str) -> dict:
     return {"agent": name, "pid": session.pid}
 
 
-async def mayor_start(host: Host, agent: str | None = None) -> dict:
-    from ..town.presets import resolve_agent
-
-    current = host.session(MAYOR)
-    if current is not None and current.alive:
-        raise HostError(f"the Mayor is already running (pid {current.pid}): "
-                        "`gt mayor attach` or `gt mayor stop`")
-    if current is not None:
-        host.mux.close(MAYOR)
-    preset = await host.domain(lambda t: resolve_agent(t, None, agent, host.environ))
-    # No BEADS_DIR: `bd` in <town>/mayor finds the town ledger by itself, and inside a rig's
-    # clone the rig's ledger, where the issues it slings must be made.
-    env = host.agent_env({"GT_ROLE": "mayor", "BD_ACTOR": "mayor/"})
-    record = Agent(MAYOR, "mayor", None, None, "mayor", preset.name, time.time())
-    cwd = host.root / "mayor"
-    cwd.mkdir(exist_ok=True)
-    session = host.start_terminal(record, list(preset.argv), cwd, env)
-    want_mayor(host.root, preset.name)
-    if wants_first_prompt(record.family):
-        from ..town.sling import FIRST_PROMPT
-
-        host.nudger.enqueue(MAYOR, FIRST_PROMPT)
-    return {"agent": MAYOR, "pid": session.pid, "preset": preset.name}
-
-
-async def mayor_stop(host: Host) -> dict:
-    session = host.session(MAYOR)
-    if session is None or not session.alive:
-        raise HostError("the Mayor is not running: start it with `gt mayor start`")
-    want_mayor(host.root, None)
-    host.agents[MAYOR].expected_exit = True
-    await _end_session(host, MAYOR)
-    return {"agent": MAYOR, "stopped": True}
-
-
-async def resume_suspended(host: Host) -> list[str]:
+async def resume_suspended(host: Context) -> list[str]:
     """Start every suspended, not-stuck hook that has no terminal (after `gt hooks repair`)."""
     async with host.hooks_lock:
         hooks = [h for h in await host.domain(hooks_mod.all_hooks)
@@ -91,14 +43,14 @@ async def resume_suspended(host: Host) -> list[str]:
     return [h.session for h, s in zip(hooks, sessions) if s is not None]
 
 
-async def suspend_agent(host: Host, name: str, reason: str) -> str | None:
+async def suspend_agent(host: Context, name: str, reason: str) -> str | None:
     """Park a running polecat on purpose: snapshot, hook suspended, terminal ended. It stays
     suspended until `resume_agent`, `gt hooks repair` or the next host."""
     agent = host.agents.get(name)
     if agent is None or agent.role == "mayor":
         raise HostError(f"{name} is not a running polecat or crew agent")
     agent.expected_exit = True
-    await _end_session(host, name)
+    await end_session(host, name)
     hook, snap = await host.domain(_suspend, agent.rig, agent.polecat, agent.kind, reason, False)
     host.agents.pop(name, None)
     if host.session(name) is not None:
@@ -107,7 +59,7 @@ async def suspend_agent(host: Host, name: str, reason: str) -> str | None:
     return snap
 
 
-async def resume_agent(host: Host, name: str):
+async def resume_agent(host: Context, name: str):
     rig, _, polecat = name.partition("/")
     async with host.hooks_lock:
         hook = None
@@ -126,7 +78,7 @@ AGENT_ACTIONS = ("suspend", "resume", "stop", "restart", "handoff")
 RESTART_DELAY_S = 0.3  # the caller may run inside the session being restarted: answer it first
 
 
-async def agent_action(host: Host, what: str, target: str, *, by: str = "the app",
+async def agent_action(host: Context, what: str, target: str, *, by: str = "the app",
                        sender: str = "overseer", message: str = "",
                        later: bool = False) -> dict:
     """Act on one agent; the result says what happened in one line (`said`).
@@ -172,7 +124,7 @@ async def agent_action(host: Host, what: str, target: str, *, by: str = "the app
     return {**out, "state": "active", "pid": started["pid"], "said": f"{name} {said}"}
 
 
-async def _locate(host: Host, target: str) -> tuple[str, hooks_mod.Hook | None]:
+async def _locate(host: Context, target: str) -> tuple[str, hooks_mod.Hook | None]:
     """The session name and hook `target` means: a running agent (see `resolve_target`), else
     any polecat or crew member the ledger knows, parked or finished."""
     target = target.strip()
@@ -212,7 +164,7 @@ def _wrong_state(what: str, name: str, hook: hooks_mod.Hook | None, agent: Agent
     return None
 
 
-async def _mayor_action(host: Host, what: str) -> dict:
+async def _mayor_action(host: Context, what: str) -> dict:
     if what in ("suspend", "stop"):
         await mayor_stop(host)
         return {"agent": MAYOR, "action": what, "state": "stopped",
@@ -223,7 +175,7 @@ async def _mayor_action(host: Host, what: str) -> dict:
     raise HostError(f"the Mayor has no hook to {verb}: `gt mayor stop`, then `gt mayor start`")
 
 
-async def _restart_soon(host: Host, name: str) -> None:
+async def _restart_soon(host: Context, name: str) -> None:
     await asyncio.sleep(RESTART_DELAY_S)
     try:
         await restart(host, name)

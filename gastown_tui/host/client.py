@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterator
 
+from .api import PROTOCOL, reply_from_wire, to_wire, version_problem
 from .protocol import MAX_LINE, ProtocolError, decode, encode, request
 from .runtime import HostError, HostNotRunning, socket_path
 
@@ -39,9 +40,14 @@ class HostClient:
             raise HostError(f"cannot reach the host at {self.path}: {e.strerror}") from None
         return sock
 
+    def request(self, req: Any, timeout: float | None = None) -> Any:
+        """Send one typed request (api.py) and return its typed reply."""
+        return reply_from_wire(req, self.call(type(req).op, timeout, **to_wire(req)))
+
     def call(self, op: str, timeout: float | None = None, **args: Any) -> Any:
-        """Send one request and return its result; the host's own errors come back as
-        `HostError` with the host's message and exit code."""
+        """Send one request by its name and wire arguments and return the result as JSON data;
+        the host's own errors come back as `HostError` with the host's message and exit
+        code."""
         sock = self._connect()
         if timeout is not None:
             sock.settimeout(timeout)
@@ -53,17 +59,12 @@ class HostClient:
                             "version as this gt?") from None
         finally:
             sock.close()
+        if reply.get("v") != PROTOCOL:
+            raise HostError(version_problem(PROTOCOL, reply.get("v")))
         if reply.get("ok"):
             return reply.get("result")
         raise HostError(str(reply.get("error") or "the host refused the request"),
                         int(reply.get("exit_code") or 1))
-
-    def try_call(self, op: str, **args: Any) -> Any:
-        """Best effort: None when no host runs (for notices such as "the ledger changed")."""
-        try:
-            return self.call(op, **args)
-        except HostNotRunning:
-            return None
 
     def events(self, replay: int = 0) -> Iterator[dict[str, Any]]:
         """Subscribe and yield events until the host closes the stream."""
@@ -76,6 +77,8 @@ class HostClient:
             if not first:
                 raise HostError("the host closed the event stream")
             reply = decode(first)
+            if reply.get("v") != PROTOCOL:
+                raise HostError(version_problem(PROTOCOL, reply.get("v")))
             if not reply.get("ok"):
                 raise HostError(str(reply.get("error")))
             for line in reader:

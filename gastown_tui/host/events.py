@@ -53,9 +53,9 @@ def _trim(path: Path) -> None:
     data = path.read_bytes()
     keep = data[len(data) // 2:]
     keep = keep[keep.find(b"\n") + 1:]
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    tmp.write_bytes(keep)
-    os.replace(tmp, path)
+    from ..files import write_atomic
+
+    write_atomic(path, keep, private=True, sync=False)
 
 
 def read_events(town_root: Path, limit: int = 50) -> list[dict[str, Any]]:

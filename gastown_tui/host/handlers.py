@@ -1,208 +1,175 @@
-"""The control socket's requests, each a thin async function over the host."""
+"""The host's requests (`api.py`), each a thin async function over the host's parts. The same
+table serves the socket (`server.py`) and the app that runs the host in process (`local.py`),
+so both get the same checks and the same one-line refusals."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import time
+from typing import Any, Awaitable, Callable
 
 from ..town import hooks as hooks_mod
-from . import actions, watch
-from .host import MAYOR, Host
+from . import actions, api, dispatch, mayor, supervisor, watch
+from .context import Context
+from .model import MAYOR
+from .rows import agent_infos
 from .runtime import HostError
 
 
-def _str(args: dict, key: str, required: bool = True) -> str | None:
-    value = args.get(key)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise HostError(f"request needs a text '{key}'", exit_code=2)
-    return value
+async def ping(host: Context, req: api.Ping) -> api.HostInfo:
+    return host_info(host)
 
 
-def agent_rows(host: Host, include_all: bool = False, hooks: list | None = None) -> list[dict]:
-    now = time.time()
-    rows = []
-    for name, agent in sorted(host.agents.items()):
+def host_info(host: Context) -> api.HostInfo:
+    return api.HostInfo(os.getpid(), host.mode, str(host.root), host.started_at,
+                        len(host.agents), api.PROTOCOL, host.sizes.rule())
+
+
+async def hello(host: Context, req: api.Hello) -> api.HostInfo:
+    return host_info(host)
+
+
+async def shutdown(host: Context, req: api.Shutdown) -> api.Stopping:
+    host.request_stop()
+    return api.Stopping(os.getpid())
+
+
+async def notify(host: Context, req: api.Notify) -> api.Done:
+    # A command changed the ledger: look now instead of at the next watch tick. The events it
+    # brings (`mr_submitted`, ...) reach live viewers and the event log.
+    if not all(isinstance(e.get("kind"), str) for e in req.events):
+        raise HostError("'events' must be a list of objects with a 'kind'", exit_code=2)
+    for event in req.events:
+        host.publish(event["kind"], **{k: v for k, v in event.items()
+                                       if k not in ("kind", "time", "ts")})
+    host.refineries.wake()
+    host.spawn_task(watch.reconcile(host))
+    return api.Done()
+
+
+async def agents(host: Context, req: api.Agents) -> list[api.AgentInfo]:
+    hooks = await host.domain(hooks_mod.all_hooks) if req.all else None
+    # `gt agents` asks for the queued work too; viewers that draw agent panes do not.
+    queued = [api.AgentInfo(**row) for row in host.queued] if req.queued else []
+    return agent_infos(host, hooks) + queued
+
+
+async def peek(host: Context, req: api.Peek) -> api.PeekReply:
+    name = host.resolve_target(req.target)
+    if req.lines < 1:
+        raise HostError("give a positive number of lines", exit_code=2)
+    session = host.session(name)
+    text = list(session.screen.text_lines()) if session is not None else []
+    while text and not text[-1].strip():
+        text.pop()
+    return api.PeekReply(name, str(session.state) if session else "exited", text[-req.lines:])
+
+
+async def nudge(host: Context, req: api.Nudge) -> api.NudgeReply:
+    out = await host.nudger.nudge(host.resolve_target(req.target), req.message, req.mode)
+    return api.NudgeReply(out["agent"], out["mode"], out["delivered"], out["queued"],
+                          out.get("attempts"), out.get("verified"), out.get("position"))
+
+
+async def sling(host: Context, req: api.Sling) -> list:
+    return await supervisor.sling(host, req.issues, req.target, agent=req.agent,
+                                  convoy=not req.no_convoy, base=req.base, crew=req.crew,
+                                  actor=req.actor)
+
+
+async def act(host: Context, req: api.Act) -> api.Acted:
+    # restart and handoff answer first: `gt handoff` runs inside the session it ends.
+    out = await actions.agent_action(host, req.what, req.target, by=req.by, sender=req.sender,
+                                     message=req.message,
+                                     later=req.what in ("restart", "handoff"))
+    return api.Acted(out["agent"], out["action"], out["said"], out.get("state"),
+                     out.get("issue"), out.get("snapshot"), out.get("pid"), out.get("mailed"))
+
+
+async def mayor_request(host: Context, req: api.Mayor) -> api.MayorInfo:
+    if req.action == "start":
+        await mayor.mayor_start(host, req.agent)
+    elif req.action == "stop":
+        await mayor.mayor_stop(host)
+    elif req.action != "status":
+        raise HostError(f"unknown mayor action {req.action!r} (start, stop or status)",
+                        exit_code=2)
+    session = host.session(MAYOR)
+    agent = host.agents.get(MAYOR)
+    running = bool(session and session.alive)
+    return api.MayorInfo(running, session.pid if running else None,
+                         str(session.state) if session else None,
+                         agent.agent if agent else None,
+                         round(time.time() - agent.started, 1) if agent else None)
+
+
+async def reap(host: Context, req: api.Reap) -> api.Reaped:
+    hooks = {h.session: h for h in await host.domain(hooks_mod.all_hooks)}
+    ended = []
+    for name, agent in list(host.agents.items()):
+        if agent.role == MAYOR:
+            continue
+        hook = hooks.get(name)
         session = host.session(name)
-        alive = session is not None and session.alive
-        state = str(session.state) if session is not None else "exited"
-        if agent.stuck:
-            state = "stuck"
-        elif agent.stalled and state != "exited":
-            state = "stuck"  # alive but silent past the stall limit: stuck, to a person
-        rows.append({
-            "name": name, "role": agent.role, "rig": agent.rig, "agent": agent.agent,
-            "pid": session.pid if alive else None, "state": state if alive or agent.stuck
-            else "exited", "hook": agent.issue, "hook_state": agent.hook_state,
-            "stalled": agent.stalled, "uptime": round(now - agent.started, 1),
-            "last_activity": round(now - session.last_activity, 1) if session else None,
-        })
-    if include_all and hooks is not None:
-        running = {r["name"] for r in rows}
-        for hook in hooks:
-            if hook.session in running:
-                continue
-            rows.append({
-                "name": hook.session, "role": "polecat" if hook.kind == "polecats" else "crew",
-                "rig": hook.rig, "agent": hook.agent, "pid": None,
-                "state": "stuck" if hook.stuck else ("idle" if not hook.live else "exited"),
-                "hook": hook.issue, "hook_state": hook.state, "stalled": False, "uptime": None,
-                "last_activity": None,
-            })
-    return rows
+        if (hook is None or not hook.live) and session is not None:
+            agent.expected_exit = True
+            if session.alive:
+                host.mux.terminate(name)
+            ended.append(name)
+    await watch.reconcile(host)
+    return api.Reaped(ended, await actions.resume_suspended(host))
 
 
-def register(host: Host) -> None:
-    server = host.server
+def live_target(host: Context, target: str) -> str:
+    name = host.resolve_target(target)
+    session = host.session(name)
+    if session is None or not session.alive:
+        raise HostError(f"{name} has no live terminal to type into")
+    return name
 
-    async def ping(args: dict) -> dict:
-        return {"pid": os.getpid(), "mode": host.mode, "town": str(host.root),
-                "started": host.started_at, "agents": len(host.agents)}
 
-    async def shutdown(args: dict) -> dict:
-        host.request_stop()
-        return {"pid": os.getpid(), "stopping": True}
+async def keys(host: Context, req: api.Keys) -> api.Typed:
+    """A person's keystrokes (or paste) from a command, on the same held path as the app's."""
+    name = live_target(host, req.target)
+    # Whitespace is input here (space, Enter, Tab): only empty is refused.
+    if req.paste:
+        host.paste_text(name, req.paste)
+    elif req.data:
+        host.type_keys(name, req.data.encode())
+    else:
+        raise HostError("request needs a non-empty text 'data' or 'paste'", exit_code=2)
+    return api.Typed(name)
 
-    async def notify(args: dict) -> dict:
-        # A command changed the ledger: look now instead of at the next watch tick. The
-        # events it brings (`mr_submitted`, ...) reach live viewers and the event log.
-        events = args.get("events") or []
-        if not isinstance(events, list) or not all(isinstance(e, dict) and isinstance(
-                e.get("kind"), str) for e in events):
-            raise HostError("'events' must be a list of objects with a 'kind'", exit_code=2)
-        for event in events:
-            fields = {k: v for k, v in event.items() if k not in ("kind", "time", "ts")}
-            host.publish(event["kind"], **fields)
-        host.refineries.wake()
-        host.spawn_task(watch.reconcile(host))
-        return {"ok": True}
 
-    async def agents(args: dict) -> list[dict]:
-        hooks = await host.domain(hooks_mod.all_hooks) if args.get("all") else None
-        # `gt agents` asks for the queued work too; viewers that draw agent panes do not.
-        queued = list(host.queued) if args.get("queued") else []
-        return agent_rows(host, bool(args.get("all")), hooks) + queued
+async def unsling(host: Context, req: api.Unsling) -> Any:
+    """`gt unsling NAME` with its agent running here: stopped first (`dispatch.unsling`)."""
+    from ..town.sling import Unslung
 
-    async def peek(args: dict) -> dict:
-        name = host.resolve_target(_str(args, "target"))
-        lines = int(args.get("lines") or 20)
-        if lines < 1:
-            raise HostError("give a positive number of lines", exit_code=2)
-        session = host.session(name)
-        text = list(session.screen.text_lines()) if session is not None else []
-        while text and not text[-1].strip():
-            text.pop()
-        return {"agent": name, "state": str(session.state) if session else "exited",
-                "lines": text[-lines:]}
+    return Unslung(**await dispatch.unsling(host, req.target, req.by))
 
-    async def nudge(args: dict) -> dict:
-        return await host.nudge(_str(args, "target"), _str(args, "message"),
-                                _str(args, "mode", required=False))
 
-    async def sling(args: dict) -> list[dict]:
-        issues = args.get("issues")
-        if not isinstance(issues, list) or not all(isinstance(i, str) for i in issues):
-            raise HostError("request needs a list of issue ids", exit_code=2)
-        done = await host.sling(issues, _str(args, "target"),
-                                agent=_str(args, "agent", required=False),
-                                convoy=not args.get("no_convoy"),
-                                base=_str(args, "base", required=False),
-                                crew=_str(args, "crew", required=False),
-                                actor=_str(args, "actor", required=False) or "overseer")
-        return [dataclasses.asdict(s) for s in done]
+async def history(host: Context, req: api.GetHistory) -> api.History:
+    from .screens import history_of
 
-    def agent_action(what: str):
-        async def act(args: dict) -> dict:
-            # restart and handoff answer first: `gt handoff` runs inside the session it ends.
-            return await host.agent_action(
-                what, _str(args, "target"), by=_str(args, "by", required=False) or "gt",
-                sender=_str(args, "sender", required=False) or "overseer",
-                message=_str(args, "message", required=False) or "",
-                later=what in ("restart", "handoff"))
-        return act
+    name = host.resolve_target(req.target)
+    session = host.session(name)
+    if session is None:
+        raise HostError(f"{name} has no terminal")
+    return history_of(name, session.screen)
 
-    async def mayor(args: dict) -> dict:
-        action = _str(args, "action")
-        if action == "start":
-            return await actions.mayor_start(host, _str(args, "agent", required=False))
-        if action == "stop":
-            return await actions.mayor_stop(host)
-        if action == "status":
-            session = host.session(MAYOR)
-            agent = host.agents.get(MAYOR)
-            return {"running": bool(session and session.alive),
-                    "pid": session.pid if session and session.alive else None,
-                    "state": str(session.state) if session else None,
-                    "agent": agent.agent if agent else None,
-                    "uptime": round(time.time() - agent.started, 1) if agent else None}
-        raise HostError(f"unknown mayor action {action!r}", exit_code=2)
 
-    async def reap(args: dict) -> dict:
-        """`gt hooks repair`'s live half: sessions whose hook is no longer live are ended."""
-        hooks = {h.session: h for h in await host.domain(hooks_mod.all_hooks)}
-        ended = []
-        for name, agent in list(host.agents.items()):
-            if agent.role == MAYOR:
-                continue
-            hook = hooks.get(name)
-            session = host.session(name)
-            if (hook is None or not hook.live) and session is not None:
-                agent.expected_exit = True
-                if session.alive:
-                    host.mux.terminate(name)
-                ended.append(name)
-        await watch.reconcile(host)
-        return {"ended": ended, "resumed": await actions.resume_suspended(host)}
+HANDLERS: dict[type, Callable[[Any, Any], Awaitable[Any]]] = {
+    api.Hello: hello, api.Ping: ping, api.Shutdown: shutdown, api.Notify: notify,
+    api.Agents: agents, api.Peek: peek, api.Nudge: nudge, api.Sling: sling, api.Act: act,
+    api.Mayor: mayor_request, api.Reap: reap, api.Keys: keys, api.GetHistory: history,
+    api.Unsling: unsling,
+}
 
-    async def screens(args: dict) -> dict:
-        """Live screens for remote viewers (`gt dashboard`): only those whose version (bytes
-        parsed and size) differs from the caller's `known` map, so an idle town costs nothing."""
-        known = args.get("known") or {}
-        only = args.get("only")  # the screens the caller shows; None: all of them
-        if not isinstance(known, dict) or not isinstance(only, (list, type(None))):
-            raise HostError("request needs 'known' as an object of name -> version and "
-                            "'only', if given, as a list of names", exit_code=2)
-        out = {}
-        for session in host.mux.sessions():
-            s = session.screen
-            version = f"{session.bytes_parsed}:{s.columns}x{s.lines}"
-            if known.get(session.name) == version or (only is not None
-                                                       and session.name not in only):
-                continue
-            out[session.name] = {
-                "version": version, "cols": s.columns, "rows": s.lines, "lines": s.ansi_lines(),
-                "cursor": [s.cursor_x, s.cursor_y, not s.cursor_hidden],
-                "app_cursor": s.modes.application_cursor,
-                "bracketed_paste": s.modes.bracketed_paste, "alive": session.alive}
-        return {"screens": out, "names": [s.name for s in host.mux.sessions()]}
 
-    async def keys(args: dict) -> dict:
-        """A remote person's keystrokes (or paste), on the same held path as the app's."""
-        name = host.resolve_target(_str(args, "target"))
-        session = host.session(name)
-        if session is None or not session.alive:
-            raise HostError(f"{name} has no live terminal to type into")
-        # Whitespace is input here (space, Enter, Tab), so _str's "not blank" rule does not fit.
-        paste, data = args.get("paste"), args.get("data")
-        if isinstance(paste, str) and paste:
-            host.paste_text(name, paste)
-        elif isinstance(data, str) and data:
-            host.type_keys(name, data.encode())
-        else:
-            raise HostError("request needs a non-empty text 'data' or 'paste'", exit_code=2)
-        return {"agent": name}
-
-    async def unsling(args: dict) -> dict:
-        from .dispatch import unsling as take_off
-
-        return await take_off(host, _str(args, "target"),
-                              _str(args, "by", required=False) or "overseer")
-
-    for op, fn in {"ping": ping, "shutdown": shutdown, "notify": notify, "agents": agents,
-                   "peek": peek, "nudge": nudge, "sling": sling, "mayor": mayor, "reap": reap,
-                   "screens": screens, "keys": keys, "unsling": unsling}.items():
-        server.register(op, fn)
-    for what in actions.AGENT_ACTIONS:
-        server.register(what, agent_action(what))
+async def handle(host: Context, req: Any) -> Any:
+    """Answer one typed request (the host's errors are raised, as `HostError` and friends)."""
+    handler = HANDLERS.get(type(req))
+    if handler is None:
+        raise HostError(f"{type(req).op or type(req).__name__} is not a request this host "
+                        "answers here", exit_code=2)
+    return await handler(host, req)

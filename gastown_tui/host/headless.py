@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from .api import Ping, Shutdown
 from .client import HostClient
 from .runtime import HostError, HostNotRunning, host_running, log_path, pid_alive, read_info
 
@@ -67,8 +68,10 @@ def run_foreground(town_root: Path, say: Callable[[str], None]) -> int:
     return narrate(town_root, say)
 
 
-def start_detached(town_root: Path) -> dict:
-    """Start a background host and wait until its socket answers."""
+def start_detached(town_root: Path, environ: dict[str, str] | None = None) -> dict:
+    """Start a background host (with `environ`, default this process's) and wait until its
+    socket answers."""
+    town_root = Path(town_root).resolve()  # the host runs in the town: a relative path would not
     running = host_running(town_root)
     if running is not None:
         raise HostError(f"a host is already running for this town ({running.describe()}): "
@@ -77,7 +80,7 @@ def start_detached(town_root: Path) -> dict:
     try:
         proc = subprocess.Popen([sys.executable, "-m", "gastown_tui.host", str(town_root)],
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                start_new_session=True, cwd=str(town_root))
+                                start_new_session=True, cwd=str(town_root), env=environ)
     finally:
         log.close()
     client = HostClient(town_root, timeout=2)
@@ -87,9 +90,9 @@ def start_detached(town_root: Path) -> dict:
             raise HostError(f"the host exited at start (code {proc.returncode}); see "
                             f"{log_path(town_root)}")
         try:
-            info = client.call("ping")
+            info = client.request(Ping())
             return {"pid": proc.pid, "log": str(log_path(town_root)),
-                    "socket": str(client.path), "agents": info.get("agents", 0)}
+                    "socket": str(client.path), "agents": info.agents}
         except HostNotRunning:
             time.sleep(0.05)
     raise HostError(f"the host (pid {proc.pid}) did not answer within {START_TIMEOUT_S:g} s; "
@@ -102,8 +105,7 @@ def stop(town_root: Path, timeout: float = STOP_TIMEOUT_S) -> dict:
     if host_running(town_root) is None:
         raise HostNotRunning()
     client = HostClient(town_root)
-    reply = client.call("shutdown")
-    pid = int(reply.get("pid") or (info.pid if info else 0))
+    pid = client.request(Shutdown()).pid or (info.pid if info else 0)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if host_running(town_root) is None:

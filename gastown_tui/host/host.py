@@ -1,7 +1,7 @@
 """The live town: the one process per town that owns the terminals, supervises agents and serves
-the control socket.
+the control socket, where the apps, the dashboard and `gt` reach it (`api.py`); it outlives them.
 
-    host = Host(town, loop=None, mode="app")   # the app creates it inside Textual's loop
+    host = Host(town, loop=None, mode="detached")  # or "app" inside `gt app --embedded`
     await host.start()                         # lock, socket, resume suspended hooks
     host.mux                                   # the Multiplexer with every agent's terminal
     host.agents                                # name -> Agent (role, rig, hook, preset, pid)
@@ -13,6 +13,8 @@ the control socket.
     await host.suspend_agent(name) / resume_agent(name) / restart_agent(name)
     await host.agent_action(what, target)      # the same with checks, for the app and socket
     await host.mayor_start(agent=None) / mayor_stop()
+    await host.answer(request)                 # any typed request of api.py, in process
+    host.sizes                                 # terminal sizes from the clients' panes
     await host.domain(fn, *args)               # fn(town, *args) on the ledger/git thread
     await host.stop()                          # snapshot + suspend active hooks, end terminals
 
@@ -26,108 +28,24 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import dataclasses
 import logging
 import os
 import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from ..town import Town, TownError
-from ..town import hooks as hooks_mod
+from ..town import Town
+from . import actions, dispatch, handlers, mayor, supervisor, watch
 from .events import EventBus
+from .model import COLS, MAYOR, ROWS, Agent, Settings
 from .nudge import Nudger
 from .refinery import Refineries
 from .runtime import HostError, HostLock, socket_path
 from .server import ControlServer
+from .sizes import WindowSizes
+from .viewers import Viewer
 
 log = logging.getLogger("gastown_tui.host")
-
-MAYOR = "mayor"
-# Flags that make an agent pick up its previous conversation when a hook resumes.
-RESUME_FLAGS = {"claude": ("--continue",)}
-COLS, ROWS = 120, 36
-
-
-@dataclasses.dataclass
-class Settings:
-    """Supervision timings; defaults for people, environment overrides for tests and benches."""
-
-    respawn_limit: int = hooks_mod.MAX_RESPAWNS
-    respawn_backoff: float = 2.0
-    stall_seconds: float = 15 * 60
-    snapshot_seconds: float = 300.0
-    watch_seconds: float = 0.5
-    done_grace: float = 3.0
-    nudge_wait_seconds: float = 15.0   # wait-idle nudges queue after waiting this long
-    merge_check_seconds: float = 60.0  # finished worktrees whose branch was merged: archived
-
-    config_mtime: float | None = None  # of the town settings stall_seconds was read from
-
-    @classmethod
-    def from_env(cls, town: Town, environ: Mapping[str, str]) -> "Settings":
-        s = cls()
-        s.reread_stall(town, environ)
-        for field, var in (("respawn_backoff", "GT_RESPAWN_BACKOFF"),
-                           ("stall_seconds", "GT_STALL_SECONDS"),
-                           ("snapshot_seconds", "GT_SNAPSHOT_SECONDS"),
-                           ("watch_seconds", "GT_WATCH_SECONDS"),
-                           ("done_grace", "GT_DONE_GRACE"),
-                           ("nudge_wait_seconds", "GT_NUDGE_WAIT_SECONDS"),
-                           ("merge_check_seconds", "GT_MERGE_CHECK_SECONDS")):
-            if environ.get(var):
-                try:
-                    setattr(s, field, float(environ[var]))
-                except ValueError:
-                    raise HostError(f"{var}={environ[var]!r} is not a number") from None
-        return s
-
-    def reread_stall(self, town: Town, environ: Mapping[str, str]) -> None:
-        """`stall_minutes` from the town settings when they changed since the last read, so
-        `gt config set stall_minutes N` applies to a running host (GT_STALL_SECONDS wins)."""
-        from ..town.paths import CONFIG_FILE
-
-        if environ.get("GT_STALL_SECONDS"):
-            return
-        try:
-            mtime = (Path(town.root) / CONFIG_FILE).stat().st_mtime
-        except OSError:
-            return
-        if mtime == self.config_mtime:
-            return
-        self.config_mtime = mtime
-        try:
-            self.stall_seconds = float(town.config().get("stall_minutes", 15)) * 60
-        except (TypeError, ValueError, TownError):
-            pass
-
-
-@dataclasses.dataclass
-class Agent:
-    """One agent terminal the host runs."""
-
-    name: str            # session name: "mayor" or "<rig>/<polecat>"
-    role: str            # mayor | polecat | crew
-    rig: str | None
-    polecat: str | None
-    kind: str            # polecats | crew | mayor
-    agent: str           # preset name
-    started: float
-    issue: str | None = None
-    hook_state: str | None = None
-    stalled: bool = False
-    stuck: bool = False
-    expected_exit: bool = False   # stop, handoff restart, finished work: not a crash
-    finished_at: float | None = None
-    last_snapshot: float = 0.0
-    pid: int = 0
-    restarting: bool = False
-    dialogs: set[str] = dataclasses.field(default_factory=set)
-    dialog_check: bool = False
-    # The agent program it runs (claude, codex, gemini, shell, demo, generic), also for a
-    # custom preset such as "claude --model x": its dialogs, resume flags and first prompt.
-    family: str = ""
-
 
 class Host:
     def __init__(self, town: Town, loop: asyncio.AbstractEventLoop | None = None, *,
@@ -144,8 +62,9 @@ class Host:
         self.settings = Settings.from_env(town, self.environ)
         self.socket = socket_path(self.root)
         self.lock = HostLock(self.root)
-        self.server = ControlServer(self.socket, self.bus)
+        self.server = ControlServer(self.socket, self.bus, self.answer, self._watch)
         self.nudger = Nudger(self)
+        self.sizes = WindowSizes(self._resize, lambda: self.settings.window_size)
         self.refineries = Refineries(self)
         self._domain = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="gt-domain")
         self._dtown = Town(self.root)
@@ -188,8 +107,8 @@ class Host:
 
     async def start(self) -> None:
         from ..term.mux import Multiplexer
+        from ..town.private import tighten_town
         from ..town.rigs import ensure_redirects
-        from . import dispatch, handlers, supervisor, watch
 
         if self._started:
             return
@@ -204,13 +123,14 @@ class Host:
         try:
             self.mux = Multiplexer(loop=self._loop)
             self.mux.subscribe(lambda ev: supervisor.on_term_event(self, ev))
-            handlers.register(self)
             self._started = True
             self.started_at = time.time()
             self.publish("host_started", pid=os.getpid(), mode=self.mode)
             # Rigs added before gt wrote their ledger redirect get it here, so bd in a rig
-            # folder uses the rig ledger without anyone running `gt hooks repair`.
+            # folder uses the rig ledger without anyone running `gt hooks repair`; the same
+            # for a town made before its private files were made private.
             await self.domain(ensure_redirects)
+            await self.domain(tighten_town)
             # Resume before serving: once the socket answers, every hook is running again.
             await supervisor.resume_all(self)
             await dispatch.dispatch(self)  # polecats that finished while no host ran
@@ -225,11 +145,11 @@ class Host:
         self.spawn_task(watch.watch_loop(self))
 
     async def stop(self) -> None:
-        from . import supervisor
-
         if not self._started or self._stopping:
             return
         self._stopping = True
+        self.server.say_goodbye("the town was stopped: its hooks are suspended and resume "
+                                "with the next `gt`")
         me = asyncio.current_task()
         for task in list(self._tasks):
             if task is not me:
@@ -252,6 +172,16 @@ class Host:
             if self.stopped is not None:
                 self.stopped.set()
 
+    async def answer(self, req: Any) -> Any:
+        """One typed request (api.py), as the socket and the app in process ask it."""
+        return await handlers.handle(self, req)
+
+    def _watch(self, conn: Any, req: Any) -> Any:
+        return Viewer(self, conn.id, conn.write, conn.buffered, req.fps)
+
+    def _resize(self, name: str, cols: int, rows: int) -> None:
+        self.mux.resize(name, cols, rows)
+
     def request_stop(self) -> None:
         if not self._stopping and self._started:
             self.loop.create_task(self.stop())
@@ -259,6 +189,10 @@ class Host:
     @property
     def running(self) -> bool:
         return self._started and not self._stopping
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
 
     # ------------------------------------------------------------------ terminals
 
@@ -275,7 +209,8 @@ class Host:
 
         preset = term_preset(agent.agent, argv)
         agent.family = preset.name
-        session = self.mux.spawn(agent.name, argv, cwd=str(cwd), env=env, cols=COLS, rows=ROWS,
+        cols, rows = self.sizes.size(agent.name) or (COLS, ROWS)
+        session = self.mux.spawn(agent.name, argv, cwd=str(cwd), env=env, cols=cols, rows=rows,
                                  preset=preset, transcript=None)
         agent.pid = session.pid
         self.agents[agent.name] = agent
@@ -325,54 +260,37 @@ class Host:
     async def sling(self, issue_ids: list[str], target: str, **kwargs: Any) -> list:
         """`gt sling` in-process: hook each issue and start its agent at once; returns the
         `town.sling.Slung` records. All or nothing."""
-        from . import supervisor
-
         return await supervisor.sling(self, issue_ids, target, **kwargs)
 
     async def start_hooks(self, hooks: list, resume: bool = False, **kwargs: Any) -> list:
         """Start the agents of hooks made elsewhere (the dispatch queue's); see
         `supervisor.start_hooks`."""
-        from . import supervisor
-
         return await supervisor.start_hooks(self, hooks, resume, **kwargs)
 
-    async def start_hook(self, hook: hooks_mod.Hook):
-        """Start the agent on `hook` in its worktree (the hook becomes active)."""
-        from . import supervisor
-
+    async def start_hook(self, hook: Any):
+        """Start the agent on `hook` (a `town.hooks.Hook`) in its worktree (the hook becomes
+        active)."""
         return await supervisor.start_hook(self, hook)
 
     async def suspend_agent(self, name: str, reason: str = "suspended by a person") -> str | None:
         """Snapshot, suspend and end a polecat's terminal; it stays parked until
         `resume_agent`. Returns the snapshot's short id, if one was taken."""
-        from . import actions
-
         return await actions.suspend_agent(self, self.resolve_target(name), reason)
 
     async def resume_agent(self, name: str):
-        from . import actions
-
         return await actions.resume_agent(self, name)
 
     async def restart_agent(self, name: str) -> dict:
         """A fresh session on the same hook (what `gt handoff` does after its mail)."""
-        from . import actions
-
         return await actions.restart(self, self.resolve_target(name))
 
     async def agent_action(self, what: str, target: str, **kwargs: Any) -> dict:
         """suspend | resume | stop | restart | handoff of one agent, with its checks, for the
         app and the control socket alike; `said` in the result is one line for a person."""
-        from . import actions
-
         return await actions.agent_action(self, what, target, **kwargs)
 
     async def mayor_start(self, agent: str | None = None) -> dict:
-        from . import actions
-
-        return await actions.mayor_start(self, agent)
+        return await mayor.mayor_start(self, agent)
 
     async def mayor_stop(self) -> dict:
-        from . import actions
-
-        return await actions.mayor_stop(self)
+        return await mayor.mayor_stop(self)

@@ -18,12 +18,10 @@ import asyncio
 import collections
 import re
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .context import Terminals
 from .runtime import HostError
-
-if TYPE_CHECKING:
-    from .host import Host
 
 MODES = ("immediate", "wait-idle", "queue")
 CONTROL = re.compile(r"[\x00-\x1f\x7f\x80-\x9f]")
@@ -72,7 +70,7 @@ def _typed_text(keys: bytes) -> str | None:
 
 
 class Nudger:
-    def __init__(self, host: "Host"):
+    def __init__(self, host: Terminals):
         self.host = host
         self._locks: dict[str, asyncio.Lock] = {}
         self._held: dict[str, bytearray] = {}

@@ -1,8 +1,10 @@
-"""The control socket's wire format: one JSON object per line, both ways.
+"""The control socket's wire format: one JSON object per line, both ways (the typed requests
+and replies these carry are in `api.py`).
 
-Request:  {"id": 1, "op": "agents", "args": {...}}
-Reply:    {"id": 1, "ok": true, "result": ...}
-          {"id": 1, "ok": false, "error": "one line that says what to do", "exit_code": 1}
+Request:  {"v": 2, "id": 1, "op": "agents", "args": {...}}   (no "id": a notice, no reply)
+Reply:    {"v": 2, "id": 1, "ok": true, "result": ...}
+          {"v": 2, "id": 1, "ok": false, "error": "one line that says what to do", "exit_code": 1}
+Push:     {"push": "frame", ...} to a connection that sent `watch` (see api.py)
 Stream:   after {"op": "subscribe"} is answered, the host sends {"event": {...}} lines until
           either side closes.
 
@@ -13,6 +15,8 @@ from __future__ import annotations
 
 import json
 from typing import Any
+
+from .api import PROTOCOL
 
 MAX_LINE = 4 * 1024 * 1024
 
@@ -35,13 +39,17 @@ def decode(line: bytes) -> dict[str, Any]:
     return obj
 
 
-def request(op: str, args: dict[str, Any] | None = None, req_id: int = 1) -> dict[str, Any]:
-    return {"id": req_id, "op": op, "args": args or {}}
+def request(op: str, args: dict[str, Any] | None = None, req_id: int | None = 1
+            ) -> dict[str, Any]:
+    out = {"v": PROTOCOL, "op": op, "args": args or {}}
+    if req_id is not None:
+        out["id"] = req_id
+    return out
 
 
 def reply_ok(req_id: Any, result: Any) -> dict[str, Any]:
-    return {"id": req_id, "ok": True, "result": result}
+    return {"v": PROTOCOL, "id": req_id, "ok": True, "result": result}
 
 
 def reply_error(req_id: Any, error: str, exit_code: int = 1) -> dict[str, Any]:
-    return {"id": req_id, "ok": False, "error": error, "exit_code": exit_code}
+    return {"v": PROTOCOL, "id": req_id, "ok": False, "error": error, "exit_code": exit_code}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from ..files import write_atomic
 from ..town import hooks as hooks_mod
 from .runtime import (INFO_NAME, PID_NAME, HostError, host_running, read_info, runtime_dir,
                       socket_path)
@@ -64,8 +65,27 @@ def _write_context(town, rig, hook, path: Path, branch: str) -> None:
 
     title = rig.ledger().get(hook.issue).title
     text = sling.context_text(town, rig, sling.hook_for_text(hook, hook.issue, branch), title)
-    (path / sling.CONTEXT_FILE).write_text(text)
+    write_atomic(path / sling.CONTEXT_FILE, text)
     sling._exclude(path, "/" + sling.CONTEXT_FILE)
+
+
+def _restore_files(rig, polecat: str, path: Path) -> str:
+    """Put the recreated worktree's files back as its newest snapshot holds them, when that
+    snapshot was taken on the branch's current tip (an older one would undo commits made
+    since); what was done, as a clause of the report."""
+    import pygit2
+
+    from ..town import snapshots
+
+    last = snapshots.list_snapshots(rig.repo_path, polecat, limit=1)
+    if not last:
+        return ""
+    repo = pygit2.Repository(str(path))
+    if repo.head_is_unborn or last[0].head != str(repo.head.target):
+        return (f"; its files as of snapshot {last[0].short} (older than the branch's last "
+                f"commit) come back with `gt hooks rollback {polecat}`")
+    snapshots.checkout(repo, last[0].id)
+    return f"; its files restored from snapshot {last[0].short}"
 
 
 def repair(town) -> RepairReport:
@@ -77,7 +97,15 @@ def repair(town) -> RepairReport:
     runtime_dir(town.root)
     if host is None:
         sock = socket_path(town.root)
-        if sock.exists():
+        if sock.is_dir() and not sock.is_symlink():
+            try:
+                sock.rmdir()
+                fixes.append(Fix("stale socket", f"removed the empty directory {sock} in the "
+                                 "host socket's place"))
+            except OSError:
+                problems.append(Fix("stale socket", f"{sock} is a directory in the host "
+                                    "socket's place: move it away"))
+        elif sock.exists() or sock.is_symlink():
             sock.unlink()
             fixes.append(Fix("stale socket", f"removed {sock} (no host holds the lock)"))
         if read_info(town.root) is not None:
@@ -85,8 +113,20 @@ def repair(town) -> RepairReport:
                 (Path(town.root) / ".runtime" / name).unlink(missing_ok=True)
             fixes.append(Fix("stale host record", "removed .runtime/host.json and host.pid"))
 
+    from ..town.private import tighten_town
     from ..town.rigs import ensure_redirects
 
+    loose = tighten_town(town)
+    if loose:
+        shown = ", ".join(str(p.relative_to(town.root)) for p in loose[:3])
+        fixes.append(Fix("private files", f"{len(loose)} readable by other users made private "
+                         f"({shown}{' ...' if len(loose) > 3 else ''})"))
+    from ..town.routes import repair_routes
+
+    try:
+        fixes += [Fix("routes", said) for said in repair_routes(town.root)]
+    except Exception as e:  # noqa: BLE001 - reported; the rest is still repaired
+        problems.append(Fix("routes", str(e)))
     for rig, state in ensure_redirects(town):
         if state == "written":
             fixes.append(Fix("ledger redirect", f"wrote {rig.path / '.beads' / 'redirect'}: "
@@ -138,14 +178,15 @@ def repair(town) -> RepairReport:
                 try:
                     path, branch = worktrees.create_worktree(rig, hook.polecat, hook.issue)
                     _write_context(town, rig, hook, path, branch)
-                    hooks_mod.save(town, hook, worktree=str(path))
-                    last = snapshots.list_snapshots(rig.repo_path, hook.polecat, limit=1)
+                    hooks_mod.save(town, hook, worktree=str(path), reason=None)
                     fixes.append(Fix("missing worktree", f"recreated {path} on {hook.branch}"
-                                     + (f"; its files as of snapshot {last[0].short} come "
-                                        f"back with `gt hooks rollback {hook.polecat}`"
-                                        if last else "")))
+                                     + _restore_files(rig, hook.polecat, path)))
                 except Exception as e:  # noqa: BLE001 - reported, the rest still repaired
                     problems.append(Fix("missing worktree", f"{hook.address}: {e}"))
+            elif hook.kind == "crew" and hook.path is not None and not hook.path.exists():
+                problems.append(Fix("missing clone", f"{hook.address}: {hook.path} is gone; "
+                                    f"`gt crew add {hook.polecat} --rig {rig.name}` clones it "
+                                    "again"))
             if hook.stuck:
                 hooks_mod.save(town, hook, stuck=False, respawns=0)
                 fixes.append(Fix("stuck agent", f"{hook.address} may be restarted again"))
@@ -158,15 +199,16 @@ def repair(town) -> RepairReport:
                                  "suspended" + (f" (snapshot {snap.short})" if snap else "")
                                  + "; it resumes when a host starts"))
     if host is not None:
+        from .api import Reap
         from .client import HostClient
 
         try:
-            reply = HostClient(town.root, timeout=60).call("reap")
+            reply = HostClient(town.root, timeout=60).request(Reap())
         except HostError as e:
             problems.append(Fix("live sessions", f"the host did not answer: {e}"))
         else:
             fixes += [Fix("dead session", f"{name} had no live hook; ended")
-                      for name in reply.get("ended", [])]
+                      for name in reply.ended]
             fixes += [Fix("suspended hook", f"{name} resumed")
-                      for name in reply.get("resumed", [])]
+                      for name in reply.resumed]
     return RepairReport(fixes, problems)

@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..files import write_atomic
+
 SOCKET_NAME = "host.sock"
 LOCK_NAME = "host.lock"
 INFO_NAME = "host.json"
@@ -130,9 +132,7 @@ class HostLock:
         info = HostInfo(os.getpid(), str(socket), time.time(), mode)
         for name, text in ((INFO_NAME, json.dumps(dataclasses.asdict(info))),
                            (PID_NAME, f"{info.pid}\n")):
-            tmp = rt / f".{name}.{os.getpid()}"
-            tmp.write_text(text)
-            os.replace(tmp, rt / name)
+            write_atomic(rt / name, text, private=True, sync=False)
         return info
 
     def release(self) -> None:
@@ -191,6 +191,4 @@ def want_mayor(town_root: Path, agent: str | None) -> None:
     if agent is None:
         path.unlink(missing_ok=True)
         return
-    tmp = path.with_name(f".{MAYOR_NAME}.{os.getpid()}")
-    tmp.write_text(json.dumps({"agent": agent}))
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps({"agent": agent}), private=True, sync=False)

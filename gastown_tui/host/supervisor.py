@@ -16,7 +16,8 @@ from typing import Any, Callable
 
 from ..term.events import Exited, LinesChanged, StateChanged
 from ..town import hooks as hooks_mod
-from .host import MAYOR, RESUME_FLAGS, Agent, Host
+from .context import Context
+from .model import MAYOR, RESUME_FLAGS, Agent
 from .presets import DIALOGS, dialog_for, term_preset, wants_first_prompt
 from .runtime import HostError, pid_alive, wanted_mayor
 
@@ -40,7 +41,7 @@ def _suspend(town, rig: str, polecat: str, kind: str, reason: str, count_respawn
     if hook is None or hook.state not in ("active", "created"):
         return hook, None
     snap = _snapshot(town, hook, reason)
-    changes: dict[str, Any] = {"pid": None}
+    changes: dict[str, Any] = {"pid": None, "reason": reason}
     if count_respawn:
         changes["respawns"] = hook.respawns + 1
     return hooks_mod.transition(town, hook, "suspended", **changes), snap
@@ -78,12 +79,12 @@ def _holds_agent_env(pid: int, address: str) -> bool:
     return f"BD_ACTOR={address}".encode() in data.split(b"\0")
 
 
-async def start_hook(host: Host, hook: hooks_mod.Hook, resume: bool = False):
+async def start_hook(host: Context, hook: hooks_mod.Hook, resume: bool = False):
     """Start the agent for `hook` in its worktree; the hook becomes active."""
     return (await start_hooks(host, [hook], resume, strict=True))[0]
 
 
-async def start_hooks(host: Host, hooks: list[hooks_mod.Hook], resume: bool = False,
+async def start_hooks(host: Context, hooks: list[hooks_mod.Hook], resume: bool = False,
                       strict: bool = False,
                       before_active: Callable[[], None] | None = None) -> list:
     """Start many hooks' agents with two domain round trips in all (one to prepare, one ledger
@@ -118,7 +119,7 @@ async def start_hooks(host: Host, hooks: list[hooks_mod.Hook], resume: bool = Fa
                 argv = argv + list(RESUME_FLAGS.get(term_preset(preset, argv).name, ()))
             agent = Agent(hook.session, "polecat" if hook.kind == "polecats" else "crew",
                           hook.rig, hook.polecat, hook.kind, preset, time.time(),
-                          issue=hook.issue, hook_state="active")
+                          issue=hook.issue, hook_state="active", worktree=hook.worktree)
             try:
                 sessions[hook.session] = host.start_terminal(agent, argv, hook.path,
                                                              host.agent_env(env))
@@ -146,7 +147,7 @@ async def start_hooks(host: Host, hooks: list[hooks_mod.Hook], resume: bool = Fa
     return [sessions.get(h.session) for h in hooks]
 
 
-async def _end_previous_work(host: Host, hook: hooks_mod.Hook) -> None:
+async def _end_previous_work(host: Context, hook: hooks_mod.Hook) -> None:
     """An idle polecat given new work may still show the session of its finished work (in its
     grace after `gt done`, or before the watch saw the completion): that session ends first.
     Sling only picks polecats whose hook is not live, so it holds no unfinished work."""
@@ -163,7 +164,7 @@ async def _end_previous_work(host: Host, hook: hooks_mod.Hook) -> None:
         await host.mux.wait(hook.session, timeout=5)
 
 
-def _cannot_start(host: Host, hook: hooks_mod.Hook) -> str | None:
+def _cannot_start(host: Context, hook: hooks_mod.Hook) -> str | None:
     old = host.session(hook.session)
     if old is not None:
         if old.alive:
@@ -198,7 +199,7 @@ def _mark_many_active(town, started: list[tuple[hooks_mod.Hook, int]]) -> None:
                                      last_activity=hooks_mod.now())
 
 
-async def sling(host: Host, issue_ids: list[str], target: str, *, agent: str | None = None,
+async def sling(host: Context, issue_ids: list[str], target: str, *, agent: str | None = None,
                 convoy: bool = True, base: str | None = None, crew: str | None = None,
                 actor: str = "overseer") -> list:
     async with host.hooks_lock:
@@ -206,9 +207,9 @@ async def sling(host: Host, issue_ids: list[str], target: str, *, agent: str | N
                             crew=crew, actor=actor)
 
 
-async def _sling(host: Host, issue_ids: list[str], target: str, *, agent, convoy, base, crew,
+async def _sling(host: Context, issue_ids: list[str], target: str, *, agent, convoy, base, crew,
                  actor) -> list:
-    from ..town.sling import sling as town_sling
+    from ..town.sling import roll_back, sling as town_sling
 
     undo: list = []
     done = await host.domain(town_sling, list(issue_ids), target, undo=undo, agent=agent,
@@ -227,14 +228,7 @@ async def _sling(host: Host, issue_ids: list[str], target: str, *, agent, convoy
         for (slung, _hook), session in zip(hooked, sessions):
             slung.started, slung.pid = True, session.pid
     except BaseException:
-        def rollback(_town):
-            for step in reversed(undo):
-                try:
-                    step()
-                except Exception:  # noqa: BLE001 - undo as much as can be undone
-                    pass
-
-        await host.domain(rollback)
+        await host.domain(lambda _town: roll_back(undo))
         raise
     for slung, hook in done:
         if hook is None:
@@ -260,13 +254,13 @@ async def _end_orphan(pid: int) -> None:
             return
 
 
-async def resume_all(host: Host) -> None:
+async def resume_all(host: Context) -> None:
     """At host start: every created, active (the last host died) or suspended hook runs again."""
     async with host.hooks_lock:
         await _resume_all(host)
 
 
-async def _resume_all(host: Host) -> None:
+async def _resume_all(host: Context) -> None:
     hooks = await host.domain(hooks_mod.all_hooks)
     fresh: list[hooks_mod.Hook] = []
     resumed: list[hooks_mod.Hook] = []
@@ -292,7 +286,7 @@ async def _resume_all(host: Host) -> None:
             host.publish("agent_start_failed", error=str(e))
     mayor = wanted_mayor(host.root)
     if mayor and host.session(MAYOR) is None:
-        from .actions import mayor_start
+        from .mayor import mayor_start
 
         try:
             await mayor_start(host, mayor)
@@ -300,7 +294,7 @@ async def _resume_all(host: Host) -> None:
             host.publish("agent_start_failed", agent=MAYOR, error=str(e))
 
 
-async def suspend_all(host: Host) -> None:
+async def suspend_all(host: Context) -> None:
     """At host stop: snapshot and suspend every active hook."""
     names = [(a.rig, a.polecat, a.kind) for a in host.agents.values()
              if a.role in ("polecat", "crew") and not a.expected_exit]
@@ -330,7 +324,7 @@ async def suspend_all(host: Host) -> None:
 # ---------------------------------------------------------------------- terminal events
 
 
-def on_term_event(host: Host, ev) -> None:
+def on_term_event(host: Context, ev) -> None:
     if isinstance(ev, Exited):
         session = host.session(ev.session)
         pid = session.pid if session is not None else None
@@ -351,7 +345,7 @@ def on_term_event(host: Host, ev) -> None:
             host.loop.call_later(0.3, _answer_dialog, host, agent)
 
 
-def _answer_dialog(host: Host, agent: Agent) -> None:
+def _answer_dialog(host: Context, agent: Agent) -> None:
     agent.dialog_check = False
     session = host.session(agent.name)
     if session is None or not session.alive:
@@ -364,14 +358,14 @@ def _answer_dialog(host: Host, agent: Agent) -> None:
     host.publish("dialog_answered", agent=agent.name, dialog=dialog.name)
 
 
-async def on_exit(host: Host, name: str, pid: int | None, code: int | None,
+async def on_exit(host: Context, name: str, pid: int | None, code: int | None,
                   sig: int | None) -> None:
     agent = host.agents.get(name)
     if agent is None or (pid is not None and agent.pid != pid):
         return  # an earlier session of that name (a restart already replaced it)
     host.publish("agent_exited", agent=name, exit_code=code, signal=sig,
                  expected=agent.expected_exit or None)
-    if host._stopping:
+    if host.stopping:
         return
     if agent.role == "mayor" or agent.expected_exit:
         if host.agents.get(name) is agent:
@@ -400,9 +394,9 @@ async def on_exit(host: Host, name: str, pid: int | None, code: int | None,
     host.spawn_task(_respawn_later(host, hook, delay))
 
 
-async def _respawn_later(host: Host, hook: hooks_mod.Hook, delay: float) -> None:
+async def _respawn_later(host: Context, hook: hooks_mod.Hook, delay: float) -> None:
     await asyncio.sleep(delay)
-    if host._stopping:
+    if host.stopping:
         return
     fresh = await host.domain(hooks_mod.load, hook.rig, hook.polecat, hook.kind)
     if fresh is None or fresh.state != "suspended" or fresh.stuck:

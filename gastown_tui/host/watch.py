@@ -4,16 +4,18 @@ Each ledger's `change_token()` (one SQLite read) is checked every `watch_seconds
 the host reconciles its sessions with the hooks (starting new hooks, ending finished agents) and
 turns new mail and landings in the town ledger into events. Slower checks (stalls, periodic
 snapshots) run every few seconds; finished work whose branch has been merged is archived about
-once a minute.
+once a minute. Town settings a running host uses (`stall_minutes`, `window_size`) are read again
+when the settings file changed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 
 from ..town import hooks as hooks_mod
-from .host import Host
+from .context import Context
 from .supervisor import _snapshot, start_hook
 
 
@@ -50,7 +52,7 @@ def _town_news(town, since: int | str) -> tuple[int | str, list[dict]]:
     return last, news
 
 
-async def watch_loop(host: Host) -> None:
+async def watch_loop(host: Context) -> None:
     from ..beads.model import now
 
     tokens: dict[str, int] = {}
@@ -71,6 +73,7 @@ async def watch_loop(host: Host) -> None:
                     kind = item.pop("kind")
                     host.publish(kind, **item)
             _end_finished(host)
+            _reread_settings(host)
             now = time.monotonic()
             if now - last_slow >= min(5.0, host.settings.stall_seconds / 2):
                 last_slow = now
@@ -83,11 +86,13 @@ async def watch_loop(host: Host) -> None:
         except asyncio.CancelledError:
             raise
         except Exception as e:  # noqa: BLE001 - the watch must outlive one bad pass
-            host.publish("host_error", error=f"{type(e).__name__}: {e}")
+            from ..files import os_error_message
+
+            host.publish("host_error", error=os_error_message(e) or f"{type(e).__name__}: {e}")
         await asyncio.sleep(host.settings.watch_seconds)
 
 
-async def reconcile(host: Host) -> None:
+async def reconcile(host: Context) -> None:
     """Bring sessions in line with the ledger: start created hooks, end finished ones."""
     from .dispatch import dispatch_locked
 
@@ -96,7 +101,7 @@ async def reconcile(host: Host) -> None:
         await dispatch_locked(host)  # a hook that completed or went away frees a polecat
 
 
-async def _reconcile(host: Host) -> None:
+async def _reconcile(host: Context) -> None:
     hooks = await host.domain(hooks_mod.all_hooks)
     for hook in hooks:
         agent = host.agents.get(hook.session)
@@ -117,7 +122,7 @@ async def _reconcile(host: Host) -> None:
                              error=str(e))
 
 
-def _end_finished(host: Host) -> None:
+def _end_finished(host: Context) -> None:
     """An agent whose work is done gets a short grace to finish writing, then its terminal ends
     and the polecat is idle."""
     now = time.monotonic()
@@ -129,8 +134,17 @@ def _end_finished(host: Host) -> None:
             host.mux.terminate(agent.name)
 
 
-async def _slow_checks(host: Host) -> None:
-    host.settings.reread_stall(host.town, host.environ)
+def _reread_settings(host: Context) -> None:
+    """`gt config set` reaches a running host (one stat while nothing changed); a new
+    `window_size` rule resizes the terminals at once."""
+    rule = host.settings.window_size
+    host.settings.reread(host.town, host.environ)
+    if host.settings.window_size != rule:
+        host.sizes.apply_all()
+
+
+async def _slow_checks(host: Context) -> None:
+    await _suspend_without_worktree(host)
     now_wall, now = time.time(), time.monotonic()
     snap_due = []
     for agent in list(host.agents.values()):
@@ -158,6 +172,25 @@ async def _slow_checks(host: Host) -> None:
                 host.publish("snapshot", agent=agent.name, snapshot=snap, reason="periodic")
 
 
+async def _suspend_without_worktree(host: Context) -> None:
+    """An agent whose worktree was deleted under it would idle in a folder that is gone while
+    its hook stayed active: it is suspended, saying why, until `gt hooks repair` brings the
+    worktree back (from its branch and last snapshot) and resumes it."""
+    from .actions import suspend_agent
+    from .runtime import HostError
+
+    gone = [a for a in list(host.agents.values())
+            if a.worktree and a.hook_state == "active" and a.finished_at is None
+            and not a.expected_exit and not os.path.isdir(a.worktree)]
+    for agent in gone:
+        reason = (f"worktree {agent.worktree} was deleted: `gt hooks repair` restores it and "
+                  "resumes the agent")
+        try:
+            await suspend_agent(host, agent.name, reason)
+        except HostError:
+            continue    # it ended meanwhile: its exit is handled as any other
+
+
 def _archive_merged(town, running: set[str]) -> list[tuple]:
     from ..town import worktrees
     from ..town.mq import waiting_agents
@@ -182,7 +215,7 @@ def _archive_merged(town, running: set[str]) -> list[tuple]:
     return out
 
 
-async def archive_merged(host: Host) -> None:
+async def archive_merged(host: Context) -> None:
     """Finished work whose branch is now in the rig's default branch: its worktree goes (after
     a snapshot; the branch stays) and the hook is archived."""
     running = {name for name, a in host.agents.items()

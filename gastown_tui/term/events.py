@@ -20,7 +20,8 @@ class Event:
 @dataclass(frozen=True, slots=True)
 class LinesChanged(Event):
     """Rows of the visible screen to redraw (0-based), and where the cursor is now. Sent when
-    rows changed or only the cursor moved (then `rows` is empty)."""
+    rows changed, or only the cursor moved or a mode the input side reads changed (then `rows`
+    is empty)."""
 
     rows: frozenset[int]
     cursor_x: int

@@ -47,6 +47,7 @@ class Session:
         self._title = ""
         self._bells = 0
         self._cursor: tuple[int, int, bool] | None = None
+        self._modes: tuple | None = None
         self._sync_since: float | None = None
         self._exit_sent = False
         self._state_due = 0.0
@@ -140,10 +141,14 @@ class Session:
         if not self.held(now):
             dirty = screen.dirty
             cursor = (screen.cursor_x, screen.cursor_y, not screen.cursor_hidden)
-            if dirty or cursor != self._cursor:
+            m = screen.modes
+            modes = (m.application_cursor, m.application_keypad, m.bracketed_paste, m.mouse,
+                     m.mouse_sgr, m.focus_events, m.alternate)
+            if dirty or cursor != self._cursor or modes != self._modes:
                 out.append(LinesChanged(self.name, frozenset(dirty), *cursor))
                 screen.clear_dirty()
                 self._cursor = cursor
+                self._modes = modes
             if screen.title != self._title:
                 self._title = screen.title
                 out.append(TitleChanged(self.name, self._title))

@@ -246,6 +246,23 @@ def sgr_of(style: CellStyle) -> str:
     return got
 
 
+def style_key(style: CellStyle) -> tuple:
+    """The style's fields as a tuple of plain values (what crosses a socket)."""
+    return style._key
+
+
+def style_from_key(key: tuple | list) -> CellStyle:
+    """The interned style with these fields (`style_key`'s inverse); a malformed key gives the
+    default style rather than an error, as a bad SGR does."""
+    key = tuple(key)
+    if len(key) != len(DEFAULT._key):
+        return DEFAULT
+    try:
+        return _from_key(key)
+    except TypeError:  # an unhashable field
+        return DEFAULT
+
+
 def _looks(style: CellStyle) -> tuple:
     k = style._key
     return k[:_LINK] + k[_LINK + 1:]
@@ -271,4 +288,4 @@ def ansi_of_runs(runs: list[tuple[str, CellStyle]]) -> str:
 
 
 __all__ = ["CellStyle", "DEFAULT", "apply_sgr", "blank_of", "sgr_of", "ansi_of_runs",
-           "with_link"]
+           "with_link", "style_key", "style_from_key"]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .errors import TownError, usage
 from .model import Rig, Town
-from .paths import BEADS_DIR
+from .paths import BEADS_DIR, write_atomic
 
 CREW_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
@@ -79,7 +79,7 @@ def _redirect_ledger(dest: Path, rig: Rig) -> None:
     beads = dest / BEADS_DIR
     beads.mkdir(exist_ok=True)
     rel = os.path.relpath(rig.beads_dir, beads)
-    (dest / REDIRECT).write_text(rel + "\n", encoding="utf-8")
+    write_atomic(dest / REDIRECT, rel + "\n")
 
 
 def _member(rig: Rig, name: str) -> CrewMember:

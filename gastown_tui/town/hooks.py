@@ -62,6 +62,7 @@ class Hook:
     pid: int | None = None
     last_activity: str | None = None
     bead_id: str = ""
+    reason: str | None = None   # why it is suspended (the host stopped, its worktree went)
 
     @property
     def address(self) -> str:
@@ -84,7 +85,7 @@ class Hook:
         return {"branch": self.branch, "worktree": self.worktree, "agent": self.agent,
                 "base": self.base, "convoy": self.convoy, "times": self.times,
                 "respawns": self.respawns, "stuck": self.stuck, "pid": self.pid,
-                "kind": self.kind}
+                "kind": self.kind, **({"reason": self.reason} if self.reason else {})}
 
 
 def address_of(rig: str, name: str, kind: str = "polecats") -> str:
@@ -107,7 +108,8 @@ def from_bead(bead: "Issue") -> Hook:
                 base=extra.get("base"), convoy=extra.get("convoy"),
                 times=dict(extra.get("times") or {}), respawns=int(extra.get("respawns") or 0),
                 stuck=bool(extra.get("stuck")), pid=extra.get("pid"),
-                last_activity=bead.last_activity, bead_id=bead.id)
+                last_activity=bead.last_activity, bead_id=bead.id,
+                reason=str(extra["reason"]) if extra.get("reason") else None)
 
 
 def agent_bead(led: "Ledger", address: str) -> "Issue | None":
@@ -185,6 +187,8 @@ def transition(town: "Town", hook: Hook, state: str, actor: str | None = None,
         raise TownError(f"hook of {hook.polecat} is {hook.state}; it cannot become {state}")
     times = dict(hook.times)
     times[state] = now()
+    if state != "suspended":
+        changes.setdefault("reason", None)   # a reason says why it is suspended, no more
     return save(town, hook, actor, led, state=state, times=times, **changes)
 
 

@@ -10,10 +10,13 @@ import uuid
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from ..files import private_dir
 from .config import CONFIG_TEMPLATE
 from .errors import TownError
 from .paths import (BEADS_DIR, CONFIG_FILE, RIGS_FILE, RUNTIME_DIR, TOWN_FILE, TOWN_PREFIX,
                     read_toml, write_atomic)
+from .model import Town
+from .private import tighten_town
 from .routes import write_routes
 
 REDIRECT_IGNORE = """\
@@ -62,6 +65,18 @@ def _now() -> str:
 
 def install(path: Path, name: str | None = None, git: bool = False,
             force: bool = False) -> Installed:
+    try:
+        return _install(path, name, git, force)
+    except OSError as e:
+        # Where no directory can be made (/proc/x, a read-only disk, a file in the way):
+        # everything this call made is gone again; say why in one line.
+        from ..files import os_error_message
+
+        raise TownError(os_error_message(e) or f"cannot make a town at {path}: "
+                        f"{e.strerror or e}") from None
+
+
+def _install(path: Path, name: str | None, git: bool, force: bool) -> Installed:
     # `..` taken away by the letter, as a shell's cd does: mkdir of a/../b would make a too.
     path = Path(os.path.abspath(Path(path).expanduser()))
     if (path / TOWN_FILE).is_file():
@@ -132,19 +147,20 @@ def _lay_out(path: Path, name: str) -> None:
 
     from ..beads import Ledger
 
-    (path / "mayor").mkdir(parents=True, exist_ok=True)
-    (path / RUNTIME_DIR / "polecats").mkdir(parents=True, exist_ok=True)
+    for folder in ("mayor", CONFIG_FILE.parent, BEADS_DIR, RUNTIME_DIR):
+        private_dir(path / folder)
+    (path / RUNTIME_DIR / "polecats").mkdir(exist_ok=True)
     ident = tomlkit.document()
     ident.add(tomlkit.comment("This file makes the directory a Gas Town; do not delete it."))
     ident["name"] = name
     ident["id"] = uuid.uuid4().hex
     ident["created"] = _now()
     ident["version"] = 1
-    write_atomic(path / TOWN_FILE, tomlkit.dumps(ident))
-    write_atomic(path / RIGS_FILE, RIGS_TEMPLATE)
+    write_atomic(path / TOWN_FILE, tomlkit.dumps(ident), private=True)
+    write_atomic(path / RIGS_FILE, RIGS_TEMPLATE, private=True)
     if not (path / CONFIG_FILE).exists():
-        write_atomic(path / CONFIG_FILE, CONFIG_TEMPLATE)
-    Ledger.init(path / BEADS_DIR, TOWN_PREFIX)
+        write_atomic(path / CONFIG_FILE, CONFIG_TEMPLATE, private=True)
+    Ledger.init(path / BEADS_DIR, TOWN_PREFIX).close_db()
     _seed_formulas(path / BEADS_DIR / "formulas")
     write_routes(path, {f"{TOWN_PREFIX}-": "."})
     gitignore = path / ".gitignore"
@@ -156,6 +172,9 @@ def _lay_out(path: Path, name: str) -> None:
         write_atomic(gitignore, GITIGNORE)
     if not (path / "CLAUDE.md").exists():
         write_atomic(path / "CLAUDE.md", CLAUDE_MD.format(name=name))
+    # What the ledger and git wrote with the umask's modes (the ledger's config, its export,
+    # a --git town's .git) is private from the start.
+    tighten_town(Town(path))
 
 
 def _seed_formulas(folder: Path) -> None:

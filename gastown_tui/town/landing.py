@@ -23,6 +23,7 @@ from typing import Mapping
 
 import pygit2
 
+from ..files import write_atomic
 from .errors import TownError
 
 SCRATCH_NAME = "_refinery"     # a worktree name no polecat can have (they take no '_')
@@ -377,7 +378,8 @@ class Scratch:
             proc = subprocess.Popen(["/bin/sh", "-c", command], cwd=str(self.path), env=env,
                                     stdin=subprocess.DEVNULL, stdout=out,
                                     stderr=subprocess.STDOUT, start_new_session=True)
-            self.pidfile.write_text(f"{proc.pid}\n")
+            # Whole or not at all: the next host reads it to end a gate a crash left running.
+            write_atomic(self.pidfile, f"{proc.pid}\n", sync=False)
             try:
                 while True:
                     left = timeout - (time.monotonic() - started)

@@ -46,16 +46,33 @@ def find_town_root(cwd: Path, environ: Mapping[str, str]) -> Path:
         root = Path(explicit).expanduser()
         if not root.is_absolute():
             root = Path(cwd) / root
-        if not (root / TOWN_FILE).is_file():
+        if not _is_town(root):
             raise NotInTown(f"GT_TOWN_ROOT={explicit} is not a town (no {TOWN_FILE}): "
                             "fix the variable or run `gt install PATH`")
         return root.resolve()
     here = Path(cwd).resolve()
     for d in (here, *here.parents):
-        if (d / TOWN_FILE).is_file():
+        if _is_town(d):
             return d
     raise NotInTown(f"not inside a town ({here}): cd into one, set GT_TOWN_ROOT, "
                     "or create one with `gt install PATH`")
+
+
+def _is_town(folder: Path) -> bool:
+    """Whether `folder` is a town; a town of another user, whose files are private to its
+    owner, is refused here with their name rather than passed by as no town at all."""
+    import stat
+
+    try:
+        return stat.S_ISREG(os.stat(folder / TOWN_FILE).st_mode)
+    except PermissionError:
+        from ..files import owner_of
+
+        owner = owner_of(folder / TOWN_FILE.parent) or "another user"
+        raise TownError(f"the town at {folder} belongs to {owner}: its files are private to "
+                        f"its owner, so run gt there as {owner}") from None
+    except OSError:
+        return False
 
 
 class Expect(NamedTuple):
@@ -80,6 +97,12 @@ def read_toml(path: Path, schema: Schema | None = None) -> dict[str, Any]:
             data = tomllib.load(f)
     except FileNotFoundError:
         return {}
+    except IsADirectoryError:
+        raise TownError(f"{path} is a directory, not a settings file: move it away (the "
+                        "defaults apply without the file) or restore the file") from None
+    except UnicodeDecodeError:
+        raise TownError(f"{path} is not text (not UTF-8): restore that file or remove it "
+                        "to go back to the defaults") from None
     except tomllib.TOMLDecodeError as e:
         raise TownError(f"{path} is not valid TOML ({e}): fix or restore that file") from None
     if schema:
@@ -151,13 +174,17 @@ def update_toml(path: Path, change: Callable[[Any], None], header: str = "") -> 
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             text = header
+        except (IsADirectoryError, UnicodeDecodeError):
+            read_toml(path)     # says what is wrong with it, and what to do
+            raise
         try:
             doc = tomlkit.parse(text)
         except Exception as e:  # noqa: BLE001 - tomlkit raises several types for bad input
             raise TownError(f"{path} is not valid TOML ({e}): fix or restore that file") \
                 from None
         change(doc)
-        write_atomic(path, tomlkit.dumps(doc))
+        # Settings files only: agent commands may carry keys, rig URLs tokens.
+        write_atomic(path, tomlkit.dumps(doc), private=True)
 
 
 @contextlib.contextmanager
@@ -176,20 +203,10 @@ def locked(folder: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Readers see the old file or the new one, never half of one."""
-    import tempfile  # only writers pay for it; `gt` reads far more often than it writes
+def write_atomic(path: Path, text: str, private: bool = False) -> None:
+    """Readers see the old file or the new one, never half of one; a full disk leaves the old
+    one. `private`: only the owner may read it (settings that may hold keys or tokens)."""
+    from ..files import write_atomic as replace
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        # mkstemp makes 0600 files; settings are ordinary files the person may share.
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())  # the rename must not land before the data after a crash
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    replace(path, text, private=private)

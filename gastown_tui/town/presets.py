@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 FALLBACK_AGENT = "claude"
 AGENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+MAX_AGENT_NAME = 64
 
 
 @dataclasses.dataclass(frozen=True)

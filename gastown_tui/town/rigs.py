@@ -22,7 +22,13 @@ PREFIX = re.compile(r"^[a-z][a-z0-9]{0,7}$")
 RESERVED = {"mayor", "settings", "crew", "polecats", "hq", "town"}
 
 
+MAX_RIG_NAME = 64
+
+
 def validate_rig_name(name: str) -> None:
+    if len(name) > MAX_RIG_NAME:
+        raise usage(f"bad rig name '{name[:20]}...': at most {MAX_RIG_NAME} characters (it "
+                    "names the rig's folder, its polecats' sessions and addresses)")
     if not RIG_NAME.match(name):
         # Quoted by hand: repr() would show a backslash in the name doubled.
         raise usage(f"bad rig name '{name}': use letters, digits and '_' (start with a letter; "
@@ -103,6 +109,9 @@ def add_rig(town: Town, name: str, source: str, *, prefix: str | None = None,
             progress: Callable[[str], None] | None = None) -> Rig:
     """Clone `source` into a new rig; on any failure nothing of the rig is left behind."""
     validate_rig_name(name)
+    if not source.strip():
+        raise usage("the repository to clone is empty: give a git URL or the path of a "
+                    "repository")
     # One rig add at a time per town: names and derived prefixes are checked and registered
     # under the same lock, so two adds cannot claim the same ones.
     with locked(town.runtime_dir):
@@ -130,6 +139,10 @@ def _add_rig(town: Town, name: str, source: str, prefix: str | None, branch: str
             raise TownError(f"prefix {prefix!r} is already used in this town: pick another")
     else:
         prefix = derive_prefix(name, taken)
+    local = Path(cwd or town.root) / Path(source.removeprefix("file://")).expanduser()
+    if not gitops.is_network_url(source) and local.resolve() == Path(town.root).resolve():
+        raise usage(f"{source} is the town itself: a rig is a project's repository; give "
+                    "its URL or path")
     url = gitops.normalize_source(source, cwd or town.root)
 
     # Built under .runtime/ and moved into place whole, so a killed `gt rig add` leaves no
@@ -143,12 +156,17 @@ def _add_rig(town: Town, name: str, source: str, prefix: str | None, branch: str
         if progress:
             progress(f"cloning {url} into {name}/{RIG_REPO}")
         default_branch = gitops.clone_bare(url, work / RIG_REPO, branch, progress)
+        # Every polecat worktree shares this repository's info/exclude: the agents' context
+        # file is kept out of their commits from the start, not by each sling.
+        from .sling import CONTEXT_FILE, _exclude
+
+        _exclude(work / RIG_REPO, "/" + CONTEXT_FILE)
         gitops.clone_from_shared(work / RIG_REPO, work / RIG_CLONE, url, default_branch)
         (work / "crew").mkdir()
         (work / "polecats").mkdir()
         write_atomic(work / RIG_REDIRECT, REDIRECT_TEXT)
         write_atomic(work / RIG_CONFIG, "# Settings of this rig. `gt config set agent NAME "
-                     f"--rig {name}` or edit by hand.\n")
+                     f"--rig {name}` or edit by hand.\n", private=True)
         Ledger.init(work / RIG_CLONE / BEADS_DIR, prefix).close_db()
         work.rename(target)
         moved = True

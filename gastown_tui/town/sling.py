@@ -8,13 +8,16 @@ branch, worktree, hook or convoy behind.
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping
 
+from ..files import Room, pid_alive
 from ..visible import visible
 from . import hooks as hooks_mod
 from .errors import TownError, usage
 from .names import check_name, pick_name
+from .paths import write_atomic
 
 if TYPE_CHECKING:
     from . import snapshots
@@ -103,8 +106,18 @@ def _exclude(worktree: Path, pattern: str) -> None:
     exclude = info / "exclude"
     current = exclude.read_text() if exclude.exists() else ""
     if pattern not in current.split("\n"):
-        exclude.write_text(current + ("" if current.endswith("\n") or not current else "\n")
-                           + pattern + "\n")
+        write_atomic(exclude, current + ("" if current.endswith("\n") or not current else "\n")
+                     + pattern + "\n")
+
+
+def check_issue_id(issue_id: str) -> None:
+    """Refuse what is no bead id: it names a branch and a worktree, and `pr-../../evil` must
+    not reach git (a ledger from before imports refused such ids may hold one)."""
+    from ..beads.ids import id_problem
+
+    problem = id_problem(issue_id)
+    if problem:
+        raise usage(f"bad issue id {issue_id!r}: it {problem}")
 
 
 def _slingable(town: "Town", issue_id: str, target: str, agent: str | None,
@@ -116,6 +129,7 @@ def _slingable(town: "Town", issue_id: str, target: str, agent: str | None,
     from .presets import resolve_agent
     from .queue import is_queued
 
+    check_issue_id(issue_id)
     rig_name, wanted = parse_target(target)
     if wanted:
         check_name(wanted)
@@ -232,7 +246,7 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
                 rig, name, None if repo_refs else branch))
         hook = old or hooks_mod.Hook(polecat=name, rig=rig.name, kind=kind, issue=None,
                                      state="created")
-        (path / CONTEXT_FILE).write_text(context_text(town, rig, hook_for_text(
+        write_atomic(path / CONTEXT_FILE, context_text(town, rig, hook_for_text(
             hook, issue.id, branch), issue.title))
         _exclude(path, "/" + CONTEXT_FILE)
 
@@ -266,11 +280,9 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
                                   respawns=0, stuck=False, pid=None)
         own_undo.append(lambda: _unhook(town, led, issue.id, prev, hook, before))
     except BaseException:
-        for step in reversed(own_undo):
-            try:
-                step()
-            except Exception:  # noqa: BLE001 - undo as much as can be undone
-                pass
+        left = roll_back(own_undo)
+        if undo is not None:
+            undo.extend(left)   # the caller tries them again once it has made room
         raise
     if undo is not None:
         undo.extend(own_undo)
@@ -319,11 +331,51 @@ def _branch_exists(rig: "Rig", branch: str) -> bool:
 
 
 def _delete_convoy(town: "Town", convoy_id: str) -> None:
-    led = town.ledger()
-    with led.transaction():
-        for dep in led.dependencies(convoy_id):
-            led.remove_dependency(convoy_id, dep.depends_on_id)
-        led.update(convoy_id, status="tombstone", close_reason="sling rolled back")
+    # Made by this sling a moment ago, so taken back whole: the town ledger is as it was.
+    town.ledger().discard(convoy_id)
+
+
+def roll_back(undo: list[Callable[[], None]]) -> list[Callable[[], None]]:
+    """Run the undo steps, last first, as many as can be undone; a step that fails is tried
+    once more after the others (removing a worktree frees room a ledger may need). Returns
+    the steps that still failed, in the order they were given."""
+    failed = []
+    for step in reversed(undo):
+        try:
+            step()
+        except Exception:  # noqa: BLE001 - undo as much as can be undone
+            failed.append(step)
+    left = []
+    for step in failed:
+        try:
+            step()
+        except Exception:  # noqa: BLE001 - what still fails is handed back
+            left.append(step)
+    return left[::-1]
+
+
+# Room kept free while a sling works, beyond the size of the ledgers' exports its undo may
+# rewrite: their write-ahead logs and the worktree's git metadata.
+UNDO_MARGIN = 1 << 20
+
+
+def _room_to_undo(town: "Town", rig: "Rig") -> Room:
+    """Set aside what undoing a sling needs (a temp export of the town ledger and of the rig
+    ledger), so a sling that a full disk stops half-way can still take back its first steps;
+    with less room than that, the sling fails before it changes anything."""
+    need = UNDO_MARGIN
+    for beads_dir in (town.beads_dir, rig.beads_dir):
+        try:
+            need += (beads_dir / "issues.jsonl").stat().st_size
+        except OSError:
+            continue
+    town.runtime_dir.mkdir(exist_ok=True)
+    for stale in town.runtime_dir.glob(".sling-room.*"):
+        # One a killed sling left: its process is gone, so is its need for room.
+        pid = stale.name.split(".")[2]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            stale.unlink(missing_ok=True)
+    return Room(town.runtime_dir / f".sling-room.{os.getpid()}.{os.urandom(3).hex()}", need)
 
 
 def _unarchive(town: "Town", rig: "Rig", finished: hooks_mod.Hook,
@@ -427,6 +479,8 @@ def sling(town: "Town", issue_ids: list[str], target: str,
         raise usage("several issues need several polecats: give the rig only (not RIG/NAME)")
     if len(set(issue_ids)) != len(issue_ids):
         raise usage("an issue id is given twice")
+    for issue_id in issue_ids:
+        check_issue_id(issue_id)
     from . import queue
     from .paths import locked
 
@@ -440,6 +494,7 @@ def sling(town: "Town", issue_ids: list[str], target: str,
         limit, at_work = queue.capacity(town)
         room = None if limit is None or kwargs.get("crew") else \
             limit - at_work - len(queue.list_queue(town))
+        set_aside = _room_to_undo(town, rig)
         try:
             for issue_id in issue_ids:
                 if room is not None and room <= 0:
@@ -450,12 +505,11 @@ def sling(town: "Town", issue_ids: list[str], target: str,
                 room = None if room is None else room - 1
             places = {q.issue: q.position for q in queue.list_queue(town)}
         except BaseException:
-            for step in reversed(undo):
-                try:
-                    step()
-                except Exception:  # noqa: BLE001 - undo as much as can be undone
-                    pass
+            set_aside.release()
+            roll_back(undo)
             raise
+        finally:
+            set_aside.release()
     for slung, hook in done:
         if hook is None:
             slung.queued, slung.max_polecats = places.get(slung.issue), limit

@@ -232,7 +232,7 @@ def put_back(worktree: Path, polecat: str, kept: Kept) -> None:
     newest = list_snapshots(worktree, polecat, limit=1)
     if newest:
         # No "before rollback" snapshot: the fresh worktree holds nothing of its own yet.
-        _checkout(pygit2.Repository(str(worktree)), newest[0].id)
+        checkout(pygit2.Repository(str(worktree)), newest[0].id)
     if kept.set_aside is None:
         return
     aside = Path(kept.set_aside)
@@ -255,6 +255,20 @@ def _take(worktree: Path, polecat: str, reason: str,
         return None, Ignored()
     if repo.is_bare:
         return None, Ignored()
+    try:
+        return _record(repo, polecat, reason, with_ignored)
+    except (pygit2.GitError, OSError) as e:
+        # libgit2 reports an object it could not write on a full disk as a missing object
+        # when the ref update finds it gone; the ref did not move, so nothing changed.
+        from ..files import is_no_space, low_space, no_space_error
+
+        if not is_no_space(e) and low_space(repo.path):
+            raise no_space_error(repo.path) from e
+        raise
+
+
+def _record(repo: pygit2.Repository, polecat: str, reason: str,
+            with_ignored: bool) -> tuple[Snapshot | None, Ignored]:
     tree, ignored = worktree_tree(repo, with_ignored)
     head = None if repo.head_is_unborn else repo.head.target
     ref = wip_ref(polecat)
@@ -329,11 +343,13 @@ def restore(worktree: Path, polecat: str, snapshot_id: str) -> Snapshot | None:
     snapshot holds come back too (and the current ones are in the snapshot taken first)."""
     repo = pygit2.Repository(str(worktree))
     before = take_snapshot(worktree, polecat, "before rollback", with_ignored=True)
-    _checkout(repo, snapshot_id)
+    checkout(repo, snapshot_id)
     return before
 
 
-def _checkout(repo: pygit2.Repository, snapshot_id: str) -> None:
+def checkout(repo: pygit2.Repository, snapshot_id: str) -> None:
+    """The worktree's files as the snapshot holds them, its index at the branch tip (the
+    snapshot's changes show as uncommitted work)."""
     target = repo[pygit2.Oid(hex=snapshot_id)].peel(pygit2.Commit)
     repo.checkout_tree(target.tree, strategy=pygit2.enums.CheckoutStrategy.FORCE
                        | pygit2.enums.CheckoutStrategy.REMOVE_UNTRACKED)

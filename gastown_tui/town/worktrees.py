@@ -7,6 +7,7 @@ branch and the polecat's commits are visible from `<rig>/.repo.git` the moment t
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import shutil
 from pathlib import Path
@@ -44,20 +45,46 @@ def create_worktree(rig, polecat: str, issue_id: str, base: str | None = None) -
                         "or remove it after checking its work")
     branch = branch_name(polecat, issue_id)
     ref_name = f"refs/heads/{branch}"
-    if ref_name in repo.references:
-        ref = repo.references[ref_name]
-    else:
-        commit = _base_commit(repo, base or rig.branch)
-        ref = repo.references.create(ref_name, commit.id)
+    made_ref = ref_name not in repo.references
+    commit = _base_commit(repo, base or rig.branch) if made_ref else None
     _drop_stale_registration(repo, polecat)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        path.rmdir()
+    adding = False
     try:
+        ref = repo.references.create(ref_name, commit.id) if made_ref \
+            else repo.references[ref_name]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            path.rmdir()
+        adding = True
         repo.add_worktree(polecat, str(path), ref)
-    except pygit2.GitError as e:
-        raise TownError(f"cannot create the worktree {path}: {e}") from None
+    except BaseException as e:
+        # A full disk can stop git half-way: what this call made goes again (the folder was
+        # empty and the name unregistered before), so a failed sling leaves nothing behind.
+        _take_back(repo, rig, polecat, path if adding else None, ref_name if made_ref else None)
+        from ..files import is_no_space, low_space, no_space_error
+
+        if is_no_space(e) or (isinstance(e, (OSError, pygit2.GitError))
+                              and low_space(rig.repo_path)):
+            raise no_space_error(rig.repo_path) from None
+        if isinstance(e, pygit2.GitError):
+            raise TownError(f"cannot create the worktree {path}: {e}") from None
+        raise
     return path, branch
+
+
+def _take_back(repo: pygit2.Repository, rig, polecat: str, path: Path | None,
+               ref_name: str | None) -> None:
+    if path is not None:
+        shutil.rmtree(path, ignore_errors=True)
+        if polecat in repo.list_worktrees():
+            repo.lookup_worktree(polecat).prune(True)
+        shutil.rmtree(Path(repo.path) / "worktrees" / polecat, ignore_errors=True)
+    if ref_name is not None:
+        if ref_name in repo.references:
+            repo.references.delete(ref_name)
+        # The polecat's own folder of branches, when a half-made ref left it empty.
+        with contextlib.suppress(OSError):
+            (Path(repo.path) / "refs" / "heads" / "polecat" / polecat).rmdir()
 
 
 def _drop_stale_registration(repo: pygit2.Repository, name: str) -> None:
@@ -79,6 +106,8 @@ def remove_worktree(rig, polecat: str, delete_branch: str | None = None) -> None
         shutil.rmtree(path)
     if polecat in repo.list_worktrees():
         repo.lookup_worktree(polecat).prune(True)
+    # A registration git left half-written (a full disk) is no worktree to list, yet a folder.
+    shutil.rmtree(Path(repo.path) / "worktrees" / polecat, ignore_errors=True)
     if delete_branch and f"refs/heads/{delete_branch}" in repo.references:
         repo.references.delete(f"refs/heads/{delete_branch}")
 

@@ -1,4 +1,6 @@
-"""GastownApp: the full-screen app. It is a host: it owns the terminals of the town's agents.
+"""GastownApp: the full-screen app. It attaches to the town's host (`hosting.attach`), which owns
+the agents' terminals and outlives the app: detaching (ctrl+b d), closing the terminal or a crash
+leave every agent running; `gt app --embedded` runs the host in the app instead.
 
 Keys: a focused pane gets every key except the prefix (default ctrl+b). After the prefix, one
 key acts on the app as in tmux (`keymap.PREFIX_BINDINGS`); the prefix twice sends it to the
@@ -27,6 +29,7 @@ from ..visible import visible
 from .keymap import DEFAULT_PREFIX, PREFIX_BINDINGS, PrefixTable, key_label, keymap_clashes, \
     prefix_from_config, read_keymap_tables, validate_keymap
 from .dispatch import Dispatch
+from .messages import PanesShown
 from .navigation import Navigation
 from .notices import PlainNotices
 from .model import TownView
@@ -36,6 +39,10 @@ from .typeahead import TypeAhead
 
 HOST_STOPPED = ("the town's host was stopped (gt down): its hooks are suspended and resume "
                 "with the next `gt`")
+DETACHED = "detached: the town keeps running; `gt` attaches again, `gt down` stops it"
+TOWN_STOPPED = "the town was stopped: its hooks are suspended and resume with the next `gt`"
+HOST_DIED = ("The town's host stopped unexpectedly (its log: .runtime/host.log); the agents' "
+             "terminals went with it.\nRestart it? Every hook resumes where it was.")
 REFRESH_DEBOUNCE_S = 0.25
 GC_FREEZE_S = 2.0
 GC_SWEEP_S = 600.0
@@ -50,6 +57,7 @@ class AppOptions:
     environ: dict[str, str] = field(default_factory=dict)
     view: TownView | None = None
     start_host: bool = True      # False: the app makes a bare Multiplexer (tests, no town)
+    embedded: bool = False       # True: the host runs in the app (it stops when the app quits)
     live: bool = True            # False: no sessions at all, only `panes` (snapshot apps)
     panes: dict[str, bytes] = field(default_factory=dict)  # fixed screens: name -> output
     pane_size: tuple[int, int] = (100, 30)
@@ -94,8 +102,10 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         self.prefix_armed = False
         self.failure: str | None = None  # why the app could not start, for the shell
         self._quitting = False  # set by shutdown_sessions
-        self.host: Any = None
-        self.mux: Any = None
+        self._connected = asyncio.Event()  # the host is reached (or could not be)
+        self.api: Any = None     # the host.api.HostAPI: over the socket, or in process
+        self.host: Any = None    # the host itself when it runs in the app (embedded)
+        self.mux: Any = None     # its multiplexer (or the bare one), in process only
         self.live: Any = None
         self.reader: Any = None
         self.view = self.options.view or TownView()
@@ -134,7 +144,7 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         self.set_keymap({k: v for k, v in self.keymap_overrides.items()
                          if not k.startswith("prefix.")})
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            # The terminal went away: suspend the hooks cleanly, as `gt down` would.
+            # The terminal went away: detach (an embedded host suspends its hooks first).
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hangup)
         await self.push_screen(self.main)
         for problem in self.problems:
@@ -145,8 +155,9 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
     def _hangup(self) -> None:
         """The terminal closed. A write to it now fails, and a failed write stops Textual's
         writer thread, after which the next frame blocks forever; so output goes to /dev/null
-        at once, the hooks are suspended like `gt down` does, and the process ends: with no
-        terminal there is nothing left to restore."""
+        at once, the app lets go of the host (which keeps every agent running; a host in the
+        app suspends the hooks like `gt down` does), and the process ends: with no terminal
+        there is nothing left to restore."""
         with contextlib.suppress(OSError):
             devnull = os.open(os.devnull, os.O_WRONLY)
             for fd in (1, 2):
@@ -163,6 +174,7 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
     @work(exclusive=True, group="boot")
     async def boot(self) -> None:
         if not self.options.live:
+            self._connected.set()
             await self._fixed_panes()
             return
         try:
@@ -171,10 +183,10 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
             self.failure = str(e) or type(e).__name__
             self.exit(return_code=1)
             return
-        if self.mux is None:
+        finally:
+            self._connected.set()
+        if self.api is None:
             return
-        if self.host is not None:
-            self.run_worker(self._end_with_host(self.host), group="host-watch")
         self.request_refresh(0)
         if self.options.town_root is not None:
             self.set_interval(self.options.poll_seconds, self.request_refresh)
@@ -196,15 +208,6 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         self.set_interval(GC_FREEZE_S, _freeze)
         self.set_interval(GC_SWEEP_S, _sweep)
 
-    async def _end_with_host(self, host: Any) -> None:
-        """`gt down` (from another shell or the command bar) stopped this app's host and
-        suspended its hooks: with no terminals left to own, the app ends and says why."""
-        await host.stopped.wait()
-        if self.closing:
-            return
-        await self.shutdown_sessions()
-        self.exit(message=HOST_STOPPED)
-
     async def _fixed_panes(self) -> None:
         from ..term.screen import Screen
 
@@ -217,26 +220,39 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         self.main.focus_previous_pane()
 
     async def _start_sessions(self) -> None:
-        from .live import LiveSessions
+        options = self.options
+        if options.town_root is not None and options.start_host:
+            from . import hosting
 
-        if self.options.town_root is not None and self.options.start_host:
-            from .hosting import start_host
-
-            self.host = await start_host(self, self.options.town_root, self.options.environ)
-            if self.host is None:
-                return
-            self.mux = self.host.mux
-            self.live = LiveSessions(self, self.mux, self.host)
+            if options.embedded:
+                self.api = await hosting.embed(options.town_root, options.environ)
+                self.host = self.api.host
+                self.mux = self.host.mux
+            else:
+                self.api = await hosting.attach(options.town_root, options.environ)
         else:
+            from ..host.local import LocalHost
             from ..term.mux import Multiplexer
 
             self.mux = Multiplexer()
-            self.live = LiveSessions(self, self.mux)
-        if self.options.town_root is not None:
+            self.api = LocalHost(mux=self.mux)
+        if options.town_root is not None and self.reader is None:
             from .gather import TownReader
 
-            self.reader = TownReader(self.options.town_root)
+            self.reader = TownReader(options.town_root)
+        self._watch()
+
+    def _watch(self) -> None:
+        from .live import LiveSessions
+
+        self.live = LiveSessions(self, self.api)
         self.live.attach_existing()
+        self.live.show(self.main.grid.visible_names())
+
+    @property
+    def attached(self) -> bool:
+        """The host runs in another process (it outlives this app)."""
+        return self.api is not None and self.mux is None
 
     @property
     def closing(self) -> bool:
@@ -245,27 +261,151 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         widgets then, which may already be gone."""
         return self._quitting or not self.is_running
 
-    async def shutdown_sessions(self) -> None:
-        """Stop the host (hooks are snapshotted and suspended) or end the bare sessions."""
+    async def shutdown_sessions(self, stop: bool = False) -> None:
+        """Let go of the host: an attached app leaves it running (with `stop`, the town is
+        stopped first: every hook snapshotted and suspended); a host in the app is stopped
+        (hooks suspended) and bare sessions end."""
         self._quitting = True
         if self.live is not None:
             self.live.close()
             self.live = None
-        if self.host is not None:
-            host, self.host = self.host, None
-            await host.stop()
-        elif self.mux is not None:
-            await self.mux.shutdown()
-        self.mux = None
+        api, self.api = self.api, None
+        if api is not None:
+            if self.mux is not None:
+                await api.stop()
+            else:
+                if stop:
+                    await self._stop_remote(api)
+                await api.close()
+        self.host = self.mux = None
         if self.reader is not None:
             self.reader.close()
 
-    async def action_quit_app(self) -> None:
+    @staticmethod
+    async def _stop_remote(api: Any) -> None:
+        """`gt down` from here: ask the host to stop and wait until it has said goodbye."""
+        from ..host.api import HostGone, Shutdown
+
+        gone = asyncio.Event()
+        off = api.subscribe(lambda ev: gone.set() if isinstance(ev, HostGone) else None)
+        try:
+            await api.request(Shutdown())
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(gone.wait(), 30)
+        except Exception:  # noqa: BLE001 - it may be gone already: nothing left to stop
+            pass
+        finally:
+            off()
+
+    async def detach_app(self) -> None:
+        """Leave the town running and end the app (`ctrl+b d`)."""
+        await self._connected.wait()  # (keys typed as the app starts)
+        if self.mux is not None and self.host is not None:
+            self.notify("this app runs the town itself (--embedded): quitting stops it; "
+                        f"{key_label(self.prefix_key)} q quits", severity="warning")
+            return
         await self.shutdown_sessions()
-        self.exit()
+        self.exit(message=DETACHED if self.options.town_root is not None else None)
+
+    async def stop_town(self) -> None:
+        """Stop every agent (hooks snapshotted and suspended) and end the app."""
+        await self._connected.wait()  # (keys typed as the app starts)
+        attached = self.attached
+        await self.shutdown_sessions(stop=True)
+        self.exit(message=TOWN_STOPPED if attached else None)
+
+    async def action_detach(self) -> None:
+        await self.detach_app()
+
+    def action_quit_app(self) -> None:
+        """Ask: detach (the agents keep working) or stop the town. With the town in the app
+        (--embedded) or no town, quitting stops it without asking."""
+        options = self.options
+        if options.town_root is None or not options.start_host or options.embedded:
+            self.run_worker(self.stop_town(), group="quit", exclusive=True)
+            return
+        from .screens.prompt import QuitScreen
+
+        def chosen(answer: str | None) -> None:
+            if answer == "detach":
+                self.run_worker(self.detach_app(), group="quit", exclusive=True)
+            elif answer == "stop":
+                self.run_worker(self.stop_town(), group="quit", exclusive=True)
+
+        self.push_screen(QuitScreen(), chosen)
 
     async def on_unmount(self) -> None:
         await self.shutdown_sessions()
+
+    # ---- the host's news -------------------------------------------------------------------
+
+    async def add_pane(self, name: str, screen: Any, sink: Any, focus: bool = False) -> None:
+        await self.main.add_pane(name, screen, sink, focus=focus)
+
+    async def add_panes(self, items: list, focus: str | None = None) -> None:
+        await self.main.add_panes(items, focus)
+
+    async def remove_pane(self, name: str) -> None:
+        await self.main.remove_pane(name)
+
+    def pane_changed(self, name: str, rows: set[int] | None) -> None:
+        self.main.pane_changed(name, rows)
+
+    def pane_bell(self, name: str) -> None:
+        pane = self.main.grid.pane(name)
+        if pane is not None and not pane.has_focus:
+            self.bell()
+
+    def on_panes_shown(self, message: PanesShown) -> None:
+        if self.live is not None:
+            self.live.show(message.names)
+
+    def town_event(self, event: dict) -> None:
+        """Town events need nothing more here: the sidebar's refresh shows what they did."""
+
+    def host_gone(self, gone: Any) -> None:
+        """`gt down` (here or elsewhere) stopped the host: the app ends and says why. The host
+        died: say so and offer to start it again."""
+        if self.closing:
+            return
+        if gone.stopped:
+            self.run_worker(self._end_after_stop(), group="quit", exclusive=True)
+            return
+        from .screens.prompt import ConfirmScreen
+
+        self.main.status.note = "the town's host stopped unexpectedly"
+
+        def answer(restart: bool) -> None:
+            self.run_worker(self._restart_host() if restart else self._end_after_stop(
+                "the town's host died; `gt` starts it again (hooks resume)"), group="quit",
+                exclusive=True)
+
+        self.push_screen(ConfirmScreen(HOST_DIED, "Restart it", "Quit"), answer)
+
+    async def _end_after_stop(self, message: str = HOST_STOPPED) -> None:
+        await self.shutdown_sessions()
+        self.exit(message=message)
+
+    async def _restart_host(self) -> None:
+        from . import hosting
+
+        if self.live is not None:
+            self.live.close()
+            self.live = None
+        for pane in list(self.main.grid.panes):
+            await self.main.remove_pane(pane.session_name)
+        old, self.api = self.api, None
+        if old is not None:
+            await old.close()
+        try:
+            self.api = await hosting.attach(self.options.town_root, self.options.environ)
+        except Exception as e:  # noqa: BLE001 - say it in one line, as at start
+            self.failure = str(e) or type(e).__name__
+            self.exit(return_code=1)
+            return
+        self.main.status.note = ""
+        self._watch()
+        self.request_refresh(0)
 
     # ---- refreshing the sidebar ----------------------------------------------------------
 
@@ -290,12 +430,19 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
                 if self.closing:
                     return  # (the reader's thread is shut down with the app)
                 self.main.status.note = f"could not read the town: {e}"
-        from .hosting import host_rows
+        from ..host.api import Agents
+        from .model import agent_rows
 
         fixed = self.options.view.agents if self.options.view is not None else []
-        view.agents, view.hooks = host_rows(self.host, self.mux, view, fixed)
+        infos = []
+        if self.api is not None:
+            try:
+                infos = await self.api.request(Agents())
+            except Exception:  # noqa: BLE001 - the host went away: its news says so
+                infos = []
         if self.closing:
             return
+        view.agents = agent_rows(infos, view, fixed)
         self._announce(self.view, view)
         self.view = view
         self.main.show_view(view)
@@ -320,6 +467,17 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         for m in new.mail:
             if m.unread and m.id not in seen:
                 self.notify(f"{visible(m.sender)}: {visible(m.subject)}", title="mail")
+
+    def choose_focus(self, names: list[str]) -> str | None:
+        """Of panes that come together, the one to focus: one asked for (`gt mayor attach`),
+        else the first when nothing has the focus yet."""
+        for name in names:
+            if name in self._focus_next:
+                self._focus_next.discard(name)
+                return name
+        if names and self.main.focused_pane() is None and not self.main.grid.panes:
+            return names[0]
+        return None
 
     def wants_focus(self, name: str) -> bool:
         if name in self._focus_next:

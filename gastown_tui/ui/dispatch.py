@@ -1,14 +1,14 @@
 """Running things from the app: the registry's commands (command bar, palette, sidebar
-actions), slinging from the keyboard, and agent actions only the host can take.
+actions), and slinging and agent actions from the keyboard, which are typed requests to the
+host (`acting.py`, shared with the dashboard).
 
-A mixin of GastownApp. Registry commands run on a worker thread: they may talk to this very
-host over its control socket, which answers on the app's loop.
+A mixin of GastownApp. Registry commands run on a worker thread: they may talk to the host
+over its control socket, which may answer on the app's own loop (a host in the app).
 """
 
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any
 
 from textual import work
@@ -31,15 +31,10 @@ class Dispatch:
         return complete(line, self.command_env())
 
     def command_env(self) -> Any:
-        from ..commands.core import Env
         from ..commands.gt_app import IN_APP
+        from .acting import command_env
 
-        root = self.options.town_root
-        environ = dict(self.options.environ)
-        if root is not None:
-            environ.setdefault("GT_TOWN_ROOT", str(root))
-        environ[IN_APP] = "1"
-        return Env(cwd=root or Path.cwd(), environ=environ)
+        return command_env(self.options.town_root, self.options.environ, **{IN_APP: "1"})
 
     def on_run_command(self, message: RunCommand) -> None:
         self.run_command(message.line, message.quiet)
@@ -105,18 +100,34 @@ class Dispatch:
 
     def _sling_chosen(self, request: Any) -> None:
         if request is not None:
-            self.sling(request.lines())
+            self.sling(request)
 
     @work(group="commands")
-    async def sling(self, lines: list[str]) -> None:
-        """Run the sling's commands in order; the first new agent's pane takes focus. The keys
-        typed since the modal's Enter wait for it (see typeahead.py), for a second more if the
-        pane is still to come."""
+    async def sling(self, request: Any) -> None:
+        """Sling as the modal asked; the first new agent's pane takes focus. The keys typed
+        since the modal's Enter wait for it (see typeahead.py), for a second more if the pane
+        is still to come."""
+        from . import acting
+
         pane_to_come = False
         try:
-            first = await self._run_sling(lines)
-            if first is None:
+            try:
+                slung = await acting.sling(self.api, self.options.town_root, request.beads,
+                                           request.rig, request.agent, request.convoy)
+            except Exception as e:  # noqa: BLE001 - HostError, TownError: one line
+                if not self.closing:
+                    self.main.show_result(request.command(), "", str(e))
                 return
+            self.request_refresh(0)
+            if self.closing:
+                return
+            note = acting.queued_note(slung)
+            if note:
+                self.notify(note, timeout=6)
+            slung = acting.started(slung)
+            if not slung:
+                return
+            first = acting.session_of(slung[0])
             if self.main.grid.pane(first) is not None:
                 self.main.focus_pane(first)
             else:
@@ -128,28 +139,6 @@ class Dispatch:
             else:
                 self.release_keys_soon()
 
-    async def _run_sling(self, lines: list[str]) -> str | None:
-        """The session of the first new agent, or None (a command failed, or no agent)."""
-        from .hosting import session_of_result
-
-        before = {s.name for s in self.mux.sessions()} if self.mux is not None else set()
-        first: str | None = None
-        for line in lines:
-            result = await self.run_command(line, quiet=True).wait()
-            if result is None or not result.ok:
-                return None
-            # Work past max_polecats waits in the dispatch queue: say so, it gets no pane yet.
-            queued = [s for s in getattr(result.data, "slung", ())
-                      if getattr(s, "queued", None) is not None]
-            if queued:
-                self.notify("\n".join(s.render_text() for s in queued), timeout=6)
-            if line.startswith("sling ") and first is None:
-                first = session_of_result(result)
-        if first is None and self.mux is not None:
-            new = [s.name for s in self.mux.sessions() if s.name not in before]
-            first = new[0] if new else None
-        return first
-
     def on_sling_many(self, message: SlingMany) -> None:
         from .screens.sling import SlingScreen
 
@@ -160,19 +149,17 @@ class Dispatch:
                          self._sling_chosen)
 
     def on_agent_action(self, message: AgentAction) -> None:
-        from .hosting import agent_command
-
         what, name = message.what, message.name
         if what == "nudge":
             from .screens.prompt import PromptScreen
 
             def send(text: str | None) -> None:
                 if text:
-                    self.post_message(RunCommand(agent_command("nudge", name, text), quiet=True))
+                    self.host_action("nudge", name, text)
 
             self.push_screen(PromptScreen(f"Nudge {name}", "text to type into the agent"), send)
         elif what == "peek":
-            self.post_message(RunCommand(agent_command("peek", name)))
+            self.host_action("peek", name)
         else:
             row = self.view.agent(name)
             if what == "suspend" and row is not None and row.parked:
@@ -180,15 +167,28 @@ class Dispatch:
             self.host_action(what, name)
 
     @work(group="agent-actions")
-    async def host_action(self, what: str, name: str) -> None:
-        """suspend, resume, stop, restart, handoff: the host's own `agent_action`, the one the
-        dashboard and `gt` reach over the control socket."""
+    async def host_action(self, what: str, name: str, text: str = "") -> None:
+        """nudge, peek, suspend, resume, stop, restart, handoff: typed requests to the host,
+        the same the dashboard and `gt` send."""
+        from . import acting
+
         try:
-            if self.host is None:
-                raise RuntimeError("no host runs in this app; restart it inside a town")
-            said = (await self.host.agent_action(what, name))["said"]
+            if self.api is None:
+                raise RuntimeError("no host runs in this app; open it inside a town")
+            if what == "peek":
+                shown = await acting.peek(self.api, name)
+            elif what == "nudge":
+                said = await acting.nudge(self.api, name, text)
+            else:
+                said = await acting.act(self.api, what, name, by="the app")
         except Exception as e:  # noqa: BLE001 - HostError and friends: one line, no traceback
-            self.notify(f"{what} {name}: {e}", severity="error")
+            if not self.closing:
+                self.notify(f"{what} {name}: {e}", severity="error")
             return
-        self.notify(said, timeout=3)
+        if self.closing:
+            return
+        if what == "peek":
+            self.main.show_result(f"peek {name}", shown, None)
+        else:
+            self.notify(said, timeout=3)
         self.request_refresh(0)

@@ -80,7 +80,8 @@ class TownReader:
                 continue
             ahead, dirty = self._worktree_status(hook)
             rows.append(HookRow(hook.session, hook.rig, hook.state, hook.issue or "",
-                                hook.branch or "", ahead, dirty, hook.kind))
+                                hook.branch or "", ahead, dirty, hook.kind,
+                                (hook.reason or "") if hook.state == "suspended" else ""))
         return rows
 
     def _worktree_status(self, hook: Any) -> tuple[int, bool]:

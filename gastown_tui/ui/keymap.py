@@ -47,12 +47,14 @@ PREFIX_BINDINGS = (
                   "scrollback: / search, n N next, space select, enter copy"),
     PrefixBinding("prefix.paste", "right_square_bracket", "paste_buffer",
                   "paste what scrollback mode copied into the pane"),
-    PrefixBinding("prefix.sidebar", "d", "sidebar", "back to the sidebar"),
+    PrefixBinding("prefix.sidebar", "s", "sidebar", "back to the sidebar"),
+    PrefixBinding("prefix.detach", "d", "detach", "detach: the town keeps running"),
     PrefixBinding("prefix.needs_me", "w", "needs_me", "what needs you"),
     PrefixBinding("prefix.jump", "exclamation_mark", "jump_needs_me",
                   "jump to the first agent waiting for you"),
     PrefixBinding("prefix.theme", "t", "pick_theme", "pick a theme"),
-    PrefixBinding("prefix.quit", "q", "quit_app", "quit (hooks are suspended, work is kept)"),
+    PrefixBinding("prefix.quit", "q", "quit_app",
+                  "quit: detach, or stop the town (hooks suspended, work kept)"),
 )
 
 

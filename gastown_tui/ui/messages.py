@@ -28,6 +28,17 @@ class PaneResized(Message):
 
 
 @dataclass
+class PanesShown(Message):
+    """The panes on view changed (a page turned, a zoom, panes came or went): only their
+    screens need to come from the host."""
+
+    names: list[str]
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, PanesShown)
+
+
+@dataclass
 class TextCopied(Message):
     """Lines were copied in a pane's scrollback mode: the app keeps them as its paste buffer."""
 

@@ -59,6 +59,7 @@ class HookRow:
     ahead: int = 0
     dirty: bool = False
     kind: str = "polecats"  # polecats | crew: the middle of its mail address; queue: waiting
+    reason: str = ""        # why it is suspended, when it says
 
 
 @dataclass(frozen=True)
@@ -113,3 +114,30 @@ class TownView:
 
     def agent(self, name: str) -> AgentRow | None:
         return next((a for a in self.agents if a.name == name), None)
+
+
+def agent_rows(infos: list, view: TownView, fixed: list[AgentRow] = ()) -> list[AgentRow]:
+    """The Agents panel's rows: `fixed` ones first (an app started with fixed content), then
+    the host's (`host.api.AgentInfo`, states worked out by the host), then the agents parked
+    on a suspended hook, which stay listed (‖) so the key that suspended them resumes them.
+    The app and the dashboard both use this."""
+    rows = list(fixed)
+    shown = {row.name for row in rows}
+    for info in infos:
+        if info.name in shown:
+            continue
+        address = info.address or ""
+        rows.append(AgentRow(name=info.name, role=info.role, rig=info.rig or "",
+                             state=info.state, bead=info.hook or "",
+                             unread=view.unread_by.get(address, 0), address=address,
+                             parked=info.state == "suspended"
+                             or info.hook_state == "suspended"))
+        shown.add(info.name)
+    for hook in view.hooks:
+        if hook.state == "suspended" and hook.agent not in shown:
+            address = f"{hook.rig}/{hook.kind}/{hook.agent.rpartition('/')[2]}"
+            rows.append(AgentRow(name=hook.agent, role="crew" if hook.kind == "crew"
+                                 else "polecat", rig=hook.rig, state="suspended",
+                                 bead=hook.bead, unread=view.unread_by.get(address, 0),
+                                 address=address, parked=True))
+    return rows

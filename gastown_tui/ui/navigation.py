@@ -1,7 +1,7 @@
 """Moving around the app: the prefix key and what follows it, focus between panes and the
 sidebar, zoom, cycling, scrollback, and the help, needs-me and theme views.
 
-A mixin of GastownApp (it uses the app's `main` screen, `mux`, `view` and prefix table); kept
+A mixin of GastownApp (it uses the app's `main` screen, `api`, `view` and prefix table); kept
 apart so the app's own module is about starting, hosting and refreshing.
 """
 
@@ -217,8 +217,5 @@ class Navigation:
             self.post_message(RunCommand(f"config set theme {name}", quiet=True))
 
     def on_pane_focused(self, message: PaneFocused) -> None:
-        if self.mux is not None:
-            try:
-                self.mux.focus(message.name)
-            except LookupError:
-                pass
+        if self.api is not None:
+            self.api.focus(message.name)

@@ -22,11 +22,8 @@ Public API (import from the modules; this package imports nothing, so `gt` start
         # (DNS rebinding), an Origin is its own (another site's page), and the token
         # (?token=, then an HttpOnly SameSite=Strict cookie named for the port, or
         # Authorization: Bearer); the tokened first load sets the cookie and moves on
-    from gastown_tui.web.remote import RemoteScreens, RemoteScreen, window
-        # the host's screens mirrored into local term.Screen objects for TerminalPane
-    from gastown_tui.web.source import TownSource      # socket + ledger reads, no Textual
+    from gastown_tui.web.source import TownSource      # ledger reads, no Textual
 
-The host side is two control-socket requests (host/handlers.py): `screens` (the live screens
-whose version differs from the caller's `known` map, as ANSI lines with cursor and modes) and
-`keys` (a remote person's keys or paste, on the host's held path like the app's).
+Each tab's app watches the host as an attached app does (`host.remote.RemoteHost`, screens
+pushed as they change, `ui.live.LiveSessions` to its grid) and acts through `ui.acting`.
 """

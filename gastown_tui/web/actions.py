@@ -2,9 +2,10 @@
 nudge, peek, configuration), slinging from Work, the agent actions (suspend/resume, stop,
 restart, handoff), zooming a terminal.
 
-A mixin of DashboardApp. Commands run in this process on a worker thread, exactly as in the app
-and the shell; anything that needs the live host reaches it over the control socket. A
-read-only dashboard refuses all of them but the commands that only read.
+A mixin of DashboardApp. Registry commands run in this process on a worker thread, exactly as in
+the app and the shell; slinging and agent actions are the app's own (`ui.acting`: typed
+requests to the host the dashboard watches). A read-only dashboard refuses all of them but
+the commands that only read.
 """
 
 from __future__ import annotations
@@ -26,11 +27,9 @@ READ_ONLY_COMMANDS = ("convoy show ", "peek ", "mail thread ")
 
 class Actions:
     def command_env(self) -> Any:
-        from ..commands.core import Env
+        from ..ui.acting import command_env
 
-        environ = dict(self.environ)
-        environ["GT_TOWN_ROOT"] = str(self.town_root)
-        return Env(cwd=self.town_root, environ=environ)
+        return command_env(self.town_root, self.environ)
 
     def refuse(self, what: str) -> None:
         self.notify(f"read-only dashboard: {what} is off (start `gt dashboard` without "
@@ -79,10 +78,8 @@ class Actions:
         await self.release_keys()
 
     def on_agent_action(self, message: AgentAction) -> None:
-        from ..ui.hosting import agent_command
-
         if message.what == "peek":
-            self.post_message(RunCommand(agent_command("peek", message.name)))
+            self.agent_act("peek", message.name)
         elif self.read_only:
             self.refuse(message.what)
         elif message.what == "nudge":
@@ -90,8 +87,7 @@ class Actions:
 
             def send(text: str | None) -> None:
                 if text:
-                    self.post_message(RunCommand(agent_command("nudge", message.name, text),
-                                                 quiet=True))
+                    self.agent_act("nudge", message.name, text)
 
             self.push_screen(PromptScreen(f"Nudge {message.name}", "text to type into the "
                                           "agent"), send)
@@ -104,18 +100,33 @@ class Actions:
             self.agent_act(what, message.name)
 
     @work(group="agent-actions")
-    async def agent_act(self, what: str, name: str) -> None:
-        """suspend, resume, stop, restart, handoff: the host's `agent_action` over the control
-        socket, the same the app's keys run in its own host."""
+    async def agent_act(self, what: str, name: str, text: str = "") -> None:
+        """peek, nudge, suspend, resume, stop, restart, handoff: typed requests to the host,
+        as the app's keys send them (`ui.acting`)."""
+        from ..ui import acting
+
         try:
-            said = (await asyncio.to_thread(self.source.act, what, name))["said"]
+            if self.api is None:
+                raise RuntimeError("no host runs this town: the agents are not live")
+            if what == "peek":
+                shown = await acting.peek(self.api, name)
+            elif what == "nudge":
+                said = await acting.nudge(self.api, name, text)
+            else:
+                said = await acting.act(self.api, what, name, by="the dashboard")
         except Exception as e:  # noqa: BLE001 - HostError and friends: one line
-            self.notify(f"{what} {name}: {e}", severity="error")
+            if self.is_running:
+                self.notify(f"{what} {name}: {e}", severity="error")
+            return
+        if not self.is_running:
+            return
+        if what == "peek":
+            self.query_one(ResultView).show_result(f"peek {name}", shown, None)
             return
         self.notify(said, timeout=3)
         self.source.invalidate()
         self.poll_ledger()
-        self.poll_live()
+        self.request_refresh(0)
 
     def on_bead_chosen(self, message: BeadChosen) -> None:
         self._sling(message.bead_id, message.rig, convoy=False)
@@ -141,14 +152,28 @@ class Actions:
 
         def chosen_request(request: Any) -> None:
             if request is not None:
-                self.sling(request.lines())
+                self.sling(request)
 
         self.push_screen(SlingScreen(beads, rig, names, agent=chosen, convoy=convoy),
                          chosen_request)
 
     @work(group="commands")
-    async def sling(self, lines: list[str]) -> None:
-        for line in lines:
-            result = await self.run_command(line, quiet=True).wait()
-            if result is None or not result.ok:
-                return
+    async def sling(self, request: Any) -> None:
+        """The app's sling (`ui.acting.sling`): hook the beads and start their agents."""
+        from ..ui import acting
+
+        try:
+            if self.api is None:
+                raise RuntimeError("no host runs this town: start one with `gt up --headless`")
+            slung = await acting.sling(self.api, self.town_root, request.beads, request.rig,
+                                       request.agent, request.convoy)
+        except Exception as e:  # noqa: BLE001 - HostError, TownError: one line
+            if self.is_running:
+                self.query_one(ResultView).show_result(request.command(), "", str(e))
+            return
+        note = acting.queued_note(slung)
+        if note and self.is_running:
+            self.notify(note, timeout=6)
+        self.source.invalidate()
+        self.poll_ledger()
+        self.request_refresh(0)

@@ -1,17 +1,17 @@
 """DashboardApp: the town for one browser tab (textual-serve runs one per websocket).
 
-Built from the app's widgets: the sidebar panels, the pane grid of `TerminalPane`s (fed by
-mirrored screens, see `remote.py`), the result panel and the theme loader; plus a
-Configuration tab. Live state comes from the host's control socket and the ledger from disk,
-polled on worker threads (`source.py`), so a change shows within `LIVE_S` + one frame.
-`read_only` shows everything and refuses every action (`actions.py`): no keys, no sling, no
-config change.
+Built from the app's widgets: the sidebar panels, the pane grid of `TerminalPane`s, the result
+panel and the theme loader; plus a Configuration tab. It watches the town's host over the
+control socket as an attached app does (`host.remote.RemoteHost`: the screens on view pushed as
+they change, keys sent back, `ui.live.LiveSessions` between them), connecting by itself once a
+host runs; the ledger comes from disk (`source.py`), polled on a worker thread. `read_only`
+shows everything and refuses every action (`actions.py`): no keys, no sling, no config change,
+and its panes never change an agent's terminal size.
 """
 
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from ..ui.gather import TownReader
-from ..ui.model import STATE_ICONS, TownView
+from ..ui.live import LiveSessions
+from ..ui.messages import PanesShown
+from ..ui.model import STATE_ICONS, TownView, agent_rows
 from ..ui.notices import PlainNotices
 from ..ui.theme import DEFAULT_THEME, SHIPPED_DIR, load_themes, user_theme_dir
 from ..ui.typeahead import HOLD_S, TypeAhead
@@ -34,37 +36,13 @@ from ..ui.widgets.terminal import TerminalPane
 from ..visible import visible
 from .actions import Actions
 from .config import ConfigData, ConfigView
-from .remote import RemoteScreens
-from .source import NOT_LIVE, TownSource, agent_rows, parked_rows
+from .source import NOT_LIVE, TownSource, parked_rows
 
-LIVE_S = 0.5      # screens and agents; with a frame to draw, well inside the 2 s promise
-NEW_PER_POLL = 8  # agents first mirrored per poll
-ECHO_S = 0.03     # after keys reach the host: time for the program to echo them
+CONNECT_S = 0.5   # how often to look for a host to watch while none runs
+FPS = 30          # frames a second at most from the host (a browser tab needs no more)
 LEDGER_S = 1.0    # a few stats; the ledger itself is read only when it changed
+REFRESH_S = 0.25  # agent rows: at most this often after the host's news
 EMPTY = "No agent terminals are live."
-
-
-class RemoteSink:
-    """A pane's input path to an agent in the host: keys and pastes over the socket (none when
-    read-only). Mouse reports stay here, and a resize only moves the mirror's window: the
-    agent's terminal size belongs to the host's own view."""
-
-    def __init__(self, app: "DashboardApp", name: str) -> None:
-        self.app = app
-        self.name = name
-
-    def type_keys(self, data: bytes) -> None:
-        self.app.send_input(self.name, data=data)
-
-    def paste(self, text: str) -> None:
-        self.app.send_input(self.name, text=text)
-
-    def mouse(self, kind: str, button: str, x: int, y: int, *, shift: bool = False,
-              alt: bool = False, ctrl: bool = False) -> None:
-        return None
-
-    def resize(self, cols: int, rows: int) -> None:
-        self.app.view_resized(self.name, rows)
 
 
 class DashboardApp(TypeAhead, Actions, PlainNotices, App):
@@ -86,17 +64,15 @@ class DashboardApp(TypeAhead, Actions, PlainNotices, App):
         self.environ = dict(environ or {})
         self.source = TownSource(self.town_root)
         self.reader = TownReader(self.town_root)
-        self.mirrors = RemoteScreens()
+        self.api: Any = None          # the host, watched over its socket (RemoteHost)
+        self.sessions: LiveSessions | None = None
         self.view = TownView()
-        self.host_agents: list[dict] = []
+        self.host_agents: list = []   # host.api.AgentInfo rows
         self.live = False
-        self._polling = False
-        self._poll_again = False
         self._reading = False
+        self._refreshing: Any = None
         self._ledger_problem = ""
         self._told_read_only = False
-        # One thread for input, so keystrokes reach the host in the order they were typed.
-        self._input = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dashboard-keys")
         loaded = load_themes([SHIPPED_DIR, user_theme_dir(self.environ)])
         self.problems = list(loaded.problems)
         for theme in loaded.themes:
@@ -134,83 +110,137 @@ class DashboardApp(TypeAhead, Actions, PlainNotices, App):
         self.query_one("#banner").display = False
         self._show_grid()
         self.query_one(AgentsPanel).focus()
-        self.set_interval(LIVE_S, self.poll_live)
         self.set_interval(LEDGER_S, self.poll_ledger)
         self.poll_ledger()
-        self.poll_live()
+        self.watch_host()
 
     async def on_unmount(self) -> None:
-        self._input.shutdown(wait=False, cancel_futures=True)
+        if self.sessions is not None:
+            self.sessions.close()
+        if self.api is not None:
+            await self.api.close()
         self.reader.close()
 
-    # ---- polling -------------------------------------------------------------------------
+    # ---- the host ------------------------------------------------------------------------
 
-    @work(group="live")
-    async def poll_live(self) -> None:
-        if not self.is_running:  # a timer firing while the tab closes: its widgets are going
-            return
-        if self._polling:
-            self._poll_again = True
-            return
-        self._polling = True
-        try:
-            live = await asyncio.to_thread(self.source.live, self.mirrors.known(),
-                                           self._wanted_screens())
-            if self.is_running:  # the tab may have closed while the host was asked
-                await self._show_live(live)
-        finally:
-            self._polling = False
-        if self._poll_again and self.is_running:
-            self._poll_again = False
-            self.poll_live()
+    @work(group="live", exclusive=True)
+    async def watch_host(self) -> None:
+        """Connect to the town's host as soon as one runs (again, after it went away)."""
+        from ..host.remote import RemoteHost
+        from ..host.runtime import HostError, HostNotRunning
 
-    def poll_soon(self) -> None:
-        """Keys were typed: their echo should not wait for the next regular poll."""
-        self.set_timer(ECHO_S, self.poll_live)
-
-    def _wanted_screens(self) -> list[str]:
-        """The screens worth sending: the panes on view, and a few agents not mirrored yet
-        (a reply stays small however many big screens a town has; the first one only names
-        the agents). Panes on another page of the grid catch up within a poll of showing."""
-        grid = self.query_one(PaneGrid)
-        new = [n for n in self.mirrors.names if n not in self.mirrors.screens]
-        return grid.visible_names() + new[:NEW_PER_POLL]
-
-    async def _show_live(self, live: Any) -> None:
         banner = self.query_one("#banner", Static)
-        grid = self.query_one(PaneGrid)
-        if not live.running or live.problem:
-            banner.update(NOT_LIVE if not live.running else
-                          Content(f"Agents are not live here: {visible(live.problem)}"))
+        while self.is_running and self.api is None:
+            api = RemoteHost(self.town_root, client="dashboard", fps=FPS)
+            try:
+                await api.connect()
+            except HostNotRunning:
+                problem = NOT_LIVE
+            except HostError as e:
+                problem = Content(f"Agents are not live here: {visible(str(e))}")
+            else:
+                self.api = api
+                self.sessions = LiveSessions(self, api, read_only=self.read_only)
+                self.live = True
+                banner.display = False
+                self.sessions.attach_existing()
+                self.sessions.show(self.query_one(PaneGrid).visible_names())
+                self.request_refresh(0)
+                return
+            banner.update(problem)
             banner.display = True
-            was_live, self.live = self.live, False
-            for name in self.mirrors.clear():
-                await self._remove_pane(name)
-            self.host_agents = []
-            if was_live:
-                self._show_panels()
-            return
-        banner.display = False
-        self.live = True
-        changed, gone = self.mirrors.apply(live.screens)
-        if any(n not in self.mirrors.screens for n in self.mirrors.names):
-            self.poll_soon()  # more agents to mirror: no need to wait for the regular poll
-        for name in gone:
-            await self._remove_pane(name)
-        for name, rows in changed.items():
-            mirror = self.mirrors.screens[name]
+            await asyncio.sleep(CONNECT_S)
+
+    def host_gone(self, gone: Any) -> None:
+        """The host stopped (or died): the banner says so and the page waits for the next."""
+        self.run_worker(self._host_gone(), group="live", exclusive=True)
+
+    async def _host_gone(self) -> None:
+        if self.sessions is not None:
+            self.sessions.close()
+            self.sessions = None
+        api, self.api = self.api, None
+        if api is not None:
+            await api.close()
+        self.live = False
+        self.host_agents = []
+        for pane in list(self.query_one(PaneGrid).panes):
+            await self._remove_pane(pane.session_name)
+        self._show_panels()
+        self.watch_host()
+
+    async def add_pane(self, name: str, screen: Any, sink: Any, focus: bool = False) -> None:
+        grid = self.query_one(PaneGrid)
+        pane = grid.pane(name)
+        if pane is None:
+            await grid.mount(TerminalPane(name, screen, sink, label=name))
+            self._arrange()
+        else:
+            pane.set_screen(screen, sink)
+
+    async def add_panes(self, items: list, focus: str | None = None) -> None:
+        grid = self.query_one(PaneGrid)
+        new = []
+        for name, screen, sink in items:
             pane = grid.pane(name)
             if pane is None:
-                await grid.mount(TerminalPane(name, mirror.screen, RemoteSink(self, name),
-                                              label=name))
-                self._arrange()
-            elif rows is None or pane.screen_model is not mirror.screen:
-                pane.set_screen(mirror.screen, pane.sink)
+                new.append(TerminalPane(name, screen, sink, label=name))
             else:
-                pane.lines_changed(rows)
-        self._show_grid()
-        if live.agents != self.host_agents:
-            self.host_agents = live.agents
+                pane.set_screen(screen, sink)
+        if new:
+            await grid.mount_all(new)
+            self._arrange()
+
+    async def remove_pane(self, name: str) -> None:
+        await self._remove_pane(name)
+
+    def pane_changed(self, name: str, rows: set[int] | None) -> None:
+        pane = self.query_one(PaneGrid).pane(name)
+        if pane is not None and pane.display:
+            pane.lines_changed(rows)
+
+    def pane_bell(self, name: str) -> None:
+        """A browser tab rings no bell."""
+
+    def town_event(self, event: dict) -> None:
+        """Town events show through the ledger's and the agents' refresh."""
+
+    def wants_focus(self, name: str) -> bool:
+        return False
+
+    def choose_focus(self, names: list[str]) -> str | None:
+        return None
+
+    def on_panes_shown(self, message: PanesShown) -> None:
+        if self.sessions is not None:
+            self.sessions.show(message.names)
+
+    def agent_state_changed(self, name: str, old: str, new: str) -> None:
+        self.request_refresh()
+
+    def request_refresh(self, delay: float = REFRESH_S) -> None:
+        """The agent rows again, from the host, once its news has settled."""
+        if self._refreshing is None and self.is_running:
+            # (Textual's timers take no zero delay.)
+            self._refreshing = self.set_timer(max(delay, 0.01), self._refresh_agents)
+
+    async def _refresh_agents(self) -> None:
+        self._refreshing = None
+        self.refresh_agents()
+
+    @work(group="agents", exclusive=True)
+    async def refresh_agents(self) -> None:
+        from ..host.api import Agents
+
+        api = self.api
+        if api is None:
+            return
+        try:
+            rows = await api.request(Agents())
+        except Exception:  # noqa: BLE001 - the host went away: its news says so
+            return
+        if self.is_running and api is self.api:
+            self.host_agents = rows
             self._show_panels()
 
     async def _remove_pane(self, name: str) -> None:
@@ -256,7 +286,12 @@ class DashboardApp(TypeAhead, Actions, PlainNotices, App):
             return
         self._ledger_problem = ""
         self.view = view
-        self._show_panels()
+        if self.live:
+            # The agents' rows from the host as of now, shown with this view: a hook the ledger
+            # has just seen start is then listed by the host too, never by neither.
+            self.refresh_agents()
+        else:
+            self._show_panels()
         self.query_one(ConfigView).show(config, sorted(self.available_themes))
         if config.theme in self.available_themes and config.theme != self.theme:
             self.theme = config.theme
@@ -286,17 +321,6 @@ class DashboardApp(TypeAhead, Actions, PlainNotices, App):
         self.query_one(MailPanel).update_rows(view.mail)
         self.query_one(WorkPanel).update_rows(view.work)
 
-    def view_resized(self, name: str, rows: int) -> None:
-        mirror = self.mirrors.screens.get(name)
-        pane = self.query_one(PaneGrid).pane(name)
-        if mirror is None or pane is None:
-            return
-        changed = mirror.set_view(rows)
-        if changed is None:
-            pane.set_screen(mirror.screen, pane.sink)
-        elif changed is not False:
-            pane.lines_changed(changed)
-
     # ---- input to agents -----------------------------------------------------------------
 
     def keys_wait_after(self, event: events.Key) -> float:
@@ -305,25 +329,10 @@ class DashboardApp(TypeAhead, Actions, PlainNotices, App):
         return HOLD_S if event.key == "enter" and isinstance(self.focused,
                                                              (AgentsPanel, HooksPanel)) else 0.0
 
-    def send_input(self, name: str, data: bytes = b"", text: str = "") -> None:
-        if self.read_only:
-            if not self._told_read_only:  # once: every key would be one notice too many
-                self._told_read_only = True
-                self.refuse("typing into terminals")
-            return
-        call = (lambda: self.source.paste(name, text)) if text else \
-            (lambda: self.source.keys(name, data))
-        future = self._input.submit(call)
-        future.add_done_callback(lambda f: self._input_done(name, f))
-
-    def _input_done(self, name: str, future: Any) -> None:
-        if future.cancelled() or not self.is_running:
-            return
-        error = future.exception()
-        if error is not None:
-            self.call_from_thread(self.notify, f"{name}: {error}", severity="error")
-        else:
-            self.call_from_thread(self.poll_soon)
+    def refuse_input(self) -> None:
+        if not self._told_read_only:  # once: every key would be one notice too many
+            self._told_read_only = True
+            self.refuse("typing into terminals")
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab

@@ -58,6 +58,12 @@ def test_kill_9_during_creates_loses_nothing_reported(bd, workdir):
         listed = {i["id"] for i in json.loads(res.stdout)}
         missing = set(reported) - listed
         assert not missing, f"round {round_no}: lost {sorted(missing)}"
+        # The list read the ledger, and brought the JSONL to exactly what the database holds:
+        # nothing committed missing from it (a kill between commit and rename), nothing in it
+        # that was rolled back.
+        exported = {json.loads(x)["id"] for x in
+                    (workdir / ".beads" / "issues.jsonl").read_text().splitlines()}
+        assert exported == listed, (sorted(listed - exported), sorted(exported - listed))
 
         # Every command keeps working, and the next write brings the JSONL up to date.
         after = bd.proc("create", "after the crash", "--json")
@@ -75,10 +81,17 @@ def test_kill_9_during_creates_loses_nothing_reported(bd, workdir):
 
 
 def test_temp_files_of_killed_exports_are_cleaned(bd, workdir):
-    stale = workdir / ".beads" / ".issues.jsonl.99999.tmp"
+    """A temp export whose process is gone goes; a live process's may be waiting for its
+    commit to land, and stays."""
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    stale = workdir / ".beads" / f".issues.jsonl.{gone.pid}.0.tmp"
     stale.write_text("half an export")
+    waiting = workdir / ".beads" / f".issues.jsonl.{os.getpid()}.1.tmp"
+    waiting.write_text("an export waiting for its commit")
     bd.json("create", "next write")
-    assert not stale.exists()
+    assert not stale.exists() and waiting.exists()
+    waiting.unlink()
 
 
 def test_kill_9_real_bd_processes_mid_flight(bd, workdir):
@@ -123,3 +136,24 @@ def test_kill_9_real_bd_processes_mid_flight(bd, workdir):
     exported = {json.loads(x)["id"] for x in
                 (workdir / ".beads" / "issues.jsonl").read_text().splitlines()}
     assert reported <= exported
+
+
+def test_a_commit_whose_export_never_landed_is_exported_by_the_next_command(bd, workdir):
+    """The state a process killed between its commit and its rename leaves: the database one
+    change ahead of issues.jsonl. The next command, a read, exports it; the file never shows
+    the old state again."""
+    made = bd.json("create", "old title")
+    db = sqlite3.connect(workdir / ".beads" / "beads.db")
+    with db:
+        db.execute("UPDATE issues SET title='new title' WHERE id=?", (made["id"],))
+        db.execute("UPDATE lines SET line=replace(line, 'old title', 'new title') WHERE id=?",
+                   (made["id"],))
+        db.execute("UPDATE meta SET value=CAST(value AS INTEGER) + 1 WHERE key='changes'")
+    db.close()
+    jsonl = workdir / ".beads" / "issues.jsonl"
+    assert "old title" in jsonl.read_text()
+    shown = bd.proc("show", made["id"], "--json")
+    assert shown.returncode == 0 and json.loads(shown.stdout)["title"] == "new title"
+    assert "new title" in jsonl.read_text() and "old title" not in jsonl.read_text()
+    assert bd.proc("list", "--json").returncode == 0
+    assert "new title" in jsonl.read_text()

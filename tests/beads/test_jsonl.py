@@ -331,5 +331,5 @@ def test_ids_with_quotes_or_spaces_are_refused(led, workdir):
         f.write(json.dumps({"id": 'tt-"x', "title": "q"}) + "\n")
         f.write(json.dumps({"id": "tt x", "title": "s"}) + "\n")
     led2 = Ledger.open(workdir / ".beads")
-    assert len(led2.warnings) == 2 and all("holds quotes" in w for w in led2.warnings)
+    assert len(led2.warnings) == 2 and all("is not PREFIX-HASH" in w for w in led2.warnings)
     led2.close_db()

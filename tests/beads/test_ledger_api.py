@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -350,6 +351,25 @@ def test_damaged_database_says_how_to_recover(led, workdir):
     rebuilt = Ledger.open(workdir / ".beads")
     assert rebuilt.get(a.id).title == "survives in the JSONL"
     rebuilt.close_db()
+
+
+def test_wal_deleted_under_a_running_process_is_said_so(led, workdir, bd):
+    """The -wal of a database a running process (the town's host) holds open, deleted: the
+    error says what happened and what to do, and never calls the good database damaged. Once
+    that process is gone the ledger works again, its last change back from issues.jsonl."""
+    made = led.create("only in the wal and the jsonl")
+    (workdir / ".beads" / "beads.db-wal").unlink()
+    for words in (["list"], ["create", "after the wal went"]):
+        proc = bd.proc(*words)
+        assert proc.returncode == 1, proc.stderr
+        assert "its -wal or -shm file changed under a running process" in proc.stderr
+        assert "`gt down`, then run the command again" in proc.stderr
+        assert "aside" not in proc.stderr and "damaged" not in proc.stderr
+        assert proc.stderr.count("\n") == 1
+    led.close_db()
+    listed = bd.proc("list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert [i["title"] for i in json.loads(listed.stdout)] == [made.title]
 
 
 def test_unwritable_jsonl_rolls_the_change_back(led, workdir):

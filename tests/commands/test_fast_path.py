@@ -56,7 +56,7 @@ def _click_parse(prog: str, path: tuple[str, ...], words: list[str]):
 
 
 _VALUES = ["x", "3", "0", "12", "P1", "p2", "7", "-1", "", "a,b", "-", "--", "²", " 2", "hq-1",
-           "two words", "--json"]
+           "1000000", "1000001", "two words", "--json"]
 
 
 def _vocabulary(prog: str, path: tuple[str, ...]) -> list[str]:

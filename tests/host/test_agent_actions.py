@@ -36,8 +36,10 @@ def test_suspend_resume_stop_and_handoff_over_the_socket(town):
         finally:
             await host.stop()
 
-    async def call(op: str, **args):
-        return await asyncio.to_thread(HostClient(town.root, timeout=30).call, op, **args)
+    async def call(what: str, **args):
+        """An agent action as its wire request (`act`), as a client in any language sends it."""
+        return await asyncio.to_thread(HostClient(town.root, timeout=30).call, "act", what=what,
+                                       **args)
 
     async def refused(op: str, target: str, code: int = 1) -> str:
         with pytest.raises(HostError) as e:

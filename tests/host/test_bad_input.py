@@ -294,3 +294,28 @@ def test_concurrent_slings_to_one_rig_each_get_a_polecat(town):
         assert h.path.is_dir() and pygit2.Repository(str(h.path)).head.shorthand == h.branch
     repo = pygit2.Repository(str(t.rig("demo").repo_path))
     assert f"refs/heads/polecat/nux/{first}" in repo.references
+
+
+def test_a_directory_in_the_sockets_place(town):
+    """An empty folder where host.sock goes is cleared; one holding something is refused in
+    one line (a traceback in host.log before), and `gt hooks repair` says what to do."""
+    import asyncio
+
+    from gastown_tui.host.host import Host
+    from gastown_tui.host.runtime import HostError, socket_path
+
+    sock = socket_path(town.root)
+    sock.mkdir(parents=True)
+
+    async def start_and_stop():
+        host = Host(find_town(town.root, {}), mode="test")
+        await host.start()
+        await host.stop()
+
+    asyncio.run(start_and_stop())
+    sock.mkdir()
+    (sock / "something").write_text("x")
+    with pytest.raises(HostError, match="is a directory, not the host's socket: move it away"):
+        asyncio.run(start_and_stop())
+    proc = run_gt(town.root, "hooks", "repair")
+    assert proc.returncode == 0 and "in the host socket's place: move it away" in proc.stdout

@@ -102,7 +102,7 @@ def test_stall_minutes_set_while_a_host_runs_applies(town):
             await host.stop()
         pinned = Host(find_town(town.root, {}), mode="test",
                       environ={**env, "GT_STALL_SECONDS": "2"})
-        pinned.settings.reread_stall(pinned.town, pinned.environ)
+        pinned.settings.reread(pinned.town, pinned.environ)
         assert pinned.settings.stall_seconds == 2
 
     asyncio.run(main())
@@ -285,7 +285,7 @@ def test_events_follow_stream(town, reap):
 def test_the_mayor_makes_rig_issues_in_a_rigs_clone(town):
     """What the Mayor's prime tells it works in its pane: `bd create` inside a rig's clone
     makes that rig's issue (one `gt sling` can hand out), in its own home the town's."""
-    from gastown_tui.host.actions import mayor_start
+    from gastown_tui.host.mayor import mayor_start
 
     clone = town.rig("demo").beads_dir.parent
     bd = shutil.which("bd") or "bd"
@@ -366,7 +366,7 @@ def test_mayor_attach_in_a_terminal_focuses_the_mayor(town, tmp_path):
                    env=env, check=True, timeout=10)
     try:
         wait_for(lambda: "demo agent · mayor/" in run_gt(town.root, "peek", "mayor", "200").stdout,
-                 30, 0.2, "the app's host to run the Mayor")
+                 30, 0.2, "the host to run the Mayor")
         wait_for(lambda: "polecats/ace" in run_gt(town.root, "peek", "ace", "200").stdout,
                  30, 0.2, "the polecat's pane")
         def shown() -> str:
@@ -383,7 +383,9 @@ def test_mayor_attach_in_a_terminal_focuses_the_mayor(town, tmp_path):
         assert "whoami" not in run_gt(town.root, "peek", "ace", "200").stdout
     finally:
         subprocess.run([*tmux, "kill-server"], env=env, timeout=10)
-        wait_for(lambda: host_running(town.root) is None, 20, 0.1, "the app's host to stop")
+        # The app attached to a background host, which outlives it.
+        assert run_gt(town.root, "down").returncode == 0
+        wait_for(lambda: host_running(town.root) is None, 20, 0.1, "the host to stop")
 
 
 def test_host_start_gives_an_older_rig_its_ledger_redirect(town):

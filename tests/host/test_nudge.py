@@ -12,7 +12,7 @@ from host_helpers import async_wait_for
 from gastown_tui.host.host import MAYOR, Host
 from gastown_tui.host.nudge import PERSON_PAUSE_S, _typed_text, clean
 from gastown_tui.host.runtime import HostError
-from gastown_tui.host.actions import mayor_start
+from gastown_tui.host.mayor import mayor_start
 
 ENV = {**os.environ, "GT_DEMO_STEP_SECONDS": "0.05"}
 

@@ -83,15 +83,13 @@ def test_agent_that_keeps_dying_is_marked_stuck(town):
             rows = await asyncio.to_thread(HostClient(town.root).call, "agents")
             assert [r["state"] for r in rows] == ["stuck"]
             assert rows[0]["hook_state"] == "suspended"
-            # The app's and the dashboard's rows know it is parked, so x resumes it.
-            from gastown_tui.ui.hosting import host_rows
-            from gastown_tui.ui.model import TownView
-            from gastown_tui.web.source import agent_rows
+            # The app's and the dashboard's row (one function) knows it is parked, so x
+            # resumes it.
+            from gastown_tui.host.api import Agents
+            from gastown_tui.ui.model import TownView, agent_rows
 
-            [app_row], _hooks = host_rows(host, host.mux, TownView(town="t"))
-            [web_row] = agent_rows(rows, TownView(town="t"))
-            assert (app_row.state, app_row.parked) == (web_row.state, web_row.parked) == \
-                ("stuck", True)
+            [row] = agent_rows(await host.answer(Agents()), TownView(town="t"))
+            assert (row.state, row.parked) == ("stuck", True)
         finally:
             await host.stop()
         t = find_town(town.root, {})
@@ -173,6 +171,51 @@ def test_parked_work_stays_parked_until_resumed_or_repaired(town):
             assert host.session(name).alive
             kinds = [e["kind"] for e in seen]
             assert kinds.count("hook_suspended") == 2
+        finally:
+            await host.stop()
+
+    asyncio.run(main())
+
+
+def test_deleted_worktree_suspends_and_repair_restores_and_resumes(town):
+    """A worktree deleted under a working agent: the watch suspends the hook saying why
+    (`gt hooks list`), and `gt hooks repair` brings the worktree back on its branch with the
+    files of its last snapshot, then the agent resumes there."""
+    import shutil
+
+    from host_helpers import run_gt
+
+    from gastown_tui.host.repair import repair
+    from gastown_tui.town.snapshots import take_snapshot
+
+    issue = new_issue(town, "Work in a worktree that vanishes")
+    env = {**ENV, "GT_DEMO_STEP_SECONDS": "5", "GT_STALL_SECONDS": "0.4"}
+
+    async def main():
+        host = Host(town, mode="test", environ=env)
+        seen = _collect(host)
+        await host.start()
+        try:
+            [slung] = await host.sling([issue], "demo", agent="demo")
+            name = f"demo/{slung.polecat}"
+            path = town.rig("demo").polecats_dir / slung.polecat
+            (path / "draft.txt").write_text("not committed yet\n")
+            await host.domain(lambda _t: take_snapshot(path, slung.polecat, "periodic"))
+            shutil.rmtree(path)
+            await async_wait_for(lambda: any(e["kind"] == "hook_suspended" and e["agent"] == name
+                                             for e in seen), 10, what="the hook to be suspended")
+            assert name not in host.agents
+            listed = await asyncio.to_thread(run_gt, town.root, "hooks", "list")
+            assert f"{name} is suspended: worktree {path} was deleted: `gt hooks repair` " \
+                   "restores it" in listed.stdout, listed.stdout
+            report = await asyncio.to_thread(repair, find_town(town.root, {}))
+            said = report.render_text()
+            assert f"recreated {path}" in said and "files restored from snapshot" in said, said
+            assert "suspended hook: " + name + " resumed" in said, said
+            assert (path / "draft.txt").read_text() == "not committed yet\n"
+            assert host.session(name).alive and host.agents[name].hook_state == "active"
+            h = hooks.load(find_town(town.root, {}), "demo", slung.polecat)
+            assert h.state == "active" and h.reason is None
         finally:
             await host.stop()
 

@@ -142,7 +142,9 @@ def test_an_empty_rig_agent_hands_the_choice_back_to_the_town(rig_town, town, tm
     ("config get nosuch", 2, "unknown town setting"),
     ("config set nosuch 1", 2, "unknown town setting"),
     ("config set stall_minutes soon", 2, "whole number"),
-    ("config set stall_minutes 0", 2, "above 0"),
+    ("config set stall_minutes 0", 2, "from 1 to 10080"),
+    ("config set stall_minutes 100000000000000000000000", 2, "from 1 to 10080"),
+    ("config set max_polecats 100000000000000000000000", 2, "from 1 to 1000"),
     ("config set nudge_mode later", 2, "one of immediate"),
     ("config set default_agent nosuch", 2, "unknown agent"),
     ("config default-agent nosuch", 2, "unknown agent"),
@@ -206,9 +208,9 @@ def _replace(path, old, new):
     ("settings/config.toml", 'theme = "gastown-dark"', "theme = 3", "config get theme",
      "theme", "a string, not the number 3"),
     ("settings/config.toml", "stall_minutes = 15", "stall_minutes = 0", "config show",
-     "stall_minutes", "a number above 0, not the number 0"),
+     "stall_minutes", "a whole number from 1 to 10080, not the number 0"),
     ("settings/config.toml", "max_polecats = 30", "max_polecats = -2", "config show",
-     "max_polecats", "a number above 0, not the number -2"),
+     "max_polecats", "a whole number from 1 to 1000, not the number -2"),
     ("settings/config.toml", 'nudge_mode = "wait-idle"', 'nudge_mode = "soon"',
      "config get nudge_mode", "nudge_mode",
      'one of immediate, wait-idle, queue, not the string "soon"'),
@@ -239,7 +241,8 @@ def test_a_setting_of_the_wrong_type_is_a_clear_error(rig_town, town, file, old,
 def test_a_hand_made_bad_value_is_mended_with_config_set(at_town, town):
     path = town / "settings/config.toml"
     _replace(path, "stall_minutes = 15", "stall_minutes = 0  # mine")
-    assert "'stall_minutes' must be a number above 0" in at_town.gt("config show").error
+    assert "'stall_minutes' must be a whole number from 1 to 10080" in \
+        at_town.gt("config show").error
     at_town.ok("config set stall_minutes 5")
     assert "stall_minutes = 5  # mine" in path.read_text()
     assert at_town.ok("config get stall_minutes") == 5

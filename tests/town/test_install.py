@@ -33,7 +33,7 @@ def test_install_lays_out_a_town(tmp_path, runner):
     assert ".runtime" not in committed
     # The town ledger's JSONL goes through the beads merge driver in this repository.
     assert ".beads/issues.jsonl merge=" in (target / ".gitattributes").read_text()
-    assert (target / "mayor/town.toml").stat().st_mode & 0o777 == 0o644
+    assert (target / "mayor/town.toml").stat().st_mode & 0o777 == 0o600
 
 
 def test_install_without_git_makes_no_repository(tmp_path, runner):

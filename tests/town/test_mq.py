@@ -421,7 +421,7 @@ def test_hooks_prune_archives_only_work_that_is_over(work: Work):
     ("diff nobody", 2, "no polecat 'nobody'"),
     (["diff", ""], 2, "give a polecat name or a merge request id"),
     ("config set --rig demo merge.strategy yolo", 2, "one of rebase, merge, squash"),
-    ("config set --rig demo merge.batch 0", 2, "a number above 0"),
+    ("config set --rig demo merge.batch 0", 2, "a whole number from 1 to 100"),
     ("config set --rig demo merge.push maybe", 2, "true or false"),
     ("config set --rig demo merge.review robots", 2, "one of auto, human"),
     ("config set --rig demo merge.gate_timeout soon", 2, "a whole number"),

@@ -1,5 +1,6 @@
 """`gt rig add/list/remove`: real clones with pygit2, routes, and nothing left on failure."""
 
+import json
 import shutil
 import socket
 import subprocess
@@ -55,6 +56,32 @@ def test_bead_ids_route_to_their_rig_ledger(rig_town, town):
     assert t.ledger_for(bead).get(bead).title == "Routed bug"
     assert t.ledger_for("hq-abc").prefix == "hq"
     assert t.rig_for_prefix(bead).name == "my_proj"
+
+
+def test_missing_or_garbled_routes_lose_no_cross_rig_id(rig_town, town):
+    """Routes follow from the rig registry: without routes.jsonl, or with garbage in it, rig
+    ids still route; `gt hooks repair` writes the file back and keeps what it could not read."""
+    bead = rig_town.at(town / "my_proj/crew/alice").new_bead("Routed anyway")
+    convoy = rig_town.ok(f"convoy create Work {bead}").id
+    routes = town / ".beads/routes.jsonl"
+    for damage in ("", "garbage{\n{\"prefix\": 5}\n{\"prefix\":\"mp-\",\"path\":\"nowhere\"}\n"):
+        if damage:
+            routes.write_text(damage + '{"prefix":"ext-","path":"../elsewhere"}\n')
+        else:
+            routes.unlink()
+        shown = rig_town.ok(f"convoy show {convoy}")
+        assert [t.id for t in shown.tracked] == [bead] and shown.tracked[0].status == "open"
+        assert to_jsonable(rig_town.ok(f"show {bead}", prog="bd"))["title"] == "Routed anyway"
+        said = rig_town.ok("hooks repair").render_text()
+        assert "fixed   routes: " in said, said
+        assert read_routes(town) == {"hq-": ".", "mp-": "my_proj/mayor/rig",
+                                     **({"ext-": "../elsewhere"} if damage else {})}
+        assert [json.loads(x) for x in routes.read_text().splitlines()] == [
+            {"prefix": p, "path": v} for p, v in sorted(read_routes(town).items())]
+        assert "routes" not in rig_town.ok("hooks repair").render_text()
+    rejected = (town / ".beads/routes.jsonl.rejected").read_text()
+    assert "routes.jsonl:1: not a route\ngarbage{" in rejected
+    assert 'routes.jsonl:2: not a route\n{"prefix": 5}' in rejected
 
 
 def test_bd_follows_the_routes_from_anywhere_in_the_town(rig_town, town):

@@ -46,9 +46,33 @@ def make_repo(path: Path) -> Path:
     return path
 
 
+def end_host(root: Path) -> None:
+    """End the town's host if one still runs (a background host an attached app started, left
+    by a failing test), by the pid it recorded: TERM (it suspends its hooks), then KILL."""
+    import signal
+    import time
+
+    from gastown_tui.host.runtime import host_running
+
+    running = host_running(root)
+    if running is None or not running.pid or running.pid == os.getpid():
+        return
+    for sig, wait in ((signal.SIGTERM, 20.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.kill(running.pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + wait
+        while host_running(root) is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if host_running(root) is None:
+            return
+
+
 @pytest.fixture
-def town_root(tmp_path: Path, environ) -> Path:
-    """A town with rig `demo` (a real git repo), the demo agent as default, two ready beads."""
+def town_root(tmp_path: Path, environ):
+    """A town with rig `demo` (a real git repo), the demo agent as default, two ready beads.
+    A host left running for it (an attached app's) is ended afterwards."""
     from gastown_tui.town import find_town
     from gastown_tui.town.config import set_setting
     from gastown_tui.town.install import install
@@ -62,7 +86,8 @@ def town_root(tmp_path: Path, environ) -> Path:
     led = find_town(root, {}).rig("demo").ledger("overseer")
     led.create("Add login form", priority=1)
     led.create("Fix typo in README", priority=3)
-    return root
+    yield root
+    end_host(root)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -32,7 +32,8 @@ async def test_nudge_restart_handoff_and_stop_from_the_agents_panel(town_root, e
     town = find_town(town_root, {})
     set_setting(town, "nudge_mode", "immediate")
     environ = dict(environ, GT_DEMO_STEP_SECONDS="30")  # the agent stays on its hook
-    app = GastownApp(AppOptions(town_root=town_root, environ=environ, poll_seconds=0.3))
+    app = GastownApp(AppOptions(town_root=town_root, environ=environ, poll_seconds=0.3,
+                                embedded=True))
     async with app.run_test(size=(180, 50)) as pilot:
         pane = await sling_one(app, pilot)
         name = pane.session_name
@@ -80,5 +81,5 @@ async def test_nudge_restart_handoff_and_stop_from_the_agents_panel(town_root, e
 
         await until(pilot, lambda: hook_state() == "suspended", timeout=15, what="stopped")
         await until(pilot, lambda: app.main.grid.pane(name) is None, what="the pane to go")
-        await app.action_quit_app()
+        await app.stop_town()
     assert hook_state() == "suspended"

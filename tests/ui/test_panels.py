@@ -64,3 +64,18 @@ async def test_queued_work_shows_in_the_hooks_panel_and_takes_no_agent_action(en
         await pilot.pause()
         assert hooks.border_title == "Hooks 2 · 1 queued"
         assert hooks.highlighted_row.bead == "dm-3"
+
+
+async def test_a_suspended_hook_says_why_in_the_hooks_panel(environ):
+    from gastown_tui.ui.model import HookRow
+
+    why = "worktree /t/r/polecats/nux was deleted: `gt hooks repair` restores it"
+    view = TownView(town="t", hooks=[HookRow("r/nux", "r", "suspended", "r-1", reason=why),
+                                     HookRow("r/ace", "r", "active", "r-2")])
+    app = GastownApp(AppOptions(environ=environ, live=False, view=view))
+    async with app.run_test(size=(200, 40)) as pilot:
+        await pilot.pause()
+        shown = rendered(app)   # the sidebar wraps the reason
+        assert "worktree /t/r/polecats/nux was" in shown and "`gt hooks repair` restores it" \
+            in shown
+        assert shown.count("restores it") == 1 and "r/ace r-2" in shown

@@ -45,7 +45,7 @@ async def test_keys_reach_the_program_but_not_the_prefix(environ):
         await pilot.press("ctrl+c")
         await until(pilot, lambda: screen_text(app, "sh").rstrip().endswith("$"),
                     what="cat interrupted by ctrl+c")
-        await app.action_quit_app()
+        await app.stop_town()
 
 
 async def test_the_prefix_key_is_configurable(environ):
@@ -64,7 +64,7 @@ async def test_the_prefix_key_is_configurable(environ):
         await pilot.press("escape")
         assert app.focused is pane
         await pilot.press("ctrl+c")
-        await app.action_quit_app()
+        await app.stop_town()
 
 
 async def test_a_prefix_that_is_no_key_falls_back_with_a_notice(environ):
@@ -94,7 +94,7 @@ async def test_only_changed_lines_are_rebuilt(environ):
         assert all(after[y] is before[y] for y in range(prompt_row))  # untouched rows kept
         assert after[prompt_row] is not before[prompt_row]
         assert "$ x" in after[prompt_row].text
-        await app.action_quit_app()
+        await app.stop_town()
 
 
 async def test_focus_moves_between_panes_and_the_sidebar(environ):
@@ -114,7 +114,7 @@ async def test_focus_moves_between_panes_and_the_sidebar(environ):
         assert app.focused is left
         await pilot.press("ctrl+b", "p")
         assert app.focused is right
-        await pilot.press("ctrl+b", "d")
+        await pilot.press("ctrl+b", "s")
         assert app.focused.id == "agents"
         await pilot.press("ctrl+b", "l")
         assert app.focused is left
@@ -122,7 +122,7 @@ async def test_focus_moves_between_panes_and_the_sidebar(environ):
         assert app.focused.id == "agents"
         await pilot.click(TerminalPane, offset=(10, 5))
         assert isinstance(app.focused, TerminalPane)
-        await app.action_quit_app()
+        await app.stop_town()
 
 
 def no_action_ran(app) -> None:
@@ -155,7 +155,7 @@ async def test_keys_typed_right_after_enter_on_an_agent_reach_its_terminal(envir
                     what="the line typed into the agent's bash")
         assert app.focused is app.main.grid.pane("sh")
         no_action_ran(app)
-        await app.action_quit_app()
+        await app.stop_town()
 
 
 async def test_keys_typed_right_after_enter_on_a_hook_reach_its_terminal(environ):
@@ -175,7 +175,7 @@ async def test_keys_typed_right_after_enter_on_a_hook_reach_its_terminal(environ
         await until(pilot, lambda: "\nx typed" in screen_text(app, "sh"),
                     what="the line typed into the agent's bash")
         no_action_ran(app)
-        await app.action_quit_app()
+        await app.stop_town()
 
 
 async def test_keys_typed_right_after_ctrl_b_n_reach_the_next_agent(environ):
@@ -190,7 +190,7 @@ async def test_keys_typed_right_after_ctrl_b_n_reach_the_next_agent(environ):
         await until(pilot, lambda: "\nfor-right" in screen_text(app, "right"),
                     what="the line typed into the next agent")
         assert "for-right" not in screen_text(app, "left")
-        await app.action_quit_app()
+        await app.stop_town()
 
 
 async def test_keys_typed_right_after_a_needs_me_jump_reach_that_agent(environ):
@@ -222,7 +222,7 @@ async def test_keys_typed_right_after_a_needs_me_jump_reach_that_agent(environ):
         await until(pilot, lambda: "\nq1 three" in screen_text(app, "ask"), what="the third")
         assert "echo" not in screen_text(app, "other")
         no_action_ran(app)
-        await app.action_quit_app()
+        await app.stop_town()
 
 
 async def test_closing_the_bar_or_a_result_returns_focus_where_it_was(environ):
@@ -231,7 +231,7 @@ async def test_closing_the_bar_or_a_result_returns_focus_where_it_was(environ):
     app = make_app(environ)
     async with app.run_test(size=(200, 50)) as pilot:
         pane = await start_bash(app, pilot, "sh")
-        await pilot.press("ctrl+b", "d")
+        await pilot.press("ctrl+b", "s")
         agents = app.main.query_one("#agents")
         assert app.focused is agents
         await pilot.press("colon", "escape")
@@ -251,7 +251,7 @@ async def test_closing_the_bar_or_a_result_returns_focus_where_it_was(environ):
         assert app.focused is pane
         await pilot.press("ctrl+b", "colon", "escape")
         assert app.focused is pane
-        await app.action_quit_app()
+        await app.stop_town()
 
 
 async def test_when_the_focused_agent_exits_its_keys_go_nowhere_until_it_is_back(environ):
@@ -274,7 +274,7 @@ async def test_when_the_focused_agent_exits_its_keys_go_nowhere_until_it_is_back
         back = await until(pilot, lambda: app.main.grid.pane("first"), what="the pane again")
         await until(pilot, lambda: app.focused is back, what="the focus back")
         assert [p.session_name for p in app.main.grid.panes] == ["first", "second"]
-        await app.action_quit_app()
+        await app.stop_town()
 
 
 async def test_the_agents_panel_keeps_the_grid_order_after_a_respawn(environ):
@@ -299,7 +299,7 @@ async def test_the_agents_panel_keeps_the_grid_order_after_a_respawn(environ):
         await pilot.pause(0.3)
         assert grid_order() == ["first", "second", "third"]
         assert panel_order() == grid_order()
-        await app.action_quit_app()
+        await app.stop_town()
 
 
 async def test_zoom_fills_the_area_and_the_program_sees_the_new_size(environ):
@@ -324,10 +324,10 @@ async def test_zoom_fills_the_area_and_the_program_sees_the_new_size(environ):
         await pilot.pause(0.2)
         assert not first.has_class("-hidden") and second.size.width == half
         assert app.main.query_one("#sidebar").display
-        await pilot.press("ctrl+b", "z", "ctrl+b", "d")  # the sidebar ends the zoom
+        await pilot.press("ctrl+b", "z", "ctrl+b", "s")  # the sidebar ends the zoom
         await pilot.pause(0.2)
         assert app.main.grid.zoomed is None and app.focused.id == "agents"
-        await app.action_quit_app()
+        await app.stop_town()
 
 
 async def test_more_agents_than_fit_are_paged(environ):
@@ -352,7 +352,7 @@ async def test_more_agents_than_fit_are_paged(environ):
                     what="output on the hidden page")
         app.main.focus_pane(hidden[0])
         await until(pilot, lambda: "while-away-42" in rendered(app), what="it drawn")
-        await app.action_quit_app()
+        await app.stop_town()
 
 
 async def test_paste_is_bracketed_when_the_program_asks(environ):
@@ -366,7 +366,7 @@ async def test_paste_is_bracketed_when_the_program_asks(environ):
         await pilot.press("enter")
         await until(pilot, lambda: "^[[200~hello" in screen_text(app, "sh"), what="paste markers")
         await pilot.press("ctrl+c")
-        await app.action_quit_app()
+        await app.stop_town()
 
 
 async def test_scrollback_search_and_copy(environ):
@@ -396,7 +396,7 @@ async def test_scrollback_search_and_copy(environ):
         await type_line(pilot, "echo back")
         await until(pilot, lambda: "back" in screen_text(app, "sh").split("echo back")[-1],
                     what="echo after scrollback")
-        await app.action_quit_app()
+        await app.stop_town()
 
 
 async def test_copied_lines_stay_in_the_app_and_paste_with_the_prefix(environ):
@@ -423,7 +423,7 @@ async def test_copied_lines_stay_in_the_app_and_paste_with_the_prefix(environ):
                     what="the buffer pasted with paste markers")
         assert any(r[3] == "prefix.paste" and r[1] == "]" for r in binding_rows(app))
         await pilot.press("ctrl+c")
-        await app.action_quit_app()
+        await app.stop_town()
 
 
 async def test_the_wheel_scrolls_back_unless_the_program_wants_the_mouse(environ):
@@ -442,7 +442,7 @@ async def test_the_wheel_scrolls_back_unless_the_program_wants_the_mouse(environ
         await pilot.click(TerminalPane, offset=(3, 2))
         await until(pilot, lambda: "^[[<0;" in screen_text(app, "sh"), what="mouse report")
         await pilot.press("ctrl+c")
-        await app.action_quit_app()
+        await app.stop_town()
 
 
 async def test_needs_me_jump_focuses_the_waiting_agent(environ):
@@ -468,7 +468,7 @@ async def test_needs_me_jump_focuses_the_waiting_agent(environ):
         await until(pilot, lambda: type(app.screen).__name__ == "NeedsMeScreen", what="view")
         await pilot.press("1")  # the item's number jumps to it
         await until(pilot, lambda: app.focused is app.main.grid.pane("ask"), what="the jump")
-        await app.action_quit_app()
+        await app.stop_town()
 
 
 async def test_the_grid_follows_the_window_size(environ):
@@ -488,4 +488,4 @@ async def test_the_grid_follows_the_window_size(environ):
         assert len(sizes) <= 2 and min(w for w, _ in sizes) >= 40
         await until(pilot, lambda: all(app.mux.get(p.session_name).screen.columns == p.size.width
                                        for p in grid.panes), what="sessions resized")
-        await app.action_quit_app()
+        await app.stop_town()

@@ -39,7 +39,7 @@ async def test_what_is_drawn_follows_every_program(environ):
         await type_line(pilot, "clear")
         await until(pilot, lambda: "two-43" not in rendered(app), what="the cleared pane drawn")
         assert "one-42" in rendered(app)
-        await app.action_quit_app()
+        await app.stop_town()
 
 
 async def test_panes_without_focus_are_drawn_a_few_per_slot(environ):
@@ -56,4 +56,4 @@ async def test_panes_without_focus_are_drawn_a_few_per_slot(environ):
         slots = sorted(set(drawn))
         assert all(drawn.count(slot) <= PANES_PER_SLOT for slot in slots)
         assert all(later - earlier >= SLOT_S - 0.001 for earlier, later in zip(slots, slots[1:]))
-        await app.action_quit_app()
+        await app.stop_town()

@@ -153,10 +153,10 @@ async def test_config_set_theme_in_the_command_bar_changes_the_theme(town_root, 
 
     from gastown_tui.ui.app import AppOptions, GastownApp
 
-    app = GastownApp(AppOptions(town_root=town_root, environ=environ))
+    app = GastownApp(AppOptions(town_root=town_root, environ=environ, embedded=True))
     async with app.run_test(size=(160, 45)) as pilot:
         await until(pilot, lambda: app.mux is not None, what="the host")
         await pilot.press("colon", *[c if c != " " else "space"
                                             for c in "config set theme gastown-light"], "enter")
         await until(pilot, lambda: app.theme == "gastown-light", what="the theme applied")
-        await app.action_quit_app()
+        await app.stop_town()

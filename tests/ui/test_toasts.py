@@ -38,11 +38,12 @@ async def test_mail_to_the_overseer_shows_a_toast_while_the_app_is_open(town_roo
     from gastown_tui.town import find_town
     from gastown_tui.town.mail import send_mail
 
-    app = GastownApp(AppOptions(town_root=town_root, environ=environ, poll_seconds=0.3))
+    app = GastownApp(AppOptions(town_root=town_root, environ=environ, poll_seconds=0.3,
+                                embedded=True))
     async with app.run_test(size=(160, 45)) as pilot:
         await until(pilot, lambda: app.view.town, what="the town read")
         send_mail(find_town(town_root, {}), "demo/polecats/nux", "overseer", "Which database?",
                   "Postgres or SQLite?")
         await until(pilot, lambda: any(n.title == "mail" and "Which database?" in n.message
                                        for n in app._notifications), what="the mail toast")
-        await app.action_quit_app()
+        await app.stop_town()

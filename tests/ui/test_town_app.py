@@ -1,11 +1,9 @@
-"""The app as the town's host, on a real town (git rig, SQLite ledgers, the demo agent): slinging
-from the keyboard into a live pane, the command bar, the needs-me jump, taking over a headless
-host."""
+"""The app on a real town (git rig, SQLite ledgers, the demo agent), most tests with the host in
+the app (--embedded, no other process): slinging from the keyboard into a live pane, the command
+bar, the needs-me jump; and attached to a host that outlives it."""
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import tempfile
 
@@ -18,7 +16,8 @@ from gastown_tui.ui.widgets.terminal import TerminalPane
 
 
 def town_app(town_root, environ) -> GastownApp:
-    return GastownApp(AppOptions(town_root=town_root, environ=environ, poll_seconds=0.5))
+    return GastownApp(AppOptions(town_root=town_root, environ=environ, poll_seconds=0.5,
+                                embedded=True))
 
 
 async def open_sling_modal(app, pilot):
@@ -57,7 +56,7 @@ async def test_sling_from_the_keyboard_ends_in_a_live_focused_pane(town_root, en
         await until(pilot, lambda: app.view.unread, timeout=10, what="mail to the overseer")
         assert any(n.title in ("landed", "mail") for n in app._notifications) or \
             "✉" in rendered(app)
-        await app.action_quit_app()
+        await app.stop_town()
 
 
 async def test_keys_typed_right_after_the_sling_reach_the_new_agent(town_root, environ):
@@ -81,7 +80,7 @@ async def test_keys_typed_right_after_the_sling_reach_the_new_agent(town_root, e
                     what="the words typed into the agent")
         assert app.screen is app.main and len(app.main.grid.panes) == 1
         assert not work.selected
-        await app.action_quit_app()
+        await app.stop_town()
 
 
 async def test_sling_selected_beads_under_a_new_convoy(town_root, environ):
@@ -104,7 +103,7 @@ async def test_sling_selected_beads_under_a_new_convoy(town_root, environ):
         ours = [c for c in convoys if c.title == "Login and docs"]
         assert ours and ours[0].total == 2
         assert not any(c.title.startswith("Work: ") for c in convoys)
-        await app.action_quit_app()
+        await app.stop_town()
 
 
 async def test_work_past_max_polecats_waits_in_the_hooks_panel_then_starts(town_root,
@@ -134,7 +133,7 @@ async def test_work_past_max_polecats_waits_in_the_hooks_panel_then_starts(town_
                                        for r in hooks.rows), timeout=40,
                     what="the queued bead to start")
         assert "queued" not in hooks.border_title
-        await app.action_quit_app()
+        await app.stop_town()
 
 
 async def test_command_bar_runs_the_registry_with_completion(town_root, environ):
@@ -171,7 +170,7 @@ async def test_command_bar_runs_the_registry_with_completion(town_root, environ)
         await pilot.press("space", "tab")
         assert not completions.has_class("-shown") and bar_input.value == "show  "
         await pilot.press("escape")
-        await app.action_quit_app()
+        await app.stop_town()
 
 
 async def test_a_refresh_under_way_when_the_screens_close_stops_cleanly(town_root, environ):
@@ -222,47 +221,73 @@ async def test_needs_me_badge_and_jump_to_the_mail(town_root, environ):
         await until(pilot, lambda: result.has_class("-shown"), what="the mail")
         assert "Postgres or SQLite?" in rendered(app)
         await until(pilot, lambda: app.view.unread == 0, what="the mail to be read")
-        await app.action_quit_app()
+        await app.stop_town()
 
 
-async def test_taking_over_a_headless_host_keeps_its_hooks(town_root, environ):
-    from gastown_tui.host.headless import start_detached
+async def test_the_app_attaches_to_a_running_host_and_leaves_it_running(town_root, environ):
+    """`gt` with a headless host running attaches to it: the agent it runs shows in a pane,
+    same process, nothing restarted; detaching leaves it running, its hook active."""
+    from gastown_tui.host.api import Agents, Sling
+    from gastown_tui.host.client import HostClient
+    from gastown_tui.host.headless import start_detached, stop
     from gastown_tui.host.runtime import host_running
     from gastown_tui.town import find_town
     from gastown_tui.town.hooks import all_hooks
+    from gastown_tui.ui.app import DETACHED
 
-    os.environ["GT_DEMO_STEP_SECONDS"] = "30"  # keep the headless agent busy on its hook
-    try:
-        info = start_detached(town_root)
-    finally:
-        del os.environ["GT_DEMO_STEP_SECONDS"]
-    try:
-        town = find_town(town_root, {})
-        bead = town.rig("demo").ledger().ready()[0]
-        from gastown_tui.host.client import HostClient
+    environ = dict(environ, GT_DEMO_STEP_SECONDS="30")  # the agent stays busy on its hook
+    start_detached(town_root, environ)
+    bead = find_town(town_root, {}).rig("demo").ledger().ready()[0].id
+    [slung] = HostClient(town_root, timeout=60).request(Sling([bead], "demo", "demo",
+                                                              no_convoy=True))
+    name = f"demo/{slung.polecat}"
+    app = GastownApp(AppOptions(town_root=town_root, environ=environ, poll_seconds=0.5))
+    async with app.run_test(size=(160, 45)) as pilot:
+        pane = await until(pilot, lambda: app.main.grid.pane(name), timeout=20,
+                           what="the running agent's pane")
+        assert app.attached and app.host is None and host_running(town_root).mode == "detached"
+        await until(pilot, lambda: f"demo agent · demo/polecats/{slung.polecat}" in "\n".join(
+            pane.screen_model.text_lines()), timeout=20, what="the agent's screen, mirrored")
+        await until(pilot, lambda: [r.name for r in app.main.query_one("#agents").rows]
+                    == [name], what="its row")
+        await app.detach_app()
+        assert list(app._exit_renderables) == [DETACHED]
+    hooks = [h for h in all_hooks(find_town(town_root, {})) if h.issue == bead]
+    assert hooks[0].state == "active" and hooks[0].pid == slung.pid
+    rows = HostClient(town_root).request(Agents())
+    assert [(r.name, r.pid) for r in rows] == [(name, slung.pid)]
+    stop(town_root)
 
-        HostClient(town_root, timeout=60).call("sling", issues=[bead.id], target="demo",
-                                               agent="demo", no_convoy=True, actor="overseer")
-        app = town_app(town_root, environ)
-        async with app.run_test(size=(160, 45)) as pilot:
-            await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen",
-                        what="the takeover question")
-            await pilot.press("y")
-            await until(pilot, lambda: app.host is not None, timeout=30, what="the app's host")
-            assert host_running(town_root).mode == "app"
-            pane = await until(pilot, lambda: app.main.grid.panes, timeout=20,
-                               what="the resumed agent's pane")
-            assert pane[0].session_name.startswith("demo/")
-            hooks = [h for h in all_hooks(find_town(town_root, {})) if h.issue == bead.id]
-            assert hooks and hooks[0].state == "active"
-            await app.action_quit_app()
-        hooks = [h for h in all_hooks(find_town(town_root, {})) if h.issue == bead.id]
-        assert hooks[0].state == "suspended"
-    finally:
-        try:
-            os.kill(info["pid"], signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+async def test_a_host_that_dies_under_the_app_can_be_started_again(town_root, environ):
+    """kill -9 of the host: the attached app says so and offers to restart it; the new host
+    resumes the hook and the app shows the agent again."""
+    import os
+    import signal
+
+    from gastown_tui.host.runtime import host_running
+    from gastown_tui.town import find_town
+    from gastown_tui.town.hooks import all_hooks
+    from gastown_tui.ui.screens.prompt import ConfirmScreen
+
+    environ = dict(environ, GT_DEMO_STEP_SECONDS="30")
+    app = GastownApp(AppOptions(town_root=town_root, environ=environ, poll_seconds=0.5))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await open_sling_modal(app, pilot)
+        await pilot.press("enter")
+        pane = await until(pilot, lambda: isinstance(app.focused, TerminalPane) and app.focused,
+                           timeout=20, what="the agent's pane")
+        name, first = pane.session_name, host_running(town_root).pid
+        os.kill(first, signal.SIGKILL)
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen)
+                    and "stopped unexpectedly" in rendered(app), timeout=15,
+                    what="the offer to restart the host")
+        await pilot.press("y")
+        await until(pilot, lambda: app.api is not None and app.main.grid.pane(name),
+                    timeout=30, what="the agent back in its pane")
+        assert host_running(town_root).pid not in (None, first)
+        hooks = [h for h in all_hooks(find_town(town_root, {})) if h.session == name]
+        assert hooks[0].state == "active"
+        await app.stop_town()
 
 
 async def test_agent_actions_from_the_keyboard_suspend_resume_and_peek(town_root, environ):
@@ -316,7 +341,7 @@ async def test_agent_actions_from_the_keyboard_suspend_resume_and_peek(town_root
         await pilot.press("x")
         await until(pilot, lambda: hook_state() == "active", timeout=15,
                     what="resumed from Hooks")
-        await app.action_quit_app()
+        await app.stop_town()
     assert hook_state() == "suspended"
 
 
@@ -337,7 +362,7 @@ async def test_the_palette_offers_registry_commands_and_fills_the_bar(town_root,
         await pilot.press("enter")
         result = app.main.query_one(ResultView)
         await until(pilot, lambda: result.has_class("-shown"), what="the result")
-        await app.action_quit_app()
+        await app.stop_town()
 
 
 async def test_theme_picker_previews_and_saves_the_choice(town_root, environ):
@@ -361,7 +386,7 @@ async def test_theme_picker_previews_and_saves_the_choice(town_root, environ):
         await until(pilot, lambda: type(app.screen).__name__ == "ThemeScreen", what="picker")
         await pilot.press("down", "escape")
         assert app.theme == "gastown-light"  # escape restores
-        await app.action_quit_app()
+        await app.stop_town()
 
 
 async def test_command_bar_completes_bead_ids_and_rigs(town_root, environ):
@@ -384,19 +409,39 @@ async def test_command_bar_completes_bead_ids_and_rigs(town_root, environ):
         await pilot.press("tab")  # takes the highlighted one
         assert app.main.query_one("#command-input").value.split()[1] in ready
         await pilot.press("escape")
-        await app.action_quit_app()
+        await app.stop_town()
 
 
-async def test_a_second_app_on_the_same_town_says_so_and_stops(town_root, environ):
+async def test_a_second_app_attaches_to_the_first_ones_host(town_root, environ):
+    """An app running the town itself (--embedded) serves the others as any host does: a second
+    app attaches, sees its agent and can type into it; a second embedded one is refused."""
+    from gastown_tui.ui.widgets.terminal import TerminalPane
+
+    environ = dict(environ, GT_DEMO_STEP_SECONDS="30")
     first = town_app(town_root, environ)
     async with first.run_test(size=(160, 45)) as pilot:
         await until(pilot, lambda: first.host is not None, what="the first app's host")
-        second = town_app(town_root, environ)
+        refused = town_app(town_root, environ)
+        async with refused.run_test(size=(160, 45)) as pilot2:
+            await until(pilot2, lambda: refused.failure, what="a second host to be refused")
+        assert "a host already runs this town" in refused.failure and refused.host is None
+        await open_sling_modal(first, pilot)
+        await pilot.press("enter")
+        pane = await until(pilot, lambda: isinstance(first.focused, TerminalPane)
+                           and first.focused, timeout=20, what="the agent's pane")
+        second = GastownApp(AppOptions(town_root=town_root, environ=environ, poll_seconds=0.5))
         async with second.run_test(size=(160, 45)) as pilot2:
-            await until(pilot2, lambda: second.failure, what="the second app to give up")
-        assert "already open for this town" in second.failure
-        assert second.host is None and first.host is not None
-        await first.action_quit_app()
+            other = await until(pilot2, lambda: second.main.grid.pane(pane.session_name),
+                                timeout=20, what="the agent in the second app")
+            second.main.focus_pane(pane.session_name)
+            await pilot2.press(*"from two", "enter")
+            await until(pilot2, lambda: "you: from two" in "\n".join(
+                pane.screen_model.text_lines()), timeout=20, what="the words in the agent")
+            await until(pilot2, lambda: "you: from two" in "\n".join(
+                other.screen_model.text_lines()), timeout=20, what="the echo in the second")
+            await second.detach_app()
+        assert first.host is not None and first.host.session(pane.session_name).alive
+        await first.stop_town()
 
 
 async def test_gt_down_from_elsewhere_ends_the_app_and_keeps_the_work(town_root, environ):
@@ -454,12 +499,12 @@ def test_gt_demo_without_a_terminal_says_so_and_makes_nothing(environ, tmp_path)
     assert list(temp.iterdir()) == []
 
 
-def test_a_convoy_sling_is_one_sling_then_the_convoy():
+def test_a_sling_request_says_what_it_does_in_gt_words():
     from gastown_tui.ui.screens.sling import SlingRequest
 
-    assert SlingRequest(("dm-1",), "demo", "claude").lines() == ["sling dm-1 demo --agent claude"]
-    assert SlingRequest(("dm-1", "dm-2"), "demo", "", "Login and docs").lines() == [
-        "sling dm-1 dm-2 demo --no-convoy", "convoy create 'Login and docs' dm-1 dm-2"]
+    assert SlingRequest(("dm-1",), "demo", "claude").command() == "sling dm-1 demo --agent claude"
+    assert SlingRequest(("dm-1", "dm-2"), "demo", "", "Login and docs").command() == \
+        "sling dm-1 dm-2 demo (convoy 'Login and docs')"
 
 
 async def test_a_failed_convoy_sling_makes_no_convoy(town_root, environ):
@@ -478,7 +523,7 @@ async def test_a_failed_convoy_sling_makes_no_convoy(town_root, environ):
         result = app.main.query_one(ResultView)
         await until(pilot, lambda: result.has_class("-error"), timeout=20, what="the error")
         assert "Traceback" not in rendered(app)
-        await app.action_quit_app()
+        await app.stop_town()
     assert list_convoys(find_town(town_root, {}), include_closed=True) == []
     assert len(find_town(town_root, {}).rig("demo").ledger().ready()) == 2
 
@@ -505,4 +550,4 @@ async def test_mayor_attach_in_the_command_bar_focuses_the_mayors_pane(town_root
         await until(pilot, lambda: "you: sort the work" in "\n".join(
             pane.screen_model.text_lines()), timeout=20, what="the words in the Mayor's pane")
         assert app.focused is pane
-        await app.action_quit_app()
+        await app.stop_town()

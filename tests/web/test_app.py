@@ -247,11 +247,12 @@ def test_slinging_from_the_work_panel_starts_an_agent_the_grid_shows(live_town, 
     async def scenario():
         app = make_app(live_town.root, tmp_path)
         async with app.run_test(size=(150, 45)) as pilot:
+            grid = app.query_one("#grid")
             await until(lambda: app.live and app.view.work
                         and app.query_one(ConfigView).data is not None
-                        and set(app.mirrors.screens) == set(app.mirrors.names))
+                        and {p.session_name for p in grid.panes} == set(app.api.names()))
             bead = app.view.work[0]
-            before = set(app.mirrors.screens)
+            before = set(app.api.names())
             app.post_message(BeadChosen(bead.id, bead.rig))
             # The dialog is up once its agent select has drawn its current value.
             await until(lambda: len(app.screen_stack) == 2
@@ -259,9 +260,9 @@ def test_slinging_from_the_work_panel_starts_an_agent_the_grid_shows(live_town, 
             app.screen.query_one("#sling-agent", Select).value = SHELL_AGENT
             await pilot.pause()
             app.screen.action_submit()
-            await until(lambda: set(app.mirrors.screens) - before, timeout=40)
-            (name,) = set(app.mirrors.screens) - before
-            await until(lambda: app.query_one("#grid").pane(name) is not None)
+            await until(lambda: set(app.api.names()) - before, timeout=40)
+            (name,) = set(app.api.names()) - before
+            await until(lambda: grid.pane(name) is not None)
             return name, bead.id
 
     name, bead = asyncio.run(scenario())

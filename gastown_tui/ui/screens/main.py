@@ -142,6 +142,25 @@ class MainScreen(SteadyLines, Screen):
         self._refresh_status()
         return pane
 
+    async def add_panes(self, items: list[tuple[str, Any, PaneSink | None]],
+                        focus: str | None = None) -> None:
+        """Many panes at once (attaching to a town of 30 agents): one mount, one layout."""
+        if self.grid.panes:
+            for name, screen_model, sink in items:
+                await self.add_pane(name, screen_model, sink, focus=name == focus)
+            return
+        panes = []
+        for name, screen_model, sink in sorted(items, key=lambda item: self._place(item[0])):
+            row = self.view.agent(name)
+            panes.append(TerminalPane(name, screen_model, sink, prefix_key=self.prefix_key,
+                                      label=_pane_label(row) if row else name))
+        await self.grid.mount_all(panes)
+        self.query_one("#empty").display = False
+        self.grid.arrange_panes()
+        if focus is not None:
+            self.focus_pane(focus)
+        self._refresh_status()
+
     async def remove_pane(self, name: str) -> None:
         pane = self.grid.pane(name)
         if pane is not None:

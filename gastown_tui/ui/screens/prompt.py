@@ -1,4 +1,5 @@
-"""Small modals: a one-line text prompt (nudge text) and a yes/no question (takeover)."""
+"""Small modals: a one-line text prompt (nudge text), a yes/no question (restart a host that
+died) and the quit question (detach or stop the town)."""
 
 from __future__ import annotations
 
@@ -57,3 +58,29 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
+
+
+class QuitScreen(ModalScreen[str | None]):
+    """Detach (the agents keep working) or stop the town (every hook snapshotted and
+    suspended)? "detach", "stop" or None."""
+
+    CSS_PATH = "prompt.tcss"
+    BINDINGS = [Binding("escape", "answer('')", "Cancel", id="quit.cancel"),
+                Binding("d", "answer('detach')", "Detach", id="quit.detach"),
+                Binding("s", "answer('stop')", "Stop the town", id="quit.stop")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label("Leave the app. Detach: the agents keep working and `gt` attaches "
+                        "again. Stop the town: every agent stops, its hook snapshotted and "
+                        "suspended (they resume with the next `gt`).", id="question")
+            with Horizontal(id="buttons"):
+                yield Button("Detach (d)", variant="primary", id="detach")
+                yield Button("Stop the town (s)", variant="error", id="stop")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id if event.button.id != "cancel" else None)
+
+    def action_answer(self, answer: str) -> None:
+        self.dismiss(answer or None)

@@ -25,17 +25,13 @@ class SlingRequest:
     agent: str
     convoy: str = ""
 
-    def lines(self) -> list[str]:
-        """The registry commands that carry out this sling, in order. One `sling` for every
-        bead (all or nothing), and the convoy only once they are all on hooks, so a failed
-        sling leaves no empty convoy behind."""
+    def command(self) -> str:
+        """What this sling is in `gt` words, to title its result (it is done by a typed
+        request, `acting.sling`, not by running these words)."""
         q = shlex.quote
         agent = f" --agent {q(self.agent)}" if self.agent else ""
-        beads = " ".join(q(b) for b in self.beads)
-        if not self.convoy:
-            return [f"sling {beads} {q(self.rig)}{agent}"]
-        return [f"sling {beads} {q(self.rig)}{agent} --no-convoy",
-                f"convoy create {q(self.convoy)} {beads}"]
+        convoy = f" (convoy {q(self.convoy)})" if self.convoy else ""
+        return f"sling {' '.join(q(b) for b in self.beads)} {q(self.rig)}{agent}{convoy}"
 
 
 class SlingScreen(ModalScreen[SlingRequest | None]):

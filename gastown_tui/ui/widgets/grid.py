@@ -11,6 +11,7 @@ import math
 
 from textual.containers import Container
 
+from ..messages import PanesShown
 from .linecache import SteadyLines
 from .terminal import TerminalPane
 
@@ -64,6 +65,7 @@ class PaneGrid(SteadyLines, Container):
         self.zoomed: str | None = None
         self.page = 0
         self.per_page = 1
+        self._shown: list[str] | None = None
 
     @property
     def panes(self) -> list[TerminalPane]:
@@ -106,6 +108,10 @@ class PaneGrid(SteadyLines, Container):
             if p.has_class("-hidden") and not hidden:
                 p.lines_changed(None)  # its rows changed unseen while it was hidden
             p.set_class(hidden, "-hidden")
+        shown = [p.session_name for p in panes if p.session_name in visible]
+        if shown != self._shown:
+            self._shown = shown
+            self.post_message(PanesShown(shown))
 
     def show(self, name: str) -> None:
         """Make `name`'s pane visible (turning the page if needed)."""

@@ -184,9 +184,10 @@ class HooksPanel(RowPanel[HookRow]):
         dirty = " [$warning]±[/]" if row.dirty else ""
         # The branch gets a line of its own: polecat branches are too long to share one.
         branch = "\n  [$text-muted]⎇ $branch[/]" if row.branch else ""
+        why = "\n  [$warning]$reason[/]" if row.reason else ""
         return _markup(f"[{color}]{icon}[/] $agent [$text-muted]$bead[/]"
-                       f"[$secondary]{ahead}[/]{dirty}{branch}",
-                       agent=row.agent, bead=row.bead, branch=row.branch)
+                       f"[$secondary]{ahead}[/]{dirty}{branch}{why}",
+                       agent=row.agent, bead=row.bead, branch=row.branch, reason=row.reason)
 
     def action_toggle(self) -> None:
         row = self.highlighted_row

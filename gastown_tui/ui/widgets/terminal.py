@@ -4,6 +4,9 @@ Rows are cached as `Strip`s and only rows the engine marks dirty are rebuilt and
 pane streaming output costs what changed, not its size. A focused pane takes every key (ctrl+c,
 tab, escape, ctrl+p ...) except the app's prefix key; keys become bytes through `term.keys` and go
 to the pane's sink (the host's `type_keys` path, so a nudge never interleaves with typing).
+A pane bigger than its agent's terminal shows it whole; a smaller one shows a window of it that
+follows the cursor (another client may have set the terminal's size: tmux's `window-size`).
+Scrollback mode reads the screen's own history, or fetches it first for a mirrored screen.
 What the program draws just after a key reaches the terminal at once (`redraws.draw_now`);
 panes without focus redraw in turns (`redraws.BackgroundRedraws`).
 """
@@ -43,6 +46,8 @@ class PaneSink(Protocol):
 
     def resize(self, cols: int, rows: int) -> None: ...
 
+    async def history(self) -> Any: ...
+
 
 WHEEL_LINES = 3
 BUTTON_NAMES = {1: "left", 2: "middle", 3: "right"}
@@ -81,6 +86,10 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
         # The label quotes the ledger (the bead on the agent's hook): text, never markup.
         self.label = visible(label or name)
         self.copy: CopyMode | None = None
+        self.copy_screen: Any = None  # what scrollback mode reads: the screen, or its history
+        self._top = 0   # the window on a terminal taller or wider than the pane
+        self._left = 0
+        self._sent_size: tuple[int, int] | None = None
         # row -> (the engine's runs, segments, strip): the runs tell a rewrite from a change.
         self._strips: dict[int, tuple[list, list, Strip]] = {}
         self._pending: set[int] = set()
@@ -96,6 +105,7 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
         self.screen_model = screen
         self.sink = sink
         self._strips.clear()
+        self._sent_size = None
         self._send_size()
         self.refresh()
 
@@ -136,12 +146,40 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
         rows.add(cy)
         if self._cursor_row >= 0:
             rows.add(self._cursor_row)
+        if self._follow_cursor():
+            self.refresh()  # the window moved: every row shows another line now
+            return
         width = self.size.width
+        rows = {y - self._top for y in rows if 0 <= y - self._top < self.size.height}
+        if not rows:
+            return
         top, bottom = min(rows), max(rows)
         if len(rows) == bottom - top + 1:
             self.refresh(Region(0, top, width, len(rows)))
         else:
             self.refresh(*[Region(0, y, width, 1) for y in rows])
+
+    def _follow_cursor(self) -> bool:
+        """Move the window on a terminal bigger than the pane so the cursor stays in it (as
+        little as possible); True when it moved."""
+        screen = self.screen_model
+        old = (self._top, self._left)
+        for attr, cursor, total, shown in (("_top", screen.cursor_y, screen.lines,
+                                            self.size.height),
+                                           ("_left", screen.cursor_x, screen.columns,
+                                            self.size.width)):
+            at = getattr(self, attr)
+            if total <= shown or shown < 1:
+                at = 0
+            else:
+                cursor = min(cursor, total - 1)
+                if cursor < at:
+                    at = cursor
+                elif cursor >= at + shown:
+                    at = cursor - shown + 1
+                at = max(0, min(at, total - shown))
+            setattr(self, attr, at)
+        return (self._top, self._left) != old
 
     def set_label(self, label: str) -> None:
         if visible(label) == self.label:
@@ -181,28 +219,30 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
         screen = self.screen_model
         if self.copy is not None:
             return self._copy_line(y, width, smap)
+        y += self._top
         if y >= screen.lines:
             return Strip.blank(width, smap.style(DEFAULT))
+        span = max(width, screen.columns)
         cached = self._strips.get(y)
-        if cached is None or cached[2].cell_length != width:
+        if cached is None or cached[2].cell_length != span:
             # (A frame can be drawn at a new size before the Resize event clears the cache.)
-            cached = self._strips[y] = self._row(screen.row_runs(y), screen.columns, width, smap)
+            cached = self._strips[y] = self._row(screen.row_runs(y), screen.columns, span, smap)
         _runs, segments, strip = cached
+        left = self._left
         if y == screen.cursor_y:
             self._cursor_row = y
-            if self.has_focus and not screen.cursor_hidden and screen.cursor_x < width:
-                return self._with_cursor(segments, screen, y, width, smap)
-        return strip
+            if self.has_focus and not screen.cursor_hidden and \
+                    0 <= screen.cursor_x - left < width:
+                strip = self._with_cursor(segments, screen, y, span, smap)
+        return strip.crop(left, left + width) if span > width else strip
 
     @staticmethod
     def _row(runs: list, columns: int, width: int, smap: StyleMap) -> tuple[list, list, Strip]:
-        """The row's segments exactly `width` cells wide, and its strip. Rows from the engine
-        are `columns` cells wide, so no cell measuring is needed unless the sizes differ."""
+        """The row's segments exactly `width` (>= `columns`) cells wide, and its strip. Rows
+        from the engine are `columns` cells wide, so no cell measuring is needed."""
         segments = [Segment(text, smap.style(cs)) for text, cs in runs]
         if columns < width:
             segments.append(Segment(" " * (width - columns), smap.style(DEFAULT)))
-        elif columns > width:
-            segments = list(Segment.divide(segments, [width]))[0]
         return runs, segments, Strip(segments, width)
 
     @staticmethod
@@ -215,7 +255,7 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
 
     def _copy_line(self, y: int, width: int, smap: StyleMap) -> Strip:
         copy = self.copy
-        screen = self.screen_model
+        screen = self.copy_screen
         base = smap.style(DEFAULT)
         if y == self.size.height - 1 and (copy.typing is not None or copy.message):
             text = f"/{copy.typing}" if copy.typing is not None else copy.message
@@ -239,17 +279,19 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self._strips.clear()
         self._send_size()
+        self._follow_cursor()
         if self.copy is not None:
             self.copy.height = self.size.height
 
     def _send_size(self) -> None:
+        """Tell the host this pane's size when it changed (the window-size rule decides the
+        terminal's size from every client's panes)."""
         cols, rows = self.size.width, self.size.height
-        if cols < 1 or rows < 1:
+        if cols < 1 or rows < 1 or self.sink is None or (cols, rows) == self._sent_size:
             return
-        if self.sink is not None and (cols, rows) != (self.screen_model.columns,
-                                                      self.screen_model.lines):
-            self.sink.resize(cols, rows)
-            self.post_message(PaneResized(self.session_name, cols, rows))
+        self._sent_size = (cols, rows)
+        self.sink.resize(cols, rows)
+        self.post_message(PaneResized(self.session_name, cols, rows))
 
     def on_focus(self, event: events.Focus) -> None:
         # The owner of the session sends the focus report (mode 1004) when it hears of this.
@@ -311,8 +353,8 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
     def _mouse(self, kind: str, event: events.MouseEvent) -> None:
         button = BUTTON_NAMES.get(event.button)
         if button is not None and self._wants_mouse():
-            self.sink.mouse(kind, button, event.x, event.y, shift=event.shift,
-                            alt=event.meta, ctrl=event.ctrl)
+            self.sink.mouse(kind, button, event.x + self._left, event.y + self._top,
+                            shift=event.shift, alt=event.meta, ctrl=event.ctrl)
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
         self._mouse("press", event)
@@ -323,43 +365,66 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
     def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
         event.stop()
         if self._wants_mouse():
-            self.sink.mouse("scroll", "wheel_up", event.x, event.y)
+            self.sink.mouse("scroll", "wheel_up", event.x + self._left, event.y + self._top)
             return
         if self.copy is None:
-            self.enter_copy_mode()
-        self.copy.scroll(self.screen_model, -WHEEL_LINES)
+            self.enter_copy_mode(scroll=-WHEEL_LINES)
+            return
+        self.copy.scroll(self.copy_screen, -WHEEL_LINES)
         self.refresh()
 
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
         event.stop()
         if self._wants_mouse():
-            self.sink.mouse("scroll", "wheel_down", event.x, event.y)
+            self.sink.mouse("scroll", "wheel_down", event.x + self._left, event.y + self._top)
             return
         if self.copy is None:
             return
-        self.copy.scroll(self.screen_model, WHEEL_LINES)
-        if self.copy.at_bottom(self.screen_model) and self.copy.anchor is None:
+        self.copy.scroll(self.copy_screen, WHEEL_LINES)
+        if self.copy.at_bottom(self.copy_screen) and self.copy.anchor is None:
             self.exit_copy_mode()
         self.refresh()
 
     # ---- copy mode -----------------------------------------------------------------------
 
-    def enter_copy_mode(self) -> None:
-        if self.copy is None:
-            self.copy = CopyMode.enter(self.screen_model, max(1, self.size.height))
-            self.add_class("-copy-mode")
-            self.border_title = Content(f"{self.label} · scrollback")
-            self.refresh()
+    def enter_copy_mode(self, scroll: int = 0) -> None:
+        """Scrollback mode over the screen's history; a mirrored screen's history is fetched
+        from the host first (the mode starts when it has come)."""
+        if self.copy is not None:
+            return
+        if getattr(self.screen_model, "mirrored", False) and self.sink is not None:
+            self.run_worker(self._fetch_history(scroll), group="scrollback", exclusive=True)
+        else:
+            self._start_copy(self.screen_model, scroll)
+
+    async def _fetch_history(self, scroll: int) -> None:
+        try:
+            source = await self.sink.history()
+        except Exception as e:  # noqa: BLE001 - the host went away meanwhile: say it, stay live
+            self.notify(f"{self.session_name}: no scrollback ({e})", severity="warning")
+            return
+        if self.copy is None and self.is_attached:
+            self._start_copy(source, scroll)
+
+    def _start_copy(self, source: Any, scroll: int) -> None:
+        self.copy_screen = source
+        self.copy = CopyMode.enter(source, max(1, self.size.height))
+        if scroll:
+            self.copy.scroll(source, scroll)
+        self.add_class("-copy-mode")
+        self.border_title = Content(f"{self.label} · scrollback")
+        self.refresh()
 
     def exit_copy_mode(self) -> None:
         self.copy = None
+        self.copy_screen = None
         self.remove_class("-copy-mode")
         self.border_title = Content(self.label)
         self._strips.clear()
         self.refresh()
 
     def _copy_key(self, event: events.Key) -> None:
-        copy, screen, key = self.copy, self.screen_model, event.key
+        copy, screen, key = self.copy, self.copy_screen, event.key
         if copy.typing is not None:
             if key == "enter":
                 query, copy.typing = copy.typing, None

@@ -1,0 +1,106 @@
+"""What the host knows of its agents and how it is timed: `Agent` records and `Settings`.
+
+Kept apart from `host.py` so supervision, actions, the ledger watch and the request handlers
+can use them without importing the `Host` that calls them (see `context.py`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Mapping
+
+from ..town import Town, TownError
+from ..town import hooks as hooks_mod
+from .runtime import HostError
+
+MAYOR = "mayor"
+# Flags that make an agent pick up its previous conversation when a hook resumes.
+RESUME_FLAGS = {"claude": ("--continue",)}
+COLS, ROWS = 120, 36
+
+
+@dataclasses.dataclass
+class Settings:
+    """Supervision timings; defaults for people, environment overrides for tests and benches."""
+
+    respawn_limit: int = hooks_mod.MAX_RESPAWNS
+    respawn_backoff: float = 2.0
+    stall_seconds: float = 15 * 60
+    snapshot_seconds: float = 300.0
+    watch_seconds: float = 0.5
+    done_grace: float = 3.0
+    nudge_wait_seconds: float = 15.0   # wait-idle nudges queue after waiting this long
+    merge_check_seconds: float = 60.0  # finished worktrees whose branch was merged: archived
+    window_size: str = "latest"        # the town's `window_size` (see sizes.py)
+
+    config_mtime: float | None = None  # of the town settings stall_seconds was read from
+
+    @classmethod
+    def from_env(cls, town: Town, environ: Mapping[str, str]) -> "Settings":
+        s = cls()
+        s.reread(town, environ)
+        for field, var in (("respawn_backoff", "GT_RESPAWN_BACKOFF"),
+                           ("stall_seconds", "GT_STALL_SECONDS"),
+                           ("snapshot_seconds", "GT_SNAPSHOT_SECONDS"),
+                           ("watch_seconds", "GT_WATCH_SECONDS"),
+                           ("done_grace", "GT_DONE_GRACE"),
+                           ("nudge_wait_seconds", "GT_NUDGE_WAIT_SECONDS"),
+                           ("merge_check_seconds", "GT_MERGE_CHECK_SECONDS")):
+            if environ.get(var):
+                try:
+                    setattr(s, field, float(environ[var]))
+                except ValueError:
+                    raise HostError(f"{var}={environ[var]!r} is not a number") from None
+        return s
+
+    def reread(self, town: Town, environ: Mapping[str, str]) -> None:
+        """`stall_minutes` and `window_size` from the town settings when they changed since the
+        last read, so `gt config set` applies to a running host (GT_STALL_SECONDS wins)."""
+        from ..town.paths import CONFIG_FILE
+
+        try:
+            mtime = (Path(town.root) / CONFIG_FILE).stat().st_mtime
+        except OSError:
+            return
+        if mtime == self.config_mtime:
+            return
+        self.config_mtime = mtime
+        try:
+            config = town.config()
+        except TownError:
+            return
+        if not environ.get("GT_STALL_SECONDS"):
+            try:
+                self.stall_seconds = float(config.get("stall_minutes", 15)) * 60
+            except (TypeError, ValueError):
+                pass
+        self.window_size = str(config.get("window_size") or "latest")
+
+
+@dataclasses.dataclass
+class Agent:
+    """One agent terminal the host runs."""
+
+    name: str            # session name: "mayor" or "<rig>/<polecat>"
+    role: str            # mayor | polecat | crew
+    rig: str | None
+    polecat: str | None
+    kind: str            # polecats | crew | mayor
+    agent: str           # preset name
+    started: float
+    issue: str | None = None
+    hook_state: str | None = None
+    stalled: bool = False
+    stuck: bool = False
+    expected_exit: bool = False   # stop, handoff restart, finished work: not a crash
+    finished_at: float | None = None
+    last_snapshot: float = 0.0
+    pid: int = 0
+    restarting: bool = False
+    dialogs: set[str] = dataclasses.field(default_factory=set)
+    dialog_check: bool = False
+    # The agent program it runs (claude, codex, gemini, shell, demo, generic), also for a
+    # custom preset such as "claude --model x": its dialogs, resume flags and first prompt.
+    family: str = ""
+    worktree: str | None = None   # where it works (a hook's worktree), watched for deletion
