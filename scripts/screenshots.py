@@ -2,9 +2,11 @@
 
     python3 scripts/screenshots.py [--out screenshots] [--size 160x45]
 
-Builds the demo town in a temporary folder (a sample git project, issues, a convoy), opens the
-app on it headless with real demo agents working, and saves: the main screen with several
-agents working and the convoy in progress, a zoomed pane, the sling modal and the needs-me view.
+Builds the demo town in a temporary folder (a sample git project, issues, a convoy; its merge
+queue waits for a person's review), opens the app on it headless with real demo agents
+working, and saves: the main screen with several agents working and the convoy in progress, a
+zoomed pane, the sling modal, the needs-me view and the Review view once an agent's work waits
+for review.
 The town is removed afterwards; the agents are stopped by the app's own host.
 """
 
@@ -33,6 +35,7 @@ async def wait(pilot, check, timeout: float, what: str):
 
 async def shoot(out: Path, size: tuple[int, int]) -> list[Path]:
     from gastown_tui.host import demo
+    from gastown_tui.town.config import set_setting
     from gastown_tui.town.convoys import create_convoy
     from gastown_tui.town.mail import send_mail
     from gastown_tui.ui.app import AppOptions, GastownApp
@@ -41,6 +44,7 @@ async def shoot(out: Path, size: tuple[int, int]) -> list[Path]:
     saved: list[Path] = []
     try:
         town, ids, _convoy = demo.build_town(tmp / "town", AGENTS, lambda line: None)
+        set_setting(town, "merge.review", "human", rig="sample")
         ledger = town.rig("sample").ledger("overseer")
         extra = [ledger.create(title, priority=1).id for title in EXTRA_WORK]
         # A second convoy part-way done, so the panel shows progress as well as a start.
@@ -76,6 +80,14 @@ async def shoot(out: Path, size: tuple[int, int]) -> list[Path]:
             await pilot.press("escape", "ctrl+b", "w")
             await pilot.pause(0.5)
             saved.append(Path(app.save_screenshot("needs-me.svg", str(out))))
+            await pilot.press("escape")
+            await wait(pilot, lambda: any(m.state == "waiting review" for m in app.view.merges),
+                       180, "work waiting for review")
+            await pilot.press("ctrl+b", "r")
+            await wait(pilot, lambda: getattr(getattr(app.screen, "view", None), "diff", None)
+                       is not None, 30, "the diff of the request")
+            await pilot.pause(0.5)
+            saved.append(Path(app.save_screenshot("review.svg", str(out))))
             await pilot.press("escape")
             await app.stop_town()
     finally:

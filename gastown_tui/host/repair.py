@@ -165,13 +165,14 @@ def repair(town) -> RepairReport:
             if (hook.state == "completed" and hook.kind == "polecats" and hook.branch
                     and hook.path is not None and hook.path.exists()
                     and worktrees.is_merged(rig, hook.branch)):
-                from ..town.sling import archive
+                from ..town.sling import archive_finished
 
-                kept = archive(town, hook, "branch merged")
+                done, kept = archive_finished(town, hook, "branch merged")
                 note = kept.note() if kept else ""
-                fixes.append(Fix("merged work", f"{hook.address}: {hook.branch} is merged; "
-                                 "worktree archived (snapshot kept)"
-                                 + (f"; {note}" if note else "")))
+                if done is not None:
+                    fixes.append(Fix("merged work", f"{hook.address}: {hook.branch} is "
+                                     "merged; worktree archived (snapshot kept)"
+                                     + (f"; {note}" if note else "")))
             if not hook.live:
                 continue
             if hook.kind == "polecats" and (hook.path is None or not hook.path.exists()):

@@ -194,7 +194,7 @@ async def _suspend_without_worktree(host: Context) -> None:
 def _archive_merged(town, running: set[str]) -> list[tuple]:
     from ..town import worktrees
     from ..town.mq import waiting_agents
-    from ..town.sling import archive
+    from ..town.sling import archive_finished
 
     out = []
     for rig in town.rigs():
@@ -210,8 +210,9 @@ def _archive_merged(town, running: set[str]) -> list[tuple]:
                     or not hook.path.exists() or hook.address in queued):
                 continue
             if worktrees.is_merged(rig, hook.branch):
-                kept = archive(town, hook, "branch merged")
-                out.append((hook.session, hook.issue, hook.branch, kept))
+                done, kept = archive_finished(town, hook, "branch merged")
+                if done is not None:
+                    out.append((hook.session, hook.issue, hook.branch, kept))
     return out
 
 

@@ -69,7 +69,7 @@ def finish(town: "Town", cwd: Path, environ: Mapping[str, str],
            message: str | None = None) -> Done:
     """Commit what is left, then submit the branch to the rig's merge queue (the issue waits
     for the merge), or close the issue when the branch holds no change."""
-    from . import mq, snapshots, worktrees
+    from . import mq, worktrees
     from .convoys import check_landing
     from .mail import one_line, send_mail
 
@@ -110,16 +110,33 @@ def finish(town: "Town", cwd: Path, environ: Mapping[str, str],
     archived, kept = False, None
     if (mr is None and hook.kind == "polecats" and hook.branch
             and worktrees.is_merged(rig, hook.branch)):
-        from .sling import archive  # (only here: `gt done` usually leaves it to the merge)
+        # (sling's module only here: `gt done` usually leaves the archiving to the merge)
+        from .sling import archive_finished
 
-        kept = archive(town, hook, "done and merged")
-        archived = True
-    elif hook.path is not None and hook.path.exists():
-        snapshots.take_snapshot(hook.path, hook.polecat, "done")
+        # Idle from the moment the transaction above ended: a host may be reusing it already.
+        done_hook, kept = archive_finished(town, hook, "done and merged")
+        archived = done_hook is not None
+    else:
+        _snapshot_done(town, rig, hook)
     return Done(issue.id, issue.title, hook.polecat, commit, hook.branch,
                 "archived" if archived else "completed", archived, mailed, landed,
                 kept.note() if kept else "", mr.id if mr else None,
                 mr.target if mr else None, rig.name)
+
+
+def _snapshot_done(town: "Town", rig, hook: hooks_mod.Hook) -> None:
+    """The finished worktree as it was left. Its MR may merge within moments, and the
+    refinery then archives the worktree (or a sling reuses the polecat): under the lock they
+    hold for that, so this snapshot never reads a worktree being removed or races theirs for
+    the polecat's snapshot ref."""
+    from .paths import locked
+    from .snapshots import take_snapshot
+
+    with locked(rig.polecats_dir):
+        fresh = hooks_mod.load(town, hook.rig, hook.polecat, hook.kind)
+        if (fresh is not None and fresh.issue == hook.issue and fresh.state == "completed"
+                and hook.path is not None and hook.path.exists()):
+            take_snapshot(hook.path, hook.polecat, "done")
 
 
 def _convoy_owner(town: "Town", convoy_id: str | None) -> str:

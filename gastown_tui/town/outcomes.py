@@ -141,6 +141,7 @@ class Finished:
     convoys: list[str]                 # the convoys that landed with it
     archived: hooks_mod.Hook | None    # its hook, when it was archived now
     kept: Any = None                   # what archiving did with ignored files (snapshots.Kept)
+    unclean: str | None = None         # why its hook could not be cleaned up (see clean_up_after)
 
 
 def finish_merge(town: "Town", rig: "Rig", mr: MergeRequest, merged_commit: str,
@@ -164,8 +165,28 @@ def finish_merge(town: "Town", rig: "Rig", mr: MergeRequest, merged_commit: str,
                 led.update(issue.id, status="closed", actor=actor,
                            close_reason=f"merged into {fresh.target} as {landed_as[:10]}")
     landed = check_landing(town, fresh.issue, actor) if fresh.issue else []
-    hook, kept = clean_up(town, rig, fresh)
-    return Finished([c.id for c in landed], hook, kept)
+    hook, kept, unclean = clean_up_after(town, rig, fresh)
+    return Finished([c.id for c in landed], hook, kept, unclean)
+
+
+def clean_up_after(town: "Town", rig: "Rig", mr: MergeRequest) -> tuple[
+        hooks_mod.Hook | None, Any, str | None]:
+    """`clean_up`, with its failure (a worktree that cannot be removed, a snapshot ref left
+    locked, a busy ledger) returned as a one-line reason, not raised: the work is merged, and
+    a clean-up that fails every time must stop neither the MRs landed with it nor a host's
+    recovery of them, which left them `merging` for good."""
+    import pygit2
+
+    from ..beads import LedgerError
+
+    try:
+        hook, kept = clean_up(town, rig, mr)
+    except (TownError, LedgerError, OSError, pygit2.GitError) as e:
+        why = " ".join(str(e).split()) or type(e).__name__
+        return None, None, (f"{mr.id} is merged, but the hook of {mr.agent} could not be "
+                            f"cleaned up ({why}): `gt hooks prune` archives it once that is "
+                            "fixed")
+    return hook, kept, None
 
 
 def clean_up(town: "Town", rig: "Rig", mr: MergeRequest) -> tuple[hooks_mod.Hook | None, Any]:
@@ -173,14 +194,20 @@ def clean_up(town: "Town", rig: "Rig", mr: MergeRequest) -> tuple[hooks_mod.Hook
     commits kept reachable by the snapshot ref. Returns the hook and what archiving kept
     (snapshots.Kept), or (None, None) when there was nothing to clean."""
     hook = hook_of(town, mr)
-    if (hook is None or hook.kind != "polecats" or hook.issue != mr.issue
-            or hook.state != "completed"):
+    if hook is None or hook.kind != "polecats":
         return None, None
-    from .sling import archive
+    from .sling import archive_finished
 
-    kept = archive(town, hook, f"{mr.id} merged")
-    delete_branch(rig, hook.polecat, mr.ref)
-    return hook, kept
+    done, kept = None, None
+    if hook.issue == mr.issue and hook.state == "completed":
+        done, kept = archive_finished(town, hook, f"{mr.id} merged")
+        if done is None:
+            hook = hook_of(town, mr) or hook
+    if not (hook.issue == mr.issue and hook.live):
+        # Whoever archived the worktree first (this clean-up, the watch, a sling that reused
+        # the idle polecat) kept its files in a snapshot: the merged branch goes all the same.
+        delete_branch(rig, hook.polecat, mr.ref)
+    return done, kept
 
 
 def delete_branch(rig: "Rig", polecat: str, ref: str) -> bool:

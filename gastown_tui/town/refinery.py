@@ -93,9 +93,11 @@ class Refinery:
             elif mr.state == "merging":
                 self._recover_merging(rig, settings, repo, mr)
             elif mr.state == "merged":
-                hook, kept = outcomes.clean_up(self.town, rig, mr)
+                hook, kept, unclean = outcomes.clean_up_after(self.town, rig, mr)
                 if hook is not None:
                     self._archived(hook, kept, mr)
+                if unclean:
+                    self._unclean(rig, mr, unclean)
 
     def _recover_merging(self, rig: Rig, settings: mq.MergeSettings,
                          repo: pygit2.Repository, mr: mq.MergeRequest) -> None:
@@ -402,6 +404,12 @@ class Refinery:
                   commit=(mr.landed_as or tip)[:10], convoys=",".join(done.convoys) or None)
         if done.archived is not None:
             self._archived(done.archived, done.kept, mr)
+        if done.unclean:
+            self._unclean(rig, mr, done.unclean)
+
+    def _unclean(self, rig: Rig, mr: mq.MergeRequest, reason: str) -> None:
+        self.emit("mr_cleanup_failed", mr=mr.id, rig=rig.name, issue=mr.issue,
+                  agent=mr.agent, reason=reason)
 
     def _archived(self, hook, kept, mr: mq.MergeRequest) -> None:
         # Ignored files a cap kept out of the snapshot were moved aside: say where.

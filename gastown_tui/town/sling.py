@@ -425,6 +425,24 @@ def archive(town: "Town", hook: hooks_mod.Hook, reason: str) -> "snapshots.Kept 
     return kept
 
 
+def archive_finished(town: "Town", hook: hooks_mod.Hook,
+                     reason: str) -> tuple[hooks_mod.Hook | None, "snapshots.Kept | None"]:
+    """Archive a polecat's finished work (`archive`), unless a sling gave the polecat new work
+    meanwhile. The hook is read again under the lock slings hold while they pick and reuse a
+    polecat, and archived only while it still holds `hook.issue`, completed: a clean-up that
+    archived the record it had read before (the refinery after a merge, `gt done`, the
+    watch) removed the worktree a sling had just made and wrote the finished issue back over
+    the new one, so the new work was never done. Returns the hook archived (None when there
+    was nothing to do) and what was kept."""
+    from .paths import locked
+
+    with locked(town.rig(hook.rig).polecats_dir):
+        fresh = hooks_mod.load(town, hook.rig, hook.polecat, hook.kind)
+        if fresh is None or fresh.state != "completed" or fresh.issue != hook.issue:
+            return None, None
+        return fresh, archive(town, fresh, reason)
+
+
 def check_queued(town: "Town", issue_id: str, target: str, agent: str | None,
                  base: str | None, environ: Mapping[str, str] | None) -> None:
     """Refuses (TownError) a queued issue that can never start as it was slung: closed or

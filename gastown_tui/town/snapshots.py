@@ -17,6 +17,7 @@ import datetime as _dt
 import os
 import shutil
 import stat
+import time
 from pathlib import Path
 from typing import Iterable
 
@@ -26,6 +27,7 @@ from ..visible import visible
 from .errors import TownError
 
 REF_PREFIX = "refs/gastown/wip/"
+STALE_LOCK_S = 30.0  # as the refinery's compare-and-swap of a target branch
 FS = pygit2.enums.FileStatus
 GONE = FS.WT_DELETED | FS.INDEX_DELETED
 # Caps on the ignored files a snapshot holds: enough for secrets, notes and local settings,
@@ -282,8 +284,35 @@ def _record(repo: pygit2.Repository, polecat: str, reason: str,
     message = f"wip {polecat}: {reason}\n\nsnapshot-time: {stamp}\n"
     sig = _signature()
     oid = repo.create_commit(None, sig, sig, message, tree, parents)
-    repo.references.create(ref, oid, force=True)
+    _set_ref(repo, ref, oid)
     return _describe(repo, repo[oid]), ignored
+
+
+def _set_ref(repo: pygit2.Repository, ref: str, oid: pygit2.Oid) -> None:
+    """Point the snapshot ref at `oid`. A lock on it older than any write takes was left by a
+    process killed while it moved the ref (a `gt done` hung up with its terminal, a host
+    killed mid-snapshot): it refused every later snapshot of the polecat for good, and with
+    them its clean-up and its reuse for new work, so it is removed."""
+    try:
+        repo.references.create(ref, oid, force=True)
+        return
+    except (OSError, pygit2.GitError):
+        lock = _common_dir(repo) / (ref + ".lock")
+        try:
+            stale = time.time() - lock.stat().st_mtime > STALE_LOCK_S
+        except OSError:
+            stale = False
+        if not stale:
+            raise
+    lock.unlink(missing_ok=True)
+    repo.references.create(ref, oid, force=True)
+
+
+def _common_dir(repo: pygit2.Repository) -> Path:
+    """Where a repository's shared refs live (a worktree's gitdir names it in `commondir`)."""
+    gitdir = Path(repo.path)
+    common = gitdir / "commondir"
+    return (gitdir / common.read_text().strip()).resolve() if common.exists() else gitdir
 
 
 def _is_snapshot(commit: pygit2.Commit) -> bool:

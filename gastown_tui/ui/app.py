@@ -65,6 +65,7 @@ class AppOptions:
     prefix_key: str | None = None
     poll_seconds: float = POLL_S
     first_commands: list[str] = field(default_factory=list)  # run once the host is up (demo)
+    review: Any = None           # fixed Review view content (reviewing.FixedReview: snapshots)
 
 
 class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
@@ -121,14 +122,16 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         from .widgets.commandbar import CommandBar
         from .widgets.panels import AgentsPanel, HooksPanel, WorkPanel
         from .widgets.result import ResultView
+        from .widgets.review import ReviewPanel, ReviewView
 
         def ids(*classes: type) -> list[tuple[str, str]]:
             return [(b.id, b.key) for cls in classes for b in cls.BINDINGS
                     if isinstance(b, Binding) and b.id]
 
         scopes = {"prefix": [(b.id, b.keys) for b in PREFIX_BINDINGS]}
-        for cls in (AgentsPanel, HooksPanel, WorkPanel, CommandBar, ResultView):
+        for cls in (AgentsPanel, HooksPanel, WorkPanel, ReviewPanel, CommandBar, ResultView):
             scopes[cls.__name__] = ids(cls, MainScreen, GastownApp)
+        scopes["ReviewView"] = ids(ReviewView, GastownApp)
         return scopes
 
     def binding_ids(self) -> list[str]:
@@ -361,7 +364,31 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
             self.live.show(message.names)
 
     def town_event(self, event: dict) -> None:
-        """Town events need nothing more here: the sidebar's refresh shows what they did."""
+        """The merge queue's news: a toast for a request sent back and for one that waits for
+        review, the Review view and the sidebar read again; other events show through the
+        sidebar's refresh."""
+        if not str(event.get("kind", "")).startswith("mr_"):
+            return
+        from .reviewing import event_toast
+        from .screens.review import ReviewScreen
+
+        toast = event_toast(event, self.prefix_keys("prefix.review"))
+        if toast is not None:
+            message, title, severity = toast
+            self.notify(message, title=title, severity=severity, timeout=6)
+        if isinstance(self.screen, ReviewScreen):
+            self.screen.view.reload()
+        self.request_refresh()
+
+    def review_source(self) -> Any:
+        """Where the Review view reads: the town (its own thread), or fixed content."""
+        from .reviewing import FixedReview, ReviewSource
+
+        if self.options.review is not None:
+            return self.options.review
+        if self.options.town_root is None:
+            return FixedReview([], {})
+        return ReviewSource(self.options.town_root, self.runner())
 
     def host_gone(self, gone: Any) -> None:
         """`gt down` (here or elsewhere) stopped the host: the app ends and says why. The host

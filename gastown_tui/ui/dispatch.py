@@ -36,6 +36,14 @@ class Dispatch:
 
         return command_env(self.options.town_root, self.options.environ, **{IN_APP: "1"})
 
+    def runner(self) -> Any:
+        """A registry command line run as the command bar runs it, blocking (call it off
+        the loop), for the views that run commands of their own (Review)."""
+        from ..commands.gt import run
+
+        env = self.command_env()
+        return lambda line: run(line, env)
+
     def on_run_command(self, message: RunCommand) -> None:
         self.run_command(message.line, message.quiet)
 

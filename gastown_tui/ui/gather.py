@@ -59,29 +59,32 @@ class TownReader:
                 if issue.status == "open":
                     view.work.append(WorkRow(issue.id, issue.title, rig.name, issue.priority,
                                              issue.issue_type))
-        view.hooks = self._hooks(town)
-        view.queued = queued_rows(town)
-        view.merges = self._merges(town)
-        return view
-
-    def _merges(self, town: Any) -> list[MergeRow]:
         from ..town.mq import all_mrs
 
-        return [MergeRow(m.id, m.rig, m.label, m.issue or "", m.agent, m.reason,
-                         m.needs_you or "")
-                for m in all_mrs(town, include_closed=True) if m.open or m.needs_you]
+        mrs = all_mrs(town, include_closed=True)
+        view.hooks = self._hooks(town, mrs)
+        view.queued = queued_rows(town)
+        view.merges = [MergeRow(m.id, m.rig, m.label, m.issue or "", m.agent, m.reason,
+                                m.needs_you or "") for m in mrs if m.open or m.needs_you]
+        return view
 
-    def _hooks(self, town: Any) -> list[HookRow]:
+    def _hooks(self, town: Any, mrs: list) -> list[HookRow]:
+        """Live hooks, and finished ones whose work is still in the merge queue; each with
+        the state of its own latest merge request."""
         from ..town.hooks import all_hooks
 
+        latest = {(m.agent, m.issue): m for m in mrs if m.issue}  # (queue order: newest last)
         rows = []
         for hook in all_hooks(town):
-            if hook.state not in SHOWN_HOOK_STATES:
+            mr = latest.get((hook.address, hook.issue))
+            if hook.state not in SHOWN_HOOK_STATES and not (
+                    hook.state == "completed" and mr is not None and mr.open):
                 continue
             ahead, dirty = self._worktree_status(hook)
             rows.append(HookRow(hook.session, hook.rig, hook.state, hook.issue or "",
                                 hook.branch or "", ahead, dirty, hook.kind,
-                                (hook.reason or "") if hook.state == "suspended" else ""))
+                                (hook.reason or "") if hook.state == "suspended" else "",
+                                mr.label if mr is not None else ""))
         return rows
 
     def _worktree_status(self, hook: Any) -> tuple[int, bool]:

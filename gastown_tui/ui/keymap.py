@@ -53,6 +53,8 @@ PREFIX_BINDINGS = (
     PrefixBinding("prefix.jump", "exclamation_mark", "jump_needs_me",
                   "jump to the first agent waiting for you"),
     PrefixBinding("prefix.theme", "t", "pick_theme", "pick a theme"),
+    PrefixBinding("prefix.review", "r", "review",
+                  "review: the merge queue and diffs; approve or send back"),
     PrefixBinding("prefix.quit", "q", "quit_app",
                   "quit: detach, or stop the town (hooks suspended, work kept)"),
 )

@@ -60,6 +60,7 @@ class HookRow:
     dirty: bool = False
     kind: str = "polecats"  # polecats | crew: the middle of its mail address; queue: waiting
     reason: str = ""        # why it is suspended, when it says
+    merge: str = ""         # its merge request's state (queued, waiting review, conflict, ...)
 
 
 @dataclass(frozen=True)

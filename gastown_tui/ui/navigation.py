@@ -203,6 +203,18 @@ class Navigation:
                         severity="warning")
         await self.release_keys()
 
+    def action_review(self, key: str | None = None) -> None:
+        from .screens.review import ReviewScreen
+
+        if isinstance(self.screen, ReviewScreen):
+            if key:
+                self.screen.view.select(key)
+            return
+        self.push_screen(ReviewScreen(self.review_source(), key, self.options.poll_seconds))
+
+    def on_review_panel_chosen(self, message: Any) -> None:
+        self.action_review(message.key)
+
     def action_pick_theme(self) -> None:
         from .screens.themes import ThemeScreen
 

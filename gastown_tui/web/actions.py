@@ -1,6 +1,6 @@
 """What a person can do from the dashboard's panels: registry commands (the panels' Enter,
 nudge, peek, configuration), slinging from Work, the agent actions (suspend/resume, stop,
-restart, handoff), zooming a terminal.
+restart, handoff), zooming a terminal, approving and sending back merge requests in Review.
 
 A mixin of DashboardApp. Registry commands run in this process on a worker thread, exactly as in
 the app and the shell; slinging and agent actions are the app's own (`ui.acting`: typed
@@ -20,6 +20,7 @@ from ..ui.messages import AgentAction, AgentChosen, BeadChosen, RunCommand, Slin
 from ..ui.widgets.grid import PaneGrid
 from ..ui.widgets.panels import AgentsPanel
 from ..ui.widgets.result import ResultView
+from ..ui.widgets.review import ReviewPanel, ReviewView
 
 # Commands that only read: the ones a read-only dashboard still runs for its panels.
 READ_ONLY_COMMANDS = ("convoy show ", "peek ", "mail thread ")
@@ -30,6 +31,13 @@ class Actions:
         from ..ui.acting import command_env
 
         return command_env(self.town_root, self.environ)
+
+    def runner(self) -> Any:
+        """A registry command line run in this process, blocking (call it off the loop)."""
+        from ..commands.gt import run
+
+        env = self.command_env()
+        return lambda line: run(line, env)
 
     def refuse(self, what: str) -> None:
         self.notify(f"read-only dashboard: {what} is off (start `gt dashboard` without "
@@ -177,3 +185,32 @@ class Actions:
         self.source.invalidate()
         self.poll_ledger()
         self.request_refresh(0)
+
+    # ---- reviewing -----------------------------------------------------------------------
+
+    def on_review_panel_chosen(self, message: ReviewPanel.Chosen) -> None:
+        self.action_tab("review")
+        self.query_one(ReviewView).select(message.key)
+
+    def on_review_view_closed(self, message: ReviewView.Closed) -> None:
+        self.query_one(TabbedContent).active = "terminals"
+        self.query_one(ReviewPanel).focus()
+
+    def on_review_view_verb(self, message: ReviewView.Verb) -> None:
+        if self.read_only:
+            self.refuse(message.verb)
+            return
+        self.review_verb(message.verb, message.key, message.note)
+
+    @work(group="review-verbs")
+    async def review_verb(self, verb: str, key: str, note: str) -> None:
+        """`gt mq approve/reject` as the app's Review view runs them (`ui.reviewing`)."""
+        from ..ui.reviewing import run_verb
+
+        done, said = await run_verb(self.runner(), verb, key, note)
+        if not self.is_running:
+            return
+        self.notify(said, severity="information" if done else "error", timeout=4)
+        self.query_one(ReviewView).action_reload()
+        self.source.invalidate()
+        self.poll_ledger()

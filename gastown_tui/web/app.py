@@ -1,12 +1,12 @@
 """DashboardApp: the town for one browser tab (textual-serve runs one per websocket).
 
 Built from the app's widgets: the sidebar panels, the pane grid of `TerminalPane`s, the result
-panel and the theme loader; plus a Configuration tab. It watches the town's host over the
-control socket as an attached app does (`host.remote.RemoteHost`: the screens on view pushed as
-they change, keys sent back, `ui.live.LiveSessions` between them), connecting by itself once a
-host runs; the ledger comes from disk (`source.py`), polled on a worker thread. `read_only`
-shows everything and refuses every action (`actions.py`): no keys, no sling, no config change,
-and its panes never change an agent's terminal size.
+panel, the Review view and the theme loader; plus Configuration and Review tabs. It watches
+the town's host over the control socket as an attached app does (`host.remote.RemoteHost`: the
+screens on view pushed as they change, keys sent back, `ui.live.LiveSessions` between them),
+connecting by itself once a host runs; the ledger comes from disk (`source.py`), polled on a
+worker thread. `read_only` shows everything and refuses every action (`actions.py`): no keys,
+no sling, no config change, no approval, and its panes never change an agent's terminal size.
 """
 
 from __future__ import annotations
@@ -27,11 +27,13 @@ from ..ui.live import LiveSessions
 from ..ui.messages import PanesShown
 from ..ui.model import STATE_ICONS, TownView, agent_rows
 from ..ui.notices import PlainNotices
+from ..ui.reviewing import ReviewSource
 from ..ui.theme import DEFAULT_THEME, SHIPPED_DIR, load_themes, user_theme_dir
 from ..ui.typeahead import HOLD_S, TypeAhead
 from ..ui.widgets.grid import PaneGrid
 from ..ui.widgets.panels import AgentsPanel, ConvoysPanel, HooksPanel, MailPanel, WorkPanel
 from ..ui.widgets.result import ResultView
+from ..ui.widgets.review import ReviewPanel, ReviewView
 from ..ui.widgets.terminal import TerminalPane
 from ..visible import visible
 from .actions import Actions
@@ -52,6 +54,7 @@ class DashboardApp(TypeAhead, Actions, PlainNotices, App):
     BINDINGS = [
         Binding("f1", "tab('terminals')", "Terminals", id="dashboard.terminals"),
         Binding("f2", "tab('config')", "Configuration", id="dashboard.config"),
+        Binding("f4", "tab('review')", "Review", id="dashboard.review"),
         Binding("f3", "focus_sidebar", "Panels", id="dashboard.panels"),
         Binding("ctrl+b", "focus_sidebar", "Panels", id="dashboard.prefix", show=False),
     ]
@@ -64,6 +67,7 @@ class DashboardApp(TypeAhead, Actions, PlainNotices, App):
         self.environ = dict(environ or {})
         self.source = TownSource(self.town_root)
         self.reader = TownReader(self.town_root)
+        self.review_source = ReviewSource(self.town_root, self.runner())
         self.api: Any = None          # the host, watched over its socket (RemoteHost)
         self.sessions: LiveSessions | None = None
         self.view = TownView()
@@ -88,6 +92,7 @@ class DashboardApp(TypeAhead, Actions, PlainNotices, App):
                 yield HooksPanel(id="hooks")
                 yield MailPanel(id="mail")
                 yield WorkPanel(id="work")
+                yield ReviewPanel(id="review-panel")
             with Vertical(id="main"):
                 with TabbedContent(id="tabs", initial="terminals"):
                     with TabPane("Terminals", id="terminals"):
@@ -95,6 +100,8 @@ class DashboardApp(TypeAhead, Actions, PlainNotices, App):
                         yield PaneGrid(id="grid")
                     with TabPane("Configuration", id="config"):
                         yield ConfigView(self.read_only, id="configview")
+                    with TabPane("Review", id="review"):
+                        yield ReviewView(self.review_source, self.read_only)
                 yield ResultView(id="result")
         yield Footer()
 
@@ -120,6 +127,7 @@ class DashboardApp(TypeAhead, Actions, PlainNotices, App):
         if self.api is not None:
             await self.api.close()
         self.reader.close()
+        self.review_source.close()
 
     # ---- the host ------------------------------------------------------------------------
 
@@ -203,7 +211,14 @@ class DashboardApp(TypeAhead, Actions, PlainNotices, App):
         """A browser tab rings no bell."""
 
     def town_event(self, event: dict) -> None:
-        """Town events show through the ledger's and the agents' refresh."""
+        """The merge queue's news as in the app (a toast for a request sent back or waiting
+        for review); the rest shows through the ledger's and the agents' refresh."""
+        from ..ui.reviewing import event_toast
+
+        toast = event_toast(event, "F4")
+        if toast is not None:
+            message, title, severity = toast
+            self.notify(message, title=title, severity=severity, timeout=6)
 
     def wants_focus(self, name: str) -> bool:
         return False
@@ -293,6 +308,8 @@ class DashboardApp(TypeAhead, Actions, PlainNotices, App):
         else:
             self._show_panels()
         self.query_one(ConfigView).show(config, sorted(self.available_themes))
+        if self.query_one(TabbedContent).active == "review":
+            self.query_one(ReviewView).reload()
         if config.theme in self.available_themes and config.theme != self.theme:
             self.theme = config.theme
 
@@ -320,6 +337,7 @@ class DashboardApp(TypeAhead, Actions, PlainNotices, App):
         self.query_one(HooksPanel).update_rows(view.hooks + view.queued)
         self.query_one(MailPanel).update_rows(view.mail)
         self.query_one(WorkPanel).update_rows(view.work)
+        self.query_one(ReviewPanel).update_rows(view.merges)
 
     # ---- input to agents -----------------------------------------------------------------
 
@@ -336,6 +354,10 @@ class DashboardApp(TypeAhead, Actions, PlainNotices, App):
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+        if tab == "review":
+            view = self.query_one(ReviewView)
+            view.reload()
+            view.queue.focus()
 
     def action_focus_sidebar(self) -> None:
         self.query_one(AgentsPanel).focus()

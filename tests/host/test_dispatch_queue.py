@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
 import subprocess
 import sys
 import time
+import traceback
 
 import pygit2
 
@@ -34,6 +36,17 @@ def _merged(town, ids: list[str]) -> dict[str, int]:
             if commit.message.startswith(f"{issue}:") or f"({issue})" in commit.message:
                 counts[issue] += 1
     return counts
+
+
+class _Records(logging.Handler):
+    """The in-process host's log (what `.runtime/host.log` holds for a detached host)."""
+
+    def __init__(self, out: list[logging.LogRecord]):
+        super().__init__(logging.INFO)
+        self.out = out
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.out.append(record)
 
 
 def test_a_convoy_of_50_with_max_polecats_10_runs_to_merged_without_a_person(town):
@@ -62,12 +75,22 @@ def test_a_convoy_of_50_with_max_polecats_10_runs_to_merged_without_a_person(tow
                 at_work.append(working)
                 await asyncio.sleep(0.2)
             if not landed:
-                raise AssertionError(await host.domain(_stuck_report, ids, seen))
+                raise AssertionError(await _stuck_report(host, ids, seen, logs))
         finally:
             await host.stop()
         return seen, at_work
 
-    seen, at_work = asyncio.run(main())
+    logs: list[logging.LogRecord] = []
+    catch = _Records(logs)
+    logger = logging.getLogger("gastown_tui")
+    logger.addHandler(catch)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        seen, at_work = asyncio.run(main())
+    finally:
+        logger.removeHandler(catch)
+        logger.setLevel(level)
     t = find_town(town.root, {})
     assert t.ledger().get(convoy).close_reason == "landed"
     assert list_queue(t) == []
@@ -83,19 +106,82 @@ def test_a_convoy_of_50_with_max_polecats_10_runs_to_merged_without_a_person(tow
     assert 10 <= len({h.polecat for h in hooks.all_hooks(t)}) < 50
 
 
-def _stuck_report(t, ids: list[str], seen: list[dict]) -> str:
-    led = t.rig("demo").ledger()
-    open_ = [(i, led.get(i).status, led.get(i).assignee) for i in ids if not led.get(i).is_closed]
-    odd = [e for e in seen if e["kind"] not in ("agent_state", "mail", "agent_started",
-                                                 "hook_active", "sling", "queued",
-                                                 "agent_exited", "hook_completed")]
+async def _stuck_report(host, ids: list[str], seen: list[dict],
+                        logs: list[logging.LogRecord]) -> str:
+    """Everything needed to tell why work stalled: the work not merged, its hooks, MRs and
+    agents (alive or how they ended, with their last screen lines), its events, what went
+    wrong anywhere, and the host's log."""
     from gastown_tui.town.mq import rig_mrs
 
-    mrs = [(m.id, m.issue, m.state, m.reason) for m in rig_mrs(t.rig("demo"), True)
-           if m.issue in {i for i, *_ in open_}]
-    errors = [e for e in seen if e["kind"] == "refinery_error"]
-    return (f"the convoy did not land: open {open_}; their MRs {mrs}; refinery errors {errors}; "
-            f"events {odd[-20:]}")
+    def ledger_side(t):
+        rig = t.rig("demo")
+        led = rig.ledger()
+        # what stalled first, what still waits in the queue after it
+        stuck = sorted((led.get(i) for i in ids if not led.get(i).is_closed),
+                       key=lambda i: i.assignee == "demo/queue")
+        mrs = {m.issue: m for m in rig_mrs(rig, True)}
+        hooks_ = {h.issue: h for h in hooks.all_hooks(t) if h.issue}
+        by_name = {h.polecat: h for h in hooks.all_hooks(t)}
+        return stuck, mrs, hooks_, by_name, list_queue(t)
+
+    stuck, mrs, by_issue, by_name, queue = await host.domain(ledger_side)
+    lines = [f"the convoy did not land: {len(stuck)} of {len(ids)} issues are not closed; "
+             f"queue {[q.issue for q in queue]}"]
+    for issue in stuck[:6]:
+        lines.append(f"- {issue.id} {issue.status} {issue.assignee} {issue.title!r}")
+        name = (issue.assignee or "").rpartition("/")[2]
+        both = [h for h in (by_issue.get(issue.id), by_name.get(name)) if h is not None]
+        for hook in {h.address: h for h in both}.values():
+            exists = hook.path is not None and hook.path.exists()
+            lines.append(f"  hook {hook.address}: {hook.state} issue={hook.issue} "
+                         f"stuck={hook.stuck} respawns={hook.respawns} pid={hook.pid} "
+                         f"branch={hook.branch} worktree={'present' if exists else 'MISSING'} "
+                         f"times={hook.times}")
+            agent = host.agents.get(hook.session)
+            session = host.session(hook.session)
+            if agent is not None:
+                lines.append(f"  agent {agent.name}: issue={agent.issue} "
+                             f"hook_state={agent.hook_state} pid={agent.pid} "
+                             f"finished_at={agent.finished_at} expected_exit="
+                             f"{agent.expected_exit} stuck={agent.stuck}")
+            if session is None:
+                lines.append("  session: none in the host")
+            else:
+                state = ("alive" if session.alive else
+                         f"exited code={session.exit_code} signal={session.exit_signal}")
+                lines.append(f"  session pid {session.pid} {state}; last screen lines:")
+                text = [ln.rstrip() for ln in session.screen.text_lines() if ln.strip()]
+                lines += ["    | " + ln for ln in text[-12:]]
+        mr = mrs.get(issue.id)
+        if mr is not None:
+            lines.append(f"  MR {mr.id}: {mr.state} reason={mr.reason!r} head={mr.head[:10]} "
+                         f"landed_as={(mr.landed_as or '')[:10]} landing={mr.landing} "
+                         f"updated={mr.updated_at}")
+        else:
+            lines.append("  MR: none")
+        names = {issue.id, f"demo/{name}"} | ({mr.id} if mr else set())
+        mine = [e for e in seen if names & {e.get("issue"), e.get("agent"), e.get("mr")}]
+        lines.append("  its events:")
+        lines += [f"    {_short(e)}" for e in mine[-40:]]
+    if len(stuck) > 6:
+        lines.append(f"and {len(stuck) - 6} more: {[i.id for i in stuck[6:]]}")
+    usual = {"agent_state", "mail", "agent_started", "hook_active", "sling", "queued",
+             "agent_exited", "hook_completed", "mr_submitted", "mr_gating", "mr_merged",
+             "hook_archived", "convoy_landed", "snapshot", "hook_created", "host_started"}
+    odd = [e for e in seen if e["kind"] not in usual]
+    lines.append(f"unusual events ({len(odd)}):")
+    lines += [f"  {_short(e)}" for e in odd[-30:]]
+    lines.append(f"host log ({len(logs)} records):")
+    for rec in logs[-30:]:
+        lines.append(f"  {rec.levelname} {rec.name}: {rec.getMessage()}")
+        if rec.exc_info:
+            lines += ["    " + ln for ln in
+                      "".join(traceback.format_exception(*rec.exc_info)).splitlines()[-8:]]
+    return "\n".join(lines)
+
+
+def _short(event: dict) -> str:
+    return " ".join(f"{k}={v}" for k, v in event.items() if k not in ("time",))
 
 
 def gt(town, line: str):

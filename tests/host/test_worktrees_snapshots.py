@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pygit2
 import pytest
@@ -73,6 +74,26 @@ def test_snapshot_keeps_untracked_and_leaves_index_alone(town, repo_of):
     snapshots.take_snapshot(path, "toast", "second")
     listed = snapshots.list_snapshots(rig.repo_path, "toast")
     assert [s.reason for s in listed] == ["second", "test"]
+
+
+def test_a_snapshot_ref_lock_left_by_a_killed_process_is_removed_once_stale(town, repo_of):
+    """A process killed while it moved the snapshot ref leaves its lock file: a young one is
+    somebody's write in progress and is respected; an old one would refuse every snapshot
+    of the polecat (its clean-up after a merge, its reuse for new work) for good."""
+    import time
+
+    path, _branch = worktrees.create_worktree(town.rig("demo"), "rictus", "de-l")
+    lock = Path(repo_of().path) / "refs" / "gastown" / "wip" / "rictus.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    lock.write_text("")
+    (path / "a.txt").write_text("a\n")
+    with pytest.raises(OSError, match="failed to lock"):
+        snapshots.take_snapshot(path, "rictus", "while another writes")
+    old = time.time() - snapshots.STALE_LOCK_S - 5
+    os.utime(lock, (old, old))
+    snap = snapshots.take_snapshot(path, "rictus", "after a killed writer")
+    assert snap is not None and not lock.exists()
+    assert str(repo_of().references["refs/gastown/wip/rictus"].target).startswith(snap.short)
 
 
 def test_rollback_restores_files_and_can_be_undone(town):

@@ -338,6 +338,113 @@ def test_crash_states_are_recovered_exactly_once(work: Work):
     assert work.kinds().count("mr_merged") == 2
 
 
+def test_clean_up_after_a_merge_leaves_a_polecat_reused_meanwhile_alone(work: Work,
+                                                                        monkeypatch):
+    """The host's dispatch may give an idle polecat new work between the refinery reading its
+    finished hook and archiving it (the MR merged: the polecat is free). The clean-up must
+    not remove the worktree the sling just made nor write the finished issue back over the
+    new hook: that left the new issue hooked on a polecat that never worked on it."""
+    from gastown_tui.town import find_town, outcomes
+    from gastown_tui.town.config import set_setting
+    from gastown_tui.town.dispatch import dispatch
+
+    set_setting(work.town, "max_polecats", "1")
+    first, then = work.issue("first"), work.issue("then")
+    [s1, queued] = work.sling(first, then)
+    assert queued.queued == 1
+    work.done(s1, {"a.txt": "a\n"})
+    read = outcomes.hook_of
+    started = []
+
+    def then_dispatch(town, mr):
+        hook = read(town, mr)
+        if not started:   # the host's domain thread, with its own Town, runs a dispatch now
+            started.extend(s for s, _h in dispatch(find_town(work.town.root, {})).started)
+        return hook
+
+    monkeypatch.setattr(outcomes, "hook_of", then_dispatch)
+    assert work.run().merged == [mq.mr_for_issue(work.rig, first).id]
+    assert [(s.issue, s.polecat) for s in started] == [(then, s1.polecat)]
+    hook = hooks.load(work.town, "demo", s1.polecat)
+    assert (hook.issue, hook.state, hook.branch) == (then, "created",
+                                                     f"polecat/{s1.polecat}/{then}")
+    assert pygit2.Repository(hook.worktree).head.shorthand == hook.branch
+    led = work.rig.ledger()
+    assert led.get(first).is_closed and led.get(then).assignee == hook.address
+    # the sling archived the finished worktree (with a snapshot): the merged branch went too
+    assert f"refs/heads/{s1.branch}" not in work.repo().references
+    assert "hook_archived" not in work.kinds()
+
+
+def test_clean_up_after_a_merge_the_watch_archived_first_still_deletes_the_branch(
+        work: Work, monkeypatch):
+    """Once the MR is merged the host's watch may archive the finished worktree (its branch
+    is in main) between the refinery reading the hook and archiving it: it is archived once,
+    and the merged branch goes all the same, its tip kept by the snapshot ref."""
+    from gastown_tui.town import find_town, outcomes
+    from gastown_tui.town.sling import archive_finished
+
+    issue, s1, _d = work.finished("work", {"a.txt": "a\n"})
+    tip = work.repo().references[f"refs/heads/{s1.branch}"].target
+    read = outcomes.hook_of
+    watched = []
+
+    def watch_first(town, mr):
+        hook = read(town, mr)
+        if not watched:
+            watched.append(archive_finished(find_town(work.town.root, {}), hook,
+                                            "branch merged")[0])
+        return hook
+
+    monkeypatch.setattr(outcomes, "hook_of", watch_first)
+    assert work.run().merged == [mq.mr_for_issue(work.rig, issue).id]
+    assert watched[0] is not None and watched[0].state == "archived"
+    assert hooks.load(work.town, "demo", s1.polecat).state == "archived"
+    repo = work.repo()
+    assert f"refs/heads/{s1.branch}" not in repo.references
+    assert repo.descendant_of(repo.references[f"refs/gastown/wip/{s1.polecat}"].target, tip)
+    assert "hook_archived" not in work.kinds()
+
+
+def test_a_clean_up_that_fails_after_a_merge_stops_neither_the_batch_nor_recovery(
+        work: Work):
+    """Archiving a merged MR's hook can fail (here its polecat's snapshot ref is locked, as a
+    process killed while moving it leaves it). The work is merged all the same: the MRs
+    landed with it must finish too (they stayed `merging`), and a restarted refinery must
+    recover the others instead of failing on that clean-up again each time."""
+    from gastown_tui.town.refinery import Refinery
+
+    a, s1, _d = work.finished("first", {"a.txt": "a\n"})
+    b, s2, _d = work.finished("second", {"b.txt": "b\n"})
+    lock = Path(work.repo().path) / "refs" / "gastown" / "wip" / f"{s1.polecat}.lock"
+    lock.write_text("")
+    assert len(work.run().merged) == 2
+    assert {mq.mr_for_issue(work.rig, i).state for i in (a, b)} == {"merged"}
+    assert all(work.rig.ledger().get(i).is_closed for i in (a, b))
+    assert hooks.load(work.town, "demo", s2.polecat).state == "archived"
+    assert hooks.load(work.town, "demo", s1.polecat).state == "completed"
+    assert Path(s1.worktree).exists()
+    [(_k, said)] = [(k, f) for k, f in work.events if k == "mr_cleanup_failed"]
+    assert said["mr"] == mq.mr_for_issue(work.rig, a).id and said["agent"] == \
+        f"demo/polecats/{s1.polecat}" and "gt hooks prune" in said["reason"]
+    # a batch caught gating by a killed host, queued again by the next one's recovery
+    from gastown_tui.town.sling import sling
+
+    c = work.issue("third")
+    [(s3, _h)] = sling(work.town, [c], "demo/nux", agent="shell", environ=os.environ)
+    work.done(s3, {"c.txt": "c\n"})
+    mq.set_state(work.rig, [mq.mr_for_issue(work.rig, c)], "gating")
+    again = Refinery(work.town, "demo", emit=lambda kind, **f: work.events.append((kind, f)))
+    again.recover()
+    assert mq.mr_for_issue(work.rig, c).state == "queued"
+    assert again.run_until_idle().merged == [mq.mr_for_issue(work.rig, c).id]
+    # the lock gone, the next recovery archives what was left
+    lock.unlink()
+    again.recover()
+    assert hooks.load(work.town, "demo", s1.polecat).state == "archived"
+    assert not Path(s1.worktree).exists()
+
+
 def test_compare_and_swap_refuses_a_moved_target(work: Work):
     from gastown_tui.town import landing
 

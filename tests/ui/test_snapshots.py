@@ -82,3 +82,16 @@ def test_theme_picker(snap_compare):
 def test_command_bar_completion(snap_compare):
     assert snap_compare(make_app(), terminal_size=SIZE,
                         press=["ctrl+b", "colon", "c", "o", "n", "tab"], run_before=booted)
+
+
+def test_review_view(snap_compare):
+    from ui_helpers import until
+
+    async def open_review(pilot):
+        await booted(pilot)
+        await pilot.press("ctrl+b", "r")
+        await until(pilot, lambda: getattr(pilot.app.screen, "view", None) is not None
+                    and pilot.app.screen.view.diff is not None, what="the first diff")
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=open_review)

@@ -26,6 +26,7 @@ def binding_rows(app: Any) -> list[tuple[str, str, str, str]]:
     from ..widgets.commandbar import CommandBar
     from ..widgets.panels import AgentsPanel, HooksPanel, WorkPanel
     from ..widgets.result import ResultView
+    from ..widgets.review import ReviewView
     from .main import MainScreen
 
     prefix = key_label(app.prefix_key)
@@ -35,7 +36,8 @@ def binding_rows(app: Any) -> list[tuple[str, str, str, str]]:
     keymap = app._keymap
     for section, cls in (("anywhere", GastownApp), ("sidebar", MainScreen),
                          ("Agents", AgentsPanel), ("Hooks", HooksPanel), ("Work", WorkPanel),
-                         ("command bar", CommandBar), ("results", ResultView)):
+                         ("command bar", CommandBar), ("results", ResultView),
+                         ("Review", ReviewView)):
         for b in cls.BINDINGS:
             if not isinstance(b, Binding):
                 continue

@@ -19,6 +19,7 @@ from ..widgets.linecache import SteadyHorizontal, SteadyLines, SteadyVertical, \
     SteadyVerticalScroll
 from ..widgets.panels import AgentsPanel, ConvoysPanel, HooksPanel, MailPanel, WorkPanel
 from ..widgets.result import ResultView
+from ..widgets.review import ReviewPanel
 from ..widgets.status import StatusLine
 from ..widgets.terminal import PaneSink, TerminalPane
 
@@ -47,6 +48,7 @@ class MainScreen(SteadyLines, Screen):
         Binding("3", "panel('hooks')", "Hooks", id="main.hooks", show=False),
         Binding("4", "panel('mail')", "Mail", id="main.mail", show=False),
         Binding("5", "panel('work')", "Work", id="main.work", show=False),
+        Binding("6", "panel('review')", "Review", id="main.review", show=False),
     ]
 
     def __init__(self, prefix_key: str, prefix_label: str, completer: Any) -> None:
@@ -74,6 +76,7 @@ class MainScreen(SteadyLines, Screen):
                 yield HooksPanel(id="hooks")
                 yield MailPanel(id="mail")
                 yield WorkPanel(id="work")
+                yield ReviewPanel(id="review")
             with SteadyVertical(id="main"):
                 yield Static(EMPTY_GRID, id="empty")
                 yield PaneGrid(id="grid")
@@ -103,6 +106,7 @@ class MainScreen(SteadyLines, Screen):
         self.query_one(HooksPanel).update_rows(view.hooks + view.queued)
         self.query_one(MailPanel).update_rows(view.mail)
         self.query_one(WorkPanel).update_rows(view.work)
+        self.query_one(ReviewPanel).update_rows(view.merges)
         for row in view.agents:
             pane = self.grid.pane(row.name)
             if pane is not None:

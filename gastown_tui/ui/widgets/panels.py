@@ -27,7 +27,10 @@ BAR_WIDTH = 8
 # Hook states: running work, parked work (resumes with the next host), just made.
 HOOK_ICONS = {"active": ("▶", "$success"), "hooked": ("▶", "$success"),
               "suspended": ("‖", "$warning"), "created": ("+", "$text-muted"),
-              "queued": ("…", "$text-muted")}
+              "queued": ("…", "$text-muted"), "completed": ("✓", "$text-muted")}
+# A hook's merge request by its state's words (`MergeRequest.label`): what needs a look stands out.
+MERGE_COLOURS = {"waiting review": "$warning", "conflict": "$error", "gate failed": "$error",
+                 "rejected": "$error", "merged": "$success"}
 QUEUED_HINT = "queued: it starts when a polecat is free (gt queue remove ID takes it out)"
 
 
@@ -182,12 +185,15 @@ class HooksPanel(RowPanel[HookRow]):
                            agent=row.agent, bead=row.bead)
         ahead = f" ↑{row.ahead}" if row.ahead else ""
         dirty = " [$warning]±[/]" if row.dirty else ""
+        merge = (f" [{MERGE_COLOURS.get(row.merge, '$text-muted')}]⇢ $merge[/]"
+                 if row.merge else "")
         # The branch gets a line of its own: polecat branches are too long to share one.
         branch = "\n  [$text-muted]⎇ $branch[/]" if row.branch else ""
         why = "\n  [$warning]$reason[/]" if row.reason else ""
         return _markup(f"[{color}]{icon}[/] $agent [$text-muted]$bead[/]"
-                       f"[$secondary]{ahead}[/]{dirty}{branch}{why}",
-                       agent=row.agent, bead=row.bead, branch=row.branch, reason=row.reason)
+                       f"[$secondary]{ahead}[/]{dirty}{merge}{branch}{why}",
+                       agent=row.agent, bead=row.bead, branch=row.branch, merge=row.merge,
+                       reason=row.reason)
 
     def action_toggle(self) -> None:
         row = self.highlighted_row

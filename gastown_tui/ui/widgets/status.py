@@ -1,5 +1,6 @@
-"""The status line: town, agent and convoy counts, unread mail, the needs-me badge, the prefix
-hint (and whether the prefix is armed), and the last command's one-line outcome."""
+"""The status line: town, agent and convoy counts, unread mail, merge requests waiting for
+review, the needs-me badge, the prefix hint (and whether the prefix is armed), and the last
+command's one-line outcome."""
 
 from __future__ import annotations
 
@@ -56,6 +57,9 @@ class StatusLine(Static):
         parts.append(f"{len(open_convoys)} convoys")
         if v.unread:
             parts.append(Content.from_markup("[$accent]✉ $n[/]", n=str(v.unread)))
+        reviews = sum(1 for m in v.merges if m.state == "waiting review")
+        if reviews:
+            parts.append(Content.from_markup("[$warning]◆ $n to review[/]", n=str(reviews)))
         needs = len(v.needs_me())
         if needs:
             parts.append(Content.from_markup("[reverse $warning] ! $n needs you [/]", n=str(needs)))

@@ -6,8 +6,11 @@ looks change. `make_app()` takes the same options as the app, e.g. `theme=`.
 
 from __future__ import annotations
 
+from gastown_tui.town.diffs import Diff, FileDiff, Hunk
 from gastown_tui.ui.app import AppOptions, GastownApp
-from gastown_tui.ui.model import AgentRow, ConvoyRow, HookRow, MailRow, TownView, WorkRow
+from gastown_tui.ui.model import AgentRow, ConvoyRow, HookRow, MailRow, MergeRow, TownView, \
+    WorkRow
+from gastown_tui.ui.reviewing import FixedReview, ReviewRow
 
 ESC = "\x1b"
 
@@ -44,14 +47,66 @@ VIEW = TownView(
              ConvoyRow("hq-cv-c3", "Onboarding docs", 4, 4, True)],
     hooks=[HookRow("demo/nux", "demo", "active", "dm-4f2", "polecat/nux/dm-4f2", 2, True),
            HookRow("demo/furiosa", "demo", "active", "dm-9k1", "polecat/furiosa/dm-9k1", 1),
-           HookRow("demo/slit", "demo", "active", "dm-2c7", "polecat/slit/dm-2c7", 0, True),
-           HookRow("demo/toast", "demo", "suspended", "dm-7q3", "polecat/toast/dm-7q3", 3)],
+           HookRow("demo/slit", "demo", "active", "dm-2c7", "polecat/slit/dm-2c7", 0, True,
+                   merge="conflict"),
+           HookRow("demo/toast", "demo", "suspended", "dm-7q3", "polecat/toast/dm-7q3", 3),
+           HookRow("demo/rictus", "demo", "completed", "dm-3h8", "polecat/rictus/dm-3h8", 1,
+                   merge="waiting review")],
     mail=[MailRow("hq-m1", "demo/polecats/furiosa", "Which session store?", True, True),
           MailRow("hq-m2", "mayor/", "Convoy Onboarding docs landed", False)],
     work=[WorkRow("dm-5x8", "Rate-limit login attempts", "demo", 1),
           WorkRow("dm-6y2", "Remember-me checkbox", "demo", 2),
           WorkRow("dm-8z4", "Audit log for sign-ins", "demo", 3),
           WorkRow("ap-1b9", "Dark mode toggle", "app", 2)],
+    merges=[MergeRow("dm-mr-3h8", "demo", "waiting review", "dm-3h8", "demo/polecats/rictus"),
+            MergeRow("dm-mr-6k4", "demo", "gating", "dm-6k4", "demo/polecats/dag"),
+            MergeRow("dm-mr-1p5", "demo", "queued", "dm-1p5", "demo/polecats/ace",
+                     "origin cannot be reached: Connection refused"),
+            MergeRow("dm-mr-2c7", "demo", "conflict", "dm-2c7", "demo/polecats/slit",
+                     "conflicts with main in src/app.py")],
+)
+
+LOGIN = ["\"\"\"The login form: checks a user's password and starts a session.\"\"\"", "",
+         "from .session import start_session", "from .users import find_user", "", "",
+         "def login(name: str, password: str) -> str:",
+         "    \"\"\"Start a session for `name`, or raise ValueError.\"\"\"",
+         "    user = find_user(name)", "    if user is None or not user.check(password):",
+         "        raise ValueError(\"unknown user or wrong password\")",
+         "    return start_session(user, max_age=3600)"]
+
+
+def _diff(subject: str, files: list[FileDiff]) -> Diff:
+    return Diff(subject, "9f3c2a1", "b41d7e0", files)
+
+
+REVIEW = FixedReview(
+    rows=[ReviewRow("dm-mr-3h8", "mr", "review", "waiting review", "demo",
+                    "Merge dm-3h8: Login form", "dm-3h8", "demo/polecats/rictus",
+                    "polecat/rictus/dm-3h8", "main", human=True),
+          ReviewRow("dm-mr-6k4", "mr", "gating", "gating", "demo", "Merge dm-6k4: Sign-up page",
+                    "dm-6k4", "demo/polecats/dag", "polecat/dag/dm-6k4", "main", human=True),
+          ReviewRow("dm-mr-1p5", "mr", "held", "held", "demo", "Merge dm-1p5: Logout link",
+                    "dm-1p5", "demo/polecats/ace", "polecat/ace/dm-1p5", "main",
+                    "origin cannot be reached: Connection refused", human=True),
+          ReviewRow("dm-mr-2c7", "mr", "conflict", "conflict", "demo",
+                    "Merge dm-2c7: Password reset", "dm-2c7", "demo/polecats/slit",
+                    "polecat/slit/dm-2c7", "main", "conflicts with main in src/app.py"),
+          ReviewRow("dm-mr-8w1", "mr", "merged", "merged", "demo", "Merge dm-8w1: CSRF tokens",
+                    "dm-8w1", "demo/polecats/max", "polecat/max/dm-8w1", "main"),
+          ReviewRow("demo/polecats/nux", "hook", "hook", "active", "demo", "Add login form",
+                    "dm-4f2", "demo/polecats/nux", "polecat/nux/dm-4f2")],
+    diffs={"dm-mr-3h8": _diff("dm-mr-3h8 (waiting review): polecat/rictus/dm-3h8 -> main", [
+        FileDiff("README.md", None, "modified", 2, 0, hunks=[Hunk("@@ -1,3 +1,5 @@", [
+            (" ", "# sample"), (" ", ""), ("+", "Sign in with `login(name, password)`."),
+            ("+", ""), (" ", "See docs/ for the rest.")])]),
+        FileDiff("src/app.py", None, "modified", 3, 1, hunks=[Hunk("@@ -4,7 +4,9 @@ def main", [
+            (" ", "def main(argv: list[str]) -> int:"), (" ", "    args = parse(argv)"),
+            ("-", "    return run(args)"), ("+", "    if args.login:"),
+            ("+", "        login(args.user, args.password)"), ("+", "    return run(args)"),
+            (" ", ""), (" ", "")])]),
+        FileDiff("src/login.py", None, "added", len(LOGIN), 0,
+                 hunks=[Hunk(f"@@ -0,0 +1,{len(LOGIN)} @@", [("+", line) for line in LOGIN])]),
+    ])},
 )
 
 PANES = {
@@ -69,7 +124,7 @@ PANES = {
 def make_app(**options) -> GastownApp:
     options.setdefault("environ", {"HOME": "/nonexistent-gastown-home"})
     return GastownApp(AppOptions(view=VIEW, live=False, panes=dict(PANES), pane_size=(70, 18),
-                                 **options))
+                                 review=REVIEW, **options))
 
 
 app = make_app()
