@@ -214,6 +214,9 @@ def shell_main(root: click.Command, prog: str, argv: Sequence[str] | None = None
         from .completion import shell_complete
 
         return shell_complete(root, prog, instruction)
+    from ..inflight import hold
+
+    hold()  # an agent's terminal is not ended while this runs (see inflight.py)
     args = list(sys.argv[1:] if argv is None else argv)
     env = Env.from_process()
     try:

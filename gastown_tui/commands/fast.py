@@ -34,6 +34,9 @@ BD_COMPLETE_VAR = "_BD_COMPLETE"
 
 def main(argv: Sequence[str] | None = None) -> None:
     """The `gt` script."""
+    from ..inflight import hold
+
+    hold()  # an agent's terminal is not ended while this runs (see inflight.py)
     args = list(sys.argv[1:] if argv is None else argv)
     code = agents(args)
     if code is None:
@@ -47,6 +50,9 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 def bd_main(argv: Sequence[str] | None = None) -> None:
     """The `bd` script."""
+    from ..inflight import hold
+
+    hold()
     args = list(sys.argv[1:] if argv is None else argv)
     code = serve("bd", args)
     if code is None:

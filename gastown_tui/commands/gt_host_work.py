@@ -63,6 +63,7 @@ class HookRow:
     merge_request: str | None = None
     merge_state: str | None = None   # queued, gating, waiting review, merged, conflict, ...
     reason: str | None = None  # why it is suspended
+    unusable: str | None = None  # why this idle polecat takes no new work, and what to do
 
     @property
     def who(self) -> str:
@@ -83,7 +84,8 @@ class HookList:
         if not self.rows:
             return "no hooks yet (sling work with `gt sling ISSUE RIG`)"
         return table([[r.who, r.issue or "-",
-                       r.state + (" (stuck)" if r.stuck else ""), r.merge_state or "-",
+                       r.state + (" (stuck)" if r.stuck else "")
+                       + (" (unusable)" if r.unusable else ""), r.merge_state or "-",
                        r.branch or "-",
                        "-" if r.ahead is None else str(r.ahead),
                        "-" if r.dirty is None else str(r.dirty),
@@ -91,7 +93,8 @@ class HookList:
                      ["AGENT", "ISSUE", "STATE", "MERGE", "BRANCH", "AHEAD", "DIRTY",
                       "LAST ACTIVITY"]) + "".join(
             f"\n{r.who} is suspended: {visible(r.reason)}" for r in self.rows
-            if r.state == "suspended" and r.reason)
+            if r.state == "suspended" and r.reason) + "".join(
+            f"\n{visible(r.unusable)}" for r in self.rows if r.unusable)
 
 
 @view
@@ -210,6 +213,7 @@ def register(root: click.Group) -> None:
         from ..town import hooks as hooks_mod
         from ..town.mq import by_issue
         from ..town.queue import list_queue
+        from ..town.sling import unusable_note
         from ..town.worktrees import status
 
         town = current_town()
@@ -219,7 +223,7 @@ def register(root: click.Group) -> None:
         rows = []
         merges: dict[str, dict] = {}
         for h in hooks_mod.all_hooks(town, [rig] if rig else None):
-            if h.state == "archived" and not all_:
+            if h.state == "archived" and not all_ and not h.unusable:
                 continue
             ahead = dirty = None
             if h.path is not None and h.path.exists():
@@ -233,7 +237,8 @@ def register(root: click.Group) -> None:
             rows.append(HookRow(h.polecat, h.rig, h.issue, h.state, h.branch, ahead, dirty,
                                 last, h.agent, h.stuck, h.worktree, h.kind, None,
                                 mr.id if mine else None, mr.label if mine else None,
-                                h.reason if h.state == "suspended" else None))
+                                h.reason if h.state == "suspended" else None,
+                                unusable_note(h) if h.unusable else None))
         # Queued work is on no hook yet: it follows, in the order it starts.
         for q in list_queue(town, [rig] if rig else None):
             rows.append(HookRow("", q.rig, q.issue, "queued", None, None, None, q.queued_at,

@@ -13,11 +13,13 @@ Public API (import from the modules; this package imports nothing, so `gt` start
                                               # hook_state, pid, stalled, stuck
     host.settings                             # timings; environment overrides for tests:
         # GT_RESPAWN_BACKOFF, GT_STALL_SECONDS (else town stall_minutes), GT_SNAPSHOT_SECONDS,
-        # GT_WATCH_SECONDS, GT_DONE_GRACE, GT_NUDGE_WAIT_SECONDS, GT_MERGE_CHECK_SECONDS
+        # GT_WATCH_SECONDS, GT_DONE_GRACE, GT_DONE_WAIT_LIMIT, GT_NUDGE_WAIT_SECONDS,
+        # GT_MERGE_CHECK_SECONDS
     host.subscribe(callback) -> unsubscribe   # callback(event: dict) for every town event:
         # kind in host_started/stopped, agent_started/exited/state/stalled/stuck/respawned,
         # hook_active/suspended/completed/archived, sling, nudge(_queued/_failed), mail,
-        # convoy_landed, snapshot, dialog_answered, handoff, agent_start_failed
+        # convoy_landed, snapshot, dialog_answered, handoff, agent_start_failed,
+        # agent_end_forced
     host.type_keys(name, data)                # a person's keys (held while a nudge types)
     host.paste_text(name, text)               # a person's paste (held the same way)
     await host.nudge(target, text, mode=None) # verified; mode immediate|wait-idle|queue

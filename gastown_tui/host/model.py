@@ -30,6 +30,9 @@ class Settings:
     snapshot_seconds: float = 300.0
     watch_seconds: float = 0.5
     done_grace: float = 3.0
+    # A finished agent's terminal waits for its gt/bd commands to end (inflight.py), at most
+    # this long after its work finished; a command still running then is reported.
+    done_wait_limit: float = 600.0
     nudge_wait_seconds: float = 15.0   # wait-idle nudges queue after waiting this long
     merge_check_seconds: float = 60.0  # finished worktrees whose branch was merged: archived
     window_size: str = "latest"        # the town's `window_size` (see sizes.py)
@@ -45,6 +48,7 @@ class Settings:
                            ("snapshot_seconds", "GT_SNAPSHOT_SECONDS"),
                            ("watch_seconds", "GT_WATCH_SECONDS"),
                            ("done_grace", "GT_DONE_GRACE"),
+                           ("done_wait_limit", "GT_DONE_WAIT_LIMIT"),
                            ("nudge_wait_seconds", "GT_NUDGE_WAIT_SECONDS"),
                            ("merge_check_seconds", "GT_MERGE_CHECK_SECONDS")):
             if environ.get(var):
@@ -95,6 +99,7 @@ class Agent:
     stuck: bool = False
     expected_exit: bool = False   # stop, handoff restart, finished work: not a crash
     finished_at: float | None = None
+    end_forced: bool = False      # ended with a gt/bd command still running (said once)
     last_snapshot: float = 0.0
     pid: int = 0
     restarting: bool = False

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..town import Town
 from ..town import mq
+from .ending import until_may_end
 
 log = logging.getLogger("gastown_tui.host.refinery")
 
@@ -172,6 +173,7 @@ async def tell_agents(host: Host, rig: str) -> None:
                         and agent.finished_at is not None:
                     # Still in its grace after `gt done`: a fresh session picks the work up.
                     agent.expected_exit = True
+                    await until_may_end(host, agent)
                     host.mux.terminate(hook.session)
                     try:
                         await host.mux.wait(hook.session, timeout=5)

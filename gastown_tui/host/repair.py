@@ -157,6 +157,19 @@ def repair(town) -> RepairReport:
                                     + (f"; snapshot {snap.short} taken" if snap else "")
                                     + "; remove it by hand once you have checked it"))
         for hook in hooks:
+            if hook.unusable and hook.kind == "polecats":
+                from ..town.sling import Unusable, free_unusable
+
+                try:
+                    kept = free_unusable(town, hook)
+                except Unusable as e:
+                    problems.append(Fix("unusable polecat", str(e)))
+                else:
+                    note = kept.note() if kept else ""
+                    fixes.append(Fix("unusable polecat", f"{hook.address} takes new work again "
+                                     "(its worktree removed, a snapshot kept)"
+                                     + (f"; {note}" if note else "")))
+                continue
             lock = _stale_git_lock(hook, host is not None)
             if lock is not None:
                 lock.unlink(missing_ok=True)

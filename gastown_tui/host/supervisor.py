@@ -17,6 +17,7 @@ from typing import Any, Callable
 from ..term.events import Exited, LinesChanged, StateChanged
 from ..town import hooks as hooks_mod
 from .context import Context
+from .ending import until_may_end
 from .model import MAYOR, RESUME_FLAGS, Agent
 from .presets import DIALOGS, dialog_for, term_preset, wants_first_prompt
 from .runtime import HostError, pid_alive, wanted_mayor
@@ -129,7 +130,7 @@ async def start_hooks(host: Context, hooks: list[hooks_mod.Hook], resume: bool =
                 host.publish("agent_start_failed", agent=hook.session, issue=hook.issue,
                              error=str(e))
         started = [(h, sessions[h.session].pid) for h in ready if h.session in sessions]
-        await host.domain(_mark_many_active, started)
+        moved_on = await host.domain(_mark_many_active, started)
     except BaseException:
         for name in sessions:
             host.agents[name].expected_exit = True
@@ -140,6 +141,8 @@ async def start_hooks(host: Context, hooks: list[hooks_mod.Hook], resume: bool =
     if before_active is not None:
         before_active()
     for hook, _pid in started:
+        if hook.session in moved_on:
+            continue
         host.publish("hook_active", agent=hook.session, issue=hook.issue, resumed=resume)
         agent = host.agents.get(hook.session)
         if agent is not None and wants_first_prompt(agent.family):
@@ -156,6 +159,7 @@ async def _end_previous_work(host: Context, hook: hooks_mod.Hook) -> None:
     if agent is None or session is None or not session.alive or agent.issue == hook.issue:
         return
     agent.expected_exit = True
+    await until_may_end(host, agent)
     host.mux.terminate(hook.session)
     try:
         await host.mux.wait(hook.session, timeout=5)
@@ -186,17 +190,26 @@ def _prepare_many(town, hooks: list[hooks_mod.Hook], environ) -> dict[str, tuple
     return out
 
 
-def _mark_many_active(town, started: list[tuple[hooks_mod.Hook, int]]) -> None:
+def _mark_many_active(town, started: list[tuple[hooks_mod.Hook, int]]) -> set[str]:
+    """The started hooks made active; returns the sessions of those that moved on first. An
+    agent can finish (`gt done` makes its hook active, then completed) before this runs on a
+    busy domain thread: its hook is left as it is, and the rest of its batch, which raising
+    here would end with it, is marked active all the same."""
     by_rig: dict[str, list] = {}
     for hook, pid in started:
         by_rig.setdefault(hook.rig, []).append((hook, pid))
+    moved_on = set()
     for rig, items in by_rig.items():
         led = town.rig(rig).ledger()
         with led.transaction():
             for hook, pid in items:
                 fresh = hooks_mod.load(town, hook.rig, hook.polecat, hook.kind) or hook
+                if fresh.issue != hook.issue or not fresh.live:
+                    moved_on.add(hook.session)
+                    continue
                 hooks_mod.transition(town, fresh, "active", led=led, pid=pid,
                                      last_activity=hooks_mod.now())
+    return moved_on
 
 
 async def sling(host: Context, issue_ids: list[str], target: str, *, agent: str | None = None,

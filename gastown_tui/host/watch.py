@@ -16,6 +16,7 @@ import time
 
 from ..town import hooks as hooks_mod
 from .context import Context
+from .ending import may_end
 from .supervisor import _snapshot, start_hook
 
 
@@ -124,13 +125,13 @@ async def _reconcile(host: Context) -> None:
 
 def _end_finished(host: Context) -> None:
     """An agent whose work is done gets a short grace to finish writing, then its terminal ends
-    and the polecat is idle."""
+    and the polecat is idle; not before its `gt done` (or any gt/bd command it runs) ends."""
     now = time.monotonic()
     for agent in list(host.agents.values()):
         if agent.finished_at is None or now - agent.finished_at < host.settings.done_grace:
             continue
         session = host.session(agent.name)
-        if session is not None and session.alive:
+        if session is not None and session.alive and may_end(host, agent, agent.finished_at):
             host.mux.terminate(agent.name)
 
 

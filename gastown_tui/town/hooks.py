@@ -63,6 +63,9 @@ class Hook:
     last_activity: str | None = None
     bead_id: str = ""
     reason: str | None = None   # why it is suspended (the host stopped, its worktree went)
+    # Why this idle polecat could not be cleared for new work (a file that cannot be
+    # removed, a lock another process holds): slings pass it by until `gt hooks repair`.
+    unusable: str | None = None
 
     @property
     def address(self) -> str:
@@ -85,7 +88,8 @@ class Hook:
         return {"branch": self.branch, "worktree": self.worktree, "agent": self.agent,
                 "base": self.base, "convoy": self.convoy, "times": self.times,
                 "respawns": self.respawns, "stuck": self.stuck, "pid": self.pid,
-                "kind": self.kind, **({"reason": self.reason} if self.reason else {})}
+                "kind": self.kind, **({"reason": self.reason} if self.reason else {}),
+                **({"unusable": self.unusable} if self.unusable else {})}
 
 
 def address_of(rig: str, name: str, kind: str = "polecats") -> str:
@@ -109,7 +113,8 @@ def from_bead(bead: "Issue") -> Hook:
                 times=dict(extra.get("times") or {}), respawns=int(extra.get("respawns") or 0),
                 stuck=bool(extra.get("stuck")), pid=extra.get("pid"),
                 last_activity=bead.last_activity, bead_id=bead.id,
-                reason=str(extra["reason"]) if extra.get("reason") else None)
+                reason=str(extra["reason"]) if extra.get("reason") else None,
+                unusable=str(extra["unusable"]) if extra.get("unusable") else None)
 
 
 def agent_bead(led: "Ledger", address: str) -> "Issue | None":

@@ -211,27 +211,25 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
                                                    else "")
                     for h in existing if (h.live or h.address in merging) and h.kind == kind}
             idle = [h.polecat for h in existing
-                    if not h.live and h.address not in merging and h.kind == kind]
+                    if not h.live and h.address not in merging and h.kind == kind
+                    and not h.unusable]
             taken = {h.polecat for h in existing} | set(rig.polecat_names())
-            name = pick_name(taken, idle, wanted, busy)
-            old = hooks_mod.load(town, rig.name, name)
-            if old is not None and old.state == "archived":
-                _clear_leftover(town, rig, name)
+            while True:
+                name = pick_name(taken, idle, wanted, busy)
+                try:
+                    old, reused_note = _make_ready(town, rig, hooks_mod.load(
+                        town, rig.name, name), base, say, own_undo)
+                    break
+                except Unusable:
+                    # One idle polecat the machine will not clear (a file that cannot be
+                    # removed, a lock held) must not fail every sling to the rig: it is
+                    # marked, and the next idle polecat or a new one takes the work.
+                    if wanted:
+                        raise
+                    idle.remove(name)
+        if crew:
+            old, reused_note = _make_ready(town, rig, old, None, say, own_undo)
         address = hooks_mod.address_of(rig.name, name, kind)
-
-        if old is not None and old.state == "completed" and old.worktree:
-            if base and not crew:
-                # A bad --base must fail before the idle polecat's finished worktree goes.
-                import pygit2
-
-                worktrees._base_commit(pygit2.Repository(str(rig.repo_path)), base)
-            finished = dataclasses.replace(old)
-            kept = archive(town, old, "reused for new work")
-            if kept is not None and kept.note():
-                reused_note = f"{name}'s finished worktree archived; {kept.note()}"
-                say(reused_note)
-            own_undo.append(lambda: _unarchive(town, rig, finished, kept))
-            old = hooks_mod.load(town, rig.name, name, kind)
 
         if crew:
             path = rig.crew_dir / crew
@@ -277,7 +275,7 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
             hook = hooks_mod.save(town, hook, actor, led, issue=issue.id, state="created",
                                   branch=branch, worktree=str(path), agent=preset.name,
                                   base=base or rig.branch, convoy=convoy_id, times=times,
-                                  respawns=0, stuck=False, pid=None)
+                                  respawns=0, stuck=False, pid=None, unusable=None)
         own_undo.append(lambda: _unhook(town, led, issue.id, prev, hook, before))
     except BaseException:
         left = roll_back(own_undo)
@@ -291,15 +289,95 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
     return slung, hook
 
 
+class Unusable(TownError):
+    """An idle polecat that cannot be cleared for new work (its finished worktree or its
+    snapshot refused by the machine): slings pass it by until `gt hooks repair` clears it."""
+
+
+def unusable_note(hook: hooks_mod.Hook) -> str:
+    return (f"{hook.address} cannot take new work ({hook.unusable}): new work goes to other "
+            "polecats until you remove what stopped it and run `gt hooks repair`")
+
+
+def _make_ready(town: "Town", rig: "Rig", old: hooks_mod.Hook | None, base: str | None,
+                say: Callable[[str], None], undo: list[Callable[[], None]],
+                ) -> tuple[hooks_mod.Hook | None, str | None]:
+    """Clear an idle polecat (or crew member) for new work: its finished worktree archived
+    (undone if the sling fails later), a worktree an interrupted sling left removed. Returns
+    its hook as it is then and what archiving did with ignored files, to report."""
+    if old is None:
+        return None, None
+    if old.state == "archived" and old.kind == "polecats":
+        _refused(town, old, "clearing its folder", lambda: _clear_leftover(
+            town, rig, old.polecat))
+        return old, None
+    if old.state != "completed" or not old.worktree:
+        return old, None
+    if base:
+        # A bad --base must fail before the idle polecat's finished worktree goes.
+        _check_base(rig, base)
+    finished = dataclasses.replace(old)
+    kept = _refused(town, old, f"archiving its finished worktree {old.worktree}",
+                    lambda: archive(town, old, "reused for new work"))
+    undo.append(lambda: _unarchive(town, rig, finished, kept))
+    note = None
+    if kept is not None and kept.note():
+        note = f"{old.polecat}'s finished worktree archived; {kept.note()}"
+        say(note)
+    return hooks_mod.load(town, rig.name, old.polecat, old.kind), note
+
+
+def _refused(town: "Town", hook: hooks_mod.Hook, doing: str, step: Callable[[], object]):
+    """`step` (`doing`, to clear the idle polecat `hook`); what the machine refuses (not a
+    full disk, which refuses every polecat alike) marks the polecat unusable, saying why,
+    and raises Unusable."""
+    import pygit2
+
+    from ..files import is_no_space
+
+    try:
+        return step()
+    except (OSError, pygit2.GitError, Unusable) as e:
+        if is_no_space(e) or hook.kind != "polecats":
+            raise
+        why = " ".join(str(e).split()).rstrip(":") or type(e).__name__
+        fresh = hooks_mod.load(town, hook.rig, hook.polecat, hook.kind) or hook
+        fresh = hooks_mod.save(town, fresh, unusable=f"{doing}: {why}")
+        raise Unusable(unusable_note(fresh)) from None
+
+
+def free_unusable(town: "Town", hook: hooks_mod.Hook) -> "snapshots.Kept | None":
+    """`gt hooks repair` for a polecat marked unusable: cleared for new work now, as a sling
+    would clear it (its finished worktree archived, a snapshot first); Unusable, the mark
+    saying why, while the machine still refuses. Returns what archiving kept."""
+    from .paths import locked
+
+    rig = town.rig(hook.rig)
+    with locked(rig.polecats_dir):
+        fresh = hooks_mod.load(town, hook.rig, hook.polecat, hook.kind)
+        if fresh is None or not fresh.unusable:
+            return None
+        if fresh.state == "completed":
+            return _refused(town, fresh, f"archiving its finished worktree {fresh.worktree}",
+                            lambda: archive(town, fresh, "cleared by repair"))
+        if fresh.state == "archived":
+            _refused(town, fresh, "clearing its folder", lambda: _clear_leftover(
+                town, rig, fresh.polecat))
+        hooks_mod.save(town, fresh, unusable=None)
+        return None
+
+
 def _clear_leftover(town: "Town", rig: "Rig", name: str) -> None:
     """An archived polecat has no worktree: one found there was made by a sling that was
     killed before it recorded the hook. It is snapshotted (ignored files too) and removed, as
     any worktree is, so the polecat can take work again; a folder that is no git worktree is
-    left to a person (the sling then says so)."""
+    left to a person (Unusable says so)."""
     from . import snapshots, worktrees
 
     path = worktrees.worktree_path(rig, name)
     if not (path / ".git").exists():
+        if path.is_dir() and any(path.iterdir()):
+            raise Unusable(f"{path} holds files but is no git worktree: move them away")
         return
     snapshots.keep_before_removal(path, name, "left by an interrupted sling",
                                   town.runtime_dir)
@@ -421,7 +499,7 @@ def archive(town: "Town", hook: hooks_mod.Hook, reason: str) -> "snapshots.Kept 
                                              f"before archive: {reason}", town.runtime_dir)
         worktrees.remove_worktree(town.rig(hook.rig), hook.polecat)
     if hook.state != "archived":
-        hooks_mod.transition(town, hook, "archived")
+        hooks_mod.transition(town, hook, "archived", unusable=None)
     return kept
 
 

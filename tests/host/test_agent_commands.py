@@ -286,3 +286,90 @@ def test_undone_archive_puts_every_file_back(town):
     assert (wt / "big.bin").read_bytes() == b"x" * ((1 << 20) + 1)
     assert not Path(kept.set_aside).exists()
     assert hooks.load(t, "demo", "bo").state == "completed"
+
+
+def _immutable(path: Path, on: bool) -> bool:
+    return subprocess.run(["chattr", "+i" if on else "-i", str(path)],
+                          capture_output=True).returncode == 0 if shutil.which("chattr") \
+        else False
+
+
+@pytest.mark.parametrize("obstacle", ["snapshot lock", "immutable file"])
+def test_an_idle_polecat_that_cannot_be_cleared_is_passed_by(town, obstacle):
+    """A sling reuses the first idle polecat, archiving its finished worktree first. One the
+    machine will not clear (its snapshot ref locked by a write in progress, which is not
+    stale by time; a file that cannot be removed) failed every sling to its rig: it is
+    marked unusable and passed by, `gt hooks list` and `gt hooks repair` say what to do, and
+    once the obstacle is gone repair clears it for new work."""
+    _slung, wt = _finished_with_ignored(town, "ace", "First")
+    if obstacle == "snapshot lock":
+        cause = Path(pygit2.Repository(str(wt)).path).parents[1] / "refs/gastown/wip/ace.lock"
+        cause.write_text("")
+    else:
+        cause = wt / "keys.local"
+        if not _immutable(cause, True):
+            pytest.skip("chattr +i needs root on a filesystem with immutable files")
+    try:
+        issues = [new_issue(town, title) for title in ("Second", "Third", "Fourth")]
+        names = [gt_json(town.root, "sling", issue, "demo", "--agent", "demo",
+                         "--no-convoy")[0]["polecat"] for issue in issues[:2]]
+        assert "ace" not in names and len(set(names)) == 2
+        t = find_town(town.root, {})
+        ace = hooks.load(t, "demo", "ace")
+        assert ace.state == "completed" and ace.unusable
+        # asked for by name, it is tried again, and refused saying why
+        named = run_gt(town.root, "sling", issues[2], "demo/ace", "--agent", "demo")
+        assert named.returncode == 1
+        assert "demo/polecats/ace cannot take new work (" in named.stderr
+        listed = run_gt(town.root, "hooks", "list")
+        assert "completed (unusable)" in listed.stdout
+        assert "demo/polecats/ace cannot take new work (" in listed.stdout
+        assert "run `gt hooks repair`" in listed.stdout
+        left = run_gt(town.root, "hooks", "repair")
+        assert "left    unusable polecat: demo/polecats/ace cannot take new work" in left.stdout
+    finally:
+        if obstacle == "snapshot lock":
+            cause.unlink()
+        else:
+            _immutable(cause, False)
+    fixed = run_gt(town.root, "hooks", "repair")
+    assert "fixed   unusable polecat: demo/polecats/ace takes new work again" in fixed.stdout
+    t = find_town(town.root, {})
+    ace = hooks.load(t, "demo", "ace")
+    assert ace.state == "archived" and ace.unusable is None and not wt.exists()
+    # its files were kept: the last snapshot holds the ignored one
+    snap = pygit2.Repository(str(t.rig("demo").repo_path)).references[
+        "refs/gastown/wip/ace"].peel(pygit2.Commit)
+    assert "keys.local" in snap.tree
+    again = gt_json(town.root, "sling", issues[2], "demo", "--agent", "demo", "--no-convoy")
+    assert again[0]["polecat"] == "ace"
+
+
+def test_an_agents_bd_holds_its_inflight_lock_until_it_exits(town):
+    """What the host checks before it ends a finished agent's terminal (inflight.py): a `bd`
+    the agent runs holds the agent's lock while it runs (here it waits for the town ledger,
+    which another writer holds), and nothing once it has exited."""
+    import sqlite3
+
+    from gastown_tui import inflight
+    from host_helpers import wait_for
+
+    (town.root / ".runtime").mkdir(mode=0o700, exist_ok=True)
+    address = "demo/polecats/nux"
+    env = {**os.environ, **_agent_env(town, "nux"), "BEADS_DIR": str(town.beads_dir)}
+    db = sqlite3.connect(str(town.beads_dir / "beads.db"), isolation_level=None)
+    db.execute("BEGIN IMMEDIATE")
+    proc = subprocess.Popen([shutil.which("bd") or "bd", "create", "Waits for the ledger"],
+                            cwd=str(town.root), env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        wait_for(lambda: inflight.running(town.root, address), 20, what="bd to hold the lock")
+        assert proc.poll() is None
+        assert not inflight.running(town.root, "demo/polecats/other")
+    finally:
+        db.execute("ROLLBACK")
+        db.close()
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert not inflight.running(town.root, address)
+    assert inflight.lock_path(town.root, "mayor") is None

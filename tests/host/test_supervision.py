@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sqlite3
+import time
 
 import pygit2
 
@@ -216,6 +218,135 @@ def test_deleted_worktree_suspends_and_repair_restores_and_resumes(town):
             assert host.session(name).alive and host.agents[name].hook_state == "active"
             h = hooks.load(find_town(town.root, {}), "demo", slung.polecat)
             assert h.state == "active" and h.reason is None
+        finally:
+            await host.stop()
+
+    asyncio.run(main())
+
+
+def _busy_town_ledger(town) -> sqlite3.Connection:
+    """Another writer holding the town ledger's write lock, as other agents' mail does on a
+    loaded machine: a `gt done` waits there to send its "Done" mail, after its hook already
+    says completed."""
+    db = sqlite3.connect(str(town.beads_dir / "beads.db"), isolation_level=None)
+    db.execute("BEGIN IMMEDIATE")
+    return db
+
+
+def test_a_slow_gt_done_ends_before_its_terminal_does(town):
+    """The host ends a finished agent's terminal after its short grace, but not while its
+    `gt done` still runs: killed there, the work's "Done" mail and its notice to the host
+    were lost."""
+    issue = new_issue(town, "Add a line to hello.py")
+    env = {**ENV, "GT_DEMO_STEP_SECONDS": "0.3", "GT_DONE_GRACE": "0.1"}
+
+    async def main():
+        host = Host(town, mode="test", environ=env)
+        seen = _collect(host)
+        await host.start()
+        try:
+            [slung] = await host.sling([issue], "demo", agent="demo", convoy=False)
+            name = f"demo/{slung.polecat}"
+            db = _busy_town_ledger(town)
+            try:
+                await async_wait_for(lambda: host.agents[name].finished_at is not None, 20,
+                                     what="the host to see the work completed")
+                await asyncio.sleep(1.0)   # the grace, many times over
+                session = host.session(name)
+                assert session is not None and session.alive, \
+                    "the terminal ended under `gt done`"
+            finally:
+                db.execute("ROLLBACK")
+                db.close()
+            await async_wait_for(lambda: host.session(name) is None
+                                 or not host.session(name).alive, 20,
+                                 what="the terminal to end once `gt done` has")
+            done = [m for m in inbox(find_town(town.root, {}), "mayor/")
+                    if m.subject.startswith(f"Done: {issue}")]
+            assert len(done) == 1
+            # its last step: telling the host, which publishes what it submitted
+            assert any(e["kind"] == "mr_submitted" and e["issue"] == issue for e in seen)
+            assert not any(e["kind"] == "agent_end_forced" for e in seen)
+        finally:
+            await host.stop()
+
+    asyncio.run(main())
+
+
+def test_a_command_that_outlives_the_wait_limit_is_reported(town):
+    """A `gt` command that never ends (here a `gt done` whose ledger stays busy) holds the
+    finished terminal only up to `done_wait_limit`; then it ends, and the event says why."""
+    issue = new_issue(town, "Add a line to hello.py")
+    env = {**ENV, "GT_DEMO_STEP_SECONDS": "0.3", "GT_DONE_GRACE": "0.1",
+           "GT_DONE_WAIT_LIMIT": "1"}
+
+    async def main():
+        host = Host(town, mode="test", environ=env)
+        seen = _collect(host)
+        await host.start()
+        try:
+            [slung] = await host.sling([issue], "demo", agent="demo", convoy=False)
+            name = f"demo/{slung.polecat}"
+            db = _busy_town_ledger(town)
+            try:
+                await async_wait_for(lambda: host.session(name) is None
+                                     or not host.session(name).alive, 20,
+                                     what="the terminal to end at the limit")
+                [forced] = [e for e in seen if e["kind"] == "agent_end_forced"]
+                assert forced["agent"] == name and forced["issue"] == issue
+                assert forced["waited_seconds"] >= 1
+            finally:
+                db.execute("ROLLBACK")
+                db.close()
+        finally:
+            await host.stop()
+
+    asyncio.run(main())
+
+
+def test_an_agent_done_before_its_batch_is_marked_active_ends_no_other(town):
+    """A sling starts its batch's agents, then marks their hooks active in one ledger
+    transaction on the domain thread. On a loaded host that thread gets there late, and an
+    agent as quick as this one has run `gt done` by then: its hook stays completed, the others
+    are marked active and work on, and the sling does not fail (which ended them all)."""
+    from gastown_tui.town.mq import mr_for_issue
+
+    issues = [new_issue(town, f"Add line {n} to hello.py") for n in range(3)]
+    env = {**ENV, "GT_DEMO_STEP_SECONDS": "0"}
+
+    def until_one_completed() -> None:
+        t = find_town(town.root, {})
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not any(
+                h.state == "completed" for h in hooks.rig_hooks(t.rig("demo"))):
+            time.sleep(0.02)
+
+    async def main():
+        host = Host(town, mode="test", environ=env)
+        seen = _collect(host)
+
+        def busy_domain_after_the_batch_starts(event: dict) -> None:
+            if event["kind"] == "agent_started" and \
+                    sum(e["kind"] == "agent_started" for e in seen) == len(issues):
+                # Queued on the domain thread before the marking, as other work is on a
+                # loaded host.
+                host._domain.submit(until_one_completed)
+
+        await host.start()
+        host.subscribe(busy_domain_after_the_batch_starts)
+        try:
+            slung = await host.sling(issues, "demo", agent="demo")
+            assert all(s.started for s in slung)
+            t = find_town(town.root, {})
+            marked = {e["agent"] for e in seen if e["kind"] == "hook_active"}
+            quick = [s for s in slung if f"demo/{s.polecat}" not in marked]
+            assert quick, "every hook was marked active: no agent was done before"
+            for s in quick:
+                assert hooks.load(t, "demo", s.polecat).state in ("completed", "archived")
+            rig = t.rig("demo")
+            await async_wait_for(lambda: all(mr_for_issue(rig, i) is not None for i in issues),
+                                 30, 0.1, what="every agent of the batch to finish its work")
+            assert not [e for e in seen if e["kind"] in ("agent_start_failed", "hook_suspended")]
         finally:
             await host.stop()
 

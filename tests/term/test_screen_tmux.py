@@ -287,9 +287,15 @@ def _record(argv: list[str], keys: list[bytes], cols: int = COLS, rows: int = RO
     proc = PtyProcess.spawn(argv, dimensions=(rows, cols), env=env)
     out = bytearray()
 
-    def drain(quiet: float) -> None:
-        """Read until the program is quiet for `quiet` s (at most 3 s: some never stop)."""
+    def drain(quiet: float, first: float = 0.0) -> None:
+        """Read until the program is quiet for `quiet` s (at most 3 s: some never stop).
+
+        `first` is how long to wait for the first byte: a program that imports a
+        large library (rich) on a loaded machine can be silent for seconds before
+        it draws anything, and that silence is not the end of its output."""
         import select
+        if first:
+            select.select([proc.fd], [], [], first)
         deadline = time.monotonic() + 3
         while time.monotonic() < deadline:
             ready, _, _ = select.select([proc.fd], [], [], quiet)
@@ -304,7 +310,7 @@ def _record(argv: list[str], keys: list[bytes], cols: int = COLS, rows: int = RO
             out.extend(chunk)
 
     try:
-        drain(0.6)
+        drain(0.6, first=15)
         for key in keys:
             proc.write(key)
             drain(0.4)
