@@ -4,7 +4,8 @@ A town with one rig whose ledger holds 10,000 beads (a third closed, a fifth wit
 a town ledger with 100 convoys and 300 messages, and polecats slung work as `gt sling` does
 (no host runs: these commands never need one). Every command runs from a polecat's worktree
 with the environment its agent gets (GT_ROLE, GT_RIG, GT_POLECAT, BD_ACTOR, BEADS_DIR, ...),
-through the `gt` and `bd` scripts installed beside the interpreter, round-robin with a bare
+through `gt` and `bd` scripts such as pip writes for the timed checkout's pyproject.toml (so a
+changed entry point is timed before anyone reinstalls), round-robin with a bare
 interpreter start (`python3 -c pass`, the floor no Python CLI can beat), so load from other
 work on the machine hits every row alike. Each row prints its median and minimum wall time
 and its excess over the floor's median, against the goal: at most 30 ms over the floor.
@@ -17,11 +18,12 @@ its own polecat's hook, with a changed file to commit, made before the timed run
 git work is real work: the row under it times a process that does only that work (imports
 pygit2, commits the worktree, takes the snapshot), so what is left of `gt done` is its own.
 
-`--against PYTHON` times a second installation in the same run (another checkout's
-interpreter, e.g. a virtualenv with main installed): it builds its own town with its own
-code, and every command runs for both in turn, so the two columns see the same load.
+`--against` times a second installation in the same run: another checkout, run by this
+interpreter (e.g. main's: `git worktree add /tmp/main-ref main`), or another interpreter's
+installed package (through the scripts installed beside it). It builds its own town with its
+own code, and every command runs for both in turn, so the two columns see the same load.
 
-    python3 benchmarks/agent_commands.py [--beads 10000] [--runs 11] [--against PYTHON]
+    python3 benchmarks/agent_commands.py [--beads 10000] [--runs 11] [--against CHECKOUT|PYTHON]
 """
 
 from __future__ import annotations
@@ -42,7 +44,19 @@ from pathlib import Path
 from typing import Callable
 
 import pygit2
-from bytecode import compile_package
+
+HERE = Path(__file__).resolve().parent
+
+# What pip writes for a console script (`pip install`, editable or not).
+SCRIPT = """#!{python}
+# -*- coding: utf-8 -*-
+import re
+import sys
+from {module} import {function}
+if __name__ == '__main__':
+    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])
+    sys.exit({function}())
+"""
 
 GOAL_MS = 30.0
 WARMUP = 1
@@ -79,9 +93,29 @@ def fill_rig(led, total: int) -> list[str]:
     return ids
 
 
-def build(root: Path, beads: int, hooks: int) -> dict:
-    """The town, made with this interpreter's gastown_tui; returns (as JSON types) what the
-    cases need: the interpreter, the steady polecat's worktree and environment, one
+def scripts(root: Path, checkout: Path | None) -> dict[str, str]:
+    """The `gt` and `bd` scripts to time: those pip would write for `checkout`'s pyproject.toml,
+    or (no checkout) those installed beside the interpreter."""
+    if checkout is None:
+        return {name: str(Path(sys.executable).parent / name) for name in ("gt", "bd")}
+    import tomllib
+
+    entries = tomllib.loads((checkout / "pyproject.toml").read_text())["project"]["scripts"]
+    out = {}
+    for name in ("gt", "bd"):
+        module, _, function = entries[name].partition(":")
+        path = root / "bin" / name
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(SCRIPT.format(python=sys.executable, module=module, function=function))
+        path.chmod(0o755)
+        out[name] = str(path)
+    return out
+
+
+def build(root: Path, beads: int, hooks: int, checkout: Path | None) -> dict:
+    """The town, made with the gastown_tui this process imports (`checkout`'s, or the
+    interpreter's installed one); returns (as JSON types) what the cases need: the interpreter
+    and scripts, the steady polecat's worktree and environment, one
     (worktree, environment) per `gt done` run, open bead ids, a bead and a message to show."""
     import gastown_tui
     from gastown_tui.town import find_town
@@ -134,15 +168,15 @@ def build(root: Path, beads: int, hooks: int) -> dict:
                     "body\n" * 5)
     message = next(i.id for i in hq.list(issue_type="message", assignee=address, limit=1))
     hq.close_db()
+    from bytecode import compile_package
+
     compile_package()
-    return {"python": sys.executable, "wt": steady_wt, "env": steady_env, "done": slung[1:],
+    return {"python": sys.executable, **scripts(root, checkout), "wt": steady_wt, "env": steady_env, "done": slung[1:],
             "open": open_ids, "show": ids[len(ids) // 2], "message": message, "env0": env0}
 
 
 def cases(t: dict) -> list[Case]:
-    py = t["python"]
-    scripts = Path(py).parent
-    gt, bd = str(scripts / "gt"), str(scripts / "bd")
+    py, gt, bd = t["python"], t["gt"], t["bd"]
     wt, env = t["wt"], t["env"]
     update_ids, close_ids = t["open"][0::2], t["open"][1::2]
 
@@ -244,25 +278,36 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--beads", type=int, default=10_000)
     ap.add_argument("--runs", type=int, default=11)
-    ap.add_argument("--against", metavar="PYTHON",
-                    help="also time the installation of this interpreter, in the same run")
+    ap.add_argument("--against", metavar="CHECKOUT|PYTHON",
+                    help="also time, in the same run, another checkout (a folder holding "
+                         "gastown_tui) with this interpreter, or another interpreter's "
+                         "installed package")
     ap.add_argument("--build-only", type=Path, help=argparse.SUPPRESS)
+    # The checkout a --build-only run builds with ("": the interpreter's installed package).
+    ap.add_argument("--checkout", default=str(HERE.parent), help=argparse.SUPPRESS)
     ap.add_argument("--keep", type=Path, help="build the town(s) here and keep them")
     args = ap.parse_args()
+    sys.path.insert(0, str(HERE))
+    checkout = Path(args.checkout).resolve() if args.checkout else None
+    if checkout is not None:
+        sys.path.insert(0, str(checkout))
     hooks = 2 * (WARMUP + args.runs)    # gt done's, then its git work's alone
     root = args.keep or Path(tempfile.mkdtemp(prefix="gt-agent-bench-"))
     root.mkdir(parents=True, exist_ok=True)
     if args.build_only:
-        args.build_only.write_text(json.dumps(build(root, args.beads, hooks)))
+        args.build_only.write_text(json.dumps(build(root, args.beads, hooks, checkout)))
         return
     try:
         t0 = time.perf_counter()
-        towns = {"this": build(root / "this", args.beads, hooks)}
+        towns = {"this": build(root / "this", args.beads, hooks, checkout)}
         if args.against:
             spec = root / "against.json"
-            subprocess.run([args.against, __file__, "--beads", str(args.beads), "--runs",
+            other = Path(args.against).resolve()
+            python, theirs = ((sys.executable, str(other)) if other.is_dir()
+                              else (str(other), ""))
+            subprocess.run([python, __file__, "--beads", str(args.beads), "--runs",
                             str(args.runs), "--keep", str(root / "against"),
-                            "--build-only", str(spec)], check=True)
+                            "--checkout", theirs, "--build-only", str(spec)], check=True)
             towns["against"] = json.loads(spec.read_text())
         print(f"built {len(towns)} town(s) of {args.beads} beads in "
               f"{time.perf_counter() - t0:.1f} s; load average {os.getloadavg()[0]:.2f} on "
