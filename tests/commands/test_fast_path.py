@@ -9,6 +9,7 @@ import json
 import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import click
@@ -137,19 +138,55 @@ def _run(prog: str, args: list[str], cwd: Path, environ: dict, fast_entry: bool,
                           input=stdin, capture_output=True, text=True, timeout=60)
 
 
-_VOLATILE = re.compile(r"\b(?:mp|hq)-[0-9a-z]+(?:\.\d+)?\b|\d{4}-\d\d-\d\d[T ][0-9:.+]+")
+_VOLATILE = re.compile(r"\b(?:mp|hq)(?:-mr)?-[0-9a-z]+(?:\.\d+)?\b|\d{4}-\d\d-\d\d[T ][0-9:.+]+"
+                       r"|\b[0-9a-f]{10,40}\b")
 
 
 def _same(prog: str, args: list[str], cwd: Path, environ: dict, *, other: list[str] | None =
-          None, stdin: str = "") -> subprocess.CompletedProcess:
-    """Run `args` through the fast entry and `other` (default: the same words) through the
-    registry; both must print and exit alike (ids and times aside when `other` differs)."""
+          None, other_at: tuple[Path, dict] | None = None, names: tuple[str, str] = ("", ""),
+          stdin: str = "") -> subprocess.CompletedProcess:
+    """Run `args` through the fast entry and `other` (default: the same words; at `other_at`,
+    default the same place) through the registry; both must print and exit alike (ids, commit
+    hashes and times aside, and each side's name of `names`, when they act on twins)."""
     a = _run(prog, args, cwd, environ, True, stdin)
-    b = _run(prog, other or args, cwd, environ, False, stdin)
-    norm = (lambda t: _VOLATILE.sub("<v>", t)) if other else (lambda t: t)
-    assert (a.returncode, norm(a.stdout), norm(a.stderr)) == \
-        (b.returncode, norm(b.stdout), norm(b.stderr)), (args, a.stderr, b.stderr)
+    b = _run(prog, other or args, *(other_at or (cwd, environ)), False, stdin)
+    twins = other is not None or other_at is not None
+
+    def norm(text: str, name: str) -> str:
+        if not twins:
+            return text
+        return _VOLATILE.sub("<v>", text.replace(name, "<name>") if name else text)
+
+    assert (a.returncode, norm(a.stdout, names[0]), norm(a.stderr, names[0])) == \
+        (b.returncode, norm(b.stdout, names[1]), norm(b.stderr, names[1])), \
+        (args, a.stdout, a.stderr, b.stdout, b.stderr)
     return a
+
+
+def _all_same(prog: str, words: list[list[str]], cwd: Path, environ: dict, *,
+              served: bool = True) -> list[subprocess.CompletedProcess]:
+    """`_same` for each of `words` that changes nothing, two at a time (the suite's time)."""
+    with ThreadPoolExecutor(2) as pool:
+        return list(pool.map(lambda args: _same(prog, _served(prog, args) if served else args,
+                                                cwd, environ), words))
+
+
+def _served(prog: str, args: list[str]) -> list[str]:
+    """`args`, checked to be words the fast entry serves itself (a comparison of two registry
+    runs would prove nothing)."""
+    for n in (2, 1):
+        entry = WORDS.get((prog, tuple(args[:n])))
+        if entry is not None:
+            assert fast.parse(entry[2], args[n:]) is not None, f"{prog} {args} not served"
+            return args
+    raise AssertionError(f"{prog} {args} is no served command")
+
+
+def _refused(proc: subprocess.CompletedProcess, exit_codes: tuple[int, ...] = (1, 2)) -> None:
+    """A bad input's answer: one line on stderr that says what is wrong, a failing exit code
+    (1 failed, 2 bad usage), no traceback."""
+    assert proc.returncode in exit_codes, proc
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr, proc
 
 
 def test_the_fast_entry_answers_as_the_registry(rig_town):
@@ -203,3 +240,92 @@ def test_the_fast_entry_loads_no_click(rig_town, prog, args):
     proc = subprocess.run([sys.executable, "-c", probe], cwd=alice.cwd, env=alice.environ,
                           capture_output=True, text=True, timeout=60)
     assert proc.stderr.strip().splitlines()[-1] == "False", proc.stderr
+
+
+def test_every_served_flag_and_bad_input_answers_as_the_registry(rig_town, tmp_path):
+    """Each option of each served bd command, --json or not, and the bad inputs agents make
+    (unknown ids, unknown words, conflicting options, no ledger): the same answers."""
+    town = rig_town.cwd
+    alice = rig_town.at(town / "my_proj/crew/alice")
+    env, here = alice.environ, alice.cwd
+    ids = [alice.new_bead("Twin", "-p", "1", "-d", "same words", "-l", "ui") for _ in range(8)]
+    alice.new_bead("Bob's", "-a", "bob")
+    _all_same("bd", [["ready", "-a", "bob"], ["ready", "--unassigned", "--json"],
+                     ["ready", "-l", "ui", "-l", "nosuch"], ["ready", "--actor", "me", "--json"],
+                     ["ready", "--debug"], ["list", "--all", "-t", "task", "-a", "bob", "--json"],
+                     ["list", "-l", "ui", "-p", "1", "-s", "open", "-t", "task,bug"],
+                     ["show", ids[0], "--actor", "carol"]], here, env)
+    unknown = [["show", "mp-nosuch"], ["show", "mp-nosuch", "--json"],
+               ["show", ids[0], "mp-nosuch"], ["close", "mp-nosuch"],
+               ["close", "mp-nosuch", "--json"], ["update", "mp-nosuch", "--status", "open"],
+               ["show", "mp-nosuch", "--debug"]]
+    for proc in _all_same("bd", unknown, here, env):
+        _refused(proc, (1,))
+    bad = [["update", ids[1], "--status", "nosuch"], ["update", ids[1], "-t", "nosuch"],
+           ["update", ids[1], "--claim", "--status", "open"],
+           ["ready", "-a", "bob", "--unassigned"], ["list", "-t", "nosuch", "--json"],
+           ["create", "Orphan", "--parent", "mp-nosuch"],
+           ["create", "Blocked", "--deps", "mp-nosuch"],
+           ["create", "Odd", "-t", "nosuch"], ["create", "Lost", "--rig", "nosuch"]]
+    for proc in _all_same("bd", bad, here, env):
+        _refused(proc)
+    _refused(_same("bd", ["update", ids[1], "-p", "P9"], here, env), (2,))  # click's to judge
+    nowhere = {k: v for k, v in env.items() if not k.startswith(("GT_", "BD_", "BEADS_"))}
+    for proc in _all_same("bd", [["ready"], ["list", "--json"], ["create", "Homeless"]], tmp_path,
+                          nowhere):
+        _refused(proc)
+
+    # writes: the fast entry changes one twin, the registry the other
+    for verb in (["update", "--title", "Renamed", "-d", "new words", "-p", "0", "-t", "bug",
+                  "-a", "dave", "--remove-label", "ui", "--add-label", "core", "--json"],
+                 ["update", "--claim"], ["update", "--notes", "a note", "--actor", "erin"]):
+        _same("bd", _served("bd", [verb[0], ids[0], *verb[1:]]), here, env,
+              other=[verb[0], ids[2], *verb[1:]])
+    _same("bd", ["close", ids[4], ids[6], "--json"], here, env,
+          other=["close", ids[5], ids[7], "--json"])
+    full = ["create", "Full", "-d", "words", "-t", "bug", "-a", "bob", "-l", "a,b", "--parent",
+            ids[1], "--deps", ids[3], "--notes", "n", "--json"]
+    _same("bd", _served("bd", full), here, env, other=full)
+    _same("bd", ["create", "In the rig", "--rig", "my_proj"], town, rig_town.environ,
+          other=["create", "In the rig", "--rig", "my_proj"])
+
+
+def test_every_served_gt_command_answers_as_the_registry(rig_town, tmp_path):
+    """gt prime, hook, done (for real, on twin hooks), mail send/inbox/read with each option
+    and their bad inputs: the same answers from both entries."""
+    town = rig_town.cwd
+    alice = rig_town.at(town / "my_proj/crew/alice")
+    ids = [alice.new_bead("Work") for _ in range(2)]
+    agents = []
+    for issue in ids:
+        polecat = rig_town.ok(f"sling {issue} my_proj --agent demo --no-convoy").slung[0]
+        agents.append((Path(polecat.worktree), polecat.polecat, {
+            **rig_town.environ, "GT_ROLE": "polecat", "GT_RIG": "my_proj",
+            "GT_POLECAT": polecat.polecat, "BD_ACTOR": polecat.address,
+            "GT_TOWN_ROOT": str(town), "BEADS_DIR": str(town / "my_proj/mayor/rig/.beads")}))
+    (wt, name, agent), (wt2, name2, agent2) = agents
+    _all_same("gt", [["prime", "--json"], ["mail", "inbox", "overseer", "--json"],
+                     ["mail", "inbox", "mayor/", "--unread"], ["hook", "--debug"]], wt, agent)
+    for proc in _all_same("gt", [["mail", "read", "hq-nosuch"],
+                                 ["mail", "read", "hq-nosuch", "--json"]], wt, agent):
+        _refused(proc, (1,))    # an unknown id
+    for proc in _all_same("gt", [["mail", "send", "mayor/", "-s", "x"],
+                                 ["mail", "send", "mayor/", "-s", "x", "-m", "y", "--stdin"],
+                                 ["mail", "send", "nobody/", "-s", "x", "-m", "y", "--json"]],
+                          wt, agent):
+        _refused(proc)
+    nowhere = {k: v for k, v in rig_town.environ.items() if not k.startswith(("GT_", "BD_"))}
+    for proc in _all_same("gt", [["prime"], ["hook", "--json"], ["mail", "inbox"], ["done"]],
+                          tmp_path, nowhere):
+        _refused(proc)
+
+    sent = _same("gt", ["mail", "send", "mayor/", "-s", "Hi", "-m", "text", "--urgent"], wt,
+                 agent, other=["mail", "send", "mayor/", "-s", "Hi", "-m", "text", "--urgent"])
+    message = sent.stdout.split()[1]
+    _same("gt", ["mail", "read", message, "--json"], town, rig_town.environ)
+    # gt done for real: each entry finishes its own twin's work, with a change to submit
+    for where in (wt, wt2):
+        (where / "work.txt").write_text("done\n")
+    _same("gt", _served("gt", ["done", "-m", "finished", "--json"]), wt, agent,
+          other_at=(wt2, agent2), names=(name, name2))
+    _same("gt", ["done"], wt, agent, other_at=(wt2, agent2), names=(name, name2))
