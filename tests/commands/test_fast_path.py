@@ -329,3 +329,22 @@ def test_every_served_gt_command_answers_as_the_registry(rig_town, tmp_path):
     _same("gt", _served("gt", ["done", "-m", "finished", "--json"]), wt, agent,
           other_at=(wt2, agent2), names=(name, name2))
     _same("gt", ["done"], wt, agent, other_at=(wt2, agent2), names=(name, name2))
+
+
+@pytest.mark.parametrize("prog, args", [("bd", ["ready"]), ("gt", ["hook"])])
+def test_the_fast_entry_holds_the_agents_inflight_lock(rig_town, prog, args):
+    """As the registry's entry does (inflight.py): the host never ends an agent's terminal
+    under a command the fast entry serves."""
+    town = rig_town.cwd
+    (town / ".runtime").mkdir(mode=0o700, exist_ok=True)
+    address = "my_proj/polecats/nux"
+    entry = "bd_main" if prog == "bd" else "main"
+    probe = ("import atexit, sys\n"
+             "from gastown_tui import inflight\n"
+             f"atexit.register(lambda: print(inflight.running({str(town)!r}, {address!r}),"
+             " file=sys.stderr))\n"
+             f"from gastown_tui.commands.fast import {entry}\n{entry}({args!r})\n")
+    env = {**rig_town.environ, "GT_TOWN_ROOT": str(town), "BD_ACTOR": address}
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=town / "my_proj/crew/alice",
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert proc.stderr.strip().splitlines()[-1] == "True", proc.stderr
