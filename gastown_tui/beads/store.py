@@ -26,7 +26,6 @@ that has not finished) computes the set instead.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import errno
 import json
 import os
@@ -38,6 +37,7 @@ from typing import Any, Iterator
 
 from ..files import (PRIVATE_FILE, is_no_space, low_space, no_space_message, os_error_message,
                      owner_of, pid_alive, temp_beside)
+from ..records import record
 from .model import (BLOCKING_DEP_TYPES, DONE_STATUSES, SCALAR_FIELDS, LedgerError, NoSpaceError,
                     dumps, record_from_row)
 
@@ -310,7 +310,7 @@ def file_stamp(path: Path) -> str:
     return f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}"
 
 
-@dataclasses.dataclass
+@record
 class Export:
     """A new export written beside `issues.jsonl`, waiting for its commit to be published."""
     tmp: Path
