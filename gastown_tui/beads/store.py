@@ -314,7 +314,7 @@ def file_stamp(path: Path) -> str:
 class Export:
     """A new export written beside `issues.jsonl`, waiting for its commit to be published."""
     tmp: Path
-    data: bytes
+    digest: str          # of its content (`digest`)
     change: int          # the `changes` count of the commit it shows
     base_stamp: str      # the stamp of the file it replaces, as the transaction saw it
     placed: bool = False
@@ -331,18 +331,19 @@ def prepare_export(conn: sqlite3.Connection, path: Path, changed: set[str] | Non
 
     With `changed` (the caller has checked that the file is still exactly our last export),
     the previous file is patched with the lines of those beads instead of reading all 10,000
-    lines back out of SQLite."""
+    lines back out of SQLite, and the new file is written from the old one's unchanged
+    stretches and the new lines, never joined into one more copy of 4 MB."""
     if path.is_dir():
         # The rename after the commit would fail: refuse now, while nothing is changed.
         raise OSError(errno.EISDIR, "a directory is in its place", str(path))
     _remove_stale_temps(path)
-    data = _patched(conn, path, changed) if changed is not None else None
-    if data is None:
-        data = all_lines(conn)
+    pieces = _patched(conn, path, changed) if changed is not None else None
+    if pieces is None:
+        pieces = [all_lines(conn)]
     # No fsync: SQLite holds the change durably, and an export lost to a power cut is
     # rewritten from it (`meta.exported` lags).
-    tmp = temp_beside(path, data, sync=False)
-    return Export(tmp, data, change, file_stamp(path))
+    tmp = temp_beside(path, pieces, sync=False)
+    return Export(tmp, digest(pieces), change, file_stamp(path))
 
 
 def publish_export(conn: sqlite3.Connection, path: Path, export: Export) -> bool:
@@ -359,7 +360,7 @@ def publish_export(conn: sqlite3.Connection, path: Path, export: Export) -> bool
     export.placed = True
     # After the rename: should these fail, the file still shows exactly the committed state,
     # and the next open reads it back as no change.
-    record_sync(conn, path, export.data)
+    record_sync(conn, path, export.digest)
     set_meta(conn, "exported", str(export.change))
     return True
 
@@ -426,7 +427,8 @@ def _locate(buf: bytes, key: bytes) -> tuple[int, int, bool]:
     return lo, lo, False
 
 
-def _patched(conn: sqlite3.Connection, path: Path, changed: set[str]) -> bytes | None:
+def _patched(conn: sqlite3.Connection, path: Path, changed: set[str]) -> list | None:
+    """The new export as pieces: views of the old file's bytes between the new lines."""
     try:
         old = path.read_bytes()
     except FileNotFoundError:
@@ -455,7 +457,7 @@ def _patched(conn: sqlite3.Connection, path: Path, changed: set[str]) -> bytes |
             pieces += [fresh[key], b"\n"]
         cursor = end
     pieces.append(view[cursor:])
-    return b"".join(pieces)
+    return pieces
 
 
 def all_lines(conn: sqlite3.Connection) -> bytes:
@@ -470,16 +472,21 @@ def all_lines(conn: sqlite3.Connection) -> bytes:
     return b"\n".join([r[0] for r in rows]) + b"\n"
 
 
-def digest(data: bytes) -> str:
+def digest(data: bytes | list) -> str:
     """Tells a rewrite with the same content (git checkout) from a real change; not security,
-    so CRC-32, which costs a third of SHA-1 on 4 MB."""
-    return f"{zlib.crc32(data):08x}:{len(data)}"
+    so CRC-32, which costs a third of SHA-1 on 4 MB. `data` may come in pieces."""
+    crc, size = 0, 0
+    for piece in data if isinstance(data, list) else [data]:
+        crc = zlib.crc32(piece, crc)
+        size += len(piece)
+    return f"{crc:08x}:{size}"
 
 
-def record_sync(conn: sqlite3.Connection, path: Path, data: bytes) -> None:
-    """Remember what the JSONL looked like after we wrote or read it."""
+def record_sync(conn: sqlite3.Connection, path: Path, data_digest: str) -> None:
+    """Remember what the JSONL looked like after we wrote or read it: its stamp, and
+    `data_digest`, the digest of its content."""
     set_meta(conn, "jsonl_stamp", file_stamp(path))
-    set_meta(conn, "jsonl_digest", digest(data))
+    set_meta(conn, "jsonl_digest", data_digest)
 
 
 @contextlib.contextmanager

@@ -57,11 +57,12 @@ class SyncMixin:
             self._force_export = True
             return
         data = path.read_bytes()
-        if store.digest(data) == store.get_meta(self.conn, "jsonl_digest"):
+        data_digest = store.digest(data)
+        if data_digest == store.get_meta(self.conn, "jsonl_digest"):
             store.set_meta(self.conn, "jsonl_stamp", stamp)
             return
         self._import_bytes(data, str(path), tracked=True)
-        store.record_sync(self.conn, path, data)
+        store.record_sync(self.conn, path, data_digest)
         self._force_export = True
 
     def import_file(self, source: Path) -> "ImportReport":
