@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import click
 
+from ..visible import visible
 from .core import get_env
 from .gt_costs import tokens
 from .live_views import age
@@ -54,7 +55,7 @@ class Status:
                          + f" ({a.state})")
         if s.needs:
             lines.append(f"needs you ({len(s.needs)}):")
-            lines += [f"  {item.text}" for item in s.needs]
+            lines += [f"  {visible(item.text)}" for item in s.needs]
         else:
             lines.append("nothing needs you")
         return "\n".join(lines)

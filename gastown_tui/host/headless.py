@@ -12,9 +12,10 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from ..files import pid_alive
 from .api import Ping, Shutdown
 from .client import HostClient
-from .runtime import HostError, HostNotRunning, host_running, log_path, pid_alive, read_info
+from .runtime import HostError, HostNotRunning, host_running, log_path, read_info
 
 START_TIMEOUT_S = 15.0
 STOP_TIMEOUT_S = 20.0

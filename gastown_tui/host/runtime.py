@@ -102,16 +102,6 @@ def read_info(town_root: Path) -> HostInfo | None:
         return None
 
 
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 class HostLock:
     """The one-host-per-town lock. `acquire` refuses with the running host's description."""
 

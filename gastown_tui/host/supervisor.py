@@ -14,13 +14,14 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from ..files import pid_alive
 from ..term.events import Exited, LinesChanged, StateChanged
 from ..town import hooks as hooks_mod
 from .context import Context
 from .ending import until_may_end
 from .model import MAYOR, RESUME_FLAGS, Agent
 from .presets import DIALOGS, dialog_for, term_preset, wants_first_prompt
-from .runtime import HostError, pid_alive, wanted_mayor
+from .runtime import HostError, wanted_mayor
 
 DIALOG_WINDOW_S = 90.0
 

@@ -104,7 +104,8 @@ class Diff:
             for h in f.hunks:
                 lines.append(paint("cyan", visible(h.header)))
                 for origin, text in h.lines:
-                    shown = origin + visible(text)
+                    # Tabs stay tabs, as in `git diff` (code indented with them reads right).
+                    shown = origin + visible(text, lines=True)
                     style = "green" if origin == "+" else "red" if origin == "-" else ""
                     lines.append(paint(style, shown) if style else shown)
         return "\n".join(lines)

@@ -674,7 +674,7 @@ def unsling(town: "Town", hook: hooks_mod.Hook, actor: str = "overseer",
         if not hook.live or not hook.issue:
             raise TownError(f"{hook.address} has no work on its hook ({hook.state}): there is "
                             "nothing to unsling")
-        if hook.state == "active" and not agent_stopped and _runs(hook.pid):
+        if hook.state == "active" and not agent_stopped and hook.pid and pid_alive(hook.pid):
             raise TownError(f"the agent of {hook.address} still runs (pid {hook.pid}) with no "
                             "host to stop it: start one (`gt up --headless`) and unsling again")
         reason = f"unslung by {actor}"
@@ -699,17 +699,3 @@ def unsling(town: "Town", hook: hooks_mod.Hook, actor: str = "overseer",
     return Unslung(issue.id, issue.title, hook.address, status, hook.branch, commits,
                    snaps[0].short if snaps else None, kept.note() if kept else "",
                    agent_stopped)
-
-
-def _runs(pid: int | None) -> bool:
-    import os
-
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

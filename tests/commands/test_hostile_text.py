@@ -245,3 +245,41 @@ def test_a_screen_with_its_colours_keeps_only_its_own_styles(tmp_path):
     assert code == 0, err
     assert out.splitlines()[0] == ("\x1b[0;1mbold\x1b[0m \x1b]8;;https://x.example/\x1b\\link"
                                    "\x1b]8;;\x1b\\ a<U+202E>b<U+200B>c")
+
+
+def test_merge_requests_their_diffs_hooks_and_the_status(town):
+    """What a finished agent hands to the merge queue: its bead's title, its commit message and
+    the lines of its change reach `gt mq`, `gt diff`, `gt hooks list` and `gt status` as
+    marks (a diff of a file holding every hostile entry included), and as exact JSON."""
+    from gastown_tui.town import find_town
+
+    t = find_town(town.root, {})
+    with t.rig("proj").ledger("overseer") as led:
+        bead = led.create(EVERYTHING).id
+    out = text("gt", "sling", bead, "proj", "--agent", "demo", cwd=town.root)
+    polecat = out.split("proj/polecats/")[1].split()[0]
+    worktree = t.rig("proj").polecats_dir / polecat
+    # Without its NUL, which makes git call the file binary (the diff says so, no lines).
+    lines = {name: entry for name, entry in CATALOGUE.items() if "\0" not in entry}
+    (worktree / "hostile.txt").write_text("\n".join(lines.values()) + "\n")
+    agent = {"GT_ROLE": "polecat", "GT_RIG": "proj", "GT_POLECAT": polecat,
+             "BD_ACTOR": f"proj/polecats/{polecat}", "GT_TOWN_ROOT": str(town.root)}
+    text("gt", "done", "-m", ONE_LINE, cwd=worktree, env=agent)
+    one_line = visible(EVERYTHING.replace("\n", " "))
+    mrs = [m for m in as_json("gt", "mq", "list", "proj", cwd=town.root) if m["issue"] == bead]
+    assert len(mrs) == 1 and mrs[0]["title"] == f"Merge {bead}: {EVERYTHING}"
+    mr = mrs[0]["id"]
+    text("gt", "mq", "list", "proj", cwd=town.root)
+    shown = text("gt", "mq", "show", mr, cwd=town.root)
+    assert one_line in shown or EVERYTHING_SHOWN in shown
+    assert as_json("gt", "mq", "show", mr, cwd=town.root)["title"] == mrs[0]["title"]
+    for args in (("diff", mr), ("diff", polecat), ("diff", mr, "--stat")):
+        out = text("gt", *args, cwd=town.root, keep="\n\t")
+        if "--stat" not in args:
+            missing = [name for name in lines if visible(lines[name], lines=True)
+                       .replace("\n", "\n+") not in out]
+            assert not missing, f"gt diff: not shown as marks: {missing}"
+    text("gt", "hooks", "list", cwd=town.root)
+    text("gt", "status", cwd=town.root)
+    text("gt", "queue", "list", cwd=town.root)
+    text("gt", "events", "-n", "50", cwd=town.root)

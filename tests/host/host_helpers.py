@@ -76,3 +76,15 @@ async def async_wait_for(predicate, timeout: float = 20.0, interval: float = 0.0
 
 def new_issue(town, title: str = "Add a line to hello.py", rig: str = "demo", **kw) -> str:
     return town.rig(rig).ledger("overseer").create(title, **kw).id
+
+
+def raw_request(path: Path, payload: bytes) -> dict:
+    """One line sent to a host's socket as written, its one-line reply read back."""
+    import json
+    import socket
+
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(5)
+        s.connect(str(path))
+        s.sendall(payload)
+        return json.loads(s.makefile("rb").readline())

@@ -15,7 +15,8 @@ from host_helpers import async_wait_for, new_issue, run_gt
 
 from gastown_tui.host.client import HostClient
 from gastown_tui.host.host import Host
-from gastown_tui.host.runtime import HostError, pid_alive
+from gastown_tui.files import pid_alive
+from gastown_tui.host.runtime import HostError
 from gastown_tui.town import find_town, hooks, inbox
 from gastown_tui.town.config import set_agent
 from gastown_tui.town.snapshots import wip_ref

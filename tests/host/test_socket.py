@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import socket
 import stat
@@ -18,13 +17,7 @@ from gastown_tui.host.runtime import (HostError, HostNotRunning, host_running, r
 from gastown_tui.town import find_town
 from gastown_tui.town.install import install
 
-
-def _raw(path, payload: bytes) -> dict:
-    with socket.socket(socket.AF_UNIX) as s:
-        s.settimeout(5)
-        s.connect(str(path))
-        s.sendall(payload)
-        return json.loads(s.makefile("rb").readline())
+from .host_helpers import raw_request
 
 
 def test_no_host_says_how_to_start_one(town):
@@ -48,8 +41,8 @@ def test_socket_modes_requests_and_errors(town):
                 with pytest.raises(HostError, match="unknown request") as e:
                     c.call("frobnicate")
                 out["unknown_code"] = e.value.exit_code
-                out["bad_json"] = _raw(host.socket, b"{not json\n")
-                out["not_object"] = _raw(host.socket, b"[1,2]\n")
+                out["bad_json"] = raw_request(host.socket, b"{not json\n")
+                out["not_object"] = raw_request(host.socket, b"[1,2]\n")
                 with pytest.raises(HostError, match="no running agent"):
                     c.call("peek", target="nobody")
                 with pytest.raises(HostError, match="needs a text 'target'"):
