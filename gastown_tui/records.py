@@ -8,9 +8,11 @@ each class's methods from source; these are closures. What they keep of a datacl
 in annotation order, positional or keyword construction, defaults (a `Factory` makes a fresh
 one per record), equality by type and fields, no hash. Keyword values that are no field are
 left out, as the command layer's views always did (a newer host may send a row more than this
-version shows). Nothing else (no inheritance of fields, no `dataclasses.fields`): a class that
-needs more stays a dataclass. This module sits at the top of the package, outside the layers,
-and imports nothing.
+version shows). A class's own `__repr__` is kept; fields named in its `__text_hidden__` are
+left out of text views (a dataclass field's `metadata={"text": False}`); `replace` and
+`field_names` stand for `dataclasses.replace` and `dataclasses.fields`. Nothing else (no
+inheritance of fields): a class that needs more stays a dataclass. This module sits at the top
+of the package, outside the layers, and imports nothing.
 """
 
 from __future__ import annotations
@@ -60,7 +62,24 @@ def record(cls: type) -> type:
             return NotImplemented
         return all(getattr(self, n) == getattr(other, n) for n in names)
 
-    cls.__init__, cls.__repr__, cls.__eq__ = __init__, __repr__, __eq__
+    if "__repr__" not in cls.__dict__:
+        cls.__repr__ = __repr__
+    cls.__init__, cls.__eq__ = __init__, __eq__
     cls.__hash__ = None
     cls.__view_fields__ = names   # what the command layer's renderers show (render.field_names)
+    hidden = cls.__dict__.get("__text_hidden__", ())
+    cls.__text_fields__ = tuple(n for n in names if n not in hidden)
     return cls
+
+
+def field_names(obj) -> tuple[str, ...]:
+    """The fields of a record (or record class), in order."""
+    return (obj if isinstance(obj, type) else type(obj)).__view_fields__
+
+
+def replace(obj, **changes):
+    """A copy of record `obj` with `changes`, as `dataclasses.replace`."""
+    for name in changes:
+        if name not in type(obj).__view_fields__:
+            raise TypeError(f"{type(obj).__name__} has no field {name!r}")
+    return type(obj)(**{**{n: getattr(obj, n) for n in type(obj).__view_fields__}, **changes})

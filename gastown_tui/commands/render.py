@@ -37,7 +37,8 @@ def view(cls: type) -> type:
 def field_names(obj: Any, purpose: str = "text") -> list[str] | None:
     """The fields a dataclass or view instance shows for `purpose` ("text" or "json"), or None
     when `obj` is neither."""
-    names = getattr(type(obj), "__view_fields__", None)
+    names = getattr(type(obj), "__text_fields__" if purpose == "text" else "__view_fields__",
+                    None)
     if names is not None:
         return list(names)
     # Nothing is a dataclass in a process that never imported dataclasses (most starts).

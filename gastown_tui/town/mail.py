@@ -4,9 +4,9 @@ Unread is open, read is closed; urgent mail has priority 0 and the `urgent` labe
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING, Iterable
 
+from ..records import field_names, record
 from ..visible import visible
 from .addresses import expand, normalize
 from .errors import TownError, usage
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ..beads import Issue, Ledger
 
 
-@dataclasses.dataclass
+@record
 class Message:
     id: str
     sender: str
@@ -27,7 +27,8 @@ class Message:
     created_at: str
     thread: str
     reply_to: str | None = None
-    body: str = dataclasses.field(default="", metadata={"text": False})
+    body: str = ""
+    __text_hidden__ = ("body",)
 
     def render_text(self) -> str:
         flag = "!" if self.urgent else " "
@@ -37,14 +38,14 @@ class Message:
                f"{visible(self.sender):<22}  {visible(self.subject)}"
 
 
-@dataclasses.dataclass
+@record
 class Letter:
     """One message shown in full (`gt mail read`)."""
 
     message: Message
 
     def to_json(self) -> dict:
-        return dataclasses.asdict(self.message)
+        return {n: getattr(self.message, n) for n in field_names(self.message)}
 
     def render_text(self) -> str:
         m = self.message
