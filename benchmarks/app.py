@@ -16,10 +16,16 @@
     and the app attached to it over the socket (what `gt` does): its CPU is host + app, and the
     bytes the host sent over the socket are reported per second and per visible pane.
     References: tmux in the same terminal with the same programs (the echo pane focused beside
-    the same number of visible streaming panes, the rest in windows; the tmux server's CPU),
-    and the embedded app with the N sessions idle.
+    the same number of visible streaming panes, the rest in windows; the tmux server's CPU).
+(c) Idle: the N sessions idle (`sleep`), nothing typed: the CPU of the embedded app, of the
+    attached app + host, and of the tmux server, over the same seconds.
+    --busy N runs (b) and (c) with N CPU-bound processes at normal priority beside them for
+    the whole run (a busy machine, reproducibly: the figures of a person whose agents work).
+    The modes of every pane count run in turns, so a change in the machine's load hits each.
 
     python3 benchmarks/app.py [--hooks 30] [--sessions 30] [--seconds 15] [--skip-start]
+                              [--busy 2] [--panes 9,4] [--modes embedded,attached,tmux]
+                              [--no-idle]
 """
 
 from __future__ import annotations
@@ -256,11 +262,12 @@ def host_child(argv: list[str]) -> int:
 
     root, sessions, seconds, gen, echo = Path(argv[0]), int(argv[1]), float(argv[2]), \
         argv[3], argv[4]
+    streaming = argv[5] == "1"
 
     async def serve() -> None:
         host = Host(Town(root), mode="detached")
         await host.start()
-        spawn_sessions(host.mux, sessions, seconds, gen, echo, True)
+        spawn_sessions(host.mux, sessions, seconds, gen, echo, streaming)
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, host.request_stop)
         await host.stopped.wait()
@@ -296,6 +303,30 @@ def _write_programs(tmp: Path) -> tuple[Path, Path]:
     return gen, echo
 
 
+def idle_cpu(seconds: float, *cpu_pids: int) -> dict:
+    """CPU of `cpu_pids` (summed) over `seconds` while nothing is typed."""
+    cpu0, wall0 = sum(map(_cpu_of, cpu_pids)), time.monotonic()
+    time.sleep(seconds)
+    wall = time.monotonic() - wall0
+    return {"seconds": round(wall, 1),
+            "cpu_pct_of_core": round((sum(map(_cpu_of, cpu_pids)) - cpu0) / wall * 100, 2)}
+
+
+class Busy:
+    """`n` CPU-bound processes at normal priority for as long as it is open (a busy machine:
+    the agents' own work), ended by pid."""
+
+    def __init__(self, n: int) -> None:
+        self.procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                      for _ in range(n)]
+
+    def close(self) -> None:
+        for proc in self.procs:
+            proc.kill()
+        for proc in self.procs:
+            proc.wait()
+
+
 def measure(term: Terminal, seconds: float, *cpu_pids: int) -> dict:
     """Type a key every 40-120 ms into the focused program; latency until it is echoed on the
     terminal's output. `cpu_pids`: the processes whose CPU use is reported (summed)."""
@@ -328,6 +359,8 @@ def measure(term: Terminal, seconds: float, *cpu_pids: int) -> dict:
 
 def echo_run(cols: int, rows: int, sessions: int, seconds: float, streaming: bool,
              tmp: Path) -> dict:
+    """The embedded app: keys typed while the sessions stream, or (not `streaming`) its CPU
+    while the sessions idle and nothing is typed."""
     gen, echo = _write_programs(tmp)
     argv = [sys.executable, str(Path(__file__).resolve()), "--child", str(sessions),
             str(seconds), str(gen), str(echo), "1" if streaming else "0"]
@@ -337,28 +370,32 @@ def echo_run(cols: int, rows: int, sessions: int, seconds: float, streaming: boo
         if term.wait_for(STATUS_MARK, term.started, 60) is None:
             raise SystemExit("benchmark: the app never drew its first frame")
         time.sleep(3.0)  # every session started and streaming
-        result = measure(term, seconds, term.proc.pid)
+        result = (measure(term, seconds, term.proc.pid) if streaming
+                  else idle_cpu(seconds, term.proc.pid))
         term.write(b"\x02q")  # the prefix, then q: the app quits and ends its sessions
     finally:
         term.end(20)
     return {"size": f"{cols}x{rows}", "program": "gt --embedded", **result}
 
 
-def attached_echo_run(cols: int, rows: int, sessions: int, seconds: float, tmp: Path) -> dict:
-    """The sessions in a host process, the app attached to it over the socket."""
+def attached_echo_run(cols: int, rows: int, sessions: int, seconds: float, tmp: Path,
+                      streaming: bool = True) -> dict:
+    """The sessions in a host process, the app attached to it over the socket (not
+    `streaming`: the CPU of both while the sessions idle and nothing is typed)."""
     from gastown_tui.town.install import install
 
     gen, echo = _write_programs(tmp)
-    town = tmp / f"attached-{cols}x{rows}" / "town"
+    town = tmp / f"attached-{cols}x{rows}-{'s' if streaming else 'i'}-{time.monotonic_ns()}" / "town"
     install(town)
     (town / ".runtime").mkdir(mode=0o700, exist_ok=True)
     me = str(Path(__file__).resolve())
     log = open(town / ".runtime" / "host.log", "ab")
     host = subprocess.Popen([sys.executable, me, "--host-child", str(town), str(sessions),
-                             str(seconds), str(gen), str(echo)], stdout=log, stderr=log,
+                             str(seconds), str(gen), str(echo), "1" if streaming else "0"],
+                            stdout=log, stderr=log,
                             start_new_session=True)
     log.close()
-    stats = tmp / f"attached-{cols}x{rows}.json"
+    stats = town.parent / "stats.json"
     try:
         from gastown_tui.host.client import HostClient
 
@@ -380,7 +417,8 @@ def attached_echo_run(cols: int, rows: int, sessions: int, seconds: float, tmp: 
                 raise SystemExit("benchmark: the attached app never drew its first frame")
             time.sleep(3.0)
             received = None
-            result = measure(term, seconds, term.proc.pid, host.pid)
+            result = (measure(term, seconds, term.proc.pid, host.pid) if streaming
+                      else idle_cpu(seconds, term.proc.pid, host.pid))
             term.write(b"\x02d")  # detach: the app ends and says what it received
         finally:
             term.end(20)
@@ -394,7 +432,7 @@ def attached_echo_run(cols: int, rows: int, sessions: int, seconds: float, tmp: 
             host.kill()
             host.wait()
     out = {"size": f"{cols}x{rows}", "program": "gt (attached)", **result}
-    if received:
+    if received and streaming:
         wall = result["seconds"] + 3.0
         visible = max(1, received["visible"])
         out["socket_kb_per_s"] = round(received["bytes"] / 1000 / wall, 1)
@@ -403,9 +441,10 @@ def attached_echo_run(cols: int, rows: int, sessions: int, seconds: float, tmp: 
 
 
 def tmux_echo_run(cols: int, rows: int, panes: int, sessions: int, seconds: float,
-                  tmp: Path) -> dict | None:
+                  tmp: Path, streaming: bool = True) -> dict | None:
     """The reference: tmux in the same kind of terminal, the echo program in the focused pane
-    beside `panes - 1` streaming panes (tiled), the other streaming sessions in windows."""
+    beside `panes - 1` streaming panes (tiled), the other streaming sessions in windows (not
+    `streaming`: the server's CPU while they idle and nothing is typed)."""
     tmux = shutil.which("tmux")
     if tmux is None:
         return None
@@ -414,7 +453,8 @@ def tmux_echo_run(cols: int, rows: int, panes: int, sessions: int, seconds: floa
     base = [tmux, "-f", "/dev/null", "-L", socket]
     env = dict(os.environ, TERM="xterm-256color", TMUX_TMPDIR=str(tmp))
     env.pop("TMUX", None)
-    stream = f"{sys.executable} {gen} {seconds + 30} {FPS_GEN} {FRAME_BYTES}"
+    stream = (f"{sys.executable} {gen} {seconds + 30} {FPS_GEN} {FRAME_BYTES}" if streaming
+              else f"sleep {seconds + 30}")
     term = Terminal(base + ["new-session", f"{sys.executable} {echo}"], cols, rows, tmp, env)
     try:
         deadline = time.monotonic() + 10
@@ -430,29 +470,37 @@ def tmux_echo_run(cols: int, rows: int, panes: int, sessions: int, seconds: floa
         server = int(subprocess.run(base + ["display-message", "-p", "#{pid}"], env=env,
                                     capture_output=True, text=True).stdout.strip())
         time.sleep(3.0)
-        result = measure(term, seconds, server)
+        result = measure(term, seconds, server) if streaming else idle_cpu(seconds, server)
     finally:
         subprocess.run(base + ["kill-server"], env=env, capture_output=True)
         term.end(10)
     return {"size": f"{cols}x{rows}", "program": "tmux", **result}
 
 
-def bench_echo(sessions: int, seconds: float, tmp: Path) -> dict:
-    out = {"sessions": sessions, "kb_per_s_each": FRAME_BYTES * FPS_GEN // 1000, "runs": []}
-    for cols, rows, panes in ((200, 60, 9), (150, 46, 4)):
-        run = echo_run(cols, rows, sessions, seconds, True, tmp)
-        run["visible"] = f"{panes} panes"
-        out["runs"].append(run)
-        run = attached_echo_run(cols, rows, sessions, seconds, tmp)
-        run["visible"] = f"{panes} panes"
-        out["runs"].append(run)
-        ref = tmux_echo_run(cols, rows, panes, sessions, seconds, tmp)
-        if ref is not None:
-            ref["visible"] = f"{panes} panes (reference)"
-            out["runs"].append(ref)
-    idle = echo_run(200, 60, sessions, seconds, False, tmp)
-    idle["visible"] = "9 panes, sessions idle (reference)"
-    out["runs"].append(idle)
+RUNS = {"embedded": lambda c, r, p, n, s, t, streaming: echo_run(c, r, n, s, streaming, t),
+        "attached": lambda c, r, p, n, s, t, streaming: attached_echo_run(c, r, n, s, t,
+                                                                          streaming),
+        "tmux": lambda c, r, p, n, s, t, streaming: tmux_echo_run(c, r, p, n, s, t, streaming)}
+SIZES = {9: (200, 60), 4: (150, 46)}
+
+
+def bench_echo(sessions: int, seconds: float, tmp: Path, panes: list[int], modes: list[str],
+               idle: bool) -> dict:
+    out = {"sessions": sessions, "kb_per_s_each": FRAME_BYTES * FPS_GEN // 1000, "runs": [],
+           "idle": []}
+    for count in panes:
+        cols, rows = SIZES[count]
+        for mode in modes:
+            run = RUNS[mode](cols, rows, count, sessions, seconds, tmp, True)
+            if run is not None:
+                run.update(visible=f"{count} panes", load=_load())
+                out["runs"].append(run)
+    if idle:
+        for mode in modes:
+            run = RUNS[mode](200, 60, 9, sessions, min(seconds, 10.0), tmp, False)
+            if run is not None:
+                run.update(visible="9 panes", load=_load())
+                out["idle"].append(run)
     return out
 
 
@@ -469,17 +517,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=30)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--skip-start", action="store_true", help="only the key-echo part")
+    parser.add_argument("--busy", type=int, default=0, metavar="N",
+                        help="N CPU-bound processes beside the key-echo and idle runs")
+    parser.add_argument("--panes", default="9,4", help="visible pane counts: 9, 4 or both")
+    parser.add_argument("--modes", default="embedded,attached,tmux",
+                        help="which of embedded, attached, tmux to run")
+    parser.add_argument("--no-idle", action="store_true", help="skip the idle CPU runs")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    if args.hooks < 0 or args.sessions < 0 or args.seconds <= 0:
-        parser.error("--hooks and --sessions must be >= 0 and --seconds > 0")
+    if args.hooks < 0 or args.sessions < 0 or args.seconds <= 0 or args.busy < 0:
+        parser.error("--hooks, --sessions and --busy must be >= 0 and --seconds > 0")
+    try:
+        panes = [int(n) for n in args.panes.split(",") if n]
+    except ValueError:
+        panes = [0]
+    modes = [m for m in args.modes.split(",") if m]
+    if not panes or any(n not in SIZES for n in panes):
+        parser.error("--panes takes 9, 4 or 9,4")
+    if not modes or any(m not in RUNS for m in modes):
+        parser.error(f"--modes takes a comma-separated list of {', '.join(RUNS)}")
     compile_package()
     report: dict = {"load_before": _load(), "cpus": os.cpu_count()}
     with tempfile.TemporaryDirectory(prefix="gt-app-bench-") as name:
         tmp = Path(name)
         if not args.skip_start:
             report["start"] = bench_start(args.hooks, tmp)
-        report["echo"] = bench_echo(args.sessions, args.seconds, tmp)
+        busy = Busy(args.busy)
+        try:
+            report["busy"] = args.busy
+            report["echo"] = bench_echo(args.sessions, args.seconds, tmp, panes, modes,
+                                        not args.no_idle)
+        finally:
+            busy.close()
     report["load_after"] = _load()
     if args.json:
         print(json.dumps(report, indent=2))
@@ -496,7 +565,8 @@ def main(argv: list[str] | None = None) -> int:
               f"again {s['empty_town']['reattach_first_frame_s']} s, stop "
               f"{s['empty_town']['stop_s']} s; `gt --version` {s['gt_version_s']} s")
     e = report["echo"]
-    print(f"key-to-echo, {e['sessions']} sessions at ~{e['kb_per_s_each']} KB/s each "
+    busy = f", {report['busy']} CPU-bound processes beside" if report["busy"] else ""
+    print(f"key-to-echo, {e['sessions']} sessions at ~{e['kb_per_s_each']} KB/s each{busy} "
           "(gt --embedded: one process; gt (attached): host + app; tmux: the same programs in "
           "tmux):")
     for run in e["runs"]:
@@ -505,7 +575,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {run['size']} ({run['visible']}) {run['program']}: p50 {run['p50_ms']} ms, "
               f"p95 {run['p95_ms']} ms, p99 {run['p99_ms']} ms, max {run['max_ms']} ms over "
               f"{run['keys']} keys ({run['missed']} missed); CPU {run['cpu_pct_of_core']}% of a "
-              f"core{socket}")
+              f"core{socket} (load {run['load']})")
+    if e["idle"]:
+        print(f"idle, {e['sessions']} sessions idle, nothing typed{busy}: " + "; ".join(
+            f"{run['program']} {run['cpu_pct_of_core']}% of a core" for run in e["idle"])
+            + f" over {e['idle'][0]['seconds']} s")
     print(f"load average before {report['load_before']}, after {report['load_after']} "
           f"({report['cpus']} CPUs)")
     return 0

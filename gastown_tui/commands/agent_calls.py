@@ -105,10 +105,25 @@ class Sent:
 # The commands (their help text is in the registry, beside their words)
 
 
-def prime(env: Env) -> Any:
+@view
+class HookOutput:
+    """Text an agent CLI's hook reads as it is (already JSON)."""
+
+    text: str
+
+    def render_text(self) -> str:
+        return self.text
+
+
+def prime(env: Env, as_hook: bool) -> Any:
     from ..town.prime import prime as make_prime
 
-    return make_prime(town_of(env), env.cwd, env.environ)
+    made = make_prime(town_of(env), env.cwd, env.environ)
+    if as_hook and not env.json:
+        from ..town.session_hooks import hook_output
+
+        return HookOutput(hook_output(made.render_text()))
+    return made
 
 
 def hook(env: Env) -> HookView:
@@ -164,11 +179,11 @@ def mail_send(env: Env, address: str, subject: str, body: str | None, from_stdin
                           urgent=urgent))
 
 
-def mail_inbox(env: Env, address: str | None, unread: bool) -> Any:
+def mail_inbox(env: Env, address: str | None, unread: bool, archived: bool) -> Any:
     from ..town.mail import inbox
 
     town = town_of(env)
-    return inbox(town, address or identity_of(town, env), unread=unread)
+    return inbox(town, address or identity_of(town, env), unread=unread, archived=archived)
 
 
 def mail_read(env: Env, message_id: str) -> Any:

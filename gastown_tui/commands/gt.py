@@ -28,8 +28,9 @@ COMMANDS = {
     "dashboard": "gt_dashboard", "demo": "gt_host_demo", "diff": "gt_mq", "done": "gt_host_work",
     "down": "gt_host_live", "events": "gt_host_live", "handoff": "gt_host_work",
     "hook": "gt_host_work", "hooks": "gt_host_work", "install": "gt_install", "mail": "gt_mail",
-    "mayor": "gt_host_live", "mq": "gt_mq", "nudge": "gt_host_live", "peek": "gt_host_live",
-    "prime": "gt_host_work", "queue": "gt_queue", "rig": "gt_rig", "sling": "gt_host_work",
+    "mayor": "gt_host_live", "mq": "gt_mq", "notify": "gt_notify", "nudge": "gt_host_live",
+    "peek": "gt_host_live", "prime": "gt_host_work", "queue": "gt_queue", "rig": "gt_rig",
+    "sling": "gt_host_work",
     "status": "gt_status", "term": "gt_term", "unsling": "gt_queue", "up": "gt_host_live",
 }
 

@@ -20,6 +20,8 @@ class AgentRow:
     on_path: bool
     default: bool
     description: str = dataclasses.field(default="", metadata={"text": False})
+    # Values may hold paths of another account's login: names only in the table.
+    env: dict[str, str] = dataclasses.field(default_factory=dict, metadata={"text": False})
 
 
 @dataclasses.dataclass
@@ -49,7 +51,7 @@ def _rows(town) -> list[AgentRow]:
     default = chosen_agent_name(town, None, None)
     return [AgentRow(p.name, p.command, p.source,
                      shutil.which(p.executable, path=env.environ.get("PATH")) is not None,
-                     p.name == default, p.description)
+                     p.name == default, p.description, dict(p.env))
             for p in list_presets(town, env.environ)]
 
 
@@ -148,12 +150,21 @@ def register(root: click.Group) -> None:
     @agent.command("set")
     @click.argument("name", shell_complete=complete_agent)
     @click.argument("command", metavar='"COMMAND ARGS"')
-    def agent_set(name: str, command: str):
+    @click.option("--env", "env_", multiple=True, metavar="VAR=VALUE",
+                  help="Environment the agent starts with (repeat; replaces the preset's), "
+                       "e.g. CLAUDE_CONFIG_DIR=~/.claude-work for another account.")
+    def agent_set(name: str, command: str, env_: tuple[str, ...]):
         """Define or retune an agent: gt config agent set codex-low "codex --thinking low"."""
         from ..town.config import set_agent
 
+        pairs = {}
+        for item in env_:
+            key, sep, value = item.partition("=")
+            if not sep or not key:
+                raise UsageError(f"--env {item!r}: give VAR=VALUE")
+            pairs[key] = value
         town = current_town()
-        set_agent(town, name, command)
+        set_agent(town, name, command, pairs if env_ else None)
         return next(r for r in _rows(town) if r.name == name)
 
     @agent.command("remove")

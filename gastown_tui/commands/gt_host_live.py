@@ -116,8 +116,9 @@ def register(root: click.Group) -> None:
     @root.command("agents")
     @click.option("--all", "all_", is_flag=True, help="Include polecats without a live terminal.")
     def agents(all_: bool):
-        """Running agents: role, pid, state (busy/waiting/idle/stuck/exited), hook, uptime;
-        then the work queued for a free polecat."""
+        """Running agents: role, pid, state (busy/waiting/idle/limited/stuck/exited) and why
+        (what a waiting agent asks, a limit and when it resets), hook, uptime; then the work
+        queued for a free polecat."""
         from ..host import api
 
         rows = _client(current_town()).request(api.Agents(all=all_, queued=True))

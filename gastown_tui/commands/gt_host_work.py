@@ -122,7 +122,7 @@ class AgentActed:
         return self.said
 
 
-def _agent_action(what: str, name: str) -> AgentActed:
+def _agent_action(what: str, name: str, preset: str | None = None) -> AgentActed:
     from ..host.api import Act
     from ..host.client import HostClient
 
@@ -130,7 +130,7 @@ def _agent_action(what: str, name: str) -> AgentActed:
         raise UsageError(f"give the agent to {what}: a name from `gt hooks list`")
     # Ending a terminal can take a few seconds (KILL after 5 s); starting one, less.
     reply = HostClient(current_town().root, timeout=30).request(
-        Act(what, name, by=f"gt hooks {what}"))
+        Act(what, name, by=f"gt hooks {what}", agent=preset))
     return AgentActed(reply.agent, what, reply.state, reply.issue, reply.snapshot, reply.pid,
                       reply.said)
 
@@ -278,6 +278,16 @@ def register(root: click.Group) -> None:
         """Start NAME's agent again on its suspended hook."""
         return _agent_action("resume", name)
 
+    @hooks.command("move")
+    @click.argument("name")
+    @click.argument("preset", shell_complete=complete_agent)
+    def hooks_move(name: str, preset: str):
+        """Go on with NAME's hook under another agent PRESET (another account, when its own
+        is at its usage limit): a fresh session in the same worktree, on the same branch."""
+        if not preset.strip():
+            raise UsageError("give the agent preset to move to: see `gt config agent list`")
+        return _agent_action("move", name, preset)
+
     @hooks.command("snapshots")
     @click.argument("name")
     def hooks_snapshots(name: str):
@@ -314,6 +324,8 @@ def register(root: click.Group) -> None:
         return f"restored {hook.polecat}'s files from snapshot {snap.short} ({snap.time}){saved}"
 
     @root.command("prime")
+    @click.option("--hook", "as_hook", is_flag=True,
+                  help="As a SessionStart hook's JSON (what Gemini CLI reads).")
     @runs(agent_calls.prime)
     def prime():
         """Your role, town and rig, and the work on your hook (agents run this at start)."""

@@ -27,6 +27,7 @@ def register(root: click.Group) -> None:
     @mail.command("inbox")
     @click.argument("address", required=False, shell_complete=complete_address)
     @click.option("--unread", is_flag=True, help="Only unread messages.")
+    @click.option("--archived", is_flag=True, help="Archived messages too.")
     @runs(agent_calls.mail_inbox)
     def inbox_():
         """Messages to ADDRESS (default: you), newest first; * marks unread."""
@@ -64,6 +65,15 @@ def register(root: click.Group) -> None:
 
         town = current_town()
         return mark(town, message_id, False, identity(town))
+
+    @mail.command("archive")
+    @click.argument("message_id", metavar="ID", shell_complete=complete_mail)
+    def archive_(message_id: str):
+        """Mark a message read and take it out of the inbox (--archived lists it again)."""
+        from ..town.mail import archive
+
+        town = current_town()
+        return archive(town, message_id, identity(town))
 
     @mail.command("thread")
     @click.argument("message_id", metavar="ID", shell_complete=complete_mail)

@@ -29,10 +29,12 @@ class QueueList:
             return f"the dispatch queue is empty ({room}); slings past max_polecats wait here"
         head = f"{len(self.rows)} queued ({room}); they start in this order" + (
             ":" if self.host else " once a host runs (`gt up --headless`, or `gt`):")
+        held = [q for q in self.rows if q.reason]
         return head + "\n" + table(
             [[str(q.position), q.issue, f"P{q.priority}", q.target, q.agent or "-",
               q.queued_at[:19], q.by, q.title] for q in self.rows],
-            ["#", "ISSUE", "PRI", "TARGET", "AGENT", "QUEUED", "BY", "TITLE"])
+            ["#", "ISSUE", "PRI", "TARGET", "AGENT", "QUEUED", "BY", "TITLE"]) + "".join(
+            f"\n{q.issue} waits because {q.reason}" for q in held)
 
 
 def _notify_host(town) -> None:

@@ -25,6 +25,30 @@ def cost_text(cost: float | None, n: int, unpriced: int = 0) -> str:
     return f"{money} ({tokens(n)} tokens)"
 
 
+def money(cost: float | None, n: int) -> str:
+    """A cost in a narrow column: "-" when nothing was recorded or nothing is priced."""
+    if not n or cost is None:
+        return "-"
+    return f"${cost:,.2f}" if cost >= 0.01 or not cost else "<$0.01"
+
+
+def summary(s) -> list[str]:
+    """The status line's and the dashboard header's parts, the numbers of `gt status`'s
+    total line (`town.status.TownStatus`)."""
+    total = sum(s.agents.values())
+    parts = [f"{total} agent{'' if total == 1 else 's'}" + (f" ({counts(s.agents)})"
+                                                           if total else "")]
+    if s.queued:
+        parts.append(f"{s.queued} queued")
+    merging = sum(s.merges.values())
+    if merging:
+        parts.append(f"{merging} in merge queues")
+    if s.tokens_today:
+        parts.append("today " + cost_text(s.cost_today, s.tokens_today, s.unpriced_today)
+                     .split(" (")[0])
+    return parts
+
+
 @view
 class Status:
     status: object

@@ -4,6 +4,7 @@ nudge render the same rows and lines."""
 
 from __future__ import annotations
 
+from ..town.needs import why
 from .render import table, to_jsonable, view
 
 
@@ -20,6 +21,10 @@ class AgentRow:
     stalled: bool
     uptime: float | None
     last_activity: float | None
+    # What a waiting or limited agent waits on ("trust this folder?", "usage limit"), and
+    # when a limit resets (epoch seconds), as its screen says.
+    reason: str = ""
+    resets_at: float | None = None
 
     @classmethod
     def of(cls, info) -> "AgentRow":
@@ -51,9 +56,9 @@ class Agents:
         queued = [r.hook or "?" for r in self.rows if r.role == "queued"]
         text = table([[r.name, r.role, r.agent or "-", str(r.pid or "-"), r.state,
                        r.hook or "-", r.hook_state or "-", age(r.uptime),
-                       age(r.last_activity)] for r in running],
+                       age(r.last_activity), why(r.reason, r.resets_at) or "-"] for r in running],
                      ["NAME", "ROLE", "AGENT", "PID", "STATE", "HOOK", "HOOK STATE", "UPTIME",
-                      "LAST ACTIVE"]) if running else \
+                      "LAST ACTIVE", "WHY"]) if running else \
             "no agents running (sling work with `gt sling ISSUE RIG`)"
         if queued:
             shown = ", ".join(queued[:10]) + (f" and {len(queued) - 10} more"

@@ -17,8 +17,10 @@ from .runtime import HostError
 from .supervisor import _suspend, start_hook, start_hooks
 
 
-async def restart(host: Context, name: str) -> dict:
-    """`gt handoff`: end the session and start it fresh in the same worktree."""
+async def restart(host: Context, name: str, resume: bool = False,
+                  why: str = "handoff") -> dict:
+    """`gt handoff`: end the session and start it fresh in the same worktree (with `resume`,
+    with its resume flags: picking up its conversation); `why` is the event published."""
     agent = host.agents.get(name)
     if agent is None or agent.role == "mayor":
         raise HostError(f"{name} is not a running polecat or crew agent")
@@ -29,8 +31,8 @@ async def restart(host: Context, name: str) -> dict:
     hook = await host.domain(hooks_mod.load, agent.rig, agent.polecat, agent.kind)
     if hook is None or not hook.live:
         raise HostError(f"{name} has no live hook to restart on")
-    session = await start_hook(host, hook, resume=False)
-    host.publish("handoff", agent=name, issue=hook.issue, pid=session.pid)
+    session = await start_hook(host, hook, resume=resume)
+    host.publish(why, agent=name, issue=hook.issue, pid=session.pid)
     return {"agent": name, "pid": session.pid}
 
 
@@ -74,20 +76,22 @@ async def resume_agent(host: Context, name: str):
         return await start_hook(host, hook, resume=True)
 
 
-AGENT_ACTIONS = ("suspend", "resume", "stop", "restart", "handoff")
+AGENT_ACTIONS = ("suspend", "resume", "stop", "restart", "handoff", "move")
 RESTART_DELAY_S = 0.3  # the caller may run inside the session being restarted: answer it first
 
 
 async def agent_action(host: Context, what: str, target: str, *, by: str = "the app",
-                       sender: str = "overseer", message: str = "",
+                       sender: str = "overseer", message: str = "", preset: str | None = None,
                        later: bool = False) -> dict:
     """Act on one agent; the result says what happened in one line (`said`).
 
     suspend: snapshot the worktree, park the hook (suspended) and end the terminal; the work
     resumes with `resume` or the next host. stop: the same for a polecat (work is never thrown
     away), `mayor stop` for the Mayor. restart: a fresh session on the same hook. handoff: a
-    handoff note from `sender` in the agent's mail, then a restart. `by` names who asked (in
-    the snapshot's reason); with `later`, a restart happens just after the answer.
+    handoff note from `sender` in the agent's mail, then a restart. move: the hook goes on
+    with agent `preset` (another account, another program), in a fresh session. `by` names
+    who asked (in the snapshot's reason); with `later`, a restart happens just after the
+    answer.
     """
     if what not in AGENT_ACTIONS:
         raise HostError(f"unknown agent action {what!r} (one of {', '.join(AGENT_ACTIONS)})",
@@ -99,6 +103,13 @@ async def agent_action(host: Context, what: str, target: str, *, by: str = "the 
     if problem is not None:
         raise HostError(problem)
     out: dict = {"agent": name, "action": what, "issue": hook.issue}
+    if what == "move":
+        said = await _move(host, hook, preset)
+        if later:
+            host.spawn_task(_restart_soon(host, name, "agent_restarted"))
+            return {**out, "state": "active", "pid": None, "said": f"{name} {said}"}
+        started = await restart(host, name, why="agent_restarted")
+        return {**out, "state": "active", "pid": started["pid"], "said": f"{name} {said}"}
     if what in ("suspend", "stop"):
         snap = await suspend_agent(host, name, f"{what} from {by}")
         return {**out, "state": "suspended", "snapshot": snap,
@@ -122,6 +133,27 @@ async def agent_action(host: Context, what: str, target: str, *, by: str = "the 
         return {**out, "state": "active", "pid": None, "said": f"{name} {said}"}
     started = await restart(host, name)
     return {**out, "state": "active", "pid": started["pid"], "said": f"{name} {said}"}
+
+
+async def _move(host: Context, hook: hooks_mod.Hook, preset: str | None) -> str:
+    """Put agent preset `preset` on the hook (checked to be runnable); the caller restarts the
+    session. A fresh session, not a resumed one: another account or program does not hold
+    this conversation; the hook, its worktree and its branch hold the work."""
+    from ..town.presets import resolve_agent
+
+    if not preset or not preset.strip():
+        raise HostError("give the agent preset to move to (see `gt config agent list`)",
+                        exit_code=2)
+    rig = hook.rig
+    chosen = await host.domain(lambda t: resolve_agent(t, rig, preset.strip(), host.environ))
+    if chosen.name == hook.agent:
+        raise HostError(f"{hook.session} runs {chosen.name} already", exit_code=2)
+    old = hook.agent
+    await host.domain(lambda t: hooks_mod.save(t, hooks_mod.load(t, hook.rig, hook.polecat,
+                                                                 hook.kind) or hook,
+                                               agent=chosen.name))
+    host.publish("agent_moved", agent=hook.session, issue=hook.issue, old=old, new=chosen.name)
+    return f"moves from {old} to {chosen.name} on its hook"
 
 
 async def _locate(host: Context, target: str) -> tuple[str, hooks_mod.Hook | None]:
@@ -175,9 +207,9 @@ async def _mayor_action(host: Context, what: str) -> dict:
     raise HostError(f"the Mayor has no hook to {verb}: `gt mayor stop`, then `gt mayor start`")
 
 
-async def _restart_soon(host: Context, name: str) -> None:
+async def _restart_soon(host: Context, name: str, why: str = "handoff") -> None:
     await asyncio.sleep(RESTART_DELAY_S)
     try:
-        await restart(host, name)
+        await restart(host, name, why=why)
     except HostError as e:
         host.publish("agent_start_failed", agent=name, error=str(e))

@@ -218,7 +218,9 @@ class Done:
 @message()
 class AgentInfo:
     """One agent as the host sees it, worked out once (`rows.agent_infos`) for `gt agents`, the
-    app and the dashboard. `state`: busy | waiting | idle | stuck | exited | suspended."""
+    app and the dashboard. `state`: busy | waiting | idle | limited | stuck | exited |
+    suspended. `reason`: what a waiting or limited agent waits on, as its screen says ("trust
+    this folder?", "usage limit"); `resets_at`: when its limit ends (epoch seconds), if said."""
 
     name: str
     role: str
@@ -233,6 +235,8 @@ class AgentInfo:
     last_activity: float | None
     kind: str | None = None       # polecats | crew | mayor
     address: str | None = None    # its mail address (mayor/, RIG/polecats/NAME, ...)
+    reason: str = ""            # what a waiting or limited agent waits on; a queued issue's hold
+    resets_at: float | None = None  # when a limited agent's limit resets (epoch seconds)
 
 
 @message()
@@ -285,6 +289,24 @@ class Reaped:
 @message()
 class Typed:
     agent: str
+
+
+@message()
+class ChannelSent:
+    """What one notification channel did (`town.notify.Sent`)."""
+
+    channel: str
+    ok: bool
+    detail: str
+
+
+@message()
+class NotifyReport:
+    """`gt notify test`: the channels the host used, and how many apps attached to it write
+    the notice to their terminals."""
+
+    sent: list[ChannelSent]
+    apps: int
 
 
 @message()
@@ -362,13 +384,15 @@ class Sling:
 
 @message("act", "Acted")
 class Act:
-    """suspend | resume | stop | restart | handoff of one agent, with the host's checks."""
+    """suspend | resume | stop | restart | handoff | move of one agent, with the host's
+    checks."""
 
     what: str
     target: str
     by: str = "gt"
     sender: str = "overseer"
     message: str = ""
+    agent: str | None = None    # move: the agent preset it goes on with
     _text = ("what", "target")
 
 
@@ -401,6 +425,11 @@ class Keys:
     data: str = ""
     paste: str = ""
     _text = ("target",)
+
+
+@message("notify_test", "NotifyReport")
+class NotifyTest:
+    """Send one test notice through every channel (`gt notify test`)."""
 
 
 @message("history", "History")

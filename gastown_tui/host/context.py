@@ -19,6 +19,8 @@ class Events(Protocol):
 
     def publish(self, kind: str, **fields: Any) -> None: ...
 
+    def subscribe(self, callback: Callable[[dict[str, Any]], None]) -> Callable[[], None]: ...
+
     def spawn_task(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task: ...
 
 
@@ -62,6 +64,9 @@ class Context(Terminals, Protocol):
     sizes: Any        # sizes.WindowSizes
     refineries: Any   # refinery.Refineries
     queued: list[dict[str, Any]]  # the dispatch queue as last read
+    notifier: Any     # notifier.Notifier
+    limits: Any       # limits.Limits: presets held by a usage limit
+    viewers: set      # the watching clients (viewers.Viewer): attached apps, dashboards
 
     def type_keys(self, name: str, data: bytes | str) -> None: ...
 

@@ -52,6 +52,7 @@ class Agent:
         self.frame = 0
         self.cols, self.rows = shutil.get_terminal_size((80, 24))
         self.issue: dict | None = None
+        self.hook_read = False  # whether `issue` says what the hook holds (None: empty)
         self.prompts = 0
         self.dirty = True
         self.rework = False   # a prompt said the work came back: look at the hook again
@@ -70,7 +71,7 @@ class Agent:
         head = f" Gas Town demo agent · {self.name} "
         out.append("\x1b[7m" + head[:w].ljust(w) + "\x1b[0m\r\n")
         issue = (f" Hook: {self.issue['id']}  {self.issue['title']}" if self.issue
-                 else " Hook: (empty)")
+                 else " Hook: (empty)" if self.hook_read else " Hook: …")
         out.append(issue[:w] + "\x1b[K\r\n")
         out.append("─" * w + "\r\n")
         room = max(0, h - 6)
@@ -158,6 +159,24 @@ class Agent:
 
     # -------------------------------------------------------------- the work
 
+    def read_hook(self) -> None:
+        """What the hook holds, from the ledger record the app's Hooks panel shows, before the
+        first frame: the `Hook:` line never says empty while the panel names the bead. (The
+        visible `gt prime` and `gt hook` steps follow, as a real agent's would.)"""
+        try:
+            from ..town import find_town
+            from ..town.hooks import my_hook
+
+            town = find_town(Path.cwd(), os.environ)
+            hook = my_hook(town, os.environ, Path.cwd())
+            if hook is not None and hook.issue:
+                bead = town.rig(hook.rig).ledger().get(hook.issue)
+                self.issue = {"id": bead.id, "title": bead.title,
+                              "description": bead.description or ""}
+            self.hook_read = hook is not None
+        except Exception:  # noqa: BLE001 - no town or ledger here: `gt hook` will say
+            self.hook_read = False
+
     def work(self) -> None:
         gt = gt_argv()
         code, out = self.run_step("priming", gt + ["prime"], shown="gt prime")
@@ -169,7 +188,9 @@ class Agent:
             data = json.loads(out) if code == 0 else None
         except ValueError:
             data = None
+        self.hook_read = True
         if not data or not data.get("issue"):
+            self.issue = None
             self.say("  nothing on my hook; waiting for prompts")
             self.busy, self.status = False, "idle: nothing on my hook"
             return
@@ -305,6 +326,7 @@ def main() -> int:
     signal.signal(signal.SIGWINCH, on_winch)
     sys.stdout.write("\x1b[2J\x1b[H")
     try:
+        agent.read_hook()
         agent.draw()
         agent.work()
         agent.draw()

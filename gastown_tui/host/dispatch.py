@@ -26,7 +26,7 @@ async def dispatch_locked(host: Any) -> None:
     The caller holds `host.hooks_lock`."""
     from ..town.dispatch import dispatch as town_dispatch
 
-    result = await host.domain(town_dispatch, host.environ)
+    result = await host.domain(town_dispatch, host.environ, host.limits.holds())
     host.queued = [queue_row(q) for q in result.waiting]
     for d in result.dropped:
         host.publish("queue_dropped", issue=d.entry.issue, rig=d.entry.rig, reason=d.reason,
@@ -48,7 +48,8 @@ def queue_row(q: Any) -> dict[str, Any]:
     """A queued issue as a row of `gt agents` (role and state `queued`, no process yet)."""
     return {"name": f"{q.rig}/queue#{q.position}", "role": "queued", "rig": q.rig,
             "agent": q.agent, "pid": None, "state": "queued", "hook": q.issue,
-            "hook_state": "queued", "stalled": False, "uptime": None, "last_activity": None}
+            "hook_state": "queued", "stalled": False, "uptime": None, "last_activity": None,
+            "reason": q.reason or ""}
 
 
 async def unsling(host: Any, target: str, by: str) -> dict[str, Any]:

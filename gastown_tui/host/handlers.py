@@ -80,8 +80,8 @@ async def sling(host: Context, req: api.Sling) -> list:
 async def act(host: Context, req: api.Act) -> api.Acted:
     # restart and handoff answer first: `gt handoff` runs inside the session it ends.
     out = await actions.agent_action(host, req.what, req.target, by=req.by, sender=req.sender,
-                                     message=req.message,
-                                     later=req.what in ("restart", "handoff"))
+                                     message=req.message, preset=req.agent,
+                                     later=req.what in ("restart", "handoff", "move"))
     return api.Acted(out["agent"], out["action"], out["said"], out.get("state"),
                      out.get("issue"), out.get("snapshot"), out.get("pid"), out.get("mailed"))
 
@@ -148,6 +148,12 @@ async def unsling(host: Context, req: api.Unsling) -> Any:
     return Unslung(**await dispatch.unsling(host, req.target, req.by))
 
 
+async def notify_test(host: Context, req: api.NotifyTest) -> api.NotifyReport:
+    sent = await host.notifier.test()
+    apps = len(host.viewers) + (1 if host.mode == "app" else 0)
+    return api.NotifyReport([api.ChannelSent(s.channel, s.ok, s.detail) for s in sent], apps)
+
+
 async def history(host: Context, req: api.GetHistory) -> api.History:
     from .screens import history_of
 
@@ -162,7 +168,7 @@ HANDLERS: dict[type, Callable[[Any, Any], Awaitable[Any]]] = {
     api.Hello: hello, api.Ping: ping, api.Shutdown: shutdown, api.Notify: notify,
     api.Agents: agents, api.Peek: peek, api.Nudge: nudge, api.Sling: sling, api.Act: act,
     api.Mayor: mayor_request, api.Reap: reap, api.Keys: keys, api.GetHistory: history,
-    api.Unsling: unsling,
+    api.Unsling: unsling, api.NotifyTest: notify_test,
 }
 
 

@@ -38,6 +38,8 @@ from ..town import Town
 from . import actions, dispatch, handlers, mayor, supervisor, watch
 from .events import EventBus
 from .model import COLS, MAYOR, ROWS, Agent, Settings
+from .limits import Limits
+from .notifier import Notifier
 from .nudge import Nudger
 from .refinery import Refineries
 from .runtime import HostError, HostLock, socket_path
@@ -66,6 +68,10 @@ class Host:
         self.nudger = Nudger(self)
         self.sizes = WindowSizes(self._resize, lambda: self.settings.window_size)
         self.refineries = Refineries(self)
+        self.notifier = Notifier(self)
+        self.limits = Limits(self)
+        self.bus.subscribe(self.notifier.on_event)
+        self.viewers: set[Viewer] = set()
         self._domain = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="gt-domain")
         self._dtown = Town(self.root)
         self._tasks: set[asyncio.Task] = set()

@@ -38,7 +38,7 @@ async def mayor_start(host: Context, agent: str | None = None) -> dict:
     preset = await host.domain(lambda t: resolve_agent(t, None, agent, host.environ))
     # No BEADS_DIR: `bd` in <town>/mayor finds the town ledger by itself, and inside a rig's
     # clone the rig's ledger, where the issues it slings must be made.
-    env = host.agent_env({"GT_ROLE": "mayor", "BD_ACTOR": "mayor/"})
+    env = host.agent_env({**dict(preset.env), "GT_ROLE": "mayor", "BD_ACTOR": "mayor/"})
     record = Agent(MAYOR, "mayor", None, None, "mayor", preset.name, time.time())
     cwd = host.root / "mayor"
     cwd.mkdir(exist_ok=True)

@@ -15,8 +15,6 @@ from ..town import hooks as hooks_mod
 from .runtime import HostError
 
 MAYOR = "mayor"
-# Flags that make an agent pick up its previous conversation when a hook resumes.
-RESUME_FLAGS = {"claude": ("--continue",)}
 COLS, ROWS = 120, 36
 
 
@@ -36,6 +34,13 @@ class Settings:
     nudge_wait_seconds: float = 15.0   # wait-idle nudges queue after waiting this long
     merge_check_seconds: float = 60.0  # finished worktrees whose branch was merged: archived
     window_size: str = "latest"        # the town's `window_size` (see sizes.py)
+    notify_command: str = ""           # the town's: run with each notice (town/notify.py)
+    notify_desktop: bool = True
+    notify_window: float = 60.0        # at most 5 notices in this many seconds
+    # An agent still waiting this long after its dialog showed is a person's (the host answers
+    # start-up dialogs within a second: those are no news).
+    notify_wait_grace: float = 10.0
+    limit_retry_seconds: float = 300.0  # a usage limit with no reset time: tried again after
 
     config_mtime: float | None = None  # of the town settings stall_seconds was read from
 
@@ -50,7 +55,10 @@ class Settings:
                            ("done_grace", "GT_DONE_GRACE"),
                            ("done_wait_limit", "GT_DONE_WAIT_LIMIT"),
                            ("nudge_wait_seconds", "GT_NUDGE_WAIT_SECONDS"),
-                           ("merge_check_seconds", "GT_MERGE_CHECK_SECONDS")):
+                           ("merge_check_seconds", "GT_MERGE_CHECK_SECONDS"),
+                           ("notify_window", "GT_NOTIFY_WINDOW_SECONDS"),
+                           ("notify_wait_grace", "GT_NOTIFY_WAIT_SECONDS"),
+                           ("limit_retry_seconds", "GT_LIMIT_RETRY_SECONDS")):
             if environ.get(var):
                 try:
                     setattr(s, field, float(environ[var]))
@@ -59,8 +67,9 @@ class Settings:
         return s
 
     def reread(self, town: Town, environ: Mapping[str, str]) -> None:
-        """`stall_minutes` and `window_size` from the town settings when they changed since the
-        last read, so `gt config set` applies to a running host (GT_STALL_SECONDS wins)."""
+        """`stall_minutes`, `window_size` and the notify settings from the town settings when
+        they changed since the last read, so `gt config set` applies to a running host
+        (GT_STALL_SECONDS wins)."""
         from ..town.paths import CONFIG_FILE
 
         try:
@@ -80,6 +89,8 @@ class Settings:
             except (TypeError, ValueError):
                 pass
         self.window_size = str(config.get("window_size") or "latest")
+        self.notify_command = str(config.get("notify_command") or "")
+        self.notify_desktop = config.get("notify_desktop", True) is not False
 
 
 @dataclasses.dataclass
@@ -109,3 +120,13 @@ class Agent:
     # custom preset such as "claude --model x": its dialogs, resume flags and first prompt.
     family: str = ""
     worktree: str | None = None   # where it works (a hook's worktree), watched for deletion
+    # Stuck recovery (stalls.py): when its screen last said something new, and how far up
+    # the ladder (nudged, restarted, reported) it is, since when.
+    progress_at: float = 0.0
+    screen_mark: int = 0
+    stalled_at: float = 0.0
+    recovery: int = 0
+    recovery_at: float = 0.0
+    recovering: bool = False
+    # A usage limit (state `limited`): when it resets (epoch seconds), if its screen says.
+    limit_resets_at: float | None = None

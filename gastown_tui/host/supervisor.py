@@ -19,8 +19,8 @@ from ..term.events import Exited, LinesChanged, StateChanged
 from ..town import hooks as hooks_mod
 from .context import Context
 from .ending import until_may_end
-from .model import MAYOR, RESUME_FLAGS, Agent
-from .presets import DIALOGS, dialog_for, term_preset, wants_first_prompt
+from .model import MAYOR, Agent
+from .presets import DIALOGS, dialog_for, resume_argv, term_preset, wants_first_prompt
 from .runtime import HostError, wanted_mayor
 
 DIALOG_WINDOW_S = 90.0
@@ -55,7 +55,14 @@ def _prepare_start(town, hook: hooks_mod.Hook, environ) -> tuple[list[str], dict
 
     rig = town.rig(hook.rig)
     preset = get_preset(town, hook.agent or "claude", environ)
-    return list(preset.argv), agent_env(town, rig, hook), preset.name
+    if hook.path is not None:
+        from ..town.session_hooks import install
+
+        try:
+            install(hook.path, term_preset(preset.name, preset.argv).name)
+        except OSError:
+            pass  # without it the agent is still told to prime by its first prompt
+    return list(preset.argv), {**dict(preset.env), **agent_env(town, rig, hook)}, preset.name
 
 
 def _mark_stuck(town, hook: hooks_mod.Hook, why: str) -> None:
@@ -118,7 +125,8 @@ async def start_hooks(host: Context, hooks: list[hooks_mod.Hook], resume: bool =
                              error=str(argv))
                 continue
             if resume:
-                argv = argv + list(RESUME_FLAGS.get(term_preset(preset, argv).name, ()))
+                argv = resume_argv(term_preset(preset, argv).name, argv, hook.path,
+                                   host.agent_env(env))
             agent = Agent(hook.session, "polecat" if hook.kind == "polecats" else "crew",
                           hook.rig, hook.polecat, hook.kind, preset, time.time(),
                           issue=hook.issue, hook_state="active", worktree=hook.worktree)
@@ -228,7 +236,7 @@ async def _sling(host: Context, issue_ids: list[str], target: str, *, agent, con
     undo: list = []
     done = await host.domain(town_sling, list(issue_ids), target, undo=undo, agent=agent,
                              convoy=convoy, base=base, crew=crew, actor=actor,
-                             environ=host.environ)
+                             environ=host.environ, hold=host.limits.holds())
     hooked = [(s, h) for s, h in done if h is not None]
 
     def publish_slings() -> None:
@@ -247,7 +255,7 @@ async def _sling(host: Context, issue_ids: list[str], target: str, *, agent, con
     for slung, hook in done:
         if hook is None:
             host.publish("queued", issue=slung.issue, rig=slung.rig, position=slung.queued,
-                         by=actor)
+                         by=actor, reason=slung.reason or None)
     if len(hooked) < len(done):
         from .dispatch import dispatch_locked
 
@@ -342,12 +350,17 @@ def on_term_event(host: Context, ev) -> None:
     if isinstance(ev, Exited):
         session = host.session(ev.session)
         pid = session.pid if session is not None else None
+        agent = host.agents.get(ev.session)
+        if agent is not None:
+            host.limits.on_state(agent, "exited")
         host.spawn_task(on_exit(host, ev.session, pid, ev.exit_code, ev.exit_signal))
     elif isinstance(ev, StateChanged):
         agent = host.agents.get(ev.session)
         if agent is None:
             return
-        host.publish("agent_state", agent=ev.session, old=ev.old, new=ev.new)
+        extra = {k: v for k, v in (("reason", ev.reason), ("resets_at", ev.resets_at)) if v}
+        host.publish("agent_state", agent=ev.session, old=ev.old, new=ev.new, **extra)
+        host.limits.on_state(agent, ev.new, ev.reason, ev.resets_at)
         host.nudger.on_state(ev.session, ev.new)
     elif isinstance(ev, LinesChanged):
         agent = host.agents.get(ev.session)
@@ -405,6 +418,8 @@ async def on_exit(host: Context, name: str, pid: int | None, code: int | None,
         host.publish("agent_stuck", agent=name, issue=hook.issue, respawns=hook.respawns - 1)
         return
     delay = host.settings.respawn_backoff * (2 ** (hook.respawns - 1))
+    # A preset at its usage limit would only fail again: its agents start once it resets.
+    delay = max(delay, host.limits.retry_after(agent.agent))
     host.spawn_task(_respawn_later(host, hook, delay))
 
 

@@ -53,6 +53,8 @@ class Viewer:
         self._handle_at = 0.0
         self._last_flush = 0.0
         self._unsubscribe = host.mux.subscribe(self.on_term_event)
+        self._no_notices = host.subscribe(self.on_town_event)
+        host.viewers.add(self)
         self.schedule(now=True)
 
     def close(self) -> None:
@@ -60,6 +62,8 @@ class Viewer:
             return
         self.closed = True
         self._unsubscribe()
+        self._no_notices()
+        self.host.viewers.discard(self)
         if self._handle is not None:
             self._handle.cancel()
         self.host.sizes.forget(self.client)
@@ -141,6 +145,14 @@ class Viewer:
                 self.typed.pop(name, None)
             self.sessions_due = True
             self.schedule(now=True)
+
+    def on_town_event(self, event: dict) -> None:
+        """Notices for a person (`notifier.py`), which the client tells its terminal, and the
+        merge queue's news, which it shows; the rest of the town's events it reads from the
+        ledger and the agents' rows."""
+        kind = str(event.get("kind") or "")
+        if kind == "notice" or kind.startswith("mr_"):
+            self._push({"push": api.PUSH_EVENT, "event": event})
 
     def _mark(self, name: str, rows: Any) -> None:
         if name not in self.dirty:

@@ -15,6 +15,7 @@ import os
 import time
 
 from ..town import hooks as hooks_mod
+from . import stalls
 from .context import Context
 from .ending import may_end
 from .supervisor import _snapshot, start_hook
@@ -146,6 +147,7 @@ def _reread_settings(host: Context) -> None:
 
 async def _slow_checks(host: Context) -> None:
     await _suspend_without_worktree(host)
+    await host.limits.check()
     now_wall, now = time.time(), time.monotonic()
     snap_due = []
     for agent in list(host.agents.values()):
@@ -154,13 +156,7 @@ async def _slow_checks(host: Context) -> None:
             continue
         if agent.role == "mayor" or agent.hook_state != "active":
             continue
-        idle_for = now_wall - session.last_activity
-        if idle_for >= host.settings.stall_seconds and not agent.stalled:
-            agent.stalled = True
-            host.publish("agent_stalled", agent=agent.name, issue=agent.issue,
-                         quiet_seconds=int(idle_for))
-        elif idle_for < host.settings.stall_seconds and agent.stalled:
-            agent.stalled = False
+        stalls.check(host, agent, session, now_wall)
         if now - (agent.last_snapshot or 0) >= host.settings.snapshot_seconds:
             if agent.last_snapshot:
                 snap_due.append(agent)

@@ -12,15 +12,17 @@ Public API (import from here or from the named module):
         .resize(name, cols, rows); .terminate(name); .kill(name); .close(name)
         .subscribe(callback) -> unsubscribe; await .wait(name, timeout=None)
         await .shutdown(grace=1.0); .stats (tick durations, bytes parsed)
-    Session: .name .argv .screen .pid .alive .exit_code .exit_signal .state .title
-             .last_activity .cols .rows .preset .pending_bytes .bytes_parsed    session.py
+    Session: .name .argv .screen .pid .alive .exit_code .exit_signal .state .reading
+             .title .last_activity .cols .rows .preset .pending_bytes .bytes_parsed  session.py
     events: SessionAdded, LinesChanged(rows, cursor_x, cursor_y, cursor_visible),
-            TitleChanged, Bell, StateChanged(old, new), Exited(exit_code, exit_signal),
-            SessionClosed                                                     events.py
+            TitleChanged, Bell, StateChanged(old, new, reason, resets_at),
+            Exited(exit_code, exit_signal), SessionClosed                      events.py
     Screen(columns, lines, *, history=10_000, on_reply=None, allow_clipboard=False) screen.py
     encode_key(key, *, application_cursor=False); encode_paste(text, *, bracketed)  keys.py
     encode_mouse(kind, button, x, y, *, mode, sgr, ...)                        mouse.py
-    AgentState, PRESETS, classify(preset, Observation), StateTracker          state.py
+    AgentState, PRESETS, read(preset, Observation) -> Reading(state, reason, resets_at),
+        classify(preset, Observation), StateTracker                           state.py
+    reset_time(text, now) (when a usage limit resets, from a CLI's words)    resets.py
     PtySession.spawn(argv, ...) (one pty without a screen), Transcript    pty.py, transcript.py
     capture.capture(argv, *, cols, rows, inputs, delay, timeout, ansi, history) -> Capture
     capture.replay(transcript_bytes, *, cols, rows, ansi, history) -> Capture
@@ -40,7 +42,8 @@ _EXPORTS = {
     "encode_key": "keys", "encode_paste": "keys", "encode_focus": "keys", "UnknownKey": "keys",
     "encode_mouse": "mouse",
     "AgentState": "state", "PRESETS": "state", "Preset": "state", "Observation": "state",
-    "classify": "state", "StateTracker": "state",
+    "classify": "state", "StateTracker": "state", "read": "state", "Reading": "state",
+    "reset_time": "resets",
     "PtySession": "pty", "SpawnError": "pty", "Transcript": "transcript",
     "Capture": "capture",
 }

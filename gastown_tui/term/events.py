@@ -49,8 +49,13 @@ class Exited(Event):
 
 @dataclass(frozen=True, slots=True)
 class StateChanged(Event):
+    """The agent state changed, or what it is about did (`old` may equal `new`): `reason` says
+    what a waiting or limited agent waits on, `resets_at` when a limit ends (epoch seconds)."""
+
     old: str
     new: str
+    reason: str = ""
+    resets_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ class MotionMixin:
             # The hot case: a line feed at the bottom of the whole screen.
             old = rows.pop(0)
             if self._main_rows is None and self.history.limit:
-                self.history.push(old.entry(self.columns), old.wrapped)
+                self.history.push_row(old, self.columns)
             rows.append(Row(blank_of(self.pen)) if self.pen.bg is not None else Row())
             self._all_dirty = True
             return
@@ -32,11 +32,11 @@ class MotionMixin:
         n = min(n, bot - top + 1)
         fill = blank_of(self.pen)
         keep = top == 0 and self._main_rows is None and self.history.limit
-        push = self.history.push
+        push = self.history.push_row
         for _ in range(n):
             old = rows.pop(top)
             if keep:
-                push(old.entry(self.columns), old.wrapped)
+                push(old, self.columns)
             rows.insert(bot, Row(fill))
         if n:
             if top == 0 and bot == self.lines - 1:

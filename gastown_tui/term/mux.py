@@ -40,6 +40,9 @@ from .state import PRESETS, Preset, preset_for_argv
 __all__ = ["Multiplexer", "SessionError", "TickStats"]
 
 _CATCH_UP_S = 0.002
+# A state look already armed for no later than this after the one asked for is kept (states
+# settle over hundreds of milliseconds).
+_STATE_SLACK_S = 0.02
 
 
 class SessionError(LookupError):
@@ -364,6 +367,13 @@ class Multiplexer:
         return next_frame
 
     def _arm_state(self, s: Session, delay: float | None) -> None:
+        old = self._state_timers.get(s.name)
+        if old is not None and delay is not None and \
+                old.when() <= self.loop.time() + delay + _STATE_SLACK_S:
+            # A streaming session asks for a look a little later at every frame: a timer per
+            # frame (cancel, call_later) cost more than the look. The one armed stays; when it
+            # fires early, `_state_check` finds the look not due yet and arms the rest.
+            return
         old = self._state_timers.pop(s.name, None)
         if old is not None:
             old.cancel()

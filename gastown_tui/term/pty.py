@@ -32,6 +32,8 @@ __all__ = ["PtySession", "SpawnError", "HIGH_WATER"]
 
 HIGH_WATER = 256 * 1024
 READ_CHUNK = 64 * 1024
+# The most a Linux pty hands out per read (its 4 KiB buffer less one).
+_PTY_READ = 4095
 _EXIT_POLL_S = 0.25
 
 
@@ -175,12 +177,12 @@ class PtySession:
         """False while paused by backpressure (or after EOF)."""
         return self._reading
 
-    def _read_once(self) -> bool:
-        """Read one chunk; False when nothing more is there now (EAGAIN) or ever (EOF)."""
+    def _read_once(self) -> int:
+        """Read one chunk; its size, 0 when nothing more is there now (EAGAIN) or ever (EOF)."""
         try:
             data = os.read(self.fd, READ_CHUNK)
         except BlockingIOError:
-            return False
+            return 0
         except OSError as e:
             if e.errno not in (errno.EIO, errno.EBADF):
                 raise
@@ -189,12 +191,12 @@ class PtySession:
             # Linux reports EIO once every slave side is closed: the program is gone.
             self.eof = True
             self._stop_reading()
-            return False
+            return 0
         self.pending += data
         self.bytes_read += len(data)
         if self._transcript is not None:
             self._transcript.write(data)
-        return True
+        return len(data)
 
     def _on_readable(self) -> None:
         # A pty hands out at most ~4 KiB per read; take up to READ_CHUNK now rather than one
@@ -202,9 +204,15 @@ class PtySession:
         got = False
         start = len(self.pending)
         while len(self.pending) - start < READ_CHUNK and len(self.pending) < HIGH_WATER:
-            if not self._read_once():
+            n = self._read_once()
+            if not n:
                 break
             got = True
+            if n < _PTY_READ:
+                # Less than the pty hands out at once: most likely all there was. Asking again
+                # costs a failed read per frame of every session; if more came meanwhile, the
+                # loop reports the fd readable again.
+                break
         if len(self.pending) >= HIGH_WATER:
             self._stop_reading()
             self.paused_count += 1

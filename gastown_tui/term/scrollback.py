@@ -32,7 +32,7 @@ import zlib
 from collections import deque
 from itertools import groupby
 
-from .rows import Entry
+from .rows import Entry, Row
 from .style import DEFAULT, CellStyle, ansi_of_runs
 
 _packers: dict = {}
@@ -91,6 +91,37 @@ class Scrollback:
                 i = self._add(style)
             flat.append(n)
             flat.append(i)
+        self._store(text, flat)
+
+    def push_row(self, row: Row, cols: int) -> None:
+        """A screen row scrolling off: `push(row.entry(cols), row.wrapped)`, without the
+        entry's list for the commonest row (compact, several styles, no trailing blanks:
+        coloured output scrolling by)."""
+        text = row.text
+        runs = row.runs
+        if row.chars is not None or row.fill is not DEFAULT or not runs or len(runs) < 2 \
+                or text[-1] == " ":
+            self.push(row.entry(cols), row.wrapped)
+            return
+        index = self._index
+        flat = [0]
+        start = 0
+        for end, style in runs:
+            if end > start:
+                i = index.get(id(style))
+                if i is None:
+                    i = self._add(style)
+                flat.append(end - start)
+                flat.append(i)
+                start = end
+        if len(flat) < 5:
+            self.push(row.entry(cols), row.wrapped)  # one run left: perhaps a plain string
+            return
+        flat[0] = len(flat) >> 1
+        self.wraps.append(row.wrapped)
+        self._store(text, flat)
+
+    def _store(self, text: str, flat: list[int]) -> None:
         data = text.encode("utf-8", "surrogatepass")
         pack = _packers.get(len(flat))
         if pack is None:

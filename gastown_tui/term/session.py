@@ -5,7 +5,8 @@ A `Session` is made by `Multiplexer.spawn`; read it, do not construct it. It exp
     .name, .argv, .pid, .alive, .exit_code, .exit_signal
     .screen            the `Screen` (read it only from the loop's thread)
     .title             the window title the program set (OSC 0/2)
-    .state             an `AgentState`: busy / waiting / idle / exited / unknown
+    .state             an `AgentState`: busy / waiting / idle / limited / exited / unknown
+    .reading           the state with what it is about (`Reading`: reason, resets_at)
     .last_activity     wall-clock time (time.time()) of the program's last output
     .cols, .rows, .preset, .pending_bytes, .bytes_parsed
 
@@ -20,7 +21,7 @@ from typing import Callable, Sequence
 
 from .events import Bell, Event, Exited, LinesChanged, StateChanged, TitleChanged
 from .pty import PtySession
-from .state import AgentState, Observation, Preset, StateTracker
+from .state import AgentState, Observation, Preset, Reading, StateTracker
 
 __all__ = ["Session", "FEED_BYTES", "SYNC_TIMEOUT_S", "STATE_INTERVAL_S"]
 
@@ -85,6 +86,10 @@ class Session:
     @property
     def state(self) -> AgentState:
         return self.tracker.state
+
+    @property
+    def reading(self) -> Reading:
+        return self.tracker.reading
 
     @property
     def title(self) -> str:
@@ -176,7 +181,9 @@ class Session:
                           foreground_job=None if fg is None else fg != self.pty.pid)
         old = self.tracker.state
         if self.tracker.update(obs):
-            out.append(StateChanged(self.name, old.value, self.tracker.state.value))
+            now_reading = self.tracker.reading
+            out.append(StateChanged(self.name, old.value, now_reading.state.value,
+                                    now_reading.reason, now_reading.resets_at))
         if self.tracker.state is AgentState.EXITED:
             return None
         return self.tracker.recheck_after(quiet_for)

@@ -16,21 +16,26 @@ import re
 
 from .rows import Row
 from .sequences import SequencesMixin, _ints, _parsed
-from .style import DEFAULT, apply_sgr, with_link
+from .style import DEFAULT, apply_sgr, blank_of, with_link
 from .width import is_narrow
 
 _TOKEN = re.compile(
     r"([^\x00-\x1f\x7f-\x9f]+)(\r\n)?"              # 1 printable text, 2 a CR LF after it
-    r"|\x1b\[([0-9;:]*)m([^\x00-\x1f\x7f-\x9f]*)"    # 3 SGR parameters, 4 text after them
-    # 5 row, 6 column of a CUP, 7 an SGR after it, 8 text after them: how full-screen
+    r"|\x1b\[([0-9;:]*)m([^\x00-\x1f\x7f-\x9f]*)"    # 3 SGR parameters, 4 text after them,
+    # 5 more SGRs each with its text: a coloured line (syntax highlighting, an agent UI's
+    # styled words) parsed as one token.
+    r"((?:\x1b\[[0-9;:]*m[^\x00-\x1f\x7f-\x9f]*)+)?"
+    # 6 row, 7 column of a CUP, 8 an SGR after it, 9 text after them: how full-screen
     # programs draw each row, parsed as one token.
     r"|\x1b\[([0-9]*)(?:;([0-9]*))?H(?:\x1b\[([0-9;:]*)m)?([^\x00-\x1f\x7f-\x9f]*)"
-    r"|(\r\n)"                                       # 9 the commonest pair of controls
-    r"|\x1b\[([0-?]*)([ -/]*)([@-~])"                # 10 params, 11 intermediates, 12 final: CSI
-    r"|([\x00-\x1a\x1c-\x1f\x7f-\x9f])"              # 13 a control other than ESC
-    r"|\x1b([\]P_^X])"                               # 14 OSC, DCS, APC, PM, SOS: a string
-    r"|\x1b([ -/]*)([0-OQ-WYZ\\`-~])"              # 15 intermediates, 16 final: ESC sequence
+    r"|(\r\n)"                                       # 10 the commonest pair of controls
+    r"|\x1b\[([0-?]*)([ -/]*)([@-~])"                # 11 params, 12 intermediates, 13 final: CSI
+    r"|([\x00-\x1a\x1c-\x1f\x7f-\x9f])"              # 14 a control other than ESC
+    r"|\x1b([\]P_^X])"                               # 15 OSC, DCS, APC, PM, SOS: a string
+    r"|\x1b([ -/]*)([0-OQ-WYZ\\`-~])"              # 16 intermediates, 17 final: ESC sequence
 )
+# Erase the line and go up, again and again: how Ink takes back the frame it drew.
+_ERASE_UP = re.compile(r"(?:\x1b\[2K\x1b\[1A)+")
 _CSI_PREFIX = re.compile(r"\x1b(?:\[[0-?]*[ -/]*|[ -/]*)")
 _LINES = re.compile(r"(?:[ -~]*\r\n)+")
 _CSI_REST = re.compile(r"[^0-?\x20-/]")
@@ -94,9 +99,9 @@ class StreamParser(SequencesMixin):
                 continue
             pos = self._resume = m.end()
             k = m.lastindex
-            if k <= 8:
-                if k == 8:
-                    row_p, col_p, params, s = m.group(5, 6, 7, 8)
+            if k <= 9:
+                if k == 9:
+                    row_p, col_p, params, s = m.group(6, 7, 8, 9)
                     col_p = col_p or ""
                     if self.modes.origin or len(row_p) > 9 or len(col_p) > 9:
                         # _ints clamps numbers too long for int() (Python refuses 4,300 digits).
@@ -117,6 +122,9 @@ class StreamParser(SequencesMixin):
                     if not s:
                         self._last = ""
                         continue
+                elif k == 5:
+                    self._sgr_chain(*m.group(3, 4, 5))
+                    continue
                 elif k == 4:
                     params, s = m.group(3, 4)
                     pen = self.pen
@@ -168,9 +176,9 @@ class StreamParser(SequencesMixin):
                 self._last = s[-1] if s[-1] < "\x7f" else ""
                 if k != 2:
                     continue
-            elif k != 9:
-                if k == 12:
-                    params, inter, final = m.group(10, 11, 12)
+            elif k != 10:
+                if k == 13:
+                    params, inter, final = m.group(11, 12, 13)
                     if final == "H" and not inter and (not params or params[0] < "<") \
                             and not self.modes.origin:
                         # CUP, the commonest sequence of full-screen programs, inlined.
@@ -183,17 +191,25 @@ class StreamParser(SequencesMixin):
                     elif final == "K" and not params and not inter:
                         self._erase_cells(self._y, self._x, self.columns)
                         self._last = ""
+                    elif final == "K" and params == "2" and not inter and self.fast_path:
+                        block = _ERASE_UP.match(text, m.start())
+                        if block is None:
+                            self._erase_cells(self._y, 0, self.columns)
+                            self._last = ""
+                        else:
+                            pos = self._resume = block.end()
+                            self._erase_up((pos - m.start()) >> 3)
                     else:
                         self._csi(params, inter, final)
-                elif k == 13:
-                    self._control(m.group(13))
                 elif k == 14:
-                    self._skind = {"]": "osc", "P": "dcs"}.get(m.group(14), "str")
+                    self._control(m.group(14))
+                elif k == 15:
+                    self._skind = {"]": "osc", "P": "dcs"}.get(m.group(15), "str")
                     self._last = ""
                     self._sbuf = []
                     self._slen = 0
                 else:
-                    self._esc(m.group(15), m.group(16))
+                    self._esc(m.group(16), m.group(17))
                 continue
             self._x = 0
             self._last = ""
@@ -206,6 +222,92 @@ class StreamParser(SequencesMixin):
                         pos = self._resume = self._scroll_lines(text, pos, block.end())
             elif y < self.lines - 1:
                 self._y = y + 1
+
+    def _sgr_chain(self, params: str, s: str, tail: str) -> None:
+        """SGRs each followed by its text (`params` and `s` the first; `tail` the rest, each
+        starting with ESC [). Appended to the end of a compact row, the row's text grows once
+        and its runs once per style; anything else draws each piece as its own token would."""
+        cache = self._sgr_cache
+        pieces = [(params, "m", s)]
+        pieces += [p.partition("m") for p in tail[2:].split("\x1b[")]
+        texts = "".join([t for _p, _m, t in pieces])
+        x = self._x
+        end = x + len(texts)
+        row = self._rows[self._y]
+        if (row.chars is None and x == len(row.text) and end < self.columns
+                and self._table is None and self.fast_path and not self.modes.insert
+                and (texts.isascii() or is_narrow(texts))):
+            pen = self.pen
+            runs = row.runs
+            at = x
+            for params, _m, t in pieces:
+                if params == "0" and pen.link is None:
+                    pen = DEFAULT
+                elif (hit := cache.get((id(pen), params))) is not None and hit[0] is pen:
+                    pen = hit[1]
+                else:
+                    self.pen = pen
+                    self._sgr(params)
+                    pen = self.pen
+                if t:
+                    at += len(t)
+                    if runs and runs[-1][1] is pen:
+                        runs[-1] = (at, pen)
+                    else:
+                        runs.append((at, pen))
+            self.pen = pen
+            if texts:
+                row.text += texts
+                self._x = end
+                self._dirty.add(self._y)
+        else:
+            # Piece by piece: those that fit at the end of a compact row are appended there,
+            # the rest (a piece that wraps, wide characters, cells) drawn.
+            fast = self._table is None and self.fast_path and not self.modes.insert
+            for params, _m, t in pieces:
+                pen = self.pen
+                hit = cache.get((id(pen), params))
+                if hit is not None and hit[0] is pen:
+                    pen = self.pen = hit[1]
+                else:
+                    self._sgr(params)
+                    pen = self.pen
+                if not t:
+                    continue
+                x = self._x
+                end = x + len(t)
+                row = self._rows[self._y]
+                if (fast and row.chars is None and x == len(row.text) and end < self.columns
+                        and (t.isascii() or is_narrow(t))):
+                    row.text += t
+                    runs = row.runs
+                    if runs and runs[-1][1] is pen:
+                        runs[-1] = (end, pen)
+                    else:
+                        runs.append((end, pen))
+                    self._x = end
+                    self._dirty.add(self._y)
+                else:
+                    self.draw(t)
+        t = pieces[-1][2]
+        # REP repeats only a plain ASCII character, as in tmux; an SGR forgets it.
+        self._last = t[-1] if t and t[-1] < "\x7f" else ""
+
+    def _erase_up(self, n: int) -> None:
+        """`n` times EL 2 then CUU 1 (erase the whole line, go up one): how Ink takes back the
+        frame it drew before drawing the next."""
+        fill = blank_of(self.pen)
+        rows = self._rows
+        dirty = self._dirty
+        top = self._top
+        y = self._y
+        for _ in range(n):
+            rows[y] = Row(fill)
+            dirty.add(y)
+            y = max(top if y >= top else 0, y - 1)
+        self._y = y
+        self._x = min(self._x, self.columns - 1)
+        self._last = ""
 
     def _scroll_lines(self, text: str, pos: int, end: int) -> int:
         """Plain ASCII lines arriving at the bottom of the screen, each ending in CR LF: the

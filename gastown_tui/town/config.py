@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 from .errors import TownError, usage
 from .paths import CONFIG_FILE, Expect, describe, update_toml
 from .presets import (AGENT_NAME, BUILTIN, MAX_AGENT_NAME, SPECIAL, get_preset, parse_command,
-                      town_agents)
+                      parse_env, town_agents)
 
 if TYPE_CHECKING:
     from .model import Town
@@ -55,6 +55,25 @@ def _boolean(text: str) -> bool:
     raise ValueError("true or false")
 
 
+SIDEBAR_COLUMNS = (16, 120)
+
+
+def _sidebar_width(text: str) -> int | str:
+    """`auto` or a number of columns for the app's sidebar."""
+    word = str(text).strip().lower()
+    low, high = SIDEBAR_COLUMNS
+    wanted = f'"auto" or a number of columns from {low} to {high}'
+    if word == "auto":
+        return word
+    try:
+        value = int(word)
+    except ValueError:
+        raise ValueError(wanted) from None
+    if not low <= value <= high:
+        raise ValueError(wanted)
+    return value
+
+
 def _branch(text: str) -> str:
     """A branch name for `merge.target` ("" = the branch origin's HEAD names)."""
     name = text.strip()
@@ -81,6 +100,18 @@ TOWN_SETTINGS = {s.key: s for s in (
     Setting("window_size", "latest", "Size of an agent's terminal when several apps show it: "
             "that of the app that typed into it last, or the smallest or largest of them.",
             choices=("latest", "smallest", "largest")),
+    Setting("notify_command", "", "Shell command run for each notification, with the notice "
+            "as one JSON object on its stdin (kind, agent, rig, bead, convoy, text, time); "
+            "empty: none."),
+    Setting("notify_desktop", True, "Desktop notifications through notify-send, where it is "
+            "installed.", _boolean),
+    Setting("notify_terminal", "auto", "How an open app tells its terminal: OSC 9, OSC 777, "
+            "the bell, or off; auto picks what the terminal takes.",
+            choices=("auto", "osc9", "osc777", "bell", "off")),
+    Setting("sidebar_width", "auto", "Columns of the app's sidebar (ctrl+b < and > resize it, "
+            "ctrl+b b hides it); auto: about a third of the window, 24 to 42.", _sidebar_width),
+    Setting("sling_focus", "stay", "Where the app's focus goes after a sling: it stays where "
+            "you were, or follows to the new agent's pane.", choices=("stay", "follow")),
 )}
 RIG_SETTINGS = {s.key: s for s in (
     Setting("agent", "", "Agent for this rig's polecats (overrides the town default_agent)."),
@@ -101,9 +132,12 @@ RIG_SETTINGS = {s.key: s for s in (
 # The types of what the settings files hold (`Town.config()`, `Rig.settings()` check them).
 CONFIG_SCHEMA = {
     **{s.key: type(s.default) for s in TOWN_SETTINGS.values()},
+    "sidebar_width": Expect((int, str), 'a number of columns or "auto"'),
     "agents": Expect((dict,), '[agents.NAME] with command = "..."'),
     "agents.*": Expect((dict,), '[agents.NAME] with command = "..."'),
     **{f"agents.*.{key}": str for key in ("command", "ready_prompt", "description")},
+    "agents.*.env": Expect((dict,), '[agents.NAME.env] with VARIABLE = "value"'),
+    "agents.*.env.*": str,
     "prices": Expect((dict,), '[prices."MODEL"] tables'),
     "prices.*": Expect((dict,), '[prices."MODEL"] with input, output, cache_write, cache_read'),
     "prices.*.*": Expect((int, float), "dollars per million tokens"),
@@ -145,10 +179,15 @@ def check_values(path: Any, data: Mapping[str, Any],
                             "fix that file")
 
 
+def _toml(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else \
+        repr(value).replace("'", '"')
+
+
 CONFIG_TEMPLATE = "# Gas Town settings. Edit by hand or with `gt config set KEY VALUE`;\n" \
     "# comments and layout are kept either way.\n\n" + "".join(
         f"# {s.help}" + (f" One of: {', '.join(s.choices)}." if s.choices else "") +
-        f"\n{s.key} = {s.default!r}\n".replace("'", '"') for s in TOWN_SETTINGS.values()
+        f"\n{s.key} = {_toml(s.default)}\n" for s in TOWN_SETTINGS.values()
     ) + "\n# Your own agents or retuned built-ins: `gt config agent set NAME \"COMMAND ARGS\"`.\n" \
     "[agents]\n"
 RIG_TEMPLATE = ("# Settings of this rig. `gt config set --rig RIG KEY VALUE` or edit by hand.\n"
@@ -242,7 +281,9 @@ def _set_price(town: "Town", key: str, value: str) -> float:
     return parsed
 
 
-def set_agent(town: "Town", name: str, command: str) -> tuple[str, ...]:
+def set_agent(town: "Town", name: str, command: str,
+              env: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """Define agent `name`; with `env`, its environment is replaced by that table."""
     if len(name) > MAX_AGENT_NAME:
         raise usage(f"bad agent name {name[:20]!r}...: at most {MAX_AGENT_NAME} characters")
     if not AGENT_NAME.match(name):
@@ -250,6 +291,8 @@ def set_agent(town: "Town", name: str, command: str) -> tuple[str, ...]:
     if name in SPECIAL:
         raise usage(f"{name!r} is a built-in that cannot be redefined; pick another name")
     argv = parse_command(name, command)
+    if env is not None:
+        parse_env(name, env, {})
 
     def change(doc: Any) -> None:
         import tomlkit
@@ -261,6 +304,13 @@ def set_agent(town: "Town", name: str, command: str) -> tuple[str, ...]:
         if entry is None:
             entry = agents[name] = tomlkit.table()
         entry["command"] = command
+        if env is not None:
+            entry.pop("env", None)
+            if env:
+                table = tomlkit.table()
+                for key, value in env.items():
+                    table[key] = value
+                entry["env"] = table
 
     update_toml(town.root / CONFIG_FILE, change, CONFIG_TEMPLATE)
     return argv

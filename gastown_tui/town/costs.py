@@ -127,6 +127,7 @@ class Places:
     """Which agent a working directory belongs to, by the town's layout."""
 
     def __init__(self, town: "Town"):
+        self.town = town
         root = str(town.root)
         self.roots = sorted({root, os.path.realpath(root)}, key=len, reverse=True)
         self.rigs = {r.name for r in town.rigs()}
@@ -162,23 +163,44 @@ def _hooks(town: "Town") -> list:
 # ---------------------------------------------------------------------- finding transcripts
 
 
+def _environs(town: "Town", environ: Mapping[str, str]) -> list[Mapping[str, str]]:
+    """The environment agents start with: the town's, and each preset's own on top of it
+    (a preset may log in to another account, whose records are in another folder)."""
+    from .presets import list_presets
+
+    out = [environ]
+    try:
+        presets = list_presets(town, environ)
+    except TownError:
+        return out  # a broken preset is refused where it starts; usage is still counted
+    for preset in presets:
+        if preset.env:
+            out.append({**environ, **dict(preset.env)})
+    return out
+
+
+def _dirs(environs: list[Mapping[str, str]], which) -> list[Path]:
+    return list(dict.fromkeys(d for env in environs for d in which(env)))
+
+
 def _files(places: Places, environ: Mapping[str, str]) -> Iterator[tuple[str, Path, dict]]:
     """(kind, path, first state) of every transcript that may hold this town's usage."""
+    environs = _environs(places.town, environ)
     prefixes = [tx.claude_folder(r) for r in places.roots]
     folders = {tx.claude_folder(f): f for f in places.folders}
-    for base in tx.claude_dirs(environ):
+    for base in _dirs(environs, tx.claude_dirs):
         for folder in _listdir(base):
             if not any(folder == p or folder.startswith(p + "-") for p in prefixes):
                 continue
             state = {"cwd": folders.get(folder, "")}
             for path in sorted((base / folder).rglob("*.jsonl")):
                 yield "claude", path, state
-    for base in tx.codex_dirs(environ):
+    for base in _dirs(environs, tx.codex_dirs):
         if base.is_dir():
             for path in sorted(base.rglob("rollout-*.jsonl*")):
                 yield "codex", path, {}
     hashes = {tx.gemini_project_hash(f): f for f in places.folders}
-    for base in tx.gemini_dirs(environ):
+    for base in _dirs(environs, tx.gemini_dirs):
         for slug in _listdir(base):
             try:
                 root = (base / slug / ".project_root").read_text().strip()

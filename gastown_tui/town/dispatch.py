@@ -39,9 +39,11 @@ class Dispatched:
     failed: list[tuple[queue.Queued, str]] = dataclasses.field(default_factory=list)
 
 
-def dispatch(town: "Town", environ: Mapping[str, str] | None = None) -> Dispatched:
+def dispatch(town: "Town", environ: Mapping[str, str] | None = None,
+             hold: Mapping[str, str] | None = None) -> Dispatched:
     """Hook queued issues while the town has room; returns the new hooks (state created) for
-    the host to start, what was dropped, and what still waits."""
+    the host to start, what was dropped, and what still waits. Work whose agent preset is in
+    `hold` (at its usage limit) keeps its place and lets the next start."""
     import pygit2
 
     from ..beads import LedgerError
@@ -62,6 +64,8 @@ def dispatch(town: "Town", environ: Mapping[str, str] | None = None) -> Dispatch
                 break
             if entry.polecat and (entry.rig, entry.polecat) in busy:
                 continue  # slung to a polecat by name: it waits for that one, keeping its place
+            if queue.held_by(town, entry.rig, entry.agent, hold):
+                continue
             try:
                 check_queued(town, entry.issue, entry.target, entry.agent, entry.base, environ)
             except TownError as e:

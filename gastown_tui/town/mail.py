@@ -8,12 +8,15 @@ from typing import TYPE_CHECKING, Iterable
 
 from ..records import field_names, record
 from ..visible import visible
+from ..when import ago, local_time
 from .addresses import expand, normalize
 from .errors import TownError, usage
 from .model import Town
 
 if TYPE_CHECKING:
     from ..beads import Issue, Ledger
+
+ARCHIVED = "archived"  # the label of mail put away
 
 
 @record
@@ -50,7 +53,8 @@ class Letter:
     def render_text(self) -> str:
         m = self.message
         v = visible
-        head = [f"From:    {v(m.sender)}", f"To:      {v(m.to)}", f"Date:    {v(m.created_at)}",
+        head = [f"From:    {v(m.sender)}", f"To:      {v(m.to)}",
+                f"Date:    {v(ago(m.created_at))} ({v(local_time(m.created_at))})",
                 f"Subject: {v(m.subject)}" + ("  [urgent]" if m.urgent else ""),
                 f"Id:      {v(m.id)}  (thread {v(m.thread)})"]
         return "\n".join(head) + "\n\n" + v(m.body, lines=True).rstrip("\n")
@@ -116,12 +120,14 @@ def send_mail(town: Town, sender: str, to: str, subject: str, body: str,
                    urgent, reply_to=reply_to, thread=thread_id)
 
 
-def inbox(town: Town, address: str, unread: bool = False) -> list[Message]:
-    """Messages to `address`, newest first; only unread ones with `unread`."""
+def inbox(town: Town, address: str, unread: bool = False,
+          archived: bool = False) -> list[Message]:
+    """Messages to `address`, newest first; only unread ones with `unread`; archived ones only
+    with `archived`."""
     who = normalize(town, address)
     issues = town.ledger().list(issue_type="message", assignee=who, include_closed=not unread,
                                 order="-created")
-    return [to_message(i) for i in issues]
+    return [to_message(i) for i in issues if archived or ARCHIVED not in i.labels]
 
 
 def _message(town: Town, message_id: str, actor: str | None = None) -> "Issue":
@@ -151,6 +157,18 @@ def mark(town: Town, message_id: str, read: bool, actor: str) -> Message:
         issue = led.close(issue.id, reason="read")
     elif not read and issue.is_closed:
         issue = led.reopen(issue.id)
+    return to_message(issue)
+
+
+def archive(town: Town, message_id: str, actor: str) -> Message:
+    """Read and put away: the message leaves the inbox (`gt mail inbox --archived` still
+    lists it) and its thread keeps it."""
+    issue = _message(town, message_id, actor)
+    led = town.ledger(actor)
+    if not issue.is_closed:
+        issue = led.close(issue.id, reason=ARCHIVED)
+    if ARCHIVED not in issue.labels:
+        issue = led.add_label(issue.id, ARCHIVED)
     return to_message(issue)
 
 

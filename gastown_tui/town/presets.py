@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 FALLBACK_AGENT = "claude"
 AGENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 MAX_AGENT_NAME = 64
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Who an agent is and where its ledger is are the town's to say, never a preset's.
+TOWN_ENV = ("GT_", "BD_", "BEADS_DIR")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,6 +30,8 @@ class AgentPreset:
     source: str = "builtin"  # builtin | town
     ready_prompt: str | None = None
     description: str = ""
+    # Environment the agent starts with (e.g. CLAUDE_CONFIG_DIR: another account's login).
+    env: tuple[tuple[str, str], ...] = ()
 
     @property
     def command(self) -> str:
@@ -84,6 +89,28 @@ def parse_command(name: str, command: str) -> tuple[str, ...]:
     return argv
 
 
+def parse_env(name: str, table: Mapping[str, object], environ: Mapping[str, str]
+              ) -> tuple[tuple[str, str], ...]:
+    """A preset's `env` table, checked: variable names, text values (a leading `~/` is the
+    home folder), none of the town's own variables."""
+    out = []
+    for key, value in table.items():
+        where = f"agent {name!r}: env {key!r}"
+        if not ENV_NAME.match(key):
+            raise usage(f"{where} is no environment variable name: use letters, digits and _")
+        if key.startswith(TOWN_ENV):
+            raise usage(f"{where} is set by the town for every agent (GT_*, BD_*, BEADS_DIR); "
+                        "leave it out")
+        if not isinstance(value, str) or "\0" in value:
+            raise usage(f"{where} must be text, not {value!r}")
+        if value == "~" or value.startswith("~/"):
+            import os
+
+            value = (environ.get("HOME") or os.path.expanduser("~")) + value[1:]
+        out.append((key, value))
+    return tuple(out)
+
+
 def get_preset(town: "Town", name: str, environ: Mapping[str, str]) -> AgentPreset:
     """A town definition wins over a built-in of the same name (so users can retune one)."""
     own = town_agents(town).get(name)
@@ -91,7 +118,8 @@ def get_preset(town: "Town", name: str, environ: Mapping[str, str]) -> AgentPres
         base = builtin_preset(name, environ)
         return AgentPreset(name, parse_command(name, str(own["command"])), "town",
                            own.get("ready_prompt", base.ready_prompt if base else None),
-                           str(own.get("description", "")))
+                           str(own.get("description", "")),
+                           parse_env(name, own.get("env") or {}, environ))
     preset = builtin_preset(name, environ)
     if preset is None:
         known = ", ".join(all_agent_names(town))
@@ -138,19 +166,32 @@ def sling_choices(town: "Town", rig: str | None) -> tuple[list[str], str]:
         return names, chosen_agent_name(town, None, None)
 
 
+def missing_agents(town: "Town", names: list[str], environ: Mapping[str, str]) -> list[str]:
+    """Of `names`, the presets whose executable is not on `PATH` (a sling to them would
+    fail): a sling dialog marks them and never offers them first."""
+    return [name for name in names if not _on_path(get_preset(town, name, environ).executable,
+                                                    environ)]
+
+
+def _on_path(exe: str, environ: Mapping[str, str]) -> bool:
+    import os
+    import shutil
+
+    if "/" in exe:
+        return os.access(exe, os.X_OK)
+    return shutil.which(exe, path=environ.get("PATH")) is not None
+
+
 def resolve_agent(town: "Town", rig: "Rig | str | None" = None, override: str | None = None,
                   environ: Mapping[str, str] | None = None) -> AgentPreset:
     """The agent to start, checked to be runnable: its executable must be on `PATH`."""
     import os
-    import shutil
 
     environ = os.environ if environ is None else environ
     name, chosen_by = _choice(town, rig, override)
     preset = get_preset(town, name, environ)
     exe = preset.executable
-    found = shutil.which(exe, path=environ.get("PATH")) if "/" not in exe else (
-        exe if os.access(exe, os.X_OK) else None)
-    if not found:
+    if not _on_path(exe, environ):
         raise TownError(f"agent {preset.name!r} needs {exe!r}, which is not on PATH: "
                         + _missing_hint(chosen_by, preset))
     return preset

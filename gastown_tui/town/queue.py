@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 from . import hooks as hooks_mod
 from .errors import TownError, usage
@@ -54,6 +54,7 @@ class Queued:
     base: str | None = None
     convoy: bool = True
     position: int = 0
+    reason: str = ""      # why it was queued when the town had room (its agent's usage limit)
 
     @property
     def polecat(self) -> str | None:
@@ -133,7 +134,7 @@ def rig_queue(rig: "Rig") -> list[Queued]:
         out.append(Queued(issue.id, issue.title, rig.name, issue.priority,
                           str(e.get("at") or issue.updated_at or ""), str(e.get("by") or "?"),
                           str(e.get("target") or rig.name), e.get("agent"), e.get("base"),
-                          bool(e.get("convoy", True))))
+                          bool(e.get("convoy", True)), reason=str(e.get("reason") or "")))
     return out
 
 
@@ -155,7 +156,7 @@ def list_queue(town: "Town", rigs: list[str] | None = None) -> list[Queued]:
 
 
 def enqueue(town: "Town", rig: "Rig", issue: "Issue", *, target: str, agent: str | None,
-            base: str | None, convoy: bool, actor: str) -> Callable[[], None]:
+            base: str | None, convoy: bool, actor: str, reason: str = "") -> Callable[[], None]:
     """Queue `issue` (checked slingable by the caller); returns the undo. The issue must still
     be as the caller read it: a sling that took it meanwhile wins."""
     from .hooks import now
@@ -171,6 +172,8 @@ def enqueue(town: "Town", rig: "Rig", issue: "Issue", *, target: str, agent: str
                    actor=actor)
         entry = {"at": now(), "by": actor, "target": target, "agent": agent, "base": base,
                  "convoy": convoy, "status": prev[0], "assignee": prev[1]}
+        if reason:
+            entry["reason"] = reason
         _write(led, rig.name, lambda entries: entries.__setitem__(issue.id, entry))
 
     def undo() -> None:
@@ -253,6 +256,20 @@ def remove(town: "Town", issue_id: str, actor: str) -> tuple[Queued, str]:
             prev = _previous(led, entry.rig, entry.issue)
             _restore(led, entry.rig, entry.issue, prev, actor)
     return entry, prev[0]
+
+
+def held_by(town: "Town", rig: str, agent: str | None,
+            hold: Mapping[str, str] | None) -> str:
+    """Why work for `rig` slung with `agent` (None: the rig's or town's choice) must wait
+    although the town has room: its preset is held by a usage limit; "" when it need not."""
+    if not hold:
+        return ""
+    from .presets import chosen_agent_name
+
+    try:
+        return hold.get(chosen_agent_name(town, rig, agent), "")
+    except TownError:
+        return ""
 
 
 def drop(town: "Town", entry: Queued, actor: str = "gt") -> str:

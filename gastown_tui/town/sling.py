@@ -44,8 +44,14 @@ class Slung:
     kept: str | None = None  # a reused polecat's ignored files that were moved aside
     queued: int | None = None  # its place in the dispatch queue, when it waits there
     max_polecats: int | None = None
+    reason: str = ""  # why it waits though the town had room (its agent's usage limit)
 
     def render_text(self) -> str:
+        if self.queued is not None and self.reason:
+            return (f"Queued {visible(self.issue)} for rig {visible(self.rig)}: number "
+                    f"{self.queued} in the dispatch queue, because {visible(self.reason)}; it "
+                    "starts when the limit resets (`gt queue list`; `gt queue remove ID` takes "
+                    "it out)")
         if self.queued is not None:
             return (f"Queued {visible(self.issue)} for rig {visible(self.rig)}: number "
                     f"{self.queued} in the dispatch queue (max_polecats is {self.max_polecats}"
@@ -544,9 +550,11 @@ def queue_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
               convoy: bool = True, base: str | None = None, actor: str = "overseer",
               environ: Mapping[str, str] | None = None,
               undo: list[Callable[[], None]] | None = None,
-              progress: Callable[[str], None] | None = None) -> tuple[Slung, None]:
+              progress: Callable[[str], None] | None = None,
+              reason: str = "") -> tuple[Slung, None]:
     """Put `issue_id` in the dispatch queue instead of on a hook: checked as a sling is, so
-    what could never start is refused now, not when a polecat frees up."""
+    what could never start is refused now, not when a polecat frees up. `reason`: why it
+    waits though the town has room."""
     from . import queue
 
     rig, _wanted, _led, issue, preset = _slingable(town, issue_id, target, agent, environ,
@@ -554,22 +562,24 @@ def queue_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
     if base:
         _check_base(rig, base)
     step = queue.enqueue(town, rig, issue, target=target, agent=agent, base=base,
-                         convoy=convoy, actor=actor)
+                         convoy=convoy, actor=actor, reason=reason)
     if undo is not None:
         undo.append(step)
     address = queue.queue_address(rig.name)
     return Slung(issue.id, issue.title, rig.name, "", address, None, None, preset.name,
-                 None, queued=0), None
+                 None, queued=0, reason=reason), None
 
 
 def sling(town: "Town", issue_ids: list[str], target: str,
           undo: list[Callable[[], None]] | None = None,
+          hold: Mapping[str, str] | None = None,
           **kwargs) -> list[tuple[Slung, hooks_mod.Hook | None]]:
     """Several issues slung at once each get their own polecat; all or nothing. Past the
     town's `max_polecats` the rest wait in the dispatch queue (hook None, `Slung.queued` their
     place in it), as do all of them while others wait there already, so work starts in the
-    queue's order. With `undo`, the caller receives the undo steps (to roll back if starting
-    the agents fails)."""
+    queue's order. `hold` (agent preset -> why) names presets at their usage limit: work for
+    them waits in the queue too, saying why. With `undo`, the caller receives the undo steps
+    (to roll back if starting the agents fails)."""
     if not issue_ids:
         raise usage("give at least one issue id to sling")
     if len(issue_ids) > 1 and parse_target(target)[1] and not kwargs.get("crew"):
@@ -589,13 +599,17 @@ def sling(town: "Town", issue_ids: list[str], target: str,
     # worktree the other had just made.
     with queue.sling_lock(town), locked(rig.polecats_dir):
         limit, at_work = queue.capacity(town)
-        room = None if limit is None or kwargs.get("crew") else \
-            limit - at_work - len(queue.list_queue(town))
+        # Work held by a usage limit waits apart: it takes no room from the rest.
+        waiting = [q for q in queue.list_queue(town)
+                   if not queue.held_by(town, q.rig, q.agent, hold)]
+        room = None if limit is None or kwargs.get("crew") else limit - at_work - len(waiting)
+        held = "" if kwargs.get("crew") else queue.held_by(town, rig.name, kwargs.get("agent"),
+                                                           hold)
         set_aside = _room_to_undo(town, rig)
         try:
             for issue_id in issue_ids:
-                if room is not None and room <= 0:
-                    done.append(queue_one(town, issue_id, target, undo=undo, **{
+                if held or (room is not None and room <= 0):
+                    done.append(queue_one(town, issue_id, target, undo=undo, reason=held, **{
                         k: v for k, v in kwargs.items() if k != "crew"}))
                     continue
                 done.append(sling_one(town, issue_id, target, undo=undo, **kwargs))

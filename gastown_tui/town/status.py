@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from .needs import NeedsItem, needs_items
 
 if TYPE_CHECKING:
+    from .costs import CostReport
     from .model import Town
 
 
@@ -28,6 +29,8 @@ class AgentState:
     bead: str = ""
     idle: float | None = None    # seconds without progress, when known
     stalled: bool = False
+    reason: str = ""             # what a waiting or limited agent waits on
+    resets_at: float | None = None   # when a limited agent's limit ends (epoch seconds)
 
 
 @dataclasses.dataclass
@@ -66,9 +69,11 @@ class _Mail:
 
 
 def town_status(town: "Town", live: list[dict[str, Any]] | None, note: str = "",
-                environ: Mapping[str, str] | None = None) -> TownStatus:
+                environ: Mapping[str, str] | None = None,
+                costs: "CostReport | None" = None) -> TownStatus:
     """The status of `town`; `live` is the running host's `agents` reply, None without one
-    (`note` then says why, e.g. that no host runs)."""
+    (`note` then says why, e.g. that no host runs). `costs`: today's report by rig, when the
+    caller keeps one (the app reads it less often than the rest)."""
     from .costs import cost_report, today_start
     from .mail import inbox
     from .mq import all_mrs
@@ -78,7 +83,8 @@ def town_status(town: "Town", live: list[dict[str, Any]] | None, note: str = "",
     rig_names = [r.name for r in town.rigs()]
     queue = list_queue(town)
     mrs = all_mrs(town, include_closed=True)
-    costs = {row.key: row for row in cost_report(town, "rig", today_start(), environ).rows}
+    report = costs if costs is not None else cost_report(town, "rig", today_start(), environ)
+    costs = {row.key: row for row in report.rows}
     rigs = []
     for name in rig_names:
         spent = costs.get(name)
@@ -107,7 +113,8 @@ def town_status(town: "Town", live: list[dict[str, Any]] | None, note: str = "",
 def _from_host(rows: list[dict[str, Any]]) -> list[AgentState]:
     return [AgentState(str(r.get("name")), str(r.get("rig") or ""),
                        str(r.get("state") or "unknown"), str(r.get("hook") or ""),
-                       r.get("last_activity"), bool(r.get("stalled")))
+                       r.get("last_activity"), bool(r.get("stalled")),
+                       str(r.get("reason") or ""), r.get("resets_at"))
             for r in rows if r.get("role") != "queued"]
 
 

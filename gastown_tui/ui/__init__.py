@@ -52,7 +52,7 @@ When the town's host stops under the app (`gt down` elsewhere), the app ends wit
 
 Keys: a focused pane gets every key except the prefix (default ctrl+b); after it, one key acts
 as in tmux (arrows/hjkl focus, z zoom, n/p cycle, : command bar, space palette, ? help,
-[ scrollback, s sidebar, w needs-me, ! jump, t theme, d detach, q quit: detach or stop the
+[ scrollback, s sidebar, b hide it, < > resize it, w needs-me, ! jump, t theme, d detach, q quit: detach or stop the
 town); the prefix twice sends it.
 Keymap overrides: `[keymap] binding-id = "keys"` in the town config or
 `~/.config/gastown/config.toml`; user themes in `~/.config/gastown/themes/*.toml`.

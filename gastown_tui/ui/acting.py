@@ -31,7 +31,8 @@ async def sling(host: api.HostAPI, root: Path, beads: list[str], rig: str, agent
                 convoy: str = "") -> list:
     """Hook the beads to polecats of `rig` and start their agents (all or nothing); with
     `convoy`, a new convoy of that name tracks them, made once they are all on hooks (so a
-    failed sling leaves no empty convoy). The `town.sling.Slung` records."""
+    failed sling leaves no empty convoy); without, each gets `gt sling`'s "Work: <title>"
+    (which the panels leave out: see gather.py). The `town.sling.Slung` records."""
     slung = await host.request(api.Sling(list(beads), rig, agent or None,
                                          no_convoy=bool(convoy), actor=OVERSEER))
     if convoy:

@@ -17,6 +17,7 @@ import dataclasses
 import gc
 import os
 import signal
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,10 @@ REFRESH_DEBOUNCE_S = 0.25
 GC_FREEZE_S = 2.0
 GC_SWEEP_S = 600.0
 POLL_S = 2.0
+# How long the thread holding the GIL keeps it while another waits (Python's default is 5 ms):
+# the terminal's input thread with a key and Textual's writer thread with its echo waited up
+# to that twice behind the loop parsing 30 streaming sessions.
+SWITCH_INTERVAL_S = 0.001
 
 
 @dataclass
@@ -112,7 +117,16 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         self.view = self.options.view or TownView()
         self._refresh_handle: asyncio.TimerHandle | None = None
         self._focus_next: set[str] = set()
-        self.main = MainScreen(self.prefix_key, key_label(self.prefix_key), self.complete)
+        self.alerts: Any = None  # alerting.TerminalAlerts, made with the first notice
+        # Slings under way whose agents must not take the focus, and those agents' names.
+        self._quiet_slings = 0
+        self._stay_put: set[str] = set()
+        from .settings import view_settings
+
+        self.settings, problems = view_settings(self.town_config, self.options.environ)
+        self.problems += problems
+        self.main = MainScreen(self.prefix_key, key_label(self.prefix_key), self.complete,
+                               sidebar_width=self.settings["sidebar_width"])
 
     # ---- start and stop ------------------------------------------------------------------
 
@@ -120,7 +134,7 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         """The bindings that answer keys in each place: after the prefix, and in each widget
         that takes focus on the main screen (its own, then the screen's and the app's)."""
         from .widgets.commandbar import CommandBar
-        from .widgets.panels import AgentsPanel, HooksPanel, WorkPanel
+        from .widgets.panels import AgentsPanel, ConvoysPanel, HooksPanel, MailPanel, WorkPanel
         from .widgets.result import ResultView
         from .widgets.review import ReviewPanel, ReviewView
 
@@ -129,10 +143,16 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
                     if isinstance(b, Binding) and b.id]
 
         scopes = {"prefix": [(b.id, b.keys) for b in PREFIX_BINDINGS]}
-        for cls in (AgentsPanel, HooksPanel, WorkPanel, ReviewPanel, CommandBar, ResultView):
+        for cls in (AgentsPanel, ConvoysPanel, HooksPanel, MailPanel, WorkPanel, ReviewPanel,
+                    CommandBar, ResultView):
             scopes[cls.__name__] = ids(cls, MainScreen, GastownApp)
         scopes["ReviewView"] = ids(ReviewView, GastownApp)
         return scopes
+
+    def get_system_commands(self, screen: Any) -> Any:
+        # Textual's Theme, Quit and Keys are the app's own in the palette (the theme picker,
+        # the quit question, the help screen), so only its screenshot is kept.
+        return (c for c in super().get_system_commands(screen) if c.title == "Screenshot")
 
     def binding_ids(self) -> list[str]:
         return [i for scope in self.binding_scopes().values() for i, _ in scope]
@@ -146,6 +166,7 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
             self.theme = DEFAULT_THEME
         self.set_keymap({k: v for k, v in self.keymap_overrides.items()
                          if not k.startswith("prefix.")})
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         with contextlib.suppress(NotImplementedError, RuntimeError):
             # The terminal went away: detach (an embedded host suspends its hooks first).
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hangup)
@@ -242,7 +263,7 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         if options.town_root is not None and self.reader is None:
             from .gather import TownReader
 
-            self.reader = TownReader(options.town_root)
+            self.reader = TownReader(options.town_root, options.environ or None)
         self._watch()
 
     def _watch(self) -> None:
@@ -322,10 +343,24 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
 
     def action_quit_app(self) -> None:
         """Ask: detach (the agents keep working) or stop the town. With the town in the app
-        (--embedded) or no town, quitting stops it without asking."""
+        (--embedded), quitting stops it: asked first while agents run; with no town, at once."""
         options = self.options
         if options.town_root is None or not options.start_host or options.embedded:
-            self.run_worker(self.stop_town(), group="quit", exclusive=True)
+            running = len(self.main.grid.panes)
+            if options.town_root is None or not running:
+                self.run_worker(self.stop_town(), group="quit", exclusive=True)
+                return
+            from .screens.prompt import ConfirmScreen
+
+            def stop(yes: bool) -> None:
+                if yes:
+                    self.run_worker(self.stop_town(), group="quit", exclusive=True)
+
+            agents = f"{running} agent{'s are' if running != 1 else ' is'}"
+            self.push_screen(ConfirmScreen(
+                f"Stop the town? {agents} running in this app (--embedded): each stops, its "
+                "hook snapshotted and suspended; they resume with the next `gt`.",
+                "Stop the town (y)", "Cancel (esc)"), stop)
             return
         from .screens.prompt import QuitScreen
 
@@ -364,9 +399,17 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
             self.live.show(message.names)
 
     def town_event(self, event: dict) -> None:
-        """The merge queue's news: a toast for a request sent back and for one that waits for
-        review, the Review view and the sidebar read again; other events show through the
-        sidebar's refresh."""
+        """A notice for the person goes to this app's terminal; the merge queue's news: a
+        toast for a request sent back and for one that waits for review, the Review view and
+        the sidebar read again; other events show through the sidebar's refresh."""
+        if event.get("kind") == "notice":
+            from .alerting import TerminalAlerts
+
+            if self.alerts is None:
+                self.alerts = TerminalAlerts(self.options.environ,
+                                             self.town_config.get("notify_terminal", "auto"))
+            self.run_worker(self.alerts.alert(self, event), group="alerts")
+            return
         if not str(event.get("kind", "")).startswith("mr_"):
             return
         from .reviewing import event_toast
@@ -470,6 +513,13 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         if self.closing:
             return
         view.agents = agent_rows(infos, view, fixed)
+        if self.reader is not None and self.api is not None:
+            try:
+                view.status = await self.reader.status(asyncio.get_running_loop(), infos)
+            except Exception:  # noqa: BLE001 - the line then counts the sidebar's rows
+                view.status = None
+            if self.closing:
+                return
         self._announce(self.view, view)
         self.view = view
         self.main.show_view(view)
@@ -481,10 +531,10 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         """Toasts for what changed: an agent starts waiting, a convoy lands, mail arrives."""
         if not old.town:
             return
-        before = {a.name: a.state for a in old.agents}
+        before = {a.name: (a.state, a.reason) for a in old.agents}
         for a in new.agents:
-            if a.needs_me and before.get(a.name) not in (a.state, None):
-                self.notify(f"{visible(a.name)} is {a.state}", title="needs you",
+            if a.needs_me and before.get(a.name) not in ((a.state, a.reason), None):
+                self.notify(f"{visible(a.name)} is {visible(a.status)}", title="needs you",
                             severity="warning")
         landed_before = {c.id for c in old.convoys if c.landed}
         for c in new.convoys:
@@ -507,9 +557,15 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         return None
 
     def wants_focus(self, name: str) -> bool:
+        """Whether a new session's pane takes the focus: when asked for (following a sling,
+        `gt mayor attach`), or when no pane has it and it is the first; never an agent slung
+        from here while the focus is to stay where the person was (`sling_focus`)."""
         if name in self._focus_next:
             self._focus_next.discard(name)
             return True
+        if self._quiet_slings or name in self._stay_put:
+            self._stay_put.discard(name)
+            return False
         return self.main.focused_pane() is None and not self.main.grid.panes
 
     def focus_when_started(self, name: str) -> None:

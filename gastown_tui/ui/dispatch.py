@@ -13,10 +13,21 @@ from typing import Any
 
 from textual import work
 
-from .messages import AgentAction, BeadChosen, RunCommand, SlingMany
+from .messages import AgentAction, BeadChosen, MailReply, RunCommand, SlingMany
 from .typeahead import HOLD_S
 
 MAYOR = "mayor"  # the Mayor's session (and pane) name
+
+
+def split_prog(line: str) -> tuple[str, str]:
+    """Whose command a typed line is, and the rest: ("bd", "ready") for "bd ready", ("gt",
+    "convoy list") for "gt convoy list" or "convoy list" (the bar's commands are gt's unless
+    they say bd)."""
+    text = line.lstrip()
+    for prog in ("bd", "gt"):
+        if text == prog or text.startswith(prog + " "):
+            return prog, text[len(prog):].lstrip()
+    return "gt", line
 
 
 def attaches_mayor(line: str) -> bool:
@@ -26,9 +37,17 @@ def attaches_mayor(line: str) -> bool:
 
 class Dispatch:
     def complete(self, line: str) -> list:
-        from ..commands.gt import complete
+        """Completions from the one registry, `gt`'s or `bd`'s as the line says."""
+        import dataclasses
 
-        return complete(line, self.command_env())
+        from ..commands import bd, gt
+        from ..commands.completion import complete
+
+        prog, rest = split_prog(line)
+        shift = len(line) - len(rest)
+        root = bd.root() if prog == "bd" else gt.root()
+        return [dataclasses.replace(c, start=c.start + shift)
+                for c in complete(root, rest, self.command_env(), prog=prog)]
 
     def command_env(self) -> Any:
         from ..commands.gt_app import IN_APP
@@ -49,11 +68,14 @@ class Dispatch:
 
     @work(group="commands")
     async def run_command(self, line: str, quiet: bool = False) -> Any:
-        from ..commands.gt import run
+        from ..commands import bd, gt
 
         env = self.command_env()
+        prog, rest = split_prog(line)
+        run = bd.run if prog == "bd" else gt.run
         # Commands may talk to this very host over its socket, so they run off the loop.
-        result = await asyncio.get_running_loop().run_in_executor(None, run, line, env)
+        result = await asyncio.get_running_loop().run_in_executor(None, run, rest, env)
+        line = rest if prog == "gt" else line
         if self.closing:
             return result
         if result.error is None and self._apply_setting(line, result.data):
@@ -93,31 +115,42 @@ class Dispatch:
     def on_bead_chosen(self, message: BeadChosen) -> None:
         from .screens.sling import SlingScreen
 
-        names, chosen = self.agent_choices(message.rig)
-        self.push_screen(SlingScreen(message.bead_id, message.rig, names, agent=chosen),
-                         self._sling_chosen)
+        names, chosen, missing = self.agent_choices(message.rig)
+        self.push_screen(SlingScreen(message.bead_id, message.rig, names, agent=chosen,
+                                     missing=missing), self._sling_chosen)
 
-    def agent_choices(self, rig: str) -> tuple[list[str], str]:
-        """The agent presets to offer and the one this rig would use (rig > town > claude)."""
+    def agent_choices(self, rig: str) -> tuple[list[str], str, list[str]]:
+        """The agent presets to offer, the one this rig would use (rig > town > claude), and
+        those not installed here."""
         if self.options.town_root is None:
-            return ["claude", "codex", "gemini", "demo"], "claude"
+            return ["claude", "codex", "gemini", "demo"], "claude", []
         from ..town import Town
-        from ..town.presets import sling_choices
+        from ..town.presets import missing_agents, sling_choices
 
-        return sling_choices(Town(self.options.town_root), rig)
+        town = Town(self.options.town_root)
+        names, chosen = sling_choices(town, rig)
+        return names, chosen, missing_agents(town, names, self.options.environ)
 
     def _sling_chosen(self, request: Any) -> None:
         if request is not None:
             self.sling(request)
 
+    def follows_slings(self) -> bool:
+        """The `sling_focus` setting: after a sling, the focus goes to the new agent's pane
+        (follow) or stays where the person was (stay, the default)."""
+        return self.settings["sling_focus"] == "follow"
+
     @work(group="commands")
     async def sling(self, request: Any) -> None:
-        """Sling as the modal asked; the first new agent's pane takes focus. The keys typed
-        since the modal's Enter wait for it (see typeahead.py), for a second more if the pane
-        is still to come."""
+        """Sling as the modal asked. Following slings, the first new agent's pane takes the
+        focus, and the keys typed since the modal's Enter wait for it (see typeahead.py), for
+        a second more if the pane is still to come; else the focus stays where it was."""
         from . import acting
 
         pane_to_come = False
+        follow = self.follows_slings()
+        # A pane may come before the host's answer: it must not take the focus either.
+        self._quiet_slings += not follow
         try:
             try:
                 slung = await acting.sling(self.api, self.options.town_root, request.beads,
@@ -126,6 +159,11 @@ class Dispatch:
                 if not self.closing:
                     self.main.show_result(request.command(), "", str(e))
                 return
+            finally:
+                self._quiet_slings -= not follow
+            if not follow:
+                self._stay_put.update(acting.session_of(s) for s in acting.started(slung)
+                                      if self.main.grid.pane(acting.session_of(s)) is None)
             self.request_refresh(0)
             if self.closing:
                 return
@@ -133,7 +171,7 @@ class Dispatch:
             if note:
                 self.notify(note, timeout=6)
             slung = acting.started(slung)
-            if not slung:
+            if not slung or not follow:
                 return
             first = acting.session_of(slung[0])
             if self.main.grid.pane(first) is not None:
@@ -152,9 +190,24 @@ class Dispatch:
 
         bead_ids = message.bead_ids
         rig = next((w.rig for w in self.view.work if w.id == bead_ids[0]), "")
-        names, chosen = self.agent_choices(rig)
-        self.push_screen(SlingScreen(" ".join(bead_ids), rig, names, agent=chosen, convoy=True),
-                         self._sling_chosen)
+        names, chosen, missing = self.agent_choices(rig)
+        self.push_screen(SlingScreen(" ".join(bead_ids), rig, names, agent=chosen, convoy=True,
+                                     missing=missing), self._sling_chosen)
+
+    def on_mail_reply(self, message: MailReply) -> None:
+        """Ask for the reply's text, then send it (`gt mail reply`)."""
+        import shlex
+
+        from .screens.prompt import PromptScreen
+
+        def send(text: str | None) -> None:
+            if text:
+                self.post_message(RunCommand(
+                    f"mail reply {shlex.quote(message.id)} -m {shlex.quote(text)}", quiet=True))
+
+        sender = message.sender.rstrip("/").split("/")[-1] or message.sender
+        self.push_screen(PromptScreen(f"Reply to {sender}: {message.subject}",
+                                      "your reply (enter sends)"), send)
 
     def on_agent_action(self, message: AgentAction) -> None:
         what, name = message.what, message.name

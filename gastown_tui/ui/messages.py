@@ -82,3 +82,12 @@ class AgentAction(Message):
 
     what: str
     name: str
+
+
+@dataclass
+class MailReply(Message):
+    """Reply to this message (the app asks for the text)."""
+
+    id: str
+    sender: str
+    subject: str

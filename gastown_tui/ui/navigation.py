@@ -1,5 +1,5 @@
 """Moving around the app: the prefix key and what follows it, focus between panes and the
-sidebar, zoom, cycling, scrollback, and the help, needs-me and theme views.
+sidebar, zoom, cycling, scrollback, and the help, needs-me, review and theme views.
 
 A mixin of GastownApp (it uses the app's `main` screen, `api`, `view` and prefix table); kept
 apart so the app's own module is about starting, hosting and refreshing.
@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from textual import events
-from textual.widgets import Input
 
 from .keymap import key_label
 from .dispatch import attaches_mayor
@@ -20,6 +19,9 @@ from .screens.sling import SlingScreen
 from .typeahead import HOLD_S
 from .widgets.commandbar import CommandInput
 
+# What the prefix opens over any screen; other prefix keys act on the panes, so the screens over
+# them close first.
+OVER_SCREENS = {"help", "needs_me", "pick_theme", "command_palette", "quit_app", "detach"}
 # A sling's commands (a worktree to make, an agent to start) run before its pane can take the
 # focus: the keys typed after the modal's Enter wait for them that long at most, then a second
 # more for the pane (see Dispatch.sling).
@@ -41,13 +43,15 @@ class Navigation:
             return HOLD_S if self.main.chooses_a_pane(event) else 0.0
         if isinstance(screen, NeedsMeScreen):
             return HOLD_S if screen.picks(event) else 0.0
-        if isinstance(screen, SlingScreen) and event.key == "enter" \
-                and isinstance(self.focused, Input):
+        if isinstance(screen, SlingScreen) and event.key == "enter" and screen.enter_slings() \
+                and self.follows_slings():
             return SLING_HOLD_S
         return 0.0
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and self.screen is self.main:
+        if isinstance(event, events.Key):
+            # The prefix works over every screen (help, the palette, needs-you, modals), as
+            # tmux's does over its modes.
             if self.prefix_armed:
                 self.prefix_armed = False
                 self.main.status.armed = False
@@ -57,6 +61,7 @@ class Navigation:
                 self.prefix_armed = True
                 self.main.status.armed = True
                 return
+        if isinstance(event, events.Key) and self.screen is self.main:
             pane = self.main.focused_pane()
             if pane is not None and pane.typing_now() and not event.is_forwarded:
                 # Straight to the pane's program: forwarding would cost a turn of the loop
@@ -84,7 +89,56 @@ class Navigation:
                         f"{key_label(self.prefix_key)} ? lists the keys", severity="warning",
                         timeout=3)
             return
+        if self.screen is not self.main:
+            if self._toggles_top_screen(binding.action):
+                return
+            if binding.action not in OVER_SCREENS and not self._close_screens():
+                return
         await self.run_action(binding.action)
+
+    def _toggles_top_screen(self, action: str) -> bool:
+        """The prefix key that opened the view on top closes it (help, needs-you, the theme
+        picker, the palette, the Review view); asking to quit while the quit question is open
+        keeps it."""
+        from textual.command import CommandPalette
+
+        from .screens.help import HelpScreen
+        from .screens.prompt import QuitScreen
+        from .screens.review import ReviewScreen
+        from .screens.themes import ThemeScreen
+
+        top = self.screen
+        opened_by = {HelpScreen: "help", NeedsMeScreen: "needs_me", ThemeScreen: "pick_theme",
+                     CommandPalette: "command_palette", QuitScreen: "quit_app",
+                     ReviewScreen: "review"}
+        if opened_by.get(type(top)) != action:
+            return False
+        if not isinstance(top, QuitScreen):
+            self._close(top)
+        return True
+
+    def _close_screens(self) -> bool:
+        """Close what is over the main screen, as Escape would, so a prefix key that acts on
+        the panes can; False (and a notice) when a question must be answered first."""
+        while self.screen is not self.main:
+            top = self.screen
+            if not self._close(top) or self.screen is top:
+                self.notify("answer the question first", severity="warning", timeout=3)
+                return False
+        return True
+
+    @staticmethod
+    def _close(screen: Any) -> bool:
+        from textual.command import CommandPalette
+
+        if isinstance(screen, CommandPalette):
+            screen._action_escape()
+            return True
+        cancel = getattr(screen, "action_cancel", None) or getattr(screen, "action_close", None)
+        if cancel is None:
+            return False  # a question that must be answered (restart the host?)
+        cancel()
+        return True
 
     # ---- pane actions --------------------------------------------------------------------
 
@@ -96,7 +150,7 @@ class Navigation:
             if names and direction in ("right", "down"):
                 self.main.focus_pane(names[0])
             return
-        target = grid.neighbour(pane.session_name, direction)
+        target = grid.neighbour(pane.session_name, direction, self.main.pane_before)
         if target is None and direction == "left":
             self.main.focus_sidebar()
         elif target is not None:
@@ -161,6 +215,14 @@ class Navigation:
     def action_sidebar(self) -> None:
         self.main.focus_sidebar()
 
+    def action_toggle_sidebar(self) -> None:
+        self.main.show_sidebar(self.main.sidebar_hidden)
+
+    def action_resize_sidebar(self, step: int) -> None:
+        columns = self.main.resize_sidebar(step)
+        self.notify(f"sidebar {columns} columns (`gt config set sidebar_width {columns}` "
+                    "keeps it)", timeout=2)
+
     def action_command_bar(self) -> None:
         self.open_command_bar()
 
@@ -190,7 +252,7 @@ class Navigation:
             if not self.main.focus_pane(item.key):
                 self.notify(f"{item.key} has no live terminal", severity="warning")
         elif item is not None and item.kind == "merge":
-            self.post_message(RunCommand(f"mq show {item.key}"))
+            self.action_review(item.key)
         elif item is not None:
             self.post_message(RunCommand(f"mail read {item.key}"))
         self.release_keys_soon()  # (called by the needs-me view, on its own queue)

@@ -149,11 +149,13 @@ class Actions:
             return
         from ..town import Town
         from ..town.errors import TownError
-        from ..town.presets import sling_choices
+        from ..town.presets import missing_agents, sling_choices
         from ..ui.screens.sling import SlingScreen
 
         try:
-            names, chosen = sling_choices(Town(self.town_root), rig)
+            town = Town(self.town_root)
+            names, chosen = sling_choices(town, rig)
+            missing = missing_agents(town, names, self.environ)
         except TownError as e:  # the town's settings do not parse: say so, open nothing
             self.notify(str(e), severity="error")
             return
@@ -162,8 +164,8 @@ class Actions:
             if request is not None:
                 self.sling(request)
 
-        self.push_screen(SlingScreen(beads, rig, names, agent=chosen, convoy=convoy),
-                         chosen_request)
+        self.push_screen(SlingScreen(beads, rig, names, agent=chosen, convoy=convoy,
+                                     missing=missing), chosen_request)
 
     @work(group="commands")
     async def sling(self, request: Any) -> None:

@@ -66,7 +66,8 @@ class DashboardApp(TypeAhead, Actions, PlainNotices, App):
         self.read_only = read_only
         self.environ = dict(environ or {})
         self.source = TownSource(self.town_root)
-        self.reader = TownReader(self.town_root)
+        self.reader = TownReader(self.town_root, self.environ or None)
+        self.town_status: Any = None  # town.status.TownStatus, for the header
         self.review_source = ReviewSource(self.town_root, self.runner())
         self.api: Any = None          # the host, watched over its socket (RemoteHost)
         self.sessions: LiveSessions | None = None
@@ -107,8 +108,30 @@ class DashboardApp(TypeAhead, Actions, PlainNotices, App):
 
     def _title_text(self) -> Content:
         mode = "  [b $warning]read-only[/]" if self.read_only else ""
-        return Content.from_markup(f"[b]Gas Town[/] · $town{mode}",
-                                   town=visible(self.town_root.name))
+        title = Content.from_markup(f"[b]Gas Town[/] · $town{mode}",
+                                    town=visible(self.town_root.name))
+        status = self.town_status
+        if status is None:
+            return title
+        # The town's numbers as `gt status` and the app's status line give them.
+        from ..commands.gt_status import summary
+
+        parts = [title, *summary(status)]
+        if status.needs:
+            parts.append(Content.from_markup("[reverse $warning] ! $n need you [/]",
+                                             n=str(len(status.needs))))
+        return Content(" · ").join(parts)
+
+    @work(group="header", exclusive=True)
+    async def refresh_header(self) -> None:
+        try:
+            status = await self.reader.status(asyncio.get_running_loop(),
+                                              self.host_agents if self.live else None)
+        except Exception:  # noqa: BLE001 - a ledger mid-write: the next refresh says it
+            return
+        if self.is_running:
+            self.town_status = status
+            self.query_one("#title", Static).update(self._title_text())
 
     async def on_mount(self) -> None:
         self.theme = DEFAULT_THEME
@@ -211,8 +234,14 @@ class DashboardApp(TypeAhead, Actions, PlainNotices, App):
         """A browser tab rings no bell."""
 
     def town_event(self, event: dict) -> None:
-        """The merge queue's news as in the app (a toast for a request sent back or waiting
-        for review); the rest shows through the ledger's and the agents' refresh."""
+        """A notice the host decided on, and the merge queue's news as in the app (a toast
+        for a request sent back or waiting for review); the rest shows through the ledger's
+        and the agents' refresh."""
+        if event.get("kind") == "notice":
+            calm = event.get("what") in ("landed", "test")
+            self.notify(str(event.get("text") or ""), title="Gas Town",
+                        severity="information" if calm else "warning")
+            return
         from ..ui.reviewing import event_toast
 
         toast = event_toast(event, "F4")
@@ -337,6 +366,7 @@ class DashboardApp(TypeAhead, Actions, PlainNotices, App):
         self.query_one(HooksPanel).update_rows(view.hooks + view.queued)
         self.query_one(MailPanel).update_rows(view.mail)
         self.query_one(WorkPanel).update_rows(view.work)
+        self.refresh_header()
         self.query_one(ReviewPanel).update_rows(view.merges)
 
     # ---- input to agents -----------------------------------------------------------------

@@ -230,7 +230,8 @@ def test_the_fast_entry_answers_as_the_registry(rig_town):
 
 
 @pytest.mark.parametrize("prog, args", [("bd", ["ready", "--json"]), ("bd", ["show", "X"]),
-                                        ("gt", ["hook", "--json"]), ("gt", ["prime"])])
+                                        ("gt", ["hook", "--json"]), ("gt", ["prime"]),
+                                        ("gt", ["prime", "--hook"])])
 def test_the_fast_entry_loads_no_click(rig_town, prog, args):
     alice = rig_town.at(rig_town.cwd / "my_proj/crew/alice")
     entry = "bd_main" if prog == "bd" else "main"
@@ -304,7 +305,8 @@ def test_every_served_gt_command_answers_as_the_registry(rig_town, tmp_path):
             "GT_POLECAT": polecat.polecat, "BD_ACTOR": polecat.address,
             "GT_TOWN_ROOT": str(town), "BEADS_DIR": str(town / "my_proj/mayor/rig/.beads")}))
     (wt, name, agent), (wt2, name2, agent2) = agents
-    _all_same("gt", [["prime", "--json"], ["mail", "inbox", "overseer", "--json"],
+    _all_same("gt", [["prime", "--json"], ["prime", "--hook"], ["prime", "--hook", "--json"],
+                     ["mail", "inbox", "overseer", "--json"], ["mail", "inbox", "--archived"],
                      ["mail", "inbox", "mayor/", "--unread"], ["hook", "--debug"]], wt, agent)
     for proc in _all_same("gt", [["mail", "read", "hq-nosuch"],
                                  ["mail", "read", "hq-nosuch", "--json"]], wt, agent):

@@ -22,6 +22,7 @@ from gastown_tui.host.host import Host
 from gastown_tui.host.runtime import read_info
 from gastown_tui.town import find_town, hooks, inbox
 from gastown_tui.town.config import set_agent
+from gastown_tui.town.transcripts import claude_folder
 
 ENV = {**os.environ, "GT_DEMO_STEP_SECONDS": "0.05", "GT_RESPAWN_BACKOFF": "0.1",
        "GT_WATCH_SECONDS": "0.1"}
@@ -75,6 +76,12 @@ def test_stall_and_periodic_snapshot(town):
                                  what="a stall")
             await async_wait_for(lambda: any(e["kind"] == "snapshot" for e in seen), 10,
                                  what="a periodic snapshot")
+            # A shell takes no prompt: no nudge is typed; it is restarted, then reported.
+            await async_wait_for(lambda: any(e["kind"] == "agent_stuck" for e in seen), 10,
+                                 what="the stall to be reported")
+            assert not any(e["kind"] == "nudge" for e in seen)
+            assert [e["step"] for e in seen if e["kind"] == "agent_recovery"] == \
+                ["nudged", "restarted"]
             rows = await asyncio.to_thread(
                 lambda: json.loads(run_gt(town.root, "agents", "--json").stdout))
             assert rows[0]["state"] == "stuck" and rows[0]["stalled"] is True
@@ -170,7 +177,8 @@ def test_startup_dialog_is_answered(town, tmp_path):
 
 def test_custom_preset_of_a_known_agent_gets_its_rules(town, tmp_path):
     """A preset of your own that runs claude (`claude --model x` under another name) gets
-    claude's start-up dialog answers and, on resume, claude's resume flag."""
+    claude's start-up dialog answers, its SessionStart hook and, on resume, claude's resume
+    flag when its folder has a conversation to resume."""
     fake = tmp_path / "bin" / "claude"
     fake.parent.mkdir()
     fake.write_text(f"#!{sys.executable}\nimport sys\nprint('argv:', ' '.join(sys.argv[1:]))\n"
@@ -178,9 +186,11 @@ def test_custom_preset_of_a_known_agent_gets_its_rules(town, tmp_path):
     fake.chmod(0o755)
     set_agent(town, "claude-fast", f"{fake} --model fast")
     issue = new_issue(town, "Needs trust")
+    config = tmp_path / "claude-config"
 
     async def main():
-        host = Host(find_town(town.root, {}), mode="test", environ=ENV)
+        host = Host(find_town(town.root, {}), mode="test",
+                    environ={**ENV, "CLAUDE_CONFIG_DIR": str(config)})
         seen = _collect(host)
         await host.start()
         try:
@@ -189,6 +199,23 @@ def test_custom_preset_of_a_known_agent_gets_its_rules(town, tmp_path):
             await async_wait_for(lambda: any(e["kind"] == "dialog_answered" for e in seen), 10,
                                  what="the trust dialog to be answered")
             assert "argv: --model fast" in host.session(name).screen.text_lines()
+            # It primes itself after a compaction or a resume: gt prime is its SessionStart
+            # hook in the worktree's local settings.
+            settings = json.loads((Path(slung.worktree) / ".claude/settings.local.json")
+                                  .read_text())
+            assert {"type": "command", "command": "gt prime"} in \
+                settings["hooks"]["SessionStart"][0]["hooks"]
+            # Resumed with no conversation recorded for its folder: `claude --continue` would
+            # end at once ("No conversation found to continue"), so it starts without it.
+            await host.suspend_agent(name)
+            await host.resume_agent(name)
+            await async_wait_for(lambda: "argv: --model fast"
+                                 in host.session(name).screen.text_lines(), 10,
+                                 what="the resumed agent")
+            # With one in its config folder, it picks that conversation up.
+            folder = config / "projects" / claude_folder(slung.worktree)
+            folder.mkdir(parents=True)
+            (folder / "2f1c.jsonl").write_text('{"type": "user"}\n')
             await host.suspend_agent(name)
             await host.resume_agent(name)
             await async_wait_for(lambda: "argv: --model fast --continue"

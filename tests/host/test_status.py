@@ -43,8 +43,8 @@ def test_status_from_a_live_host_and_after_it(town, tmp_path):
             session = home / ".claude/projects" / claude_folder(str(worktree)) / "s.jsonl"
             session.parent.mkdir(parents=True)
             session.write_text(json.dumps(entry) + "\n")
-            await async_wait_for(lambda: any(e["kind"] == "agent_stalled" for e in seen), 10,
-                                 what="a stall")
+            await async_wait_for(lambda: any(e["kind"] == "agent_stuck" for e in seen), 10,
+                                 what="a stall that recovery did not end")
             live = await asyncio.to_thread(status)
             assert live["live"] is True and live["note"] == "agents from the running host"
             [rig] = live["rigs"]

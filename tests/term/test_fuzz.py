@@ -20,7 +20,8 @@ FRAGMENTS = [b"\x1b", b"\x1b[", b"\x1b]", b"\x1bP", b"\x1b_", b"\x1b^", b"\x1bX"
              b"H", b"J", b"K", b"h", b"l", b"r", b"b", b"@", b"P", b"X", b"S", b"T", b"q", b"p",
              b"n", b"c", b"u", b"s", b"1049", b"2026", b"\xe4\xb8\xad", b"\xcc\x81", b"\xef\xb8\x8f",
              b"\xe2\x80\x8d", b"\xf0\x9f\x98", b"\x80", b"\xff", b"abc", b"\x9b", b"\xc2\x9b",
-             b"99999999", b"Z", b"I", b"L", b"M", b"E", b"F", b"A", b"B", b"C", b"D", b"G", b"d"]
+             b"99999999", b"Z", b"I", b"L", b"M", b"E", b"F", b"A", b"B", b"C", b"D", b"G", b"d",
+             b"\x1b[2K\x1b[1A", b"\x1b[1m", b"\x1b[0m"]
 
 
 def check(s: Screen) -> None:

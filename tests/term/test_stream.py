@@ -19,6 +19,9 @@ PIECES = [
     b"\x1bM", b"\x1bD", b"\x1b[4h", b"\x1b[4l", b"\x1b[?7l", b"\x1b[?7h", b"\x1b(0", b"\x1b(B",
     b"\x1b[?1049h", b"\x1b[?1049l", b"\x1b]0;title\x07", b"\x1b]8;;http://a\x1b\\",
     b"\x1b]8;;\x1b\\", b"\x1bPdcs\x1b\\", b"\x1b[?2026h", b"\x1b[?2026l", b"\x1b[6n",
+    # Ink's redraw: erase and go up line by line, then coloured words one after another.
+    b"\x1b[2K\x1b[1A", b"\x1b[1A", b"\x1b[2K\x1b[1A\x1b[2K\x1b[1A\x1b[2K\x1b[G",
+    "\x1b[1m\x1b[38;5;81m\u2819\x1b[0m \x1b[36mstep\x1b[39m".encode(), b"\x1b[2mok\x1b[22m\x1b[m",
 ]
 
 

@@ -51,6 +51,35 @@ def test_agent_set_get_list_remove(at_town, town):
     assert at_town.ok("config agent get codex").source == "builtin"
 
 
+def test_agent_env_is_kept_checked_and_handed_to_the_agent(at_town, town):
+    """A preset may carry environment (another account's CLAUDE_CONFIG_DIR); names are
+    checked and the town's own variables cannot be overridden."""
+    at_town.ok(["config", "agent", "set", "claude-b", "claude --dangerously-skip-permissions",
+                "--env", "CLAUDE_CONFIG_DIR=~/.claude-b", "--env", "EXTRA=1 2"])
+    row = to_jsonable(at_town.ok("config agent get claude-b"))
+    home = at_town.env().environ["HOME"]
+    assert row["env"] == {"CLAUDE_CONFIG_DIR": f"{home}/.claude-b", "EXTRA": "1 2"}
+    saved = tomllib.loads((town / "settings/config.toml").read_text())["agents"]["claude-b"]
+    assert saved["env"] == {"CLAUDE_CONFIG_DIR": "~/.claude-b", "EXTRA": "1 2"}
+    # Setting the command again without --env keeps the environment; an empty --env list
+    # is not possible, so `--env` replaces it whole.
+    at_town.ok(["config", "agent", "set", "claude-b", "claude", "--env", "ONLY=x"])
+    assert to_jsonable(at_town.ok("config agent get claude-b"))["env"] == {"ONLY": "x"}
+    at_town.ok(["config", "agent", "set", "claude-b", "claude --model y"])
+    assert to_jsonable(at_town.ok("config agent get claude-b"))["env"] == {"ONLY": "x"}
+    for bad, words in ((["--env", "NOEQUALS"], "give VAR=VALUE"),
+                       (["--env", "BAD-NAME=x"], "no environment variable name"),
+                       (["--env", "BD_ACTOR=me"], "set by the town")):
+        result = at_town.gt(["config", "agent", "set", "claude-b", "claude", *bad])
+        assert result.exit_code == 2 and words in result.error, result.error
+    path = town / "settings/config.toml"
+    path.write_text(path.read_text() + '\n[agents.hand.env]\nGT_RIG = "x"\n'
+                    .replace("[agents.hand.env]", '[agents.hand]\ncommand = "claude"\n'
+                             '[agents.hand.env]'))
+    result = at_town.gt("config agent get hand")
+    assert result.exit_code == 2 and "set by the town" in result.error, result.error
+
+
 def _fake_agent(folder, name):
     folder.mkdir(exist_ok=True)
     exe = folder / name

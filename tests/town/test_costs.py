@@ -351,3 +351,19 @@ def test_readers_on_their_own():
     done = (json.dumps(entry) + "\n").encode()
     parsed = parse_claude(done + done[:40], 0, {})
     assert len(parsed.uses) == 1 and parsed.offset == len(done) and parsed.bad == 0
+
+
+def test_a_presets_own_account_folder_is_read(tmp_path):
+    """A preset whose env names another Claude account (CLAUDE_CONFIG_DIR) has its usage
+    read from that account's folder too."""
+    env = {k: v for k, v in clean_environ().items()
+           if k not in ("CLAUDE_CONFIG_DIR", "CODEX_HOME", "GEMINI_CLI_HOME")}
+    runner = Runner(tmp_path, {**env, "HOME": str(tmp_path / "home")})
+    runner.ok(f"install {tmp_path / 'town'}")
+    at = runner.at(tmp_path / "town")
+    at.ok(["config", "agent", "set", "claude-b", "claude", "--env",
+           f"CLAUDE_CONFIG_DIR={tmp_path / 'account-b'}"])
+    mayor = tmp_path / "town" / "mayor"
+    write_jsonl(tmp_path / "account-b/projects" / claude_folder(str(mayor)) / "s.jsonl", [
+        claude_entry(mayor, "m", time.time(), "msg_M1", "req_M1", usage(7, 70, 0, 0))])
+    assert rows(costs(at))["mayor/"]["tokens"]["output"] == 70

@@ -38,6 +38,18 @@ def test_send_read_reply_thread(mail_town, town):
     assert mail_town.ok(f"mail mark-read {first}").read
 
 
+def test_archive_takes_mail_out_of_the_inbox_and_read_says_when_in_words(mail_town, town):
+    alice = mail_town.at(town / "my_proj/crew/alice")
+    first, second = (alice.ok(["mail", "send", "overseer", "-s", s, "-m", "x"]).messages[0].id
+                     for s in ("Keep", "Put away"))
+    assert "Date:    just now (" in mail_town.gt(f"mail read {first}").render()
+    archived = mail_town.ok(f"mail archive {second}")
+    assert archived.read and archived.id == second
+    assert [m.id for m in mail_town.ok("mail inbox")] == [first]
+    assert [m.id for m in mail_town.ok("mail inbox --archived")] == [second, first]
+    assert mail_town.ok(f"mail archive {second}").id == second  # again: nothing changes
+
+
 def test_reading_someone_elses_mail_leaves_it_unread(mail_town):
     sent = mail_town.ok("mail send mayor/ -s Hi -m hello").messages
     mail_town.ok(f"mail read {sent[0].id}")  # read by the overseer

@@ -4,7 +4,7 @@ hook is suspended, its work kept)."""
 
 from __future__ import annotations
 
-from ui_helpers import until
+from ui_helpers import follow_slings, until
 
 from gastown_tui.ui.app import AppOptions, GastownApp
 from gastown_tui.ui.screens.prompt import PromptScreen
@@ -31,6 +31,7 @@ async def test_nudge_restart_handoff_and_stop_from_the_agents_panel(town_root, e
 
     town = find_town(town_root, {})
     set_setting(town, "nudge_mode", "immediate")
+    follow_slings(town_root)
     environ = dict(environ, GT_DEMO_STEP_SECONDS="30")  # the agent stays on its hook
     app = GastownApp(AppOptions(town_root=town_root, environ=environ, poll_seconds=0.3,
                                 embedded=True))

@@ -120,7 +120,7 @@ async def test_toasts_the_needs_me_view_panes_and_results(environ):
         assert str(body.visual) == (f"{SHOWN['osc52-clipboard']}{SHOWN['rich-markup']}\n"
                                     f"{SHOWN['bidi-override']}")
         assert Content.from_markup(result.border_title).plain == \
-            f"gt bd show {SHOWN['osc52-clipboard']}{SHOWN['rich-markup']}"
+            f"bd show {SHOWN['osc52-clipboard']}{SHOWN['rich-markup']}"
         result.show_result("bd show x", "", f"no bead '{hostile}'")
         await pilot.pause()
         assert str(body.visual) == \

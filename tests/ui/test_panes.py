@@ -399,6 +399,36 @@ async def test_scrollback_search_and_copy(environ):
         await app.stop_town()
 
 
+async def test_scrollback_selects_by_character_shows_its_position_and_hides_no_row(environ):
+    """v selects by character with h l w b moves as tmux's copy-mode-vi; the position shows
+    as tmux's [n/total]; what the mode says goes in the border, so a match on the bottom row
+    (after N) stays in sight."""
+    app = make_app(environ)
+    async with app.run_test(size=(140, 40)) as pilot:
+        pane = await start_bash(app, pilot, "sh")
+        await type_line(pilot, "seq 1 100; printf 'one two-three zz-last'")
+        await until(pilot, lambda: "zz-last$" in screen_text(app, "sh"), what="the output")
+        await pilot.press("ctrl+b", "left_square_bracket")
+        await until(pilot, lambda: pane.copy is not None, what="scrollback")
+        history = pane.copy_screen.history_size
+        assert str(pane.border_subtitle) == f"[0/{history}]"
+        await pilot.press("slash", *"zz", "enter", "N")
+        copy = pane.copy
+        assert copy.cursor == copy.top + copy.height - 1  # the match is on the bottom row
+        rows = [line for line in rendered(app).splitlines() if "│" in line]
+        bottom = pane.region.y + pane.region.height - 2  # the last row inside the border
+        assert "one two-three zz-last" in rendered(app).splitlines()[bottom], rows
+        assert "match 2/2" in str(pane.border_subtitle)  # (the typed command has one too)
+        await pilot.press("b", "b", "b", "v", "w", "w", "l", "y")  # from "two" to "-th"
+        await until(pilot, lambda: app.clipboard, what="the copy")
+        assert app.clipboard == "two-th"
+        await pilot.press("ctrl+b", "left_square_bracket", "g")
+        await until(pilot, lambda: pane.copy is not None, what="scrollback again")
+        assert str(pane.border_subtitle) == f"[{history}/{history}]"
+        await pilot.press("q")
+        await app.stop_town()
+
+
 async def test_copied_lines_stay_in_the_app_and_paste_with_the_prefix(environ):
     """Not every terminal takes OSC 52 (VTE, tmux's default `set-clipboard external`): the copy
     stays in the app's paste buffer, and `ctrl+b ]` pastes it as a paste (bracketed here)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import subprocess
 import tempfile
 
-from ui_helpers import post_keys, rendered, until
+from ui_helpers import follow_slings, post_keys, rendered, until
 
 from gastown_tui.ui.app import AppOptions, GastownApp
 from gastown_tui.ui.screens.sling import SlingScreen
@@ -35,6 +35,7 @@ async def test_sling_from_the_keyboard_ends_in_a_live_focused_pane(town_root, en
     from gastown_tui.town import find_town
     from gastown_tui.town.hooks import all_hooks
 
+    follow_slings(town_root)
     app = town_app(town_root, environ)
     async with app.run_test(size=(180, 50)) as pilot:
         work = await open_sling_modal(app, pilot)
@@ -50,12 +51,9 @@ async def test_sling_from_the_keyboard_ends_in_a_live_focused_pane(town_root, en
         town = find_town(town_root, {})
         hooked = [h for h in all_hooks(town) if h.issue == bead.id]
         assert hooked and hooked[0].session == pane.session_name
-        # The agent finishes: the convoy lands and its mail shows up with a toast.
-        await until(pilot, lambda: any(c.landed for c in app.view.convoys), timeout=30,
-                    what="the convoy to land")
-        await until(pilot, lambda: app.view.unread, timeout=10, what="mail to the overseer")
-        assert any(n.title in ("landed", "mail") for n in app._notifications) or \
-            "✉" in rendered(app)
+        # The agent finishes: its mail to the overseer shows up with a toast.
+        await until(pilot, lambda: app.view.unread, timeout=30, what="mail to the overseer")
+        assert any(n.title == "mail" for n in app._notifications) or "✉" in rendered(app)
         await app.stop_town()
 
 
@@ -64,6 +62,7 @@ async def test_keys_typed_right_after_the_sling_reach_the_new_agent(town_root, e
     its pane, then reach it in order. In Work, s would sling again, space select, t pick a
     theme, w show what needs you. An Enter the modal refuses holds nothing back."""
     environ = dict(environ, GT_DEMO_STEP_SECONDS="30")  # the agent stays at its prompt
+    follow_slings(town_root)
     app = town_app(town_root, environ)
     async with app.run_test(size=(180, 50)) as pilot:
         work = await open_sling_modal(app, pilot)
@@ -80,6 +79,52 @@ async def test_keys_typed_right_after_the_sling_reach_the_new_agent(town_root, e
                     what="the words typed into the agent")
         assert app.screen is app.main and len(app.main.grid.panes) == 1
         assert not work.selected
+        await app.stop_town()
+
+
+async def test_the_sling_modal_slings_from_any_field_and_the_focus_stays(town_root, environ):
+    """Enter slings from the agent field too; an agent not installed is marked and not the
+    default; the focus stays in Work (sling_focus = stay, the default); a single sling's own
+    "Work: <title>" convoy stays out of the Convoys panel, a named one is listed."""
+    from gastown_tui.town import find_town
+    from gastown_tui.town.config import set_agent, set_setting
+    from gastown_tui.town.convoys import list_convoys
+
+    town = find_town(town_root, {})
+    set_agent(town, "ghost", "no-such-agent-program --yolo")
+    set_setting(town, "default_agent", "ghost", environ=environ)
+    environ = dict(environ, GT_DEMO_STEP_SECONDS="30")
+    app = town_app(town_root, environ)
+    async with app.run_test(size=(180, 50)) as pilot:
+        work = await open_sling_modal(app, pilot)
+        second = work.rows[1].id
+        agent = app.screen.query_one("#sling-agent")
+        labels = dict((value, str(label)) for label, value in agent._options)
+        assert labels["ghost"] == "ghost  (not installed)"
+        assert agent.value not in (None, "ghost") and "not installed" not in labels[agent.value]
+        agent.value = "demo"
+        agent.focus()
+        await pilot.pause()
+        await pilot.press("enter")  # on the agent field: slings, does not open its list
+        await until(pilot, lambda: app.screen is app.main, what="the modal to close")
+        assert app.focused is work
+        await until(pilot, lambda: len(app.main.grid.panes) == 1, timeout=20, what="its pane")
+        await pilot.pause(0.5)
+        assert app.focused is work  # it stayed where the person was
+        await until(pilot, lambda: len(work.rows) == 1, timeout=10, what="Work to refresh")
+        await pilot.press("s")
+        await until(pilot, lambda: isinstance(app.screen, SlingScreen), what="sling modal")
+        assert app.screen.query_one("#sling-beads").value == second
+        app.screen.query_one("#sling-agent").value = "demo"
+        app.screen.query_one("#sling-convoy").value = "Docs"
+        await pilot.press("enter")
+        await until(pilot, lambda: len(app.main.grid.panes) == 2, timeout=20, what="2 panes")
+        convoys = list_convoys(find_town(town_root, {}), include_closed=True)
+        assert sorted(c.title for c in convoys) == ["Docs", "Work: Add login form"]
+        panel = app.main.query_one("#convoys")
+        await until(pilot, lambda: [r.title for r in panel.rows] == ["Docs"], timeout=10,
+                    what="only the named convoy in the panel")
+        assert panel.border_title == "Convoys 1" and "· 1 convoy " in rendered(app)
         await app.stop_town()
 
 
@@ -170,6 +215,24 @@ async def test_command_bar_runs_the_registry_with_completion(town_root, environ)
         await pilot.press("space", "tab")
         assert not completions.has_class("-shown") and bar_input.value == "show  "
         await pilot.press("escape")
+        await app.stop_town()
+
+
+async def test_the_command_bar_runs_and_completes_bd_commands_too(town_root, environ):
+    app = town_app(town_root, environ)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await until(pilot, lambda: app.mux is not None, what="the host")
+        await pilot.press("colon", *"bd rea", "tab")
+        bar_input = app.main.query_one("#command-input")
+        assert bar_input.value == "bd ready "
+        await pilot.press("enter")
+        result = app.main.query_one(ResultView)
+        await until(pilot, lambda: result.has_class("-shown"), what="the result")
+        assert str(result.border_title) == "bd ready" and not result.has_class("-error")
+        assert "Add login form" in rendered(app)
+        await pilot.press("escape", "colon", *"gt convoy list", "enter")
+        await until(pilot, lambda: result.has_class("-shown"), what="the result")
+        assert str(result.border_title) == "gt convoy list"
         await app.stop_town()
 
 
@@ -269,6 +332,7 @@ async def test_a_host_that_dies_under_the_app_can_be_started_again(town_root, en
     from gastown_tui.town.hooks import all_hooks
     from gastown_tui.ui.screens.prompt import ConfirmScreen
 
+    follow_slings(town_root)
     environ = dict(environ, GT_DEMO_STEP_SECONDS="30")
     app = GastownApp(AppOptions(town_root=town_root, environ=environ, poll_seconds=0.5))
     async with app.run_test(size=(160, 45)) as pilot:
@@ -294,6 +358,7 @@ async def test_agent_actions_from_the_keyboard_suspend_resume_and_peek(town_root
     from gastown_tui.town import find_town
     from gastown_tui.town.hooks import all_hooks
 
+    follow_slings(town_root)
     environ = dict(environ, GT_DEMO_STEP_SECONDS="30")  # the agent stays on its hook
     app = town_app(town_root, environ)
     async with app.run_test(size=(180, 50)) as pilot:
@@ -345,7 +410,8 @@ async def test_agent_actions_from_the_keyboard_suspend_resume_and_peek(town_root
     assert hook_state() == "suspended"
 
 
-async def test_the_palette_offers_registry_commands_and_fills_the_bar(town_root, environ):
+async def test_the_palette_runs_registry_commands_or_fills_the_bar(town_root, environ):
+    """A command that needs no arguments runs when picked; one that does fills the bar."""
     from textual.command import CommandPalette
 
     app = town_app(town_root, environ)
@@ -354,14 +420,19 @@ async def test_the_palette_offers_registry_commands_and_fills_the_bar(town_root,
         app.main.focus_sidebar()
         await pilot.press("ctrl+b", "space")
         await until(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
-        await pilot.press(*"convoy list")
-        await until(pilot, lambda: "gt convoy list" in rendered(app), what="the command")
-        await pilot.press("enter")
-        bar_input = app.main.query_one("#command-input")
-        await until(pilot, lambda: bar_input.value == "convoy list ", what="the bar filled")
+        await pilot.press(*"bd ready")
+        await until(pilot, lambda: "bd ready" in rendered(app), what="the command")
         await pilot.press("enter")
         result = app.main.query_one(ResultView)
         await until(pilot, lambda: result.has_class("-shown"), what="the result")
+        assert "Add login form" in rendered(app)
+        await pilot.press("escape", "ctrl+b", "space")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
+        await pilot.press(*"mail send")
+        await until(pilot, lambda: "gt mail send" in rendered(app), what="the command")
+        await pilot.press("enter")
+        bar_input = app.main.query_one("#command-input")
+        await until(pilot, lambda: bar_input.value == "mail send ", what="the bar filled")
         await app.stop_town()
 
 
@@ -417,6 +488,7 @@ async def test_a_second_app_attaches_to_the_first_ones_host(town_root, environ):
     app attaches, sees its agent and can type into it; a second embedded one is refused."""
     from gastown_tui.ui.widgets.terminal import TerminalPane
 
+    follow_slings(town_root)
     environ = dict(environ, GT_DEMO_STEP_SECONDS="30")
     first = town_app(town_root, environ)
     async with first.run_test(size=(160, 45)) as pilot:
@@ -550,4 +622,66 @@ async def test_mayor_attach_in_the_command_bar_focuses_the_mayors_pane(town_root
         await until(pilot, lambda: "you: sort the work" in "\n".join(
             pane.screen_model.text_lines()), timeout=20, what="the words in the Mayor's pane")
         assert app.focused is pane
+        await app.stop_town()
+
+
+async def test_a_new_agents_hook_line_names_its_bead_from_the_first_frame(town_root, environ):
+    """The pane's `Hook:` line, the Hooks panel and the Agents panel say the same bead from the
+    start (the demo agent takes its time over `gt prime`, as real agents do)."""
+    environ = dict(environ, GT_DEMO_STEP_SECONDS="5")
+    app = town_app(town_root, environ)
+    async with app.run_test(size=(180, 50)) as pilot:
+        work = await open_sling_modal(app, pilot)
+        bead = work.rows[0].id
+        await pilot.press("enter")
+        pane = await until(pilot, lambda: app.main.grid.panes and app.main.grid.panes[0],
+                           timeout=20, what="the agent's pane")
+
+        def hook_line() -> str:
+            return next((line for line in pane.screen_model.text_lines() if "Hook:" in line),
+                        "")
+
+        line = await until(pilot, hook_line, timeout=20, what="the agent's first frame")
+        assert bead in line and "(empty)" not in line, line
+        hooks = app.main.query_one("#hooks")
+        await until(pilot, lambda: any(r.bead == bead for r in hooks.rows), timeout=10,
+                    what="the Hooks panel")
+        await until(pilot, lambda: app.view.agents and app.view.agents[0].bead == bead,
+                    timeout=10, what="the Agents panel")
+        await app.stop_town()
+
+
+async def test_the_mail_panel_replies_marks_read_archives_and_says_when(town_root, environ):
+    from gastown_tui.town import find_town, send_mail
+    from gastown_tui.town.mail import inbox
+    from gastown_tui.ui.screens.prompt import PromptScreen
+
+    town = find_town(town_root, {})
+    send_mail(town, "mayor/", "overseer", "Which store?", "Redis or SQLite?")
+    send_mail(town, "mayor/", "overseer", "Old news", "ignore")
+    app = town_app(town_root, environ)
+    async with app.run_test(size=(160, 45)) as pilot:
+        mail = app.main.query_one("#mail")
+        await until(pilot, lambda: len(mail.rows) == 2, what="the mail")
+        assert "│●  now mayor: Old news" in rendered(app)  # newest first, how long ago
+        mail.focus()
+        await pilot.press("m")  # mark read
+        await until(pilot, lambda: not mail.rows[0].unread, what="marked read")
+        await pilot.press("m")
+        await until(pilot, lambda: mail.rows[0].unread, what="marked unread again")
+        await pilot.press("a")  # archive: out of the panel
+        await until(pilot, lambda: [r.subject for r in mail.rows] == ["Which store?"],
+                    what="archived")
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, PromptScreen), what="the reply box")
+        assert "Reply to mayor: Which store?" in rendered(app)
+        await pilot.press(*"SQLite", "enter")
+        await until(pilot, lambda: any(m.subject == "Re: Which store?"
+                                       for m in inbox(find_town(town_root, {}), "mayor/")),
+                    what="the reply in the Mayor's inbox")
+        mail.focus()
+        await pilot.press("enter")
+        result = app.main.query_one(ResultView)
+        await until(pilot, lambda: result.has_class("-shown"), what="the letter")
+        assert "Date:    just now (" in rendered(app) and "+00:00" not in rendered(app)
         await app.stop_town()

@@ -47,3 +47,12 @@ async def settle(pilot, seconds: float = 0.1) -> None:
 BASH_ENV = {"PATH": "/usr/bin:/bin", "TERM": "xterm-256color", "LANG": "C.UTF-8", "PS1": "$ ",
             "HOME": "/tmp"}
 BASH = ["bash", "--norc", "--noprofile"]
+
+
+def follow_slings(town_root) -> None:
+    """`sling_focus = follow`: the new agent's pane takes the focus after a sling (the tests
+    that type into it next)."""
+    from gastown_tui.town import find_town
+    from gastown_tui.town.config import set_setting
+
+    set_setting(find_town(town_root, {}), "sling_focus", "follow")

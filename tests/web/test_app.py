@@ -51,6 +51,16 @@ def test_banner_and_ledger_views_without_a_host(town_root, tmp_path):
             assert "gt up --headless" in str(banner.render())
             assert app.view.convoys[0].title.startswith("Demo: improve")
             assert app.query_one("#empty").display
+            # The header: `gt status`'s numbers, from the same function.
+            from gastown_tui.commands.gt_status import summary
+            from gastown_tui.town import find_town
+            from gastown_tui.town.status import town_status
+
+            await until(lambda: app.town_status is not None)
+            header = str(app.query_one("#title").render())
+            wanted = summary(town_status(find_town(town_root, {}), None, "", app.environ))
+            assert wanted[0].endswith("agents") and all(p in header for p in wanted), \
+                (wanted, header)
 
     asyncio.run(scenario())
 
@@ -135,6 +145,8 @@ def test_enter_zooms_an_agents_terminal_and_ctrl_b_leaves_it(live_town, tmp_path
             panel = app.query_one(AgentsPanel)
             await until(lambda: len(grid.panes) >= 2 and panel.highlighted_row is not None)
             assert isinstance(app.focused, AgentsPanel)
+            # The cost column: these agents record nothing, so "-", never a guess.
+            await until(lambda: all(r.cost == "-" for r in panel.rows))
             first = panel.highlighted_row.name
             await pilot.press("enter")
             await until(lambda: grid.zoomed == first)

@@ -124,3 +124,22 @@ def test_agent_rows_carry_mail_counts_by_address():
                                          HookRow("sample/max", "sample", "active", "sa-2")]))
     assert [(r.name, r.state) for r in parked] == [("sample/nux", "suspended"),
                                                     ("sample/max", "unknown")]
+
+
+def test_agent_rows_say_what_a_waiting_or_limited_agent_waits_on():
+    """The host's reason and reset time, over the wire as the dashboard receives them."""
+    import json
+
+    from gastown_tui.host import api
+
+    infos = [AgentInfo("sample/nux", "polecat", "sample", "claude", 7, "limited", "sa-1",
+                       "active", False, 1.0, 0.5, "polecats", "sample/polecats/nux",
+                       "session limit", 1796562000.0),
+             AgentInfo("sample/max", "polecat", "sample", "codex", 8, "waiting", "sa-2",
+                       "active", False, 1.0, 0.5, "polecats", "sample/polecats/max",
+                       "trust this folder?")]
+    wire = [api.build(AgentInfo, json.loads(json.dumps(api.to_wire(i))), "a reply")
+            for i in infos]
+    rows = agent_rows(wire, TownView())
+    assert [(r.state, r.reason, r.resets_at) for r in rows] == [
+        ("limited", "session limit", 1796562000.0), ("waiting", "trust this folder?", None)]

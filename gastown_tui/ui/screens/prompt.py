@@ -82,5 +82,8 @@ class QuitScreen(ModalScreen[str | None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id if event.button.id != "cancel" else None)
 
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
     def action_answer(self, answer: str) -> None:
         self.dismiss(answer or None)

@@ -37,6 +37,10 @@ class ReviewScreen(Screen[None]):
     def on_review_view_closed(self, message: ReviewView.Closed) -> None:
         self.dismiss(None)
 
+    def action_close(self) -> None:
+        """Back to the panes from any part of the view (a prefix key that acts on them)."""
+        self.dismiss(None)
+
     def on_review_view_verb(self, message: ReviewView.Verb) -> None:
         self.run_verb(message.verb, message.key, message.note)
 

@@ -1,7 +1,11 @@
-"""The sling modal: the bead(s), the rig and the agent preset filled in; Enter slings.
+"""The sling modal: the bead(s), the rig, the agent preset and the convoy filled in; Enter
+slings, from any field.
 
-With several beads it also names the new convoy they travel under. The modal only builds the
-command lines; the app runs them through the registry like any other command.
+Agents whose program is not installed are marked and never offered first. Several beads (S in
+Work) travel under a new convoy, named here; one bead may be given a named convoy too, and by
+default gets `gt sling`'s own "Work: <title>", which the panels leave out (`gather.one_sling`),
+so quick single slings do not fill the Convoys panel. The modal only builds the request; the
+app sends it (`acting.sling`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select
 
 from ..typeahead import KeysFree
+
+NOT_INSTALLED = "  (not installed)"
 
 
 @dataclass(frozen=True)
@@ -34,17 +40,27 @@ class SlingRequest:
         return f"sling {' '.join(q(b) for b in self.beads)} {q(self.rig)}{agent}{convoy}"
 
 
+class AgentSelect(Select[str]):
+    """The agent field: Enter slings, as in the other fields; up, down and space open the
+    list (where Enter picks one)."""
+
+    BINDINGS = [Binding("enter", "screen.submit", "Sling", show=False),
+                Binding("down,space,up", "show_overlay", "Show menu", show=False)]
+
+
 class SlingScreen(ModalScreen[SlingRequest | None]):
     CSS_PATH = "sling.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="sling.cancel")]
 
     def __init__(self, beads: str, rig: str, agents: list[str], *, agent: str = "",
-                 convoy: bool = False) -> None:
+                 convoy: bool = False, missing: list[str] | tuple[str, ...] = ()) -> None:
         super().__init__()
         self.beads = beads
         self.rig = rig
         self.agents = agents
-        self.agent = agent if agent in agents else (agents[0] if agents else "")
+        self.missing = set(missing)
+        installed = [a for a in agents if a not in self.missing]
+        self.agent = agent if agent in installed else (installed[0] if installed else "")
         self.with_convoy = convoy
 
     def compose(self) -> ComposeResult:
@@ -57,11 +73,14 @@ class SlingScreen(ModalScreen[SlingRequest | None]):
             yield Label("Rig")
             yield Input(self.rig, id="sling-rig")
             yield Label("Agent")
-            yield Select([(a, a) for a in self.agents], value=self.agent or Select.NULL,
-                         allow_blank=not self.agents, id="sling-agent")
-            if self.with_convoy:
-                yield Label("Convoy")
-                yield Input(f"Work: {count} beads", id="sling-convoy")
+            yield AgentSelect([(a + NOT_INSTALLED if a in self.missing else a, a)
+                               for a in self.agents],
+                              value=self.agent or Select.NULL, allow_blank=not self.agent,
+                              id="sling-agent")
+            yield Label("Convoy" if self.with_convoy else "Convoy (optional)")
+            yield Input(f"Work: {count} beads" if self.with_convoy else "",
+                        placeholder="none of its own (the Hooks panel shows it); or name one",
+                        id="sling-convoy")
 
     def on_mount(self) -> None:
         target = "#sling-convoy" if self.with_convoy else "#sling-rig"
@@ -71,20 +90,27 @@ class SlingScreen(ModalScreen[SlingRequest | None]):
         event.stop()
         self.action_submit()
 
+    def enter_slings(self) -> bool:
+        """Whether Enter slings now (not while the agent list is open, where it picks)."""
+        return not self.query_one(AgentSelect).expanded
+
     def action_submit(self) -> None:
         beads = tuple(self.query_one("#sling-beads", Input).value.split())
         rig = self.query_one("#sling-rig", Input).value.strip()
         agent = self.query_one("#sling-agent", Select).value
-        convoy = ""
-        if self.with_convoy:
-            convoy = self.query_one("#sling-convoy", Input).value.strip()
+        agent = agent if isinstance(agent, str) else ""
+        convoy = self.query_one("#sling-convoy", Input).value.strip()
         problem = ("a bead and a rig are needed" if not beads or not rig else
-                   "name the convoy" if self.with_convoy and not convoy else "")
+                   "name the convoy" if self.with_convoy and not convoy else
+                   f"{agent} is not installed (its program is not on PATH): pick another"
+                   if agent in self.missing else
+                   "no agent is installed: install one, or `gt config agent set NAME CMD`"
+                   if not agent else "")
         if problem:
             self.notify(problem, severity="error")
             self.post_message(KeysFree())  # the keys typed after Enter are for this form
             return
-        self.dismiss(SlingRequest(beads, rig, agent if isinstance(agent, str) else "", convoy))
+        self.dismiss(SlingRequest(beads, rig, agent, convoy))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

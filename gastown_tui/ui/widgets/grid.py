@@ -2,7 +2,8 @@
 
 The grid shows as many panes as fit at a useful size (`MIN_COLS` x `MIN_ROWS` inside the
 border); more agents than fit are paged, and moving focus to an agent on another page shows that
-page. One pane can be zoomed to the whole area.
+page. One pane can be zoomed to the whole area. A grid with fewer panes than cells lets the first
+panes span two rows, so no cell stays empty; the direction keys go by where panes are.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import math
 
 from textual.containers import Container
+from textual.geometry import Region
 
 from ..messages import PanesShown
 from .linecache import SteadyLines
@@ -47,6 +49,44 @@ def grid_shape(count: int, width: int, height: int) -> tuple[int, int]:
     return best[1], best[2]
 
 
+def spans(count: int, cols: int, rows: int) -> list[int]:
+    """How many rows each of `count` panes spans in a `cols` x `rows` grid so that no cell
+    stays empty: the first panes (the left of the top row) take two rows each, one per empty
+    cell, and the grid's row-by-row placement fills the rest. All 1 when nothing is empty
+    or this cannot fill it."""
+    empty = cols * rows - count
+    if empty <= 0 or rows < 2 or empty > min(cols, count):
+        return [1] * count
+    return [2] * empty + [1] * (count - empty)
+
+
+def nearest(source: Region, others: dict[str, Region], direction: str,
+            came_from: str | None = None) -> str | None:
+    """The region of `others` next to `source` in `direction` (left/right/up/down), as a person
+    sees it: of those lying that way, the ones that overlap `source` across the direction come
+    first, then the closest; of several side by side, the one the focus `came_from` (back
+    where it was, as tmux does), else the top or left one; of those not overlapping, the most
+    in line with `source`."""
+    horizontal = direction in ("left", "right")
+    best: tuple | None = None
+    found = None
+    for name, r in others.items():
+        gap = {"down": r.y - source.bottom, "up": source.y - r.bottom,
+               "right": r.x - source.right, "left": source.x - r.right}[direction]
+        if gap < 0:
+            continue
+        if horizontal:
+            overlap = min(r.bottom, source.bottom) - max(r.y, source.y)
+            off = abs((r.y + r.bottom) - (source.y + source.bottom))
+        else:
+            overlap = min(r.right, source.right) - max(r.x, source.x)
+            off = abs((r.x + r.right) - (source.x + source.right))
+        key = (overlap <= 0, gap, name != came_from, off if overlap <= 0 else 0, r.y, r.x)
+        if best is None or key < best:
+            best, found = key, name
+    return found
+
+
 class PaneGrid(SteadyLines, Container):
     """Holds every pane; shows one page of them (or the zoomed one)."""
 
@@ -66,17 +106,33 @@ class PaneGrid(SteadyLines, Container):
         self.page = 0
         self.per_page = 1
         self._shown: list[str] | None = None
+        self._by_name: tuple[int, dict[str, TerminalPane]] | None = None
 
     @property
     def panes(self) -> list[TerminalPane]:
         return [c for c in self.children if isinstance(c, TerminalPane)]
 
     def pane(self, name: str) -> TerminalPane | None:
-        # Asked for every batch of changed lines of every session: no DOM query here.
-        for child in self.children:
-            if isinstance(child, TerminalPane) and child.session_name == name:
-                return child
-        return None
+        # Asked for every batch of changed lines of every session: no DOM query here, and no
+        # walk over 30 panes either while the children stay as they were.
+        children = self.children
+        cached = self._by_name
+        if cached is None or cached[0] != children._updates:
+            cached = self._by_name = (children._updates, {
+                c.session_name: c for c in reversed(children) if isinstance(c, TerminalPane)})
+        return cached[1].get(name)
+
+    def sort_panes(self, key) -> None:
+        """Put the panes in the order of `key` (a session name -> a sortable), if they are
+        not; the pages follow."""
+        panes = self.panes
+        wanted = sorted(panes, key=lambda p: key(p.session_name))
+        if wanted == panes:
+            return
+        for i, pane in enumerate(wanted):
+            if self.children[i] is not pane:
+                self.move_child(pane, before=self.children[i])
+        self.arrange_panes()
 
     def pages(self) -> int:
         return max(1, math.ceil(len(self.panes) / self.per_page))
@@ -103,6 +159,10 @@ class PaneGrid(SteadyLines, Container):
                 cols, rows = grid_shape(len(shown), width, height)
         self.styles.grid_size_columns = cols
         self.styles.grid_size_rows = rows
+        shown_panes = [p for p in panes if p.session_name in visible]
+        for p, span in zip(shown_panes, spans(len(shown_panes), cols, rows)):
+            if p.styles.row_span != span:
+                p.styles.row_span = span
         for p in panes:
             hidden = p.session_name not in visible
             if p.has_class("-hidden") and not hidden:
@@ -134,17 +194,12 @@ class PaneGrid(SteadyLines, Container):
     def visible_names(self) -> list[str]:
         return [p.session_name for p in self.panes if not p.has_class("-hidden")]
 
-    def neighbour(self, name: str, direction: str) -> str | None:
-        """The visible pane next to `name` in `direction` (left/right/up/down), by grid cell."""
-        names = self.visible_names()
-        if name not in names:
-            return names[0] if names else None
-        cols = max(1, int(self.styles.grid_size_columns or 1))
-        i = names.index(name)
-        row, col = divmod(i, cols)
-        step = {"left": (0, -1), "right": (0, 1), "up": (-1, 0), "down": (1, 0)}[direction]
-        r, c = row + step[0], col + step[1]
-        j = r * cols + c
-        if 0 <= c < cols and r >= 0 and j < len(names):
-            return names[j]
-        return None
+    def neighbour(self, name: str, direction: str, came_from: str | None = None) -> str | None:
+        """The visible pane next to `name` in `direction` (left/right/up/down), by where the
+        panes are on screen (`nearest`)."""
+        regions = {p.session_name: p.region for p in self.panes
+                   if not p.has_class("-hidden")}
+        source = regions.pop(name, None)
+        if source is None:
+            return next(iter(regions), None)
+        return nearest(source, regions, direction, came_from)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Generic, TypeVar
 
+from rich.segment import Segment
+from rich.style import Style
 from textual.binding import Binding
 from textual.content import Content
 from textual.strip import Strip
@@ -18,7 +20,8 @@ from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
 from ...visible import visible
-from ..messages import AgentAction, AgentChosen, BeadChosen, RunCommand, SlingMany
+from ...when import short_ago
+from ..messages import AgentAction, AgentChosen, BeadChosen, MailReply, RunCommand, SlingMany
 from ..model import STATE_ICONS, AgentRow, ConvoyRow, HookRow, MailRow, WorkRow
 
 Row = TypeVar("Row")
@@ -114,6 +117,7 @@ class AgentsPanel(RowPanel[AgentRow]):
     TITLE = "Agents"
     EMPTY = "no agents: sling work with s in Work"
     BINDINGS = [
+        Binding("enter", "select", "Focus its pane", id="agent.focus"),
         Binding("u", "agent('nudge')", "Nudge", id="agent.nudge"),
         Binding("v", "agent('peek')", "Peek", id="agent.peek"),
         Binding("H", "agent('handoff')", "Handoff", id="agent.handoff"),
@@ -129,7 +133,11 @@ class AgentsPanel(RowPanel[AgentRow]):
         icon, color = STATE_ICONS.get(row.state, STATE_ICONS["unknown"])
         badge = f" [$accent]✉{row.unread}[/]" if row.unread else ""
         bead = " [$text-muted]$bead[/]" if row.bead else ""
-        return _markup(f"[{color}]{icon}[/] $name{badge}{bead}", name=row.name, bead=row.bead)
+        # What a waiting or limited agent waits on, and when its limit resets.
+        detail = f" [{color}]$detail[/]" if row.detail else ""
+        cost = " [$secondary]$cost[/]" if row.cost else ""   # today's, as `gt costs` counts
+        return _markup(f"[{color}]{icon}[/] $name{badge}{bead}{detail}{cost}", name=row.name,
+                       bead=row.bead, detail=row.detail, cost=row.cost)
 
     def title_for(self, rows: list[AgentRow]) -> str:
         busy = sum(1 for r in rows if r.state == "busy")
@@ -150,6 +158,7 @@ class AgentsPanel(RowPanel[AgentRow]):
 
 class ConvoysPanel(RowPanel[ConvoyRow]):
     TITLE = "Convoys"
+    BINDINGS = [Binding("enter", "select", "Show its issues", id="convoy.show")]
 
     def row_key(self, row: ConvoyRow) -> str:
         return row.id
@@ -160,6 +169,13 @@ class ConvoysPanel(RowPanel[ConvoyRow]):
         return _markup(f"{progress_bar(row.done, row.total)} {row.done}/{row.total} $title",
                        title=row.title)
 
+    def title_for(self, rows: list[ConvoyRow]) -> str:
+        # The count the status line shows (open convoys); the landed ones listed below them
+        # are counted apart.
+        landed = sum(1 for r in rows if r.landed)
+        title = f"Convoys {len(rows) - landed}" if rows else "Convoys"
+        return f"{title} · {landed} landed" if landed else title
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.post_message(RunCommand(f"convoy show {event.option.id}"))
@@ -167,7 +183,8 @@ class ConvoysPanel(RowPanel[ConvoyRow]):
 
 class HooksPanel(RowPanel[HookRow]):
     TITLE = "Hooks"
-    BINDINGS = [Binding("x", "toggle", "Suspend/resume", id="hook.suspend")]
+    BINDINGS = [Binding("enter", "select", "Focus its agent's pane", id="hook.focus"),
+                Binding("x", "toggle", "Suspend/resume", id="hook.suspend")]
 
     def row_key(self, row: HookRow) -> str:
         # A queued row's place changes as the queue moves; its bead does not.
@@ -215,6 +232,10 @@ class HooksPanel(RowPanel[HookRow]):
 class MailPanel(RowPanel[MailRow]):
     TITLE = "Mail"
     EMPTY = "inbox empty"
+    BINDINGS = [Binding("enter", "select", "Read (marks it read)", id="mail.read"),
+                Binding("r", "reply", "Reply", id="mail.reply"),
+                Binding("m", "toggle_read", "Mark read or unread", id="mail.mark"),
+                Binding("a", "archive", "Archive (out of the inbox)", id="mail.archive")]
 
     def row_key(self, row: MailRow) -> str:
         return row.id
@@ -224,8 +245,33 @@ class MailPanel(RowPanel[MailRow]):
         urgent = "[$error]![/]" if row.urgent else " "
         style = "bold" if row.unread else "dim"
         sender = row.sender.rstrip("/").split("/")[-1] or row.sender
-        return _markup(f"{mark}{urgent} [$text-muted]$sender:[/] [{style}]$subject[/]",
-                       sender=sender, subject=row.subject)
+        # How long ago, in a column of its own ("5m", "3h", "2d"); a list is read by age.
+        age = short_ago(row.sent)
+        return _markup(f"{mark}{urgent} [$text-muted]{'$age ' if age else ''}$sender:[/] "
+                       f"[{style}]$subject[/]", age=age.rjust(3), sender=sender,
+                       subject=row.subject)
+
+    def _row(self) -> MailRow | None:
+        row = self.highlighted_row
+        if row is None:
+            self.notify("no mail here", severity="warning")
+        return row
+
+    def action_reply(self) -> None:
+        row = self._row()
+        if row is not None:
+            self.post_message(MailReply(row.id, row.sender, row.subject))
+
+    def action_toggle_read(self) -> None:
+        row = self._row()
+        if row is not None:
+            verb = "mark-read" if row.unread else "mark-unread"
+            self.post_message(RunCommand(f"mail {verb} {row.id}", quiet=True))
+
+    def action_archive(self) -> None:
+        row = self._row()
+        if row is not None:
+            self.post_message(RunCommand(f"mail archive {row.id}", quiet=True))
 
     def title_for(self, rows: list[MailRow]) -> str:
         unread = sum(1 for r in rows if r.unread)
@@ -237,9 +283,18 @@ class MailPanel(RowPanel[MailRow]):
 
 
 class WorkPanel(SelectionList[str]):
-    """Ready beads per rig; space selects, `s` slings the highlighted one, `S` the selection."""
+    """Ready beads per rig; space selects, `s` slings the highlighted one, `S` the selection.
+    A plain checkbox says which are selected (`[x]`, `[ ]`): the stock one draws both states
+    alike but for their colours."""
+
+    COMPONENT_CLASSES = {"work--checked", "work--unchecked"}
+    DEFAULT_CSS = """
+    WorkPanel > .work--checked { color: $success; text-style: bold; }
+    WorkPanel > .work--unchecked { color: $text-muted; }
+    """
 
     BINDINGS = [
+        Binding("space", "select", "Select or unselect (for S)", id="work.select"),
         Binding("s", "sling", "Sling", id="work.sling"),
         Binding("S", "sling_selected", "Sling selected", id="work.sling_selected"),
     ]
@@ -275,9 +330,20 @@ class WorkPanel(SelectionList[str]):
             self.highlighted = 0
         self.border_title = f"Work {len(rows)} ready" if rows else "Work (nothing ready)"
 
-    # With nothing ready the one line is a hint, not a bead: no checkbox beside it.
     def render_line(self, y: int) -> Strip:
-        return super().render_line(y) if self.rows else OptionList.render_line(self, y)
+        line = OptionList.render_line(self, y)
+        if not self.rows:
+            return line  # the one line is a hint, not a bead: no checkbox beside it
+        index = self.scroll_offset.y + y
+        if index >= self.option_count:
+            return line
+        checked = self.get_option_at_index(index).value in self._selected
+        under = next(iter(line)).style or self.rich_style
+        mark = self.get_component_rich_style(
+            "work--checked" if checked else "work--unchecked", partial=True)
+        meta = Style(meta={"option": index})  # a click on the box toggles it
+        return Strip([Segment("[x]" if checked else "[ ]", under + mark + meta),
+                      Segment(" ", under), *line])
 
     def _get_left_gutter_width(self) -> int:
         return super()._get_left_gutter_width() if self.rows else 0

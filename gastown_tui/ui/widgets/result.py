@@ -1,5 +1,5 @@
 """Where a command's result shows in the app: its rendered text (tables stay aligned) or a
-one-line error, in a panel under the panes that Escape closes."""
+one-line error, in a panel that Escape closes."""
 
 from __future__ import annotations
 
@@ -16,12 +16,14 @@ class ResultView(VerticalScroll, can_focus=True):
     DEFAULT_CSS = """
     ResultView {
         height: auto;
-        max-height: 50%;
         border: round $secondary;
         border-title-color: $text;
         background: $surface;
         padding: 0 1;
         display: none;
+        /* Wide tables keep their columns: the arrows scroll both ways. */
+        overflow: auto auto;
+        scrollbar-size: 1 1;
     }
     ResultView.-shown { display: block; }
     ResultView.-error { border: round $error; }
@@ -41,7 +43,8 @@ class ResultView(VerticalScroll, can_focus=True):
         body = self.query_one("#result-text", Static)
         self.set_class(error is not None, "-error")
         # What ran and what it said quote stored text: literal, controls as marks.
-        self.border_title = Content(f"gt {visible(command)}")
+        shown = command if command.startswith("bd ") else f"gt {command}"
+        self.border_title = Content(visible(shown))
         self.border_subtitle = "esc closes"
         if error is not None:
             body.update(Content.styled(f"error: {visible(error)}", "$error"))

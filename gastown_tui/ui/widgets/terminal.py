@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from typing import Any, Protocol
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -30,6 +31,7 @@ from ..messages import PaneFocused, PaneResized, TextCopied
 from ..theme import default_ansi
 from .colors import StyleMap
 from .copymode import CopyMode
+from .direct import draw_rows
 from .linecache import SteadyLines
 from .redraws import ECHO_WINDOW_S, BackgroundRedraws, draw_now
 
@@ -51,6 +53,15 @@ class PaneSink(Protocol):
 
 WHEEL_LINES = 3
 BUTTON_NAMES = {1: "left", 2: "middle", 3: "right"}
+
+
+def _reversed(strip: Strip, start: int, end: int, width: int) -> Strip:
+    """`strip` with its cells `start` to `end` (not included) in reverse video."""
+    start, end = max(0, min(start, width)), max(0, min(end, width))
+    if end <= start:
+        return strip
+    before, middle, after = strip.divide([start, end, width])
+    return Strip.join([before, middle.apply_style(Style(reverse=True)), after])
 
 
 class TerminalPane(SteadyLines, Widget, can_focus=True):
@@ -95,6 +106,7 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
         self._pending: set[int] = set()
         self._styles: StyleMap | None = None
         self._cursor_row = -1
+        self._direct_place: tuple | None = None  # where `direct.draw_rows` writes its rows
         self.background_drawn_at = float("-inf")  # loop time of its last redraw without focus
         self.typed_at = float("-inf")  # monotonic time of the last key or paste it sent
         self.border_title = Content(self.label)
@@ -123,16 +135,17 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
             return
         self._pending.update(rows)
         if self.has_focus:
-            self.flush_pending()
-            if time.monotonic() - self.typed_at < ECHO_WINDOW_S:
+            if not self.flush_pending() and time.monotonic() - self.typed_at < ECHO_WINDOW_S:
                 draw_now(self)
         else:
             BackgroundRedraws.of(self.app).add(self)
 
-    def flush_pending(self) -> None:
+    def flush_pending(self) -> bool:
+        """Draw the collected changes: straight to the terminal when nothing covers the pane
+        (`direct.py`; True then), else as a refresh for the next frame."""
         rows, self._pending = self._pending, set()
         if not rows:
-            return
+            return False
         screen = self.screen_model
         # Agent UIs redraw their whole frame each tick; most rows come out as they were, and
         # those need no new strip and no repaint.
@@ -148,16 +161,19 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
             rows.add(self._cursor_row)
         if self._follow_cursor():
             self.refresh()  # the window moved: every row shows another line now
-            return
+            return False
         width = self.size.width
         rows = {y - self._top for y in rows if 0 <= y - self._top < self.size.height}
         if not rows:
-            return
+            return False
+        if draw_rows(self, rows):
+            return True
         top, bottom = min(rows), max(rows)
         if len(rows) == bottom - top + 1:
             self.refresh(Region(0, top, width, len(rows)))
         else:
             self.refresh(*[Region(0, y, width, 1) for y in rows])
+        return False
 
     def _follow_cursor(self) -> bool:
         """Move the window on a terminal bigger than the pane so the cursor stays in it (as
@@ -254,13 +270,11 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
         return Strip(before + [Segment(under, smap.cursor(cell))] + after, width)
 
     def _copy_line(self, y: int, width: int, smap: StyleMap) -> Strip:
+        """A row in scrollback mode: every row shows a line (what the mode says goes in the
+        bottom border), the selection and the cursor's cell reversed."""
         copy = self.copy
         screen = self.copy_screen
         base = smap.style(DEFAULT)
-        if y == self.size.height - 1 and (copy.typing is not None or copy.message):
-            text = f"/{copy.typing}" if copy.typing is not None else copy.message
-            return Strip([Segment(text, base + Style(reverse=True))]).adjust_cell_length(width,
-                                                                                      base)
         line = copy.top + y
         hist = screen.history_size
         if line >= hist + screen.lines:
@@ -269,9 +283,21 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
         # History lines are stored trimmed, so their width is measured here.
         strip = Strip([Segment(text, smap.style(cs)) for text, cs in runs]).adjust_cell_length(
             width, base)
+        text = "".join(text for text, _ in runs)
+        reverse = Style(reverse=True)
         lo, hi = copy.selection()
-        if copy.anchor is not None and lo <= line <= hi or line == copy.cursor:
-            strip = strip.apply_style(Style(reverse=True))
+        span = copy.span(screen)
+        if copy.anchor is not None and lo <= line <= hi:
+            if span is None:
+                return strip.apply_style(reverse)
+            (l1, c1), (l2, c2) = span
+            start = cell_len(text[:c1]) if line == l1 else 0
+            end = cell_len(text[:c2 + 1]) if line == l2 else width
+            strip = _reversed(strip, start, max(end, start + 1), width)
+        if line == copy.cursor:
+            col = copy.column(screen)
+            start = cell_len(text[:col])
+            strip = _reversed(strip, start, start + max(1, cell_len(text[col:col + 1])), width)
         return strip
 
     # ---- sizing and focus ----------------------------------------------------------------
@@ -371,7 +397,7 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
             self.enter_copy_mode(scroll=-WHEEL_LINES)
             return
         self.copy.scroll(self.copy_screen, -WHEEL_LINES)
-        self.refresh()
+        self._copy_changed()
 
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
         event.stop()
@@ -383,7 +409,8 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
         self.copy.scroll(self.copy_screen, WHEEL_LINES)
         if self.copy.at_bottom(self.copy_screen) and self.copy.anchor is None:
             self.exit_copy_mode()
-        self.refresh()
+        else:
+            self._copy_changed()
 
     # ---- copy mode -----------------------------------------------------------------------
 
@@ -413,6 +440,11 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
             self.copy.scroll(source, scroll)
         self.add_class("-copy-mode")
         self.border_title = Content(f"{self.label} · scrollback")
+        self._copy_changed()
+
+    def _copy_changed(self) -> None:
+        """Redraw after a move in scrollback mode; the bottom border says where it is."""
+        self.border_subtitle = Content(visible(self.copy.status(self.copy_screen)))
         self.refresh()
 
     def exit_copy_mode(self) -> None:
@@ -420,6 +452,7 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
         self.copy_screen = None
         self.remove_class("-copy-mode")
         self.border_title = Content(self.label)
+        self.border_subtitle = ""
         self._strips.clear()
         self.refresh()
 
@@ -435,13 +468,19 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
                 copy.typing = copy.typing[:-1]
             elif event.character and event.is_printable:
                 copy.typing += event.character
-            self.refresh()
+            self._copy_changed()
             return
         page = max(1, copy.height - 1)
         moves = {"up": -1, "k": -1, "down": 1, "j": 1, "pageup": -page,
                  "pagedown": page, "ctrl+f": page, "ctrl+u": -page // 2, "ctrl+d": page // 2}
         if key in moves:
             copy.move(screen, moves[key])
+        elif key in ("left", "h", "right", "l"):
+            copy.step(screen, -1 if key in ("left", "h") else 1)
+        elif key in ("w", "b"):
+            copy.word(screen, forward=key == "w")
+        elif key in ("0", "dollar_sign"):
+            copy.line_end(screen, end=key == "dollar_sign")
         elif key in ("g", "home"):
             copy.goto(screen, 0)
         elif key in ("G", "end"):
@@ -452,8 +491,8 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
             copy.next_match(screen, upward=True)
         elif key == "N":
             copy.next_match(screen, upward=False)
-        elif key in ("space", "v"):
-            copy.anchor = None if copy.anchor is not None else copy.cursor
+        elif key in ("v", "V", "space"):
+            copy.select(screen, by_line=key != "v")
         elif key in ("enter", "y"):
             self.post_message(TextCopied(self.session_name, copy.selected_text(screen)))
             self.exit_copy_mode()
@@ -461,4 +500,4 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
         elif key in ("q", "escape"):
             self.exit_copy_mode()
             return
-        self.refresh()
+        self._copy_changed()

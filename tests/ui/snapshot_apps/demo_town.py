@@ -123,7 +123,8 @@ PANES = {
 
 def make_app(**options) -> GastownApp:
     options.setdefault("environ", {"HOME": "/nonexistent-gastown-home"})
-    return GastownApp(AppOptions(view=VIEW, live=False, panes=dict(PANES), pane_size=(70, 18),
+    options.setdefault("view", VIEW)
+    return GastownApp(AppOptions(live=False, panes=dict(PANES), pane_size=(70, 18),
                                  review=REVIEW, **options))
 
 
