@@ -27,8 +27,12 @@ STATUSES = ("open", "in_progress", "blocked", "deferred", "closed", "tombstone",
 DONE_STATUSES = ("closed", "tombstone")
 ISSUE_TYPES = ("bug", "feature", "task", "epic", "chore", "message", "molecule", "gate", "agent",
                "role", "convoy", "event", "merge-request")
-# Types that are never offered as ready work.
-NOT_WORK_TYPES = ("message", "agent", "gate", "molecule", "merge-request")
+# Types that are never offered as ready work: bd's own, and the town's convoys, which track
+# work and land by themselves.
+NOT_WORK_TYPES = ("message", "agent", "gate", "molecule", "merge-request", "convoy")
+# The town's records of itself (agents and the dispatch queue, mail, merge requests, convoys):
+# `bd list` leaves them out unless asked for by type or with --all.
+RECORD_TYPES = ("agent", "message", "merge-request", "convoy")
 BLOCKING_DEP_TYPES = ("blocks", "parent-child", "conditional-blocks", "waits-for")
 NONBLOCKING_DEP_TYPES = ("related", "discovered-from", "replies-to", "duplicates", "supersedes",
                          "tracks")

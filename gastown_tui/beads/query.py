@@ -104,13 +104,15 @@ def _filters(where: list[str], args: list, *, status=None, issue_type=None, assi
 def list_issues(conn: sqlite3.Connection, *, status=None, issue_type=None, assignee=None,
                 label=None, priority=None, include_closed=False, unassigned=False,
                 parent: str | None = None, limit: int | None = None,
-                order: str = "priority", raw: bool = False) -> list:
+                order: str = "priority", raw: bool = False,
+                exclude_types: Sequence[str] = ()) -> list:
     if order not in ORDERS:
         raise LedgerError(f"unknown order {order!r}: use one of {', '.join(ORDERS)}")
     where: list[str] = []
     args: list = []
     _filters(where, args, status=status, issue_type=issue_type, assignee=assignee, label=label,
-             priority=priority, include_closed=include_closed, unassigned=unassigned)
+             priority=priority, include_closed=include_closed, unassigned=unassigned,
+             exclude_types=exclude_types)
     _parent_filter(where, args, parent)
     return _sorted_lines(conn, where, args, ORDERS[order], limit, raw)
 

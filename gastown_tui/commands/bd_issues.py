@@ -24,23 +24,29 @@ from .core import CommandError, get_env, runs
 @click.option("--notes", default=None)
 @click.option("--rig", default=None, metavar="RIG",
               help="Create it in rig RIG's ledger, from anywhere in the town.")
+@click.option("-q", "--silent", is_flag=True,
+              help="Print only the new bead's id: ID=$(bd create \"title\" --silent).")
 @runs(ledger_calls.create)
 def create():
-    """Create a bead."""
+    """Create a bead; prints its id (with --silent nothing else)."""
 
 
 @click.command("list", cls=BdCommand)
 @click.option("-s", "--status", multiple=True, help="Only these statuses (repeat or a,b).")
-@click.option("-t", "--type", "issue_type", multiple=True, help="Only these types.")
+@click.option("-t", "--type", "issue_type", multiple=True,
+              help="Only these types (agent, message, merge-request and convoy included).")
 @click.option("-a", "--assignee", default=None)
 @click.option("-l", "--label", multiple=True, help="Must carry every label given.")
 @click.option("-p", "--priority", type=PRIORITY, default=None)
-@click.option("--all", "include_closed", is_flag=True, help="Include closed beads.")
+@click.option("--all", "everything", is_flag=True,
+              help="Everything: closed beads too, and the town's own records (agents, mail, "
+                   "merge requests, convoys).")
 @click.option("-n", "--limit", type=LIMIT, default=None,
               help="At most N (0: no limit, as in bd).")
 @runs(ledger_calls.list_)
 def list_():
-    """List beads (closed ones only with --all or --status closed)."""
+    """List the project's beads (closed ones only with --all or --status closed; the town's
+    own records of agents, mail, merge requests and convoys only with --type or --all)."""
 
 
 @click.command("show", cls=BdCommand)

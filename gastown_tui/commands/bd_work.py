@@ -20,6 +20,9 @@ from .render import table, view
 @click.option("-a", "--assignee", default=None, help="Only work assigned to NAME.")
 @click.option("--unassigned", is_flag=True, help="Only work nobody holds.")
 @click.option("-l", "--label", multiple=True)
+@click.option("-t", "--type", "issue_type", multiple=True,
+              help="Only these types (by default every type but the town's records: agents, "
+                   "mail, merge requests, convoys, and gates and molecules).")
 @runs(ledger_calls.ready)
 def ready():
     """Work that can start now: open, and nothing unfinished blocks it."""
@@ -37,7 +40,7 @@ class BlockedList:
             return "(nothing is blocked)"
         return table([[b.issue.id, f"P{b.issue.priority}", b.issue.title,
                        ", ".join(b.blocked_by) or b.issue.status] for b in self.items],
-                     ["ID", "PRI", "TITLE", "BLOCKED BY"])
+                     ["ID", "PRI", "TITLE", "BLOCKED BY"], keep=["ID"])
 
 
 @click.command("blocked", cls=BdCommand)

@@ -107,6 +107,12 @@ def register(root: click.Group) -> None:
                 raise UsageError(problem)
         town = current_town()
         parsed = set_setting(town, key, value, rig, get_env().environ)
+        if rig is None and key == "theme":
+            from ..host.events import make_event
+            from .gt_mq import tell_host
+
+            # Running apps show it now (attached or embedded), not at their next start.
+            tell_host(town, [make_event("config_set", key=key, value=parsed)])
         if rig is None and key.startswith("prices."):
             from ..town.prices import parse_key, price_gaps
 

@@ -91,7 +91,7 @@ class HookList:
                        "-" if r.dirty is None else str(r.dirty),
                        (r.last_activity or "-")[:19]] for r in self.rows],
                      ["AGENT", "ISSUE", "STATE", "MERGE", "BRANCH", "AHEAD", "DIRTY",
-                      "LAST ACTIVITY"]) + "".join(
+                      "LAST ACTIVITY"], keep=["AGENT", "ISSUE"]) + "".join(
             f"\n{r.who} is suspended: {visible(r.reason)}" for r in self.rows
             if r.state == "suspended" and r.reason) + "".join(
             f"\n{visible(r.unusable)}" for r in self.rows if r.unusable)

@@ -81,4 +81,4 @@ def register(root: click.Group) -> None:
         """Every message of the thread ID belongs to, oldest first."""
         from ..town.mail import thread
 
-        return thread(current_town(), message_id)
+        return agent_calls.MailList(thread(current_town(), message_id), thread=True)

@@ -42,7 +42,8 @@ class MrList:
                        v(m.agent), f"{v(m.branch)} -> {v(m.target)}",
                        v(m.reason) or (m.merged_commit or "")[:10]]
                       for m in self.rows],
-                     ["MR", "STATE", "RIG", "ISSUE", "FROM", "BRANCH", "NOTE"])
+                     ["MR", "STATE", "RIG", "ISSUE", "FROM", "BRANCH", "NOTE"],
+                     keep=["MR", "ISSUE"])
 
 
 def _crew_here(town) -> tuple[str, str]:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from ..visible import visible
 from .calls import CommandError, Env, UsageError, is_user_error, ledger_errors
-from .render import view
+from .render import table, view
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -229,29 +229,13 @@ def _p(issue: "Issue") -> str:
 
 
 def issue_rows(records: list[dict]) -> str:
-    """The bead table, from bd records. Lists run to thousands of rows, so ASCII cells are
-    measured with len() and only the others with wcwidth (core.table measures every cell).
-    Every stored cell shows on one line with its controls as marks (`visible`)."""
+    """The bead table, from bd records."""
     if not records:
         return "(no beads)"
-    rows = [["ID", "PRI", "STATUS", "TYPE", "ASSIGNEE", "TITLE"]]
-    rows += [[visible(r["id"]), f"P{r.get('priority', 2)}", visible(r.get("status") or "open"),
-              visible(r.get("issue_type") or "task"), visible(r.get("assignee") or "-"),
-              visible(r.get("title") or "")]
-             for r in records]
-    widths = [max(_width(row[c]) for row in rows) for c in range(5)]
-    return "\n".join("  ".join([*(cell + " " * (widths[c] - _width(cell))
-                                   for c, cell in enumerate(row[:5])), row[5]]).rstrip()
-                     for row in rows)
-
-
-def _width(text: str) -> int:
-    if text.isascii():
-        return len(text)
-    from wcwidth import wcswidth
-
-    n = wcswidth(text)
-    return n if n >= 0 else len(text)
+    return table([[r["id"], f"P{r.get('priority', 2)}", r.get("status") or "open",
+                   r.get("issue_type") or "task", r.get("assignee") or "-", r.get("title") or ""]
+                  for r in records], ["ID", "PRI", "STATUS", "TYPE", "ASSIGNEE", "TITLE"],
+                 keep=["ID"])
 
 
 class IssueList:
@@ -292,12 +276,15 @@ class Changed:
     verb: str
     issues: list[Any]
     single: bool = True
+    ids_only: bool = False   # `bd create --silent`: the id alone, for `ID=$(bd create ...)`
 
     def to_json(self) -> Any:
         data = [i.to_json() for i in self.issues]
         return data[0] if self.single and len(data) == 1 else data
 
     def render_text(self) -> str:
+        if self.ids_only:
+            return "\n".join(visible(i.id) for i in self.issues)
         return "\n".join(f"{self.verb} {visible(i.id)}: {visible(i.title)}" + (
             f" [{visible(i.status)}{', ' + visible(i.assignee) if i.assignee else ''}]"
             if self.verb != "Created" else "") for i in self.issues)
@@ -383,11 +370,15 @@ READY_LIMIT = 10  # as bd: the next few things to pick up, not the whole backlog
 
 
 def ready(env: Env, limit: int, assignee: str | None, unassigned: bool,
-          label: tuple[str, ...]) -> ReadyList:
+          label: tuple[str, ...], issue_type: tuple[str, ...]) -> ReadyList:
+    from ..beads import ISSUE_TYPES
+
     if assignee and unassigned:
         raise UsageError("--assignee and --unassigned exclude each other: give one")
+    types = known(split_csv(issue_type), ISSUE_TYPES, "type")
     with ledger(env) as led:
-        filters = dict(assignee=assignee, unassigned=unassigned, label=list(label) or None)
+        filters = dict(assignee=assignee, unassigned=unassigned, label=list(label) or None,
+                       issue_type=types or None)
         lines = led.ready(limit=limit or None, raw=True, **filters)
         more = 0
         if limit and len(lines) == limit and not env.json:
@@ -395,9 +386,9 @@ def ready(env: Env, limit: int, assignee: str | None, unassigned: bool,
         return ReadyList(lines, more)
 
 
-def list_(env: Env, status, issue_type, assignee, label, priority, include_closed,
+def list_(env: Env, status, issue_type, assignee, label, priority, everything,
           limit) -> IssueList:
-    from ..beads import ISSUE_TYPES, STATUSES
+    from ..beads import ISSUE_TYPES, RECORD_TYPES, STATUSES
 
     statuses = known(split_csv(status), STATUSES, "status")
     types = known(split_csv(issue_type), ISSUE_TYPES, "type")
@@ -405,7 +396,8 @@ def list_(env: Env, status, issue_type, assignee, label, priority, include_close
         return IssueList(led.list(status=statuses or None,
                                   issue_type=types or None, assignee=assignee,
                                   label=split_csv(label) or None, priority=priority,
-                                  include_closed=include_closed, limit=limit or None, raw=True))
+                                  include_closed=everything, limit=limit or None, raw=True,
+                                  exclude_types=() if types or everything else RECORD_TYPES))
 
 
 def show(env: Env, ids: tuple[str, ...]) -> IssueDetail | ShowMany:
@@ -415,7 +407,7 @@ def show(env: Env, ids: tuple[str, ...]) -> IssueDetail | ShowMany:
 
 
 def create(env: Env, title, description, priority, issue_type, assignee, labels, parent, deps,
-           notes, rig) -> Changed:
+           notes, rig, silent) -> Changed:
     from ..beads import ISSUE_TYPES
 
     known([issue_type], ISSUE_TYPES, "type")
@@ -425,7 +417,7 @@ def create(env: Env, title, description, priority, issue_type, assignee, labels,
         issue = led.create(title, description=description, priority=priority,
                            issue_type=issue_type, assignee=assignee, labels=split_csv(labels),
                            parent=parent, deps=split_csv(deps), **extra)
-    return Changed("Created", [issue])
+    return Changed("Created", [issue], ids_only=silent)
 
 
 def update(env: Env, ids, status, title, description, notes, priority, issue_type, assignee,

@@ -9,7 +9,6 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Iterable
 
 from ..records import Factory, field_names, record
-from ..visible import visible
 from .addresses import MAYOR, OVERSEER, expand
 from .errors import TownError, usage
 from .model import Town
@@ -68,18 +67,6 @@ class Convoy:
             d["tracked"] = [{n: getattr(t, n) for n in field_names(t)} for t in self.tracked]
         d["progress"] = self.progress
         return d
-
-    def render_text(self) -> str:
-        v = visible
-        line = f"{v(self.id)}  {self.progress:>7}  {v(self.status):<6}  {v(self.title)}"
-        if not self.detailed:
-            return line
-        width = max((len(v(t.id)) for t in self.tracked), default=0)
-        rows = [f"  {v(t.id):<{width}}  {v(t.status):<11}  {v(t.assignee or '-'):<24}  "
-                f"{v(t.title)}" for t in self.tracked] or [
-            f"  (no issues yet: gt convoy add-issue ID... --convoy {v(self.id)})"]
-        notify = f"\n  notify: {', '.join(v(n) for n in self.notify)}" if self.notify else ""
-        return line + notify + "\n" + "\n".join(rows)
 
 
 def _status_of(issue: "Issue") -> str:

@@ -7,8 +7,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from ..records import field_names, record
-from ..visible import visible
-from ..when import ago, local_time
 from .addresses import expand, normalize
 from .errors import TownError, usage
 from .model import Town
@@ -33,13 +31,6 @@ class Message:
     body: str = ""
     __text_hidden__ = ("body",)
 
-    def render_text(self) -> str:
-        flag = "!" if self.urgent else " "
-        state = " " if self.read else "*"
-        return f"{state}{flag} {visible(self.id)}  " \
-               f"{visible(self.created_at[:16].replace('T', ' '))}  " \
-               f"{visible(self.sender):<22}  {visible(self.subject)}"
-
 
 @record
 class Letter:
@@ -49,15 +40,6 @@ class Letter:
 
     def to_json(self) -> dict:
         return {n: getattr(self.message, n) for n in field_names(self.message)}
-
-    def render_text(self) -> str:
-        m = self.message
-        v = visible
-        head = [f"From:    {v(m.sender)}", f"To:      {v(m.to)}",
-                f"Date:    {v(ago(m.created_at))} ({v(local_time(m.created_at))})",
-                f"Subject: {v(m.subject)}" + ("  [urgent]" if m.urgent else ""),
-                f"Id:      {v(m.id)}  (thread {v(m.thread)})"]
-        return "\n".join(head) + "\n\n" + v(m.body, lines=True).rstrip("\n")
 
 
 def _label(issue: "Issue", key: str) -> str | None:

@@ -93,10 +93,14 @@ def _check_words(prog: str, path: tuple[str, ...], words: list[str]) -> bool:
     ("bd", ("ready",), []),
     ("bd", ("ready",), ["--json", "-n", "5", "--unassigned", "-l", "ui", "--label=core"]),
     ("bd", ("ready",), ["-n0", "--actor", "me"]),
+    ("bd", ("ready",), ["-t", "bug", "--type=task,chore"]),
     ("bd", ("show",), ["bd-1", "bd-2", "--json"]),
     ("bd", ("list",), ["-s", "open", "--status=closed", "-p", "P1", "--all", "-n", "50"]),
+    ("bd", ("list",), ["--type", "agent", "-t", "message,convoy"]),
     ("bd", ("create",), ["A title", "-p", "1", "-t", "bug", "-l", "a,b", "--deps", "bd-1"]),
     ("bd", ("create",), ["--", "-a title with a dash"]),
+    ("bd", ("create",), ["A title", "-q"]),
+    ("bd", ("create",), ["A title", "--silent", "--json"]),
     ("bd", ("update",), ["bd-1", "--status", "in_progress", "--assignee", ""]),
     ("bd", ("update",), ["bd-1", "bd-2", "--claim", "--json"]),
     ("bd", ("close",), ["bd-1", "-r", "done"]),
@@ -271,6 +275,9 @@ def test_every_served_flag_and_bad_input_answers_as_the_registry(rig_town, tmp_p
     for proc in _all_same("bd", bad, here, env):
         _refused(proc)
     _refused(_same("bd", ["update", ids[1], "-p", "P9"], here, env), (2,))  # click's to judge
+    for proc in _all_same("bd", [["ready", "-t", "nosuch"], ["ready", "--type=task,nosuch"]],
+                          here, env):
+        _refused(proc, (2,))
     nowhere = {k: v for k, v in env.items() if not k.startswith(("GT_", "BD_", "BEADS_"))}
     for proc in _all_same("bd", [["ready"], ["list", "--json"], ["create", "Homeless"]], tmp_path,
                           nowhere):
@@ -289,6 +296,39 @@ def test_every_served_flag_and_bad_input_answers_as_the_registry(rig_town, tmp_p
     _same("bd", _served("bd", full), here, env, other=full)
     _same("bd", ["create", "In the rig", "--rig", "my_proj"], town, rig_town.environ,
           other=["create", "In the rig", "--rig", "my_proj"])
+    for quiet in (["create", "Quiet", "-q"], ["create", "Quiet", "--silent", "-p", "1"],
+                  ["create", "Quiet", "--silent", "--json"]):
+        proc = _same("bd", _served("bd", quiet), here, env, other=quiet)
+        if "--json" not in quiet:   # the id alone, for ID=$(bd create ... -q)
+            assert re.fullmatch(r"mp-[0-9a-z]+\n", proc.stdout), proc.stdout
+
+
+def test_the_fast_entry_hides_the_towns_records_as_the_registry(rig_town):
+    """bd list and ready leave out the town's own records (agents, mail, merge requests,
+    convoys) unless asked for by --type, or --all for list, through either entry."""
+    alice = rig_town.at(rig_town.cwd / "my_proj/crew/alice")
+    env, here = alice.environ, alice.cwd
+    work = alice.new_bead("Plain work")
+    records = {kind: alice.new_bead(f"A {kind} record", "-t", kind)
+               for kind in ("agent", "message", "merge-request", "convoy")}
+    done = alice.new_bead("Finished work")
+    alice.ok(f"close {done}", prog="bd")
+    asked = [["list"], ["list", "--json"], ["list", "--all"], ["list", "-t", "agent"],
+             ["list", "--type=message,convoy", "--json"], ["list", "-t", "task"],
+             ["ready"], ["ready", "-t", "merge-request"], ["ready", "--type", "task,agent"]]
+    shown = {tuple(args): proc.stdout
+             for args, proc in zip(asked, _all_same("bd", asked, here, env))}
+    assert work in shown[("list",)] and done not in shown[("list",)]
+    assert not any(i in shown[("list",)] or i in shown[("ready",)] for i in records.values())
+    assert {i["id"] for i in json.loads(shown[("list", "--json")])} >= {work}
+    assert all(i in shown[("list", "--all")] for i in [*records.values(), work, done])
+    assert records["agent"] in shown[("list", "-t", "agent")]
+    assert {i["id"] for i in json.loads(shown[("list", "--type=message,convoy", "--json")])} \
+        == {records["message"], records["convoy"]}
+    assert records["agent"] not in shown[("list", "-t", "task")]
+    assert records["merge-request"] in shown[("ready", "-t", "merge-request")]
+    ready_both = shown[("ready", "--type", "task,agent")]
+    assert work in ready_both and records["agent"] in ready_both
 
 
 def test_every_served_gt_command_answers_as_the_registry(rig_town, tmp_path):
