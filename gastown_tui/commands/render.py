@@ -16,6 +16,7 @@ import json
 import re
 import sys
 from contextvars import ContextVar
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -260,25 +261,29 @@ def table(rows: Sequence[Sequence[str]], headers: Sequence[str] | None = None, *
     an ellipsis: the widest column that can still give gives, one cell at a time, down to its
     header's width; columns named in `keep` (ids people copy) never shorten. Piped, or in the
     app, nothing is shortened."""
-    body = [[visible(c) for c in r] for r in rows]
+    # Lists run to thousands of rows, nearly all printable ASCII: those are measured with len()
+    # and laid out by one format a row; only the other rows go through `visible` and wcwidth.
+    body = [r if "".join(r).isprintable() else [visible(c) for c in r] for r in rows]
     all_rows = ([list(headers)] if headers else []) + body
     if not all_rows:
         return ""
-    ncols = max(len(r) for r in all_rows)
-    widths = [max((cell_width(r[i]) for r in all_rows if i < len(r)), default=0)
-              for i in range(ncols)]
+    sizes = _cell_widths(all_rows)
+    widths = [max(column) for column in zip_longest(*sizes, fillvalue=0)]
     limit = _WIDTH.get()
     if limit is not None:
         widths = _fit(widths, limit, headers, keep)
-    lines = []
-    for r in all_rows:
-        cells = []
-        for i, c in enumerate(r):
-            if limit is not None:   # (unshortened, every cell fits: bd list's thousands)
-                c = shorten(c, widths[i])
-            cells.append(c if i == len(r) - 1 else c + " " * (widths[i] - cell_width(c)))
-        lines.append(GAP.join(cells).rstrip())
-    return "\n".join(lines)
+        all_rows = [[shorten(c, widths[i]) for i, c in enumerate(r)] for r in all_rows]
+        sizes = _cell_widths(all_rows)
+    whole = GAP.join([*(f"{{:<{w}}}" for w in widths[:-1]), "{}"])  # (pads by len())
+    return "\n".join(
+        (whole.format(*r) if len(r) == len(widths) and "".join(r).isascii() else
+         GAP.join([*(c + " " * (widths[i] - w[i]) for i, c in enumerate(r[:-1])), *r[-1:]]))
+        .rstrip() for r, w in zip(all_rows, sizes))
+
+
+def _cell_widths(rows: list[list[str]]) -> list[list[int]]:
+    return [list(map(len, r)) if "".join(r).isascii() else [cell_width(c) for c in r]
+            for r in rows]
 
 
 MIN_SHORTENED = 4  # cells a shortened column keeps at least (three and the ellipsis)
