@@ -196,6 +196,7 @@ class Ledger(ids.IdsMixin, LinksMixin, sync.SyncMixin):
             self._publish(export)
 
     def _finish(self) -> store.Export | None:
+        store.refresh_blocked(self.conn)
         lagging = store.export_lags(self.conn)
         if not self._dirty and not self._force_export and not lagging:
             return None

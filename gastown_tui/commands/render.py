@@ -10,17 +10,17 @@ no control; JSON keeps the exact strings, with C1 and bidi characters as `\\u` e
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as _dt
 import enum
 import json
 import re
-import shutil
 import sys
 from contextvars import ContextVar
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
+from ..records import Factory, record
 from ..visible import visible, visible_json
 
 EXIT_OK = 0
@@ -31,48 +31,27 @@ _STYLES = re.compile(r"(\x1b\[[0-9;:]*m|\x1b\]8;;[^\x00-\x1f\x7f-\x9f]*\x1b\\)")
 
 
 def view(cls: type) -> type:
-    """A light `@dataclass` for result classes. Every start of `gt` or `bd` defines the result
-    classes of the command it runs, and dataclass() compiles code for each (~0.4 ms apiece),
-    on the path agents take constantly. Fields come from the annotations, defaults from the
-    class (immutable ones only: there is no default_factory); the renderers treat a view as a
-    dataclass whose fields all show, in text and JSON."""
-    names = tuple(cls.__dict__.get("__annotations__", {}))
-    defaults = {n: cls.__dict__[n] for n in names if n in cls.__dict__}
-
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        if len(args) > len(names):
-            raise TypeError(f"{cls.__name__} takes {len(names)} fields")
-        values = dict(zip(names, args))
-        values.update(kwargs)
-        for name in names:
-            setattr(self, name, values[name] if name in values else defaults[name])
-
-    def __repr__(self: Any) -> str:
-        return f"{cls.__name__}({', '.join(f'{n}={getattr(self, n)!r}' for n in names)})"
-
-    def __eq__(self: Any, other: Any) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return all(getattr(self, n) == getattr(other, n) for n in names)
-
-    cls.__init__, cls.__repr__, cls.__eq__ = __init__, __repr__, __eq__
-    cls.__hash__ = None
-    cls.__view_fields__ = names
-    return cls
+    """A result class: a light record (`records.record`) rather than a dataclass, as every start
+    of `gt` or `bd` defines the result classes of the command it runs; the renderers treat a
+    view as a dataclass whose fields all show, in text and JSON."""
+    return record(cls)
 
 
 def field_names(obj: Any, purpose: str = "text") -> list[str] | None:
     """The fields a dataclass or view instance shows for `purpose` ("text" or "json"), or None
     when `obj` is neither."""
-    names = getattr(type(obj), "__view_fields__", None)
+    names = getattr(type(obj), "__text_fields__" if purpose == "text" else "__view_fields__",
+                    None)
     if names is not None:
         return list(names)
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+    # Nothing is a dataclass in a process that never imported dataclasses (most starts).
+    dataclasses = sys.modules.get("dataclasses")
+    if dataclasses is not None and dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return [f.name for f in dataclasses.fields(obj) if f.metadata.get(purpose, True)]
     return None
 
 
-@dataclasses.dataclass
+@record
 class Result:
     """What one command gave: data on success, a one-line error otherwise."""
 
@@ -81,7 +60,7 @@ class Result:
     error: str | None = None
     output: str = ""  # text click printed itself (help, version)
     as_json: bool = False
-    argv: list[str] = dataclasses.field(default_factory=list)
+    argv: list[str] = Factory(list)
 
     @property
     def ok(self) -> bool:
@@ -119,7 +98,11 @@ class Result:
 def emit(result: Result, prog: str) -> int:
     """Print a Result the way the shell shows it; return its exit code. Tables fit a terminal
     (long cells shortened); piped output keeps every cell whole."""
-    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    width = None
+    if sys.stdout.isatty():
+        import shutil
+
+        width = shutil.get_terminal_size().columns
     with shown_at(width):
         text = result.render()
     if text:
@@ -189,10 +172,9 @@ def render_text(obj: Any) -> str:
     if isinstance(obj, (list, tuple)):
         if not obj:
             return "(none)"
+        if all(_registered(o) or callable(getattr(o, "render_text", None)) for o in obj):
+            return "\n".join(render_text(o) for o in obj)
         if all(field_names(o) is not None for o in obj):
-            if all(_registered(o) or callable(getattr(o, "render_text", None))
-                   for o in obj):
-                return "\n".join(render_text(o) for o in obj)
             names = field_names(obj[0])
             rows = [[_cell(getattr(o, n)) for n in names] for o in obj]
             return table(rows, [n.upper() for n in names])
@@ -279,24 +261,29 @@ def table(rows: Sequence[Sequence[str]], headers: Sequence[str] | None = None, *
     an ellipsis: the widest column that can still give gives, one cell at a time, down to its
     header's width; columns named in `keep` (ids people copy) never shorten. Piped, or in the
     app, nothing is shortened."""
-    body = [[visible(c) for c in r] for r in rows]
+    # Lists run to thousands of rows, nearly all printable ASCII: those are measured with len()
+    # and laid out by one format a row; only the other rows go through `visible` and wcwidth.
+    body = [r if "".join(r).isprintable() else [visible(c) for c in r] for r in rows]
     all_rows = ([list(headers)] if headers else []) + body
     if not all_rows:
         return ""
-    ncols = max(len(r) for r in all_rows)
-    widths = [max((cell_width(r[i]) for r in all_rows if i < len(r)), default=0)
-              for i in range(ncols)]
+    sizes = _cell_widths(all_rows)
+    widths = [max(column) for column in zip_longest(*sizes, fillvalue=0)]
     limit = _WIDTH.get()
     if limit is not None:
         widths = _fit(widths, limit, headers, keep)
-    lines = []
-    for r in all_rows:
-        cells = []
-        for i, c in enumerate(r):
-            c = shorten(c, widths[i])
-            cells.append(c if i == len(r) - 1 else c + " " * (widths[i] - cell_width(c)))
-        lines.append(GAP.join(cells).rstrip())
-    return "\n".join(lines)
+        all_rows = [[shorten(c, widths[i]) for i, c in enumerate(r)] for r in all_rows]
+        sizes = _cell_widths(all_rows)
+    whole = GAP.join([*(f"{{:<{w}}}" for w in widths[:-1]), "{}"])  # (pads by len())
+    return "\n".join(
+        (whole.format(*r) if len(r) == len(widths) and "".join(r).isascii() else
+         GAP.join([*(c + " " * (widths[i] - w[i]) for i, c in enumerate(r[:-1])), *r[-1:]]))
+        .rstrip() for r, w in zip(all_rows, sizes))
+
+
+def _cell_widths(rows: list[list[str]]) -> list[list[int]]:
+    return [list(map(len, r)) if "".join(r).isascii() else [cell_width(c) for c in r]
+            for r in rows]
 
 
 MIN_SHORTENED = 4  # cells a shortened column keeps at least (three and the ellipsis)

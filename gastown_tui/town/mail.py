@@ -4,9 +4,9 @@ Unread is open, read is closed; urgent mail has priority 0 and the `urgent` labe
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING, Iterable
 
+from ..records import field_names, record
 from .addresses import expand, normalize
 from .errors import TownError, usage
 from .model import Town
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 ARCHIVED = "archived"  # the label of mail put away
 
 
-@dataclasses.dataclass
+@record
 class Message:
     id: str
     sender: str
@@ -28,17 +28,18 @@ class Message:
     created_at: str
     thread: str
     reply_to: str | None = None
-    body: str = dataclasses.field(default="", metadata={"text": False})
+    body: str = ""
+    __text_hidden__ = ("body",)
 
 
-@dataclasses.dataclass
+@record
 class Letter:
     """One message shown in full (`gt mail read`)."""
 
     message: Message
 
     def to_json(self) -> dict:
-        return dataclasses.asdict(self.message)
+        return {n: getattr(self.message, n) for n in field_names(self.message)}
 
 
 def _label(issue: "Issue", key: str) -> str | None:

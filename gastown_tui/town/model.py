@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
+from ..records import field_names, record
 from .errors import TownError, usage
 from .paths import (BEADS_DIR, CONFIG_FILE, RIG_CLONE, RIG_CONFIG, RIG_REPO, RIGS_FILE,
                     TOWN_FILE, Expect, find_town_root, read_toml)
@@ -35,16 +35,20 @@ def _open_ledger(beads_dir: Path, actor: str | None) -> "Ledger":
     return Ledger.open(beads_dir, actor=actor)
 
 
-@dataclasses.dataclass
+@record
 class Rig:
     """One project under town management."""
 
-    town: "Town" = dataclasses.field(repr=False)
+    town: "Town"
     name: str
     url: str
     branch: str
     prefix: str
     added: str = ""
+
+    def __repr__(self) -> str:
+        return "Rig(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in field_names(self)
+                                  if n != "town") + ")"
 
     @property
     def path(self) -> Path:
