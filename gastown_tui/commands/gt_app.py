@@ -105,7 +105,8 @@ def open_demo(env: Env, target: Path, agents: int) -> str | None:
         open_app(env, Path(town.root), [f"sling {' '.join(ids)} sample --agent demo "
                                         "--no-convoy"], notes=[where])
     finally:
-        removed = demo_folder.remove_if_done(target)
+        # The host may have removed it as it stopped (it does when the app detached first).
+        removed = demo_folder.remove_if_done(target) or (temporary and not target.exists())
     if removed:
         return f"removed the demo town's folder {target.parent} (`gt demo --keep` keeps it)"
     if temporary and target.exists():
