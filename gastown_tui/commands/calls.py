@@ -147,3 +147,12 @@ def ledger_errors(call: Callable[[], Any]) -> Any:
         if model is not None and isinstance(e, model.LedgerError):
             raise CommandError(str(e)) from None
         raise
+
+
+def completion_var(prog: str) -> str:
+    """The variable a shell completion script sets when it calls `prog` back."""
+    return f"_{prog.replace('-', '_').upper()}_COMPLETE"
+
+# Set in the environment of commands run from the app's command bar: they never open a second
+# app (`gt`, `gt demo`) and say where a session's pane is instead.
+IN_APP = "GT_IN_APP"

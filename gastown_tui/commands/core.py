@@ -24,7 +24,8 @@ import click
 
 # Env and the errors live in calls.py, which the fast entry loads without click; commands
 # import them from here as ever.
-from .calls import CommandError, Env, UsageError, failure, internal_error, read_flags
+from .calls import (CommandError, Env, UsageError, completion_var, failure, internal_error,
+                    read_flags)
 from .render import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Result, emit
 
 
@@ -276,8 +277,3 @@ class RootGroup(Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         self.load_all()
         return super().list_commands(ctx)
-
-
-def completion_var(prog: str) -> str:
-    """The variable a shell completion script sets when it calls `prog` back."""
-    return f"_{prog.replace('-', '_').upper()}_COMPLETE"

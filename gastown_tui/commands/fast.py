@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 # What the shells' completion scripts set when they call `gt` or `bd` back
-# (core.completion_var).
+# (calls.completion_var).
 COMPLETE_VAR = "_GT_COMPLETE"
 BD_COMPLETE_VAR = "_BD_COMPLETE"
 

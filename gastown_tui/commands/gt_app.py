@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+
 import click
 
+from .calls import IN_APP
 from .core import CommandError, Env, UsageError, get_env
 
-# Set in the environment of commands run from inside the app (command bar, palette), which must
-# not open a second app on the same terminal.
-IN_APP = "GT_IN_APP"
 NOT_A_TERMINAL = ("the app needs a terminal; in scripts use `gt --cmd \"...\"` or a subcommand "
                   "(see `gt --help`)")
 

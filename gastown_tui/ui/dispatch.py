@@ -50,7 +50,7 @@ class Dispatch:
                 for c in complete(root, rest, self.command_env(), prog=prog)]
 
     def command_env(self) -> Any:
-        from ..commands.gt_app import IN_APP
+        from ..commands.calls import IN_APP
         from .acting import command_env
 
         return command_env(self.options.town_root, self.options.environ, **{IN_APP: "1"})

@@ -545,7 +545,7 @@ def test_commands_from_inside_the_app_never_open_a_second_app(town_root, environ
                                                              monkeypatch):
     from gastown_tui.commands.core import Env
     from gastown_tui.commands.gt import run
-    from gastown_tui.commands.gt_app import IN_APP
+    from gastown_tui.commands.calls import IN_APP
 
     env = Env(cwd=town_root, environ=dict(environ, **{IN_APP: "1"}))
     result = run("app", env)
