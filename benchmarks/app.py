@@ -25,7 +25,8 @@
     Like with like: the app's sidebar, borders and status line leave its panes narrower than
     tmux's in the same terminal (at 200x60, 50 columns against 66), and the generator's lines
     wrap and scroll in a narrower pane, which is more work for both. So tmux runs by default
-    in the terminal that gives its panes the app's pane size (--tmux-geometry matched);
+    in the terminal that gives its panes the app's pane size, its other windows resized to
+    the size of the app's sessions not shown (--tmux-geometry matched);
     `terminal` runs it in the app's terminal as before; each line says the panes' size.
 
     python3 benchmarks/app.py [--hooks 30] [--sessions 30] [--seconds 15] [--skip-start]
@@ -261,10 +262,14 @@ def child(argv: list[str]) -> int:
 
 
 def pane_geometry(app) -> dict:
-    """The visible panes' inside sizes (what their programs see) and the grid's shape."""
+    """The visible panes' inside sizes (what their programs see), the grid's shape and the
+    sizes of the sessions not shown (their output is parsed at that width)."""
     panes = [p for p in app.main.grid.panes if not p.has_class("-hidden")]
     sizes = [(p.content_size.width, p.content_size.height) for p in panes]
-    return {"visible": len(panes), "sizes": sizes,
+    shown = {p.session_name for p in panes}
+    hidden = ([[s.cols, s.rows] for s in app.mux.sessions() if s.name not in shown]
+              if app.mux is not None else [])
+    return {"visible": len(panes), "sizes": sizes, "hidden": hidden,
             "grid": [len({p.region.x for p in panes}), len({p.region.y for p in panes})]}
 
 
@@ -467,9 +472,14 @@ def _geometry_fields(stats: dict | None) -> dict:
         return {}
     sizes = [tuple(size) for size in stats["sizes"]]
     width, height = max(set(sizes), key=sizes.count)
-    return {"pane_size": [width, height], "grid": stats["grid"],
-            "panes": f"{len(sizes)} panes of {width}x{height}"
-                     + ("" if len(set(sizes)) == 1 else " (some taller)")}
+    out = {"pane_size": [width, height], "grid": stats["grid"],
+           "panes": f"{len(sizes)} panes of {width}x{height}"
+                    + ("" if len(set(sizes)) == 1 else " (some taller)")}
+    hidden = [tuple(size) for size in stats.get("hidden") or []]
+    if hidden:
+        out["hidden_size"] = list(max(set(hidden), key=hidden.count))
+        out["panes"] += ", the other sessions %dx%d" % tuple(out["hidden_size"])
+    return out
 
 
 def tmux_size_for(pane: list[int], grid: list[int]) -> tuple[int, int]:
@@ -481,10 +491,12 @@ def tmux_size_for(pane: list[int], grid: list[int]) -> tuple[int, int]:
 
 
 def tmux_echo_run(cols: int, rows: int, panes: int, sessions: int, seconds: float,
-                  tmp: Path, streaming: bool = True) -> dict | None:
+                  tmp: Path, streaming: bool = True,
+                  hidden: list[int] | None = None) -> dict | None:
     """The reference: tmux in a terminal of `cols` x `rows`, the echo program in the focused
     pane beside `panes - 1` streaming panes (tiled), the other streaming sessions in windows
-    (not `streaming`: the server's CPU while they idle and nothing is typed)."""
+    (of `hidden` (width, height) when given, else the terminal's size), or (not `streaming`)
+    the server's CPU while they idle and nothing is typed."""
     tmux = shutil.which("tmux")
     if tmux is None:
         return None
@@ -503,18 +515,29 @@ def tmux_echo_run(cols: int, rows: int, panes: int, sessions: int, seconds: floa
                 raise SystemExit("benchmark: tmux did not start")
             time.sleep(0.05)
         for i in range(sessions):
-            where = ["split-window", "-d"] if i < panes - 1 else ["new-window", "-d"]
-            subprocess.run(base + where + [stream], env=env, capture_output=True, check=True)
+            where = (["split-window", "-d"] if i < panes - 1
+                     else ["new-window", "-d", "-P", "-F", "#{window_id}"])
+            made = subprocess.run(base + where + [stream], env=env, capture_output=True,
+                                  text=True, check=True)
             if i < panes - 1:
                 subprocess.run(base + ["select-layout", "tiled"], env=env, capture_output=True)
+            elif hidden:
+                subprocess.run(base + ["resize-window", "-t", made.stdout.strip(), "-x",
+                                       str(hidden[0]), "-y", str(hidden[1])],
+                               env=env, capture_output=True, check=True)
         server = int(subprocess.run(base + ["display-message", "-p", "#{pid}"], env=env,
                                     capture_output=True, text=True).stdout.strip())
+        others = subprocess.run(base + ["list-windows", "-F",
+                                        "#{window_width} #{window_height}"],
+                                env=env, capture_output=True, text=True).stdout.split()[2:]
         listed = subprocess.run(base + ["list-panes", "-t", ":0", "-F",
                                         "#{pane_width} #{pane_height} #{pane_left} #{pane_top}"],
                                 env=env, capture_output=True, text=True).stdout.split("\n")
         shown = [[int(n) for n in line.split()] for line in listed if line.strip()]
         geometry = {"sizes": [p[:2] for p in shown],
-                    "grid": [len({p[2] for p in shown}), len({p[3] for p in shown})]}
+                    "grid": [len({p[2] for p in shown}), len({p[3] for p in shown})],
+                    "hidden": [[int(others[i]), int(others[i + 1])]
+                               for i in range(0, len(others) - 1, 2)]}
         time.sleep(3.0)
         result = measure(term, seconds, server) if streaming else idle_cpu(seconds, server)
     finally:
@@ -526,7 +549,8 @@ def tmux_echo_run(cols: int, rows: int, panes: int, sessions: int, seconds: floa
 RUNS = {"embedded": lambda c, r, p, n, s, t, streaming: echo_run(c, r, n, s, streaming, t),
         "attached": lambda c, r, p, n, s, t, streaming: attached_echo_run(c, r, n, s, t,
                                                                           streaming),
-        "tmux": lambda c, r, p, n, s, t, streaming: tmux_echo_run(c, r, p, n, s, t, streaming)}
+        "tmux": lambda c, r, p, n, s, t, streaming, hidden=None: tmux_echo_run(
+            c, r, p, n, s, t, streaming, hidden)}
 # The app shows as many panes as fit at its minimum pane size (ui/widgets/grid.py), so the
 # terminal decides the count: 200x60 shows 15 panes, 150x46 shows 8. These show 9 and 4.
 SIZES = {9: (200, 40), 4: (150, 30)}
@@ -549,15 +573,17 @@ def bench_echo(sessions: int, seconds: float, tmp: Path, panes: list[int], modes
                 run = RUNS[mode](cols, rows, count, sessions, seconds, tmp, True)
                 run.update(visible=f"{count} panes", load=_load(), geometry="app")
                 out["runs"].append(run)
-                app_geometry = app_geometry or (run.get("pane_size") and run)
+                if run.get("hidden_size") or not app_geometry:
+                    app_geometry = run if run.get("pane_size") else app_geometry
                 continue
             for geometry in geometries:
-                size = (cols, rows)
+                size, hidden = (cols, rows), None
                 if geometry == "matched":
                     if app_geometry is None:
                         continue  # no app run to match
                     size = tmux_size_for(app_geometry["pane_size"], app_geometry["grid"])
-                run = RUNS[mode](*size, count, sessions, seconds, tmp, True)
+                    hidden = app_geometry.get("hidden_size")
+                run = RUNS[mode](*size, count, sessions, seconds, tmp, True, hidden)
                 if run is not None:
                     run.update(visible=f"{count} panes", load=_load(), geometry=geometry)
                     out["runs"].append(run)
