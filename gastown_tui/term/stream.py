@@ -60,6 +60,9 @@ class StreamParser(SequencesMixin):
         self._resume = 0
         self._last = ""
         self._sgr_cache: dict = {}
+        # SGR parameters -> the style they make from the default one (a coloured word after a
+        # reset, the commonest case), keyed by the string alone.
+        self._sgr_from_default: dict = {}
         self.parse_errors = 0
         self.cursor_shape = 0
 
@@ -248,8 +251,16 @@ class StreamParser(SequencesMixin):
         pen = self.pen
         runs = row.runs
         at = x
+        from_default = self._sgr_from_default
         for params, _m, t in pieces:
-            if params == "0" and pen.link is None:
+            if pen is DEFAULT:
+                got = from_default.get(params)
+                if got is None:
+                    self.pen = pen
+                    self._sgr(params)
+                    got = from_default[params] = self.pen
+                pen = got
+            elif params == "0" and pen.link is None:
                 pen = DEFAULT
             elif (hit := cache.get((id(pen), params))) is not None and hit[0] is pen:
                 pen = hit[1]
@@ -288,8 +299,16 @@ class StreamParser(SequencesMixin):
         row = self._rows[y]
         runs = row.runs if fast and row.chars is None and x == len(row.text) else None
         texts: list[str] = []
+        from_default = self._sgr_from_default
         for params, _m, t in pieces:
-            if params == "0" and pen.link is None:
+            if pen is DEFAULT:
+                got = from_default.get(params)
+                if got is None:
+                    self.pen = pen
+                    self._sgr(params)
+                    got = from_default[params] = self.pen
+                pen = got
+            elif params == "0" and pen.link is None:
                 pen = DEFAULT
             elif (hit := cache.get((id(pen), params))) is not None and hit[0] is pen:
                 pen = hit[1]
@@ -498,6 +517,7 @@ class StreamParser(SequencesMixin):
         new = apply_sgr(pen, params) if params not in ("", "0") else with_link(DEFAULT, pen.link)
         if len(self._sgr_cache) > 4096:
             self._sgr_cache.clear()
+            self._sgr_from_default.clear()
         self._sgr_cache[(id(pen), params)] = (pen, new)
         self.pen = new
 
