@@ -19,8 +19,8 @@ import random
 import statistics
 import time
 
-from gastown_tui.commands import bd_common
-from gastown_tui.commands.bd_common import IssueList
+from gastown_tui.commands import ledger_calls
+from gastown_tui.commands.ledger_calls import IssueList
 from gastown_tui.visible import visible, visible_json
 
 PLAIN = ["Fix the parser for {n}", "Réparer l’analyseur n°{n}", "修复解析器 {n}",
@@ -65,12 +65,12 @@ def main() -> None:
                 ("JSON text", lambda: visible_json(beads.json_text()))]
         for what, call in rows:
             if call is None:
-                shown = bd_common.visible
-                bd_common.visible = lambda text, **_kw: text
+                shown = ledger_calls.visible
+                ledger_calls.visible = lambda text, **_kw: text
                 try:
                     ms = median_ms(beads.render_text, args.runs)
                 finally:
-                    bd_common.visible = shown
+                    ledger_calls.visible = shown
             else:
                 ms = median_ms(call, args.runs)
             print(f"{label:<22} {what:<34} {ms:>10.1f}")

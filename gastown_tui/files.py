@@ -35,12 +35,15 @@ def write_atomic(path: Path, data: bytes | str, *, private: bool = False,
     return os.stat(path)
 
 
-def temp_beside(path: Path, data: bytes | str, *, private: bool = False,
+def temp_beside(path: Path, data: bytes | str | list, *, private: bool = False,
                 sync: bool = True) -> Path:
     """`data` in a new temp file in `path`'s folder, with the mode `path` will have, ready to be
-    renamed over it. On failure nothing is left behind and the error names `path`."""
+    renamed over it. On failure nothing is left behind and the error names `path`. `data` may
+    be a list of pieces (bytes or views), written in turn: a big file patched in a few places
+    is never joined into one more copy of itself."""
     path = Path(path)
-    raw = data.encode("utf-8") if isinstance(data, str) else data
+    pieces = data if isinstance(data, list) else [
+        data.encode("utf-8") if isinstance(data, str) else data]
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     try:
         # O_EXCL and 0666 so the kernel applies the umask: reading the umask is not thread-safe.
@@ -51,9 +54,10 @@ def temp_beside(path: Path, data: bytes | str, *, private: bool = False,
         mode = _mode_for(path, private)
         if mode is not None:
             os.fchmod(fd, mode)
-        view = memoryview(raw)
-        while view:
-            view = view[os.write(fd, view):]
+        for piece in pieces:
+            view = memoryview(piece)
+            while view:
+                view = view[os.write(fd, view):]
         if sync:
             os.fsync(fd)
     except OSError as e:

@@ -30,11 +30,13 @@ _FORMAT = ("\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
            "\ufff9-\ufffb\ud800-\udfff\U000110bd\U000110cd\U00013430-\U0001343f"
            "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f")
 
-_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_FORMAT}]")
-_BLOCK = re.compile(f"\r\n|[\x00-\x08\x0b-\x1f\x7f-\x9f{_FORMAT}]")
+# Patterns as text: `re` compiles them on first use (and keeps them), so the many processes
+# that show only plain text never pay for compiling these large classes.
+_LINE = f"[\x00-\x1f\x7f-\x9f{_FORMAT}]"
+_BLOCK = f"\r\n|[\x00-\x08\x0b-\x1f\x7f-\x9f{_FORMAT}]"
 # In JSON text the C0 controls are already escaped by every encoder (`\n`, `\u001b`), and the
 # only raw ones are the layout's newlines and spaces.
-_JSON = re.compile(f"[\x7f-\x9f{_FORMAT}]")
+_JSON = f"[\x7f-\x9f{_FORMAT}]"
 
 _CARET = {chr(c): "^" + chr(c + 0x40) for c in range(0x20)}
 _CARET["\x7f"] = "^?"
@@ -57,9 +59,9 @@ def visible(text: str, *, lines: bool = False) -> str:
     if lines and all(map(str.isprintable, text.split("\n"))):
         return text  # (a whole result's text: ~8 times faster than the search below)
     pattern = _BLOCK if lines else _LINE
-    if pattern.search(text) is None:
+    if re.search(pattern, text) is None:
         return text
-    return pattern.sub(_mark, text)
+    return re.sub(pattern, _mark, text)
 
 
 def _json_escape(match: re.Match[str]) -> str:
@@ -78,6 +80,6 @@ def visible_json(text: str) -> str:
     if text.isascii() and "\x7f" not in text:
         return text
     # Only JSON's own newlines are unprintable in JSON text with nothing to escape.
-    if all(map(str.isprintable, text.split("\n"))) or _JSON.search(text) is None:
+    if all(map(str.isprintable, text.split("\n"))) or re.search(_JSON, text) is None:
         return text
-    return _JSON.sub(_json_escape, text)
+    return re.sub(_JSON, _json_escape, text)

@@ -14,15 +14,17 @@ if _SCRIPTS and _SCRIPTS not in os.environ.get("PATH", "").split(os.pathsep)[:1]
 
 def _load_shared_modules() -> None:
     """The town fixtures serve tests/town and tests/commands, the hostile-text catalogue every
-    folder that shows stored text; importlib import mode puts no test folder on sys.path, so
-    each module is loaded by path once, under a name no other test uses."""
+    folder that shows stored text, the contrast measure the app's and the dashboard's tests;
+    importlib import mode puts no test folder on sys.path, so each module is loaded by path
+    once, under a name no other test uses."""
     import importlib.util
     import sys
     from pathlib import Path
 
     here = Path(__file__).parent
     for name, path in (("gastown_town_test_fixtures", here / "town" / "fixtures.py"),
-                       ("hostile_text", here / "hostile_text.py")):
+                       ("hostile_text", here / "hostile_text.py"),
+                       ("contrast", here / "contrast.py")):
         if name not in sys.modules:
             spec = importlib.util.spec_from_file_location(name, path)
             module = importlib.util.module_from_spec(spec)

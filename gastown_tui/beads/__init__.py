@@ -23,9 +23,10 @@ Public API (everything else in this package is internal)::
     led.list(status=None, issue_type=None, assignee=None, label=None, priority=None,
              include_closed=False, limit=None, *, unassigned=False, parent=None,
              order="priority"|"created"|"-created"|"updated"|"-updated"|"id",
-             raw=False) -> list[Issue]
+             raw=False, exclude_types=()) -> list[Issue]
         status/issue_type/label also take lists (label: all must match); raw=True gives the
-        beads' JSONL lines (str) instead of Issues, for callers that only pass JSON on
+        beads' JSONL lines (str) instead of Issues, for callers that only pass JSON on;
+        `bd list` excludes RECORD_TYPES (the town's agents, mail, MRs, convoys) unless asked
     led.update(id, *, actor=None, **fields) -> Issue
     led.claim(id, actor=None) -> Issue            # atomic; raises ClaimError when lost
     led.close(id, reason=None, *, actor=None) / led.reopen(id, *, actor=None) -> Issue
@@ -36,8 +37,8 @@ Public API (everything else in this package is internal)::
     led.dependencies(id) / led.dependents(id) -> list[Dependency]
     led.ready(*, assignee=None, unassigned=False, label=None, issue_type=None, priority=None,
               parent=None, limit=None, raw=False) -> list[Issue]
-        open/in_progress, not ephemeral, not message/agent/gate/molecule/merge-request, not
-        deferred, nothing unfinished blocking it (through parents too); newest 48 h first by
+        open/in_progress, not ephemeral, not message/agent/gate/molecule/merge-request/convoy
+        (unless issue_type asks for one), not deferred, nothing unfinished blocking it (through parents too); newest 48 h first by
         priority, then oldest first
     led.blocked() -> list[BlockedIssue(issue, blocked_by)]
     led.search(text, *, include_closed=True, limit=None, raw=False); led.stats() -> Stats
@@ -61,13 +62,13 @@ Blocking types must point at beads in this ledger; non-blocking ones may point a
 from .ids import derive_prefix
 from .ledger import Ledger, parse_priority
 from .locate import default_actor, find_beads_dir, find_town_root
-from .model import (BLOCKING_DEP_TYPES, DEP_TYPES, ISSUE_TYPES, STATUSES, ClaimError, Comment,
-                    Dependency, Event, Issue, LedgerError)
+from .model import (BLOCKING_DEP_TYPES, DEP_TYPES, ISSUE_TYPES, RECORD_TYPES, STATUSES,
+                    ClaimError, Comment, Dependency, Event, Issue, LedgerError)
 from .query import BlockedIssue, Stats
 
 __all__ = [
     "Ledger", "Issue", "Dependency", "Comment", "Event", "BlockedIssue", "Stats",
     "LedgerError", "ClaimError", "find_beads_dir", "find_town_root", "default_actor",
     "derive_prefix", "parse_priority", "STATUSES", "ISSUE_TYPES", "DEP_TYPES",
-    "BLOCKING_DEP_TYPES",
+    "BLOCKING_DEP_TYPES", "RECORD_TYPES",
 ]

@@ -196,6 +196,7 @@ class Ledger(ids.IdsMixin, LinksMixin, sync.SyncMixin):
             self._publish(export)
 
     def _finish(self) -> store.Export | None:
+        store.refresh_blocked(self.conn)
         lagging = store.export_lags(self.conn)
         if not self._dirty and not self._force_export and not lagging:
             return None
@@ -265,15 +266,15 @@ class Ledger(ids.IdsMixin, LinksMixin, sync.SyncMixin):
 
     def list(self, status=None, issue_type=None, assignee=None, label=None, priority=None,
              include_closed=False, limit=None, *, unassigned=False, parent=None,
-             order="priority", raw=False) -> list[Issue]:
-        """Beads matching every filter given. `raw=True` returns their JSONL lines instead
-        (for callers that only pass JSON on)."""
+             order="priority", raw=False, exclude_types=()) -> list[Issue]:
+        """Beads matching every filter given, none of `exclude_types`. `raw=True` returns
+        their JSONL lines instead (for callers that only pass JSON on)."""
         self._flush_lines()
         return query.list_issues(
             self.conn, status=status, issue_type=issue_type, assignee=assignee, label=label,
             priority=priority, include_closed=include_closed, unassigned=unassigned,
             parent=None if parent is None else self.resolve(parent), limit=limit, order=order,
-            raw=raw)
+            raw=raw, exclude_types=exclude_types)
 
     def ready(self, *, assignee=None, unassigned=False, label=None, issue_type=None,
               priority=None, parent=None, limit=None, raw=False) -> list[Issue]:
@@ -283,11 +284,12 @@ class Ledger(ids.IdsMixin, LinksMixin, sync.SyncMixin):
                            parent=None if parent is None else self.resolve(parent),
                            limit=limit, raw=raw)
 
-    def ready_count(self, *, assignee=None, unassigned=False, label=None) -> int:
+    def ready_count(self, *, assignee=None, unassigned=False, label=None,
+                    issue_type=None) -> int:
         """How many beads `ready` gives with no limit."""
         self._flush_lines()
         return query.ready_count(self.conn, assignee=assignee, unassigned=unassigned,
-                                 label=label)
+                                 label=label, issue_type=issue_type)
 
     def blocked(self) -> list[query.BlockedIssue]:
         self._flush_lines()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import json
 from typing import Any
+
+from ..records import Factory, record
 
 
 class LedgerError(Exception):
@@ -26,8 +27,12 @@ STATUSES = ("open", "in_progress", "blocked", "deferred", "closed", "tombstone",
 DONE_STATUSES = ("closed", "tombstone")
 ISSUE_TYPES = ("bug", "feature", "task", "epic", "chore", "message", "molecule", "gate", "agent",
                "role", "convoy", "event", "merge-request")
-# Types that are never offered as ready work.
-NOT_WORK_TYPES = ("message", "agent", "gate", "molecule", "merge-request")
+# Types that are never offered as ready work: bd's own, and the town's convoys, which track
+# work and land by themselves.
+NOT_WORK_TYPES = ("message", "agent", "gate", "molecule", "merge-request", "convoy")
+# The town's records of itself (agents and the dispatch queue, mail, merge requests, convoys):
+# `bd list` leaves them out unless asked for by type or with --all.
+RECORD_TYPES = ("agent", "message", "merge-request", "convoy")
 BLOCKING_DEP_TYPES = ("blocks", "parent-child", "conditional-blocks", "waits-for")
 NONBLOCKING_DEP_TYPES = ("related", "discovered-from", "replies-to", "duplicates", "supersedes",
                          "tracks")
@@ -63,7 +68,7 @@ def parse_time(value: str | None) -> _dt.datetime | None:
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=_dt.timezone.utc)
 
 
-@dataclasses.dataclass
+@record
 class Dependency:
     issue_id: str          # the dependent side (for `tracks`, the convoy)
     depends_on_id: str
@@ -85,7 +90,7 @@ class Dependency:
                    str(d.get("created_at") or ""), str(d.get("created_by") or ""))
 
 
-@dataclasses.dataclass
+@record
 class Comment:
     id: int
     issue_id: str
@@ -104,7 +109,7 @@ class Comment:
                    str(d.get("created_at") or ""))
 
 
-@dataclasses.dataclass
+@record
 class Event:
     id: int
     issue_id: str
@@ -115,7 +120,7 @@ class Event:
     created_at: str
 
 
-@dataclasses.dataclass
+@record
 class Issue:
     id: str
     title: str
@@ -136,9 +141,9 @@ class Issue:
     due_at: str | None = None
     defer_until: str | None = None
     external_ref: str | None = None
-    labels: list[str] = dataclasses.field(default_factory=list)
-    dependencies: list[Dependency] = dataclasses.field(default_factory=list)
-    comments: list[Comment] = dataclasses.field(default_factory=list)
+    labels: list[str] = Factory(list)
+    dependencies: list[Dependency] = Factory(list)
+    comments: list[Comment] = Factory(list)
     sender: str | None = None
     ephemeral: bool = False
     pinned: bool = False
@@ -149,7 +154,7 @@ class Issue:
     role_type: str | None = None
     rig: str | None = None
     # Fields from other bd versions that this one does not know; kept so nothing is dropped.
-    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+    extra: dict[str, Any] = Factory(dict)
 
     @property
     def is_closed(self) -> bool:
@@ -174,13 +179,16 @@ class Issue:
                   "created_at", "created_by", "updated_at"):
             known.setdefault(f, "")
         known.setdefault("priority", 2)
-        extra = {k: v for k, v in d.items()
-                 if k not in SCALAR_FIELDS and k not in ("labels", "dependencies", "comments")}
+        extra = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return cls(**known,
                    labels=list(d.get("labels") or ()),
                    dependencies=[Dependency.from_json(x) for x in d.get("dependencies") or ()],
                    comments=[Comment.from_json(x) for x in d.get("comments") or ()],
                    extra=extra)
+
+
+# (a set: from_json runs once per bead of a listing, for every key of each)
+_KNOWN_KEYS = frozenset(SCALAR_FIELDS) | {"labels", "dependencies", "comments"}
 
 
 def _present(value: Any) -> bool:

@@ -4,29 +4,15 @@ callers that only pass JSON on (`raw=True`) never parse at all."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import json
 import sqlite3
 from typing import Iterable, Sequence
 
+from ..records import record
 from ..visible import visible
-from .model import (BLOCKING_DEP_TYPES, DONE_STATUSES, NOT_WORK_TYPES, Issue, LedgerError,
-                    now)
-
-_DONE = "('" + "','".join(DONE_STATUSES) + "')"
-_BLOCKS = "('" + "','".join(t for t in BLOCKING_DEP_TYPES if t != "parent-child") + "')"
-
-# Beads blocked directly by an unfinished blocker, or through a blocked parent.
-BLOCKED_CTE = f"""
-WITH RECURSIVE blocked(id) AS (
-    SELECT d.issue_id FROM dependencies d JOIN issues b ON b.id = d.depends_on_id
-     WHERE d.type IN {_BLOCKS} AND b.status NOT IN {_DONE}
-    UNION
-    SELECT d.issue_id FROM dependencies d JOIN blocked p ON d.depends_on_id = p.id
-     WHERE d.type = 'parent-child'
-)
-"""
+from .model import NOT_WORK_TYPES, Issue, LedgerError, now
+from .store import BLOCKING_SQL, DONE_SQL, blocked_source
 
 ORDERS = {
     "priority": ["i.priority", "i.created_at", "i.id"],
@@ -59,7 +45,11 @@ def _sorted_lines(conn: sqlite3.Connection, where: list[str], args: list, keys: 
     if limit is not None:
         sql += " LIMIT ?"
         args = [*args, int(limit)]
-    ids = [r[0] for r in conn.execute(sql, args)]
+    return _lines_of(conn, [r[0] for r in conn.execute(sql, args)], raw)
+
+
+def _lines_of(conn: sqlite3.Connection, ids: list[str], raw: bool) -> list:
+    """The lines (or Issues) of `ids`, in that order."""
     if len(ids) > _SCAN_ABOVE:
         by_id = dict(conn.execute("SELECT id, line FROM lines"))
     else:
@@ -90,7 +80,7 @@ def _filters(where: list[str], args: list, *, status=None, issue_type=None, assi
         where.append(f"i.status IN ({','.join('?' * len(statuses))})")
         args += statuses
     elif not include_closed:
-        where.append(f"i.status NOT IN {_DONE}")
+        where.append(f"i.status NOT IN {DONE_SQL}")
     types = _as_list(issue_type)
     if types:
         where.append(f"i.issue_type IN ({','.join('?' * len(types))})")
@@ -114,13 +104,15 @@ def _filters(where: list[str], args: list, *, status=None, issue_type=None, assi
 def list_issues(conn: sqlite3.Connection, *, status=None, issue_type=None, assignee=None,
                 label=None, priority=None, include_closed=False, unassigned=False,
                 parent: str | None = None, limit: int | None = None,
-                order: str = "priority", raw: bool = False) -> list:
+                order: str = "priority", raw: bool = False,
+                exclude_types: Sequence[str] = ()) -> list:
     if order not in ORDERS:
         raise LedgerError(f"unknown order {order!r}: use one of {', '.join(ORDERS)}")
     where: list[str] = []
     args: list = []
     _filters(where, args, status=status, issue_type=issue_type, assignee=assignee, label=label,
-             priority=priority, include_closed=include_closed, unassigned=unassigned)
+             priority=priority, include_closed=include_closed, unassigned=unassigned,
+             exclude_types=exclude_types)
     _parent_filter(where, args, parent)
     return _sorted_lines(conn, where, args, ORDERS[order], limit, raw)
 
@@ -132,14 +124,14 @@ def _parent_filter(where: list[str], args: list, parent: str | None) -> None:
         args.append(parent)
 
 
-def _ready_where(*, assignee=None, unassigned=False, label=None, issue_type=None,
-                 priority=None, parent=None) -> tuple[list[str], list]:
+def _ready_where(blocked: str, *, assignee=None, unassigned=False, label=None,
+                 issue_type=None, priority=None, parent=None) -> tuple[list[str], list]:
     where = ["i.status IN ('open', 'in_progress')", "COALESCE(i.ephemeral, 0) = 0",
              # bd writes local offsets (-08:00), so compare instants, not strings; a stamp
              # SQLite cannot read defers nothing.
              "(i.defer_until IS NULL OR i.defer_until = '' OR "
              "COALESCE(julianday(i.defer_until) <= julianday(?), 1))",
-             "i.id NOT IN (SELECT id FROM blocked)"]
+             f"i.id NOT IN (SELECT id FROM {blocked})"]
     args: list = [now()]
     _filters(where, args, issue_type=issue_type, assignee=assignee, label=label,
              priority=priority, unassigned=unassigned, include_closed=True,
@@ -148,30 +140,76 @@ def _ready_where(*, assignee=None, unassigned=False, label=None, issue_type=None
     return where, args
 
 
+_AGE = "julianday(i.created_at)"
+
+
 def ready(conn: sqlite3.Connection, *, limit: int | None = None, raw: bool = False,
           **filters) -> list:
     """Open or in-progress work that nothing unfinished blocks, ordered: beads from the last
     48 hours by priority, then older ones by age."""
-    where, args = _ready_where(**filters)
+    head, blocked = blocked_source(conn)
+    where, args = _ready_where(blocked, **filters)
     # Imported stamps may carry local offsets (bd writes -08:00), so age is compared as an
     # instant (a Julian day); a stamp SQLite cannot read counts as old and sorts by its text.
     # The cutoff is a number of our own, so it can sit in the SQL text; that keeps the sort
     # keys free of parameters, whose positions would otherwise interleave with the filters'.
     cutoff = _dt.datetime.fromisoformat(args[0]).timestamp() / 86400 + 2440587.5 - 2
-    age = "julianday(i.created_at)"
-    recent = f"COALESCE({age} >= {cutoff!r}, 0)"
+    recent = f"COALESCE({_AGE} >= {cutoff!r}, 0)"
+    if limit is not None and not (filters.get("assignee") or filters.get("label")
+                                  or filters.get("parent") or filters.get("priority")
+                                  is not None or filters.get("issue_type")):
+        return _ready_page(conn, head, where, args, cutoff, int(limit), raw)
     keys = [f"(CASE WHEN {recent} THEN 0 ELSE 1 END)",
-            f"(CASE WHEN {recent} THEN i.priority ELSE 0 END)", age, "i.created_at", "i.id"]
-    return _sorted_lines(conn, where, args, keys, limit, raw, head=BLOCKED_CTE)
+            f"(CASE WHEN {recent} THEN i.priority ELSE 0 END)", _AGE, "i.created_at", "i.id"]
+    return _sorted_lines(conn, where, args, keys, limit, raw, head=head)
+
+
+def _ready_page(conn: sqlite3.Connection, head: str, where: list[str], args: list,
+                cutoff: float, limit: int, raw: bool) -> list:
+    """The first `limit` ready beads in `ready`'s order, walking the indexes that hold that
+    order (issues_recent, issues_age) and stopping once the page is full: `bd ready` on
+    10,000 beads reads a few dozen rows instead of sorting every open one. Used when no
+    filter is selective (one would leave a walk going through thousands of rows to find a
+    few); those go through one sort."""
+    ids: list[str] = []
+    cond = " AND ".join(where)
+
+    def walk(index: str, match: str, params: list) -> None:
+        sql = (f"{head}SELECT i.id FROM issues i INDEXED BY {index} WHERE {match} AND {cond} "
+               f"ORDER BY {_AGE}, i.created_at, i.id LIMIT ?")
+        ids.extend(r[0] for r in conn.execute(sql, [*params, *args, limit - len(ids)]))
+
+    # Recent beads by priority: a walk from the cutoff on in each priority present, found by
+    # seeking the index from the last one (NULL first, as SQLite orders it).
+    row = conn.execute("SELECT priority FROM issues INDEXED BY issues_recent "
+                       "ORDER BY priority LIMIT 1").fetchone()
+    while row is not None and len(ids) < limit:
+        priority = row[0]
+        if priority is None:
+            walk("issues_recent", f"i.priority IS NULL AND {_AGE} >= {cutoff!r}", [])
+            row = conn.execute("SELECT priority FROM issues INDEXED BY issues_recent "
+                               "WHERE priority IS NOT NULL ORDER BY priority LIMIT 1").fetchone()
+        else:
+            walk("issues_recent", f"i.priority = ? AND {_AGE} >= {cutoff!r}", [priority])
+            row = conn.execute("SELECT priority FROM issues INDEXED BY issues_recent "
+                               "WHERE priority > ? ORDER BY priority LIMIT 1",
+                               (priority,)).fetchone()
+    # Then the older ones by age: stamps SQLite cannot read first (their age is NULL).
+    if len(ids) < limit:
+        walk("issues_age", f"{_AGE} IS NULL", [])
+    if len(ids) < limit:
+        walk("issues_age", f"{_AGE} < {cutoff!r}", [])
+    return _lines_of(conn, ids, raw)
 
 
 def ready_count(conn: sqlite3.Connection, **filters) -> int:
-    where, args = _ready_where(**filters)
-    return conn.execute(BLOCKED_CTE + "SELECT COUNT(*) FROM issues i WHERE "
+    head, blocked = blocked_source(conn)
+    where, args = _ready_where(blocked, **filters)
+    return conn.execute(head + "SELECT COUNT(*) FROM issues i WHERE "
                         + " AND ".join(where), args).fetchone()[0]
 
 
-@dataclasses.dataclass
+@record
 class BlockedIssue:
     issue: Issue
     blocked_by: list[str]
@@ -183,16 +221,17 @@ class BlockedIssue:
 def blocked(conn: sqlite3.Connection) -> list[BlockedIssue]:
     """Unfinished beads that wait on something: an unfinished blocker, a blocked parent, or an
     explicit `blocked` status."""
+    head, blocked_ids = blocked_source(conn)
     rows = conn.execute(
-        BLOCKED_CTE + f"SELECT i.id, l.line {_FROM} WHERE i.status NOT IN {_DONE} AND "
-        "(i.id IN (SELECT id FROM blocked) OR i.status = 'blocked') "
+        head + f"SELECT i.id, l.line {_FROM} WHERE i.status NOT IN {DONE_SQL} AND "
+        f"(i.id IN (SELECT id FROM {blocked_ids}) OR i.status = 'blocked') "
         "ORDER BY i.priority, i.created_at, i.id").fetchall()
     blockers: dict[str, list[str]] = {}
     for issue_id, blocker in conn.execute(
-            BLOCKED_CTE + "SELECT d.issue_id, d.depends_on_id FROM dependencies d "
-            f"JOIN issues b ON b.id = d.depends_on_id WHERE b.status NOT IN {_DONE} AND "
-            f"(d.type IN {_BLOCKS} OR (d.type = 'parent-child' AND "
-            "b.id IN (SELECT id FROM blocked))) ORDER BY d.issue_id, d.depends_on_id"):
+            head + "SELECT d.issue_id, d.depends_on_id FROM dependencies d "
+            f"JOIN issues b ON b.id = d.depends_on_id WHERE b.status NOT IN {DONE_SQL} AND "
+            f"(d.type IN {BLOCKING_SQL} OR (d.type = 'parent-child' AND "
+            f"b.id IN (SELECT id FROM {blocked_ids}))) ORDER BY d.issue_id, d.depends_on_id"):
         blockers.setdefault(issue_id, []).append(blocker)
     return [BlockedIssue(Issue.from_json(json.loads(line)), blockers.get(issue_id, []))
             for issue_id, line in rows]
@@ -205,11 +244,11 @@ def search(conn: sqlite3.Connection, text: str, *, include_closed=True,
              "i.description LIKE ? ESCAPE '\\' OR i.notes LIKE ? ESCAPE '\\')"]
     args: list = [pattern] * 4
     if not include_closed:
-        where.append(f"i.status NOT IN {_DONE}")
+        where.append(f"i.status NOT IN {DONE_SQL}")
     return _sorted_lines(conn, where, args, ORDERS["priority"], limit, raw)
 
 
-@dataclasses.dataclass
+@record
 class Stats:
     total: int
     by_status: dict[str, int]
@@ -231,7 +270,8 @@ def stats(conn: sqlite3.Connection) -> Stats:
         "SELECT status, COUNT(*) FROM issues GROUP BY status ORDER BY status"))
     by_type = dict(conn.execute(
         "SELECT issue_type, COUNT(*) FROM issues GROUP BY issue_type ORDER BY issue_type"))
+    head, blocked_ids = blocked_source(conn)
     n_blocked = conn.execute(
-        BLOCKED_CTE + f"SELECT COUNT(*) FROM issues i WHERE i.status NOT IN {_DONE} AND "
-        "(i.id IN (SELECT id FROM blocked) OR i.status = 'blocked')").fetchone()[0]
+        head + f"SELECT COUNT(*) FROM issues i WHERE i.status NOT IN {DONE_SQL} AND "
+        f"(i.id IN (SELECT id FROM {blocked_ids}) OR i.status = 'blocked')").fetchone()[0]
     return Stats(sum(by_status.values()), by_status, by_type, ready_count(conn), n_blocked)

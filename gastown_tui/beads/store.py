@@ -15,12 +15,17 @@ Until then the file shows the state before that commit, never a change that was 
 Each issue's JSONL line is cached in `lines` (a narrow table clustered by id), rebuilt only
 for issues a transaction touched, so an export of 10,000 beads is one sequential scan and one
 write.
+
+The ids of beads that something unfinished blocks are kept in `blocked_ids`, brought up to
+date in the transaction that changed what blocks what (triggers list the beads to look at
+again in `blocked_dirty`), so `bd ready` looks them up instead of walking every dependency:
+every committed state has it exact, and a read that finds beads listed (inside a transaction
+that has not finished) computes the set instead.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import errno
 import json
 import os
@@ -32,15 +37,18 @@ from typing import Any, Iterator
 
 from ..files import (PRIVATE_FILE, is_no_space, low_space, no_space_message, os_error_message,
                      owner_of, pid_alive, temp_beside)
-from .model import SCALAR_FIELDS, LedgerError, NoSpaceError, dumps, record_from_row
+from ..records import record
+from .model import (BLOCKING_DEP_TYPES, DONE_STATUSES, SCALAR_FIELDS, LedgerError, NoSpaceError,
+                    dumps, record_from_row)
 
 DB_NAME = "beads.db"
 JSONL_NAME = "issues.jsonl"
 CONFIG_NAME = "config.toml"
 REJECTED_NAME = "issues.jsonl.rejected"
-SCHEMA_VERSION = "3"
-# Versions whose databases become current by running SCHEMA again (it only adds indexes).
-UPGRADABLE = ("2",)
+SCHEMA_VERSION = "4"
+# Versions whose databases become current by running SCHEMA and TRIGGERS again (they only add
+# indexes, the blocked_ids table and its triggers).
+UPGRADABLE = ("2", "3")
 BUSY_TIMEOUT_S = 60.0
 
 _COLUMNS = ",\n    ".join(
@@ -103,7 +111,52 @@ CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT
 );
+CREATE TABLE IF NOT EXISTS blocked_ids (
+    id TEXT PRIMARY KEY
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS blocked_dirty (
+    id TEXT PRIMARY KEY
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS issues_recent ON issues(priority, julianday(created_at), created_at, id);
+CREATE INDEX IF NOT EXISTS issues_age ON issues(julianday(created_at), created_at, id);
 """
+
+DONE_SQL = "('" + "','".join(DONE_STATUSES) + "')"
+BLOCKING_SQL = "('" + "','".join(t for t in BLOCKING_DEP_TYPES if t != "parent-child") + "')"
+
+# Beads blocked directly by an unfinished blocker, or through a blocked parent.
+BLOCKED_CTE = f"""
+WITH RECURSIVE blocked(id) AS (
+    SELECT d.issue_id FROM dependencies d JOIN issues b ON b.id = d.depends_on_id
+     WHERE d.type IN {BLOCKING_SQL} AND b.status NOT IN {DONE_SQL}
+    UNION
+    SELECT d.issue_id FROM dependencies d JOIN blocked p ON d.depends_on_id = p.id
+     WHERE d.type = 'parent-child'
+)
+"""
+
+# What can change which beads are blocked marks the beads to look at again: the dependent
+# side of a dependency added, removed or changed; the dependents of a bead that finishes or
+# comes back, is removed, or arrives while dependencies already point at it (an import).
+# Their descendants through parents are looked at with them (`refresh_blocked`).
+_MARK = "INSERT OR IGNORE INTO blocked_dirty"
+_DEPENDENTS = "SELECT issue_id FROM dependencies WHERE depends_on_id"
+TRIGGERS = [
+    f"CREATE TRIGGER IF NOT EXISTS deps_added AFTER INSERT ON dependencies "
+    f"BEGIN {_MARK} VALUES (NEW.issue_id); END",
+    f"CREATE TRIGGER IF NOT EXISTS deps_removed AFTER DELETE ON dependencies "
+    f"BEGIN {_MARK} VALUES (OLD.issue_id); END",
+    f"CREATE TRIGGER IF NOT EXISTS deps_changed AFTER UPDATE ON dependencies "
+    f"BEGIN {_MARK} VALUES (OLD.issue_id), (NEW.issue_id); END",
+    f"CREATE TRIGGER IF NOT EXISTS issue_done AFTER UPDATE OF status ON issues "
+    f"WHEN (OLD.status IN {DONE_SQL}) IS NOT (NEW.status IN {DONE_SQL}) "
+    f"BEGIN {_MARK} {_DEPENDENTS} = NEW.id; END",
+    f"CREATE TRIGGER IF NOT EXISTS issue_removed AFTER DELETE ON issues "
+    f"BEGIN {_MARK} {_DEPENDENTS} = OLD.id; {_MARK} VALUES (OLD.id); END",
+    f"CREATE TRIGGER IF NOT EXISTS issue_awaited AFTER INSERT ON issues "
+    f"BEGIN {_MARK} {_DEPENDENTS} = NEW.id; END",
+]
+
 
 ROW_COLUMNS = ", ".join(SCALAR_FIELDS)
 
@@ -139,12 +192,21 @@ def enable_wal(conn: sqlite3.Connection) -> None:
         time.sleep(0.005)
 
 
+def _run_schema(conn: sqlite3.Connection) -> None:
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    for statement in TRIGGERS:
+        conn.execute(statement)
+    conn.execute("DELETE FROM blocked_ids")
+    conn.execute("INSERT INTO blocked_ids " + BLOCKED_CTE + "SELECT id FROM blocked")
+    conn.execute("DELETE FROM blocked_dirty")
+
+
 def create_schema(conn: sqlite3.Connection, prefix: str) -> None:
     enable_wal(conn)
     with write_lock(conn):
-        for statement in SCHEMA.split(";"):
-            if statement.strip():
-                conn.execute(statement)
+        _run_schema(conn)
         conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('prefix', ?)", (prefix,))
         conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)",
                      (SCHEMA_VERSION,))
@@ -155,10 +217,48 @@ def create_schema(conn: sqlite3.Connection, prefix: str) -> None:
 def upgrade_schema(conn: sqlite3.Connection) -> None:
     with write_lock(conn):
         if get_meta(conn, "schema") in UPGRADABLE:
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+            _run_schema(conn)
             set_meta(conn, "schema", SCHEMA_VERSION)
+
+
+def refresh_blocked(conn: sqlite3.Connection) -> None:
+    """Under the write lock: make `blocked_ids` exact again for the beads this transaction's
+    changes marked, and their descendants through parents (whose state follows a parent's).
+    Every other bead's entry is exact already, so a parent outside the marked ones is read
+    from the table; closing a bead costs a look at its dependents, not at every dependency."""
+    if conn.execute("SELECT 1 FROM blocked_dirty LIMIT 1").fetchone() is None:
+        return
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS blocked_look (id TEXT PRIMARY KEY) "
+                 "WITHOUT ROWID")
+    conn.execute("DELETE FROM temp.blocked_look")
+    conn.execute(
+        "INSERT INTO temp.blocked_look WITH RECURSIVE look(id) AS ("
+        " SELECT id FROM blocked_dirty UNION"
+        " SELECT d.issue_id FROM dependencies d JOIN look l ON d.depends_on_id = l.id"
+        " WHERE d.type = 'parent-child') SELECT id FROM look")
+    conn.execute("DELETE FROM blocked_ids WHERE id IN temp.blocked_look")
+    conn.execute(
+        "INSERT INTO blocked_ids WITH RECURSIVE blocked(id) AS ("
+        " SELECT d.issue_id FROM dependencies d JOIN issues b ON b.id = d.depends_on_id"
+        f" WHERE d.issue_id IN temp.blocked_look AND d.type IN {BLOCKING_SQL}"
+        f" AND b.status NOT IN {DONE_SQL}"
+        " UNION"
+        " SELECT d.issue_id FROM dependencies d WHERE d.issue_id IN temp.blocked_look"
+        " AND d.type = 'parent-child' AND d.depends_on_id IN blocked_ids"
+        " UNION"
+        " SELECT d.issue_id FROM dependencies d JOIN blocked p ON d.depends_on_id = p.id"
+        " WHERE d.type = 'parent-child' AND d.issue_id IN temp.blocked_look"
+        ") SELECT id FROM blocked")
+    conn.execute("DELETE FROM blocked_dirty")
+
+
+def blocked_source(conn: sqlite3.Connection) -> tuple[str, str]:
+    """(a WITH clause to put first, the name to select blocked ids from): the kept table when
+    it is exact, else the set computed from the dependencies (inside an unfinished
+    transaction that changed them)."""
+    if conn.execute("SELECT 1 FROM blocked_dirty LIMIT 1").fetchone() is None:
+        return "", "blocked_ids"
+    return BLOCKED_CTE, "blocked"
 
 
 def get_meta(conn: sqlite3.Connection, key: str, default: str | None = None) -> str | None:
@@ -210,11 +310,11 @@ def file_stamp(path: Path) -> str:
     return f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}"
 
 
-@dataclasses.dataclass
+@record
 class Export:
     """A new export written beside `issues.jsonl`, waiting for its commit to be published."""
     tmp: Path
-    data: bytes
+    digest: str          # of its content (`digest`)
     change: int          # the `changes` count of the commit it shows
     base_stamp: str      # the stamp of the file it replaces, as the transaction saw it
     placed: bool = False
@@ -231,18 +331,19 @@ def prepare_export(conn: sqlite3.Connection, path: Path, changed: set[str] | Non
 
     With `changed` (the caller has checked that the file is still exactly our last export),
     the previous file is patched with the lines of those beads instead of reading all 10,000
-    lines back out of SQLite."""
+    lines back out of SQLite, and the new file is written from the old one's unchanged
+    stretches and the new lines, never joined into one more copy of 4 MB."""
     if path.is_dir():
         # The rename after the commit would fail: refuse now, while nothing is changed.
         raise OSError(errno.EISDIR, "a directory is in its place", str(path))
     _remove_stale_temps(path)
-    data = _patched(conn, path, changed) if changed is not None else None
-    if data is None:
-        data = all_lines(conn)
+    pieces = _patched(conn, path, changed) if changed is not None else None
+    if pieces is None:
+        pieces = [all_lines(conn)]
     # No fsync: SQLite holds the change durably, and an export lost to a power cut is
     # rewritten from it (`meta.exported` lags).
-    tmp = temp_beside(path, data, sync=False)
-    return Export(tmp, data, change, file_stamp(path))
+    tmp = temp_beside(path, pieces, sync=False)
+    return Export(tmp, digest(pieces), change, file_stamp(path))
 
 
 def publish_export(conn: sqlite3.Connection, path: Path, export: Export) -> bool:
@@ -259,7 +360,7 @@ def publish_export(conn: sqlite3.Connection, path: Path, export: Export) -> bool
     export.placed = True
     # After the rename: should these fail, the file still shows exactly the committed state,
     # and the next open reads it back as no change.
-    record_sync(conn, path, export.data)
+    record_sync(conn, path, export.digest)
     set_meta(conn, "exported", str(export.change))
     return True
 
@@ -326,7 +427,8 @@ def _locate(buf: bytes, key: bytes) -> tuple[int, int, bool]:
     return lo, lo, False
 
 
-def _patched(conn: sqlite3.Connection, path: Path, changed: set[str]) -> bytes | None:
+def _patched(conn: sqlite3.Connection, path: Path, changed: set[str]) -> list | None:
+    """The new export as pieces: views of the old file's bytes between the new lines."""
     try:
         old = path.read_bytes()
     except FileNotFoundError:
@@ -355,7 +457,7 @@ def _patched(conn: sqlite3.Connection, path: Path, changed: set[str]) -> bytes |
             pieces += [fresh[key], b"\n"]
         cursor = end
     pieces.append(view[cursor:])
-    return b"".join(pieces)
+    return pieces
 
 
 def all_lines(conn: sqlite3.Connection) -> bytes:
@@ -370,16 +472,21 @@ def all_lines(conn: sqlite3.Connection) -> bytes:
     return b"\n".join([r[0] for r in rows]) + b"\n"
 
 
-def digest(data: bytes) -> str:
+def digest(data: bytes | list) -> str:
     """Tells a rewrite with the same content (git checkout) from a real change; not security,
-    so CRC-32, which costs a third of SHA-1 on 4 MB."""
-    return f"{zlib.crc32(data):08x}:{len(data)}"
+    so CRC-32, which costs a third of SHA-1 on 4 MB. `data` may come in pieces."""
+    crc, size = 0, 0
+    for piece in data if isinstance(data, list) else [data]:
+        crc = zlib.crc32(piece, crc)
+        size += len(piece)
+    return f"{crc:08x}:{size}"
 
 
-def record_sync(conn: sqlite3.Connection, path: Path, data: bytes) -> None:
-    """Remember what the JSONL looked like after we wrote or read it."""
+def record_sync(conn: sqlite3.Connection, path: Path, data_digest: str) -> None:
+    """Remember what the JSONL looked like after we wrote or read it: its stamp, and
+    `data_digest`, the digest of its content."""
     set_meta(conn, "jsonl_stamp", file_stamp(path))
-    set_meta(conn, "jsonl_digest", digest(data))
+    set_meta(conn, "jsonl_digest", data_digest)
 
 
 @contextlib.contextmanager

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
-import shutil
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..files import os_error_message, write_atomic
-from . import jsonl, store
+from . import store
 from .model import LedgerError, NoSpaceError, SCALAR_FIELDS, dumps, now
+
+if TYPE_CHECKING:
+    from . import jsonl
 
 MERGE_DRIVER_NAME = "beads"
 
@@ -56,11 +57,12 @@ class SyncMixin:
             self._force_export = True
             return
         data = path.read_bytes()
-        if store.digest(data) == store.get_meta(self.conn, "jsonl_digest"):
+        data_digest = store.digest(data)
+        if data_digest == store.get_meta(self.conn, "jsonl_digest"):
             store.set_meta(self.conn, "jsonl_stamp", stamp)
             return
         self._import_bytes(data, str(path), tracked=True)
-        store.record_sync(self.conn, path, data)
+        store.record_sync(self.conn, path, data_digest)
         self._force_export = True
 
     def import_file(self, source: Path) -> "ImportReport":
@@ -99,6 +101,8 @@ class SyncMixin:
                       tracked: bool = False) -> "ImportReport":
         """`tracked`: `data` is issues.jsonl itself, changed since this ledger last wrote or
         read it, so each bead's line in the db is the version that change started from."""
+        from . import jsonl  # parsing and merging, loaded by the commands that import only
+
         records, bad = jsonl.parse(data)
         if bad and not records and whole_file_bad_fails:
             raise LedgerError(f"{source} holds no bead records ({source}:{bad[0].lineno}: "
@@ -142,6 +146,8 @@ class SyncMixin:
         return report
 
     def _merge_into_dirty(self, rid: str, theirs: dict[str, Any], base: str | None) -> bool:
+        from . import jsonl
+
         ours = jsonl.normalise(store.render_record(self.conn, rid))
         merged = jsonl.merge_three(None if base is None else jsonl.normalise(json.loads(base)),
                                    ours, theirs)
@@ -223,6 +229,8 @@ def configured_prefix(beads_dir: Path) -> str:
             raise LedgerError(f"{config}: {e}") from None
         if isinstance(prefix, str) and prefix:
             return prefix
+    from . import jsonl
+
     records, _ = jsonl.parse((beads_dir / store.JSONL_NAME).read_bytes()
                              if (beads_dir / store.JSONL_NAME).exists() else b"")
     counts: dict[str, int] = {}
@@ -238,6 +246,9 @@ def configured_prefix(beads_dir: Path) -> str:
 def driver_command() -> str:
     """How git should call the merge driver: `bd` by absolute path when installed, else this
     interpreter running the module, so the driver works even when git's PATH differs."""
+    import shlex
+    import shutil
+
     beside = Path(sys.executable).parent / "bd"
     # The script beside this interpreter, not a version manager's shim (pyenv's costs ~80 ms).
     bd = str(beside) if beside.is_file() else shutil.which("bd")

@@ -162,7 +162,7 @@ class MoleculeView:
                                                        else ""), s.title] for s in m.steps]
         return (f"{visible(m.root.id)}: {visible(m.root.title)}  [{visible(m.root.status)}, "
                 f"{m.progress} steps closed]\n"
-                + table(rows, ["ID", "STEP", "STATUS", "TITLE"]))
+                + table(rows, ["ID", "STEP", "STATUS", "TITLE"], keep=["ID"]))
 
 
 @view
@@ -177,7 +177,7 @@ class MoleculeList:
         if not self.items:
             return "(no molecules; pour one with 'bd mol pour FORMULA')"
         return table([[m.root.id, m.progress, m.root.status, m.root.title] for m in self.items],
-                     ["ID", "PROGRESS", "STATUS", "TITLE"])
+                     ["ID", "PROGRESS", "STATUS", "TITLE"], keep=["ID"])
 
 
 @click.group("mol", cls=BdGroup)

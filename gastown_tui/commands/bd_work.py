@@ -7,27 +7,11 @@ from typing import Any
 import click
 
 from ..visible import visible
-from .bd_common import LIMIT, BdCommand, BdGroup, Changed, IssueList, known, open_ledger
-from .core import UsageError, get_env
+from . import ledger_calls
+from .bd_common import LIMIT, BdCommand, BdGroup, open_ledger
+from .core import runs
+from .ledger_calls import READY_LIMIT, Changed, known
 from .render import table, view
-
-
-READY_LIMIT = 10  # as bd: the next few things to pick up, not the whole backlog
-
-
-class ReadyList(IssueList):
-    """Ready beads; the text says when the limit left some out and how to see them all."""
-
-    def __init__(self, lines: list[str], more: int):
-        super().__init__(lines)
-        self.more = more
-
-    def render_text(self) -> str:
-        text = super().render_text()
-        if self.more:
-            text += (f"\n({len(self.lines)} shown, {self.more} more ready: "
-                     "-n N shows N, -n 0 all)")
-        return text
 
 
 @click.command("ready", cls=BdCommand)
@@ -36,17 +20,12 @@ class ReadyList(IssueList):
 @click.option("-a", "--assignee", default=None, help="Only work assigned to NAME.")
 @click.option("--unassigned", is_flag=True, help="Only work nobody holds.")
 @click.option("-l", "--label", multiple=True)
-def ready(limit, assignee, unassigned, label):
+@click.option("-t", "--type", "issue_type", multiple=True,
+              help="Only these types (by default every type but the town's records: agents, "
+                   "mail, merge requests, convoys, and gates and molecules).")
+@runs(ledger_calls.ready)
+def ready():
     """Work that can start now: open, and nothing unfinished blocks it."""
-    if assignee and unassigned:
-        raise UsageError("--assignee and --unassigned exclude each other: give one")
-    led = open_ledger()
-    filters = dict(assignee=assignee, unassigned=unassigned, label=list(label) or None)
-    lines = led.ready(limit=limit or None, raw=True, **filters)
-    more = 0
-    if limit and len(lines) == limit and not get_env().json:
-        more = led.ready_count(**filters) - limit
-    return ReadyList(lines, more)
 
 
 @view
@@ -61,7 +40,7 @@ class BlockedList:
             return "(nothing is blocked)"
         return table([[b.issue.id, f"P{b.issue.priority}", b.issue.title,
                        ", ".join(b.blocked_by) or b.issue.status] for b in self.items],
-                     ["ID", "PRI", "TITLE", "BLOCKED BY"])
+                     ["ID", "PRI", "TITLE", "BLOCKED BY"], keep=["ID"])
 
 
 @click.command("blocked", cls=BdCommand)

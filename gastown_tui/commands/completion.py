@@ -13,7 +13,7 @@ import click
 import click.shell_completion
 
 from ..visible import visible
-from .core import Env, UsageError, completion_var
+from .calls import Env, UsageError, completion_var
 
 
 @dataclasses.dataclass

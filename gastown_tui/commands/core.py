@@ -13,10 +13,8 @@ Commands read the working directory and environment from `Env` (`get_env()`), ne
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import io
 import os
-import re
 import shlex
 import sys
 from pathlib import Path
@@ -24,54 +22,12 @@ from typing import Any, Callable, Iterable, Sequence
 
 import click
 
-from ..visible import visible
+# Env and the errors live in calls.py, which the fast entry loads without click; commands
+# import them from here as ever.
+from .calls import (CommandError, Env, UsageError, completion_var, failure, internal_error,
+                    read_flags)
 from .render import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Result, emit
 
-
-class CommandError(Exception):
-    """A failure the user can understand and act on: one line, exit 1 unless told otherwise."""
-
-    def __init__(self, message: str, exit_code: int = EXIT_FAILED, data: Any = None):
-        super().__init__(message)
-        self.message = message
-        self.exit_code = exit_code
-        self.data = data
-
-
-class UsageError(CommandError):
-    """The command's words are wrong (exit 2)."""
-
-    def __init__(self, message: str, data: Any = None):
-        super().__init__(message, EXIT_USAGE, data)
-
-
-@dataclasses.dataclass
-class Env:
-    """What a command may know about its caller."""
-
-    cwd: Path = dataclasses.field(default_factory=Path.cwd)
-    environ: dict[str, str] = dataclasses.field(default_factory=lambda: dict(os.environ))
-    json: bool = False
-    debug: bool = False
-    actor: str | None = None
-    # Progress lines for long work (clones, slings). The shell prints them to stderr; the app
-    # shows them in its status area. Never part of the result.
-    progress: Callable[[str], None] = lambda line: None
-    # Set by callers that have a live host in-process (the app), so commands can use it directly.
-    host: Any = None
-    # The caller's standard input when it has one to give (the shell); in-process callers such
-    # as the app have none, and a command must not read the app's terminal.
-    stdin: Any = None
-
-    @classmethod
-    def from_process(cls) -> "Env":
-        def _progress(line: str) -> None:
-            # Progress quotes the ledger too (a bead's title in a warning): shown, not obeyed.
-            line = visible(line, lines=True)
-            sys.stderr.write(line if line.endswith("\n") else line + "\n")
-            sys.stderr.flush()
-
-        return cls(progress=_progress, stdin=sys.stdin)
 
 
 def get_env() -> Env:
@@ -81,6 +37,31 @@ def get_env() -> Env:
         env = Env()
         ctx.obj = env
     return env
+
+
+def runs(body: Callable[..., Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Make a command's callback `body(env, **params)`, where `body` lives in a module that
+    does not import click; the function decorated holds only the help text. The fast entry
+    (`fast.py`) calls the same body after parsing the same words (`fast_words.py`, made from
+    this tree), so the two can never answer differently::
+
+        @click.command("ready", cls=BdCommand)
+        @click.option("-n", "--limit", ...)
+        @runs(ledger_calls.ready)
+        def ready():
+            \"\"\"Work that can start now.\"\"\"
+    """
+
+    def decorate(declared: Callable[..., Any]) -> Callable[..., Any]:
+        def callback(**params: Any) -> Any:
+            return body(get_env(), **params)
+
+        callback.__name__, callback.__doc__ = declared.__name__, declared.__doc__
+        callback.__module__ = declared.__module__
+        callback.body = body  # type: ignore[attr-defined]  # for fast_gen
+        return callback
+
+    return decorate
 
 
 def _set_json(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -165,18 +146,9 @@ class Seconds(click.ParamType):
 
 
 def _invoke(root: click.Command, args: list[str], env: Env, prog: str) -> Result:
-    # Only options before `--` are ours: `gt term capture -- prog --json` passes it to prog.
-    ours = args[:args.index("--")] if "--" in args else args
-    if "--json" in ours:
-        env.json = True
-    if "--debug" in ours:
-        env.debug = True
-    for arg in ours:
-        if not arg.isascii() and _SURROGATE.search(arg):
-            # Bytes that are not UTF-8 (Python keeps them as lone surrogates) could be stored
-            # nowhere: SQLite, JSON and the terminal all need text.
-            return Result(EXIT_USAGE, error=f"'{visible(arg)}' is not UTF-8 text (<U+DCxx> "
-                          "marks each bad byte): give it in UTF-8", as_json=env.json, argv=args)
+    refused = read_flags(args, env)
+    if refused is not None:
+        return refused
     try:
         with root.make_context(prog, list(args), obj=env) as ctx:
             data = root.invoke(ctx)
@@ -193,44 +165,11 @@ def _invoke(root: click.Command, args: list[str], env: Env, prog: str) -> Result
         return Result(EXIT_USAGE, error=msg, as_json=env.json, argv=args)
     except click.Abort:
         return Result(EXIT_FAILED, error="aborted", as_json=env.json, argv=args)
-    except CommandError as e:
-        return Result(e.exit_code, data=e.data, error=e.message, as_json=env.json, argv=args)
     except click.ClickException as e:
         return Result(e.exit_code or EXIT_FAILED, error=e.format_message(), as_json=env.json,
                       argv=args)
-    except KeyboardInterrupt:
-        return Result(130, error="interrupted", as_json=env.json, argv=args)
-    except Exception as e:
-        if not _is_user_error(e):
-            from ..files import os_error_message
-
-            # What the machine refused (a full disk, another user's file, a read-only disk)
-            # is no bug of ours: one line naming the path, wherever in the code it surfaced.
-            message = os_error_message(e)
-            if message is None:
-                raise
-            if env.debug:
-                import traceback
-
-                traceback.print_exc()
-            return Result(EXIT_FAILED, error=message, as_json=env.json, argv=args)
-        # Domain layers cannot import this module; their errors opt in with `user_error = True`
-        # (and an optional `exit_code`) to be shown as a one-line message.
-        return Result(getattr(e, "exit_code", EXIT_FAILED), error=str(e), as_json=env.json,
-                      argv=args)
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _is_user_error(e: Exception) -> bool:
-    if getattr(e, "user_error", False):
-        return True
-    # The ledger's errors are one-line, actionable messages too; checked without importing the
-    # ledger, which only commands that use it load.
-    beads = sys.modules.get("gastown_tui.beads")
-    ledger_error = getattr(beads, "LedgerError", None)
-    return ledger_error is not None and isinstance(e, ledger_error)
+    except (Exception, KeyboardInterrupt) as e:
+        return failure(e, env, args)
 
 
 def invoke(root: click.Command, args: Iterable[str], env: Env, prog: str) -> Result:
@@ -240,12 +179,7 @@ def invoke(root: click.Command, args: Iterable[str], env: Env, prog: str) -> Res
     try:
         return _invoke(root, args, env, prog)
     except Exception as e:  # noqa: BLE001 - the last line of defence against tracebacks
-        if env.debug:
-            import traceback
-
-            traceback.print_exc()
-        return Result(EXIT_FAILED, error=f"internal error: {type(e).__name__}: {e} "
-                      "(run again with --debug for the traceback)", as_json=env.json, argv=args)
+        return internal_error(e, env, args)
 
 
 def run(root: click.Command, line: str | Sequence[str], env: Env | None = None,
@@ -343,8 +277,3 @@ class RootGroup(Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         self.load_all()
         return super().list_commands(ctx)
-
-
-def completion_var(prog: str) -> str:
-    """The variable a shell completion script sets when it calls `prog` back."""
-    return f"_{prog.replace('-', '_').upper()}_COMPLETE"

@@ -1,34 +1,62 @@
-"""The `gt` script's entry: `gt agents` answered without loading the command registry.
+"""The `gt` and `bd` scripts' entries: the commands agents call constantly, answered without
+loading the command registry.
 
-Agents and scripts poll `gt agents --json` in loops, and on a loaded machine the registry's
-start (click and the command tree) costs more than the whole answer: the interpreter, finding
-the town, one request on the host's socket and the rows. So exactly these words (`agents`,
-`--all`, `--json`, in any order the registry accepts) are served here with the registry's own
-views (`live_views.py`) and printer (`render.emit`). Anything else, and any failure (not in a
-town, no host, a refused request), goes to the registry, which says what is wrong in its own
-words: the fast path never answers differently, only sooner (a test runs both on the same
-host and compares them).
+Agents run `bd ready`, `bd show`, `gt prime`, `gt hook`, `gt done`, `gt mail ...` and poll
+`gt agents --json` inside their panes, and on a loaded machine the registry's start (click and
+the command tree, ~20 ms) costs as much as the answer. So:
+
+- `gt agents [--all] [--json]` is served with the registry's own views (`live_views.py`) and
+  one request on the host's socket; any failure (not in a town, no host) goes to the registry.
+- The commands of `fast_words.py` (made from the registry's click tree by `fast_gen.py`) are
+  parsed here and run through the very function the registry's command runs (`core.runs`),
+  with the same `Env`, error handling (`calls.py`) and printer (`render.emit`).
+
+Only words parsed here exactly as click parses them are served: anything else (`--help`, an
+unknown or malformed option, a missing argument, a value that click would have to judge, a
+completion request) goes to the registry, which says what is wrong in its own words. So the
+fast path never answers differently, only sooner; tests run both on the same words and compare.
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import os
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
-# What the shells' completion scripts set when they call `gt` back (core.completion_var).
+# What the shells' completion scripts set when they call `gt` or `bd` back
+# (calls.completion_var).
 COMPLETE_VAR = "_GT_COMPLETE"
+BD_COMPLETE_VAR = "_BD_COMPLETE"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    """The `gt` script."""
+    from ..inflight import hold
+
+    hold()  # an agent's terminal is not ended while this runs (see inflight.py)
+    args = list(sys.argv[1:] if argv is None else argv)
+    code = agents(args)
+    if code is None:
+        code = serve("gt", args)
+    if code is None:
+        from .gt import main as registry_main
+
+        registry_main(args)
+    sys.exit(code)
+
+
+def bd_main(argv: Sequence[str] | None = None) -> None:
+    """The `bd` script."""
     from ..inflight import hold
 
     hold()
     args = list(sys.argv[1:] if argv is None else argv)
-    code = agents(args)
+    code = serve("bd", args)
     if code is None:
-        from .gt import main as registry_main
+        from .bd import main as registry_main
 
         registry_main(args)
     sys.exit(code)
@@ -40,7 +68,7 @@ def agents(args: list[str]) -> int | None:
     if words not in (["agents"], ["agents", "--all"]) or os.environ.get(COMPLETE_VAR):
         return None
     from .live_views import AgentRow, Agents
-    from .render import Result, emit
+    from .render import Result
 
     try:
         from ..host.api import Agents as AgentsRequest
@@ -52,9 +80,150 @@ def agents(args: list[str]) -> int | None:
         data = Agents([AgentRow.of(r) for r in rows])
     except Exception:  # noqa: BLE001 - the registry reports every failure in its own words
         return None
+    return _print(Result(data=data, as_json="--json" in args), "gt")
+
+
+def serve(prog: str, args: list[str]) -> int | None:
+    """Run `prog args` when it is one of `fast_words.WORDS`, parsed as click would parse it;
+    None when the registry must answer instead."""
+    if os.environ.get(COMPLETE_VAR if prog == "gt" else BD_COMPLETE_VAR):
+        return None
+    from .fast_words import WORDS
+
+    for n in (2, 1):
+        entry = WORDS.get((prog, tuple(args[:n])))
+        if entry is not None:
+            break
+    else:
+        return None
+    module, name, params = entry
+    parsed = parse(params, args[n:])
+    if parsed is None:
+        return None
+    values, actor = parsed
+    from .calls import Env, failure, internal_error, ledger_errors, read_flags
+    from .render import EXIT_OK, Result
+
+    env = Env.from_process()
+    if read_flags(args, env) is not None:
+        return None     # words that are not UTF-8: the registry refuses them
+    if actor:
+        env.actor = actor
+    body = getattr(importlib.import_module(module), name)
+
+    def call() -> Any:
+        return body(env, **values)
+
     try:
-        return emit(Result(data=data, as_json="--json" in args), "gt")
+        try:
+            data = ledger_errors(call) if prog == "bd" else call()
+            result = Result(EXIT_OK, data, as_json=env.json, argv=args)
+        except (Exception, KeyboardInterrupt) as e:
+            result = failure(e, env, args)
+    except Exception as e:  # noqa: BLE001 - the last line of defence against tracebacks
+        result = internal_error(e, env, args)
+    return _print(result, prog)
+
+
+Param = tuple[str, tuple[str, ...], str, bool, bool, Any]
+
+
+def parse(params: Sequence[Param], words: list[str]) -> tuple[dict[str, Any], str] | None:
+    """The parameters click would pass for `words` (and the `--actor` given, or ""), or None
+    for words this parser cannot vouch for. It knows click's ways for the kinds of
+    `fast_words.py`: options anywhere among the arguments, `--opt=value`, `-ovalue`, the
+    last of a repeated option, `--` ending the options."""
+    options = {opt: p for p in params if p[2] not in ("arg", "args") for opt in p[1]}
+    values: dict[str, Any] = {}
+    actor = ""
+    positional: list[str] = []
+    at = 0
+    while at < len(words):
+        word = words[at]
+        at += 1
+        if word == "--":
+            positional += words[at:]
+            break
+        if not word.startswith("-") or word == "-":
+            positional.append(word)
+            continue
+        if word.startswith("--"):
+            opt, eq, value = word.partition("=")
+            attached = bool(eq)
+        else:
+            opt, value = word[:2], word[2:]
+            attached = bool(value)
+        param = options.get(opt)
+        if param is None:
+            return None
+        name, _opts, kind, multiple, _required, _default = param
+        if kind in ("flag", "json", "debug"):
+            if attached:
+                return None     # `-xy` runs of flags, `--flag=value`: click's to judge
+            got: Any = True
+        else:
+            if not attached:
+                if at == len(words) or words[at].startswith("-"):
+                    return None     # a missing value, or one that looks like an option
+                value = words[at]
+                at += 1
+            got = _convert(kind, value)
+            if got is None:
+                return None
+        if kind == "actor":
+            actor = got
+        elif kind not in ("json", "debug"):
+            if multiple:
+                values.setdefault(name, []).append(got)
+            else:
+                values[name] = got
+    for name, _opts, kind, multiple, required, default in params:
+        if kind == "arg":
+            if positional:
+                values[name] = positional.pop(0)
+            elif required:
+                return None
+            else:
+                values[name] = default
+        elif kind == "args":
+            if required and not positional:
+                return None
+            values[name], positional = tuple(positional), []
+        elif kind not in ("json", "debug", "actor"):
+            if name in values:
+                if multiple:
+                    values[name] = tuple(values[name])
+            elif required:
+                return None
+            else:
+                values[name] = default
+    if positional:
+        return None     # extra arguments: click's error
+    return values, actor
+
+
+def _convert(kind: str, value: str) -> Any:
+    if kind in ("text", "actor"):
+        return value
+    if kind.startswith("count"):
+        if not (value.isascii() and value.isdigit()):
+            return None
+        top = kind.partition(":")[2]
+        return int(value) if not top or int(value) <= int(top) else None
+    if kind == "priority" and value.isascii():
+        from .ledger_calls import priority_word
+
+        return priority_word(value)
+    return None
+
+
+def _print(result: Any, prog: str) -> int:
+    from .render import EXIT_OK, emit
+
+    try:
+        return emit(result, prog)
     except BrokenPipeError:
-        # `gt agents | head`: the reader went away; that is not our failure (as shell_main).
-        sys.stdout = open(os.devnull, "w")
-        return 0
+        # `gt ... | head`: the reader went away; that is not our failure (as shell_main).
+        with contextlib.suppress(Exception):
+            sys.stdout = open(os.devnull, "w")
+        return EXIT_OK

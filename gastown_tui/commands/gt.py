@@ -49,9 +49,8 @@ def gt(ctx: click.Context, cmd_strings: tuple[str, ...], keep_going: bool, debug
         return None
     if cmd_strings:
         return run_cmd_strings(ctx, cmd_strings, keep_going)
-    from .gt_app import open_app  # imports Textual only when the app opens
-
-    return open_app(ctx.find_object(Env) or Env())
+    # `gt` alone is `gt app`, loaded like every command (Textual only when the app opens).
+    return ctx.invoke(gt.get_command(ctx, "app"))
 
 
 def run_cmd_strings(ctx: click.Context, strings: Sequence[str], keep_going: bool) -> object:

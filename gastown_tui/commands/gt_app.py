@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+
 import click
 
+from .calls import IN_APP
 from .core import CommandError, Env, UsageError, get_env
 
-# Set in the environment of commands run from inside the app (command bar, palette), which must
-# not open a second app on the same terminal.
-IN_APP = "GT_IN_APP"
 NOT_A_TERMINAL = ("the app needs a terminal; in scripts use `gt --cmd \"...\"` or a subcommand "
                   "(see `gt --help`)")
 
 
 def open_app(env: Env, town_root: Path | None = None,
              first_commands: list[str] | None = None, focus: str | None = None,
-             embedded: bool = False) -> str | None:
+             embedded: bool = False, notes: list[str] | None = None) -> str | None:
     """Run the app on `town_root` (default: the town around `env.cwd`) until it detaches or
     quits: attached to the town's host (started in the background when none runs), or with
     `embedded` running the host itself. With `focus`, that session's pane takes the focus
@@ -41,7 +40,7 @@ def open_app(env: Env, town_root: Path | None = None,
 
     app = GastownApp(AppOptions(town_root=Path(town_root), environ=dict(env.environ),
                                 first_commands=list(first_commands or []),
-                                embedded=embedded))
+                                embedded=embedded, notes=list(notes or [])))
     if focus:
         app.focus_when_started(focus)
     app.run()
@@ -63,9 +62,12 @@ def _town_or_offer(env: Env) -> Path | None:
     if choice == "q":
         return None
     if choice == "d":
-        import tempfile
+        from ..host import demo_folder
 
-        open_demo(env, Path(tempfile.mkdtemp(prefix="gastown-demo-")) / "town", 3)
+        demo_folder.sweep()
+        said = open_demo(env, demo_folder.make(keep=False), 3)
+        if said:
+            click.echo(said, err=True)
         return None
     default = Path(env.environ.get("HOME", str(env.cwd))) / "gt"
     path = Path(click.prompt("Where?", default=str(default), err=True)).expanduser()
@@ -87,13 +89,29 @@ def check_demo_can_open(env: Env) -> None:
 
 
 def open_demo(env: Env, target: Path, agents: int) -> str | None:
-    """`gt demo` without --headless: build the demo town, open the app on it, sling the work."""
+    """`gt demo` without --headless: build the demo town, open the app on it, sling the work.
+    A temporary demo's folder goes when the demo ends: here once the app stopped the town,
+    or by the host when it stops after the app detached."""
     from ..host import demo as demo_mod
+    from ..host import demo_folder
 
     check_demo_can_open(env)
-    town, ids, _convoy = demo_mod.build_town(target, agents, env.progress)
-    return open_app(env, Path(town.root), [f"sling {' '.join(ids)} sample --agent demo "
-                                           "--no-convoy"])
+    temporary = demo_folder.is_temporary(target)
+    where = (f"demo town at {target}: removed when the town stops (`gt demo --keep` keeps it)"
+             if temporary else f"demo town at {target}")
+    try:
+        town, ids, _convoy = demo_mod.build_town(target, agents, env.progress)
+        open_app(env, Path(town.root), [f"sling {' '.join(ids)} sample --agent demo "
+                                        "--no-convoy"], notes=[where])
+    finally:
+        # The host may have removed it as it stopped (it does when the app detached first).
+        removed = demo_folder.remove_if_done(target) or (temporary and not target.exists())
+    if removed:
+        return f"removed the demo town's folder {target.parent} (`gt demo --keep` keeps it)"
+    if temporary and target.exists():
+        return (f"the demo town runs on in {target}; `cd {target} && gt down` stops it and "
+                "removes its folder")
+    return None
 
 
 def register(root: click.Group) -> None:

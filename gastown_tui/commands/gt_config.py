@@ -57,7 +57,7 @@ def _rows(town) -> list[AgentRow]:
 
 def _complete_key(ctx: click.Context, _param, incomplete: str):
     from click.shell_completion import CompletionItem
-    from ..town.config import RIG_SETTINGS, TOWN_SETTINGS
+    from ..town.schema import RIG_SETTINGS, TOWN_SETTINGS
 
     table = RIG_SETTINGS if ctx.params.get("rig") else TOWN_SETTINGS
     return [CompletionItem(k, help=s.help)
@@ -72,7 +72,8 @@ def register(root: click.Group) -> None:
     @config.command("show")
     def show():
         """Every town setting and the agents this town knows."""
-        from ..town.config import TOWN_SETTINGS, get_setting
+        from ..town.config import get_setting
+        from ..town.schema import TOWN_SETTINGS
 
         town = current_town()
         return TownConfig(town.name, str(town.root),
@@ -107,6 +108,12 @@ def register(root: click.Group) -> None:
                 raise UsageError(problem)
         town = current_town()
         parsed = set_setting(town, key, value, rig, get_env().environ)
+        if rig is None and key == "theme":
+            from ..host.events import make_event
+            from .gt_mq import tell_host
+
+            # Running apps show it now (attached or embedded), not at their next start.
+            tell_host(town, [make_event("config_set", key=key, value=parsed)])
         if rig is None and key.startswith("prices."):
             from ..town.prices import parse_key, price_gaps
 

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from ..visible import visible
-from .render import view
+from .render import table, text_of, view
 from .towncli import complete_address, complete_bead, complete_convoy, current_town, identity
 
 
@@ -27,6 +27,24 @@ class Landed:
                          for c in self.convoys)
 
 
+@text_of("gastown_tui.town.convoys.Convoy")
+def convoy_text(c: Any) -> str:
+    """One convoy with its tracked issues: a line, then their table."""
+    v = visible
+    line = f"{v(c.id)}  {c.progress}  {v(c.status)}  {v(c.title)}"
+    if not c.detailed:
+        return line
+    lines = [line]
+    if c.notify:
+        lines.append(f"notify: {', '.join(v(n) for n in c.notify)}")
+    if c.tracked:
+        lines.append(table([[t.id, t.status, t.assignee or "-", t.title] for t in c.tracked],
+                           ["ISSUE", "STATUS", "ASSIGNEE", "TITLE"], keep=["ISSUE"]))
+    else:
+        lines.append(f"(no issues yet: gt convoy add-issue ID... --convoy {v(c.id)})")
+    return "\n".join(lines)
+
+
 class ConvoyList(list):
     """`gt convoy list`: the convoys (JSON: the list), and when none is open, how many have
     landed or been closed, so an empty listing does not read as "no convoys at all"."""
@@ -37,7 +55,8 @@ class ConvoyList(list):
 
     def render_text(self) -> str:
         if self:
-            return "\n".join(c.render_text() for c in self)
+            return table([[c.id, c.progress, c.status, c.title] for c in self],
+                         ["ID", "PROGRESS", "STATUS", "TITLE"], keep=["ID"])
         if self.all_ or not (self.landed or self.closed):
             return "(no convoys yet: gt convoy create NAME ID...)"
         done = ", ".join(f"{n} {what}" for n, what in ((self.landed, "landed"),

@@ -10,6 +10,7 @@ from .towncli import current_town
 
 HEADERS = {"agent": ("AGENT", "PRESET"), "convoy": ("CONVOY", "TITLE"), "rig": ("RIG",),
            "day": ("DAY",)}
+NUMBERS = ["INPUT", "OUTPUT", "CACHE WRITE", "CACHE READ", "COST"]  # never shortened
 
 
 def tokens(n: int | None) -> str:
@@ -49,8 +50,7 @@ class Costs:
                      *_counts(row), dollars(row)] for row in r.rows]
             body.append(["TOTAL", *([""] if len(heads) > 1 else []), *_counts(r.total),
                          dollars(r.total)])
-            lines.append(table(body, [*heads, "INPUT", "OUTPUT", "CACHE WRITE", "CACHE READ",
-                                      "COST"]))
+            lines.append(table(body, [*heads, *NUMBERS], keep=NUMBERS))
             lines.append(f"{since} · {prices}")
         else:
             lines.append("no token use recorded" + (f" since {r.since}" if r.since else "")

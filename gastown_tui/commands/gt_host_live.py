@@ -233,7 +233,7 @@ def register(root: click.Group) -> None:
         the background, and the Mayor, if needed)."""
         from ..host.runtime import host_running
 
-        from .gt_app import IN_APP
+        from .calls import IN_APP
 
         town = current_town()
         env = get_env()

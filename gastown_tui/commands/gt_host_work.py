@@ -7,9 +7,10 @@ from __future__ import annotations
 import click
 
 from ..visible import visible
-from .core import UsageError, get_env
+from . import agent_calls
+from .agent_calls import tell_host
+from .core import UsageError, get_env, runs
 from .render import table, to_jsonable, view
-from .gt_mq import tell_host
 from .towncli import complete_agent, complete_bead, complete_rig, current_town, identity
 
 
@@ -90,42 +91,10 @@ class HookList:
                        "-" if r.dirty is None else str(r.dirty),
                        (r.last_activity or "-")[:19]] for r in self.rows],
                      ["AGENT", "ISSUE", "STATE", "MERGE", "BRANCH", "AHEAD", "DIRTY",
-                      "LAST ACTIVITY"]) + "".join(
+                      "LAST ACTIVITY"], keep=["AGENT", "ISSUE"]) + "".join(
             f"\n{r.who} is suspended: {visible(r.reason)}" for r in self.rows
             if r.state == "suspended" and r.reason) + "".join(
             f"\n{visible(r.unusable)}" for r in self.rows if r.unusable)
-
-
-@view
-class HookView:
-    """What is on the caller's hook (`gt hook`)."""
-
-    address: str | None
-    issue: str | None
-    title: str | None = None
-    description: str | None = None
-    state: str | None = None
-    branch: str | None = None
-    worktree: str | None = None
-    # Its merge request, and why it came back when it did (conflict, gate failed, rejected).
-    merge_request: str | None = None
-    merge_state: str | None = None
-    target: str | None = None
-    rejection: str | None = None
-    fix: str | None = None
-    files: list | None = None
-
-    def render_text(self) -> str:
-        if not self.issue:
-            return f"nothing is on the hook of {visible(self.address or 'this shell')}"
-        v = visible
-        text = (f"{v(self.address or '')}: {v(self.issue)} {v(self.title or '')}\n"
-                f"state: {v(str(self.state))}   branch: {v(str(self.branch))}\n"
-                f"{v(self.description or '', lines=True)}").rstrip()
-        if self.rejection:
-            text += f"\n\n{self.merge_request} came back ({self.merge_state}): " \
-                    f"{v(self.rejection)}\n{v(self.fix or '')}"
-        return text
 
 
 @view
@@ -151,16 +120,6 @@ class AgentActed:
 
     def render_text(self) -> str:
         return self.said
-
-
-@view
-class HookOutput:
-    """Text an agent CLI's hook reads as it is (already JSON)."""
-
-    text: str
-
-    def render_text(self) -> str:
-        return self.text
 
 
 def _agent_action(what: str, name: str, preset: str | None = None) -> AgentActed:
@@ -367,60 +326,20 @@ def register(root: click.Group) -> None:
     @root.command("prime")
     @click.option("--hook", "as_hook", is_flag=True,
                   help="As a SessionStart hook's JSON (what Gemini CLI reads).")
-    def prime(as_hook: bool):
+    @runs(agent_calls.prime)
+    def prime():
         """Your role, town and rig, and the work on your hook (agents run this at start)."""
-        from ..town.prime import prime as make_prime
-
-        env = get_env()
-        made = make_prime(current_town(), env.cwd, env.environ)
-        if as_hook and not env.json:
-            from ..town.session_hooks import hook_output
-
-            return HookOutput(hook_output(made.render_text()))
-        return made
 
     @root.command("hook")
+    @runs(agent_calls.hook)
     def hook():
         """What is on my hook."""
-        from ..town import hooks as hooks_mod
-
-        town = current_town()
-        env = get_env()
-        h = hooks_mod.my_hook(town, env.environ, env.cwd)
-        if h is None or not h.issue or not h.live:
-            return HookView(h.address if h else identity(town), None,
-                            state=h.state if h else None)
-        from ..town.mq import REJECTED, mr_for_issue, what_to_do
-
-        rig = town.rig(h.rig)
-        issue = rig.ledger().get(h.issue)
-        view_ = HookView(h.address, issue.id, issue.title, issue.description, h.state,
-                         h.branch, h.worktree)
-        mr = mr_for_issue(rig, issue.id)
-        if mr is not None:
-            view_.merge_request, view_.merge_state, view_.target = mr.id, mr.label, mr.target
-            if mr.state in REJECTED:
-                view_.rejection, view_.fix, view_.files = mr.reason, what_to_do(mr), mr.files
-        return view_
 
     @root.command("done")
     @click.option("-m", "--message", help="What was done (commit message and close reason).")
-    def done(message: str | None):
+    @runs(agent_calls.done)
+    def done():
         """Finish the work on your hook: commit, close the bead, mail, land convoys, go idle."""
-        from ..town.done import finish
-
-        town = current_town()
-        env = get_env()
-        result = finish(town, env.cwd, env.environ, message)
-        events = []
-        if result.merge_request:
-            from ..host.events import make_event
-
-            events.append(make_event("mr_submitted", mr=result.merge_request, rig=result.rig,
-                                     issue=result.issue, by=identity(town),
-                                     branch=result.branch, target=result.target))
-        tell_host(town, events)
-        return result
 
     @root.command("handoff")
     @click.argument("name", required=False)

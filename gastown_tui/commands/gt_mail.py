@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
-from ..visible import visible
-from .core import UsageError, get_env
-from .render import to_jsonable, view
+from . import agent_calls
+from .core import runs
 from .towncli import complete_address, complete_mail, current_town, identity
-
-
-@view
-class Sent:
-    """What `gt mail send` delivered: one message per recipient."""
-
-    messages: list[Any]
-
-    def to_json(self) -> list[dict]:
-        return [to_jsonable(m) for m in self.messages]
-
-    def render_text(self) -> str:
-        return "\n".join(f"Sent {visible(m.id)} to {visible(m.to)}: {visible(m.subject)}"
-                         for m in self.messages)
 
 
 def register(root: click.Group) -> None:
@@ -37,40 +20,23 @@ def register(root: click.Group) -> None:
     @click.option("-m", "--message", "body", help="The message text.")
     @click.option("--stdin", "from_stdin", is_flag=True, help="Read the message text from stdin.")
     @click.option("--urgent", is_flag=True, help="Mark as urgent (priority 0).")
-    def send(address: str, subject: str, body: str | None, from_stdin: bool, urgent: bool):
+    @runs(agent_calls.mail_send)
+    def send():
         """Send mail to ADDRESS (or a group: @town, @rig/<rig>)."""
-        from ..town.mail import send_mail
-
-        if (body is None) == (not from_stdin):
-            raise UsageError("give the text with -m TEXT or --stdin (one of them)")
-        if from_stdin:
-            stdin = get_env().stdin
-            if stdin is None:
-                raise UsageError("--stdin needs a shell's standard input; give the text with -m")
-            body = stdin.read()
-        town = current_town()
-        return Sent(send_mail(town, identity(town), address, subject, body or "",
-                              urgent=urgent))
 
     @mail.command("inbox")
     @click.argument("address", required=False, shell_complete=complete_address)
     @click.option("--unread", is_flag=True, help="Only unread messages.")
     @click.option("--archived", is_flag=True, help="Archived messages too.")
-    def inbox_(address: str | None, unread: bool, archived: bool):
+    @runs(agent_calls.mail_inbox)
+    def inbox_():
         """Messages to ADDRESS (default: you), newest first; * marks unread."""
-        from ..town.mail import inbox
-
-        town = current_town()
-        return inbox(town, address or identity(town), unread=unread, archived=archived)
 
     @mail.command("read")
     @click.argument("message_id", metavar="ID", shell_complete=complete_mail)
-    def read(message_id: str):
+    @runs(agent_calls.mail_read)
+    def read():
         """Show a message (and mark it read when it is yours)."""
-        from ..town.mail import read_message
-
-        town = current_town()
-        return read_message(town, message_id, identity(town))
 
     @mail.command("reply")
     @click.argument("message_id", metavar="ID", shell_complete=complete_mail)
@@ -115,4 +81,4 @@ def register(root: click.Group) -> None:
         """Every message of the thread ID belongs to, oldest first."""
         from ..town.mail import thread
 
-        return thread(current_town(), message_id)
+        return agent_calls.MailList(thread(current_town(), message_id), thread=True)

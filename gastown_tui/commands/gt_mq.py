@@ -7,32 +7,15 @@ running host that the ledger changed; its refinery picks the change up at once.
 from __future__ import annotations
 
 import sys
-from typing import Any, Iterable
+from typing import Any
 
 import click
 
 from ..visible import visible
+from .agent_calls import tell_host
 from .core import UsageError, get_env
 from .render import table, to_jsonable, view
 from .towncli import complete_rig, current_town, identity
-
-
-def tell_host(town, events: Iterable[dict[str, Any]] = ()) -> None:
-    """The ledger changed: a running host looks now (and publishes `events`, so live viewers
-    see them); without a host the events go straight to the town's event log."""
-    from ..host.api import Notify
-    from ..host.client import HostClient
-    from ..host.events import append_event
-    from ..host.runtime import HostError
-
-    events = list(events)
-    try:
-        HostClient(town.root, timeout=2).request(Notify(events))
-        return
-    except HostError:
-        pass  # no host, or a busy one (which sees the change on its next ledger check)
-    for event in events:
-        append_event(town.root, event)
 
 
 def event(kind: str, mr, by: str, **extra: Any) -> dict[str, Any]:
@@ -59,7 +42,8 @@ class MrList:
                        v(m.agent), f"{v(m.branch)} -> {v(m.target)}",
                        v(m.reason) or (m.merged_commit or "")[:10]]
                       for m in self.rows],
-                     ["MR", "STATE", "RIG", "ISSUE", "FROM", "BRANCH", "NOTE"])
+                     ["MR", "STATE", "RIG", "ISSUE", "FROM", "BRANCH", "NOTE"],
+                     keep=["MR", "ISSUE"])
 
 
 def _crew_here(town) -> tuple[str, str]:

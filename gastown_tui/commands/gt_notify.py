@@ -47,7 +47,7 @@ def _this_terminal(environ: dict[str, str], setting: str) -> str | None:
 
     from ..term.alerts import choose, sequence
     from ..town.notify import TITLE
-    from .gt_app import IN_APP
+    from .calls import IN_APP
 
     if environ.get(IN_APP) or not sys.stdout.isatty():
         return None

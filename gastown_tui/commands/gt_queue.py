@@ -33,7 +33,7 @@ class QueueList:
         return head + "\n" + table(
             [[str(q.position), q.issue, f"P{q.priority}", q.target, q.agent or "-",
               q.queued_at[:19], q.by, q.title] for q in self.rows],
-            ["#", "ISSUE", "PRI", "TARGET", "AGENT", "QUEUED", "BY", "TITLE"]) + "".join(
+            ["#", "ISSUE", "PRI", "TARGET", "AGENT", "QUEUED", "BY", "TITLE"], keep=["ISSUE"]) + "".join(
             f"\n{q.issue} waits because {q.reason}" for q in held)
 
 

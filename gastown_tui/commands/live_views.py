@@ -58,7 +58,7 @@ class Agents:
                        r.hook or "-", r.hook_state or "-", age(r.uptime),
                        age(r.last_activity), why(r.reason, r.resets_at) or "-"] for r in running],
                      ["NAME", "ROLE", "AGENT", "PID", "STATE", "HOOK", "HOOK STATE", "UPTIME",
-                      "LAST ACTIVE", "WHY"]) if running else \
+                      "LAST ACTIVE", "WHY"], keep=["NAME", "PID", "HOOK"]) if running else \
             "no agents running (sling work with `gt sling ISSUE RIG`)"
         if queued:
             shown = ", ".join(queued[:10]) + (f" and {len(queued) - 10} more"

@@ -9,15 +9,18 @@ no control; JSON keeps the exact strings, with C1 and bidi characters as `\\u` e
 
 from __future__ import annotations
 
-import dataclasses
+import contextlib
 import datetime as _dt
 import enum
 import json
 import re
 import sys
+from contextvars import ContextVar
+from itertools import zip_longest
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
+from ..records import Factory, record
 from ..visible import visible, visible_json
 
 EXIT_OK = 0
@@ -28,48 +31,27 @@ _STYLES = re.compile(r"(\x1b\[[0-9;:]*m|\x1b\]8;;[^\x00-\x1f\x7f-\x9f]*\x1b\\)")
 
 
 def view(cls: type) -> type:
-    """A light `@dataclass` for result classes. Every start of `gt` or `bd` defines the result
-    classes of the command it runs, and dataclass() compiles code for each (~0.4 ms apiece),
-    on the path agents take constantly. Fields come from the annotations, defaults from the
-    class (immutable ones only: there is no default_factory); the renderers treat a view as a
-    dataclass whose fields all show, in text and JSON."""
-    names = tuple(cls.__dict__.get("__annotations__", {}))
-    defaults = {n: cls.__dict__[n] for n in names if n in cls.__dict__}
-
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        if len(args) > len(names):
-            raise TypeError(f"{cls.__name__} takes {len(names)} fields")
-        values = dict(zip(names, args))
-        values.update(kwargs)
-        for name in names:
-            setattr(self, name, values[name] if name in values else defaults[name])
-
-    def __repr__(self: Any) -> str:
-        return f"{cls.__name__}({', '.join(f'{n}={getattr(self, n)!r}' for n in names)})"
-
-    def __eq__(self: Any, other: Any) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return all(getattr(self, n) == getattr(other, n) for n in names)
-
-    cls.__init__, cls.__repr__, cls.__eq__ = __init__, __repr__, __eq__
-    cls.__hash__ = None
-    cls.__view_fields__ = names
-    return cls
+    """A result class: a light record (`records.record`) rather than a dataclass, as every start
+    of `gt` or `bd` defines the result classes of the command it runs; the renderers treat a
+    view as a dataclass whose fields all show, in text and JSON."""
+    return record(cls)
 
 
 def field_names(obj: Any, purpose: str = "text") -> list[str] | None:
     """The fields a dataclass or view instance shows for `purpose` ("text" or "json"), or None
     when `obj` is neither."""
-    names = getattr(type(obj), "__view_fields__", None)
+    names = getattr(type(obj), "__text_fields__" if purpose == "text" else "__view_fields__",
+                    None)
     if names is not None:
         return list(names)
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+    # Nothing is a dataclass in a process that never imported dataclasses (most starts).
+    dataclasses = sys.modules.get("dataclasses")
+    if dataclasses is not None and dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return [f.name for f in dataclasses.fields(obj) if f.metadata.get(purpose, True)]
     return None
 
 
-@dataclasses.dataclass
+@record
 class Result:
     """What one command gave: data on success, a one-line error otherwise."""
 
@@ -78,7 +60,7 @@ class Result:
     error: str | None = None
     output: str = ""  # text click printed itself (help, version)
     as_json: bool = False
-    argv: list[str] = dataclasses.field(default_factory=list)
+    argv: list[str] = Factory(list)
 
     @property
     def ok(self) -> bool:
@@ -114,8 +96,15 @@ class Result:
 
 
 def emit(result: Result, prog: str) -> int:
-    """Print a Result the way the shell shows it; return its exit code."""
-    text = result.render()
+    """Print a Result the way the shell shows it; return its exit code. Tables fit a terminal
+    (long cells shortened); piped output keeps every cell whole."""
+    width = None
+    if sys.stdout.isatty():
+        import shutil
+
+        width = shutil.get_terminal_size().columns
+    with shown_at(width):
+        text = result.render()
     if text:
         sys.stdout.write(text + "\n")
     if result.error:
@@ -148,10 +137,33 @@ def to_jsonable(obj: Any) -> Any:
     return str(obj)
 
 
+# Text for the data classes of the layers below, which know nothing of rendering, by the
+# class's dotted name (so registering one imports nothing): name -> function.
+_TEXT_OF: dict[str, Callable[[Any], str]] = {}
+
+
+def text_of(class_name: str) -> Callable[[Callable[[Any], str]], Callable[[Any], str]]:
+    """Register the function that renders instances of the class `class_name` (dotted, e.g.
+    "gastown_tui.town.convoys.Convoy") as text."""
+    def register(fn: Callable[[Any], str]) -> Callable[[Any], str]:
+        _TEXT_OF[class_name] = fn
+        return fn
+    return register
+
+
+def _registered(obj: Any) -> Callable[[Any], str] | None:
+    cls = type(obj)
+    return _TEXT_OF.get(f"{cls.__module__}.{cls.__qualname__}")
+
+
 def render_text(obj: Any) -> str:
-    """Human text: an object's own `render_text()`, else a table or `key: value` lines."""
+    """Human text: a registered renderer's (`text_of`) or the object's own `render_text()`,
+    else a table or `key: value` lines."""
     if obj is None:
         return ""
+    registered = _registered(obj)
+    if registered is not None:
+        return registered(obj)
     own = getattr(obj, "render_text", None)
     if callable(own):
         return own()
@@ -160,9 +172,9 @@ def render_text(obj: Any) -> str:
     if isinstance(obj, (list, tuple)):
         if not obj:
             return "(none)"
+        if all(_registered(o) or callable(getattr(o, "render_text", None)) for o in obj):
+            return "\n".join(render_text(o) for o in obj)
         if all(field_names(o) is not None for o in obj):
-            if all(callable(getattr(o, "render_text", None)) for o in obj):
-                return "\n".join(o.render_text() for o in obj)
             names = field_names(obj[0])
             rows = [[_cell(getattr(o, n)) for n in names] for o in obj]
             return table(rows, [n.upper() for n in names])
@@ -191,23 +203,109 @@ def _key_values(pairs: list[tuple[str, Any]]) -> str:
     return "\n".join(f"{k + ':':<{width + 1}} {_cell(v)}" for k, v in pairs)
 
 
-def table(rows: Sequence[Sequence[str]], headers: Sequence[str] | None = None) -> str:
-    """A plain aligned table; the last column is not padded. Cells show one line each, their
-    controls as marks (`visible`), so every row stays one line and the columns line up."""
-    all_rows = [list(headers)] if headers else []
-    all_rows += [[visible(c) for c in r] for r in rows]
-    if not all_rows:
-        return ""
+# The terminal's width while a result is printed to one (`emit`); None: piped, or shown in
+# the app, where results scroll sideways: cells are never shortened then.
+_WIDTH: ContextVar[int | None] = ContextVar("table_width", default=None)
+ELLIPSIS = "…"
+GAP = "  "
+
+
+@contextlib.contextmanager
+def shown_at(width: int | None) -> Iterator[None]:
+    """Tables rendered inside fit `width` cells (None: as wide as their cells)."""
+    token = _WIDTH.set(width)
+    try:
+        yield
+    finally:
+        _WIDTH.reset(token)
+
+
+def cell_width(text: str) -> int:
+    """Terminal cells `text` takes (a CJK character or an emoji takes two)."""
+    if text.isascii():
+        return len(text)
     from wcwidth import wcswidth
 
-    def w(s: str) -> int:
-        n = wcswidth(s)
-        return n if n >= 0 else len(s)
+    n = wcswidth(text)
+    return n if n >= 0 else sum(max(0, _char_width(c)) for c in text)
 
-    ncols = max(len(r) for r in all_rows)
-    widths = [max((w(r[i]) for r in all_rows if i < len(r)), default=0) for i in range(ncols)]
-    lines = []
-    for r in all_rows:
-        cells = [c + " " * (widths[i] - w(c)) if i < len(r) - 1 else c for i, c in enumerate(r)]
-        lines.append("  ".join(cells).rstrip())
-    return "\n".join(lines)
+
+def _char_width(char: str) -> int:
+    from wcwidth import wcwidth
+
+    n = wcwidth(char)
+    return 1 if n < 0 else n
+
+
+def shorten(text: str, width: int) -> str:
+    """`text` cut to `width` cells, its last cell an ellipsis when anything was cut."""
+    if cell_width(text) <= width:
+        return text
+    if width <= 0:
+        return ""
+    out, used = [], 0
+    for char in text:
+        w = _char_width(char)
+        if used + w > width - 1:
+            break
+        out.append(char)
+        used += w
+    return "".join(out).rstrip() + ELLIPSIS
+
+
+def table(rows: Sequence[Sequence[str]], headers: Sequence[str] | None = None, *,
+          keep: Sequence[str] = ()) -> str:
+    """The one table of every list: aligned columns (measured in terminal cells), a header
+    row, the last column not padded, each cell on one line with its controls as marks
+    (`visible`). Printed to a terminal narrower than the table, long cells are shortened with
+    an ellipsis: the widest column that can still give gives, one cell at a time, down to its
+    header's width; columns named in `keep` (ids people copy) never shorten. Piped, or in the
+    app, nothing is shortened."""
+    # Lists run to thousands of rows, nearly all printable ASCII: those are measured with len()
+    # and laid out by one format a row; only the other rows go through `visible` and wcwidth.
+    body = [r if "".join(r).isprintable() else [visible(c) for c in r] for r in rows]
+    all_rows = ([list(headers)] if headers else []) + body
+    if not all_rows:
+        return ""
+    sizes = _cell_widths(all_rows)
+    widths = [max(column) for column in zip_longest(*sizes, fillvalue=0)]
+    limit = _WIDTH.get()
+    if limit is not None:
+        widths = _fit(widths, limit, headers, keep)
+        all_rows = [[shorten(c, widths[i]) for i, c in enumerate(r)] for r in all_rows]
+        sizes = _cell_widths(all_rows)
+    whole = GAP.join([*(f"{{:<{w}}}" for w in widths[:-1]), "{}"])  # (pads by len())
+    return "\n".join(
+        (whole.format(*r) if len(r) == len(widths) and "".join(r).isascii() else
+         GAP.join([*(c + " " * (widths[i] - w[i]) for i, c in enumerate(r[:-1])), *r[-1:]]))
+        .rstrip() for r, w in zip(all_rows, sizes))
+
+
+def _cell_widths(rows: list[list[str]]) -> list[list[int]]:
+    return [list(map(len, r)) if "".join(r).isascii() else [cell_width(c) for c in r]
+            for r in rows]
+
+
+MIN_SHORTENED = 4  # cells a shortened column keeps at least (three and the ellipsis)
+
+
+def _fit(widths: list[int], limit: int, headers: Sequence[str] | None,
+         keep: Sequence[str]) -> list[int]:
+    widths = list(widths)
+    floors = []
+    for i, w in enumerate(widths):
+        head = headers[i] if headers and i < len(headers) else ""
+        floors.append(w if head in keep and head else
+                      min(w, max(cell_width(head), MIN_SHORTENED)))
+    excess = sum(widths) + len(GAP) * (len(widths) - 1) - limit
+    while excess > 0:
+        givers = [i for i, w in enumerate(widths) if w > floors[i]]
+        if not givers:
+            break
+        widest = max(givers, key=lambda i: (widths[i], i))
+        runner_up = max((widths[i] for i in givers if i != widest), default=floors[widest])
+        step = min(excess, widths[widest] - max(floors[widest], runner_up - 1))
+        step = max(step, 1)
+        widths[widest] -= step
+        excess -= step
+    return widths

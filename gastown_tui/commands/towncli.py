@@ -7,12 +7,12 @@ Completers serve both the shells (`gt completion bash`) and the app's command ba
 
 from __future__ import annotations
 
-import contextlib
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable
 
 import click
 
-from .core import Env, _is_user_error, get_env
+from .agent_calls import identity_of, town_of
+from .core import Env, get_env
 from .render import view
 
 if TYPE_CHECKING:
@@ -28,19 +28,12 @@ def _env(ctx: click.Context | None) -> Env:
 
 
 def current_town(ctx: click.Context | None = None) -> "Town":
-    from ..town import find_town
-
-    env = _env(ctx)
-    return find_town(env.cwd, env.environ)
+    return town_of(_env(ctx))
 
 
 def identity(town: "Town", ctx: click.Context | None = None) -> str:
-    """The caller's address: an in-process caller's `Env.actor` when it sets one (the app acts
-    for whoever is at the keyboard), else `current_identity` of its directory and variables."""
-    from ..town import current_identity
-
-    env = _env(ctx)
-    return env.actor or current_identity(town, env.cwd, env.environ)
+    """The caller's address (see `agent_calls.identity_of`)."""
+    return identity_of(town, _env(ctx))
 
 
 def _completer(values: Callable[["Town", click.Context], Iterable[str | tuple[str, str]]]):
@@ -142,51 +135,6 @@ def _mail_values(town: "Town", ctx: click.Context):
 complete_mail = _completer(_mail_values)
 
 
-def land_convoys(closed_ids: Iterable[str]) -> None:
-    """Call from any command that closes issues: lands the convoys now complete and says so on
-    the progress channel (stderr in the shell), so the command's own result stays unchanged."""
-    from ..town.convoys import after_close
-
-    env = get_env()
-    closed_ids = list(closed_ids)
-    with _follow_up(env, f"the convoys tracking {', '.join(closed_ids)} were not checked",
-                    "`gt convoy refresh` lands them"):
-        for convoy in after_close(env.cwd, env.environ, closed_ids):
-            notified = ", ".join(convoy.notify) or "mayor/"
-            env.progress(f"convoy {convoy.id} landed: {convoy.title} "
-                         f"({convoy.total} issues closed; notified {notified})")
-
-
-def reopen_convoys(reopened_ids: Iterable[str]) -> None:
-    """Call from any command that reopens issues: the landed convoys tracking them are open
-    again, said on the progress channel like a landing."""
-    from ..town.convoys import after_reopen
-
-    env = get_env()
-    reopened_ids = list(reopened_ids)
-    with _follow_up(env, f"the landed convoys tracking {', '.join(reopened_ids)} were not "
-                    "reopened", "reopen one with `bd reopen CONVOY`"):
-        for convoy in after_reopen(env.cwd, env.environ, reopened_ids):
-            env.progress(f"convoy {convoy.id} is open again: {convoy.title} "
-                         f"({convoy.progress} closed)")
-
-
-@contextlib.contextmanager
-def _follow_up(env, what: str, remedy: str) -> Iterator[None]:
-    """A follow-up of a change already saved (landing convoys after a close): its failure
-    (a full disk, a busy town ledger) is a warning, since the command itself succeeded and
-    must not say it failed."""
-    from ..files import os_error_message
-
-    try:
-        yield
-    except Exception as e:  # noqa: BLE001 - sorted below: only what a person can act on
-        message = str(e) if _is_user_error(e) else os_error_message(e)
-        if message is None:
-            raise
-        env.progress(f"warning: {what} ({message}); {remedy}")
-
-
 @view
 class Done:
     """A change with nothing more to show than what changed: JSON for scripts, one line for
@@ -202,17 +150,3 @@ class Done:
         where = f" ({self.path})" if self.path else ""
         return f"{self.action} {self.kind} {self.name}{where}." + (
             f" {self.note[0].upper()}{self.note[1:]}." if self.note else "")
-
-
-def town_actor(env: Env) -> str | None:
-    """Who a `bd` caller is in town terms when nothing says otherwise (no --actor, no
-    BD_ACTOR): `<rig>/crew/<name>` inside a crew clone, the agent's address under GT_ROLE.
-    None outside a town and for a person's own shell, where the user name serves."""
-    from ..town import NotInTown, current_identity, find_town
-
-    try:
-        town = find_town(env.cwd, env.environ)
-    except NotInTown:
-        return None
-    who = current_identity(town, env.cwd, env.environ)
-    return None if who == "overseer" else who

@@ -95,6 +95,9 @@ def to_wire(value: Any) -> Any:
         return [to_wire(v) for v in value]
     if hasattr(value, "__dataclass_fields__"):  # town.sling.Slung and Unslung
         return {n: to_wire(getattr(value, n)) for n in value.__dataclass_fields__}
+    names = getattr(type(value), "__view_fields__", None)     # a light record (records.py)
+    if names is not None:
+        return {n: to_wire(getattr(value, n)) for n in names}
     return value
 
 

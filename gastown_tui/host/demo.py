@@ -18,7 +18,6 @@ from typing import Callable
 
 import pygit2
 
-from ..visible import visible
 
 TASKS = (
     ("Add a friendly greeting to hello.py", "Edit hello.py so it greets the person by name."),
@@ -77,23 +76,7 @@ class DemoResult:
     spare: str | None = None
     sample: str = ""                  # the sample project, which the merges were pushed to
     merged: list[str] = dataclasses.field(default_factory=list)  # its main, newest first
-
-    def render_text(self) -> str:
-        head = (f"Convoy {self.convoy} landed in {self.seconds:.1f} s." if self.landed
-                else f"Convoy {self.convoy} did not land within the time limit.")
-        lines = [head, f"Demo town: {self.town}"]
-        for w in self.work:
-            lines.append(f"  {w.polecat:<10} {w.issue}  {w.branch}  "
-                         f"{(w.commit or '-')[:10]}  {', '.join(w.files) or '-'}")
-        if self.merged:
-            lines.append(f"Merged into main of the sample project ({self.sample}):")
-            lines += [f"  {visible(line)}" for line in self.merged]
-        lines.append(f"Look around: cd {self.town} && gt mq list --all && gt convoy list --all "
-                     "&& gt mail inbox")
-        if self.spare:
-            lines.append(f"One issue is left for you: gt sling {self.spare} sample "
-                         "(with a host running: gt up)")
-        return "\n".join(lines)
+    removed: bool = False             # its temporary folder was removed as the demo ended
 
 
 def task_for(i: int) -> tuple[str, str]:
@@ -125,7 +108,11 @@ def build_town(root: Path, agents: int, say: Callable[[str], None]):
     from ..town.install import install
     from ..town.rigs import add_rig
 
-    say(f"creating demo town at {root}")
+    from . import demo_folder
+
+    say(f"creating demo town at {root}" + ("; its folder is removed when the demo ends "
+                                           "(`gt demo --keep` keeps it)"
+                                           if demo_folder.is_temporary(root) else ""))
     install(root, name="demo")
     town = find_town(root, {})
     source = make_sample_repo(root / ".demo" / "sample-project")

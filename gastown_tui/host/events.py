@@ -8,16 +8,20 @@ for `gt events --follow`) and appends each event to `<town>/.runtime/events.json
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import json
 import os
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..visible import visible
 from .runtime import events_path
+
+if TYPE_CHECKING:
+    # Only the host's bus uses asyncio; `gt done` and `gt sling` append events without a
+    # host, and asyncio's import would cost them ~30 ms.
+    import asyncio
 
 MAX_QUEUE = 10_000
 KEEP_RECENT = 500
@@ -118,6 +122,8 @@ class EventBus:
         return list(self._recent)[-n:] if n > 0 else []
 
     def open_queue(self) -> asyncio.Queue:
+        import asyncio
+
         q: asyncio.Queue = asyncio.Queue()
         self._queues.add(q)
         return q

@@ -62,6 +62,10 @@ def narrate(town_root: Path, say: Callable[[str], None], mode: str = "headless")
             say(describe(ev))
 
     asyncio.run(serve(town_root, mode, started, event))
+    from . import demo_folder
+
+    if demo_folder.remove_if_done(town_root):
+        say(f"removed the demo town's folder {town_root.parent} (`gt demo --keep` keeps it)")
     return 0
 
 

@@ -147,11 +147,12 @@ class Viewer:
             self.schedule(now=True)
 
     def on_town_event(self, event: dict) -> None:
-        """Notices for a person (`notifier.py`), which the client tells its terminal, and the
-        merge queue's news, which it shows; the rest of the town's events it reads from the
+        """Notices for a person (`notifier.py`), which the client tells its terminal, the
+        merge queue's news, which it shows, and a setting changed in another shell (`gt config
+        set theme X`), which it reads at once; the rest of the town's events it reads from the
         ledger and the agents' rows."""
         kind = str(event.get("kind") or "")
-        if kind == "notice" or kind.startswith("mr_"):
+        if kind in ("notice", "config_set") or kind.startswith("mr_"):
             self._push({"push": api.PUSH_EVENT, "event": event})
 
     def _mark(self, name: str, rows: Any) -> None:

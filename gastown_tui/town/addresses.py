@@ -18,6 +18,23 @@ MAYOR = "mayor/"
 FORMS = "overseer, mayor/, <rig>/crew/<name>, <rig>/polecats/<name>, @town, @rig/<rig>"
 
 
+def shown_address(address: str | None) -> str:
+    """How a sender (or any address) is named wherever people read it, in the app, the
+    dashboard and the CLI alike: a crew member or polecat by the name the Agents panel, its
+    pane and `gt agents` give it (`sample/nux` for `sample/polecats/nux`, which `gt mail send`
+    takes too), the Mayor as `mayor/`, the person as `overseer`. Stored text: show it through
+    `visible`."""
+    address = (address or "").strip()
+    if address in ("mayor", MAYOR):
+        return MAYOR
+    if address in ("human", OVERSEER):
+        return OVERSEER
+    parts = address.split("/")
+    if len(parts) == 3 and parts[1] in ("crew", "polecats") and parts[0] and parts[2]:
+        return f"{parts[0]}/{parts[2]}"
+    return address or "?"
+
+
 def current_identity(town: Town, cwd: Path, environ: Mapping[str, str]) -> str:
     """`BD_ACTOR` or `GT_ROLE` for agents; `<rig>/crew/<name>` inside a crew clone; otherwise
     the person at their own shell, `overseer`. A `BD_ACTOR` that is no address (`steve`, as

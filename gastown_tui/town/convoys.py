@@ -5,11 +5,10 @@ tracked issue is closed. `check_landing` runs after each close, so no daemon is 
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
 from typing import TYPE_CHECKING, Iterable
 
-from ..visible import visible
+from ..records import Factory, field_names, record
 from .addresses import MAYOR, OVERSEER, expand
 from .errors import TownError, usage
 from .model import Town
@@ -27,7 +26,7 @@ AWAITING_MERGE = "awaiting merge"
 HUMAN_REVIEW_LABEL = "gt:review-human"
 
 
-@dataclasses.dataclass
+@record
 class Tracked:
     id: str
     title: str
@@ -37,7 +36,7 @@ class Tracked:
     close_reason: str | None = None   # e.g. "merged into main as 1a2b3c4d5e"
 
 
-@dataclasses.dataclass
+@record
 class Convoy:
     id: str
     title: str
@@ -48,34 +47,26 @@ class Convoy:
     created_at: str
     created_by: str
     closed_at: str | None = None
-    tracked: list[Tracked] = dataclasses.field(default_factory=list, metadata={"text": False})
+    tracked: list[Tracked] = Factory(list)
     # Whether `tracked` was looked up (`gt convoy show`) or left out (`gt convoy list`): an
     # empty list must not read as "tracks nothing" in a listing.
-    detailed: bool = dataclasses.field(default=False, repr=False)
+    detailed: bool = False
+    __text_hidden__ = ("tracked",)
+
+    def __repr__(self) -> str:
+        return "Convoy(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in field_names(self)
+                                     if n != "detailed") + ")"
 
     @property
     def progress(self) -> str:
         return f"{self.done}/{self.total}"
 
     def to_json(self) -> dict:
-        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
-             if f.name not in ("tracked", "detailed")}
+        d = {n: getattr(self, n) for n in field_names(self) if n not in ("tracked", "detailed")}
         if self.detailed:
-            d["tracked"] = [dataclasses.asdict(t) for t in self.tracked]
+            d["tracked"] = [{n: getattr(t, n) for n in field_names(t)} for t in self.tracked]
         d["progress"] = self.progress
         return d
-
-    def render_text(self) -> str:
-        v = visible
-        line = f"{v(self.id)}  {self.progress:>7}  {v(self.status):<6}  {v(self.title)}"
-        if not self.detailed:
-            return line
-        width = max((len(v(t.id)) for t in self.tracked), default=0)
-        rows = [f"  {v(t.id):<{width}}  {v(t.status):<11}  {v(t.assignee or '-'):<24}  "
-                f"{v(t.title)}" for t in self.tracked] or [
-            f"  (no issues yet: gt convoy add-issue ID... --convoy {v(self.id)})"]
-        notify = f"\n  notify: {', '.join(v(n) for n in self.notify)}" if self.notify else ""
-        return line + notify + "\n" + "\n".join(rows)
 
 
 def _status_of(issue: "Issue") -> str:

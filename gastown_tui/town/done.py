@@ -72,7 +72,6 @@ def finish(town: "Town", cwd: Path, environ: Mapping[str, str],
     from . import mq, worktrees
     from .convoys import check_landing
     from .mail import one_line, send_mail
-    from .sling import archive_finished
 
     hook = require_hook(town, cwd, environ)
     me = hook.address
@@ -111,6 +110,9 @@ def finish(town: "Town", cwd: Path, environ: Mapping[str, str],
     archived, kept = False, None
     if (mr is None and hook.kind == "polecats" and hook.branch
             and worktrees.is_merged(rig, hook.branch)):
+        # (sling's module only here: `gt done` usually leaves the archiving to the merge)
+        from .sling import archive_finished
+
         # Idle from the moment the transaction above ended: a host may be reusing it already.
         done_hook, kept = archive_finished(town, hook, "done and merged")
         archived = done_hook is not None

@@ -13,11 +13,11 @@ live work.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
+from ..records import Factory, record
 from .errors import TownError
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def now() -> str:
     return _now()
 
 
-@dataclasses.dataclass
+@record
 class Hook:
     polecat: str
     rig: str
@@ -56,7 +56,7 @@ class Hook:
     agent: str | None = None
     base: str | None = None
     convoy: str | None = None
-    times: dict[str, str] = dataclasses.field(default_factory=dict)
+    times: dict[str, str] = Factory(dict)
     respawns: int = 0
     stuck: bool = False
     pid: int | None = None

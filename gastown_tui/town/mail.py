@@ -4,11 +4,9 @@ Unread is open, read is closed; urgent mail has priority 0 and the `urgent` labe
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING, Iterable
 
-from ..visible import visible
-from ..when import ago, local_time
+from ..records import field_names, record
 from .addresses import expand, normalize
 from .errors import TownError, usage
 from .model import Town
@@ -19,7 +17,7 @@ if TYPE_CHECKING:
 ARCHIVED = "archived"  # the label of mail put away
 
 
-@dataclasses.dataclass
+@record
 class Message:
     id: str
     sender: str
@@ -30,33 +28,18 @@ class Message:
     created_at: str
     thread: str
     reply_to: str | None = None
-    body: str = dataclasses.field(default="", metadata={"text": False})
-
-    def render_text(self) -> str:
-        flag = "!" if self.urgent else " "
-        state = " " if self.read else "*"
-        return f"{state}{flag} {visible(self.id)}  " \
-               f"{visible(self.created_at[:16].replace('T', ' '))}  " \
-               f"{visible(self.sender):<22}  {visible(self.subject)}"
+    body: str = ""
+    __text_hidden__ = ("body",)
 
 
-@dataclasses.dataclass
+@record
 class Letter:
     """One message shown in full (`gt mail read`)."""
 
     message: Message
 
     def to_json(self) -> dict:
-        return dataclasses.asdict(self.message)
-
-    def render_text(self) -> str:
-        m = self.message
-        v = visible
-        head = [f"From:    {v(m.sender)}", f"To:      {v(m.to)}",
-                f"Date:    {v(ago(m.created_at))} ({v(local_time(m.created_at))})",
-                f"Subject: {v(m.subject)}" + ("  [urgent]" if m.urgent else ""),
-                f"Id:      {v(m.id)}  (thread {v(m.thread)})"]
-        return "\n".join(head) + "\n\n" + v(m.body, lines=True).rstrip("\n")
+        return {n: getattr(self.message, n) for n in field_names(self.message)}
 
 
 def _label(issue: "Issue", key: str) -> str | None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
+from ..records import field_names, record
 from .errors import TownError, usage
 from .paths import (BEADS_DIR, CONFIG_FILE, RIG_CLONE, RIG_CONFIG, RIG_REPO, RIGS_FILE,
                     TOWN_FILE, Expect, find_town_root, read_toml)
@@ -35,16 +35,20 @@ def _open_ledger(beads_dir: Path, actor: str | None) -> "Ledger":
     return Ledger.open(beads_dir, actor=actor)
 
 
-@dataclasses.dataclass
+@record
 class Rig:
     """One project under town management."""
 
-    town: "Town" = dataclasses.field(repr=False)
+    town: "Town"
     name: str
     url: str
     branch: str
     prefix: str
     added: str = ""
+
+    def __repr__(self) -> str:
+        return "Rig(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in field_names(self)
+                                  if n != "town") + ")"
 
     @property
     def path(self) -> Path:
@@ -81,7 +85,7 @@ class Rig:
         return self.branch
 
     def settings(self) -> dict[str, Any]:
-        from .config import RIG_SCHEMA, RIG_SETTINGS, check_values
+        from .schema import RIG_SCHEMA, RIG_SETTINGS, check_values
 
         data = read_toml(self.config_path, RIG_SCHEMA)
         check_values(self.config_path, data, RIG_SETTINGS)
@@ -131,7 +135,7 @@ class Town:
         return self.root / ".runtime"
 
     def config(self) -> dict[str, Any]:
-        from .config import CONFIG_SCHEMA, check_values
+        from .schema import CONFIG_SCHEMA, check_values
 
         path = self.root / CONFIG_FILE
         data = read_toml(path, CONFIG_SCHEMA)

@@ -14,10 +14,10 @@ and the people); the git work is in `landing.py`, the batch order in `refinery.p
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import TYPE_CHECKING, Any
 
+from ..records import Factory, record
 from ..visible import visible
 from . import hooks as hooks_mod
 from .errors import TownError, usage
@@ -49,7 +49,7 @@ IN_FLIGHT = ("gating", "merging")
 WAITING = ("queued", "review")
 
 
-@dataclasses.dataclass
+@record
 class MergeSettings:
     target: str
     strategy: str = "rebase"
@@ -61,7 +61,7 @@ class MergeSettings:
 
 
 def merge_settings(rig: "Rig") -> MergeSettings:
-    from .config import RIG_SETTINGS, dotted
+    from .schema import RIG_SETTINGS, dotted
 
     data = rig.settings()
 
@@ -89,7 +89,7 @@ def origin_head(rig: "Rig") -> str | None:
     return name[len(prefix):] if isinstance(name, str) and name.startswith(prefix) else None
 
 
-@dataclasses.dataclass
+@record
 class MergeRequest:
     id: str
     rig: str
@@ -109,16 +109,18 @@ class MergeRequest:
     updated_at: str = ""
     merged_commit: str | None = None   # the target's new tip that brought it in
     landed_as: str | None = None       # its own last commit on the target
-    files: list[str] = dataclasses.field(default_factory=list)       # conflicting files
-    gate_tail: list[str] = dataclasses.field(default_factory=list)   # the gate's last lines
+    files: list[str] = Factory(list)       # conflicting files
+    gate_tail: list[str] = Factory(list)   # the gate's last lines
     log: str | None = None
-    ref: str = dataclasses.field(default="", metadata={"text": False})
+    ref: str = ""
     # The tree its gate passed on, and that gate, while it waits for review.
-    tested: dict | None = dataclasses.field(default=None, metadata={"text": False})
-    landing: dict | None = dataclasses.field(default=None, metadata={"text": False})
-    told: bool = dataclasses.field(default=True, metadata={"text": False})
-    retry_after: float = dataclasses.field(default=0.0, metadata={"text": False})
+    tested: dict | None = None
+    landing: dict | None = None
+    told: bool = True
+    retry_after: float = 0.0
     needs_you: str | None = None       # why a person should look, when they should
+    # Kept for the queue's own work, shown in JSON but not in text views.
+    __text_hidden__ = ("ref", "tested", "landing", "told", "retry_after")
 
     @property
     def label(self) -> str:
@@ -136,8 +138,7 @@ class MergeRequest:
         return {k: getattr(self, k) for k in keep}
 
     def to_json(self) -> dict[str, Any]:
-        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
-               if f.metadata.get("text", True)}
+        out = {n: getattr(self, n) for n in type(self).__text_fields__}
         out["state_label"] = self.label
         return out
 

@@ -8,6 +8,8 @@ import dataclasses
 import datetime as _dt
 from typing import Any, Iterable
 
+from .addresses import shown_address
+
 # Agent states (as the host reports them, plus `stuck`) that wait for a person.
 NEEDS_STATES = ("waiting", "stuck")
 
@@ -50,6 +52,6 @@ def needs_items(agents: Iterable[Any] = (), merges: Iterable[Any] = (),
                        + (f" on {a.bead}" if a.bead else ""))
              for a in agents if a.state in NEEDS_STATES]
     items += [NeedsItem("merge", m.id, m.needs_you) for m in merges if m.needs_you]
-    items += [NeedsItem("mail", m.id, f"mail from {m.sender}: {m.subject}")
+    items += [NeedsItem("mail", m.id, f"mail from {shown_address(m.sender)}: {m.subject}")
               for m in mail if m.unread]
     return items

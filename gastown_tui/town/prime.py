@@ -6,10 +6,10 @@ its bead and, for a molecule, the step children.
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
+from ..records import Factory, record
 from ..visible import visible
 from . import hooks as hooks_mod
 
@@ -17,14 +17,14 @@ if TYPE_CHECKING:
     from .model import Town
 
 
-@dataclasses.dataclass
+@record
 class Step:
     id: str
     title: str
     status: str
 
 
-@dataclasses.dataclass
+@record
 class RigLine:
     """A rig as a coordinator needs it: its issues' prefix and the clone whose ledger holds
     them (`bd` there creates the issues `gt sling` can hand to the rig's polecats)."""
@@ -34,7 +34,7 @@ class RigLine:
     clone: str
 
 
-@dataclasses.dataclass
+@record
 class Prime:
     role: str
     identity: str
@@ -49,17 +49,17 @@ class Prime:
     acceptance: str | None = None
     priority: int | None = None
     branch: str | None = None
-    steps: list[Step] = dataclasses.field(default_factory=list)
+    steps: list[Step] = Factory(list)
     # The town overview (rigs, open convoys) for whoever coordinates: the Mayor, or a person
     # outside any worktree.
     overview: bool = False
-    rigs: list[RigLine] = dataclasses.field(default_factory=list)
-    convoys: list[str] = dataclasses.field(default_factory=list)
+    rigs: list[RigLine] = Factory(list)
+    convoys: list[str] = Factory(list)
     # When the work came back from the merge queue: why, and what to do about it.
     merge_request: str | None = None
     rejection: str | None = None
     fix: str | None = None
-    rejection_details: list[str] = dataclasses.field(default_factory=list)
+    rejection_details: list[str] = Factory(list)
 
     def render_text(self) -> str:
         lines = [f"# Gas Town {self.town!r} ({self.town_root})",

@@ -13,21 +13,21 @@ hand) are kept as they are.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
+from ..records import Factory, record
 from .paths import RIG_CLONE, RIGS_FILE, ROUTES_FILE, TOWN_PREFIX, locked, write_atomic
 
 REJECTED_SUFFIX = ".rejected"
 
 
-@dataclasses.dataclass
+@record
 class RoutesFile:
     """What routes.jsonl holds: its readable routes, and its problems (line number, text)."""
     routes: dict[str, str]
     missing: bool = False
-    bad: list[tuple[int, str]] = dataclasses.field(default_factory=list)
+    bad: list[tuple[int, str]] = Factory(list)
 
 
 def read_file(root: Path) -> RoutesFile:

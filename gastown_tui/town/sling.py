@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping
 
+from .. import records
 from ..files import Room, pid_alive
 from ..visible import visible
 from . import hooks as hooks_mod
@@ -264,7 +265,7 @@ def sling_one(town: "Town", issue_id: str, target: str, *, agent: str | None = N
             own_undo.append(lambda: _delete_convoy(town, convoy_id))
 
         prev = (issue.status, issue.assignee)
-        before = dataclasses.replace(hook) if old is not None else None
+        before = records.replace(hook) if old is not None else None
         with led.transaction():
             # Checked again under the ledger's write lock: two slings of one issue at once
             # must not both win.
@@ -322,7 +323,7 @@ def _make_ready(town: "Town", rig: "Rig", old: hooks_mod.Hook | None, base: str 
     if base:
         # A bad --base must fail before the idle polecat's finished worktree goes.
         _check_base(rig, base)
-    finished = dataclasses.replace(old)
+    finished = records.replace(old)
     kept = _refused(town, old, f"archiving its finished worktree {old.worktree}",
                     lambda: archive(town, old, "reused for new work"))
     undo.append(lambda: _unarchive(town, rig, finished, kept))
@@ -405,7 +406,7 @@ def _wrong_rig(town: "Town", issue_id: str, rig: "Rig", owner: "Rig | None") -> 
 
 
 def hook_for_text(hook: hooks_mod.Hook, issue: str, branch: str) -> hooks_mod.Hook:
-    return dataclasses.replace(hook, issue=issue, branch=branch)
+    return records.replace(hook, issue=issue, branch=branch)
 
 
 def _branch_exists(rig: "Rig", branch: str) -> bool:
@@ -476,17 +477,17 @@ def _unarchive(town: "Town", rig: "Rig", finished: hooks_mod.Hook,
         if kept is not None:
             snapshots.put_back(path, finished.polecat, kept)
     current = hooks_mod.load(town, finished.rig, finished.polecat, finished.kind)
-    hooks_mod.save(town, current or finished, **{f.name: getattr(finished, f.name)
-                                                 for f in dataclasses.fields(finished)
-                                                 if f.name != "bead_id"})
+    hooks_mod.save(town, current or finished, **{n: getattr(finished, n)
+                                                 for n in records.field_names(finished)
+                                                 if n != "bead_id"})
 
 
 def _unhook(town: "Town", led, issue_id: str, prev: tuple[str, str | None],
             hook: hooks_mod.Hook, before: hooks_mod.Hook | None) -> None:
     """The bead as it was; the polecat's record as it was (a new polecat's is archived, with
     no branch or worktree: the rollback removed them)."""
-    restored = ({f.name: getattr(before, f.name) for f in dataclasses.fields(before)
-                 if f.name != "bead_id"} if before is not None else
+    restored = ({n: getattr(before, n) for n in records.field_names(before)
+                 if n != "bead_id"} if before is not None else
                 {"issue": None, "state": "archived", "branch": None, "worktree": None})
     with led.transaction():
         led.update(issue_id, status=prev[0], assignee=prev[1])

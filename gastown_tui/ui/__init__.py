@@ -18,7 +18,8 @@ Public API (Textual is imported only by these modules, never by other layers)::
     from gastown_tui.ui.acting import sling, act, nudge, peek, command_env
         # what a person does from the app and the dashboard alike (typed host requests)
 
-    from gastown_tui.commands.gt_app import open_app, open_demo, IN_APP
+    from gastown_tui.commands.gt_app import open_app, open_demo
+    from gastown_tui.commands.calls import IN_APP
     open_app(env, town_root=None, first_commands=None, focus=None)  # what `gt` alone runs
     open_demo(env, target, agents)                        # what `gt demo` runs without --headless
         # both refuse (CommandError) when env.environ[IN_APP] is set: commands run from the

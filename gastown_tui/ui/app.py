@@ -26,6 +26,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 
+from ..town.addresses import shown_address
 from ..visible import visible
 from .keymap import DEFAULT_PREFIX, PREFIX_BINDINGS, PrefixTable, key_label, keymap_clashes, \
     prefix_from_config, read_keymap_tables, validate_keymap
@@ -70,6 +71,10 @@ class AppOptions:
     prefix_key: str | None = None
     poll_seconds: float = POLL_S
     first_commands: list[str] = field(default_factory=list)  # run once the host is up (demo)
+    notes: list[str] = field(default_factory=list)  # said once the app shows (where a demo is)
+    # The terminal's colours: "256" or "standard" (16) map every colour to the nearest it has;
+    # None detects them (TERM, COLORTERM) when the app has a terminal, truecolour without one.
+    color_system: str | None = None
     review: Any = None           # fixed Review view content (reviewing.FixedReview: snapshots)
 
 
@@ -94,6 +99,7 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
             self.register_theme(theme)
         self._wanted_theme = (self.options.theme or self.town_config.get("theme")
                               or DEFAULT_THEME)
+        self._town_theme = self.town_config.get("theme")  # the setting, as last read
         self.prefix_key, problem = prefix_from_config(self.options.prefix_key
                                                       or self.town_config.get("prefix_key")
                                                       or DEFAULT_PREFIX)
@@ -127,6 +133,7 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         self.problems += problems
         self.main = MainScreen(self.prefix_key, key_label(self.prefix_key), self.complete,
                                sidebar_width=self.settings["sidebar_width"])
+        self.color_depth: Any = None  # the ColorDepth filter, set at mount
 
     # ---- start and stop ------------------------------------------------------------------
 
@@ -157,7 +164,32 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
     def binding_ids(self) -> list[str]:
         return [i for scope in self.binding_scopes().values() for i, _ in scope]
 
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's colours made to reach WCAG AA (`theme.accessible_variables`), for the
+        styles and for markup (`[$text-muted]`), which reads `theme_variables`."""
+        from .theme import accessible_variables
+
+        self.theme_variables = accessible_variables(super().get_css_variables())
+        return self.theme_variables
+
+    def get_line_filters(self) -> list:
+        filters = list(super().get_line_filters())
+        if self.color_depth is not None and self.color_depth.enabled:
+            filters.append(self.color_depth)  # after Textual's: ANSI and dim made truecolour
+        return filters
+
+    def _outer_colors(self) -> Any:
+        from rich.color import ColorSystem
+
+        wanted = self.options.color_system
+        if wanted is None and not self.is_headless:
+            wanted = self.console.color_system
+        return {"256": ColorSystem.EIGHT_BIT, "standard": ColorSystem.STANDARD}.get(wanted)
+
     async def on_mount(self) -> None:
+        from .color_depth import ColorDepth
+
+        self.color_depth = ColorDepth(self._outer_colors())
         if self._wanted_theme in self.available_themes:
             self.theme = self._wanted_theme
         else:
@@ -173,6 +205,8 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         await self.push_screen(self.main)
         for problem in self.problems:
             self.notify(problem, severity="warning", timeout=8)
+        for note in self.options.notes:
+            self.notify(note, timeout=15)
         self.main.show_view(self.view)
         self.boot()
 
@@ -401,7 +435,11 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
     def town_event(self, event: dict) -> None:
         """A notice for the person goes to this app's terminal; the merge queue's news: a
         toast for a request sent back and for one that waits for review, the Review view and
-        the sidebar read again; other events show through the sidebar's refresh."""
+        the sidebar read again; a setting changed in another shell (`gt config set theme X`)
+        is read at once; other events show through the sidebar's refresh."""
+        if event.get("kind") == "config_set":
+            self.request_refresh(0)
+            return
         if event.get("kind") == "notice":
             from .alerting import TerminalAlerts
 
@@ -520,9 +558,21 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
                 view.status = None
             if self.closing:
                 return
+        self._follow_theme(view.theme)
         self._announce(self.view, view)
         self.view = view
         self.main.show_view(view)
+
+    def _follow_theme(self, theme: str | None) -> None:
+        """The town's theme setting changed while the app runs: show the new theme."""
+        if not theme or theme == self._town_theme:
+            return
+        self._town_theme = theme
+        if theme in self.available_themes:
+            self.theme = theme
+        else:
+            self.notify(f"theme {theme!r} not found; pick one with "
+                        f"{key_label(self.prefix_key)} t", severity="warning")
 
     def agent_state_changed(self, name: str, old: str, new: str) -> None:
         self.request_refresh(0.05)
@@ -543,7 +593,8 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         seen = {m.id for m in old.mail}
         for m in new.mail:
             if m.unread and m.id not in seen:
-                self.notify(f"{visible(m.sender)}: {visible(m.subject)}", title="mail")
+                self.notify(visible(m.subject),
+                            title=f"mail from {visible(shown_address(m.sender))}")
 
     def choose_focus(self, names: list[str]) -> str | None:
         """Of panes that come together, the one to focus: one asked for (`gt mayor attach`),

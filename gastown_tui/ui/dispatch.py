@@ -50,7 +50,7 @@ class Dispatch:
                 for c in complete(root, rest, self.command_env(), prog=prog)]
 
     def command_env(self) -> Any:
-        from ..commands.gt_app import IN_APP
+        from ..commands.calls import IN_APP
         from .acting import command_env
 
         return command_env(self.options.town_root, self.options.environ, **{IN_APP: "1"})
@@ -198,6 +198,7 @@ class Dispatch:
         """Ask for the reply's text, then send it (`gt mail reply`)."""
         import shlex
 
+        from ..town.addresses import shown_address
         from .screens.prompt import PromptScreen
 
         def send(text: str | None) -> None:
@@ -205,8 +206,8 @@ class Dispatch:
                 self.post_message(RunCommand(
                     f"mail reply {shlex.quote(message.id)} -m {shlex.quote(text)}", quiet=True))
 
-        sender = message.sender.rstrip("/").split("/")[-1] or message.sender
-        self.push_screen(PromptScreen(f"Reply to {sender}: {message.subject}",
+        self.push_screen(PromptScreen(f"Reply to {shown_address(message.sender)}: "
+                                      f"{message.subject}",
                                       "your reply (enter sends)"), send)
 
     def on_agent_action(self, message: AgentAction) -> None:

@@ -52,7 +52,7 @@ class TownReader:
         if self._town is None:
             self._town = Town(self.root)
         town = self._town
-        view = TownView(town=town.name)
+        view = TownView(town=town.name, theme=town.config().get("theme"))
         convoys = [c for c in list_convoys(town, include_closed=True) if not one_sling(c)]
         open_ = [c for c in convoys if c.status == "open"]
         landed = [c for c in convoys if c.status != "open"][:LANDED_SHOWN]

@@ -152,6 +152,7 @@ class TownView:
     costs: dict[str, str] = field(default_factory=dict)  # agent address -> today's cost
     # `town.status.TownStatus` for the status line (None: counted from these rows instead)
     status: Any = None
+    theme: str | None = None  # the town's `theme` setting
 
     @property
     def unread(self) -> int:

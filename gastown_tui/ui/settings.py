@@ -42,7 +42,7 @@ def view_settings(town_config: Mapping, environ: Mapping[str, str]) -> tuple[dic
     set` checks it; a bad value is reported in one line and the default kept."""
     import tomllib
 
-    from ..town.config import TOWN_SETTINGS
+    from ..town.schema import TOWN_SETTINGS
     from .keymap import user_config_path
 
     sources: list[tuple[str, Mapping]] = [("town config", town_config)]

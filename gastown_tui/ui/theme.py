@@ -116,3 +116,103 @@ def load_themes(folders: list[Path]) -> LoadedThemes:
 
 def default_ansi(dark: bool) -> dict[str, str]:
     return ansi_variables(DARK_ANSI if dark else LIGHT_ANSI)
+
+
+# ---- contrast ---------------------------------------------------------------------------
+#
+# Every theme, shipped, the user's or Textual's own, is drawn with colours that reach WCAG AA
+# where the app uses them: text 4.5:1 against each background it sits on, borders,
+# scrollbars and checkboxes 3:1 (tests/ui/test_contrast.py measures the frames). A theme's
+# colour that falls short is moved towards white or black, keeping its hue, until it does.
+
+TEXT_RATIO = 4.6     # WCAG AA for text is 4.5: a margin for rounding to whole RGB values
+GRAPHIC_RATIO = 3.1  # and 3 for user-interface components
+# Colours written as text on the app's backgrounds: the theme's accents (state icons,
+# markup) and Textual's own text colours.
+TEXT_COLORS = ("foreground", "primary", "secondary", "accent", "warning", "error", "success",
+               "text-primary", "text-secondary", "text-accent", "text-warning", "text-error",
+               "text-success", "footer-key-foreground", "footer-foreground",
+               "footer-description-foreground", "button-foreground",
+               "block-cursor-blurred-foreground", "input-selection-foreground")
+
+
+def luminance(color: Color) -> float:
+    """WCAG relative luminance."""
+    def channel(c: int) -> float:
+        v = c / 255
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * channel(color.r) + 0.7152 * channel(color.g) + 0.0722 * channel(color.b)
+
+
+def contrast(a: Color, b: Color) -> float:
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def ensure_contrast(color: Color, backgrounds: list[Color], ratio: float) -> Color:
+    """`color`, or the nearest blend of it with white or black (whichever gets there first)
+    that has `ratio` against every one of `backgrounds`."""
+    if min(contrast(color, bg) for bg in backgrounds) >= ratio:
+        return color
+    for step in range(1, 21):
+        for extreme in (WHITE, BLACK):
+            moved = color.blend(extreme, step / 20)
+            if min(contrast(moved, bg) for bg in backgrounds) >= ratio:
+                return moved
+    return max((WHITE, BLACK), key=lambda c: min(contrast(c, bg) for bg in backgrounds))
+
+
+WHITE = Color(255, 255, 255)
+BLACK = Color(0, 0, 0)
+
+
+def accessible_variables(variables: dict[str, str]) -> dict[str, str]:
+    """The theme's CSS variables with the colours the app draws moved where they fall short.
+
+    The highlighted row becomes a tint of the primary colour over the surface (Textual's is
+    the primary colour itself, on which the accents of state icons vanish); unfocused borders
+    and checkboxes get a colour of their own with 3:1 against every background (Textual's
+    `$panel-lighten-1` has 1.4:1 on the surface); `text-muted` becomes a solid colour."""
+    out = dict(variables)
+
+    def color(name: str, over: Color | None = None) -> Color | None:
+        try:
+            parsed = Color.parse(out[name])
+        except (KeyError, ColorParseError):
+            return None
+        return (over or base).blend(parsed.with_alpha(1.0), parsed.a) if parsed.a < 1 \
+            else parsed
+
+    base = Color.parse(out["background"])
+    surface = color("surface") or base
+    panel = color("panel") or surface
+    foreground = color("foreground") or base.get_contrast_text(1.0)
+    primary = color("primary") or foreground
+    focused_surface = surface.blend(foreground, 0.05)  # OptionList:focus tints its surface
+    cursor = surface.blend(primary, 0.3)
+    cursor_blurred = surface.blend(primary, 0.15)
+    grounds = [base, surface, focused_surface, panel]
+    # Added and removed lines of a diff are tinted: code is highlighted on them.
+    tints = [t for t in (color("success-muted", surface), color("error-muted", surface)) if t]
+    text_grounds = grounds + [cursor, cursor_blurred] + tints
+    for name in TEXT_COLORS:
+        value = color(name)
+        if value is not None:
+            out[name] = ensure_contrast(value, text_grounds, TEXT_RATIO).hex
+    muted = foreground.blend(surface, 0.35)
+    out["text-muted"] = ensure_contrast(muted, text_grounds, TEXT_RATIO).hex
+    out["block-cursor-background"] = cursor.hex
+    out["block-cursor-blurred-background"] = cursor_blurred.hex
+    out["block-cursor-foreground"] = out["foreground"]
+    out["block-cursor-blurred-foreground"] = out["foreground"]
+    out["input-selection-background"] = cursor.hex
+    out["border"] = ensure_contrast(color("border") or primary, grounds, GRAPHIC_RATIO).hex
+    blurred = foreground.blend(surface, 0.55)
+    out["border-blurred"] = ensure_contrast(blurred, grounds, GRAPHIC_RATIO).hex
+    for thumb, track in (("scrollbar", "scrollbar-background"),
+                         ("scrollbar-hover", "scrollbar-background-hover"),
+                         ("scrollbar-active", "scrollbar-background-active")):
+        back = color(track) or base
+        out[thumb] = ensure_contrast(color(thumb) or muted, [back], GRAPHIC_RATIO).hex
+    return out

@@ -83,6 +83,13 @@ class DashboardApp(TypeAhead, Actions, PlainNotices, App):
         for theme in loaded.themes:
             self.register_theme(theme)
 
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's colours made to reach WCAG AA, as in the app (`ui.theme`)."""
+        from ..ui.theme import accessible_variables
+
+        self.theme_variables = accessible_variables(super().get_css_variables())
+        return self.theme_variables
+
     def compose(self) -> ComposeResult:
         yield Static(self._title_text(), id="title")
         yield Static(NOT_LIVE, id="banner")
@@ -235,14 +242,18 @@ class DashboardApp(TypeAhead, Actions, PlainNotices, App):
 
     def town_event(self, event: dict) -> None:
         """A notice the host decided on, and the merge queue's news as in the app (a toast
-        for a request sent back or waiting for review); the rest shows through the ledger's
-        and the agents' refresh."""
+        for a request sent back or waiting for review); a setting changed elsewhere (`gt
+        config set theme X`) is read at once; the rest shows through the ledger's and the
+        agents' refresh."""
         if event.get("kind") == "notice":
             calm = event.get("what") in ("landed", "test")
             self.notify(str(event.get("text") or ""), title="Gas Town",
                         severity="information" if calm else "warning")
             return
         from ..ui.reviewing import event_toast
+
+        if event.get("kind") == "config_set":
+            self.request_refresh(0)
 
         toast = event_toast(event, "F4")
         if toast is not None:

@@ -50,6 +50,10 @@ def test_create_options(bd):
         {("blocks", made["id"]), ("related", "gt-other")}
     text = bd("create", "Plain")
     assert text.ok and text.render().startswith("Created tt-")
+    quiet = bd("create", "Quiet", "--silent")                 # ID=$(bd create ... --silent)
+    assert quiet.render() == quiet.data.issues[0].id and quiet.render().startswith("tt-")
+    assert bd("create", "Quiet too", "-q").render().startswith("tt-")
+    assert bd.json("create", "Quiet JSON", "--silent")["title"] == "Quiet JSON"
 
 
 @pytest.mark.parametrize("args, code, words", [
@@ -192,6 +196,26 @@ def test_ready_blocked_stats(bd):
     bd.json("close", a["id"])
     assert "B" in [i["title"] for i in bd.json("ready")]
     assert bd("blocked").render() == "(nothing is blocked)"
+
+
+def test_the_towns_records_stay_out_of_list_and_ready_unless_asked(bd):
+    """Agents (and the dispatch queue's record, an agent bead), mail, merge requests and
+    convoys are the town's bookkeeping, not the project's work."""
+    work = bd.json("create", "Fix the login bug", "-p", "1")["id"]
+    records = {t: bd.json("create", f"a {t} record", "-t", t)["id"]
+               for t in ("agent", "message", "merge-request", "convoy")}
+    queue = bd.json("create", "myproject/queue", "-t", "agent", "-l", "gt:queue")["id"]
+    assert [i["id"] for i in bd.json("list")] == [work]
+    assert [i["id"] for i in bd.json("ready")] == [work]
+    assert "agent" not in bd("list").render() and "more ready" not in bd("ready").render()
+    assert {i["id"] for i in bd.json("list", "-t", "agent")} == {records["agent"], queue}
+    assert [i["id"] for i in bd.json("list", "-t", "convoy")] == [records["convoy"]]
+    assert {i["id"] for i in bd.json("list", "--all")} == {work, queue, *records.values()}
+    assert [i["id"] for i in bd.json("ready", "-t", "convoy")] == [records["convoy"]]
+    assert [i["id"] for i in bd.json("ready", "-t", "task,message")] == \
+        [work, records["message"]]
+    bad = bd("ready", "-t", "saga")
+    assert bad.exit_code == 2 and "unknown type 'saga'" in bad.error
 
 
 def test_ready_shows_ten_by_default_as_bd_does(bd):

@@ -281,7 +281,8 @@ def test_foreign_database_is_refused_not_mixed(tmp_path):
 
 def test_patched_exports_equal_full_exports(led):
     """Each write patches the previous JSONL with the beads it touched; after every kind of
-    change (and rolled-back ones) the file must equal a full export of the database."""
+    change (and rolled-back ones) the file must equal a full export of the database, and the
+    digest the ledger keeps of it must be the file's."""
     import random
 
     from gastown_tui.beads import store
@@ -322,7 +323,10 @@ def test_patched_exports_equal_full_exports(led):
                         made.append(led.create(f"batch {step}", parent=rnd.choice(made)).id)
         except LedgerError:
             pass        # self-dependency, already closed, ...: refused, nothing written
-        assert led.jsonl_path.read_bytes() == store.all_lines(led.conn), f"after {op} #{step}"
+        written = led.jsonl_path.read_bytes()
+        assert written == store.all_lines(led.conn), f"after {op} #{step}"
+        # the digest made from the pieces it was written from is the file's own
+        assert store.get_meta(led.conn, "jsonl_digest") == store.digest(written)
     assert "never" not in led.jsonl_path.read_text()
 
 

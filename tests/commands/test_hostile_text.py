@@ -153,12 +153,13 @@ def test_convoys(town):
     listed = as_json("gt", "convoy", "list", cwd=town.root)
     out = text("gt", "convoy", "list", cwd=town.root)
     shows_every_entry(out, "convoy list")
-    assert len(out.splitlines()) == len(listed)
+    assert len(out.splitlines()) == 1 + len(listed)  # the header, one line each
     assert {c["title"] for c in listed} >= set(CATALOGUE.values()) | {EVERYTHING, ONE_LINE}
     out = text("gt", "convoy", "show", town.all_convoy, cwd=town.root)
     lines = out.splitlines()
-    assert EVERYTHING_SHOWN in lines[0] and len(lines) == 1 + len(CATALOGUE)
-    shows_every_entry("\n".join(lines[1:]), "convoy show")
+    assert EVERYTHING_SHOWN in lines[0] and len(lines) == 2 + len(CATALOGUE)
+    assert lines[1].split() == ["ISSUE", "STATUS", "ASSIGNEE", "TITLE"]
+    shows_every_entry("\n".join(lines[2:]), "convoy show")
     shown = as_json("gt", "convoy", "show", town.all_convoy, cwd=town.root)
     assert shown["title"] == EVERYTHING
     assert [t["title"] for t in shown["tracked"]] == list(CATALOGUE.values())
@@ -171,7 +172,7 @@ def test_mail(town):
     out = text("gt", "mail", "inbox", cwd=town.root)
     inbox = as_json("gt", "mail", "inbox", cwd=town.root)
     shows_every_entry(out, "mail inbox")
-    assert len(out.splitlines()) == len(inbox)
+    assert len(out.splitlines()) == 1 + len(inbox)
     assert {m["subject"] for m in inbox} >= set(CATALOGUE.values()) | {EVERYTHING, ONE_LINE}
     out = text("gt", "mail", "read", town.all_mail, cwd=town.root, keep="\n\t")
     assert f"Subject: {EVERYTHING_SHOWN}\n" in out
@@ -179,7 +180,7 @@ def test_mail(town):
     letter = as_json("gt", "mail", "read", town.all_mail, cwd=town.root)
     assert letter["subject"] == EVERYTHING and letter["body"] == "\n".join(CATALOGUE.values())
     out = text("gt", "mail", "thread", town.reply, cwd=town.root)
-    assert len(out.splitlines()) == 2 and EVERYTHING_SHOWN in out.splitlines()[0]
+    assert len(out.splitlines()) == 3 and EVERYTHING_SHOWN in out.splitlines()[1]
     thread = as_json("gt", "mail", "thread", town.reply, cwd=town.root)
     assert [m["id"] for m in thread] == [town.all_mail, town.reply]
 

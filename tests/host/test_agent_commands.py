@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import shutil
@@ -14,6 +13,7 @@ import pytest
 
 from host_helpers import gt_json, new_issue, run_gt
 
+from gastown_tui import records
 from gastown_tui.town import TownError, find_town, hooks, inbox
 from gastown_tui.town.names import POOL, pick_name
 
@@ -279,7 +279,7 @@ def test_undone_archive_puts_every_file_back(town):
     t = find_town(town.root, {})
     finished = hooks.load(t, "demo", "bo")
     wt = finished.path
-    kept = sling_mod.archive(t, dataclasses.replace(finished), "reused for new work")
+    kept = sling_mod.archive(t, records.replace(finished), "reused for new work")
     assert not wt.exists() and kept.moved == ["big.bin"]
     sling_mod._unarchive(t, t.rig("demo"), finished, kept)
     assert (wt / "keys.local").read_text() == "k=1\n"

@@ -3,10 +3,18 @@ temp dirs, commands run in-process (`gt.run`) or as real `gt`/`bd` processes."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import pty
+import re
+import select
+import signal
+import struct
 import subprocess
 import sys
+import termios
+import time
 from pathlib import Path
 
 import pygit2
@@ -92,6 +100,91 @@ class Runner:
     def shell_json(self, prog: str, *args: str):
         proc = self.shell(prog, *args, "--json", check=True)
         return json.loads(proc.stdout)
+
+
+def end_host(root: Path) -> None:
+    """End the town's host if one still runs (a background host an attached app started, left
+    by a failing test), by the pid it recorded: TERM (it suspends its hooks), then KILL."""
+    import signal
+    import time
+
+    from gastown_tui.host.runtime import host_running
+
+    running = host_running(root)
+    if running is None or not running.pid or running.pid == os.getpid():
+        return
+    for sig, wait in ((signal.SIGTERM, 20.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.kill(running.pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + wait
+        while host_running(root) is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if host_running(root) is None:
+            return
+
+
+class Terminal:
+    """A program (`argv`, found on env's PATH) in a pty of 140x40, its output read as it
+    goes: what a person at a terminal runs, the app included."""
+
+    def __init__(self, argv: list[str], env: dict[str, str], cwd: Path):
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            os.chdir(cwd)
+            os.execvpe(argv[0], argv, env)
+        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 140, 0, 0))
+        self.out = b""
+        self.ended = False
+
+    def read_until(self, what: bytes, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while what not in self.out and time.monotonic() < deadline:
+            if not self._read(deadline - time.monotonic()):
+                break
+        return what in self.out
+
+    def _read(self, wait: float) -> bool:
+        ready, _, _ = select.select([self.fd], [], [], max(0.0, min(wait, 0.5)))
+        if ready:
+            try:
+                chunk = os.read(self.fd, 65536)
+            except OSError:
+                return False
+            if not chunk:
+                return False
+            self.out += chunk
+        return True
+
+    def type(self, data: bytes) -> None:
+        os.write(self.fd, data)
+
+    def finish(self, timeout: float) -> int | None:
+        """bash's exit code once it ends; killed (None) if it runs past `timeout`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            done, status = os.waitpid(self.pid, os.WNOHANG)
+            if done:
+                while self._read(0.1):
+                    pass
+                self.ended = True
+                return os.waitstatus_to_exitcode(status)
+            self._read(0.2)
+        os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        self.ended = True
+        return None
+
+    def close(self) -> None:
+        if not self.ended:
+            self.finish(0)
+        os.close(self.fd)
+
+    def text(self) -> str:
+        plain = re.sub(rb"\x1b(\[[0-9;?<>=]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-B]|.)",
+                       b"", self.out)
+        return plain.decode(errors="replace").replace("\r", "")
 
 
 def tree_snapshot(root: Path) -> dict[str, bytes | None]:

@@ -23,8 +23,11 @@ def test_send_read_reply_thread(mail_town, town):
     assert [(m.id, m.read, m.subject) for m in box] == [(first, False, "Need a decision")]
     assert mail_town.ok("mail inbox --unread")[0].id == first
     letter = mail_town.ok(f"mail read {first}")
-    assert letter.message.body == "A or B?" and "From:    my_proj/crew/alice" in \
+    assert letter.message.body == "A or B?" and "From:    my_proj/alice" in \
         mail_town.gt(f"mail read {first}").render()
+    # The name a sender is shown by is one `gt mail send` takes.
+    assert mail_town.ok("mail send my_proj/alice -s Thanks -m ok").messages[0].to == \
+        "my_proj/crew/alice"
     assert mail_town.ok("mail inbox --unread") == []
     reply = mail_town.ok(f"mail reply {first} -m 'B, please'")
     assert (reply.to, reply.subject, reply.thread, reply.reply_to) == \

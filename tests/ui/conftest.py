@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pygit2
 import pytest
+from gastown_town_test_fixtures import end_host
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -44,29 +45,6 @@ def make_repo(path: Path) -> Path:
     sig = pygit2.Signature("t", "t@example.com")
     repo.create_commit("HEAD", sig, sig, "init", repo.index.write_tree(), [])
     return path
-
-
-def end_host(root: Path) -> None:
-    """End the town's host if one still runs (a background host an attached app started, left
-    by a failing test), by the pid it recorded: TERM (it suspends its hooks), then KILL."""
-    import signal
-    import time
-
-    from gastown_tui.host.runtime import host_running
-
-    running = host_running(root)
-    if running is None or not running.pid or running.pid == os.getpid():
-        return
-    for sig, wait in ((signal.SIGTERM, 20.0), (signal.SIGKILL, 5.0)):
-        try:
-            os.kill(running.pid, sig)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + wait
-        while host_running(root) is not None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if host_running(root) is None:
-            return
 
 
 @pytest.fixture

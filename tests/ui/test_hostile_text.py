@@ -21,8 +21,12 @@ NAMES = list(CATALOGUE)
 
 
 def sender(name: str) -> str:
-    """An address ending in the entry (the panel shows an address's last part)."""
+    """An address ending in the entry."""
     return "r/polecats/" + CATALOGUE[name].replace("/", "|")
+
+
+def shown_sender(name: str) -> str:
+    return "r/" + SHOWN[name].replace("/", "|")
 
 
 def hostile_view() -> TownView:
@@ -59,8 +63,7 @@ async def test_every_panel_shows_stored_text_as_marks(environ):
         for panel, suffix in ((AgentsPanel, lambda n: f" {SHOWN[n]}"),
                               (ConvoysPanel, lambda n: f" 1/2 {SHOWN[n]}"),
                               (WorkPanel, lambda n: f" {SHOWN[n]}"),
-                              (MailPanel,
-                               lambda n: f" {SHOWN[n].replace('/', '|')}: {SHOWN[n]}")):
+                              (MailPanel, lambda n: f" {shown_sender(n)} {SHOWN[n]}")):
             shown = prompts(screen.query_one(panel))
             assert len(shown) == len(NAMES)
             for name, prompt in zip(NAMES, shown):
@@ -90,8 +93,7 @@ async def test_toasts_the_needs_me_view_panes_and_results(environ):
         said = [(n.title, n.message, n.markup) for n in app._notifications]
         for name in NAMES:
             assert ("landed", f"convoy landed: {SHOWN[name]}", False) in said
-            assert ("mail", f"r/polecats/{SHOWN[name].replace('/', '|')}: {SHOWN[name]}",
-                    False) in said
+            assert (f"mail from {shown_sender(name)}", SHOWN[name], False) in said
         assert app.is_running                # a toast of "[/]" is text, not broken markup
         assert_safe(rendered(app), where="the toasts")
 
@@ -100,8 +102,7 @@ async def test_toasts_the_needs_me_view_panes_and_results(environ):
         items = prompts(app.screen.query_one(OptionList))
         mail_items = [p.plain for p in items if "mail from" in p.plain]
         for name, plain in zip(NAMES, mail_items):
-            assert plain.endswith(f"mail from r/polecats/{SHOWN[name].replace('/', '|')}: "
-                                  f"{SHOWN[name]}")
+            assert plain.endswith(f"mail from {shown_sender(name)}: {SHOWN[name]}")
         assert_safe(rendered(app), where="the needs-me view")
         app.pop_screen()
 

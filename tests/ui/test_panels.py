@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import pytest
 from ui_helpers import rendered
 
 from gastown_tui.ui.app import AppOptions, GastownApp
 from gastown_tui.ui.model import TownView, WorkRow
+from gastown_tui.ui.widgets.panels import WorkPanel
 
 CHECKBOX = "[ ]"
 
 
 def work_lines(app) -> list[str]:
-    return [line for line in rendered(app).splitlines()
-            if "bd create" in line or "dm-" in line]
+    """The Work panel's rows as shown, border included."""
+    panel = app.main.query_one(WorkPanel).content_region
+    return [line[:panel.right + 1] for line in
+            rendered(app).splitlines()[panel.y:panel.bottom]]
 
 
 async def test_the_empty_work_panel_shows_its_hint_without_a_checkbox(environ):
@@ -20,7 +24,7 @@ async def test_the_empty_work_panel_shows_its_hint_without_a_checkbox(environ):
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.pause()
         [hint] = work_lines(app)
-        assert "│bd create \"title\" in a rig adds some" in hint and CHECKBOX not in hint
+        assert '│bd create "title" in a rig adds work' in hint and CHECKBOX not in hint
         # Ready beads get their checkboxes; when the last one goes, the hint is bare again.
         app.main.show_view(TownView(town="t", work=[WorkRow("dm-1", "Add login", "demo", 1)]))
         await pilot.pause()
@@ -30,6 +34,18 @@ async def test_the_empty_work_panel_shows_its_hint_without_a_checkbox(environ):
         await pilot.pause()
         [hint] = work_lines(app)
         assert CHECKBOX not in hint and "│bd create" in hint
+
+
+@pytest.mark.parametrize("width", [42, 30, 24])
+async def test_the_work_hint_fits_a_narrow_sidebar(environ, width):
+    """Whole, however narrow the sidebar is set: a hint cut short says nothing."""
+    app = GastownApp(AppOptions(environ=environ, live=False, view=TownView(town="t")))
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.main.query_one("#sidebar").styles.width = width
+        await pilot.pause()
+        await pilot.pause()
+        shown = " ".join(line.split("│")[1].strip() for line in work_lines(app))
+        assert shown == 'bd create "title" in a rig adds work'
 
 
 async def test_work_rows_show_a_plain_checkbox_state(environ):
@@ -128,7 +144,7 @@ async def test_long_mail_subjects_end_in_an_ellipsis_beside_the_scrollbar(enviro
         for line in lines:
             inner = line[region.x + 1:region.right - 1]
             text, bar = inner[:-1], inner[-1]  # the last column is the scrollbar's
-            assert text.rstrip().endswith("…") and "furiosa: Subject" in text, line
+            assert text.rstrip().endswith("…") and "demo/furiosa Subject" in text, line
 
 
 async def test_a_suspended_hook_says_why_in_the_hooks_panel(environ):

@@ -115,7 +115,8 @@ async def test_switching_theme_recolours_the_panes():
 
 def test_colours_come_only_from_theme_variables():
     """No colour literal in the app's styles or markup: only `$variables` (theme.py holds the
-    fallback ANSI palettes; colors.py computes the absolute 256-colour cube)."""
+    fallback ANSI palettes; colors.py computes the absolute 256-colour cube; color_depth.py
+    maps colours to a terminal's 256 or 16, and names them)."""
     import re
 
     ui = Path(__file__).resolve().parents[2] / "gastown_tui" / "ui"
@@ -123,7 +124,8 @@ def test_colours_come_only_from_theme_variables():
                          r"white|black|gr[ae]y|orange|purple)\b")
     found = []
     for path in sorted(ui.rglob("*")):
-        if path.suffix not in (".py", ".tcss") or path.name in ("theme.py", "colors.py"):
+        if path.suffix not in (".py", ".tcss") or path.name in ("theme.py", "colors.py",
+                                                                 "color_depth.py"):
             continue
         for n, line in enumerate(path.read_text().splitlines(), 1):
             if line.strip().startswith(("#", "/*", "*")):
@@ -160,3 +162,33 @@ async def test_config_set_theme_in_the_command_bar_changes_the_theme(town_root, 
                                             for c in "config set theme gastown-light"], "enter")
         await until(pilot, lambda: app.theme == "gastown-light", what="the theme applied")
         await app.stop_town()
+
+
+@pytest.mark.parametrize("embedded", [True, False], ids=["embedded", "attached"])
+async def test_gt_config_set_theme_in_another_shell_reaches_the_running_app(town_root, environ,
+                                                                            embedded):
+    """The setting's news comes through the host at once (the app's periodic read of the
+    town is slowed right down here, so it is not what brings it)."""
+    import subprocess
+    import sys
+
+    from ui_helpers import until
+
+    from gastown_tui.ui.app import AppOptions, GastownApp
+
+    app = GastownApp(AppOptions(town_root=town_root, environ=environ, embedded=embedded,
+                                poll_seconds=600))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await until(pilot, lambda: app.api is not None and app.view.town, timeout=30,
+                    what="the town read")
+        assert app.theme == "gastown-dark"
+        gt = str(Path(sys.executable).with_name("gt"))
+        done = subprocess.run([gt, "config", "set", "theme", "gastown-light"], cwd=town_root,
+                              env=environ, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        await until(pilot, lambda: app.theme == "gastown-light", timeout=15,
+                    what="the new theme on screen")
+        if embedded:
+            await app.stop_town()
+        else:
+            await app.detach_app()

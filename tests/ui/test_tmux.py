@@ -273,3 +273,25 @@ def test_outside_a_town_gt_offers_to_create_one(tmux, tmp_path):
     tmux.wait_for("Stop the town (s)", timeout=10)
     tmux.keys("s")
     _wait_host_gone(tmp_path / "newtown")
+
+
+def test_a_256_colour_terminal_gets_the_nearest_colours(tmux, tmp_path):
+    """tmux as a 256-colour terminal (screen-256color, no Tc, no COLORTERM): the colours the
+    app sends for what Claude Code, Codex and Gemini CLI drew, as tmux keeps them."""
+    import sys
+
+    from snapshot_apps.program_colours import LINES
+
+    from gastown_tui.ui.color_depth import nearest_256
+
+    app = Path(__file__).resolve().parent / "snapshot_apps" / "program_colours.py"
+    tmux.start("sh", tmp_path)
+    tmux.run("set-option", "-g", "default-terminal", "screen-256color")
+    tmux.run("new-window", "-t", "main", "-n", "colours",
+             f"env -u COLORTERM {sys.executable} {app}")
+    tmux.wait_for("gemini-background", target="main:colours")
+    shown = tmux.run("capture-pane", "-e", "-p", "-t", "main:colours")
+    for label, (part, r, g, b) in LINES.items():
+        sgr = re.search(r"\x1b\[([0-9;]*)m" + label, shown).group(1)
+        assert re.search(rf"(^|;){part};5;{nearest_256((r, g, b))}($|;)", sgr), (label, sgr)
+    assert "48;5;22mclaude-added" in shown and "48;5;52mclaude-removed" in shown

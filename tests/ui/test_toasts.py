@@ -27,7 +27,7 @@ async def test_changes_between_two_reads_make_one_toast_each(environ):
         await pilot.pause()
         toasts = {n.title: n.message for n in app._notifications}
         assert toasts == {"needs you": "r/nux is waiting", "landed": "convoy landed: Auth",
-                          "mail": "r/polecats/nux: Which database?"}
+                          "mail from r/nux": "Which database?"}
         app._notifications.clear()
         app._announce(view("waiting", 2, mail), view("waiting", 2, mail))
         await pilot.pause()
@@ -44,6 +44,7 @@ async def test_mail_to_the_overseer_shows_a_toast_while_the_app_is_open(town_roo
         await until(pilot, lambda: app.view.town, what="the town read")
         send_mail(find_town(town_root, {}), "demo/polecats/nux", "overseer", "Which database?",
                   "Postgres or SQLite?")
-        await until(pilot, lambda: any(n.title == "mail" and "Which database?" in n.message
+        await until(pilot, lambda: any(n.title == "mail from demo/nux"
+                                       and n.message == "Which database?"
                                        for n in app._notifications), what="the mail toast")
         await app.stop_town()

@@ -545,7 +545,7 @@ def test_commands_from_inside_the_app_never_open_a_second_app(town_root, environ
                                                              monkeypatch):
     from gastown_tui.commands.core import Env
     from gastown_tui.commands.gt import run
-    from gastown_tui.commands.gt_app import IN_APP
+    from gastown_tui.commands.calls import IN_APP
 
     env = Env(cwd=town_root, environ=dict(environ, **{IN_APP: "1"}))
     result = run("app", env)
@@ -663,7 +663,7 @@ async def test_the_mail_panel_replies_marks_read_archives_and_says_when(town_roo
     async with app.run_test(size=(160, 45)) as pilot:
         mail = app.main.query_one("#mail")
         await until(pilot, lambda: len(mail.rows) == 2, what="the mail")
-        assert "│●  now mayor: Old news" in rendered(app)  # newest first, how long ago
+        assert "│●  now mayor/ Old news" in rendered(app)  # newest first, how long ago
         mail.focus()
         await pilot.press("m")  # mark read
         await until(pilot, lambda: not mail.rows[0].unread, what="marked read")
@@ -674,7 +674,7 @@ async def test_the_mail_panel_replies_marks_read_archives_and_says_when(town_roo
                     what="archived")
         await pilot.press("r")
         await until(pilot, lambda: isinstance(app.screen, PromptScreen), what="the reply box")
-        assert "Reply to mayor: Which store?" in rendered(app)
+        assert "Reply to mayor/: Which store?" in rendered(app)
         await pilot.press(*"SQLite", "enter")
         await until(pilot, lambda: any(m.subject == "Re: Which store?"
                                        for m in inbox(find_town(town_root, {}), "mayor/")),

@@ -134,6 +134,42 @@ def test_read_only_changes_nothing(town_root, tmp_path):
     assert setting(town_root, "theme") == "gastown-dark"
 
 
+def test_every_shipped_theme_reaches_wcag_aa_on_the_dashboard(town_root, tmp_path):
+    """As in the app (tests/ui/test_contrast.py): text 4.5:1, borders and other graphics 3:1,
+    in the frames the dashboard draws: each sidebar panel focused, a result, the Configuration
+    and Review tabs."""
+    from contrast import low_pairs
+    from textual.widgets import TabbedContent
+
+    from gastown_tui.ui.theme import SHIPPED_DIR, load_themes
+
+    themes = sorted(t.name for t in load_themes([SHIPPED_DIR]).themes)
+
+    async def scenario():
+        app = make_app(town_root, tmp_path)
+        low: dict[str, dict] = {theme: {} for theme in themes}
+        async with app.run_test(size=(150, 45)) as pilot:
+            await until(lambda: app.view.convoys and app.view.work)
+            app.post_message(RunCommand(f"convoy show {app.view.convoys[0].id}"))
+            await until(lambda: app.query_one("#result").has_class("-shown"))
+            states = [(panel, None) for panel in ("agents", "convoys", "hooks", "mail", "work",
+                                                   "review-panel")]
+            for panel, tab in states + [("default-agent", "config"), ("theme", "config"),
+                                        ("review-queue", "review")]:
+                if tab is not None:
+                    app.query_one(TabbedContent).active = tab
+                    await pilot.pause()
+                app.query_one(f"#{panel}").focus()
+                for theme in themes:
+                    app.theme = theme
+                    await pilot.pause()
+                    low_pairs(app, f"{tab or 'terminals'} tab, {panel} focused", low[theme])
+        return {theme: sorted(str(x) for x in found.values()) for theme, found in low.items()}
+
+    low = asyncio.run(scenario())
+    assert {theme: pairs for theme, pairs in low.items() if pairs} == {}
+
+
 def test_enter_zooms_an_agents_terminal_and_ctrl_b_leaves_it(live_town, tmp_path):
     from gastown_tui.ui.widgets.terminal import TerminalPane
     from gastown_tui.web.app import AgentsPanel

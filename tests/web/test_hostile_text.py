@@ -58,7 +58,7 @@ def test_panels_and_configuration_show_stored_text_as_marks(town):
             work = prompts(app.query_one("#work"))
             for name in CATALOGUE:
                 assert [p for p in convoys if p.endswith(f" 0/1 {SHOWN[name]}")], name
-                assert [p for p in mail if p.endswith(f"mayor: {SHOWN[name]}")], name
+                assert [p for p in mail if p.endswith(f"mayor/ {SHOWN[name]}")], name
                 assert [p for p in work if p.endswith(f"{town.beads[name]} {SHOWN[name]}")], name
             for lines in (convoys, mail, work):
                 assert all("\n" not in p for p in lines)

@@ -37,7 +37,6 @@ STATE_WORDS = {
 
 def binding_rows(app: Any) -> list[tuple[str, str, str, str]]:
     """(section, keys, description, id) for the prefix table and the widgets' bindings."""
-    from ..app import GastownApp
     from ..widgets.commandbar import CommandBar
     from ..widgets.copymode import KEYS as SCROLLBACK_KEYS
     from ..widgets.panels import AgentsPanel, ConvoysPanel, HooksPanel, MailPanel, WorkPanel
@@ -51,7 +50,7 @@ def binding_rows(app: Any) -> list[tuple[str, str, str, str]]:
             for b in PREFIX_BINDINGS]
     rows.append(("after " + prefix, prefix, "send the prefix key itself to the pane", ""))
     keymap = app._keymap
-    for section, cls in (("anywhere", GastownApp), ("sidebar", MainScreen),
+    for section, cls in (("anywhere", type(app)), ("sidebar", MainScreen),
                          ("Agents", AgentsPanel), ("Convoys", ConvoysPanel),
                          ("Hooks", HooksPanel), ("Mail", MailPanel), ("Work", WorkPanel),
                          ("command bar", CommandBar), ("results", ResultView),

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from ...host.model import MAYOR
-from ...town.config import SIDEBAR_COLUMNS
+from ...town.schema import SIDEBAR_COLUMNS
 from ..messages import PaneFocused
 from ..model import TownView
 from ..widgets.commandbar import CommandBar

@@ -61,6 +61,7 @@ class CommandBar(Vertical):
         background: $surface;
         padding: 0 1;
     }
+    CommandBar Input > .input--placeholder { color: $text-muted; text-style: italic; }
     """
 
     BINDINGS = [Binding("escape", "close", "Close", id="commandbar.close", show=False)]

@@ -13,6 +13,7 @@ they are drawn; colours are theme variables.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -358,12 +359,25 @@ def _rank(entry: tuple[str, str, str]) -> tuple[float, str]:
     return (cls.priority if cls else 0) + (0 if "*" in entry[2] else 0.5), entry[0]
 
 
+@functools.cache
+def _solid_theme() -> type:
+    """Textual's highlighting in whole colours: its faded ones (comments and strings at 60-90%
+    over the background) fall below WCAG AA contrast on an added or removed line's tint."""
+    from textual.highlight import HighlightTheme
+
+    solid = {token: re.sub(r"\$text (\d+)%", "$text-muted", re.sub(r"(\$text-\w+) \d+%", r"\1",
+                                                                   style))
+             for token, style in HighlightTheme.STYLES.items()}
+    return type("SolidHighlightTheme", (HighlightTheme,), {"STYLES": solid})
+
+
 def _highlight(text: str, language: str, count: int) -> list[Content]:
     if language == "text":
         lines = [Content(t) for t in text.split("\n")]
     else:
         from textual.highlight import highlight
 
-        lines = highlight(text, language=language, tab_size=TAB).split("\n", allow_blank=True)
+        lines = highlight(text, language=language, theme=_solid_theme(),
+                          tab_size=TAB).split("\n", allow_blank=True)
     lines += [Content("")] * (count - len(lines))
     return lines[:count]

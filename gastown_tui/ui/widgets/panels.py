@@ -19,6 +19,7 @@ from textual.widgets import OptionList, SelectionList
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
+from ...town.addresses import shown_address
 from ...visible import visible
 from ...when import short_ago
 from ..messages import AgentAction, AgentChosen, BeadChosen, MailReply, RunCommand, SlingMany
@@ -35,6 +36,7 @@ HOOK_ICONS = {"active": ("▶", "$success"), "hooked": ("▶", "$success"),
 MERGE_COLOURS = {"waiting review": "$warning", "conflict": "$error", "gate failed": "$error",
                  "rejected": "$error", "merged": "$success"}
 QUEUED_HINT = "queued: it starts when a polecat is free (gt queue remove ID takes it out)"
+EMPTY_WORK = "[$text-muted]bd create \"title\" in a rig adds work[/]"
 
 
 def _markup(template: str, **stored: str) -> Content:
@@ -80,7 +82,8 @@ class RowPanel(OptionList, Generic[Row]):
         if rows:
             self.add_options([Option(self.row_prompt(r), id=self.row_key(r)) for r in rows])
         else:
-            self.add_option(Option(Content.from_markup(f"[dim]{self.EMPTY}[/]"), disabled=True))
+            self.add_option(Option(Content.from_markup(f"[$text-muted]{self.EMPTY}[/]"),
+                                   disabled=True))
         keys = [self.row_key(r) for r in rows]
         if keep_key in keys:
             self.highlighted = keys.index(keep_key)
@@ -165,7 +168,7 @@ class ConvoysPanel(RowPanel[ConvoyRow]):
 
     def row_prompt(self, row: ConvoyRow) -> Content:
         if row.landed:
-            return _markup(f"[dim]✓ {row.done}/{row.total} $title[/]", title=row.title)
+            return _markup(f"[$text-muted]✓ {row.done}/{row.total} $title[/]", title=row.title)
         return _markup(f"{progress_bar(row.done, row.total)} {row.done}/{row.total} $title",
                        title=row.title)
 
@@ -243,13 +246,12 @@ class MailPanel(RowPanel[MailRow]):
     def row_prompt(self, row: MailRow) -> Content:
         mark = "[$accent]●[/]" if row.unread else " "
         urgent = "[$error]![/]" if row.urgent else " "
-        style = "bold" if row.unread else "dim"
-        sender = row.sender.rstrip("/").split("/")[-1] or row.sender
+        style = "bold" if row.unread else "$text-muted"
         # How long ago, in a column of its own ("5m", "3h", "2d"); a list is read by age.
         age = short_ago(row.sent)
-        return _markup(f"{mark}{urgent} [$text-muted]{'$age ' if age else ''}$sender:[/] "
-                       f"[{style}]$subject[/]", age=age.rjust(3), sender=sender,
-                       subject=row.subject)
+        return _markup(f"{mark}{urgent} [$text-muted]{'$age ' if age else ''}$sender[/] "
+                       f"[{style}]$subject[/]", age=age.rjust(3),
+                       sender=shown_address(row.sender), subject=row.subject)
 
     def _row(self) -> MailRow | None:
         row = self.highlighted_row
@@ -320,9 +322,10 @@ class WorkPanel(SelectionList[str]):
             prompt = _markup(f"[$text-muted]$rig[/] [$secondary]P{r.priority}[/] $id $title",
                              rig=shown.ljust(width), id=r.id, title=r.title)
             self.add_option(Selection(prompt, r.id, r.id in selected, id=r.id))
+        # Rows stay one line each; the hint wraps, as a hint cut short says nothing.
+        self.set_class(not rows, "-empty")
         if not rows:
-            self.add_option(Selection(Content.from_markup(
-                "[dim]bd create \"title\" in a rig adds some[/]"), "", disabled=True))
+            self.add_option(Selection(Content.from_markup(EMPTY_WORK), "", disabled=True))
         ids = [r.id for r in rows]
         if keep in ids:
             self.highlighted = ids.index(keep)

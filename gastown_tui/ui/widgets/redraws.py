@@ -10,10 +10,7 @@ per SLOT_S.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .terminal import TerminalPane
+from typing import Any, Protocol
 
 BACKGROUND_S = 0.2  # how often a pane without focus redraws while its program streams
 # Textual draws one frame from the box around every region refreshed since the last one: 8 busy
@@ -48,13 +45,24 @@ def draw_now(widget: Any) -> None:
     screen._dirty_widgets.update(waiting - {widget})
 
 
+class Redrawn(Protocol):
+    """What the queue needs of a pane (`terminal.TerminalPane`)."""
+
+    background_drawn_at: float
+
+    @property
+    def is_attached(self) -> bool: ...
+
+    def flush_pending(self) -> None: ...
+
+
 class BackgroundRedraws:
     """One queue for every pane without focus: the panes that have waited longest and are due
     are drawn in the next free slot. Plain loop callbacks, not Textual timers (each is a task)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
-        self.pending: dict[TerminalPane, None] = {}  # in the order they started waiting
+        self.pending: dict[Redrawn, None] = {}  # in the order they started waiting
         self.handle: asyncio.TimerHandle | None = None
         self.next_slot = 0.0
 
@@ -66,7 +74,7 @@ class BackgroundRedraws:
             app._gastown_background_redraws = batch
         return batch
 
-    def add(self, pane: TerminalPane) -> None:
+    def add(self, pane: Redrawn) -> None:
         self.pending[pane] = None  # a pane already waiting keeps its place
         self._arm()
 

@@ -18,6 +18,7 @@ class ResultView(VerticalScroll, can_focus=True):
         height: auto;
         border: round $secondary;
         border-title-color: $text;
+        border-subtitle-color: $text-muted;
         background: $surface;
         padding: 0 1;
         display: none;

@@ -60,7 +60,7 @@ class ReviewView(Vertical):
     ReviewView #review-queue {
         width: 44;
         height: 1fr;
-        border: round $panel-lighten-1;
+        border: round $border-blurred;
         border-title-color: $text-muted;
         background: $surface;
     }
@@ -74,14 +74,14 @@ class ReviewView(Vertical):
     ReviewView #review-files {
         width: 36;
         height: 1fr;
-        border: round $panel-lighten-1;
+        border: round $border-blurred;
         border-title-color: $text-muted;
         background: $surface;
     }
     ReviewView #review-diff {
         width: 1fr;
         height: 1fr;
-        border: round $panel-lighten-1;
+        border: round $border-blurred;
         border-title-color: $text-muted;
     }
     ReviewView #review-queue:focus, ReviewView #review-files:focus,

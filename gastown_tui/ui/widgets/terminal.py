@@ -71,7 +71,7 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
     TerminalPane {
         background: $background;
         color: $foreground;
-        border: round $panel-lighten-2;
+        border: round $border-blurred;
         border-title-color: $text-muted;
         height: 1fr;
         width: 1fr;
