@@ -22,10 +22,16 @@
     --busy N runs (b) and (c) with N CPU-bound processes at normal priority beside them for
     the whole run (a busy machine, reproducibly: the figures of a person whose agents work).
     The modes of every pane count run in turns, so a change in the machine's load hits each.
+    Like with like: the app's sidebar, borders and status line leave its panes narrower than
+    tmux's in the same terminal (at 200x60, 50 columns against 66), and the generator's lines
+    wrap and scroll in a narrower pane, which is more work for both. So tmux runs by default
+    in the terminal that gives its panes the app's pane size, its other windows resized to
+    the size of the app's sessions not shown (--tmux-geometry matched);
+    `terminal` runs it in the app's terminal as before; each line says the panes' size.
 
     python3 benchmarks/app.py [--hooks 30] [--sessions 30] [--seconds 15] [--skip-start]
                               [--busy 2] [--panes 9,4] [--modes embedded,attached,tmux]
-                              [--no-idle]
+                              [--tmux-geometry matched,terminal] [--no-idle]
 """
 
 from __future__ import annotations
@@ -240,16 +246,31 @@ def child(argv: list[str]) -> int:
     from gastown_tui.ui.app import AppOptions, GastownApp
 
     sessions, seconds, gen, echo = int(argv[0]), float(argv[1]), argv[2], argv[3]
-    streaming = argv[4] == "1"
+    streaming, stats = argv[4] == "1", Path(argv[5])
 
     class BenchApp(GastownApp):
         async def _start_sessions(self) -> None:
             await super()._start_sessions()
             self.focus_when_started("echo")
             spawn_sessions(self.mux, sessions, seconds, gen, echo, streaming)
+            # Once, when the panes are laid out (before the measurement starts, 3 s after the
+            # first frame), not at the end: nothing in the app is left to ask by then.
+            self.set_timer(2.0, lambda: stats.write_text(json.dumps(pane_geometry(self))))
 
     BenchApp(AppOptions(environ={"HOME": "/nonexistent"}, start_host=False)).run()
     return 0
+
+
+def pane_geometry(app) -> dict:
+    """The visible panes' inside sizes (what their programs see), the grid's shape and the
+    sizes of the sessions not shown (their output is parsed at that width)."""
+    panes = [p for p in app.main.grid.panes if not p.has_class("-hidden")]
+    sizes = [(p.content_size.width, p.content_size.height) for p in panes]
+    shown = {p.session_name for p in panes}
+    hidden = ([[s.cols, s.rows] for s in app.mux.sessions() if s.name not in shown]
+              if app.mux is not None else [])
+    return {"visible": len(panes), "sizes": sizes, "hidden": hidden,
+            "grid": [len({p.region.x for p in panes}), len({p.region.y for p in panes})]}
 
 
 def host_child(argv: list[str]) -> int:
@@ -287,7 +308,7 @@ def attach_child(argv: list[str]) -> int:
         async def shutdown_sessions(self, stop: bool = False) -> None:
             if self.api is not None:
                 stats.write_text(json.dumps({"bytes": self.api.bytes_received,
-                                             "visible": len(self.main.grid.visible_names())}))
+                                             **pane_geometry(self)}))
             await super().shutdown_sessions(stop)
 
     app = BenchApp(AppOptions(town_root=root, environ=dict(os.environ)))
@@ -362,8 +383,9 @@ def echo_run(cols: int, rows: int, sessions: int, seconds: float, streaming: boo
     """The embedded app: keys typed while the sessions stream, or (not `streaming`) its CPU
     while the sessions idle and nothing is typed."""
     gen, echo = _write_programs(tmp)
+    stats = tmp / f"embedded-{time.monotonic_ns()}.json"
     argv = [sys.executable, str(Path(__file__).resolve()), "--child", str(sessions),
-            str(seconds), str(gen), str(echo), "1" if streaming else "0"]
+            str(seconds), str(gen), str(echo), "1" if streaming else "0", str(stats)]
     env = dict(os.environ, TERM="xterm-256color")
     term = Terminal(argv, cols, rows, tmp, env)
     try:
@@ -375,7 +397,9 @@ def echo_run(cols: int, rows: int, sessions: int, seconds: float, streaming: boo
         term.write(b"\x02q")  # the prefix, then q: the app quits and ends its sessions
     finally:
         term.end(20)
-    return {"size": f"{cols}x{rows}", "program": "gt --embedded", **result}
+    geometry = json.loads(stats.read_text()) if stats.exists() else None
+    return {"size": f"{cols}x{rows}", "program": "gt --embedded", **result,
+            **_geometry_fields(geometry)}
 
 
 def attached_echo_run(cols: int, rows: int, sessions: int, seconds: float, tmp: Path,
@@ -431,7 +455,8 @@ def attached_echo_run(cols: int, rows: int, sessions: int, seconds: float, tmp: 
         except subprocess.TimeoutExpired:
             host.kill()
             host.wait()
-    out = {"size": f"{cols}x{rows}", "program": "gt (attached)", **result}
+    out = {"size": f"{cols}x{rows}", "program": "gt (attached)", **result,
+           **_geometry_fields(received)}
     if received and streaming:
         wall = result["seconds"] + 3.0
         visible = max(1, received["visible"])
@@ -440,11 +465,38 @@ def attached_echo_run(cols: int, rows: int, sessions: int, seconds: float, tmp: 
     return out
 
 
+def _geometry_fields(stats: dict | None) -> dict:
+    """What a run of the app reports of its panes: their count, inside size (the most common,
+    which every pane has in a uniform grid) and the grid's columns x rows."""
+    if not stats or not stats.get("sizes"):
+        return {}
+    sizes = [tuple(size) for size in stats["sizes"]]
+    width, height = max(set(sizes), key=sizes.count)
+    out = {"pane_size": [width, height], "grid": stats["grid"],
+           "panes": f"{len(sizes)} panes of {width}x{height}"
+                    + ("" if len(set(sizes)) == 1 else " (some taller)")}
+    hidden = [tuple(size) for size in stats.get("hidden") or []]
+    if hidden:
+        out["hidden_size"] = list(max(set(hidden), key=hidden.count))
+        out["panes"] += ", the other sessions %dx%d" % tuple(out["hidden_size"])
+    return out
+
+
+def tmux_size_for(pane: list[int], grid: list[int]) -> tuple[int, int]:
+    """The terminal in which tmux's tiled layout of grid[0] x grid[1] panes gives each pane
+    `pane` (width, height) inside: one column or row of border between panes, one row of
+    status line."""
+    (width, height), (across, down) = pane, grid
+    return across * width + across - 1, down * height + down - 1 + 1
+
+
 def tmux_echo_run(cols: int, rows: int, panes: int, sessions: int, seconds: float,
-                  tmp: Path, streaming: bool = True) -> dict | None:
-    """The reference: tmux in the same kind of terminal, the echo program in the focused pane
-    beside `panes - 1` streaming panes (tiled), the other streaming sessions in windows (not
-    `streaming`: the server's CPU while they idle and nothing is typed)."""
+                  tmp: Path, streaming: bool = True,
+                  hidden: list[int] | None = None) -> dict | None:
+    """The reference: tmux in a terminal of `cols` x `rows`, the echo program in the focused
+    pane beside `panes - 1` streaming panes (tiled), the other streaming sessions in windows
+    (of `hidden` (width, height) when given, else the terminal's size), or (not `streaming`)
+    the server's CPU while they idle and nothing is typed."""
     tmux = shutil.which("tmux")
     if tmux is None:
         return None
@@ -463,41 +515,81 @@ def tmux_echo_run(cols: int, rows: int, panes: int, sessions: int, seconds: floa
                 raise SystemExit("benchmark: tmux did not start")
             time.sleep(0.05)
         for i in range(sessions):
-            where = ["split-window", "-d"] if i < panes - 1 else ["new-window", "-d"]
-            subprocess.run(base + where + [stream], env=env, capture_output=True, check=True)
+            where = (["split-window", "-d"] if i < panes - 1
+                     else ["new-window", "-d", "-P", "-F", "#{window_id}"])
+            made = subprocess.run(base + where + [stream], env=env, capture_output=True,
+                                  text=True, check=True)
             if i < panes - 1:
                 subprocess.run(base + ["select-layout", "tiled"], env=env, capture_output=True)
+            elif hidden:
+                subprocess.run(base + ["resize-window", "-t", made.stdout.strip(), "-x",
+                                       str(hidden[0]), "-y", str(hidden[1])],
+                               env=env, capture_output=True, check=True)
         server = int(subprocess.run(base + ["display-message", "-p", "#{pid}"], env=env,
                                     capture_output=True, text=True).stdout.strip())
+        others = subprocess.run(base + ["list-windows", "-F",
+                                        "#{window_width} #{window_height}"],
+                                env=env, capture_output=True, text=True).stdout.split()[2:]
+        listed = subprocess.run(base + ["list-panes", "-t", ":0", "-F",
+                                        "#{pane_width} #{pane_height} #{pane_left} #{pane_top}"],
+                                env=env, capture_output=True, text=True).stdout.split("\n")
+        shown = [[int(n) for n in line.split()] for line in listed if line.strip()]
+        geometry = {"sizes": [p[:2] for p in shown],
+                    "grid": [len({p[2] for p in shown}), len({p[3] for p in shown})],
+                    "hidden": [[int(others[i]), int(others[i + 1])]
+                               for i in range(0, len(others) - 1, 2)]}
         time.sleep(3.0)
         result = measure(term, seconds, server) if streaming else idle_cpu(seconds, server)
     finally:
         subprocess.run(base + ["kill-server"], env=env, capture_output=True)
         term.end(10)
-    return {"size": f"{cols}x{rows}", "program": "tmux", **result}
+    return {"size": f"{cols}x{rows}", "program": "tmux", **result, **_geometry_fields(geometry)}
 
 
 RUNS = {"embedded": lambda c, r, p, n, s, t, streaming: echo_run(c, r, n, s, streaming, t),
         "attached": lambda c, r, p, n, s, t, streaming: attached_echo_run(c, r, n, s, t,
                                                                           streaming),
-        "tmux": lambda c, r, p, n, s, t, streaming: tmux_echo_run(c, r, p, n, s, t, streaming)}
-SIZES = {9: (200, 60), 4: (150, 46)}
+        "tmux": lambda c, r, p, n, s, t, streaming, hidden=None: tmux_echo_run(
+            c, r, p, n, s, t, streaming, hidden)}
+# The app shows as many panes as fit at its minimum pane size (ui/widgets/grid.py), so the
+# terminal decides the count: 200x60 shows 15 panes, 150x46 shows 8. These show 9 and 4.
+SIZES = {9: (200, 40), 4: (150, 30)}
 
 
 def bench_echo(sessions: int, seconds: float, tmp: Path, panes: list[int], modes: list[str],
-               idle: bool) -> dict:
+               idle: bool, geometries: list[str]) -> dict:
+    """Every mode at every pane count. The app runs first; with the geometry "matched", tmux
+    then runs in the terminal that gives its panes the app's pane size (the app's sidebar,
+    borders and status line leave its panes smaller than tmux's in the same terminal, and a
+    narrower pane wraps and scrolls more); with "terminal", tmux runs in the app's terminal."""
     out = {"sessions": sessions, "kb_per_s_each": FRAME_BYTES * FPS_GEN // 1000, "runs": [],
            "idle": []}
+    order = sorted(modes, key=lambda m: m == "tmux")
     for count in panes:
         cols, rows = SIZES[count]
-        for mode in modes:
-            run = RUNS[mode](cols, rows, count, sessions, seconds, tmp, True)
-            if run is not None:
-                run.update(visible=f"{count} panes", load=_load())
+        app_geometry = None
+        for mode in order:
+            if mode != "tmux":
+                run = RUNS[mode](cols, rows, count, sessions, seconds, tmp, True)
+                run.update(visible=f"{count} panes", load=_load(), geometry="app")
                 out["runs"].append(run)
+                if run.get("hidden_size") or not app_geometry:
+                    app_geometry = run if run.get("pane_size") else app_geometry
+                continue
+            for geometry in geometries:
+                size, hidden = (cols, rows), None
+                if geometry == "matched":
+                    if app_geometry is None:
+                        continue  # no app run to match
+                    size = tmux_size_for(app_geometry["pane_size"], app_geometry["grid"])
+                    hidden = app_geometry.get("hidden_size")
+                run = RUNS[mode](*size, count, sessions, seconds, tmp, True, hidden)
+                if run is not None:
+                    run.update(visible=f"{count} panes", load=_load(), geometry=geometry)
+                    out["runs"].append(run)
     if idle:
         for mode in modes:
-            run = RUNS[mode](200, 60, 9, sessions, min(seconds, 10.0), tmp, False)
+            run = RUNS[mode](*SIZES[9], 9, sessions, min(seconds, 10.0), tmp, False)
             if run is not None:
                 run.update(visible="9 panes", load=_load())
                 out["idle"].append(run)
@@ -523,6 +615,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--modes", default="embedded,attached,tmux",
                         help="which of embedded, attached, tmux to run")
     parser.add_argument("--no-idle", action="store_true", help="skip the idle CPU runs")
+    parser.add_argument("--tmux-geometry", default="matched",
+                        help="matched (tmux's panes the size of the app's), terminal (tmux in "
+                             "the app's terminal: wider panes) or both: matched,terminal")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if args.hooks < 0 or args.sessions < 0 or args.seconds <= 0 or args.busy < 0:
@@ -536,6 +631,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--panes takes 9, 4 or 9,4")
     if not modes or any(m not in RUNS for m in modes):
         parser.error(f"--modes takes a comma-separated list of {', '.join(RUNS)}")
+    geometries = [g for g in args.tmux_geometry.split(",") if g]
+    if not geometries or any(g not in ("matched", "terminal") for g in geometries):
+        parser.error("--tmux-geometry takes matched, terminal or matched,terminal")
     compile_package()
     report: dict = {"load_before": _load(), "cpus": os.cpu_count()}
     with tempfile.TemporaryDirectory(prefix="gt-app-bench-") as name:
@@ -546,7 +644,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             report["busy"] = args.busy
             report["echo"] = bench_echo(args.sessions, args.seconds, tmp, panes, modes,
-                                        not args.no_idle)
+                                        not args.no_idle, geometries)
         finally:
             busy.close()
     report["load_after"] = _load()
@@ -572,7 +670,10 @@ def main(argv: list[str] | None = None) -> int:
     for run in e["runs"]:
         socket = (f"; socket {run['socket_kb_per_s']} KB/s, {run['socket_kb_per_s_per_pane']} "
                   "KB/s per visible pane" if "socket_kb_per_s" in run else "")
-        print(f"  {run['size']} ({run['visible']}) {run['program']}: p50 {run['p50_ms']} ms, "
+        shape = run.get("panes", run["visible"])
+        label = {"matched": ", sized to the app's panes", "terminal": ", the app's terminal"}
+        print(f"  {run['size']} ({shape}{label.get(run['geometry'], '')}) {run['program']}: "
+              f"p50 {run['p50_ms']} ms, "
               f"p95 {run['p95_ms']} ms, p99 {run['p99_ms']} ms, max {run['max_ms']} ms over "
               f"{run['keys']} keys ({run['missed']} missed); CPU {run['cpu_pct_of_core']}% of a "
               f"core{socket} (load {run['load']})")

@@ -14,12 +14,13 @@ A tick parses pending output for at most `budget_ms`, the focused session first 
 keystrokes echo at once; output in the focused pane is parsed as soon as it arrives, other
 panes' output is batched per frame) and then the others round-robin, at most 8 KiB per `feed()`
 call so no session waits behind another's flood; a flooding focused pane gets two thirds of the
-budget while others wait. While backlog remains, catch-up ticks follow 2 ms apart, leaving the
-loop free for input and drawing in between. Each session's changes are published at most `fps`
-times a second as events (`events.py`): changed rows, title, bell, state, exit. A screen held
-with synchronized output (mode 2026) is not published until the program releases it or 1 s
-passes, so a half-drawn frame never shows. Idle sessions cost nothing: no timer runs unless
-output arrived or a state debounce is pending.
+budget while others wait; while the person types, a tick also looks for the focused program's
+answer between the others' feeds and publishes it at once. While backlog remains, catch-up
+ticks follow 2 ms apart, leaving the loop free for input and drawing in between. Each
+session's changes are published at most `fps` times a second as events (`events.py`): changed
+rows, title, bell, state, exit. A screen held with synchronized output (mode 2026) is not
+published until the program releases it or 1 s passes, so a half-drawn frame never shows. Idle
+sessions cost nothing: no timer runs unless output arrived or a state debounce is pending.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ from .state import PRESETS, Preset, preset_for_argv
 __all__ = ["Multiplexer", "SessionError", "TickStats"]
 
 _CATCH_UP_S = 0.002
+#: For this long after a key goes to the focused session, a tick looks for its answer between
+#: the other sessions' feeds (one failed read each when there is none).
+TYPING_S = 1.0
 # A state look already armed for no later than this after the one asked for is kept (states
 # settle over hundreds of milliseconds).
 _STATE_SLACK_S = 0.02
@@ -80,6 +84,7 @@ class Multiplexer:
         self._tick_handle: asyncio.TimerHandle | None = None
         self._tick_at = 0.0
         self._last_tick = -1.0
+        self._typed_at = float("-inf")
         self._unpublished: set[str] = set()
         self._state_timers: dict[str, asyncio.TimerHandle] = {}
         self._exited: dict[str, asyncio.Event] = {}
@@ -153,11 +158,17 @@ class Multiplexer:
     def write(self, name: str, data: bytes | str) -> None:
         """Send raw input bytes (a str is sent as UTF-8)."""
         self._live(name).pty.write(data.encode() if isinstance(data, str) else bytes(data))
+        self._typed(name)
+
+    def _typed(self, name: str) -> None:
+        if name == self._focused:
+            self._typed_at = self.loop.time()
 
     def send_key(self, name: str, key: str) -> None:
         """Send one key by name (see `keys.encode_key`), honouring application cursor mode."""
         s = self._live(name)
         s.pty.write(encode_key(key, application_cursor=s.screen.modes.application_cursor))
+        self._typed(name)
 
     def send_keys(self, name: str, keys: Iterable[str]) -> None:
         for key in keys:
@@ -167,6 +178,7 @@ class Multiplexer:
         """Paste text, bracketed when the program asked for it (mode 2004)."""
         s = self._live(name)
         s.pty.write(encode_paste(text, bracketed=s.screen.modes.bracketed_paste))
+        self._typed(name)
 
     def mouse(self, name: str, kind: str, button: str, x: int, y: int, *, shift: bool = False,
               alt: bool = False, ctrl: bool = False) -> bool:
@@ -319,10 +331,17 @@ class Multiplexer:
             # Start each tick one session further on, so a tight budget still reaches every one.
             self._rr = (self._rr + 1) % len(others)
             others = others[self._rr:] + others[:self._rr]
+            # While the person types, the focused program's answer (a key's echo) is looked
+            # for between the others' feeds: it goes out at once, not after the whole tick.
+            poll = focused if focused is not None and \
+                self.loop.time() - self._typed_at < TYPING_S else None
             while others and time.perf_counter() < deadline:
                 for s in others:
                     parsed += s.feed(FEED_BYTES)
                     self._unpublished.add(s.name)
+                    if poll is not None and poll.pty.poll():
+                        parsed += self._feed_until(poll, deadline)
+                        self._publish(self.loop.time(), only=poll.name)
                     if time.perf_counter() >= deadline:
                         break
                 others = [s for s in others if s.pty.pending]

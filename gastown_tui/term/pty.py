@@ -221,6 +221,15 @@ class PtySession:
         if self.reaped:
             self._drain_after_exit()
 
+    def poll(self) -> bool:
+        """Read now what the program wrote since the loop last looked (for a consumer busy
+        with other sessions that wants this one's answer at once); True when something came."""
+        if not self._reading:
+            return False
+        before = len(self.pending)
+        self._on_readable()
+        return len(self.pending) > before
+
     def take(self, n: int) -> bytes:
         """Remove and return up to `n` unparsed bytes; resumes reading below the high-water mark."""
         if not self.pending:

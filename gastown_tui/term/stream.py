@@ -23,8 +23,8 @@ _TOKEN = re.compile(
     r"([^\x00-\x1f\x7f-\x9f]+)(\r\n)?"              # 1 printable text, 2 a CR LF after it
     r"|\x1b\[([0-9;:]*)m([^\x00-\x1f\x7f-\x9f]*)"    # 3 SGR parameters, 4 text after them,
     # 5 more SGRs each with its text: a coloured line (syntax highlighting, an agent UI's
-    # styled words) parsed as one token.
-    r"((?:\x1b\[[0-9;:]*m[^\x00-\x1f\x7f-\x9f]*)+)?"
+    # styled words) parsed as one token, with the CR LF ending it if one does.
+    r"((?:\x1b\[[0-9;:]*m[^\x00-\x1f\x7f-\x9f]*)+(?:\r\n)?)?"
     # 6 row, 7 column of a CUP, 8 an SGR after it, 9 text after them: how full-screen
     # programs draw each row, parsed as one token.
     r"|\x1b\[([0-9]*)(?:;([0-9]*))?H(?:\x1b\[([0-9;:]*)m)?([^\x00-\x1f\x7f-\x9f]*)"
@@ -60,6 +60,9 @@ class StreamParser(SequencesMixin):
         self._resume = 0
         self._last = ""
         self._sgr_cache: dict = {}
+        # SGR parameters -> the style they make from the default one (a coloured word after a
+        # reset, the commonest case), keyed by the string alone.
+        self._sgr_from_default: dict = {}
         self.parse_errors = 0
         self.cursor_shape = 0
 
@@ -100,82 +103,84 @@ class StreamParser(SequencesMixin):
             pos = self._resume = m.end()
             k = m.lastindex
             if k <= 9:
-                if k == 9:
-                    row_p, col_p, params, s = m.group(6, 7, 8, 9)
-                    col_p = col_p or ""
-                    if self.modes.origin or len(row_p) > 9 or len(col_p) > 9:
-                        # _ints clamps numbers too long for int() (Python refuses 4,300 digits).
-                        args = _ints("%s;%s" % (row_p, col_p))
-                        self.cursor_position(args[0], args[1])
-                    else:
-                        a = int(row_p) if row_p else 0
-                        self._y = min(a - 1, self.lines - 1) if a > 1 else 0
-                        b = int(col_p) if col_p else 0
-                        self._x = min(b - 1, self.columns - 1) if b > 1 else 0
-                    if params is not None:
+                if k == 5:
+                    # A coloured line, and the CR LF ending it if one does (then on below).
+                    if not self._sgr_chain(*m.group(3, 4, 5)):
+                        continue
+                else:
+                    if k == 9:
+                        row_p, col_p, params, s = m.group(6, 7, 8, 9)
+                        col_p = col_p or ""
+                        if self.modes.origin or len(row_p) > 9 or len(col_p) > 9:
+                            # _ints clamps numbers too long for int() (Python refuses 4,300 digits).
+                            args = _ints("%s;%s" % (row_p, col_p))
+                            self.cursor_position(args[0], args[1])
+                        else:
+                            a = int(row_p) if row_p else 0
+                            self._y = min(a - 1, self.lines - 1) if a > 1 else 0
+                            b = int(col_p) if col_p else 0
+                            self._x = min(b - 1, self.columns - 1) if b > 1 else 0
+                        if params is not None:
+                            pen = self.pen
+                            hit = cache.get((id(pen), params))
+                            if hit is not None and hit[0] is pen:
+                                self.pen = hit[1]
+                            else:
+                                self._sgr(params)
+                        if not s:
+                            self._last = ""
+                            continue
+                    elif k == 4:
+                        params, s = m.group(3, 4)
                         pen = self.pen
                         hit = cache.get((id(pen), params))
                         if hit is not None and hit[0] is pen:
                             self.pen = hit[1]
                         else:
                             self._sgr(params)
-                    if not s:
-                        self._last = ""
-                        continue
-                elif k == 5:
-                    self._sgr_chain(*m.group(3, 4, 5))
-                    continue
-                elif k == 4:
-                    params, s = m.group(3, 4)
-                    pen = self.pen
-                    hit = cache.get((id(pen), params))
-                    if hit is not None and hit[0] is pen:
-                        self.pen = hit[1]
+                        if not s:
+                            self._last = ""
+                            continue
                     else:
-                        self._sgr(params)
-                    if not s:
-                        self._last = ""
-                        continue
-                else:
-                    s = m.group(1)
-                if self._table is None and self.fast_path and (s.isascii() or is_narrow(s)):
-                    # Inlined: text that fits before the last column, not in insert mode, written
-                    # into a compact row (Row.append, Row.overwrite) or over whole cells.
-                    x = self._x
-                    end = x + len(s)
-                    row = self._rows[self._y]
-                    chars = row.chars
-                    if end >= self.columns or self.modes.insert:
-                        self._draw_narrow(s)
-                    elif chars is None:
-                        if x == len(row.text):
-                            row.text += s
-                            pen = self.pen
-                            runs = row.runs
-                            if runs and runs[-1][1] is pen:
-                                runs[-1] = (end, pen)
+                        s = m.group(1)
+                    if self._table is None and self.fast_path and (s.isascii() or is_narrow(s)):
+                        # Inlined: text that fits before the last column, not in insert mode, written
+                        # into a compact row (Row.append, Row.overwrite) or over whole cells.
+                        x = self._x
+                        end = x + len(s)
+                        row = self._rows[self._y]
+                        chars = row.chars
+                        if end >= self.columns or self.modes.insert:
+                            self._draw_narrow(s)
+                        elif chars is None:
+                            if x == len(row.text):
+                                row.text += s
+                                pen = self.pen
+                                runs = row.runs
+                                if runs and runs[-1][1] is pen:
+                                    runs[-1] = (end, pen)
+                                else:
+                                    runs.append((end, pen))
+                            elif x < len(row.text):
+                                row.overwrite(x, s, self.pen)
                             else:
-                                runs.append((end, pen))
-                        elif x < len(row.text):
-                            row.overwrite(x, s, self.pen)
+                                row.append(x, s, self.pen)
+                            self._x = end
+                            self._dirty.add(self._y)
+                        elif chars[end] != "" and (not x or (
+                                chars[x] != "" and (chars[x - 1] or chars[x - 2])[-1:] != "\u200d")):
+                            chars[x:end] = s
+                            row.attrs[x:end] = [self.pen] * len(s)
+                            self._x = end
+                            self._dirty.add(self._y)
                         else:
-                            row.append(x, s, self.pen)
-                        self._x = end
-                        self._dirty.add(self._y)
-                    elif chars[end] != "" and (not x or (
-                            chars[x] != "" and (chars[x - 1] or chars[x - 2])[-1:] != "\u200d")):
-                        chars[x:end] = s
-                        row.attrs[x:end] = [self.pen] * len(s)
-                        self._x = end
-                        self._dirty.add(self._y)
+                            self._draw_narrow(s)
                     else:
-                        self._draw_narrow(s)
-                else:
-                    self.draw(s)
-                # REP repeats only a plain ASCII character, as in tmux.
-                self._last = s[-1] if s[-1] < "\x7f" else ""
-                if k != 2:
-                    continue
+                        self.draw(s)
+                    # REP repeats only a plain ASCII character, as in tmux.
+                    self._last = s[-1] if s[-1] < "\x7f" else ""
+                    if k != 2:
+                        continue
             elif k != 10:
                 if k == 13:
                     params, inter, final = m.group(11, 12, 13)
@@ -223,10 +228,14 @@ class StreamParser(SequencesMixin):
             elif y < self.lines - 1:
                 self._y = y + 1
 
-    def _sgr_chain(self, params: str, s: str, tail: str) -> None:
+    def _sgr_chain(self, params: str, s: str, tail: str) -> bool:
         """SGRs each followed by its text (`params` and `s` the first; `tail` the rest, each
-        starting with ESC [). Appended to the end of a compact row, the row's text grows once
-        and its runs once per style; anything else draws each piece as its own token would."""
+        starting with ESC [, perhaps ending in CR LF). Appended to the end of a compact row,
+        the row's text grows once and its runs once per style; anything else goes piece by
+        piece (`_sgr_pieces`). True when a CR LF ends it: the caller does the line feed."""
+        crlf = tail[-1] == "\n"
+        if crlf:
+            tail = tail[:-2]
         cache = self._sgr_cache
         pieces = [(params, "m", s)]
         pieces += [p.partition("m") for p in tail[2:].split("\x1b[")]
@@ -234,61 +243,106 @@ class StreamParser(SequencesMixin):
         x = self._x
         end = x + len(texts)
         row = self._rows[self._y]
-        if (row.chars is None and x == len(row.text) and end < self.columns
+        if not (row.chars is None and x == len(row.text) and end < self.columns
                 and self._table is None and self.fast_path and not self.modes.insert
                 and (texts.isascii() or is_narrow(texts))):
-            pen = self.pen
-            runs = row.runs
-            at = x
-            for params, _m, t in pieces:
-                if params == "0" and pen.link is None:
-                    pen = DEFAULT
-                elif (hit := cache.get((id(pen), params))) is not None and hit[0] is pen:
-                    pen = hit[1]
-                else:
+            self._sgr_pieces(pieces)
+            return crlf
+        pen = self.pen
+        runs = row.runs
+        at = x
+        from_default = self._sgr_from_default
+        for params, _m, t in pieces:
+            if pen is DEFAULT:
+                got = from_default.get(params)
+                if got is None:
                     self.pen = pen
                     self._sgr(params)
-                    pen = self.pen
-                if t:
-                    at += len(t)
-                    if runs and runs[-1][1] is pen:
-                        runs[-1] = (at, pen)
-                    else:
-                        runs.append((at, pen))
-            self.pen = pen
-            if texts:
-                row.text += texts
-                self._x = end
-                self._dirty.add(self._y)
-        else:
-            # Piece by piece: those that fit at the end of a compact row are appended there,
-            # the rest (a piece that wraps, wide characters, cells) drawn.
-            fast = self._table is None and self.fast_path and not self.modes.insert
-            for params, _m, t in pieces:
+                    got = from_default[params] = self.pen
+                pen = got
+            elif params == "0" and pen.link is None:
+                pen = DEFAULT
+            elif (hit := cache.get((id(pen), params))) is not None and hit[0] is pen:
+                pen = hit[1]
+            else:
+                self.pen = pen
+                self._sgr(params)
                 pen = self.pen
-                hit = cache.get((id(pen), params))
-                if hit is not None and hit[0] is pen:
-                    pen = self.pen = hit[1]
+            if t:
+                at += len(t)
+                if runs and runs[-1][1] is pen:
+                    runs[-1] = (at, pen)
                 else:
+                    runs.append((at, pen))
+        self.pen = pen
+        if texts:
+            row.text += texts
+            self._x = end
+            self._dirty.add(self._y)
+        t = pieces[-1][2]
+        # REP repeats only a plain ASCII character, as in tmux; an SGR forgets it.
+        self._last = t[-1] if t and t[-1] < "\x7f" else ""
+        return crlf
+
+    def _sgr_pieces(self, pieces: list[tuple[str, str, str]]) -> None:
+        """A coloured line that does not fit where it starts (or meets cells, wide characters,
+        insert mode), piece by piece: pieces that fit at the end of a compact row are appended
+        to it, its text growing once per stretch; a piece that wraps (or cannot be appended) is
+        drawn as its own token would be, and the pieces after it go on appending to the row it
+        left the cursor on, so a coloured line wider than the pane keeps the fast path."""
+        cache = self._sgr_cache
+        fast = self._table is None and self.fast_path and not self.modes.insert
+        cols = self.columns
+        pen = self.pen
+        y = self._y
+        x = self._x
+        row = self._rows[y]
+        runs = row.runs if fast and row.chars is None and x == len(row.text) else None
+        texts: list[str] = []
+        from_default = self._sgr_from_default
+        for params, _m, t in pieces:
+            if pen is DEFAULT:
+                got = from_default.get(params)
+                if got is None:
+                    self.pen = pen
                     self._sgr(params)
-                    pen = self.pen
-                if not t:
-                    continue
-                x = self._x
-                end = x + len(t)
-                row = self._rows[self._y]
-                if (fast and row.chars is None and x == len(row.text) and end < self.columns
-                        and (t.isascii() or is_narrow(t))):
-                    row.text += t
-                    runs = row.runs
-                    if runs and runs[-1][1] is pen:
-                        runs[-1] = (end, pen)
-                    else:
-                        runs.append((end, pen))
-                    self._x = end
-                    self._dirty.add(self._y)
+                    got = from_default[params] = self.pen
+                pen = got
+            elif params == "0" and pen.link is None:
+                pen = DEFAULT
+            elif (hit := cache.get((id(pen), params))) is not None and hit[0] is pen:
+                pen = hit[1]
+            else:
+                self.pen = pen
+                self._sgr(params)
+                pen = self.pen
+            if not t:
+                continue
+            end = x + len(t)
+            if runs is not None and end < cols and (t.isascii() or is_narrow(t)):
+                texts.append(t)
+                if runs and runs[-1][1] is pen:
+                    runs[-1] = (end, pen)
                 else:
-                    self.draw(t)
+                    runs.append((end, pen))
+                x = end
+                continue
+            if texts:
+                row.text += "".join(texts)
+                texts = []
+                self._dirty.add(y)
+            self._x = x
+            self.pen = pen
+            self.draw(t)
+            y = self._y
+            x = self._x
+            row = self._rows[y]
+            runs = row.runs if fast and row.chars is None and x == len(row.text) else None
+        if texts:
+            row.text += "".join(texts)
+            self._dirty.add(y)
+        self._x = x
+        self.pen = pen
         t = pieces[-1][2]
         # REP repeats only a plain ASCII character, as in tmux; an SGR forgets it.
         self._last = t[-1] if t and t[-1] < "\x7f" else ""
@@ -463,6 +517,7 @@ class StreamParser(SequencesMixin):
         new = apply_sgr(pen, params) if params not in ("", "0") else with_link(DEFAULT, pen.link)
         if len(self._sgr_cache) > 4096:
             self._sgr_cache.clear()
+            self._sgr_from_default.clear()
         self._sgr_cache[(id(pen), params)] = (pen, new)
         self.pen = new
 

@@ -122,6 +122,54 @@ def test_focused_session_echoes_while_others_flood(tmp_path, term_env):
     assert max(latencies) < 1.0, latencies
 
 
+# Answers each key 0.05 s later (raw mode), saying when on the system's monotonic clock: the
+# answer lands in the middle of a tick parsing the others' floods.
+LATE_ECHO = textwrap.dedent("""\
+    import os, time, tty
+    tty.setraw(0)
+    os.write(1, b"ready\\r\\n")
+    while True:
+        data = os.read(0, 64)
+        time.sleep(0.05)
+        os.write(1, b"<%s %.6f>\\r\\n" % (data, time.monotonic()))
+    """)
+
+
+def test_a_keys_answer_goes_out_in_the_middle_of_a_long_tick(tmp_path, term_env):
+    # Floods of wide and combining characters (the engine's slow path) make every tick long.
+    # A key's answer that arrives meanwhile goes out a feed later, not when the tick ends (or
+    # at the next tick's start): its delay is a small part of a tick.
+    (tmp_path / "late.py").write_text(LATE_ECHO)
+    (tmp_path / "flood.txt").write_text(("中文e\u0301 " * 12 + "\n") * 2000)
+
+    async def body(mux, seen):
+        loop = f"while :; do cat {tmp_path}/flood.txt; done"
+        for i in range(8):
+            mux.spawn(f"flood{i}", ["sh", "-c", loop], env=term_env)
+        s = mux.spawn("me", [sys.executable, str(tmp_path / "late.py")], env=term_env)
+        mux.focus("me")
+        await until(screen_has(s, "ready"))
+        delays: list[float] = []
+
+        def answered(event) -> None:
+            key = str(len(delays))
+            line = next((t for t in s.screen.text_lines() if t.startswith(f"<{key} ")), None)
+            if event.session == "me" and line is not None:
+                delays.append(time.monotonic() - float(line[len(key) + 2:].rstrip(">")))
+
+        mux.subscribe(answered)
+        start = len(mux.stats.durations)
+        for key in "01234":
+            mux.write("me", key)
+            await until(lambda: len(delays) > int(key), timeout=20)
+        return delays, list(mux.stats.durations)[start:]
+
+    delays, ticks = with_mux(body, budget_ms=60_000)
+    tick = sorted(ticks)[len(ticks) // 2]
+    assert tick > 0.05, ticks  # the floods made the ticks long (else this proves nothing)
+    assert sorted(delays)[2] < tick / 4, (delays, tick)
+
+
 def test_synchronized_output_is_held_until_released(term_env):
     script = (r"printf '\033[?2026hHALF'; sleep 0.4; printf ' DONE\033[?2026l'; sleep 0.3;"
               r"printf '\033[?2026hSTUCK'; sleep 2; printf '\033[?2026l'")

@@ -63,6 +63,21 @@ def test_any_split_into_reads_gives_the_same_screen(data, chunks):
     assert snapshot(run(data, chunks=chunks)) == snapshot(run(data))
 
 
+def test_coloured_lines_wider_than_the_screen_wrap_as_the_slow_path_does():
+    # An agent UI's styled line in a pane narrower than it (the app's panes): each line wraps
+    # mid-word and the screen scrolls into scrollback; a CR LF ends each coloured line, and
+    # the last word of one line is wide.
+    lines = ["\x1b[2K\x1b[1m\x1b[38;5;%dm⠙\x1b[0m \x1b[36mstep %d\x1b[0m: working on item "
+             "%06d \x1b[2m(esc to interrupt)\x1b[0m" % (16 + n, n, 1000 * n) for n in range(9)]
+    lines[4] += "\x1b[33m中文\x1b[0m"
+    data = ("\r\n".join(lines) + "\r\n" + "\x1b[2K\x1b[1A" * 5 + "\r\n".join(lines)).encode()
+    fast = snapshot(run(data, cols=23, rows=6))
+    assert fast == snapshot(run(data, fast=False, cols=23, rows=6))
+    assert fast[1], "lines scrolled into scrollback"
+    for cut in range(1, len(data), 7):
+        assert snapshot(run(data, chunks=[cut], cols=23, rows=6)) == fast
+
+
 def test_byte_by_byte_equals_one_read():
     data = b"".join(PIECES) * 3
     assert snapshot(run(data, chunks=[1] * len(data))) == snapshot(run(data))
