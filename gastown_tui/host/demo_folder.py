@@ -17,6 +17,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from ..files import pid_alive
 from .runtime import host_running
 
 PREFIX = "gastown-demo-"
@@ -43,16 +44,9 @@ def _maker(folder: Path) -> int:
         return 0
 
 
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def _alive_maker(folder: Path) -> bool:
+    pid = _maker(folder)
+    return pid > 0 and pid_alive(pid)
 
 
 def remove_if_done(town_root: Path) -> bool:
@@ -72,6 +66,6 @@ def sweep(tmp: Path | None = None) -> list[Path]:
     tmp = Path(tmp or tempfile.gettempdir())
     removed = []
     for folder in sorted(tmp.glob(PREFIX + "*")):
-        if folder.is_dir() and not _alive(_maker(folder)) and remove_if_done(folder / "town"):
+        if folder.is_dir() and not _alive_maker(folder) and remove_if_done(folder / "town"):
             removed.append(folder)
     return removed
