@@ -28,30 +28,18 @@ import tempfile
 import time
 from pathlib import Path
 
-import pygit2
+from benchtown import bench_town
 
-SIG = pygit2.Signature("Bench", "bench@example.com")
 _SCRIPT = Path(sys.executable).parent / "gt"
 GT = str(_SCRIPT) if _SCRIPT.exists() else (shutil.which("gt") or "gt")
 TOOL_OUTPUT = "line of a tool's output that the agent read back\\n" * 24
 
 
 def make_town(root: Path, agents: int) -> list[Path]:
-    from gastown_tui.town import find_town
     from gastown_tui.town.config import set_setting
-    from gastown_tui.town.install import install
-    from gastown_tui.town.rigs import add_rig
     from gastown_tui.town.sling import sling
 
-    source = root / "sample"
-    repo = pygit2.init_repository(str(source), initial_head="main")
-    (source / "README.md").write_text("# sample\n")
-    repo.index.add_all()
-    repo.index.write()
-    repo.create_commit("HEAD", SIG, SIG, "first", repo.index.write_tree(), [])
-    install(root / "town")
-    town = find_town(root / "town", {})
-    add_rig(town, "bench", str(source))
+    town = bench_town(root, {"README.md": "# sample\n"})
     set_setting(town, "max_polecats", str(agents))
     led = town.rig("bench").ledger("overseer")
     ids = [led.create(f"work {i}").id for i in range(agents)]

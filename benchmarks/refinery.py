@@ -26,9 +26,9 @@ from pathlib import Path
 
 import pygit2
 
+from benchtown import bench_town
 from procstat import cpu_seconds
 
-SIG = pygit2.Signature("Bench", "bench@example.com")
 _SCRIPT = Path(sys.executable).parent / "gt"
 GT = str(_SCRIPT) if _SCRIPT.exists() else (shutil.which("gt") or "gt")
 
@@ -36,22 +36,11 @@ GT = str(_SCRIPT) if _SCRIPT.exists() else (shutil.which("gt") or "gt")
 def town_with_queue(root: Path, n: int, culprit: int | None, batch: int, gate: str):
     """A town whose rig holds `n` submitted merge requests (one file each; the `culprit`-th
     also adds bad.txt, which the gate refuses)."""
-    from gastown_tui.town import find_town
     from gastown_tui.town.config import set_setting
     from gastown_tui.town.done import finish
-    from gastown_tui.town.install import install
-    from gastown_tui.town.rigs import add_rig
     from gastown_tui.town.sling import sling
 
-    source = root / "sample"
-    repo = pygit2.init_repository(str(source), initial_head="main")
-    (source / "README.md").write_text("# sample\n")
-    repo.index.add_all()
-    repo.index.write()
-    repo.create_commit("HEAD", SIG, SIG, "first", repo.index.write_tree(), [])
-    install(root / "town")
-    town = find_town(root / "town", {})
-    add_rig(town, "bench", str(source))
+    town = bench_town(root, {"README.md": "# sample\n"})
     set_setting(town, "max_polecats", str(max(30, n)))
     set_setting(town, "merge.batch", str(batch), rig="bench")
     set_setting(town, "merge.gate", gate, rig="bench")

@@ -26,9 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import pygit2
-
-SIG = pygit2.Signature("Bench", "bench@example.com")
+from benchtown import bench_town
 
 
 def python_file(n: int, lines: int) -> str:
@@ -43,23 +41,12 @@ def python_file(n: int, lines: int) -> str:
 def make_change(root: Path, files: int, lines: int) -> tuple[object, str, str]:
     """A town whose one merge request adds `files` files and rewrites a big one: (town, MR
     id, rig repository path)."""
-    from gastown_tui.town import find_town
     from gastown_tui.town.done import finish
-    from gastown_tui.town.install import install
     from gastown_tui.town.mq import mr_for_issue
-    from gastown_tui.town.rigs import add_rig
     from gastown_tui.town.sling import sling
 
-    source = root / "sample"
-    repo = pygit2.init_repository(str(source), initial_head="main")
     big = [f"value_{i} = {i}" for i in range(lines * 10)]
-    (source / "table.py").write_text("\n".join(big) + "\n")
-    repo.index.add_all()
-    repo.index.write()
-    repo.create_commit("HEAD", SIG, SIG, "first", repo.index.write_tree(), [])
-    install(root / "town")
-    town = find_town(root / "town", {})
-    add_rig(town, "bench", str(source))
+    town = bench_town(root, {"table.py": "\n".join(big) + "\n"})
     led = town.rig("bench").ledger("overseer")
     issue = led.create("a big change").id
     [(slung, _hook)] = sling(town, [issue], "bench", agent="shell", environ=os.environ)

@@ -300,6 +300,8 @@ class StreamParser(SequencesMixin):
         runs = row.runs if fast and row.chars is None and x == len(row.text) else None
         texts: list[str] = []
         from_default = self._sgr_from_default
+        # The pen step is `_sgr_chain`'s, inlined in both: as one method it cost 2-3 % of
+        # SGR-heavy and Ink throughput (Screen.feed, 4 MB, best of 5).
         for params, _m, t in pieces:
             if pen is DEFAULT:
                 got = from_default.get(params)
