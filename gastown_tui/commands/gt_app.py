@@ -36,14 +36,24 @@ def open_app(env: Env, town_root: Path | None = None,
         town_root = _town_or_offer(env)
         if town_root is None:
             return None
+    early = None
+    if not embedded:
+        from ..ui.hosting import attach_early
+
+        # Begun before Textual loads: its round trips to the host fit in the import's time.
+        early = attach_early(Path(town_root), dict(env.environ))
     from ..ui.app import AppOptions, GastownApp
 
     app = GastownApp(AppOptions(town_root=Path(town_root), environ=dict(env.environ),
                                 first_commands=list(first_commands or []),
-                                embedded=embedded, notes=list(notes or [])))
+                                embedded=embedded, notes=list(notes or []), early=early))
     if focus:
         app.focus_when_started(focus)
-    app.run()
+    try:
+        app.run()
+    finally:
+        if early is not None:
+            early.close()
     if app.failure:
         raise CommandError(app.failure)
     return None

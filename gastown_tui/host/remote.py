@@ -47,6 +47,7 @@ class RemoteHost(api.HostAPI):
         self._task: asyncio.Task | None = None
         self._closed = False
         self._listed = asyncio.Event()  # the first list of sessions came
+        self.first_agents: list[api.AgentInfo] | None = None  # (`adopt`: the agents' rows)
 
     # ---- connecting --------------------------------------------------------------------
 
@@ -65,6 +66,49 @@ class RemoteHost(api.HostAPI):
             self.info = await self.request(api.Hello(api.PROTOCOL, self.client))
             await self.request(api.Watch(self.fps))
             # Every session is known before the caller looks (it shows them all at once).
+            await asyncio.wait_for(self._listed.wait(), CONNECT_TIMEOUT_S)
+        except asyncio.TimeoutError:
+            await self.close()
+            raise HostError("the host did not list its sessions; see .runtime/host.log") \
+                from None
+        except BaseException:
+            await self.close()
+            raise
+        return self.info
+
+    async def adopt(self, early: Any) -> api.HostInfo:
+        """Take over a connection `host.early.EarlyAttach` made (hello, watch and the agents'
+        rows asked for, the first screens maybe come): the bytes it read are read again here
+        first, as if they had just come. The agents' rows it got wait in `first_agents`. Fails
+        as `connect` does; the caller then connects anew."""
+        from .early import AGENTS_ID, EARLY_TIMEOUT_S, FIRST_FREE_ID, HELLO_ID, WATCH_ID
+
+        loop = asyncio.get_running_loop()
+        if not early.done.is_set():
+            await loop.run_in_executor(None, early.done.wait, EARLY_TIMEOUT_S)
+        sock = early.take(0)
+        if sock is None:
+            raise early.error or HostError("the early connection to the host failed")
+        reader = asyncio.StreamReader(limit=MAX_LINE, loop=loop)
+        reader.feed_data(bytes(early.data))  # before the socket's own bytes can come
+        protocol = asyncio.StreamReaderProtocol(reader, loop=loop)
+        try:
+            sock.setblocking(False)
+            transport, _ = await loop.create_unix_connection(lambda: protocol, sock=sock)
+        except BaseException:
+            sock.close()
+            raise
+        self._reader = reader
+        self._writer = asyncio.StreamWriter(transport, protocol, reader, loop)
+        self._ids = itertools.count(FIRST_FREE_ID)
+        asked = {i: loop.create_future() for i in (HELLO_ID, WATCH_ID, AGENTS_ID)}
+        self._waiting.update(asked)
+        self._task = loop.create_task(self._read())
+        try:
+            self.info = await self._answer(api.Hello(api.PROTOCOL, self.client), HELLO_ID,
+                                           asked[HELLO_ID])
+            await self._answer(api.Watch(self.fps), WATCH_ID, asked[WATCH_ID])
+            self.first_agents = await self._answer(api.Agents(), AGENTS_ID, asked[AGENTS_ID])
             await asyncio.wait_for(self._listed.wait(), CONNECT_TIMEOUT_S)
         except asyncio.TimeoutError:
             await self.close()
@@ -95,6 +139,9 @@ class RemoteHost(api.HostAPI):
         future = asyncio.get_running_loop().create_future()
         self._waiting[req_id] = future
         self._writer.write(encode(request(type(req).op, api.to_wire(req), req_id)))
+        return await self._answer(req, req_id, future)
+
+    async def _answer(self, req: Any, req_id: int, future: asyncio.Future) -> Any:
         try:
             reply = await future
         finally:

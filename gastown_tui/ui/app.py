@@ -76,6 +76,10 @@ class AppOptions:
     # None detects them (TERM, COLORTERM) when the app has a terminal, truecolour without one.
     color_system: str | None = None
     review: Any = None           # fixed Review view content (reviewing.FixedReview: snapshots)
+    # A connection to the town's host begun before the app was loaded (hosting.attach_early):
+    # the first frame shows its agents and screens; without it (or when it failed) the app
+    # attaches after its first frame.
+    early: Any = None
 
 
 class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
@@ -202,13 +206,47 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             # The terminal went away: detach (an embedded host suspends its hooks first).
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hangup)
+        if self.api is not None:
+            # Attached early: Textual throws away the frames it draws while it starts (this
+            # handler is part of that), so the main screen, whose first frame has every pane
+            # and agent, is made after.
+            self.call_later(self._start_main)
+        else:
+            await self._start_main()
+
+    async def _start_main(self) -> None:
+        focus = None
+        if self.api is not None:
+            focus = self._start_with_host()
         await self.push_screen(self.main)
         for problem in self.problems:
             self.notify(problem, severity="warning", timeout=8)
         for note in self.options.notes:
             self.notify(note, timeout=15)
-        self.main.show_view(self.view)
+        if self.api is None:
+            self.main.show_view(self.view)
+        elif focus is not None:
+            self.main.focus_pane(focus)
+            self.release_keys_soon()
         self.boot()
+
+    def _start_with_host(self) -> str | None:
+        """The main screen made with the early connection's panes (the first page's screens
+        came with it) and agents, so that its first frame shows them; the pane to focus."""
+        from .model import agent_rows
+
+        self._open_reader()
+        self.live = self._live_sessions()
+        items = self.live.existing()
+        view = dataclasses.replace(self.view)
+        view.agents = agent_rows(self.api.first_agents or [], view, [])
+        self.main.start_with(items, view)
+        names = [name for name, _screen, _sink in items]
+        for name in names:
+            if name in self._focus_next:
+                self._focus_next.discard(name)
+                return name
+        return names[0] if names else None
 
     def _hangup(self) -> None:
         """The terminal closed. A write to it now fails, and a failed write stops Textual's
@@ -236,7 +274,8 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
             await self._fixed_panes()
             return
         try:
-            await self._start_sessions()
+            if self.api is None:
+                await self._start_sessions()
         except Exception as e:  # noqa: BLE001 - e.g. the host lock: say it in one line
             self.failure = str(e) or type(e).__name__
             self.exit(return_code=1)
@@ -277,6 +316,22 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         self.main.show_view(self.view)
         self.main.focus_previous_pane()
 
+    async def on_load(self) -> None:
+        if self.options.early is not None:
+            await self._adopt_early()
+
+    async def _adopt_early(self) -> None:
+        """Take over the connection begun before the app loaded (before the screens are
+        made, so the first one is made with the host's sessions in it)."""
+        from ..host.remote import RemoteHost
+
+        api = RemoteHost(self.options.town_root)
+        try:
+            await api.adopt(self.options.early)
+        except Exception:  # noqa: BLE001 - `boot` attaches anew and says what is wrong
+            return
+        self.api = api
+
     async def _start_sessions(self) -> None:
         options = self.options
         if options.town_root is not None and options.start_host:
@@ -294,16 +349,22 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
 
             self.mux = Multiplexer()
             self.api = LocalHost(mux=self.mux)
-        if options.town_root is not None and self.reader is None:
-            from .gather import TownReader
-
-            self.reader = TownReader(options.town_root, options.environ or None)
+        self._open_reader()
         self._watch()
 
-    def _watch(self) -> None:
+    def _open_reader(self) -> None:
+        if self.options.town_root is not None and self.reader is None:
+            from .gather import TownReader
+
+            self.reader = TownReader(self.options.town_root, self.options.environ or None)
+
+    def _live_sessions(self) -> Any:
         from .live import LiveSessions
 
-        self.live = LiveSessions(self, self.api)
+        return LiveSessions(self, self.api)
+
+    def _watch(self) -> None:
+        self.live = self._live_sessions()
         self.live.attach_existing()
         self.live.show(self.main.grid.visible_names())
 
@@ -338,6 +399,8 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         self.host = self.mux = None
         if self.reader is not None:
             self.reader.close()
+        if self.options.early is not None:
+            self.options.early.close()  # (when the app ended before taking it)
 
     @staticmethod
     async def _stop_remote(api: Any) -> None:
@@ -424,13 +487,17 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         self.main.pane_changed(name, rows)
 
     def pane_bell(self, name: str) -> None:
+        if not self.main.is_mounted:
+            return
         pane = self.main.grid.pane(name)
         if pane is not None and not pane.has_focus:
             self.bell()
 
     def on_panes_shown(self, message: PanesShown) -> None:
+        # What the grid shows now: a message posted before the grid's first layout (none
+        # shown) would make the host drop screens it has just sent.
         if self.live is not None:
-            self.live.show(message.names)
+            self.live.show(self.main.grid.visible_names())
 
     def town_event(self, event: dict) -> None:
         """A notice for the person goes to this app's terminal; the merge queue's news: a

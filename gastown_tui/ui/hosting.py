@@ -2,21 +2,54 @@
 starting one in the background when none runs (as `gt up --headless --detach` does, logging to
 `.runtime/host.log`), so quitting, closing the terminal or a crash of the app never stops an
 agent; or, with `gt app --embedded`, it runs the host in its own process (the town then stops
-with the app). Either way the app holds a `host.api.HostAPI`."""
+with the app). Either way the app holds a `host.api.HostAPI`.
+
+Re-attaching starts before the app loads Textual (`attach_early`): a thread connects and fetches
+what the first frame shows, and `attach` takes that connection over."""
 
 from __future__ import annotations
 
 import asyncio
+import shutil
 from pathlib import Path
 from typing import Any
 
 
-async def attach(root: Path, environ: dict[str, str]) -> Any:
-    """A connected `RemoteHost` for the town's host, started in the background if needed."""
+def attach_early(root: Path, environ: dict[str, str]) -> Any:
+    """A `host.early.EarlyAttach` to the town's running host, fetching the screens of the panes
+    the app's first page shows in this terminal (`layout.first_page`); for `attach`."""
+    from ..host.early import EarlyAttach
+
+    def first_page(names: list[str]) -> list[str]:
+        from ..town import Town
+        from .layout import first_page
+        from .settings import view_settings
+
+        try:
+            config = Town(root).config()
+        except Exception:  # noqa: BLE001 - the app says what is wrong with it
+            config = {}
+        settings, _problems = view_settings(config, environ)
+        size = shutil.get_terminal_size()
+        return first_page(names, size.columns, size.lines, settings["sidebar_width"])
+
+    return EarlyAttach(root, first_page)
+
+
+async def attach(root: Path, environ: dict[str, str], early: Any = None) -> Any:
+    """A connected `RemoteHost` for the town's host, started in the background if needed;
+    with `early` (`attach_early`), its connection when it made one."""
     from ..host.headless import start_detached
     from ..host.remote import RemoteHost
     from ..host.runtime import HostError, HostNotRunning, host_running
 
+    if early is not None:
+        api = RemoteHost(root)
+        try:
+            await api.adopt(early)
+            return api
+        except Exception:  # noqa: BLE001 - attached anew below, which says what is wrong
+            pass
     for attempt in range(3):
         if host_running(root) is None:
             try:

@@ -8,13 +8,13 @@ values are reported, one line each, and ignored.
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterable, Mapping
 
 from textual.keys import Keys, _character_to_key, key_to_character
+
+from .userconfig import user_config_path
 
 MODIFIERS = ("ctrl", "alt", "shift", "meta", "super", "hyper")
 _NAMED_KEYS = {k.value.rpartition("+")[2] for k in Keys if not k.value.startswith("<")}
@@ -142,11 +142,6 @@ class PrefixTable:
 
     def get(self, key: str) -> PrefixBinding | None:
         return self.by_key.get(key)
-
-
-def user_config_path(environ: Mapping[str, str]) -> Path:
-    base = environ.get("XDG_CONFIG_HOME") or os.path.join(environ.get("HOME", "~"), ".config")
-    return Path(base).expanduser() / "gastown" / "config.toml"
 
 
 def read_keymap_tables(town_config: Mapping, environ: Mapping[str, str]) -> tuple[dict, list[str]]:

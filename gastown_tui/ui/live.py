@@ -79,6 +79,12 @@ class LiveSessions:
         """Panes for every session the host has now, mounted together (one layout pass)."""
         self.app.call_later(self._add_all, self.api.names())
 
+    def existing(self) -> list[tuple[str, Any, SessionSink]]:
+        """(name, screen, sink) of every session the host has now, for panes the view makes
+        itself (the app's first frame); sessions that come or go after are news as usual."""
+        return [(name, screen, self.sink(name)) for name in self.api.names()
+                if (screen := self.api.screen(name)) is not None]
+
     async def _add_all(self, names: list[str]) -> None:
         items = [(name, screen, self.sink(name)) for name in names
                  if (screen := self.api.screen(name)) is not None]

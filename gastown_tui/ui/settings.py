@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from .userconfig import user_config_path
+
 
 def theme_names(environ: Mapping[str, str]) -> list[str]:
     """Every theme the app can show: shipped, the user's (loadable ones) and Textual's own."""
@@ -43,7 +45,6 @@ def view_settings(town_config: Mapping, environ: Mapping[str, str]) -> tuple[dic
     import tomllib
 
     from ..town.schema import TOWN_SETTINGS
-    from .keymap import user_config_path
 
     sources: list[tuple[str, Mapping]] = [("town config", town_config)]
     path = user_config_path(environ)

@@ -6,7 +6,8 @@ import pytest
 
 from textual.geometry import Region
 
-from gastown_tui.ui.widgets.grid import MIN_COLS, MIN_ROWS, grid_shape, nearest, spans
+from gastown_tui.ui.layout import MIN_COLS, MIN_ROWS, grid_shape, spans
+from gastown_tui.ui.widgets.grid import nearest
 
 
 @pytest.mark.parametrize("count, width, height, shape", [

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from gastown_tui.ui.keymap import (PREFIX_BINDINGS, PrefixTable, is_key, key_label, normalize_key,
-                                   prefix_from_config, read_keymap_tables, user_config_path,
-                                   validate_keymap)
+                                   prefix_from_config, read_keymap_tables, validate_keymap)
+from gastown_tui.ui.userconfig import user_config_path
 
 
 def test_config_key_spellings_become_textual_names():

@@ -14,6 +14,7 @@ from textual.widgets import Static
 
 from ...host.model import MAYOR
 from ...town.schema import SIDEBAR_COLUMNS
+from ..layout import grid_size, sidebar_columns
 from ..messages import PaneFocused
 from ..model import TownView
 from ..widgets.commandbar import CommandBar
@@ -26,9 +27,6 @@ from ..widgets.sidebar import Sidebar
 from ..widgets.status import StatusLine
 from ..widgets.terminal import PaneSink, TerminalPane
 
-# The auto width's bounds, and what the panes keep at least beside any width.
-SIDEBAR_AUTO = (24, 42)
-PANES_AT_LEAST = 20
 EMPTY_GRID = ("No agents are running.\n\n"
               "Pick a bead in Work and press s to sling it to an agent,\n"
               "or press : and type a command (tab completes).")
@@ -79,6 +77,9 @@ class MainScreen(SteadyLines, Screen):
         # The pane that had focus when its session closed, to get it back.
         self._lost_focus: str | None = None
         self.view = TownView()
+        # What the screen starts with (`start_with`), made before it is composed.
+        self.first_panes: list[TerminalPane] = []
+        self.first_view: TownView | None = None
 
     def compose(self) -> ComposeResult:
         with SteadyHorizontal(id="body"):
@@ -90,14 +91,38 @@ class MainScreen(SteadyLines, Screen):
                 yield WorkPanel(id="work")
                 yield ReviewPanel(id="review")
             with SteadyVertical(id="main"):
-                yield Static(EMPTY_GRID, id="empty")
-                yield PaneGrid(id="grid")
+                empty = Static(EMPTY_GRID, id="empty")
+                empty.display = not self.first_panes
+                yield empty
+                yield PaneGrid(*self.first_panes, id="grid")
         # On a layer of its own, over the panes and the sidebar: opening the bar, its
         # completions or a result never resizes a pane (every agent would redraw for it).
         with Vertical(id="overlay"):
             yield ResultView(id="result")
             yield CommandBar(self.completer, id="commandbar")
         yield StatusLine(self.prefix_label, id="status")
+
+    def start_with(self, items: list[tuple[str, Any, PaneSink | None]], view: TownView) -> None:
+        """Panes and a view to be composed with the screen (an app attaching to a running
+        town), so that its first frame shows them, laid out once."""
+        self.first_view = view
+        self.first_panes = [
+            TerminalPane(name, screen_model, sink, prefix_key=self.prefix_key,
+                         label=_pane_label(row) if (row := view.agent(name)) else name)
+            for name, screen_model, sink in sorted(items, key=lambda i: self.order_key(i[0]))]
+
+    def on_mount(self) -> None:
+        # Sized before the first layout, the grid's first arrangement is the one it keeps:
+        # else the stylesheet's width lays out a grid that shows other panes for a frame.
+        self._size_sidebar()
+        if self.first_panes:
+            # Arranged before the first layout too: its first frame shows the first page.
+            size = self.app.size
+            self.grid.arrange_panes(grid_size(size.width, size.height, self.sidebar_columns()))
+        self.first_panes = []
+        if self.first_view is not None:
+            view, self.first_view = self.first_view, None
+            self.show_view(view)
 
     def on_resize(self, event: events.Resize) -> None:
         # In code: a percentage would be of the overlay, whose auto height is the result's.
@@ -107,12 +132,8 @@ class MainScreen(SteadyLines, Screen):
     # ---- the sidebar's width -------------------------------------------------------------
 
     def sidebar_columns(self) -> int:
-        """The sidebar's width in this window: the setting's, or about a third of the
-        window (24 to 42 columns), always leaving the panes PANES_AT_LEAST columns."""
-        width = self.size.width
-        wanted = self.sidebar_width if isinstance(self.sidebar_width, int) \
-            else min(SIDEBAR_AUTO[1], max(SIDEBAR_AUTO[0], round(width * 0.3)))
-        return max(SIDEBAR_COLUMNS[0], min(wanted, width - PANES_AT_LEAST))
+        """The sidebar's width in this window (`layout.sidebar_columns`)."""
+        return sidebar_columns(self.size.width or self.app.size.width, self.sidebar_width)
 
     def _size_sidebar(self) -> None:
         sidebar = self.query_one("#sidebar")
@@ -246,6 +267,8 @@ class MainScreen(SteadyLines, Screen):
         return (1, since, seen) if since else (2, "", seen)
 
     def pane_changed(self, name: str, rows: set[int] | None) -> None:
+        if not self.is_mounted:
+            return  # (a pane made with the screen draws whole the first time)
         pane = self.grid.pane(name)
         # (The grid hides a pane by this class, and redraws it whole when it shows again;
         # `pane.display` reads the styles: 2% of the app's CPU with 30 streaming sessions.)

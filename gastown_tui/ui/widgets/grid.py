@@ -1,6 +1,6 @@
 """PaneGrid: the terminal panes of the active agents in a grid that fits the window.
 
-The grid shows as many panes as fit at a useful size (`MIN_COLS` x `MIN_ROWS` inside the
+The grid shows as many panes as fit at a useful size (`layout.grid_shape`: `MIN_COLS` x `MIN_ROWS` inside the
 border); more agents than fit are paged, and moving focus to an agent on another page shows that
 page. One pane can be zoomed to the whole area. A grid with fewer panes than cells lets the first
 panes span two rows, so no cell stays empty; the direction keys go by where panes are.
@@ -13,52 +13,10 @@ import math
 from textual.containers import Container
 from textual.geometry import Region
 
+from ..layout import grid_shape, spans
 from ..messages import PanesShown
 from .linecache import SteadyLines
 from .terminal import TerminalPane
-
-MIN_COLS = 40   # a pane narrower than this wraps most agent UIs into noise
-MIN_ROWS = 8
-BORDER = 2
-
-
-def grid_shape(count: int, width: int, height: int) -> tuple[int, int]:
-    """(columns, rows) of panes for `count` panes in `width` x `height` cells.
-
-    Picks the shape that shows the most panes (up to `count`) at the minimum size, then the one
-    whose panes are closest to a terminal's usual 80x24 aspect with the fewest empty cells.
-    """
-    if count <= 0:
-        return 1, 1
-    max_c = max(1, width // (MIN_COLS + BORDER))
-    max_r = max(1, height // (MIN_ROWS + BORDER))
-    best: tuple[tuple[int, float], int, int] | None = None
-    for cols in range(1, max_c + 1):
-        for rows in range(1, max_r + 1):
-            shown = min(count, cols * rows)
-            if cols * rows - shown >= max(cols, rows):
-                continue  # a whole row or column would stay empty
-            pane_w, pane_h = width / cols, height / rows
-            aspect = abs(math.log((pane_w / max(pane_h, 1)) / (80 / 24 * 0.75)))
-            # An empty cell wastes as much as a pane a third off the usual aspect.
-            score = (-shown, aspect + 0.3 * (cols * rows - shown))
-            if best is None or score < best[0]:
-                best = (score, cols, rows)
-    if best is None:
-        return 1, 1
-    return best[1], best[2]
-
-
-def spans(count: int, cols: int, rows: int) -> list[int]:
-    """How many rows each of `count` panes spans in a `cols` x `rows` grid so that no cell
-    stays empty: the first panes (the left of the top row) take two rows each, one per empty
-    cell, and the grid's row-by-row placement fills the rest. All 1 when nothing is empty
-    or this cannot fill it."""
-    empty = cols * rows - count
-    if empty <= 0 or rows < 2 or empty > min(cols, count):
-        return [1] * count
-    return [2] * empty + [1] * (count - empty)
-
 
 def nearest(source: Region, others: dict[str, Region], direction: str,
             came_from: str | None = None) -> str | None:
@@ -100,8 +58,8 @@ class PaneGrid(SteadyLines, Container):
     PaneGrid > .-hidden { display: none; }
     """
 
-    def __init__(self, id: str | None = None) -> None:
-        super().__init__(id=id)
+    def __init__(self, *panes: TerminalPane, id: str | None = None) -> None:
+        super().__init__(*panes, id=id)
         self.zoomed: str | None = None
         self.page = 0
         self.per_page = 1
@@ -140,9 +98,11 @@ class PaneGrid(SteadyLines, Container):
     def on_resize(self) -> None:
         self.arrange_panes()
 
-    def arrange_panes(self) -> None:
+    def arrange_panes(self, size: tuple[int, int] | None = None) -> None:
+        """Show the panes of the current page (or the zoomed one) in the grid's size, or in
+        `size` when it is not laid out yet (the size its layout will give it)."""
         panes = self.panes
-        width, height = self.size.width, self.size.height
+        width, height = size or (self.size.width, self.size.height)
         if self.zoomed is not None and self.pane(self.zoomed) is None:
             self.zoomed = None
         if self.zoomed is not None:
@@ -169,7 +129,9 @@ class PaneGrid(SteadyLines, Container):
                 p.lines_changed(None)  # its rows changed unseen while it was hidden
             p.set_class(hidden, "-hidden")
         shown = [p.session_name for p in panes if p.session_name in visible]
-        if shown != self._shown:
+        # Not laid out yet, the grid would say it shows one pane, and the host would drop the
+        # screens it sends for the first page (`hosting.attach_early`) only to send them again.
+        if shown != self._shown and width and height:
             self._shown = shown
             self.post_message(PanesShown(shown))
 
