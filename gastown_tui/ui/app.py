@@ -44,7 +44,9 @@ HOST_STOPPED = ("the town's host was stopped (gt down): its hooks are suspended 
 DETACHED = "detached: the town keeps running; `gt` attaches again, `gt down` stops it"
 TOWN_STOPPED = "the town was stopped: its hooks are suspended and resume with the next `gt`"
 HOST_DIED = ("The town's host stopped unexpectedly (its log: .runtime/host.log); the agents' "
-             "terminals went with it.\nRestart it? Every hook resumes where it was.")
+             "terminals went with it.")
+HOST_RESTART = "restarts it: every hook resumes where it was"
+HOST_DIED_LEFT = "the town's host died; `gt` starts it again (hooks resume)"
 REFRESH_DEBOUNCE_S = 0.25
 GC_FREEZE_S = 2.0
 GC_SWEEP_S = 600.0
@@ -131,6 +133,9 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         # Slings under way whose agents must not take the focus, and those agents' names.
         self._quiet_slings = 0
         self._stay_put: set[str] = set()
+        # The host died under the app (attached): the banner says so until it is back.
+        self.host_down = False
+        self._host_watch: Any = None
         from .settings import view_settings
 
         self.settings, problems = view_settings(self.town_config, self.options.environ)
@@ -421,6 +426,9 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
     async def detach_app(self) -> None:
         """Leave the town running and end the app (`ctrl+b d`)."""
         await self._connected.wait()  # (keys typed as the app starts)
+        if self.host_down:
+            await self._end_after_stop(HOST_DIED_LEFT)
+            return
         if self.mux is not None and self.host is not None:
             self.notify("this app runs the town itself (--embedded): quitting stops it; "
                         f"{key_label(self.prefix_key)} q quits", severity="warning")
@@ -442,6 +450,9 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         """Ask: detach (the agents keep working) or stop the town. With the town in the app
         (--embedded), quitting stops it: asked first while agents run; with no town, at once."""
         options = self.options
+        if self.host_down:  # nothing runs to detach from or to stop
+            self.run_worker(self._end_after_stop(HOST_DIED_LEFT), group="quit", exclusive=True)
+            return
         if options.town_root is None or not options.start_host or options.embedded:
             running = len(self.main.grid.panes)
             if options.town_root is None or not running:
@@ -540,45 +551,68 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
 
     def host_gone(self, gone: Any) -> None:
         """`gt down` (here or elsewhere) stopped the host: the app ends and says why. The host
-        died: say so and offer to start it again."""
+        died: a banner says so and which key starts it again; the panes' last screens and the
+        panels stay to read. When a host runs again (started here or by another client), the
+        app attaches to it and the banner goes."""
         if self.closing:
             return
         if gone.stopped:
             self.run_worker(self._end_after_stop(), group="quit", exclusive=True)
             return
-        from .screens.prompt import ConfirmScreen
+        self.host_down = True
+        self._say_host_down(HOST_DIED)
+        if self._host_watch is None and self.options.town_root is not None:
+            self._host_watch = self.set_interval(self.options.poll_seconds, self._host_back)
 
-        self.main.status.note = "the town's host stopped unexpectedly"
+    def _say_host_down(self, message: str) -> None:
+        self.main.banner.show(message, self.prefix_keys("prefix.restart_host"), HOST_RESTART)
 
-        def answer(restart: bool) -> None:
-            self.run_worker(self._restart_host() if restart else self._end_after_stop(
-                "the town's host died; `gt` starts it again (hooks resume)"), group="quit",
-                exclusive=True)
+    def action_restart_host(self) -> None:
+        if not self.host_down:
+            self.notify("the town's host is running", timeout=3)
+            return
+        self.main.banner.show("Starting the town's host again…")
+        self.run_worker(self._restart_host(), group="host", exclusive=True)
 
-        self.push_screen(ConfirmScreen(HOST_DIED, "Restart it", "Quit"), answer)
+    def _host_back(self) -> None:
+        """A host runs again (another client started it): attach to it."""
+        from ..host.runtime import host_running
+
+        restarting = any(w.group == "host" and not w.is_finished for w in self.workers)
+        if self.host_down and not restarting and host_running(self.options.town_root):
+            self.run_worker(self._restart_host(), group="host", exclusive=True)
 
     async def _end_after_stop(self, message: str = HOST_STOPPED) -> None:
         await self.shutdown_sessions()
         self.exit(message=message)
 
     async def _restart_host(self) -> None:
+        """Attach to the town's host, starting it (its hooks resume); the panes then show its
+        sessions. On failure the banner says why and the key tries again."""
         from . import hosting
 
+        try:
+            api = await hosting.attach(self.options.town_root, self.options.environ)
+        except Exception as e:  # noqa: BLE001 - say it in one line, and stay
+            if not self.closing:
+                self._say_host_down(f"The town's host could not be started: {e}.")
+            return
+        if self.closing or not self.host_down:
+            await api.close()
+            return
         if self.live is not None:
             self.live.close()
             self.live = None
-        for pane in list(self.main.grid.panes):
-            await self.main.remove_pane(pane.session_name)
-        old, self.api = self.api, None
+        old, self.api = self.api, api
         if old is not None:
             await old.close()
-        try:
-            self.api = await hosting.attach(self.options.town_root, self.options.environ)
-        except Exception as e:  # noqa: BLE001 - say it in one line, as at start
-            self.failure = str(e) or type(e).__name__
-            self.exit(return_code=1)
-            return
-        self.main.status.note = ""
+        for pane in list(self.main.grid.panes):
+            await self.main.remove_pane(pane.session_name)
+        self.host_down = False
+        if self._host_watch is not None:
+            self._host_watch.stop()
+            self._host_watch = None
+        self.main.banner.hide()
         self._watch()
         self.request_refresh(0)
 

@@ -22,7 +22,7 @@ from textual.theme import BUILTIN_THEMES
 from ui_helpers import until
 
 from gastown_tui.term.screen import Screen
-from gastown_tui.ui.app import AppOptions, GastownApp
+from gastown_tui.ui.app import HOST_DIED, HOST_RESTART, AppOptions, GastownApp
 from gastown_tui.ui.model import AgentRow, ConvoyRow, HookRow, MailRow, MergeRow, TownView, \
     WorkRow
 from gastown_tui.ui.theme import SHIPPED_DIR, load_themes
@@ -66,6 +66,10 @@ async def _states(app: GastownApp, pilot):
     yield "a pane focused, the prefix armed, toasts"
     await pilot.press("escape")
     app.clear_notifications()
+    main.banner.show(HOST_DIED, "C-b R", HOST_RESTART)
+    await pilot.pause()
+    yield "the host died: its banner"
+    main.banner.hide()
     main.query_one("#work").select("sa-10")
     for panel in ("agents", "convoys", "hooks", "mail", "work"):
         main.query_one(f"#{panel}").focus()

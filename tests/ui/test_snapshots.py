@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from snapshot_apps.demo_town import make_app
 
+from gastown_tui.host.api import HostGone
+
 SIZE = (160, 44)
 
 
@@ -48,6 +50,17 @@ def test_needs_me_view(snap_compare):
 def test_help_screen(snap_compare):
     assert snap_compare(make_app(), terminal_size=SIZE, press=["ctrl+b", "question_mark"],
                         run_before=booted)
+
+
+def test_host_died_banner(snap_compare):
+    """The host died under the attached app: a banner across the top names the key that
+    starts it again; the panes' last screens and the panels stay below it."""
+    async def host_died(pilot):
+        await focus(pilot, "demo/nux")
+        pilot.app.host_gone(HostGone(stopped=False))
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=host_died)
 
 
 def test_command_result(snap_compare):

@@ -203,7 +203,8 @@ def test_the_town_keeps_running_when_apps_detach_die_or_close(tmux, town_root):
 
     tmux.start("gt", town_root, name="second")  # re-attach, and then kill -9 it
     now = count(town_root, name)
-    tmux.wait_for("Agents 0/2", timeout=30, target="second")
+    # Both agents listed (how many count as busy flickers as their screens scroll).
+    tmux.wait_for("/2 busy", timeout=30, target="second")
     shown = wait_until(lambda: [int(n) for n in re.findall(r"count-(\d+)",
                                                            tmux.screen("second"))], 15,
                        "a count on screen")

@@ -322,15 +322,15 @@ async def test_the_app_attaches_to_a_running_host_and_leaves_it_running(town_roo
     stop(town_root)
 
 async def test_a_host_that_dies_under_the_app_can_be_started_again(town_root, environ):
-    """kill -9 of the host: the attached app says so and offers to restart it; the new host
-    resumes the hook and the app shows the agent again."""
+    """kill -9 of the host: a banner in the attached app says so and names the key that
+    starts it again, while the panels stay usable (no question in the way); the new host
+    resumes the hook, the app shows the agent again and the banner goes."""
     import os
     import signal
 
     from gastown_tui.host.runtime import host_running
     from gastown_tui.town import find_town
     from gastown_tui.town.hooks import all_hooks
-    from gastown_tui.ui.screens.prompt import ConfirmScreen
 
     follow_slings(town_root)
     environ = dict(environ, GT_DEMO_STEP_SECONDS="30")
@@ -341,16 +341,49 @@ async def test_a_host_that_dies_under_the_app_can_be_started_again(town_root, en
         pane = await until(pilot, lambda: isinstance(app.focused, TerminalPane) and app.focused,
                            timeout=20, what="the agent's pane")
         name, first = pane.session_name, host_running(town_root).pid
+        banner = app.main.banner
+        assert not banner.display
         os.kill(first, signal.SIGKILL)
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen)
-                    and "stopped unexpectedly" in rendered(app), timeout=15,
-                    what="the offer to restart the host")
-        await pilot.press("y")
-        await until(pilot, lambda: app.api is not None and app.main.grid.pane(name),
+        await until(pilot, lambda: banner.display and "stopped unexpectedly" in rendered(app)
+                    and "C-b R restarts it" in " ".join(rendered(app).split()), timeout=15,
+                    what="the banner naming the key that restarts the host")
+        assert app.screen is app.main and app.host_down
+        # Still usable: the panels take keys, and the pane keeps the agent's last screen.
+        await pilot.press("ctrl+b", "s")
+        assert app.focused.parent.id == "sidebar"
+        assert any(pane.screen_model.text_lines())
+        await pilot.press("ctrl+b", "R")
+        await until(pilot, lambda: not app.host_down and app.main.grid.pane(name),
                     timeout=30, what="the agent back in its pane")
+        assert not banner.display
         assert host_running(town_root).pid not in (None, first)
         hooks = [h for h in all_hooks(find_town(town_root, {})) if h.session == name]
         assert hooks[0].state == "active"
+        await app.stop_town()
+
+
+async def test_the_banner_goes_when_another_client_starts_the_host(town_root, environ):
+    """The host dies under two attached apps; one starts it again: the other attaches to the
+    new host by itself and its banner goes."""
+    import os
+    import signal
+
+    from gastown_tui.host.headless import start_detached
+    from gastown_tui.host.runtime import host_running
+
+    environ = dict(environ, GT_DEMO_STEP_SECONDS="30")
+    start_detached(town_root, environ)
+    first = host_running(town_root).pid
+    app = GastownApp(AppOptions(town_root=town_root, environ=environ, poll_seconds=0.2))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await until(pilot, lambda: app.api is not None and app.attached, timeout=20,
+                    what="attached")
+        os.kill(first, signal.SIGKILL)
+        await until(pilot, lambda: app.main.banner.display, timeout=15, what="the banner")
+        start_detached(town_root, environ)  # as another `gt` does
+        await until(pilot, lambda: not app.host_down, timeout=15, what="attached again")
+        assert not app.main.banner.display
+        assert host_running(town_root).pid not in (None, first)
         await app.stop_town()
 
 

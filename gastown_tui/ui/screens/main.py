@@ -17,6 +17,7 @@ from ...town.schema import SIDEBAR_COLUMNS
 from ..layout import grid_size, sidebar_columns
 from ..messages import PaneFocused
 from ..model import TownView
+from ..widgets.banner import HostBanner
 from ..widgets.commandbar import CommandBar
 from ..widgets.grid import PaneGrid
 from ..widgets.linecache import SteadyHorizontal, SteadyLines, SteadyVertical
@@ -82,6 +83,7 @@ class MainScreen(SteadyLines, Screen):
         self.first_view: TownView | None = None
 
     def compose(self) -> ComposeResult:
+        yield HostBanner(id="host-banner")
         with SteadyHorizontal(id="body"):
             with Sidebar(id="sidebar"):
                 yield AgentsPanel(id="agents")
@@ -162,6 +164,10 @@ class MainScreen(SteadyLines, Screen):
         if grid is None:
             grid = self._grid = self.query_one(PaneGrid)
         return grid
+
+    @property
+    def banner(self) -> HostBanner:
+        return self.query_one(HostBanner)
 
     @property
     def status(self) -> StatusLine:
