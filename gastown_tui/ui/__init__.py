@@ -49,12 +49,13 @@ Public API (Textual is imported only by these modules, never by other layers)::
         # for `gt config set theme|prefix_key`: None, or one line saying why not
 
 When the town's host stops under the app (`gt down` elsewhere), the app ends with
-`app.HOST_STOPPED` as its message; when it dies, the app offers to start it again.
+`app.HOST_STOPPED` as its message; when it dies, a banner says so (`ctrl+b R` starts it
+again) until a host runs again.
 
 Keys: a focused pane gets every key except the prefix (default ctrl+b); after it, one key acts
 as in tmux (arrows/hjkl focus, z zoom, n/p cycle, : command bar, space palette, ? help,
-[ scrollback, s sidebar, b hide it, < > resize it, w needs-me, ! jump, t theme, d detach, q quit: detach or stop the
-town); the prefix twice sends it.
+[ scrollback, s sidebar, b hide it, < > resize it, w needs-me, ! jump, t theme, R restart a
+host that died, d detach, q quit: detach or stop the town); the prefix twice sends it.
 Keymap overrides: `[keymap] binding-id = "keys"` in the town config or
 `~/.config/gastown/config.toml`; user themes in `~/.config/gastown/themes/*.toml`.
 """
