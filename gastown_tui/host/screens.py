@@ -26,7 +26,7 @@ from typing import Any
 from ..term.rows import row_from_runs
 from ..term.screen import ScreenModes
 from ..term.style import DEFAULT, CellStyle, style_from_key, style_key
-from ..term.width import char_width, is_narrow
+from ..term.width import char_width
 from . import api
 
 MAX_STYLES = 16_384  # per connection; then the table starts again (hostile colour floods)
@@ -156,10 +156,22 @@ class StyleBook:
         return [(flat[i], get(flat[i + 1], DEFAULT)) for i in range(start, len(flat) - 1, 2)]
 
 
+_CELLS: dict[str, int] = {}
+CELLS_KEPT = 4096
+
+
 def cells_of(text: str) -> int:
-    if is_narrow(text):
+    # Other text is measured a character at a time and remembered (box-drawing rules, bullets
+    # and spinners come again frame after frame), not by `is_narrow`: its table takes ~15 ms
+    # to build, which an app re-attaching would pay before its first frame.
+    if text.isascii() and text.isprintable():
         return len(text)
-    return sum(max(0, char_width(ch)) for ch in text)
+    cells = _CELLS.get(text)
+    if cells is None:
+        if len(_CELLS) >= CELLS_KEPT:
+            _CELLS.clear()
+        cells = _CELLS[text] = sum(max(0, char_width(ch)) for ch in text)
+    return cells
 
 
 def full_width(runs: list[tuple[str, CellStyle]], cols: int) -> list[tuple[str, CellStyle]]:

@@ -86,6 +86,10 @@ class AppOptions:
 
 class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
     TITLE = "Gas Town"
+    # The main screen's styles, read with the app's own as it starts: as the screen's, they
+    # were read when it was pushed, and every style sheet parsed again (~15 ms before the
+    # first frame).
+    CSS_PATH = "screens/main.tcss"
     ENABLE_COMMAND_PALETTE = True
     COMMAND_PALETTE_BINDING = "ctrl+p"
     BINDINGS = [Binding("ctrl+q", "quit_app", "Quit", id="app.quit", priority=True)]
@@ -278,6 +282,7 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
             self._connected.set()
             await self._fixed_panes()
             return
+        early = self.api is not None  # (attached before the main screen was made)
         try:
             if self.api is None:
                 await self._start_sessions()
@@ -289,7 +294,12 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
             self._connected.set()
         if self.api is None:
             return
-        self.request_refresh(0)
+        if early:
+            # The town's files are read once the first frame is out: the reader's thread
+            # would take turns with that frame for the interpreter.
+            self.call_after_refresh(self.request_refresh, 0)
+        else:
+            self.request_refresh(0)
         if self.options.town_root is not None:
             self.set_interval(self.options.poll_seconds, self.request_refresh)
         if self.main.focused_pane() is None:  # a pane that asked for it keeps it

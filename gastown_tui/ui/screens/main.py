@@ -34,7 +34,7 @@ EMPTY_GRID = ("No agents are running.\n\n"
 
 
 class MainScreen(SteadyLines, Screen):
-    CSS_PATH = "main.tcss"
+    # (Its styles, main.tcss, are the app's: see GastownApp.CSS_PATH.)
     ESCAPE_TO_MINIMIZE = False
 
     BINDINGS = [
