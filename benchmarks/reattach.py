@@ -6,10 +6,12 @@ A town with N hooks (default 30) of demo agents is started in the background (`g
 until its first full frame (the status line counting the N agents and an agent's screen in a
 pane), then `ctrl+b d` and wait for the app to end. References, in turns with those runs so a
 change in the machine's load hits each: `gt` re-attaching to an empty town's running host (the
-same app with nothing to show) and `gt --version` (interpreter + CLI start). The median and the
-spread of each are printed with the load average before and after.
+same app with nothing to show), `gt --version` (interpreter + CLI start) and, with `--against
+TREE`, the same re-attach by the app of another checkout (e.g. /work/main: the app before a
+change, against the same host). The median and the spread of each are printed with the load
+average before and after.
 
-    python3 benchmarks/reattach.py [--hooks 30] [--runs 7] [--json]
+    python3 benchmarks/reattach.py [--hooks 30] [--runs 7] [--against TREE] [--json]
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ def stop_host(town: Path, env: dict[str, str]) -> None:
                    capture_output=True, timeout=120)
 
 
-def reattach(town: Path, hooks: int, env: dict[str, str]) -> float | None:
+def reattach(town: Path, hooks: int, env: dict[str, str]) -> float:
     """Seconds from spawning `gt` until its first full frame; the app then detaches."""
     term = Terminal([shutil.which("gt") or "gt"], 200, 60, town, env)
     try:
@@ -71,9 +73,10 @@ def reattach(town: Path, hooks: int, env: dict[str, str]) -> float | None:
         term.write(b"\x02d")
     finally:
         ended = term.end(30)
-    if ended is None:
-        raise SystemExit("the app did not end after ctrl+b d")
-    return None if full is None else full - term.started
+    if ended is None or full is None:
+        raise SystemExit("the app did not show its first full frame or did not end after "
+                         "ctrl+b d")
+    return full - term.started
 
 
 def version_start(env: dict[str, str]) -> float:
@@ -83,22 +86,23 @@ def version_start(env: dict[str, str]) -> float:
     return time.monotonic() - started
 
 
-def summary(values: list[float | None]) -> dict:
-    got = [v for v in values if v is not None]
-    return {"median_s": round(statistics.median(got), 3) if got else None,
-            "min_s": round(min(got), 3) if got else None,
-            "max_s": round(max(got), 3) if got else None,
-            "runs": [None if v is None else round(v, 3) for v in values]}
+def summary(values: list[float]) -> dict:
+    return {"median_s": round(statistics.median(values), 3), "min_s": round(min(values), 3),
+            "max_s": round(max(values), 3), "runs": [round(v, 3) for v in values]}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hooks", type=int, default=30)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--against", type=Path, metavar="TREE",
+                        help="also re-attach with the app of this checkout, in turns")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if args.hooks < 1 or args.runs < 1:
         parser.error("--hooks and --runs must be >= 1")
+    if args.against is not None and not (args.against / "gastown_tui").is_dir():
+        parser.error(f"--against {args.against}: no gastown_tui package there")
     compile_package()
     report: dict = {"hooks": args.hooks, "load_before": _load(), "cpus": os.cpu_count()}
     with tempfile.TemporaryDirectory(prefix="gt-reattach-bench-") as name:
@@ -114,8 +118,14 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 reattach(full, args.hooks, env)  # (the first run warms the file cache)
                 runs: dict[str, list] = {"full": [], "empty": [], "version": []}
+                if args.against is not None:
+                    other = dict(env, PYTHONPATH=str(args.against.resolve()))
+                    reattach(full, args.hooks, other)
+                    runs["against"] = []
                 for _ in range(args.runs):
                     runs["full"].append(reattach(full, args.hooks, env))
+                    if args.against is not None:
+                        runs["against"].append(reattach(full, args.hooks, other))
                     runs["empty"].append(reattach(empty, 0, env))
                     runs["version"].append(version_start(env))
             finally:
@@ -133,6 +143,10 @@ def main(argv: list[str] | None = None) -> int:
           f"{f['max_s']}) over {args.runs} runs")
     print(f"  reference: re-attach to an empty town (status line) median {e['median_s']} s "
           f"(min {e['min_s']}, max {e['max_s']}); `gt --version` median {v['median_s']} s")
+    if "against" in report:
+        a = report["against"]
+        print(f"  reference: the app of {args.against} re-attaching, the same way: median "
+              f"{a['median_s']} s (min {a['min_s']}, max {a['max_s']})")
     print(f"  load average before {report['load_before']}, after {report['load_after']}; "
           f"{report['cpus']} CPUs")
     return 0
