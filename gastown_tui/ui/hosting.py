@@ -5,7 +5,7 @@ agent; or, with `gt app --embedded`, it runs the host in its own process (the to
 with the app). Either way the app holds a `host.api.HostAPI`.
 
 Re-attaching starts before the app loads Textual (`attach_early`): a thread connects and fetches
-what the first frame shows, and `attach` takes that connection over."""
+what the first frame shows, and the app takes that connection over (`RemoteHost.adopt`)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from typing import Any
 
 def attach_early(root: Path, environ: dict[str, str]) -> Any:
     """A `host.early.EarlyAttach` to the town's running host, fetching the screens of the panes
-    the app's first page shows in this terminal (`layout.first_page`); for `attach`."""
+    the app's first page shows in this terminal (`layout.first_page`); the app adopts it."""
     from ..host.early import EarlyAttach
 
     def first_page(names: list[str]) -> list[str]:
@@ -36,20 +36,12 @@ def attach_early(root: Path, environ: dict[str, str]) -> Any:
     return EarlyAttach(root, first_page)
 
 
-async def attach(root: Path, environ: dict[str, str], early: Any = None) -> Any:
-    """A connected `RemoteHost` for the town's host, started in the background if needed;
-    with `early` (`attach_early`), its connection when it made one."""
+async def attach(root: Path, environ: dict[str, str]) -> Any:
+    """A connected `RemoteHost` for the town's host, started in the background if needed."""
     from ..host.headless import start_detached
     from ..host.remote import RemoteHost
     from ..host.runtime import HostError, HostNotRunning, host_running
 
-    if early is not None:
-        api = RemoteHost(root)
-        try:
-            await api.adopt(early)
-            return api
-        except Exception:  # noqa: BLE001 - attached anew below, which says what is wrong
-            pass
     for attempt in range(3):
         if host_running(root) is None:
             try:

@@ -1,0 +1,78 @@
+"""Re-attaching to a running town: the connection `gt` begins before Textual loads
+(`hosting.attach_early`) brings the agents and the screens of the first page, and the app's
+main screen is made with them, so its first frame shows them; without a host the app attaches
+(and starts one) the usual way."""
+
+from __future__ import annotations
+
+from ui_helpers import until
+
+from gastown_tui.ui.app import AppOptions, GastownApp
+
+MARKER = "bash --norc --noprofile -c 'echo marker-$GT_POLECAT; exec sleep 600'"
+
+
+def _three_agents(town_root, environ) -> list[str]:
+    """A running host with three agents, each of which has printed its marker."""
+    import time
+
+    from gastown_tui.host.api import Agents, Peek, Sling
+    from gastown_tui.host.client import HostClient
+    from gastown_tui.host.headless import start_detached
+    from gastown_tui.town import find_town
+    from gastown_tui.town.config import set_agent
+
+    town = find_town(town_root, {})
+    set_agent(town, "marker", MARKER)
+    led = town.rig("demo").ledger("overseer")
+    led.create("Third task", priority=2)
+    beads = [b.id for b in led.ready()]
+    start_detached(town_root, environ)
+    client = HostClient(town_root, timeout=60)
+    client.request(Sling(beads, "demo", "marker", no_convoy=True))
+    names = [r.name for r in client.request(Agents())]
+    deadline = time.monotonic() + 30
+    while not all(any(line.startswith("marker-") for line in
+                      client.request(Peek(name, 5)).lines) for name in names):
+        assert time.monotonic() < deadline, "the agents did not print their markers"
+        time.sleep(0.1)
+    return names
+
+
+async def test_the_first_frame_after_re_attaching_has_the_agents_and_their_screens(
+        town_root, environ, monkeypatch):
+    from gastown_tui.ui.hosting import attach_early
+
+    names = _three_agents(town_root, environ)
+    # The terminal the early connection measures: at 100x30 the grid's page holds two panes.
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setenv("LINES", "30")
+    early = attach_early(town_root, environ)
+    app = GastownApp(AppOptions(town_root=town_root, environ=environ, early=early))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.main.is_mounted, what="the main screen")
+        # As the screen is made, before anything more came from the host:
+        assert app.api.first_agents is not None and len(early.shown) == 2
+        assert sorted(p.session_name for p in app.main.grid.panes) == sorted(names)
+        assert app.main.grid.visible_names() == early.shown
+        for name in early.shown:
+            text = "\n".join(app.main.grid.pane(name).screen_model.text_lines())
+            assert f"marker-{name.rpartition('/')[2]}" in text
+        assert "3 agents" in str(app.main.status.content)
+        # Laid out, the grid shows the panes the early connection asked the screens of.
+        await pilot.pause()
+        assert app.main.grid.visible_names() == early.shown
+        await app.detach_app()
+
+
+async def test_with_no_host_running_the_app_attaches_the_usual_way(town_root, environ):
+    from gastown_tui.host.runtime import HostNotRunning, host_running
+    from gastown_tui.ui.hosting import attach_early
+
+    early = attach_early(town_root, environ)
+    app = GastownApp(AppOptions(town_root=town_root, environ=environ, early=early))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.api is not None, timeout=30, what="attached")
+        assert isinstance(early.error, HostNotRunning) and app.api.first_agents is None
+        assert app.attached and host_running(town_root) is not None
+        await app.stop_town()
