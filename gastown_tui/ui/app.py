@@ -581,16 +581,19 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         if not self.host_down:
             self.notify("the town's host is running", timeout=3)
             return
-        self.main.banner.show("Starting the town's host again…")
-        self.run_worker(self._restart_host(), group="host", exclusive=True)
+        if not self._restarting():
+            self.main.banner.show("Starting the town's host again…")
+            self.run_worker(self._restart_host(), group="host")
 
     def _host_back(self) -> None:
         """A host runs again (another client started it): attach to it."""
         from ..host.runtime import host_running
 
-        restarting = any(w.group == "host" and not w.is_finished for w in self.workers)
-        if self.host_down and not restarting and host_running(self.options.town_root):
-            self.run_worker(self._restart_host(), group="host", exclusive=True)
+        if self.host_down and not self._restarting() and host_running(self.options.town_root):
+            self.run_worker(self._restart_host(), group="host")
+
+    def _restarting(self) -> bool:
+        return any(w.group == "host" and not w.is_finished for w in self.workers)
 
     async def _end_after_stop(self, message: str = HOST_STOPPED) -> None:
         await self.shutdown_sessions()

@@ -1,9 +1,10 @@
 """PaneGrid: the terminal panes of the active agents in a grid that fits the window.
 
-The grid shows as many panes as fit at a useful size (`layout.grid_shape`: `MIN_COLS` x `MIN_ROWS` inside the
-border); more agents than fit are paged, and moving focus to an agent on another page shows that
-page. One pane can be zoomed to the whole area. A grid with fewer panes than cells lets the first
-panes span two rows, so no cell stays empty; the direction keys go by where panes are.
+The grid shows as many panes as fit at a useful size (`layout.grid_shape`: `MIN_COLS` x
+`MIN_ROWS` inside the border); more agents than fit are paged, and moving focus to an agent on
+another page shows that page. One pane can be zoomed to the whole area. A grid with fewer panes
+than cells lets the first panes span two rows, so no cell stays empty; the direction keys go by
+where panes are.
 """
 
 from __future__ import annotations
