@@ -88,8 +88,8 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
     TITLE = "Gas Town"
     # The main screen's styles, read with the app's own as it starts: as the screen's, they
     # were read when it was pushed, and every style sheet parsed again (~15 ms before the
-    # first frame).
-    CSS_PATH = "screens/main.tcss"
+    # first frame). (A full path: a relative one is read beside a subclass's module.)
+    CSS_PATH = str(Path(__file__).resolve().parent / "screens" / "main.tcss")
     ENABLE_COMMAND_PALETTE = True
     COMMAND_PALETTE_BINDING = "ctrl+p"
     BINDINGS = [Binding("ctrl+q", "quit_app", "Quit", id="app.quit", priority=True)]
