@@ -343,6 +343,8 @@ async def test_a_host_that_dies_under_the_app_can_be_started_again(town_root, en
         name, first = pane.session_name, host_running(town_root).pid
         banner = app.main.banner
         assert not banner.display
+        await until(pilot, lambda: any(pane.screen_model.text_lines()), timeout=20,
+                    what="the agent's screen")
         os.kill(first, signal.SIGKILL)
         await until(pilot, lambda: banner.display and "stopped unexpectedly" in rendered(app)
                     and "C-b R restarts it" in " ".join(rendered(app).split()), timeout=15,
@@ -351,7 +353,7 @@ async def test_a_host_that_dies_under_the_app_can_be_started_again(town_root, en
         # Still usable: the panels take keys, and the pane keeps the agent's last screen.
         await pilot.press("ctrl+b", "s")
         assert app.focused.parent.id == "sidebar"
-        assert any(pane.screen_model.text_lines())
+        assert app.main.grid.pane(name) is pane and any(pane.screen_model.text_lines())
         await pilot.press("ctrl+b", "R")
         await until(pilot, lambda: not app.host_down and app.main.grid.pane(name),
                     timeout=30, what="the agent back in its pane")
