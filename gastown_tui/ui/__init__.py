@@ -10,8 +10,11 @@ Public API (Textual is imported only by these modules, never by other layers)::
         # live=False + view=TownView + panes={name: bytes}: fixed content (snapshot apps)
         # theme=, prefix_key=: override the town's `theme` / `prefix_key` settings
         # first_commands=[...]: registry command lines run once the host is up (gt demo)
+        # early=hosting.attach_early(root, environ): a connection begun before Textual loads
+        #   (what `gt` does): the first frame shows the agents and the first page's screens
     app.api (host.api.HostAPI), app.host and app.mux (in process only), app.view
-    (model.TownView), app.main (screens.main.MainScreen)
+    (model.TownView), app.main (screens.main.MainScreen), app.host_down (the host died:
+    app.main.banner says so; ctrl+b R starts it again)
     await app.detach_app() / await app.stop_town()     # ctrl+b d / "stop the town"
 
     from gastown_tui.ui.live import LiveSessions       # a HostAPI's terminals -> a view's panes
