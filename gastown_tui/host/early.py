@@ -23,6 +23,9 @@ from .protocol import ProtocolError, decode, encode, request
 from .runtime import HostError, HostNotRunning, socket_path
 
 EARLY_TIMEOUT_S = 5.0
+# How long the screens asked for may take once the rest came: one that does not come (its
+# session ended meanwhile) must not hold the app; those late come the usual way.
+FRAMES_WAIT_S = 0.3
 # The ids of the requests sent first; the connection's own requests continue after them.
 HELLO_ID, WATCH_ID, AGENTS_ID = 1, 2, 3
 FIRST_FREE_ID = 4
@@ -87,12 +90,17 @@ class EarlyAttach:
         replies = {HELLO_ID, WATCH_ID, AGENTS_ID}
         listed = False
         frames: set[str] = set()
+        frames_by = deadline
         rest = b""
         while replies or not listed or frames:
-            sock.settimeout(max(0.01, deadline - time.monotonic()))
+            waiting_for_frames = listed and not replies
+            until = min(deadline, frames_by) if waiting_for_frames else deadline
+            sock.settimeout(max(0.01, until - time.monotonic()))
             try:
                 chunk = sock.recv(65536)
             except socket.timeout:
+                if waiting_for_frames:
+                    return
                 raise HostError("the host did not answer in time") from None
             if not chunk:
                 raise HostError("the host closed the connection")
@@ -107,6 +115,7 @@ class EarlyAttach:
                 if push == api.PUSH_SESSIONS and not listed:
                     listed = True
                     frames = set(self._show(sock, obj.get("sessions") or []))
+                    frames_by = time.monotonic() + FRAMES_WAIT_S
                 elif push == api.PUSH_FRAME:
                     frames.discard(obj.get("n"))
                 elif push is None:

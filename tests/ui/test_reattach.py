@@ -5,6 +5,8 @@ main screen is made with them, so its first frame shows them; without a host the
 
 from __future__ import annotations
 
+import time
+
 from ui_helpers import until
 
 from gastown_tui.ui.app import AppOptions, GastownApp
@@ -14,8 +16,6 @@ MARKER = "bash --norc --noprofile -c 'echo marker-$GT_POLECAT; exec sleep 600'"
 
 def _three_agents(town_root, environ) -> list[str]:
     """A running host with three agents, each of which has printed its marker."""
-    import time
-
     from gastown_tui.host.api import Agents, Peek, Sling
     from gastown_tui.host.client import HostClient
     from gastown_tui.host.headless import start_detached
@@ -41,6 +41,7 @@ def _three_agents(town_root, environ) -> list[str]:
 
 async def test_the_first_frame_after_re_attaching_has_the_agents_and_their_screens(
         town_root, environ, monkeypatch):
+    from gastown_tui.host.early import EARLY_TIMEOUT_S, EarlyAttach
     from gastown_tui.ui.hosting import attach_early
 
     names = _three_agents(town_root, environ)
@@ -63,6 +64,12 @@ async def test_the_first_frame_after_re_attaching_has_the_agents_and_their_scree
         await pilot.pause()
         assert app.main.grid.visible_names() == early.shown
         await app.detach_app()
+    # A screen asked for that never comes (its session ended meanwhile) holds nothing up.
+    started = time.monotonic()
+    late = EarlyAttach(town_root, lambda names: ["demo/gone", names[0]])
+    assert late.take(EARLY_TIMEOUT_S) is not None and late.error is None
+    assert time.monotonic() - started < EARLY_TIMEOUT_S / 2
+    late.close()
 
 
 async def test_with_no_host_running_the_app_attaches_the_usual_way(town_root, environ):
