@@ -119,6 +119,8 @@ class EarlyAttach:
                 elif push == api.PUSH_FRAME:
                     frames.discard(obj.get("n"))
                 elif push is None:
+                    if obj.get("v") != api.PROTOCOL:
+                        raise HostError(api.version_problem(api.PROTOCOL, obj.get("v")))
                     if not obj.get("ok"):
                         raise HostError(str(obj.get("error")))
                     replies.discard(obj.get("id"))

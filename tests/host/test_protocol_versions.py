@@ -11,6 +11,7 @@ import json
 import os
 import socket
 import threading
+import time
 
 import pytest
 
@@ -105,6 +106,18 @@ def test_a_new_client_gets_one_line_from_an_old_host(town, old_host):
         asyncio.run(app_client())
     assert str(e.value).startswith(f"{ONE_LINE} {api.PROTOCOL} and the running host 1:")
     assert all(r.get("v") == api.PROTOCOL for r in old_host.requests)
+
+
+def test_an_early_attach_to_an_old_host_stops_at_its_first_reply(town, old_host):
+    """`gt` begins attaching before the app loads (host/early.py): an old host's first reply
+    ends that at once, with the line the app then says too."""
+    from gastown_tui.host.early import EarlyAttach
+
+    started = time.monotonic()
+    early = EarlyAttach(town.root)
+    assert early.take(10) is None and isinstance(early.error, HostError)
+    assert str(early.error).startswith(f"{ONE_LINE} {api.PROTOCOL} and the running host 1:")
+    assert time.monotonic() - started < 2
 
 
 @pytest.mark.parametrize("argv", [["peek", "nux"], ["nudge", "nux", "hello"]])
