@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from ..records import Factory, record
-from ..visible import visible, visible_json
+from ..visible import printable_ascii, visible, visible_json
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -261,8 +261,12 @@ def table(rows: Sequence[Sequence[str]], headers: Sequence[str] | None = None, *
     an ellipsis: the widest column that can still give gives, one cell at a time, down to its
     header's width; columns named in `keep` (ids people copy) never shorten. Piped, or in the
     app, nothing is shortened."""
-    # Lists run to thousands of rows, nearly all printable ASCII: those are measured with len()
-    # and laid out by one format a row; only the other rows go through `visible` and wcwidth.
+    if headers and _WIDTH.get() is None and rows and set(map(len, rows)) == {len(headers)}:
+        plain = _plain_table(list(zip(*rows)), headers)
+        if plain is not None:
+            return plain
+    # Rows that are not all printable ASCII: those are measured with len() and laid out by one
+    # format a row; only the other rows go through `visible` and wcwidth.
     body = [r if "".join(r).isprintable() else [visible(c) for c in r] for r in rows]
     all_rows = ([list(headers)] if headers else []) + body
     if not all_rows:
@@ -279,6 +283,36 @@ def table(rows: Sequence[Sequence[str]], headers: Sequence[str] | None = None, *
         (whole.format(*r) if len(r) == len(widths) and "".join(r).isascii() else
          GAP.join([*(c + " " * (widths[i] - w[i]) for i, c in enumerate(r[:-1])), *r[-1:]]))
         .rstrip() for r, w in zip(all_rows, sizes))
+
+
+def column_table(columns: Sequence[Sequence[str]], headers: Sequence[str], *,
+                 keep: Sequence[str] = ()) -> str:
+    """`table` of the rows these columns (of equal length, one per header) make, for callers
+    that hold their data by column (`bd list`'s thousands of beads): no rows are built when
+    every cell is printable ASCII and nothing is shortened."""
+    if _WIDTH.get() is None:
+        plain = _plain_table(columns, headers)
+        if plain is not None:
+            return plain
+    return table(list(zip(*columns)), headers, keep=keep)
+
+
+def _plain_table(columns: Sequence[Sequence[str]], headers: Sequence[str]) -> str | None:
+    """The table when every cell is printable ASCII (and no width applies), else None: widths
+    by len(), each checked a column at a time, and one %-format for every row, run in C."""
+    if not all(printable_ascii("".join(column)) for column in columns):
+        return None
+    widths = [max(len(head), max(map(len, column), default=0))
+              for head, column in zip(headers, columns)]
+    line = GAP.join([*(f"%-{w}s" for w in widths[:-1]), "%s"])
+    lines = [line % tuple(headers), *map(line.__mod__, zip(*columns))]
+    last = columns[-1]
+    # A row ends in spaces only when its last cell is empty or ends in one.
+    if "" in last or any(cell[-1] == " " for cell in last):
+        lines = [text.rstrip() for text in lines]
+    else:
+        lines[0] = lines[0].rstrip()
+    return "\n".join(lines)
 
 
 def _cell_widths(rows: list[list[str]]) -> list[list[int]]:
