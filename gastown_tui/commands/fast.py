@@ -34,9 +34,11 @@ BD_COMPLETE_VAR = "_BD_COMPLETE"
 
 def main(argv: Sequence[str] | None = None) -> None:
     """The `gt` script."""
+    from ..gitload import install
     from ..inflight import hold
 
     hold()  # an agent's terminal is not ended while this runs (see inflight.py)
+    install()   # pygit2 without `ssl` (see gitload.py)
     args = list(sys.argv[1:] if argv is None else argv)
     code = agents(args)
     if code is None:
@@ -50,9 +52,11 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 def bd_main(argv: Sequence[str] | None = None) -> None:
     """The `bd` script."""
+    from ..gitload import install
     from ..inflight import hold
 
     hold()
+    install()
     args = list(sys.argv[1:] if argv is None else argv)
     code = serve("bd", args)
     if code is None:
