@@ -16,7 +16,8 @@ wall times wander with the load, CPU times much less.
 Writes act on a different bead each run (`bd update`, `bd close`), and each `gt done` runs on
 its own polecat's hook, with a changed file to commit, made before the timed run. `gt done`'s
 git work is real work: the row under it times a process that does only that work (imports
-pygit2, commits the worktree, takes the snapshot), so what is left of `gt done` is its own.
+pygit2 as `gt` does, commits the worktree, takes the snapshot), so what is left of `gt done`
+is its own.
 
 `--against` times a second installation in the same run: another checkout, run by this
 interpreter (e.g. main's: `git worktree add /tmp/main-ref main`), or another interpreter's
@@ -191,7 +192,13 @@ def cases(t: dict) -> list[Case]:
 
     def git_work(n: int) -> tuple[list[str], str, dict[str, str]]:
         done_wt, done_env = t["done"][spare + n]
-        code = ("import sys, pygit2\n"
+        code = ("import sys\n"
+                "try:\n"      # pygit2 as gt imports it (checkouts before gitload.py: as is)
+                "    from gastown_tui.gitload import install\n"
+                "    install()\n"
+                "except ImportError:\n"
+                "    pass\n"
+                "import pygit2\n"
                 "from pathlib import Path\n"
                 "from gastown_tui.town.worktrees import commit_all\n"
                 "from gastown_tui.town.snapshots import take_snapshot\n"
