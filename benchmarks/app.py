@@ -14,7 +14,9 @@
     the app's terminal output, end to end. Modes: "embedded", the app running the sessions in
     its own process (as `gt app --embedded` does); "attached", the sessions in a host process
     and the app attached to it over the socket (what `gt` does): its CPU is host + app, and the
-    bytes the host sent over the socket are reported per second and per visible pane.
+    bytes the host sent over the socket are reported per second and per visible pane. Each
+    run also says the bytes per second written to its outer terminal (what the terminal
+    emulator has to parse: tmux's redraws against the app's).
     References: tmux in the same terminal with the same programs (the echo pane focused beside
     the same number of visible streaming panes, the rest in windows; the tmux server's CPU).
 (c) Idle: the N sessions idle (`sleep`), nothing typed: the CPU of the embedded app, of the
@@ -355,6 +357,8 @@ def measure(term: Terminal, seconds: float, *cpu_pids: int) -> dict:
         return sum(_cpu_of(pid) for pid in cpu_pids)
 
     cpu0, wall0 = cpu_of(), time.monotonic()
+    with term.lock:
+        first_chunk = len(term.chunks)
     latencies: list[float] = []
     missed = 0
     i = 0
@@ -370,8 +374,12 @@ def measure(term: Terminal, seconds: float, *cpu_pids: int) -> dict:
         if i % 40 == 0:
             term.write(b"\r")  # a new line now and then, as people type
         time.sleep(random.uniform(0.04, 0.12))
-    cpu = (cpu_of() - cpu0) / (time.monotonic() - wall0)
-    return {"seconds": round(time.monotonic() - wall0, 1), "keys": len(latencies), "missed": missed,
+    wall = time.monotonic() - wall0
+    cpu = (cpu_of() - cpu0) / wall
+    with term.lock:
+        drawn = sum(len(data) for _t, data in term.chunks[first_chunk:])
+    return {"seconds": round(wall, 1), "keys": len(latencies), "missed": missed,
+            "terminal_kb_per_s": round(drawn / 1000 / wall, 1),
             "p50_ms": round(_pct(latencies, 50), 1), "p95_ms": round(_pct(latencies, 95), 1),
             "p99_ms": round(_pct(latencies, 99), 1),
             "max_ms": round(max(latencies), 1) if latencies else None,
@@ -676,7 +684,8 @@ def main(argv: list[str] | None = None) -> int:
               f"p50 {run['p50_ms']} ms, "
               f"p95 {run['p95_ms']} ms, p99 {run['p99_ms']} ms, max {run['max_ms']} ms over "
               f"{run['keys']} keys ({run['missed']} missed); CPU {run['cpu_pct_of_core']}% of a "
-              f"core{socket} (load {run['load']})")
+              f"core; to the terminal {run['terminal_kb_per_s']} KB/s{socket} "
+              f"(load {run['load']})")
     if e["idle"]:
         print(f"idle, {e['sessions']} sessions idle, nothing typed{busy}: " + "; ".join(
             f"{run['program']} {run['cpu_pct_of_core']}% of a core" for run in e["idle"])

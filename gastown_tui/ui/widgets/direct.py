@@ -88,7 +88,7 @@ def draw_rows(pane: Any, rows: set[int]) -> bool:
     driver.flush()
     # A frame that draws these rows later (over a toast that went, say) renders them anew.
     offset = pane._direct_place[2]
-    pane._styles_cache.set_dirty(*[Region(0, y, pane.size.width, 1).translate(offset)
-                                   for y in rows])
+    width = place.width
+    pane._styles_cache.set_dirty(*[Region(0, y, width, 1).translate(offset) for y in rows])
     return True
 
