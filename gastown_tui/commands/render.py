@@ -300,7 +300,7 @@ def column_table(columns: Sequence[Sequence[str]], headers: Sequence[str], *,
 def _plain_table(columns: Sequence[Sequence[str]], headers: Sequence[str]) -> str | None:
     """The table when every cell is printable ASCII (and no width applies), else None: widths
     by len(), each checked a column at a time, and one %-format for every row, run in C."""
-    if not all(printable_ascii("".join(column)) for column in columns):
+    if not all(printable_ascii("".join(column)) for column in [headers, *columns]):
         return None
     widths = [max(len(head), max(map(len, column), default=0))
               for head, column in zip(headers, columns)]
