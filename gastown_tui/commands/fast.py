@@ -20,6 +20,7 @@ fast path never answers differently, only sooner; tests run both on the same wor
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import os
 import sys
@@ -34,15 +35,23 @@ BD_COMPLETE_VAR = "_BD_COMPLETE"
 
 def main(argv: Sequence[str] | None = None) -> None:
     """The `gt` script."""
+    # A command served here is one short process: looking for garbage cycles while it
+    # imports (pygit2's enums, every module's classes) and makes its rows costs ~5 ms of
+    # `gt done` and finds next to nothing its exit would not free. The registry, which may
+    # open the app and run for hours, collects as usual.
+    gc.disable()
     from ..gitload import install
     from ..inflight import hold
 
     hold()  # an agent's terminal is not ended while this runs (see inflight.py)
     install()   # pygit2 without `ssl` (see gitload.py)
     args = list(sys.argv[1:] if argv is None else argv)
-    code = agents(args)
-    if code is None:
-        code = serve("gt", args)
+    try:
+        code = agents(args)
+        if code is None:
+            code = serve("gt", args)
+    finally:
+        gc.enable()
     if code is None:
         from .gt import main as registry_main
 
@@ -52,13 +61,17 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 def bd_main(argv: Sequence[str] | None = None) -> None:
     """The `bd` script."""
+    gc.disable()    # (as `main`)
     from ..gitload import install
     from ..inflight import hold
 
     hold()
     install()
     args = list(sys.argv[1:] if argv is None else argv)
-    code = serve("bd", args)
+    try:
+        code = serve("bd", args)
+    finally:
+        gc.enable()
     if code is None:
         from .bd import main as registry_main
 
