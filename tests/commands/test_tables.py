@@ -101,6 +101,37 @@ def test_plain_ascii_tables_are_laid_out_as_every_other_table():
         assert max(map(len, table(rows, heads).splitlines())) <= 30
 
 
+EMIT_PROBE = """
+import fcntl, sys
+from gastown_tui.commands.render import Result, emit, table
+rows = [[f"tt-{n}", "P1", "open", "a title of a bead " * 3] for n in range(int(sys.argv[1]))]
+emit(Result(data=table(rows, ["ID", "PRI", "STATUS", "TITLE"])), "bd")
+try:
+    size = fcntl.fcntl(1, fcntl.F_GETPIPE_SZ)
+except OSError:
+    size = -1
+print(size, file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("rows", [10, 20_000])
+def test_a_long_result_gets_a_pipe_that_holds_it_whole(rows, tmp_path):
+    """A result longer than a pipe holds widens its pipe (so its one write does not wait on
+    the reader); a short one, or output to a file, is written as it is; the text is whole."""
+    piped = subprocess.run([sys.executable, "-c", EMIT_PROBE, str(rows)], capture_output=True,
+                           text=True, timeout=60)
+    assert piped.returncode == 0, piped.stderr
+    lines = piped.stdout.splitlines()
+    assert len(lines) == rows + 1 and lines[-1].startswith(f"tt-{rows - 1} ")
+    size = int(piped.stderr.split()[-1])
+    assert (size > 1 << 16) == (rows > 10) and size <= 1 << 20
+    with open(tmp_path / "out", "w") as out:
+        to_file = subprocess.run([sys.executable, "-c", EMIT_PROBE, str(rows)], stdout=out,
+                                 stderr=subprocess.PIPE, text=True, timeout=60)
+    assert to_file.returncode == 0 and to_file.stderr.split()[-1] == "-1"
+    assert (tmp_path / "out").read_text() == piped.stdout
+
+
 def test_a_narrow_terminal_shortens_the_widest_column_that_can_give():
     rows = [["my-abc", "P1", LONG, TITLE], ["my-d", "P2", "-", "Short"]]
     heads = ["ID", "PRI", "ASSIGNEE", "TITLE"]
