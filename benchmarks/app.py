@@ -18,7 +18,9 @@
     run also says the bytes per second written to its outer terminal (what the terminal
     emulator has to parse: tmux's redraws against the app's).
     References: tmux in the same terminal with the same programs (the echo pane focused beside
-    the same number of visible streaming panes, the rest in windows; the tmux server's CPU).
+    the same number of visible streaming panes, the rest in windows; the CPU of tmux's server
+    and of its client, the process in the terminal, as host + app is ours; each process's
+    share is shown: the server writes to the client's terminal itself, so the client's is ~0).
 (c) Idle: the N sessions idle (`sleep`), nothing typed: the CPU of the embedded app, of the
     attached app + host, and of the tmux server, over the same seconds.
     --busy N runs (b) and (c) with N CPU-bound processes at normal priority beside them for
@@ -328,11 +330,18 @@ def _write_programs(tmp: Path) -> tuple[Path, Path]:
 
 def idle_cpu(seconds: float, *cpu_pids: int) -> dict:
     """CPU of `cpu_pids` (summed) over `seconds` while nothing is typed."""
-    cpu0, wall0 = sum(map(_cpu_of, cpu_pids)), time.monotonic()
+    cpu0, wall0 = list(map(_cpu_of, cpu_pids)), time.monotonic()
     time.sleep(seconds)
     wall = time.monotonic() - wall0
-    return {"seconds": round(wall, 1),
-            "cpu_pct_of_core": round((sum(map(_cpu_of, cpu_pids)) - cpu0) / wall * 100, 2)}
+    return {"seconds": round(wall, 1), **_cpu_fields(cpu_pids, cpu0, wall, 2)}
+
+
+def _cpu_fields(pids: tuple[int, ...], before: list[float], wall: float, digits: int) -> dict:
+    """The CPU `pids` used since `before` (their CPU seconds then) as % of a core: summed, and
+    each process's share in the order given (host and app; tmux's server and client)."""
+    parts = [(_cpu_of(pid) - b) / wall * 100 for pid, b in zip(pids, before)]
+    return {"cpu_pct_of_core": round(sum(parts), digits),
+            "cpu_pct_parts": [round(p, digits) for p in parts]}
 
 
 class Busy:
@@ -353,10 +362,7 @@ class Busy:
 def measure(term: Terminal, seconds: float, *cpu_pids: int) -> dict:
     """Type a key every 40-120 ms into the focused program; latency until it is echoed on the
     terminal's output. `cpu_pids`: the processes whose CPU use is reported (summed)."""
-    def cpu_of() -> float:
-        return sum(_cpu_of(pid) for pid in cpu_pids)
-
-    cpu0, wall0 = cpu_of(), time.monotonic()
+    cpu0, wall0 = list(map(_cpu_of, cpu_pids)), time.monotonic()
     with term.lock:
         first_chunk = len(term.chunks)
     latencies: list[float] = []
@@ -375,7 +381,7 @@ def measure(term: Terminal, seconds: float, *cpu_pids: int) -> dict:
             term.write(b"\r")  # a new line now and then, as people type
         time.sleep(random.uniform(0.04, 0.12))
     wall = time.monotonic() - wall0
-    cpu = (cpu_of() - cpu0) / wall
+    cpu = _cpu_fields(cpu_pids, cpu0, wall, 1)
     with term.lock:
         drawn = sum(len(data) for _t, data in term.chunks[first_chunk:])
     return {"seconds": round(wall, 1), "keys": len(latencies), "missed": missed,
@@ -383,7 +389,7 @@ def measure(term: Terminal, seconds: float, *cpu_pids: int) -> dict:
             "p50_ms": round(_pct(latencies, 50), 1), "p95_ms": round(_pct(latencies, 95), 1),
             "p99_ms": round(_pct(latencies, 99), 1),
             "max_ms": round(max(latencies), 1) if latencies else None,
-            "cpu_pct_of_core": round(cpu * 100, 1)}
+            **cpu}
 
 
 def echo_run(cols: int, rows: int, sessions: int, seconds: float, streaming: bool,
@@ -504,7 +510,7 @@ def tmux_echo_run(cols: int, rows: int, panes: int, sessions: int, seconds: floa
     """The reference: tmux in a terminal of `cols` x `rows`, the echo program in the focused
     pane beside `panes - 1` streaming panes (tiled), the other streaming sessions in windows
     (of `hidden` (width, height) when given, else the terminal's size), or (not `streaming`)
-    the server's CPU while they idle and nothing is typed."""
+    the server's and client's CPU while they idle and nothing is typed."""
     tmux = shutil.which("tmux")
     if tmux is None:
         return None
@@ -547,7 +553,11 @@ def tmux_echo_run(cols: int, rows: int, panes: int, sessions: int, seconds: floa
                     "hidden": [[int(others[i]), int(others[i + 1])]
                                for i in range(0, len(others) - 1, 2)]}
         time.sleep(3.0)
-        result = measure(term, seconds, server) if streaming else idle_cpu(seconds, server)
+        # What tmux costs is its server and its client (the process in the terminal), as host
+        # + app is ours; the server writes to the client's terminal itself.
+        client = term.proc.pid
+        result = (measure(term, seconds, server, client) if streaming
+                  else idle_cpu(seconds, server, client))
     finally:
         subprocess.run(base + ["kill-server"], env=env, capture_output=True)
         term.end(10)
@@ -602,6 +612,15 @@ def bench_echo(sessions: int, seconds: float, tmp: Path, panes: list[int], modes
                 run.update(visible="9 panes", load=_load())
                 out["idle"].append(run)
     return out
+
+
+def _parts(run: dict) -> str:
+    """Each process's share when a run has two: host and app, tmux's server and client."""
+    parts = run.get("cpu_pct_parts") or []
+    if len(parts) < 2:
+        return ""
+    names = ("server", "client") if run["program"] == "tmux" else ("app", "host")
+    return " (" + ", ".join(f"{n} {p}" for n, p in zip(names, parts)) + ")"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -684,11 +703,12 @@ def main(argv: list[str] | None = None) -> int:
               f"p50 {run['p50_ms']} ms, "
               f"p95 {run['p95_ms']} ms, p99 {run['p99_ms']} ms, max {run['max_ms']} ms over "
               f"{run['keys']} keys ({run['missed']} missed); CPU {run['cpu_pct_of_core']}% of a "
-              f"core; to the terminal {run['terminal_kb_per_s']} KB/s{socket} "
+              f"core{_parts(run)}; to the terminal {run['terminal_kb_per_s']} KB/s{socket} "
               f"(load {run['load']})")
     if e["idle"]:
         print(f"idle, {e['sessions']} sessions idle, nothing typed{busy}: " + "; ".join(
-            f"{run['program']} {run['cpu_pct_of_core']}% of a core" for run in e["idle"])
+            f"{run['program']} {run['cpu_pct_of_core']}% of a core{_parts(run)}"
+            for run in e["idle"])
             + f" over {e['idle'][0]['seconds']} s")
     print(f"load average before {report['load_before']}, after {report['load_after']} "
           f"({report['cpus']} CPUs)")

@@ -19,6 +19,7 @@ def make_sample_repo(path: Path) -> Path:
 
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -88,3 +89,19 @@ def raw_request(path: Path, payload: bytes) -> dict:
         s.connect(str(path))
         s.sendall(payload)
         return json.loads(s.makefile("rb").readline())
+
+
+@contextlib.asynccontextmanager
+async def running_host(town, environ: dict):
+    """A test host of `town` started with `environ`: yields it and the list every event it
+    publishes goes to, and stops it after, whatever happened."""
+    from gastown_tui.host.host import Host
+
+    host = Host(town, mode="test", environ=environ)
+    seen: list[dict] = []
+    host.subscribe(seen.append)
+    await host.start()
+    try:
+        yield host, seen
+    finally:
+        await host.stop()

@@ -15,7 +15,7 @@ import traceback
 
 import pygit2
 
-from host_helpers import async_wait_for, gt_argv, new_issue, run_gt, wait_for
+from host_helpers import async_wait_for, gt_argv, new_issue, run_gt, running_host, wait_for
 
 from gastown_tui.host.host import Host
 from gastown_tui.town import create_convoy, find_town, hooks
@@ -279,11 +279,7 @@ def test_unsling_stops_the_agent_keeps_its_work_and_the_queue_takes_the_place(to
         town, "Write c in notes/c.md", priority=1)
 
     async def main():
-        host = Host(find_town(town.root, {}), mode="test", environ={**os.environ, **FAST})
-        seen: list[dict] = []
-        host.subscribe(seen.append)
-        await host.start()
-        try:
+        async with running_host(find_town(town.root, {}), {**os.environ, **FAST}) as (host, seen):
             [slung] = await host.sling([long], "demo", agent="sleeper")
             out = await asyncio.to_thread(run_gt, town.root, "sling", later, first, "demo",
                                           "--agent", "demo")
@@ -311,8 +307,6 @@ def test_unsling_stops_the_agent_keeps_its_work_and_the_queue_takes_the_place(to
             led = find_town(town.root, {}).rig("demo").ledger()
             await async_wait_for(lambda: led.get(first).is_closed and led.get(later).is_closed,
                                  60, 0.1, "the queued work to run")
-        finally:
-            await host.stop()
         return seen, slung
 
     seen, slung = asyncio.run(main())

@@ -15,9 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from host_helpers import async_wait_for, new_issue, run_gt
+from host_helpers import async_wait_for, new_issue, run_gt, running_host
 
-from gastown_tui.host.host import Host
 from gastown_tui.host.limits import RESUME_PROMPT
 from gastown_tui.town import find_town, hooks
 from gastown_tui.town.config import set_agent, set_setting
@@ -90,11 +89,7 @@ def test_a_limited_agent_holds_its_preset_until_the_reset(town, tmp_path):
            "FAKE_LIMIT_FILE": str(limit_file), "GT_LIMIT_RETRY_SECONDS": "2"}
 
     async def main():
-        host = Host(find_town(town.root, {}), mode="test", environ=env)
-        seen: list[dict] = []
-        host.subscribe(seen.append)
-        await host.start()
-        try:
+        async with running_host(find_town(town.root, {}), env) as (host, seen):
             limit_file.write_text(str(time.time() + 9))  # three stall periods
             slung = await host.sling([first, moved], "demo", agent="claude")
             a, c = (f"demo/{s.polecat}" for s in slung)
@@ -149,7 +144,5 @@ def test_a_limited_agent_holds_its_preset_until_the_reset(town, tmp_path):
             assert retry["preset"] == "claude-429" and retry["agents"] == d
             assert RESUME_PROMPT[:40] in "".join(host.session(d).screen.text_lines())
             assert host.limits.retry_after("claude-429") > 0
-        finally:
-            await host.stop()
 
     asyncio.run(main())

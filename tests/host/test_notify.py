@@ -11,9 +11,8 @@ import os
 import sys
 from pathlib import Path
 
-from host_helpers import async_wait_for, new_issue, run_gt
+from host_helpers import async_wait_for, new_issue, run_gt, running_host
 
-from gastown_tui.host.host import Host
 from gastown_tui.town import find_town
 from gastown_tui.town.config import set_agent, set_setting
 
@@ -32,11 +31,7 @@ def test_notices_run_notify_command_deduplicated_and_rate_limited(town, tmp_path
     env = {**os.environ, "GT_NOTIFY_WINDOW_SECONDS": "2", "GT_WATCH_SECONDS": "0.1"}
 
     async def main():
-        host = Host(find_town(town.root, {}), mode="test", environ=env)
-        seen: list[dict] = []
-        host.subscribe(seen.append)
-        await host.start()
-        try:
+        async with running_host(find_town(town.root, {}), env) as (host, seen):
             host.publish("mr_rejected", mr="dm-mr1", rig="demo", issue="dm-1", rejections=2)
             host.publish("mr_rejected", mr="dm-mr1", rig="demo", issue="dm-1", rejections=3,
                          needs_you="dm-1 was rejected 3 times: look at it")
@@ -73,8 +68,6 @@ def test_notices_run_notify_command_deduplicated_and_rate_limited(town, tmp_path
                 lambda: [e for e in seen if e["kind"] == "notify_failed"], 10,
                 what="the failure to be said")
             assert failed["error"] == "exit code 3: broken"
-        finally:
-            await host.stop()
 
     asyncio.run(main())
 
@@ -98,11 +91,7 @@ def test_merge_requests_that_need_a_person_reach_notify_command(town, tmp_path):
            "GT_WATCH_SECONDS": "0.1", "PS1": "$ "}
 
     async def main():
-        host = Host(find_town(town.root, {}), mode="test", environ=env)
-        seen: list[dict] = []
-        host.subscribe(seen.append)
-        await host.start()
-        try:
+        async with running_host(find_town(town.root, {}), env) as (host, seen):
             [slung] = await host.sling([failing], "demo", agent="plainsh")
             await host.sling([passing], "demo", agent="demo")
             (Path(slung.worktree) / "change.txt").write_text("x\n")
@@ -132,8 +121,6 @@ def test_merge_requests_that_need_a_person_reach_notify_command(town, tmp_path):
             waiting = mq.mr_for_issue(find_town(town.root, {}).rig("demo"), passing)
             assert (review["rig"], review["bead"]) == ("demo", passing)
             assert f"gt mq approve {waiting.id}" in review["text"]
-        finally:
-            await host.stop()
 
     asyncio.run(main())
 
@@ -195,11 +182,7 @@ def test_a_waiting_agent_is_told_but_a_dialog_the_host_answers_is_not(town, tmp_
            "PS1": "$ "}
 
     async def main():
-        host = Host(find_town(town.root, {}), mode="test", environ=env)
-        seen: list[dict] = []
-        host.subscribe(seen.append)
-        await host.start()
-        try:
+        async with running_host(find_town(town.root, {}), env) as (host, seen):
             [c] = await host.sling([trusting], "demo", agent="claude")
             [s] = await host.sling([asking], "demo", agent="plainsh")
             claude, shell = f"demo/{c.polecat}", f"demo/{s.polecat}"
@@ -218,7 +201,5 @@ def test_a_waiting_agent_is_told_but_a_dialog_the_host_answers_is_not(town, tmp_
                 told["text"].endswith(f" on {asking}")
             await asyncio.sleep(1)
             assert [n["agent"] for n in _lines(got)] == [shell]
-        finally:
-            await host.stop()
 
     asyncio.run(main())

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from host_helpers import async_wait_for
+from host_helpers import async_wait_for, running_host
 
 from gastown_tui.host.host import MAYOR, Host
 from gastown_tui.host.nudge import PERSON_PAUSE_S, _typed_text, clean
@@ -136,11 +136,7 @@ def test_wait_idle_queues_for_a_busy_agent(town):
     env = {**ENV, "GT_DEMO_STEP_SECONDS": "1.5", "GT_NUDGE_WAIT_SECONDS": "0.3"}
 
     async def main():
-        host = Host(town, mode="test", environ=env)
-        seen: list[dict] = []
-        host.subscribe(seen.append)
-        await host.start()
-        try:
+        async with running_host(town, env) as (host, seen):
             await mayor_start(host, "demo")
             await async_wait_for(lambda: str(host.session(MAYOR).state) == "busy", 10,
                                  what="the demo Mayor to be busy priming")
@@ -152,7 +148,5 @@ def test_wait_idle_queues_for_a_busy_agent(town):
             assert [(e["kind"], e["mode"]) for e in seen if e["kind"] == "nudge"] == [
                 ("nudge", "queue")]
             assert _said(host) == ["when you are free"]
-        finally:
-            await host.stop()
 
     asyncio.run(main())

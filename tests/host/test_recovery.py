@@ -8,9 +8,8 @@ import asyncio
 import json
 import os
 
-from host_helpers import async_wait_for, new_issue, run_gt
+from host_helpers import async_wait_for, new_issue, run_gt, running_host
 
-from gastown_tui.host.host import Host
 from gastown_tui.town import find_town
 from gastown_tui.town.config import set_setting
 
@@ -23,11 +22,7 @@ def test_a_stalled_demo_agent_is_nudged_restarted_then_reported(town, tmp_path):
            "GT_WATCH_SECONDS": "0.1"}
 
     async def main():
-        host = Host(find_town(town.root, {}), mode="test", environ=env)
-        seen: list[dict] = []
-        host.subscribe(seen.append)
-        await host.start()
-        try:
+        async with running_host(find_town(town.root, {}), env) as (host, seen):
             [slung] = await host.sling([issue], "demo", agent="demo")
             name = f"demo/{slung.polecat}"
             first_pid = slung.pid
@@ -54,8 +49,6 @@ def test_a_stalled_demo_agent_is_nudged_restarted_then_reported(town, tmp_path):
             assert (notice["kind"], notice["agent"], notice["rig"], notice["bead"]) == \
                 ("stuck", name, "demo", issue)
             assert notice["text"].startswith(f"{name} is stuck on {issue}: no progress for ")
-        finally:
-            await host.stop()
 
     asyncio.run(main())
 

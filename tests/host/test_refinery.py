@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pygit2
 
-from host_helpers import gt_json, run_gt, wait_for
+from host_helpers import gt_json, run_gt, running_host, wait_for
 
 from gastown_tui.host.runtime import host_running, read_info
 from gastown_tui.town import mq
@@ -107,7 +107,6 @@ def test_work_sent_back_restarts_its_agent_and_nudges_it(tmp_path):
 
     from host_helpers import async_wait_for
 
-    from gastown_tui.host.host import Host
     from gastown_tui.town import hooks
     from gastown_tui.town.config import set_agent
 
@@ -119,11 +118,7 @@ def test_work_sent_back_restarts_its_agent_and_nudges_it(tmp_path):
            "GT_NUDGE_WAIT_SECONDS": "3", "PS1": "$ "}
 
     async def main():
-        host = Host(work.town, mode="test", environ=env)
-        seen: list[dict] = []
-        host.subscribe(seen.append)
-        await host.start()
-        try:
+        async with running_host(work.town, env) as (host, seen):
             [slung] = await host.sling([issue], "demo", agent="plainsh")
             name = f"demo/{slung.polecat}"
             wt = Path(slung.worktree)
@@ -140,7 +135,5 @@ def test_work_sent_back_restarts_its_agent_and_nudges_it(tmp_path):
             starts = [e for e in seen if e["kind"] == "agent_started" and e["agent"] == name]
             assert len(starts) == 2     # the first, then the one that gets the work back
             assert mq.mr_for_issue(work.rig, issue).told
-        finally:
-            await host.stop()
 
     asyncio.run(main())
