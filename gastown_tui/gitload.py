@@ -33,12 +33,14 @@ class _Finder:
     def find_spec(name: str, path: Sequence[str] | None = None, target: Any = None) -> Any:
         if name != "pygit2":
             return None
-        sys.meta_path.remove(_Finder)
         from importlib.machinery import PathFinder
 
         spec = PathFinder.find_spec(name, path)
-        if spec is not None and spec.loader is not None:
-            spec.loader = _Loader(spec.loader)
+        if spec is None or spec.loader is None:
+            return None     # the finders after this one look for it as ever
+        # (removed as it answers: the import system stops looking at the list here)
+        sys.meta_path.remove(_Finder)
+        spec.loader = _Loader(spec.loader)
         return spec
 
 
