@@ -43,6 +43,22 @@ _CARET["\x7f"] = "^?"
 _CARET["\r\n"] = "\n"
 
 
+# The ASCII controls (C0 and DEL); and those a text of several lines marks (all but tab and
+# newline). Deleting them from a text's bytes (`bytes.translate`, in C) and comparing lengths
+# tells plain ASCII twice as fast as `str.isprintable`, which looks each character up.
+_C0 = bytes([*range(0x20), 0x7F])
+_C0_IN_LINES = bytes(c for c in _C0 if c not in b"\t\n")
+
+
+def printable_ascii(text: str) -> bool:
+    """Whether `text` is ASCII without a control character: what `visible` returns as it is,
+    and what a table measures by len()."""
+    if not text.isascii():
+        return False
+    data = text.encode("ascii")
+    return len(data.translate(None, _C0)) == len(data)
+
+
 def _mark(match: re.Match[str]) -> str:
     ch = match.group()
     return _CARET.get(ch) or f"<U+{ord(ch):04X}>"
@@ -56,8 +72,14 @@ def visible(text: str, *, lines: bool = False) -> str:
     most common, is returned as it is, without a copy."""
     if text.isprintable():
         return text
-    if lines and all(map(str.isprintable, text.split("\n"))):
-        return text  # (a whole result's text: ~8 times faster than the search below)
+    if lines:
+        # (a whole result's text: many times faster than the search below)
+        if text.isascii():
+            data = text.encode("ascii")
+            if len(data.translate(None, _C0_IN_LINES)) == len(data):
+                return text
+        elif all(map(str.isprintable, text.split("\n"))):
+            return text
     pattern = _BLOCK if lines else _LINE
     if re.search(pattern, text) is None:
         return text

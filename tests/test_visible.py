@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from gastown_tui.visible import visible, visible_json
+from gastown_tui.visible import printable_ascii, visible, visible_json
 from hostile_text import CATALOGUE, JOINERS, SHOWN, unsafe_chars
 
 
@@ -45,6 +45,22 @@ def test_bodies_keep_newlines_and_tabs_and_lose_other_controls():
         "Dear overseer,\n\tall done.^[]52;c;eA==^G\nbye^MEVIL<U+009B>"
     assert visible(body) == \
         "Dear overseer,^M^J^Iall done.^[]52;c;eA==^G^Jbye^MEVIL<U+009B>"
+
+
+def test_a_long_ascii_text_is_checked_whole_for_every_control():
+    """Long ASCII text (a table of thousands of beads) is told plain by its bytes: a single
+    control anywhere in it is still marked, with tabs and newlines kept in lines mode."""
+    rows = "".join(f"tt-{n}  P1  open  task  -  Bead {n}\n" for n in range(3000))
+    assert visible(rows, lines=True) is rows and printable_ascii(rows.replace("\n", " "))
+    for code in [*range(0x20), 0x7f]:
+        char = chr(code)
+        text = rows + f"tail {char} end" + rows
+        shown = visible(text, lines=True)
+        assert (shown is text) == (char in "\t\n"), hex(code)
+        assert printable_ascii(text.replace("\n", " ")) is (char == "\n")
+        if char not in "\t\n":
+            assert "tail ^" in shown and shown.count("\n") == text.count("\n")
+    assert printable_ascii("") and not printable_ascii("café") and not printable_ascii("a\tb")
 
 
 def test_every_c0_c1_and_del_has_a_mark():

@@ -266,15 +266,26 @@ class Ledger(ids.IdsMixin, LinksMixin, sync.SyncMixin):
 
     def list(self, status=None, issue_type=None, assignee=None, label=None, priority=None,
              include_closed=False, limit=None, *, unassigned=False, parent=None,
-             order="priority", raw=False, exclude_types=()) -> list[Issue]:
+             order="priority", raw=False, rows=False, exclude_types=()) -> list[Issue]:
         """Beads matching every filter given, none of `exclude_types`. `raw=True` returns
-        their JSONL lines instead (for callers that only pass JSON on)."""
+        their JSONL lines instead (for callers that only pass JSON on); `rows=True` returns
+        what a table of beads shows, `query.TABLE_COLUMNS` as stored (a missing priority is
+        None, a missing text None or ""), read from the columns without a line parsed."""
         self._flush_lines()
         return query.list_issues(
             self.conn, status=status, issue_type=issue_type, assignee=assignee, label=label,
             priority=priority, include_closed=include_closed, unassigned=unassigned,
             parent=None if parent is None else self.resolve(parent), limit=limit, order=order,
-            raw=raw, exclude_types=exclude_types)
+            raw=raw, rows=rows, exclude_types=exclude_types)
+
+    def count(self, status=None, issue_type=None, assignee=None, label=None, priority=None,
+              include_closed=False, *, unassigned=False, parent=None, exclude_types=()) -> int:
+        """How many beads `list` gives for the same filters with no limit."""
+        return query.count_issues(
+            self.conn, status=status, issue_type=issue_type, assignee=assignee, label=label,
+            priority=priority, include_closed=include_closed, unassigned=unassigned,
+            parent=None if parent is None else self.resolve(parent),
+            exclude_types=exclude_types)
 
     def ready(self, *, assignee=None, unassigned=False, label=None, issue_type=None,
               priority=None, parent=None, limit=None, raw=False) -> list[Issue]:

@@ -101,10 +101,15 @@ def _filters(where: list[str], args: list, *, status=None, issue_type=None, assi
         args.append(int(priority))
 
 
+# What a table of beads shows, straight from the columns (the `issues_list` index holds them
+# all, in the default order).
+TABLE_COLUMNS = ("id", "priority", "status", "issue_type", "assignee", "title")
+
+
 def list_issues(conn: sqlite3.Connection, *, status=None, issue_type=None, assignee=None,
                 label=None, priority=None, include_closed=False, unassigned=False,
                 parent: str | None = None, limit: int | None = None,
-                order: str = "priority", raw: bool = False,
+                order: str = "priority", raw: bool = False, rows: bool = False,
                 exclude_types: Sequence[str] = ()) -> list:
     if order not in ORDERS:
         raise LedgerError(f"unknown order {order!r}: use one of {', '.join(ORDERS)}")
@@ -114,7 +119,26 @@ def list_issues(conn: sqlite3.Connection, *, status=None, issue_type=None, assig
              priority=priority, include_closed=include_closed, unassigned=unassigned,
              exclude_types=exclude_types)
     _parent_filter(where, args, parent)
+    if rows:
+        sql = (f"SELECT {', '.join('i.' + c for c in TABLE_COLUMNS)} FROM issues i"
+               + (" WHERE " + " AND ".join(where) if where else "")
+               + f" ORDER BY {', '.join(ORDERS[order])}")
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(int(limit))
+        return conn.execute(sql, args).fetchall()
     return _sorted_lines(conn, where, args, ORDERS[order], limit, raw)
+
+
+def count_issues(conn: sqlite3.Connection, **filters) -> int:
+    """How many beads `list_issues` gives for `filters` with no limit."""
+    where: list[str] = []
+    args: list = []
+    parent = filters.pop("parent", None)
+    _filters(where, args, **filters)
+    _parent_filter(where, args, parent)
+    sql = "SELECT count(*) FROM issues i" + (" WHERE " + " AND ".join(where) if where else "")
+    return conn.execute(sql, args).fetchone()[0]
 
 
 def _parent_filter(where: list[str], args: list, parent: str | None) -> None:

@@ -45,10 +45,10 @@ DB_NAME = "beads.db"
 JSONL_NAME = "issues.jsonl"
 CONFIG_NAME = "config.toml"
 REJECTED_NAME = "issues.jsonl.rejected"
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 # Versions whose databases become current by running SCHEMA and TRIGGERS again (they only add
 # indexes, the blocked_ids table and its triggers).
-UPGRADABLE = ("2", "3")
+UPGRADABLE = ("2", "3", "4")
 BUSY_TIMEOUT_S = 60.0
 
 _COLUMNS = ",\n    ".join(
@@ -119,6 +119,10 @@ CREATE TABLE IF NOT EXISTS blocked_dirty (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS issues_recent ON issues(priority, julianday(created_at), created_at, id);
 CREATE INDEX IF NOT EXISTS issues_age ON issues(julianday(created_at), created_at, id);
+-- What a table of beads shows, in `bd list`'s order: listing every open bead reads this index
+-- alone, in order, instead of every row (descriptions and all) and a sort.
+CREATE INDEX IF NOT EXISTS issues_list ON issues(priority, created_at, id, status, issue_type,
+                                                 assignee, title);
 """
 
 DONE_SQL = "('" + "','".join(DONE_STATUSES) + "')"

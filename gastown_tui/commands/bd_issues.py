@@ -6,7 +6,7 @@ import click
 
 from . import ledger_calls
 from .bd_common import LIMIT, PRIORITY, BdCommand, open_ledger
-from .ledger_calls import Changed, IssueList
+from .ledger_calls import LIST_LIMIT, Changed, IssueList
 from .core import CommandError, get_env, runs
 
 
@@ -41,8 +41,8 @@ def create():
 @click.option("--all", "everything", is_flag=True,
               help="Everything: closed beads too, and the town's own records (agents, mail, "
                    "merge requests, convoys).")
-@click.option("-n", "--limit", type=LIMIT, default=None,
-              help="At most N (0: no limit, as in bd).")
+@click.option("-n", "--limit", type=LIMIT, default=LIST_LIMIT, show_default=True,
+              help="How many to show, as in bd; 0 shows all.")
 @runs(ledger_calls.list_)
 def list_():
     """List the project's beads (closed ones only with --all or --status closed; the town's
@@ -97,8 +97,8 @@ def reopen(ids):
 @click.command("search", cls=BdCommand)
 @click.argument("text")
 @click.option("--open", "only_open", is_flag=True, help="Skip closed beads.")
-@click.option("-n", "--limit", type=LIMIT, default=None,
-              help="At most N (0: no limit, as in bd).")
+@click.option("-n", "--limit", type=LIMIT, default=LIST_LIMIT, show_default=True,
+              help="How many to show, as in bd; 0 shows all.")
 def search(text, only_open, limit):
     """Find beads whose id, title, description or notes contain TEXT."""
     if not text.strip():

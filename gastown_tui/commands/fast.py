@@ -20,6 +20,7 @@ fast path never answers differently, only sooner; tests run both on the same wor
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import os
 import sys
@@ -34,32 +35,66 @@ BD_COMPLETE_VAR = "_BD_COMPLETE"
 
 def main(argv: Sequence[str] | None = None) -> None:
     """The `gt` script."""
+    gc.disable()    # see _at_exit
+    from ..gitload import install
     from ..inflight import hold
 
     hold()  # an agent's terminal is not ended while this runs (see inflight.py)
+    install()   # pygit2 without `ssl` (see gitload.py)
     args = list(sys.argv[1:] if argv is None else argv)
-    code = agents(args)
-    if code is None:
-        code = serve("gt", args)
+    code = None
+    try:
+        code = agents(args)
+        if code is None:
+            code = serve("gt", args)
+    finally:
+        _at_exit()
     if code is None:
         from .gt import main as registry_main
 
-        registry_main(args)
+        try:
+            registry_main(args)
+        finally:
+            _at_exit()
     sys.exit(code)
 
 
 def bd_main(argv: Sequence[str] | None = None) -> None:
     """The `bd` script."""
+    gc.disable()    # see _at_exit
+    from ..gitload import install
     from ..inflight import hold
 
     hold()
+    install()
     args = list(sys.argv[1:] if argv is None else argv)
-    code = serve("bd", args)
+    code = None
+    try:
+        code = serve("bd", args)
+    finally:
+        _at_exit()
     if code is None:
         from .bd import main as registry_main
 
-        registry_main(args)
+        try:
+            registry_main(args)
+        finally:
+            _at_exit()
     sys.exit(code)
+
+
+def _at_exit() -> None:
+    """What a `gt` or `bd` process has made so far is kept out of the cycle collector's
+    sight from here on (`gc.freeze`), and the collector runs again for what comes next (the
+    registry's command, which may be the app). Python looks for garbage cycles among every
+    object a process holds as it exits (and among the young ones while it imports): ~6 ms
+    of each command agents call (`bd show` +13 ms over a bare interpreter, +7 without), to
+    free memory the exit gives back anyway. Objects are still freed when their last
+    reference goes; only cycles still around at exit are left to it, whose finalizers
+    Python never promises to run (no file or ledger of ours relies on one: a ledger's
+    commits are in SQLite's log before the command returns)."""
+    gc.freeze()
+    gc.enable()
 
 
 def agents(args: list[str]) -> int | None:

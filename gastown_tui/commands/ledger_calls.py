@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from ..visible import visible
 from .calls import CommandError, Env, UsageError, is_user_error, ledger_errors
-from .render import table, view
+from .render import column_table, table, view
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -228,14 +228,39 @@ def _p(issue: "Issue") -> str:
     return f"P{issue.priority}"
 
 
+BEAD_HEADERS = ["ID", "PRI", "STATUS", "TYPE", "ASSIGNEE", "TITLE"]
+
+
 def issue_rows(records: list[dict]) -> str:
     """The bead table, from bd records."""
     if not records:
         return "(no beads)"
     return table([[r["id"], f"P{r.get('priority', 2)}", r.get("status") or "open",
                    r.get("issue_type") or "task", r.get("assignee") or "-", r.get("title") or ""]
-                  for r in records], ["ID", "PRI", "STATUS", "TYPE", "ASSIGNEE", "TITLE"],
-                 keep=["ID"])
+                  for r in records], BEAD_HEADERS, keep=["ID"])
+
+
+_PRIORITY = {None: "P2", **{n: f"P{n}" for n in range(5)}}
+
+
+def bead_table(rows: list[tuple]) -> str:
+    """`issue_rows` from the ledger's columns (`Ledger.list(rows=True)`), a column at a time:
+    the same text, for thousands of beads without a JSON line parsed."""
+    if not rows:
+        return "(no beads)"
+    ids, priorities, statuses, types, assignees, titles = zip(*rows)
+    shown = list(map(_PRIORITY.get, priorities))
+    if None in shown:   # a priority outside bd's, from an old import
+        shown = [_PRIORITY.get(p) or f"P{p}" for p in priorities]
+    return column_table([ids, shown, _or(statuses, "open"), _or(types, "task"),
+                         _or(assignees, "-"), _or(titles, "")], BEAD_HEADERS, keep=["ID"])
+
+
+def _or(column: tuple, default: str) -> Sequence[str]:
+    """The column with `default` for empty cells (a record leaves out empty fields)."""
+    if None in column or "" in column:
+        return [cell or default for cell in column]
+    return column
 
 
 class IssueList:
@@ -253,6 +278,26 @@ class IssueList:
 
     def render_text(self) -> str:
         return issue_rows(self.to_json())
+
+
+class BeadTable:
+    """`bd list`'s text: beads from their columns; a note says when the limit left some out
+    and how to see them all."""
+
+    def __init__(self, rows: list[tuple], more: int):
+        self.rows = rows
+        self.more = more
+
+    def to_json(self) -> list[dict]:
+        from ..beads.query import TABLE_COLUMNS
+
+        return [dict(zip(TABLE_COLUMNS, row)) for row in self.rows]
+
+    def render_text(self) -> str:
+        text = bead_table(self.rows)
+        if self.more:
+            text += f"\n({len(self.rows)} shown, {self.more} more: -n N shows N, -n 0 all)"
+        return text
 
 
 class ReadyList(IssueList):
@@ -386,18 +431,24 @@ def ready(env: Env, limit: int, assignee: str | None, unassigned: bool,
         return ReadyList(lines, more)
 
 
+LIST_LIMIT = 50  # as bd: a page of the backlog; -n 0 lists it all
+
+
 def list_(env: Env, status, issue_type, assignee, label, priority, everything,
-          limit) -> IssueList:
+          limit) -> IssueList | BeadTable:
     from ..beads import ISSUE_TYPES, RECORD_TYPES, STATUSES
 
     statuses = known(split_csv(status), STATUSES, "status")
     types = known(split_csv(issue_type), ISSUE_TYPES, "type")
+    filters = dict(status=statuses or None, issue_type=types or None, assignee=assignee,
+                   label=split_csv(label) or None, priority=priority, include_closed=everything,
+                   exclude_types=() if types or everything else RECORD_TYPES)
     with ledger(env) as led:
-        return IssueList(led.list(status=statuses or None,
-                                  issue_type=types or None, assignee=assignee,
-                                  label=split_csv(label) or None, priority=priority,
-                                  include_closed=everything, limit=limit or None, raw=True,
-                                  exclude_types=() if types or everything else RECORD_TYPES))
+        if env.json:
+            return IssueList(led.list(limit=limit or None, raw=True, **filters))
+        rows = led.list(limit=limit or None, rows=True, **filters)
+        more = led.count(**filters) - limit if limit and len(rows) == limit else 0
+        return BeadTable(rows, more)
 
 
 def show(env: Env, ids: tuple[str, ...]) -> IssueDetail | ShowMany:

@@ -191,7 +191,10 @@ class ResizeMixin:
                 # (written spaces are, as tmux keeps them: a compact row's text is exactly that).
                 used = len(row.text) if row.chars is None and row.fill.shows_blank else row.used(old)
                 c, a = c[:used], a[:used]
-            elif (piece.wrapped if piece.__class__ is Row else piece[1]) == WIDE_GAP:
+            elif (piece.wrapped if piece.__class__ is Row else piece[1]) == WIDE_GAP \
+                    and c[old - 1:old] != [""]:
+                # The gap a wide character left by wrapping; not when the cursor had gone
+                # back over an earlier wide character's right half before that one wrapped.
                 c, a = c[:old - 1], a[:old - 1]
             chars += c
             attrs += a

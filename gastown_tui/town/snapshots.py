@@ -158,15 +158,20 @@ def worktree_tree(repo: pygit2.Repository,
     """The tree of the working files as they are, built in a private in-memory index; with
     `with_ignored`, the ignored files that fit the caps too (the rest are returned)."""
     root = Path(repo.workdir)
+    changed = {rel: flags for rel, flags in
+               repo.status(untracked_files="all", ignored=with_ignored).items()
+               if flags != FS.CURRENT}
+    if not changed and not repo.head_is_unborn:
+        # A clean worktree (`gt done` just committed it) is its branch tip's tree: no index
+        # of every file is read and written again to make it.
+        return repo.head.peel(pygit2.Commit).tree_id, Ignored()
     index = pygit2.Index()
     if not repo.head_is_unborn:
         index.read_tree(repo.head.peel(pygit2.Commit).tree)
     ignored: list[str] = []
-    for rel, flags in repo.status(untracked_files="all", ignored=with_ignored).items():
+    for rel, flags in changed.items():
         if flags & FS.IGNORED:
             ignored.append(rel)
-            continue
-        if flags == FS.CURRENT:
             continue
         entry = None if flags & GONE and not (root / rel).exists() else _entry_for(repo, root, rel)
         if entry is None:

@@ -181,12 +181,16 @@ def commit_all(path: Path, message: str, author: str) -> str | None:
     """Commit every change in the worktree (untracked files included) on its branch; the
     commit id, or None when there was nothing to commit."""
     repo = pygit2.Repository(str(path))
-    if not dirty_files(repo):
-        return None
     index = repo.index
+    # One walk of the worktree (adding every file, and dropping deleted ones, as `git add
+    # -A`): the tree it makes is HEAD's when nothing changed, and the index file on disk is
+    # left as it was then.
     index.add_all()
-    index.write()
     tree = index.write_tree()
+    head = None if repo.head_is_unborn else repo.head.peel(pygit2.Commit)
+    if tree == (head.tree_id if head is not None else None) or (head is None and not len(index)):
+        return None
+    index.write()
     sig = pygit2.Signature(author, f"{author.replace('/', '.')}@gastown.local")
-    parents = [] if repo.head_is_unborn else [repo.head.target]
+    parents = [] if head is None else [head.id]
     return str(repo.create_commit("HEAD", sig, sig, message, tree, parents))

@@ -11,6 +11,10 @@ import sys
 
 import pytest
 
+from gastown_tui.beads import Ledger
+from gastown_tui.commands.ledger_calls import bead_table, issue_rows
+from hostile_text import CATALOGUE
+
 from .conftest import BD, clean_environ
 
 
@@ -227,6 +231,52 @@ def test_ready_shows_ten_by_default_as_bd_does(bd):
     assert "Work 09" in text and "Work 10" not in text
     assert text.splitlines()[-1] == "(10 shown, 2 more ready: -n N shows N, -n 0 all)"
     assert "more ready" not in bd("ready", "-n", "0").render()
+
+
+def test_list_shows_fifty_by_default_as_bd_does(bd, workdir):
+    with Ledger.open(workdir / ".beads", "tester") as led, led.transaction():
+        made = [led.create(f"Work {n:02}", priority=1).id for n in range(53)]
+    assert [i["id"] for i in bd.json("list")] == made[:50]
+    assert len(bd.json("list", "-n", "0")) == 53
+    text = bd("list").render().splitlines()
+    assert len(text) == 52 and "Work 49" in text[-2]
+    assert text[-1] == "(50 shown, 3 more: -n N shows N, -n 0 all)"
+    everything = bd("list", "-n", "0").render().splitlines()
+    assert len(everything) == 54 and "Work 52" in everything[-1]
+    assert bd("list", "-n", "53").render().splitlines() == everything
+
+
+def test_the_table_from_columns_is_the_table_from_records(led):
+    """`bd list` lays its table out from the ledger's columns; it reads as the table of the
+    beads' records would, whatever the titles hold, for every filter."""
+    titles = [*CATALOGUE.values(), "café", "列表", "plain"]
+    with led.transaction():
+        for n, title in enumerate(titles):
+            led.create(title, priority=n % 5, issue_type=("task", "bug")[n % 2],
+                       assignee=("", "bob", None)[n % 3], labels=["ui"] if n % 4 else [],
+                       status="in_progress" if n % 7 == 0 else "open")
+    for filters in ({}, {"assignee": "bob"}, {"label": ["ui"]}, {"status": "in_progress"},
+                    {"include_closed": True, "limit": 3}):
+        rows = led.list(rows=True, **filters)
+        records = [json.loads(line) for line in led.list(raw=True, **filters)]
+        assert rows and [r[0] for r in rows] == [r["id"] for r in records]
+        assert bead_table(rows) == issue_rows(records)
+    ascii_rows = [r for r in led.list(rows=True) if r[5].isascii()]
+    assert bead_table(ascii_rows) == issue_rows(
+        [json.loads(line) for line in led.list(raw=True) if json.loads(line)["title"].isascii()])
+
+
+def test_cells_a_record_leaves_out_read_as_in_the_records_table():
+    """A record leaves out empty fields (and an old import may lack a priority): the table
+    from columns shows them as the table from records does."""
+    rows = [("tt-a", None, "", None, "", ""), ("tt-b", 7, None, "", None, None),
+            ("tt-c", 0, "open", "bug", "bob", "imported with spaces  ")]
+    records = [{"id": "tt-a"}, {"id": "tt-b", "priority": 7},
+               {"id": "tt-c", "priority": 0, "status": "open", "issue_type": "bug",
+                "assignee": "bob", "title": "imported with spaces  "}]
+    assert bead_table(rows) == issue_rows(records)
+    assert bead_table(rows).splitlines()[1].split() == ["tt-a", "P2", "open", "task", "-"]
+    assert bead_table([]) == issue_rows([]) == "(no beads)"
 
 
 def test_dep_commands(bd):

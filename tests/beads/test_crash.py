@@ -53,7 +53,7 @@ def test_kill_9_during_creates_loses_nothing_reported(bd, workdir):
         reported += [x.strip() for x in rest.splitlines() if x.strip()]
         assert proc.returncode == -signal.SIGKILL
 
-        res = bd.proc("list", "--all", "--json")
+        res = bd.proc("list", "--all", "-n", "0", "--json")
         assert res.returncode == 0, res.stderr
         listed = {i["id"] for i in json.loads(res.stdout)}
         missing = set(reported) - listed

@@ -325,14 +325,19 @@ def test_init_refuses_other_prefix(led, workdir):
     again.close_db()
 
 
-def test_older_schema_is_upgraded_in_place(led, workdir):
+@pytest.mark.parametrize("older", ["2", "4"])
+def test_older_schema_is_upgraded_in_place(led, workdir, older):
     a = led.create("kept")
     led.conn.execute("DROP INDEX issues_ready")
-    led.conn.execute("UPDATE meta SET value='2' WHERE key='schema'")
+    led.conn.execute("DROP INDEX issues_list")
+    led.conn.execute(f"UPDATE meta SET value='{older}' WHERE key='schema'")
     led.close_db()
     again = Ledger.open(workdir / ".beads")
     assert again.get(a.id).title == "kept"
-    assert again.conn.execute("SELECT 1 FROM sqlite_master WHERE name='issues_ready'").fetchone()
+    for index in ("issues_ready", "issues_list"):
+        assert again.conn.execute("SELECT 1 FROM sqlite_master WHERE name=?",
+                                  (index,)).fetchone()
+    assert again.list(rows=True)[0][::5] == (a.id, "kept")
     again.conn.execute("UPDATE meta SET value='0' WHERE key='schema'")
     again.close_db()
     with pytest.raises(LedgerError, match="another version of the ledger"):

@@ -54,7 +54,7 @@ def test_twenty_processes_claim_fifty_beads(bd, workdir, tmp_path):
             else:
                 assert code == 1 and "already claimed by agent" in error, error
     assert all(len(w) == 1 for w in winners.values()), winners
-    final = {i["id"]: i for i in bd.json("list", "--all")}
+    final = {i["id"]: i for i in bd.json("list", "--all", "-n", "0")}
     for bead, (winner,) in winners.items():
         assert final[bead]["assignee"] == winner and final[bead]["status"] == "in_progress"
     jsonl = (workdir / ".beads" / "issues.jsonl").read_text()

@@ -247,6 +247,31 @@ def test_the_fast_entry_loads_no_click(rig_town, prog, args):
     assert proc.stderr.strip().splitlines()[-1] == "False", proc.stderr
 
 
+@pytest.mark.parametrize("prog, args, served", [("bd", ["ready"], True),
+                                                ("gt", ["hook"], True),
+                                                ("bd", ["ready", "--help"], False),
+                                                ("gt", ["rig", "list"], False)])
+def test_only_a_served_command_runs_without_the_cycle_collector(rig_town, prog, args, served):
+    """A served command is one short process and skips garbage collection; the registry
+    (which may open the app) collects, and so does whoever called the entry afterwards, for
+    what it makes next: what the process held is frozen, not looked through at exit."""
+    alice = rig_town.at(rig_town.cwd / "my_proj/crew/alice")
+    entry = "bd_main" if prog == "bd" else "main"
+    probe = ("import gc, sys\n"
+             f"from gastown_tui.commands import fast, {prog} as registry\n"
+             "def seen(*_a, **_k):\n"
+             "    print('collecting' if gc.isenabled() else 'not collecting', file=sys.stderr)\n"
+             "    return 0\n"
+             "fast._print = registry.main = seen\n"
+             f"try:\n    fast.{entry}({args!r})\nexcept SystemExit:\n    pass\n"
+             "print('after:', gc.isenabled(), gc.get_freeze_count() > 0, file=sys.stderr)\n")
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=alice.cwd, env=alice.environ,
+                          capture_output=True, text=True, timeout=60)
+    lines = proc.stderr.strip().splitlines()
+    assert lines == ["not collecting" if served else "collecting", "after: True True"], \
+        proc.stderr
+
+
 def test_every_served_flag_and_bad_input_answers_as_the_registry(rig_town, tmp_path):
     """Each option of each served bd command, --json or not, and the bad inputs agents make
     (unknown ids, unknown words, conflicting options, no ledger): the same answers."""

@@ -21,7 +21,7 @@ from gastown_tui.commands.gt_host_work import HookList, HookRow
 from gastown_tui.commands.gt_mq import MrList
 from gastown_tui.commands.gt_queue import QueueList
 from gastown_tui.commands.live_views import AgentRow, Agents
-from gastown_tui.commands.render import render_text, shown_at, table
+from gastown_tui.commands.render import column_table, render_text, shown_at, table
 from gastown_tui.host.demo import DemoResult, DemoWork
 from gastown_tui.town.costs import CostReport, CostRow, Tokens
 from gastown_tui.town.mq import MergeRequest
@@ -73,6 +73,63 @@ def test_aligned_with_headers_and_wide_characters_by_their_cells():
     assert_aligned(text, ["ID", "TITLE", "STATUS"])
     assert text.splitlines()[1] == "my-1   寿司を食べる  open"
     assert not any(line.endswith(" ") for line in text.splitlines())
+
+
+def test_plain_ascii_tables_are_laid_out_as_every_other_table():
+    """Printable ASCII tables (thousands of beads) are laid out a column at a time; they read
+    as the row-by-row layout does: padded by len(), gaps of two, no trailing spaces (an
+    empty or space-ended last cell), the same whether given as rows or columns."""
+    rows = [["tt-1", "P1", "open", "Fix it"], ["tt-22", "P0", "in_progress", ""],
+            ["tt-3", "P2", "-", "ends in spaces  "], ["tt-4", "P3", "x", " lead"]]
+    heads = ["ID", "PRI", "STATUS", "TITLE"]
+    expected = "\n".join([
+        "ID     PRI  STATUS       TITLE",
+        "tt-1   P1   open         Fix it",
+        "tt-22  P0   in_progress",
+        "tt-3   P2   -            ends in spaces",
+        "tt-4   P3   x             lead"])
+    assert table(rows, heads) == expected
+    assert column_table(list(zip(*rows)), heads) == expected
+    assert table(rows[:1], heads) == "ID    PRI  STATUS  TITLE\ntt-1  P1   open    Fix it"
+    # Cells that are not printable ASCII take the other way, to the same columns.
+    wide = [*rows, ["tt-5", "P1", "open", "列表\x1b"]]
+    assert table(wide, heads).splitlines()[:5] == expected.splitlines()
+    assert table(wide, heads).splitlines()[5] == "tt-5   P1   open         列表^["
+    assert column_table(list(zip(*wide)), heads) == table(wide, heads)
+    with shown_at(30):
+        assert column_table(list(zip(*rows)), heads) == table(rows, heads)
+        assert max(map(len, table(rows, heads).splitlines())) <= 30
+
+
+EMIT_PROBE = """
+import fcntl, sys
+from gastown_tui.commands.render import Result, emit, table
+rows = [[f"tt-{n}", "P1", "open", "a title of a bead " * 3] for n in range(int(sys.argv[1]))]
+emit(Result(data=table(rows, ["ID", "PRI", "STATUS", "TITLE"])), "bd")
+try:
+    size = fcntl.fcntl(1, fcntl.F_GETPIPE_SZ)
+except OSError:
+    size = -1
+print(size, file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("rows", [10, 20_000])
+def test_a_long_result_gets_a_pipe_that_holds_it_whole(rows, tmp_path):
+    """A result longer than a pipe holds widens its pipe (so its one write does not wait on
+    the reader); a short one, or output to a file, is written as it is; the text is whole."""
+    piped = subprocess.run([sys.executable, "-c", EMIT_PROBE, str(rows)], capture_output=True,
+                           text=True, timeout=60)
+    assert piped.returncode == 0, piped.stderr
+    lines = piped.stdout.splitlines()
+    assert len(lines) == rows + 1 and lines[-1].startswith(f"tt-{rows - 1} ")
+    size = int(piped.stderr.split()[-1])
+    assert (size > 1 << 16) == (rows > 10) and size <= 1 << 20
+    with open(tmp_path / "out", "w") as out:
+        to_file = subprocess.run([sys.executable, "-c", EMIT_PROBE, str(rows)], stdout=out,
+                                 stderr=subprocess.PIPE, text=True, timeout=60)
+    assert to_file.returncode == 0 and to_file.stderr.split()[-1] == "-1"
+    assert (tmp_path / "out").read_text() == piped.stdout
 
 
 def test_a_narrow_terminal_shortens_the_widest_column_that_can_give():

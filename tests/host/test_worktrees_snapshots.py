@@ -29,6 +29,44 @@ def test_worktree_on_its_own_branch(town, repo_of):
     assert not worktrees.is_merged(rig, branch)
 
 
+def test_commit_all_commits_every_change_and_nothing_twice(town, repo_of):
+    """One walk of the worktree: new, changed and deleted files are committed, ignored ones
+    are not; with nothing changed there is no commit and the index file is not rewritten."""
+    rig = town.rig("demo")
+    path, branch = worktrees.create_worktree(rig, "ace", "de-ci")
+    wt = pygit2.Repository(str(path))
+    index_file = Path(wt.path) / "index"
+    stamp = index_file.stat().st_mtime_ns
+    assert worktrees.commit_all(path, "nothing yet", "demo/polecats/ace") is None
+    assert index_file.stat().st_mtime_ns == stamp
+    (path / ".gitignore").write_text("*.log\n")
+    (path / "debug.log").write_text("noise\n")
+    (path / "hello.py").write_text("print('changed')\n")
+    os.remove(path / "README.md")
+    (path / "sub").mkdir()
+    (path / "sub" / "new.txt").write_text("new\n")
+    cid = worktrees.commit_all(path, "work", "demo/polecats/ace")
+    tree = repo_of()[cid].peel(pygit2.Commit).tree
+    assert sorted(e.name for e in tree) == [".gitignore", "hello.py", "sub"]
+    assert repo_of()[tree["hello.py"].id].data == b"print('changed')\n"
+    assert worktrees.dirty_files(pygit2.Repository(str(path))) == []
+    assert worktrees.commit_all(path, "again", "demo/polecats/ace") is None
+    assert str(pygit2.Repository(str(path)).head.target) == cid
+    # The clean worktree's snapshot is the branch tip's tree.
+    snap = snapshots.take_snapshot(path, "ace", "done")
+    wip = repo_of().references["refs/gastown/wip/ace"].peel(pygit2.Commit)
+    assert snap is not None and snap.head == cid and wip.tree_id == tree.id
+    assert snapshots.take_snapshot(path, "ace", "done again") is None
+
+
+def test_commit_all_on_an_unborn_branch(tmp_path):
+    repo = pygit2.init_repository(str(tmp_path / "r"), initial_head="main")
+    assert worktrees.commit_all(Path(repo.workdir), "empty", "me") is None
+    (Path(repo.workdir) / "first.txt").write_text("1\n")
+    cid = worktrees.commit_all(Path(repo.workdir), "first", "me")
+    assert cid and [e.name for e in repo[cid].peel(pygit2.Commit).tree] == ["first.txt"]
+
+
 def test_worktree_refuses_bad_base_and_busy_dir(town):
     rig = town.rig("demo")
     with pytest.raises(TownError, match="does not exist"):

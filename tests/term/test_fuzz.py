@@ -71,6 +71,8 @@ def test_random_escape_soup(data, chunk):
 @settings(max_examples=100, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.lists(st.sampled_from(FRAGMENTS), max_size=30).map(b"".join),
                           st.integers(1, 30), st.integers(1, 12)), max_size=8))
+# A wide character wrapped after a backspace over another one's right half, then one column.
+@example(steps=[(b"", 2, 1), ("\u4e2d\b\u4e2d".encode(), 1, 2)])
 def test_resizes_between_reads(steps):
     s = Screen(10, 4, history=20, on_reply=lambda b: None)
     for data, cols, rows in steps:
