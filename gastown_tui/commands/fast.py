@@ -25,7 +25,7 @@ import importlib
 import os
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 # What the shells' completion scripts set when they call `gt` or `bd` back
 # (calls.completion_var).
@@ -35,6 +35,17 @@ BD_COMPLETE_VAR = "_BD_COMPLETE"
 
 def main(argv: Sequence[str] | None = None) -> None:
     """The `gt` script."""
+    _run("gt", argv, agents)
+
+
+def bd_main(argv: Sequence[str] | None = None) -> None:
+    """The `bd` script."""
+    _run("bd", argv)
+
+
+def _run(program: str, argv: Sequence[str] | None,
+         first: Callable[[list[str]], int | None] | None = None) -> None:
+    """`first`, then the served commands, then the registry answer `program`'s arguments."""
     gc.disable()    # see _at_exit
     from ..gitload import install
     from ..inflight import hold
@@ -44,38 +55,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     code = None
     try:
-        code = agents(args)
+        if first is not None:
+            code = first(args)
         if code is None:
-            code = serve("gt", args)
+            code = serve(program, args)
     finally:
         _at_exit()
     if code is None:
-        from .gt import main as registry_main
-
-        try:
-            registry_main(args)
-        finally:
-            _at_exit()
-    sys.exit(code)
-
-
-def bd_main(argv: Sequence[str] | None = None) -> None:
-    """The `bd` script."""
-    gc.disable()    # see _at_exit
-    from ..gitload import install
-    from ..inflight import hold
-
-    hold()
-    install()
-    args = list(sys.argv[1:] if argv is None else argv)
-    code = None
-    try:
-        code = serve("bd", args)
-    finally:
-        _at_exit()
-    if code is None:
-        from .bd import main as registry_main
-
+        registry_main = importlib.import_module(f".{program}", __package__).main
         try:
             registry_main(args)
         finally:
