@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import itertools
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 from ..term.events import (Bell, Exited, LinesChanged, SessionAdded, SessionClosed,
                            StateChanged, TitleChanged)
@@ -62,10 +62,18 @@ class RemoteHost(api.HostAPI):
         except (OSError, asyncio.TimeoutError) as e:
             raise HostError(f"cannot reach the host at {self.path}: {e}") from None
         self._task = asyncio.get_running_loop().create_task(self._read())
+        return await self._settle(self._greet())
+
+    async def _greet(self) -> None:
+        self.info = await self.request(api.Hello(api.PROTOCOL, self.client))
+        await self.request(api.Watch(self.fps))
+
+    async def _settle(self, greeting: Awaitable[None]) -> api.HostInfo:
+        """`greeting` answered, then every session known before the caller looks (it shows
+        them all at once). On a failure the connection is closed; a host that never lists its
+        sessions is one line."""
         try:
-            self.info = await self.request(api.Hello(api.PROTOCOL, self.client))
-            await self.request(api.Watch(self.fps))
-            # Every session is known before the caller looks (it shows them all at once).
+            await greeting
             await asyncio.wait_for(self._listed.wait(), CONNECT_TIMEOUT_S)
         except asyncio.TimeoutError:
             await self.close()
@@ -104,20 +112,14 @@ class RemoteHost(api.HostAPI):
         asked = {i: loop.create_future() for i in (HELLO_ID, WATCH_ID, AGENTS_ID)}
         self._waiting.update(asked)
         self._task = loop.create_task(self._read())
-        try:
+
+        async def greeted() -> None:
             self.info = await self._answer(api.Hello(api.PROTOCOL, self.client), HELLO_ID,
                                            asked[HELLO_ID])
             await self._answer(api.Watch(self.fps), WATCH_ID, asked[WATCH_ID])
             self.first_agents = await self._answer(api.Agents(), AGENTS_ID, asked[AGENTS_ID])
-            await asyncio.wait_for(self._listed.wait(), CONNECT_TIMEOUT_S)
-        except asyncio.TimeoutError:
-            await self.close()
-            raise HostError("the host did not list its sessions; see .runtime/host.log") \
-                from None
-        except BaseException:
-            await self.close()
-            raise
-        return self.info
+
+        return await self._settle(greeted())
 
     async def close(self) -> None:
         self._closed = True
