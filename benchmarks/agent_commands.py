@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import pygit2
+from benchtown import bench_project, fill_beads
 
 HERE = Path(__file__).resolve().parent
 
@@ -72,26 +72,6 @@ class Case:
     reference: bool = False
     times: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)
-
-
-def fill_rig(led, total: int) -> list[str]:
-    rnd = random.Random(7)
-    ids: list[str] = []
-    with led.transaction():
-        for n in range(total):
-            issue = led.create(
-                f"Bead number {n}: {rnd.choice(['fix', 'add', 'refactor', 'test'])} "
-                f"{rnd.choice(['parser', 'ui', 'ledger', 'hooks', 'mail'])}",
-                description="Some words about the work. " * rnd.randint(1, 8),
-                priority=rnd.randint(0, 4),
-                issue_type=rnd.choice(["task", "bug", "feature", "chore"]),
-                labels=rnd.sample(["ui", "core", "docs", "perf", "infra"], rnd.randint(0, 2)))
-            ids.append(issue.id)
-        for n in rnd.sample(range(1, total), total // 5):
-            led.add_dependency(ids[n], ids[rnd.randrange(0, n)], "blocks")
-        for n in rnd.sample(range(total), total // 3):
-            led.close(ids[n], "done")
-    return ids
 
 
 def scripts(root: Path, checkout: Path | None) -> dict[str, str]:
@@ -127,12 +107,7 @@ def build(root: Path, beads: int, hooks: int, checkout: Path | None) -> dict:
     from gastown_tui.town.sling import agent_env, sling
 
     src = root / "src"
-    repo = pygit2.init_repository(str(src), initial_head="main")
-    (src / "README.md").write_text("bench\n")
-    repo.index.add_all()
-    repo.index.write()
-    sig = pygit2.Signature("Bench", "bench@example.com")
-    repo.create_commit("HEAD", sig, sig, "first", repo.index.write_tree(), [])
+    bench_project(src, {"README.md": "bench\n"})
 
     home = root / "town"
     install(home)
@@ -140,7 +115,7 @@ def build(root: Path, beads: int, hooks: int, checkout: Path | None) -> dict:
     set_setting(town, "max_polecats", str(hooks + 10))
     rig = add_rig(town, "work", str(src), prefix="wk")
     led = rig.ledger("bench")
-    ids = fill_rig(led, beads)
+    ids = fill_beads(led, beads, beads // 5)
     open_ids = [i.id for i in led.list(status="open", order="id")
                 if not led.dependencies(i.id)]
     rnd = random.Random(11)

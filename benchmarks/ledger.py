@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import shutil
 import statistics
 import subprocess
@@ -26,6 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchtown import fill_beads
 from bytecode import compile_package
 from gastown_tui.beads import Ledger
 
@@ -33,25 +33,9 @@ GOAL_MS = 150.0
 
 
 def build(beads_dir: Path, total: int) -> list[str]:
-    rnd = random.Random(7)
     led = Ledger.init(beads_dir, "bn", actor="bench")
-    ids: list[str] = []
     t0 = time.perf_counter()
-    with led.transaction():
-        for n in range(total):
-            issue = led.create(
-                f"Bead number {n}: {rnd.choice(['fix', 'add', 'refactor', 'test'])} "
-                f"{rnd.choice(['parser', 'ui', 'ledger', 'hooks', 'mail'])}",
-                description="Some words about the work. " * rnd.randint(1, 8),
-                priority=rnd.randint(0, 4),
-                issue_type=rnd.choice(["task", "bug", "feature", "chore"]),
-                labels=rnd.sample(["ui", "core", "docs", "perf", "infra"], rnd.randint(0, 2)))
-            ids.append(issue.id)
-        with_deps = rnd.sample(range(1, total), 2000)
-        for n in with_deps:
-            led.add_dependency(ids[n], ids[rnd.randrange(0, n)], "blocks")
-        for n in rnd.sample(range(total), total // 3):
-            led.close(ids[n], "done")
+    ids = fill_beads(led, total, 2000)
     led.close_db()
     print(f"built {total} beads ({total // 3} closed, 2000 with dependencies) in "
           f"{time.perf_counter() - t0:.1f} s; JSONL "

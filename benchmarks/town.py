@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import pygit2
+from benchtown import bench_project
 from bytecode import compile_package
 
 RIGS = 10
@@ -40,12 +40,7 @@ def build(root: Path) -> Path:
     from gastown_tui.town.rigs import add_rig
 
     src = root / "src"
-    repo = pygit2.init_repository(str(src), initial_head="main")
-    (src / "README.md").write_text("bench\n")
-    repo.index.add_all()
-    repo.index.write()
-    sig = pygit2.Signature("Bench", "bench@example.com")
-    repo.create_commit("HEAD", sig, sig, "first", repo.index.write_tree(), [])
+    bench_project(src, {"README.md": "bench\n"})
 
     home = root / "town"
     install(home)
