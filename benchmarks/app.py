@@ -57,6 +57,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
+from benchtown import bench_project  # noqa: E402
 from bytecode import compile_package  # noqa: E402
 from terminal_mux import FPS_GEN, GENERATOR, _cpu_of, _load, _pct  # noqa: E402
 
@@ -142,8 +143,6 @@ class Terminal:
 # ------------------------------------------------------------------------------ (a) start
 
 def make_town(root: Path, hooks: int) -> Path:
-    import pygit2
-
     from gastown_tui.town import find_town
     from gastown_tui.town import hooks as hooks_mod
     from gastown_tui.town.config import set_setting
@@ -152,12 +151,7 @@ def make_town(root: Path, hooks: int) -> Path:
     from gastown_tui.town.sling import sling
 
     src = root.parent / "src"
-    repo = pygit2.init_repository(str(src), initial_head="main")
-    (src / "README.md").write_text("# bench\n")
-    repo.index.add_all()
-    repo.index.write()
-    sig = pygit2.Signature("bench", "bench@example.com")
-    repo.create_commit("HEAD", sig, sig, "init", repo.index.write_tree(), [])
+    bench_project(src, {"README.md": "# bench\n"})
     install(root)
     town = find_town(root, {})
     add_rig(town, "bench", str(src))
