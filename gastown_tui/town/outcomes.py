@@ -41,6 +41,9 @@ def retry(town: "Town", ident: str, actor: str) -> MergeRequest:
                 led.update(issue.id, status="blocked", actor=actor)
             hook = hook_of(town, mr)
             if hook is not None and hook.issue == mr.issue and hook.state == "created":
+                # Given back to its agent, which has not started on it: through active, as
+                # `gt done` goes (a created hook cannot be completed).
+                hook = hooks_mod.transition(town, hook, "active", actor, led)
                 hooks_mod.transition(town, hook, "completed", actor, led)
     mark_needs(town, [mr])
     return mr

@@ -299,6 +299,20 @@ def test_a_person_rejects_with_a_note(work: Work):
     assert [m.id for m in mq.needs_you(work.town)] == [mr.id]
 
 
+def test_a_retry_after_the_work_went_back_queues_it_from_the_hook(work: Work):
+    """Sent back (its hook given to the agent again) and then retried by a person before the
+    agent started on it: the hook is completed again and the MR merges."""
+    issue, s, _d = work.finished("merge it anyway", {"anyway.txt": "a\n"})
+    mr = mq.mr_for_issue(work.rig, issue)
+    ok(work, ["mq", "reject", mr.id, "-m", "not yet"])
+    assert hooks.load(work.town, "demo", s.polecat).state == "created"
+    out = ok(work, f"mq retry {mr.id}")
+    assert out["state"] == "queued"
+    assert hooks.load(work.town, "demo", s.polecat).state == "completed"
+    work.run()
+    assert mq.mr_for_issue(work.rig, issue).state == "merged"
+
+
 def test_crash_states_are_recovered_exactly_once(work: Work):
     """What a host killed mid-merge leaves: the MR recorded as merging with the commit it
     lands as, and the target either not moved yet or moved. Recovery merges it once, or
