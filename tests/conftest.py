@@ -14,7 +14,8 @@ if _SCRIPTS and _SCRIPTS not in os.environ.get("PATH", "").split(os.pathsep)[:1]
 
 def _load_shared_modules() -> None:
     """The town fixtures serve tests/town and tests/commands, the hostile-text catalogue every
-    folder that shows stored text, the contrast measure the app's and the dashboard's tests;
+    folder that shows stored text, the contrast measure the app's and the dashboard's tests, a sample transcript the status
+    tests;
     importlib import mode puts no test folder on sys.path, so each module is loaded by path
     once, under a name no other test uses."""
     import importlib.util
@@ -24,7 +25,8 @@ def _load_shared_modules() -> None:
     here = Path(__file__).parent
     for name, path in (("gastown_town_test_fixtures", here / "town" / "fixtures.py"),
                        ("hostile_text", here / "hostile_text.py"),
-                       ("contrast", here / "contrast.py")):
+                       ("contrast", here / "contrast.py"),
+                       ("transcript_sample", here / "transcript_sample.py")):
         if name not in sys.modules:
             spec = importlib.util.spec_from_file_location(name, path)
             module = importlib.util.module_from_spec(spec)

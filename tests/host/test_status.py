@@ -4,16 +4,14 @@ the oldest stalled and needs you, and today's cost comes from its Claude transcr
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import os
 
-from host_helpers import async_wait_for, new_issue, run_gt
+from host_helpers import async_wait_for, new_issue, run_gt, running_host
+from transcript_sample import write_one_reply
 
-from gastown_tui.host.host import Host
 from gastown_tui.town import find_town
 from gastown_tui.town.config import set_agent
-from gastown_tui.town.transcripts import claude_folder
 
 
 def test_status_from_a_live_host_and_after_it(town, tmp_path):
@@ -26,23 +24,10 @@ def test_status_from_a_live_host_and_after_it(town, tmp_path):
         return json.loads(run_gt(town.root, "status", "--json", env=env, check=True).stdout)
 
     async def main():
-        host = Host(find_town(town.root, {}), mode="test",
-                    environ={**os.environ, "GT_STALL_SECONDS": "0.3", "GT_WATCH_SECONDS": "0.1"})
-        seen: list[dict] = []
-        host.subscribe(seen.append)
-        await host.start()
-        try:
+        fast = {**os.environ, "GT_STALL_SECONDS": "0.3", "GT_WATCH_SECONDS": "0.1"}
+        async with running_host(find_town(town.root, {}), fast) as (host, seen):
             [slung] = await host.sling([issue], "demo", agent="sleeper")
-            worktree = town.rig("demo").polecats_dir / slung.polecat
-            entry = {"type": "assistant", "cwd": str(worktree), "requestId": "req_1",
-                     "timestamp": dt.datetime.now(dt.timezone.utc).isoformat(),
-                     "message": {"id": "msg_1", "model": "claude-sonnet-4-5-20250929",
-                                 "usage": {"input_tokens": 1000, "output_tokens": 2000,
-                                           "cache_creation_input_tokens": 0,
-                                           "cache_read_input_tokens": 0}}}
-            session = home / ".claude/projects" / claude_folder(str(worktree)) / "s.jsonl"
-            session.parent.mkdir(parents=True)
-            session.write_text(json.dumps(entry) + "\n")
+            write_one_reply(home, town.rig("demo").polecats_dir / slung.polecat)
             await async_wait_for(lambda: any(e["kind"] == "agent_stuck" for e in seen), 10,
                                  what="a stall that recovery did not end")
             live = await asyncio.to_thread(status)
@@ -54,8 +39,6 @@ def test_status_from_a_live_host_and_after_it(town, tmp_path):
             assert live["oldest_stalled"]["bead"] == issue
             assert live["needs"] == [{"kind": "agent", "key": f"demo/{slung.polecat}",
                                       "text": f"demo/{slung.polecat} is stuck on {issue}"}]
-        finally:
-            await host.stop()
 
     asyncio.run(main())
     after = status()

@@ -4,26 +4,13 @@ when it has none)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import subprocess
 
+from transcript_sample import write_one_reply
 from ui_helpers import rendered, until
 
-from gastown_tui.town.transcripts import claude_folder
 from gastown_tui.ui.app import AppOptions, GastownApp
-
-
-def _transcript(home, worktree) -> None:
-    entry = {"type": "assistant", "cwd": str(worktree), "requestId": "req_1",
-             "timestamp": dt.datetime.now(dt.timezone.utc).isoformat(),
-             "message": {"id": "msg_1", "model": "claude-sonnet-4-5-20250929",
-                         "usage": {"input_tokens": 1000, "output_tokens": 2000,
-                                   "cache_creation_input_tokens": 0,
-                                   "cache_read_input_tokens": 0}}}
-    path = home / ".claude/projects" / claude_folder(str(worktree)) / "s.jsonl"
-    path.parent.mkdir(parents=True)
-    path.write_text(json.dumps(entry) + "\n")
 
 
 async def test_status_line_and_cost_column_from_gt_status(town_root, environ):
@@ -38,7 +25,7 @@ async def test_status_line_and_cost_column_from_gt_status(town_root, environ):
         beads = [w.id for w in await until(pilot, lambda: app.view.work, what="ready work")]
         slung = await app.host.sling(beads, "demo")
         paid, unpaid = (f"demo/{s.polecat}" for s in slung)
-        _transcript(Path(env["HOME"]), town_root / "demo/polecats" / slung[0].polecat)
+        write_one_reply(Path(env["HOME"]), town_root / "demo/polecats" / slung[0].polecat)
         cost = (1000 * 3 + 2000 * 15) / 1e6   # Sonnet's prices: $0.03
         rows = await until(pilot, lambda: {a.name: a for a in app.view.agents
                                            if a.cost}.get(paid) and app.view.agents,
