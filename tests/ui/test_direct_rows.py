@@ -12,6 +12,8 @@ line caches, so a cache left stale shows too).
 
 from __future__ import annotations
 
+from rich.color import ColorSystem
+from rich.segment import Segment
 from textual.drivers.headless_driver import HeadlessDriver
 from textual.geometry import Region
 from ui_helpers import BASH, BASH_ENV, screen_text, until
@@ -19,6 +21,7 @@ from ui_helpers import BASH, BASH_ENV, screen_text, until
 import gastown_tui.ui.widgets.terminal as terminal_module
 from gastown_tui.term.screen import Screen
 from gastown_tui.ui.app import AppOptions, GastownApp
+from gastown_tui.ui.color_depth import ColorDepth
 from gastown_tui.ui.widgets.direct import _place
 
 SIZE = (160, 44)
@@ -245,3 +248,55 @@ def test_rows_go_straight_out_only_where_nothing_covers_them():
     pane._direct_place = None
     clipped = (Region(10, 5, 42, 12), Region(0, 0, 30, 44))
     assert _place(pane, Compositor({pane: clipped})) is None
+
+
+class _Splitting:
+    """A line filter that cuts every segment in two: no run-for-run mapping."""
+
+    def apply(self, segments, background):
+        return [Segment(t, s) for seg in segments for t, s in ((seg.text[:1], seg.style),
+                                                                (seg.text[1:], seg.style)) if t]
+
+
+async def test_rows_made_from_runs_are_the_bytes_the_strip_path_writes(environ):
+    # Colours (16, 256, truecolour), dim (which the truecolour filter mixes with the
+    # background), reverse, a hyperlink, wide text, rows past the program's terminal.
+    app = GastownApp(AppOptions(environ=environ, start_host=False))
+    async with app.run_test(size=SIZE) as pilot:
+        app.mux.spawn("one", BASH, env=BASH_ENV, cols=60, rows=16)
+        pane = await until(pilot, lambda: app.main.grid.pane("one"), what="the pane")
+        await until(pilot, lambda: "$" in screen_text(app, "one"), what="the prompt")
+        app.mux.write("one", COLOURS + "\r")
+        app.mux.write("one", "printf '\\e]8;;https://example.com\\e\\\\a link\\e]8;;\\e\\\\ "
+                             "\\e[7mreverse\\e[0m \\e[2;38;5;200mdim 256\\e[0m end-%s\\n' "
+                             "$((6*7))\r")
+        await until(pilot, lambda: "end-42" in screen_text(app, "one"), what="the output")
+        await pilot.pause(0.2)
+        height = pane.size.height
+        background = pane.background_colors[1]
+        console = app.console
+        depth = ColorDepth(ColorSystem.EIGHT_BIT)
+        screen = app.mux.get("one").screen
+        cursor_row = [screen.cursor_y] if pane.has_focus else []
+        for filters in (list(app.get_line_filters()), [*app.get_line_filters(), depth], []):
+            made = pane.ansi_rows(list(range(height)), filters, background, console)
+            saved = pane._strips
+            pane._strips = {}
+            try:
+                truth = []
+                for y in range(height):
+                    strip = pane.render_line(y)
+                    for line_filter in filters:
+                        strip = strip.apply_filter(line_filter, background)
+                    truth.append(strip.render(console))
+            finally:
+                pane._strips = saved
+            # Only the focused pane's cursor row is left to the strip path (it draws the
+            # cursor's cell).
+            assert [y for y, line in enumerate(made) if line is None] == cursor_row
+            assert [line for line in made if line is not None] == \
+                [line for line, mine in zip(truth, made) if mine is not None]
+            assert any("\x1b]8;" in line for line in made), "the hyperlink is not in any row"
+        split = pane.ansi_rows(list(range(height)), [_Splitting()], background, console)
+        assert any(line is None for line in split), "a filter cutting segments was trusted"
+        await app.stop_town()

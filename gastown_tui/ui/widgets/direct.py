@@ -6,7 +6,8 @@ those lines: with a grid of busy agents, most of the app's CPU and most of a key
 When nothing is drawn over a pane (no toast, no overlay, no other screen on top, no layout
 pending), what the compositor would put in its content area is exactly the pane's `render_line`
 strips, passed through the app's line filters as every line is. Those are written at their
-place at once, as tmux writes a pane's changed lines, and the widget's line cache is told the
+place at once, as tmux writes a pane's changed lines (made from the engine's runs and each
+style's text before and after a run: `TerminalPane.ansi_rows`, the same bytes), and the widget's line cache is told the
 rows changed, so a later frame that covers them (a toast going away) draws them the same. In
 any other case the pane refreshes as any widget does.
 """
@@ -70,12 +71,14 @@ def draw_rows(pane: Any, rows: set[int]) -> bool:
     console = app.console
     x, top = place.x, place.y
     out = []
-    for y in rows:
-        strip = pane.render_line(y)
-        for line_filter in filters:
-            strip = strip.apply_filter(line_filter, background)
+    for y, line in zip(rows, pane.ansi_rows(rows, filters, background, console)):
+        if line is None:
+            strip = pane.render_line(y)
+            for line_filter in filters:
+                strip = strip.apply_filter(line_filter, background)
+            line = strip.render(console)
         out.append(f"\x1b[{top + y + 1};{x + 1}H")
-        out.append(strip.render(console))
+        out.append(line)
     # Where Textual leaves the terminal's cursor after each of its updates.
     cx, cy = screen.outer_size.clamp_offset(app.cursor_position)
     out.append(f"\x1b[{cy + 1};{cx + 1}H")

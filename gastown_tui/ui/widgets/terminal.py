@@ -17,6 +17,7 @@ import time
 from typing import Any, Protocol
 
 from rich.cells import cell_len
+from rich.color import ColorSystem
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -53,6 +54,27 @@ class PaneSink(Protocol):
 
 WHEEL_LINES = 3
 BUTTON_NAMES = {1: "left", 2: "middle", 3: "right"}
+
+
+_MARK = "\x00"
+
+
+def _style_ends(style: Style, filters: list, background: Any,
+                system: ColorSystem) -> tuple[str | None, str]:
+    """What `Strip.render` writes before and after a segment's text in `style` once the line
+    `filters` have had it; (None, "") if a filter does not give back one segment per segment
+    with its text unchanged (then only the strip path knows)."""
+    segments = [Segment(_MARK, style)]
+    for line_filter in filters:
+        segments = line_filter.apply(segments, background)
+    if len(segments) != 1 or segments[0].text != _MARK:
+        return None, ""
+    shown = segments[0].style
+    written = _MARK if shown is None else Strip.render_style(shown, _MARK, system)
+    if written.count(_MARK) != 1:
+        return None, ""
+    before, _, after = written.partition(_MARK)
+    return before, after
 
 
 def _reversed(strip: Strip, start: int, end: int, width: int) -> Strip:
@@ -102,7 +124,11 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
         self._left = 0
         self._sent_size: tuple[int, int] | None = None
         # row -> (the engine's runs, segments, strip): the runs tell a rewrite from a change.
-        self._strips: dict[int, tuple[list, list, Strip]] = {}
+        # (A row drawn straight to the terminal keeps only its runs: no segments nor strip.)
+        self._strips: dict[int, tuple[list, list | None, Strip | None]] = {}
+        # Per engine style: the text written before and after a run in it (`ansi_row`).
+        self._ansi: dict[int, tuple[Any, str, str]] = {}
+        self._ansi_for: tuple = ()
         self._pending: set[int] = set()
         self._styles: StyleMap | None = None
         self._cursor_row = -1
@@ -162,8 +188,9 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
         if self._follow_cursor():
             self.refresh()  # the window moved: every row shows another line now
             return False
-        width = self.size.width
-        rows = {y - self._top for y in rows if 0 <= y - self._top < self.size.height}
+        width, height = self.size
+        top = self._top
+        rows = {y - top for y in rows if 0 <= y - top < height}
         if not rows:
             return False
         if draw_rows(self, rows):
@@ -240,7 +267,7 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
             return Strip.blank(width, smap.style(DEFAULT))
         span = max(width, screen.columns)
         cached = self._strips.get(y)
-        if cached is None or cached[2].cell_length != span:
+        if cached is None or cached[2] is None or cached[2].cell_length != span:
             # (A frame can be drawn at a new size before the Resize event clears the cache.)
             cached = self._strips[y] = self._row(screen.row_runs(y), screen.columns, span, smap)
         _runs, segments, strip = cached
@@ -251,6 +278,61 @@ class TerminalPane(SteadyLines, Widget, can_focus=True):
                     0 <= screen.cursor_x - left < width:
                 strip = self._with_cursor(segments, screen, y, span, smap)
         return strip.crop(left, left + width) if span > width else strip
+
+    def ansi_rows(self, rows: list[int], filters: list, background: Any,
+                  console: Any) -> list[str | None]:
+        """Content rows `rows` as `render_line`, the line `filters` and `Strip.render` write
+        them, made from the engine's runs and each style's text before and after a run
+        (worked out once through those same calls), not from segments and strips per row.
+        None for a row only the strip path draws: the focused pane's cursor row, a window on
+        a terminal wider than the pane, a style that a filter does not map run for run."""
+        smap = self._style_map()
+        system = console._color_system or ColorSystem.TRUECOLOR
+        key = (smap, *filters, background, system)
+        if self._ansi_for != key:
+            self._ansi_for = key
+            self._ansi = {}
+        pieces = self._ansi
+        screen = self.screen_model
+        width, height = self.size
+        columns = screen.columns
+        lines = screen.lines
+        cursor = -1
+        if screen.cursor_y - self._top in rows:
+            self._cursor_row = screen.cursor_y
+            if self.has_focus and not screen.cursor_hidden and \
+                    0 <= screen.cursor_x - self._left < width:
+                cursor = screen.cursor_y
+        strips = self._strips
+        out: list[str | None] = []
+        for y in rows:
+            y += self._top
+            if columns > width or y == cursor:
+                out.append(None)
+                continue
+            if y >= lines:
+                runs = [(" " * width, DEFAULT)]
+            else:
+                runs = screen.row_runs(y)
+                cached = strips.get(y)
+                if cached is None or cached[0] != runs:
+                    strips[y] = (runs, None, None)
+                if columns < width:
+                    runs = [*runs, (" " * (width - columns), DEFAULT)]
+            parts = []
+            for text, cs in runs:
+                hit = pieces.get(id(cs))
+                if hit is None or hit[0] is not cs:
+                    hit = pieces[id(cs)] = (cs, *_style_ends(smap.style(cs), filters,
+                                                             background, system))
+                if hit[1] is None:
+                    parts = None
+                    break
+                parts.append(hit[1])
+                parts.append(text)
+                parts.append(hit[2])
+            out.append(None if parts is None else "".join(parts))
+        return out
 
     @staticmethod
     def _row(runs: list, columns: int, width: int, smap: StyleMap) -> tuple[list, list, Strip]:
