@@ -7,7 +7,9 @@ sessions comes asks for the screens `choose(names)` picks (the panes the first f
 show), then reads until those screens came. `RemoteHost.adopt` takes the socket and every byte
 read so far, which it reads again as if they had just come: so the app's first frame can show
 the agents and their screens at once. Any failure (no host, a timeout, another protocol) leaves
-`error` set and the socket closed; the app then attaches the usual way, which reports it.
+`error` set and the socket closed; the app then attaches the usual way, which reports it, but
+for a host that took the connection and never answered (`HostUnresponsive`): that is reported
+at once, not after waiting as long again.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Callable
 
 from . import api
 from .protocol import ProtocolError, decode, encode, request
-from .runtime import HostError, HostNotRunning, socket_path
+from .runtime import HostError, HostNotRunning, HostUnresponsive, socket_path
 
 EARLY_TIMEOUT_S = 5.0
 # How long the screens asked for may take once the rest came: one that does not come (its
@@ -101,7 +103,9 @@ class EarlyAttach:
             except socket.timeout:
                 if waiting_for_frames:
                     return
-                raise HostError("the host did not answer in time") from None
+                raise HostUnresponsive(
+                    f"the town's host did not answer in {EARLY_TIMEOUT_S:g} s: it is stuck or "
+                    "stopped; see .runtime/host.log") from None
             if not chunk:
                 raise HostError("the host closed the connection")
             self.data += chunk

@@ -21,7 +21,7 @@ from ..term.events import (Bell, Exited, LinesChanged, SessionAdded, SessionClos
                            StateChanged, TitleChanged)
 from . import api
 from .protocol import MAX_LINE, ProtocolError, decode, encode, request
-from .runtime import HostError, HostNotRunning, socket_path
+from .runtime import HostError, HostNotRunning, HostUnresponsive, socket_path
 from .screens import HistoryScreen, MirrorScreen, StyleBook
 
 CONNECT_TIMEOUT_S = 5.0
@@ -73,7 +73,16 @@ class RemoteHost(api.HostAPI):
         them all at once). On a failure the connection is closed; a host that never lists its
         sessions is one line."""
         try:
-            await greeting
+            await asyncio.wait_for(greeting, CONNECT_TIMEOUT_S)
+        except asyncio.TimeoutError:
+            await self.close()
+            raise HostUnresponsive(
+                f"the town's host did not answer in {CONNECT_TIMEOUT_S:g} s: it is stuck or "
+                "stopped; see .runtime/host.log") from None
+        except BaseException:
+            await self.close()
+            raise
+        try:
             await asyncio.wait_for(self._listed.wait(), CONNECT_TIMEOUT_S)
         except asyncio.TimeoutError:
             await self.close()

@@ -42,6 +42,11 @@ class HostError(Exception):
         self.exit_code = exit_code
 
 
+class HostUnresponsive(HostError):
+    """The host's socket took the connection but the host did not answer: it hangs (stopped,
+    or stuck in a long call). Connecting again would only wait as long again."""
+
+
 class HostNotRunning(HostError):
     def __init__(self, message: str = ""):
         super().__init__(message or "no host is running for this town: start one with "

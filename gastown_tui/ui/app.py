@@ -123,6 +123,7 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         self.prefix_table = PrefixTable(self.keymap_overrides)
         self.prefix_armed = False
         self.failure: str | None = None  # why the app could not start, for the shell
+        self._early_failure: Exception | None = None  # the early connection found a hung host
         self._quitting = False  # set by shutdown_sessions
         self._connected = asyncio.Event()  # the host is reached (or could not be)
         self.api: Any = None     # the host.api.HostAPI: over the socket, or in process
@@ -340,9 +341,14 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
         made, so the first one is made with the host's sessions in it)."""
         from ..host.remote import RemoteHost
 
+        from ..host.runtime import HostUnresponsive
+
         api = RemoteHost(self.options.town_root)
         try:
             await api.adopt(self.options.early)
+        except HostUnresponsive as e:
+            self._early_failure = e  # `boot` says so rather than wait for it again
+            return
         except Exception:  # noqa: BLE001 - `boot` attaches anew and says what is wrong
             return
         self.api = api
@@ -356,6 +362,8 @@ class GastownApp(TypeAhead, Navigation, Dispatch, PlainNotices, App):
                 self.api = await hosting.embed(options.town_root, options.environ)
                 self.host = self.api.host
                 self.mux = self.host.mux
+            elif self._early_failure is not None:
+                raise self._early_failure
             else:
                 self.api = await hosting.attach(options.town_root, options.environ)
         else:

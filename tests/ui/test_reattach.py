@@ -83,3 +83,46 @@ async def test_with_no_host_running_the_app_attaches_the_usual_way(town_root, en
         assert isinstance(early.error, HostNotRunning) and app.api.first_agents is None
         assert app.attached and host_running(town_root) is not None
         await app.stop_town()
+
+
+async def test_a_host_that_hangs_is_reported_after_one_wait_not_two(town_root, environ,
+                                                                    monkeypatch):
+    # The host's socket takes the connection (the kernel answers it) but the host is
+    # stopped: the early connection waits its time once and the app says so, instead of
+    # connecting again and waiting as long once more.
+    import os
+    import signal
+
+    import gastown_tui.host.early as early_module
+    import gastown_tui.host.remote as remote_module
+    from gastown_tui.host.headless import start_detached, stop
+    from gastown_tui.host.remote import CONNECT_TIMEOUT_S
+    from gastown_tui.host.runtime import read_info
+    from gastown_tui.ui.hosting import attach_early
+
+    monkeypatch.setattr(early_module, "EARLY_TIMEOUT_S", 1.0)
+    start_detached(town_root, environ)
+    pid = read_info(town_root).pid
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        early = attach_early(town_root, environ)
+        app = GastownApp(AppOptions(town_root=town_root, environ=environ, early=early))
+        async with app.run_test(size=(100, 30)) as pilot:
+            await until(pilot, lambda: app.failure is not None, timeout=30,
+                        what="the app to give up")
+        took = time.monotonic() - started
+        assert "did not answer in 1 s" in app.failure and "host.log" in app.failure
+        assert took < 1.0 + CONNECT_TIMEOUT_S / 2, f"waited {took:.1f} s"
+        # Without the early connection (`gt app`): the usual connect waits its time, once.
+        monkeypatch.setattr(remote_module, "CONNECT_TIMEOUT_S", 1.0)
+        started = time.monotonic()
+        app = GastownApp(AppOptions(town_root=town_root, environ=environ))
+        async with app.run_test(size=(100, 30)) as pilot:
+            await until(pilot, lambda: app.failure is not None, timeout=30,
+                        what="the app to give up")
+        assert "did not answer in 1 s" in app.failure
+        assert time.monotonic() - started < 1.0 + CONNECT_TIMEOUT_S / 2
+    finally:
+        os.kill(pid, signal.SIGCONT)
+        stop(town_root)
