@@ -12,12 +12,24 @@ a bug in a handler is counted in `parse_errors` and parsing goes on after that t
 from __future__ import annotations
 
 import codecs
+import os
 import re
 
 from .rows import Row
 from .sequences import SequencesMixin, _ints, _parsed
 from .style import DEFAULT, apply_sgr, blank_of, with_link
-from .width import is_narrow
+from .width import char_width, is_narrow
+
+try:
+    from . import _fastpath
+except ImportError:  # installed without a C compiler: the Python path alone, same cells
+    _fastpath = None
+else:
+    _fastpath.configure(Row, DEFAULT, blank_of, char_width)
+
+#: The compiled hot path (_fastpath.c), unless GT_TERM_PURE=1 asks for the Python one (to
+#: compare them); Screen(compiled=False) turns it off for one screen.
+COMPILED = None if _fastpath is None or os.environ.get("GT_TERM_PURE") == "1" else _fastpath.parse
 
 _TOKEN = re.compile(
     r"([^\x00-\x1f\x7f-\x9f]+)(\r\n)?"              # 1 printable text, 2 a CR LF after it
@@ -50,7 +62,8 @@ MAX_STRING = 1 << 20
 class StreamParser(SequencesMixin):
     """Mixed into `Screen`: `feed(bytes)` and the tokenizer loop."""
 
-    def _init_stream(self) -> None:
+    def _init_stream(self, compiled: bool = True) -> None:
+        self._compiled = COMPILED if compiled else None
         # Invalid UTF-8 is dropped, as tmux does (xterm would show U+FFFD).
         self._decoder = codecs.getincrementaldecoder("utf-8")("ignore")
         self._pending = ""
@@ -92,10 +105,16 @@ class StreamParser(SequencesMixin):
         match = _TOKEN.match
         cache = self._sgr_cache
         parsed = _parsed
+        # The compiled loop runs the common tokens and hands back the first other one.
+        compiled = self._compiled if self.fast_path else None
         while pos < n:
             if self._skind is not None:
                 pos = self._resume = self._string(text, pos)
                 continue
+            if compiled is not None:
+                pos = self._resume = compiled(self, text, pos)
+                if pos >= n:
+                    return
             m = match(text, pos)
             if m is None:
                 pos = self._resume = self._malformed(text, pos)
