@@ -30,7 +30,7 @@ static PyObject *s_x, *s_y, *s_columns, *s_lines, *s_top, *s_bot, *s_pen, *s_row
     *s_modes, *s_autowrap, *s_insert, *s_origin, *s_table, *s_main_rows, *s_history, *s_limit,
     *s_sgr_cache, *s_from_default, *s_last, *s_all_dirty, *s_resume, *s_sgr, *s_draw_narrow,
     *s_scroll_up, *s_erase_cells, *s_overwrite, *s_cells, *s_bg, *s_push_row, *s_index, *s_add,
-    *s_wraps, *s_append, *s_store, *s_fast_path, *s_surrogatepass;
+    *s_wraps, *s_append, *s_store, *s_fast_path, *s_surrogatepass, *s_shows_blank, *s_push, *s_scroll_lines;
 
 #define SLOT(o, off) (*(PyObject **)((char *)(o) + (off)))
 
@@ -297,122 +297,43 @@ static int push_row_python(PyObject *history, PyObject *row, Py_ssize_t cols)
     return 0;
 }
 
-static int push_row(PyObject *history, PyObject *row, Py_ssize_t cols)
+static int shows_blank(PyObject *style)
 {
-    PyObject *text = SLOT(row, off_text), *runs = SLOT(row, off_runs);
-    PyObject *chars = SLOT(row, off_chars), *fill = SLOT(row, off_fill);
-    PyObject *wrapped = SLOT(row, off_wrapped);
-    if (text == NULL || runs == NULL || chars == NULL || fill == NULL || wrapped == NULL
-        || chars != Py_None || fill != Default || !PyList_CheckExact(runs)
-        || PyList_GET_SIZE(runs) < 2 || !PyUnicode_Check(text) || PyUnicode_GET_LENGTH(text) == 0
-        || PyUnicode_READ_CHAR(text, PyUnicode_GET_LENGTH(text) - 1) == ' ')
-        return push_row_python(history, row, cols);
-    Py_ssize_t nruns = PyList_GET_SIZE(runs);
-    PyObject *index = PyObject_GetAttr(history, s_index);
-    if (index == NULL)
+    if (style == Default)
+        return 1;
+    PyObject *v = PyObject_GetAttr(style, s_shows_blank);
+    if (v == NULL)
         return -1;
-    if (!PyDict_CheckExact(index)) {
-        Py_DECREF(index);
-        return push_row_python(history, row, cols);
-    }
-    Py_ssize_t flat_small[129];
-    Py_ssize_t *flat = flat_small;
-    if (2 * nruns + 1 > 129) {
-        flat = PyMem_Malloc(sizeof(Py_ssize_t) * (2 * nruns + 1));
-        if (flat == NULL) {
-            Py_DECREF(index);
-            PyErr_NoMemory();
-            return -1;
-        }
-    }
-    Py_ssize_t nflat = 1, start = 0;
-    int rc = 0, python = 0;
-    for (Py_ssize_t k = 0; k < nruns; k++) {
-        PyObject *run = PyList_GET_ITEM(runs, k);
-        if (!PyTuple_CheckExact(run) || PyTuple_GET_SIZE(run) != 2
-            || !PyLong_CheckExact(PyTuple_GET_ITEM(run, 0))) {
-            python = 1;
-            break;
-        }
-        Py_ssize_t end = PyLong_AsSsize_t(PyTuple_GET_ITEM(run, 0));
-        if (end == -1 && PyErr_Occurred()) {
-            rc = -1;
-            break;
-        }
-        if (end <= start)
-            continue;
-        PyObject *style = PyTuple_GET_ITEM(run, 1);
-        PyObject *key = PyLong_FromVoidPtr(style);
-        if (key == NULL) {
-            rc = -1;
-            break;
-        }
-        PyObject *got = PyDict_GetItemWithError(index, key); /* borrowed */
-        Py_DECREF(key);
-        Py_ssize_t i;
-        if (got == NULL) {
-            if (PyErr_Occurred()) {
-                rc = -1;
-                break;
-            }
-            PyObject *added = PyObject_CallMethodOneArg(history, s_add, style);
-            if (added == NULL) {
-                rc = -1;
-                break;
-            }
-            i = PyLong_AsSsize_t(added);
-            Py_DECREF(added);
-        } else {
-            i = PyLong_AsSsize_t(got);
-        }
-        if (i == -1 && PyErr_Occurred()) {
-            rc = -1;
-            break;
-        }
-        flat[nflat++] = end - start;
-        flat[nflat++] = i;
-        start = end;
-    }
-    Py_DECREF(index);
-    if (rc == 0 && (python || nflat < 5)) {
-        /* One run left (perhaps a plain string) or an odd run: the Python method decides. */
-        if (flat != flat_small)
-            PyMem_Free(flat);
-        return push_row_python(history, row, cols);
-    }
-    if (rc) {
-        if (flat != flat_small)
-            PyMem_Free(flat);
+    int r = PyObject_IsTrue(v);
+    Py_DECREF(v);
+    return r;
+}
+
+/* Scrollback._store(text[:tlen], flat): the run form when its counts fit 16 bits and it is
+ * within budget, else Python squeezes it. */
+static int store(PyObject *history, PyObject *text, Py_ssize_t tlen, Py_ssize_t *flat,
+                 Py_ssize_t nflat)
+{
+    PyObject *part = tlen == PyUnicode_GET_LENGTH(text) ? Py_NewRef(text)
+                                                        : PyUnicode_Substring(text, 0, tlen);
+    if (part == NULL)
         return -1;
-    }
-    flat[0] = nflat >> 1;
-    PyObject *wraps = PyObject_GetAttr(history, s_wraps);
-    if (wraps == NULL || call_method1(wraps, s_append, wrapped)) {
-        Py_XDECREF(wraps);
-        if (flat != flat_small)
-            PyMem_Free(flat);
-        return -1;
-    }
-    Py_DECREF(wraps);
-    /* Scrollback._store: the run form when its counts fit 16 bits and it is within budget. */
     int fits = flat[0] < 0xFFFD;
     for (Py_ssize_t k = 1; fits && k < nflat; k++)
         if (flat[k] < 0 || flat[k] > 0xFFFF)
             fits = 0;
-    Py_ssize_t tlen = PyUnicode_GET_LENGTH(text);
     PyObject *line = NULL;
     if (fits) {
         const char *utf8;
         Py_ssize_t size;
         PyObject *encoded = NULL;
-        if (PyUnicode_IS_ASCII(text)) {
-            utf8 = (const char *)PyUnicode_DATA(text);
+        if (PyUnicode_IS_ASCII(part)) {
+            utf8 = (const char *)PyUnicode_DATA(part);
             size = tlen;
         } else {
-            encoded = PyUnicode_AsEncodedString(text, "utf-8", "surrogatepass");
+            encoded = PyUnicode_AsEncodedString(part, "utf-8", "surrogatepass");
             if (encoded == NULL) {
-                if (flat != flat_small)
-                    PyMem_Free(flat);
+                Py_DECREF(part);
                 return -1;
             }
             utf8 = PyBytes_AS_STRING(encoded);
@@ -432,21 +353,19 @@ static int push_row(PyObject *history, PyObject *row, Py_ssize_t cols)
         }
         Py_XDECREF(encoded);
         if (line == NULL && PyErr_Occurred()) {
-            if (flat != flat_small)
-                PyMem_Free(flat);
+            Py_DECREF(part);
             return -1;
         }
     }
+    int rc;
     if (line != NULL) {
-        if (flat != flat_small)
-            PyMem_Free(flat);
         PyObject *lines = PyObject_GetAttr(history, s_lines);
         rc = lines == NULL ? -1 : call_method1(lines, s_append, line);
         Py_XDECREF(lines);
         Py_DECREF(line);
+        Py_DECREF(part);
         return rc;
     }
-    /* Over budget or over 16 bits: Python squeezes it. */
     PyObject *lst = PyList_New(nflat);
     for (Py_ssize_t k = 0; lst != NULL && k < nflat; k++) {
         PyObject *v = PyLong_FromSsize_t(flat[k]);
@@ -456,16 +375,188 @@ static int push_row(PyObject *history, PyObject *row, Py_ssize_t cols)
         }
         PyList_SET_ITEM(lst, k, v);
     }
-    if (flat != flat_small)
-        PyMem_Free(flat);
-    if (lst == NULL)
+    if (lst == NULL) {
+        Py_DECREF(part);
         return -1;
-    PyObject *r = PyObject_CallMethodObjArgs(history, s_store, text, lst, NULL);
+    }
+    PyObject *r = PyObject_CallMethodObjArgs(history, s_store, part, lst, NULL);
     Py_DECREF(lst);
+    Py_DECREF(part);
     if (r == NULL)
         return -1;
     Py_DECREF(r);
     return 0;
+}
+
+/* A palette index for a style, `_add`ing it when new. */
+static Py_ssize_t palette_index(PyObject *history, PyObject *index, PyObject *style)
+{
+    PyObject *key = PyLong_FromVoidPtr(style);
+    if (key == NULL)
+        return -1;
+    PyObject *got = PyDict_GetItemWithError(index, key); /* borrowed */
+    Py_DECREF(key);
+    PyObject *added = NULL;
+    if (got == NULL) {
+        if (PyErr_Occurred())
+            return -1;
+        got = added = PyObject_CallMethodOneArg(history, s_add, style);
+        if (added == NULL)
+            return -1;
+    }
+    Py_ssize_t i = PyLong_AsSsize_t(got);
+    Py_XDECREF(added);
+    if (i < 0 && !PyErr_Occurred())
+        PyErr_SetString(PyExc_ValueError, "a negative palette index");
+    return i < 0 ? -1 : i;
+}
+
+/* Scrollback.push_row for a compact row: the runs as they are when several styles end in a
+ * character that is not a blank (Scrollback.push_row's own fast case), else Row.entry's
+ * trimmed runs through Scrollback.push. Cell rows and unusual fills go to Python. */
+static int push_row(PyObject *history, PyObject *row, Py_ssize_t cols)
+{
+    PyObject *text = SLOT(row, off_text), *runs = SLOT(row, off_runs);
+    PyObject *chars = SLOT(row, off_chars), *fill = SLOT(row, off_fill);
+    PyObject *wrapped = SLOT(row, off_wrapped);
+    if (text == NULL || runs == NULL || chars == NULL || fill == NULL || wrapped == NULL
+        || chars != Py_None || fill != Default || !PyList_CheckExact(runs) || !PyUnicode_Check(text))
+        return push_row_python(history, row, cols);
+    Py_ssize_t nraw = PyList_GET_SIZE(runs), tlen = PyUnicode_GET_LENGTH(text);
+    Py_ssize_t small[129];
+    Py_ssize_t *flat = small, nflat = 1, start = 0;
+    PyObject *small_styles[64];
+    PyObject **styles = small_styles; /* borrowed from the runs */
+    if (nraw > 64) {
+        flat = PyMem_Malloc(sizeof(Py_ssize_t) * (2 * nraw + 1));
+        styles = PyMem_Malloc(sizeof(PyObject *) * nraw);
+        if (flat == NULL || styles == NULL) {
+            PyErr_NoMemory();
+            goto fail;
+        }
+    }
+    Py_ssize_t nout = 0;
+    for (Py_ssize_t k = 0; k < nraw; k++) {
+        PyObject *run = PyList_GET_ITEM(runs, k);
+        if (!PyTuple_CheckExact(run) || PyTuple_GET_SIZE(run) != 2
+            || !PyLong_CheckExact(PyTuple_GET_ITEM(run, 0))) {
+            if (flat != small)
+                PyMem_Free(flat);
+            if (styles != small_styles)
+                PyMem_Free(styles);
+            return push_row_python(history, row, cols);
+        }
+        Py_ssize_t end = PyLong_AsSsize_t(PyTuple_GET_ITEM(run, 0));
+        if (end == -1 && PyErr_Occurred())
+            goto fail;
+        if (end <= start)
+            continue;
+        flat[1 + 2 * nout] = end - start;
+        styles[nout++] = PyTuple_GET_ITEM(run, 1);
+        start = end;
+    }
+    int as_is = nraw >= 2 && tlen > 0 && PyUnicode_READ_CHAR(text, tlen - 1) != ' ' && nout >= 2;
+    PyObject *plain = NULL; /* the entry when it is a string */
+    if (!as_is) {
+        if (nraw == 0) {
+            plain = Py_NewRef(Empty);
+        } else if (nraw == 1 && PyTuple_GET_ITEM(PyList_GET_ITEM(runs, 0), 1) == Default) {
+            Py_ssize_t e = tlen;
+            while (e > 0 && PyUnicode_READ_CHAR(text, e - 1) == ' ')
+                e--;
+            plain = PyUnicode_Substring(text, 0, e);
+            if (plain == NULL)
+                goto fail;
+        } else {
+            /* rows._trimmed: trailing blanks in styles that show blank go. */
+            while (nout) {
+                int b = shows_blank(styles[nout - 1]);
+                if (b < 0)
+                    goto fail;
+                if (!b)
+                    break;
+                Py_ssize_t n = flat[2 * nout - 1], kept = n;
+                while (kept > 0 && PyUnicode_READ_CHAR(text, tlen - n + kept - 1) == ' ')
+                    kept--;
+                if (kept == n)
+                    break;
+                tlen = tlen - n + kept;
+                if (kept) {
+                    flat[2 * nout - 1] = kept;
+                    break;
+                }
+                nout--;
+            }
+            if (nout == 0)
+                plain = Py_NewRef(Empty);
+            else if (nout == 1 && styles[0] == Default) {
+                plain = PyUnicode_Substring(text, 0, tlen);
+                if (plain == NULL)
+                    goto fail;
+            }
+        }
+    }
+    int rc;
+    if (plain != NULL) {
+        if (flat != small)
+            PyMem_Free(flat);
+        if (styles != small_styles)
+            PyMem_Free(styles);
+        if (!PyUnicode_IS_ASCII(plain)) {
+            PyObject *r = PyObject_CallMethodObjArgs(history, s_push, plain, wrapped, NULL);
+            Py_DECREF(plain);
+            if (r == NULL)
+                return -1;
+            Py_DECREF(r);
+            return 0;
+        }
+        PyObject *wraps = PyObject_GetAttr(history, s_wraps);
+        PyObject *lines = wraps ? PyObject_GetAttr(history, s_lines) : NULL;
+        rc = lines == NULL || call_method1(wraps, s_append, wrapped)
+            || call_method1(lines, s_append, plain) ? -1 : 0;
+        Py_XDECREF(wraps);
+        Py_XDECREF(lines);
+        Py_DECREF(plain);
+        return rc;
+    }
+    PyObject *index = PyObject_GetAttr(history, s_index);
+    if (index == NULL)
+        goto fail;
+    if (!PyDict_CheckExact(index)) {
+        Py_DECREF(index);
+        if (flat != small)
+            PyMem_Free(flat);
+        if (styles != small_styles)
+            PyMem_Free(styles);
+        return push_row_python(history, row, cols);
+    }
+    for (Py_ssize_t k = 0; k < nout; k++) {
+        Py_ssize_t i = palette_index(history, index, styles[k]);
+        if (i < 0) {
+            Py_DECREF(index);
+            goto fail;
+        }
+        flat[2 + 2 * k] = i;
+    }
+    Py_DECREF(index);
+    flat[0] = nout;
+    nflat = 1 + 2 * nout;
+    PyObject *wraps = PyObject_GetAttr(history, s_wraps);
+    rc = wraps == NULL || call_method1(wraps, s_append, wrapped) ? -1 : 0;
+    Py_XDECREF(wraps);
+    if (rc == 0)
+        rc = store(history, text, tlen, flat, nflat);
+    if (flat != small)
+        PyMem_Free(flat);
+    if (styles != small_styles)
+        PyMem_Free(styles);
+    return rc;
+fail:
+    if (flat != small)
+        PyMem_Free(flat);
+    if (styles != small_styles)
+        PyMem_Free(styles);
+    return -1;
 }
 
 /* ---- motion -------------------------------------------------------------------------------- */
@@ -914,6 +1005,32 @@ static int sgr(St *st, Py_ssize_t a, Py_ssize_t b)
     return r;
 }
 
+/* StreamParser._scroll_lines(text, a, b): where parsing goes on, -1 on an exception. */
+static Py_ssize_t scroll_lines(St *st, Py_ssize_t a, Py_ssize_t b)
+{
+    if (sync_out(st))
+        return -1;
+    PyObject *pa = PyLong_FromSsize_t(a), *pb = PyLong_FromSsize_t(b);
+    PyObject *r = pa && pb ? PyObject_CallMethodObjArgs(st->scr, s_scroll_lines, st->text, pa, pb, NULL)
+                           : NULL;
+    Py_XDECREF(pa);
+    Py_XDECREF(pb);
+    if (r == NULL)
+        return -1;
+    Py_ssize_t pos = PyLong_AsSsize_t(r);
+    Py_DECREF(r);
+    if (pos == -1 && PyErr_Occurred())
+        return -1;
+    if (pos < a || pos > b) {
+        PyErr_SetString(PyExc_ValueError, "_scroll_lines went outside its block");
+        return -1;
+    }
+    int rc = sync_in(st);
+    if (rc == 1)
+        PyErr_SetString(PyExc_RuntimeError, "the screen changed mode inside one token");
+    return rc ? -1 : pos;
+}
+
 /* ---- the loop ------------------------------------------------------------------------------- */
 
 static int printable(Py_UCS4 c)
@@ -984,16 +1101,28 @@ static PyObject *parse(PyObject *module, PyObject *const *args, Py_ssize_t nargs
         if (c == '\r') {
             if (pos + 1 < n && CH(&st, pos + 1) == '\n') {
                 Py_ssize_t p2 = pos + 2;
-                /* Plain lines scrolling through: `_scroll_lines` takes them in bulk. */
-                if (st.y == st.bot && p2 < n
-                    && ((CH(&st, p2) >= ' ' && CH(&st, p2) <= '~') || CH(&st, p2) == '\r'))
-                    break;
+                int bottom = st.y == st.bot;
                 tok_end = p2;
                 st.x = 0;
                 st.last = -1;
                 if (do_index(&st))
                     goto error;
                 pos = p2;
+                if (bottom && p2 < n
+                    && ((CH(&st, p2) >= ' ' && CH(&st, p2) <= '~') || CH(&st, p2) == '\r')) {
+                    /* Plain lines scrolling through: `_scroll_lines` takes them in bulk. */
+                    Py_ssize_t q = p2, block = p2;
+                    for (;;) {
+                        while (q < n && CH(&st, q) >= ' ' && CH(&st, q) <= '~')
+                            q++;
+                        if (q + 1 < n && CH(&st, q) == '\r' && CH(&st, q + 1) == '\n')
+                            block = q += 2;
+                        else
+                            break;
+                    }
+                    if (block > p2 && (pos = scroll_lines(&st, p2, block)) < 0)
+                        goto error;
+                }
                 continue;
             }
             st.x = 0;
@@ -1235,6 +1364,9 @@ PyMODINIT_FUNC PyInit__fastpath(void)
     INTERN(s_store, "_store");
     INTERN(s_fast_path, "fast_path");
     INTERN(s_surrogatepass, "surrogatepass");
+    INTERN(s_shows_blank, "shows_blank");
+    INTERN(s_push, "push");
+    INTERN(s_scroll_lines, "_scroll_lines");
     if ((Empty = PyUnicode_New(0, 0)) == NULL)
         return NULL;
     return PyModule_Create(&module_def);
