@@ -21,22 +21,18 @@ from gastown_tui.term.screen import Screen
 from .test_fuzz import FRAGMENTS
 from .test_stream import PIECES, snapshot
 
-_spec = importlib.util.spec_from_file_location(
-    "terminal_bench", Path(__file__).resolve().parents[2] / "benchmarks" / "terminal.py")
-terminal_bench = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(terminal_bench)
-
-SPIN = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
-def ink_frame(i: int, lines: int = 12) -> bytes:
-    """A frame as benchmarks/terminal_mux.py's GENERATOR writes it (what benchmarks/app.py
-    streams into its sessions)."""
-    body = ["\x1b[2K\x1b[1m\x1b[38;5;%dm%s\x1b[0m \x1b[36mstep %d\x1b[0m: working on item %06d "
-            "\x1b[2m(esc to interrupt)\x1b[0m" % (n % 200 + 16, SPIN[(i + n) % 10], n, i * lines + n)
-            for n in range(lines)]
-    out = ("\x1b[?2026h" + "\x1b[2K\x1b[1A" * lines + "\x1b[2K\x1b[G" + "\r\n".join(body)).encode()
-    return out + b" " * max(0, 1200 - len(out) - 8) + b"\x1b[?2026l"
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location("bench_" + name, BENCHMARKS / (name + ".py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+terminal_bench = _load("terminal")
+ink_frames = _load("terminal_mux").ink_frames
 
 
 def deep(s: Screen) -> tuple:
@@ -133,7 +129,7 @@ def test_compiled_equals_python_across_resizes(data, chunks, resizes):
 def test_compiled_equals_python_on_ink_frames(first, size, chunks):
     """benchmarks/app.py's sessions: coloured lines wider than a hidden pane, wrapping and
     scrolling into scrollback, erased and redrawn every frame."""
-    data = b"".join(ink_frame(i) for i in range(first, first + 6))
+    data = b"".join(ink_frames(first, 6))
     s = same_three_ways(data, *size, chunks)
     if size[0] < 75:
         assert s.history_size
