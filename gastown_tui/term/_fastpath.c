@@ -2,15 +2,16 @@
  * Screen's own Python objects exactly as gastown_tui/term/stream.py's fast path applies them.
  *
  * parse(screen, text, pos) runs over `text` from `pos` while the tokens are ones it handles:
- * runs of one-cell text, SGR, CR LF and LF (with the hot scroll and its scrollback push),
- * CR, CUP, EL and Ink's EL 2 + CUU 1 erase-up. It returns the position of the first token it
- * does not handle; the Python loop handles that one and calls back in. Everything before the
- * returned position is fully applied (cursor, pen, rows, dirty rows, wrap flags, `_last`,
- * scrollback), so the two loops can hand over at any token. Rare cases inside a handled token
- * (an SGR cache miss, a row already split into cells, a scroll region) call the Python
- * methods that the pure-Python path calls. On an unexpected type it returns without doing
- * anything, and the Python loop goes on alone; an exception raised by a Python method it
- * called sets `_resume` past the token, as the Python loop does, and propagates to `feed`.
+ * runs of one-cell text, SGR, CR LF and LF (with the hot scroll and its scrollback push), CR,
+ * CUP, EL, Ink's EL 2 + CUU 1 erase-up, and cursor moves by one number (CUU, CUD, CUF, CUB,
+ * CHA, HPA). It returns the position of the first token it does not handle; the Python loop
+ * handles that one and calls back in. Everything before the returned position is fully
+ * applied (cursor, pen, rows, dirty rows, wrap flags, `_last`, scrollback), so the two loops
+ * can hand over at any token. Rare cases inside a handled token (an SGR cache miss, a row
+ * already split into cells, a scroll region) call the Python methods that the pure-Python
+ * path calls. On an unexpected type it returns without doing anything, and the Python loop
+ * goes on alone; an exception raised by a Python method it called sets `_resume` past the
+ * token, as the Python loop does, and propagates to `feed`.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -1219,6 +1220,38 @@ static PyObject *parse(PyObject *module, PyObject *const *args, Py_ssize_t nargs
                     goto error;
                 st.last = -1;
             }
+        } else if (f == 'A' || f == 'B' || f == 'C' || f == 'D' || f == 'G' || f == '`') {
+            /* Cursor moves by one number, as SequencesMixin._csi and MotionMixin do them. */
+            Py_ssize_t a = 0;
+            int ok = pe - ps <= 9;
+            for (Py_ssize_t i = ps; ok && i < pe; i++) {
+                Py_UCS4 d = CH(&st, i);
+                if (d < '0' || d > '9')
+                    ok = 0;
+                else
+                    a = a * 10 + (d - '0');
+            }
+            if (!ok)
+                break;
+            Py_ssize_t k = a > 1 ? a : 1;
+            if (f == 'A') {
+                Py_ssize_t floor = st.y >= st.top ? st.top : 0;
+                st.y = st.y - k > floor ? st.y - k : floor;
+                if (st.x > st.cols - 1)
+                    st.x = st.cols - 1;
+            } else if (f == 'B') {
+                Py_ssize_t ceil = st.y <= st.bot ? st.bot : st.lines - 1;
+                st.y = st.y + k < ceil ? st.y + k : ceil;
+                if (st.x > st.cols - 1)
+                    st.x = st.cols - 1;
+            } else if (f == 'C') {
+                st.x = st.x + k < st.cols - 1 ? st.x + k : st.cols - 1;
+            } else if (f == 'D') {
+                st.x = st.x - k > 0 ? st.x - k : 0;
+            } else {
+                st.x = k - 1 < st.cols - 1 ? k - 1 : st.cols - 1;
+            }
+            st.last = -1;
         } else {
             break;
         }
