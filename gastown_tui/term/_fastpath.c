@@ -3,8 +3,8 @@
  *
  * parse(screen, text, pos) runs over `text` from `pos` while the tokens are ones it handles:
  * runs of one-cell text, SGR, CR LF and LF (with the hot scroll and its scrollback push), CR,
- * CUP, EL, Ink's EL 2 + CUU 1 erase-up, and cursor moves by one number (CUU, CUD, CUF, CUB,
- * CHA, HPA). It returns the position of the first token it does not handle; the Python loop
+ * CUP, EL, Ink's EL 2 + CUU 1 erase-up, cursor moves by one number (CUU, CUD, CUF, CUB,
+ * CHA, HPA), and DEC private modes that are one flag (2026 synchronized output, 25 cursor). It returns the position of the first token it does not handle; the Python loop
  * handles that one and calls back in. Everything before the returned position is fully
  * applied (cursor, pen, rows, dirty rows, wrap flags, `_last`, scrollback), so the two loops
  * can hand over at any token. Rare cases inside a handled token (an SGR cache miss, a row
@@ -31,7 +31,9 @@ static PyObject *s_x, *s_y, *s_columns, *s_lines, *s_top, *s_bot, *s_pen, *s_row
     *s_modes, *s_autowrap, *s_insert, *s_origin, *s_table, *s_main_rows, *s_history, *s_limit,
     *s_sgr_cache, *s_from_default, *s_last, *s_all_dirty, *s_resume, *s_sgr, *s_draw_narrow,
     *s_scroll_up, *s_erase_cells, *s_overwrite, *s_cells, *s_bg, *s_push_row, *s_index, *s_add,
-    *s_wraps, *s_append, *s_store, *s_fast_path, *s_surrogatepass, *s_shows_blank, *s_push, *s_scroll_lines;
+    *s_wraps, *s_append, *s_store, *s_fast_path, *s_surrogatepass, *s_shows_blank, *s_push, *s_scroll_lines,
+    *s_synchronized, *s_cursor_visible, *s_bracketed_paste, *s_focus_events, *s_mouse_sgr,
+    *s_application_cursor;
 
 #define SLOT(o, off) (*(PyObject **)((char *)(o) + (off)))
 
@@ -1220,6 +1222,34 @@ static PyObject *parse(PyObject *module, PyObject *const *args, Py_ssize_t nargs
                     goto error;
                 st.last = -1;
             }
+        } else if ((f == 'h' || f == 'l') && pe - ps >= 2 && pe - ps <= 5 && CH(&st, ps) == '?') {
+            /* DEC private modes that only set a flag (synchronized output around each of
+             * Ink's frames, the cursor hidden while drawing), as set_private_mode does. */
+            long mode = 0;
+            for (Py_ssize_t i = ps + 1; i < pe; i++) {
+                Py_UCS4 d = CH(&st, i);
+                if (d < '0' || d > '9') {
+                    mode = -1;
+                    break;
+                }
+                mode = mode * 10 + (d - '0');
+            }
+            PyObject *name = mode == 2026 ? s_synchronized : mode == 25 ? s_cursor_visible
+                : mode == 2004 ? s_bracketed_paste : mode == 1004 ? s_focus_events
+                : mode == 1006 ? s_mouse_sgr : mode == 1 ? s_application_cursor
+                : mode == 7 ? s_autowrap : NULL;
+            if (name == NULL)
+                break;
+            PyObject *modes = PyObject_GetAttr(st.scr, s_modes);
+            if (modes == NULL)
+                goto error;
+            r = PyObject_SetAttr(modes, name, f == 'h' ? Py_True : Py_False);
+            Py_DECREF(modes);
+            if (r)
+                goto error;
+            if (mode == 7)
+                st.autowrap = f == 'h';
+            st.last = -1;
         } else if (f == 'A' || f == 'B' || f == 'C' || f == 'D' || f == 'G' || f == '`') {
             /* Cursor moves by one number, as SequencesMixin._csi and MotionMixin do them. */
             Py_ssize_t a = 0;
@@ -1400,6 +1430,12 @@ PyMODINIT_FUNC PyInit__fastpath(void)
     INTERN(s_shows_blank, "shows_blank");
     INTERN(s_push, "push");
     INTERN(s_scroll_lines, "_scroll_lines");
+    INTERN(s_synchronized, "synchronized");
+    INTERN(s_cursor_visible, "cursor_visible");
+    INTERN(s_bracketed_paste, "bracketed_paste");
+    INTERN(s_focus_events, "focus_events");
+    INTERN(s_mouse_sgr, "mouse_sgr");
+    INTERN(s_application_cursor, "application_cursor");
     if ((Empty = PyUnicode_New(0, 0)) == NULL)
         return NULL;
     return PyModule_Create(&module_def);

@@ -152,7 +152,8 @@ def test_compiled_equals_python_on_the_throughput_workloads(kind, start, size, c
     b"\r", "中".encode(), "e\u0301".encode(), b"\xf0\x9d\x90\x80", b"x" * 9, b"word ",
     b"\x1b[1;38;5;100mcol\x1b[0m ", b"\x1b[38;2;1;2;3mtrue\x1b[m", b"\x1b[2A", b"\x1b[0A",
     b"\x1b[9B", b"\x1b[B", b"\x1b[3C", b"\x1b[D", b"\x1b[40D", b"\x1b[30G", b"\x1b[G", b"\x1b[5`",
-    b"\x1b[999999999C"]), max_size=80).map(b"".join),
+    b"\x1b[999999999C", b"\x1b[?25l", b"\x1b[?25h", b"\x1b[?2004h", b"\x1b[?1;7l", b"\x1b[?12345h",
+    b"\x1b[?2026h", b"\x1b[?2026l"]), max_size=80).map(b"".join),
     st.sampled_from([(9, 4), (1, 1), (2, 3), (30, 6)]), reads)
 def test_compiled_equals_python_in_regions_modes_and_the_alternate_screen(data, size, chunks):
     same_three_ways(data, *size, chunks)
