@@ -7,6 +7,12 @@ cells. OSC strings are collected across reads up to a cap; DCS (which only ST en
 tmux), APC, PM and SOS strings are skipped; none is ever printed.
 An incomplete sequence at the end of a read is carried to the next one. `feed()` never raises:
 a bug in a handler is counted in `parse_errors` and parsing goes on after that token.
+
+The commonest tokens (one-cell text, SGR, CR LF with the scroll into scrollback, CUP, EL, Ink's
+erase-up, cursor moves) run in C when the extension is built (_fastpath.c): the loop below
+hands it the text, it applies what it can exactly as the Python fast path here would and
+returns where it stopped, and the loop handles that token and hands back. This Python code is
+the reference it is tested against (tests/term/test_fastpath.py) and the fallback without it.
 """
 
 from __future__ import annotations

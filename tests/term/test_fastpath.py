@@ -86,6 +86,11 @@ def test_the_compiled_path_is_built():
         "(needs a C compiler and the Python headers; scripts/install-test-deps installs them)")
     if os.environ.get("GT_TERM_PURE") != "1":
         assert Screen(10, 2)._compiled is not None
+    # A build older than its source would test old code: rebuild after changing it.
+    source = Path(stream.__file__).with_name("_fastpath.c")
+    assert Path(stream._fastpath.__file__).stat().st_mtime >= source.stat().st_mtime, (
+        "gastown_tui/term/_fastpath.c changed after it was built: run `python3 setup.py "
+        "build_ext --inplace`")
 
 
 sizes = st.tuples(st.integers(1, 30), st.integers(1, 8))
