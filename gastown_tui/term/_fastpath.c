@@ -458,6 +458,14 @@ static int push_row(PyObject *history, PyObject *row, Py_ssize_t cols)
         styles[nout++] = PyTuple_GET_ITEM(run, 1);
         start = end;
     }
+    if (start != tlen) {
+        /* Runs that do not cover the text exactly: never read past it here. */
+        if (flat != small)
+            PyMem_Free(flat);
+        if (styles != small_styles)
+            PyMem_Free(styles);
+        return push_row_python(history, row, cols);
+    }
     int as_is = nraw >= 2 && tlen > 0 && PyUnicode_READ_CHAR(text, tlen - 1) != ' ' && nout >= 2;
     PyObject *plain = NULL; /* the entry when it is a string */
     if (!as_is) {
