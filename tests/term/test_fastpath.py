@@ -121,6 +121,16 @@ def test_compiled_equals_python_on_any_unicode(data, size, chunks):
     same_three_ways(data, *size, chunks)
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.text(max_size=20), st.sampled_from(["\ud800", "x\udfffy", "\udc80" * 30]),
+                          st.sampled_from([p.decode("utf-8", "ignore") for p in PIECES])),
+                max_size=40).map("".join), sizes, reads)
+def test_compiled_equals_python_on_str_input_with_lone_surrogates(data, size, chunks):
+    """`feed` takes str too, which may hold what UTF-8 cannot: scrollback keeps it as Python
+    does (surrogatepass)."""
+    same_three_ways(data, *size, chunks)
+
+
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=60).map(b"".join), reads,
        st.lists(st.tuples(st.integers(0, 12), sizes), max_size=4))
