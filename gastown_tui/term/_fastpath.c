@@ -978,9 +978,67 @@ static int sgr_python(St *st, PyObject *params)
     return 0;
 }
 
+/* (pen, parameters) -> the pen after them, remembered here in front of the screens' own
+ * caches: a hit costs no string, tuple or dict. Styles are interned, so the answer is the
+ * object those caches give (both keep the pen, so its address names it). */
+#define SGR_SLOTS 1024
+#define SGR_MAX 28
+typedef struct {
+    PyObject *pen, *result;
+    Py_ssize_t len;
+    unsigned char params[SGR_MAX];
+} SgrSlot;
+static SgrSlot sgr_slots[SGR_SLOTS];
+
+static SgrSlot *sgr_slot(St *st, Py_ssize_t a, Py_ssize_t b)
+{
+    if (b - a > SGR_MAX)
+        return NULL;
+    size_t h = (size_t)st->pen >> 4;
+    for (Py_ssize_t i = a; i < b; i++)
+        h = (h ^ CH(st, i)) * 16777619u;
+    return &sgr_slots[(h ^ (h >> 15)) & (SGR_SLOTS - 1)];
+}
+
+static int sgr_lookup(St *st, SgrSlot *slot, Py_ssize_t a, Py_ssize_t b);
+static int sgr_slow(St *st, Py_ssize_t a, Py_ssize_t b);
+
+static int sgr(St *st, Py_ssize_t a, Py_ssize_t b)
+{
+    SgrSlot *slot = sgr_slot(st, a, b);
+    if (slot != NULL && sgr_lookup(st, slot, a, b))
+        return 0;
+    PyObject *before = Py_NewRef(st->pen);
+    if (sgr_slow(st, a, b)) {
+        Py_DECREF(before);
+        return -1;
+    }
+    if (slot == NULL) {
+        Py_DECREF(before);
+        return 0;
+    }
+    Py_XSETREF(slot->pen, before);
+    Py_XSETREF(slot->result, Py_NewRef(st->pen));
+    slot->len = b - a;
+    for (Py_ssize_t i = a; i < b; i++)
+        slot->params[i - a] = (unsigned char)CH(st, i);
+    return 0;
+}
+
+static int sgr_lookup(St *st, SgrSlot *slot, Py_ssize_t a, Py_ssize_t b)
+{
+    if (slot->pen != st->pen || slot->len != b - a)
+        return 0;
+    for (Py_ssize_t i = a; i < b; i++)
+        if (slot->params[i - a] != CH(st, i))
+            return 0;
+    Py_SETREF(st->pen, Py_NewRef(slot->result));
+    return 1;
+}
+
 /* The pen after `CSI params m`, as `_sgr_chain` finds it: from the default style by the
  * parameters alone, else from the (style, parameters) cache, else `_sgr`. */
-static int sgr(St *st, Py_ssize_t a, Py_ssize_t b)
+static int sgr_slow(St *st, Py_ssize_t a, Py_ssize_t b)
 {
     PyObject *params = PyUnicode_Substring(st->text, a, b);
     if (params == NULL)

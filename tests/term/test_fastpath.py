@@ -181,6 +181,13 @@ def test_long_styled_lines_are_packed_like_python_does():
     same_three_ways((line + "\x1b[0m\r\n").encode() * 3, 70_000, 2)
 
 
+def test_more_styles_than_the_sgr_caches_hold():
+    """Past 4,096 (style, parameters) pairs the screen's caches start again; the compiled
+    path's own cache in front of them must keep giving the same styles."""
+    words = [b"\x1b[38;2;%d;%d;7m%d\x1b[1m." % (i % 256, i // 256, i % 10) for i in range(6000)]
+    same_three_ways(b"".join(words) * 2 + b"\x1b[0m\r\n".join(words[:50]), 41, 5, [5000, 9000])
+
+
 def test_a_python_handler_failing_inside_a_compiled_token_counts_one_parse_error():
     """A bug in a Python method the compiled path calls is counted, as in the Python loop,
     and parsing goes on after that token (the Python loop's token is the SGR with the text
