@@ -31,7 +31,7 @@ static PyObject *s_x, *s_y, *s_columns, *s_lines, *s_top, *s_bot, *s_pen, *s_row
     *s_modes, *s_autowrap, *s_insert, *s_origin, *s_table, *s_main_rows, *s_history, *s_limit,
     *s_sgr_cache, *s_from_default, *s_last, *s_all_dirty, *s_resume, *s_sgr, *s_draw_narrow,
     *s_scroll_up, *s_erase_cells, *s_overwrite, *s_cells, *s_bg, *s_push_row, *s_index, *s_add,
-    *s_wraps, *s_append, *s_store, *s_fast_path, *s_surrogatepass, *s_shows_blank, *s_push, *s_scroll_lines,
+    *s_wraps, *s_append, *s_store, *s_fast_path, *s_shows_blank, *s_push, *s_scroll_lines,
     *s_synchronized, *s_cursor_visible, *s_bracketed_paste, *s_focus_events, *s_mouse_sgr,
     *s_application_cursor;
 
@@ -1492,7 +1492,6 @@ PyMODINIT_FUNC PyInit__fastpath(void)
     INTERN(s_append, "append");
     INTERN(s_store, "_store");
     INTERN(s_fast_path, "fast_path");
-    INTERN(s_surrogatepass, "surrogatepass");
     INTERN(s_shows_blank, "shows_blank");
     INTERN(s_push, "push");
     INTERN(s_scroll_lines, "_scroll_lines");

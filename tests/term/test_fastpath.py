@@ -16,7 +16,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from gastown_tui.term import stream
+from gastown_tui.term.rows import Row
 from gastown_tui.term.screen import Screen
+from gastown_tui.term.scrollback import Scrollback
+from gastown_tui.term.style import DEFAULT, CellStyle
 
 from .test_fuzz import FRAGMENTS
 from .test_stream import PIECES, snapshot
@@ -179,6 +182,33 @@ def test_long_styled_lines_are_packed_like_python_does():
     line = "".join("\x1b[38;5;%dm%s" % (i % 256, chr(0x2500 + i % 100)) for i in range(3000))
     same_three_ways((line + "\x1b[0m\r\n") .encode() * 3, 3000, 3)
     same_three_ways((line + "\x1b[0m\r\n").encode() * 3, 70_000, 2)
+
+
+STYLES = [DEFAULT, CellStyle(bold=True), CellStyle(bg="ansi4"), CellStyle(underline=True),
+          CellStyle(reverse=True), CellStyle(fg=123)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.text(st.sampled_from(" ab─é\ud800"), min_size=1, max_size=12),
+                          st.sampled_from(STYLES)), max_size=8),
+       st.sampled_from([False, True, 2]), st.booleans())
+def test_compiled_scrollback_push_packs_rows_as_python_does(pieces, wrapped, compact):
+    """Row by row: trailing blanks trimmed in styles that show blank, plain rows as strings,
+    styled rows packed to the byte, the palette in the same order. (Pieces are never empty:
+    the parser appends no empty text, and Scrollback.push_row fails on a row of empty runs.)"""
+    row = Row()
+    for text, style in pieces:
+        row.append(len(row.text), text, style)
+    row.wrapped = wrapped
+    cols = max(len(row.text), 1)
+    if not compact:
+        row.cells(cols)
+    ours, theirs = Scrollback(10), Scrollback(10)
+    for _ in range(2):
+        stream._fastpath.push_row(ours, row, cols)
+        theirs.push_row(row, cols)
+    assert (list(ours.lines), list(ours.wraps), ours._palette) == (
+        list(theirs.lines), list(theirs.wraps), theirs._palette)
 
 
 def test_more_styles_than_the_sgr_caches_hold():
