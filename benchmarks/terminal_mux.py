@@ -37,14 +37,13 @@ COLS, ROWS = 120, 40
 FPS_GEN = 20
 ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PS1": "$ "}
 
-# Ink redraws its whole output each frame: cursor up and erase per line, then the new frame.
-GENERATOR = r'''
-import os, sys, time, tty
-tty.setraw(1)
-seconds, fps, frame_bytes = float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+# Ink redraws its whole output each frame: cursor up and erase per line, then the new frame
+# (frame_bytes long, padded with blanks). benchmarks/engine.py and the engine's tests feed the
+# same frames in process (ink_frames).
+INK_FRAME = r'''
 spin = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 lines = 12
-def frame(i):
+def frame(i, frame_bytes):
     body = []
     for n in range(lines):
         body.append("\x1b[2K\x1b[1m\x1b[38;5;%dm%s\x1b[0m \x1b[36mstep %d\x1b[0m: working on "
@@ -54,6 +53,13 @@ def frame(i):
     out = out.encode()
     pad = frame_bytes - len(out) - len(b"\x1b[?2026l")
     return out + b" " * max(0, pad) + b"\x1b[?2026l"
+'''
+
+GENERATOR = r'''
+import os, sys, time, tty
+tty.setraw(1)
+seconds, fps, frame_bytes = float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+''' + INK_FRAME + r'''
 start = time.monotonic()
 total = frames = 0
 late = 0.0
@@ -65,11 +71,20 @@ for i in range(n):
         time.sleep(due - now)
     else:
         late = max(late, now - due)
-    data = frame(i)
+    data = frame(i, frame_bytes)
     os.write(1, data)
     total += len(data)
 os.write(1, ("\r\nDONE bytes=%d late=%.3f\r\n" % (total, late)).encode())
 '''
+
+
+def ink_frames(first: int, count: int, frame_bytes: int = 1200) -> list[bytes]:
+    """The generator's frames first..first+count-1 (1200 bytes: benchmarks/app.py's 24 KB/s
+    at 20 frames a second)."""
+    ns: dict = {}
+    exec(INK_FRAME, ns)
+    return [ns["frame"](i, frame_bytes) for i in range(first, first + count)]
+
 
 ECHO = r'''
 import os, tty

@@ -4,7 +4,10 @@ the way tmux does.
 Contract (other layers code against this; extend, never break)::
 
     s = Screen(columns, lines, *, history=10_000, on_reply=None, allow_clipboard=False,
-               fast_path=True)             # fast_path=False: character-by-character, for tests
+               fast_path=True, compiled=True)
+                                            # fast_path=False: character-by-character, for tests;
+                                            # compiled=False: the Python fast path without the
+                                            # C one (term/_fastpath.c; GT_TERM_PURE=1: everywhere)
     s.feed(data: bytes)                     # also str; never raises (parse_errors counts bugs);
                                             # unfinished sequences are carried to the next feed
     s.resize(columns, lines)                # columns first (pyte's own is lines, columns)
@@ -91,7 +94,8 @@ class Screen(MotionMixin, DrawMixin, EditMixin, ResizeMixin, StreamParser, pyte.
 
     def __init__(self, columns: int, lines: int, *, history: int = 10_000,
                  on_reply: Callable[[bytes], None] | None = None,
-                 allow_clipboard: bool = False, fast_path: bool = True) -> None:
+                 allow_clipboard: bool = False, fast_path: bool = True,
+                 compiled: bool = True) -> None:
         self.columns = max(1, int(columns))
         self.lines = max(1, int(lines))
         self.on_reply = on_reply
@@ -102,7 +106,7 @@ class Screen(MotionMixin, DrawMixin, EditMixin, ResizeMixin, StreamParser, pyte.
         self.icon_name = ""
         self.clipboard: str | None = None
         self.bell_count = 0
-        self._init_stream()
+        self._init_stream(compiled)
         self.reset()
 
     # ---- state -------------------------------------------------------------------------------

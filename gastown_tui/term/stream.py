@@ -7,17 +7,35 @@ cells. OSC strings are collected across reads up to a cap; DCS (which only ST en
 tmux), APC, PM and SOS strings are skipped; none is ever printed.
 An incomplete sequence at the end of a read is carried to the next one. `feed()` never raises:
 a bug in a handler is counted in `parse_errors` and parsing goes on after that token.
+
+The commonest tokens (one-cell text, SGR, CR LF with the scroll into scrollback, CUP, EL, Ink's
+erase-up, cursor moves) run in C when the extension is built (_fastpath.c): the loop below
+hands it the text, it applies what it can exactly as the Python fast path here would and
+returns where it stopped, and the loop handles that token and hands back. This Python code is
+the reference it is tested against (tests/term/test_fastpath.py) and the fallback without it.
 """
 
 from __future__ import annotations
 
 import codecs
+import os
 import re
 
 from .rows import Row
 from .sequences import SequencesMixin, _ints, _parsed
 from .style import DEFAULT, apply_sgr, blank_of, with_link
-from .width import is_narrow
+from .width import char_width, is_narrow
+
+try:
+    from . import _fastpath
+except ImportError:  # installed without a C compiler: the Python path alone, same cells
+    _fastpath = None
+else:
+    _fastpath.configure(Row, DEFAULT, blank_of, char_width)
+
+#: The compiled hot path (_fastpath.c), unless GT_TERM_PURE=1 asks for the Python one (to
+#: compare them); Screen(compiled=False) turns it off for one screen.
+COMPILED = None if _fastpath is None or os.environ.get("GT_TERM_PURE") == "1" else _fastpath.parse
 
 _TOKEN = re.compile(
     r"([^\x00-\x1f\x7f-\x9f]+)(\r\n)?"              # 1 printable text, 2 a CR LF after it
@@ -50,7 +68,8 @@ MAX_STRING = 1 << 20
 class StreamParser(SequencesMixin):
     """Mixed into `Screen`: `feed(bytes)` and the tokenizer loop."""
 
-    def _init_stream(self) -> None:
+    def _init_stream(self, compiled: bool = True) -> None:
+        self._compiled = COMPILED if compiled else None
         # Invalid UTF-8 is dropped, as tmux does (xterm would show U+FFFD).
         self._decoder = codecs.getincrementaldecoder("utf-8")("ignore")
         self._pending = ""
@@ -92,10 +111,16 @@ class StreamParser(SequencesMixin):
         match = _TOKEN.match
         cache = self._sgr_cache
         parsed = _parsed
+        # The compiled loop runs the common tokens and hands back the first other one.
+        compiled = self._compiled if self.fast_path else None
         while pos < n:
             if self._skind is not None:
                 pos = self._resume = self._string(text, pos)
                 continue
+            if compiled is not None:
+                pos = self._resume = compiled(self, text, pos)
+                if pos >= n:
+                    return
             m = match(text, pos)
             if m is None:
                 pos = self._resume = self._malformed(text, pos)
