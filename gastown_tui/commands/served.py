@@ -1,0 +1,488 @@
+"""The town's command server: the commands agents call all the time, run in a process that
+has already imported everything they need, as build daemons and nailgun serve theirs.
+
+A `gt done` started from nothing spends ~40 ms importing pygit2 (libgit2, its OpenSSL, its
+enums) and ~25 ms more on the standard modules and ours before it does any work: more than
+the whole budget agents' commands have over a bare interpreter. So the town's host keeps this
+process beside itself (`host/cmdserver.py`): it imports the registry, pygit2 (through
+`gitload`) and the domain modules the served commands use, freezes them out of the cycle
+collector's sight, and listens on `<town>/.runtime/serve.sock` (0600, in the 0700 runtime
+folder; a peer of another user is refused). Each connection is one command: the server forks,
+and the child takes the caller's arguments, directory, environment, umask and its standard
+input, output and error themselves (passed as file descriptors, so a terminal is a terminal
+and a pipe a pipe), runs the very entry the `gt` and `bd` scripts run (`fast.py`), and exits;
+the server tells the caller how it ended. The caller's side is `fast.served`.
+
+The server answers `stale` and ends (the host starts a fresh one) once a module file it loaded
+changed, and refuses a caller of another installation, interpreter or protocol, or whose
+environment differs where a started process would have read it once (a child cannot take it
+over: libgit2 reads HOME once, Python its locale and PYTHON* settings at start): such callers
+run the command in their own process, as they would without a server.
+
+    python -c '...main()' TOWN_ROOT WATCH_FD    (started by the host; WATCH_FD: the read end
+                                                of a pipe whose writer is the host, so the
+                                                server ends when the host does, even by -9)
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+PROTOCOL = b"gt-serve/1"
+STATUS = b"gt-serve/status"
+# The exit status of a server that found its code changed: the host starts a fresh one.
+STALE_EXIT = 75
+# How long a caller may take to send its request once connected (it sends it at once).
+REQUEST_TIMEOUT_S = 2.0
+# How long a stopping server waits for the commands it runs before it leaves them to finish.
+DRAIN_S = 30.0
+MAX_REQUEST = 1 << 20
+# Variables a started process reads once, at its start or at its first use of libgit2 or
+# OpenSSL's paths: a caller whose values differ from the server's runs in its own process.
+FIXED_AT_START = ("HOME", "XDG_CONFIG_HOME", "LANG", "LC_ALL", "LC_CTYPE", "SSL_CERT_FILE",
+                  "SSL_CERT_DIR", "GIT_CONFIG_NOSYSTEM")
+# What the served commands import beyond the registry's modules (fast_words.py) and pygit2:
+# the domain modules their bodies import as they run.
+WARM = (
+    "sqlite3", "json", "tomllib", "shutil", "tempfile", "uuid", "locale", "traceback",
+    "gastown_tui.beads", "gastown_tui.beads.store", "gastown_tui.town", "gastown_tui.town.done",
+    "gastown_tui.town.prime", "gastown_tui.town.hooks", "gastown_tui.town.mail",
+    "gastown_tui.town.mq", "gastown_tui.town.worktrees", "gastown_tui.town.snapshots",
+    "gastown_tui.town.addresses", "gastown_tui.town.session_hooks",
+    "gastown_tui.host.api", "gastown_tui.host.client", "gastown_tui.host.events",
+    "gastown_tui.when",
+)
+
+
+def package_dir() -> str:
+    """The folder of the gastown_tui this process runs: a caller of another one is refused."""
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class Server:
+    def __init__(self, root: Path, watch_fd: int):
+        self.root = root
+        self.watch_fd = watch_fd
+        self.files: dict[str, int] = {}
+        self.children: dict[int, Any] = {}   # pid -> the caller's connection
+        self.sock: Any = None
+        self.path: str | None = None
+        self.stale = False
+        self.stopping = False
+        self.served = 0
+
+    # ------------------------------------------------------------------ start
+
+    def load(self) -> None:
+        """Import what the served commands need, then note the files it came from."""
+        import importlib
+
+        from ..gitload import install
+
+        install()
+        import pygit2  # noqa: F401 - the point of the server
+
+        from . import bd, fast, gt  # noqa: F401 - the registry, for words fast.py leaves to it
+        from .fast_words import WORDS
+
+        for module, _name, _params in WORDS.values():
+            importlib.import_module(module)
+        for name in WARM:
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                pass    # a module the code no longer has: the command imports what it needs
+        mine = package_dir() + os.sep
+        for module in list(sys.modules.values()):
+            path = getattr(module, "__file__", None)
+            if path and path.startswith(mine):
+                try:
+                    self.files[path] = os.stat(path).st_mtime_ns
+                except OSError:
+                    pass
+        self.python = os.path.realpath(sys.executable)
+        self.environ = {k: os.environ.get(k) for k in FIXED_AT_START}
+        self.python_vars = {k: v for k, v in os.environ.items() if _python_var(k)}
+        gc.collect()
+        gc.freeze()
+
+    def listen(self, path: str) -> None:
+        import socket
+
+        self.path = path
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            os.unlink(path)   # the host starts one server at a time: an old file is a dead one's
+        except FileNotFoundError:
+            pass
+        old = os.umask(0o177)
+        try:
+            sock.bind(path)
+        finally:
+            os.umask(old)
+        os.chmod(path, 0o600)
+        sock.listen(64)
+        self.sock = sock
+
+    # ------------------------------------------------------------------ the loop
+
+    def run(self) -> int:
+        import select
+        import signal
+        import time
+
+        wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self.wake = (wake_r, wake_w)
+        signal.set_wakeup_fd(wake_w)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        deadline = None
+        while True:
+            if self.stopping or self.stale:
+                self._close_listener()
+                if not self.children:
+                    break
+                if deadline is None:
+                    deadline = time.monotonic() + DRAIN_S
+                elif time.monotonic() > deadline:
+                    break
+            watched = [wake_r] + ([self.sock, self.watch_fd] if self.sock is not None else [])
+            try:
+                ready, _, _ = select.select(watched, [], [], 1.0 if deadline else None)
+            except InterruptedError:
+                ready = []
+            if wake_r in ready:
+                try:
+                    while os.read(wake_r, 512):
+                        pass
+                except BlockingIOError:
+                    pass
+            self._reap()
+            if self.watch_fd in ready:
+                self.stopping = True    # the host ended (its end of the pipe closed)
+            elif self.sock is not None and self.sock in ready:
+                self._accept()
+        return STALE_EXIT if self.stale else 0
+
+    def _stop(self, *_: Any) -> None:
+        self.stopping = True
+
+    def _close_listener(self) -> None:
+        if self.sock is None:
+            return
+        self.sock.close()
+        self.sock = None
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+
+    def _reap(self) -> None:
+        while self.children:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            conn = self.children.pop(pid, None)
+            if conn is None:
+                continue
+            if os.WIFSIGNALED(status):
+                said = b"signal %d\n" % os.WTERMSIG(status)
+            else:
+                said = b"exit %d\n" % os.waitstatus_to_exitcode(status)
+            try:
+                conn.sendall(said)
+            except OSError:
+                pass    # the caller went away
+            conn.close()
+
+    def _accept(self) -> None:
+        import socket
+        import struct
+
+        try:
+            conn, _ = self.sock.accept()
+        except OSError:
+            return
+        fds: list[int] = []
+        try:
+            creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                    struct.calcsize("3i"))
+            _pid, uid, _gid = struct.unpack("3i", creds)
+            if uid != os.getuid():
+                conn.close()
+                return
+            conn.settimeout(REQUEST_TIMEOUT_S)
+            fields, fds = _read_request(conn)
+            if fields == [STATUS]:
+                # What a test or a person asks: is it this server, and has it served?
+                for fd in fds:
+                    os.close(fd)
+                conn.sendall(b"served %d pid %d\n" % (self.served, os.getpid()))
+                conn.close()
+                return
+            refusal = self._judge(fields, fds)
+            if refusal is not None:
+                for fd in fds:
+                    os.close(fd)
+                conn.sendall(refusal + b"\n")
+                conn.close()
+                return
+            conn.settimeout(None)
+            pid = os.fork()
+        except OSError:
+            for fd in fds:
+                os.close(fd)
+            conn.close()
+            return
+        if pid == 0:
+            self._child(conn, fields, fds)   # never returns
+        for fd in fds:
+            os.close(fd)
+        self.served += 1
+        self.children[pid] = conn
+        try:
+            conn.sendall(b"pid %d\n" % pid)
+        except OSError:
+            pass    # the caller went away; the command runs on, as it would have
+
+    def _judge(self, fields: list[bytes], fds: list[int]) -> bytes | None:
+        """Why this server must not run the request (a line for the caller), or None."""
+        if not fields or fields[0] != PROTOCOL:
+            return b"protocol " + PROTOCOL
+        if len(fds) != 3:
+            return b"decline no standard files"
+        try:
+            request = Request.parse(fields)
+        except (ValueError, IndexError):
+            return b"protocol " + PROTOCOL
+        if request.package != package_dir() or \
+                os.path.realpath(request.python) != self.python:
+            return b"decline another installation"
+        env = request.environ
+        if any(env.get(k) != v for k, v in self.environ.items()) or \
+                {k: v for k, v in env.items() if _python_var(k)} != self.python_vars:
+            return b"decline another environment"
+        if self._changed():
+            self.stale = True
+            return b"stale"
+        return None
+
+    def _changed(self) -> bool:
+        for path, mtime in self.files.items():
+            try:
+                if os.stat(path).st_mtime_ns != mtime:
+                    return True
+            except OSError:
+                return True
+        return False
+
+    # ------------------------------------------------------------------ the child
+
+    def _child(self, conn: Any, fields: list[bytes], fds: list[int]) -> None:
+        code = 1
+        try:
+            import signal
+
+            signal.set_wakeup_fd(-1)
+            for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
+                signal.signal(sig, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            conn.close()
+            self.sock.close()
+            for other in self.children.values():
+                other.close()
+            for fd in (self.watch_fd, *self.wake):
+                os.close(fd)
+            for target, fd in enumerate(fds):
+                os.dup2(fd, target)
+            for fd in fds:
+                if fd > 2:
+                    os.close(fd)
+            request = Request.parse(fields)
+            code = request.run()
+        except BaseException:   # noqa: BLE001 - a child must never return into the server
+            try:
+                import traceback
+
+                traceback.print_exc()
+            finally:
+                os._exit(1)
+        os._exit(code)
+
+
+class Request:
+    """One command as the caller would have run it."""
+
+    def __init__(self, **kw: Any):
+        self.__dict__.update(kw)
+
+    @classmethod
+    def parse(cls, fields: list[bytes]) -> "Request":
+        dec = os.fsdecode
+        at = 8
+        nargs = int(fields[7])
+        args = [dec(a) for a in fields[at:at + nargs]]
+        at += nargs
+        stdio = [f.decode("ascii") for f in fields[at:at + 6]]
+        at += 6
+        environ = {}
+        for entry in fields[at:]:
+            key, eq, value = entry.partition(b"=")
+            if eq:
+                environ[dec(key)] = dec(value)
+        if len(stdio) != 6:
+            raise ValueError("short request")
+        return cls(package=dec(fields[1]), python=dec(fields[2]), program=dec(fields[3]),
+                   cwd=dec(fields[4]), umask=int(fields[5]), argv0=dec(fields[6]), args=args,
+                   stdio=stdio, environ=environ)
+
+    def run(self) -> int:
+        """In the forked child: become the caller's process, run its command, and return the
+        status its own process would have exited with."""
+        import time
+
+        os.environ.clear()
+        os.environ.update(self.environ)
+        time.tzset()
+        tempfile = sys.modules.get("tempfile")
+        if tempfile is not None:
+            tempfile.tempdir = None     # chosen from TMPDIR on first use: the caller's
+        os.umask(self.umask)
+        sys.argv = [self.argv0, *self.args]
+        _stdio(self.stdio)
+        try:
+            os.chdir(self.cwd)
+        except OSError as e:
+            sys.stderr.write(f"{self.program}: error: cannot enter {self.cwd}: "
+                             f"{e.strerror}\n")
+            return 1
+        return _exit_status(self.program, self.args)
+
+
+def _python_var(name: str) -> bool:
+    # The caller's stdio encodings come with the request (PYTHONIOENCODING is honoured).
+    return name.startswith("PYTHON") and name != "PYTHONIOENCODING"
+
+
+def _stdio(encodings: list[str]) -> None:
+    """sys.stdin, stdout and stderr over the caller's descriptors, made as Python makes them
+    at start, with the caller's encodings and error handlers."""
+    import io
+
+    for fd, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
+        encoding, errors = encodings[2 * fd], encodings[2 * fd + 1]
+        raw = io.FileIO(fd, mode + "b", closefd=False)
+        raw.name = f"<{name}>"
+        buffered = io.BufferedReader(raw) if mode == "r" else io.BufferedWriter(raw)
+        text = io.TextIOWrapper(buffered, encoding, errors, newline="\n",
+                                line_buffering=fd == 2 or raw.isatty())
+        text.mode = mode
+        setattr(sys, name, text)
+        setattr(sys, f"__{name}__", text)
+
+
+def _exit_status(program: str, args: list[str]) -> int:
+    """Run the entry as the `gt`/`bd` script does and end as the interpreter would: its
+    exit handlers, its standard files flushed, an uncaught KeyboardInterrupt shown and
+    ended by SIGINT."""
+    import atexit
+
+    from . import fast
+
+    try:
+        fast.run_here(program, args)
+        code = 0
+    except SystemExit as e:
+        code = _code_of(e.code)
+    except KeyboardInterrupt:
+        import signal
+        import traceback
+
+        traceback.print_exc()
+        _finish()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+        code = 130
+    except BaseException:  # noqa: BLE001 - what the interpreter does with an uncaught one
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    threading = sys.modules.get("threading")
+    if threading is not None:
+        threading._shutdown()   # noqa: SLF001 - the interpreter waits for its threads too
+    atexit._run_exitfuncs()    # noqa: SLF001
+    if not _finish():
+        code = 120
+    return code
+
+
+def _code_of(code: Any) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    sys.stderr.write(f"{code}\n")
+    return 1
+
+
+def _finish() -> bool:
+    ok = True
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - as the interpreter at exit: the status says it
+            ok = False
+    return ok
+
+
+def _read_request(conn: Any) -> tuple[list[bytes], list[int]]:
+    import array
+    import socket
+
+    fds = array.array("i")
+    data, ancillary, _flags, _addr = conn.recvmsg(65536, socket.CMSG_SPACE(3 * fds.itemsize))
+    for level, kind, payload in ancillary:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds.frombytes(payload[:len(payload) - len(payload) % fds.itemsize])
+    fds_list = list(fds)
+    if len(data) < 4:
+        return [], fds_list
+    size = int.from_bytes(data[:4], "big")
+    if size > MAX_REQUEST:
+        return [], fds_list
+    body = bytearray(data[4:])
+    while len(body) < size:
+        chunk = conn.recv(size - len(body))
+        if not chunk:
+            return [], fds_list
+        body += chunk
+    return bytes(body).split(b"\0"), fds_list
+
+
+def main(argv: list[str] | None = None) -> int:
+    from ..host.runtime import serve_socket_path
+
+    args = sys.argv[1:] if argv is None else argv
+    root = Path(args[0])
+    path = serve_socket_path(root)
+    if path is None:
+        return 0
+    server = Server(root, int(args[1]))
+    server.load()
+    server.listen(str(path))
+    sys.stderr.write(f"command server listening on {path} (pid {os.getpid()})\n")
+    sys.stderr.flush()
+    code = server.run()
+    if code == STALE_EXIT:
+        sys.stderr.write("command server: its code changed; a fresh one takes over\n")
+    return code
