@@ -34,6 +34,8 @@ from typing import Any
 
 PROTOCOL = b"gt-serve/1"
 STATUS = b"gt-serve/status"
+# What the caller passes on to the command's process (fast._await): SIGINT, SIGTERM, SIGHUP.
+FORWARDED = (2, 15, 1)
 # The exit status of a server that found its code changed: the host starts a fresh one.
 STALE_EXIT = 75
 # How long a caller may take to send its request once connected (it sends it at once).
@@ -194,6 +196,8 @@ class Server:
             conn = self.children.pop(pid, None)
             if conn is None:
                 continue
+            # The child said how it ended unless a signal ended it (saying it twice is
+            # harmless: the caller reads the first).
             if os.WIFSIGNALED(status):
                 said = b"signal %d\n" % os.WTERMSIG(status)
             else:
@@ -249,10 +253,6 @@ class Server:
             os.close(fd)
         self.served += 1
         self.children[pid] = conn
-        try:
-            conn.sendall(b"pid %d\n" % pid)
-        except OSError:
-            pass    # the caller went away; the command runs on, as it would have
 
     def _judge(self, fields: list[bytes], fds: list[int]) -> bytes | None:
         """Why this server must not run the request (a line for the caller), or None."""
@@ -292,11 +292,14 @@ class Server:
         try:
             import signal
 
+            # The caller's signals wait until its command runs (`_exit_status`).
+            signal.pthread_sigmask(signal.SIG_BLOCK, FORWARDED)
             signal.set_wakeup_fd(-1)
             for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
                 signal.signal(sig, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.default_int_handler)
-            conn.close()
+            # From here the caller sends its signals to this process.
+            conn.sendall(b"pid %d\n" % os.getpid())
             self.sock.close()
             for other in self.children.values():
                 other.close()
@@ -309,6 +312,11 @@ class Server:
                     os.close(fd)
             request = Request.parse(fields)
             code = request.run()
+            # The caller's files closed and its status sent before this process's memory is
+            # given back: the caller need not wait for that, nor a reader of its output.
+            for fd in (0, 1, 2):
+                os.close(fd)
+            conn.sendall(b"exit %d\n" % code)
         except BaseException:   # noqa: BLE001 - a child must never return into the server
             try:
                 import traceback
@@ -395,16 +403,17 @@ def _exit_status(program: str, args: list[str]) -> int:
     exit handlers, its standard files flushed, an uncaught KeyboardInterrupt shown and
     ended by SIGINT."""
     import atexit
+    import signal
 
     from . import fast
 
     try:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, FORWARDED)
         fast.run_here(program, args)
         code = 0
     except SystemExit as e:
         code = _code_of(e.code)
     except KeyboardInterrupt:
-        import signal
         import traceback
 
         traceback.print_exc()
