@@ -54,7 +54,8 @@ WARM = (
     "gastown_tui.beads", "gastown_tui.beads.store", "gastown_tui.town", "gastown_tui.town.done",
     "gastown_tui.town.prime", "gastown_tui.town.hooks", "gastown_tui.town.mail",
     "gastown_tui.town.mq", "gastown_tui.town.worktrees", "gastown_tui.town.snapshots",
-    "gastown_tui.town.addresses", "gastown_tui.town.session_hooks",
+    "gastown_tui.town.addresses", "gastown_tui.town.session_hooks", "gastown_tui.town.convoys",
+    "gastown_tui.town.schema", "gastown_tui.inflight", "hashlib",
     "gastown_tui.host.api", "gastown_tui.host.client", "gastown_tui.host.events",
     "gastown_tui.when",
 )
@@ -358,6 +359,9 @@ class Request:
         status its own process would have exited with."""
         import time
 
+        from ..beads import store
+
+        store.RETIRED = []
         os.environ.clear()
         os.environ.update(self.environ)
         time.tzset()
