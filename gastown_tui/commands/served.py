@@ -29,6 +29,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,7 @@ REQUEST_TIMEOUT_S = 2.0
 # How long a stopping server waits for the commands it runs before it leaves them to finish.
 DRAIN_S = 30.0
 MAX_REQUEST = 1 << 20
+SPARE_AFTER_S = 0.02
 # Variables a started process reads once, at its start or at its first use of libgit2 or
 # OpenSSL's paths: a caller whose values differ from the server's runs in its own process.
 FIXED_AT_START = ("HOME", "XDG_CONFIG_HOME", "LANG", "LC_ALL", "LC_CTYPE", "SSL_CERT_FILE",
@@ -78,6 +80,7 @@ class Server:
         self.stopping = False
         self.served = 0
         self.spare: tuple[int, Any] | None = None     # (pid, channel)
+        self.quiet_since = 0.0  # when the last command ended
 
     # ------------------------------------------------------------------ start
 
@@ -137,7 +140,6 @@ class Server:
     def run(self) -> int:
         import select
         import signal
-        import time
 
         wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         self.wake = (wake_r, wake_w)
@@ -146,7 +148,6 @@ class Server:
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
-        self._fork_spare()
         deadline = None
         while True:
             if self.stopping or self.stale:
@@ -158,10 +159,19 @@ class Server:
                 elif time.monotonic() > deadline:
                     break
             watched = [wake_r] + ([self.sock, self.watch_fd] if self.sock is not None else [])
+            timeout = 1.0 if deadline else None
+            spare_at = None
+            if self.spare is None and self.sock is not None and not self.children:
+                # The next spare is forked once the commands running have ended and their
+                # callers had a moment to finish: a fork competes with them for the CPU.
+                spare_at = self.quiet_since + SPARE_AFTER_S
+                timeout = max(0.0, spare_at - time.monotonic())
             try:
-                ready, _, _ = select.select(watched, [], [], 1.0 if deadline else None)
+                ready, _, _ = select.select(watched, [], [], timeout)
             except InterruptedError:
                 ready = []
+            if not ready and spare_at is not None and time.monotonic() >= spare_at:
+                self._fork_spare()
             if wake_r in ready:
                 try:
                     while os.read(wake_r, 512):
@@ -202,6 +212,7 @@ class Server:
             conn = self.children.pop(pid, None)
             if conn is None:
                 continue
+            self.quiet_since = time.monotonic()
             # The child said how it ended unless a signal ended it (saying it twice is
             # harmless: the caller reads the first).
             if os.WIFSIGNALED(status):
@@ -257,7 +268,6 @@ class Server:
             return
         self.served += 1
         self.children[pid] = conn
-        self._fork_spare()
 
     def _fork_spare(self) -> None:
         """Fork the process that runs the next command now, while no caller waits for it
@@ -370,6 +380,9 @@ class Server:
             for fd in (0, 1, 2):
                 os.close(fd)
             conn.sendall(b"exit %d\n" % code)
+            # Giving back this process's memory is nobody's wait any more: it yields to
+            # the caller, which is finishing now.
+            os.nice(19)
         except BaseException:   # noqa: BLE001 - a child must never return into the server
             try:
                 import traceback
@@ -409,8 +422,6 @@ class Request:
     def run(self) -> int:
         """In the forked child: become the caller's process, run its command, and return the
         status its own process would have exited with."""
-        import time
-
         from ..beads import store
 
         store.RETIRED = []
