@@ -13,6 +13,13 @@ Beside them, the CPU time the process used (user + system, from the kernel's acc
 the finished child) and its excess over the floor's: on a machine that other work keeps busy,
 wall times wander with the load, CPU times much less.
 
+The same rows run a second time in a second town, built the same way, whose host runs as it
+does for agents (`gt up --detach`, an idle agent on every hook, their commands served by the
+host's command server, commands/served.py), round-robin with the first town's rows and its own
+floor. There the CPU column counts only the caller's process: the command's own CPU is spent in
+a process the server forked, which is not the timed process's child. `--no-host` leaves that
+town out.
+
 Writes act on a different bead each run (`bd update`, `bd close`), and each `gt done` runs on
 its own polecat's hook, with a changed file to commit, made before the timed run. `gt done`'s
 git work is real work: the row under it times a process that does only that work (imports
@@ -24,7 +31,8 @@ interpreter (e.g. main's: `git worktree add /tmp/main-ref main`), or another int
 installed package (through the scripts installed beside it). It builds its own town with its
 own code, and every command runs for both in turn, so the two columns see the same load.
 
-    python3 benchmarks/agent_commands.py [--beads 10000] [--runs 11] [--against CHECKOUT|PYTHON]
+    python3 benchmarks/agent_commands.py [--beads 10000] [--runs 11] [--no-host]
+                                         [--against CHECKOUT|PYTHON]
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ the control socket, where the apps, the dashboard and `gt` reach it (`api.py`); 
     host.sizes                                 # terminal sizes from the clients' panes
     await host.domain(fn, *args)               # fn(town, *args) on the ledger/git thread
     await host.stop()                          # snapshot + suspend active hooks, end terminals
+    host.commands                              # the command server beside it (cmdserver.py)
 
 Ledger and git work runs on one worker thread with its own `Town` (and so its own SQLite
 connections), never on the loop: an agent's `gt done` holding the ledger's write lock must not
