@@ -57,7 +57,7 @@ WARM = (
     "gastown_tui.town.prime", "gastown_tui.town.hooks", "gastown_tui.town.mail",
     "gastown_tui.town.mq", "gastown_tui.town.worktrees", "gastown_tui.town.snapshots",
     "gastown_tui.town.addresses", "gastown_tui.town.session_hooks", "gastown_tui.town.convoys",
-    "gastown_tui.town.schema", "gastown_tui.inflight", "hashlib",
+    "gastown_tui.town.schema", "gastown_tui.inflight", "hashlib", "_sha256", "mmap",
     "gastown_tui.host.api", "gastown_tui.host.client", "gastown_tui.host.events",
     "gastown_tui.when",
 )
@@ -112,6 +112,8 @@ class Server:
                 except OSError:
                     pass
         self.python = os.path.realpath(sys.executable)
+        self.pythons: dict[str, str] = {}
+        self.package = package_dir()
         self.environ = {k: os.environ.get(k) for k in FIXED_AT_START}
         self.python_vars = {k: v for k, v in os.environ.items() if _python_var(k)}
         gc.collect()
@@ -318,8 +320,7 @@ class Server:
             request = Request.parse(fields)
         except (ValueError, IndexError):
             return b"protocol " + PROTOCOL
-        if request.package != package_dir() or \
-                os.path.realpath(request.python) != self.python:
+        if request.package != self.package or self._python(request.python) != self.python:
             return b"decline another installation"
         env = request.environ
         if any(env.get(k) != v for k, v in self.environ.items()) or \
@@ -329,6 +330,12 @@ class Server:
             self.stale = True
             return b"stale"
         return None
+
+    def _python(self, path: str) -> str:
+        real = self.pythons.get(path)
+        if real is None:
+            real = self.pythons[path] = os.path.realpath(path)
+        return real
 
     def _changed(self) -> bool:
         for path, mtime in self.files.items():
@@ -380,6 +387,7 @@ class Server:
             for fd in (0, 1, 2):
                 os.close(fd)
             conn.sendall(b"exit %d\n" % code)
+            _after_answer()
             # Giving back this process's memory is nobody's wait any more: it yields to
             # the caller, which is finishing now.
             os.nice(19)
@@ -423,8 +431,10 @@ class Request:
         """In the forked child: become the caller's process, run its command, and return the
         status its own process would have exited with."""
         from ..beads import store
+        from . import calls
 
         store.RETIRED = []
+        calls.AFTER_ANSWER = []
         os.environ.clear()
         os.environ.update(self.environ)
         time.tzset()
@@ -500,6 +510,18 @@ def _exit_status(program: str, args: list[str]) -> int:
     if not _finish():
         code = 120
     return code
+
+
+def _after_answer() -> None:
+    """What the command left for after its answer (`calls.after_answer`); its failures are
+    nobody's to see any more, as its standard files are closed."""
+    from . import calls
+
+    for work in calls.AFTER_ANSWER or ():
+        try:
+            work()
+        except Exception:  # noqa: BLE001
+            pass
 
 
 def _code_of(code: Any) -> int:

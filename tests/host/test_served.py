@@ -221,6 +221,15 @@ def test_gt_done_served(hosted):
     done = run(root, "gt", "done", "-m", "served done", cwd=wt, env=env)
     assert done.returncode == 0, done.stderr
     assert f"Submitted {town.rig('demo').prefix}-mr-" in done.stdout
+    mr = done.stdout.split("Submitted ", 1)[1].split()[0]
+
+    def told() -> bool:
+        # The host heard of it (told once the caller had its answer) and published it.
+        log = (root / ".runtime" / "events.jsonl").read_text().splitlines()
+        return any(e.get("kind") == "mr_submitted" and e.get("mr") == mr
+                   for e in map(json.loads, log))
+
+    wait_for(told, timeout=20, what="the host to publish the merge request")
     hook = hooks.load(find_town(root, {}), "demo", slung["polecat"])
     assert hook.state in ("completed", "archived")
     # (from the town: the refinery may have merged the work and removed the worktree)
