@@ -128,9 +128,11 @@ def served(program: str, args: list[str]) -> int | None:
         sent = sock.sendmsg([message], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, fds)])
         if sent < len(message):
             sock.sendall(message[sent:])
-        return _await(sock, program)
     except (OSError, ValueError):
+        sock.close()
         return None
+    try:
+        return _await(sock, program)
     finally:
         sock.close()
 
@@ -165,6 +167,8 @@ def _await(sock, program: str) -> int | None:
             while b"\n" in data:
                 line, _, data = data.partition(b"\n")
                 word, _, value = line.partition(b" ")
+                if not value.isdigit():
+                    word = b"?"     # from no server of ours: as a refusal before the pid
                 if word == b"pid" and not child:
                     child = int(value)
                     for signum in pending:
@@ -181,6 +185,9 @@ def _await(sock, program: str) -> int | None:
     finally:
         for sig, handler in zip(forwarded, before):
             _signal.signal(sig, handler)
+        if not child:
+            for signum in pending:  # they were meant for the command, which runs here now
+                os.kill(os.getpid(), signum)
     if not child:
         return None
     sys.stderr.write(f"{program}: error: the town's command server ended before the command "

@@ -19,6 +19,11 @@ environment differs where a started process would have read it once (a child can
 over: libgit2 reads HOME once, Python its locale and PYTHON* settings at start): such callers
 run the command in their own process, as they would without a server.
 
+What a served command cannot share with its caller's process: the caller passes on SIGINT,
+SIGTERM and SIGHUP, but a caller stopped (Ctrl-Z) or killed by SIGKILL leaves the command
+running to its end, and the command's process has no controlling terminal of its own (it
+writes to the caller's, as passed).
+
     python -c '...main()' TOWN_ROOT WATCH_FD    (started by the host; WATCH_FD: the read end
                                                 of a pipe whose writer is the host, so the
                                                 server ends when the host does, even by -9)
