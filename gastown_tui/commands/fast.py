@@ -102,8 +102,8 @@ def served(program: str, args: list[str]) -> int | None:
     if not root.startswith("/") or environ.get(NO_SERVER_VAR):
         return None
     path = root.rstrip("/") + _SERVE_SOCKET
-    if len(os.fsencode(path)) > _MAX_SOCKET_PATH:
-        return None
+    if len(os.fsencode(path)) > _MAX_SOCKET_PATH or not os.path.exists(path):
+        return None     # (a stat costs less than loading _socket for nothing)
     import _socket
 
     sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)

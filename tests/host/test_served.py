@@ -93,12 +93,23 @@ def start_host(town, env: dict[str, str]) -> tuple[int, int]:
 
 
 def end_host(town, env: dict[str, str], pids: list[int]) -> None:
-    """`gt down`, then whatever of `pids` still runs is killed."""
+    """`gt down`, then whatever of `pids` still runs is killed (with the processes a host
+    among them started)."""
     subprocess.run(argv("gt", "down"), cwd=town.root, env=env, capture_output=True,
                    timeout=60)
     for pid in pids:
         if alive(pid):
+            for child in _children(pid):
+                os.kill(child, signal.SIGKILL)
             os.kill(pid, signal.SIGKILL)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
 
 
 def agent_env(town, slung: dict) -> dict[str, str]:
@@ -296,11 +307,6 @@ def test_a_terminal_is_a_terminal(hosted):
 READ_SYSCALL = {"x86_64": 0, "aarch64": 63}.get(platform.machine())
 
 
-def _server_children(server: int) -> list[int]:
-    with open(f"/proc/{server}/task/{server}/children") as f:
-        return [int(p) for p in f.read().split()]
-
-
 @pytest.mark.skipif(READ_SYSCALL is None, reason="the read syscall's number is known for "
                     "x86_64 and aarch64 only")
 def test_ctrl_c_stops_the_served_command(hosted):
@@ -310,16 +316,30 @@ def test_ctrl_c_stops_the_served_command(hosted):
     from gastown_tui.town.mail import inbox
 
     root = hosted["town"].root
-    server = status(root)[1]
+    before, server = status(root)
     master, slave = os.openpty()
+    terminal = os.fstat(slave).st_rdev
     try:
         proc = subprocess.Popen(argv("gt", "mail", "send", "mayor/", "-s", "Never sent",
                                      "--stdin"),
                                 stdin=slave, stdout=slave, stderr=slave, cwd=hosted["wt"],
                                 env=hosted["agent"])
         try:
-            [child] = wait_for(lambda: _server_children(server), timeout=20,
-                               what="the served command")
+            wait_for(lambda: status(root)[0] == before + 1, timeout=20,
+                     what="the server to take the command")
+
+            def on_the_terminal() -> list[int]:
+                # The server's child whose standard input is the caller's terminal.
+                found = []
+                for pid in _children(server):
+                    try:
+                        if os.stat(f"/proc/{pid}/fd/0").st_rdev == terminal:
+                            found.append(pid)
+                    except OSError:
+                        pass
+                return found
+
+            [child] = wait_for(on_the_terminal, timeout=20, what="the served command")
 
             def reading() -> bool:
                 with open(f"/proc/{child}/syscall") as f:
@@ -396,6 +416,7 @@ def test_a_changed_package_makes_the_server_stale(tmp_path):
     bead = town.rig("demo").ledger("overseer").create("Shown by a fresh server").id
     env = base_env(PYTHONPATH=str(package))
     host, first = start_host(town, env)
+    server = first
     try:
         agent = {**env, "GT_TOWN_ROOT": str(town.root), "BD_ACTOR": "overseer"}
         clone = town.rig("demo").beads_dir.parent
@@ -411,7 +432,7 @@ def test_a_changed_package_makes_the_server_stale(tmp_path):
         assert run(town.root, "bd", "show", bead, cwd=clone, env=agent).returncode == 0
         server = fresh[1]
     finally:
-        end_host(town, env, [host, first])
+        end_host(town, env, [host, first, server])
     wait_for(lambda: not alive(server), timeout=20, what="the server to end with its host")
     assert not (town.root / ".runtime" / SERVE_NAME).exists()
 
