@@ -434,7 +434,10 @@ class Request:
 
     def run(self) -> int:
         """In the forked child: become the caller's process, run its command, and return the
-        status its own process would have exited with."""
+        status its own process would have exited with. The environment is replaced whole;
+        what Python keeps from it once is taken again (the time zone, tempfile's folder), and
+        no module of ours reads it at import (the values that matter at start are the same as
+        the server's, or the server refused the caller)."""
         from ..beads import store
         from . import calls
 
