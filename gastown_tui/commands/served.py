@@ -7,11 +7,14 @@ the whole budget agents' commands have over a bare interpreter. So the town's ho
 process beside itself (`host/cmdserver.py`): it imports the registry, pygit2 (through
 `gitload`) and the domain modules the served commands use, freezes them out of the cycle
 collector's sight, and listens on `<town>/.runtime/serve.sock` (0600, in the 0700 runtime
-folder; a peer of another user is refused). Each connection is one command: the server forks,
-and the child takes the caller's arguments, directory, environment, umask and its standard
-input, output and error themselves (passed as file descriptors, so a terminal is a terminal
-and a pipe a pipe), runs the very entry the `gt` and `bd` scripts run (`fast.py`), and exits;
-the server tells the caller how it ended. The caller's side is `fast.served`.
+folder; a peer of another user is refused). Each connection is one command, taken by a
+process the server forked ahead (the spare: no caller waits for a fork, nor for the server
+to pass the connection on), which tells the server and forks no more: it takes the caller's
+arguments, directory, environment, umask and its standard input, output and error themselves
+(passed as file descriptors, so a terminal is a terminal and a pipe a pipe), runs the very
+entry the `gt` and `bd` scripts run (`fast.py`), says how it ended and exits (should a signal
+end it, the server says so). The server forks the next spare once the commands running have
+ended, or at once for a caller who finds none. The caller's side is `fast.served`.
 
 The server answers `stale` and ends (the host starts a fresh one) once a module file it loaded
 changed, and refuses a caller of another installation, interpreter or protocol, or whose
@@ -84,7 +87,8 @@ class Server:
         self.stale = False
         self.stopping = False
         self.served = 0
-        self.spare: tuple[int, Any] | None = None     # (pid, channel)
+        # The process forked ahead for the next caller: (pid, the channel it reports on).
+        self.spare: tuple[int, Any] | None = None
         self.quiet_since = 0.0  # when the last command ended
 
     # ------------------------------------------------------------------ start
@@ -165,20 +169,24 @@ class Server:
                     deadline = time.monotonic() + DRAIN_S
                 elif time.monotonic() > deadline:
                     break
-            watched = [wake_r] + ([self.sock, self.watch_fd] if self.sock is not None else [])
+            watched = [wake_r]
+            if self.sock is not None:
+                watched.append(self.watch_fd)
+                # Callers are the spare's to take; with none waiting, a caller that comes
+                # gets one forked at once.
+                watched.append(self.spare[1] if self.spare is not None else self.sock)
             timeout = 1.0 if deadline else None
             spare_at = None
             if self.spare is None and self.sock is not None and not self.children:
-                # The next spare is forked once the commands running have ended and their
-                # callers had a moment to finish: a fork competes with them for the CPU.
+                # Otherwise the next spare is forked once the commands running have ended
+                # and their callers had a moment to finish: a fork competes with them for
+                # the CPU.
                 spare_at = self.quiet_since + SPARE_AFTER_S
                 timeout = max(0.0, spare_at - time.monotonic())
             try:
                 ready, _, _ = select.select(watched, [], [], timeout)
             except InterruptedError:
                 ready = []
-            if not ready and spare_at is not None and time.monotonic() >= spare_at:
-                self._fork_spare()
             if wake_r in ready:
                 try:
                     while os.read(wake_r, 512):
@@ -188,8 +196,12 @@ class Server:
             self._reap()
             if self.watch_fd in ready:
                 self.stopping = True    # the host ended (its end of the pipe closed)
+            elif self.spare is not None and self.spare[1] in ready:
+                self._spare_said()
             elif self.sock is not None and self.sock in ready:
-                self._accept()
+                self._fork_spare()
+            elif not ready and spare_at is not None and time.monotonic() >= spare_at:
+                self._fork_spare()
         return STALE_EXIT if self.stale else 0
 
     def _stop(self, *_: Any) -> None:
@@ -232,57 +244,11 @@ class Server:
                 pass    # the caller went away
             conn.close()
 
-    def _accept(self) -> None:
-        import socket
-        import struct
-
-        try:
-            conn, _ = self.sock.accept()
-        except OSError:
-            return
-        fds: list[int] = []
-        try:
-            creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
-                                    struct.calcsize("3i"))
-            _pid, uid, _gid = struct.unpack("3i", creds)
-            if uid != os.getuid():
-                conn.close()
-                return
-            conn.settimeout(REQUEST_TIMEOUT_S)
-            fields, fds = _read_request(conn)
-            if fields == [STATUS] and not fds:
-                # What a test or a person asks: is it this server, and has it served?
-                for fd in fds:
-                    os.close(fd)
-                conn.sendall(b"served %d pid %d\n" % (self.served, os.getpid()))
-                conn.close()
-                return
-            refusal = self._judge(fields, fds)
-            if refusal is not None:
-                for fd in fds:
-                    os.close(fd)
-                conn.sendall(refusal + b"\n")
-                conn.close()
-                return
-            conn.settimeout(None)
-            pid = self._hand_over(conn, fields, fds)
-        except OSError:
-            pid = None
-        for fd in fds:
-            os.close(fd)
-        if pid is None:
-            conn.close()    # the caller runs the command itself
-            return
-        self.served += 1
-        self.children[pid] = conn
-
     def _fork_spare(self) -> None:
-        """Fork the process that runs the next command now, while no caller waits for it
-        (a fork of this process costs ~2.5 ms)."""
+        """Fork the process that takes the next caller, while no caller waits for it (a fork
+        of this process costs ~2.5 ms)."""
         import socket
 
-        if self.spare is not None:
-            return
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         pid = os.fork()
         if pid == 0:
@@ -291,29 +257,26 @@ class Server:
         theirs.close()
         self.spare = (pid, mine)
 
-    def _hand_over(self, conn: Any, fields: list[bytes], fds: list[int]) -> int | None:
-        """Give the request to the spare process (forking one if there is none); its pid,
-        or None when no process took it."""
-        import array
+    def _spare_said(self) -> None:
+        """The spare took a caller (and passed its connection, to say how the command ended
+        should a signal end it), found the code changed, or ended."""
         import socket
 
-        for _attempt in range(2):
-            self._fork_spare()
-            pid, channel = self.spare
-            self.spare = None
-            body = b"\0".join(fields)
-            message = len(body).to_bytes(4, "big") + body
-            passed = array.array("i", [conn.fileno(), *fds]).tobytes()
-            try:
-                sent = channel.sendmsg([message], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
-                                                    passed)])
-                channel.sendall(message[sent:])
-                return pid
-            except OSError:
-                continue    # that spare is gone (its pid is reaped with the others)
-            finally:
-                channel.close()
-        return None
+        pid, channel = self.spare
+        self.spare = None
+        try:
+            said, fds = _receive(channel, 1)
+        except OSError:
+            said, fds = b"", []
+        channel.close()
+        if said == b"took" and len(fds) == 1:
+            self.served += 1
+            self.children[pid] = socket.socket(fileno=fds[0])
+            return
+        for fd in fds:
+            os.close(fd)
+        if said == b"stale":
+            self.stale = True
 
     def _judge(self, fields: list[bytes], fds: list[int]) -> bytes | None:
         """Why this server must not run the request (a line for the caller), or None."""
@@ -351,15 +314,18 @@ class Server:
                 return True
         return False
 
-    # ------------------------------------------------------------------ the child
+    # ------------------------------------------------------------------ the spare
 
     def _wait_for_work(self, channel: Any) -> None:
-        """The spare process: wait for a request from the server, then run it; end when
-        the server closes the channel without one."""
+        """The spare process: take the next caller whose command this server may run (it
+        answers the others), tell the server, and become the command's process; end when
+        the server closes the channel."""
         code = 1
         try:
+            import select
             import signal
             import socket
+            import struct
 
             # The caller's signals wait until its command runs (`_exit_status`).
             signal.pthread_sigmask(signal.SIG_BLOCK, FORWARDED)
@@ -367,19 +333,60 @@ class Server:
             for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
                 signal.signal(sig, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.default_int_handler)
-            self.sock.close()
             for other in self.children.values():
                 other.close()
             for fd in (self.watch_fd, *self.wake):
                 os.close(fd)
-            fields, fds = _read_request(channel, 4)
-            if len(fds) != 4:
-                os._exit(0)
+            listener = self.sock
+            listener.setblocking(False)
+            while True:
+                ready, _, _ = select.select([listener, channel], [], [])
+                if channel in ready:
+                    os._exit(0)     # the server closed it: it is stopping
+                try:
+                    conn, _ = listener.accept()
+                except (BlockingIOError, InterruptedError):
+                    continue
+                fds: list[int] = []
+                try:
+                    conn.setblocking(True)
+                    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                            struct.calcsize("3i"))
+                    if struct.unpack("3i", creds)[1] != os.getuid():
+                        conn.close()
+                        continue
+                    conn.settimeout(REQUEST_TIMEOUT_S)
+                    fields, fds = _read_request(conn)
+                    if fields == [STATUS] and not fds:
+                        # What a test or a person asks: is it this server, has it served?
+                        conn.sendall(b"served %d pid %d\n" % (self.served, os.getppid()))
+                        conn.close()
+                        continue
+                    refusal = self._judge(fields, fds)
+                    if refusal is not None:
+                        for fd in fds:
+                            os.close(fd)
+                        conn.sendall(refusal + b"\n")
+                        conn.close()
+                        if self.stale:
+                            channel.sendall(b"stale")
+                            os._exit(0)
+                        continue
+                    conn.settimeout(None)
+                except OSError:
+                    for fd in fds:
+                        os.close(fd)
+                    conn.close()
+                    continue
+                break
+            import array
+
+            channel.sendmsg([b"took"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                                         array.array("i", [conn.fileno()]).tobytes())])
             channel.close()
-            conn = socket.socket(fileno=fds[0])
+            listener.close()
             # From here the caller sends its signals to this process.
             conn.sendall(b"pid %d\n" % os.getpid())
-            fds = fds[1:]
             for target, fd in enumerate(fds):
                 os.dup2(fd, target)
             for fd in fds:
@@ -551,15 +558,14 @@ def _finish() -> bool:
     return ok
 
 
-def _read_request(conn: Any, files: int = 3) -> tuple[list[bytes], list[int]]:
-    """A length-prefixed request (fields split at NULs) and the `files` descriptors that
-    came with it."""
+def _read_request(conn: Any) -> tuple[list[bytes], list[int]]:
+    """A caller's length-prefixed request (fields split at NULs) and the descriptors of its
+    standard files that came with it."""
     import array
     import socket
 
     fds = array.array("i")
-    data, ancillary, _flags, _addr = conn.recvmsg(65536,
-                                                  socket.CMSG_SPACE(files * fds.itemsize))
+    data, ancillary, _flags, _addr = conn.recvmsg(65536, socket.CMSG_SPACE(3 * fds.itemsize))
     for level, kind, payload in ancillary:
         if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
             fds.frombytes(payload[:len(payload) - len(payload) % fds.itemsize])
@@ -576,6 +582,19 @@ def _read_request(conn: Any, files: int = 3) -> tuple[list[bytes], list[int]]:
             return [], fds_list
         body += chunk
     return bytes(body).split(b"\0"), fds_list
+
+
+def _receive(channel: Any, files: int) -> tuple[bytes, list[int]]:
+    """A short message on the spare's channel, and the descriptors that came with it."""
+    import array
+    import socket
+
+    fds = array.array("i")
+    data, ancillary, _flags, _addr = channel.recvmsg(64, socket.CMSG_SPACE(files * fds.itemsize))
+    for level, kind, payload in ancillary:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds.frombytes(payload[:len(payload) - len(payload) % fds.itemsize])
+    return data, list(fds)
 
 
 def main(argv: list[str] | None = None) -> int:
