@@ -88,7 +88,11 @@ def start_host(town, env: dict[str, str]) -> tuple[int, int]:
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     host = read_info(town.root).pid
-    served_by = wait_for(lambda: status(town.root), timeout=30, what="the command server")
+    try:
+        served_by = wait_for(lambda: status(town.root), timeout=30, what="the command server")
+    except BaseException:
+        end_host(town, env, [host])
+        raise
     return host, served_by[1]
 
 
