@@ -13,6 +13,13 @@ Beside them, the CPU time the process used (user + system, from the kernel's acc
 the finished child) and its excess over the floor's: on a machine that other work keeps busy,
 wall times wander with the load, CPU times much less.
 
+The same rows run a second time in a second town, built the same way, whose host runs as it
+does for agents (`gt up --detach`, an idle agent on every hook, their commands served by the
+host's command server, commands/served.py), round-robin with the first town's rows and its own
+floor. There the CPU column counts only the caller's process: the command's own CPU is spent in
+a process the server forked, which is not the timed process's child. `--no-host` leaves that
+town out.
+
 Writes act on a different bead each run (`bd update`, `bd close`), and each `gt done` runs on
 its own polecat's hook, with a changed file to commit, made before the timed run. `gt done`'s
 git work is real work: the row under it times a process that does only that work (imports
@@ -24,7 +31,8 @@ interpreter (e.g. main's: `git worktree add /tmp/main-ref main`), or another int
 installed package (through the scripts installed beside it). It builds its own town with its
 own code, and every command runs for both in turn, so the two columns see the same load.
 
-    python3 benchmarks/agent_commands.py [--beads 10000] [--runs 11] [--against CHECKOUT|PYTHON]
+    python3 benchmarks/agent_commands.py [--beads 10000] [--runs 11] [--no-host]
+                                         [--against CHECKOUT|PYTHON]
 """
 
 from __future__ import annotations
@@ -93,7 +101,8 @@ def scripts(root: Path, checkout: Path | None) -> dict[str, str]:
     return out
 
 
-def build(root: Path, beads: int, hooks: int, checkout: Path | None) -> dict:
+def build(root: Path, beads: int, hooks: int, checkout: Path | None,
+          host: bool = False) -> dict:
     """The town, made with the gastown_tui this process imports (`checkout`'s, or the
     interpreter's installed one); returns (as JSON types) what the cases need: the interpreter
     and scripts, the steady polecat's worktree and environment, one
@@ -113,6 +122,12 @@ def build(root: Path, beads: int, hooks: int, checkout: Path | None) -> dict:
     install(home)
     town = find_town(home, {})
     set_setting(town, "max_polecats", str(hooks + 10))
+    if host:
+        from gastown_tui.town.config import set_agent
+
+        # The host starts an agent on every hook; this one waits, as an agent that has
+        # finished typing does, while the timed commands run in its place.
+        set_agent(town, "idle", "sleep 100000")
     rig = add_rig(town, "work", str(src), prefix="wk")
     led = rig.ledger("bench")
     ids = fill_beads(led, beads, beads // 5)
@@ -127,7 +142,7 @@ def build(root: Path, beads: int, hooks: int, checkout: Path | None) -> dict:
     env0["PYTHONPATH"] = str(Path(gastown_tui.__file__).resolve().parents[1])
     slung = []
     for issue_id in [open_ids.pop() for _ in range(hooks + 1)]:
-        [(s, hook)] = sling(town, [issue_id], "work", agent="demo")
+        [(s, hook)] = sling(town, [issue_id], "work", agent="idle" if host else "demo")
         slung.append((s.worktree, {**env0, **agent_env(town, rig, hook)}))
     steady_wt, steady_env = slung[0]
     address = steady_env["BD_ACTOR"]
@@ -147,8 +162,32 @@ def build(root: Path, beads: int, hooks: int, checkout: Path | None) -> dict:
     from bytecode import compile_package
 
     compile_package()
-    return {"python": sys.executable, **scripts(root, checkout), "wt": steady_wt, "env": steady_env, "done": slung[1:],
-            "open": open_ids, "show": ids[len(ids) // 2], "message": message, "env0": env0}
+    return {"python": sys.executable, **scripts(root, checkout), "wt": steady_wt,
+            "env": steady_env, "done": slung[1:], "open": open_ids, "show": ids[len(ids) // 2],
+            "message": message, "env0": env0, "town": str(home)}
+
+
+def start_host(t: dict) -> None:
+    """The town's host, started as a person does (`gt up --detach`), with the environment
+    the timed commands have (so its agents' is theirs); waits for its command server."""
+    subprocess.run([t["gt"], "up", "--detach"], cwd=t["town"], env=t["env0"], check=True,
+                   capture_output=True)
+    sock = Path(t["town"], ".runtime", "serve.sock")
+    deadline = time.monotonic() + 60
+    while not sock.exists():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the host of {t['town']} started no command server; see "
+                             f"{sock.parent / 'serve.log'}")
+        time.sleep(0.1)
+
+
+def stop_host(t: dict) -> None:
+    proc = subprocess.run([t["gt"], "down"], cwd=t["town"], env=t["env0"],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        pid = Path(t["town"], ".runtime", "host.pid")
+        if pid.exists():
+            os.kill(int(pid.read_text()), 15)
 
 
 def cases(t: dict) -> list[Case]:
@@ -273,6 +312,8 @@ def main() -> None:
     # The checkout a --build-only run builds with ("": the interpreter's installed package).
     ap.add_argument("--checkout", default=str(HERE.parent), help=argparse.SUPPRESS)
     ap.add_argument("--keep", type=Path, help="build the town(s) here and keep them")
+    ap.add_argument("--no-host", action="store_true",
+                    help="time only the towns without a host")
     args = ap.parse_args()
     sys.path.insert(0, str(HERE))
     checkout = Path(args.checkout).resolve() if args.checkout else None
@@ -284,9 +325,14 @@ def main() -> None:
     if args.build_only:
         args.build_only.write_text(json.dumps(build(root, args.beads, hooks, checkout)))
         return
+    hosted: dict | None = None
     try:
         t0 = time.perf_counter()
         towns = {"this": build(root / "this", args.beads, hooks, checkout)}
+        if not args.no_host:
+            hosted = build(root / "host", args.beads, hooks, checkout, host=True)
+            start_host(hosted)
+            towns["this, host up"] = hosted
         if args.against:
             spec = root / "against.json"
             other = Path(args.against).resolve()
@@ -315,6 +361,8 @@ def main() -> None:
               f"{GOAL_MS:.0f} ms over the floor; {pythons}; python {sys.version.split()[0]}; "
               f"load average after {os.getloadavg()[0]:.2f}")
     finally:
+        if hosted is not None:
+            stop_host(hosted)
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)
 

@@ -1,11 +1,16 @@
 """Session-wide setup: the `gt` and `bd` that tests run as processes are the ones installed for
 this interpreter, found in its scripts folder even when a version manager's shims are missing or
-point elsewhere."""
+point elsewhere; they run in their own process (no command server)."""
 
 from __future__ import annotations
 
 import os
 import sysconfig
+
+# Hosts that tests start run no command server (commands/served.py): each costs a start of
+# ~0.3 s of CPU, and the suite has a budget. tests/host/test_served.py drops the variable for
+# its hosts and agents, and compares served commands with these in-process ones.
+os.environ["GT_NO_SERVER"] = "1"
 
 _SCRIPTS = sysconfig.get_path("scripts")
 if _SCRIPTS and _SCRIPTS not in os.environ.get("PATH", "").split(os.pathsep)[:1]:

@@ -360,6 +360,9 @@ def publish_export(conn: sqlite3.Connection, path: Path, export: Export) -> bool
     if not fresh:
         export.discard()
         return False
+    if RETIRED is not None:
+        with contextlib.suppress(OSError):
+            RETIRED.append(os.open(path, os.O_RDONLY | os.O_CLOEXEC))
     os.replace(export.tmp, path)
     export.placed = True
     # After the rename: should these fail, the file still shows exactly the committed state,
@@ -367,6 +370,13 @@ def publish_export(conn: sqlite3.Connection, path: Path, export: Export) -> bool
     record_sync(conn, path, export.digest)
     set_meta(conn, "exported", str(export.change))
     return True
+
+
+# The replaced exports a process keeps open until it exits, when it sets a list here (the
+# command server's children, commands/served.py): the kernel frees a 4 MB file's pages as the
+# rename drops its last reference (~5 ms on ext4), and a served command's caller has its
+# answer before its process exits. Everyone else frees them at once (None).
+RETIRED: list[int] | None = None
 
 
 def sync_marks(conn: sqlite3.Connection) -> dict[str, str]:
@@ -410,7 +420,15 @@ def _line_id(buf: bytes, start: int) -> bytes:
     # Ids never hold quotes or backslashes (imports refuse them), so the id is the raw bytes
     # up to the next quote, and bytes order is SQLite's BINARY order of the same UTF-8 text.
     head = start + len(_ID_HEAD)
-    return buf[head:buf.index(b'"', head)]
+    return buf[head:_index(buf, b'"', head)]
+
+
+def _index(buf: Any, sub: bytes, start: int) -> int:
+    # (an mmap has `find` but no `index`)
+    at = buf.find(sub, start)
+    if at < 0:
+        raise ValueError("line without its end")
+    return at
 
 
 def _locate(buf: bytes, key: bytes) -> tuple[int, int, bool]:
@@ -421,23 +439,22 @@ def _locate(buf: bytes, key: bytes) -> tuple[int, int, bool]:
     while lo < hi:
         mid = (lo + hi) // 2
         start = buf.rfind(b"\n", lo, mid) + 1 or lo
-        end = buf.index(b"\n", start) + 1
+        end = _index(buf, b"\n", start) + 1
         if _line_id(buf, start) < key:
             lo = end
         else:
             hi = start
     if lo < len(buf) and _line_id(buf, lo) == key:
-        return lo, buf.index(b"\n", lo) + 1, True
+        return lo, _index(buf, b"\n", lo) + 1, True
     return lo, lo, False
 
 
 def _patched(conn: sqlite3.Connection, path: Path, changed: set[str]) -> list | None:
     """The new export as pieces: views of the old file's bytes between the new lines."""
-    try:
-        old = path.read_bytes()
-    except FileNotFoundError:
+    old = _mapped(path)
+    if old is None:
         return None
-    if old and (not old.endswith(b"\n") or not old.startswith(_ID_HEAD)):
+    if len(old) and (old[-1:] != b"\n" or old[:len(_ID_HEAD)] != _ID_HEAD):
         return None
     ordered = sorted(changed)
     fresh: dict[bytes, bytes] = {}
@@ -462,6 +479,22 @@ def _patched(conn: sqlite3.Connection, path: Path, changed: set[str]) -> list | 
         cursor = end
     pieces.append(view[cursor:])
     return pieces
+
+
+def _mapped(path: Path) -> Any:
+    """The file's bytes, mapped rather than read: the few lines a patch changes are found by
+    a binary search and the rest is written out as it is, so a read would copy 4 MB (and
+    fault in as many fresh pages) for nothing. None when there is no file."""
+    import mmap
+
+    try:
+        with open(path, "rb") as f:
+            if not os.fstat(f.fileno()).st_size:
+                return b""
+            return mmap.mmap(f.fileno(), 0, flags=mmap.MAP_PRIVATE | getattr(
+                mmap, "MAP_POPULATE", 0), prot=mmap.PROT_READ)
+    except FileNotFoundError:
+        return None
 
 
 def all_lines(conn: sqlite3.Connection) -> bytes:

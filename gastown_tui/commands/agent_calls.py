@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterable
 
 from ..visible import visible
-from .calls import Env, UsageError
+from .calls import Env, UsageError, after_answer
 from .render import table, text_of, to_jsonable, view
 
 if TYPE_CHECKING:
@@ -35,13 +35,18 @@ def identity_of(town: "Town", env: Env) -> str:
 
 def tell_host(town: "Town", events: Iterable[dict[str, Any]] = ()) -> None:
     """The ledger changed: a running host looks now (and publishes `events`, so live viewers
-    see them); without a host the events go straight to the town's event log."""
+    see them); without a host the events go straight to the town's event log. A served
+    command does it after its caller has the answer (`calls.after_answer`)."""
+    events = list(events)
+    after_answer(lambda: _tell_host(town, events))
+
+
+def _tell_host(town: "Town", events: list[dict[str, Any]]) -> None:
     from ..host.api import Notify
     from ..host.client import HostClient
     from ..host.events import append_event
     from ..host.runtime import HostError
 
-    events = list(events)
     try:
         HostClient(town.root, timeout=2).request(Notify(events))
         return

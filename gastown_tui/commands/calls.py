@@ -149,6 +149,20 @@ def ledger_errors(call: Callable[[], Any]) -> Any:
         raise
 
 
+# Work a command leaves for after its answer, when its process sets a list here: the command
+# server's children (served.py) run it once the caller has its exit status (the command's
+# process still holds the agent's in-flight lock meanwhile, see inflight.py). Anyone else runs
+# it at once (None).
+AFTER_ANSWER: list[Callable[[], None]] | None = None
+
+
+def after_answer(work: Callable[[], None]) -> None:
+    if AFTER_ANSWER is None:
+        work()
+    else:
+        AFTER_ANSWER.append(work)
+
+
 def completion_var(prog: str) -> str:
     """The variable a shell completion script sets when it calls `prog` back."""
     return f"_{prog.replace('-', '_').upper()}_COMPLETE"

@@ -35,7 +35,7 @@ BD_COMPLETE_VAR = "_BD_COMPLETE"
 
 def main(argv: Sequence[str] | None = None) -> None:
     """The `gt` script."""
-    _run("gt", argv, agents)
+    _run("gt", argv)
 
 
 def bd_main(argv: Sequence[str] | None = None) -> None:
@@ -43,20 +43,28 @@ def bd_main(argv: Sequence[str] | None = None) -> None:
     _run("bd", argv)
 
 
-def _run(program: str, argv: Sequence[str] | None,
-         first: Callable[[list[str]], int | None] | None = None) -> None:
-    """`first`, then the served commands, then the registry answer `program`'s arguments."""
+def _run(program: str, argv: Sequence[str] | None) -> None:
+    """The town's command server, else `run_here`, answers `program`'s arguments."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and (program, args[0]) in SERVED:
+        code = served(program, args)
+        if code is not None:
+            sys.exit(code)
+    run_here(program, args)
+
+
+def run_here(program: str, args: list[str]) -> None:
+    """In this process: `gt agents`, then the fast words, then the registry."""
     gc.disable()    # see _at_exit
     from ..gitload import install
     from ..inflight import hold
 
     hold()  # an agent's terminal is not ended while this runs (see inflight.py)
     install()   # pygit2 without `ssl` (see gitload.py)
-    args = list(sys.argv[1:] if argv is None else argv)
     code = None
     try:
-        if first is not None:
-            code = first(args)
+        if program == "gt":
+            code = agents(args)
         if code is None:
             code = serve(program, args)
     finally:
@@ -68,6 +76,133 @@ def _run(program: str, argv: Sequence[str] | None,
         finally:
             _at_exit()
     sys.exit(code)
+
+
+# The commands agents call all the time, which the town's command server answers when its
+# host runs one (served.py): (program, first word).
+SERVED = frozenset({("bd", "ready"), ("bd", "show"), ("bd", "list"), ("bd", "create"),
+                    ("bd", "update"), ("bd", "close"), ("gt", "prime"), ("gt", "hook"),
+                    ("gt", "done"), ("gt", "mail")})
+NO_SERVER_VAR = "GT_NO_SERVER"
+# Kept equal to served.PROTOCOL and host.runtime's serve socket (a test compares them):
+# importing either would cost every start what serving saves.
+_PROTOCOL = b"gt-serve/1"
+_SERVE_SOCKET = "/.runtime/serve.sock"
+_MAX_SOCKET_PATH = 100
+
+
+def served(program: str, args: list[str]) -> int | None:
+    """Have the command server of the caller's town (`GT_TOWN_ROOT`, which the host gives
+    its agents) run `program args` with this process's directory, environment and standard
+    files; its exit status, or None when this process must run it (no server, a refusal, any
+    failure before the command started). Signals this process gets go to the command's
+    process. Only builtin modules here: this is every agent command's start."""
+    environ = os.environ
+    root = environ.get("GT_TOWN_ROOT", "")
+    if not root.startswith("/") or environ.get(NO_SERVER_VAR):
+        return None
+    path = root.rstrip("/") + _SERVE_SOCKET
+    if len(os.fsencode(path)) > _MAX_SOCKET_PATH or not os.path.exists(path):
+        return None     # (a stat costs less than loading _socket for nothing)
+    import _socket
+
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    try:
+        sock.connect(path)
+        streams = (sys.stdin, sys.stdout, sys.stderr)
+        if any(s is None for s in streams):
+            return None
+        umask = os.umask(0o22)
+        os.umask(umask)
+        enc = os.fsencode
+        fields = [_PROTOCOL, enc(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                  enc(sys.executable), program.encode(), enc(os.getcwd()), b"%d" % umask,
+                  enc(sys.argv[0] if sys.argv else program), b"%d" % len(args),
+                  *map(enc, args)]
+        for s in streams:
+            fields += [s.encoding.encode(), s.errors.encode()]
+        fields += [k + b"=" + v for k, v in os.environb.items()]
+        body = b"\0".join(fields)
+        message = len(body).to_bytes(4, "big") + body
+        fds = b"".join(s.fileno().to_bytes(4, sys.byteorder) for s in streams)
+        sent = sock.sendmsg([message], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, fds)])
+        if sent < len(message):
+            sock.sendall(message[sent:])
+    except (OSError, ValueError):
+        sock.close()
+        return None
+    try:
+        return _await(sock, program)
+    finally:
+        sock.close()
+
+
+def _await(sock, program: str) -> int | None:
+    """Read the server's answer: the command's pid (signals to this process go to it from
+    then on), then how it ended."""
+    import _signal
+
+    child = 0
+    pending: list[int] = []
+
+    def forward(signum: int, _frame) -> None:
+        if not child:
+            pending.append(signum)
+            return
+        try:
+            os.kill(child, signum)
+        except OSError:
+            pass    # it has just ended: its status is on the way
+
+    forwarded = (_signal.SIGINT, _signal.SIGTERM, _signal.SIGHUP)
+    before = [_signal.signal(sig, forward) for sig in forwarded]
+    try:
+        data = b""
+        while True:
+            try:
+                chunk = sock.recv(256)
+            except OSError:
+                chunk = b""
+            data += chunk
+            while b"\n" in data:
+                line, _, data = data.partition(b"\n")
+                word, _, value = line.partition(b" ")
+                if not value.isdigit():
+                    word = b"?"     # from no server of ours: as a refusal before the pid
+                if word == b"pid" and not child:
+                    child = int(value)
+                    for signum in pending:
+                        forward(signum, None)
+                elif word == b"exit" and child:
+                    return int(value)
+                elif word == b"signal" and child:
+                    _die_by(int(value))
+                    return 128 + int(value)
+                elif not child:
+                    return None     # stale, another protocol, declined: run it here
+            if not chunk:
+                break
+    finally:
+        for sig, handler in zip(forwarded, before):
+            _signal.signal(sig, handler)
+        if not child:
+            for signum in pending:  # they were meant for the command, which runs here now
+                os.kill(os.getpid(), signum)
+    if not child:
+        return None
+    sys.stderr.write(f"{program}: error: the town's command server ended before the command "
+                     f"did (pid {child}): see whether it did its work before running it again\n")
+    return 1
+
+
+def _die_by(signum: int) -> None:
+    """End as the command's process ended: by its signal (a shell reports it the same)."""
+    import _signal
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    _signal.signal(signum, _signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
 
 
 def _at_exit() -> None:

@@ -17,6 +17,7 @@ the control socket, where the apps, the dashboard and `gt` reach it (`api.py`); 
     host.sizes                                 # terminal sizes from the clients' panes
     await host.domain(fn, *args)               # fn(town, *args) on the ledger/git thread
     await host.stop()                          # snapshot + suspend active hooks, end terminals
+    host.commands                              # the command server beside it (cmdserver.py)
 
 Ledger and git work runs on one worker thread with its own `Town` (and so its own SQLite
 connections), never on the loop: an agent's `gt done` holding the ledger's write lock must not
@@ -36,6 +37,7 @@ from typing import Any, Callable, Mapping
 
 from ..town import Town
 from . import actions, dispatch, handlers, mayor, supervisor, watch
+from .cmdserver import CommandServer
 from .events import EventBus
 from .model import COLS, MAYOR, ROWS, Agent, Settings
 from .limits import Limits
@@ -70,6 +72,7 @@ class Host:
         self.refineries = Refineries(self)
         self.notifier = Notifier(self)
         self.limits = Limits(self)
+        self.commands = CommandServer(self.root, self.environ)
         self.bus.subscribe(self.notifier.on_event)
         self.viewers: set[Viewer] = set()
         self._domain = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="gt-domain")
@@ -142,6 +145,7 @@ class Host:
             await dispatch.dispatch(self)  # polecats that finished while no host ran
             await self.server.start()
             await self.refineries.start()
+            self.commands.start()
         except BaseException:
             self._started = False
             if self.mux is not None:
@@ -169,6 +173,7 @@ class Host:
                 agent.expected_exit = True
             if self.mux is not None:
                 await self.mux.shutdown(grace=2.0)
+            await self.commands.stop()
             self.publish("host_stopped", pid=os.getpid())
             self.bus.close()  # event streams end after host_stopped, then the server closes
             await self.server.stop()

@@ -23,6 +23,8 @@ from pathlib import Path
 from ..files import write_atomic
 
 SOCKET_NAME = "host.sock"
+SERVE_NAME = "serve.sock"   # the command server's (commands/served.py)
+SERVE_LOG_NAME = "serve.log"
 LOCK_NAME = "host.lock"
 INFO_NAME = "host.json"
 PID_NAME = "host.pid"
@@ -76,6 +78,14 @@ def socket_path(town_root: Path) -> Path:
         raise HostError(f"{private} belongs to another user: remove it or set TMPDIR")
     os.chmod(private, 0o700)
     return private / f"{digest}.sock"
+
+
+def serve_socket_path(town_root: Path) -> Path | None:
+    """The town's command server socket, or None when its path would be too long for one:
+    the `gt` and `bd` of agents look for it at `$GT_TOWN_ROOT/.runtime/serve.sock` without
+    importing anything (fast.py), so a long town path goes without a server."""
+    path = Path(town_root).resolve() / ".runtime" / SERVE_NAME
+    return path if len(os.fsencode(str(path))) <= MAX_SOCKET_PATH else None
 
 
 def log_path(town_root: Path) -> Path:
