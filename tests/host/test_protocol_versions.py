@@ -7,6 +7,7 @@ reached by the `gt` command line and by the app's client."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -69,7 +70,9 @@ class OldHost:
                 conn, _ = self.sock.accept()
             except OSError:
                 return
-            with conn:
+            # A client that reads the first answer and hangs up (it speaks another protocol)
+            # leaves the answers to its other requests unsent.
+            with conn, contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 reader = conn.makefile("rb")
                 for line in reader:
                     req = json.loads(line)
