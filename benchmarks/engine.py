@@ -59,11 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="runs per path, best kept (default 3)")
     ap.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated subset")
     args = ap.parse_args(argv)
-    names = [n for n in args.workloads.split(",") if n]
-    bad = [n for n in names if n not in WORKLOADS]
-    if bad:
-        print("unknown workload %s: choose from %s" % (", ".join(bad), ", ".join(WORKLOADS)),
-              file=sys.stderr)
+    names = terminal.pick_workloads(args.workloads, WORKLOADS)
+    if names is None:
         return 2
     if stream.COMPILED is None:
         print("the compiled path is not built (or GT_TERM_PURE=1): run `python3 setup.py "

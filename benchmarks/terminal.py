@@ -228,6 +228,18 @@ def screen_memory(kind: str) -> float:
     return used
 
 
+def pick_workloads(asked: str, known) -> list[str] | None:
+    """The workloads a comma-separated `--workloads` names; None (said on stderr) when one is
+    not in `known`."""
+    names = [n for n in asked.split(",") if n]
+    bad = [n for n in names if n not in known]
+    if bad:
+        print("unknown workload %s: choose from %s" % (", ".join(bad), ", ".join(known)),
+              file=sys.stderr)
+        return None
+    return names
+
+
 def _load_avg() -> str:
     try:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
@@ -247,11 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("tmux") is None:
         print("tmux is not installed: install it (apt-get install tmux) to compare", file=sys.stderr)
         return 1
-    names = [n for n in args.workloads.split(",") if n]
-    bad = [n for n in names if n not in WORKLOADS]
-    if bad:
-        print("unknown workload %s: choose from %s" % (", ".join(bad), ", ".join(WORKLOADS)),
-              file=sys.stderr)
+    names = pick_workloads(args.workloads, WORKLOADS)
+    if names is None:
         return 2
     size = int(args.mb * 1e6)
     print("terminal throughput, %dx%d, files >= %.0f MB through a real pty; cpus=%d load=%s"

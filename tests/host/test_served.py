@@ -276,20 +276,25 @@ def _in_pty(h: dict, env: dict[str, str], *words: str, cols: int = 60) -> tuple[
                                 cwd=h["wt"], env=env)
         os.close(slave)
         slave = -1
-        out = b""
-        while True:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:     # EIO: every writer has closed the pty
-                break
-            if not chunk:
-                break
-            out += chunk
+        out = _drain(master)
         return proc.wait(timeout=60), out.decode()
     finally:
         os.close(master)
         if slave >= 0:
             os.close(slave)
+
+
+def _drain(master: int) -> bytes:
+    """Everything the programs on a pty showed, until every one of them has closed it."""
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:     # EIO: every writer has closed the pty
+            return out
+        if not chunk:
+            return out
+        out += chunk
 
 
 def test_a_terminal_is_a_terminal(hosted):
@@ -359,15 +364,7 @@ def test_ctrl_c_stops_the_served_command(hosted):
         wait_for(lambda: not alive(child), timeout=20, what="the served command to end")
         os.close(slave)
         slave = -1
-        shown = b""
-        while True:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            shown += chunk
+        shown = _drain(master)
         assert b"interrupted" in shown and b"Traceback" not in shown
         assert not [m for m in inbox(find_town(root, {}), "mayor/")
                     if m.subject == "Never sent"]
