@@ -212,7 +212,7 @@ def done(env: Env, message: str | None) -> Any:
     from ..town.done import finish
 
     town = town_of(env)
-    result = finish(town, env.cwd, env.environ, message)
+    result = finish(town, env.cwd, env.environ, message, later=after_answer)
     events = []
     if result.merge_request:
         from ..host.events import make_event

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from ..visible import visible
 from . import hooks as hooks_mod
@@ -66,9 +66,12 @@ def require_hook(town: "Town", cwd: Path, environ: Mapping[str, str]) -> hooks_m
 
 
 def finish(town: "Town", cwd: Path, environ: Mapping[str, str],
-           message: str | None = None) -> Done:
+           message: str | None = None,
+           later: Callable[[Callable[[], None]], None] | None = None) -> Done:
     """Commit what is left, then submit the branch to the rig's merge queue (the issue waits
-    for the merge), or close the issue when the branch holds no change."""
+    for the merge), or close the issue when the branch holds no change. The snapshot of the
+    finished worktree is `later`'s to take (a served command takes it once its caller has
+    the answer: the work is committed by then, and the snapshot keeps its own lock), or now."""
     from . import mq, worktrees
     from .convoys import check_landing
     from .mail import one_line, send_mail
@@ -117,11 +120,15 @@ def finish(town: "Town", cwd: Path, environ: Mapping[str, str],
         done_hook, kept = archive_finished(town, hook, "done and merged")
         archived = done_hook is not None
     else:
-        _snapshot_done(town, rig, hook)
+        (later or _now)(lambda: _snapshot_done(town, rig, hook))
     return Done(issue.id, issue.title, hook.polecat, commit, hook.branch,
                 "archived" if archived else "completed", archived, mailed, landed,
                 kept.note() if kept else "", mr.id if mr else None,
                 mr.target if mr else None, rig.name)
+
+
+def _now(work: Callable[[], None]) -> None:
+    work()
 
 
 def _snapshot_done(town: "Town", rig, hook: hooks_mod.Hook) -> None:

@@ -227,6 +227,7 @@ def test_writes_as_the_agent_in_its_directory(hosted):
 
 def test_gt_done_served(hosted):
     from gastown_tui.town import find_town, hooks
+    from gastown_tui.town.snapshots import list_snapshots
 
     town, root = hosted["town"], hosted["town"].root
     slung = sling(town, hosted["env"], "Finish me served")
@@ -247,6 +248,9 @@ def test_gt_done_served(hosted):
     wait_for(told, timeout=20, what="the host to publish the merge request")
     hook = hooks.load(find_town(root, {}), "demo", slung["polecat"])
     assert hook.state in ("completed", "archived")
+    # The finished worktree's snapshot, taken after the answer too (before telling the host).
+    snaps = list_snapshots(town.rig("demo").repo_path, slung["polecat"])
+    assert any(s.reason == "done" for s in snaps), [s.reason for s in snaps]
     # (from the town: the refinery may have merged the work and removed the worktree)
     again = run(root, "gt", "done", cwd=root, env=env)
     assert again.returncode == 1 and "Traceback" not in again.stderr
