@@ -100,7 +100,7 @@ class Scrollback:
         text = row.text
         runs = row.runs
         if row.chars is not None or row.fill is not DEFAULT or not runs or len(runs) < 2 \
-                or text[-1] == " ":
+                or not text or text[-1] == " ":
             self.push(row.entry(cols), row.wrapped)
             return
         index = self._index
