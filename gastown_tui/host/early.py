@@ -103,9 +103,7 @@ class EarlyAttach:
             except socket.timeout:
                 if waiting_for_frames:
                     return
-                raise HostUnresponsive(
-                    f"the town's host did not answer in {EARLY_TIMEOUT_S:g} s: it is stuck or "
-                    "stopped; see .runtime/host.log") from None
+                raise HostUnresponsive(EARLY_TIMEOUT_S) from None
             if not chunk:
                 raise HostError("the host closed the connection")
             self.data += chunk

@@ -76,9 +76,7 @@ class RemoteHost(api.HostAPI):
             await asyncio.wait_for(greeting, CONNECT_TIMEOUT_S)
         except asyncio.TimeoutError:
             await self.close()
-            raise HostUnresponsive(
-                f"the town's host did not answer in {CONNECT_TIMEOUT_S:g} s: it is stuck or "
-                "stopped; see .runtime/host.log") from None
+            raise HostUnresponsive(CONNECT_TIMEOUT_S) from None
         except BaseException:
             await self.close()
             raise

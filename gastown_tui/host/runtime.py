@@ -48,6 +48,10 @@ class HostUnresponsive(HostError):
     """The host's socket took the connection but the host did not answer: it hangs (stopped,
     or stuck in a long call). Connecting again would only wait as long again."""
 
+    def __init__(self, waited_s: float):
+        super().__init__(f"the town's host did not answer in {waited_s:g} s: it is stuck or "
+                         "stopped; see .runtime/host.log")
+
 
 class HostNotRunning(HostError):
     def __init__(self, message: str = ""):
